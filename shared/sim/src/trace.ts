@@ -1,0 +1,150 @@
+/**
+ * The trace: every event of a run with its virtual time, plus a running hash that identifies
+ * the run byte for byte. Storage is bounded: `full` keeps every event, `window` keeps the most
+ * recent ones (enough to explain a failure), `off` keeps none; the hash is always computed.
+ */
+import type { NodeId } from "./types.ts";
+
+export type EventKind =
+  | "start" // node booted (or restarted) and start(env) ran
+  | "send" // node or client put a message on the wire
+  | "deliver" // a message reached its destination and was handled
+  | "drop" // a message was lost (text says why: loss, partition, down, paused-crash)
+  | "duplicate" // the network made extra copies of a message
+  | "timer" // a node's timer fired and onTimer ran
+  | "crash"
+  | "restart"
+  | "pause"
+  | "resume"
+  | "net" // topology or fault change (partition, heal, clog, rates)
+  | "clock" // clock offset, drift or jump
+  | "log" // env.log from a node, or a note from the grader
+  | "fail" // a node handler threw or broke a rule
+  | "client"; // a client workload step (call, reply, timeout)
+
+export interface TraceEvent {
+  /** Position in the run (0-based). */
+  i: number;
+  /** Virtual (true) time in ms. */
+  t: number;
+  kind: EventKind;
+  /** Where the event happened ("net" for network-wide changes). */
+  node: NodeId;
+  /** The other end: sender of a delivery, receiver of a send. */
+  peer?: NodeId;
+  /** Links a send to its deliveries, drops and duplicates. */
+  msgId?: number;
+  /** The message as JSON text (as it was on the wire). */
+  payload?: string;
+  /** Timer tag, as JSON text. */
+  tag?: string;
+  /** Human-readable details. */
+  text?: string;
+  /** Ground-truth vector clock after this event (indexed like `Trace.endpoints`). */
+  vc?: number[];
+}
+
+export type TraceMode = "full" | "window" | "off";
+
+const KIND_CODE: Record<EventKind, number> = {
+  start: 1, send: 2, deliver: 3, drop: 4, duplicate: 5, timer: 6, crash: 7, restart: 8,
+  pause: 9, resume: 10, net: 11, clock: 12, log: 13, fail: 14, client: 15,
+};
+
+export class Trace {
+  readonly mode: TraceMode;
+  readonly windowSize: number;
+  private events: TraceEvent[] = [];
+  /** Ring start when in window mode. */
+  private head = 0;
+  /** Total events recorded (including those no longer stored). */
+  count = 0;
+  private h1 = 0x811c9dc5;
+  private h2 = 0x01000193;
+
+  constructor(
+    readonly endpoints: readonly NodeId[],
+    mode: TraceMode = "full",
+    windowSize = 20_000,
+  ) {
+    this.mode = mode;
+    this.windowSize = Math.max(1, windowSize);
+  }
+
+  private mix(x: number): void {
+    this.h1 = Math.imul(this.h1 ^ x, 0x01000193);
+    this.h2 = Math.imul(this.h2 ^ x, 0x5bd1e995) ^ (this.h2 >>> 15);
+  }
+
+  private mixString(s: string | undefined): void {
+    if (s === undefined) {
+      this.mix(0x9e37);
+      return;
+    }
+    this.mix(s.length);
+    for (let i = 0; i < s.length; i++) this.mix(s.charCodeAt(i));
+  }
+
+  record(e: TraceEvent): void {
+    this.mix(KIND_CODE[e.kind]);
+    this.mix(Math.round(e.t * 1000));
+    this.mixString(e.node);
+    this.mixString(e.peer);
+    this.mix(e.msgId ?? -1);
+    this.mixString(e.payload);
+    this.mixString(e.tag);
+    if (e.kind !== "log" || e.text !== undefined) this.mixString(e.text);
+    this.count++;
+    if (this.mode === "full") this.events.push(e);
+    else if (this.mode === "window") {
+      if (this.events.length < this.windowSize) this.events.push(e);
+      else {
+        this.events[this.head] = e;
+        this.head = (this.head + 1) % this.windowSize;
+      }
+    }
+  }
+
+  /** Stable hash of everything recorded so far, as 16 hex digits. */
+  hash(): string {
+    return (this.h1 >>> 0).toString(16).padStart(8, "0") + (this.h2 >>> 0).toString(16).padStart(8, "0");
+  }
+
+  /** Stored events in order (all of them in full mode, the latest window otherwise). */
+  list(): TraceEvent[] {
+    if (this.mode !== "window" || this.events.length < this.windowSize) return this.events.slice();
+    return [...this.events.slice(this.head), ...this.events.slice(0, this.head)];
+  }
+
+  /** True when events before the stored ones were discarded. */
+  get truncated(): boolean {
+    return this.count > this.events.length;
+  }
+}
+
+/** The serializable form of a run's trace, as written to trace files. */
+export interface TraceFile {
+  format: "faultline-trace/1";
+  seed: number;
+  nodes: NodeId[];
+  clients: NodeId[];
+  /** Order of entries in every event's vector clock. */
+  endpoints: NodeId[];
+  hash: string;
+  eventCount: number;
+  truncated: boolean;
+  /** Set when the run ended with a failure: what broke, where, when. */
+  violation?: { invariant: string; message: string; t: number; node?: NodeId; eventIndex?: number };
+  events: TraceEvent[];
+}
+
+/** Compare two traces event by event; returns the first index where they differ, or -1. */
+export function firstDifference(a: readonly TraceEvent[], b: readonly TraceEvent[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i] as TraceEvent;
+    const y = b[i] as TraceEvent;
+    if (x.t !== y.t || x.kind !== y.kind || x.node !== y.node || x.peer !== y.peer || x.payload !== y.payload || x.tag !== y.tag || x.text !== y.text) return i;
+  }
+  return a.length === b.length ? -1 : n;
+}
