@@ -1,0 +1,154 @@
+/**
+ * Grade one scenario: run its seeds (in parallel, isolated), optionally twice each to prove
+ * determinism, and summarize as points plus the first failing seed with its replay command.
+ */
+import { join } from "node:path";
+import { firstDifference, type TraceEvent } from "@faultline/sim";
+import type { LabGrader, Scenario } from "./scenario.ts";
+import { runSeed, type SeedResult, type SeedTask } from "./run-seed.ts";
+import { WorkerPool } from "./pool.ts";
+import { REPO_ROOT } from "./impl.ts";
+import { shellQuote } from "./format.ts";
+
+export type ScenarioStatus = "pass" | "fail" | "not-started";
+
+export interface ScenarioResult {
+  lab: string;
+  part: string;
+  name: string;
+  points: number;
+  earned: number;
+  status: ScenarioStatus;
+  hidden: boolean;
+  seeds: SeedResult[];
+  /** The first failing seed (lowest seed number among failures), if any. */
+  firstFailure?: SeedResult;
+  /** One command that reruns exactly the first failing seed with traces on. */
+  replay?: string;
+  hint: string;
+  /** Set when two runs of one seed produced different traces. */
+  nondeterminism?: { seed: number; detail: string };
+  wallMs: number;
+  virtualMs: number;
+}
+
+export interface GradeOptions {
+  lab: string;
+  graderModule: string;
+  impl: string;
+  /** Seeds to run; default 1..scenario.seeds. */
+  seeds?: readonly number[];
+  trace?: boolean;
+  traceDir?: string;
+  /** Run every seed twice and compare trace hashes. */
+  determinism?: boolean;
+  /** Stop scheduling seeds after the first failure (mutant checks). */
+  stopAtFirstFailure?: boolean;
+  /** Worker pool, or "inline" to run in this thread (no watchdog: for debugging). */
+  pool: WorkerPool | "inline";
+}
+
+export const DEFAULT_SEEDS = 10;
+export const DEFAULT_SEED_TIMEOUT_MS = 20_000;
+export const DEFAULT_HANDLER_TIMEOUT_MS = 2_000;
+
+export function defaultSeeds(s: Scenario): number[] {
+  return Array.from({ length: s.seeds ?? DEFAULT_SEEDS }, (_, i) => i + 1);
+}
+
+export function traceDirFor(lab: string): string {
+  return join(REPO_ROOT, ".faultline", "traces", lab);
+}
+
+export function replayCommand(lab: string, scenario: string, seed: number, impl: string): string {
+  const implArg = impl === "stub" ? "" : ` --impl ${shellQuote(impl)}`;
+  return `pnpm faultline grade ${lab} --only ${shellQuote(scenario)} --seed ${seed}${implArg} --trace`;
+}
+
+export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: GradeOptions): Promise<ScenarioResult> {
+  const started = Date.now();
+  const seeds = opts.seeds ?? defaultSeeds(scenario);
+  const limits = {
+    handlerTimeoutMs: scenario.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
+    seedTimeoutMs: scenario.timeoutMs ?? DEFAULT_SEED_TIMEOUT_MS,
+  };
+  const taskFor = (seed: number, extra: Partial<SeedTask> = {}): SeedTask => ({
+    lab: opts.lab,
+    graderModule: opts.graderModule,
+    scenario: scenario.name,
+    seed,
+    impl: opts.impl,
+    trace: opts.trace ?? false,
+    traceDir: opts.traceDir ?? traceDirFor(opts.lab),
+    ...extra,
+  });
+  const exec = (task: SeedTask): Promise<SeedResult> => (opts.pool === "inline" ? runSeed(task) : opts.pool.run(task, limits));
+
+  let stop = false;
+  const results: SeedResult[] = [];
+  let nondeterminism: ScenarioResult["nondeterminism"];
+  const twice = (opts.determinism ?? false) && scenario.deterministic !== false;
+
+  await Promise.all(
+    seeds.map(async (seed) => {
+      if (stop) return;
+      const r = await exec(taskFor(seed));
+      results.push(r);
+      if (r.status !== "pass" && opts.stopAtFirstFailure) stop = true;
+      if (twice && r.status !== "timeout" && !nondeterminism) {
+        const again = await exec(taskFor(seed, { trace: false }));
+        if (again.traceHash !== r.traceHash || again.status !== r.status) {
+          nondeterminism = { seed, detail: await explainDifference(exec, taskFor(seed, { trace: false, collectEvents: true }), r, again) };
+        }
+      }
+    }),
+  );
+  results.sort((a, b) => a.seed - b.seed);
+  const failures = results.filter((r) => r.status !== "pass");
+  const allNotStarted = failures.length > 0 && failures.every((r) => r.status === "not-started");
+  const firstFailure = failures[0];
+  let status: ScenarioStatus = failures.length === 0 && !nondeterminism ? "pass" : allNotStarted ? "not-started" : "fail";
+  if (status === "pass" && results.length === 0) status = "fail";
+  return {
+    lab: opts.lab,
+    part: scenario.part,
+    name: scenario.name,
+    points: scenario.points,
+    earned: status === "pass" ? scenario.points : 0,
+    status,
+    hidden: scenario.hidden ?? false,
+    seeds: results,
+    ...(firstFailure ? { firstFailure, replay: replayCommand(opts.lab, scenario.name, firstFailure.seed, opts.impl) } : {}),
+    hint: scenario.hints[0] ?? "",
+    ...(nondeterminism ? { nondeterminism } : {}),
+    wallMs: Date.now() - started,
+    virtualMs: results.reduce((a, r) => a + r.virtualMs, 0),
+  };
+}
+
+async function explainDifference(exec: (t: SeedTask) => Promise<SeedResult>, task: SeedTask, a: SeedResult, b: SeedResult): Promise<string> {
+  const [x, y] = await Promise.all([exec(task), exec(task)]);
+  const ex = (x.events_ ?? []).flat();
+  const ey = (y.events_ ?? []).flat();
+  const i = firstDifference(ex, ey);
+  const show = (e: TraceEvent | undefined) => (e ? `t=${e.t} ${e.node} ${e.kind}${e.peer ? ` ${e.peer}` : ""} ${e.payload ?? e.tag ?? e.text ?? ""}` : "(end of trace)");
+  const head = `seed ${task.seed} produced two different traces (${a.traceHash || a.status} vs ${b.traceHash || b.status}): the implementation is not deterministic (hidden state shared across runs? iteration over something unordered? real time?)`;
+  if (i < 0) return head;
+  return `${head}; first difference at event #${i}: ${show(ex[i])} vs ${show(ey[i])}`;
+}
+
+/** Sum of a lab's results: earned and possible points, per part and in total. */
+export function summarize(results: readonly ScenarioResult[]): { earned: number; possible: number; byPart: Map<string, { earned: number; possible: number }> } {
+  const byPart = new Map<string, { earned: number; possible: number }>();
+  let earned = 0;
+  let possible = 0;
+  for (const r of results) {
+    earned += r.earned;
+    possible += r.points;
+    const p = byPart.get(r.part) ?? { earned: 0, possible: 0 };
+    p.earned += r.earned;
+    p.possible += r.points;
+    byPart.set(r.part, p);
+  }
+  return { earned, possible, byPart };
+}

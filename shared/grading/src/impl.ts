@@ -1,0 +1,81 @@
+/**
+ * The implementation switch: which module a grader tests. `stub` is the learner's own code in
+ * labs/<lab>/src, `reference` the solution, `mutant:<name>` a known-buggy variant, anything else
+ * a directory (or file) with the lab's exports, e.g. a student's submission.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+/** The repository root (this file lives in shared/grading/src). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+export function labDir(lab: string): string {
+  return join(REPO_ROOT, "labs", lab);
+}
+
+export function graderDir(lab: string): string {
+  return join(REPO_ROOT, "graders", lab);
+}
+
+/** Labs that have a grader, in a stable order. */
+export function knownLabs(): string[] {
+  const dir = join(REPO_ROOT, "graders");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((d) => existsSync(join(dir, d, "src", "index.ts")))
+    .sort();
+}
+
+const INDEX_NAMES = ["index.ts", "index.mts", "index.js", "index.mjs"];
+
+export interface MutantInfo {
+  name: string;
+  /** What is wrong, in a sentence. */
+  bug: string;
+  /** Names of the scenarios that must fail against this mutant. */
+  targets: string[];
+  dir: string;
+}
+
+export function listMutants(lab: string, root = labDir(lab)): MutantInfo[] {
+  const dir = join(root, "mutants");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((d) => statSync(join(dir, d)).isDirectory())
+    .sort()
+    .map((name) => {
+      const metaPath = join(dir, name, "mutant.json");
+      if (!existsSync(metaPath)) throw new Error(`mutant ${lab}/${name} has no mutant.json ({"bug": "...", "targets": ["<scenario name>"]})`);
+      const meta = JSON.parse(readFileSync(metaPath, "utf8")) as { bug?: string; targets?: string[] };
+      if (!meta.bug || !Array.isArray(meta.targets) || meta.targets.length === 0) throw new Error(`${metaPath}: needs "bug" and a non-empty "targets" list`);
+      return { name, bug: meta.bug, targets: meta.targets, dir: join(dir, name) };
+    });
+}
+
+/** Resolve an --impl value to the module file to import. Throws a clear error listing choices. */
+export function resolveImpl(lab: string, spec: string = process.env.FAULTLINE_IMPL ?? "stub", root = labDir(lab), cwd = process.cwd()): string {
+  const base = root;
+  if (!existsSync(base)) throw new Error(`unknown lab "${lab}"; labs: ${knownLabs().join(", ") || "(none)"}`);
+  let target: string;
+  if (spec === "stub" || spec === "src") target = join(base, "src");
+  else if (spec === "reference") target = join(base, "reference");
+  else if (spec.startsWith("mutant:")) {
+    const name = spec.slice("mutant:".length);
+    target = join(base, "mutants", name);
+    if (!existsSync(target)) {
+      const names = listMutants(lab, root).map((m) => m.name);
+      throw new Error(`unknown mutant "${name}" of ${lab}; mutants: ${names.join(", ") || "(none)"}`);
+    }
+  } else target = isAbsolute(spec) ? spec : resolve(cwd, spec);
+  if (!existsSync(target)) throw new Error(`--impl ${spec}: ${target} does not exist (use stub, reference, mutant:<name> or a directory with the lab's index.ts)`);
+  if (statSync(target).isFile()) return target;
+  for (const n of INDEX_NAMES) if (existsSync(join(target, n))) return join(target, n);
+  throw new Error(`--impl ${spec}: ${target} has no index.ts (it must export the lab's API like labs/${lab}/src/index.ts)`);
+}
+
+/** Import the resolved implementation module. */
+export async function loadImpl<L>(lab: string, spec?: string, root?: string): Promise<L> {
+  const file = resolveImpl(lab, spec, root);
+  return (await import(pathToFileURL(file).href)) as L;
+}

@@ -1,0 +1,198 @@
+/**
+ * Run one scenario on one seed, in this thread, and turn whatever happened into a verdict a
+ * learner can read: pass, fail (which invariant, where, when), or not started (a stub).
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { NodeFailure, Rng, Simulation, SimulationError, type HandlerProbe, type SimulationOptions, type TraceFile } from "@faultline/sim";
+import { ScenarioFailure, slug, type LabGrader, type Scenario, type ScenarioContext } from "./scenario.ts";
+import { loadImpl } from "./impl.ts";
+import { writeTraceFiles } from "./trace-files.ts";
+
+export interface SeedTask {
+  lab: string;
+  /** Path of the grader module that exports `lab: LabGrader`. */
+  graderModule: string;
+  scenario: string;
+  seed: number;
+  /** --impl value. */
+  impl: string;
+  /** Keep full traces and write trace files for this run. */
+  trace: boolean;
+  /** Where trace files go (default .faultline/traces under the repo). */
+  traceDir: string;
+  /** Return the stored trace events (used to locate the first difference of two runs). */
+  collectEvents?: boolean;
+}
+
+export type SeedStatus = "pass" | "fail" | "not-started" | "timeout";
+
+export interface FailureInfo {
+  /** The rule that broke, in words: "election safety", "liveness", "handler threw"... */
+  invariant: string;
+  message: string;
+  /** Virtual time in ms, when known. */
+  t?: number;
+  node?: string;
+  stack?: string;
+}
+
+export interface Metric {
+  name: string;
+  value: number;
+  unit?: string;
+}
+
+export interface SeedResult {
+  seed: number;
+  status: SeedStatus;
+  failure?: FailureInfo;
+  /** Hash of every simulation's trace in this run ("" when the scenario used no simulator). */
+  traceHash: string;
+  virtualMs: number;
+  wallMs: number;
+  events: number;
+  metrics: Metric[];
+  logs: string[];
+  traceFiles: string[];
+  events_?: TraceFile["events"][];
+}
+
+const loadedGraders = new Map<string, Promise<LabGrader>>();
+
+export async function loadGrader(graderModule: string): Promise<LabGrader> {
+  let p = loadedGraders.get(graderModule);
+  if (!p) {
+    p = import(pathToFileURL(graderModule).href).then((m: { lab?: LabGrader; default?: LabGrader }) => {
+      const lab = m.lab ?? m.default;
+      if (!lab || !Array.isArray(lab.scenarios)) throw new Error(`${graderModule} does not export "lab" (a LabGrader)`);
+      return lab;
+    });
+    loadedGraders.set(graderModule, p);
+  }
+  return p;
+}
+
+export function findScenario(lab: LabGrader, name: string): Scenario {
+  const s = lab.scenarios.find((x) => x.name === name);
+  if (!s) throw new Error(`unknown test "${name}" in ${lab.lab}; tests: ${lab.scenarios.map((x) => `"${x.name}"`).join(", ")}`);
+  return s;
+}
+
+const realNow = Date.now;
+
+/** Run one seed. `probe` lets a watchdog in another thread see which handler is running. */
+export async function runSeed(task: SeedTask, probe?: HandlerProbe): Promise<SeedResult> {
+  const started = realNow();
+  const grader = await loadGrader(task.graderModule);
+  const scenario = findScenario(grader, task.scenario);
+  const sims: Array<Simulation<unknown, unknown>> = [];
+  const metrics: Metric[] = [];
+  const logs: string[] = [];
+  let status: SeedStatus = "pass";
+  let failure: FailureInfo | undefined;
+
+  let impl: unknown;
+  try {
+    impl = await loadImpl(task.lab, task.impl, grader.root);
+  } catch (err) {
+    return finish("fail", { invariant: "implementation loads", message: (err as Error).message, stack: (err as Error).stack });
+  }
+
+  const ctx: ScenarioContext = {
+    seed: task.seed,
+    impl,
+    rng: new Rng(task.seed, `scenario:${scenario.name}`),
+    tracing: task.trace,
+    sim<M, T = string>(opts: Omit<SimulationOptions<M, T>, "seed" | "probe" | "trace" | "traceWindow">): Simulation<M, T> {
+      const sim = new Simulation<M, T>({ ...opts, seed: task.seed, probe, trace: task.trace || task.collectEvents ? "full" : "window", traceWindow: 20_000 });
+      sims.push(sim as unknown as Simulation<unknown, unknown>);
+      return sim;
+    },
+    check(cond: unknown, invariant: string, message: string | (() => string)): void {
+      if (!cond) throw new ScenarioFailure(invariant, typeof message === "function" ? message() : message, currentTime());
+    },
+    fail(invariant: string, message: string): never {
+      throw new ScenarioFailure(invariant, message, currentTime());
+    },
+    metric(name: string, value: number, unit?: string) {
+      metrics.push(unit === undefined ? { name, value } : { name, value, unit });
+    },
+    log(text: string) {
+      logs.push(text);
+      sims.at(-1)?.note("log", "net", text);
+    },
+  };
+  function currentTime(): number | undefined {
+    return sims.at(-1)?.now;
+  }
+
+  try {
+    await scenario.run(ctx);
+  } catch (err) {
+    const f = describeFailure(err, sims);
+    if (f.notStarted) status = "not-started";
+    else status = "fail";
+    failure = f.info;
+  }
+  return finish(status, failure);
+
+  function finish(st: SeedStatus, fail: FailureInfo | undefined): SeedResult {
+    const traceFiles: string[] = [];
+    if (sims.length > 0 && (task.trace || st === "fail")) {
+      mkdirSync(task.traceDir, { recursive: true });
+      sims.forEach((sim, i) => {
+        const base = join(task.traceDir, `${slug(scenario.name)}.seed${task.seed}${sims.length > 1 ? `.run${i + 1}` : ""}`);
+        const violation = fail && i === sims.length - 1 ? { invariant: fail.invariant, message: fail.message, t: fail.t ?? sim.now, ...(fail.node ? { node: fail.node } : {}) } : undefined;
+        traceFiles.push(...writeTraceFiles(sim.toTraceFile(violation), base));
+      });
+    }
+    const result: SeedResult = {
+      seed: task.seed,
+      status: st,
+      ...(fail ? { failure: fail } : {}),
+      traceHash: sims.map((s) => s.trace.hash()).join(""),
+      virtualMs: sims.reduce((a, s) => a + s.now, 0),
+      wallMs: realNow() - started,
+      events: sims.reduce((a, s) => a + s.stats.events, 0),
+      metrics,
+      logs,
+      traceFiles,
+    };
+    if (task.collectEvents) result.events_ = sims.map((s) => s.trace.list());
+    return result;
+  }
+}
+
+/** Classify an error from a scenario run. */
+export function describeFailure(err: unknown, sims: ReadonlyArray<Simulation<unknown, unknown>> = []): { notStarted: boolean; info: FailureInfo } {
+  if (err instanceof NodeFailure) {
+    return {
+      notStarted: err.kind === "not-implemented",
+      info: { invariant: err.invariant, message: err.message, t: err.t, node: err.node, ...(err.kind === "threw" ? { stack: trimStack(err.stack) } : {}) },
+    };
+  }
+  if (err instanceof SimulationError) return { notStarted: false, info: { invariant: err.invariant, message: err.message, t: err.t, ...(err.node ? { node: err.node } : {}) } };
+  if (err instanceof ScenarioFailure) {
+    return { notStarted: false, info: { invariant: err.invariant, message: err.detail, ...(err.t !== undefined ? { t: err.t } : {}), ...(err.node ? { node: err.node } : {}) } };
+  }
+  if (err instanceof Error && err.name === "NotImplemented") return { notStarted: true, info: { invariant: "not implemented", message: err.message } };
+  // A NotImplemented surfacing through a wrapper (e.g. a property test) still means "not started".
+  if (err instanceof Error && /is not implemented yet \(TODO\)/.test(err.message)) return { notStarted: true, info: { invariant: "not implemented", message: firstLine(err.message) } };
+  const e = err instanceof Error ? err : new Error(String(err));
+  const t = sims.at(-1)?.now;
+  return { notStarted: false, info: { invariant: "threw", message: `${e.name}: ${e.message}`, ...(t !== undefined ? { t } : {}), stack: trimStack(e.stack) } };
+}
+
+function firstLine(s: string): string {
+  return s.split("\n").find((l) => /not implemented yet/.test(l))?.trim() ?? s.split("\n")[0] ?? s;
+}
+
+/** Keep the frames that point at lab code; drop the simulator's and node's internals. */
+function trimStack(stack: string | undefined): string | undefined {
+  if (!stack) return undefined;
+  const lines = stack.split("\n");
+  const keep = lines.filter((l, i) => i === 0 || (/^\s+at /.test(l) && !/node:internal|node_modules|shared\/sim\/src|shared\/grading\/src/.test(l)) || /caused by/.test(l));
+  return keep.slice(0, 12).join("\n");
+}

@@ -1,0 +1,93 @@
+/**
+ * What a grader is made of. A lab grader is a list of scenarios; a scenario is one graded test:
+ * a setup, a fault schedule, a workload and invariants, run on a fixed set of seeds. Its points
+ * are earned only when every seed passes, because one failing seed is a real bug.
+ */
+import type { Rng, Simulation, SimulationOptions } from "@faultline/sim";
+
+export interface LabGrader<L = unknown> {
+  /** Lab folder name, e.g. "raft". */
+  lab: string;
+  title: string;
+  /**
+   * Folder holding the lab's src/ (stubs), reference/ and mutants/; default labs/<lab> of this
+   * repository. Test fixtures point it elsewhere.
+   */
+  root?: string;
+  /** Part letter -> title, e.g. { A: "Leader election" }. */
+  parts: Record<string, string>;
+  scenarios: ReadonlyArray<Scenario<L>>;
+}
+
+export interface Scenario<L = unknown> {
+  /** Part letter, a key of the lab's `parts`. */
+  part: string;
+  /** Unique within the lab, lowercase words a learner understands: "initial election". */
+  name: string;
+  points: number;
+  /** Tiered hints: the first is a nudge, the last nearly the answer. At least one. */
+  hints: readonly string[];
+  /** How many default seeds (1..n) grade this scenario (default 10). */
+  seeds?: number;
+  /** Hidden tests count for grades but are left out of the learner export. */
+  hidden?: boolean;
+  /** Wall-clock limit for one seed (default 20 s). */
+  timeoutMs?: number;
+  /** Wall-clock limit for one handler call before it counts as an endless loop (default 2 s). */
+  handlerTimeoutMs?: number;
+  /**
+   * False for scenarios with real I/O (HTTP, processes) whose runs cannot be replayed byte for
+   * byte; they skip the determinism double-run.
+   */
+  deterministic?: boolean;
+  run(ctx: ScenarioContext<L>): Promise<void> | void;
+}
+
+export interface ScenarioContext<L = unknown> {
+  readonly seed: number;
+  /** The lab module under test (stub, reference, a mutant or a submission). */
+  readonly impl: L;
+  /** A seeded stream for the scenario's own choices (workload, parameters). */
+  readonly rng: Rng;
+  /** Whether full traces were asked for (--trace). */
+  readonly tracing: boolean;
+  /** A simulation with this seed, the watchdog probe and the run's trace settings. */
+  sim<M, T = string>(opts: Omit<SimulationOptions<M, T>, "seed" | "probe" | "trace" | "traceWindow">): Simulation<M, T>;
+  /** Fail the scenario unless `cond` holds. */
+  check(cond: unknown, invariant: string, message: string | (() => string)): void;
+  fail(invariant: string, message: string): never;
+  /** Record a figure (e.g. "messages per add") shown in the report. */
+  metric(name: string, value: number, unit?: string): void;
+  /** A line for the report and the trace. */
+  log(text: string): void;
+}
+
+/** A failed check in grader code (as opposed to a simulator-detected failure). */
+export class ScenarioFailure extends Error {
+  constructor(
+    readonly invariant: string,
+    readonly detail: string,
+    readonly t?: number,
+    readonly node?: string,
+  ) {
+    super(`${invariant}: ${detail}`);
+    this.name = "ScenarioFailure";
+  }
+}
+
+/** Identity helper so a grader file gets full type checking of its scenarios. */
+export function defineLab<L>(lab: LabGrader<L>): LabGrader<L> {
+  const names = new Set<string>();
+  for (const s of lab.scenarios) {
+    if (names.has(s.name)) throw new Error(`${lab.lab}: duplicate scenario name "${s.name}"`);
+    names.add(s.name);
+    if (!(s.part in lab.parts)) throw new Error(`${lab.lab}: scenario "${s.name}" is in unknown part "${s.part}"`);
+    if (s.hints.length === 0) throw new Error(`${lab.lab}: scenario "${s.name}" has no hint`);
+    if (!(s.points >= 0)) throw new Error(`${lab.lab}: scenario "${s.name}" has invalid points`);
+  }
+  return lab;
+}
+
+export function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+}

@@ -1,0 +1,2 @@
+import { registerCourseChecks } from "../src/vitest.ts";
+await registerCourseChecks(new URL("../fixtures/echo/grader.ts", import.meta.url));
