@@ -152,3 +152,28 @@ export function summarize(results: readonly ScenarioResult[]): { earned: number;
   }
   return { earned, possible, byPart };
 }
+
+export interface LabRunOptions extends Omit<GradeOptions, "lab" | "graderModule"> {
+  /** Only these parts (letters). */
+  parts?: readonly string[];
+  /** Only the scenario with this exact name. */
+  only?: string;
+  /** Called after each scenario (progress, streaming reports). */
+  onResult?: (r: ScenarioResult, done: number, total: number) => void;
+}
+
+/** Grade every selected scenario of a lab, one scenario at a time (its seeds in parallel). */
+export async function gradeLab(lab: LabGrader, graderModule: string, opts: LabRunOptions): Promise<ScenarioResult[]> {
+  let chosen = lab.scenarios.filter((s) => !opts.parts || opts.parts.includes(s.part));
+  if (opts.only !== undefined) {
+    chosen = chosen.filter((s) => s.name === opts.only);
+    if (chosen.length === 0) throw new Error(`unknown test "${opts.only}" in ${lab.lab}; tests: ${lab.scenarios.map((s) => `"${s.name}"`).join(", ")}`);
+  }
+  const out: ScenarioResult[] = [];
+  for (const s of chosen) {
+    const r = await gradeScenario(lab, s, { ...opts, lab: lab.lab, graderModule });
+    out.push(r);
+    opts.onResult?.(r, out.length, chosen.length);
+  }
+  return out;
+}

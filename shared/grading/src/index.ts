@@ -6,3 +6,4 @@ export * from "./pool.ts";
 export * from "./report.ts";
 export * from "./format.ts";
 export * from "./trace-files.ts";
+export * from "./bench.ts";
