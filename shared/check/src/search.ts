@@ -69,6 +69,8 @@ function zobristKeys(n: number): Int32Array {
  * Entries in time order; at equal times calls come first, so operations that touch at one
  * instant are concurrent. Returns node → entry code (2·op for a call, 2·op+1 for a return).
  */
+const NIL = -1;
+
 function sortEntries(calls: ArrayLike<number>, returns: ArrayLike<number>): Int32Array {
   const n = calls.length;
   const order = new Int32Array(2 * n);
@@ -87,131 +89,221 @@ function sortEntries(calls: ArrayLike<number>, returns: ArrayLike<number>): Int3
   return Int32Array.from(sorted);
 }
 
-export function searchLinearization<S>(input: SearchInput<S>, limits: SearchLimits): SearchResult {
-  const n = input.calls.length;
-  if (input.returns.length !== n || input.inputs.length !== n || input.outputs.length !== n) throw new Error("searchLinearization: input arrays differ in length");
-  if (!(limits.maxSteps > 0) || !(limits.maxCacheEntries > 0)) throw new Error("searchLinearization: limits must be positive");
-  const longest: (Int32Array | null)[] = new Array<Int32Array | null>(n).fill(null);
-  if (n === 0) return { verdict: "linearizable", steps: 0, cacheEntries: 0, linearization: new Int32Array(0), longest };
+/**
+ * One resumable search. `run(steps)` advances by at most `steps` loop iterations, so several
+ * partitions can be searched in deterministic round-robin slices (the first violation found
+ * in any partition ends the whole check, as it would with one thread per partition).
+ */
+export class LinearizationSearch<S> {
+  readonly n: number;
+  private readonly step: (state: S, input: unknown, output: unknown) => S | undefined;
+  private readonly hash: (state: S) => number;
+  private readonly inputs: readonly unknown[];
+  private readonly outputs: readonly unknown[];
+  private readonly trackLongest: boolean;
+  private readonly limits: SearchLimits;
+  private readonly head: number;
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly nodeOp: Int32Array;
+  private readonly nodeIsCall: Uint8Array;
+  private readonly returnNodeOf: Int32Array;
+  private readonly linearized: Uint32Array;
+  private readonly zobrist: Int32Array;
+  private readonly cache: StateCache<S>;
+  private readonly stackNode: Int32Array;
+  private readonly stackState: S[];
+  private readonly best: Int32Array;
+  private readonly minBest: Int32Array;
+  private readonly longest: (Int32Array | null)[];
+  private setHash = 0;
+  private depth = 0;
+  private state: S;
+  private entry: number;
+  private steps = 0;
+  private outcome: SearchResult | null = null;
 
-  const { step, equal, hash, inputs, outputs, trackLongest } = input;
-  const nodes = 2 * n;
-  const HEAD = nodes;
-  const NIL = -1;
-  const order = sortEntries(input.calls, input.returns);
-  const next = new Int32Array(nodes + 1);
-  const prev = new Int32Array(nodes + 1);
-  const nodeOp = new Int32Array(nodes);
-  const nodeIsCall = new Uint8Array(nodes);
-  const returnNodeOf = new Int32Array(n);
-  for (let node = 0; node < nodes; node++) {
-    const code = order[node] as number;
-    const op = code >> 1;
-    nodeOp[node] = op;
-    if ((code & 1) === 0) nodeIsCall[node] = 1;
-    else returnNodeOf[op] = node;
-    next[node] = node + 1 < nodes ? node + 1 : NIL;
-    prev[node] = node === 0 ? HEAD : node - 1;
-  }
-  next[HEAD] = 0;
-  prev[HEAD] = NIL;
+  constructor(input: SearchInput<S>, limits: SearchLimits) {
+    const n = input.calls.length;
+    if (input.returns.length !== n || input.inputs.length !== n || input.outputs.length !== n) throw new Error("LinearizationSearch: input arrays differ in length");
+    if (!(limits.maxSteps > 0) || !(limits.maxCacheEntries > 0)) throw new Error("LinearizationSearch: limits must be positive");
+    this.n = n;
+    this.step = input.step;
+    this.hash = input.hash;
+    this.inputs = input.inputs;
+    this.outputs = input.outputs;
+    this.trackLongest = input.trackLongest;
+    this.limits = limits;
+    this.longest = new Array<Int32Array | null>(n).fill(null);
 
-  const words = (n + 31) >>> 5;
-  const linearized = new Uint32Array(words);
-  const zobrist = zobristKeys(n);
-  let setHash = 0;
-  const cache = new StateCache<S>(words, equal, limits.maxCacheEntries);
-
-  // The current partial linearization: call nodes and the state before each.
-  const stackNode = new Int32Array(n);
-  const stackState: S[] = new Array<S>(n);
-  let depth = 0;
-  let state = input.init;
-
-  // For longest-partial tracking: best[op] = length of the longest linearization seen with op;
-  // minBest[d] = min of best over the first d stacked operations (skip the O(depth) update
-  // when every stacked operation already has a linearization this long).
-  const best = new Int32Array(n);
-  const minBest = new Int32Array(n + 1);
-  minBest[0] = 0x7fffffff;
-
-  const maxSteps = limits.maxSteps;
-  let steps = 0;
-  let entry = next[HEAD] as number;
-  while (next[HEAD] !== NIL) {
-    if (++steps > maxSteps) {
-      return { verdict: "unknown", reason: `search budget of ${maxSteps} steps exhausted`, steps: steps - 1, cacheEntries: cache.size, linearization: null, longest };
+    const nodes = 2 * n;
+    const head = nodes;
+    this.head = head;
+    const order = sortEntries(input.calls, input.returns);
+    const next = new Int32Array(nodes + 1);
+    const prev = new Int32Array(nodes + 1);
+    const nodeOp = new Int32Array(nodes);
+    const nodeIsCall = new Uint8Array(nodes);
+    const returnNodeOf = new Int32Array(n);
+    for (let node = 0; node < nodes; node++) {
+      const code = order[node] as number;
+      const op = code >> 1;
+      nodeOp[node] = op;
+      if ((code & 1) === 0) nodeIsCall[node] = 1;
+      else returnNodeOf[op] = node;
+      next[node] = node + 1 < nodes ? node + 1 : NIL;
+      prev[node] = node === 0 ? head : node - 1;
     }
-    if (nodeIsCall[entry] === 1) {
-      const op = nodeOp[entry] as number;
-      const newState = step(state, inputs[op], outputs[op]);
-      if (newState !== undefined) {
-        const word = op >>> 5;
-        const bit = 1 << (op & 31);
-        linearized[word] = (linearized[word] as number) | bit;
-        const newSetHash = setHash ^ (zobrist[op] as number);
-        const added = cache.add(newSetHash ^ Math.imul(hash(newState), 0x9e3779b1), linearized, newState);
-        if (added === 1) {
-          stackNode[depth] = entry;
-          stackState[depth] = state;
-          depth++;
-          if (trackLongest) {
-            const m = minBest[depth - 1] as number;
-            const b = best[op] as number;
-            minBest[depth] = b < m ? b : m;
+    next[head] = n === 0 ? NIL : 0;
+    prev[head] = NIL;
+    this.next = next;
+    this.prev = prev;
+    this.nodeOp = nodeOp;
+    this.nodeIsCall = nodeIsCall;
+    this.returnNodeOf = returnNodeOf;
+    this.entry = next[head] as number;
+
+    const words = Math.max(1, (n + 31) >>> 5);
+    this.linearized = new Uint32Array(words);
+    this.zobrist = zobristKeys(n);
+    this.cache = new StateCache<S>(words, input.equal, limits.maxCacheEntries);
+    this.stackNode = new Int32Array(n);
+    this.stackState = new Array<S>(n);
+    this.state = input.init;
+    // For longest-partial tracking: best[op] = length of the longest linearization seen with
+    // op; minBest[d] = min of best over the first d stacked operations, so the O(depth) update
+    // is skipped when every stacked operation already has a linearization this long.
+    this.best = new Int32Array(n);
+    this.minBest = new Int32Array(n + 1);
+    this.minBest[0] = 0x7fffffff;
+  }
+
+  /** The final result, or null while the search is still running. */
+  get result(): SearchResult | null {
+    return this.outcome;
+  }
+
+  get stepsTaken(): number {
+    return this.steps;
+  }
+
+  /** Stops a running search from outside (another partition decided the verdict). */
+  abandon(reason: string): SearchResult {
+    if (this.outcome === null) this.outcome = this.finish("unknown", reason);
+    return this.outcome;
+  }
+
+  /** Advances by at most `slice` steps; returns the result once the search has ended. */
+  run(slice: number): SearchResult | null {
+    if (this.outcome !== null) return this.outcome;
+    const { step, hash, inputs, outputs, trackLongest, next, prev, nodeOp, nodeIsCall, returnNodeOf, linearized, zobrist, cache, stackNode, stackState, best, minBest } = this;
+    const head = this.head;
+    const maxSteps = this.limits.maxSteps;
+    const stopAt = Math.min(maxSteps, this.steps + slice);
+    let steps = this.steps;
+    let entry = this.entry;
+    let depth = this.depth;
+    let state = this.state;
+    let setHash = this.setHash;
+    let outcome: SearchResult | null = null;
+    while (next[head] !== NIL) {
+      if (steps >= stopAt) break;
+      steps++;
+      if (nodeIsCall[entry] === 1) {
+        const op = nodeOp[entry] as number;
+        const newState = step(state, inputs[op], outputs[op]);
+        if (newState !== undefined) {
+          const word = op >>> 5;
+          const bit = 1 << (op & 31);
+          linearized[word] = (linearized[word] as number) | bit;
+          const newSetHash = setHash ^ (zobrist[op] as number);
+          const added = cache.add(newSetHash ^ Math.imul(hash(newState), 0x9e3779b1), linearized, newState);
+          if (added === 1) {
+            stackNode[depth] = entry;
+            stackState[depth] = state;
+            depth++;
+            if (trackLongest) {
+              const m = minBest[depth - 1] as number;
+              const b = best[op] as number;
+              minBest[depth] = b < m ? b : m;
+            }
+            state = newState;
+            setHash = newSetHash;
+            // lift: unlink the call entry and its return entry
+            const ret = returnNodeOf[op] as number;
+            next[prev[entry] as number] = next[entry] as number;
+            prev[next[entry] as number] = prev[entry] as number;
+            const afterRet = next[ret] as number;
+            next[prev[ret] as number] = afterRet;
+            if (afterRet !== NIL) prev[afterRet] = prev[ret] as number;
+            entry = next[head] as number;
+          } else {
+            linearized[word] = (linearized[word] as number) & ~bit;
+            if (added === -1) {
+              this.steps = steps;
+              outcome = this.finish("unknown", `state cache limit of ${this.limits.maxCacheEntries} entries reached`);
+              break;
+            }
+            entry = next[entry] as number;
           }
-          state = newState;
-          setHash = newSetHash;
-          // lift: unlink the call entry and its return entry
-          const ret = returnNodeOf[op] as number;
-          next[prev[entry] as number] = next[entry] as number;
-          prev[next[entry] as number] = prev[entry] as number;
-          const afterRet = next[ret] as number;
-          next[prev[ret] as number] = afterRet;
-          if (afterRet !== NIL) prev[afterRet] = prev[ret] as number;
-          entry = next[HEAD] as number;
         } else {
-          linearized[word] = (linearized[word] as number) & ~bit;
-          if (added === -1) {
-            return { verdict: "unknown", reason: `state cache limit of ${limits.maxCacheEntries} entries reached`, steps, cacheEntries: cache.size, linearization: null, longest };
-          }
           entry = next[entry] as number;
         }
       } else {
-        entry = next[entry] as number;
+        // A return entry: the operation it closes must already be linearized. Backtrack.
+        if (depth === 0) {
+          this.steps = steps;
+          outcome = this.finish("not linearizable");
+          break;
+        }
+        if (trackLongest && (minBest[depth] as number) < depth) this.recordLongest(depth);
+        depth--;
+        const call = stackNode[depth] as number;
+        const op = nodeOp[call] as number;
+        state = stackState[depth] as S;
+        stackState[depth] = undefined as S; // let the old state be collected
+        setHash ^= zobrist[op] as number;
+        linearized[op >>> 5] = (linearized[op >>> 5] as number) & ~(1 << (op & 31));
+        // unlift: relink the return entry, then the call entry
+        const ret = returnNodeOf[op] as number;
+        const afterRet = next[ret] as number;
+        next[prev[ret] as number] = ret;
+        if (afterRet !== NIL) prev[afterRet] = ret;
+        next[prev[call] as number] = call;
+        prev[next[call] as number] = call;
+        entry = next[call] as number;
       }
-    } else {
-      // A return entry: the operation it closes must already be linearized. Backtrack.
-      if (depth === 0) {
-        return { verdict: "not linearizable", steps, cacheEntries: cache.size, linearization: null, longest };
-      }
-      if (trackLongest && (minBest[depth] as number) < depth) recordLongest(depth);
-      depth--;
-      const call = stackNode[depth] as number;
-      const op = nodeOp[call] as number;
-      state = stackState[depth] as S;
-      stackState[depth] = undefined as S; // let the old state be collected
-      setHash ^= zobrist[op] as number;
-      linearized[op >>> 5] = (linearized[op >>> 5] as number) & ~(1 << (op & 31));
-      // unlift: relink the return entry, then the call entry
-      const ret = returnNodeOf[op] as number;
-      const afterRet = next[ret] as number;
-      next[prev[ret] as number] = ret;
-      if (afterRet !== NIL) prev[afterRet] = ret;
-      next[prev[call] as number] = call;
-      prev[next[call] as number] = call;
-      entry = next[call] as number;
     }
+    this.steps = steps;
+    this.entry = entry;
+    this.depth = depth;
+    this.state = state;
+    this.setHash = setHash;
+    if (outcome !== null) return outcome;
+    if (next[head] === NIL) {
+      const linearization = this.stackOps(depth);
+      if (trackLongest) this.longest.fill(linearization);
+      this.outcome = { verdict: "linearizable", steps, cacheEntries: cache.size, linearization, longest: this.longest };
+      return this.outcome;
+    }
+    if (steps >= maxSteps) return this.finish("unknown", `search budget of ${maxSteps} steps exhausted`);
+    return null;
   }
 
-  const linearization = new Int32Array(depth);
-  for (let i = 0; i < depth; i++) linearization[i] = nodeOp[stackNode[i] as number] as number;
-  if (trackLongest) for (let op = 0; op < n; op++) longest[op] = linearization;
-  return { verdict: "linearizable", steps, cacheEntries: cache.size, linearization, longest };
+  private finish(verdict: Verdict, reason?: string): SearchResult {
+    this.outcome = { verdict, ...(reason === undefined ? {} : { reason }), steps: this.steps, cacheEntries: this.cache.size, linearization: null, longest: this.longest };
+    return this.outcome;
+  }
 
-  function recordLongest(d: number): void {
+  private stackOps(d: number): Int32Array {
     const seq = new Int32Array(d);
-    for (let i = 0; i < d; i++) seq[i] = nodeOp[stackNode[i] as number] as number;
+    for (let i = 0; i < d; i++) seq[i] = this.nodeOp[this.stackNode[i] as number] as number;
+    return seq;
+  }
+
+  private recordLongest(d: number): void {
+    const { best, minBest, longest } = this;
+    const seq = this.stackOps(d);
     for (let i = 0; i < d; i++) {
       const op = seq[i] as number;
       if ((best[op] as number) < d) {
@@ -224,5 +316,14 @@ export function searchLinearization<S>(input: SearchInput<S>, limits: SearchLimi
       const m = minBest[i - 1] as number;
       minBest[i] = b < m ? b : m;
     }
+  }
+}
+
+/** Runs one search to its end. */
+export function searchLinearization<S>(input: SearchInput<S>, limits: SearchLimits): SearchResult {
+  const search = new LinearizationSearch(input, limits);
+  for (;;) {
+    const r = search.run(limits.maxSteps);
+    if (r !== null) return r;
   }
 }

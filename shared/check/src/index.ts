@@ -1,0 +1,11 @@
+export * from "./history.ts";
+export * from "./model.ts";
+export * from "./models/register.ts";
+export * from "./models/kv.ts";
+export * from "./models/counter.ts";
+export * from "./linearizability.ts";
+export { searchLinearization, type SearchInput, type SearchLimits, type SearchResult } from "./search.ts";
+export * from "./parse/parse-error.ts";
+export * from "./parse/edn.ts";
+export * from "./parse/jepsen.ts";
+export * from "./parse/porcupine-kv.ts";
