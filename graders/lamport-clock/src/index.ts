@@ -1,0 +1,21 @@
+/**
+ * Grader of the lamport-clock lab. Every timestamp a learner's node gives an event is paired
+ * with the simulator's ground-truth vector clock of that event, so each claim (the clock
+ * condition, a concurrency verdict, a delivery order, an HLC bound) is checked against the
+ * real happened-before relation of the run.
+ */
+import { defineLab } from "@faultline/grading";
+import type { LabModule } from "./common.ts";
+import { partA } from "./part-a.ts";
+
+export const lab = defineLab<LabModule>({
+  lab: "lamport-clock",
+  title: "Lamport clocks, vector clocks and the orders built on them",
+  parts: {
+    A: "Lamport clock",
+    B: "Vector clocks",
+    C: "Totally ordered group chat",
+    D: "Hybrid logical clocks",
+  },
+  scenarios: [...partA],
+});

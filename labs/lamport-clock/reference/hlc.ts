@@ -1,0 +1,97 @@
+/**
+ * Part D, reference: hybrid logical clocks (Kulkarni et al., OPODIS 2014). See src/hlc.ts for
+ * the exercise text.
+ */
+import type { Env, Node, NodeId } from "@faultline/sim";
+import { chooseStep, nextStepDelay } from "./workload.ts";
+
+export interface Hlc {
+  l: number;
+  c: number;
+}
+
+export function compareHlc(a: Hlc, b: Hlc): number {
+  return a.l !== b.l ? a.l - b.l : a.c - b.c;
+}
+
+export class HybridClock {
+  protected l: number;
+  protected c: number;
+
+  constructor(
+    readonly maxOffsetMs: number,
+    start: Hlc = { l: 0, c: 0 },
+  ) {
+    this.l = start.l;
+    this.c = start.c;
+  }
+
+  get current(): Hlc {
+    return { l: this.l, c: this.c };
+  }
+
+  tick(pt: number): Hlc {
+    const l = Math.max(this.l, pt);
+    this.c = l === this.l ? this.c + 1 : 0;
+    this.l = l;
+    return this.current;
+  }
+
+  receive(remote: Hlc, pt: number): Hlc | null {
+    if (remote.l > pt + this.maxOffsetMs) return null;
+    const l = Math.max(this.l, remote.l, pt);
+    if (l === this.l && l === remote.l) this.c = Math.max(this.c, remote.c) + 1;
+    else if (l === this.l) this.c += 1;
+    else if (l === remote.l) this.c = remote.c + 1;
+    else this.c = 0;
+    this.l = l;
+    return this.current;
+  }
+}
+
+export type HlcMsg = { type: "hello"; hlc: Hlc };
+
+export const MAX_OFFSET_MS = 400;
+
+export class HlcNode implements Node<HlcMsg> {
+  protected env!: Env<HlcMsg>;
+  clock!: HybridClock;
+
+  start(env: Env<HlcMsg>): void {
+    this.env = env;
+    this.clock = this.createClock();
+    env.setTimer(nextStepDelay(env), "step");
+  }
+
+  protected createClock(): HybridClock {
+    return new HybridClock(MAX_OFFSET_MS);
+  }
+
+  onTimer(tag: string): void {
+    if (tag !== "step") return;
+    const to = chooseStep(this.env);
+    if (to === undefined) this.localEvent();
+    else this.sendTo(to);
+    this.env.setTimer(nextStepDelay(this.env), "step");
+  }
+
+  protected pt(): number {
+    return Math.floor(this.env.now());
+  }
+
+  onMessage(from: NodeId, msg: HlcMsg): void {
+    const pt = this.pt();
+    if (this.clock.receive(msg.hlc, pt) === null) {
+      this.env.log(`rejected a timestamp from ${from}: l=${msg.hlc.l} is more than ${this.clock.maxOffsetMs} ms ahead of pt=${pt}`);
+    }
+  }
+
+  localEvent(): void {
+    this.clock.tick(this.pt());
+  }
+
+  sendTo(peer: NodeId): void {
+    const hlc = this.clock.tick(this.pt());
+    this.env.send(peer, { type: "hello", hlc });
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Part A, reference: Lamport clocks (Lamport, CACM 21(7), 1978). See src/lamport.ts for the
+ * exercise text.
+ */
+import type { Env, Node, NodeId } from "@faultline/sim";
+import { chooseStep, nextStepDelay } from "./workload.ts";
+
+export class LamportClock {
+  protected value: number;
+
+  constructor(start = 0) {
+    this.value = start;
+  }
+
+  get time(): number {
+    return this.value;
+  }
+
+  /** IR1: one step per event. */
+  tick(): number {
+    this.value += 1;
+    return this.value;
+  }
+
+  /** IR1 + IR2a: sending is an event; the message carries that event's timestamp. */
+  send(): number {
+    return this.tick();
+  }
+
+  /** IR2b: past both our own present value and the message's timestamp. */
+  receive(remote: number): number {
+    this.value = Math.max(this.value, remote) + 1;
+    return this.value;
+  }
+}
+
+export interface Stamp {
+  time: number;
+  node: NodeId;
+}
+
+const ID = /^([a-z]*)(\d+)$/;
+
+/** By node number (n2 < n10); ids without a number fall back to plain string order. */
+export function compareNodeIds(a: NodeId, b: NodeId): number {
+  const ma = ID.exec(a);
+  const mb = ID.exec(b);
+  if (ma && mb) {
+    const byNumber = Number(ma[2]) - Number(mb[2]);
+    if (byNumber !== 0) return byNumber;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Lamport's "=>": by time, ties by node. */
+export function compareStamps(a: Stamp, b: Stamp): number {
+  return a.time !== b.time ? a.time - b.time : compareNodeIds(a.node, b.node);
+}
+
+export type LamportMsg = { type: "hello"; ts: number };
+
+export const LAMPORT_DISK_KEY = "lamport-clock";
+
+export class LamportNode implements Node<LamportMsg> {
+  protected env!: Env<LamportMsg>;
+  clock!: LamportClock;
+
+  start(env: Env<LamportMsg>): void {
+    this.env = env;
+    this.clock = this.restore();
+    env.setTimer(nextStepDelay(env), "step");
+  }
+
+  onTimer(tag: string): void {
+    if (tag !== "step") return;
+    const to = chooseStep(this.env);
+    if (to === undefined) this.localEvent();
+    else this.sendTo(to);
+    this.env.setTimer(nextStepDelay(this.env), "step");
+  }
+
+  onMessage(_from: NodeId, msg: LamportMsg): void {
+    this.clock.receive(msg.ts);
+    this.persist();
+  }
+
+  localEvent(): void {
+    this.clock.tick();
+    this.persist();
+  }
+
+  sendTo(peer: NodeId): void {
+    const ts = this.clock.send();
+    // Durable before the timestamp leaves the node: a restart can never reissue it.
+    this.persist();
+    this.env.send(peer, { type: "hello", ts });
+  }
+
+  protected restore(): LamportClock {
+    return new LamportClock(this.env.disk.read<number>(LAMPORT_DISK_KEY) ?? 0);
+  }
+
+  protected persist(): void {
+    this.env.disk.write(LAMPORT_DISK_KEY, this.clock.time);
+    this.env.disk.sync();
+  }
+}
