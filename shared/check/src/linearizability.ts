@@ -16,14 +16,18 @@ export interface CheckOptions {
   readonly maxSteps?: number;
   /** State-cache entries allowed per partition (default DEFAULT_MAX_CACHE_ENTRIES). */
   readonly maxCacheEntries?: number;
+  /** Distinct model states allowed per partition (default DEFAULT_MAX_STATES). */
+  readonly maxStates?: number;
   /** Record the longest partial linearization of every operation (default true). */
   readonly explain?: boolean;
 }
 
 /** Default per-partition step budget; the slowest Porcupine test history needs 1.4 million. */
 export const DEFAULT_MAX_STEPS = 50_000_000;
-/** Default per-partition state-cache size; bounds memory (states are kept alive by the cache). */
-export const DEFAULT_MAX_CACHE_ENTRIES = 4_000_000;
+/** Default per-partition state-cache size; bounds memory (about 20 bytes per entry for 100 operations). */
+export const DEFAULT_MAX_CACHE_ENTRIES = 20_000_000;
+/** Default per-partition limit on distinct model states (they stay in memory). */
+export const DEFAULT_MAX_STATES = 2_000_000;
 /** Steps each partition gets per round-robin turn. */
 const SLICE_STEPS = 20_000;
 
@@ -123,7 +127,11 @@ export function checkLinearizability<S, I, O>(model: Model<S, I, O>, history: re
     });
     return new LinearizationSearch<S>(
       { init: model.init(), step, equal, hash, inputs, outputs, calls, returns, trackLongest: explain },
-      { maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS, maxCacheEntries: options.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES },
+      {
+        maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
+        maxCacheEntries: options.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES,
+        maxStates: options.maxStates ?? DEFAULT_MAX_STATES,
+      },
     );
   });
   // Round-robin slices: a violation in any part ends the check as soon as it is found,

@@ -13,6 +13,7 @@
  * set is a bitset with an incremental Zobrist hash.
  */
 import { StateCache } from "./state-cache.ts";
+import { StateInterner } from "./state-interner.ts";
 
 export type Verdict = "linearizable" | "not linearizable" | "unknown";
 
@@ -21,6 +22,8 @@ export interface SearchLimits {
   readonly maxSteps: number;
   /** State-cache entries allowed (bounds memory). Exceeding it gives "unknown". */
   readonly maxCacheEntries: number;
+  /** Distinct model states allowed (bounds memory). Exceeding it gives "unknown". */
+  readonly maxStates: number;
 }
 
 export interface SearchInput<S> {
@@ -97,7 +100,6 @@ function sortEntries(calls: ArrayLike<number>, returns: ArrayLike<number>): Int3
 export class LinearizationSearch<S> {
   readonly n: number;
   private readonly step: (state: S, input: unknown, output: unknown) => S | undefined;
-  private readonly hash: (state: S) => number;
   private readonly inputs: readonly unknown[];
   private readonly outputs: readonly unknown[];
   private readonly trackLongest: boolean;
@@ -110,15 +112,16 @@ export class LinearizationSearch<S> {
   private readonly returnNodeOf: Int32Array;
   private readonly linearized: Uint32Array;
   private readonly zobrist: Int32Array;
-  private readonly cache: StateCache<S>;
+  private readonly cache: StateCache;
+  private readonly interner: StateInterner<S>;
   private readonly stackNode: Int32Array;
-  private readonly stackState: S[];
+  private readonly stackState: Int32Array;
   private readonly best: Int32Array;
   private readonly minBest: Int32Array;
   private readonly longest: (Int32Array | null)[];
   private setHash = 0;
   private depth = 0;
-  private state: S;
+  private stateId: number;
   private entry: number;
   private steps = 0;
   private outcome: SearchResult | null = null;
@@ -126,10 +129,9 @@ export class LinearizationSearch<S> {
   constructor(input: SearchInput<S>, limits: SearchLimits) {
     const n = input.calls.length;
     if (input.returns.length !== n || input.inputs.length !== n || input.outputs.length !== n) throw new Error("LinearizationSearch: input arrays differ in length");
-    if (!(limits.maxSteps > 0) || !(limits.maxCacheEntries > 0)) throw new Error("LinearizationSearch: limits must be positive");
+    if (!(limits.maxSteps > 0) || !(limits.maxCacheEntries > 0) || !(limits.maxStates > 0)) throw new Error("LinearizationSearch: limits must be positive");
     this.n = n;
     this.step = input.step;
-    this.hash = input.hash;
     this.inputs = input.inputs;
     this.outputs = input.outputs;
     this.trackLongest = input.trackLongest;
@@ -166,10 +168,11 @@ export class LinearizationSearch<S> {
     const words = Math.max(1, (n + 31) >>> 5);
     this.linearized = new Uint32Array(words);
     this.zobrist = zobristKeys(n);
-    this.cache = new StateCache<S>(words, input.equal, limits.maxCacheEntries);
+    this.cache = new StateCache(words, limits.maxCacheEntries);
+    this.interner = new StateInterner<S>(input.equal, input.hash, limits.maxStates);
     this.stackNode = new Int32Array(n);
-    this.stackState = new Array<S>(n);
-    this.state = input.init;
+    this.stackState = new Int32Array(n);
+    this.stateId = this.interner.intern(input.init);
     // For longest-partial tracking: best[op] = length of the longest linearization seen with
     // op; minBest[d] = min of best over the first d stacked operations, so the O(depth) update
     // is skipped when every stacked operation already has a linearization this long.
@@ -196,14 +199,16 @@ export class LinearizationSearch<S> {
   /** Advances by at most `slice` steps; returns the result once the search has ended. */
   run(slice: number): SearchResult | null {
     if (this.outcome !== null) return this.outcome;
-    const { step, hash, inputs, outputs, trackLongest, next, prev, nodeOp, nodeIsCall, returnNodeOf, linearized, zobrist, cache, stackNode, stackState, best, minBest } = this;
+    const { step, inputs, outputs, trackLongest, next, prev, nodeOp, nodeIsCall, returnNodeOf, linearized, zobrist, cache, interner, stackNode, stackState, best, minBest } = this;
+    const states = interner.states;
     const head = this.head;
     const maxSteps = this.limits.maxSteps;
     const stopAt = Math.min(maxSteps, this.steps + slice);
     let steps = this.steps;
     let entry = this.entry;
     let depth = this.depth;
-    let state = this.state;
+    let stateId = this.stateId;
+    let state = states[stateId] as S;
     let setHash = this.setHash;
     let outcome: SearchResult | null = null;
     while (next[head] !== NIL) {
@@ -213,21 +218,28 @@ export class LinearizationSearch<S> {
         const op = nodeOp[entry] as number;
         const newState = step(state, inputs[op], outputs[op]);
         if (newState !== undefined) {
+          const newStateId = newState === state ? stateId : interner.intern(newState);
+          if (newStateId < 0) {
+            this.steps = steps;
+            outcome = this.finish("unknown", `limit of ${this.limits.maxStates} distinct states reached`);
+            break;
+          }
           const word = op >>> 5;
           const bit = 1 << (op & 31);
           linearized[word] = (linearized[word] as number) | bit;
           const newSetHash = setHash ^ (zobrist[op] as number);
-          const added = cache.add(newSetHash ^ Math.imul(hash(newState), 0x9e3779b1), linearized, newState);
+          const added = cache.add(newSetHash ^ Math.imul(newStateId + 1, 0x9e3779b1), linearized, newStateId);
           if (added === 1) {
             stackNode[depth] = entry;
-            stackState[depth] = state;
+            stackState[depth] = stateId;
             depth++;
             if (trackLongest) {
               const m = minBest[depth - 1] as number;
               const b = best[op] as number;
               minBest[depth] = b < m ? b : m;
             }
-            state = newState;
+            stateId = newStateId;
+            state = states[newStateId] as S;
             setHash = newSetHash;
             // lift: unlink the call entry and its return entry
             const ret = returnNodeOf[op] as number;
@@ -260,8 +272,8 @@ export class LinearizationSearch<S> {
         depth--;
         const call = stackNode[depth] as number;
         const op = nodeOp[call] as number;
-        state = stackState[depth] as S;
-        stackState[depth] = undefined as S; // let the old state be collected
+        stateId = stackState[depth] as number;
+        state = states[stateId] as S;
         setHash ^= zobrist[op] as number;
         linearized[op >>> 5] = (linearized[op >>> 5] as number) & ~(1 << (op & 31));
         // unlift: relink the return entry, then the call entry
@@ -277,7 +289,7 @@ export class LinearizationSearch<S> {
     this.steps = steps;
     this.entry = entry;
     this.depth = depth;
-    this.state = state;
+    this.stateId = stateId;
     this.setHash = setHash;
     if (outcome !== null) return outcome;
     if (next[head] === NIL) {

@@ -1,27 +1,27 @@
 /**
- * Lowe's cache for the Wing & Gong search: the set of (linearized operations, state) pairs
+ * Lowe's cache for the Wing & Gong search: the set of (linearized operations, state id) pairs
  * already explored. Reaching a pair twice means the same subtree again, so the search prunes
  * it. Without it the search is exponential in the number of concurrent operations.
  *
  * Layout: an open-addressing hash table (linear probing) of entry numbers; each entry's bitset
- * lives in one flat Uint32Array arena and its state in a plain array. The caller supplies the
- * hash (Zobrist hash of the bitset mixed with the model's state hash), so probing compares a
- * 32-bit hash first and touches bitsets and states only on a hash match.
+ * lives in one flat Uint32Array arena, its state id and hash in Int32Arrays. Nothing here is a
+ * JS object, so a cache of millions of entries costs the garbage collector nothing. The caller
+ * supplies the hash (Zobrist hash of the bitset mixed with the state id), so probing compares
+ * 32-bit integers first and bitsets only on a hash match.
  */
 
-export class StateCache<S> {
+export class StateCache {
   private readonly words: number;
   private slots: Int32Array; // entry number + 1, 0 = empty
   private mask: number;
   private hashes: Int32Array;
+  private stateIds: Int32Array;
   private bits: Uint32Array;
-  private readonly states: S[] = [];
   private count = 0;
 
   constructor(
     /** Bitset length in 32-bit words. */
     words: number,
-    private readonly equal: (a: S, b: S) => boolean,
     /** Entries allowed before `add` reports the cache full. */
     readonly maxEntries: number,
   ) {
@@ -31,6 +31,7 @@ export class StateCache<S> {
     this.slots = new Int32Array(1024);
     this.mask = 1023;
     this.hashes = new Int32Array(512);
+    this.stateIds = new Int32Array(512);
     this.bits = new Uint32Array(512 * words);
   }
 
@@ -39,13 +40,14 @@ export class StateCache<S> {
   }
 
   /**
-   * Adds (bitset, state) unless present. Returns 1 if added, 0 if it was already there, -1 if
+   * Adds (bitset, stateId) unless present. Returns 1 if added, 0 if it was already there, -1 if
    * the cache is full (the caller must give up: pruning would be lost).
    */
-  add(hash: number, bitset: Uint32Array, state: S): 1 | 0 | -1 {
+  add(hash: number, bitset: Uint32Array, stateId: number): 1 | 0 | -1 {
     const words = this.words;
     const bits = this.bits;
     const hashes = this.hashes;
+    const stateIds = this.stateIds;
     const slots = this.slots;
     const mask = this.mask;
     let i = hash & mask;
@@ -53,7 +55,7 @@ export class StateCache<S> {
       const slot = slots[i] as number;
       if (slot === 0) break;
       const e = slot - 1;
-      if (hashes[e] === hash) {
+      if (hashes[e] === hash && stateIds[e] === stateId) {
         let same = true;
         const base = e * words;
         for (let w = 0; w < words; w++) {
@@ -62,7 +64,7 @@ export class StateCache<S> {
             break;
           }
         }
-        if (same && this.equal(this.states[e] as S, state)) return 0;
+        if (same) return 0;
       }
       i = (i + 1) & mask;
     }
@@ -70,8 +72,8 @@ export class StateCache<S> {
     const e = this.count++;
     if (e >= hashes.length) this.growEntries();
     (this.hashes as Int32Array)[e] = hash;
+    (this.stateIds as Int32Array)[e] = stateId;
     this.bits.set(bitset, e * words);
-    this.states.push(state);
     slots[i] = e + 1;
     if (this.count * 2 > slots.length) this.growTable();
     return 1;
@@ -82,6 +84,9 @@ export class StateCache<S> {
     const hashes = new Int32Array(capacity);
     hashes.set(this.hashes);
     this.hashes = hashes;
+    const stateIds = new Int32Array(capacity);
+    stateIds.set(this.stateIds);
+    this.stateIds = stateIds;
     const bits = new Uint32Array(capacity * this.words);
     bits.set(this.bits);
     this.bits = bits;

@@ -16,76 +16,61 @@ export type KvInput =
 /** A get returns the value; put and append outputs are ignored (use null). */
 export type KvOutput = string | null;
 
+/**
+ * A map as an immutable list of entries sorted by key (one object per key: with per-key
+ * partitioning a state is a single object, which keeps the garbage collector's work small).
+ */
 export interface KvState {
-  /** Sorted keys holding a non-empty value. */
-  readonly keys: readonly string[];
-  readonly values: readonly string[];
-  /** Polynomial hash of each value, so an append extends it without rereading the value. */
-  readonly valueHashes: readonly number[];
+  readonly key: string;
+  readonly value: string;
+  /** Polynomial hash of value, so an append extends it without rereading the value. */
+  readonly valueHash: number;
+  /** Hash of this entry and every later one. */
   readonly hash: number;
+  readonly next: KvState | null;
 }
+
+/** The empty map. */
+const EMPTY = null;
 
 const BASE = 0x01000193;
 
-/** Polynomial hash h(s) = sum s[i]·BASE^(n-1-i) mod 2^32, and BASE^n. */
-function polyHash(s: string): { h: number; pow: number } {
-  let h = 0;
-  let pow = 1;
-  for (let i = 0; i < s.length; i++) {
-    h = (Math.imul(h, BASE) + s.charCodeAt(i)) | 0;
-    pow = Math.imul(pow, BASE);
-  }
-  return { h, pow };
+/** Polynomial hash of s continuing from h: h·BASE^|s| + sum s[i]·BASE^(|s|-1-i) mod 2^32. */
+function polyHash(s: string, h = 0): number {
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, BASE) + s.charCodeAt(i)) | 0;
+  return h;
 }
 
 function entryHash(key: string, valueHash: number): number {
   return mix32(hashString(key) ^ mix32(valueHash));
 }
 
-const EMPTY: KvState = { keys: [], values: [], valueHashes: [], hash: 0 };
-
-/** The state with `key` set to `value` (whose hash is `valueHash`). */
-function withValue(state: KvState, key: string, value: string, valueHash: number): KvState {
-  const keys = state.keys;
-  let i = 0;
-  while (i < keys.length && (keys[i] as string) < key) i++;
-  const present = i < keys.length && keys[i] === key;
-  let hash = state.hash;
-  if (present) hash ^= entryHash(key, state.valueHashes[i] as number);
-  const newKeys = keys.slice();
-  const newValues = state.values.slice();
-  const newHashes = state.valueHashes.slice();
-  if (value === "") {
-    if (!present) return state;
-    newKeys.splice(i, 1);
-    newValues.splice(i, 1);
-    newHashes.splice(i, 1);
-  } else {
-    hash ^= entryHash(key, valueHash);
-    if (present) {
-      newValues[i] = value;
-      newHashes[i] = valueHash;
-    } else {
-      newKeys.splice(i, 0, key);
-      newValues.splice(i, 0, value);
-      newHashes.splice(i, 0, valueHash);
-    }
-  }
-  return { keys: newKeys, values: newValues, valueHashes: newHashes, hash };
+function cons(key: string, value: string, valueHash: number, next: KvState | null): KvState {
+  return { key, value, valueHash, hash: entryHash(key, valueHash) ^ (next === null ? 0 : next.hash), next };
 }
 
-function indexOfKey(state: KvState, key: string): number {
-  const keys = state.keys;
-  for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
-  return -1;
+/**
+ * The map with `key` set by `update(old value, old hash)` → [new value, new hash]; a new value
+ * of "" removes the key (so equal maps have one representation).
+ */
+function withValue(state: KvState | null, key: string, value: string, valueHash: number): KvState | null {
+  if (state === null || key < state.key) return value === "" ? state : cons(key, value, valueHash, state);
+  if (key === state.key) return value === "" ? state.next : cons(key, value, valueHash, state.next);
+  const rest = withValue(state.next, key, value, valueHash);
+  return rest === state.next ? state : cons(state.key, state.value, state.valueHash, rest);
 }
 
-export function kvGet(state: KvState, key: string): string {
-  const i = indexOfKey(state, key);
-  return i < 0 ? "" : (state.values[i] as string);
+function find(state: KvState | null, key: string): KvState | null {
+  let s = state;
+  while (s !== null && s.key !== key) s = s.next;
+  return s;
 }
 
-export const kvModel: Model<KvState, KvInput, KvOutput> = {
+export function kvGet(state: KvState | null, key: string): string {
+  return find(state, key)?.value ?? "";
+}
+
+export const kvModel: Model<KvState | null, KvInput, KvOutput> = {
   name: "kv",
   init: () => EMPTY,
   step(state, input, output) {
@@ -94,25 +79,26 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
       if (output === UNKNOWN) return state;
       return kvGet(state, input.key) === output ? state : undefined;
     }
-    if (op === "put") return withValue(state, input.key, input.value, polyHash(input.value).h);
-    // append: h(s + v) = h(s)·BASE^|v| + h(v)
-    const i = indexOfKey(state, input.key);
+    if (op === "put") return withValue(state, input.key, input.value, polyHash(input.value));
     if (input.value === "") return state;
-    const v = polyHash(input.value);
-    if (i < 0) return withValue(state, input.key, input.value, v.h);
-    const old = state.values[i] as string;
-    const oldHash = state.valueHashes[i] as number;
-    return withValue(state, input.key, old + input.value, (Math.imul(oldHash, v.pow) + v.h) | 0);
+    const entry = find(state, input.key);
+    if (entry === null) return withValue(state, input.key, input.value, polyHash(input.value));
+    return withValue(state, input.key, entry.value + input.value, polyHash(input.value, entry.valueHash));
   },
   equal(a, b) {
-    if (a === b) return true;
-    if (a.hash !== b.hash || a.keys.length !== b.keys.length) return false;
-    for (let i = 0; i < a.keys.length; i++) {
-      if (a.keys[i] !== b.keys[i] || a.valueHashes[i] !== b.valueHashes[i] || a.values[i] !== b.values[i]) return false;
+    let x = a;
+    let y = b;
+    if (x === y) return true;
+    if (x === null || y === null || x.hash !== y.hash) return false;
+    for (;;) {
+      if (x === y) return true;
+      if (x === null || y === null) return false;
+      if (x.key !== y.key || x.valueHash !== y.valueHash || x.value !== y.value) return false;
+      x = x.next;
+      y = y.next;
     }
-    return true;
   },
-  hash: (s) => s.hash,
+  hash: (s) => (s === null ? 0 : s.hash),
   partition: partitionByKey<KvInput, KvOutput>((input) => input.key),
   describe(input, output) {
     const out = output === UNKNOWN ? "?" : describeValue(output);
@@ -120,11 +106,12 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
     return `${input.op}(${describeValue(input.key)}, ${describeValue(input.value)})`;
   },
   describeState(s) {
-    if (s.keys.length === 0) return "{}";
-    return `{${s.keys.map((k, i) => `${describeValue(k)}: ${describeValue(s.values[i])}`).join(", ")}}`;
+    const parts: string[] = [];
+    for (let e = s; e !== null; e = e.next) parts.push(`${describeValue(e.key)}: ${describeValue(e.value)}`);
+    return `{${parts.join(", ")}}`;
   },
 };
 
 /** The same store checked as one object: no per-key partitioning. */
-export const kvWholeModel: Model<KvState, KvInput, KvOutput> = { ...kvModel, name: "kv (unpartitioned)", partition: undefined };
+export const kvWholeModel: Model<KvState | null, KvInput, KvOutput> = { ...kvModel, name: "kv (unpartitioned)", partition: undefined };
 
