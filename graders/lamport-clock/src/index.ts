@@ -7,6 +7,7 @@
 import { defineLab } from "@faultline/grading";
 import type { LabModule } from "./common.ts";
 import { partA } from "./part-a.ts";
+import { partB } from "./part-b.ts";
 
 export const lab = defineLab<LabModule>({
   lab: "lamport-clock",
@@ -17,5 +18,5 @@ export const lab = defineLab<LabModule>({
     C: "Totally ordered group chat",
     D: "Hybrid logical clocks",
   },
-  scenarios: [...partA],
+  scenarios: [...partA, ...partB],
 });
