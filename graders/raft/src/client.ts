@@ -1,0 +1,105 @@
+/**
+ * The grader's Raft client (section 8): it finds the leader by following redirects, retries a
+ * request with the same (clientId, seq) until it is answered or its deadline passes, and
+ * records every operation with its call and return times for the linearizability check. A
+ * request that was never answered has an unknown outcome: it may or may not have happened.
+ */
+import type { ClientEndpoint, NodeId } from "@faultline/sim";
+import type * as Raft from "@faultline/lab-raft";
+import type { Cluster, Msg } from "./cluster.ts";
+
+export type Outcome = { ok: true; result: Raft.OpResult; by: NodeId; index: number } | { ok: false };
+
+export interface Recorded {
+  client: number;
+  clientId: string;
+  seq: number;
+  op: Raft.Operation;
+  call: number;
+  /** Return time, or undefined when the outcome is unknown. */
+  ret: number | undefined;
+  result: Raft.OpResult | undefined;
+}
+
+/** Every operation of every client of one run. */
+export class History {
+  readonly ops: Recorded[] = [];
+}
+
+export interface CallOptions {
+  /** Give up (outcome unknown) after this much virtual time. */
+  deadlineMs?: number;
+  /** Wait this long for an answer before trying another node. */
+  attemptMs?: number;
+}
+
+export class RaftClient {
+  private seq = 0;
+  private guess: NodeId | undefined;
+  private rr: number;
+  readonly endpoint: ClientEndpoint<Msg>;
+
+  constructor(
+    private readonly cluster: Cluster,
+    readonly endpointId: NodeId,
+    readonly number: number,
+    private readonly history?: History,
+    readonly clientId = endpointId,
+  ) {
+    this.endpoint = cluster.sim.client(endpointId);
+    this.rr = number % cluster.ids.length;
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Run one operation to completion or its deadline. */
+  async run(op: Raft.Operation, opts: CallOptions = {}): Promise<Outcome> {
+    const sim = this.cluster.sim;
+    const seq = ++this.seq;
+    const deadline = sim.now + (opts.deadlineMs ?? 5_000);
+    const attempt = opts.attemptMs ?? 120;
+    const rec: Recorded = { client: this.number, clientId: this.clientId, seq, op, call: sim.now, ret: undefined, result: undefined };
+    this.history?.ops.push(rec);
+    const req: Raft.ClientRequest = { type: "ClientRequest", clientId: this.clientId, seq, op };
+    const ids = this.cluster.ids;
+    while (sim.now < deadline) {
+      const to = this.guess ?? (ids[this.rr++ % ids.length] as NodeId);
+      const reply = await this.endpoint.call<Raft.ClientReply>(
+        to,
+        req,
+        (m) => m.type === "ClientReply" && m.clientId === this.clientId && m.seq === seq,
+        Math.min(attempt, Math.max(1, deadline - sim.now)),
+      );
+      if (reply === undefined) {
+        this.guess = undefined; // silent node: try the next one
+        continue;
+      }
+      if (reply.status === "ok") {
+        rec.ret = sim.now;
+        rec.result = reply.result;
+        this.guess = to;
+        return { ok: true, result: reply.result, by: to, index: this.indexOf(to, seq) };
+      }
+      if (reply.leaderHint && reply.leaderHint !== to && ids.includes(reply.leaderHint)) {
+        this.guess = reply.leaderHint;
+      } else {
+        this.guess = undefined;
+        await this.endpoint.sleep(10); // an election is probably under way
+      }
+    }
+    return { ok: false };
+  }
+
+  /** Where the leader that answered holds this request in its log (0 if not found). */
+  private indexOf(node: NodeId, seq: number): number {
+    const n = this.cluster.node(node);
+    const log = n?.log ?? [];
+    for (let i = Math.min(log.length, n?.commitIndex ?? 0); i >= 1; i--) {
+      const c = log[i - 1]?.command;
+      if (c && c.clientId === this.clientId && c.seq === seq) return i;
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,74 @@
+/** Building blocks shared by the scenarios. */
+import type { NodeId } from "@faultline/sim";
+import type * as Raft from "@faultline/lab-raft";
+import { Cluster, describeOp, drive, entryKey, type ClusterOptions, type RaftLab } from "./cluster.ts";
+import { History, RaftClient } from "./client.ts";
+import type { ScenarioContext } from "@faultline/grading";
+
+export function cluster(ctx: ScenarioContext<RaftLab>, opts: ClusterOptions): Cluster {
+  return new Cluster(ctx, opts);
+}
+
+export function clients(cl: Cluster, history?: History): RaftClient[] {
+  return cl.sim.clientIds.map((id, i) => new RaftClient(cl, id, i, history));
+}
+
+export interface CommitOptions {
+  /** How many running nodes must hold the entry committed (default: all of `among`). */
+  expected?: number;
+  among?: readonly NodeId[];
+  withinMs?: number;
+}
+
+/**
+ * Submit `op` through `client` and wait until it is committed on `expected` nodes; returns its
+ * log index. Fails the scenario (liveness) when that does not happen in time.
+ */
+export async function commit(cl: Cluster, client: RaftClient, op: Raft.Operation, opts: CommitOptions = {}): Promise<number> {
+  const among = opts.among ?? cl.ids;
+  const expected = opts.expected ?? among.length;
+  const within = opts.withinMs ?? 3_000;
+  const what = `${client.clientId}'s request #${client.lastSeq + 1} ${describeOp(op)} is answered`;
+  const out = await drive(cl, what, () => client.run(op, { deadlineMs: within }), within + 500);
+  if (!out.ok) {
+    cl.ctx.fail("liveness", `${what}: no answer within ${within} ms although ${among.join(", ")} can talk to each other (is a leader elected, does it replicate and commit, does it answer after applying?)`);
+  }
+  if (out.index === 0) cl.ctx.fail("client protocol", `${out.by} answered ${client.clientId}'s request #${client.lastSeq} but has no such committed entry in its log`);
+  const key = entryKey(cl.node(out.by)?.log[out.index - 1]);
+  await cl.sim.require(() => cl.committedOn(out.index, key, among) >= expected, `entry ${out.index} (${describeOp(op)}) is committed on ${expected} of ${among.join(", ")}`, 1_000);
+  return out.index;
+}
+
+/** Wait `ms` of virtual time. */
+export async function idle(cl: Cluster, ms: number): Promise<void> {
+  await cl.sim.runFor(ms);
+}
+
+/** Random distinct nodes. */
+export function pickNodes(cl: Cluster, k: number, from: readonly NodeId[] = cl.ids): NodeId[] {
+  return cl.ctx.rng.shuffle([...from]).slice(0, k);
+}
+
+export function others(cl: Cluster, ...ids: NodeId[]): NodeId[] {
+  return cl.ids.filter((x) => !ids.includes(x));
+}
+
+/** Every running node of `among` has the same log and commit index as `ref`. */
+export function logsEqual(cl: Cluster, among: readonly NodeId[] = cl.ids): string | undefined {
+  let refId: NodeId | undefined;
+  let ref: readonly Raft.LogEntry[] | undefined;
+  for (const id of among) {
+    const n = cl.node(id);
+    if (!n) continue;
+    if (!ref) {
+      ref = n.log;
+      refId = id;
+      continue;
+    }
+    if (n.log.length !== ref.length) return `${id} has ${n.log.length} entries, ${refId} has ${ref.length}`;
+    for (let i = 0; i < ref.length; i++) if (entryKey(n.log[i]) !== entryKey(ref[i])) return `${id} and ${refId} differ at index ${i + 1}`;
+  }
+  return undefined;
+}
+
+export { History, RaftClient, describeOp, drive, entryKey };

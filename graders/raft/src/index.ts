@@ -1,0 +1,20 @@
+/**
+ * Grader of the Raft lab. Parts: A leader election, B log replication, C persistence,
+ * D the replicated service. Every scenario checks the safety invariants of Figure 3 after
+ * every step (see cluster.ts) and its own liveness and client-visible properties.
+ */
+import { defineLab } from "@faultline/grading";
+import type { RaftLab } from "./cluster.ts";
+import { partA } from "./part-a.ts";
+
+export const lab = defineLab<RaftLab>({
+  lab: "raft",
+  title: "Raft: consensus under partitions, crashes, pauses and skewed clocks",
+  parts: {
+    A: "Leader election",
+    B: "Log replication",
+    C: "Persistence",
+    D: "Replicated service",
+  },
+  scenarios: [...partA],
+});
