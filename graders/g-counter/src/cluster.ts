@@ -1,0 +1,264 @@
+/**
+ * Cluster scenarios: clients add and read through a faulty network; the grader keeps the history
+ * of adds (acknowledged, refused, or unknown when the client gave up waiting) and judges the
+ * replicas against it.
+ *
+ * The judge is the counter rule Maelstrom uses: a read taken after everything has settled must
+ * equal the sum of the acknowledged adds plus the deltas of some subset of the adds whose outcome
+ * is unknown (a timed-out add may or may not have happened, but it happened entirely or not at all).
+ */
+import { fmt, type NodeId, type Rng, type Simulation } from "@faultline/sim";
+import type { Msg, Timer } from "@faultline/lab-g-counter";
+import type { Ctx } from "./props.ts";
+
+export type Sim = Simulation<Msg, Timer>;
+
+/** What the grader reads of a node: the lab's introspection hook. */
+interface CounterHook {
+  value(): number;
+}
+
+export interface AddOp {
+  id: number;
+  client: NodeId;
+  node: NodeId;
+  delta: number;
+  sentAt: number;
+  outcome: "pending" | "ok" | "error" | "unknown";
+  error?: string;
+}
+
+/** Client requests and their outcomes. */
+export class History {
+  readonly adds: AddOp[] = [];
+  private nextId = 1;
+
+  constructor(private readonly sim: Sim) {}
+
+  /** Send an add and wait up to `timeoutMs` for its answer. No retry: a retry could apply it twice. */
+  async add(client: NodeId, node: NodeId, delta: number, timeoutMs: number): Promise<AddOp> {
+    const id = this.nextId++;
+    const op: AddOp = { id, client, node, delta, sentAt: this.sim.now, outcome: "pending" };
+    this.adds.push(op);
+    const r = await this.sim.client(client).call(node, { type: "add", id, delta }, (m) => (m.type === "add_ok" || m.type === "add_error") && m.id === id, timeoutMs);
+    if (r?.type === "add_ok") op.outcome = "ok";
+    else if (r?.type === "add_error") {
+      op.outcome = "error";
+      op.error = r.error;
+    } else op.outcome = "unknown";
+    return op;
+  }
+
+  async read(client: NodeId, node: NodeId, timeoutMs: number): Promise<number | undefined> {
+    const id = this.nextId++;
+    const r = await this.sim.client(client).call(node, { type: "read", id }, (m) => m.type === "read_ok" && m.id === id, timeoutMs);
+    return r?.type === "read_ok" ? r.value : undefined;
+  }
+
+  /** Sum of the acknowledged deltas. */
+  acked(): number {
+    return this.adds.reduce((a, op) => a + (op.outcome === "ok" ? op.delta : 0), 0);
+  }
+
+  /** Deltas whose outcome nobody observed (still pending counts as unknown). */
+  unknown(): number[] {
+    return this.adds.filter((op) => op.outcome === "unknown" || op.outcome === "pending").map((op) => op.delta);
+  }
+
+  /** The most and the least the counter can be, given every add sent so far not refused. */
+  bounds(): { max: number; min: number } {
+    let max = 0;
+    let min = 0;
+    for (const op of this.adds) {
+      if (op.outcome === "error") continue;
+      if (op.delta > 0) max += op.delta;
+      else min += op.delta;
+    }
+    return { max, min };
+  }
+
+  /** The acceptable final values: acked + the sum of any subset of the unknown deltas. */
+  acceptable(): AcceptableSet {
+    return new AcceptableSet(this.acked(), this.unknown());
+  }
+}
+
+export class AcceptableSet {
+  private readonly sums = new Set<number>([0]);
+
+  constructor(
+    readonly acked: number,
+    readonly unknown: readonly number[],
+  ) {
+    for (const d of unknown) for (const s of [...this.sums]) this.sums.add(s + d);
+  }
+
+  has(v: number): boolean {
+    return this.sums.has(v - this.acked);
+  }
+
+  describe(): string {
+    if (this.unknown.length === 0) return `exactly ${this.acked}, the sum of the acknowledged adds (no add had an unknown outcome)`;
+    const lo = this.acked + this.unknown.filter((d) => d < 0).reduce((a, b) => a + b, 0);
+    const hi = this.acked + this.unknown.filter((d) => d > 0).reduce((a, b) => a + b, 0);
+    return `the acknowledged adds (${this.acked}) plus any subset of the ${this.unknown.length} adds with unknown outcome [${this.unknown.join(", ")}], so between ${lo} and ${hi}`;
+  }
+}
+
+export function hook(sim: Sim, id: NodeId): CounterHook | undefined {
+  return sim.isUp(id) ? sim.node<CounterHook>(id) : undefined;
+}
+
+/**
+ * Faults between nodes. Client links share the delay but lose only `clientDrop` of their
+ * messages (an add then has an unknown outcome) and never duplicate them: an add is not
+ * idempotent, and deduplicating client requests is not this lab's subject. Few unknown outcomes
+ * keep the acceptable set narrow, so a lost increment cannot hide among them.
+ */
+export function nodeFaults(sim: Sim, f: { drop: number; duplicate: number; copies?: number; delayMs: [number, number]; clientDrop?: number }): void {
+  sim.setFaults({ drop: f.drop, duplicate: f.duplicate, copies: f.copies ?? 2, delay: { kind: "uniform", min: f.delayMs[0], max: f.delayMs[1] } });
+  const client = { drop: f.clientDrop ?? 0.02, duplicate: 0 };
+  for (const c of sim.clientIds) {
+    for (const n of sim.nodeIds) {
+      sim.setLinkFaults(c, n, client);
+      sim.setLinkFaults(n, c, client);
+    }
+  }
+}
+
+/**
+ * Safety checked after every step: a G-Counter replica's value never goes down (increments and
+ * merges are inflations) and never exceeds what clients tried to add. A restarted node is a new
+ * instance and starts its own record.
+ */
+export function watchGCounter(sim: Sim, history: History): void {
+  const last = new WeakMap<object, number>();
+  sim.addInvariant("a replica's value never goes down", () => {
+    for (const [id, node] of sim.liveNodes<CounterHook>()) {
+      const v = node.value();
+      const before = last.get(node as object);
+      if (before !== undefined && v < before) return `${id} read ${before} and then ${v}: a merge or an increment made the state smaller`;
+      last.set(node as object, v);
+    }
+    return undefined;
+  });
+  watchBounds(sim, history);
+}
+
+/** Every replica's value lies between what clients could at most have subtracted and added. */
+export function watchBounds(sim: Sim, history: History): void {
+  sim.addInvariant("no replica counts more than clients added", () => {
+    const { max, min } = history.bounds();
+    for (const [id, node] of sim.liveNodes<CounterHook>()) {
+      const v = node.value();
+      if (v > max) return `${id} reads ${v}, but clients have only ever tried to add ${max} in total (is something counted twice, e.g. a duplicated gossip?)`;
+      if (v < min) return `${id} reads ${v}, but clients have only ever tried to subtract ${-min} in total`;
+    }
+    return undefined;
+  });
+}
+
+export interface ClientPlan {
+  clients: readonly NodeId[];
+  /** Adds per client. */
+  adds: number;
+  /** The nodes a client may send its next add to. */
+  targets: () => readonly NodeId[];
+  delta: (rng: Rng) => number;
+  gapMs: [number, number];
+  timeoutMs: number;
+  /** Also read from a random target after this fraction of adds. */
+  readChance?: number;
+}
+
+/** Start one workload per client; resolves when every client is done. */
+export function runClients(sim: Sim, history: History, rng: Rng, plan: ClientPlan): Promise<void> {
+  const all = plan.clients.map((c) =>
+    sim.spawn(`client ${c}`, async () => {
+      const ep = sim.client(c);
+      for (let i = 0; i < plan.adds; i++) {
+        const node = rng.pick(plan.targets());
+        await history.add(c, node, plan.delta(rng), plan.timeoutMs);
+        if (plan.readChance && rng.chance(plan.readChance)) await history.read(c, rng.pick(plan.targets()), plan.timeoutMs);
+        await ep.sleep(Math.round(rng.range(plan.gapMs[0], plan.gapMs[1])));
+      }
+    }),
+  );
+  return Promise.all(all).then(() => undefined);
+}
+
+/** Run the simulation until `done` settles (or `maxMs` passes, which is a grader bug). */
+export async function runUntilSettled(ctx: Ctx, sim: Sim, done: Promise<void>, maxMs: number, what: string): Promise<void> {
+  let finished = false;
+  void done.then(() => {
+    finished = true;
+  });
+  const ok = await sim.runUntil(() => finished, { maxMs });
+  if (!ok) ctx.fail("clients finish", `${what} did not finish within ${maxMs} ms of virtual time`);
+}
+
+function showValues(sim: Sim, nodes: readonly NodeId[]): string {
+  return nodes.map((n) => `${n} reads ${hook(sim, n)?.value() ?? "(down)"}`).join(", ");
+}
+
+/**
+ * Require `nodes` to agree on an acceptable value within `boundMs`. Agreement on a value outside
+ * the acceptable set, or no agreement, fails with what each replica reads.
+ */
+export async function requireConvergence(ctx: Ctx, sim: Sim, history: History, nodes: readonly NodeId[], boundMs: number, since: string): Promise<number> {
+  const ok = history.acceptable();
+  const start = sim.now;
+  const agreed = (): number | undefined => {
+    let v: number | undefined;
+    for (const n of nodes) {
+      const x = hook(sim, n)?.value();
+      if (x === undefined || (v !== undefined && x !== v)) return undefined;
+      v = x;
+    }
+    return v;
+  };
+  const converged = await sim.runUntil(() => {
+    const v = agreed();
+    return v !== undefined && ok.has(v);
+  }, { maxMs: boundMs });
+  if (!converged) {
+    const v = agreed();
+    if (v !== undefined) ctx.fail("acceptable value", `${boundMs} ms after ${since} (t=${fmt(start)} ms) ${nodes.join(", ")} agree on ${v}, but the value must be ${ok.describe()}`);
+    ctx.fail("convergence", `${boundMs} ms after ${since} (t=${fmt(start)} ms) the replicas still disagree: ${showValues(sim, nodes)}; the value must be ${ok.describe()}`);
+  }
+  return agreed() as number;
+}
+
+/**
+ * Every node answers a client read, and all reads are equal and acceptable. Run after convergence
+ * on a healed network, after a few more gossip rounds.
+ */
+export async function finalReads(ctx: Ctx, sim: Sim, history: History, client: NodeId): Promise<void> {
+  await sim.runFor(500);
+  const ok = history.acceptable();
+  const got = new Map<NodeId, number | undefined>();
+  sim.spawn("final reads", async () => {
+    for (const n of sim.nodeIds) got.set(n, await history.read(client, n, 300));
+  });
+  await sim.runFor(sim.nodeIds.length * 300 + 50);
+  const shown = sim.nodeIds.map((n) => `${n}: ${got.get(n) ?? "no answer"}`).join(", ");
+  for (const n of sim.nodeIds) {
+    const v = got.get(n);
+    ctx.check(v !== undefined, "reads are answered", () => `${n} did not answer a read within 300 ms on a healed network (final reads: ${shown})`);
+    ctx.check(ok.has(v as number), "final reads are acceptable", () => `${n} answered a final read with ${v}, but the value must be ${ok.describe()} (final reads: ${shown})`);
+  }
+  const values = new Set(got.values());
+  ctx.check(values.size === 1, "final reads agree", () => `after convergence the final reads differ: ${shown}`);
+}
+
+/** Messages nodes sent to nodes (gossip), per add request: the cost of state-based replication. */
+export function reportCost(ctx: Ctx, sim: Sim, history: History): void {
+  let gossip = 0;
+  for (const [key, n] of sim.stats.sentByType) {
+    const [from, type] = key.split(":");
+    if (from !== undefined && sim.nodeIds.includes(from) && type !== undefined && type !== "add_ok" && type !== "add_error" && type !== "read_ok") gossip += n;
+  }
+  const adds = Math.max(1, history.adds.length);
+  ctx.metric("node-to-node messages per add", Math.round((gossip / adds) * 10) / 10, "msgs");
+  ctx.metric("node-to-node messages per second", Math.round(gossip / Math.max(0.001, sim.now / 1000)), "msgs/s");
+}

@@ -1,0 +1,23 @@
+/**
+ * Grader of the g-counter lab. Part A proves the lattice laws of the G-Counter with property
+ * tests; Part B attacks convergence of gossiping nodes over a faulty network; Part C crashes and
+ * restarts nodes; Part D repeats laws and convergence for the PN-Counter.
+ */
+import { defineLab } from "@faultline/grading";
+import type { L } from "./props.ts";
+import { partA } from "./part-a.ts";
+import { partB } from "./part-b.ts";
+import { partC } from "./part-c.ts";
+import { partD } from "./part-d.ts";
+
+export const lab = defineLab<L>({
+  lab: "g-counter",
+  title: "G-Counter: state-based CRDTs that converge over a hostile network",
+  parts: {
+    A: "G-Counter and its lattice laws",
+    B: "Gossip nodes over a hostile network",
+    C: "Crash and restart",
+    D: "PN-Counter",
+  },
+  scenarios: [...partA, ...partB, ...partC, ...partD],
+});

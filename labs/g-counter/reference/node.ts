@@ -1,0 +1,127 @@
+/**
+ * Reference nodes. Each node keeps one replica, answers clients, and every
+ * GOSSIP_INTERVAL_MS sends its whole state to every peer. Adds are made durable (write + sync)
+ * before they are acknowledged, and a restarted node restores its replica from disk under the
+ * same replica id, so its own entry never goes back.
+ */
+import type { Env, Node, NodeId } from "@faultline/sim";
+import { DISK_KEY, GOSSIP_INTERVAL_MS, type AddRequest, type GCounterState, type Msg, type PNCounterState, type Timer } from "../src/messages.ts";
+import { GCounter } from "./gcounter.ts";
+import { PNCounter } from "./pncounter.ts";
+
+export class GCounterNode implements Node<Msg, Timer> {
+  /** The replicated data type (a subclass may substitute its own counter class). */
+  protected readonly Counter: typeof GCounter = GCounter;
+  protected env!: Env<Msg, Timer>;
+  protected counter!: GCounter;
+
+  start(env: Env<Msg, Timer>): void {
+    this.env = env;
+    this.counter = this.restore();
+    env.setTimer(GOSSIP_INTERVAL_MS, "gossip");
+  }
+
+  onMessage(from: NodeId, msg: Msg): void {
+    switch (msg.type) {
+      case "add":
+        this.add(from, msg);
+        break;
+      case "read":
+        this.env.send(from, { type: "read_ok", id: msg.id, value: this.counter.value() });
+        break;
+      case "gossip":
+        this.counter = this.counter.merge(this.Counter.fromJSON(from, msg.state));
+        break;
+      default:
+        break;
+    }
+  }
+
+  onTimer(_tag: Timer): void {
+    this.gossip();
+    this.env.setTimer(GOSSIP_INTERVAL_MS, "gossip");
+  }
+
+  value(): number {
+    return this.counter.value();
+  }
+
+  protected add(from: NodeId, msg: AddRequest): void {
+    try {
+      this.counter.increment(msg.delta);
+    } catch (err) {
+      this.env.send(from, { type: "add_error", id: msg.id, error: (err as Error).message });
+      return;
+    }
+    this.persist();
+    this.env.send(from, { type: "add_ok", id: msg.id });
+  }
+
+  protected gossip(): void {
+    const state = this.counter.toJSON();
+    for (const peer of this.env.peers) this.env.send(peer, { type: "gossip", state });
+  }
+
+  /** Durable before acknowledged: a crash after add_ok must not lose the increment. */
+  protected persist(): void {
+    this.env.disk.write(DISK_KEY, this.counter.toJSON());
+    this.env.disk.sync();
+  }
+
+  protected restore(): GCounter {
+    const saved = this.env.disk.read<GCounterState>(DISK_KEY);
+    return saved === undefined ? new this.Counter(this.env.id) : this.Counter.fromJSON(this.env.id, saved);
+  }
+}
+
+export class PNCounterNode implements Node<Msg, Timer> {
+  protected readonly Counter: typeof PNCounter = PNCounter;
+  protected env!: Env<Msg, Timer>;
+  protected counter!: PNCounter;
+
+  start(env: Env<Msg, Timer>): void {
+    this.env = env;
+    const saved = env.disk.read<PNCounterState>(DISK_KEY);
+    this.counter = saved === undefined ? new this.Counter(env.id) : this.Counter.fromJSON(env.id, saved);
+    env.setTimer(GOSSIP_INTERVAL_MS, "gossip");
+  }
+
+  onMessage(from: NodeId, msg: Msg): void {
+    switch (msg.type) {
+      case "add":
+        this.add(from, msg);
+        break;
+      case "read":
+        this.env.send(from, { type: "read_ok", id: msg.id, value: this.counter.value() });
+        break;
+      case "pn_gossip":
+        this.counter = this.counter.merge(this.Counter.fromJSON(from, msg.state));
+        break;
+      default:
+        break;
+    }
+  }
+
+  onTimer(_tag: Timer): void {
+    const state = this.counter.toJSON();
+    for (const peer of this.env.peers) this.env.send(peer, { type: "pn_gossip", state });
+    this.env.setTimer(GOSSIP_INTERVAL_MS, "gossip");
+  }
+
+  value(): number {
+    return this.counter.value();
+  }
+
+  protected add(from: NodeId, msg: AddRequest): void {
+    try {
+      if (msg.delta >= 0) this.counter.increment(msg.delta);
+      else this.counter.decrement(-msg.delta);
+    } catch (err) {
+      this.env.send(from, { type: "add_error", id: msg.id, error: (err as Error).message });
+      return;
+    }
+    this.env.disk.write(DISK_KEY, this.counter.toJSON());
+    this.env.disk.sync();
+    this.env.send(from, { type: "add_ok", id: msg.id });
+  }
+}
