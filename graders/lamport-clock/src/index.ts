@@ -8,6 +8,7 @@ import { defineLab } from "@faultline/grading";
 import type { LabModule } from "./common.ts";
 import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
+import { partC } from "./part-c.ts";
 
 export const lab = defineLab<LabModule>({
   lab: "lamport-clock",
@@ -18,5 +19,5 @@ export const lab = defineLab<LabModule>({
     C: "Totally ordered group chat",
     D: "Hybrid logical clocks",
   },
-  scenarios: [...partA, ...partB],
+  scenarios: [...partA, ...partB, ...partC],
 });
