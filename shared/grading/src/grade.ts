@@ -7,7 +7,7 @@ import { firstDifference, type TraceEvent } from "@faultline/sim";
 import type { LabGrader, Scenario } from "./scenario.ts";
 import { runSeed, type SeedResult, type SeedTask } from "./run-seed.ts";
 import { WorkerPool } from "./pool.ts";
-import { REPO_ROOT } from "./impl.ts";
+import { courseRoot } from "./impl.ts";
 import { shellQuote } from "./format.ts";
 
 export type ScenarioStatus = "pass" | "fail" | "not-started";
@@ -27,7 +27,7 @@ export interface ScenarioResult {
   replay?: string;
   hint: string;
   /** Set when two runs of one seed produced different traces. */
-  nondeterminism?: { seed: number; detail: string };
+  nondeterminism?: { seed: number; detail: string; replay?: string };
   wallMs: number;
   virtualMs: number;
 }
@@ -46,6 +46,8 @@ export interface GradeOptions {
   stopAtFirstFailure?: boolean;
   /** Worker pool, or "inline" to run in this thread (no watchdog: for debugging). */
   pool: WorkerPool | "inline";
+  /** Called after each seed run (progress display). */
+  onSeed?: (r: SeedResult, scenario: Scenario) => void;
 }
 
 export const DEFAULT_SEEDS = 10;
@@ -57,7 +59,7 @@ export function defaultSeeds(s: Scenario): number[] {
 }
 
 export function traceDirFor(lab: string): string {
-  return join(REPO_ROOT, ".faultline", "traces", lab);
+  return join(courseRoot(), ".faultline", "traces", lab);
 }
 
 export function replayCommand(lab: string, scenario: string, seed: number, impl: string): string {
@@ -94,11 +96,13 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
       if (stop) return;
       const r = await exec(taskFor(seed));
       results.push(r);
+      opts.onSeed?.(r, scenario);
       if (r.status !== "pass" && opts.stopAtFirstFailure) stop = true;
       if (twice && r.status !== "timeout" && !nondeterminism) {
         const again = await exec(taskFor(seed, { trace: false }));
         if (again.traceHash !== r.traceHash || again.status !== r.status) {
-          nondeterminism = { seed, detail: await explainDifference(exec, taskFor(seed, { trace: false, collectEvents: true }), r, again) };
+          const detail = await explainDifference(exec, taskFor(seed, { trace: false, collectEvents: true }), r, again, limits, opts.pool === "inline");
+          nondeterminism = { seed, detail, replay: replayCommand(opts.lab, scenario.name, seed, opts.impl).replace(/ --trace$/, " --determinism") };
         }
       }
     }),
@@ -126,15 +130,43 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
   };
 }
 
-async function explainDifference(exec: (t: SeedTask) => Promise<SeedResult>, task: SeedTask, a: SeedResult, b: SeedResult): Promise<string> {
+async function explainDifference(
+  exec: (t: SeedTask) => Promise<SeedResult>,
+  task: SeedTask,
+  a: SeedResult,
+  b: SeedResult,
+  limits: { handlerTimeoutMs: number; seedTimeoutMs: number },
+  inline: boolean,
+): Promise<string> {
+  const head = `seed ${task.seed} produced two different traces (${a.traceHash || a.status} vs ${b.traceHash || b.status}): the implementation is not deterministic`;
+  const show = (e: TraceEvent | undefined) => (e ? `t=${e.t} ${e.node} ${e.kind}${e.peer ? ` ${e.peer}` : ""} ${e.payload ?? e.tag ?? e.text ?? ""}`.trim() : "(end of trace)");
+  // First suspect: state that survives from one run to the next in the same process (a
+  // module-level variable, a static field, a cache outside the node). A fresh worker runs the
+  // seed twice in a row; if the two runs differ, that is the cause.
+  if (!inline) {
+    const fresh = new WorkerPool(1);
+    try {
+      const x = await fresh.run(task, limits);
+      const y = await fresh.run(task, limits);
+      const i = firstDifference((x.events_ ?? []).flat(), (y.events_ ?? []).flat());
+      if (i >= 0) {
+        const ex = (x.events_ ?? []).flat();
+        const ey = (y.events_ ?? []).flat();
+        return `${head}: the second run of the seed in the same process behaved differently from the first, so state survives between runs (a module-level variable, a static field or a shared cache outside the node instance; keep all state in the node and on env.disk); first difference at event #${i}: ${show(ex[i])} vs ${show(ey[i])}`;
+      }
+    } catch {
+      // fall through to the generic explanation
+    } finally {
+      await fresh.close();
+    }
+  }
   const [x, y] = await Promise.all([exec(task), exec(task)]);
   const ex = (x.events_ ?? []).flat();
   const ey = (y.events_ ?? []).flat();
   const i = firstDifference(ex, ey);
-  const show = (e: TraceEvent | undefined) => (e ? `t=${e.t} ${e.node} ${e.kind}${e.peer ? ` ${e.peer}` : ""} ${e.payload ?? e.tag ?? e.text ?? ""}` : "(end of trace)");
-  const head = `seed ${task.seed} produced two different traces (${a.traceHash || a.status} vs ${b.traceHash || b.status}): the implementation is not deterministic (hidden state shared across runs? iteration over something unordered? real time?)`;
-  if (i < 0) return head;
-  return `${head}; first difference at event #${i}: ${show(ex[i])} vs ${show(ey[i])}`;
+  const why = `${head} (hidden state shared across runs? iteration over something unordered? real time outside a handler?)`;
+  if (i < 0) return why;
+  return `${why}; first difference at event #${i}: ${show(ex[i])} vs ${show(ey[i])}`;
 }
 
 /** Sum of a lab's results: earned and possible points, per part and in total. */
@@ -160,6 +192,8 @@ export interface LabRunOptions extends Omit<GradeOptions, "lab" | "graderModule"
   only?: string;
   /** Called after each scenario (progress, streaming reports). */
   onResult?: (r: ScenarioResult, done: number, total: number) => void;
+  /** Called before each scenario starts. */
+  onScenarioStart?: (s: Scenario, index: number, total: number) => void;
 }
 
 /** Grade every selected scenario of a lab, one scenario at a time (its seeds in parallel). */
@@ -171,6 +205,7 @@ export async function gradeLab(lab: LabGrader, graderModule: string, opts: LabRu
   }
   const out: ScenarioResult[] = [];
   for (const s of chosen) {
+    opts.onScenarioStart?.(s, out.length, chosen.length);
     const r = await gradeScenario(lab, s, { ...opts, lab: lab.lab, graderModule });
     out.push(r);
     opts.onResult?.(r, out.length, chosen.length);

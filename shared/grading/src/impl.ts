@@ -10,17 +10,40 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 /** The repository root (this file lives in shared/grading/src). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
+/**
+ * The course being graded: the folder holding labs/, graders/ and .faultline/. It is this
+ * repository unless FAULTLINE_ROOT names another checkout (an exported learner copy, a test
+ * fixture); worker threads inherit it through the environment.
+ */
+export function courseRoot(): string {
+  const env = process.env.FAULTLINE_ROOT;
+  return env ? resolve(env) : REPO_ROOT;
+}
+
+/** Marker file written by `faultline course export` at the root of a learner copy. */
+export const LEARNER_COPY_MARKER = ".faultline-learner-copy.json";
+
+/** True when the course root is a learner copy (no references, mutants or hidden tests). */
+export function isLearnerCopy(root = courseRoot()): boolean {
+  return existsSync(join(root, LEARNER_COPY_MARKER));
+}
+
 export function labDir(lab: string): string {
-  return join(REPO_ROOT, "labs", lab);
+  return join(courseRoot(), "labs", lab);
 }
 
 export function graderDir(lab: string): string {
-  return join(REPO_ROOT, "graders", lab);
+  return join(courseRoot(), "graders", lab);
+}
+
+/** The grader module of a lab (graders/<lab>/src/index.ts). */
+export function graderModulePath(lab: string): string {
+  return join(graderDir(lab), "src", "index.ts");
 }
 
 /** Labs that have a grader, in a stable order. */
 export function knownLabs(): string[] {
-  const dir = join(REPO_ROOT, "graders");
+  const dir = join(courseRoot(), "graders");
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((d) => existsSync(join(dir, d, "src", "index.ts")))
@@ -35,6 +58,11 @@ export interface MutantInfo {
   bug: string;
   /** Names of the scenarios that must fail against this mutant. */
   targets: string[];
+  /**
+   * The bug only shows as non-determinism (e.g. module-level state surviving between runs):
+   * course checks grade it with the determinism double-run on.
+   */
+  determinism?: boolean;
   dir: string;
 }
 
@@ -47,9 +75,9 @@ export function listMutants(lab: string, root = labDir(lab)): MutantInfo[] {
     .map((name) => {
       const metaPath = join(dir, name, "mutant.json");
       if (!existsSync(metaPath)) throw new Error(`mutant ${lab}/${name} has no mutant.json ({"bug": "...", "targets": ["<scenario name>"]})`);
-      const meta = JSON.parse(readFileSync(metaPath, "utf8")) as { bug?: string; targets?: string[] };
+      const meta = JSON.parse(readFileSync(metaPath, "utf8")) as { bug?: string; targets?: string[]; determinism?: boolean };
       if (!meta.bug || !Array.isArray(meta.targets) || meta.targets.length === 0) throw new Error(`${metaPath}: needs "bug" and a non-empty "targets" list`);
-      return { name, bug: meta.bug, targets: meta.targets, dir: join(dir, name) };
+      return { name, bug: meta.bug, targets: meta.targets, ...(meta.determinism ? { determinism: true } : {}), dir: join(dir, name) };
     });
 }
 

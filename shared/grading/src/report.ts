@@ -1,28 +1,60 @@
 /** The failure report a learner reads: what broke, where, when, how to replay it, a hint. */
+import { isAbsolute, relative } from "node:path";
 import type { ScenarioResult } from "./grade.ts";
 import { fmtMs } from "./format.ts";
 
-export function formatFailure(r: ScenarioResult): string {
-  if (r.status === "pass") return `✓ ${r.lab} ${r.part} "${r.name}"`;
+export interface FailureFormatOptions {
+  /** Trace paths are shown relative to this folder (default: the current directory). */
+  cwd?: string;
+  /** ANSI colors. Default false. */
+  color?: boolean;
+}
+
+/** A path as a learner would type it from `cwd`. */
+export function displayPath(path: string, cwd = process.cwd()): string {
+  if (!isAbsolute(path)) return path;
+  const rel = relative(cwd, path);
+  return rel === "" ? "." : rel.startsWith("..") && rel.split(/[\\/]/).filter((p) => p === "..").length > 2 ? path : rel;
+}
+
+const c = (on: boolean, code: string, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+
+/** The trace files of a run, the HTML view first, the others as suffixes: "a.html (also .json, .txt)". */
+export function formatTraceFiles(files: readonly string[], cwd?: string): string {
+  if (files.length === 0) return "";
+  const shown = files.map((f) => displayPath(f, cwd));
+  const html = shown.find((f) => f.endsWith(".html")) ?? (shown[0] as string);
+  const stem = html.replace(/\.html$/, "");
+  const others = shown.filter((f) => f !== html).map((f) => (f.startsWith(stem) ? f.slice(stem.length) : f));
+  return others.length > 0 ? `${html} (also ${others.join(", ")})` : html;
+}
+
+export function formatFailure(r: ScenarioResult, opts: FailureFormatOptions = {}): string {
+  const color = opts.color ?? false;
+  if (r.status === "pass") return `${c(color, "32", "✓")} ${r.lab} ${r.part} "${r.name}"`;
   const f = r.firstFailure;
   const lines: string[] = [];
   if (r.status === "not-started") {
-    lines.push(`○ ${r.lab} ${r.part} "${r.name}": not started (${f?.failure?.message ?? "stub"})`);
+    lines.push(`${c(color, "33", "○")} ${r.lab} ${r.part} "${r.name}": not started (${f?.failure?.message ?? "stub"})`);
     lines.push(`  hint: ${r.hint}`);
     return lines.join("\n");
   }
   const failed = r.seeds.filter((s) => s.status !== "pass").length;
-  lines.push(`✗ ${r.lab} ${r.part} "${r.name}": ${failed} of ${r.seeds.length} seeds failed`);
+  const label = (s: string) => c(color, "1", s);
+  const head = r.nondeterminism && failed === 0 ? "not deterministic" : `${failed} of ${r.seeds.length} seeds failed`;
+  lines.push(`${c(color, "31", "✗")} ${c(color, "1", `${r.lab} ${r.part} "${r.name}"`)}: ${head}`);
   if (f?.failure) {
     const where = [f.failure.node, f.failure.t !== undefined ? `t=${fmtMs(f.failure.t)}` : undefined].filter(Boolean).join(", ");
-    lines.push(`  invariant: ${f.failure.invariant}${where ? ` (${where})` : ""}`);
-    lines.push(`  what: ${f.failure.message}`);
-    lines.push(`  first failing seed: ${f.seed}`);
-    if (f.failure.stack) lines.push(`  stack:\n${f.failure.stack.split("\n").map((l) => `    ${l.trim()}`).join("\n")}`);
+    const inv = f.status === "timeout" ? "watchdog (learner code did not return)" : f.failure.invariant;
+    lines.push(`  ${label("invariant")}: ${c(color, "31", inv)}${where ? ` (${where})` : ""}`);
+    lines.push(`  ${label("what")}: ${f.failure.message}`);
+    lines.push(`  ${label("first failing seed")}: ${f.seed}`);
+    if (f.failure.stack) lines.push(`  ${label("stack")}:\n${f.failure.stack.split("\n").map((l) => `    ${l.trim()}`).join("\n")}`);
   }
-  if (r.nondeterminism) lines.push(`  non-determinism: ${r.nondeterminism.detail}`);
-  if (r.replay) lines.push(`  replay: ${r.replay}`);
-  if (f && f.traceFiles.length > 0) lines.push(`  trace: ${f.traceFiles.join(", ")}`);
-  lines.push(`  hint: ${r.hint}`);
+  if (r.nondeterminism) lines.push(`  ${label("non-determinism")}: ${r.nondeterminism.detail}`);
+  if (r.replay) lines.push(`  ${label("replay")}: ${c(color, "36", r.replay)}`);
+  else if (r.nondeterminism) lines.push(`  ${label("replay")}: ${c(color, "36", r.nondeterminism.replay ?? "")}`);
+  if (f && f.traceFiles.length > 0) lines.push(`  ${label("trace")}: ${formatTraceFiles(f.traceFiles, opts.cwd)}`);
+  lines.push(`  ${label("hint")}: ${r.hint}`);
   return lines.join("\n");
 }

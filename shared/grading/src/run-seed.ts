@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { NodeFailure, Rng, Simulation, SimulationError, type HandlerProbe, type SimulationOptions, type TraceFile } from "@faultline/sim";
 import { ScenarioFailure, slug, type LabGrader, type Scenario, type ScenarioContext } from "./scenario.ts";
-import { loadImpl } from "./impl.ts";
+import { isLearnerCopy, loadImpl } from "./impl.ts";
 import { writeTraceFiles } from "./trace-files.ts";
 
 export interface SeedTask {
@@ -36,6 +36,8 @@ export interface FailureInfo {
   t?: number;
   node?: string;
   stack?: string;
+  /** Index of the trace event at which an invariant was found broken. */
+  eventIndex?: number;
 }
 
 export interface Metric {
@@ -67,6 +69,8 @@ export async function loadGrader(graderModule: string): Promise<LabGrader> {
     p = import(pathToFileURL(graderModule).href).then((m: { lab?: LabGrader; default?: LabGrader }) => {
       const lab = m.lab ?? m.default;
       if (!lab || !Array.isArray(lab.scenarios)) throw new Error(`${graderModule} does not export "lab" (a LabGrader)`);
+      // A learner copy grades without hidden tests even if one slipped through the export.
+      if (isLearnerCopy() && lab.scenarios.some((s) => s.hidden)) return { ...lab, scenarios: lab.scenarios.filter((s) => !s.hidden) };
       return lab;
     });
     loadedGraders.set(graderModule, p);
@@ -144,7 +148,10 @@ export async function runSeed(task: SeedTask, probe?: HandlerProbe): Promise<See
       mkdirSync(task.traceDir, { recursive: true });
       sims.forEach((sim, i) => {
         const base = join(task.traceDir, `${slug(scenario.name)}.seed${task.seed}${sims.length > 1 ? `.run${i + 1}` : ""}`);
-        const violation = fail && i === sims.length - 1 ? { invariant: fail.invariant, message: fail.message, t: fail.t ?? sim.now, ...(fail.node ? { node: fail.node } : {}) } : undefined;
+        const violation =
+          fail && i === sims.length - 1
+            ? { invariant: fail.invariant, message: fail.message, t: fail.t ?? sim.now, ...(fail.node ? { node: fail.node } : {}), ...(fail.eventIndex !== undefined ? { eventIndex: fail.eventIndex } : {}) }
+            : undefined;
         traceFiles.push(...writeTraceFiles(sim.toTraceFile(violation), base));
       });
     }
@@ -173,7 +180,13 @@ export function describeFailure(err: unknown, sims: ReadonlyArray<Simulation<unk
       info: { invariant: err.invariant, message: err.message, t: err.t, node: err.node, ...(err.kind === "threw" ? { stack: trimStack(err.stack) } : {}) },
     };
   }
-  if (err instanceof SimulationError) return { notStarted: false, info: { invariant: err.invariant, message: err.message, t: err.t, ...(err.node ? { node: err.node } : {}) } };
+  if (err instanceof SimulationError) {
+    const eventIndex = (err as { eventIndex?: unknown }).eventIndex;
+    // An invariant violation's own message repeats the invariant and the time shown beside it.
+    const detail = (err as { detail?: unknown }).detail;
+    const message = err.name === "InvariantViolation" && typeof detail === "string" ? detail : err.message;
+    return { notStarted: false, info: { invariant: err.invariant, message, t: err.t, ...(err.node ? { node: err.node } : {}), ...(typeof eventIndex === "number" ? { eventIndex } : {}) } };
+  }
   if (err instanceof ScenarioFailure) {
     return { notStarted: false, info: { invariant: err.invariant, message: err.detail, ...(err.t !== undefined ? { t: err.t } : {}), ...(err.node ? { node: err.node } : {}) } };
   }

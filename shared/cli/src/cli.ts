@@ -1,0 +1,68 @@
+/** The `faultline` command: dispatch to subcommands, turn errors into exit codes. */
+import { defaultIo, say, UsageError, type Io } from "./io.ts";
+import { GraderLoadError } from "./labs.ts";
+import { gradeCommand } from "./commands/grade.ts";
+import { watchCommand } from "./commands/watch.ts";
+import { hintCommand } from "./commands/hint.ts";
+import { statusCommand } from "./commands/status.ts";
+import { traceCommand } from "./commands/trace.ts";
+import { courseCommand } from "./commands/course.ts";
+import { doctorCommand } from "./commands/doctor.ts";
+import { linCommand } from "./commands/lin.ts";
+
+export const HELP = `faultline: graded distributed-systems labs on a deterministic simulator
+
+usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm faultline grade <lab>)
+
+  grade [lab...|--all]     grade labs (--part, --only, --seed, --seeds, --explore, --impl, --trace,
+                           --determinism, --format gradescope|junit|json --out FILE); grade --help
+  watch <lab>              re-grade whenever a file in labs/<lab>/src is saved
+  hint <lab> [test]        the next hint for the first failing test (or the named one)
+  status                   best and last score per lab and part
+  trace open <file>        write the HTML space-time diagram of a trace and open it
+  trace text <file>        the trace as columns, one per node (--node, --kind, --from, --to)
+  trace shiviz <file>      the trace as a ShiViz log (--out FILE)
+  course export <dir>      a learner copy: no reference solutions, mutants, hidden tests
+  course check [lab...]    reference 100%, stubs 0, every mutant caught, TODOs and hints present
+  doctor                   Node, pnpm, and whether the graders differ from the committed ones
+  lin <model> <file...>    check histories for linearizability (from @faultline/check)
+
+Exit codes: 0 success (all graded tests passed), 1 a test or check failed, 2 usage error,
+3 a grader or the tool itself failed.`;
+
+const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
+  grade: gradeCommand,
+  watch: watchCommand,
+  hint: hintCommand,
+  status: statusCommand,
+  trace: traceCommand,
+  course: courseCommand,
+  doctor: doctorCommand,
+  lin: linCommand,
+};
+
+export async function run(argv: readonly string[], io: Io = defaultIo()): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === "help" || cmd === "--help" || cmd === "-h") {
+    if (cmd === "help" && rest[0] && COMMANDS[rest[0]]) return run([rest[0], "--help"], io);
+    say(io.out, HELP);
+    return cmd === undefined ? 2 : 0;
+  }
+  const fn = COMMANDS[cmd];
+  try {
+    if (!fn) throw new UsageError(`unknown command "${cmd}"; commands: ${Object.keys(COMMANDS).join(", ")} (pnpm faultline help)`);
+    return await fn([...rest], io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      say(io.err, `faultline: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof GraderLoadError) {
+      say(io.err, `faultline: ${err.message}`);
+      return 3;
+    }
+    const e = err as Error;
+    say(io.err, `faultline: internal error: ${e.stack ?? e.message}`);
+    return 3;
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * `faultline grade [lab...|--all] [--part P] [--only NAME] [--seed S] [--seeds N] [--explore]
+ *  [--impl I] [--trace] [--determinism] [--format F --out FILE]`
+ *
+ * Exit code: 0 when every graded test passed, 1 when any test failed or is not started yet,
+ * 2 on a usage error (unknown lab, test, part, flag or impl), 3 when a grader itself is broken.
+ */
+import { randomInt } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import {
+  gradeLab,
+  knownLabs,
+  labReport,
+  MACHINE_FORMATS,
+  renderMachineFormat,
+  resolveImpl,
+  TerminalReporter,
+  traceDirFor,
+  WorkerPool,
+  displayPath,
+  defaultSeeds,
+  type LabReport,
+  type MachineFormat,
+  type ScenarioResult,
+} from "@faultline/grading";
+import { intFlag, parseCommand, say, UsageError, type Io } from "../io.ts";
+import { labList, loadLab, requirePart, requireTest } from "../labs.ts";
+import { recordRun } from "../status.ts";
+
+export const GRADE_USAGE =
+  "faultline grade [lab...|--all] [--part P] [--only NAME] [--seed S] [--seeds N] [--explore] [--impl stub|reference|mutant:<name>|<dir>] [--trace] [--determinism] [--jobs N] [--format gradescope|junit|json --out FILE]";
+
+const GRADE_FLAGS = {
+  all: { type: "boolean" },
+  part: { type: "string", multiple: true, short: "p" },
+  only: { type: "string" },
+  seed: { type: "string", multiple: true },
+  seeds: { type: "string" },
+  explore: { type: "boolean" },
+  impl: { type: "string" },
+  trace: { type: "boolean" },
+  determinism: { type: "boolean" },
+  jobs: { type: "string", short: "j" },
+  format: { type: "string" },
+  out: { type: "string", short: "o" },
+  "hidden-visibility": { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export interface GradePlan {
+  labs: string[];
+  parts?: string[];
+  only?: string;
+  seeds?: number[];
+  explore: boolean;
+  impl: string;
+  trace: boolean;
+  determinism: boolean;
+  jobs?: number;
+  format?: MachineFormat;
+  out?: string;
+  hiddenVisibility?: "after_published" | "hidden" | "after_due_date";
+  quiet: boolean;
+}
+
+const EXPLORE_DEFAULT = 20;
+
+export function parseGrade(argv: string[], io: Io): GradePlan | "help" {
+  const { values: v, positionals } = parseCommand("grade", argv, GRADE_FLAGS, GRADE_USAGE);
+  if (v.help) return "help";
+  const labs = v.all ? knownLabs() : positionals;
+  if (v.all && positionals.length > 0) throw new UsageError(`grade: give lab names or --all, not both`);
+  if (labs.length === 0) {
+    if (v.all) throw new UsageError(`grade --all: ${labList()}`);
+    throw new UsageError(`grade: which lab?\n${labList()}\nusage: ${GRADE_USAGE}`);
+  }
+  const parts = v.part?.flatMap((p) => p.split(",")).map((p) => p.trim()).filter(Boolean);
+  const explicit = v.seed?.flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean).map((s) => intFlag("seed", s) as number);
+  const count = intFlag("seeds", v.seeds, 1);
+  if (explicit && (count !== undefined || v.explore)) throw new UsageError("grade: --seed names exact seeds; it does not combine with --seeds or --explore");
+  let seeds: number[] | undefined = explicit;
+  if (v.explore) {
+    const n = count ?? EXPLORE_DEFAULT;
+    const set = new Set<number>();
+    while (set.size < n) set.add(randomInt(1_000, 2 ** 31 - 1));
+    seeds = [...set];
+  } else if (count !== undefined) seeds = Array.from({ length: count }, (_, i) => i + 1);
+  let format: MachineFormat | undefined;
+  if (v.format !== undefined) {
+    if (!(MACHINE_FORMATS as readonly string[]).includes(v.format)) throw new UsageError(`grade: unknown --format "${v.format}"; formats: ${MACHINE_FORMATS.join(", ")}`);
+    format = v.format as MachineFormat;
+  }
+  if (v.out !== undefined && !format) throw new UsageError("grade: --out needs --format gradescope|junit|json");
+  const hv = v["hidden-visibility"];
+  if (hv !== undefined && !["after_published", "hidden", "after_due_date"].includes(hv)) throw new UsageError(`grade: --hidden-visibility must be after_published, hidden or after_due_date, got "${hv}"`);
+  const jobs = intFlag("jobs", v.jobs, 1);
+  return {
+    labs,
+    ...(parts && parts.length > 0 ? { parts } : {}),
+    ...(v.only !== undefined ? { only: v.only } : {}),
+    ...(seeds ? { seeds } : {}),
+    explore: v.explore ?? false,
+    impl: absoluteImpl(v.impl ?? process.env.FAULTLINE_IMPL ?? "stub", io.cwd),
+    trace: v.trace ?? false,
+    determinism: v.determinism ?? Boolean(process.env.CI),
+    ...(jobs !== undefined ? { jobs } : {}),
+    ...(format ? { format } : {}),
+    ...(v.out !== undefined ? { out: resolve(io.cwd, v.out) } : {}),
+    ...(hv ? { hiddenVisibility: hv as GradePlan["hiddenVisibility"] } : {}),
+    quiet: v.quiet ?? false,
+  };
+}
+
+/** A directory impl is resolved against the folder the user typed the command in. */
+export function absoluteImpl(spec: string, cwd: string): string {
+  if (spec === "stub" || spec === "src" || spec === "reference" || spec.startsWith("mutant:")) return spec;
+  return resolve(cwd, spec);
+}
+
+export interface GradeOutcome {
+  reports: LabReport[];
+  passed: boolean;
+}
+
+/** Run a plan: validate everything first (usage errors before any work), then grade lab by lab. */
+export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boolean; report?: boolean } = {}): Promise<GradeOutcome> {
+  const loaded = [];
+  for (const lab of [...new Set(plan.labs)]) {
+    const l = await loadLab(lab);
+    for (const p of plan.parts ?? []) requirePart(l.grader, p);
+    if (plan.only !== undefined) requireTest(l.grader, plan.only);
+    try {
+      resolveImpl(lab, plan.impl, l.grader.root, process.env.INIT_CWD ?? process.cwd());
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    loaded.push(l);
+  }
+  const machineToStdout = plan.format !== undefined && plan.out === undefined;
+  const humanOut = machineToStdout ? io.err : io.out;
+  const show = opts.report ?? true;
+  const reporter = new TerminalReporter({ out: humanOut, progress: show ? io.err : false, color: io.color && !machineToStdout, cwd: io.cwd, failures: show && !plan.quiet });
+  if (plan.explore && plan.seeds && show) reporter.note(`exploring ${plan.seeds.length} fresh seeds: ${plan.seeds.join(" ")}\n(replay one with --seed <S>)\n`);
+  const pool = new WorkerPool(plan.jobs);
+  const reports: LabReport[] = [];
+  try {
+    for (const { grader, module } of loaded) {
+      reporter.labStart(grader.lab);
+      const started = Date.now();
+      const results = await gradeLab(grader, module, {
+        impl: plan.impl,
+        pool,
+        ...(plan.seeds ? { seeds: plan.seeds } : {}),
+        ...(plan.parts ? { parts: plan.parts } : {}),
+        ...(plan.only !== undefined ? { only: plan.only } : {}),
+        trace: plan.trace,
+        determinism: plan.determinism,
+        onScenarioStart: (s, i, n) => reporter.scenarioStart(s, i, n, plan.seeds?.length ?? defaultSeeds(s).length),
+        onSeed: (r) => reporter.seedDone(r),
+        onResult: (r) => reporter.result(r),
+      });
+      const rep = labReport(grader, plan.impl, results, Date.now() - started, plan.seeds);
+      reports.push(rep);
+      if (show) reporter.labDone(rep);
+      if (plan.trace && show) listTraces(results, io, humanOut, traceDirFor(grader.lab));
+      if ((opts.record ?? true) && plan.impl === "stub" && !plan.seeds) {
+        const complete = Object.keys(grader.parts).filter((p) => (!plan.parts || plan.parts.includes(p)) && plan.only === undefined);
+        try {
+          recordRun(rep, complete);
+        } catch {
+          // progress is a convenience: a read-only checkout still grades
+        }
+      }
+    }
+    if (show) reporter.summary(reports);
+  } finally {
+    reporter.close();
+    await pool.close();
+  }
+  if (plan.format) {
+    const text = renderMachineFormat(plan.format, reports, { cwd: io.cwd, ...(plan.hiddenVisibility ? { hiddenVisibility: plan.hiddenVisibility } : {}) });
+    if (plan.out) {
+      mkdirSync(dirname(plan.out), { recursive: true });
+      writeFileSync(plan.out, text);
+      if (show) say(io.out, `wrote ${plan.format} results to ${displayPath(plan.out, io.cwd)}`);
+    } else io.out.write(text);
+  }
+  const passed = reports.every((rep) => rep.results.every((r) => r.status === "pass"));
+  return { reports, passed };
+}
+
+function listTraces(results: readonly ScenarioResult[], io: Io, out: NodeJS.WritableStream, dir: string): void {
+  const files = results.flatMap((r) => r.seeds.flatMap((s) => s.traceFiles.filter((f) => f.endsWith(".html"))));
+  if (files.length === 0) return;
+  const shown = files.slice(0, 8).map((f) => `  ${displayPath(f, io.cwd)}`);
+  say(out, `traces (open the .html in a browser, or: pnpm faultline trace text <file>):\n${shown.join("\n")}${files.length > 8 ? `\n  … and ${files.length - 8} more in ${displayPath(dir, io.cwd)}` : ""}\n`);
+}
+
+export async function gradeCommand(argv: string[], io: Io): Promise<number> {
+  const plan = parseGrade(argv, io);
+  if (plan === "help") {
+    say(io.out, GRADE_HELP);
+    return 0;
+  }
+  const { passed } = await runGradePlan(plan, io);
+  return passed ? 0 : 1;
+}
+
+export const GRADE_HELP = `usage: ${GRADE_USAGE}
+
+Grades labs against their graders. By default the learner's code (labs/<lab>/src) on each
+test's fixed seeds, so grades are reproducible.
+
+  --all               every lab that has a grader
+  --part P, -p P      only part P (repeat or comma-separate for several)
+  --only NAME         only the test named NAME (quote it: --only "initial election")
+  --seed S            run exactly seed S (repeatable, or comma-separated)
+  --seeds N           run seeds 1..N instead of each test's default set
+  --explore           run fresh random seeds (20, or --seeds N); they are printed for replay
+  --impl I            stub (default, env FAULTLINE_IMPL), reference, mutant:<name>, or a directory
+  --trace             write trace files (.html space-time diagram, .txt, .json, .shiviz.log)
+  --determinism       run every seed twice and compare trace hashes (default when CI is set)
+  --jobs N, -j N      worker threads (default: the number of cores, at most 8)
+  --format F          gradescope | junit | json (to stdout, or to --out FILE)
+  --hidden-visibility after_published | hidden | after_due_date (Gradescope, hidden tests)
+  --quiet, -q         no failure reports, only the table
+
+Exit code: 0 when every graded test passed, 1 when any failed or is not started yet,
+2 on a usage error, 3 when a grader does not load.`;

@@ -1,0 +1,75 @@
+/**
+ * `faultline watch <lab> [grade flags]`: grade, then grade again each time a file under
+ * labs/<lab>/src is saved (debounced), clearing the screen on a terminal. Every run is a fresh
+ * process, so edited modules are always reloaded. Ctrl-C quits.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, watch, type FSWatcher } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { labDir } from "@faultline/grading";
+import { paint, say, UsageError, type Io } from "../io.ts";
+import { requireLab } from "../labs.ts";
+import { parseGrade } from "./grade.ts";
+
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+const DEBOUNCE_MS = 250;
+
+export async function watchCommand(argv: string[], io: Io): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    say(io.out, "usage: faultline watch <lab> [grade flags such as --part A or --only NAME]\n\nRe-grades the lab each time a file in labs/<lab>/src is saved. Ctrl-C quits.");
+    return 0;
+  }
+  const plan = parseGrade(argv, io);
+  if (plan === "help") return 0;
+  if (plan.labs.length !== 1) throw new UsageError(`watch: one lab at a time (got ${plan.labs.join(", ")})`);
+  const lab = plan.labs[0] as string;
+  requireLab(lab);
+  const src = join(labDir(lab), "src");
+  if (!existsSync(src)) throw new UsageError(`watch: ${lab} has no src folder to watch`);
+
+  let child: ChildProcess | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let runs = 0;
+  const tty = Boolean(io.out.isTTY);
+
+  const start = (why: string) => {
+    if (child && child.exitCode === null) child.kill("SIGTERM");
+    runs++;
+    if (tty) io.out.write("\x1b[2J\x1b[3J\x1b[H");
+    say(io.out, paint(io.color, "2", `── ${new Date().toLocaleTimeString()} · run ${runs} · ${why} ──`));
+    const c = spawn(process.execPath, [...process.execArgv, MAIN, "grade", ...argv], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...(io.color ? { FORCE_COLOR: "1" } : {}) },
+    });
+    child = c;
+    c.stdout?.on("data", (d: Buffer) => io.out.write(d));
+    c.stderr?.on("data", (d: Buffer) => io.err.write(d));
+    c.on("exit", (code, signal) => {
+      if (c !== child || signal) return;
+      say(io.out, paint(io.color, code === 0 ? "32" : "2", code === 0 ? `all tests of ${lab} pass. 🎉 Watching for changes (Ctrl-C quits)…` : `watching labs/${lab}/src — save a file to grade again (Ctrl-C quits)…`));
+    });
+  };
+
+  let watcher: FSWatcher;
+  try {
+    watcher = watch(src, { recursive: true }, (_event, file) => {
+      if (file && /(^|[\\/])(\.|#)|~$|\.swp$/.test(String(file))) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => start(`changed: ${file ?? "a file"}`), DEBOUNCE_MS);
+    });
+  } catch (err) {
+    throw new UsageError(`watch: cannot watch ${src}: ${(err as Error).message}`);
+  }
+  start("first run");
+  return await new Promise<number>((resolveExit) => {
+    const stop = () => {
+      watcher.close();
+      if (timer) clearTimeout(timer);
+      if (child && child.exitCode === null) child.kill("SIGTERM");
+      resolveExit(0);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}

@@ -1,0 +1,142 @@
+/**
+ * `faultline course check`: the rules every lab must keep. For each lab: the reference scores
+ * 100% (each seed twice, equal trace hashes), the stubs score 0 as "not started" without
+ * crashing, every mutant loses points in the tests it targets, every stub body that throws
+ * NotImplemented carries a TODO comment, and every test has a hint.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import ts from "typescript";
+import { courseRoot, formatFailure, gradeScenario, labDir, listMutants, type LabGrader, type MutantInfo, type WorkerPool } from "@faultline/grading";
+
+export interface CheckLine {
+  ok: boolean;
+  text: string;
+  detail?: string;
+}
+
+function tsFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, d.name);
+    if (d.isDirectory() && d.name !== "node_modules") out.push(...tsFiles(p));
+    else if (d.isFile() && /\.(ts|mts|tsx)$/.test(d.name) && !/\.d\.ts$/.test(d.name)) out.push(p);
+  }
+  return out.sort();
+}
+
+const TODO_COMMENT = /\/\/[^\n]*\bTODO\b|\/\*[\s\S]*?\bTODO\b[\s\S]*?\*\//;
+
+/** Functions in the stubs that throw NotImplemented without a TODO comment; and how many stubs there are. */
+export function scanStubs(srcDir: string): { stubs: number; unmarked: string[] } {
+  let stubs = 0;
+  const unmarked: string[] = [];
+  for (const file of tsFiles(srcDir)) {
+    const text = readFileSync(file, "utf8");
+    if (!text.includes("NotImplemented")) continue;
+    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+    const throwsDirectly = (body: ts.Node): boolean => {
+      let found = false;
+      const look = (n: ts.Node) => {
+        if (found) return;
+        if (n !== body && ts.isFunctionLike(n)) return; // a nested function is its own stub
+        if (ts.isThrowStatement(n) && n.expression && ts.isNewExpression(n.expression) && n.expression.expression.getText(sf) === "NotImplemented") {
+          found = true;
+          return;
+        }
+        ts.forEachChild(n, look);
+      };
+      look(body);
+      return found;
+    };
+    const visit = (n: ts.Node) => {
+      if (ts.isFunctionLike(n) && "body" in n && n.body && throwsDirectly(n.body as ts.Node)) {
+        stubs++;
+        if (!TODO_COMMENT.test(n.getFullText(sf))) {
+          const { line } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
+          const name = "name" in n && n.name ? (n.name as ts.Node).getText(sf) : "(anonymous)";
+          unmarked.push(`${relative(courseRoot(), file).split(sep).join("/")}:${line + 1} ${name}`);
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+  }
+  return { stubs, unmarked };
+}
+
+export interface CheckLabOptions {
+  pool: WorkerPool;
+  graderModule: string;
+  determinism: boolean;
+  onLine?: (l: CheckLine) => void;
+}
+
+export async function checkLab(lab: LabGrader, opts: CheckLabOptions): Promise<CheckLine[]> {
+  const lines: CheckLine[] = [];
+  const add = (l: CheckLine) => {
+    lines.push(l);
+    opts.onLine?.(l);
+  };
+  const root = lab.root ?? labDir(lab.lab);
+  const base = { lab: lab.lab, graderModule: opts.graderModule, pool: opts.pool } as const;
+
+  // hints
+  const noHint = lab.scenarios.filter((s) => s.hints.length === 0 || s.hints.some((h) => h.trim() === ""));
+  add(noHint.length === 0 ? { ok: true, text: `every test has a hint (${lab.scenarios.length} tests)` } : { ok: false, text: `tests without a hint: ${noHint.map((s) => `"${s.name}"`).join(", ")}` });
+
+  // stubs are marked TODO
+  const { stubs, unmarked } = scanStubs(join(root, "src"));
+  if (stubs === 0) add({ ok: false, text: "no stub in src/ throws NotImplemented (a learner would start with working code?)" });
+  else add(unmarked.length === 0 ? { ok: true, text: `every stub body is marked TODO (${stubs} stubs)` } : { ok: false, text: `stub bodies without a TODO comment: ${unmarked.length}`, detail: unmarked.join("\n") });
+
+  // the reference scores 100%
+  if (!existsSync(join(root, "reference"))) add({ ok: false, text: "no reference/ (a learner copy cannot be checked)" });
+  else {
+    const failed: string[] = [];
+    let earned = 0;
+    let possible = 0;
+    for (const s of lab.scenarios) {
+      const r = await gradeScenario(lab, s, { ...base, impl: "reference", determinism: opts.determinism });
+      earned += r.earned;
+      possible += r.points;
+      if (r.status !== "pass") failed.push(formatFailure(r));
+    }
+    add(failed.length === 0 ? { ok: true, text: `the reference scores 100% (${earned}/${possible}${opts.determinism ? ", every seed twice with equal traces" : ""})` } : { ok: false, text: `the reference scores ${earned}/${possible}`, detail: failed.join("\n\n") });
+  }
+
+  // the stubs score 0 without crashing
+  {
+    const bad: string[] = [];
+    for (const s of lab.scenarios) {
+      const r = await gradeScenario(lab, s, { ...base, impl: "stub", seeds: [1] });
+      if (r.status !== "not-started") bad.push(`"${s.name}" was ${r.status} instead of not started:\n${formatFailure(r)}`);
+    }
+    add(bad.length === 0 ? { ok: true, text: "the stubs score 0, every test \"not started\"" } : { ok: false, text: `the stubs do not score 0 cleanly in ${bad.length} test(s)`, detail: bad.join("\n\n") });
+  }
+
+  // every mutant loses points where it should
+  let mutants: MutantInfo[];
+  try {
+    mutants = listMutants(lab.lab, root);
+  } catch (err) {
+    add({ ok: false, text: (err as Error).message });
+    mutants = [];
+  }
+  if (mutants.length === 0) add({ ok: false, text: "no mutants in mutants/ (the grader's value is the bugs it catches)" });
+  for (const m of mutants) {
+    const survived: string[] = [];
+    for (const target of m.targets) {
+      const s = lab.scenarios.find((x) => x.name === target);
+      if (!s) {
+        survived.push(`targets unknown test "${target}"`);
+        continue;
+      }
+      const r = await gradeScenario(lab, s, { ...base, impl: `mutant:${m.name}`, stopAtFirstFailure: true, determinism: m.determinism ?? false });
+      if (r.status !== "fail") survived.push(`survives "${target}" (${r.status})`);
+    }
+    add(survived.length === 0 ? { ok: true, text: `mutant ${m.name} is caught by ${m.targets.map((t) => `"${t}"`).join(", ")}` } : { ok: false, text: `mutant ${m.name} (${m.bug}) ${survived.join("; ")}` });
+  }
+  return lines;
+}

@@ -1,0 +1,59 @@
+/** Finding labs and their graders, with errors that list what exists. */
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { courseRoot, graderModulePath, knownLabs, loadGrader, type LabGrader } from "@faultline/grading";
+import { UsageError } from "./io.ts";
+
+/** Lab folders under labs/ (with or without a grader). */
+export function labFolders(): string[] {
+  const dir = join(courseRoot(), "labs");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith("."))
+    .map((d) => d.name)
+    .sort();
+}
+
+export function labList(): string {
+  const graded = knownLabs();
+  const pending = labFolders().filter((l) => !graded.includes(l));
+  const parts: string[] = [];
+  parts.push(graded.length > 0 ? `labs: ${graded.join(", ")}` : "no lab has a grader yet (graders/<lab>/src/index.ts)");
+  if (pending.length > 0) parts.push(`without a grader yet: ${pending.join(", ")}`);
+  return parts.join("\n");
+}
+
+/** Check a lab name: it must have a grader. */
+export function requireLab(lab: string): string {
+  if (knownLabs().includes(lab)) return graderModulePath(lab);
+  if (labFolders().includes(lab) || existsSync(join(courseRoot(), "graders", lab))) {
+    throw new UsageError(`lab "${lab}" has no grader yet (graders/${lab}/src/index.ts does not exist); it cannot be graded until its grader is written\n${labList()}`);
+  }
+  throw new UsageError(`unknown lab "${lab}"\n${labList()}`);
+}
+
+export class GraderLoadError extends Error {}
+
+export async function loadLab(lab: string): Promise<{ grader: LabGrader; module: string }> {
+  const module = requireLab(lab);
+  try {
+    return { grader: await loadGrader(module), module };
+  } catch (err) {
+    const e = err as Error;
+    throw new GraderLoadError(`the grader of ${lab} does not load: ${e.message}\n${(e.stack ?? "").split("\n").slice(1, 6).join("\n")}`);
+  }
+}
+
+export function testList(lab: LabGrader): string {
+  return lab.scenarios.map((s) => `  ${s.part}  "${s.name}"`).join("\n");
+}
+
+export function requireTest(lab: LabGrader, name: string): void {
+  if (!lab.scenarios.some((s) => s.name === name)) throw new UsageError(`unknown test "${name}" in ${lab.lab}; tests:\n${testList(lab)}`);
+}
+
+export function requirePart(lab: LabGrader, part: string): void {
+  if (!(part in lab.parts)) {
+    throw new UsageError(`unknown part "${part}" in ${lab.lab}; parts: ${Object.entries(lab.parts).map(([k, v]) => `${k} (${v})`).join(", ")}`);
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * Reports of a grading run: the terminal table (per lab and part: points, total, virtual and
+ * wall time), the progress line on a terminal, and the machine formats (Gradescope
+ * results.json, JUnit XML, JSON).
+ */
+import type { LabGrader, Scenario } from "./scenario.ts";
+import type { ScenarioResult } from "./grade.ts";
+import type { SeedResult } from "./run-seed.ts";
+import { fmtMs } from "./format.ts";
+import { formatFailure, type FailureFormatOptions } from "./report.ts";
+
+/** Everything graded for one lab in one run. */
+export interface LabReport {
+  lab: string;
+  title: string;
+  /** Part letter -> title. */
+  parts: Record<string, string>;
+  /** The --impl value graded. */
+  impl: string;
+  results: ScenarioResult[];
+  wallMs: number;
+  /** Seeds used when they were not the defaults (--seed, --seeds, --explore). */
+  seeds?: number[];
+}
+
+export function labReport(lab: LabGrader, impl: string, results: ScenarioResult[], wallMs: number, seeds?: number[]): LabReport {
+  return { lab: lab.lab, title: lab.title, parts: { ...lab.parts }, impl, results, wallMs, ...(seeds ? { seeds } : {}) };
+}
+
+/** "4 min 12 s" for long spans, fmtMs below a minute. */
+export function fmtDuration(ms: number): string {
+  if (!(ms >= 60_000)) return fmtMs(Math.round(ms * 10) / 10);
+  const m = Math.floor(ms / 60_000);
+  if (m >= 120) return `${(ms / 3_600_000).toFixed(1)} h`;
+  const s = Math.round((ms - m * 60_000) / 1000);
+  return s > 0 ? `${m} min ${s} s` : `${m} min`;
+}
+
+const paint = (on: boolean, code: string, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+const SYMBOL: Record<ScenarioResult["status"], [string, string]> = { pass: ["✓", "32"], fail: ["✗", "31"], "not-started": ["○", "33"] };
+
+function statusWord(r: ScenarioResult): string {
+  if (r.status === "not-started") return "not started";
+  const failed = r.seeds.filter((s) => s.status !== "pass").length;
+  if (r.status === "pass") return `${r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"}`;
+  if (r.nondeterminism && failed === 0) return "not deterministic";
+  const timeouts = r.seeds.filter((s) => s.status === "timeout").length;
+  return `${failed}/${r.seeds.length} seeds failed${timeouts ? ` (${timeouts} stopped by the watchdog)` : ""}`;
+}
+
+export interface TableOptions {
+  color?: boolean;
+}
+
+/** The score table of one lab: a block per part, a row per test, the total with times. */
+export function formatLabTable(rep: LabReport, opts: TableOptions = {}): string {
+  const color = opts.color ?? false;
+  const earned = rep.results.reduce((a, r) => a + r.earned, 0);
+  const possible = rep.results.reduce((a, r) => a + r.points, 0);
+  const virtualMs = rep.results.reduce((a, r) => a + r.virtualMs, 0);
+  const nameW = Math.min(44, Math.max(20, ...rep.results.map((r) => r.name.length + 2)));
+  const lines: string[] = [];
+  const impl = rep.impl === "stub" ? "" : `  [impl ${rep.impl}]`;
+  const seeds = rep.seeds ? `  [seeds ${rep.seeds.length > 8 ? `${rep.seeds.slice(0, 8).join(", ")}, …` : rep.seeds.join(", ")}]` : "";
+  lines.push(paint(color, "1", `${rep.lab} — ${rep.title}`) + impl + seeds);
+  const parts = [...new Set(rep.results.map((r) => r.part))].sort();
+  for (const p of parts) {
+    const rs = rep.results.filter((r) => r.part === p);
+    const pe = rs.reduce((a, r) => a + r.earned, 0);
+    const pp = rs.reduce((a, r) => a + r.points, 0);
+    const title = `  Part ${p}: ${rep.parts[p] ?? ""}`;
+    lines.push(paint(color, "1", title.padEnd(nameW + 6)) + `${String(pe).padStart(4)}/${String(pp).padEnd(4)}`);
+    for (const r of rs) {
+      const [sym, code] = SYMBOL[r.status];
+      const name = r.name.length > nameW ? `${r.name.slice(0, nameW - 1)}…` : r.name;
+      const pts = `${String(r.earned).padStart(4)}/${String(r.points).padEnd(4)}`;
+      const hidden = r.hidden ? " (hidden)" : "";
+      lines.push(`    ${paint(color, code, sym)} ${name.padEnd(nameW)}${pts} ${statusWord(r).padEnd(18)} ${fmtDuration(r.virtualMs).padStart(10)} virtual ${fmtDuration(r.wallMs).padStart(8)} wall${hidden}`);
+    }
+  }
+  const pct = possible > 0 ? Math.round((earned / possible) * 1000) / 10 : 100;
+  const totalColor = earned === possible ? "1;32" : earned === 0 ? "1;31" : "1;33";
+  lines.push(`  ${paint(color, "1", "Total".padEnd(nameW + 4))}${paint(color, totalColor, `${String(earned).padStart(4)}/${String(possible).padEnd(4)}`)} ${`${pct}%`.padEnd(18)} ${fmtDuration(virtualMs).padStart(10)} virtual ${fmtDuration(rep.wallMs).padStart(8)} wall`);
+  return lines.join("\n");
+}
+
+export interface TerminalReporterOptions extends FailureFormatOptions {
+  /** Where the report goes (default process.stdout). */
+  out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Where the progress line goes (default process.stderr); shown only when it is a terminal. */
+  progress?: (NodeJS.WritableStream & { isTTY?: boolean; columns?: number }) | false;
+  /** Print the failure reports (default true). */
+  failures?: boolean;
+}
+
+/** Prints failures as they happen, a progress line on a terminal, and the table at the end. */
+export class TerminalReporter {
+  private readonly out: NodeJS.WritableStream;
+  private readonly prog: (NodeJS.WritableStream & { isTTY?: boolean; columns?: number }) | undefined;
+  private readonly opts: TerminalReporterOptions;
+  private lab = "";
+  private scenario = "";
+  private index = 0;
+  private total = 0;
+  private seedsDone = 0;
+  private seedsTotal = 0;
+  private progressShown = false;
+  private lastDraw = 0;
+  private readonly started = Date.now();
+
+  constructor(opts: TerminalReporterOptions = {}) {
+    this.opts = opts;
+    this.out = opts.out ?? process.stdout;
+    const p = opts.progress === undefined ? process.stderr : opts.progress;
+    this.prog = p && p.isTTY ? p : undefined;
+  }
+
+  private write(s: string): void {
+    this.clearProgress();
+    this.out.write(s);
+  }
+
+  private clearProgress(): void {
+    if (this.prog && this.progressShown) {
+      this.prog.write("\r\x1b[2K");
+      this.progressShown = false;
+    }
+  }
+
+  private drawProgress(force = false): void {
+    if (!this.prog) return;
+    const now = Date.now();
+    if (!force && now - this.lastDraw < 80) return;
+    this.lastDraw = now;
+    const width = Math.max(40, (this.prog.columns ?? 80) - 1);
+    const frac = this.total > 0 ? (this.index + (this.seedsTotal > 0 ? this.seedsDone / this.seedsTotal : 0)) / this.total : 0;
+    const barW = 20;
+    const filled = Math.round(frac * barW);
+    const bar = `[${"#".repeat(filled)}${".".repeat(barW - filled)}]`;
+    const secs = ((now - this.started) / 1000).toFixed(0);
+    const text = `${bar} ${this.lab} ${Math.min(this.index + 1, this.total)}/${this.total} "${this.scenario}" seeds ${this.seedsDone}/${this.seedsTotal} · ${secs} s`;
+    this.prog.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+    this.progressShown = true;
+  }
+
+  labStart(lab: string): void {
+    this.lab = lab;
+  }
+
+  scenarioStart(s: Scenario, index: number, total: number, seeds: number): void {
+    this.scenario = s.name;
+    this.index = index;
+    this.total = total;
+    this.seedsDone = 0;
+    this.seedsTotal = seeds;
+    this.drawProgress(true);
+  }
+
+  seedDone(_r: SeedResult): void {
+    this.seedsDone++;
+    this.drawProgress();
+  }
+
+  private notStarted: ScenarioResult[] = [];
+
+  result(r: ScenarioResult): void {
+    if (!(this.opts.failures ?? true)) return;
+    // Tests not started yet are listed in the table; the first one's hint is shown at the end.
+    if (r.status === "not-started") this.notStarted.push(r);
+    else if (r.status !== "pass") this.write(`${formatFailure(r, this.opts)}\n\n`);
+  }
+
+  /** A line of text (explored seeds, notices). */
+  note(text: string): void {
+    this.write(`${text}\n`);
+  }
+
+  labDone(rep: LabReport): void {
+    this.write(`${formatLabTable(rep, { color: this.opts.color ?? false })}\n\n`);
+    const ns = this.notStarted.filter((r) => r.lab === rep.lab);
+    this.notStarted = this.notStarted.filter((r) => r.lab !== rep.lab);
+    const first = ns[0];
+    if (first) {
+      const why = first.firstFailure?.failure?.message;
+      const c = this.opts.color ?? false;
+      this.write(
+        `${paint(c, "33", "○")} ${ns.length === 1 ? "1 test is" : `${ns.length} tests are`} not started yet. Next: ${paint(c, "1", `${first.part} "${first.name}"`)}${why ? `\n  ${why}` : ""}\n  hint: ${first.hint}\n  (more: pnpm faultline hint ${rep.lab})\n\n`,
+      );
+    }
+  }
+
+  /** The total over several labs. */
+  summary(reports: readonly LabReport[]): void {
+    if (reports.length < 2) {
+      this.clearProgress();
+      return;
+    }
+    const earned = reports.reduce((a, rep) => a + rep.results.reduce((b, r) => b + r.earned, 0), 0);
+    const possible = reports.reduce((a, rep) => a + rep.results.reduce((b, r) => b + r.points, 0), 0);
+    this.write(`${paint(this.opts.color ?? false, "1", "All labs")}: ${earned}/${possible} (${reports.map((rep) => `${rep.lab} ${rep.results.reduce((b, r) => b + r.earned, 0)}/${rep.results.reduce((b, r) => b + r.points, 0)}`).join(", ")}), wall ${fmtDuration(Date.now() - this.started)}\n`);
+  }
+
+  close(): void {
+    this.clearProgress();
+  }
+}
+
+// ------------------------------------------------------------------ machine formats
+
+export type MachineFormat = "gradescope" | "junit" | "json";
+export const MACHINE_FORMATS: readonly MachineFormat[] = ["gradescope", "junit", "json"];
+
+export interface MachineFormatOptions {
+  /** Gradescope visibility of hidden tests (default "after_published"). */
+  hiddenVisibility?: "after_published" | "hidden" | "after_due_date";
+  /** Trace paths in outputs are relative to this folder. */
+  cwd?: string;
+}
+
+const ANSI_RE = /\x1b\[[0-9;]*[A-Za-z]/g;
+
+function plain(s: string): string {
+  return s.replace(ANSI_RE, "");
+}
+
+function testOutput(r: ScenarioResult, cwd?: string): string {
+  if (r.status === "pass") return `passed on ${r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"} (virtual ${fmtDuration(r.virtualMs)}, wall ${fmtDuration(r.wallMs)})`;
+  return plain(formatFailure(r, cwd === undefined ? {} : { cwd }));
+}
+
+/** Gradescope autograder results.json. */
+export function toGradescope(reports: readonly LabReport[], opts: MachineFormatOptions = {}): string {
+  const tests = reports.flatMap((rep) =>
+    rep.results.map((r) => ({
+      name: `${rep.lab} ${r.part}: ${r.name}`,
+      score: r.earned,
+      max_score: r.points,
+      status: r.status === "pass" ? "passed" : "failed",
+      output: testOutput(r, opts.cwd),
+      tags: [rep.lab, `part ${r.part}`],
+      visibility: r.hidden ? (opts.hiddenVisibility ?? "after_published") : "visible",
+    })),
+  );
+  const score = tests.reduce((a, t) => a + t.score, 0);
+  const max = tests.reduce((a, t) => a + t.max_score, 0);
+  const wall = reports.reduce((a, r) => a + r.wallMs, 0);
+  const output = reports
+    .map((rep) => {
+      const e = rep.results.reduce((a, r) => a + r.earned, 0);
+      const p = rep.results.reduce((a, r) => a + r.points, 0);
+      return `${rep.lab}: ${e}/${p}`;
+    })
+    .join("\n");
+  return `${JSON.stringify({ score, max_score: max, execution_time: Math.round(wall / 100) / 10, output, visibility: "visible", stdout_visibility: "hidden", tests }, null, 2)}\n`;
+}
+
+/** Text safe inside XML 1.0 (escaped, no control characters). */
+export function xmlEscape(s: string): string {
+  return plain(s)
+    .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "\uFFFD")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
+}
+
+/** JUnit XML: a testsuite per lab, a testcase per test (class name "<lab>.<part>"). */
+export function toJUnit(reports: readonly LabReport[], opts: MachineFormatOptions = {}): string {
+  const secs = (ms: number) => (ms / 1000).toFixed(3);
+  const count = (rs: readonly ScenarioResult[]) => ({ tests: rs.length, failures: rs.filter((r) => r.status !== "pass").length });
+  const all = reports.flatMap((r) => r.results);
+  const total = count(all);
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  out.push(`<testsuites name="faultline" tests="${total.tests}" failures="${total.failures}" errors="0" skipped="0" time="${secs(reports.reduce((a, r) => a + r.wallMs, 0))}">`);
+  for (const rep of reports) {
+    const c = count(rep.results);
+    const e = rep.results.reduce((a, r) => a + r.earned, 0);
+    const p = rep.results.reduce((a, r) => a + r.points, 0);
+    out.push(`  <testsuite name="${xmlEscape(rep.lab)}" tests="${c.tests}" failures="${c.failures}" errors="0" skipped="0" time="${secs(rep.wallMs)}">`);
+    out.push("    <properties>");
+    out.push(`      <property name="title" value="${xmlEscape(rep.title)}"/>`);
+    out.push(`      <property name="impl" value="${xmlEscape(rep.impl)}"/>`);
+    out.push(`      <property name="score" value="${e}/${p}"/>`);
+    out.push("    </properties>");
+    for (const r of rep.results) {
+      out.push(`    <testcase classname="${xmlEscape(`${rep.lab}.${r.part}`)}" name="${xmlEscape(r.name)}" time="${secs(r.wallMs)}">`);
+      if (r.status !== "pass") {
+        const f = r.firstFailure?.failure;
+        const message = r.status === "not-started" ? "not started" : f ? `${f.invariant}: ${f.message}` : r.nondeterminism ? "not deterministic" : "failed";
+        out.push(`      <failure type="${r.status}" message="${xmlEscape(message)}">${xmlEscape(testOutput(r, opts.cwd))}</failure>`);
+      }
+      out.push(`      <system-out>${xmlEscape(`points ${r.earned}/${r.points}${r.hidden ? " (hidden test)" : ""}`)}</system-out>`);
+      out.push("    </testcase>");
+    }
+    out.push("  </testsuite>");
+  }
+  out.push("</testsuites>");
+  return `${out.join("\n")}\n`;
+}
+
+/** The run as JSON (stable field names; trace events left out). */
+export function toJson(reports: readonly LabReport[], opts: MachineFormatOptions = {}): string {
+  const labs = reports.map((rep) => {
+    const parts = [...new Set(rep.results.map((r) => r.part))].sort().map((p) => {
+      const rs = rep.results.filter((r) => r.part === p);
+      return { part: p, title: rep.parts[p] ?? "", earned: rs.reduce((a, r) => a + r.earned, 0), possible: rs.reduce((a, r) => a + r.points, 0) };
+    });
+    return {
+      lab: rep.lab,
+      title: rep.title,
+      impl: rep.impl,
+      earned: rep.results.reduce((a, r) => a + r.earned, 0),
+      possible: rep.results.reduce((a, r) => a + r.points, 0),
+      wallMs: rep.wallMs,
+      virtualMs: rep.results.reduce((a, r) => a + r.virtualMs, 0),
+      ...(rep.seeds ? { seeds: rep.seeds } : {}),
+      parts,
+      tests: rep.results.map((r) => ({
+        part: r.part,
+        name: r.name,
+        points: r.points,
+        earned: r.earned,
+        status: r.status,
+        hidden: r.hidden,
+        wallMs: r.wallMs,
+        virtualMs: r.virtualMs,
+        ...(r.firstFailure ? { firstFailure: { seed: r.firstFailure.seed, status: r.firstFailure.status, ...(r.firstFailure.failure ? { failure: r.firstFailure.failure } : {}), traceFiles: r.firstFailure.traceFiles } } : {}),
+        ...(r.replay ? { replay: r.replay } : {}),
+        ...(r.nondeterminism ? { nondeterminism: r.nondeterminism } : {}),
+        hint: r.hint,
+        seeds: r.seeds.map((s) => ({ seed: s.seed, status: s.status, virtualMs: s.virtualMs, wallMs: s.wallMs, events: s.events, traceHash: s.traceHash, ...(s.metrics.length ? { metrics: s.metrics } : {}) })),
+        ...(r.status !== "pass" ? { report: testOutput(r, opts.cwd) } : {}),
+      })),
+    };
+  });
+  return `${JSON.stringify({ format: "faultline-grades/1", earned: labs.reduce((a, l) => a + l.earned, 0), possible: labs.reduce((a, l) => a + l.possible, 0), labs }, null, 2)}\n`;
+}
+
+export function renderMachineFormat(format: MachineFormat, reports: readonly LabReport[], opts: MachineFormatOptions = {}): string {
+  return format === "gradescope" ? toGradescope(reports, opts) : format === "junit" ? toJUnit(reports, opts) : toJson(reports, opts);
+}
