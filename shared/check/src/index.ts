@@ -9,3 +9,4 @@ export * from "./parse/parse-error.ts";
 export * from "./parse/edn.ts";
 export * from "./parse/jepsen.ts";
 export * from "./parse/porcupine-kv.ts";
+export * from "./html-view.ts";
