@@ -10,3 +10,4 @@ export * from "./parse/edn.ts";
 export * from "./parse/jepsen.ts";
 export * from "./parse/porcupine-kv.ts";
 export * from "./html-view.ts";
+export * from "./cli-lin.ts";
