@@ -1,7 +1,8 @@
 /**
  * Grader of the g-counter lab. Part A proves the lattice laws of the G-Counter with property
  * tests; Part B attacks convergence of gossiping nodes over a faulty network; Part C crashes and
- * restarts nodes; Part D repeats laws and convergence for the PN-Counter.
+ * restarts nodes; Part D repeats laws and convergence for the PN-Counter; Part E (a stretch,
+ * worth no points) asks for delta-state gossip.
  */
 import { defineLab } from "@faultline/grading";
 import type { L } from "./props.ts";
@@ -9,6 +10,7 @@ import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
 import { partC } from "./part-c.ts";
 import { partD } from "./part-d.ts";
+import { partE } from "./part-e.ts";
 
 export const lab = defineLab<L>({
   lab: "g-counter",
@@ -18,6 +20,7 @@ export const lab = defineLab<L>({
     B: "Gossip nodes over a hostile network",
     C: "Crash and restart",
     D: "PN-Counter",
+    E: "Stretch (ungraded): delta-state gossip",
   },
-  scenarios: [...partA, ...partB, ...partC, ...partD],
+  scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
 });

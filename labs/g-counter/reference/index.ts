@@ -2,4 +2,4 @@
 export * from "../src/messages.ts";
 export { GCounter } from "./gcounter.ts";
 export { PNCounter } from "./pncounter.ts";
-export { GCounterNode, PNCounterNode } from "./node.ts";
+export { DeltaGCounterNode, GCounterNode, PNCounterNode } from "./node.ts";

@@ -125,3 +125,56 @@ export class PNCounterNode implements Node<Msg, Timer> {
     this.env.send(from, { type: "add_ok", id: msg.id });
   }
 }
+
+/**
+ * Delta-state gossip: each round a peer gets only the entries it is not known to have. What a
+ * peer is known to have grows with its acknowledgements and with the deltas it sends us; a lost
+ * delta is simply still "missing" at the next round and goes again.
+ */
+export class DeltaGCounterNode extends GCounterNode {
+  /** Per peer: a lower bound of that peer's entries. */
+  protected known = new Map<NodeId, GCounter>();
+
+  override start(env: Env<Msg, Timer>): void {
+    super.start(env);
+    for (const peer of env.peers) this.known.set(peer, new this.Counter(peer));
+  }
+
+  override onMessage(from: NodeId, msg: Msg): void {
+    switch (msg.type) {
+      case "delta": {
+        const delta = this.Counter.fromJSON(from, msg.state);
+        this.counter = this.counter.merge(delta);
+        this.learn(from, delta);
+        this.env.send(from, { type: "delta_ack", state: msg.state });
+        break;
+      }
+      case "delta_ack":
+        this.learn(from, this.Counter.fromJSON(from, msg.state));
+        break;
+      default:
+        super.onMessage(from, msg);
+    }
+  }
+
+  protected override gossip(): void {
+    const mine = this.counter.toJSON();
+    for (const peer of this.env.peers) {
+      const theirs = this.known.get(peer);
+      const delta: GCounterState = {};
+      let any = false;
+      for (const [r, v] of Object.entries(mine)) {
+        if (v > (theirs?.get(r) ?? 0)) {
+          delta[r] = v;
+          any = true;
+        }
+      }
+      if (any) this.env.send(peer, { type: "delta", state: delta });
+    }
+  }
+
+  private learn(peer: NodeId, entries: GCounter): void {
+    const before = this.known.get(peer) ?? new this.Counter(peer);
+    this.known.set(peer, before.merge(entries));
+  }
+}

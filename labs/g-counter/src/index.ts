@@ -5,4 +5,4 @@
 export * from "./messages.ts";
 export { GCounter } from "./gcounter.ts";
 export { PNCounter } from "./pncounter.ts";
-export { GCounterNode, PNCounterNode } from "./node.ts";
+export { DeltaGCounterNode, GCounterNode, PNCounterNode } from "./node.ts";

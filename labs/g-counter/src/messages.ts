@@ -69,8 +69,24 @@ export interface PNGossip {
   state: PNCounterState;
 }
 
+/**
+ * Stretch, node to node: only the entries the receiver may be missing (a delta-state, Almeida,
+ * Shoker, Baquero, "Delta State Replicated Data Types", JPDC 2018). A delta is itself a
+ * G-Counter state, so the receiver merges it exactly like a full state.
+ */
+export interface Delta {
+  type: "delta";
+  state: GCounterState;
+}
+
+/** Stretch, node to node: "I have merged these entries" (lets the sender stop re-sending them). */
+export interface DeltaAck {
+  type: "delta_ack";
+  state: GCounterState;
+}
+
 /** Every message of the lab. */
-export type Msg = AddRequest | AddOk | AddError | ReadRequest | ReadOk | Gossip | PNGossip;
+export type Msg = AddRequest | AddOk | AddError | ReadRequest | ReadOk | Gossip | PNGossip | Delta | DeltaAck;
 
 /** Timer tags a node may set. */
 export type Timer = "gossip";

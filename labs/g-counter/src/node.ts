@@ -91,3 +91,47 @@ export class PNCounterNode implements Node<Msg, Timer> {
     throw new NotImplemented("PNCounterNode.value");
   }
 }
+
+/**
+ * Stretch (ungraded): a G-Counter node whose gossip sends less than its full state.
+ *
+ * Full-state gossip re-sends every entry to every peer every round, even when nothing changed.
+ * A delta-state CRDT (Almeida, Shoker, Baquero, "Delta State Replicated Data Types", JPDC 2018)
+ * ships only a DELTA: a small state that, merged into the receiver, has the same effect as the
+ * whole state would. For a G-Counter a delta is just the entries that changed. Because a delta is
+ * a lattice state too, duplicates and reordering stay harmless; loss is the hard part: a lost
+ * delta must be sent again until the peer has it.
+ *
+ * One design that works: remember, per peer, the entries that peer is known to have (from its
+ * `delta_ack`s and from the deltas it sent you). Each round, send each peer only the entries
+ * above what it is known to have (nothing when it is up to date); on a `delta`, merge it and
+ * answer `delta_ack` with the entries you merged. Serve `add` and `read` as GCounterNode does.
+ * The grader requires convergence under loss, duplication and a partition, and that a state
+ * message carries on average at most 70% of the entries of a full state.
+ */
+export class DeltaGCounterNode implements Node<Msg, Timer> {
+  protected env!: Env<Msg, Timer>;
+  protected counter!: GCounter;
+
+  start(env: Env<Msg, Timer>): void {
+    // TODO: as GCounterNode.start, plus an empty "known entries" record per peer.
+    throw new NotImplemented("DeltaGCounterNode.start");
+  }
+
+  onMessage(from: NodeId, msg: Msg): void {
+    // TODO: "add" and "read" as in GCounterNode; "delta": merge, then answer delta_ack;
+    // "delta_ack": raise what `from` is known to have.
+    throw new NotImplemented("DeltaGCounterNode.onMessage");
+  }
+
+  onTimer(tag: Timer): void {
+    // TODO: send each peer the entries it may be missing (if any), then set the timer again.
+    throw new NotImplemented("DeltaGCounterNode.onTimer");
+  }
+
+  /** Read-only hook for the grader: this replica's current value. */
+  value(): number {
+    // TODO
+    throw new NotImplemented("DeltaGCounterNode.value");
+  }
+}

@@ -1,0 +1,56 @@
+/** Stretch (ungraded): delta-state gossip that sends less than the full state and still converges. */
+import type { Scenario } from "@faultline/grading";
+import type { L } from "./props.ts";
+import { finalReads, History, nodeFaults, requireConvergence, runClients, runUntilSettled, watchGCounter, type Sim } from "./cluster.ts";
+import { CONVERGENCE_BOUND_MS } from "./part-b.ts";
+
+const STATE_TYPES = new Set(["gossip", "delta", "pn_gossip"]);
+
+export const partE: Array<Scenario<L>> = [
+  {
+    part: "E",
+    name: "delta-state gossip converges and sends less",
+    points: 0,
+    seeds: 5,
+    hints: [
+      "Send each peer only the entries it may be missing, and keep sending them until it acknowledges them: a lost delta must go again.",
+      "Track per peer what it is known to have (raise it on every delta_ack and every delta it sends you). When a peer is up to date, send it nothing.",
+    ],
+    async run(ctx) {
+      const sim: Sim = ctx.sim({ nodes: 5, clients: 3, factory: () => new ctx.impl.DeltaGCounterNode() });
+      nodeFaults(sim, { drop: 0.2, duplicate: 0.2, copies: 2, delayMs: [1, 40] });
+      const history = new History(sim);
+      watchGCounter(sim, history);
+      let stateMessages = 0;
+      let entries = 0;
+      sim.onEvent((e) => {
+        if (e.kind !== "send" || e.payload === undefined || !sim.nodeIds.includes(e.node) || e.peer === undefined || !sim.nodeIds.includes(e.peer)) return;
+        const msg = JSON.parse(e.payload) as { type?: string; state?: Record<string, unknown> };
+        if (msg.type === undefined || !STATE_TYPES.has(msg.type)) return;
+        stateMessages++;
+        const s = msg.state ?? {};
+        entries += "p" in s && "n" in s ? Object.keys(s.p ?? {}).length + Object.keys(s.n ?? {}).length : Object.keys(s).length;
+      });
+      const order = ctx.rng.shuffle(sim.nodeIds);
+      sim.after(400, "partition", () => sim.partition(order.slice(0, 2), order.slice(2)));
+      const done = runClients(sim, history, ctx.rng, {
+        clients: sim.clientIds,
+        adds: 15,
+        targets: () => sim.nodeIds,
+        delta: (rng) => 1 + rng.int(5),
+        gapMs: [20, 80],
+        timeoutMs: 200,
+      });
+      await runUntilSettled(ctx, sim, done, 60_000, "the clients' adds");
+      sim.healAll();
+      await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, "the network healed");
+      await finalReads(ctx, sim, history, "c1");
+      const full = sim.nodeIds.length;
+      const mean = entries / Math.max(1, stateMessages);
+      ctx.metric("entries per state message", Math.round(mean * 100) / 100, "entries");
+      ctx.metric("entries sent per add", Math.round((entries / Math.max(1, history.adds.length)) * 10) / 10, "entries");
+      ctx.check(stateMessages > 0, "gossip carries state", "no node sent a gossip or delta message to another node");
+      ctx.check(mean <= 0.7 * full, "deltas are smaller than the full state", () => `a full state here has ${full} entries; your ${stateMessages} state messages carried ${mean.toFixed(2)} entries on average (at most ${0.7 * full} expected; full-state gossip averages close to ${full}): send only the entries a peer may be missing`);
+    },
+  },
+];
