@@ -1,0 +1,21 @@
+/**
+ * Grader of the idempotency-api lab: a payments API over real HTTP and a real PostgreSQL
+ * (PGlite by default, the server of DATABASE_URL when set), a flaky provider, crashes of the
+ * server process and a fault-injecting proxy in front of it.
+ */
+import { defineLab } from "@faultline/grading";
+import { partA, partB, partC } from "./scenarios-abc.ts";
+import type { LabModule } from "./world.ts";
+
+export const lab = defineLab<LabModule>({
+  lab: "idempotency-api",
+  title: "Idempotency keys: a payments API that is safe to retry",
+  parts: {
+    A: "Key handling and replay",
+    B: "Conflicts and payload mismatch",
+    C: "Concurrency",
+    D: "Crash recovery",
+    E: "The retrying client",
+  },
+  scenarios: [...partA, ...partB, ...partC],
+});

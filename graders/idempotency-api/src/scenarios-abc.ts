@@ -1,0 +1,312 @@
+/** Parts A (keys and replay), B (conflicts and payload mismatch) and C (concurrency). */
+import type { Scenario } from "@faultline/grading";
+import type { HttpReply } from "@faultline/lab-idempotency-api/framework";
+import { expectCharge, expectFresh, expectProblem, expectReplay, key, payment, show } from "./checks.ts";
+import { safeJson, sleep, withWorld, type LabModule } from "./world.ts";
+
+type S = Scenario<LabModule>;
+const LIMIT = 60_000;
+
+export const partA: S[] = [
+  {
+    part: "A",
+    name: "first charge and replay",
+    points: 10,
+    seeds: 3,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "Store the response of the first request under (client, key) and send exactly those bytes again on a retry.",
+      'A retry after completion answers the stored status and body unchanged, with the header "idempotent-replayed: true"; it must not call the provider again.',
+      "Phase 1: SELECT ... FOR UPDATE the key row; finished -> replay. Phase 3 (one transaction): insert the charges row, store status/content type/body, recovery_point = 'finished'.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, {}, async (w) => {
+        const p1 = payment(ctx, "replay", 1);
+        const p2 = payment(ctx, "replay", 2);
+        const k1 = key(ctx, "replay", 1);
+        const r1 = await w.post("alice", k1, p1);
+        expectCharge(ctx, r1, p1, "the first POST /charges");
+        expectFresh(ctx, r1, "the first POST /charges");
+        for (let i = 0; i < 3; i++) expectReplay(ctx, await w.post("alice", k1, p1), r1, `retry ${i + 1} with the same key`);
+        const r2 = await w.post("alice", key(ctx, "replay", 2), p2);
+        const c2 = expectCharge(ctx, r2, p2, "a second payment with another key");
+        ctx.check(c2.id !== (safeJson(r1.body) as { id: string }).id, "a new payment is charged", "two different keys got the same charge id");
+        await w.audit(new Map([[p1.description, 1], [p2.description, 1]]), [
+          { body: r1.body, what: "payment 1" },
+          { body: r2.body, what: "payment 2" },
+        ]);
+      });
+    },
+  },
+  {
+    part: "A",
+    name: "bad requests are rejected and nothing is stored",
+    points: 5,
+    seeds: 2,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "Validate before you touch the database: a rejected request stores nothing and charges nothing, so the same key can be used again with a good request.",
+      "401 unauthorized without \"Authorization: Bearer <token>\"; 400 idempotency-key-missing / idempotency-key-invalid; 415 for a Content-Type other than application/json; 400 invalid-json; 400 invalid-request for a body that is not a valid charge.",
+      "Errors are problem details: Content-Type application/problem+json and a body {\"type\":\"urn:faultline:problem:<slug>\",\"title\",\"status\",\"detail\"}.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, {}, async (w) => {
+        const p = payment(ctx, "bad", 1);
+        const k = (n: number) => key(ctx, "bad", n);
+        expectProblem(ctx, await w.post("alice", undefined, p), 400, "idempotency-key-missing", "no Idempotency-Key");
+        expectProblem(ctx, await w.post("alice", "", p), 400, "idempotency-key-missing", "an empty Idempotency-Key");
+        for (const bad of ["short", "x".repeat(256), "has spaces in it", "slash/in/the/key", "semi;colon;key"]) {
+          expectProblem(ctx, await w.post("alice", bad, p), 400, "idempotency-key-invalid", `Idempotency-Key "${bad.slice(0, 20)}${bad.length > 20 ? "..." : ""}"`);
+        }
+        const used = [k(1), k(2), k(3), k(4), k(5), k(6)];
+        expectProblem(ctx, await w.post(undefined, used[0], p), 401, "unauthorized", "no Authorization header");
+        expectProblem(ctx, await w.post("alice", used[1], JSON.stringify(p), { headers: { "content-type": "text/plain" } }), 415, "unsupported-media-type", "Content-Type text/plain");
+        expectProblem(ctx, await w.post("alice", used[2], '{"amount": 100, "currency": "usd",'), 400, "invalid-json", "a body that is not JSON");
+        const invalid: Array<[unknown, string]> = [
+          [{ ...p, amount: -5 }, "a negative amount"],
+          [{ ...p, amount: 10.5 }, "a fractional amount"],
+          [{ ...p, currency: "US Dollars" }, 'currency "US Dollars"'],
+          [{ ...p, extra: true }, "an unknown field"],
+          [[p], "a JSON array"],
+          [{ currency: "usd", source: "tok_visa" }, "no amount"],
+        ];
+        for (const [body, what] of invalid) expectProblem(ctx, await w.post("alice", used[3], body), 400, "invalid-request", what);
+        const big = { ...p, description: "x".repeat(20_000) };
+        const r413 = await w.post("alice", used[4], big);
+        ctx.check(r413.status === 413, "error codes", () => `a body over 16 KiB: expected 413, got ${show(r413)}`);
+        const r404 = await w.post("alice", used[5], p, { path: "/charge" });
+        ctx.check(r404.status === 404, "error codes", () => `POST /charge (unknown route): expected 404, got ${show(r404)}`);
+        ctx.check(w.provider.requests.length === 0, "rejected requests charge nothing", () => `the provider was called ${w.provider.requests.length} time(s) by rejected requests`);
+        ctx.check((await w.serverCharges()).length === 0, "rejected requests store nothing", "rejected requests left rows in the charges table");
+        // Nothing was stored: each key used by a rejected request is still free.
+        const acked: Array<{ body: string; what: string }> = [];
+        const expected = new Map<string, number>();
+        for (let i = 0; i < used.length; i++) {
+          const pi = payment(ctx, "bad", 10 + i);
+          const r = await w.post("alice", used[i], pi);
+          ctx.check(r.status === 201, "rejected requests store nothing", () => `a good request reusing the key of a rejected one must be processed as new (201), got ${show(r)}`);
+          expectCharge(ctx, r, pi, `a good request with the key of rejected request ${i + 1}`);
+          acked.push({ body: r.body, what: `payment ${pi.description}` });
+          expected.set(pi.description, 1);
+        }
+        await w.audit(expected, acked);
+      });
+    },
+  },
+  {
+    part: "A",
+    name: "declined charges are replayed",
+    points: 5,
+    seeds: 2,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "A definite error from processing (the card was declined) is a final response: store it like a success.",
+      'A retry of a declined payment must get the very same 402 body (its "instance" included) without asking the provider again.',
+      "Only answers that end the request are stored (201, 402); validation errors and 409/503 are not.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, {}, async (w) => {
+        const p = payment(ctx, "declined", 1, { source: "tok_declined" });
+        const k = key(ctx, "declined", 1);
+        const r1 = await w.post("alice", k, p);
+        expectProblem(ctx, r1, 402, "card-declined", "a charge with source tok_declined");
+        const inst = (safeJson(r1.body) as { instance?: unknown }).instance;
+        ctx.check(typeof inst === "string" && inst.length > 0, "error body", () => `the 402 problem needs a unique "instance"; got ${show(r1)}`);
+        for (let i = 0; i < 2; i++) expectReplay(ctx, await w.post("alice", k, p), r1, `retry ${i + 1} of the declined payment`);
+        const asked = w.provider.requests.filter((r) => r.description === p.description).length;
+        ctx.check(asked === 1, "stored errors are replayed", () => `the provider was asked ${asked} times about the declined payment; a stored decline must be replayed without a new provider call`);
+        const p2 = payment(ctx, "declined", 2);
+        const r2 = await w.post("alice", key(ctx, "declined", 2), p2);
+        expectCharge(ctx, r2, p2, "a good payment after the decline");
+        await w.audit(new Map([[p2.description, 1]]), [{ body: r2.body, what: "the good payment" }]);
+      });
+    },
+  },
+  {
+    part: "A",
+    name: "keys expire after the retention period",
+    points: 5,
+    seeds: 2,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "A key older than config.retentionMs (by deps.now()) counts as new: the request is processed again as a new payment.",
+      "Delete (or replace) the expired row inside phase 1's transaction; the unique (client_id, idempotency_key) stays.",
+      "The provider key must change with the logical request: derive it from the key row's identity (e.g. client, key and creation time), not from the Idempotency-Key alone, or the provider replays the old charge.",
+    ],
+    async run(ctx) {
+      const retentionMs = 60_000;
+      await withWorld(ctx, { config: { retentionMs } }, async (w) => {
+        const p1 = payment(ctx, "expiry", 1);
+        const p2 = payment(ctx, "expiry", 2);
+        const p3 = payment(ctx, "expiry", 3);
+        const k1 = key(ctx, "expiry", 1);
+        const k2 = key(ctx, "expiry", 2);
+        const r1 = await w.post("alice", k1, p1);
+        expectCharge(ctx, r1, p1, "payment 1");
+        const r2 = await w.post("alice", k2, p2);
+        expectCharge(ctx, r2, p2, "payment 2");
+        await w.advanceClock(retentionMs / 2);
+        expectReplay(ctx, await w.post("alice", k1, p1), r1, "a retry within the retention period");
+        await w.advanceClock(retentionMs / 2 + 1_000);
+        const again = await w.post("alice", k1, p1);
+        ctx.check(again.status === 201 && again.body !== r1.body, "keys expire", () => `the same key and payload after the retention period (${retentionMs} ms) must be a new payment (a new 201), got ${show(again)}`);
+        expectFresh(ctx, again, "a request with an expired key");
+        const r3 = await w.post("alice", k2, p3);
+        ctx.check(r3.status === 201, "keys expire", () => `an expired key reused with another payload must be a new payment (201), not ${show(r3)}`);
+        expectCharge(ctx, r3, p3, "an expired key with a new payload");
+        expectReplay(ctx, await w.post("alice", k1, p1), again, "a retry of the renewed key");
+        await w.audit(new Map([[p1.description, 2], [p2.description, 1], [p3.description, 1]]), [
+          { body: r1.body, what: "payment 1" },
+          { body: again.body, what: "payment 1 after expiry" },
+          { body: r2.body, what: "payment 2" },
+          { body: r3.body, what: "payment 3" },
+        ]);
+      });
+    },
+  },
+];
+
+export const partB: S[] = [
+  {
+    part: "B",
+    name: "same key with another payload gets 422",
+    points: 8,
+    seeds: 3,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "Store a fingerprint of the request with the key and compare it on every retry.",
+      "Another amount, currency, source or description under the same key is a client bug: 422 idempotency-key-reused, nothing charged, the stored response untouched.",
+      "Fingerprint the parsed parameters (e.g. a hash of [method, path, amount, currency, source, description]), not the raw bytes: the same JSON with other key order or spacing is the same request.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, {}, async (w) => {
+        const p = payment(ctx, "mismatch", 1);
+        const k = key(ctx, "mismatch", 1);
+        const r1 = await w.post("alice", k, p);
+        expectCharge(ctx, r1, p, "the first request");
+        const others: Array<[unknown, string]> = [
+          [{ ...p, amount: p.amount + 1 }, "another amount"],
+          [{ ...p, currency: p.currency === "usd" ? "eur" : "usd" }, "another currency"],
+          [{ ...p, description: `${p.description}-changed` }, "another description"],
+          [{ ...p, source: "tok_mastercard" }, "another source"],
+        ];
+        for (const [body, what] of others) expectProblem(ctx, await w.post("alice", k, body), 422, "idempotency-key-reused", `the same key with ${what}`);
+        const reordered = `{ "description": ${JSON.stringify(p.description)},\n  "source": "${p.source}", "currency": "${p.currency}", "amount": ${p.amount} }`;
+        expectReplay(ctx, await w.post("alice", k, reordered), r1, "the same payload with other key order and spacing");
+        expectReplay(ctx, await w.post("alice", k, p), r1, "a retry after the 422s");
+        await w.audit(new Map([[p.description, 1]]), [{ body: r1.body, what: "the payment" }]);
+      });
+    },
+  },
+  {
+    part: "B",
+    name: "keys are scoped per client",
+    points: 6,
+    seeds: 3,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "Two clients may pick the same Idempotency-Key: look keys up by (client, key), never by key alone.",
+      'The client is the token of "Authorization: Bearer <token>"; one client must never receive another\'s stored response.',
+    ],
+    async run(ctx) {
+      await withWorld(ctx, {}, async (w) => {
+        const p = payment(ctx, "scoped", 1);
+        const k = key(ctx, "scoped", 1);
+        const ra = await w.post("alice", k, p);
+        const ca = expectCharge(ctx, ra, p, "alice's payment");
+        const rb = await w.post("bob", k, p);
+        ctx.check(rb.status === 201 && rb.headers["idempotent-replayed"] === undefined, "keys are per client", () => `bob used the same key as alice: his request is a payment of his own (a fresh 201), got ${show(rb)}${rb.headers["idempotent-replayed"] ? " (replayed)" : ""}`);
+        const cb = expectCharge(ctx, rb, p, "bob's payment");
+        ctx.check(ca.id !== cb.id, "keys are per client", `bob received alice's charge ${ca.id}`);
+        const p2 = payment(ctx, "scoped", 2);
+        const rc = await w.post("carol", k, p2);
+        expectCharge(ctx, rc, p2, "carol's payment with the same key and another payload");
+        expectReplay(ctx, await w.post("alice", k, p), ra, "alice's retry");
+        expectReplay(ctx, await w.post("bob", k, p), rb, "bob's retry");
+        await w.audit(new Map([[p.description, 2], [p2.description, 1]]), [
+          { body: ra.body, what: "alice's payment" },
+          { body: rb.body, what: "bob's payment" },
+          { body: rc.body, what: "carol's payment" },
+        ]);
+      });
+    },
+  },
+  {
+    part: "B",
+    name: "a retry while the first is in flight gets 409",
+    points: 6,
+    seeds: 3,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "While the first request holds the key (locked less than config.leaseMs ago), a retry must not process it again.",
+      "Answer 409 idempotency-key-in-use (with Retry-After) and store nothing; after the first finishes, a retry gets the replay.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, { provider: { latencyMs: [400, 400] } }, async (w) => {
+        const p = payment(ctx, "inflight", 1);
+        const k = key(ctx, "inflight", 1);
+        const first = w.post("alice", k, p);
+        first.catch(() => {});
+        await sleep(120);
+        const second = await w.post("alice", k, p);
+        const r1 = await first;
+        expectProblem(ctx, second, 409, "idempotency-key-in-use", "a retry while the first request is still being processed");
+        expectCharge(ctx, r1, p, "the first request");
+        expectReplay(ctx, await w.post("alice", k, p), r1, "a retry after the first finished");
+        await w.audit(new Map([[p.description, 1]]), [{ body: r1.body, what: "the payment" }]);
+      });
+    },
+  },
+];
+
+export const partC: S[] = [
+  {
+    part: "C",
+    name: "parallel duplicates charge once",
+    points: 15,
+    seeds: 3,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "Twelve copies of one request arrive at the same moment: exactly one may process it, the others get 409 (or, once it is done, the replay).",
+      "Looking the key up and then inserting it later is a race: two requests both see \"no key\" and both charge. Let the database decide: insert the key row first (unique (client_id, idempotency_key)) inside a transaction, and process only if your insert won.",
+      "INSERT ... ON CONFLICT DO NOTHING RETURNING *: no row back means another request owns the key -> 409.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, { provider: { latencyMs: [30, 90] } }, async (w) => {
+        const payments = Array.from({ length: 4 }, (_, i) => ({ p: payment(ctx, "parallel", i), k: key(ctx, "parallel", i), token: ctx.rng.pick(["alice", "bob"]) }));
+        const copies = 12;
+        const replies = await Promise.all(payments.flatMap(({ p, k, token }) => Array.from({ length: copies }, () => w.post(token, k, p, { timeoutMs: 10_000 }))));
+        const acked: Array<{ body: string; what: string }> = [];
+        const expected = new Map<string, number>();
+        for (let i = 0; i < payments.length; i++) {
+          const { p, k, token } = payments[i]!;
+          const rs = replies.slice(i * copies, (i + 1) * copies);
+          for (const r of rs) ctx.check(r.status === 201 || r.status === 409, "duplicates get the answer or 409", () => `a duplicate of ${p.description} got ${show(r)}; expected 201 or 409`);
+          const ok = rs.filter((r) => r.status === 201);
+          const bodies = new Set(ok.map((r) => r.body));
+          ctx.check(bodies.size <= 1, "one answer per key", () => `${ok.length} duplicates of ${p.description} got 201 with ${bodies.size} different charges: ${[...bodies].map((b) => (safeJson(b) as { id?: string })?.id).join(", ")}`);
+          let final: HttpReply | undefined = ok[0];
+          for (let t = 0; t < 40 && final?.status !== 201; t++) {
+            const r = await w.post(token, k, p);
+            if (r.status !== 409) final = r;
+            else await sleep(50);
+          }
+          ctx.check(final?.status === 201, "a new payment is charged", () => `${p.description} never completed: ${show(final)}`);
+          if (ok[0]) expectReplay(ctx, await w.post(token, k, p), ok[0], `a retry of ${p.description} after the storm`);
+          acked.push({ body: final!.body, what: p.description });
+          expected.set(p.description, 1);
+        }
+        ctx.metric("409 answers", replies.filter((r) => r.status === 409).length);
+        await w.audit(expected, acked);
+      });
+    },
+  },
+];

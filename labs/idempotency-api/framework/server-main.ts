@@ -1,0 +1,87 @@
+/**
+ * Run the API server as a process.
+ *
+ * By hand (from labs/idempotency-api):
+ *   pnpm serve                      your code in src/, PGlite in ./.pgdata, a local provider
+ *   pnpm serve --impl reference     the reference solution
+ *   PORT=4000 DATABASE_URL=postgres://... pnpm serve
+ *
+ * The grader starts it as a child process with FAULTLINE_IDEM_CHILD set to a JSON config, reads
+ * "listening <port>" from stdout, and may kill it with SIGKILL at any time.
+ */
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { dirname, join, resolve } from "node:path";
+import { openDb, type DbConfig } from "./db.ts";
+import { ProviderServer } from "./provider.ts";
+import { startApiServer } from "./server.ts";
+import type { ChargeHandler, ServiceConfig, ServiceDeps } from "./types.ts";
+
+export interface ChildConfig {
+  implUrl: string;
+  db: DbConfig;
+  providerUrl: string;
+  config?: Partial<ServiceConfig>;
+  adminToken: string;
+  /** Start the server clock this far ahead of real time (ms). */
+  clockOffsetMs?: number;
+  /** The process exits by itself after this many ms (an orphan guard; default 120 s). */
+  maxLifetimeMs?: number;
+}
+
+type Impl = { createChargeHandler: (deps: ServiceDeps) => ChargeHandler };
+
+async function child(cfg: ChildConfig): Promise<void> {
+  const t = setTimeout(() => process.exit(3), cfg.maxLifetimeMs ?? 120_000);
+  t.unref();
+  // The parent holds our stdin open; when it goes away, so do we.
+  process.stdin.on("end", () => process.exit(4));
+  process.stdin.on("error", () => process.exit(4));
+  process.stdin.resume();
+  const impl = (await import(cfg.implUrl)) as Impl;
+  const db = await openDb(cfg.db);
+  const server = await startApiServer({
+    createChargeHandler: impl.createChargeHandler,
+    db,
+    providerUrl: cfg.providerUrl,
+    adminToken: cfg.adminToken,
+    failpointsKillProcess: true,
+    clockOffsetMs: cfg.clockOffsetMs ?? 0,
+    ...(cfg.config ? { config: cfg.config } : {}),
+  });
+  process.stdout.write(`listening ${server.port}\n`);
+}
+
+async function standalone(argv: string[]): Promise<void> {
+  const labDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+  const i = argv.indexOf("--impl");
+  const spec = i >= 0 ? (argv[i + 1] ?? "stub") : "stub";
+  const implPath = spec === "stub" || spec === "src" ? join(labDir, "src/index.ts") : spec === "reference" ? join(labDir, "reference/index.ts") : resolve(spec);
+  const impl = (await import(pathToFileURL(implPath).href)) as Impl;
+  const provider = await new ProviderServer({ random: Math.random }).start();
+  const url = process.env.DATABASE_URL;
+  const db = await openDb(url ? { kind: "postgres", url, schema: process.env.DB_SCHEMA ?? "idempotency_api" } : { kind: "pglite", dataDir: join(labDir, ".pgdata") });
+  const server = await startApiServer({ createChargeHandler: impl.createChargeHandler, db, providerUrl: provider.url, port: Number(process.env.PORT ?? 3000) });
+  console.log(`idempotency-api (${spec}) on ${server.url}, database: ${db.kind}, provider: ${provider.url}`);
+  console.log(`try: curl -i -X POST ${server.url}/charges -H 'authorization: Bearer alice' -H 'idempotency-key: order-0001' -H 'content-type: application/json' -d '{"amount":1200,"currency":"usd","source":"tok_visa"}'`);
+  const stop = async () => {
+    await server.close();
+    await provider.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+}
+
+const childCfg = process.env.FAULTLINE_IDEM_CHILD;
+if (childCfg) {
+  child(JSON.parse(childCfg) as ChildConfig).catch((err: Error) => {
+    process.stderr.write(`server failed to start: ${err.stack ?? err.message}\n`);
+    process.exit(2);
+  });
+} else {
+  standalone(process.argv.slice(2)).catch((err: Error) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

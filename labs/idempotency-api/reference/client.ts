@@ -1,0 +1,101 @@
+/** Reference retrying client: per-attempt timeouts, exponential backoff with full jitter, one key. */
+import { randomUUID } from "node:crypto";
+import { sendHttp, TransportError, type HttpReply, type Transport } from "../framework/index.ts";
+
+export interface ChargeInput {
+  amount: number;
+  currency: string;
+  source: string;
+  description?: string | null;
+}
+
+export interface ClientOptions {
+  /** The API's base URL, e.g. "http://127.0.0.1:3000". */
+  baseUrl: string;
+  /** The client's token, sent as "Authorization: Bearer <token>". */
+  token: string;
+  /** Sends one attempt (default: framework sendHttp). */
+  transport?: Transport;
+  /** Random numbers in [0, 1) for the jitter (default Math.random). */
+  random?: () => number;
+  /** Waits (default: a real timer). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Attempts in total, the first included (default 8). */
+  maxAttempts?: number;
+  /** Per-attempt timeout in ms (default 1000). */
+  attemptTimeoutMs?: number;
+  /** Backoff before retry n is drawn from [0, min(maxDelayMs, baseDelayMs * 2^(n-1))) (defaults 50, 2000). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export interface ChargeOutcome {
+  /** The Idempotency-Key used on every attempt. */
+  key: string;
+  attempts: number;
+  /** The last HTTP response, or undefined when the last attempt got none (timeout, reset). */
+  reply?: HttpReply;
+  /** Why the last attempt got no response. */
+  error?: string;
+}
+
+export class PaymentsClient {
+  protected readonly transport: Transport;
+  protected readonly random: () => number;
+  protected readonly sleep: (ms: number) => Promise<void>;
+  protected readonly maxAttempts: number;
+  protected readonly attemptTimeoutMs: number;
+  protected readonly baseDelayMs: number;
+  protected readonly maxDelayMs: number;
+
+  constructor(protected readonly opts: ClientOptions) {
+    this.transport = opts.transport ?? sendHttp;
+    this.random = opts.random ?? Math.random;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.maxAttempts = opts.maxAttempts ?? 8;
+    this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 1_000;
+    this.baseDelayMs = opts.baseDelayMs ?? 50;
+    this.maxDelayMs = opts.maxDelayMs ?? 2_000;
+  }
+
+  /** Create one charge, retrying until a definite answer or the attempts run out. */
+  async createCharge(input: ChargeInput, opts: { idempotencyKey?: string } = {}): Promise<ChargeOutcome> {
+    const key = opts.idempotencyKey ?? randomUUID();
+    const body = JSON.stringify(input);
+    let last: ChargeOutcome = { key, attempts: 0 };
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      try {
+        const reply = await this.transport({
+          url: `${this.opts.baseUrl}/charges`,
+          method: "POST",
+          headers: { authorization: `Bearer ${this.opts.token}`, "idempotency-key": this.keyFor(key, attempt), "content-type": "application/json" },
+          body,
+          timeoutMs: this.attemptTimeoutMs,
+        });
+        last = { key, attempts: attempt, reply };
+        if (!this.shouldRetry(reply.status)) return last;
+      } catch (err) {
+        if (!(err instanceof TransportError)) throw err;
+        last = { key, attempts: attempt, error: `${err.kind}: ${err.message}` };
+      }
+      if (attempt < this.maxAttempts) await this.sleep(this.backoffMs(attempt));
+    }
+    return last;
+  }
+
+  /** The key sent on attempt n: always the same one. */
+  protected keyFor(key: string, _attempt: number): string {
+    return key;
+  }
+
+  /** Retry on 409 (in flight), 429 and 5xx; every other answer is final. */
+  protected shouldRetry(status: number): boolean {
+    return status === 409 || status === 429 || status >= 500;
+  }
+
+  /** Full jitter: uniform in [0, min(cap, base * 2^(n-1))). */
+  protected backoffMs(attempt: number): number {
+    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+    return this.random() * ceiling;
+  }
+}
