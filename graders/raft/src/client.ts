@@ -66,23 +66,24 @@ export class RaftClient {
     const ids = this.cluster.ids;
     while (sim.now < deadline) {
       const to = this.guess ?? (ids[this.rr++ % ids.length] as NodeId);
-      const reply = await this.endpoint.call<Raft.ClientReply>(
-        to,
-        req,
-        (m) => m.type === "ClientReply" && m.clientId === this.clientId && m.seq === seq,
+      this.endpoint.send(to, req);
+      const got = await this.endpoint.receive(
+        (r) => r.msg.type === "ClientReply" && r.msg.clientId === this.clientId && r.msg.seq === seq,
         Math.min(attempt, Math.max(1, deadline - sim.now)),
       );
-      if (reply === undefined) {
+      if (got === undefined) {
         this.guess = undefined; // silent node: try the next one
         continue;
       }
+      const reply = got.msg as Raft.ClientReply;
+      const from = got.from; // may be an earlier attempt's node (late or duplicated replies)
       if (reply.status === "ok") {
         rec.ret = sim.now;
         rec.result = reply.result;
-        this.guess = to;
-        return { ok: true, result: reply.result, by: to, index: this.indexOf(to, seq) };
+        this.guess = from;
+        return { ok: true, result: reply.result, by: from, index: this.indexOf(from, seq) };
       }
-      if (reply.leaderHint && reply.leaderHint !== to && ids.includes(reply.leaderHint)) {
+      if (reply.leaderHint && reply.leaderHint !== from && ids.includes(reply.leaderHint)) {
         this.guess = reply.leaderHint;
       } else {
         this.guess = undefined;
@@ -90,6 +91,17 @@ export class RaftClient {
       }
     }
     return { ok: false };
+  }
+
+  /**
+   * Send a request once to `to` and do not wait (its outcome stays unknown). Used to hand a
+   * node entries that it cannot commit.
+   */
+  sendOnce(to: NodeId, op: Raft.Operation): number {
+    const seq = ++this.seq;
+    this.history?.ops.push({ client: this.number, clientId: this.clientId, seq, op, call: this.cluster.sim.now, ret: undefined, result: undefined });
+    this.endpoint.send(to, { type: "ClientRequest", clientId: this.clientId, seq, op });
+    return seq;
   }
 
   /** Where the leader that answered holds this request in its log (0 if not found). */

@@ -74,6 +74,7 @@ const LOG_MATCHING_EVERY_MS = 250;
 export class Cluster {
   readonly sim: Sim;
   readonly ids: readonly NodeId[];
+  private readonly nodeSet: Set<NodeId>;
   /** Nodes cut off from the other nodes (clients still reach them), as partition groups. */
   private groups: NodeId[][] | undefined;
   /** Nodes cut off by disconnect(), each alone. */
@@ -90,6 +91,8 @@ export class Cluster {
   private pendingTermChecks: Array<{ node: NodeId; inst: RaftNode; msgTerm: number; before: number; type: string }> = [];
   private eventsThisStep = new Map<NodeId, number>();
   private lastLogMatching = 0;
+  /** Rejected AppendEntries delivered, by the follower that rejected them. */
+  readonly rejections = new Map<NodeId, number>();
   /** Highest term any node reached (for reports). */
   highestTerm = 0;
 
@@ -107,6 +110,7 @@ export class Cluster {
       ...(opts.maxEvents ? { maxEvents: opts.maxEvents } : {}),
     });
     this.ids = this.sim.nodeIds;
+    this.nodeSet = new Set(this.ids);
     this.sim.onEvent((e) => this.onEvent(e));
     this.sim.addInvariant("term rules", () => this.checkTermRules());
     this.sim.addInvariant("election safety", () => this.checkElectionSafety());
@@ -246,6 +250,7 @@ export class Cluster {
 
   private onEvent(e: TraceEvent): void {
     if (e.kind !== "deliver" && e.kind !== "timer" && e.kind !== "start") return;
+    if (!this.nodeSet.has(e.node)) return; // a client
     const inst = this.sim.node<RaftNode>(e.node);
     if (!inst) return;
     this.eventsThisStep.set(e.node, (this.eventsThisStep.get(e.node) ?? 0) + 1);
@@ -255,6 +260,9 @@ export class Cluster {
       m = JSON.parse(e.payload) as { type?: unknown; term?: unknown };
     } catch {
       return;
+    }
+    if (m.type === "AppendEntriesReply" && (m as { success?: unknown }).success === false && e.peer !== undefined) {
+      this.rejections.set(e.peer, (this.rejections.get(e.peer) ?? 0) + 1);
     }
     if (typeof m.term === "number") {
       this.pendingTermChecks.push({ node: e.node, inst, msgTerm: m.term, before: inst.currentTerm, type: String(m.type) });

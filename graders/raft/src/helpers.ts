@@ -72,3 +72,4 @@ export function logsEqual(cl: Cluster, among: readonly NodeId[] = cl.ids): strin
 }
 
 export { History, RaftClient, describeOp, drive, entryKey };
+export type { Outcome } from "./client.ts";

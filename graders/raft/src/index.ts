@@ -6,6 +6,7 @@
 import { defineLab } from "@faultline/grading";
 import type { RaftLab } from "./cluster.ts";
 import { partA } from "./part-a.ts";
+import { partB } from "./part-b.ts";
 
 export const lab = defineLab<RaftLab>({
   lab: "raft",
@@ -16,5 +17,5 @@ export const lab = defineLab<RaftLab>({
     C: "Persistence",
     D: "Replicated service",
   },
-  scenarios: [...partA],
+  scenarios: [...partA, ...partB],
 });

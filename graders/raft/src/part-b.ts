@@ -1,0 +1,266 @@
+/** Part B: log replication (section 5.3, 5.4). */
+import type { Scenario } from "@faultline/grading";
+import type * as Raft from "@faultline/lab-raft";
+import type { RaftLab } from "./cluster.ts";
+import { clients, cluster, commit, drive, idle, logsEqual, others, pickNodes, type RaftClient } from "./helpers.ts";
+
+const put = (key: string, value: string): Raft.Operation => ({ op: "put", key, value });
+const incr: Raft.Operation = { op: "incr" };
+
+export const partB: Array<Scenario<RaftLab>> = [
+  {
+    part: "B",
+    name: "basic agreement",
+    points: 4,
+    hints: [
+      "The leader appends the client's command to its log, sends it in AppendEntries, and commits it once a majority stores it; followers commit when leaderCommit tells them.",
+      "Each command takes the next log index. Followers learn the commit index from the leaderCommit field of the next AppendEntries (a heartbeat is enough).",
+      "Answer the client only after the entry is committed AND applied to the state machine (the answer carries the result).",
+    ],
+    async run(ctx) {
+      const cl = cluster(ctx, { nodes: 3, clients: 1 });
+      const [c] = clients(cl) as [RaftClient];
+      await cl.awaitLeader();
+      ctx.check(cl.maxCommit() === 0, "no commit before a command", `a node committed index ${cl.maxCommit()} before any client command was sent`);
+      let last = 0;
+      for (let i = 1; i <= 5; i++) {
+        const index = await commit(cl, c, i % 2 === 0 ? incr : put("k", `v${i}`));
+        ctx.check(index > last, "log order", `command ${i} was committed at index ${index}, not after the previous one at ${last}`);
+        last = index;
+      }
+    },
+  },
+  {
+    part: "B",
+    name: "agreement despite follower and leader failures",
+    points: 5,
+    hints: [
+      "Two of three nodes are a majority: the leader keeps committing while one follower is cut off, and the follower catches up when it returns (the leader retries AppendEntries from nextIndex).",
+      "When the leader crashes, a new leader must be elected and must keep committing; when the old leader restarts it must accept the new leader's log.",
+      "A new leader may know a lower commit index than its followers for a moment: a follower never lowers its commitIndex (only raise it to min(leaderCommit, index of last new entry)).",
+    ],
+    async run(ctx) {
+      const cl = cluster(ctx, { nodes: 3, clients: 1 });
+      const [c] = clients(cl) as [RaftClient];
+      await commit(cl, c, put("a", "1"));
+      for (let round = 0; round < 3; round++) {
+        const l = await cl.awaitLeader();
+        const f = pickNodes(cl, 1, others(cl, l))[0] as string;
+        cl.disconnect(f);
+        for (let i = 0; i < 3; i++) await commit(cl, c, incr, { among: others(cl, f) });
+        cl.connect(f);
+        await commit(cl, c, put("a", `f${round}`));
+        const l2 = await cl.awaitLeader();
+        cl.crash(l2);
+        for (let i = 0; i < 3; i++) await commit(cl, c, incr, { among: others(cl, l2) });
+        cl.restart(l2);
+        await commit(cl, c, put("a", `l${round}`));
+      }
+      const diff = logsEqual(cl);
+      ctx.check(diff === undefined, "logs agree", `after the failures healed and a command committed everywhere, logs still differ: ${diff}`);
+    },
+  },
+  {
+    part: "B",
+    name: "no agreement without a majority",
+    points: 4,
+    hints: [
+      "A leader cut off from 3 of 5 nodes may append a command, but must never commit it: commit needs matchIndex >= N on a majority of ALL nodes.",
+      "Count the leader itself once and each follower once, whatever the number of replies it sent.",
+    ],
+    async run(ctx) {
+      const cl = cluster(ctx, { nodes: 5, clients: 1, faults: { duplicate: 0.2 } });
+      const [c] = clients(cl) as [RaftClient];
+      await commit(cl, c, put("x", "1"));
+      const l = await cl.awaitLeader();
+      const cut = pickNodes(cl, 3, others(cl, l));
+      cl.disconnect(...cut);
+      const before = cl.node(l)?.commitIndex ?? 0;
+      c.endpoint.clearInbox();
+      const seq = c.sendOnce(l, put("x", "minority"));
+      await idle(cl, 1_000);
+      const log = cl.node(l)?.log ?? [];
+      const idx = log.findIndex((e) => e.command?.clientId === c.clientId && e.command.seq === seq) + 1;
+      ctx.check(idx > 0, "leader appends", `leader ${l} did not append the client's command to its log (it has ${log.length} entries)`);
+      for (const id of cl.ids) {
+        const n = cl.node(id);
+        ctx.check((n?.commitIndex ?? 0) < idx, "no commit without a majority", `${id} committed index ${n?.commitIndex} (the command sent to ${l}, which only reaches ${others(cl, ...cut).join(", ")}); commit index was ${before}`);
+      }
+      const answer = await drive(cl, "inbox check", () => c.endpoint.receive((r) => r.msg.type === "ClientReply" && r.msg.seq === seq && r.msg.status === "ok", 1), 10);
+      ctx.check(answer === undefined, "no answer without a majority", `${l} answered "ok" to a command it could not commit`);
+      cl.connect(...cut);
+      await commit(cl, c, put("x", "2"));
+    },
+  },
+  {
+    part: "B",
+    name: "concurrent client commands",
+    points: 3,
+    hints: [
+      "Several clients send at once: every command gets its own log index, and each client gets its own answer (match replies to requests by clientId and seq).",
+      "Keep a map from (clientId, seq) to the client waiting for it; answer when that entry is applied.",
+    ],
+    async run(ctx) {
+      const cl = cluster(ctx, { nodes: 3, clients: 5 });
+      const cs = clients(cl);
+      await cl.awaitLeader();
+      let incrs = 0;
+      const results: number[] = [];
+      await drive(
+        cl,
+        "5 clients each complete 10 commands",
+        () =>
+          Promise.all(
+            cs.map(async (c, i) => {
+              for (let k = 0; k < 10; k++) {
+                const op: Raft.Operation = k % 2 === 0 ? incr : put(`k${i}`, `${k}`);
+                const out = await c.run(op, { deadlineMs: 3_000 });
+                if (!out.ok) return ctx.fail("liveness", `${c.clientId}'s command #${k + 1} was not answered within 3 s on a healthy cluster`);
+                if (op.op === "incr") {
+                  incrs++;
+                  results.push(out.result as number);
+                }
+              }
+            }),
+          ),
+        20_000,
+      );
+      const sorted = [...results].sort((a, b) => a - b);
+      ctx.check(sorted.every((v, i) => v === i + 1), "each command once", `the ${incrs} incr commands returned ${sorted.join(", ")}; expected each of 1..${incrs} exactly once`);
+      await cl.sim.require(() => cl.ids.every((id) => cl.node(id)?.commitIndex === cl.maxCommit()), "every node commits everything", 1_000);
+      const diff = logsEqual(cl);
+      ctx.check(diff === undefined, "logs agree", `${diff}`);
+    },
+  },
+  {
+    part: "B",
+    name: "rejoining old leader's uncommitted entries are overwritten",
+    points: 4,
+    hints: [
+      "A leader cut off from the others keeps appending commands it cannot commit. When it returns, the new leader's AppendEntries conflict with those entries.",
+      "Delete the conflicting entry and everything after it, then append the leader's entries (Figure 2, AppendEntries rule 3).",
+      "The old leader must not win an election with its longer log: the others' last entry has a higher term (section 5.4.1).",
+    ],
+    async run(ctx) {
+      const cl = cluster(ctx, { nodes: 3, clients: 2 });
+      const [c, d] = clients(cl) as [RaftClient, RaftClient];
+      await commit(cl, c, put("x", "101"));
+      const l1 = await cl.awaitLeader();
+      cl.disconnect(l1);
+      const orphans = [d.sendOnce(l1, put("x", "102")), d.sendOnce(l1, put("x", "103")), d.sendOnce(l1, put("x", "104"))];
+      await commit(cl, c, put("x", "105"), { among: others(cl, l1) });
+      const l2 = await cl.awaitLeader(others(cl, l1));
+      cl.disconnect(l2);
+      cl.connect(l1);
+      await commit(cl, c, put("x", "106"), { among: others(cl, l2) });
+      cl.connect(l2);
+      await commit(cl, c, put("x", "107"));
+      for (const id of cl.ids) {
+        const log = cl.node(id)?.log ?? [];
+        const left = log.filter((e) => e.command?.clientId === d.clientId && orphans.includes(e.command.seq));
+        ctx.check(left.length === 0, "uncommitted entries overwritten", `${id} still holds ${left.length} of the entries old leader ${l1} appended while cut off (they were never committed and must be replaced by the new leader's entries)`);
+      }
+      const diff = logsEqual(cl);
+      ctx.check(diff === undefined, "logs agree", `${diff}`);
+    },
+  },
+  {
+    part: "B",
+    name: "fast backup over 50 divergent entries",
+    points: 5,
+    hints: [
+      "When a follower rejects AppendEntries, it can tell the leader the term of its conflicting entry and the first index of that term (AppendEntriesReply.conflictTerm / conflictIndex).",
+      "The leader then skips the whole term: nextIndex = (its last index of conflictTerm) + 1 if it has that term, else conflictIndex. Retry at once, do not wait for the next heartbeat.",
+      "Backing up one entry per round trip needs 60 rejections here; the grader allows a handful.",
+    ],
+    async run(ctx) {
+      const cl = cluster(ctx, { nodes: 5, clients: 2 });
+      const [c, d] = clients(cl) as [RaftClient, RaftClient];
+      await commit(cl, c, put("x", "0"));
+      const l1 = await cl.awaitLeader();
+      const f1 = pickNodes(cl, 1, others(cl, l1))[0] as string;
+      const majority = others(cl, l1, f1);
+      cl.partition([l1, f1], majority);
+      for (let i = 0; i < 60; i++) d.sendOnce(l1, put("y", `old${i}`));
+      await cl.awaitLeader(majority, 1_500);
+      await drive(cl, "60 commands commit on the majority side", async () => {
+        for (let i = 0; i < 60; i++) {
+          const out = await c.run(put("y", `new${i}`), { deadlineMs: 2_000 });
+          if (!out.ok) ctx.fail("liveness", `command ${i + 1} of 60 was not committed by the majority ${majority.join(", ")}`);
+        }
+      }, 30_000);
+      // A fresh leader on the majority side starts with nextIndex just past its own long log,
+      // so it must back up over the divergent entries of the old leader and its follower.
+      const l2 = await cl.awaitLeader(majority, 1_000);
+      const t2 = cl.term(l2);
+      cl.crash(l2);
+      cl.restart(l2);
+      await cl.sim.require(() => { const l = cl.stableLeader(majority); return l !== undefined && cl.term(l) > t2; }, `a new leader on the majority side after ${l2} restarted`, 1_500);
+      const divergent = (cl.node(l1)?.log.length ?? 0) - 1;
+      ctx.check(divergent >= 50, "setup", `old leader ${l1} should hold 60 uncommitted entries but holds ${divergent}`);
+      const r0 = (cl.rejections.get(l1) ?? 0) + (cl.rejections.get(f1) ?? 0);
+      cl.healNetwork();
+      const l3 = await cl.awaitLeader(cl.ids, 1_500);
+      const target = () => cl.node(l3)?.log.length ?? 0;
+      await cl.sim.require(() => [l1, f1].every((id) => cl.node(id)?.log.length === target() && logsEqual(cl, [id, l3]) === undefined), `${l1} and ${f1} replace their 60 divergent entries with ${l3}'s`, 1_000);
+      const rejected = (cl.rejections.get(l1) ?? 0) + (cl.rejections.get(f1) ?? 0) - r0;
+      ctx.metric("rejected AppendEntries while backing up", rejected, "messages");
+      ctx.check(rejected <= 12, "fast backup", `${l1} and ${f1} rejected ${rejected} AppendEntries before matching ${l3}'s log over ~60 divergent entries: back up a whole term per rejection (at most 12 expected)`);
+      await commit(cl, c, put("y", "done"));
+    },
+  },
+  {
+    part: "B",
+    name: "a stale log cannot win an election",
+    points: 3,
+    hints: [
+      "Nodes cut off for a while come back with high terms but old logs. They may force an election, but must not win it.",
+      "Grant a vote only if the candidate's log is at least as up-to-date as yours: its last term is higher, or equal with a last index at least as large (section 5.4.1).",
+    ],
+    async run(ctx) {
+      const cl = cluster(ctx, { nodes: 5, clients: 1 });
+      const [c] = clients(cl) as [RaftClient];
+      await commit(cl, c, incr);
+      for (let round = 0; round < 3; round++) {
+        const l = await cl.awaitLeader();
+        const [s1, s2, u, u2] = ctx.rng.shuffle(others(cl, l)) as [string, string, string, string];
+        cl.disconnect(s1, s2);
+        for (let i = 0; i < 4; i++) await commit(cl, c, incr, { among: [l, u, u2] });
+        await idle(cl, 600);
+        cl.crash(l);
+        cl.crash(u2);
+        cl.connect(s1, s2);
+        const w = await cl.awaitLeader([u, s1, s2], 3_000, `a leader among ${u}, ${s1} and ${s2} after ${l} and ${u2} crashed`);
+        ctx.check(w === u, "up-to-date leader", `${w} won the election although only ${u} holds every committed entry`);
+        cl.restart(l);
+        cl.restart(u2);
+        await commit(cl, c, incr);
+      }
+    },
+  },
+  {
+    part: "B",
+    name: "RPC count bounds on idle and busy clusters",
+    points: 2,
+    hints: [
+      "Send one AppendEntries per follower per new command (or batch several commands), plus the heartbeats; do not answer every reply with a fresh round to everyone.",
+      "An idle leader sends only heartbeats: one AppendEntries per follower per heartbeat interval.",
+    ],
+    async run(ctx) {
+      const cl = cluster(ctx, { nodes: 3, clients: 1 });
+      const [c] = clients(cl) as [RaftClient];
+      await commit(cl, c, incr);
+      const t0 = cl.sim.now;
+      const before = cl.sent("AppendEntries") + cl.sent("AppendEntriesReply");
+      for (let i = 0; i < 20; i++) await commit(cl, c, incr);
+      const busy = cl.sent("AppendEntries") + cl.sent("AppendEntriesReply") - before;
+      const beats = Math.ceil((cl.sim.now - t0) / 50) * 4;
+      ctx.metric("AppendEntries + replies per command", busy / 20, "messages");
+      ctx.check(busy <= 20 * 12 + 2 * beats, "busy RPC count", `20 commands on a 3-node cluster took ${busy} AppendEntries messages and replies (at most ${20 * 12 + 2 * beats} expected)`);
+      const idleBefore = cl.sent("AppendEntries");
+      await idle(cl, 1_000);
+      const idleCount = cl.sent("AppendEntries") - idleBefore;
+      ctx.check(idleCount <= 2 * 25, "idle RPC count", `an idle leader sent ${idleCount} AppendEntries to 2 followers in 1 s (at most 50 expected)`);
+    },
+  },
+];
