@@ -9,6 +9,7 @@ import type { LabModule } from "./common.ts";
 import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
 import { partC } from "./part-c.ts";
+import { partD } from "./part-d.ts";
 
 export const lab = defineLab<LabModule>({
   lab: "lamport-clock",
@@ -19,5 +20,5 @@ export const lab = defineLab<LabModule>({
     C: "Totally ordered group chat",
     D: "Hybrid logical clocks",
   },
-  scenarios: [...partA, ...partB, ...partC],
+  scenarios: [...partA, ...partB, ...partC, ...partD],
 });

@@ -27,6 +27,8 @@ export interface Stamped<S> {
   msgId?: number;
   /** Position among this node's stamped events (0-based). */
   n: number;
+  /** The node's physical (local) clock reading at the event, in ms. */
+  local: number;
 }
 
 export interface RecorderOptions<S> {
@@ -50,6 +52,7 @@ interface Pending {
   e: TraceEvent;
   kind: "receive" | "local";
   sent: boolean;
+  local: number;
 }
 
 export class StampRecorder<S> {
@@ -131,7 +134,7 @@ export class StampRecorder<S> {
       this.failAll(`${p.node} has no clock to read after its ${p.kind === "receive" ? "receive" : "local event"} at t=${fmtT(p.e.t)} ms (is the clock hook set in start?)`);
       return;
     }
-    this.add(p.node, p.e, stamp, p.kind);
+    this.add(p.node, p.e, stamp, p.kind, p.local);
   }
 
   private onEvent(e: TraceEvent): void {
@@ -152,10 +155,10 @@ export class StampRecorder<S> {
       this.restarts.set(e.node, r);
     } else if (e.kind === "deliver" && e.vc) {
       if (this.opts.stampDeliveryFrom ? this.opts.stampDeliveryFrom(e.peer ?? "") : this.nodes.has(e.peer ?? "")) {
-        this.pending = { node: e.node, e, kind: "receive", sent: false };
+        this.pending = { node: e.node, e, kind: "receive", sent: false, local: this.sim.localTime(e.node) };
       }
     } else if (e.kind === "timer" && e.vc) {
-      this.pending = { node: e.node, e, kind: "local", sent: false };
+      this.pending = { node: e.node, e, kind: "local", sent: false, local: this.sim.localTime(e.node) };
     } else if (e.kind === "send" && e.vc) {
       if (this.pending?.node === e.node) this.pending.sent = true;
       let stamp: S | undefined;
@@ -168,15 +171,15 @@ export class StampRecorder<S> {
         this.failAll(`${e.node} sent ${e.payload ?? "a message"} to ${e.peer} at t=${fmtT(e.t)} ms without a valid timestamp`);
         return;
       }
-      this.add(e.node, e, stamp, "send");
+      this.add(e.node, e, stamp, "send", this.sim.localTime(e.node));
     }
   }
 
-  private add(node: NodeId, e: TraceEvent, stamp: S, kind: Stamped<S>["kind"]): void {
+  private add(node: NodeId, e: TraceEvent, stamp: S, kind: Stamped<S>["kind"], local: number): void {
     const index = this.index.get(node) as number;
     const list = this.byNode.get(node) as Stamped<S>[];
     const vc = e.vc as number[];
-    const rec: Stamped<S> = { node, index, t: e.t, vc, own: vc[index] as number, stamp, kind, n: list.length };
+    const rec: Stamped<S> = { node, index, t: e.t, vc, own: vc[index] as number, stamp, kind, n: list.length, local };
     if (e.peer !== undefined) rec.peer = e.peer;
     if (e.msgId !== undefined) rec.msgId = e.msgId;
     for (const { name, check } of this.checks) {

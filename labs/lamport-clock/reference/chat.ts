@@ -15,8 +15,8 @@ export type ChatBody = { kind: "chat"; ts: number; text: string } | { kind: "ack
 
 export type ChatMsg =
   | { type: "post"; text: string }
-  | { type: "link"; seq: number; body: ChatBody }
-  | { type: "link-ack"; upTo: number };
+  | { type: "link"; ts: number; seq: number; body: ChatBody }
+  | { type: "link-ack"; ts: number; upTo: number };
 
 export const RETRANSMIT_MS = 30;
 
@@ -52,6 +52,9 @@ export class ChatNode implements Node<ChatMsg> {
   }
 
   onMessage(from: NodeId, msg: ChatMsg): void {
+    // IR2b on every arrival (early, repeated and link-level messages included): whatever
+    // this node does next happened after the send of this message.
+    if (msg.type !== "post") this.clock.receive(msg.ts);
     switch (msg.type) {
       case "post":
         this.post(msg.text);
@@ -65,7 +68,7 @@ export class ChatNode implements Node<ChatMsg> {
           link.expected++;
           this.handleBody(from, body);
         }
-        this.env.send(from, { type: "link-ack", upTo: link.expected - 1 });
+        this.env.send(from, { type: "link-ack", ts: this.clock.send(), upTo: link.expected - 1 });
         this.tryDeliver();
         break;
       }
@@ -81,7 +84,7 @@ export class ChatNode implements Node<ChatMsg> {
   onTimer(tag: string): void {
     if (tag !== "retransmit") return;
     for (const [peer, link] of this.links) {
-      for (const [seq, body] of link.unacked) this.env.send(peer, { type: "link", seq, body });
+      for (const [seq, body] of link.unacked) this.env.send(peer, { type: "link", ts: this.clock.send(), seq, body });
     }
     this.env.setTimer(RETRANSMIT_MS, "retransmit");
   }
@@ -98,12 +101,11 @@ export class ChatNode implements Node<ChatMsg> {
     for (const [peer, link] of this.links) {
       const seq = ++link.lastSent;
       link.unacked.set(seq, body);
-      this.env.send(peer, { type: "link", seq, body });
+      this.env.send(peer, { type: "link", ts: this.clock.send(), seq, body });
     }
   }
 
   protected handleBody(from: NodeId, body: ChatBody): void {
-    this.clock.receive(body.ts);
     this.heard.set(from, { time: body.ts, node: from });
     if (body.kind === "chat") {
       this.queue.push({ ts: body.ts, from, text: body.text });

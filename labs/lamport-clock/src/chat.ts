@@ -16,6 +16,12 @@
  * The network loses, duplicates and reorders messages. Build FIFO links first: number the
  * messages per destination, resend what was not acknowledged on a timer, and process a peer's
  * messages strictly in number order (buffer early ones, ignore repeats).
+ *
+ * Happened-before is graded as it really happened: a post that follows the arrival of any
+ * message from another node (a chat message, an acknowledgement, a link-ack, a repeat, one
+ * you buffer for later) happened after that message was sent. So every message between nodes
+ * carries the sender's Lamport timestamp (tick on every send), and every arrival applies IR2b
+ * before anything else.
  */
 import { NotImplemented, type Env, type Node, type NodeId } from "@faultline/sim";
 
@@ -32,10 +38,10 @@ export type ChatBody = { kind: "chat"; ts: number; text: string } | { kind: "ack
 export type ChatMsg =
   /** From the grader's client: post `text` to the group (a local event on this node). */
   | { type: "post"; text: string }
-  /** Node to node: the `seq`-th message on the link from the sender to the receiver. */
-  | { type: "link"; seq: number; body: ChatBody }
-  /** Node to node: "I have processed your messages 1..upTo". */
-  | { type: "link-ack"; upTo: number };
+  /** Node to node: the `seq`-th message on the link from the sender to the receiver. `ts`: the sender's clock at this send. */
+  | { type: "link"; ts: number; seq: number; body: ChatBody }
+  /** Node to node: "I have processed your messages 1..upTo". `ts`: the sender's clock at this send. */
+  | { type: "link-ack"; ts: number; upTo: number };
 
 /** Resend unacknowledged link messages this often (ms). */
 export const RETRANSMIT_MS = 30;
@@ -58,13 +64,15 @@ export class ChatNode implements Node<ChatMsg> {
   }
 
   onMessage(from: NodeId, msg: ChatMsg): void {
-    // TODO: "post" -> post(msg.text); "link" -> FIFO receive (process in seq order, then
-    // answer with a link-ack); "link-ack" -> forget acknowledged messages.
+    // TODO: first IR2b with msg.ts for every message from a node. Then "post" -> post(msg.text);
+    // "link" -> FIFO receive (process in seq order, then answer with a link-ack, then
+    // tryDeliver); "link-ack" -> forget acknowledged messages.
     throw new NotImplemented("ChatNode.onMessage");
   }
 
   onTimer(tag: string): void {
-    // TODO: on "retransmit", resend every unacknowledged link message and set the timer again.
+    // TODO: on "retransmit", resend every unacknowledged link message (a fresh ts: it is a new
+    // send event) and set the timer again.
     throw new NotImplemented("ChatNode.onTimer");
   }
 
@@ -74,7 +82,7 @@ export class ChatNode implements Node<ChatMsg> {
     throw new NotImplemented("ChatNode.post");
   }
 
-  /** Process the next in-order body from `from`: Lamport receive, remember the stamp, maybe ack. */
+  /** Process the next in-order body from `from`: remember its stamp; a chat message is queued and acknowledged. */
   protected handleBody(from: NodeId, body: ChatBody): void {
     // TODO: chat -> queue it and acknowledge to all peers; ack -> only the stamp matters.
     throw new NotImplemented("ChatNode.handleBody");

@@ -1,13 +1,13 @@
-import type { NodeId } from "@faultline/sim";
-import { ChatNode as ReferenceNode, type ChatBody } from "../../reference/index.ts";
+import { ChatNode as ReferenceNode, LamportClock } from "../../reference/index.ts";
 export * from "../../reference/index.ts";
 
-export class ChatNode extends ReferenceNode {
-  protected override handleBody(from: NodeId, body: ChatBody): void {
-    this.heard.set(from, { time: body.ts, node: from });
-    if (body.kind === "chat") {
-      this.queue.push({ ts: body.ts, from, text: body.text });
-      this.broadcast({ kind: "ack", ts: this.clock.send() });
-    }
+/** Ticks on a receive but ignores the message's timestamp. */
+class LocalOnlyClock extends LamportClock {
+  override receive(_remote: number): number {
+    return this.tick();
   }
+}
+
+export class ChatNode extends ReferenceNode {
+  protected override clock: LamportClock = new LocalOnlyClock();
 }

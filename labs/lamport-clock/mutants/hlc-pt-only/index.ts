@@ -1,0 +1,22 @@
+import { HybridClock as ReferenceClock, HlcNode as ReferenceNode, MAX_OFFSET_MS, type Hlc } from "../../reference/index.ts";
+export * from "../../reference/index.ts";
+
+export class HybridClock extends ReferenceClock {
+  override tick(pt: number): Hlc {
+    this.l = pt;
+    this.c = 0;
+    return this.current;
+  }
+
+  override receive(remote: Hlc, pt: number): Hlc | null {
+    if (remote.l > pt + this.maxOffsetMs) return null;
+    return this.tick(pt);
+  }
+}
+
+/** The reference node, running the buggy clock. */
+export class HlcNode extends ReferenceNode {
+  protected override createClock(): HybridClock {
+    return new HybridClock(MAX_OFFSET_MS);
+  }
+}
