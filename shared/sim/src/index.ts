@@ -9,5 +9,6 @@ export * from "./errors.ts";
 export * from "./guards.ts";
 export * from "./client.ts";
 export * from "./simulation.ts";
+export * from "./message.ts";
 export * from "./nemesis.ts";
 export * from "./shiviz.ts";

@@ -8,11 +8,12 @@ import { EventHeap } from "./heap.ts";
 import { NetworkFaults, sampleDelay, type LinkFaults } from "./network.ts";
 import { SimDisk } from "./disk.ts";
 import { NodeClock } from "./clock.ts";
-import { Trace, type TraceEvent, type TraceFile, type TraceMode } from "./trace.ts";
+import { materialize, Trace, type TraceEvent, type TraceFile, type TraceMode } from "./trace.ts";
 import { installGuards, realSetImmediate, NondeterminismError, type GuardOwner } from "./guards.ts";
 import { EventBudgetExceeded, InvariantViolation, LivenessTimeout, NodeFailure, SimulationError } from "./errors.ts";
 import type { Env, Node, NodeFactory, NodeId, TimerHandle } from "./types.ts";
 import { ClientEndpoint } from "./client.ts";
+import { freezeMessage, MessageShapeError, thawMessage } from "./message.ts";
 
 export interface SimulationOptions<M = unknown, T = string> {
   /** The run's seed; everything random derives from it. */
@@ -63,7 +64,10 @@ interface DeliverEvent {
   type: "deliver";
   from: NodeId;
   to: NodeId;
-  payload: string;
+  /** The frozen canonical copy made at send; each delivery thaws its own copy. */
+  frozen: unknown;
+  /** Content hash of the message, computed once at send. */
+  payloadHash: number;
   msgId: number;
   vc: number[] | undefined;
   msgType: string;
@@ -124,7 +128,9 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
   /** Nodes then clients: the index order of ground-truth vector clocks. */
   readonly endpoints: readonly NodeId[];
   readonly trace: Trace;
-  readonly stats: SimStats = { events: 0, sent: 0, delivered: 0, dropped: 0, duplicated: 0, sentByType: new Map(), bytesSent: 0 };
+  readonly stats: SimStats;
+  /** Sends per sender and message type; flattened lazily into stats.sentByType. */
+  private readonly sentCounts = new Map<NodeId, Map<string, number>>();
   /** Node failures recorded so far (handler throws, nondeterminism). */
   readonly failures: NodeFailure[] = [];
 
@@ -162,6 +168,20 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     if (!Number.isInteger(opts.seed)) throw new TypeError(`seed must be an integer, got ${opts.seed}`);
     this.seed = opts.seed;
     this.factory = opts.factory;
+    const counts = this.sentCounts;
+    this.stats = {
+      events: 0,
+      sent: 0,
+      delivered: 0,
+      dropped: 0,
+      duplicated: 0,
+      bytesSent: 0,
+      get sentByType() {
+        const flat = new Map<string, number>();
+        for (const [from, byType] of counts) for (const [type, n] of byType) flat.set(`${from}:${type}`, n);
+        return flat;
+      },
+    };
     this.nodeIds = ids(opts.nodes, "n");
     this.clientIds = ids(opts.clients, "c");
     this.endpoints = [...this.nodeIds, ...this.clientIds];
@@ -597,9 +617,10 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     return i;
   }
 
-  private record(e: TraceEvent): void {
+  private record(e: TraceEvent, payloadHash?: number): void {
     e.i = this.trace.count;
-    this.trace.record(e);
+    if (this.eventHooks.length > 0) materialize(e);
+    this.trace.record(e, payloadHash);
     for (const h of this.eventHooks) h(e);
   }
 
@@ -697,32 +718,33 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
   private transmit(from: NodeId, to: NodeId, msg: M): void {
     const toIndex = this.index.get(to);
     if (toIndex === undefined) throw new RangeError(`${from} sent to unknown node "${to}"; known: ${this.endpoints.join(", ")}`);
-    let payload: string | undefined;
+    let copy: { frozen: unknown; hash: number };
     try {
-      payload = JSON.stringify(msg);
+      copy = freezeMessage(msg);
     } catch (err) {
-      throw new TypeError(`${from} sent a message that cannot be serialized: ${(err as Error).message}`);
+      if (err instanceof MessageShapeError) throw new TypeError(`${from} sent a message to ${to} that cannot be serialized: ${err.message}`);
+      throw err;
     }
-    if (payload === undefined) throw new TypeError(`${from} sent ${typeof msg} to ${to}; messages must be JSON values`);
+    const { frozen, hash } = copy;
     const fromIndex = this.indexOf(from);
     const msgId = ++this.msgSeq;
-    const msgType = typeof msg === "object" && msg !== null && typeof (msg as unknown as { type?: unknown }).type === "string" ? (msg as unknown as { type: string }).type : typeof msg;
+    const msgType = typeof frozen === "object" && frozen !== null && typeof (frozen as { type?: unknown }).type === "string" ? (frozen as { type: string }).type : typeof frozen;
     const vc = this.tick(fromIndex);
     this.stats.sent++;
-    this.stats.bytesSent += payload.length;
-    const key = `${from}:${msgType}`;
-    this.stats.sentByType.set(key, (this.stats.sentByType.get(key) ?? 0) + 1);
-    this.record({ i: 0, t: this.time, kind: "send", node: from, peer: to, msgId, payload, vc });
+    let byType = this.sentCounts.get(from);
+    if (!byType) this.sentCounts.set(from, (byType = new Map()));
+    byType.set(msgType, (byType.get(msgType) ?? 0) + 1);
+    this.record({ i: 0, t: this.time, kind: "send", node: from, peer: to, msgId, msg: frozen, vc }, hash);
     const f = this.net.faults(from, to);
     if (this.net.isBlocked(from, to)) {
-      this.dropped(from, to, msgId, payload, "partition");
+      this.dropped(from, to, msgId, "partition");
       return;
     }
     if (this.netRng.chance(f.drop)) {
-      this.dropped(from, to, msgId, payload, "loss");
+      this.dropped(from, to, msgId, "loss");
       return;
     }
-    const ev: DeliverEvent = { t: this.time + sampleDelay(f.delay, this.netRng), seq: this.seq++, type: "deliver", from, to, payload, msgId, vc, msgType };
+    const ev: DeliverEvent = { t: this.time + sampleDelay(f.delay, this.netRng), seq: this.seq++, type: "deliver", from, to, frozen, payloadHash: hash, msgId, vc, msgType };
     this.heap.push(ev);
     if (this.netRng.chance(f.duplicate)) {
       this.stats.duplicated += f.copies;
@@ -736,7 +758,7 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     this.heap.push({ ...e, t: this.time + sampleDelay(f.delay, this.netRng), seq: this.seq++ });
   }
 
-  private dropped(from: NodeId, to: NodeId, msgId: number, payload: string, why: string): void {
+  private dropped(from: NodeId, to: NodeId, msgId: number, why: string): void {
     this.stats.dropped++;
     this.record({ i: 0, t: this.time, kind: "drop", node: to, peer: from, msgId, text: why });
   }
@@ -757,7 +779,7 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
 
   private arrive(e: DeliverEvent): void {
     if (this.net.isBlocked(e.from, e.to)) {
-      this.dropped(e.from, e.to, e.msgId, e.payload, "partition");
+      this.dropped(e.from, e.to, e.msgId, "partition");
       return;
     }
     if (this.net.isClogged(e.from, e.to)) {
@@ -773,13 +795,13 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
       const i = this.indexOf(e.to);
       const vc = this.vcs[i] as number[];
       if (e.vc) for (let k = 0; k < vc.length; k++) if ((e.vc[k] as number) > (vc[k] as number)) vc[k] = e.vc[k] as number;
-      this.record({ i: 0, t: this.time, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, payload: e.payload, vc: this.tick(i) });
-      client.accept(e.from, JSON.parse(e.payload) as M);
+      this.record({ i: 0, t: this.time, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, msg: e.frozen, vc: this.tick(i) }, e.payloadHash);
+      client.accept(e.from, thawMessage(e.frozen) as M);
       return;
     }
     const s = this.slots.get(e.to) as NodeSlot<M, T>;
     if (!s.up) {
-      this.dropped(e.from, e.to, e.msgId, e.payload, "node down");
+      this.dropped(e.from, e.to, e.msgId, "node down");
       return;
     }
     if (s.paused) {
@@ -797,8 +819,8 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     s.handled++;
     const vc = this.vcs[s.index] as number[];
     if (e.vc) for (let k = 0; k < vc.length; k++) if ((e.vc[k] as number) > (vc[k] as number)) vc[k] = e.vc[k] as number;
-    this.record({ i: 0, t: this.time, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, payload: e.payload, vc: this.tick(s.index) });
-    const msg = JSON.parse(e.payload) as M;
+    this.record({ i: 0, t: this.time, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, msg: e.frozen, vc: this.tick(s.index) }, e.payloadHash);
+    const msg = thawMessage(e.frozen) as M;
     this.invoke(s, `onMessage(${e.msgType} from ${e.from})`, () => inst.onMessage(e.from, msg));
   }
 

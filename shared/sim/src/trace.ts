@@ -36,6 +36,11 @@ export interface TraceEvent {
   msgId?: number;
   /** The message as JSON text (as it was on the wire). */
   payload?: string;
+  /**
+   * The message itself (frozen) until its JSON text is needed; `list()` turns it into
+   * `payload`. Read messages through `payload` (or `messageOf`).
+   */
+  msg?: unknown;
   /** Timer tag, as JSON text. */
   tag?: string;
   /** Human-readable details. */
@@ -62,6 +67,8 @@ export class Trace {
   private h1 = 0x811c9dc5;
   private h2 = 0x01000193;
 
+  private readonly endpointCode = new Map<NodeId, number>();
+
   constructor(
     readonly endpoints: readonly NodeId[],
     mode: TraceMode = "full",
@@ -69,6 +76,14 @@ export class Trace {
   ) {
     this.mode = mode;
     this.windowSize = Math.max(1, windowSize);
+    endpoints.forEach((id, i) => this.endpointCode.set(id, i + 1));
+  }
+
+  /** Hash an endpoint by its index (cheap), anything else by its text. */
+  private mixEndpoint(id: NodeId | undefined): void {
+    const code = id === undefined ? 0 : this.endpointCode.get(id);
+    if (code !== undefined) this.mix(code);
+    else this.mixString(id);
   }
 
   private mix(x: number): void {
@@ -85,13 +100,18 @@ export class Trace {
     for (let i = 0; i < s.length; i++) this.mix(s.charCodeAt(i));
   }
 
-  record(e: TraceEvent): void {
+  /**
+   * Record an event. `payloadHash` is the payload's `hashPayload` when the caller already has it
+   * (a message's payload is hashed once at send, not again at every delivery).
+   */
+  record(e: TraceEvent, payloadHash?: number): void {
     this.mix(KIND_CODE[e.kind]);
     this.mix(Math.round(e.t * 1000));
-    this.mixString(e.node);
-    this.mixString(e.peer);
+    this.mixEndpoint(e.node);
+    this.mixEndpoint(e.peer);
     this.mix(e.msgId ?? -1);
-    this.mixString(e.payload);
+    if (payloadHash !== undefined) this.mix(payloadHash);
+    else this.mix(e.payload === undefined ? 0x9e37 : hashPayload(e.payload));
     this.mixString(e.tag);
     if (e.kind !== "log" || e.text !== undefined) this.mixString(e.text);
     this.count++;
@@ -112,14 +132,31 @@ export class Trace {
 
   /** Stored events in order (all of them in full mode, the latest window otherwise). */
   list(): TraceEvent[] {
-    if (this.mode !== "window" || this.events.length < this.windowSize) return this.events.slice();
-    return [...this.events.slice(this.head), ...this.events.slice(0, this.head)];
+    const out = this.mode !== "window" || this.events.length < this.windowSize ? this.events.slice() : [...this.events.slice(this.head), ...this.events.slice(0, this.head)];
+    for (const e of out) materialize(e);
+    return out;
   }
 
   /** True when events before the stored ones were discarded. */
   get truncated(): boolean {
     return this.count > this.events.length;
   }
+}
+
+/** Give an event its JSON `payload` text (from the frozen message it carries). */
+export function materialize(e: TraceEvent): TraceEvent {
+  if (e.msg !== undefined) {
+    if (e.payload === undefined) e.payload = JSON.stringify(e.msg);
+    delete e.msg;
+  }
+  return e;
+}
+
+/** 32-bit FNV-1a of a message's JSON text, computed once per message. */
+export function hashPayload(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 /** The serializable form of a run's trace, as written to trace files. */

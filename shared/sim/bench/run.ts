@@ -1,0 +1,66 @@
+/**
+ * Simulator benchmarks (`pnpm bench`):
+ * 1. message deliveries per second on trivial nodes (ping-pong storm, one core);
+ * 2. virtual-to-wall time ratio for 3 nodes exchanging 10 heartbeats per second each;
+ * 3. peak resident memory.
+ */
+import { Simulation, type Env, type Node, type NodeId } from "../src/index.ts";
+
+type Ping = { type: "p"; n: number };
+
+/** Answers every message at once: the cheapest possible node. */
+class Echo implements Node<Ping> {
+  private env!: Env<Ping>;
+  start(env: Env<Ping>): void {
+    this.env = env;
+    if (env.id === "n1") for (let i = 0; i < 64; i++) env.send("n2", { type: "p", n: i });
+  }
+  onMessage(from: NodeId, msg: Ping): void {
+    this.env.send(from, msg);
+  }
+  onTimer(): void {}
+}
+
+class Heartbeat implements Node<Ping> {
+  private env!: Env<Ping>;
+  start(env: Env<Ping>): void {
+    this.env = env;
+    env.setTimer(100, "beat");
+  }
+  onMessage(): void {}
+  onTimer(): void {
+    for (const p of this.env.peers) this.env.send(p, { type: "p", n: 0 });
+    this.env.setTimer(100, "beat");
+  }
+}
+
+async function deliveriesPerSecond(trace: "off" | "window"): Promise<number> {
+  let best = 0;
+  for (let round = 0; round < 3; round++) {
+    const sim = new Simulation<Ping>({ seed: round + 1, nodes: 2, factory: () => new Echo(), trace, maxEvents: 1e8, faults: { delay: { kind: "uniform", min: 1, max: 3 } } });
+    const t0 = performance.now();
+    await sim.runFor(200_000);
+    const wall = (performance.now() - t0) / 1000;
+    best = Math.max(best, sim.stats.delivered / wall);
+  }
+  return best;
+}
+
+async function heartbeatRatio(): Promise<{ ratio: number; events: number }> {
+  const sim = new Simulation<Ping>({ seed: 1, nodes: 3, factory: () => new Heartbeat(), trace: "window", maxEvents: 1e8 });
+  const virtualMs = 24 * 3600 * 1000; // one simulated day
+  const t0 = performance.now();
+  await sim.runFor(virtualMs);
+  const wall = performance.now() - t0;
+  return { ratio: virtualMs / wall, events: sim.stats.events };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const off = await deliveriesPerSecond("off");
+const win = await deliveriesPerSecond("window");
+const hb = await heartbeatRatio();
+console.log("@faultline/sim benchmark (one core)");
+console.log(`  deliveries/s, trivial nodes, trace hash only      ${fmt(off)}   (target >= 1,000,000)`);
+console.log(`  deliveries/s, trivial nodes, 20k-event window     ${fmt(win)}`);
+console.log(`  3 nodes x 10 heartbeats/s: virtual/wall time      ${fmt(hb.ratio)}x   (${fmt(hb.events)} events in one simulated day)`);
+console.log(`  peak RSS                                          ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
