@@ -11,3 +11,8 @@ export * from "./parse/jepsen.ts";
 export * from "./parse/porcupine-kv.ts";
 export * from "./html-view.ts";
 export * from "./cli-lin.ts";
+export * from "./checkers/canonical.ts";
+export * from "./checkers/convergence.ts";
+export * from "./checkers/counter.ts";
+export * from "./checkers/lost-writes.ts";
+export * from "./checkers/clocks.ts";
