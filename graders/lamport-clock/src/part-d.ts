@@ -142,7 +142,7 @@ export const partD: ReadonlyArray<Scenario<LabModule>> = [
     points: 6,
     seeds: 5,
     hints: [
-      "Physical clocks disagree by up to about 150 ms and run at slightly different rates. Your timestamps must still increase along every chain of events and messages.",
+      "Physical clocks disagree by up to about 170 ms and run at slightly different rates. Your timestamps must still increase along every chain of events and messages.",
       "Physical time alone cannot order a message from a fast clock to a slow one: l must take the max with the message's l, and c breaks ties.",
       "When l moves forward (to pt or to the message's l), c restarts at 0 (or at cm + 1 when it came from the message); only when l stays put does c grow.",
     ],
