@@ -97,6 +97,15 @@ export class AcceptableSet {
     return this.sums.has(v - this.acked);
   }
 
+  /** Why `v` is not acceptable, in a few words. */
+  why(v: number): string {
+    const lo = this.acked + this.unknown.filter((d) => d < 0).reduce((a, b) => a + b, 0);
+    const hi = this.acked + this.unknown.filter((d) => d > 0).reduce((a, b) => a + b, 0);
+    if (v < lo) return `: it is ${lo - v} short, so acknowledged adds were lost or masked`;
+    if (v > hi) return `: it is ${v - hi} too high, so something was counted twice or a decrement was undone`;
+    return ": no combination of the adds with unknown outcome gives it";
+  }
+
   describe(): string {
     if (this.unknown.length === 0) return `exactly ${this.acked}, the sum of the acknowledged adds (no add had an unknown outcome)`;
     const lo = this.acked + this.unknown.filter((d) => d < 0).reduce((a, b) => a + b, 0);
@@ -223,7 +232,7 @@ export async function requireConvergence(ctx: Ctx, sim: Sim, history: History, n
   }, { maxMs: boundMs });
   if (!converged) {
     const v = agreed();
-    if (v !== undefined) ctx.fail("acceptable value", `${boundMs} ms after ${since} (t=${fmt(start)} ms) ${nodes.join(", ")} agree on ${v}, but the value must be ${ok.describe()}`);
+    if (v !== undefined) ctx.fail("acceptable value", `${boundMs} ms after ${since} (t=${fmt(start)} ms) ${nodes.join(", ")} agree on ${v}, but the value must be ${ok.describe()}${ok.why(v)}`);
     ctx.fail("convergence", `${boundMs} ms after ${since} (t=${fmt(start)} ms) the replicas still disagree: ${showValues(sim, nodes)}; the value must be ${ok.describe()}`);
   }
   return agreed() as number;
@@ -245,7 +254,7 @@ export async function finalReads(ctx: Ctx, sim: Sim, history: History, client: N
   for (const n of sim.nodeIds) {
     const v = got.get(n);
     ctx.check(v !== undefined, "reads are answered", () => `${n} did not answer a read within 300 ms on a healed network (final reads: ${shown})`);
-    ctx.check(ok.has(v as number), "final reads are acceptable", () => `${n} answered a final read with ${v}, but the value must be ${ok.describe()} (final reads: ${shown})`);
+    ctx.check(ok.has(v as number), "final reads are acceptable", () => `${n} answered a final read with ${v}, but the value must be ${ok.describe()}${ok.why(v as number)} (final reads: ${shown})`);
   }
   const values = new Set(got.values());
   ctx.check(values.size === 1, "final reads agree", () => `after convergence the final reads differ: ${shown}`);

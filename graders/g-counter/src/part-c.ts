@@ -92,7 +92,7 @@ export const partC: Array<Scenario<L>> = [
       });
       await runUntilSettled(ctx, sim, Promise.all([work, background]).then(() => undefined), 60_000, "the crash and restart rounds");
       sim.healAll();
-      await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, "the last restart");
+      await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, "the network healed");
       await finalReads(ctx, sim, history, "c2");
     },
   },
