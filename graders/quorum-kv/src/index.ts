@@ -1,0 +1,24 @@
+/**
+ * Grader of the quorum-kv lab: a Dynamo-style store with N/W/R quorums (part A), read repair
+ * and a linearizable ABD mode (B), version vectors with siblings (C), and a sloppy quorum
+ * with hinted handoff and tombstones (D). Anomaly tests run the weak configuration too and
+ * pass only when the anomaly shows up there and not in the strong one.
+ */
+import { defineLab } from "@faultline/grading";
+import type { Impl } from "./harness.ts";
+import { partA } from "./part-a.ts";
+import { partB } from "./part-b.ts";
+import { partC } from "./part-c.ts";
+import { partD } from "./part-d.ts";
+
+export const lab = defineLab<Impl>({
+  lab: "quorum-kv",
+  title: "Quorum KV: leaderless replication, N/W/R, and the anomalies it allows",
+  parts: {
+    A: "Quorum reads and writes",
+    B: "Read repair and a linearizable mode",
+    C: "Version vectors and siblings",
+    D: "Sloppy quorum, hinted handoff and tombstones",
+  },
+  scenarios: [...partA, ...partB, ...partC, ...partD],
+});

@@ -1,0 +1,32 @@
+/**
+ * Placement (Dynamo §4.2), simplified to one token per node: nodes sit on a ring in "ring
+ * order", a key hashes to a position, and its preference list is every node starting at that
+ * position, walking clockwise. The first N are the key's replicas; the rest are the fallbacks
+ * a sloppy quorum uses, in order (§4.6). The grader computes the same list.
+ */
+import { NotImplemented, type NodeId } from "@faultline/sim";
+
+/** 32-bit FNV-1a of a string, as an unsigned integer. Given. */
+export function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Ring order: shorter ids first, then string order ("n2" before "n10"). Given. */
+export function ringOrder(nodes: readonly NodeId[]): NodeId[] {
+  return [...nodes].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Every node of `nodes`, starting at ring position hashKey(key) mod (number of nodes) of
+ * ringOrder(nodes) and wrapping around. Example: ring [n1..n5], hash % 5 = 3 gives
+ * [n4, n5, n1, n2, n3]; with N=3 the replicas are n4, n5, n1.
+ */
+export function preferenceList(key: string, nodes: readonly NodeId[]): NodeId[] {
+  // TODO: rotate ringOrder(nodes) so it starts at hashKey(key) % nodes.length.
+  throw new NotImplemented("preferenceList");
+}
