@@ -1,15 +1,6 @@
 /** The `faultline` command: dispatch to subcommands, turn errors into exit codes. */
 import { defaultIo, say, UsageError, type Io } from "./io.ts";
 import { GraderLoadError } from "./labs.ts";
-import { gradeCommand } from "./commands/grade.ts";
-import { watchCommand } from "./commands/watch.ts";
-import { hintCommand } from "./commands/hint.ts";
-import { statusCommand } from "./commands/status.ts";
-import { traceCommand } from "./commands/trace.ts";
-import { courseCommand } from "./commands/course.ts";
-import { doctorCommand } from "./commands/doctor.ts";
-import { linCommand } from "./commands/lin.ts";
-
 export const HELP = `faultline: graded distributed-systems labs on a deterministic simulator
 
 usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm faultline grade <lab>)
@@ -30,15 +21,18 @@ usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm fa
 Exit codes: 0 success (all graded tests passed), 1 a test or check failed, 2 usage error,
 3 a grader or the tool itself failed.`;
 
-const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
-  grade: gradeCommand,
-  watch: watchCommand,
-  hint: hintCommand,
-  status: statusCommand,
-  trace: traceCommand,
-  course: courseCommand,
-  doctor: doctorCommand,
-  lin: linCommand,
+type Command = (argv: string[], io: Io) => Promise<number>;
+
+/** Commands load on demand, so `faultline grade` does not pay for the TypeScript compiler. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  grade: async () => (await import("./commands/grade.ts")).gradeCommand,
+  watch: async () => (await import("./commands/watch.ts")).watchCommand,
+  hint: async () => (await import("./commands/hint.ts")).hintCommand,
+  status: async () => (await import("./commands/status.ts")).statusCommand,
+  trace: async () => (await import("./commands/trace.ts")).traceCommand,
+  course: async () => (await import("./commands/course.ts")).courseCommand,
+  doctor: async () => (await import("./commands/doctor.ts")).doctorCommand,
+  lin: async () => (await import("./commands/lin.ts")).linCommand,
 };
 
 export async function run(argv: readonly string[], io: Io = defaultIo()): Promise<number> {
@@ -51,7 +45,7 @@ export async function run(argv: readonly string[], io: Io = defaultIo()): Promis
   const fn = COMMANDS[cmd];
   try {
     if (!fn) throw new UsageError(`unknown command "${cmd}"; commands: ${Object.keys(COMMANDS).join(", ")} (pnpm faultline help)`);
-    return await fn([...rest], io);
+    return await (await fn())([...rest], io);
   } catch (err) {
     if (err instanceof UsageError) {
       say(io.err, `faultline: ${err.message}`);

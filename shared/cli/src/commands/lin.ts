@@ -2,9 +2,9 @@
  * `faultline lin <model> <file...>`: linearizability checks of recorded histories, delegated
  * to `runLinCommand` of @faultline/check when that package provides it.
  */
-import { say, UsageError, type Io } from "../io.ts";
+import { say, type Io } from "../io.ts";
 
-type LinRunner = (argv: string[], io?: unknown) => Promise<number> | number;
+type LinRunner = (argv: readonly string[], io: { stdout: { write(t: string): unknown }; stderr: { write(t: string): unknown } }) => Promise<number> | number;
 
 export async function linCommand(argv: string[], io: Io): Promise<number> {
   let runner: LinRunner | undefined;
@@ -20,6 +20,7 @@ export async function linCommand(argv: string[], io: Io): Promise<number> {
     say(io.err, `faultline lin: not available in this checkout (${why}).`);
     return 2;
   }
-  if (argv.length === 0) throw new UsageError("lin: usage: faultline lin <model> <file...>");
-  return await runner(argv);
+  // history files are named relative to where the user typed the command
+  if (io.cwd !== process.cwd()) process.chdir(io.cwd);
+  return await runner(argv, { stdout: io.out, stderr: io.err });
 }

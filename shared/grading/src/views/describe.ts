@@ -27,7 +27,7 @@ export function describeEvent(e: TraceEvent, payloadChars = 120): string {
     case "drop":
       return `✗ drop${id} from ${e.peer ?? "?"}${e.text ? ` (${e.text})` : ""}`;
     case "duplicate":
-      return `⧉ duplicate${id} → ${e.peer ?? "?"}${e.text ? ` ${e.text}` : ""}`;
+      return `+ duplicate${id} → ${e.peer ?? "?"}${e.text ? ` ${e.text}` : ""}`;
     case "timer":
       return `timer ${e.tag ?? ""}`.trimEnd();
     case "fail":

@@ -201,7 +201,7 @@ export const CLIENT_JS = String.raw`
     var labels = rowH >= 11;
     ctx.font = Math.min(12, rowH - 3) + "px ui-monospace,monospace";
     var charW = ctx.measureText("M").width || 7;
-    var maxChars = Math.max(0, Math.floor((laneW / 2 - 10) / charW));
+    var maxChars = Math.max(0, Math.floor((laneW - 16) / charW));
     for (var r = first; r <= last; r++) {
       var k = rows[r], e = EV[k], y = yOf(r, top), kind = kindName(e);
       if (e[3] < 0) {

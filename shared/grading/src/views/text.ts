@@ -52,8 +52,14 @@ function wrap(s: string, width: number, maxLines: number): string[] {
       out.push(clip(rest, width));
       break;
     }
-    out.push(rest.slice(0, width));
-    rest = rest.slice(width);
+    // break at the last space that keeps at least half the column filled
+    let cut = width;
+    if (rest.length > width) {
+      const space = rest.lastIndexOf(" ", width);
+      if (space >= width / 2) cut = space + 1;
+    }
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut);
   }
   return out.length > 0 ? out : [""];
 }

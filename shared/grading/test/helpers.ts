@@ -1,0 +1,54 @@
+/** Shared helpers of the grading tests: the fixture grader, a trace of a busy run. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Simulation, type Env, type Node, type NodeId, type TraceFile } from "@faultline/sim";
+
+export const ECHO_GRADER = fileURLToPath(new URL("../fixtures/echo/grader.ts", import.meta.url));
+export const ECHO_ROOT = fileURLToPath(new URL("../fixtures/echo/", import.meta.url));
+
+export function tempDir(prefix = "faultline-grading-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+type Gossip = { type: "ping"; n: number } | { type: "pong"; n: number };
+
+class Gossiper implements Node<Gossip> {
+  private env!: Env<Gossip>;
+  private n = 0;
+  start(env: Env<Gossip>): void {
+    this.env = env;
+    env.setTimer(5, "tick");
+  }
+  onMessage(from: NodeId, msg: Gossip): void {
+    if (msg.type === "ping") this.env.send(from, { type: "pong", n: msg.n });
+  }
+  onTimer(): void {
+    const peers = this.env.peers;
+    const to = peers[Math.floor(this.env.random() * peers.length)] as NodeId;
+    this.env.send(to, { type: "ping", n: ++this.n });
+    this.env.setTimer(5 + Math.floor(this.env.random() * 10), "tick");
+  }
+}
+
+/**
+ * A real run with every kind of fault (loss, duplicates, a partition, a crash, a pause) of at
+ * least `events` trace events, ending in a violation when `violation` is set.
+ */
+export async function busyTrace(events: number, violation = true): Promise<TraceFile> {
+  const sim = new Simulation<Gossip>({ seed: 7, nodes: 4, factory: () => new Gossiper(), faults: { drop: 0.05, duplicate: 0.05 } });
+  await sim.runFor(100);
+  sim.partition(["n1", "n2"], ["n3", "n4"]);
+  await sim.runFor(100);
+  sim.heal();
+  sim.crash("n3");
+  sim.pause("n4");
+  await sim.runFor(100);
+  sim.restart("n3");
+  sim.resume("n4");
+  sim.isolate("n2");
+  while (sim.trace.count < events) await sim.runFor(100);
+  sim.reconnect("n2");
+  return sim.toTraceFile(violation ? { invariant: "pings are answered", message: "n2 sent ping 12 and never heard back", t: sim.now, node: "n2" } : undefined);
+}

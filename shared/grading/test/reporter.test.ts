@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { formatLabTable, toGradescope, toJson, toJUnit, TerminalReporter, xmlEscape, type LabReport, type ScenarioResult, type SeedResult } from "../src/index.ts";
+
+function seed(n: number, status: SeedResult["status"], extra: Partial<SeedResult> = {}): SeedResult {
+  return { seed: n, status, traceHash: "ab", virtualMs: 1500, wallMs: 20, events: 10, metrics: [], logs: [], traceFiles: [], ...extra };
+}
+
+function result(name: string, part: string, points: number, status: ScenarioResult["status"], extra: Partial<ScenarioResult> = {}): ScenarioResult {
+  const seeds = status === "pass" ? [seed(1, "pass"), seed(2, "pass")] : status === "not-started" ? [seed(1, "not-started", { failure: { invariant: "not implemented", message: "X.start is not implemented yet (TODO)" } })] : [seed(1, "pass"), seed(2, "fail", { failure: { invariant: "two leaders", message: 'n2 & n3 both "lead" <term 4>\x1b[31m\x00', t: 1523, node: "n2" }, traceFiles: ["/tmp/x/t.seed2.html", "/tmp/x/t.seed2.json"] })];
+  return {
+    lab: "raft", part, name, points, earned: status === "pass" ? points : 0, status, hidden: false, seeds,
+    ...(status === "fail" ? { firstFailure: seeds[1], replay: `pnpm faultline grade raft --only "${name}" --seed 2 --trace` } : status === "not-started" ? { firstFailure: seeds[0] } : {}),
+    hint: "look at <terms> & votes", wallMs: 40, virtualMs: 3000, ...extra,
+  };
+}
+
+const rep: LabReport = {
+  lab: "raft",
+  title: "Raft",
+  parts: { A: "Leader election", B: "Log" },
+  impl: "stub",
+  wallMs: 1234,
+  results: [
+    result("initial election", "A", 5, "pass"),
+    result("re-election <after> \"failure\" & 'more'", "A", 10, "fail"),
+    result("secret churn", "B", 7, "fail", { hidden: true }),
+    result("agreement", "B", 8, "not-started"),
+  ],
+};
+
+describe("the terminal table", () => {
+  it("shows parts, points, total, virtual and wall time", () => {
+    const t = formatLabTable(rep);
+    expect(t).toContain("raft — Raft");
+    expect(t).toMatch(/Part A: Leader election\s+5\/15/);
+    expect(t).toMatch(/Part B: Log\s+0\/15/);
+    expect(t).toMatch(/✓ initial election\s+5\/5\s+2 seeds/);
+    expect(t).toMatch(/✗ re-election .*0\/10\s+1\/2 seeds failed/);
+    expect(t).toMatch(/○ agreement\s+0\/8\s+not started/);
+    expect(t).toContain("(hidden)");
+    expect(t).toMatch(/Total\s+5\/30\s+16.7%\s+12 s virtual\s+1.2 s wall/);
+  });
+
+  it("prints nothing but the table on success, and no progress line off a terminal", () => {
+    const chunks: string[] = [];
+    const out = { write: (s: string) => (chunks.push(s), true), isTTY: false } as unknown as NodeJS.WritableStream;
+    const progress: string[] = [];
+    const err = { write: (s: string) => (progress.push(s), true), isTTY: false } as unknown as NodeJS.WritableStream;
+    const r = new TerminalReporter({ out, progress: err });
+    const ok: LabReport = { ...rep, results: [result("initial election", "A", 5, "pass")] };
+    r.labStart("raft");
+    r.scenarioStart({ part: "A", name: "initial election", points: 5, hints: ["h"], run() {} }, 0, 1, 2);
+    for (const x of ok.results) r.result(x);
+    r.labDone(ok);
+    r.close();
+    expect(progress).toEqual([]);
+    expect(chunks.join("")).toBe(`${formatLabTable(ok)}\n\n`);
+  });
+
+  it("draws a progress line on a terminal and clears it before printing", () => {
+    const all: string[] = [];
+    const tty = { write: (s: string) => (all.push(s), true), isTTY: true, columns: 100 } as unknown as NodeJS.WritableStream;
+    const r = new TerminalReporter({ out: tty, progress: tty });
+    r.labStart("raft");
+    r.scenarioStart({ part: "A", name: "initial election", points: 5, hints: ["h"], run() {} }, 0, 4, 2);
+    expect(all.join("")).toMatch(/\r\x1b\[2K\[\.+\] raft 1\/4 "initial election" seeds 0\/2/);
+    r.result(rep.results[1] as ScenarioResult);
+    expect(all.at(-2)).toBe("\r\x1b[2K");
+    expect(all.at(-1)).toContain("✗ raft A");
+    r.close();
+  });
+});
+
+describe("machine formats", () => {
+  it("Gradescope results.json: score, max_score, per-test output and visibility", () => {
+    const g = JSON.parse(toGradescope([rep], { cwd: "/tmp/x" }));
+    expect(g.score).toBe(5);
+    expect(g.max_score).toBe(30);
+    expect(g.tests).toHaveLength(4);
+    expect(g.tests[0]).toMatchObject({ name: "raft A: initial election", score: 5, max_score: 5, status: "passed", visibility: "visible" });
+    expect(g.tests[1].output).toContain("invariant: two leaders (n2, t=1.5 s)");
+    expect(g.tests[1].output).toContain("trace: t.seed2.html (also .json)");
+    expect(g.tests[1].output).not.toContain("\x1b");
+    expect(g.tests[2].visibility).toBe("after_published");
+    expect(JSON.parse(toGradescope([rep], { hiddenVisibility: "hidden" })).tests[2].visibility).toBe("hidden");
+    expect(g.tests[3]).toMatchObject({ score: 0, status: "failed" });
+    expect(g.tests[3].output).toContain("not started");
+    expect(typeof g.execution_time).toBe("number");
+  });
+
+  it("JUnit XML: well-formed, escaped, a testsuite per lab and a failure per failing test", () => {
+    const xml = toJUnit([rep]);
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(xml);
+    const suite = doc.testsuites.testsuite;
+    expect(doc.testsuites.tests).toBe("4");
+    expect(doc.testsuites.failures).toBe("3");
+    expect(suite.name).toBe("raft");
+    const cases = suite.testcase;
+    expect(cases).toHaveLength(4);
+    expect(cases[0].classname).toBe("raft.A");
+    expect(cases[0].failure).toBeUndefined();
+    expect(cases[1].name).toBe("re-election <after> \"failure\" & 'more'");
+    expect(cases[1].failure.type).toBe("fail");
+    expect(cases[1].failure.message).toContain('two leaders: n2 & n3 both "lead" <term 4>');
+    expect(cases[1].failure["#text"]).toContain("replay: pnpm faultline grade raft");
+    expect(cases[3].failure.type).toBe("not-started");
+    expect(suite.properties.property.find((p: { name: string }) => p.name === "score").value).toBe("5/30");
+    expect(xml).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f]/);
+  });
+
+  it("escapes everything XML needs", () => {
+    expect(xmlEscape(`a<b>&"c"'d'\x00\x1b[1me`)).toBe("a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;\uFFFDe");
+  });
+
+  it("JSON: totals, parts and tests", () => {
+    const j = JSON.parse(toJson([rep]));
+    expect(j.format).toBe("faultline-grades/1");
+    expect(j.earned).toBe(5);
+    expect(j.possible).toBe(30);
+    expect(j.labs[0].parts).toEqual([{ part: "A", title: "Leader election", earned: 5, possible: 15 }, { part: "B", title: "Log", earned: 0, possible: 15 }]);
+    expect(j.labs[0].tests[1].firstFailure.seed).toBe(2);
+    expect(j.labs[0].tests[1].replay).toContain("--seed 2");
+    expect(j.labs[0].tests[2].hidden).toBe(true);
+  });
+});
