@@ -1,0 +1,44 @@
+/**
+ * Entry point of one node process (started by the launcher):
+ *   node --import tsx node-main.ts '<json NodeProcessConfig>'
+ * Prints "READY <id>" once the node, its peer listener and its HTTP server are up.
+ */
+import { pathToFileURL } from "node:url";
+import { NodeHost, type HostConfig, type Service } from "./host.ts";
+import { services } from "./services/index.ts";
+
+export interface NodeProcessConfig extends HostConfig {
+  /** Module file exporting the node class (the lab's src, reference, a mutant or a submission). */
+  implPath: string;
+  /** Name of the exported node class. */
+  exportName: string;
+  /** Key of `services`. */
+  service: string;
+}
+
+const stamp = () => new Date().toISOString();
+const config = JSON.parse(process.argv[2] ?? "{}") as NodeProcessConfig;
+const log = (line: string) => process.stdout.write(`${stamp()} ${config.id} ${line}\n`);
+
+const service = services[config.service] as Service | undefined;
+if (!service) {
+  log(`unknown service "${config.service}"; services: ${Object.keys(services).join(", ")}`);
+  process.exit(2);
+}
+const mod = (await import(pathToFileURL(config.implPath).href)) as Record<string, unknown>;
+const Ctor = mod[config.exportName] as (new () => unknown) | undefined;
+if (typeof Ctor !== "function") {
+  log(`${config.implPath} does not export a class "${config.exportName}"`);
+  process.exit(2);
+}
+const host = new NodeHost(config, new Ctor() as never, service, log, (handler, err) => {
+  log(`FATAL: ${handler} threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(70);
+});
+await host.start();
+log(`READY ${config.id}`);
+const shutdown = () => {
+  void host.stop().then(() => process.exit(0));
+};
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);

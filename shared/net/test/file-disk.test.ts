@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileDisk } from "../src/index.ts";
+
+const fresh = () => mkdtempSync(join(tmpdir(), "faultline-disk-"));
+
+describe("FileDisk: the simulator's disk semantics over a real file", () => {
+  it("keeps synced writes across a reopen and loses unsynced ones", () => {
+    const dir = fresh();
+    const a = new FileDisk(dir);
+    a.write("term", 3);
+    a.write("vote", "n2");
+    a.sync();
+    a.write("term", 4); // never synced: a SIGKILL now loses it
+    a.delete("vote");
+    expect(a.read("term")).toBe(4);
+    expect(a.keys()).toEqual(["term"]);
+    // no close(): the process "dies" here
+    const b = new FileDisk(dir);
+    expect(b.read("term")).toBe(3);
+    expect(b.read("vote")).toBe("n2");
+    b.close();
+    a.close();
+  });
+
+  it("ignores a torn last record (a crash in the middle of an append)", () => {
+    const dir = fresh();
+    const a = new FileDisk(dir);
+    a.write("x", 1);
+    a.sync();
+    a.close();
+    appendFileSync(join(dir, "journal.ndjson"), '[["x","2"],["y"'); // half a record, no newline
+    const b = new FileDisk(dir);
+    expect(b.read("x")).toBe(1);
+    expect(b.read("y")).toBeUndefined();
+    b.close();
+  });
+
+  it("compacts a long journal into one snapshot without losing anything", () => {
+    const dir = fresh();
+    const a = new FileDisk(dir);
+    const big = "x".repeat(10_000);
+    for (let i = 0; i < 500; i++) {
+      a.write(`k${i % 50}`, { i, big });
+      a.sync();
+    }
+    a.close();
+    const lines = readFileSync(join(dir, "journal.ndjson"), "utf8").trim().split("\n");
+    expect(lines.length).toBeLessThan(500);
+    const b = new FileDisk(dir);
+    expect(b.keys().length).toBe(50);
+    expect(b.read<{ i: number }>("k49")!.i).toBe(499);
+    b.close();
+  });
+
+  it("refuses values a file cannot hold", () => {
+    const d = new FileDisk(fresh());
+    expect(() => d.write("f", () => 1)).toThrow(/not JSON-serializable/);
+    expect(() => d.write("", 1)).toThrow(/non-empty/);
+    d.close();
+  });
+});
