@@ -1,0 +1,115 @@
+/** course export and course check, end to end on the fixture course. */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { stripHiddenScenarios } from "../src/course-export.ts";
+import { cli, makeCourse } from "./fixture.ts";
+
+let root = "";
+let learner = "";
+beforeAll(() => {
+  root = makeCourse();
+  learner = join(mkdtempSync(join(tmpdir(), "faultline-export-")), "learner");
+});
+const T = 90_000;
+
+describe("course export", () => {
+  it("writes a learner copy without reference, mutants, hidden tests and instructor checkpoints", async () => {
+    const r = await cli(["course", "export", learner], { root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/wrote a learner copy to .*learner \(\d+ files\)/);
+    expect(r.stdout).toContain("hidden tests cut from grader sources: 1 (secret check)");
+    for (const gone of ["labs/echo/reference/index.ts", "labs/echo/mutants/throws/index.ts", "labs/echo/mutants", "handbook/checkpoints/instructor/answers.md", ".faultline"]) expect(existsSync(join(learner, gone)), gone).toBe(false);
+    for (const kept of ["labs/echo/src/index.ts", "labs/echo/README.md", "labs/pending/README.md", "handbook/checkpoints/week1.md", "graders/echo/src/index.ts", "package.json", ".faultline-learner-copy.json"]) expect(existsSync(join(learner, kept)), kept).toBe(true);
+    const grader = readFileSync(join(learner, "graders/echo/src/index.ts"), "utf8");
+    expect(grader).not.toContain("secret check");
+    expect(grader).not.toMatch(/hidden:\s*true/);
+    expect(grader).toContain("clean!,");
+    const pkg = JSON.parse(readFileSync(join(learner, "labs/echo/package.json"), "utf8"));
+    expect(pkg.exports).toEqual({ ".": "./src/index.ts" });
+  }, T);
+
+  it("the learner copy grades cleanly at 0, without the hidden test, and has no reference to grade", async () => {
+    const r = await cli(["grade", "echo"], { root: learner });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Total\s+0\/15\s+0%/);
+    expect(r.stdout).not.toContain("secret check");
+    expect(r.stdout).toContain("2 tests are not started yet");
+    expect(r.stderr).toBe("");
+    const ref = await cli(["grade", "echo", "--impl", "reference"], { root: learner });
+    expect(ref.code).toBe(2);
+    expect(ref.stderr).toMatch(/--impl reference: .*reference does not exist/);
+    const again = await cli(["course", "export", join(learner, "..", "again")], { root: learner });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("already a learner copy");
+    const check = await cli(["course", "check"], { root: learner });
+    expect(check.code).toBe(2);
+  }, T);
+
+  it("refuses a folder that is not empty", async () => {
+    const r = await cli(["course", "export", learner], { root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("exists and is not empty");
+  }, T);
+});
+
+describe("cutting hidden scenarios out of a grader source", () => {
+  const src = `export const lab = defineLab({
+  scenarios: [
+    { part: "A", name: "one", points: 1, hints: ["h"], run() {} },
+    { part: "A", name: "two", points: 1, hidden: true, hints: ["h"], run() {} },
+    { part: "A", name: "three", points: 1, hints: ["h"], run() {} },
+    {
+      part: "B",
+      name: "four",
+      hidden: true,
+      hints: ["h"],
+      async run(ctx) { await ctx.sim({}).runFor(1); },
+    },
+  ],
+});
+const loose = { part: "C", name: "five", hidden: true, hints: ["h"], run() {} };
+const visible = { hidden: false, name: "six", run() {} };
+`;
+  it("removes hidden array elements with their commas and reports the others", () => {
+    const { text, removed, left } = stripHiddenScenarios(src);
+    expect(removed.sort()).toEqual(["four", "two"]);
+    expect(left).toEqual(["five"]);
+    expect(text).toContain('name: "one"');
+    expect(text).toContain('name: "three"');
+    expect(text).not.toContain('name: "two"');
+    expect(text).not.toContain('name: "four"');
+    expect(text).toContain('name: "six"');
+    expect(text).toMatch(/name: "three", points: 1, hints: \["h"\], run\(\) \{\} \},\n  \],/);
+  });
+});
+
+describe("course check", () => {
+  it("passes on a sound lab: reference 100%, stubs 0, every mutant caught, TODOs and hints", async () => {
+    const r = await cli(["course", "check"], { root, timeoutMs: 80_000 });
+    expect(r.stdout).toContain("every test has a hint (3 tests)");
+    expect(r.stdout).toContain("every stub body is marked TODO (2 stubs)");
+    expect(r.stdout).toContain("the reference scores 100% (18/18, every seed twice with equal traces)");
+    expect(r.stdout).toContain('the stubs score 0, every test "not started"');
+    expect(r.stdout).toContain('mutant module-state is caught by "echo under loss"');
+    expect(r.stdout).toContain('mutant endless-loop is caught by "echo under loss"');
+    expect(r.stdout).toContain("course check passed (1 lab)");
+    expect(r.code).toBe(0);
+  }, T);
+
+  it("fails on a surviving mutant and an unmarked stub", async () => {
+    const bad = makeCourse();
+    const stub = join(bad, "labs/echo/src/index.ts");
+    writeFileSync(stub, readFileSync(stub, "utf8").replace("// TODO: keep env for the handlers.\n", ""));
+    mkdirSync(join(bad, "labs/echo/mutants/harmless"));
+    writeFileSync(join(bad, "labs/echo/mutants/harmless/index.ts"), 'export * from "../../reference/index.ts";\n');
+    writeFileSync(join(bad, "labs/echo/mutants/harmless/mutant.json"), '{ "bug": "none at all", "targets": ["echo on a clean network"] }');
+    const r = await cli(["course", "check", "--fast"], { root: bad, timeoutMs: 80_000 });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("✗ stub bodies without a TODO comment: 1");
+    expect(r.stdout).toMatch(/labs\/echo\/src\/index.ts:7 start/);
+    expect(r.stdout).toContain('✗ mutant harmless (none at all) survives "echo on a clean network" (pass)');
+    expect(r.stdout).toContain("course check failed: 2 problems");
+  }, T);
+});
