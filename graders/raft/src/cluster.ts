@@ -70,6 +70,8 @@ export function entryKey(e: Entry | undefined): string {
 }
 
 const LOG_MATCHING_EVERY_MS = 250;
+/** `{"type":"X","term":N` and, for AppendEntriesReply, `,"success":B` right after. */
+const FAST_HEADER = /^\{"type":"(RequestVote|RequestVoteReply|AppendEntries|AppendEntriesReply)","term":(\d+)(?:,"success":(true|false))?[,}]/;
 
 export class Cluster {
   readonly sim: Sim;
@@ -182,6 +184,16 @@ export class Cluster {
     return k;
   }
 
+  /** How many running nodes of `among` store `key` at `index`. */
+  storedOn(index: number, key: string, among: readonly NodeId[] = this.ids): number {
+    let k = 0;
+    for (const id of among) {
+      const n = this.running(id) ? this.node(id) : undefined;
+      if (n && entryKey(n.log[index - 1]) === key) k++;
+    }
+    return k;
+  }
+
   /** Highest commit index among running nodes. */
   maxCommit(): number {
     let c = 0;
@@ -255,13 +267,17 @@ export class Cluster {
     if (!inst) return;
     this.eventsThisStep.set(e.node, (this.eventsThisStep.get(e.node) ?? 0) + 1);
     if (e.kind !== "deliver" || e.payload === undefined) return;
-    let m: { type?: unknown; term?: unknown };
-    try {
-      m = JSON.parse(e.payload) as { type?: unknown; term?: unknown };
-    } catch {
-      return;
+    let m: { type?: unknown; term?: unknown; success?: unknown };
+    const fast = FAST_HEADER.exec(e.payload); // messages built in Figure 2 order: skip parsing the entries
+    if (fast && !(fast[1] === "AppendEntriesReply" && fast[3] === undefined)) m = { type: fast[1], term: Number(fast[2]), success: fast[3] === undefined ? undefined : fast[3] === "true" };
+    else {
+      try {
+        m = JSON.parse(e.payload) as { type?: unknown; term?: unknown; success?: unknown };
+      } catch {
+        return;
+      }
     }
-    if (m.type === "AppendEntriesReply" && (m as { success?: unknown }).success === false && e.peer !== undefined) {
+    if (m.type === "AppendEntriesReply" && m.success === false && e.peer !== undefined) {
       this.rejections.set(e.peer, (this.rejections.get(e.peer) ?? 0) + 1);
     }
     if (typeof m.term === "number") {

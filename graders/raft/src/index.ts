@@ -7,6 +7,8 @@ import { defineLab } from "@faultline/grading";
 import type { RaftLab } from "./cluster.ts";
 import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
+import { partC } from "./part-c.ts";
+import { partD } from "./part-d.ts";
 
 export const lab = defineLab<RaftLab>({
   lab: "raft",
@@ -17,5 +19,5 @@ export const lab = defineLab<RaftLab>({
     C: "Persistence",
     D: "Replicated service",
   },
-  scenarios: [...partA, ...partB],
+  scenarios: [...partA, ...partB, ...partC, ...partD],
 });

@@ -24,7 +24,7 @@ export const partB: Array<Scenario<RaftLab>> = [
       ctx.check(cl.maxCommit() === 0, "no commit before a command", `a node committed index ${cl.maxCommit()} before any client command was sent`);
       let last = 0;
       for (let i = 1; i <= 5; i++) {
-        const index = await commit(cl, c, i % 2 === 0 ? incr : put("k", `v${i}`));
+        const index = await commit(cl, c, i % 2 === 0 ? incr : put("k", `v${i}`), { strict: true });
         ctx.check(index > last, "log order", `command ${i} was committed at index ${index}, not after the previous one at ${last}`);
         last = index;
       }
