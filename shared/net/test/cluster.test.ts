@@ -1,0 +1,118 @@
+/**
+ * Real processes: three Raft nodes (the reference) on loopback, the HTTP API a learner curls,
+ * clear errors, and the leader-kill chaos drill with SIGKILL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Cluster, leaderOf, runLeaderKillChaos } from "../src/index.ts";
+
+const REFERENCE = fileURLToPath(new URL("../../../labs/raft/reference/index.ts", import.meta.url));
+
+function cluster(basePort: number, extra: Partial<ConstructorParameters<typeof Cluster>[0]> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "faultline-cluster-"));
+  return new Cluster({ implPath: REFERENCE, exportName: "RaftNode", service: "raft", nodes: 3, basePort, dataDir: join(dir, "data"), logDir: join(dir, "logs"), ...extra });
+}
+
+async function waitForLeader(c: Cluster): Promise<string> {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    const l = await leaderOf(c);
+    if (l) return l;
+    if (Date.now() > end) throw new Error("no leader within 20 s");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function retrying(url: string, init: RequestInit = {}, attempts = 50): Promise<Response> {
+  for (let i = 0; ; i++) {
+    const r = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
+    if (r.status !== 503 && r.status !== 504) return r;
+    await r.text();
+    if (i >= attempts) return r;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+describe("a three-node Raft cluster over real processes", () => {
+  const c = cluster(18601);
+  beforeAll(() => c.start(), 60_000);
+  afterAll(() => c.stop(), 20_000);
+
+  it("serves the counter and the key-value store through any node (followers forward)", async () => {
+    const leader = await waitForLeader(c);
+    const follower = c.ids.find((id) => id !== leader)!;
+    const h = { "x-client-id": "t1", "content-type": "application/json" };
+    const r1 = await retrying(`${c.url(follower)}/incr`, { method: "POST", headers: { ...h, "x-request-seq": "1" } });
+    expect(r1.status).toBe(200);
+    expect(await r1.json()).toEqual({ count: 1 });
+    const again = await retrying(`${c.url(follower)}/incr`, { method: "POST", headers: { ...h, "x-request-seq": "1" } });
+    expect(await again.json()).toEqual({ count: 1 }); // a retry of seq 1 is not applied twice
+    const put = await retrying(`${c.url(leader)}/kv/color`, { method: "PUT", headers: { ...h, "x-request-seq": "2" }, body: JSON.stringify({ value: "blue" }) });
+    expect(await put.json()).toEqual({ ok: true });
+    const get = await retrying(`${c.url(follower)}/kv/color`);
+    expect(await get.json()).toEqual({ key: "color", value: "blue" });
+    const count = await retrying(`${c.url(follower)}/count`);
+    expect(await count.json()).toEqual({ count: 1 });
+    const status = (await c.status(leader))!;
+    expect(status).toMatchObject({ id: leader, role: "leader", counter: 1 });
+  }, 60_000);
+
+  it("answers bad requests with clear JSON errors and proper status codes", async () => {
+    const unknown = await fetch(`${c.url("n1")}/nope`);
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: string }).error).toBe("no route GET /nope");
+    const badJson = await fetch(`${c.url("n1")}/kv/x`, { method: "PUT", body: "{oops" });
+    expect(badJson.status).toBe(400);
+    expect(((await badJson.json()) as { error: string }).error).toMatch(/not valid JSON/);
+    const badBody = await fetch(`${c.url("n1")}/kv/x`, { method: "PUT", body: JSON.stringify({ value: 3 }) });
+    expect(badBody.status).toBe(400);
+    const badSeq = await fetch(`${c.url("n1")}/incr`, { method: "POST", headers: { "x-client-id": "t", "x-request-seq": "zero" } });
+    expect(badSeq.status).toBe(400);
+    const method = await fetch(`${c.url("n1")}/kv/x`, { method: "DELETE" });
+    expect(method.status).toBe(405);
+    const faults = await fetch(`${c.url("n1")}/admin/faults`, { method: "POST", body: JSON.stringify({ drop: 7 }) });
+    expect(faults.status).toBe(400);
+  }, 30_000);
+
+  it("reports no leader with 503 while a majority is partitioned away", async () => {
+    await c.setFaults("n1", { blocked: ["n2", "n3"] });
+    await c.setFaults("n2", { blocked: ["n1", "n3"] });
+    await c.setFaults("n3", { blocked: ["n1", "n2"] });
+    await new Promise((r) => setTimeout(r, 1500)); // every old leader's term is over by now
+    const r = await fetch(`${c.url("n1")}/incr`, { method: "POST", signal: AbortSignal.timeout(8000) });
+    expect([503, 504]).toContain(r.status);
+    expect(((await r.json()) as { error: string }).error).toMatch(/no leader|not committed/);
+    for (const id of c.ids) await c.setFaults(id, { blocked: [] });
+    await waitForLeader(c);
+  }, 60_000);
+});
+
+describe("the leader-kill chaos drill", () => {
+  it("1000 increments with the leader SIGKILLed midway: exactly 1000 on every node, and after a full-cluster power loss", async () => {
+    const c = cluster(18701);
+    try {
+      await c.start();
+      const r = await runLeaderKillChaos(c, { increments: 1000, clients: 20, killAfter: 400, restartAfterMs: 300, deadlineMs: 90_000, maxAttempts: 200, restartAllAtEnd: true });
+      expect(r.problems).toEqual([]);
+      expect(r.killed).toBeDefined();
+      console.log(`chaos: new leader ${r.newLeaderMs} ms after the kill, ${r.throughput.toFixed(0)} increments/s, ${r.attempts} attempts`);
+    } finally {
+      await c.stop();
+    }
+  }, 150_000);
+
+  it("the same under 200 ms added latency and 5% loss on every link", async () => {
+    const c = cluster(18801, { timeScale: 4 });
+    try {
+      await c.start();
+      const r = await runLeaderKillChaos(c, { increments: 1000, clients: 50, killAfter: 400, restartAfterMs: 500, deadlineMs: 150_000, maxAttempts: 300, faults: { delayMs: 200, jitterMs: 20, drop: 0.05 } });
+      expect(r.problems).toEqual([]);
+      console.log(`chaos (200 ms, 5% loss): new leader ${r.newLeaderMs} ms after the kill, ${r.throughput.toFixed(0)} increments/s`);
+    } finally {
+      await c.stop();
+    }
+  }, 200_000);
+});
