@@ -21,7 +21,11 @@ function lamportRun(ctx: Ctx, nodes: number, faults: Partial<LinkFaults>) {
       const ts = (m as { ts?: unknown } | null)?.ts;
       return typeof ts === "number" && Number.isFinite(ts) ? ts : undefined;
     },
-    fromNode: (n) => (n as Lab.LamportNode).clock?.time,
+    fromNode: (n) => {
+      const t = (n as Lab.LamportNode).clock?.time;
+      return typeof t === "number" && Number.isFinite(t) ? t : undefined;
+    },
+    hook: (n) => `clock.time is ${JSON.stringify((n as Lab.LamportNode).clock?.time) ?? "undefined"}`,
     show: String,
   });
   rec.addCheck("clock is monotonic per node", monotonicPerNode(byNumber));

@@ -58,6 +58,7 @@ function vectorRun(ctx: Ctx, nodes: number) {
       const c = (n as Lab.VectorNode).clock;
       return isVc(c) ? c : undefined;
     },
+    hook: (n) => `clock is ${JSON.stringify((n as Lab.VectorNode).clock) ?? "undefined"}`,
     show: showVc,
   });
   return { sim, rec };

@@ -30,6 +30,7 @@ function hlcRun(ctx: Ctx, nodes: number, clocks: Record<NodeId, { offset?: numbe
   const rec = new StampRecorder<Hlc>(sim, {
     fromMessage: (m) => asHlc((m as { hlc?: unknown } | null)?.hlc),
     fromNode: (n) => asHlc((n as Lab.HlcNode).clock?.current),
+    hook: (n) => `clock.current is ${JSON.stringify((n as Lab.HlcNode).clock?.current) ?? "undefined"}`,
     show: showHlc,
   });
   rec.addCheck("(l, c) increases along each node's history", monotonicPerNode(cmpHlc));

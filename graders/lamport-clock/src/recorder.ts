@@ -36,6 +36,8 @@ export interface RecorderOptions<S> {
   fromMessage(msg: unknown): S | undefined;
   /** The timestamp of the node's latest event, read from its hook after a handler. */
   fromNode(node: unknown): S | undefined;
+  /** The raw hook value, shown when fromNode finds no valid timestamp (e.g. "clock.time = 2.5"). */
+  hook(node: unknown): string;
   /** How a timestamp is printed in messages to the learner. */
   show(s: S): string;
   /** Deliveries from these senders are stamped (default: nodes only, never clients). */
@@ -131,7 +133,13 @@ export class StampRecorder<S> {
       return;
     }
     if (stamp === undefined) {
-      this.failAll(`${p.node} has no clock to read after its ${p.kind === "receive" ? "receive" : "local event"} at t=${fmtT(p.e.t)} ms (is the clock hook set in start?)`);
+      let raw: string;
+      try {
+        raw = this.opts.hook(inst);
+      } catch (err) {
+        raw = `unreadable (${(err as Error).message})`;
+      }
+      this.failAll(`after its ${p.kind === "receive" ? "receive" : "local event"} at t=${fmtT(p.e.t)} ms, ${p.node} has no valid timestamp: ${raw} (is the clock created in start(), and does it hold whole numbers?)`);
       return;
     }
     this.add(p.node, p.e, stamp, p.kind, p.local);
