@@ -18,6 +18,8 @@ export interface CheckOptions {
   readonly maxCacheEntries?: number;
   /** Distinct model states allowed per partition (default DEFAULT_MAX_STATES). */
   readonly maxStates?: number;
+  /** Use the model's readOnly hint to prune the search (default true). */
+  readonly readOnlyHint?: boolean;
   /** Record the longest partial linearization of every operation (default true). */
   readonly explain?: boolean;
 }
@@ -118,15 +120,17 @@ export function checkLinearizability<S, I, O>(model: Model<S, I, O>, history: re
     const returns = new Float64Array(n);
     const inputs: unknown[] = new Array<unknown>(n);
     const outputs: unknown[] = new Array<unknown>(n);
+    const readOnly = new Uint8Array(n);
     part.forEach((g, local) => {
       const op = history[g] as Operation<I, O>;
       calls[local] = op.call;
       returns[local] = op.return;
       inputs[local] = op.input;
       outputs[local] = op.output;
+      if (options.readOnlyHint !== false && model.readOnly?.(op.input, op.output) === true) readOnly[local] = 1;
     });
     return new LinearizationSearch<S>(
-      { init: model.init(), step, equal, hash, inputs, outputs, calls, returns, trackLongest: explain },
+      { init: model.init(), step, equal, hash, inputs, outputs, calls, returns, readOnly, trackLongest: explain },
       {
         maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
         maxCacheEntries: options.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES,

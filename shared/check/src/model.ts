@@ -17,6 +17,13 @@ export interface Model<State, Input, Output> {
    * undefined when that output is impossible from `state`. Must not mutate `state`.
    */
   step(state: State, input: Input, output: Output | Unknown): State | undefined;
+  /**
+   * Optional hint: true when this operation (input with this output) never changes the state
+   * in any state where it is legal, like a read or a failed compare-and-set. The search then
+   * linearizes it as soon as it is legal without trying alternatives. A wrong "true" makes
+   * verdicts wrong; when in doubt, leave it out.
+   */
+  readOnly?(input: Input, output: Output | Unknown): boolean;
   /** Value equality of states; equal states must have equal hashes. */
   equal(a: State, b: State): boolean;
   /** A 32-bit integer hash of a state, consistent with `equal`. */

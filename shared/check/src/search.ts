@@ -35,6 +35,13 @@ export interface SearchInput<S> {
   readonly outputs: readonly unknown[];
   readonly calls: ArrayLike<number>;
   readonly returns: ArrayLike<number>;
+  /**
+   * Per operation, 1 if it never changes the state wherever it is legal (a read, a failed
+   * cas). Such an operation, when legal, is linearized at once with no alternative tried:
+   * if any linearization extends the current prefix, one extends the prefix plus it (it can
+   * move earlier: it is read-only, and every remaining operation returns after its call).
+   */
+  readonly readOnly?: ArrayLike<number>;
   /** Record, for every operation, the longest partial linearization that contains it. */
   readonly trackLongest: boolean;
 }
@@ -116,6 +123,12 @@ export class LinearizationSearch<S> {
   private readonly interner: StateInterner<S>;
   private readonly stackNode: Int32Array;
   private readonly stackState: Int32Array;
+  private readonly stackForced: Uint8Array;
+  private readonly readOnly: Uint8Array;
+  private backtracking = false;
+  /** At the start of a level: looking only for a legal read-only candidate. */
+  private prescan: boolean;
+  private readonly anyReadOnly: boolean;
   private readonly best: Int32Array;
   private readonly minBest: Int32Array;
   private readonly longest: (Int32Array | null)[];
@@ -172,6 +185,11 @@ export class LinearizationSearch<S> {
     this.interner = new StateInterner<S>(input.equal, input.hash, limits.maxStates);
     this.stackNode = new Int32Array(n);
     this.stackState = new Int32Array(n);
+    this.stackForced = new Uint8Array(n);
+    this.readOnly = new Uint8Array(n);
+    if (input.readOnly !== undefined) for (let op = 0; op < n; op++) this.readOnly[op] = input.readOnly[op] ? 1 : 0;
+    this.anyReadOnly = this.readOnly.includes(1);
+    this.prescan = this.anyReadOnly;
     this.stateId = this.interner.intern(input.init);
     // For longest-partial tracking: best[op] = length of the longest linearization seen with
     // op; minBest[d] = min of best over the first d stacked operations, so the O(depth) update
@@ -199,7 +217,7 @@ export class LinearizationSearch<S> {
   /** Advances by at most `slice` steps; returns the result once the search has ended. */
   run(slice: number): SearchResult | null {
     if (this.outcome !== null) return this.outcome;
-    const { step, inputs, outputs, trackLongest, next, prev, nodeOp, nodeIsCall, returnNodeOf, linearized, zobrist, cache, interner, stackNode, stackState, best, minBest } = this;
+    const { step, inputs, outputs, trackLongest, next, prev, nodeOp, nodeIsCall, returnNodeOf, linearized, zobrist, cache, interner, stackNode, stackState, stackForced, readOnly, best, minBest } = this;
     const states = interner.states;
     const head = this.head;
     const maxSteps = this.limits.maxSteps;
@@ -210,59 +228,23 @@ export class LinearizationSearch<S> {
     let stateId = this.stateId;
     let state = states[stateId] as S;
     let setHash = this.setHash;
+    let backtracking = this.backtracking;
+    let prescan = this.prescan;
+    const anyReadOnly = this.anyReadOnly;
     let outcome: SearchResult | null = null;
     while (next[head] !== NIL) {
       if (steps >= stopAt) break;
       steps++;
-      if (nodeIsCall[entry] === 1) {
-        const op = nodeOp[entry] as number;
-        const newState = step(state, inputs[op], outputs[op]);
-        if (newState !== undefined) {
-          const newStateId = newState === state ? stateId : interner.intern(newState);
-          if (newStateId < 0) {
-            this.steps = steps;
-            outcome = this.finish("unknown", `limit of ${this.limits.maxStates} distinct states reached`);
-            break;
-          }
-          const word = op >>> 5;
-          const bit = 1 << (op & 31);
-          linearized[word] = (linearized[word] as number) | bit;
-          const newSetHash = setHash ^ (zobrist[op] as number);
-          const added = cache.add(newSetHash ^ Math.imul(newStateId + 1, 0x9e3779b1), linearized, newStateId);
-          if (added === 1) {
-            stackNode[depth] = entry;
-            stackState[depth] = stateId;
-            depth++;
-            if (trackLongest) {
-              const m = minBest[depth - 1] as number;
-              const b = best[op] as number;
-              minBest[depth] = b < m ? b : m;
-            }
-            stateId = newStateId;
-            state = states[newStateId] as S;
-            setHash = newSetHash;
-            // lift: unlink the call entry and its return entry
-            const ret = returnNodeOf[op] as number;
-            next[prev[entry] as number] = next[entry] as number;
-            prev[next[entry] as number] = prev[entry] as number;
-            const afterRet = next[ret] as number;
-            next[prev[ret] as number] = afterRet;
-            if (afterRet !== NIL) prev[afterRet] = prev[ret] as number;
-            entry = next[head] as number;
-          } else {
-            linearized[word] = (linearized[word] as number) & ~bit;
-            if (added === -1) {
-              this.steps = steps;
-              outcome = this.finish("unknown", `state cache limit of ${this.limits.maxCacheEntries} entries reached`);
-              break;
-            }
-            entry = next[entry] as number;
-          }
-        } else {
-          entry = next[entry] as number;
+      if (backtracking || nodeIsCall[entry] === 0) {
+        // A return entry: the operation it closes should already be linearized, so the prefix
+        // fails. (Or a forced backtrack: see readOnly.) Undo the last linearized operation.
+        if (prescan) {
+          // the pre-scan reached the end of the candidates: none of them is read-only and
+          // legal; now branch over the others from the first one
+          prescan = false;
+          entry = next[head] as number;
+          continue;
         }
-      } else {
-        // A return entry: the operation it closes must already be linearized. Backtrack.
         if (depth === 0) {
           this.steps = steps;
           outcome = this.finish("not linearizable");
@@ -284,13 +266,79 @@ export class LinearizationSearch<S> {
         next[prev[call] as number] = call;
         prev[next[call] as number] = call;
         entry = next[call] as number;
+        // popping a read-only operation: no alternative at its level can succeed either
+        backtracking = stackForced[depth] === 1;
+        continue;
       }
+      const op = nodeOp[entry] as number;
+      // Pre-scan of a new level tries only read-only candidates; the branching scan after it
+      // skips them (they are illegal in this state, or the pre-scan would have taken one).
+      if (prescan !== (readOnly[op] === 1)) {
+        entry = next[entry] as number;
+        continue;
+      }
+      const newState = step(state, inputs[op], outputs[op]);
+      if (newState === undefined) {
+        entry = next[entry] as number;
+        continue;
+      }
+      const newStateId = newState === state ? stateId : interner.intern(newState);
+      if (newStateId < 0) {
+        this.steps = steps;
+        outcome = this.finish("unknown", `limit of ${this.limits.maxStates} distinct states reached`);
+        break;
+      }
+      const word = op >>> 5;
+      const bit = 1 << (op & 31);
+      linearized[word] = (linearized[word] as number) | bit;
+      const newSetHash = setHash ^ (zobrist[op] as number);
+      const added = cache.add(newSetHash ^ Math.imul(newStateId + 1, 0x9e3779b1), linearized, newStateId);
+      if (added !== 1) {
+        linearized[word] = (linearized[word] as number) & ~bit;
+        if (added === -1) {
+          this.steps = steps;
+          outcome = this.finish("unknown", `state cache limit of ${this.limits.maxCacheEntries} entries reached`);
+          break;
+        }
+        // A legal read-only operation leading to an explored (hence failed) pair: the
+        // current prefix fails too, whatever comes next.
+        if (prescan) {
+          prescan = false;
+          backtracking = true;
+        } else {
+          entry = next[entry] as number;
+        }
+        continue;
+      }
+      stackNode[depth] = entry;
+      stackState[depth] = stateId;
+      stackForced[depth] = prescan ? 1 : 0;
+      depth++;
+      if (trackLongest) {
+        const m = minBest[depth - 1] as number;
+        const b = best[op] as number;
+        minBest[depth] = b < m ? b : m;
+      }
+      stateId = newStateId;
+      state = states[newStateId] as S;
+      setHash = newSetHash;
+      // lift: unlink the call entry and its return entry
+      const ret = returnNodeOf[op] as number;
+      next[prev[entry] as number] = next[entry] as number;
+      prev[next[entry] as number] = prev[entry] as number;
+      const afterRet = next[ret] as number;
+      next[prev[ret] as number] = afterRet;
+      if (afterRet !== NIL) prev[afterRet] = prev[ret] as number;
+      entry = next[head] as number;
+      prescan = anyReadOnly;
     }
     this.steps = steps;
     this.entry = entry;
     this.depth = depth;
     this.stateId = stateId;
     this.setHash = setHash;
+    this.backtracking = backtracking;
+    this.prescan = prescan;
     if (outcome !== null) return outcome;
     if (next[head] === NIL) {
       const linearization = this.stackOps(depth);

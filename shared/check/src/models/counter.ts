@@ -17,6 +17,7 @@ export const counterModel: Model<number, CounterInput, CounterOutput> = {
   },
   equal: (a, b) => a === b,
   hash: (s) => (Number.isInteger(s) ? mix32(s | 0) ^ mix32((s / 0x100000000) | 0) : 0),
+  readOnly: (input) => input.op === "read",
   describe(input, output) {
     if (input.op === "add") return `add(${input.delta})${output === UNKNOWN ? " ?" : ""}`;
     return `read → ${output === UNKNOWN ? "?" : String(output)}`;

@@ -3,11 +3,12 @@
  *
  * The state is a whole map, so the same model checks a history as one object or, with the
  * per-key partition, key by key (then every state holds at most one key). States are canonical
- * (keys sorted, "" values dropped) and carry an incrementally maintained hash, so equality and
- * hashing stay cheap while appended values grow.
+ * (keys sorted, "" values dropped) and carry an incrementally maintained hash; values are
+ * ropes, so equality, hashing and appends stay cheap while appended values grow.
  */
 import { UNKNOWN } from "../history.ts";
 import { describeValue, hashString, mix32, partitionByKey, type Model } from "../model.ts";
+import { ropeAppend, ropeEquals, ropeEqualsString, ropeOf, ropeText, type Rope } from "./rope.ts";
 
 export type KvInput =
   | { readonly op: "get"; readonly key: string }
@@ -19,12 +20,11 @@ export type KvOutput = string | null;
 /**
  * A map as an immutable list of entries sorted by key (one object per key: with per-key
  * partitioning a state is a single object, which keeps the garbage collector's work small).
+ * Values are ropes, so an append adds one node and never copies the value.
  */
 export interface KvState {
   readonly key: string;
-  readonly value: string;
-  /** Polynomial hash of value, so an append extends it without rereading the value. */
-  readonly valueHash: number;
+  readonly value: Rope;
   /** Hash of this entry and every later one. */
   readonly hash: number;
   readonly next: KvState | null;
@@ -33,31 +33,20 @@ export interface KvState {
 /** The empty map. */
 const EMPTY = null;
 
-const BASE = 0x01000193;
-
-/** Polynomial hash of s continuing from h: h·BASE^|s| + sum s[i]·BASE^(|s|-1-i) mod 2^32. */
-function polyHash(s: string, h = 0): number {
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, BASE) + s.charCodeAt(i)) | 0;
-  return h;
+function entryHash(key: string, value: Rope): number {
+  return mix32(hashString(key) ^ mix32(value.hash) ^ value.length);
 }
 
-function entryHash(key: string, valueHash: number): number {
-  return mix32(hashString(key) ^ mix32(valueHash));
+function cons(key: string, value: Rope, next: KvState | null): KvState {
+  return { key, value, hash: entryHash(key, value) ^ (next === null ? 0 : next.hash), next };
 }
 
-function cons(key: string, value: string, valueHash: number, next: KvState | null): KvState {
-  return { key, value, valueHash, hash: entryHash(key, valueHash) ^ (next === null ? 0 : next.hash), next };
-}
-
-/**
- * The map with `key` set by `update(old value, old hash)` → [new value, new hash]; a new value
- * of "" removes the key (so equal maps have one representation).
- */
-function withValue(state: KvState | null, key: string, value: string, valueHash: number): KvState | null {
-  if (state === null || key < state.key) return value === "" ? state : cons(key, value, valueHash, state);
-  if (key === state.key) return value === "" ? state.next : cons(key, value, valueHash, state.next);
-  const rest = withValue(state.next, key, value, valueHash);
-  return rest === state.next ? state : cons(state.key, state.value, state.valueHash, rest);
+/** The map with `key` set to `value` (null: the empty string, which removes the key). */
+function withValue(state: KvState | null, key: string, value: Rope | null): KvState | null {
+  if (state === null || key < state.key) return value === null ? state : cons(key, value, state);
+  if (key === state.key) return value === null ? state.next : cons(key, value, state.next);
+  const rest = withValue(state.next, key, value);
+  return rest === state.next ? state : cons(state.key, state.value, rest);
 }
 
 function find(state: KvState | null, key: string): KvState | null {
@@ -67,7 +56,8 @@ function find(state: KvState | null, key: string): KvState | null {
 }
 
 export function kvGet(state: KvState | null, key: string): string {
-  return find(state, key)?.value ?? "";
+  const e = find(state, key);
+  return e === null ? "" : ropeText(e.value);
 }
 
 export const kvModel: Model<KvState | null, KvInput, KvOutput> = {
@@ -77,13 +67,13 @@ export const kvModel: Model<KvState | null, KvInput, KvOutput> = {
     const op = input.op;
     if (op === "get") {
       if (output === UNKNOWN) return state;
-      return kvGet(state, input.key) === output ? state : undefined;
+      const e = find(state, input.key);
+      return ropeEqualsString(e === null ? null : e.value, output as string) ? state : undefined;
     }
-    if (op === "put") return withValue(state, input.key, input.value, polyHash(input.value));
+    if (op === "put") return withValue(state, input.key, input.value === "" ? null : ropeOf(input.value));
     if (input.value === "") return state;
-    const entry = find(state, input.key);
-    if (entry === null) return withValue(state, input.key, input.value, polyHash(input.value));
-    return withValue(state, input.key, entry.value + input.value, polyHash(input.value, entry.valueHash));
+    const e = find(state, input.key);
+    return withValue(state, input.key, ropeAppend(e === null ? null : e.value, input.value));
   },
   equal(a, b) {
     let x = a;
@@ -93,12 +83,13 @@ export const kvModel: Model<KvState | null, KvInput, KvOutput> = {
     for (;;) {
       if (x === y) return true;
       if (x === null || y === null) return false;
-      if (x.key !== y.key || x.valueHash !== y.valueHash || x.value !== y.value) return false;
+      if (x.key !== y.key || !ropeEquals(x.value, y.value)) return false;
       x = x.next;
       y = y.next;
     }
   },
   hash: (s) => (s === null ? 0 : s.hash),
+  readOnly: (input) => input.op === "get",
   partition: partitionByKey<KvInput, KvOutput>((input) => input.key),
   describe(input, output) {
     const out = output === UNKNOWN ? "?" : describeValue(output);
@@ -107,7 +98,7 @@ export const kvModel: Model<KvState | null, KvInput, KvOutput> = {
   },
   describeState(s) {
     const parts: string[] = [];
-    for (let e = s; e !== null; e = e.next) parts.push(`${describeValue(e.key)}: ${describeValue(e.value)}`);
+    for (let e = s; e !== null; e = e.next) parts.push(`${describeValue(e.key)}: ${describeValue(ropeText(e.value))}`);
     return `{${parts.join(", ")}}`;
   },
 };

@@ -36,6 +36,7 @@ export const registerModel: Model<RegisterValue, RegisterInput, RegisterOutput> 
   },
   equal: (a, b) => a === b,
   hash: hashPrimitive,
+  readOnly: (input) => input.op === "read",
   describe: describeRegisterOp,
   describeState: describeValue,
 };
@@ -58,6 +59,8 @@ export const casRegisterModel: Model<RegisterValue, CasRegisterInput, CasRegiste
   },
   equal: (a, b) => a === b,
   hash: hashPrimitive,
+  // a failed cas only happens where the compare fails, and then changes nothing
+  readOnly: (input, output) => input.op === "read" || (input.op === "cas" && output === false),
   describe: describeRegisterOp,
   describeState: describeValue,
 };
