@@ -621,7 +621,14 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     e.i = this.trace.count;
     if (this.eventHooks.length > 0) materialize(e);
     this.trace.record(e, payloadHash);
-    for (const h of this.eventHooks) h(e);
+    for (const h of this.eventHooks) {
+      // A hook is grader code: its failure must not be blamed on the node whose event it saw.
+      try {
+        h(e);
+      } catch (err) {
+        if (!this.pending) this.pending = err instanceof Error ? err : new Error(String(err));
+      }
+    }
   }
 
   private tick(index: number): number[] {
@@ -671,12 +678,13 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     s.pausedQueue = [];
     s.timers = new Set();
     if (why === "restart") this.record({ i: 0, t: this.time, kind: "restart", node: s.id, text: `restart ${s.id}` });
+    // The start event comes first: whatever start(env) sends happens after it.
+    this.record({ i: 0, t: this.time, kind: "start", node: s.id, text: why, vc: this.tick(s.index) });
     this.invoke(s, "start(env)", () => {
       const inst = this.factory(s.id);
       s.instance = inst;
       inst.start(this.makeEnv(s));
     });
-    if (s.up) this.record({ i: 0, t: this.time, kind: "start", node: s.id, text: why, vc: this.tick(s.index) });
   }
 
   private kill(s: NodeSlot<M, T>, why: string): void {

@@ -81,3 +81,33 @@ describe("client endpoints", () => {
     expect(() => sim.client("c9")).toThrow(/unknown client "c9"; clients: c1, c2/);
   });
 });
+
+describe("event hooks", () => {
+  it("see the start event before anything start(env) sends", async () => {
+    class Eager extends Recorder {
+      override start(env: Env<Msg>): void {
+        super.start(env);
+        if (env.id === "n1") env.send("n2", { type: "m", n: 0 });
+      }
+    }
+    const sim = new Simulation<Msg>({ seed: 1, nodes: 2, factory: () => new Eager() });
+    const kinds: string[] = [];
+    sim.onEvent((e) => {
+      if (e.node === "n1") kinds.push(e.kind);
+    });
+    await sim.runFor(10);
+    expect(kinds.slice(0, 2)).toEqual(["start", "send"]);
+    const [start, send] = sim.trace.list().filter((e) => e.node === "n1");
+    expect(happenedBefore(start!, send!)).toBe(true);
+  });
+
+  it("a hook that throws stops the run with its own error, not as the node's failure", async () => {
+    const sim = new Simulation<Msg>({ seed: 1, nodes: 2, factory: (id) => (id === "n1" ? new Relay() : new Recorder()) });
+    sim.onEvent((e) => {
+      if (e.kind === "deliver") throw new Error("grader bug");
+    });
+    await expect(sim.runFor(10)).rejects.toThrow("grader bug");
+    expect(sim.failures).toEqual([]);
+    expect(sim.isUp("n2")).toBe(true);
+  });
+});
