@@ -18,6 +18,13 @@ export interface CheckOptions {
   readonly maxCacheEntries?: number;
   /** Distinct model states allowed per partition (default DEFAULT_MAX_STATES). */
   readonly maxStates?: number;
+  /**
+   * How a return and a call at the same time relate: "concurrent" (default, as in Porcupine:
+   * never a false alarm) or "return-first" (the operation that returned precedes the one
+   * called, for clocks where one instant still orders events, e.g. a client's next call at the
+   * instant of its previous reply).
+   */
+  readonly equalTimes?: "concurrent" | "return-first";
   /** Use the model's readOnly hint to prune the search (default true). */
   readonly readOnlyHint?: boolean;
   /** Record the longest partial linearization of every operation (default true). */
@@ -27,7 +34,7 @@ export interface CheckOptions {
 /** Default per-partition step budget; the slowest Porcupine test history needs 1.4 million. */
 export const DEFAULT_MAX_STEPS = 50_000_000;
 /** Default per-partition state-cache size; bounds memory (about 20 bytes per entry for 100 operations). */
-export const DEFAULT_MAX_CACHE_ENTRIES = 20_000_000;
+export const DEFAULT_MAX_CACHE_ENTRIES = 10_000_000;
 /** Default per-partition limit on distinct model states (they stay in memory). */
 export const DEFAULT_MAX_STATES = 2_000_000;
 /** Steps each partition gets per round-robin turn. */
@@ -130,7 +137,7 @@ export function checkLinearizability<S, I, O>(model: Model<S, I, O>, history: re
       if (options.readOnlyHint !== false && model.readOnly?.(op.input, op.output) === true) readOnly[local] = 1;
     });
     return new LinearizationSearch<S>(
-      { init: model.init(), step, equal, hash, inputs, outputs, calls, returns, readOnly, trackLongest: explain },
+      { init: model.init(), step, equal, hash, inputs, outputs, calls, returns, readOnly, returnFirst: options.equalTimes === "return-first", trackLongest: explain },
       {
         maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
         maxCacheEntries: options.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES,

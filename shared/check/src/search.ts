@@ -42,6 +42,8 @@ export interface SearchInput<S> {
    * move earlier: it is read-only, and every remaining operation returns after its call).
    */
   readonly readOnly?: ArrayLike<number>;
+  /** At equal times, order returns before calls (default: calls first, i.e. concurrent). */
+  readonly returnFirst?: boolean;
   /** Record, for every operation, the longest partial linearization that contains it. */
   readonly trackLongest: boolean;
 }
@@ -61,6 +63,8 @@ export interface SearchResult {
   readonly longest: (Int32Array | null)[];
 }
 
+const NIL = -1;
+
 /** Deterministic 32-bit random values for Zobrist hashing (splitmix32). */
 function zobristKeys(n: number): Int32Array {
   const keys = new Int32Array(n);
@@ -76,12 +80,11 @@ function zobristKeys(n: number): Int32Array {
 }
 
 /**
- * Entries in time order; at equal times calls come first, so operations that touch at one
- * instant are concurrent. Returns node → entry code (2·op for a call, 2·op+1 for a return).
+ * Entries in time order. At equal times calls come first (operations that touch at one instant
+ * are concurrent), or returns first when `returnFirst`. Returns node → entry code (2·op for a
+ * call, 2·op+1 for a return).
  */
-const NIL = -1;
-
-function sortEntries(calls: ArrayLike<number>, returns: ArrayLike<number>): Int32Array {
+function sortEntries(calls: ArrayLike<number>, returns: ArrayLike<number>, returnFirst: boolean): Int32Array {
   const n = calls.length;
   const order = new Int32Array(2 * n);
   for (let i = 0; i < 2 * n; i++) order[i] = i;
@@ -93,7 +96,7 @@ function sortEntries(calls: ArrayLike<number>, returns: ArrayLike<number>): Int3
     if (ta !== tb) return ta < tb ? -1 : 1;
     const ka = a & 1;
     const kb = b & 1;
-    if (ka !== kb) return ka - kb;
+    if (ka !== kb) return returnFirst ? kb - ka : ka - kb;
     return a - b;
   });
   return Int32Array.from(sorted);
@@ -154,7 +157,7 @@ export class LinearizationSearch<S> {
     const nodes = 2 * n;
     const head = nodes;
     this.head = head;
-    const order = sortEntries(input.calls, input.returns);
+    const order = sortEntries(input.calls, input.returns, input.returnFirst === true);
     const next = new Int32Array(nodes + 1);
     const prev = new Int32Array(nodes + 1);
     const nodeOp = new Int32Array(nodes);

@@ -56,6 +56,7 @@ describe("linearizability basics", () => {
 
   it("treats operations touching at one instant as concurrent", () => {
     expect(checkLinearizability(registerModel, [w(0, 1, 0, 3), r(1, null, 3, 4)]).verdict).toBe("linearizable");
+    expect(checkLinearizability(registerModel, [w(0, 1, 0, 3), r(1, null, 3, 4)], { equalTimes: "return-first" }).verdict).toBe("not linearizable");
   });
 
   it("lets an open write take effect late or never", () => {
