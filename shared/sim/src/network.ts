@@ -102,7 +102,8 @@ export class NetworkFaults {
   private blocked = new Set<string>();
   /** Directed links that hold messages until released. */
   private clogged = new Set<string>();
-  private cache = new Map<string, LinkFaults>();
+  /** Resolved faults by sender then receiver (no string keys on the hot path). */
+  private cache = new Map<NodeId, Map<NodeId, LinkFaults>>();
 
   setGlobal(f: Partial<LinkFaults>): void {
     validateFaults(f);
@@ -134,10 +135,11 @@ export class NetworkFaults {
   }
 
   faults(from: NodeId, to: NodeId): LinkFaults {
-    const k = linkKey(from, to);
-    let f = this.cache.get(k);
+    let row = this.cache.get(from);
+    if (!row) this.cache.set(from, (row = new Map()));
+    let f = row.get(to);
     if (!f) {
-      const l = this.perLink.get(k) ?? {};
+      const l = this.perLink.get(linkKey(from, to)) ?? {};
       const s = this.perNode.get(from) ?? {};
       const r = this.perNode.get(to) ?? {};
       const g = this.global;
@@ -147,7 +149,7 @@ export class NetworkFaults {
         copies: l.copies ?? s.copies ?? r.copies ?? g.copies,
         delay: l.delay ?? s.delay ?? r.delay ?? g.delay,
       };
-      this.cache.set(k, f);
+      row.set(to, f);
     }
     return f;
   }
