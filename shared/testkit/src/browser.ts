@@ -5,7 +5,7 @@
  * real browser.
  *
  * Chromium is the system package (Debian: `apt-get install -y chromium`), driven through
- * playwright-core, which downloads nothing. Every session gets a fresh temporary profile, and
+ * playwright-core, which downloads nothing. Every load gets a fresh temporary profile, and
  * closing is bounded in time: a browser that will not quit is killed by process id.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
