@@ -103,7 +103,6 @@ export function configText(c: Partial<Config>): string {
 
 // ------------------------------------------------------------------ client with a history
 
-export type KvOp = Operation<Lab.ClientRequest extends never ? never : KvInput, string | null>;
 export type KvInput = { op: "get"; key: string } | { op: "put"; key: string; value: string };
 
 export interface Recorded {
