@@ -12,48 +12,12 @@ beforeAll(() => {
 });
 const T = 60_000;
 
-describe("usage errors exit 2 and list what exists", () => {
-  it("no command, an unknown command", async () => {
-    const none = await cli([], { root });
-    expect(none.code).toBe(2);
-    expect(none.stdout).toContain("grade [lab...|--all]");
-    const bad = await cli(["grdae"], { root });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('unknown command "grdae"; commands: grade, watch, hint, status, trace, course, doctor, lin');
-  }, T);
-
-  it("grade without a lab lists the labs; unknown labs and labs without a grader are explained", async () => {
-    const r = await cli(["grade"], { root });
+describe("usage errors", () => {
+  it("exit 2 from the real process, with the message on stderr", async () => {
+    const r = await cli(["grade", "ecko"], { root });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("which lab?\nlabs: echo\nwithout a grader yet: pending");
-    const u = await cli(["grade", "ecko"], { root });
-    expect(u.code).toBe(2);
-    expect(u.stderr).toContain('unknown lab "ecko"\nlabs: echo');
-    const p = await cli(["grade", "pending"], { root });
-    expect(p.code).toBe(2);
-    expect(p.stderr).toContain('lab "pending" has no grader yet (graders/pending/src/index.ts does not exist)');
-  }, T);
-
-  it("unknown test, part, flag and impl", async () => {
-    const t = await cli(["grade", "echo", "--only", "echo"], { root });
-    expect(t.code).toBe(2);
-    expect(t.stderr).toContain('unknown test "echo" in echo; tests:\n  A  "echo under loss"\n  A  "echo on a clean network"\n  B  "secret check"');
-    const p = await cli(["grade", "echo", "--part", "Z"], { root });
-    expect(p.code).toBe(2);
-    expect(p.stderr).toContain('unknown part "Z" in echo; parts: A (Echo), B (Extra)');
-    const f = await cli(["grade", "echo", "--sede", "3"], { root });
-    expect(f.code).toBe(2);
-    expect(f.stderr).toContain("Unknown option '--sede'");
-    expect(f.stderr).toContain("flags: --all --part <value> --only <value> --seed <value>");
-    const i = await cli(["grade", "echo", "--impl", "mutant:nope"], { root });
-    expect(i.code).toBe(2);
-    expect(i.stderr).toContain('unknown mutant "nope" of echo; mutants: endless-loop, math-random, module-state, throws, wrong-text');
-    const d = await cli(["grade", "echo", "--impl", "no-such-dir"], { root });
-    expect(d.code).toBe(2);
-    expect(d.stderr).toMatch(/--impl .*no-such-dir does not exist/);
-    const fmt = await cli(["grade", "echo", "--format", "xml"], { root });
-    expect(fmt.code).toBe(2);
-    expect(fmt.stderr).toContain('unknown --format "xml"; formats: gradescope, junit, json');
+    expect(r.stderr).toContain('unknown lab "ecko"\nlabs: echo');
+    expect(r.stdout).toBe("");
   }, T);
 });
 

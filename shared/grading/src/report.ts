@@ -14,7 +14,8 @@ export interface FailureFormatOptions {
 export function displayPath(path: string, cwd = process.cwd()): string {
   if (!isAbsolute(path)) return path;
   const rel = relative(cwd, path);
-  return rel === "" ? "." : rel.startsWith("..") && rel.split(/[\\/]/).filter((p) => p === "..").length > 2 ? path : rel;
+  // inside cwd: relative (what a learner types); elsewhere: absolute (unambiguous)
+  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
 const c = (on: boolean, code: string, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);

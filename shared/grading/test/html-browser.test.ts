@@ -1,8 +1,9 @@
+/// <reference lib="dom" />
 /** The HTML trace view in a real headless Chromium (Debian's chromium, driven by playwright-core). */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { hasChromium, loadPage } from "@faultline/testkit";
+import { hasChromium, loadPage, type LoadOptions } from "@faultline/testkit";
 import { gradeScenario, loadGrader, renderHtmlView, WorkerPool } from "../src/index.ts";
 import { busyTrace, ECHO_GRADER, tempDir } from "./helpers.ts";
 
@@ -21,7 +22,7 @@ interface ViewState {
 }
 
 /** Reads the page's state, scrolls through it, counts the violation's red pixels, filters a kind. */
-const inspect = async (page: import("playwright-core").Page): Promise<ViewState> => {
+const inspect: NonNullable<LoadOptions["inspect"]> = async (page): Promise<ViewState> => {
   await page.waitForFunction("window.faultlineView && window.faultlineView.ready", undefined, { timeout: 20_000 });
   await page.waitForTimeout(100);
   return page.evaluate(async () => {
