@@ -608,6 +608,9 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
   private slot(id: NodeId): NodeSlot<M, T> {
     const s = this.slots.get(id);
     if (!s) throw new RangeError(`unknown node "${id}"; nodes: ${this.nodeIds.join(", ")}`);
+    // Asking about or acting on a node boots the cluster first, so crash("n1") before the
+    // first run means "crash the running n1", not "n1 is already down".
+    if (!this.started) this.start();
     return s;
   }
 

@@ -273,3 +273,12 @@ describe("clocks: offset, drift and jumps (exact)", () => {
     expect(sim.localTime("n1")).toBe(sim.now - 50);
   });
 });
+
+describe("acting on a cluster before its first run", () => {
+  it("boots the nodes first, so a crash or a question means the running node", () => {
+    const sim = new Simulation<Msg>({ seed: 1, nodes: 2, factory: () => new Recorder() });
+    expect(sim.isUp("n1")).toBe(true);
+    sim.crash("n2");
+    expect(sim.isUp("n2")).toBe(false);
+  });
+});
