@@ -93,6 +93,8 @@ export class Cluster {
   private pendingTermChecks: Array<{ node: NodeId; inst: RaftNode; msgTerm: number; before: number; type: string }> = [];
   private eventsThisStep = new Map<NodeId, number>();
   private lastLogMatching = 0;
+  /** Highest matchIndex each node acknowledged to the leader of a term. */
+  private readonly acked = new Map<NodeId, { term: number; match: number }>();
   /** Rejected AppendEntries delivered, by the follower that rejected them. */
   readonly rejections = new Map<NodeId, number>();
   /** Highest term any node reached (for reports). */
@@ -261,6 +263,10 @@ export class Cluster {
   // ------------------------------------------------------------------ invariants
 
   private onEvent(e: TraceEvent): void {
+    if (e.kind === "send") {
+      if (e.payload !== undefined && this.nodeSet.has(e.node) && e.payload.includes('"AppendEntriesReply"')) this.noteAck(e.node, e.payload);
+      return;
+    }
     if (e.kind !== "deliver" && e.kind !== "timer" && e.kind !== "start") return;
     if (!this.nodeSet.has(e.node)) return; // a client
     const inst = this.sim.node<RaftNode>(e.node);
@@ -283,6 +289,19 @@ export class Cluster {
     if (typeof m.term === "number") {
       this.pendingTermChecks.push({ node: e.node, inst, msgTerm: m.term, before: inst.currentTerm, type: String(m.type) });
     }
+  }
+
+  /** A follower's successful AppendEntriesReply: it now stores the leader's entries up to matchIndex. */
+  private noteAck(node: NodeId, payload: string): void {
+    let m: { type?: unknown; term?: unknown; success?: unknown; matchIndex?: unknown };
+    try {
+      m = JSON.parse(payload) as typeof m;
+    } catch {
+      return;
+    }
+    if (m.type !== "AppendEntriesReply" || m.success !== true || typeof m.term !== "number" || typeof m.matchIndex !== "number") return;
+    const a = this.acked.get(node);
+    if (!a || a.term !== m.term || a.match < m.matchIndex) this.acked.set(node, { term: m.term, match: Math.max(m.matchIndex, a && a.term === m.term ? a.match : 0) });
   }
 
   /** Figure 2, rules for all servers: a higher term in any RPC makes a node adopt it and become follower. */
@@ -363,6 +382,12 @@ export class Cluster {
       if (applied < prevApplied) return `${id}'s last applied index went back from ${prevApplied} to ${applied}: entries are applied once, in order`;
       if (commit > log.length) return `${id} has commit index ${commit} but only ${log.length} log entries: committed entries were removed (a follower deletes only entries that conflict with new ones, never a matching suffix)`;
       if (applied > commit) return `${id} applied up to index ${applied} but has only committed up to ${commit}: apply only committed entries`;
+
+      // Within one term the leader's log only grows, so a follower never loses what it acknowledged.
+      const ack = this.acked.get(id);
+      if (ack && ack.term === term && log.length < ack.match) {
+        return `${id} acknowledged entries up to index ${ack.match} to the leader of term ${term} and now holds only ${log.length}: a follower deletes entries only when they conflict with new ones, so a delayed or duplicated AppendEntries must never shorten its log`;
+      }
 
       // Leader completeness, checked when a node becomes leader.
       const newLeader = role === "leader" && !(same && prev.role === "leader" && prev.term === term);

@@ -285,14 +285,17 @@ export class RaftNode implements Node<RaftMessage, TimerTag> {
     if (this.observeTerm(m.term)) return;
     if (this.state !== "leader" || m.term !== this.term) return;
     if (m.success) {
-      const match = Math.max(this.matchIndex.get(from) ?? 0, m.matchIndex);
-      this.matchIndex.set(from, match);
-      this.nextIndex.set(from, Math.max(this.nextIndex.get(from) ?? 1, match + 1));
+      const before = this.matchIndex.get(from) ?? 0;
+      if (m.matchIndex <= before) return; // a late or duplicated reply: nothing new
+      this.matchIndex.set(from, m.matchIndex);
+      this.nextIndex.set(from, Math.max(this.nextIndex.get(from) ?? 1, m.matchIndex + 1));
       this.advanceLeaderCommit();
-      if ((this.nextIndex.get(from) ?? 1) <= this.lastLogIndex()) this.sendAppendEntries(from); // more to send
+      if (m.matchIndex < this.lastLogIndex()) this.sendAppendEntries(from); // more to send
     } else {
+      const before = this.nextIndex.get(from) ?? 1;
       this.backUp(from, m);
-      this.sendAppendEntries(from);
+      // Retry at once, but only once per step back: duplicated rejections must not multiply.
+      if ((this.nextIndex.get(from) ?? 1) < before) this.sendAppendEntries(from);
     }
   }
 
