@@ -17,6 +17,7 @@ import {
   type CasRegisterInput,
   type CounterInput,
   type KvInput,
+  type Model,
   type Operation,
 } from "../src/index.ts";
 
@@ -235,5 +236,62 @@ describe("one injected anomaly makes the history not linearizable", () => {
       params,
     );
     expect(injected).toBeGreaterThan(10);
+  });
+});
+
+/** Reference verdict by trying every order that respects real time (tiny histories only). */
+function bruteForce<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I, O>[]): string {
+  const used = new Array<boolean>(ops.length).fill(false);
+  const search = (state: S, placed: number): boolean => {
+    if (placed === ops.length) return true;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as Operation<I, O>;
+      if (used[i] || ops.some((o, j) => !used[j] && j !== i && o.return < op.call)) continue;
+      const next = model.step(state, op.input, op.output);
+      if (next === undefined) continue;
+      used[i] = true;
+      if (search(next, placed + 1)) return true;
+      used[i] = false;
+    }
+    return false;
+  };
+  return search(model.init(), 0) ? "linearizable" : "not linearizable";
+}
+
+describe("search shortcuts never change a verdict", () => {
+  // Random histories with random outputs: mostly not linearizable, sometimes yes. The read-only
+  // shortcut and the state interning must agree with the plain search on every one.
+  const op = fc.record({
+    client: fc.nat(3),
+    kind: fc.constantFrom("read", "write", "cas"),
+    a: fc.nat(2),
+    b: fc.nat(2),
+    out: fc.constantFrom<"ok" | "fail" | "unknown">("ok", "fail", "unknown"),
+    call: fc.nat(20),
+    len: fc.nat(6),
+    open: fc.boolean(),
+  });
+  it("cas register: readOnly hint on and off agree, and match a brute-force search", () => {
+    let linearizable = 0;
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 12 }), (specs) => {
+        const ops = specs.map((s): Operation<CasRegisterInput, number | boolean | null> => {
+          const input: CasRegisterInput = s.kind === "read" ? { op: "read" } : s.kind === "write" ? { op: "write", value: s.a } : { op: "cas", from: s.a, to: s.b };
+          const open = s.open && s.out === "unknown";
+          const output = s.out === "unknown" ? UNKNOWN : s.kind === "read" ? (s.b === 2 ? null : s.b) : s.kind === "cas" ? s.out === "ok" : null;
+          return { client: s.client, input, output, call: s.call, return: open ? OPEN : s.call + s.len };
+        });
+        const plain = checkLinearizability(casRegisterModel, ops, { readOnlyHint: false }).verdict;
+        if (ops.length <= 7) expect(plain).toBe(bruteForce(casRegisterModel, ops));
+        const fast = checkLinearizability(casRegisterModel, ops).verdict;
+        const strict = checkLinearizability(casRegisterModel, ops, { equalTimes: "return-first" }).verdict;
+        if (plain === "linearizable") linearizable++;
+        expect(fast).toBe(plain);
+        // ordering touching operations can only forbid more
+        if (plain === "not linearizable") expect(strict).toBe("not linearizable");
+      }),
+      { numRuns: 2000, seed: 777 },
+    );
+    expect(linearizable).toBeGreaterThan(200);
   });
 });
