@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { XMLValidator } from "fast-xml-parser";
-import { cli, makeCourse, MAIN } from "./fixture.ts";
+import { cli, inproc, makeCourse, MAIN } from "./fixture.ts";
 
 let root = "";
 beforeAll(() => {
@@ -88,17 +88,17 @@ describe("trace views from the command line", () => {
     expect(t.stdout).toContain("filter: nodes c1; kinds send");
     expect(t.stdout).toMatch(/→ n1 #\d+ \{"type":"echo"/);
     expect(t.stdout).not.toContain("← ");
-    const bad = await cli(["trace", "text", file(), "--kind", "sends"], { root });
+    const bad = await inproc(["trace", "text", file(), "--kind", "sends"], root);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown kind "sends"; kinds: start, send, deliver');
-    const s = await cli(["trace", "shiviz", file().replace(/\.json$/, ".html")], { root });
+    const s = await inproc(["trace", "shiviz", file().replace(/\.json$/, ".html")], root);
     expect(s.code).toBe(0);
     expect(s.stdout.split("\n")[0]).toBe("(?<host>\\S*) (?<clock>{.*})\\n(?<event>.*)");
     const o = await cli(["trace", "open", file()], { root, env: { DISPLAY: "", WAYLAND_DISPLAY: "" } });
     expect(o.code).toBe(0);
     expect(o.stdout.trim()).toBe(".faultline/traces/echo/echo-under-loss.seed3.html");
     expect(o.stderr).toContain("no display here");
-    const missing = await cli(["trace", "text", "nope.json"], { root });
+    const missing = await inproc(["trace", "text", "nope.json"], root);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("nope.json does not exist");
   }, T);
@@ -114,15 +114,15 @@ describe("hint and status", () => {
     const b = await cli(["hint", "echo"], { root });
     expect(b.stdout).toContain("hint 2 of 2");
     expect(b.stdout).toContain("2. env.send(from, { type: 'echoed', id: msg.id, text: msg.text })");
-    const c = await cli(["hint", "echo", "echo on a clean network"], { root });
+    const c = await inproc(["hint", "echo", "echo on a clean network"], root);
     expect(c.stdout).toContain('echo A "echo on a clean network" — hint 1 of 1');
-    const bad = await cli(["hint", "echo", "nope"], { root });
+    const bad = await inproc(["hint", "echo", "nope"], root);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown test "nope" in echo');
   }, T);
 
   it("status shows best and last score per part, and hints used", async () => {
-    const r = await cli(["status"], { root });
+    const r = await inproc(["status"], root);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Part A: Echo\s+best 0\/15, last 0\/15\s+\(0\/2 tests passing\)/);
     expect(r.stdout).toContain("○ echo under loss  hints 2/2");
@@ -139,7 +139,7 @@ describe("doctor, lin, watch", () => {
   }, T);
 
   it("lin delegates to @faultline/check", async () => {
-    const r = await cli(["lin"], { root });
+    const r = await inproc(["lin"], root);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("faultline lin: missing <model>");
     const h = await cli(["lin", "--help"], { root });

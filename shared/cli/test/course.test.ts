@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stripHiddenScenarios } from "../src/course-export.ts";
-import { cli, makeCourse } from "./fixture.ts";
+import { cli, inproc, makeCourse } from "./fixture.ts";
 
 let root = "";
 let learner = "";
@@ -37,18 +37,18 @@ describe("course export", () => {
     expect(r.stdout).not.toContain("secret check");
     expect(r.stdout).toContain("2 tests are not started yet");
     expect(r.stderr).toBe("");
-    const ref = await cli(["grade", "echo", "--impl", "reference"], { root: learner });
+    const ref = await inproc(["grade", "echo", "--impl", "reference"], learner);
     expect(ref.code).toBe(2);
     expect(ref.stderr).toMatch(/--impl reference: .*reference does not exist/);
-    const again = await cli(["course", "export", join(learner, "..", "again")], { root: learner });
+    const again = await inproc(["course", "export", join(learner, "..", "again")], learner);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain("already a learner copy");
-    const check = await cli(["course", "check"], { root: learner });
+    const check = await inproc(["course", "check"], learner);
     expect(check.code).toBe(2);
   }, T);
 
   it("refuses a folder that is not empty", async () => {
-    const r = await cli(["course", "export", learner], { root });
+    const r = await inproc(["course", "export", learner], root);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("exists and is not empty");
   }, T);

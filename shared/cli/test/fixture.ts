@@ -100,3 +100,21 @@ export function cli(args: string[], opts: { root: string; cwd?: string; timeoutM
     });
   });
 }
+
+/** Run the CLI in this process against the course at `root` (for quick checks of messages and exit codes). */
+export async function inproc(argv: string[], root: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { run } = await import("../src/cli.ts");
+  let stdout = "";
+  let stderr = "";
+  const out = { write: (s: string) => ((stdout += s), true) } as unknown as NodeJS.WritableStream;
+  const err = { write: (s: string) => ((stderr += s), true) } as unknown as NodeJS.WritableStream;
+  const before = process.env.FAULTLINE_ROOT;
+  process.env.FAULTLINE_ROOT = root;
+  try {
+    const code = await run(argv, { out, err, cwd: root, color: false });
+    return { code, stdout, stderr };
+  } finally {
+    if (before === undefined) delete process.env.FAULTLINE_ROOT;
+    else process.env.FAULTLINE_ROOT = before;
+  }
+}
