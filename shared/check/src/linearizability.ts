@@ -14,7 +14,7 @@ export interface CheckOptions {
   readonly partition?: boolean;
   /** Search steps allowed per partition (default DEFAULT_MAX_STEPS). Deterministic, unlike a timeout. */
   readonly maxSteps?: number;
-  /** State-cache entries allowed per partition (default DEFAULT_MAX_CACHE_ENTRIES). */
+  /** State-cache entries allowed per partition (default DEFAULT_MAX_CACHE_ENTRIES, fewer for huge partitions: DEFAULT_MAX_CACHE_BYTES). */
   readonly maxCacheEntries?: number;
   /** Distinct model states allowed per partition (default DEFAULT_MAX_STATES). */
   readonly maxStates?: number;
@@ -33,8 +33,10 @@ export interface CheckOptions {
 
 /** Default per-partition step budget; the slowest Porcupine test history needs 1.4 million. */
 export const DEFAULT_MAX_STEPS = 50_000_000;
-/** Default per-partition state-cache size; bounds memory (about 20 bytes per entry for 100 operations). */
+/** Default per-partition state-cache size (entries are about 20 bytes for 100 operations)... */
 export const DEFAULT_MAX_CACHE_ENTRIES = 10_000_000;
+/** ...and at most this much memory: a partition of n operations needs n/8 bytes per entry. */
+export const DEFAULT_MAX_CACHE_BYTES = 1 << 30;
 /** Default per-partition limit on distinct model states (they stay in memory). */
 export const DEFAULT_MAX_STATES = 2_000_000;
 /** Steps each partition gets per round-robin turn. */
@@ -140,7 +142,7 @@ export function checkLinearizability<S, I, O>(model: Model<S, I, O>, history: re
       { init: model.init(), step, equal, hash, inputs, outputs, calls, returns, readOnly, returnFirst: options.equalTimes === "return-first", trackLongest: explain },
       {
         maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
-        maxCacheEntries: options.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES,
+        maxCacheEntries: options.maxCacheEntries ?? Math.min(DEFAULT_MAX_CACHE_ENTRIES, Math.floor(DEFAULT_MAX_CACHE_BYTES / (4 * Math.ceil(n / 32) + 16))),
         maxStates: options.maxStates ?? DEFAULT_MAX_STATES,
       },
     );
