@@ -7,8 +7,9 @@
  * shows the median. The check runs with explain off (Porcupine's CheckEvents computes no
  * partial linearizations) and, for the totals, with explain on as well.
  *
- *   pnpm --filter @faultline/check bench            all files
- *   pnpm --filter @faultline/check bench -- --quick  one repeat
+ *   pnpm --filter @faultline/check bench             all files
+ *   pnpm --filter @faultline/check bench -- --quick   one repeat, no unpartitioned c10
+ *   pnpm --filter @faultline/check bench -- --brief   hide etcd files under 1 ms
  */
 import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -131,7 +132,7 @@ function table(title: string, cases: Case[], showAll: boolean): { ours: number; 
 console.log(`faultline linearizability bench (node ${process.version}, ${REPEATS} timed runs after 1 warm-up, median per file; explain off)`);
 console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")} on ${os.availableParallelism()} CPUs: wall times are only comparable on an idle machine; "cpu ms" is this process's CPU time (GC threads included)`);
 console.log(`parsing all ${etcdCases.length + kvCases.length} files: ${parseMs.toFixed(1)} ms (not included below)`);
-const etcd = table(`etcd (Jepsen CAS register), ${etcdCases.length} histories`, etcdCases, process.argv.includes("--all"));
+const etcd = table(`etcd (Jepsen CAS register), ${etcdCases.length} histories`, etcdCases, !process.argv.includes("--brief"));
 const kv = table("kv (Porcupine EDN), per-key partitioning", kvCases, true);
 const kvWhole = table("kv without partitioning", unpartitioned, true);
 
