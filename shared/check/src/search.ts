@@ -10,7 +10,14 @@
  * full linearization; a return entry with nothing to backtrack means there is none.
  *
  * Everything hot lives in typed arrays indexed by entry or operation number; the linearized
- * set is a bitset with an incremental Zobrist hash.
+ * set is a bitset with an incremental Zobrist hash, and model states are interned to small ids,
+ * so the cache holds no JS objects.
+ *
+ * One refinement prunes the search further: each level first scans for a read-only operation
+ * (a read, a failed cas: see SearchInput.readOnly) that is legal in the current state and takes
+ * it with no alternative; only when there is none does it branch over the other candidates.
+ * Popping such a forced operation, or finding its (set, state) pair already explored, fails
+ * the level below it too.
  */
 import { StateCache } from "./state-cache.ts";
 import { StateInterner } from "./state-interner.ts";
