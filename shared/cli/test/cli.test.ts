@@ -1,6 +1,6 @@
 /** The faultline command end to end, on a small course in a temporary folder. */
 import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { XMLValidator } from "fast-xml-parser";
@@ -136,6 +136,21 @@ describe("doctor, lin, watch", () => {
     expect(r.stdout).toContain(`✓ Node ${process.versions.node}`);
     expect(r.stdout).toContain("labs with a grader: echo");
     expect(r.stdout).toContain("not a git checkout: cannot tell whether the graders were edited");
+  }, T);
+
+  it("doctor shows when a grader differs from the committed one", async () => {
+    const repo = makeCourse();
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", ...args], { cwd: repo, stdio: "ignore" });
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-q", "-m", "course");
+    const clean = await inproc(["doctor"], repo);
+    expect(clean.stdout).toMatch(/✓ graders, grading harness and simulator match the committed version \([0-9a-f]+\)/);
+    writeFileSync(join(repo, "graders/echo/src/index.ts"), readFileSync(join(repo, "graders/echo/src/index.ts"), "utf8").replace("points: 3", "points: 30"));
+    const edited = await inproc(["doctor"], repo);
+    expect(edited.code).toBe(1);
+    expect(edited.stdout).toContain("✗ graders or the harness differ from the committed version");
+    expect(edited.stdout).toContain("    M graders/echo/src/index.ts");
   }, T);
 
   it("lin delegates to @faultline/check", async () => {

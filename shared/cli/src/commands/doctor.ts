@@ -12,9 +12,10 @@ import { labFolders } from "../labs.ts";
 
 const MIN_NODE: [number, number] = [20, 19];
 
-function tryRun(cmd: string, args: string[], cwd: string): string | undefined {
+function tryRun(cmd: string, args: string[], cwd: string, trim = true): string | undefined {
   try {
-    return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 }).trim();
+    const out = execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 });
+    return trim ? out.trim() : out.replace(/\n+$/, "");
   } catch {
     return undefined;
   }
@@ -59,7 +60,7 @@ export async function doctorCommand(argv: string[], io: Io): Promise<number> {
   if (!inGit) warn("not a git checkout: cannot tell whether the graders were edited");
   else {
     const head = tryRun("git", ["rev-parse", "--short", "HEAD"], root);
-    const changed = tryRun("git", ["status", "--porcelain", "--untracked-files=all", "--", "graders", "shared/grading", "shared/sim"], root);
+    const changed = tryRun("git", ["status", "--porcelain", "--untracked-files=all", "--", "graders", "shared/grading", "shared/sim"], root, false);
     if (changed === undefined) warn("git status failed: cannot tell whether the graders were edited");
     else if (changed === "") ok(`graders, grading harness and simulator match the committed version${head ? ` (${head})` : ""}`);
     else {
