@@ -281,10 +281,13 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     }
   }
 
-  /** Like runUntil, but a miss is a LivenessTimeout naming `what`. */
-  async require(predicate: () => boolean, what: string, withinMs: number): Promise<void> {
+  /**
+   * Like runUntil, but a miss is a LivenessTimeout naming `what`. Pass a function to describe
+   * the cluster as it is at the deadline ("no leader: n1 follower in term 7, n2 ...").
+   */
+  async require(predicate: () => boolean, what: string | (() => string), withinMs: number): Promise<void> {
     const ok = await this.runUntil(predicate, { maxMs: withinMs });
-    if (!ok) throw new LivenessTimeout(what, withinMs, this.time);
+    if (!ok) throw new LivenessTimeout(typeof what === "function" ? what() : what, withinMs, this.time);
   }
 
   /** Schedule grader code at absolute virtual time `t` (a nemesis step, a check, a workload). */
@@ -481,7 +484,7 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
   }
 
   /** Liveness phase: heal everything, then require `predicate` within `withinMs`. */
-  async liveness(predicate: () => boolean, what: string, withinMs: number): Promise<void> {
+  async liveness(predicate: () => boolean, what: string | (() => string), withinMs: number): Promise<void> {
     this.healAll();
     await this.require(predicate, what, withinMs);
   }
