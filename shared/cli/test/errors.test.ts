@@ -66,3 +66,19 @@ describe("usage errors exit 2 and list what exists", () => {
   }, T);
 });
 
+
+describe("a grader that does not load", () => {
+  it("is exit 3 when named, and skipped (exit 3 at the end) with --all", async () => {
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    mkdirSync(join(root, "graders", "broken", "src"), { recursive: true });
+    writeFileSync(join(root, "graders", "broken", "src", "index.ts"), "export const lab = ;\n");
+    const one = await inproc(["grade", "broken"]);
+    expect(one.code).toBe(3);
+    expect(one.stderr).toContain("the grader of broken does not load");
+    const all = await inproc(["grade", "--all", "--only", "echo on a clean network", "--impl", "reference"]);
+    expect(all.stderr).toContain("(skipping broken; the other labs are graded)");
+    expect(all.stdout).toMatch(/Total\s+5\/5\s+100%/);
+    expect(all.code).toBe(3);
+  }, 60_000);
+});

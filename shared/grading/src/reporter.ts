@@ -132,7 +132,7 @@ export class TerminalReporter {
     const now = Date.now();
     if (!force && now - this.lastDraw < 80) return;
     this.lastDraw = now;
-    const width = Math.max(40, (this.prog.columns ?? 80) - 1);
+    const width = Math.max(40, (this.prog.columns || 100) - 1);
     const frac = this.total > 0 ? (this.index + (this.seedsTotal > 0 ? this.seedsDone / this.seedsTotal : 0)) / this.total : 0;
     const barW = 20;
     const filled = Math.round(frac * barW);

@@ -25,7 +25,7 @@ import {
   type ScenarioResult,
 } from "@faultline/grading";
 import { intFlag, parseCommand, say, UsageError, type Io } from "../io.ts";
-import { labList, loadLab, requirePart, requireTest } from "../labs.ts";
+import { GraderLoadError, labList, loadLab, requirePart, requireTest } from "../labs.ts";
 import { recordRun } from "../status.ts";
 
 export const GRADE_USAGE =
@@ -51,6 +51,8 @@ const GRADE_FLAGS = {
 
 export interface GradePlan {
   labs: string[];
+  /** --all: a lab whose grader does not load is reported and skipped, the others are graded. */
+  all?: boolean;
   parts?: string[];
   only?: string;
   seeds?: number[];
@@ -98,6 +100,7 @@ export function parseGrade(argv: string[], io: Io): GradePlan | "help" {
   const jobs = intFlag("jobs", v.jobs, 1);
   return {
     labs,
+    ...(v.all ? { all: true } : {}),
     ...(parts && parts.length > 0 ? { parts } : {}),
     ...(v.only !== undefined ? { only: v.only } : {}),
     ...(seeds ? { seeds } : {}),
@@ -122,13 +125,24 @@ export function absoluteImpl(spec: string, cwd: string): string {
 export interface GradeOutcome {
   reports: LabReport[];
   passed: boolean;
+  /** Labs whose grader did not load (with --all). */
+  broken: string[];
 }
 
 /** Run a plan: validate everything first (usage errors before any work), then grade lab by lab. */
 export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boolean; report?: boolean } = {}): Promise<GradeOutcome> {
   const loaded = [];
+  const broken: string[] = [];
   for (const lab of [...new Set(plan.labs)]) {
-    const l = await loadLab(lab);
+    let l;
+    try {
+      l = await loadLab(lab);
+    } catch (err) {
+      if (!(plan.all && err instanceof GraderLoadError)) throw err;
+      say(io.err, `faultline: ${err.message}\n(skipping ${lab}; the other labs are graded)\n`);
+      broken.push(lab);
+      continue;
+    }
     for (const p of plan.parts ?? []) requirePart(l.grader, p);
     if (plan.only !== undefined) requireTest(l.grader, plan.only);
     try {
@@ -188,7 +202,7 @@ export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boo
     } else io.out.write(text);
   }
   const passed = reports.every((rep) => rep.results.every((r) => r.status === "pass"));
-  return { reports, passed };
+  return { reports, passed: passed && broken.length === 0, broken };
 }
 
 function listTraces(results: readonly ScenarioResult[], io: Io, out: NodeJS.WritableStream, dir: string): void {
@@ -204,8 +218,8 @@ export async function gradeCommand(argv: string[], io: Io): Promise<number> {
     say(io.out, GRADE_HELP);
     return 0;
   }
-  const { passed } = await runGradePlan(plan, io);
-  return passed ? 0 : 1;
+  const { passed, broken } = await runGradePlan(plan, io);
+  return broken.length > 0 ? 3 : passed ? 0 : 1;
 }
 
 export const GRADE_HELP = `usage: ${GRADE_USAGE}
