@@ -108,6 +108,18 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     }),
   );
   results.sort((a, b) => a.seed - b.seed);
+  // An endless handler was killed with its worker, so its trace is gone: replay the seed up to
+  // the call that never returned and write the trace of everything before it.
+  const stuck = results.find((r) => r.status !== "pass")?.stuck;
+  const firstBad = results.find((r) => r.status !== "pass");
+  if (stuck && firstBad && opts.pool !== "inline") {
+    try {
+      const replay = await exec(taskFor(firstBad.seed, { trace: true, stopAt: { ...stuck, message: firstBad.failure?.message ?? stuck.text } }));
+      if (replay.status === "timeout" && replay.traceFiles.length > 0) firstBad.traceFiles = replay.traceFiles;
+    } catch {
+      // the report stands without a trace
+    }
+  }
   const failures = results.filter((r) => r.status !== "pass");
   const allNotStarted = failures.length > 0 && failures.every((r) => r.status === "not-started");
   const firstFailure = failures[0];

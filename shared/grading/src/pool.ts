@@ -105,13 +105,14 @@ export class WorkerPool {
       fn();
       this.pump();
     };
-    const timeout = (message: string, t: number | undefined) =>
+    const timeout = (message: string, t: number | undefined, stuck?: { text: string; t: number }) =>
       finish(
         () =>
           job.resolve({
             seed: job.task.seed,
             status: "timeout",
-            failure: { invariant: "watchdog", message, ...(t !== undefined ? { t } : {}) },
+            failure: { invariant: "watchdog", message, ...(t !== undefined ? { t } : {}), ...(stuck ? { node: stuck.text.split(" ")[0] as string } : {}) },
+            ...(stuck ? { stuck } : {}),
             traceHash: "",
             virtualMs: t ?? 0,
             wallMs: Date.now() - started,
@@ -137,7 +138,7 @@ export class WorkerPool {
           lastCounter = p.counter;
           sameSince = now;
         } else if (now - sameSince >= job.limits.handlerTimeoutMs) {
-          timeout(`${p.text} within ${fmtMs(job.limits.handlerTimeoutMs)} at t=${fmtMs(p.t)} (an endless loop?)`, p.t);
+          timeout(`${p.text} within ${fmtMs(job.limits.handlerTimeoutMs)} at t=${fmtMs(p.t)} (an endless loop?)`, p.t, { text: p.text, t: p.t });
           return;
         }
       } else lastCounter = -1;

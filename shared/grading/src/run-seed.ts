@@ -24,6 +24,11 @@ export interface SeedTask {
   traceDir: string;
   /** Return the stored trace events (used to locate the first difference of two runs). */
   collectEvents?: boolean;
+  /**
+   * Stop the run when this handler is entered at this virtual time (the call the watchdog found
+   * stuck), so that the trace leading up to an endless loop can be written.
+   */
+  stopAt?: { text: string; t: number; message: string };
 }
 
 export type SeedStatus = "pass" | "fail" | "not-started" | "timeout";
@@ -59,6 +64,28 @@ export interface SeedResult {
   logs: string[];
   traceFiles: string[];
   events_?: TraceFile["events"][];
+  /** For a handler stopped by the watchdog: which call ("n2 did not return from ...") and when. */
+  stuck?: { text: string; t: number };
+}
+
+/** Thrown by the probe when a replay reaches the handler call that never returned. */
+class WatchdogStop extends Error {
+  constructor(readonly info: { text: string; t: number; message: string }) {
+    super(info.message);
+    this.name = "WatchdogStop";
+  }
+}
+
+function stoppingProbe(stopAt: NonNullable<SeedTask["stopAt"]>, inner: HandlerProbe | undefined): HandlerProbe {
+  return {
+    enter(node, handler, t) {
+      if (t >= stopAt.t && `${node} did not return from ${handler}` === stopAt.text) throw new WatchdogStop(stopAt);
+      inner?.enter(node, handler, t);
+    },
+    exit() {
+      inner?.exit();
+    },
+  };
 }
 
 const loadedGraders = new Map<string, Promise<LabGrader>>();
@@ -87,7 +114,8 @@ export function findScenario(lab: LabGrader, name: string): Scenario {
 const realNow = Date.now;
 
 /** Run one seed. `probe` lets a watchdog in another thread see which handler is running. */
-export async function runSeed(task: SeedTask, probe?: HandlerProbe): Promise<SeedResult> {
+export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Promise<SeedResult> {
+  const probe = task.stopAt ? stoppingProbe(task.stopAt, handlerProbe) : handlerProbe;
   const started = realNow();
   const grader = await loadGrader(task.graderModule);
   const scenario = findScenario(grader, task.scenario);
@@ -135,6 +163,7 @@ export async function runSeed(task: SeedTask, probe?: HandlerProbe): Promise<See
   try {
     await scenario.run(ctx);
   } catch (err) {
+    if (err instanceof WatchdogStop) return finish("timeout", { invariant: "watchdog", message: err.info.message, t: err.info.t, node: err.info.text.split(" ")[0] as string });
     const f = describeFailure(err, sims);
     if (f.notStarted) status = "not-started";
     else status = "fail";
@@ -144,7 +173,7 @@ export async function runSeed(task: SeedTask, probe?: HandlerProbe): Promise<See
 
   function finish(st: SeedStatus, fail: FailureInfo | undefined): SeedResult {
     const traceFiles: string[] = [];
-    if (sims.length > 0 && (task.trace || st === "fail")) {
+    if (sims.length > 0 && (task.trace || st === "fail" || st === "timeout")) {
       mkdirSync(task.traceDir, { recursive: true });
       sims.forEach((sim, i) => {
         const base = join(task.traceDir, `${slug(scenario.name)}.seed${task.seed}${sims.length > 1 ? `.run${i + 1}` : ""}`);

@@ -43,7 +43,12 @@ describe("failure reports", () => {
     expect(r.status).toBe("fail");
     expect(r.firstFailure?.status).toBe("timeout");
     expect(r.firstFailure?.failure?.message).toMatch(/^n1 did not return from onMessage\(echo from c1\) within 500 ms at t=\d+(\.\d+)? ms/);
-    expect(formatFailure(r)).toContain("invariant: watchdog (learner code did not return)");
+    expect(formatFailure(r)).toContain("invariant: watchdog (learner code did not return) (n1, t=");
+    // the seed was replayed up to the call that never returned, so the trace exists
+    const json = r.firstFailure!.traceFiles.find((f) => f.endsWith(".json"))!;
+    const trace = JSON.parse(readFileSync(json, "utf8"));
+    expect(trace.violation.invariant).toBe("watchdog");
+    expect(trace.events.at(-1).kind).toBe("deliver");
   }, 60_000);
 
   it("name the node and the handler of a throwing mutant, with its stack", async () => {
