@@ -19,6 +19,8 @@ interface ViewState {
   banner: string;
   slowestScrollMs: number;
   afterFilterRows: number;
+  arrowKinds: Record<string, number>;
+  shadeKinds: Record<string, number>;
 }
 
 /** Reads the page's state, scrolls through it, counts the violation's red pixels, filters a kind. */
@@ -49,7 +51,7 @@ const inspect: NonNullable<LoadOptions["inspect"]> = async (page): Promise<ViewS
     const afterFilterRows = v.rows;
     return {
       ready: v.ready, rows, events: v.events, violationRow: v.violationRow, draws: v.draws, lastDrawMs: v.lastDrawMs,
-      range, redPixels: red, banner: document.getElementById("violation")?.textContent ?? "", slowestScrollMs: slowest, afterFilterRows,
+      arrowKinds: v.arrowKinds, shadeKinds: v.shadeKinds, range, redPixels: red, banner: document.getElementById("violation")?.textContent ?? "", slowestScrollMs: slowest, afterFilterRows,
     };
   });
 };
@@ -100,5 +102,10 @@ describe("the HTML trace view in Chromium", () => {
     expect(s.violationRow).toBeLessThanOrEqual(s.range[1]);
     expect(s.slowestScrollMs).toBeLessThan(100);
     expect(s.banner).toContain("pings are answered");
+    // messages as arrows, drops and duplicate copies marked; crash, pause, isolation and partition shaded
+    expect(s.arrowKinds.msg).toBeGreaterThan(1000);
+    expect(s.arrowKinds.drop).toBeGreaterThan(10);
+    expect(s.arrowKinds.dup).toBeGreaterThan(10);
+    expect(s.shadeKinds).toMatchObject({ crashed: 1, paused: 1, isolated: 1, partition: 4 });
   }, 60_000);
 });

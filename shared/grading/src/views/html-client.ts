@@ -121,6 +121,10 @@ export const CLIENT_JS = String.raw`
     endWhere(function () { return true; }, N);
     shades.forEach(function (sh) { sh.r0 = lowerBound(rows, sh.from); sh.r1 = lowerBound(rows, sh.to); });
     api.rows = rows.length;
+    api.arrowKinds = {};
+    arrows.forEach(function (a) { api.arrowKinds[a.type] = (api.arrowKinds[a.type] || 0) + 1; });
+    api.shadeKinds = {};
+    shades.forEach(function (sh) { var k = /^group/.test(sh.kind) ? "partition" : sh.kind; api.shadeKinds[k] = (api.shadeKinds[k] || 0) + 1; });
     api.violationRow = D.violationAt >= 0 ? nearestRow(D.violationAt) : -1;
     layout();
   }
