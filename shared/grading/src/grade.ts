@@ -2,6 +2,7 @@
  * Grade one scenario: run its seeds (in parallel, isolated), optionally twice each to prove
  * determinism, and summarize as points plus the first failing seed with its replay command.
  */
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { firstDifference, type TraceEvent } from "@faultline/sim";
 import type { LabGrader, Scenario } from "./scenario.ts";
@@ -9,6 +10,7 @@ import { runSeed, type SeedResult, type SeedTask } from "./run-seed.ts";
 import { WorkerPool } from "./pool.ts";
 import { courseRoot } from "./impl.ts";
 import { shellQuote } from "./format.ts";
+import { readTraceFile, writeTraceFiles } from "./trace-files.ts";
 
 export type ScenarioStatus = "pass" | "fail" | "not-started";
 
@@ -120,6 +122,7 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
       // the report stands without a trace
     }
   }
+  if (!(opts.trace ?? false)) keepFirstFailureTraces(results);
   const failures = results.filter((r) => r.status !== "pass");
   const allNotStarted = failures.length > 0 && failures.every((r) => r.status === "not-started");
   const firstFailure = failures[0];
@@ -179,6 +182,33 @@ async function explainDifference(
   const why = `${head} (hidden state shared across runs? iteration over something unordered? real time outside a handler?)`;
   if (i < 0) return why;
   return `${why}; first difference at event #${i}: ${show(ex[i])} vs ${show(ey[i])}`;
+}
+
+/**
+ * Trace files of a run without --trace: the first failing seed gets every view (rendered here
+ * from its JSON), the other failing seeds' traces are removed (their replay command rewrites
+ * them), so a failing scenario leaves one set of files instead of one per seed.
+ */
+function keepFirstFailureTraces(results: SeedResult[]): void {
+  const first = results.find((r) => r.status !== "pass" && r.traceFiles.length > 0);
+  for (const r of results) {
+    if (r.traceFiles.length === 0) continue;
+    if (r !== first) {
+      for (const f of r.traceFiles) rmSync(f, { force: true });
+      r.traceFiles = [];
+      continue;
+    }
+    if (r.traceFiles.some((f) => f.endsWith(".html"))) continue;
+    r.traceFiles = r.traceFiles.flatMap((json) => {
+      if (!json.endsWith(".json")) return [json];
+      try {
+        const [html, ...rest] = writeTraceFiles(readTraceFile(json), json.slice(0, -".json".length), ["html", "txt", "shiviz"]);
+        return [html as string, json, ...rest];
+      } catch {
+        return [json];
+      }
+    });
+  }
 }
 
 /** Sum of a lab's results: earned and possible points, per part and in total. */

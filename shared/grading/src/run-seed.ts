@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { NodeFailure, Rng, Simulation, SimulationError, type HandlerProbe, type SimulationOptions, type TraceFile } from "@faultline/sim";
 import { ScenarioFailure, slug, type LabGrader, type Scenario, type ScenarioContext } from "./scenario.ts";
 import { isLearnerCopy, loadImpl } from "./impl.ts";
-import { writeTraceFiles } from "./trace-files.ts";
+import { TRACE_VIEWS, writeTraceFiles } from "./trace-files.ts";
 
 export interface SeedTask {
   lab: string;
@@ -181,7 +181,9 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
           fail && i === sims.length - 1
             ? { invariant: fail.invariant, message: fail.message, t: fail.t ?? sim.now, ...(fail.node ? { node: fail.node } : {}), ...(fail.eventIndex !== undefined ? { eventIndex: fail.eventIndex } : {}) }
             : undefined;
-        traceFiles.push(...writeTraceFiles(sim.toTraceFile(violation), base));
+        // Without --trace only the JSON is written here; the views of the first failing seed
+        // are rendered by gradeScenario (the other failing seeds' traces are dropped there).
+        traceFiles.push(...writeTraceFiles(sim.toTraceFile(violation), base, task.trace ? TRACE_VIEWS : ["json"]));
       });
     }
     const result: SeedResult = {

@@ -26,6 +26,10 @@ describe("failure reports", () => {
     expect(f.failure?.t).toBeGreaterThan(0);
     expect(r.replay).toBe('pnpm faultline grade echo --only "echo under loss" --seed 1 --impl mutant:wrong-text --trace');
     for (const ext of [".html", ".json", ".txt", ".shiviz.log"]) expect(f.traceFiles.some((p) => p.endsWith(ext) && existsSync(p))).toBe(true);
+    // one set of trace files per failing scenario: the other failing seeds leave none
+    expect(r.seeds.filter((s) => s.status === "fail")).toHaveLength(4);
+    expect(existsSync(join(traceDir, "echo-under-loss.seed2.json"))).toBe(false);
+    expect(r.seeds.slice(1).every((s) => s.traceFiles.length === 0)).toBe(true);
     const text = formatFailure(r, { cwd: traceDir });
     expect(text).toContain('✗ echo A "echo under loss": 4 of 4 seeds failed');
     expect(text).toContain("invariant: echo is exact (t=");
