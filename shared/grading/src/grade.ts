@@ -2,10 +2,10 @@
  * Grade one scenario: run its seeds (in parallel, isolated), optionally twice each to prove
  * determinism, and summarize as points plus the first failing seed with its replay command.
  */
-import { rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { firstDifference, type TraceEvent } from "@faultline/sim";
-import type { LabGrader, Scenario } from "./scenario.ts";
+import { slug, type LabGrader, type Scenario } from "./scenario.ts";
 import { runSeed, type SeedResult, type SeedTask } from "./run-seed.ts";
 import { WorkerPool } from "./pool.ts";
 import { courseRoot } from "./impl.ts";
@@ -88,6 +88,7 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
   });
   const exec = (task: SeedTask): Promise<SeedResult> => (opts.pool === "inline" ? runSeed(task) : opts.pool.run(task, limits));
 
+  clearOldTraces(opts.traceDir ?? traceDirFor(opts.lab), scenario.name);
   let stop = false;
   const results: SeedResult[] = [];
   let nondeterminism: ScenarioResult["nondeterminism"];
@@ -182,6 +183,17 @@ async function explainDifference(
   const why = `${head} (hidden state shared across runs? iteration over something unordered? real time outside a handler?)`;
   if (i < 0) return why;
   return `${why}; first difference at event #${i}: ${show(ex[i])} vs ${show(ey[i])}`;
+}
+
+/** Remove the trace files an earlier run of this scenario left, so every file there is current. */
+function clearOldTraces(dir: string, scenario: string): void {
+  if (!existsSync(dir)) return;
+  const prefix = `${slug(scenario)}.seed`;
+  try {
+    for (const f of readdirSync(dir)) if (f.startsWith(prefix)) rmSync(join(dir, f), { force: true });
+  } catch {
+    // stale files are harmless
+  }
 }
 
 /**
