@@ -55,7 +55,7 @@ export interface PartitionReport {
   readonly longest: readonly number[];
   /**
    * When not linearizable: the operation that cannot take effect after `longest` — of those
-   * left out, the one that returned first. Null otherwise.
+   * left out, the one that returned first. Null otherwise, and when explain is off.
    */
   readonly firstIllegal: number | null;
 }
@@ -191,7 +191,7 @@ export function checkLinearizability<S, I, O>(model: Model<S, I, O>, history: re
       cacheEntries: r.cacheEntries,
       linearization,
       longest,
-      firstIllegal: r.verdict === "not linearizable" ? firstLeftOut(history, part, longest) : null,
+      firstIllegal: explain && r.verdict === "not linearizable" ? firstLeftOut(history, part, longest) : null,
     });
   });
   const illegal = reports.find((p) => p.verdict === "not linearizable");
