@@ -5,6 +5,7 @@
  */
 import { defineLab } from "@faultline/grading";
 import { partA, partB, partC } from "./scenarios-abc.ts";
+import { partD, partE } from "./scenarios-de.ts";
 import type { LabModule } from "./world.ts";
 
 export const lab = defineLab<LabModule>({
@@ -17,5 +18,5 @@ export const lab = defineLab<LabModule>({
     D: "Crash recovery",
     E: "The retrying client",
   },
-  scenarios: [...partA, ...partB, ...partC],
+  scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
 });

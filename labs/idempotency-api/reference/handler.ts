@@ -4,7 +4,7 @@
  * keys in Postgres".
  */
 import { createHash, randomBytes } from "node:crypto";
-import { problem, ProviderUnavailable, type ApiRequest, type ApiResponse, type ChargeHandler, type Queryable, type ServiceDeps } from "../framework/index.ts";
+import { problem, ProviderUnavailable, type ApiRequest, type ApiResponse, type ChargeHandler, type ServiceDeps } from "../framework/index.ts";
 
 export interface ChargeParams {
   amount: number;
@@ -28,6 +28,12 @@ export interface KeyRow {
   response_body: string | null;
   created_at: number;
   updated_at: number;
+}
+
+/** A response ready to store and send, with the charge it records (if any). */
+export interface Built {
+  response: ApiResponse;
+  charge?: { id: string; created: number; providerChargeId: string };
 }
 
 export type Acquired =
@@ -159,41 +165,58 @@ export class ChargeService {
     return this.finish(row, lockToken, params, result.outcome === "succeeded" ? result.providerChargeId : undefined, response);
   }
 
-  /** Record the charge (if any) and the response, mark the key finished, unlock: one transaction. */
-  protected async finish(row: KeyRow, lockToken: string, params: ChargeParams, providerChargeId: string | undefined, declined: ApiResponse | undefined): Promise<ApiResponse> {
-    const { db, now, newId } = this.deps;
-    const stored = await db.transaction(async (tx) => {
-      const t = now();
-      let response = declined;
-      if (providerChargeId !== undefined) {
-        const id = newId("ch_");
-        await tx.query(
-          `INSERT INTO charges (id, idempotency_key_id, client_id, amount, currency, source, description, provider_charge_id, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-          [id, row.id, row.client_id, params.amount, params.currency, params.source, params.description, providerChargeId, t],
+  /** The final response: the new charge (201) or the decline (402) given by `declined`. */
+  protected buildResponse(params: ChargeParams, providerChargeId: string | undefined, declined: ApiResponse | undefined): Built {
+    if (providerChargeId === undefined) return { response: declined as ApiResponse };
+    const id = this.deps.newId("ch_");
+    const created = this.deps.now();
+    return {
+      charge: { id, created, providerChargeId },
+      response: {
+        status: 201,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ id, object: "charge", amount: params.amount, currency: params.currency, source: params.source, description: params.description, status: "succeeded", provider_charge_id: providerChargeId, created }),
+      },
+    };
+  }
+
+  /**
+   * Phase 3, one transaction: insert the charge (if any), store the response, mark the key
+   * finished and unlock it. False when our lock was taken over meanwhile (nothing written).
+   */
+  protected async store(row: KeyRow, lockToken: string, params: ChargeParams, built: Built): Promise<boolean> {
+    const { db, now } = this.deps;
+    return db
+      .transaction(async (tx) => {
+        if (built.charge) {
+          await tx.query(
+            `INSERT INTO charges (id, idempotency_key_id, client_id, amount, currency, source, description, provider_charge_id, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+            [built.charge.id, row.id, row.client_id, params.amount, params.currency, params.source, params.description, built.charge.providerChargeId, built.charge.created],
+          );
+        }
+        const r = built.response;
+        const done = await tx.query(
+          `UPDATE idempotency_keys SET recovery_point = 'finished', response_status = $3, response_content_type = $4, response_body = $5, locked_at = NULL, lock_token = NULL, updated_at = $6
+           WHERE id = $1 AND lock_token = $2`,
+          [row.id, lockToken, r.status, r.headers?.["content-type"] ?? "application/json", r.body, now()],
         );
-        response = {
-          status: 201,
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ id, object: "charge", amount: params.amount, currency: params.currency, source: params.source, description: params.description, status: "succeeded", provider_charge_id: providerChargeId, created: t }),
-        };
-      }
-      const r = response as ApiResponse;
-      const done = await tx.query(
-        `UPDATE idempotency_keys SET recovery_point = 'finished', response_status = $3, response_content_type = $4, response_body = $5, locked_at = NULL, lock_token = NULL, updated_at = $6
-         WHERE id = $1 AND lock_token = $2`,
-        [row.id, lockToken, r.status, r.headers?.["content-type"] ?? "application/json", r.body, t],
-      );
-      if (done.rowCount === 0) throw new LostLock();
-      return r;
-    }).catch(async (err: unknown) => {
-      if (!(err instanceof LostLock)) throw err;
-      return undefined;
-    });
-    if (stored) return stored;
+        if (done.rowCount === 0) throw new LostLock();
+        return true;
+      })
+      .catch((err: unknown) => {
+        if (err instanceof LostLock) return false;
+        throw err;
+      });
+  }
+
+  /** Build the response, store it, then answer it. */
+  protected async finish(row: KeyRow, lockToken: string, params: ChargeParams, providerChargeId: string | undefined, declined: ApiResponse | undefined): Promise<ApiResponse> {
+    const built = this.buildResponse(params, providerChargeId, declined);
+    if (await this.store(row, lockToken, params, built)) return built.response;
     // Our lease ran out and another request took the key over: answer what it stored, if done.
-    const now_ = (await db.query<KeyRow>("SELECT * FROM idempotency_keys WHERE id = $1", [row.id])).rows[0];
-    if (now_?.recovery_point === "finished") return this.replay(now_);
+    const current = (await this.deps.db.query<KeyRow>("SELECT * FROM idempotency_keys WHERE id = $1", [row.id])).rows[0];
+    if (current?.recovery_point === "finished") return this.replay(current);
     return problem(409, "idempotency-key-in-use", "Request in progress", "a request with this Idempotency-Key is still being processed; retry later", {}, { "retry-after": "1" });
   }
 
@@ -217,6 +240,3 @@ export function createChargeHandler(deps: ServiceDeps): ChargeHandler {
   const service = new ChargeService(deps);
   return (req) => service.handle(req);
 }
-
-/** Helper for subclasses (mutants) that need raw SQL access in a transaction. */
-export type { Queryable };

@@ -1,0 +1,345 @@
+/** Parts D (crash recovery: the server SIGKILLed and restarted) and E (the retrying client). */
+import type { Scenario } from "@faultline/grading";
+import { startHttpFaultProxy, type HttpFaultProxy, type HttpFaultProxyOptions } from "@faultline/net";
+import { Rng } from "@faultline/sim";
+import { TransportError, type HttpReply } from "@faultline/lab-idempotency-api/framework";
+import { expectCharge, expectReplay, key, payment, show } from "./checks.ts";
+import { descriptionOf, safeJson, sleep, withWorld, type Ctx, type LabModule, type Payment, type World } from "./world.ts";
+
+type S = Scenario<LabModule>;
+const LIMIT = 60_000;
+const LEASE_MS = 2_000;
+
+/** Retry one payment straight at the server until a final answer (grader-side, not the learner's client). */
+async function settle(ctx: Ctx, w: World, token: string, k: string, p: Payment, what: string, url?: () => string, withinMs = 8_000): Promise<HttpReply> {
+  let last: HttpReply | undefined;
+  const deadline = Date.now() + withinMs;
+  for (let i = 0; i < 400 && Date.now() < deadline; i++) {
+    try {
+      last = await w.post(token, k, p, { timeoutMs: 5_000, ...(url ? { url: url() } : {}) });
+      if (last.status !== 409 && last.status !== 503 && last.status < 500) return last;
+    } catch (err) {
+      if (!(err instanceof TransportError)) throw err;
+    }
+    await sleep(50 + ctx.rng.int(100));
+  }
+  return ctx.fail("payments complete", `${what} did not complete within ${withinMs / 1000} s of retries; last answer: ${show(last)}`);
+}
+
+async function crashAfterProviderCharge(ctx: Ctx, w: World, n: number): Promise<{ p: Payment; r: HttpReply }> {
+  const p = payment(ctx, "crash-charge", n);
+  const k = key(ctx, "crash-charge", n);
+  await w.armFailpoint("provider.after-charge");
+  const lost = await w.tryPost("alice", k, p);
+  ctx.check(lost === undefined, "the failpoint fired", () => `the server should have died right after the provider charged, but answered ${show(lost)} (did the handler call deps.provider.charge?)`);
+  ctx.check(await w.waitForCrash(), "the failpoint fired", "the server did not die at the failpoint");
+  await w.restart();
+  // The crashed request's lock is now stale.
+  await w.advanceClock(LEASE_MS + 1_000);
+  const r = await settle(ctx, w, "alice", k, p, `the retry of ${p.description} after the crash`);
+  expectCharge(ctx, r, p, `the retry of ${p.description} after the crash`);
+  return { p, r };
+}
+
+export const partD: S[] = [
+  {
+    part: "D",
+    name: "crash after the provider charged",
+    points: 10,
+    seeds: 3,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "The server died after the provider charged and before anything was stored. The retry must complete the payment without charging again.",
+      "Pass the provider an idempotency key derived from the stored key row (the same on every retry, after any crash), and resume from the recovery point: a key still at 'started' calls the provider again with that same key.",
+      "A lock whose holder died must not block forever: after config.leaseMs a retry takes the key over.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, { child: true, config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 20] } }, async (w) => {
+        const p0 = payment(ctx, "crash-charge", 0);
+        const r0 = await w.post("alice", key(ctx, "crash-charge", 0), p0);
+        expectCharge(ctx, r0, p0, "a payment before any crash");
+        const a = await crashAfterProviderCharge(ctx, w, 1);
+        const p2 = payment(ctx, "crash-charge", 2);
+        const r2 = await w.post("alice", key(ctx, "crash-charge", 2), p2);
+        expectCharge(ctx, r2, p2, "a payment after the restart");
+        await w.audit(new Map([[p0.description, 1], [a.p.description, 1], [p2.description, 1]]), [
+          { body: r0.body, what: "the payment before the crash" },
+          { body: a.r.body, what: `${a.p.description} (after a crash)` },
+          { body: r2.body, what: "the payment after the restart" },
+        ]);
+      });
+    },
+  },
+  {
+    part: "D",
+    name: "crash after the reply was sent",
+    points: 5,
+    seeds: 3,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "The client got a 201, then the server died. After the restart a retry must get that same 201 again.",
+      "Store the response (and the charge row) in the database and commit before you answer; never answer first and store later.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, { child: true, config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 20] } }, async (w) => {
+        const acked: Array<{ body: string; what: string }> = [];
+        const expected = new Map<string, number>();
+        for (let n = 1; n <= 1; n++) {
+          const p = payment(ctx, "crash-reply", n);
+          const k = key(ctx, "crash-reply", n);
+          await w.armFailpoint("server.after-reply");
+          const r1 = await w.post("alice", k, p);
+          expectCharge(ctx, r1, p, `payment ${n}`);
+          ctx.check(await w.waitForCrash(), "the failpoint fired", "the server did not die after replying");
+          await w.restart();
+          await w.advanceClock(LEASE_MS + 1_000);
+          const r2 = await settle(ctx, w, "alice", k, p, `the retry of payment ${n} after the crash`);
+          expectReplay(ctx, r2, r1, `the retry of payment ${n} after the crash (the client had received ${(safeJson(r1.body) as { id?: string }).id})`);
+          acked.push({ body: r1.body, what: `payment ${n}` });
+          expected.set(p.description, 1);
+        }
+        await w.audit(expected, acked);
+      });
+    },
+  },
+  {
+    part: "D",
+    name: "random crashes under load",
+    points: 5,
+    seeds: 2,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "Three clients pay while the server is killed at random moments and restarted on the same database; every payment must end charged exactly once.",
+      "Every step must be safe to cut anywhere: phase 1 and phase 3 are transactions, phase 2 is made safe by the provider's idempotency key, and stale locks are taken over after the lease.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, { child: true, config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 40] } }, async (w) => {
+        const proxy = await startHttpFaultProxy({ target: w.url, seed: ctx.seed, stream: "crash-load" });
+        try {
+          const clients = ["alice", "bob", "carol"];
+          const work = clients.map((token, c) => Array.from({ length: 5 }, (_, i) => ({ token, p: payment(ctx, `load-${token}`, i), k: key(ctx, `load-${c}`, i) })));
+          const acked: Array<{ body: string; what: string }> = [];
+          let done = false;
+          const runners = work.map(async (items) => {
+            for (const it of items) {
+              const r = await settle(ctx, w, it.token, it.k, it.p, it.p.description, () => proxy.url, 30_000);
+              expectCharge(ctx, r, it.p, it.p.description);
+              acked.push({ body: r.body, what: it.p.description });
+            }
+          });
+          const all = Promise.all(runners).finally(() => {
+            done = true;
+          });
+          all.catch(() => {});
+          const rng = new Rng(ctx.seed, "crash-times");
+          for (let kill = 0; kill < 2 && !done; kill++) {
+            await sleep(100 + rng.int(300));
+            if (done) break;
+            await w.restart();
+            proxy.setTarget(w.url);
+            await w.advanceClock(LEASE_MS + 500);
+          }
+          await all;
+          await w.audit(new Map(work.flat().map((it) => [it.p.description, 1])), acked);
+        } finally {
+          await proxy.close();
+        }
+      });
+    },
+  },
+];
+
+interface Fronted {
+  proxy: HttpFaultProxy;
+}
+
+async function withProxy(ctx: Ctx, w: World, opts: Omit<HttpFaultProxyOptions, "target" | "seed">, fn: (f: Fronted) => Promise<void>): Promise<void> {
+  // Fault streams are named by payment (its description), not by the client's random key, so a
+  // seed gives the same fault pattern on every run.
+  const proxy = await startHttpFaultProxy({ target: w.url, seed: ctx.seed, keyOf: (i) => descriptionOf(i.body.toString("utf8")) ?? i.url, ...opts });
+  try {
+    await fn({ proxy });
+  } finally {
+    await proxy.close();
+  }
+}
+
+function newClient(ctx: Ctx, url: string, token: string, stream: string, extra: Record<string, number> = {}) {
+  const rng = new Rng(ctx.seed, `client:${stream}`);
+  return new ctx.impl.PaymentsClient({ baseUrl: url, token, random: () => rng.next(), maxAttempts: 12, attemptTimeoutMs: 1_000, baseDelayMs: 20, maxDelayMs: 200, ...extra });
+}
+
+/** Requests the server received per description: how many and with which keys. */
+function keysByPayment(w: World): Map<string, { n: number; keys: Set<string> }> {
+  const m = new Map<string, { n: number; keys: Set<string> }>();
+  for (const r of w.received) {
+    const d = r.description ?? "";
+    const e = m.get(d) ?? { n: 0, keys: new Set<string>() };
+    e.n++;
+    e.keys.add(r.req.headers["idempotency-key"] ?? "");
+    m.set(d, e);
+  }
+  return m;
+}
+
+export const partE: S[] = [
+  {
+    part: "E",
+    name: "client retries through lost requests and responses",
+    points: 8,
+    seeds: 3,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "Requests and responses get lost, duplicated and delayed. Retry after a timeout or a reset, and after 409/5xx, until a final answer.",
+      "Use ONE Idempotency-Key for all attempts of a payment: a lost response means the server may have charged; only the same key makes the retry safe.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, { provider: { latencyMs: [2, 20] } }, async (w) => {
+        await withProxy(ctx, w, { faults: { loseRequest: 0.2, loseResponse: 0.2, duplicate: 0.15, delay: 0.2, delayMs: [5, 60] } }, async ({ proxy }) => {
+          const tokens = ["alice", "bob"];
+          const acked: Array<{ body: string; what: string }> = [];
+          const expected = new Map<string, number>();
+          await Promise.all(
+            tokens.map(async (token) => {
+              const client = newClient(ctx, proxy.url, token, token);
+              for (let i = 0; i < 6; i++) {
+                const p = payment(ctx, `lossy-${token}`, i);
+                expected.set(p.description, 1);
+                const out = await client.createCharge(p);
+                w.checkImplemented();
+                ctx.check(out.reply?.status === 201, "payments complete", () => `${p.description}: the client gave up after ${out.attempts} attempts with ${out.reply ? show(out.reply) : out.error}`);
+                expectCharge(ctx, out.reply, p, `${p.description} via the client`);
+                acked.push({ body: out.reply!.body, what: p.description });
+              }
+            }),
+          );
+          for (const [d, e] of keysByPayment(w)) {
+            ctx.check(e.keys.size === 1, "one key per payment", () => `${d} reached the server with ${e.keys.size} different Idempotency-Keys over ${e.n} requests: every retry must reuse the first key`);
+          }
+          ctx.metric("lost requests", proxy.stats.lostRequests);
+          ctx.metric("lost responses", proxy.stats.lostResponses);
+          await w.audit(expected, acked);
+        });
+      });
+    },
+  },
+  {
+    part: "E",
+    name: "client stops on final answers",
+    points: 4,
+    seeds: 2,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "A 4xx other than 409 (and 429) means the request itself is wrong or finally refused: retrying cannot help. Return it after one attempt.",
+      "409 means \"in flight\": retry it (with backoff) until the first request finishes and you get the replay.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, { provider: { latencyMs: [300, 300] } }, async (w) => {
+        await withProxy(ctx, w, {}, async ({ proxy }) => {
+          const client = newClient(ctx, proxy.url, "alice", "final");
+          const bad = payment(ctx, "final", 1, { amount: -1 });
+          const o1 = await client.createCharge(bad);
+          w.checkImplemented();
+          ctx.check(o1.reply?.status === 400 && o1.attempts === 1, "no retry of 4xx", () => `an invalid payment (400) must be returned after 1 attempt; got ${o1.reply ? show(o1.reply) : o1.error} after ${o1.attempts} attempts`);
+          const declined = payment(ctx, "final", 2, { source: "tok_declined" });
+          const o2 = await client.createCharge(declined);
+          ctx.check(o2.reply?.status === 402 && o2.attempts === 1, "no retry of 4xx", () => `a declined payment (402) must be returned after 1 attempt; got ${o2.reply ? show(o2.reply) : o2.error} after ${o2.attempts} attempts`);
+          const p = payment(ctx, "final", 3);
+          const k = key(ctx, "final", 3);
+          const first = await client.createCharge(p, { idempotencyKey: k });
+          expectCharge(ctx, first.reply, p, "a payment with an explicit key");
+          const o3 = await client.createCharge({ ...p, amount: p.amount + 1 }, { idempotencyKey: k });
+          ctx.check(o3.reply?.status === 422 && o3.attempts === 1, "no retry of 4xx", () => `a reused key with another payload (422) must be returned after 1 attempt; got ${o3.reply ? show(o3.reply) : o3.error} after ${o3.attempts} attempts`);
+          const p4 = payment(ctx, "final", 4);
+          const k4 = key(ctx, "final", 4);
+          const direct = w.post("alice", k4, p4);
+          direct.catch(() => {});
+          await sleep(60);
+          const o4 = await client.createCharge(p4, { idempotencyKey: k4 });
+          const d = await direct;
+          ctx.check(o4.reply?.status === 201 && o4.attempts >= 2, "409 is retried", () => `a payment in flight answers 409 first; the client must retry it until the replay. Got ${o4.reply ? show(o4.reply) : o4.error} after ${o4.attempts} attempts`);
+          ctx.check(o4.reply!.body === d.body, "409 is retried", "the client's final answer is not the replay of the first request");
+          const seen = keysByPayment(w);
+          for (const x of [bad, declined]) ctx.check((seen.get(x.description)?.n ?? 0) === 1, "no retry of 4xx", () => `${x.description} reached the server ${seen.get(x.description)?.n ?? 0} times`);
+          await w.audit(new Map([[p.description, 1], [p4.description, 1]]), [
+            { body: first.reply!.body, what: p.description },
+            { body: d.body, what: p4.description },
+          ]);
+        });
+      });
+    },
+  },
+  {
+    part: "E",
+    name: "synchronized retries spread out",
+    points: 4,
+    seeds: 3,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "Twenty clients fail at the same instant. If they all wait the same backoff they come back at the same instant, again and again (a thundering herd).",
+      "Add jitter: wait a random time, e.g. random() * min(maxDelayMs, baseDelayMs * 2^(n-1)) (\"full jitter\"), with the random source from the options.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, {}, async (w) => {
+        const baseDelayMs = 200;
+        await withProxy(ctx, w, { decide: (info) => (info.occurrence < 3 ? { loseRequest: true } : undefined) }, async ({ proxy }) => {
+          const n = 20;
+          const payments = Array.from({ length: n }, (_, i) => payment(ctx, "herd", i));
+          const outs = await Promise.all(payments.map((p, i) => newClient(ctx, proxy.url, `client${i}`, `herd${i}`, { baseDelayMs, maxDelayMs: 2_000 }).createCharge(p)));
+          w.checkImplemented();
+          outs.forEach((o, i) => ctx.check(o.reply?.status === 201, "payments complete", () => `${payments[i]!.description}: ${o.reply ? show(o.reply) : o.error} after ${o.attempts} attempts`));
+          const spread = (occurrence: number) => {
+            const at = proxy.events.filter((e) => e.occurrence === occurrence && e.kind === "lost-request").map((e) => e.at);
+            return at.length < 2 ? 0 : Math.max(...at) - Math.min(...at);
+          };
+          const s1 = spread(1);
+          const s2 = spread(2);
+          ctx.metric("spread of first retries", s1, "ms");
+          ctx.metric("spread of second retries", s2, "ms");
+          ctx.check(s1 >= 0.2 * baseDelayMs && s2 >= 0.2 * 2 * baseDelayMs, "retries are jittered", () => `${n} clients that failed together retried within ${s1} ms of each other (first retry) and ${s2} ms (second retry) with a base backoff of ${baseDelayMs} ms: the backoff has no jitter`);
+          await w.audit(new Map(payments.map((p) => [p.description, 1])), outs.map((o, i) => ({ body: o.reply!.body, what: payments[i]!.description })));
+        });
+      });
+    },
+  },
+  {
+    part: "E",
+    name: "client times out a stalled attempt",
+    points: 4,
+    seeds: 2,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "A response can be lost without the connection closing: the attempt just hangs. Give every attempt its own timeout (opts.attemptTimeoutMs) and retry.",
+      "Pass timeoutMs to the transport (or abort the attempt yourself) on every attempt, not once for the whole call.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, {}, async (w) => {
+        await withProxy(ctx, w, { lostResponseMode: "hang", holdMs: 8_000, decide: (info) => (info.occurrence === 0 ? { loseResponse: true } : undefined) }, async ({ proxy }) => {
+          const client = newClient(ctx, proxy.url, "alice", "stall", { attemptTimeoutMs: 400 });
+          const acked: Array<{ body: string; what: string }> = [];
+          const expected = new Map<string, number>();
+          for (let i = 0; i < 2; i++) {
+            const p = payment(ctx, "stall", i);
+            const t = Date.now();
+            const out = await client.createCharge(p);
+            const took = Date.now() - t;
+            w.checkImplemented();
+            expectCharge(ctx, out.reply, p, `${p.description} via the client`);
+            ctx.check(took < 4_000, "attempts time out", () => `${p.description} took ${took} ms although each attempt has a 400 ms timeout: the stalled first attempt was not abandoned`);
+            acked.push({ body: out.reply!.body, what: p.description });
+            expected.set(p.description, 1);
+          }
+          await w.audit(expected, acked);
+        });
+      });
+    },
+  },
+];
+

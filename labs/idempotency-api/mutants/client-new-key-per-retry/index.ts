@@ -1,0 +1,11 @@
+import type { ClientOptions } from "../../reference/index.ts";
+import { PaymentsClient as Reference } from "../../reference/index.ts";
+export * from "../../reference/index.ts";
+export const implUrl: string = import.meta.url;
+
+export class PaymentsClient extends Reference {
+  protected override keyFor(key: string, attempt: number): string {
+    return attempt === 1 ? key : `${key}-retry${attempt}`;
+  }
+}
+export type { ClientOptions };
