@@ -190,6 +190,12 @@ export function describeOp(r: Recorded): string {
   return `${r.client} delete(${r.key}) via ${r.via} ${r.ok ? "ok" : "unknown"} ${when}`;
 }
 
+/** End-of-run check: every request in `log` was answered (`setting` says why each one should be). */
+export function checkAllAnswered(ctx: Ctx, log: readonly Recorded[], invariant: string, setting: string): void {
+  const failed = log.filter((r) => !r.ok);
+  ctx.check(failed.length === 0, invariant, () => `${failed.length} requests got no answer ${setting}, first: ${describeOp(failed[0] as Recorded)}`);
+}
+
 export function pick<T>(ctx: Ctx, xs: readonly T[]): T {
   return ctx.rng.pick(xs as T[]);
 }
