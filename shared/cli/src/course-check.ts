@@ -4,66 +4,14 @@
  * crashing, every mutant loses points in the tests it targets, every stub body that throws
  * NotImplemented carries a TODO comment, and every test has a hint.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
-import ts from "typescript";
-import { courseRoot, formatFailure, gradeScenario, labDir, listMutants, type LabGrader, type MutantInfo, type WorkerPool } from "@faultline/grading";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { formatFailure, gradeScenario, labDir, listMutants, scanStubs, type LabGrader, type MutantInfo, type WorkerPool } from "@faultline/grading";
 
 export interface CheckLine {
   ok: boolean;
   text: string;
   detail?: string;
-}
-
-function tsFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const d of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, d.name);
-    if (d.isDirectory() && d.name !== "node_modules") out.push(...tsFiles(p));
-    else if (d.isFile() && /\.(ts|mts|tsx)$/.test(d.name) && !/\.d\.ts$/.test(d.name)) out.push(p);
-  }
-  return out.sort();
-}
-
-const TODO_COMMENT = /\/\/[^\n]*\bTODO\b|\/\*[\s\S]*?\bTODO\b[\s\S]*?\*\//;
-
-/** Functions in the stubs that throw NotImplemented without a TODO comment; and how many stubs there are. */
-export function scanStubs(srcDir: string): { stubs: number; unmarked: string[] } {
-  let stubs = 0;
-  const unmarked: string[] = [];
-  for (const file of tsFiles(srcDir)) {
-    const text = readFileSync(file, "utf8");
-    if (!text.includes("NotImplemented")) continue;
-    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-    const throwsDirectly = (body: ts.Node): boolean => {
-      let found = false;
-      const look = (n: ts.Node) => {
-        if (found) return;
-        if (n !== body && ts.isFunctionLike(n)) return; // a nested function is its own stub
-        if (ts.isThrowStatement(n) && n.expression && ts.isNewExpression(n.expression) && n.expression.expression.getText(sf) === "NotImplemented") {
-          found = true;
-          return;
-        }
-        ts.forEachChild(n, look);
-      };
-      look(body);
-      return found;
-    };
-    const visit = (n: ts.Node) => {
-      if (ts.isFunctionLike(n) && "body" in n && n.body && throwsDirectly(n.body as ts.Node)) {
-        stubs++;
-        if (!TODO_COMMENT.test(n.getFullText(sf))) {
-          const { line } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
-          const name = "name" in n && n.name ? (n.name as ts.Node).getText(sf) : "(anonymous)";
-          unmarked.push(`${relative(courseRoot(), file).split(sep).join("/")}:${line + 1} ${name}`);
-        }
-      }
-      ts.forEachChild(n, visit);
-    };
-    visit(sf);
-  }
-  return { stubs, unmarked };
 }
 
 export interface CheckLabOptions {

@@ -92,22 +92,31 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
   let stop = false;
   const results: SeedResult[] = [];
   let nondeterminism: ScenarioResult["nondeterminism"];
+  let explaining = false;
   const twice = (opts.determinism ?? false) && scenario.deterministic !== false;
 
-  await Promise.all(
-    seeds.map(async (seed) => {
-      if (stop) return;
-      const r = await exec(taskFor(seed));
-      results.push(r);
-      opts.onSeed?.(r, scenario);
-      if (r.status !== "pass" && opts.stopAtFirstFailure) stop = true;
-      if (twice && r.status !== "timeout" && !nondeterminism) {
-        const again = await exec(taskFor(seed, { trace: false }));
-        if (again.traceHash !== r.traceHash || again.status !== r.status) {
-          const detail = await explainDifference(exec, taskFor(seed, { trace: false, collectEvents: true }), r, again, limits, opts.pool === "inline");
-          nondeterminism = { seed, detail, replay: replayCommand(opts.lab, scenario.name, seed, opts.impl).replace(/ --trace$/, " --determinism") };
-        }
+  // As many lanes as workers, each taking the next seed, so that a stop (first failure in a
+  // mutant check) leaves the remaining seeds unrun.
+  const queue = [...seeds];
+  const lanes = Math.max(1, Math.min(queue.length, opts.pool === "inline" ? 1 : opts.pool.size));
+  const runOne = async (seed: number): Promise<void> => {
+    const r = await exec(taskFor(seed));
+    results.push(r);
+    opts.onSeed?.(r, scenario);
+    if (r.status !== "pass" && opts.stopAtFirstFailure) stop = true;
+    if (twice && r.status !== "timeout" && !nondeterminism && !stop) {
+      const again = await exec(taskFor(seed, { trace: false }));
+      if ((again.traceHash !== r.traceHash || again.status !== r.status) && !explaining) {
+        explaining = true; // one diagnosis per scenario, even when several seeds differ
+        if (opts.stopAtFirstFailure) stop = true;
+        const detail = await explainDifference(exec, taskFor(seed, { trace: false, collectEvents: true }), r, again, limits, opts.pool === "inline");
+        nondeterminism = { seed, detail, replay: replayCommand(opts.lab, scenario.name, seed, opts.impl).replace(/ --trace$/, " --determinism") };
       }
+    }
+  };
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      for (let seed = queue.shift(); seed !== undefined && !stop; seed = queue.shift()) await runOne(seed);
     }),
   );
   results.sort((a, b) => a.seed - b.seed);

@@ -11,3 +11,4 @@ export * from "./bench.ts";
 export { renderTextView, traceColumns, type TextViewOptions } from "./views/text.ts";
 export { renderHtmlView, htmlWindow, DEFAULT_HTML_EVENTS, type HtmlViewOptions } from "./views/html.ts";
 export { describeEvent, violationPosition, EVENT_KINDS, isEventKind } from "./views/describe.ts";
+export { scanStubs } from "./stubs.ts";

@@ -14,8 +14,12 @@ import { gradeScenario, type ScenarioResult } from "./grade.ts";
 import { WorkerPool } from "./pool.ts";
 import { formatFailure } from "./report.ts";
 import { isLearnerCopy, labDir, listMutants } from "./impl.ts";
+import { scanStubs } from "./stubs.ts";
+import { join } from "node:path";
 
 export interface CourseCheckOptions {
+  /** Every test has a hint, every stub body is marked TODO (default true). */
+  rules?: boolean;
   reference?: boolean;
   stub?: boolean;
   mutants?: boolean;
@@ -38,6 +42,20 @@ export async function registerCourseChecks(graderModule: URL | string, opts: Cou
   const pool = new WorkerPool();
   afterAll(() => pool.close());
   const base = { lab: lab.lab, graderModule: modulePath, pool } as const;
+
+  if (opts.rules ?? true) {
+    describe(`${lab.lab}: the course rules`, () => {
+      it("every test has a hint", () => {
+        const missing = lab.scenarios.filter((s) => s.hints.length === 0 || s.hints.some((h) => h.trim() === ""));
+        if (missing.length > 0) throw new Error(`tests without a hint: ${missing.map((s) => `"${s.name}"`).join(", ")}`);
+      });
+      it("every stub body that throws NotImplemented is marked TODO", () => {
+        const { stubs, unmarked } = scanStubs(join(lab.root ?? labDir(lab.lab), "src"));
+        if (stubs === 0) throw new Error(`no function in ${lab.lab}/src throws NotImplemented: the stubs must start "not started"`);
+        if (unmarked.length > 0) throw new Error(`stub bodies without a "// TODO: ..." comment:\n${unmarked.join("\n")}`);
+      });
+    });
+  }
 
   if (opts.reference ?? true) {
     describe(`${lab.lab}: the reference scores 100%`, () => {
