@@ -3,22 +3,10 @@
  * (Lamport 1978, total ordering of events). See src/chat.ts for the exercise text.
  */
 import type { Env, Node, NodeId } from "@faultline/sim";
+import { RETRANSMIT_MS, type ChatBody, type ChatEntry, type ChatMsg } from "../src/chat.ts";
 import { LamportClock, compareStamps, type Stamp } from "./lamport.ts";
 
-export interface ChatEntry {
-  ts: number;
-  from: NodeId;
-  text: string;
-}
-
-export type ChatBody = { kind: "chat"; ts: number; text: string } | { kind: "ack"; ts: number };
-
-export type ChatMsg =
-  | { type: "post"; text: string }
-  | { type: "link"; ts: number; seq: number; body: ChatBody }
-  | { type: "link-ack"; ts: number; upTo: number };
-
-export const RETRANSMIT_MS = 30;
+export { RETRANSMIT_MS, type ChatBody, type ChatEntry, type ChatMsg }; // given in the stub
 
 /** One direction of a FIFO link, as seen from this node. */
 interface LinkState {

@@ -2,13 +2,11 @@
  * Part D, reference: hybrid logical clocks (Kulkarni et al., OPODIS 2014). See src/hlc.ts for
  * the exercise text.
  */
-import type { Env, Node, NodeId } from "@faultline/sim";
-import { chooseStep, nextStepDelay } from "./workload.ts";
+import type { NodeId } from "@faultline/sim";
+import { MAX_OFFSET_MS, type Hlc, type HlcMsg } from "../src/hlc.ts";
+import { WorkloadNode } from "../src/workload.ts";
 
-export interface Hlc {
-  l: number;
-  c: number;
-}
+export { MAX_OFFSET_MS, type Hlc, type HlcMsg }; // given in the stub
 
 export function compareHlc(a: Hlc, b: Hlc): number {
   return a.l !== b.l ? a.l - b.l : a.c - b.c;
@@ -49,48 +47,33 @@ export class HybridClock {
   }
 }
 
-export type HlcMsg = { type: "hello"; hlc: Hlc };
-
-export const MAX_OFFSET_MS = 400;
-
-export class HlcNode implements Node<HlcMsg> {
-  protected env!: Env<HlcMsg>;
+export class HlcNode extends WorkloadNode<HlcMsg> {
   clock!: HybridClock;
 
-  start(env: Env<HlcMsg>): void {
-    this.env = env;
+  protected override boot(): void {
     this.clock = this.createClock();
-    env.setTimer(nextStepDelay(env), "step");
   }
 
   protected createClock(): HybridClock {
     return new HybridClock(MAX_OFFSET_MS);
   }
 
-  onTimer(tag: string): void {
-    if (tag !== "step") return;
-    const to = chooseStep(this.env);
-    if (to === undefined) this.localEvent();
-    else this.sendTo(to);
-    this.env.setTimer(nextStepDelay(this.env), "step");
-  }
-
   protected pt(): number {
     return Math.floor(this.env.now());
   }
 
-  onMessage(from: NodeId, msg: HlcMsg): void {
+  override onMessage(from: NodeId, msg: HlcMsg): void {
     const pt = this.pt();
     if (this.clock.receive(msg.hlc, pt) === null) {
       this.env.log(`rejected a timestamp from ${from}: l=${msg.hlc.l} is more than ${this.clock.maxOffsetMs} ms ahead of pt=${pt}`);
     }
   }
 
-  localEvent(): void {
+  override localEvent(): void {
     this.clock.tick(this.pt());
   }
 
-  sendTo(peer: NodeId): void {
+  override sendTo(peer: NodeId): void {
     const hlc = this.clock.tick(this.pt());
     this.env.send(peer, { type: "hello", hlc });
   }

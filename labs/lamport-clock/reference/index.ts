@@ -1,7 +1,7 @@
 /**
  * The lamport-clock lab: the reference solution (same exports as src/).
  */
-export * from "./workload.ts";
+export * from "../src/workload.ts";
 export * from "./lamport.ts";
 export * from "./vector.ts";
 export * from "./chat.ts";

@@ -2,8 +2,11 @@
  * Part A, reference: Lamport clocks (Lamport, CACM 21(7), 1978). See src/lamport.ts for the
  * exercise text.
  */
-import type { Env, Node, NodeId } from "@faultline/sim";
-import { chooseStep, nextStepDelay } from "./workload.ts";
+import type { NodeId } from "@faultline/sim";
+import { LAMPORT_DISK_KEY, type LamportMsg, type Stamp } from "../src/lamport.ts";
+import { WorkloadNode } from "../src/workload.ts";
+
+export { LAMPORT_DISK_KEY, type LamportMsg, type Stamp }; // given in the stub
 
 export class LamportClock {
   protected value: number;
@@ -34,11 +37,6 @@ export class LamportClock {
   }
 }
 
-export interface Stamp {
-  time: number;
-  node: NodeId;
-}
-
 const ID = /^([a-z]*)(\d+)$/;
 
 /** By node number (n2 < n10); ids without a number fall back to plain string order. */
@@ -57,39 +55,24 @@ export function compareStamps(a: Stamp, b: Stamp): number {
   return a.time !== b.time ? a.time - b.time : compareNodeIds(a.node, b.node);
 }
 
-export type LamportMsg = { type: "hello"; ts: number };
-
-export const LAMPORT_DISK_KEY = "lamport-clock";
-
-export class LamportNode implements Node<LamportMsg> {
-  protected env!: Env<LamportMsg>;
+export class LamportNode extends WorkloadNode<LamportMsg> {
   clock!: LamportClock;
 
-  start(env: Env<LamportMsg>): void {
-    this.env = env;
+  protected override boot(): void {
     this.clock = this.restore();
-    env.setTimer(nextStepDelay(env), "step");
   }
 
-  onTimer(tag: string): void {
-    if (tag !== "step") return;
-    const to = chooseStep(this.env);
-    if (to === undefined) this.localEvent();
-    else this.sendTo(to);
-    this.env.setTimer(nextStepDelay(this.env), "step");
-  }
-
-  onMessage(_from: NodeId, msg: LamportMsg): void {
+  override onMessage(_from: NodeId, msg: LamportMsg): void {
     this.clock.receive(msg.ts);
     this.persist();
   }
 
-  localEvent(): void {
+  override localEvent(): void {
     this.clock.tick();
     this.persist();
   }
 
-  sendTo(peer: NodeId): void {
+  override sendTo(peer: NodeId): void {
     const ts = this.clock.send();
     // Durable before the timestamp leaves the node: a restart can never reissue it.
     this.persist();

@@ -24,8 +24,8 @@
  * lm > pt + maxOffsetMs cannot come from a correctly synchronized clock. receive() then
  * returns null and leaves the clock unchanged; the node ignores the message.
  */
-import { NotImplemented, type Env, type Node, type NodeId } from "@faultline/sim";
-import { chooseStep, nextStepDelay } from "./workload.ts";
+import { NotImplemented, type NodeId } from "@faultline/sim";
+import { WorkloadNode } from "./workload.ts";
 
 export interface Hlc {
   l: number;
@@ -79,32 +79,22 @@ export type HlcMsg = { type: "hello"; hlc: Hlc };
 export const MAX_OFFSET_MS = 400;
 
 /**
- * A process of part D: the workload of part A with a hybrid clock. pt is always
+ * A process of part D: the workload of part A (WorkloadNode in workload.ts) with a hybrid
+ * clock. pt is always
  * Math.floor(this.env.now()). Hook the grader reads after every event: `clock.current`.
  * A rejected message is not an event of the application: log it (env.log) and do nothing else.
  */
-export class HlcNode implements Node<HlcMsg> {
-  protected env!: Env<HlcMsg>;
+export class HlcNode extends WorkloadNode<HlcMsg> {
   /** Hook: this node's hybrid clock. */
   clock!: HybridClock;
 
-  start(env: Env<HlcMsg>): void {
-    this.env = env;
+  /** Given: a fresh clock at boot and after every restart. */
+  protected override boot(): void {
     this.clock = this.createClock();
-    env.setTimer(nextStepDelay(env), "step");
   }
 
   protected createClock(): HybridClock {
     return new HybridClock(MAX_OFFSET_MS);
-  }
-
-  /** Given: one workload step, then the next one is scheduled. */
-  onTimer(tag: string): void {
-    if (tag !== "step") return;
-    const to = chooseStep(this.env);
-    if (to === undefined) this.localEvent();
-    else this.sendTo(to);
-    this.env.setTimer(nextStepDelay(this.env), "step");
   }
 
   /** Physical time for the clock rules: whole milliseconds of this node's clock. */
@@ -112,17 +102,17 @@ export class HlcNode implements Node<HlcMsg> {
     return Math.floor(this.env.now());
   }
 
-  onMessage(from: NodeId, msg: HlcMsg): void {
+  override onMessage(from: NodeId, msg: HlcMsg): void {
     // TODO: clock.receive(msg.hlc, pt); if rejected, env.log why and stop there.
     throw new NotImplemented("HlcNode.onMessage");
   }
 
-  localEvent(): void {
+  override localEvent(): void {
     // TODO
     throw new NotImplemented("HlcNode.localEvent");
   }
 
-  sendTo(peer: NodeId): void {
+  override sendTo(peer: NodeId): void {
     // TODO: tick, then send { type: "hello", hlc }.
     throw new NotImplemented("HlcNode.sendTo");
   }

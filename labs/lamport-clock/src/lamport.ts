@@ -15,8 +15,8 @@
  *   before the process of b in a fixed order of processes. In this lab that order is the node
  *   number: n2 comes before n10 (see compareNodeIds).
  */
-import { NotImplemented, type Env, type Node, type NodeId } from "@faultline/sim";
-import { chooseStep, nextStepDelay } from "./workload.ts";
+import { NotImplemented, type NodeId } from "@faultline/sim";
+import { WorkloadNode } from "./workload.ts";
 
 /** A Lamport clock: one integer per process, starting at 0 (no event yet). */
 export class LamportClock {
@@ -94,7 +94,8 @@ export type LamportMsg = { type: "hello"; ts: number };
 export const LAMPORT_DISK_KEY = "lamport-clock";
 
 /**
- * A process of part A. It runs the given workload (onTimer) and keeps a Lamport clock.
+ * A process of part A. It runs the given workload (WorkloadNode in workload.ts: `start` calls
+ * `boot()`, `onTimer` calls `localEvent()` or `sendTo(peer)`) and keeps a Lamport clock.
  *
  * Hooks the grader reads after every event: `clock.time` is the timestamp of the node's
  * latest event (a local event or a receive); a send's timestamp is read from the message.
@@ -103,39 +104,28 @@ export const LAMPORT_DISK_KEY = "lamport-clock";
  * survives, and only what was `sync()`ed. The clock must never go backwards: a timestamp the
  * node gave to an event before a crash must never be given again after it.
  */
-export class LamportNode implements Node<LamportMsg> {
-  protected env!: Env<LamportMsg>;
+export class LamportNode extends WorkloadNode<LamportMsg> {
   /** Hook: this node's clock. */
   clock!: LamportClock;
 
-  start(env: Env<LamportMsg>): void {
-    this.env = env;
+  /** Given: at boot and after every restart, the clock comes back from disk (restore). */
+  protected override boot(): void {
     this.clock = this.restore();
-    env.setTimer(nextStepDelay(env), "step");
   }
 
-  /** Given: one workload step, then the next one is scheduled. */
-  onTimer(tag: string): void {
-    if (tag !== "step") return;
-    const to = chooseStep(this.env);
-    if (to === undefined) this.localEvent();
-    else this.sendTo(to);
-    this.env.setTimer(nextStepDelay(this.env), "step");
-  }
-
-  onMessage(_from: NodeId, msg: LamportMsg): void {
+  override onMessage(_from: NodeId, msg: LamportMsg): void {
     // TODO: apply IR2b with the message's timestamp (msg.ts), then make it durable (persist).
     throw new NotImplemented("LamportNode.onMessage");
   }
 
   /** A local event: tick the clock (and make it durable). */
-  localEvent(): void {
+  override localEvent(): void {
     // TODO: IR1, then persist.
     throw new NotImplemented("LamportNode.localEvent");
   }
 
   /** Send { type: "hello", ts } to `peer`, where ts is this send event's timestamp. */
-  sendTo(peer: NodeId): void {
+  override sendTo(peer: NodeId): void {
     // TODO: IR1 + IR2a: take the send timestamp, persist it, then env.send.
     throw new NotImplemented("LamportNode.sendTo");
   }

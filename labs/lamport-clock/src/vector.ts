@@ -22,8 +22,8 @@
  * event exactly one more; every entry k in a clock counts events that host k really logged,
  * and the clocks must describe the real causality of the run.
  */
-import { NotImplemented, type Env, type Node, type NodeId } from "@faultline/sim";
-import { chooseStep, nextStepDelay } from "./workload.ts";
+import { NotImplemented, type NodeId } from "@faultline/sim";
+import { WorkloadNode } from "./workload.ts";
 
 /**
  * A vector clock: node id -> number of that node's events in the causal past. A missing entry
@@ -70,44 +70,30 @@ export function formatShiVizEntry(host: NodeId, clock: VectorClock, description:
 export type VectorMsg = { type: "hello"; clock: VectorClock };
 
 /**
- * A process of part B: the workload of part A with a vector clock, and a ShiViz log of its own.
+ * A process of part B: the workload of part A (WorkloadNode in workload.ts) with a vector
+ * clock, and a ShiViz log of its own.
  *
  * Hooks the grader reads after every event: `clock` (the clock of the latest local event or
  * receive; a send's clock is read from the message) and `log` (one ShiViz entry per local
  * event, send and receive, in order, made with formatShiVizEntry and the event's clock).
  */
-export class VectorNode implements Node<VectorMsg> {
-  protected env!: Env<VectorMsg>;
+export class VectorNode extends WorkloadNode<VectorMsg> {
   /** Hook: the vector clock of this node's latest event. */
   clock: VectorClock = {};
   /** Hook: this node's ShiViz log, one entry per event. */
   readonly log: string[] = [];
 
-  start(env: Env<VectorMsg>): void {
-    this.env = env;
-    env.setTimer(nextStepDelay(env), "step");
-  }
-
-  /** Given: one workload step, then the next one is scheduled. */
-  onTimer(tag: string): void {
-    if (tag !== "step") return;
-    const to = chooseStep(this.env);
-    if (to === undefined) this.localEvent();
-    else this.sendTo(to);
-    this.env.setTimer(nextStepDelay(this.env), "step");
-  }
-
-  onMessage(from: NodeId, msg: VectorMsg): void {
+  override onMessage(from: NodeId, msg: VectorMsg): void {
     // TODO: merge msg.clock, increment the own entry, log "receive from <from>".
     throw new NotImplemented("VectorNode.onMessage");
   }
 
-  localEvent(): void {
+  override localEvent(): void {
     // TODO: increment the own entry, log "local event".
     throw new NotImplemented("VectorNode.localEvent");
   }
 
-  sendTo(peer: NodeId): void {
+  override sendTo(peer: NodeId): void {
     // TODO: increment the own entry, log "send to <peer>", send { type: "hello", clock }.
     throw new NotImplemented("VectorNode.sendTo");
   }
