@@ -75,7 +75,7 @@ export function formatLabTable(rep: LabReport, opts: TableOptions = {}): string 
       const name = r.name.length > nameW ? `${r.name.slice(0, nameW - 1)}…` : r.name;
       const pts = `${String(r.earned).padStart(4)}/${String(r.points).padEnd(4)}`;
       const hidden = r.hidden ? " (hidden)" : "";
-      lines.push(`    ${paint(color, code, sym)} ${name.padEnd(nameW)}${pts} ${statusWord(r).padEnd(18)} ${fmtDuration(r.virtualMs).padStart(10)} virtual ${fmtDuration(r.wallMs).padStart(8)} wall${hidden}`);
+      lines.push(`    ${paint(color, code, sym)} ${name.padEnd(nameW)}${pts} ${statusWord(r).padEnd(18)} ${(r.virtualMs > 0 ? fmtDuration(r.virtualMs) : "-").padStart(10)} virtual ${fmtDuration(r.wallMs).padStart(8)} wall${hidden}`);
     }
   }
   const pct = possible > 0 ? Math.round((earned / possible) * 1000) / 10 : 100;
