@@ -2,7 +2,7 @@
 import type { Scenario } from "@faultline/grading";
 import type { HttpReply } from "@faultline/lab-idempotency-api/framework";
 import { expectCharge, expectFresh, expectProblem, expectReplay, key, payment, show } from "./checks.ts";
-import { safeJson, sleep, withWorld, type LabModule } from "./world.ts";
+import { safeJson, sleep, withWorld, type LabModule, type World } from "./world.ts";
 
 type S = Scenario<LabModule>;
 const LIMIT = 60_000;
@@ -170,6 +170,17 @@ export const partA: S[] = [
   },
 ];
 
+/** Wait (bounded) until the provider received a request for this payment: it is now in flight. */
+export async function untilProviderSaw(w: World, description: string, first: Promise<unknown>, withinMs = 5_000): Promise<void> {
+  let settled = false;
+  first.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const deadline = Date.now() + withinMs;
+  while (!settled && Date.now() < deadline && !w.provider.requests.some((r) => r.description === description)) await sleep(5);
+}
+
 export const partB: S[] = [
   {
     part: "B",
@@ -249,12 +260,12 @@ export const partB: S[] = [
       "Answer 409 idempotency-key-in-use (with Retry-After) and store nothing; after the first finishes, a retry gets the replay.",
     ],
     async run(ctx) {
-      await withWorld(ctx, { provider: { latencyMs: [400, 400] } }, async (w) => {
+      await withWorld(ctx, { provider: { latencyMs: [800, 800] } }, async (w) => {
         const p = payment(ctx, "inflight", 1);
         const k = key(ctx, "inflight", 1);
         const first = w.post("alice", k, p);
         first.catch(() => {});
-        await sleep(120);
+        await untilProviderSaw(w, p.description, first);
         const second = await w.post("alice", k, p);
         const r1 = await first;
         expectProblem(ctx, second, 409, "idempotency-key-in-use", "a retry while the first request is still being processed");

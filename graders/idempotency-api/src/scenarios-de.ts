@@ -4,6 +4,7 @@ import { startHttpFaultProxy, type HttpFaultProxy, type HttpFaultProxyOptions } 
 import { Rng } from "@faultline/sim";
 import { TransportError, type HttpReply } from "@faultline/lab-idempotency-api/framework";
 import { expectCharge, expectReplay, key, payment, show } from "./checks.ts";
+import { untilProviderSaw } from "./scenarios-abc.ts";
 import { descriptionOf, safeJson, sleep, withWorld, type Ctx, type LabModule, type Payment, type World } from "./world.ts";
 
 type S = Scenario<LabModule>;
@@ -239,7 +240,7 @@ export const partE: S[] = [
       "409 means \"in flight\": retry it (with backoff) until the first request finishes and you get the replay.",
     ],
     async run(ctx) {
-      await withWorld(ctx, { provider: { latencyMs: [300, 300] } }, async (w) => {
+      await withWorld(ctx, { provider: { latencyMs: [600, 600] } }, async (w) => {
         await withProxy(ctx, w, {}, async ({ proxy }) => {
           const client = newClient(ctx, proxy.url, "alice", "final");
           const bad = payment(ctx, "final", 1, { amount: -1 });
@@ -259,7 +260,7 @@ export const partE: S[] = [
           const k4 = key(ctx, "final", 4);
           const direct = w.post("alice", k4, p4);
           direct.catch(() => {});
-          await sleep(60);
+          await untilProviderSaw(w, p4.description, direct);
           const o4 = await client.createCharge(p4, { idempotencyKey: k4 });
           const d = await direct;
           ctx.check(o4.reply?.status === 201 && o4.attempts >= 2, "409 is retried", () => `a payment in flight answers 409 first; the client must retry it until the replay. Got ${o4.reply ? show(o4.reply) : o4.error} after ${o4.attempts} attempts`);
