@@ -9,11 +9,14 @@
  * The acceptable set and the convergence report come from @faultline/check.
  */
 import { checkConvergence, checkCounter, counterAcceptableSet, type CounterAdd, type Interval } from "@faultline/check";
-import { fmt, type NodeId, type Rng, type Simulation } from "@faultline/sim";
+import { fmt, type Node, type NodeId, type Rng, type Simulation } from "@faultline/sim";
 import type { Msg, Timer } from "@faultline/lab-g-counter";
 import type { Ctx } from "./props.ts";
 
 export type Sim = Simulation<Msg, Timer>;
+
+/** How long replicas get to agree once the network is healed (stated in the README). */
+export const CONVERGENCE_BOUND_MS = 1000;
 
 /** What the grader reads of a node: the lab's introspection hook. */
 interface CounterHook {
@@ -131,7 +134,15 @@ export function hook(sim: Sim, id: NodeId): CounterHook | undefined {
  * idempotent, and deduplicating client requests is not this lab's subject. Few unknown outcomes
  * keep the acceptable set narrow, so a lost increment cannot hide among them.
  */
-export function nodeFaults(sim: Sim, f: { drop: number; duplicate: number; copies?: number; delayMs: [number, number]; clientDrop?: number }): void {
+export interface NodeFaults {
+  drop: number;
+  duplicate: number;
+  copies?: number;
+  delayMs: [number, number];
+  clientDrop?: number;
+}
+
+export function nodeFaults(sim: Sim, f: NodeFaults): void {
   sim.setFaults({ drop: f.drop, duplicate: f.duplicate, copies: f.copies ?? 2, delay: { kind: "uniform", min: f.delayMs[0], max: f.delayMs[1] } });
   const client = { drop: f.clientDrop ?? 0.02, duplicate: 0 };
   for (const c of sim.clientIds) {
@@ -174,12 +185,28 @@ export function watchBounds(sim: Sim, history: History): void {
   });
 }
 
+/**
+ * A cluster of G-Counter nodes (`GCounterNode` unless `factory` says otherwise) with `faults`
+ * between nodes (see nodeFaults), its history, and the G-Counter invariants (watchGCounter).
+ */
+export function gcounterCluster(ctx: Ctx, o: { nodes: number; clients: number; faults?: NodeFaults; factory?: () => Node<Msg, Timer> }): { sim: Sim; history: History } {
+  const sim: Sim = ctx.sim({ nodes: o.nodes, clients: o.clients, factory: o.factory ?? (() => new ctx.impl.GCounterNode()) });
+  if (o.faults) nodeFaults(sim, o.faults);
+  const history = new History(sim);
+  watchGCounter(sim, history);
+  return { sim, history };
+}
+
+/** A delta of 1 to 5. */
+export const smallDelta = (rng: { int(n: number): number }) => 1 + rng.int(5);
+
 export interface ClientPlan {
-  clients: readonly NodeId[];
+  /** The clients that run the plan (default: every client). */
+  clients?: readonly NodeId[];
   /** Adds per client. */
   adds: number;
-  /** The nodes a client may send its next add to. */
-  targets: () => readonly NodeId[];
+  /** The nodes a client may send its next add to (default: every node). */
+  targets?: () => readonly NodeId[];
   delta: (rng: Rng) => number;
   gapMs: [number, number];
   timeoutMs: number;
@@ -189,13 +216,14 @@ export interface ClientPlan {
 
 /** Start one workload per client; resolves when every client is done. */
 export function runClients(sim: Sim, history: History, rng: Rng, plan: ClientPlan): Promise<void> {
-  const all = plan.clients.map((c) =>
+  const targets = plan.targets ?? (() => sim.nodeIds);
+  const all = (plan.clients ?? sim.clientIds).map((c) =>
     sim.spawn(`client ${c}`, async () => {
       const ep = sim.client(c);
       for (let i = 0; i < plan.adds; i++) {
-        const node = rng.pick(plan.targets());
+        const node = rng.pick(targets());
         await history.add(c, node, plan.delta(rng), plan.timeoutMs);
-        if (plan.readChance && rng.chance(plan.readChance)) await history.read(c, rng.pick(plan.targets()), plan.timeoutMs);
+        if (plan.readChance && rng.chance(plan.readChance)) await history.read(c, rng.pick(targets()), plan.timeoutMs);
         await ep.sleep(Math.round(rng.range(plan.gapMs[0], plan.gapMs[1])));
       }
     }),
@@ -243,6 +271,16 @@ export async function requireConvergence(ctx: Ctx, sim: Sim, history: History, n
     ctx.fail("convergence", `${boundMs} ms after ${since} (t=${fmt(start)} ms) the replicas still disagree: ${showValues(sim, nodes)}; the value must be ${ok.describe()}`);
   }
   return agreed() as number;
+}
+
+/**
+ * Heal every fault, then require every node to converge within CONVERGENCE_BOUND_MS of that and
+ * the final reads (by `reader`) to be acceptable.
+ */
+export async function healAndConverge(ctx: Ctx, sim: Sim, history: History, reader: NodeId, since = "the network healed"): Promise<void> {
+  sim.healAll();
+  await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, since);
+  await finalReads(ctx, sim, history, reader);
 }
 
 /**

@@ -1,12 +1,7 @@
 /** Part B: gossiping G-Counter nodes over a reliable, then a hostile, network. */
 import type { Scenario } from "@faultline/grading";
 import type { L } from "./props.ts";
-import { finalReads, History, nodeFaults, reportCost, requireConvergence, runClients, runUntilSettled, watchGCounter, type Sim } from "./cluster.ts";
-
-/** How long replicas get to agree once the network is healed (stated in the README). */
-export const CONVERGENCE_BOUND_MS = 1000;
-
-const smallDelta = (rng: { int(n: number): number }) => 1 + rng.int(5);
+import { CONVERGENCE_BOUND_MS, finalReads, gcounterCluster, healAndConverge, reportCost, requireConvergence, runClients, runUntilSettled, smallDelta } from "./cluster.ts";
 
 export const partB: Array<Scenario<L>> = [
   {
@@ -20,13 +15,9 @@ export const partB: Array<Scenario<L>> = [
       "On a gossip message: this.counter = this.counter.merge(GCounter.fromJSON(from, msg.state)). A G-Counter node must refuse { delta: -3 } with add_error: a decrement is not an inflation.",
     ],
     async run(ctx) {
-      const sim: Sim = ctx.sim({ nodes: 3, clients: 2, factory: () => new ctx.impl.GCounterNode() });
-      const history = new History(sim);
-      watchGCounter(sim, history);
+      const { sim, history } = gcounterCluster(ctx, { nodes: 3, clients: 2 });
       const done = runClients(sim, history, ctx.rng, {
-        clients: sim.clientIds,
         adds: 10,
-        targets: () => sim.nodeIds,
         delta: smallDelta,
         gapMs: [5, 30],
         timeoutMs: 500,
@@ -60,23 +51,16 @@ export const partB: Array<Scenario<L>> = [
       "Check Part A first: each failure here is usually a law broken there. `--trace` shows each gossip and the state it carried.",
     ],
     async run(ctx) {
-      const sim: Sim = ctx.sim({ nodes: 3, clients: 3, factory: () => new ctx.impl.GCounterNode() });
-      nodeFaults(sim, { drop: 0.25, duplicate: 0.2, copies: 2, delayMs: [1, 60] });
-      const history = new History(sim);
-      watchGCounter(sim, history);
+      const { sim, history } = gcounterCluster(ctx, { nodes: 3, clients: 3, faults: { drop: 0.25, duplicate: 0.2, copies: 2, delayMs: [1, 60] } });
       const done = runClients(sim, history, ctx.rng, {
-        clients: sim.clientIds,
         adds: 15,
-        targets: () => sim.nodeIds,
         delta: smallDelta,
         gapMs: [10, 60],
         timeoutMs: 200,
         readChance: 0.2,
       });
       await runUntilSettled(ctx, sim, done, 60_000, "the clients' adds");
-      sim.healAll();
-      await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, "the network healed");
-      await finalReads(ctx, sim, history, "c1");
+      await healAndConverge(ctx, sim, history, "c1");
       reportCost(ctx, sim, history);
     },
   },
@@ -91,10 +75,7 @@ export const partB: Array<Scenario<L>> = [
       "Merging must keep both sides' entries (entry-wise maximum), not pick the state with the larger total.",
     ],
     async run(ctx) {
-      const sim: Sim = ctx.sim({ nodes: 5, clients: 3, factory: () => new ctx.impl.GCounterNode() });
-      nodeFaults(sim, { drop: 0.1, duplicate: 0.1, copies: 2, delayMs: [1, 30] });
-      const history = new History(sim);
-      watchGCounter(sim, history);
+      const { sim, history } = gcounterCluster(ctx, { nodes: 5, clients: 3, faults: { drop: 0.1, duplicate: 0.1, copies: 2, delayMs: [1, 30] } });
       const split = () => {
         const order = ctx.rng.shuffle(sim.nodeIds);
         return [order.slice(0, 2), order.slice(2)] as const;
@@ -106,18 +87,14 @@ export const partB: Array<Scenario<L>> = [
         sim.partition([...a2], [...b2]);
       });
       const done = runClients(sim, history, ctx.rng, {
-        clients: sim.clientIds,
         adds: 20,
-        targets: () => sim.nodeIds,
         delta: smallDelta,
         gapMs: [20, 80],
         timeoutMs: 200,
         readChance: 0.2,
       });
       await runUntilSettled(ctx, sim, done, 60_000, "the clients' adds");
-      sim.healAll();
-      await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, "the partition healed");
-      await finalReads(ctx, sim, history, "c1");
+      await healAndConverge(ctx, sim, history, "c1", "the partition healed");
       reportCost(ctx, sim, history);
     },
   },
@@ -131,14 +108,11 @@ export const partB: Array<Scenario<L>> = [
       "Gossip to every peer (or to a random peer each round), never only to one fixed neighbour: a fixed route through the cut-off node is a dead end.",
     ],
     async run(ctx) {
-      const sim: Sim = ctx.sim({ nodes: 5, clients: 2, factory: () => new ctx.impl.GCounterNode() });
-      const history = new History(sim);
-      watchGCounter(sim, history);
+      const { sim, history } = gcounterCluster(ctx, { nodes: 5, clients: 2 });
       const victim = ctx.rng.pick(sim.nodeIds);
       const connected = sim.nodeIds.filter((n) => n !== victim);
       sim.partition([victim], connected);
       const done = runClients(sim, history, ctx.rng, {
-        clients: sim.clientIds,
         adds: 10,
         targets: () => connected,
         delta: smallDelta,

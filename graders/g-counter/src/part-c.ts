@@ -2,8 +2,7 @@
 import type { NodeId } from "@faultline/sim";
 import type { Scenario } from "@faultline/grading";
 import type { L } from "./props.ts";
-import { finalReads, History, nodeFaults, requireConvergence, runUntilSettled, watchGCounter, type Sim } from "./cluster.ts";
-import { CONVERGENCE_BOUND_MS } from "./part-b.ts";
+import { gcounterCluster, healAndConverge, runUntilSettled } from "./cluster.ts";
 
 export const partC: Array<Scenario<L>> = [
   {
@@ -17,9 +16,7 @@ export const partC: Array<Scenario<L>> = [
       "In start(env), read the state back (GCounter.fromJSON(env.id, saved)) before doing anything else: a restart is a fresh instance with empty fields.",
     ],
     async run(ctx) {
-      const sim: Sim = ctx.sim({ nodes: 3, clients: 2, factory: () => new ctx.impl.GCounterNode() });
-      const history = new History(sim);
-      watchGCounter(sim, history);
+      const { sim, history } = gcounterCluster(ctx, { nodes: 3, clients: 2 });
       const victim = ctx.rng.pick(sim.nodeIds);
       const others = sim.nodeIds.filter((n) => n !== victim);
       sim.partition([victim], others);
@@ -43,9 +40,7 @@ export const partC: Array<Scenario<L>> = [
       const preSum = pre.reduce((a, op) => a + (op.outcome === "ok" ? op.delta : 0), 0);
       const own = sim.node<{ value(): number }>(victim)?.value() ?? 0;
       ctx.check(own >= preSum, "acknowledged adds survive a crash", () => `${victim} acknowledged adds summing to ${preSum} before it crashed, but after its restart (and 3 more adds) it reads ${own}: the acknowledged adds were lost`);
-      sim.healAll();
-      await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, "the network healed");
-      await finalReads(ctx, sim, history, "c2");
+      await healAndConverge(ctx, sim, history, "c2");
     },
   },
   {
@@ -59,10 +54,7 @@ export const partC: Array<Scenario<L>> = [
       "Alternative (harder): restart under a fresh replica id. This lab expects the simpler fix: persist with sync before add_ok, restore in start.",
     ],
     async run(ctx) {
-      const sim: Sim = ctx.sim({ nodes: 3, clients: 2, factory: () => new ctx.impl.GCounterNode() });
-      nodeFaults(sim, { drop: 0.1, duplicate: 0.1, copies: 2, delayMs: [1, 10] });
-      const history = new History(sim);
-      watchGCounter(sim, history);
+      const { sim, history } = gcounterCluster(ctx, { nodes: 3, clients: 2, faults: { drop: 0.1, duplicate: 0.1, copies: 2, delayMs: [1, 10] } });
       const order: NodeId[] = ctx.rng.shuffle(sim.nodeIds);
       const work = sim.spawn("crash each node once", async () => {
         const c1 = sim.client("c1");
@@ -91,9 +83,7 @@ export const partC: Array<Scenario<L>> = [
         }
       });
       await runUntilSettled(ctx, sim, Promise.all([work, background]).then(() => undefined), 60_000, "the crash and restart rounds");
-      sim.healAll();
-      await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, "the network healed");
-      await finalReads(ctx, sim, history, "c2");
+      await healAndConverge(ctx, sim, history, "c2");
     },
   },
 ];

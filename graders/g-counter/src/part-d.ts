@@ -2,8 +2,7 @@
 import fc from "fast-check";
 import type { Scenario } from "@faultline/grading";
 import { buildPN, holds, law, pnSpec, pnState, samePN, showPN, showPNState, thrown, type L } from "./props.ts";
-import { finalReads, History, nodeFaults, reportCost, requireConvergence, runClients, runUntilSettled, watchBounds, type Sim } from "./cluster.ts";
-import { CONVERGENCE_BOUND_MS } from "./part-b.ts";
+import { CONVERGENCE_BOUND_MS, finalReads, History, nodeFaults, reportCost, requireConvergence, runClients, runUntilSettled, watchBounds, type Sim } from "./cluster.ts";
 
 const signedOps = fc.array(fc.integer({ min: -5, max: 5 }).filter((x) => x !== 0), { minLength: 1, maxLength: 5 });
 const showOps = (ops: readonly number[]) => ops.map((d) => (d > 0 ? `increment(${d})` : `decrement(${-d})`)).join(", ");
@@ -122,7 +121,6 @@ export const partD: Array<Scenario<L>> = [
       sim.after(1000, "restart", () => sim.restart(crashed));
       sim.after(1200, "heal", () => sim.heal());
       const done = runClients(sim, history, ctx.rng, {
-        clients: sim.clientIds,
         adds: 15,
         targets: () => sim.nodeIds.filter((n) => sim.isUp(n)),
         delta: (rng) => (rng.chance(0.5) ? 1 + rng.int(5) : -(1 + rng.int(5))),

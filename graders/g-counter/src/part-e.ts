@@ -1,8 +1,7 @@
 /** Stretch (ungraded): delta-state gossip that sends less than the full state and still converges. */
 import type { Scenario } from "@faultline/grading";
 import type { L } from "./props.ts";
-import { finalReads, History, nodeFaults, requireConvergence, runClients, runUntilSettled, watchGCounter, type Sim } from "./cluster.ts";
-import { CONVERGENCE_BOUND_MS } from "./part-b.ts";
+import { gcounterCluster, healAndConverge, runClients, runUntilSettled, smallDelta } from "./cluster.ts";
 
 const STATE_TYPES = new Set(["gossip", "delta", "pn_gossip"]);
 
@@ -17,10 +16,7 @@ export const partE: Array<Scenario<L>> = [
       "Track per peer what it is known to have (raise it on every delta_ack and every delta it sends you). When a peer is up to date, send it nothing.",
     ],
     async run(ctx) {
-      const sim: Sim = ctx.sim({ nodes: 5, clients: 3, factory: () => new ctx.impl.DeltaGCounterNode() });
-      nodeFaults(sim, { drop: 0.2, duplicate: 0.2, copies: 2, delayMs: [1, 40] });
-      const history = new History(sim);
-      watchGCounter(sim, history);
+      const { sim, history } = gcounterCluster(ctx, { nodes: 5, clients: 3, faults: { drop: 0.2, duplicate: 0.2, copies: 2, delayMs: [1, 40] }, factory: () => new ctx.impl.DeltaGCounterNode() });
       let stateMessages = 0;
       let entries = 0;
       sim.onEvent((e) => {
@@ -34,17 +30,13 @@ export const partE: Array<Scenario<L>> = [
       const order = ctx.rng.shuffle(sim.nodeIds);
       sim.after(400, "partition", () => sim.partition(order.slice(0, 2), order.slice(2)));
       const done = runClients(sim, history, ctx.rng, {
-        clients: sim.clientIds,
         adds: 15,
-        targets: () => sim.nodeIds,
-        delta: (rng) => 1 + rng.int(5),
+        delta: smallDelta,
         gapMs: [20, 80],
         timeoutMs: 200,
       });
       await runUntilSettled(ctx, sim, done, 60_000, "the clients' adds");
-      sim.healAll();
-      await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, "the network healed");
-      await finalReads(ctx, sim, history, "c1");
+      await healAndConverge(ctx, sim, history, "c1");
       const full = sim.nodeIds.length;
       const mean = entries / Math.max(1, stateMessages);
       ctx.metric("entries per state message", Math.round(mean * 100) / 100, "entries");

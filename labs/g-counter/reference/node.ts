@@ -9,11 +9,27 @@ import { DISK_KEY, GOSSIP_INTERVAL_MS, type AddRequest, type GCounterState, type
 import { GCounter } from "./gcounter.ts";
 import { PNCounter } from "./pncounter.ts";
 
-export class GCounterNode implements Node<Msg, Timer> {
+/** What a node needs of its replica's class (GCounter or PNCounter). */
+interface CounterClass<C, S> {
+  new (replicaId: NodeId): C;
+  fromJSON(replicaId: NodeId, state: S): C;
+}
+
+/**
+ * What GCounterNode and PNCounterNode share: the replica comes back from disk at start, `add` is
+ * applied, made durable and acknowledged, `read` answers the value, a peer's gossip is merged,
+ * and the whole state is gossiped to every peer every GOSSIP_INTERVAL_MS.
+ */
+abstract class CounterNode<C extends { value(): number; merge(other: C): C; toJSON(): S }, S> implements Node<Msg, Timer> {
   /** The replicated data type (a subclass may substitute its own counter class). */
-  protected readonly Counter: typeof GCounter = GCounter;
+  protected abstract readonly Counter: CounterClass<C, S>;
+  /** The type of this node's gossip messages. */
+  protected abstract readonly gossipType: "gossip" | "pn_gossip";
   protected env!: Env<Msg, Timer>;
-  protected counter!: GCounter;
+  protected counter!: C;
+
+  /** Apply a client's delta to the replica; throws, changing nothing, when it is invalid. */
+  protected abstract apply(delta: number): void;
 
   start(env: Env<Msg, Timer>): void {
     this.env = env;
@@ -30,7 +46,8 @@ export class GCounterNode implements Node<Msg, Timer> {
         this.env.send(from, { type: "read_ok", id: msg.id, value: this.counter.value() });
         break;
       case "gossip":
-        this.counter = this.counter.merge(this.Counter.fromJSON(from, msg.state));
+      case "pn_gossip":
+        if (msg.type === this.gossipType) this.counter = this.counter.merge(this.Counter.fromJSON(from, msg.state as S));
         break;
       default:
         break;
@@ -48,7 +65,7 @@ export class GCounterNode implements Node<Msg, Timer> {
 
   protected add(from: NodeId, msg: AddRequest): void {
     try {
-      this.counter.increment(msg.delta);
+      this.apply(msg.delta);
     } catch (err) {
       this.env.send(from, { type: "add_error", id: msg.id, error: (err as Error).message });
       return;
@@ -59,7 +76,7 @@ export class GCounterNode implements Node<Msg, Timer> {
 
   protected gossip(): void {
     const state = this.counter.toJSON();
-    for (const peer of this.env.peers) this.env.send(peer, { type: "gossip", state });
+    for (const peer of this.env.peers) this.env.send(peer, { type: this.gossipType, state } as Msg);
   }
 
   /** Durable before acknowledged: a crash after add_ok must not lose the increment. */
@@ -68,61 +85,28 @@ export class GCounterNode implements Node<Msg, Timer> {
     this.env.disk.sync();
   }
 
-  protected restore(): GCounter {
-    const saved = this.env.disk.read<GCounterState>(DISK_KEY);
+  protected restore(): C {
+    const saved = this.env.disk.read<S>(DISK_KEY);
     return saved === undefined ? new this.Counter(this.env.id) : this.Counter.fromJSON(this.env.id, saved);
   }
 }
 
-export class PNCounterNode implements Node<Msg, Timer> {
-  protected readonly Counter: typeof PNCounter = PNCounter;
-  protected env!: Env<Msg, Timer>;
-  protected counter!: PNCounter;
+export class GCounterNode extends CounterNode<GCounter, GCounterState> {
+  protected override readonly Counter: typeof GCounter = GCounter;
+  protected override readonly gossipType = "gossip";
 
-  start(env: Env<Msg, Timer>): void {
-    this.env = env;
-    const saved = env.disk.read<PNCounterState>(DISK_KEY);
-    this.counter = saved === undefined ? new this.Counter(env.id) : this.Counter.fromJSON(env.id, saved);
-    env.setTimer(GOSSIP_INTERVAL_MS, "gossip");
+  protected override apply(delta: number): void {
+    this.counter.increment(delta);
   }
+}
 
-  onMessage(from: NodeId, msg: Msg): void {
-    switch (msg.type) {
-      case "add":
-        this.add(from, msg);
-        break;
-      case "read":
-        this.env.send(from, { type: "read_ok", id: msg.id, value: this.counter.value() });
-        break;
-      case "pn_gossip":
-        this.counter = this.counter.merge(this.Counter.fromJSON(from, msg.state));
-        break;
-      default:
-        break;
-    }
-  }
+export class PNCounterNode extends CounterNode<PNCounter, PNCounterState> {
+  protected override readonly Counter: typeof PNCounter = PNCounter;
+  protected override readonly gossipType = "pn_gossip";
 
-  onTimer(_tag: Timer): void {
-    const state = this.counter.toJSON();
-    for (const peer of this.env.peers) this.env.send(peer, { type: "pn_gossip", state });
-    this.env.setTimer(GOSSIP_INTERVAL_MS, "gossip");
-  }
-
-  value(): number {
-    return this.counter.value();
-  }
-
-  protected add(from: NodeId, msg: AddRequest): void {
-    try {
-      if (msg.delta >= 0) this.counter.increment(msg.delta);
-      else this.counter.decrement(-msg.delta);
-    } catch (err) {
-      this.env.send(from, { type: "add_error", id: msg.id, error: (err as Error).message });
-      return;
-    }
-    this.env.disk.write(DISK_KEY, this.counter.toJSON());
-    this.env.disk.sync();
-    this.env.send(from, { type: "add_ok", id: msg.id });
+  protected override apply(delta: number): void {
+    if (delta >= 0) this.counter.increment(delta);
+    else this.counter.decrement(-delta);
   }
 }
 
