@@ -2,11 +2,12 @@
 import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { XMLValidator } from "fast-xml-parser";
-import { cli, inproc, makeCourse, MAIN } from "./fixture.ts";
+import { cli, inproc, makeCourse, MAIN, removeTemp } from "./fixture.ts";
 
 let root = "";
+afterAll(removeTemp);
 beforeAll(() => {
   root = makeCourse();
 });

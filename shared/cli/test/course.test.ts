@@ -1,16 +1,16 @@
 /** course export and course check, end to end on the fixture course. */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stripHiddenScenarios } from "../src/course-export.ts";
-import { cli, inproc, makeCourse } from "./fixture.ts";
+import { cli, inproc, makeCourse, removeTemp, tempDir } from "./fixture.ts";
 
 let root = "";
 let learner = "";
+afterAll(removeTemp);
 beforeAll(() => {
   root = makeCourse();
-  learner = join(mkdtempSync(join(tmpdir(), "faultline-export-")), "learner");
+  learner = join(tempDir("faultline-export-"), "learner");
 });
 const T = 90_000;
 

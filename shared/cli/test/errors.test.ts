@@ -1,9 +1,10 @@
 /** Usage errors of the faultline command, run in this process (exit code 2, a message listing what exists). */
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../src/cli.ts";
-import { makeCourse } from "./fixture.ts";
+import { makeCourse, removeTemp } from "./fixture.ts";
 
 let root = "";
+afterAll(removeTemp);
 beforeAll(() => {
   root = makeCourse();
   process.env.FAULTLINE_ROOT = root;

@@ -5,7 +5,7 @@
  * checkout's packages by absolute URL, so the course works from a temporary folder.
  */
 import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -51,9 +51,23 @@ export const lab = defineLab({
 });
 `;
 
+const made: string[] = [];
+
+/** A new temporary folder, removed by `removeTemp`. */
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
+/** Remove every temporary folder made by this test file. */
+export function removeTemp(): void {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
 /** Write the course into a new temporary folder; returns its path. */
 export function makeCourse(): string {
-  const root = mkdtempSync(join(tmpdir(), "faultline-course-"));
+  const root = tempDir("faultline-course-");
   writeFileSync(join(root, "package.json"), JSON.stringify({ name: "course-fixture", private: true, type: "module" }, null, 2));
   writeFileSync(join(root, ".gitignore"), "node_modules/\n.faultline/\n");
   const lab = join(root, "labs", "echo");

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatFailure, gradeScenario, listMutants, loadGrader, loadImpl, resolveImpl, WorkerPool, type ScenarioResult } from "../src/index.ts";
-import { ECHO_GRADER, ECHO_ROOT, tempDir } from "./helpers.ts";
+import { ECHO_GRADER, ECHO_ROOT, tempDir, removeTemp } from "./helpers.ts";
 
 const lab = await loadGrader(ECHO_GRADER);
 const pool = new WorkerPool(2);
@@ -13,6 +13,8 @@ const traceDir = tempDir();
 function grade(impl: string, extra: Partial<Parameters<typeof gradeScenario>[2]> = {}): Promise<ScenarioResult> {
   return gradeScenario(lab, loss, { lab: "echo", graderModule: ECHO_GRADER, impl, pool, traceDir, ...extra });
 }
+
+afterAll(removeTemp);
 
 describe("failure reports", () => {
   it("name the invariant, time, first seed, replay command, trace files and the first hint", async () => {

@@ -1,5 +1,5 @@
 /** Shared helpers of the grading tests: the fixture grader, a trace of a busy run. */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,8 +8,17 @@ import { Simulation, type Env, type Node, type NodeId, type TraceFile } from "@f
 export const ECHO_GRADER = fileURLToPath(new URL("../fixtures/echo/grader.ts", import.meta.url));
 export const ECHO_ROOT = fileURLToPath(new URL("../fixtures/echo/", import.meta.url));
 
+const made: string[] = [];
+
 export function tempDir(prefix = "faultline-grading-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
+/** Remove every temporary folder made by this test file (call in afterAll). */
+export function removeTemp(): void {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
 type Gossip = { type: "ping"; n: number } | { type: "pong"; n: number };

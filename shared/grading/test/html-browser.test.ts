@@ -2,10 +2,10 @@
 /** The HTML trace view in a real headless Chromium (Debian's chromium, driven by playwright-core). */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { hasChromium, loadPage, type LoadOptions } from "@faultline/testkit";
 import { gradeScenario, loadGrader, renderHtmlView, WorkerPool } from "../src/index.ts";
-import { busyTrace, ECHO_GRADER, tempDir } from "./helpers.ts";
+import { busyTrace, ECHO_GRADER, tempDir, removeTemp } from "./helpers.ts";
 
 interface ViewState {
   ready: boolean;
@@ -55,6 +55,8 @@ const inspect: NonNullable<LoadOptions["inspect"]> = async (page): Promise<ViewS
     };
   });
 };
+
+afterAll(removeTemp);
 
 describe("the HTML trace view in Chromium", () => {
   it("has Chromium to test with", () => {

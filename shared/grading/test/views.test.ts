@@ -1,11 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { SHIVIZ_REGEX, type TraceFile } from "@faultline/sim";
 import { htmlWindow, readTraceFile, renderHtmlView, renderTextView, traceJsonFor, violationPosition, writeTraceFiles } from "../src/index.ts";
-import { busyTrace, tempDir } from "./helpers.ts";
+import { busyTrace, tempDir, removeTemp } from "./helpers.ts";
 
 const trace = await busyTrace(600);
+
+afterAll(removeTemp);
 
 describe("the text view", () => {
   it("puts each node in its own column, with the time on the left", () => {
