@@ -46,6 +46,32 @@ export async function commit(cl: Cluster, client: RaftClient, op: Raft.Operation
   return out.index;
 }
 
+/**
+ * Every client of `cs` runs `step(client, i, k)` (its k-th operation) with a little think time
+ * until `until`. Then the run goes on to `until`, every fault heals, and `final` must commit
+ * through the first client within 3 s.
+ */
+export async function runClientsUntil(cl: Cluster, cs: readonly RaftClient[], until: number, slackMs: number, step: (c: RaftClient, i: number, k: number) => Promise<unknown>, final: Raft.Operation): Promise<void> {
+  await drive(
+    cl,
+    "clients run until the faults stop",
+    () =>
+      Promise.all(
+        cs.map(async (c, i) => {
+          let k = 0;
+          while (cl.sim.now < until) {
+            await step(c, i, k++);
+            await c.endpoint.sleep(cl.ctx.rng.int(20)); // think time
+          }
+        }),
+      ),
+    until + slackMs,
+  );
+  await cl.sim.runUntil(() => false, { maxMs: Math.max(0, until + 1 - cl.sim.now) });
+  cl.sim.healAll();
+  await commit(cl, cs[0] as RaftClient, final, { withinMs: 3_000 });
+}
+
 /** Wait `ms` of virtual time. */
 export async function idle(cl: Cluster, ms: number): Promise<void> {
   await cl.sim.runFor(ms);

@@ -3,7 +3,7 @@ import { randomNemesis, type NodeId } from "@faultline/sim";
 import type { Scenario } from "@faultline/grading";
 import type * as Raft from "@faultline/lab-raft";
 import type { RaftLab } from "./cluster.ts";
-import { clients, cluster, commit, drive, idle, others, pickNodes, type RaftClient } from "./helpers.ts";
+import { clients, cluster, commit, drive, idle, others, pickNodes, runClientsUntil, type RaftClient } from "./helpers.ts";
 
 const incr: Raft.Operation = { op: "incr" };
 const put = (key: string, value: string): Raft.Operation => ({ op: "put", key, value });
@@ -156,25 +156,10 @@ export const partC: Array<Scenario<RaftLab>> = [
       const profile = randomNemesis(cl.sim, { until, intervalMs: [100, 600], allowed: { partitions: true, crashes: true, loss: true, oneWay: false, pauses: false, clogs: false, clocks: false }, maxDown: 2 });
       ctx.log(`nemesis: ${Object.entries(profile).filter(([, on]) => on).map(([k]) => k).join(", ")}`);
       const acked: Array<{ clientId: string; seq: number }> = [];
-      await drive(
-        cl,
-        "clients run until the faults stop",
-        () =>
-          Promise.all(
-            cs.map(async (c, i) => {
-              let k = 0;
-              while (cl.sim.now < until) {
-                const out = await c.run(k++ % 2 === 0 ? incr : put(`k${i}`, `${k}`), { deadlineMs: 800 });
-                if (out.ok) acked.push({ clientId: c.clientId, seq: c.lastSeq });
-                await c.endpoint.sleep(ctx.rng.int(20)); // think time
-              }
-            }),
-          ),
-        until + 2_000,
-      );
-      await cl.sim.runUntil(() => false, { maxMs: Math.max(0, until + 1 - cl.sim.now) });
-      cl.sim.healAll();
-      await commit(cl, cs[0] as RaftClient, incr, { withinMs: 3_000 });
+      await runClientsUntil(cl, cs, until, 2_000, async (c, i, k) => {
+        const out = await c.run(k % 2 === 0 ? incr : put(`k${i}`, `${k + 1}`), { deadlineMs: 800 });
+        if (out.ok) acked.push({ clientId: c.clientId, seq: c.lastSeq });
+      }, incr);
       const missing = acknowledgedAreCommitted(cl, acked);
       ctx.check(missing === undefined, "acknowledged writes survive", `${missing}`);
       ctx.metric("acknowledged requests", acked.length, "requests");

@@ -3,7 +3,7 @@ import { randomNemesis, type FaultProfile, type NodeId } from "@faultline/sim";
 import type { Scenario, ScenarioContext } from "@faultline/grading";
 import type * as Raft from "@faultline/lab-raft";
 import type { Cluster, RaftLab } from "./cluster.ts";
-import { clients, cluster, commit, drive, History, type RaftClient } from "./helpers.ts";
+import { clients, cluster, commit, drive, History, runClientsUntil, type RaftClient } from "./helpers.ts";
 import { checkHistory } from "./linearizable.ts";
 
 const incr: Raft.Operation = { op: "incr" };
@@ -24,24 +24,7 @@ function randomOp(ctx: ScenarioContext<RaftLab>, i: number, k: number): Raft.Ope
 async function linearizableUnder(ctx: ScenarioContext<RaftLab>, cl: Cluster, until: number, opts: { deadlineMs?: number } = {}): Promise<void> {
   const history = new History();
   const cs = clients(cl, history);
-  await drive(
-    cl,
-    "clients run until the faults stop",
-    () =>
-      Promise.all(
-        cs.map(async (c, i) => {
-          let k = 0;
-          while (cl.sim.now < until) {
-            await c.run(randomOp(ctx, i, k++), { deadlineMs: opts.deadlineMs ?? 1_000 });
-            await c.endpoint.sleep(ctx.rng.int(20)); // think time
-          }
-        }),
-      ),
-    until + 5_000,
-  );
-  await cl.sim.runUntil(() => false, { maxMs: Math.max(0, until + 1 - cl.sim.now) });
-  cl.sim.healAll();
-  await commit(cl, cs[0] as RaftClient, { op: "read" }, { withinMs: 3_000 });
+  await runClientsUntil(cl, cs, until, 5_000, (c, i, k) => c.run(randomOp(ctx, i, k), { deadlineMs: opts.deadlineMs ?? 1_000 }), { op: "read" });
   const answered = history.ops.filter((o) => o.ret !== undefined).length;
   ctx.metric("operations answered", answered, "ops");
   ctx.check(answered >= 10, "progress", `only ${answered} of ${history.ops.length} client operations were answered while faults came and went`);

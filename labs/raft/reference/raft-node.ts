@@ -4,11 +4,8 @@
  * Durable state (currentTerm, votedFor, log) is written to env.disk and synced before any
  * message leaves the node, so nothing this node promised is lost in a crash.
  */
-import type { Env, Node, NodeId, TimerHandle } from "@faultline/sim";
+import type { Env, Node, NodeId } from "@faultline/sim";
 import {
-  ELECTION_TIMEOUT_MAX_MS,
-  ELECTION_TIMEOUT_MIN_MS,
-  HEARTBEAT_INTERVAL_MS,
   MAX_ENTRIES_PER_MESSAGE,
   type AppendEntries,
   type AppendEntriesReply,
@@ -18,9 +15,9 @@ import {
   type RaftMessage,
   type RequestVote,
   type RequestVoteReply,
-  type Role,
   type TimerTag,
 } from "../src/types.ts";
+import { RaftState } from "../src/raft-state.ts";
 import { KvCounterStateMachine } from "./state-machine.ts";
 
 /** Disk keys: one record for term and vote, one per log entry, and the log's length. */
@@ -33,61 +30,20 @@ interface Meta {
   votedFor: NodeId | null;
 }
 
-export class RaftNode implements Node<RaftMessage, TimerTag> {
-  protected env!: Env<RaftMessage, TimerTag>;
-
-  // Persistent state on all servers (Figure 2), mirrored on disk.
-  protected term = 0;
-  protected vote: NodeId | null = null;
-  /** entries[i] is log index i + 1. */
-  protected entries: LogEntry[] = [];
-
-  // Volatile state on all servers.
-  protected state: Role = "follower";
-  protected commit = 0;
-  protected applied = 0;
-  protected leaderId: NodeId | null = null;
-  protected machine!: KvCounterStateMachine;
+/**
+ * The state of Figure 2 (its persistent part mirrored on disk), the hooks and the log helpers
+ * come from the given RaftState of ../src/raft-state.ts.
+ */
+export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<RaftMessage, TimerTag> {
+  protected override machine!: KvCounterStateMachine;
 
   // Volatile state on candidates and leaders.
   protected votes = new Set<NodeId>();
-  protected nextIndex = new Map<NodeId, number>();
-  protected matchIndex = new Map<NodeId, number>();
   /** Client requests waiting for their entry to apply: "clientId/seq" -> who asked. */
   protected waiting = new Map<string, NodeId>();
 
-  protected electionTimer: TimerHandle | undefined;
-  protected heartbeatTimer: TimerHandle | undefined;
   /** Durable state changed since the last sync. */
   protected dirty = false;
-
-  // ------------------------------------------------------------------ hooks read by the grader
-
-  get role(): Role {
-    return this.state;
-  }
-  get currentTerm(): number {
-    return this.term;
-  }
-  get votedFor(): NodeId | null {
-    return this.vote;
-  }
-  get log(): readonly LogEntry[] {
-    return this.entries;
-  }
-  get commitIndex(): number {
-    return this.commit;
-  }
-  get lastApplied(): number {
-    return this.applied;
-  }
-  get stateMachine(): KvCounterStateMachine {
-    return this.machine;
-  }
-  /** The leader this node last heard from in its current term (null if none). */
-  get leaderHint(): NodeId | null {
-    return this.leaderId;
-  }
 
   // ------------------------------------------------------------------ events
 
@@ -184,15 +140,6 @@ export class RaftNode implements Node<RaftMessage, TimerTag> {
     if (term <= this.term) return false;
     this.becomeFollower(term, null);
     return true;
-  }
-
-  /** Section 5.2: randomized so that one server usually times out alone. */
-  protected electionTimeout(): number {
-    return ELECTION_TIMEOUT_MIN_MS + this.env.random() * (ELECTION_TIMEOUT_MAX_MS - ELECTION_TIMEOUT_MIN_MS);
-  }
-
-  protected heartbeatInterval(): number {
-    return HEARTBEAT_INTERVAL_MS;
   }
 
   // ------------------------------------------------------------------ RequestVote (section 5.2, 5.4.1)
@@ -414,22 +361,11 @@ export class RaftNode implements Node<RaftMessage, TimerTag> {
 
   // ------------------------------------------------------------------ log helpers
 
-  protected lastLogIndex(): number {
-    return this.entries.length;
-  }
-
   protected lastLogTerm(): number {
     return this.termAt(this.entries.length);
   }
 
   /** Term of the entry at `index`; 0 for index 0 (the empty prefix). */
-  protected termAt(index: number): number {
-    return index === 0 ? 0 : (this.entries[index - 1]?.term ?? 0);
-  }
-
-  protected hasMajority(count: number): boolean {
-    return count * 2 > this.env.peers.length + 1;
-  }
 
   // ------------------------------------------------------------------ persistence (Figure 2: "updated on stable storage before responding to RPCs")
 

@@ -1,0 +1,97 @@
+/**
+ * Given: the state of Figure 2, the read-only hooks the grader reads after every step, and a
+ * few helpers. `RaftNode` (raft-node.ts) extends this class; you should not need to change it.
+ *
+ * The hooks read the fields below, so keep the fields truthful: `term` is currentTerm, `vote`
+ * is votedFor, `entries` is the log, `state` the role, `commit` commitIndex, `applied`
+ * lastApplied, `machine` the state machine and `leaderId` the leader heard from in this term.
+ */
+import type { Env, NodeId, TimerHandle } from "@faultline/sim";
+import { ELECTION_TIMEOUT_MAX_MS, ELECTION_TIMEOUT_MIN_MS, HEARTBEAT_INTERVAL_MS, type LogEntry, type RaftMessage, type Role, type TimerTag } from "./types.ts";
+
+/** What the grader reads of a state machine: the counter and the keys' values. */
+export interface StateMachineView {
+  readonly counter: number;
+  get(key: string): string;
+}
+
+export abstract class RaftState<M extends StateMachineView> {
+  protected env!: Env<RaftMessage, TimerTag>;
+
+  // Persistent state on all servers (Figure 2). Part C: keep it in env.disk as well, and
+  // env.disk.sync() before any message leaves the node ("updated on stable storage before
+  // responding to RPCs").
+  protected term = 0;
+  protected vote: NodeId | null = null;
+  /** entries[i] is log index i + 1 (Raft's log is 1-based; index 0 is the empty prefix). */
+  protected entries: LogEntry[] = [];
+
+  // Volatile state on all servers (Figure 2). A restart starts from scratch: commitIndex and
+  // lastApplied are 0 again, and the state machine is rebuilt by re-applying committed entries.
+  protected state: Role = "follower";
+  protected commit = 0;
+  protected applied = 0;
+  protected leaderId: NodeId | null = null;
+  protected abstract machine: M;
+
+  // Volatile state on leaders (Figure 2), reinitialized after each election.
+  protected nextIndex = new Map<NodeId, number>();
+  protected matchIndex = new Map<NodeId, number>();
+
+  protected electionTimer: TimerHandle | undefined;
+  protected heartbeatTimer: TimerHandle | undefined;
+
+  // ------------------------------------------------------------------ hooks read by the grader
+  // The grader reads these after every step to check the safety properties of Figure 3.
+
+  get role(): Role {
+    return this.state;
+  }
+  get currentTerm(): number {
+    return this.term;
+  }
+  get votedFor(): NodeId | null {
+    return this.vote;
+  }
+  get log(): readonly LogEntry[] {
+    return this.entries;
+  }
+  get commitIndex(): number {
+    return this.commit;
+  }
+  get lastApplied(): number {
+    return this.applied;
+  }
+  get stateMachine(): M {
+    return this.machine;
+  }
+  /** The leader this node last heard from in its current term (null if none). */
+  get leaderHint(): NodeId | null {
+    return this.leaderId;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  protected lastLogIndex(): number {
+    return this.entries.length;
+  }
+
+  /** Term of the entry at `index` (1-based); 0 for index 0. */
+  protected termAt(index: number): number {
+    return index === 0 ? 0 : (this.entries[index - 1]?.term ?? 0);
+  }
+
+  /** Whether `count` nodes (you included) are a majority of the cluster. */
+  protected hasMajority(count: number): boolean {
+    return count * 2 > this.env.peers.length + 1;
+  }
+
+  /** A random election timeout (section 5.2): randomized so that one server usually times out alone. */
+  protected electionTimeout(): number {
+    return ELECTION_TIMEOUT_MIN_MS + this.env.random() * (ELECTION_TIMEOUT_MAX_MS - ELECTION_TIMEOUT_MIN_MS);
+  }
+
+  protected heartbeatInterval(): number {
+    return HEARTBEAT_INTERVAL_MS;
+  }
+}
