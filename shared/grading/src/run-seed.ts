@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { NodeFailure, Rng, Simulation, SimulationError, type HandlerProbe, type SimulationOptions, type TraceFile } from "@faultline/sim";
 import { ScenarioFailure, slug, type LabGrader, type Scenario, type ScenarioContext } from "./scenario.ts";
-import { isLearnerCopy, loadImpl } from "./impl.ts";
+import { isLearnerCopy, loadImpl, resolveImpl } from "./impl.ts";
 import { TRACE_VIEWS, writeTraceFiles } from "./trace-files.ts";
 
 export interface SeedTask {
@@ -126,7 +126,9 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
   let failure: FailureInfo | undefined;
 
   let impl: unknown;
+  let implPath = "";
   try {
+    implPath = resolveImpl(task.lab, task.impl, grader.root);
     impl = await loadImpl(task.lab, task.impl, grader.root);
   } catch (err) {
     return finish("fail", { invariant: "implementation loads", message: (err as Error).message, stack: (err as Error).stack });
@@ -135,6 +137,7 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
   const ctx: ScenarioContext = {
     seed: task.seed,
     impl,
+    implPath,
     rng: new Rng(task.seed, `scenario:${scenario.name}`),
     tracing: task.trace,
     sim<M, T = string>(opts: Omit<SimulationOptions<M, T>, "seed" | "probe" | "trace" | "traceWindow">): Simulation<M, T> {

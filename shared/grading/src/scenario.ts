@@ -47,6 +47,8 @@ export interface ScenarioContext<L = unknown> {
   readonly seed: number;
   /** The lab module under test (stub, reference, a mutant or a submission). */
   readonly impl: L;
+  /** The file `impl` was loaded from (to start it in real processes, say). */
+  readonly implPath: string;
   /** A seeded stream for the scenario's own choices (workload, parameters). */
   readonly rng: Rng;
   /** Whether full traces were asked for (--trace). */

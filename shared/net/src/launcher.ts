@@ -4,7 +4,8 @@
  * and talks to peers on basePort + 100 + i - 1. Each node's output goes to <logDir>/<id>.log.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { NodeId } from "@faultline/sim";
@@ -108,7 +109,14 @@ export class Cluster {
       });
       void exited.then((code) => {
         clearTimeout(timer);
-        if (seen !== "done") reject(new Error(`${id} exited with code ${code} before it was ready (see ${join(this.opts.logDir, `${id}.log`)})`));
+        if (seen !== "done") {
+          const file = join(this.opts.logDir, `${id}.log`);
+          // Give the log stream a moment to flush, then quote its end: it says why the node died.
+          setTimeout(() => {
+            const tail = existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").slice(-6).join("\n") : "";
+            reject(new Error(`${id} exited with code ${code} before it was ready (log ${file}):\n${tail}`));
+          }, 100);
+        }
       });
     });
   }
@@ -158,4 +166,25 @@ export class Cluster {
     if (!r.ok) throw new Error(`setFaults(${id}): ${r.status} ${await r.text()}`);
     return (await r.json()) as RealFaults;
   }
+}
+
+async function canBind(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port whose HTTP ports (base..base+n-1) and peer ports (base+100..) are all free on
+ * loopback right now, searched from `start` upwards in steps of 200.
+ */
+export async function findFreeBasePort(n: number, start = 20_000, host = "127.0.0.1"): Promise<number> {
+  for (let base = start; base + 100 + n < 65_000; base += 200) {
+    let free = true;
+    for (let i = 0; i < n && free; i++) free = (await canBind(base + i, host)) && (await canBind(base + 100 + i, host));
+    if (free) return base;
+  }
+  throw new Error("no free block of loopback ports found");
 }
