@@ -45,7 +45,7 @@ describe("grade", () => {
     const xml = readFileSync(join(root, "out", "junit.xml"), "utf8");
     expect(XMLValidator.validate(xml)).toBe(true);
     expect(xml).toContain('<testsuite name="echo" tests="3" failures="0"');
-    const g = await cli(["grade", "echo", "--impl", "reference", "--format", "gradescope"], { root });
+    const g = await inproc(["grade", "echo", "--impl", "reference", "--format", "gradescope"], root);
     expect(g.code).toBe(0);
     const results = JSON.parse(g.stdout); // machine output alone on stdout
     expect(results.score).toBe(18);
@@ -73,7 +73,7 @@ describe("grade", () => {
   }, T);
 
   it("explores fresh seeds and prints them", async () => {
-    const r = await cli(["grade", "echo", "--only", "echo on a clean network", "--explore", "--seeds", "3", "--impl", "reference"], { root });
+    const r = await inproc(["grade", "echo", "--only", "echo on a clean network", "--explore", "--seeds", "3", "--impl", "reference"], root);
     expect(r.code).toBe(0);
     const m = r.stdout.match(/exploring 3 fresh seeds: (\d+) (\d+) (\d+)/);
     expect(m).not.toBeNull();
@@ -107,12 +107,12 @@ describe("trace views from the command line", () => {
 
 describe("hint and status", () => {
   it("hint shows the next tier for the first failing test and remembers it", async () => {
-    const a = await cli(["hint", "echo"], { root });
+    const a = await inproc(["hint", "echo"], root);
     expect(a.code).toBe(0);
     expect(a.stdout).toContain('echo A "echo under loss" — hint 1 of 2');
     expect(a.stdout).toContain("1. Reply to the sender with the same id and text.");
     expect(a.stdout).toContain("(run the same command again for hint 2)");
-    const b = await cli(["hint", "echo"], { root });
+    const b = await inproc(["hint", "echo"], root);
     expect(b.stdout).toContain("hint 2 of 2");
     expect(b.stdout).toContain("2. env.send(from, { type: 'echoed', id: msg.id, text: msg.text })");
     const c = await inproc(["hint", "echo", "echo on a clean network"], root);
@@ -133,7 +133,7 @@ describe("hint and status", () => {
 
 describe("doctor, lin, watch", () => {
   it("doctor reports Node and pnpm and the labs", async () => {
-    const r = await cli(["doctor"], { root });
+    const r = await inproc(["doctor"], root);
     expect(r.stdout).toContain(`✓ Node ${process.versions.node}`);
     expect(r.stdout).toContain("labs with a grader: echo");
     expect(r.stdout).toContain("not a git checkout: cannot tell whether the graders were edited");
