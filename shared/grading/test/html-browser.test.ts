@@ -110,4 +110,22 @@ describe("the HTML trace view in Chromium", () => {
     expect(s.arrowKinds.dup).toBeGreaterThan(10);
     expect(s.shadeKinds).toMatchObject({ crashed: 1, paused: 1, isolated: 1, partition: 4 });
   }, 60_000);
+
+  it("renders a passing run (no violation) and an empty trace without errors", async () => {
+    const ok = await busyTrace(300, false);
+    const empty = { ...ok, events: [], eventCount: 0 };
+    for (const t of [ok, empty]) {
+      const report = await loadPage({ html: renderHtmlView(t) }, {
+        timeoutMs: 45_000,
+        inspect: async (page) => {
+          await page.waitForFunction("window.faultlineView && window.faultlineView.ready", undefined, { timeout: 20_000 });
+          return page.evaluate("({ rows: window.faultlineView.rows, violationRow: window.faultlineView.violationRow })");
+        },
+      });
+      expect(report.pageErrors).toEqual([]);
+      expect(report.consoleErrors).toEqual([]);
+      expect(report.extra).toEqual({ rows: t.events.length, violationRow: -1 });
+      expect(report.text).not.toContain("Violated");
+    }
+  }, 60_000);
 });
