@@ -1,7 +1,8 @@
 /**
  * Grader of the Raft lab. Parts: A leader election, B log replication, C persistence,
- * D the replicated service. Every scenario checks the safety invariants of Figure 3 after
- * every step (see cluster.ts) and its own liveness and client-visible properties.
+ * D the replicated service; E (ungraded) runs the same node as real processes under a
+ * leader-kill chaos drill. Every simulated scenario checks the safety invariants of Figure 3
+ * after every step (see cluster.ts) and its own liveness and client-visible properties.
  */
 import { defineLab } from "@faultline/grading";
 import type { RaftLab } from "./cluster.ts";
@@ -9,6 +10,7 @@ import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
 import { partC } from "./part-c.ts";
 import { partD } from "./part-d.ts";
+import { partE } from "./part-e.ts";
 
 export const lab = defineLab<RaftLab>({
   lab: "raft",
@@ -18,6 +20,7 @@ export const lab = defineLab<RaftLab>({
     B: "Log replication",
     C: "Persistence",
     D: "Replicated service",
+    E: "Real processes (ungraded)",
   },
-  scenarios: [...partA, ...partB, ...partC, ...partD],
+  scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
 });

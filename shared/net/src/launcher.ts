@@ -113,7 +113,9 @@ export class Cluster {
           const file = join(this.opts.logDir, `${id}.log`);
           // Give the log stream a moment to flush, then quote its end: it says why the node died.
           setTimeout(() => {
-            const tail = existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").slice(-6).join("\n") : "";
+            const lines = existsSync(file) ? readFileSync(file, "utf8").trim().split("\n") : [];
+            const fatal = lines.find((l) => l.includes("FATAL:"));
+            const tail = fatal ?? lines.slice(-6).join("\n");
             reject(new Error(`${id} exited with code ${code} before it was ready (log ${file}):\n${tail}`));
           }, 100);
         }

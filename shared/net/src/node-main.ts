@@ -32,7 +32,8 @@ if (typeof Ctor !== "function") {
   process.exit(2);
 }
 const host = new NodeHost(config, new Ctor() as never, service, log, (handler, err) => {
-  log(`FATAL: ${handler} threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  log(`FATAL: ${handler} threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+  if (err instanceof Error && err.stack) log(err.stack);
   process.exit(70);
 });
 await host.start();
