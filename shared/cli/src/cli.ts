@@ -17,6 +17,8 @@ usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm fa
   course check [lab...]    reference 100%, stubs 0, every mutant caught, TODOs and hints present
   doctor                   Node, pnpm, and whether the graders differ from the committed ones
   lin <model> <file...>    check histories for linearizability (from @faultline/check)
+  cluster <lab>            run the lab's nodes as real processes with an HTTP API (--nodes,
+                           --base-port, --impl); raft: POST /incr, GET /count, /kv/:key, /status
 
 Exit codes: 0 success (all graded tests passed), 1 a test or check failed, 2 usage error,
 3 a grader or the tool itself failed.`;
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   course: async () => (await import("./commands/course.ts")).courseCommand,
   doctor: async () => (await import("./commands/doctor.ts")).doctorCommand,
   lin: async () => (await import("./commands/lin.ts")).linCommand,
+  cluster: async () => (await import("./commands/cluster.ts")).clusterCommand,
 };
 
 export async function run(argv: readonly string[], io: Io = defaultIo()): Promise<number> {

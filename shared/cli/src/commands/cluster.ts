@@ -1,0 +1,79 @@
+/**
+ * `faultline cluster <lab>`: the lab's node as real OS processes on loopback, with an HTTP API
+ * on each node's port, until Ctrl-C. The same node class the simulator graded, unchanged.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { courseRoot, resolveImpl } from "@faultline/grading";
+import { Cluster } from "@faultline/net";
+import { intFlag, parseCommand, say, UsageError, type Io } from "../io.ts";
+import { requireLab } from "../labs.ts";
+
+const USAGE = "faultline cluster <lab> [--nodes N] [--base-port P] [--host H] [--impl stub|reference|mutant:<name>|<dir>] [--data-dir DIR] [--time-scale K]";
+
+/** Labs whose nodes have an HTTP face in @faultline/net, and the class each runs. */
+const CLUSTER_LABS: Record<string, { exportName: string; service: string; routes: string[] }> = {
+  raft: {
+    exportName: "RaftNode",
+    service: "raft",
+    routes: ["POST /incr", "GET /count", "PUT /kv/:key  {\"value\": \"...\"}", "GET /kv/:key", "GET /status", "POST /admin/faults  {\"drop\":0.05,\"delayMs\":200,\"blocked\":[\"n2\"]}"],
+  },
+};
+
+export async function clusterCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommand(
+    "cluster",
+    argv,
+    {
+      nodes: { type: "string" },
+      "base-port": { type: "string" },
+      host: { type: "string" },
+      impl: { type: "string" },
+      "data-dir": { type: "string" },
+      "time-scale": { type: "string" },
+      help: { type: "boolean" },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    say(io.out, `usage: ${USAGE}`);
+    return 0;
+  }
+  const lab = positionals[0];
+  if (!lab || positionals.length > 1) throw new UsageError(`usage: ${USAGE}`);
+  requireLab(lab);
+  const spec = CLUSTER_LABS[lab];
+  if (!spec) throw new UsageError(`cluster runs labs with an HTTP face: ${Object.keys(CLUSTER_LABS).join(", ")} (not ${lab})`);
+  const nodes = intFlag("nodes", values.nodes, 1) ?? 3;
+  const basePort = intFlag("base-port", values["base-port"], 1024) ?? 8001;
+  const timeScale = intFlag("time-scale", values["time-scale"], 1) ?? 1;
+  const host = values.host ?? "127.0.0.1";
+  let implPath: string;
+  try {
+    implPath = resolveImpl(lab, values.impl ?? process.env.FAULTLINE_IMPL ?? "stub", undefined, io.cwd);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const dir = values["data-dir"] ?? mkdtempSync(join(tmpdir(), `faultline-${lab}-`));
+  const cluster = new Cluster({ implPath, exportName: spec.exportName, service: spec.service, nodes, basePort, host, dataDir: join(dir, "data"), logDir: join(dir, "logs"), timeScale });
+  say(io.out, `starting ${nodes} ${lab} nodes (${implPath.replace(`${courseRoot()}/`, "")}) ...`);
+  try {
+    await cluster.start();
+  } catch (err) {
+    await cluster.stop();
+    say(io.err, `faultline: the cluster did not start: ${(err as Error).message}`);
+    return 1;
+  }
+  for (const id of cluster.ids) say(io.out, `  ${id}  ${cluster.url(id)}`);
+  say(io.out, `routes on every node: ${spec.routes.join(", ")}`);
+  say(io.out, `try: curl -s -X POST ${cluster.url("n1")}/incr -H 'x-client-id: me' -H 'x-request-seq: 1'`);
+  say(io.out, `disks in ${join(dir, "data")}, logs in ${join(dir, "logs")}; Ctrl-C stops every node`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  say(io.out, "stopping ...");
+  await cluster.stop();
+  return 0;
+}

@@ -1,0 +1,60 @@
+/** `faultline cluster raft`: real node processes with an HTTP API, stopped by Ctrl-C. */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { findFreeBasePort } from "@faultline/net";
+import { inproc } from "./fixture.ts";
+
+const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+const TSX = fileURLToPath(new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url));
+const REPO = fileURLToPath(new URL("../../..", import.meta.url));
+
+describe("cluster", () => {
+  it("starts three reference raft nodes that serve the HTTP API, and stops them on SIGINT", async () => {
+    const base = await findFreeBasePort(3, 23_000);
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
+    delete env.FAULTLINE_ROOT;
+    const child = spawn(process.execPath, [TSX, MAIN, "cluster", "raft", "--impl", "reference", "--base-port", String(base)], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    try {
+      const end = Date.now() + 60_000;
+      while (!out.includes("Ctrl-C stops every node")) {
+        if (Date.now() > end) throw new Error(`cluster did not start:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(out).toContain(`n1  http://127.0.0.1:${base}`);
+      expect(out).toContain(`n3  http://127.0.0.1:${base + 2}`);
+      let count: unknown;
+      for (let i = 0; i < 100 && count === undefined; i++) {
+        const r = await fetch(`http://127.0.0.1:${base + 1}/incr`, { method: "POST", headers: { "x-client-id": "cli-test", "x-request-seq": "1" }, signal: AbortSignal.timeout(5000) });
+        const body = (await r.json()) as { count?: number };
+        if (r.status === 200) count = body.count;
+        else await new Promise((res) => setTimeout(res, 100));
+      }
+      expect(count).toBe(1);
+      const status = (await (await fetch(`http://127.0.0.1:${base}/status`)).json()) as { id: string; role: string };
+      expect(status.id).toBe("n1");
+      expect(["leader", "follower", "candidate"]).toContain(status.role);
+    } finally {
+      child.kill("SIGINT");
+    }
+    expect(await exited).toBe(0);
+    expect(out).toContain("stopping ...");
+    await expect(fetch(`http://127.0.0.1:${base}/status`, { signal: AbortSignal.timeout(1000) })).rejects.toThrow();
+  }, 120_000);
+
+  it("says which labs can run as a cluster, and refuses bad flags", async () => {
+    const r = await inproc(["cluster", "g-counter"], REPO);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("cluster runs labs with an HTTP face: raft (not g-counter)");
+    const bad = await inproc(["cluster", "raft", "--nodes", "zero"], REPO);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--nodes needs a whole number >= 1");
+    const impl = await inproc(["cluster", "raft", "--impl", "mutant:nope"], REPO);
+    expect(impl.code).toBe(2);
+    expect(impl.stderr).toMatch(/unknown mutant "nope" of raft; mutants: .*no-dedupe/);
+  }, 60_000);
+});
