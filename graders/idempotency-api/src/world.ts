@@ -4,6 +4,7 @@
  * implementation under test (in this worker thread, or as a child process for crash tests), and
  * the end-of-run audit. Everything is closed in `close()`, also after a failure.
  */
+import { pathToFileURL } from "node:url";
 import { randomBytes } from "node:crypto";
 import { Rng } from "@faultline/sim";
 import type { ScenarioContext } from "@faultline/grading";
@@ -114,7 +115,7 @@ export class World {
   private async startServer(): Promise<void> {
     if (this.opts.child) {
       this.proc = await spawnServer({
-        implUrl: this.ctx.impl.implUrl,
+        implUrl: pathToFileURL(this.ctx.implPath).href,
         db: this.dbConfig,
         providerUrl: this.provider.url,
         adminToken: ADMIN,

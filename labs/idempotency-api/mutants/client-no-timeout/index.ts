@@ -1,7 +1,6 @@
 import type { ClientOptions } from "../../reference/index.ts";
 import { PaymentsClient as Reference } from "../../reference/index.ts";
 export * from "../../reference/index.ts";
-export const implUrl: string = import.meta.url;
 
 export class PaymentsClient extends Reference {
   constructor(opts: ClientOptions) {

@@ -1,7 +1,6 @@
 import type { ApiResponse, ChargeHandler, ServiceDeps } from "../../framework/index.ts";
 import { ChargeService, type Acquired, type Built, type ChargeParams, type KeyRow } from "../../reference/index.ts";
 export * from "../../reference/index.ts";
-export const implUrl: string = import.meta.url;
 
 class NoRecoveryPoint extends ChargeService {
   protected override async acquire(client: string, key: string, fp: string, params: ChargeParams): Promise<Acquired> {
