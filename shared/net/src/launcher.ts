@@ -83,7 +83,7 @@ export class Cluster {
   async startNode(id: NodeId): Promise<void> {
     if (this.procs.has(id)) throw new Error(`${id} is already running`);
     const log = createWriteStream(join(this.opts.logDir, `${id}.log`), { flags: "a" });
-    const child = spawn(process.execPath, ["--import", TSX, NODE_MAIN, JSON.stringify(this.config(id))], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", TSX, NODE_MAIN, JSON.stringify(this.config(id))], { stdio: ["pipe", "pipe", "pipe"] });
     live.add(child);
     const exited = new Promise<number | null>((resolve) =>
       child.once("exit", (code) => {

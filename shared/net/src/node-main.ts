@@ -43,3 +43,10 @@ const shutdown = () => {
 };
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);
+// The launcher holds our stdin open; when it goes away (even killed, or a grader worker thread
+// terminated by its watchdog), stdin closes and this node stops instead of lingering.
+if (!process.stdin.isTTY) {
+  process.stdin.on("close", () => process.exit(0));
+  process.stdin.on("end", () => process.exit(0));
+  process.stdin.resume();
+}
