@@ -39,18 +39,5 @@ export function sendHttp(attempt: HttpAttempt): Promise<HttpReply> {
   });
 }
 
-/** Read a request or response body with a byte limit; resolves undefined when over the limit. */
-export function readBody(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    stream.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > limit) over = true;
-      else if (!over) chunks.push(c);
-    });
-    stream.on("end", () => resolve(over ? undefined : Buffer.concat(chunks)));
-    stream.on("error", reject);
-  });
-}
+/** Read a body with a byte limit (undefined when over it): the shared transport's reader. */
+export { readLimited as readBody } from "@faultline/net";

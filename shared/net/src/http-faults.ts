@@ -18,6 +18,7 @@
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { readLimited } from "./http-util.ts";
 import { Rng } from "@faultline/sim";
 
 export interface HttpFaultRates {
@@ -157,21 +158,6 @@ function defaultKeyOf(info: { method: string; url: string; headers: IncomingHttp
   return `${info.method} ${info.url.split("?")[0]} ${Array.isArray(k) ? k.join(",") : (k ?? "")}`;
 }
 
-function readLimited(stream: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    stream.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > limit) over = true;
-      else chunks.push(c);
-    });
-    stream.on("end", () => resolve(over ? undefined : Buffer.concat(chunks)));
-    stream.on("error", reject);
-    stream.on("aborted", () => reject(new Error("aborted")));
-  });
-}
 
 interface UpstreamReply {
   status: number;

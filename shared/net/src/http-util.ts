@@ -13,15 +13,28 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * Read a request or response body, keeping at most `limit` bytes; resolves undefined when the
+ * body is longer (it is still drained, so the connection stays usable for the answer).
+ */
+export function readLimited(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= limit) chunks.push(c);
+    });
+    stream.on("end", () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
+    stream.on("error", reject);
+    stream.on("aborted", () => reject(new Error("aborted")));
+  });
+}
+
 export async function readBody(req: IncomingMessage): Promise<string> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  const body = await readLimited(req, MAX_BODY_BYTES);
+  if (body === undefined) throw new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`);
+  return body.toString("utf8");
 }
 
 /** Parse a JSON body; an empty body is `{}`. */
