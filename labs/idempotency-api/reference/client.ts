@@ -1,43 +1,9 @@
 /** Reference retrying client: per-attempt timeouts, exponential backoff with full jitter, one key. */
 import { randomUUID } from "node:crypto";
 import { sendHttp, TransportError, type HttpReply, type Transport } from "../framework/index.ts";
+import type { ChargeInput, ChargeOutcome, ClientOptions } from "../src/client.ts";
 
-export interface ChargeInput {
-  amount: number;
-  currency: string;
-  source: string;
-  description?: string | null;
-}
-
-export interface ClientOptions {
-  /** The API's base URL, e.g. "http://127.0.0.1:3000". */
-  baseUrl: string;
-  /** The client's token, sent as "Authorization: Bearer <token>". */
-  token: string;
-  /** Sends one attempt (default: framework sendHttp). */
-  transport?: Transport;
-  /** Random numbers in [0, 1) for the jitter (default Math.random). */
-  random?: () => number;
-  /** Waits (default: a real timer). */
-  sleep?: (ms: number) => Promise<void>;
-  /** Attempts in total, the first included (default 8). */
-  maxAttempts?: number;
-  /** Per-attempt timeout in ms (default 1000). */
-  attemptTimeoutMs?: number;
-  /** Backoff before retry n is drawn from [0, min(maxDelayMs, baseDelayMs * 2^(n-1))) (defaults 50, 2000). */
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-}
-
-export interface ChargeOutcome {
-  /** The Idempotency-Key used on every attempt. */
-  key: string;
-  attempts: number;
-  /** The last HTTP response, or undefined when the last attempt got none (timeout, reset). */
-  reply?: HttpReply;
-  /** Why the last attempt got no response. */
-  error?: string;
-}
+export type { ChargeInput, ChargeOutcome, ClientOptions };
 
 export class PaymentsClient {
   protected readonly transport: Transport;
