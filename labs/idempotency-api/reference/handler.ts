@@ -79,12 +79,17 @@ export function fingerprint(method: string, path: string, p: ChargeParams): stri
 export class ChargeService {
   constructor(protected readonly deps: ServiceDeps) {}
 
+  /** The key of an Idempotency-Key header, or undefined when it is malformed. */
+  protected parseKey(header: string): string | undefined {
+    return parseIdempotencyKey(header);
+  }
+
   async handle(req: ApiRequest): Promise<ApiResponse> {
     const client = clientOf(req.headers.authorization);
     if (!client) return problem(401, "unauthorized", "Unauthorized", 'send "Authorization: Bearer <client token>"', {}, { "www-authenticate": "Bearer" });
     const rawKey = req.headers["idempotency-key"];
     if (rawKey === undefined || rawKey.trim() === "") return problem(400, "idempotency-key-missing", "Idempotency-Key missing", "POST /charges needs an Idempotency-Key header");
-    const key = parseIdempotencyKey(rawKey);
+    const key = this.parseKey(rawKey);
     if (!key) return problem(400, "idempotency-key-invalid", "Idempotency-Key invalid", "the key must be 8 to 255 characters from A-Z a-z 0-9 . _ : -");
     const mediaType = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
     if (mediaType !== "application/json") return problem(415, "unsupported-media-type", "Unsupported media type", "send the body as Content-Type: application/json");
