@@ -11,7 +11,6 @@ export interface ClientHost<M> {
   clientSend(from: NodeId, to: NodeId, msg: M): void;
   clientTimer(ms: number, label: string, fn: () => void): void;
   wakeClients(): void;
-  recordClient(client: NodeId, text: string): void;
 }
 
 export interface Received<M> {

@@ -50,11 +50,6 @@ export class SimDisk implements Disk {
     this.syncs++;
   }
 
-  /** Number of writes a crash right now would lose. */
-  unsyncedCount(): number {
-    return this.pending.size;
-  }
-
   /** Crash: lose every unsynced write. */
   loseUnsynced(): number {
     const lost = this.pending.size;

@@ -186,13 +186,4 @@ export class NetworkFaults {
   clearClogs(): void {
     this.clogged.clear();
   }
-
-  /** Directed links currently blocked, as [from, to] pairs (for traces and views). */
-  blockedLinks(): Array<[NodeId, NodeId]> {
-    return [...this.blocked].map((k) => k.split("\u0000") as [NodeId, NodeId]);
-  }
-
-  hasTopologyFaults(): boolean {
-    return this.blocked.size > 0 || this.clogged.size > 0;
-  }
 }

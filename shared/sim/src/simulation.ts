@@ -598,14 +598,6 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     this.needFlush = true;
   }
 
-  /** @internal */
-  recordClient(client: NodeId, text: string): void {
-    const i = this.indexOf(client);
-    const vc = this.vcs[i] as number[];
-    vc[i] = (vc[i] as number) + 1;
-    this.record({ i: 0, t: this.time, kind: "client", node: client, text, vc: vc.slice() });
-  }
-
   // ---------------------------------------------------------------- internals
 
   private slot(id: NodeId): NodeSlot<M, T> {
