@@ -51,7 +51,7 @@ export const partE: Array<Scenario<RaftLab>> = [
     timeoutMs: 150_000,
     handlerTimeoutMs: 150_000,
     hints,
-    run: (ctx) => drill(ctx, 1, { increments: 1000, clients: 20, killAfter: 400, restartAfterMs: 300, deadlineMs: 100_000, maxAttempts: 200, restartAllAtEnd: true }),
+    run: (ctx) => drill(ctx, 1, { increments: 1000, clients: 20, killAfter: 400, restartAfterMs: 300, deadlineMs: 100_000, maxAttempts: 200, restartAllAtEnd: true, resendEvery: 20 }),
   },
   {
     part: "E",
@@ -62,6 +62,6 @@ export const partE: Array<Scenario<RaftLab>> = [
     timeoutMs: 180_000,
     handlerTimeoutMs: 180_000,
     hints,
-    run: (ctx) => drill(ctx, 4, { increments: 1000, clients: 50, killAfter: 400, restartAfterMs: 500, deadlineMs: 150_000, maxAttempts: 300, faults: { delayMs: 200, jitterMs: 20, drop: 0.05 } }),
+    run: (ctx) => drill(ctx, 4, { increments: 1000, clients: 50, killAfter: 400, restartAfterMs: 500, deadlineMs: 150_000, maxAttempts: 300, resendEvery: 20, faults: { delayMs: 200, jitterMs: 20, drop: 0.05 } }),
   },
 ];

@@ -13,8 +13,8 @@ const runs = Number(process.argv[2] ?? 10);
 const impl = process.argv[3] ?? fileURLToPath(new URL("../../../labs/raft/reference/index.ts", import.meta.url));
 
 const variants: Array<{ name: string; timeScale: number; opts: ChaosOptions }> = [
-  { name: "plain, full restart at the end", timeScale: 1, opts: { increments: 1000, clients: 20, killAfter: 400, restartAfterMs: 300, deadlineMs: 90_000, maxAttempts: 200, restartAllAtEnd: true } },
-  { name: "200 ms latency, 5% loss", timeScale: 4, opts: { increments: 1000, clients: 50, killAfter: 400, restartAfterMs: 500, deadlineMs: 150_000, maxAttempts: 300, faults: { delayMs: 200, jitterMs: 20, drop: 0.05 } } },
+  { name: "plain, full restart at the end", timeScale: 1, opts: { increments: 1000, clients: 20, killAfter: 400, restartAfterMs: 300, deadlineMs: 90_000, maxAttempts: 200, restartAllAtEnd: true, resendEvery: 20 } },
+  { name: "200 ms latency, 5% loss", timeScale: 4, opts: { increments: 1000, clients: 50, killAfter: 400, restartAfterMs: 500, deadlineMs: 150_000, maxAttempts: 300, resendEvery: 20, faults: { delayMs: 200, jitterMs: 20, drop: 0.05 } } },
 ];
 
 let failures = 0;

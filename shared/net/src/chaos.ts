@@ -26,11 +26,21 @@ export interface ChaosOptions {
    * must survive a whole-cluster power loss (they were fsynced on a majority).
    */
   restartAllAtEnd?: boolean;
+  /**
+   * Every this-many requests of a client, act as if the reply had been lost: send the same
+   * (client id, seq) again after it was acknowledged. The retry must not count twice and must
+   * answer the same count as the first reply (section 8: the state machine remembers the
+   * latest reply per client). Without this a drill may happen to need no retry of a committed
+   * request and let a missing deduplication through.
+   */
+  resendEvery?: number;
 }
 
 export interface ChaosResult {
   acknowledged: number;
   attempts: number;
+  /** Acknowledged requests sent once more with the same id, as after a lost reply. */
+  resent: number;
   killed: NodeId | undefined;
   /** From the kill to the first acknowledged increment served by another leader. */
   newLeaderMs: number | undefined;
@@ -71,16 +81,29 @@ export async function runLeaderKillChaos(cluster: Cluster, o: ChaosOptions): Pro
   let newLeaderMs: number | undefined;
   let killing: Promise<void> | undefined;
 
+  let resent = 0;
+  let mismatches = 0;
+  let firstMismatch: string | undefined;
+
+  const maybeKillLeader = () => {
+    if (killed || acknowledged < o.killAfter || killing) return;
+    killing = (async () => {
+      const leader = await leaderOf(cluster);
+      if (!leader) return;
+      killed = leader;
+      killedAt = Date.now();
+      await cluster.kill(leader, "SIGKILL");
+      await sleep(o.restartAfterMs);
+      await cluster.startNode(leader);
+    })();
+  };
+
   const client = async (c: number) => {
     const clientId = `chaos-c${c}`;
-    let seq = 0;
     let target = c % cluster.ids.length;
-    for (;;) {
-      if (next >= o.increments) return;
-      next++;
-      seq++;
-      let done = false;
-      for (let attempt = 0; attempt < o.maxAttempts && !done; attempt++) {
+    /** Sends one increment until some node answers 200; resolves to the count it answered. */
+    const send = async (seq: number): Promise<unknown> => {
+      for (let attempt = 0; attempt < o.maxAttempts; attempt++) {
         if (Date.now() > deadline) throw new Error(`drill over its ${o.deadlineMs} ms deadline with ${acknowledged} acknowledged`);
         const id = cluster.ids[target % cluster.ids.length] as NodeId;
         if (!cluster.isRunning(id)) {
@@ -95,36 +118,37 @@ export async function runLeaderKillChaos(cluster: Cluster, o: ChaosOptions): Pro
             signal: AbortSignal.timeout(5000),
           });
           if (r.status === 200) {
-            done = true;
-            acknowledged++;
             const servedBy = r.headers.get("x-served-by");
             if (killed && newLeaderMs === undefined && servedBy && servedBy !== killed) newLeaderMs = Date.now() - killedAt;
-          } else {
-            await r.text();
-            target++;
-            await sleep(20 + ((attempt * 37 + c * 11) % 80));
+            return ((await r.json()) as { count?: unknown }).count;
           }
+          await r.text();
         } catch {
-          target++;
-          await sleep(20 + ((attempt * 37 + c * 11) % 80));
+          /* refused, reset or timed out: try the next node */
         }
-        if (!killed && acknowledged >= o.killAfter && !killing) {
-          killing = (async () => {
-            const leader = await leaderOf(cluster);
-            if (!leader) return;
-            killed = leader;
-            killedAt = Date.now();
-            await cluster.kill(leader, "SIGKILL");
-            await sleep(o.restartAfterMs);
-            await cluster.startNode(leader);
-          })();
+        target++;
+        await sleep(20 + ((attempt * 37 + c * 11) % 80));
+      }
+      throw new Error(`${clientId} seq ${seq} not acknowledged after ${o.maxAttempts} attempts`);
+    };
+    for (let seq = 1; next < o.increments; seq++) {
+      next++;
+      const count = await send(seq);
+      acknowledged++;
+      maybeKillLeader();
+      if (o.resendEvery && seq % o.resendEvery === 0) {
+        resent++;
+        const again = await send(seq);
+        if (again !== count) {
+          mismatches++;
+          firstMismatch ??= `${clientId} seq ${seq} sent again after its reply answered count ${String(again)}, the first reply said ${String(count)}`;
         }
       }
-      if (!done) throw new Error(`${clientId} seq ${seq} not acknowledged after ${o.maxAttempts} attempts`);
     }
   };
   await Promise.all(Array.from({ length: o.clients }, (_, c) => client(c)));
   await killing;
+  if (firstMismatch) problems.push(`${mismatches} of ${resent} repeated requests got a different answer than the first time, e.g. ${firstMismatch}`);
   if (o.faults) for (const id of cluster.ids) await cluster.setFaults(id, { drop: 0, delayMs: 0, jitterMs: 0, blocked: [] });
 
   if (o.restartAllAtEnd) {
@@ -169,5 +193,5 @@ export async function runLeaderKillChaos(cluster: Cluster, o: ChaosOptions): Pro
   if (new Set(final.map((f) => f.committedLogHash)).size !== 1) problems.push(`committed logs differ: ${final.map((f) => `${f.id}=${String(f.committedLogHash)}`).join(", ")}`);
   if (acknowledged !== o.increments) problems.push(`${acknowledged} of ${o.increments} increments acknowledged`);
   const wallMs = Date.now() - started;
-  return { acknowledged, attempts, killed, newLeaderMs, wallMs, throughput: (acknowledged * 1000) / wallMs, final, problems };
+  return { acknowledged, attempts, resent, killed, newLeaderMs, wallMs, throughput: (acknowledged * 1000) / wallMs, final, problems };
 }
