@@ -20,7 +20,7 @@ export const lab = defineLab<L>({
     B: "Gossip nodes over a hostile network",
     C: "Crash and restart",
     D: "PN-Counter",
-    E: "Stretch (ungraded): delta-state gossip",
+    E: "Stretch (bonus): delta-state gossip",
   },
   scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
 });

@@ -1,4 +1,4 @@
-/** Stretch (ungraded): delta-state gossip that sends less than the full state and still converges. */
+/** Stretch (bonus): delta-state gossip that sends less than the full state and still converges. */
 import type { Scenario } from "@faultline/grading";
 import type { L } from "./props.ts";
 import { gcounterCluster, healAndConverge, runClients, runUntilSettled, smallDelta } from "./cluster.ts";
@@ -9,7 +9,8 @@ export const partE: Array<Scenario<L>> = [
   {
     part: "E",
     name: "delta-state gossip converges and sends less",
-    points: 0,
+    points: 5,
+    bonus: true,
     seeds: 5,
     hints: [
       "Send each peer only the entries it may be missing, and keep sending them until it acknowledges them: a lost delta must go again.",

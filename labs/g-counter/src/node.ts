@@ -94,7 +94,8 @@ export class PNCounterNode implements Node<Msg, Timer> {
 }
 
 /**
- * Stretch (ungraded): a G-Counter node whose gossip sends less than its full state.
+ * Stretch (Part E, 5 bonus points on top of the 100): a G-Counter node whose gossip sends less
+ * than its full state.
  *
  * Full-state gossip re-sends every entry to every peer every round, even when nothing changed.
  * A delta-state CRDT (Almeida, Shoker, Baquero, "Delta State Replicated Data Types", JPDC 2018)

@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { formatFailure, gradeScenario, labDir, listMutants, scanStubs, type LabGrader, type MutantInfo, type WorkerPool } from "@faultline/grading";
+import { formatFailure, formatTally, gradeScenario, tally, type ScenarioResult, labDir, listMutants, scanStubs, type LabGrader, type MutantInfo, type WorkerPool } from "@faultline/grading";
 
 export interface CheckLine {
   ok: boolean;
@@ -43,15 +43,13 @@ export async function checkLab(lab: LabGrader, opts: CheckLabOptions): Promise<C
   if (!existsSync(join(root, "reference"))) add({ ok: false, text: "no reference/ (a learner copy cannot be checked)" });
   else {
     const failed: string[] = [];
-    let earned = 0;
-    let possible = 0;
+    const results: ScenarioResult[] = [];
     for (const s of lab.scenarios) {
       const r = await gradeScenario(lab, s, { ...base, impl: "reference", determinism: opts.determinism });
-      earned += r.earned;
-      possible += r.points;
+      results.push(r);
       if (r.status !== "pass") failed.push(formatFailure(r));
     }
-    add(failed.length === 0 ? { ok: true, text: `the reference scores 100% (${earned}/${possible}${opts.determinism ? ", every seed twice with equal traces" : ""})` } : { ok: false, text: `the reference scores ${earned}/${possible}`, detail: failed.join("\n\n") });
+    add(failed.length === 0 ? { ok: true, text: `the reference scores 100% (${formatTally(tally(results))}${opts.determinism ? ", every seed twice with equal traces" : ""})` } : { ok: false, text: `the reference scores ${formatTally(tally(results))}`, detail: failed.join("\n\n") });
   }
 
   // the stubs score 0 without crashing

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { courseRoot, type LabReport } from "@faultline/grading";
+import { courseRoot, tally, type LabReport } from "@faultline/grading";
 
 export interface TestStatus {
   status: "pass" | "fail" | "not-started";
@@ -77,8 +77,8 @@ export function recordRun(rep: LabReport, completeParts: readonly string[]): voi
   }
   for (const p of completeParts) {
     const rs = rep.results.filter((r) => r.part === p);
-    const earned = rs.reduce((a, r) => a + r.earned, 0);
-    const possible = rs.reduce((a, r) => a + r.points, 0);
+    const t = tally(rs);
+    const [earned, possible] = rs.every((r) => r.bonus) ? [t.bonusEarned, t.bonusPossible] : [t.earned, t.possible];
     const prev = l.parts[p];
     l.parts[p] = { best: Math.max(prev?.possible === possible ? prev.best : 0, earned), last: earned, possible };
   }

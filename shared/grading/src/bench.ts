@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { loadGrader } from "./run-seed.ts";
-import { gradeLab } from "./grade.ts";
+import { formatTally, gradeLab, tally } from "./grade.ts";
 import { WorkerPool } from "./pool.ts";
 import { fmtMs } from "./format.ts";
 
@@ -18,17 +18,15 @@ export async function benchGrader(graderModule: URL | string, impl = "reference"
     const results = await gradeLab(lab, path, { impl, pool });
     const wallMs = Date.now() - started;
     const virtualMs = results.reduce((a, r) => a + r.virtualMs, 0);
-    const earned = results.reduce((a, r) => a + r.earned, 0);
-    const possible = results.reduce((a, r) => a + r.points, 0);
     const seeds = results.reduce((a, r) => a + r.seeds.length, 0);
     console.log(`${lab.lab} grader against ${impl}: ${results.length} scenarios, ${seeds} seed runs, ${pool.size} workers`);
-    console.log(`  score            ${earned}/${possible}`);
+    console.log(`  score            ${formatTally(tally(results))}`);
     console.log(`  wall time        ${fmtMs(wallMs)}`);
     console.log(`  virtual time     ${fmtMs(virtualMs)} (${(virtualMs / Math.max(1, wallMs)).toFixed(1)} virtual s per wall s)`);
     console.log(`  peak RSS         ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (this process and its worker threads)`);
     const slow = [...results].sort((a, b) => b.wallMs - a.wallMs).slice(0, 5);
     console.log(`  slowest          ${slow.map((r) => `"${r.name}" ${fmtMs(r.wallMs)}`).join(", ")}`);
-    return { wallMs, virtualMs, score: `${earned}/${possible}` };
+    return { wallMs, virtualMs, score: formatTally(tally(results)) };
   } finally {
     await pool.close();
   }

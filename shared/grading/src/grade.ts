@@ -22,6 +22,8 @@ export interface ScenarioResult {
   earned: number;
   status: ScenarioStatus;
   hidden: boolean;
+  /** Points on top of the total (a stretch goal): see Scenario.bonus. */
+  bonus: boolean;
   seeds: SeedResult[];
   /** The first failing seed (lowest seed number among failures), if any. */
   firstFailure?: SeedResult;
@@ -146,6 +148,7 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     earned: status === "pass" ? scenario.points : 0,
     status,
     hidden: scenario.hidden ?? false,
+    bonus: scenario.bonus ?? false,
     seeds: results,
     ...(firstFailure ? { firstFailure, replay: replayCommand(opts.lab, scenario.name, firstFailure.seed, opts.impl) } : {}),
     hint: scenario.hints[0] ?? "",
@@ -232,20 +235,43 @@ function keepFirstFailureTraces(results: SeedResult[]): void {
   }
 }
 
-/** Sum of a lab's results: earned and possible points, per part and in total. */
-export function summarize(results: readonly ScenarioResult[]): { earned: number; possible: number; byPart: Map<string, { earned: number; possible: number }> } {
-  const byPart = new Map<string, { earned: number; possible: number }>();
-  let earned = 0;
-  let possible = 0;
+/** Points of some results: the graded total and the bonus on top of it. */
+export interface Tally {
+  earned: number;
+  possible: number;
+  bonusEarned: number;
+  bonusPossible: number;
+}
+
+export function tally(results: readonly ScenarioResult[]): Tally {
+  const t: Tally = { earned: 0, possible: 0, bonusEarned: 0, bonusPossible: 0 };
   for (const r of results) {
-    earned += r.earned;
-    possible += r.points;
-    const p = byPart.get(r.part) ?? { earned: 0, possible: 0 };
-    p.earned += r.earned;
-    p.possible += r.points;
-    byPart.set(r.part, p);
+    if (r.bonus) {
+      t.bonusEarned += r.earned;
+      t.bonusPossible += r.points;
+    } else {
+      t.earned += r.earned;
+      t.possible += r.points;
+    }
   }
-  return { earned, possible, byPart };
+  return t;
+}
+
+/** "87/100", with "+ 5/10 bonus" when bonus tests were run. */
+export function formatTally(t: Tally): string {
+  return `${t.earned}/${t.possible}${t.bonusPossible > 0 ? ` + ${t.bonusEarned}/${t.bonusPossible} bonus` : ""}`;
+}
+
+/** Whether a run counts as passed: every test passed, bonus tests aside. */
+export function requiredPassed(results: readonly ScenarioResult[]): boolean {
+  return results.every((r) => r.bonus || r.status === "pass");
+}
+
+/** Sum of a lab's results: the tally in total and per part. */
+export function summarize(results: readonly ScenarioResult[]): Tally & { byPart: Map<string, Tally> } {
+  const parts = new Map<string, ScenarioResult[]>();
+  for (const r of results) parts.set(r.part, [...(parts.get(r.part) ?? []), r]);
+  return { ...tally(results), byPart: new Map([...parts].map(([p, rs]) => [p, tally(rs)])) };
 }
 
 export interface LabRunOptions extends Omit<GradeOptions, "lab" | "graderModule"> {

@@ -4,7 +4,7 @@
  * results.json, JUnit XML, JSON).
  */
 import type { LabGrader, Scenario } from "./scenario.ts";
-import type { ScenarioResult } from "./grade.ts";
+import { formatTally, tally, type ScenarioResult } from "./grade.ts";
 import type { SeedResult } from "./run-seed.ts";
 import { fmtMs } from "./format.ts";
 import { formatFailure, type FailureFormatOptions } from "./report.ts";
@@ -55,8 +55,8 @@ export interface TableOptions {
 /** The score table of one lab: a block per part, a row per test, the total with times. */
 export function formatLabTable(rep: LabReport, opts: TableOptions = {}): string {
   const color = opts.color ?? false;
-  const earned = rep.results.reduce((a, r) => a + r.earned, 0);
-  const possible = rep.results.reduce((a, r) => a + r.points, 0);
+  const total = tally(rep.results);
+  const { earned, possible } = total;
   const virtualMs = rep.results.reduce((a, r) => a + r.virtualMs, 0);
   const nameW = Math.min(44, Math.max(20, ...rep.results.map((r) => r.name.length + 2)));
   const lines: string[] = [];
@@ -66,21 +66,23 @@ export function formatLabTable(rep: LabReport, opts: TableOptions = {}): string 
   const parts = [...new Set(rep.results.map((r) => r.part))].sort();
   for (const p of parts) {
     const rs = rep.results.filter((r) => r.part === p);
-    const pe = rs.reduce((a, r) => a + r.earned, 0);
-    const pp = rs.reduce((a, r) => a + r.points, 0);
+    const pt = tally(rs);
+    const partBonus = rs.every((r) => r.bonus);
+    const [pe, pp] = partBonus ? [pt.bonusEarned, pt.bonusPossible] : [pt.earned, pt.possible];
     const title = `  Part ${p}: ${rep.parts[p] ?? ""}`;
-    lines.push(paint(color, "1", title.padEnd(nameW + 6)) + `${String(pe).padStart(4)}/${String(pp).padEnd(4)}`);
+    lines.push(paint(color, "1", title.padEnd(nameW + 6)) + `${String(pe).padStart(4)}/${String(pp).padEnd(4)}${partBonus ? " bonus" : ""}`);
     for (const r of rs) {
       const [sym, code] = SYMBOL[r.status];
       const name = r.name.length > nameW ? `${r.name.slice(0, nameW - 1)}…` : r.name;
       const pts = `${String(r.earned).padStart(4)}/${String(r.points).padEnd(4)}`;
-      const hidden = r.hidden ? " (hidden)" : "";
+      const hidden = `${r.hidden ? " (hidden)" : ""}${r.bonus ? " (bonus)" : ""}`;
       lines.push(`    ${paint(color, code, sym)} ${name.padEnd(nameW)}${pts} ${statusWord(r).padEnd(18)} ${(r.virtualMs > 0 ? fmtDuration(r.virtualMs) : "-").padStart(10)} virtual ${fmtDuration(r.wallMs).padStart(8)} wall${hidden}`);
     }
   }
   const pct = possible > 0 ? Math.round((earned / possible) * 1000) / 10 : 100;
   const totalColor = earned === possible ? "1;32" : earned === 0 ? "1;31" : "1;33";
   lines.push(`  ${paint(color, "1", "Total".padEnd(nameW + 4))}${paint(color, totalColor, `${String(earned).padStart(4)}/${String(possible).padEnd(4)}`)} ${`${pct}%`.padEnd(18)} ${fmtDuration(virtualMs).padStart(10)} virtual ${fmtDuration(rep.wallMs).padStart(8)} wall`);
+  if (total.bonusPossible > 0) lines.push(`  ${"Bonus".padEnd(nameW + 4)}${`+${total.bonusEarned}`.padStart(4)}/${String(total.bonusPossible).padEnd(4)} on top of the total`);
   return lines.join("\n");
 }
 
@@ -195,9 +197,8 @@ export class TerminalReporter {
       this.clearProgress();
       return;
     }
-    const earned = reports.reduce((a, rep) => a + rep.results.reduce((b, r) => b + r.earned, 0), 0);
-    const possible = reports.reduce((a, rep) => a + rep.results.reduce((b, r) => b + r.points, 0), 0);
-    this.write(`${paint(this.opts.color ?? false, "1", "All labs")}: ${earned}/${possible} (${reports.map((rep) => `${rep.lab} ${rep.results.reduce((b, r) => b + r.earned, 0)}/${rep.results.reduce((b, r) => b + r.points, 0)}`).join(", ")}), wall ${fmtDuration(Date.now() - this.started)}\n`);
+    const all = formatTally(tally(reports.flatMap((rep) => rep.results)));
+    this.write(`${paint(this.opts.color ?? false, "1", "All labs")}: ${all} (${reports.map((rep) => `${rep.lab} ${formatTally(tally(rep.results))}`).join(", ")}), wall ${fmtDuration(Date.now() - this.started)}\n`);
   }
 
   close(): void {
@@ -234,10 +235,11 @@ export function toGradescope(reports: readonly LabReport[], opts: MachineFormatO
     rep.results.map((r) => ({
       name: `${rep.lab} ${r.part}: ${r.name}`,
       score: r.earned,
-      max_score: r.points,
+      // Gradescope counts a score above max_score as extra credit.
+      max_score: r.bonus ? 0 : r.points,
       status: r.status === "pass" ? "passed" : "failed",
-      output: testOutput(r, opts.cwd),
-      tags: [rep.lab, `part ${r.part}`],
+      output: `${r.bonus ? `bonus test worth ${r.points} extra points\n` : ""}${testOutput(r, opts.cwd)}`,
+      tags: [rep.lab, `part ${r.part}`, ...(r.bonus ? ["bonus"] : [])],
       visibility: r.hidden ? (opts.hiddenVisibility ?? "after_published") : "visible",
     })),
   );
@@ -245,11 +247,7 @@ export function toGradescope(reports: readonly LabReport[], opts: MachineFormatO
   const max = tests.reduce((a, t) => a + t.max_score, 0);
   const wall = reports.reduce((a, r) => a + r.wallMs, 0);
   const output = reports
-    .map((rep) => {
-      const e = rep.results.reduce((a, r) => a + r.earned, 0);
-      const p = rep.results.reduce((a, r) => a + r.points, 0);
-      return `${rep.lab}: ${e}/${p}`;
-    })
+    .map((rep) => `${rep.lab}: ${formatTally(tally(rep.results))}`)
     .join("\n");
   return `${JSON.stringify({ score, max_score: max, execution_time: Math.round(wall / 100) / 10, output, visibility: "visible", stdout_visibility: "hidden", tests }, null, 2)}\n`;
 }
@@ -275,13 +273,12 @@ export function toJUnit(reports: readonly LabReport[], opts: MachineFormatOption
   out.push(`<testsuites name="faultline" tests="${total.tests}" failures="${total.failures}" errors="0" skipped="0" time="${secs(reports.reduce((a, r) => a + r.wallMs, 0))}">`);
   for (const rep of reports) {
     const c = count(rep.results);
-    const e = rep.results.reduce((a, r) => a + r.earned, 0);
-    const p = rep.results.reduce((a, r) => a + r.points, 0);
+    const score = formatTally(tally(rep.results));
     out.push(`  <testsuite name="${xmlEscape(rep.lab)}" tests="${c.tests}" failures="${c.failures}" errors="0" skipped="0" time="${secs(rep.wallMs)}">`);
     out.push("    <properties>");
     out.push(`      <property name="title" value="${xmlEscape(rep.title)}"/>`);
     out.push(`      <property name="impl" value="${xmlEscape(rep.impl)}"/>`);
-    out.push(`      <property name="score" value="${e}/${p}"/>`);
+    out.push(`      <property name="score" value="${xmlEscape(score)}"/>`);
     out.push("    </properties>");
     for (const r of rep.results) {
       out.push(`    <testcase classname="${xmlEscape(`${rep.lab}.${r.part}`)}" name="${xmlEscape(r.name)}" time="${secs(r.wallMs)}">`);
@@ -290,7 +287,7 @@ export function toJUnit(reports: readonly LabReport[], opts: MachineFormatOption
         const message = r.status === "not-started" ? "not started" : f ? `${f.invariant}: ${f.message}` : r.nondeterminism ? "not deterministic" : "failed";
         out.push(`      <failure type="${r.status}" message="${xmlEscape(message)}">${xmlEscape(testOutput(r, opts.cwd))}</failure>`);
       }
-      out.push(`      <system-out>${xmlEscape(`points ${r.earned}/${r.points}${r.hidden ? " (hidden test)" : ""}`)}</system-out>`);
+      out.push(`      <system-out>${xmlEscape(`points ${r.earned}/${r.points}${r.hidden ? " (hidden test)" : ""}${r.bonus ? " (bonus)" : ""}`)}</system-out>`);
       out.push("    </testcase>");
     }
     out.push("  </testsuite>");
@@ -304,14 +301,13 @@ export function toJson(reports: readonly LabReport[], opts: MachineFormatOptions
   const labs = reports.map((rep) => {
     const parts = [...new Set(rep.results.map((r) => r.part))].sort().map((p) => {
       const rs = rep.results.filter((r) => r.part === p);
-      return { part: p, title: rep.parts[p] ?? "", earned: rs.reduce((a, r) => a + r.earned, 0), possible: rs.reduce((a, r) => a + r.points, 0) };
+      return { part: p, title: rep.parts[p] ?? "", ...tally(rs) };
     });
     return {
       lab: rep.lab,
       title: rep.title,
       impl: rep.impl,
-      earned: rep.results.reduce((a, r) => a + r.earned, 0),
-      possible: rep.results.reduce((a, r) => a + r.points, 0),
+      ...tally(rep.results),
       wallMs: rep.wallMs,
       virtualMs: rep.results.reduce((a, r) => a + r.virtualMs, 0),
       ...(rep.seeds ? { seeds: rep.seeds } : {}),
@@ -323,6 +319,7 @@ export function toJson(reports: readonly LabReport[], opts: MachineFormatOptions
         earned: r.earned,
         status: r.status,
         hidden: r.hidden,
+        bonus: r.bonus,
         wallMs: r.wallMs,
         virtualMs: r.virtualMs,
         ...(r.firstFailure ? { firstFailure: { seed: r.firstFailure.seed, status: r.firstFailure.status, ...(r.firstFailure.failure ? { failure: r.firstFailure.failure } : {}), traceFiles: r.firstFailure.traceFiles } } : {}),
@@ -334,7 +331,7 @@ export function toJson(reports: readonly LabReport[], opts: MachineFormatOptions
       })),
     };
   });
-  return `${JSON.stringify({ format: "faultline-grades/1", earned: labs.reduce((a, l) => a + l.earned, 0), possible: labs.reduce((a, l) => a + l.possible, 0), labs }, null, 2)}\n`;
+  return `${JSON.stringify({ format: "faultline-grades/1", ...tally(reports.flatMap((rep) => rep.results)), labs }, null, 2)}\n`;
 }
 
 export function renderMachineFormat(format: MachineFormat, reports: readonly LabReport[], opts: MachineFormatOptions = {}): string {

@@ -25,6 +25,11 @@ export interface Scenario<L = unknown> {
   /** Unique within the lab, lowercase words a learner understands: "initial election". */
   name: string;
   points: number;
+  /**
+   * Bonus (stretch) tests: their points come on top of the lab's total instead of counting in
+   * it, and a bonus test that fails or is not started does not fail the run.
+   */
+  bonus?: boolean;
   /** Tiered hints: the first is a nudge, the last nearly the answer. At least one. */
   hints: readonly string[];
   /** How many default seeds (1..n) grade this scenario (default 10). */

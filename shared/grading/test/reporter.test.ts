@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { formatLabTable, toGradescope, toJson, toJUnit, TerminalReporter, xmlEscape, type LabReport, type ScenarioResult, type SeedResult } from "../src/index.ts";
+import { formatLabTable, formatTally, requiredPassed, tally, toGradescope, toJson, toJUnit, TerminalReporter, xmlEscape, type LabReport, type ScenarioResult, type SeedResult } from "../src/index.ts";
 
 function seed(n: number, status: SeedResult["status"], extra: Partial<SeedResult> = {}): SeedResult {
   return { seed: n, status, traceHash: "ab", virtualMs: 1500, wallMs: 20, events: 10, metrics: [], logs: [], traceFiles: [], ...extra };
@@ -9,7 +9,7 @@ function seed(n: number, status: SeedResult["status"], extra: Partial<SeedResult
 function result(name: string, part: string, points: number, status: ScenarioResult["status"], extra: Partial<ScenarioResult> = {}): ScenarioResult {
   const seeds = status === "pass" ? [seed(1, "pass"), seed(2, "pass")] : status === "not-started" ? [seed(1, "not-started", { failure: { invariant: "not implemented", message: "X.start is not implemented yet (TODO)" } })] : [seed(1, "pass"), seed(2, "fail", { failure: { invariant: "two leaders", message: 'n2 & n3 both "lead" <term 4>\x1b[31m\x00', t: 1523, node: "n2" }, traceFiles: ["/tmp/x/t.seed2.html", "/tmp/x/t.seed2.json"] })];
   return {
-    lab: "raft", part, name, points, earned: status === "pass" ? points : 0, status, hidden: false, seeds,
+    lab: "raft", part, name, points, earned: status === "pass" ? points : 0, status, hidden: false, bonus: false, seeds,
     ...(status === "fail" ? { firstFailure: seeds[1], replay: `pnpm faultline grade raft --only "${name}" --seed 2 --trace` } : status === "not-started" ? { firstFailure: seeds[0] } : {}),
     hint: "look at <terms> & votes", wallMs: 40, virtualMs: 3000, ...extra,
   };
@@ -119,9 +119,47 @@ describe("machine formats", () => {
     expect(j.format).toBe("faultline-grades/1");
     expect(j.earned).toBe(5);
     expect(j.possible).toBe(30);
-    expect(j.labs[0].parts).toEqual([{ part: "A", title: "Leader election", earned: 5, possible: 15 }, { part: "B", title: "Log", earned: 0, possible: 15 }]);
+    expect(j.labs[0].parts).toEqual([
+      { part: "A", title: "Leader election", earned: 5, possible: 15, bonusEarned: 0, bonusPossible: 0 },
+      { part: "B", title: "Log", earned: 0, possible: 15, bonusEarned: 0, bonusPossible: 0 },
+    ]);
     expect(j.labs[0].tests[1].firstFailure.seed).toBe(2);
     expect(j.labs[0].tests[1].replay).toContain("--seed 2");
     expect(j.labs[0].tests[2].hidden).toBe(true);
+  });
+});
+
+describe("bonus tests", () => {
+  const withBonus: LabReport = {
+    ...rep,
+    parts: { ...rep.parts, F: "Stretch (bonus)" },
+    results: [result("initial election", "A", 5, "pass"), result("prevote", "F", 4, "pass", { bonus: true }), result("snapshots", "F", 6, "not-started", { bonus: true })],
+  };
+
+  it("count on top of the total, not in it", () => {
+    expect(tally(withBonus.results)).toEqual({ earned: 5, possible: 5, bonusEarned: 4, bonusPossible: 10 });
+    expect(formatTally(tally(withBonus.results))).toBe("5/5 + 4/10 bonus");
+    expect(formatTally(tally(rep.results))).toBe("5/30");
+    const t = formatLabTable(withBonus);
+    expect(t).toMatch(/Part F: Stretch \(bonus\)\s+4\/10\s+bonus/);
+    expect(t).toMatch(/Total\s+5\/5\s+100%/);
+    expect(t).toMatch(/Bonus\s+\+4\/10\s+on top of the total/);
+    expect(t).toMatch(/prevote\s+4\/4 .*\(bonus\)/);
+  });
+
+  it("a failing or unstarted bonus test does not fail the run; a required one does", () => {
+    expect(requiredPassed(withBonus.results)).toBe(true);
+    expect(requiredPassed(rep.results)).toBe(false);
+  });
+
+  it("are extra credit on Gradescope (max_score 0) and marked in JSON", () => {
+    const g = JSON.parse(toGradescope([withBonus]));
+    expect(g.score).toBe(9);
+    expect(g.max_score).toBe(5);
+    expect(g.tests[1]).toMatchObject({ score: 4, max_score: 0, tags: ["raft", "part F", "bonus"] });
+    expect(g.tests[1].output).toContain("bonus test worth 4 extra points");
+    const j = JSON.parse(toJson([withBonus]));
+    expect(j).toMatchObject({ earned: 5, possible: 5, bonusEarned: 4, bonusPossible: 10 });
+    expect(j.labs[0].tests[1].bonus).toBe(true);
   });
 });

@@ -14,6 +14,7 @@ import {
   labReport,
   MACHINE_FORMATS,
   renderMachineFormat,
+  requiredPassed,
   resolveImpl,
   TerminalReporter,
   traceDirFor,
@@ -201,7 +202,7 @@ export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boo
       if (show) say(io.out, `wrote ${plan.format} results to ${displayPath(plan.out, io.cwd)}`);
     } else io.out.write(text);
   }
-  const passed = reports.every((rep) => rep.results.every((r) => r.status === "pass"));
+  const passed = reports.every((rep) => requiredPassed(rep.results));
   return { reports, passed: passed && broken.length === 0, broken };
 }
 

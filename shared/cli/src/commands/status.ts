@@ -25,12 +25,12 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
     const l = s.labs[lab];
     let title = lab;
     let parts: Record<string, string> = {};
-    let scenarios: Array<{ part: string; name: string; points: number; hints: readonly string[] }> = [];
+    let scenarios: Array<{ part: string; name: string; points: number; bonus: boolean; hints: readonly string[] }> = [];
     try {
       const g = await loadGrader(graderModulePath(lab));
       title = `${lab} — ${g.title}`;
       parts = g.parts;
-      scenarios = g.scenarios.map((x) => ({ part: x.part, name: x.name, points: x.points, hints: x.hints }));
+      scenarios = g.scenarios.map((x) => ({ part: x.part, name: x.name, points: x.points, bonus: x.bonus ?? false, hints: x.hints }));
     } catch {
       // a grader that does not load still shows what was recorded
     }
@@ -45,7 +45,8 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
       const possible = ps?.possible ?? scenarios.filter((x) => x.part === p).reduce((a, x) => a + x.points, 0);
       const tests = scenarios.filter((x) => x.part === p);
       const passed = tests.filter((x) => l.tests[x.name]?.status === "pass").length;
-      const score = ps ? `best ${ps.best}/${possible}, last ${ps.last}/${possible}` : "not graded as a whole yet";
+      const bonus = tests.length > 0 && tests.every((x) => x.bonus) ? " bonus" : "";
+      const score = ps ? `best ${ps.best}/${possible}${bonus}, last ${ps.last}/${possible}` : "not graded as a whole yet";
       say(io.out, `  Part ${p}${parts[p] ? `: ${parts[p]}` : ""}`.padEnd(40) + `${score}${tests.length ? `  (${passed}/${tests.length} tests passing)` : ""}`);
       for (const t of tests) {
         const ts = l.tests[t.name];
