@@ -3,7 +3,9 @@
  * (labs/<lab>/reference, labs/<lab>/mutants), hidden tests (scenarios marked `hidden: true`
  * are cut out of the grader sources; graders/<lab>/hidden/ is left out) and the instructor's
  * checkpoints (handbook/checkpoints/instructor). A marker file at its root tells the harness it
- * is a learner copy (course checks that need the reference are skipped there).
+ * is a learner copy (course checks that need the reference are skipped there). In a git checkout
+ * only committed-to-be files (tracked) are exported: an instructor's scratch notes or an
+ * uncommitted solution must not reach learners by accident.
  */
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -19,6 +21,13 @@ export interface ExportSummary {
   hiddenScenarios: string[];
   /** Hidden scenarios that could not be cut out of the source (filtered when the grader loads). */
   hiddenLeft: string[];
+  /** Untracked files of a git checkout that were left out (or copied, with includeUntracked). */
+  untracked: string[];
+}
+
+export interface ExportOptions {
+  /** Copy untracked, not ignored files of a git checkout too (default: tracked files only). */
+  includeUntracked?: boolean;
 }
 
 const SKIP_DIRS = new Set(["node_modules", ".git", ".faultline", ".turbo", "dist", "coverage", "docs-site"]);
@@ -33,26 +42,29 @@ function walk(root: string, dir: string, out: string[], exclude: string | undefi
   }
 }
 
-/** The files of the checkout: git's view (tracked and untracked, minus ignored) when it is a repository. */
-export function courseFiles(root: string, exclude?: string): string[] {
+/**
+ * The files of the checkout. In a git repository: the tracked files, and apart the untracked
+ * ones that are not ignored; elsewhere every file of the tree (all "tracked").
+ */
+export function courseFiles(root: string, exclude?: string): { tracked: string[]; untracked: string[] } {
+  const git = (args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 256 * 1024 * 1024 });
+  const keep = (list: string) =>
+    list
+      .split("\0")
+      .filter(Boolean)
+      .filter((f) => existsSync(join(root, f)) && statSync(join(root, f)).isFile())
+      .filter((f) => !exclude || !resolve(root, f).startsWith(exclude + sep))
+      .filter((f) => !f.split("/").some((p) => SKIP_DIRS.has(p)))
+      .sort();
   try {
-    const out = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 256 * 1024 * 1024 });
-    const top = execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    if (resolve(top) === resolve(root)) {
-      return out
-        .split("\0")
-        .filter(Boolean)
-        .filter((f) => existsSync(join(root, f)) && statSync(join(root, f)).isFile())
-        .filter((f) => !exclude || !resolve(root, f).startsWith(exclude + sep))
-        .filter((f) => !f.split("/").some((p) => SKIP_DIRS.has(p)))
-        .sort();
-    }
+    const top = git(["rev-parse", "--show-toplevel"]).trim();
+    if (resolve(top) === resolve(root)) return { tracked: keep(git(["ls-files", "-z", "--cached"])), untracked: keep(git(["ls-files", "-z", "--others", "--exclude-standard"])) };
   } catch {
     // not a git checkout: walk the tree
   }
   const files: string[] = [];
   walk(root, root, files, exclude);
-  return files.sort();
+  return { tracked: files.sort(), untracked: [] };
 }
 
 function category(f: string): keyof ExportSummary["removed"] | undefined {
@@ -128,12 +140,13 @@ function learnerPackageJson(text: string): string {
   }
 }
 
-export function exportCourse(root: string, dest: string): ExportSummary {
+export function exportCourse(root: string, dest: string, opts: ExportOptions = {}): ExportSummary {
   const target = resolve(dest);
   if (existsSync(target) && readdirSync(target).length > 0) throw new Error(`${dest} exists and is not empty; export into a new folder`);
   if (resolve(root) === target) throw new Error("cannot export a course onto itself");
-  const files = courseFiles(root, target);
-  const summary: ExportSummary = { files: 0, removed: { reference: [], mutants: [], hidden: [], instructor: [] }, hiddenScenarios: [], hiddenLeft: [] };
+  const { tracked, untracked } = courseFiles(root, target);
+  const files = opts.includeUntracked ? [...tracked, ...untracked].sort() : tracked;
+  const summary: ExportSummary = { files: 0, removed: { reference: [], mutants: [], hidden: [], instructor: [] }, hiddenScenarios: [], hiddenLeft: [], untracked };
   mkdirSync(target, { recursive: true });
   for (const f of files) {
     const cat = category(f);

@@ -1,5 +1,6 @@
 /** course export and course check, end to end on the fixture course. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stripHiddenScenarios } from "../src/course-export.ts";
@@ -45,6 +46,27 @@ describe("course export", () => {
     expect(again.stderr).toContain("already a learner copy");
     const check = await inproc(["course", "check"], learner);
     expect(check.code).toBe(2);
+  }, T);
+
+  it("in a git checkout exports tracked files only, unless --include-untracked", async () => {
+    const repo = makeCourse();
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", ...args], { cwd: repo, stdio: "ignore" });
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-q", "-m", "course");
+    writeFileSync(join(repo, "labs/echo/src/solution-notes.md"), "the answer\n");
+    const plain = join(tempDir("faultline-export-"), "plain");
+    const r = await inproc(["course", "export", plain], repo);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("left out 1 untracked file(s) (commit them, or pass --include-untracked): labs/echo/src/solution-notes.md");
+    expect(existsSync(join(plain, "labs/echo/src/solution-notes.md"))).toBe(false);
+    expect(existsSync(join(plain, "labs/echo/src/index.ts"))).toBe(true);
+    expect(existsSync(join(plain, "labs/echo/reference"))).toBe(false);
+    const all = join(tempDir("faultline-export-"), "all");
+    const r2 = await inproc(["course", "export", all, "--include-untracked"], repo);
+    expect(r2.code).toBe(0);
+    expect(r2.stderr).toContain("copied 1 untracked file(s)");
+    expect(readFileSync(join(all, "labs/echo/src/solution-notes.md"), "utf8")).toBe("the answer\n");
   }, T);
 
   it("refuses a folder that is not empty", async () => {

@@ -6,7 +6,7 @@ import { loadLab } from "../labs.ts";
 import { exportCourse } from "../course-export.ts";
 import { checkLab } from "../course-check.ts";
 
-const USAGE = "faultline course export <dir> | faultline course check [lab...] [--fast] [--jobs N]";
+const USAGE = "faultline course export <dir> [--include-untracked] | faultline course check [lab...] [--fast] [--jobs N]";
 
 export async function courseCommand(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
@@ -16,15 +16,16 @@ export async function courseCommand(argv: string[], io: Io): Promise<number> {
 }
 
 async function exportCmd(argv: string[], io: Io): Promise<number> {
-  const { positionals } = parseCommand("course export", argv, {}, "faultline course export <dir>");
+  const { values, positionals } = parseCommand("course export", argv, { "include-untracked": { type: "boolean" } }, "faultline course export <dir> [--include-untracked]");
   const dir = positionals[0];
-  if (!dir || positionals.length > 1) throw new UsageError("course export: give one target folder: faultline course export <dir>");
+  if (!dir || positionals.length > 1) throw new UsageError("course export: give one target folder: faultline course export <dir> [--include-untracked]");
+  const includeUntracked = values["include-untracked"] === true;
   const root = courseRoot();
   if (isLearnerCopy(root)) throw new UsageError("course export: this checkout is already a learner copy");
   const dest = resolve(io.cwd, dir);
   let s;
   try {
-    s = exportCourse(root, dest);
+    s = exportCourse(root, dest, { includeUntracked });
   } catch (err) {
     throw new UsageError(`course export: ${(err as Error).message}`);
   }
@@ -33,6 +34,10 @@ async function exportCmd(argv: string[], io: Io): Promise<number> {
   say(io.out, `  left out: reference solutions (${s.removed.reference.length} files; labs: ${labsOf(s.removed.reference)})`);
   say(io.out, `            mutants (${s.removed.mutants.length} files), hidden test files (${s.removed.hidden.length}), instructor checkpoints (${s.removed.instructor.length})`);
   say(io.out, `            hidden tests cut from grader sources: ${s.hiddenScenarios.length}${s.hiddenScenarios.length ? ` (${s.hiddenScenarios.map((h) => h.split(": ").slice(1).join(": ")).join(", ")})` : ""}`);
+  if (s.untracked.length > 0) {
+    const list = `${s.untracked.slice(0, 5).join(", ")}${s.untracked.length > 5 ? `, … (${s.untracked.length - 5} more)` : ""}`;
+    say(io.err, includeUntracked ? `  note: copied ${s.untracked.length} untracked file(s): ${list}` : `  note: left out ${s.untracked.length} untracked file(s) (commit them, or pass --include-untracked): ${list}`);
+  }
   if (s.hiddenLeft.length > 0) say(io.err, `  note: ${s.hiddenLeft.length} hidden test(s) are not array elements and stay in the source (they are skipped when graded): ${s.hiddenLeft.join(", ")}`);
   say(io.out, `next: cd ${displayPath(dest, io.cwd)} && pnpm install && pnpm grade --all   (every test starts "not started", score 0)`);
   return 0;
