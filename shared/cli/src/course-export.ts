@@ -10,7 +10,11 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import ts from "typescript";
+import { createRequire } from "node:module";
+import type ts from "typescript";
+
+/** TypeScript is loaded only when needed: it costs ~75 MiB, in every worker thread that imports this module. */
+const typescript = (): typeof ts => createRequire(import.meta.url)("typescript") as typeof ts;
 import { LEARNER_COPY_MARKER } from "@faultline/grading";
 
 export interface ExportSummary {
@@ -78,6 +82,7 @@ function category(f: string): keyof ExportSummary["removed"] | undefined {
 }
 
 function propName(p: ts.ObjectLiteralElementLike): string | undefined {
+  const ts = typescript();
   const n = p.name;
   if (!n) return undefined;
   if (ts.isIdentifier(n) || ts.isStringLiteral(n)) return n.text;
@@ -86,6 +91,7 @@ function propName(p: ts.ObjectLiteralElementLike): string | undefined {
 
 /** Cut scenario literals marked `hidden: true` out of a grader source. */
 export function stripHiddenScenarios(source: string, fileName = "grader.ts"): { text: string; removed: string[]; left: string[] } {
+  const ts = typescript();
   const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const cuts: Array<{ start: number; end: number; name: string }> = [];
   const left: string[] = [];

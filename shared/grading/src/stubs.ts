@@ -5,7 +5,11 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
-import ts from "typescript";
+import { createRequire } from "node:module";
+import type ts from "typescript";
+
+/** TypeScript is loaded only when needed: it costs ~75 MiB, in every worker thread that imports this module. */
+const typescript = (): typeof ts => createRequire(import.meta.url)("typescript") as typeof ts;
 import { courseRoot } from "./impl.ts";
 
 function tsFiles(dir: string): string[] {
@@ -23,6 +27,7 @@ const TODO_COMMENT = /\/\/[^\n]*\bTODO\b|\/\*[\s\S]*?\bTODO\b[\s\S]*?\*\//;
 
 /** Functions in the stubs that throw NotImplemented without a TODO comment; and how many stubs there are. */
 export function scanStubs(srcDir: string): { stubs: number; unmarked: string[] } {
+  const ts = typescript();
   let stubs = 0;
   const unmarked: string[] = [];
   for (const file of tsFiles(srcDir)) {
