@@ -1,8 +1,9 @@
 /**
  * Grader of the quorum-kv lab: a Dynamo-style store with N/W/R quorums (part A), read repair
  * and a linearizable ABD mode (B), version vectors with siblings (C), and a sloppy quorum
- * with hinted handoff and tombstones (D). Anomaly tests run the weak configuration too and
- * pass only when the anomaly shows up there and not in the strong one.
+ * with hinted handoff and tombstones (D); bonus: anti-entropy with Merkle trees (E). Anomaly
+ * tests run the weak configuration too and pass only when the anomaly shows up there and not
+ * in the strong one.
  */
 import { defineLab } from "@faultline/grading";
 import type { Impl } from "./harness.ts";
@@ -10,6 +11,7 @@ import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
 import { partC } from "./part-c.ts";
 import { partD } from "./part-d.ts";
+import { partE } from "./part-e.ts";
 
 export const lab = defineLab<Impl>({
   lab: "quorum-kv",
@@ -19,6 +21,7 @@ export const lab = defineLab<Impl>({
     B: "Read repair and a linearizable mode",
     C: "Version vectors and siblings",
     D: "Sloppy quorum, hinted handoff and tombstones",
+    E: "Anti-entropy with Merkle trees (bonus)",
   },
-  scenarios: [...partA, ...partB, ...partC, ...partD],
+  scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
 });

@@ -7,16 +7,20 @@
  *   phases. A phase sends the same message to the key's replicas, re-sends to those that are
  *   silent, and is complete when enough distinct replicas answered (W for a store, R for a
  *   read). Replies that arrive after that drive read repair.
+ * - Anti-entropy (part E, opt-in): every replica keeps a Merkle tree per key range, updated on
+ *   every change of its store, and periodically compares one tree with a peer replicating the
+ *   same range, descending only into differing subtrees and exchanging only differing keys.
  *
  * The given plumbing (startup, dispatch, client protocol) is the learner's, in
  * ../src/plumbing.ts. All I/O goes through `env`; all durable state lives in `env.disk`.
  */
 import type { NodeId } from "@faultline/sim";
-import type { Config, Context, Hint, Stamp, StoreReason, Version, VersionVector } from "../src/types.ts";
+import type { Config, Context, Entry, Hint, KeyDigest, NodeHash, Stamp, StoreReason, Version, VersionVector } from "../src/types.ts";
 import { KvNodePlumbing, hintKey, storeKey, type Phase } from "../src/plumbing.ts";
 import * as versions from "./versions.ts";
 import { mergeVectors, versionId } from "./versions.ts";
-import { preferenceList } from "./ring.ts";
+import { preferenceList, rangeOf, rangeReplicas } from "./ring.ts";
+import { DEPTH, FANOUT, MerkleTree, childrenOf, digestOf } from "./merkle.ts";
 
 export type { Phase } from "../src/plumbing.ts";
 
@@ -82,6 +86,7 @@ export class KvNode extends KvNodePlumbing {
       this.store.set(key, merged);
       this.env.disk.write(storeKey(key), merged);
       this.env.disk.sync();
+      if (this.config.antiEntropy) this.updateTree(key, merged);
     }
     return merged;
   }
@@ -259,5 +264,101 @@ export class KvNode extends KvNodePlumbing {
   override nextFallback(phase: Phase): NodeId | undefined {
     const all = preferenceList(phase.key, [this.env.id, ...this.env.peers]);
     return all.slice(this.config.n).find((n) => !phase.used.has(n));
+  }
+
+  // ---------------------------------------------------------------- anti-entropy (§4.7, part E)
+
+  /** One Merkle tree per key range this replica stores keys of (volatile, rebuilt at start). */
+  protected trees = new Map<number, MerkleTree>();
+  /** Position in syncPartners() of the next exchange (round robin). */
+  protected exchangeTurn = 0;
+
+  protected treeOf(range: number): MerkleTree {
+    let tree = this.trees.get(range);
+    if (!tree) this.trees.set(range, (tree = new MerkleTree()));
+    return tree;
+  }
+
+  protected rangeOfKey(key: string): number {
+    return rangeOf(key, [this.env.id, ...this.env.peers]);
+  }
+
+  /** Every (range, peer) this replica can compare: the ranges it replicates and their other replicas. */
+  syncPartners(): Array<[range: number, peer: NodeId]> {
+    const nodes = [this.env.id, ...this.env.peers];
+    const out: Array<[number, NodeId]> = [];
+    for (let range = 0; range < nodes.length; range++) {
+      const replicas = rangeReplicas(range, nodes, this.config.n);
+      if (!replicas.includes(this.env.id)) continue;
+      for (const peer of replicas) if (peer !== this.env.id) out.push([range, peer]);
+    }
+    return out;
+  }
+
+  /** The store of `key` changed: its digest in its range's tree changes too. */
+  protected override updateTree(key: string, versions: readonly Version[]): void {
+    this.treeOf(this.rangeOfKey(key)).set(key, versions.length > 0 ? digestOf(key, versions) : undefined);
+  }
+
+  /** Timer: compare the next (range, peer) of the round robin, starting at the root. */
+  protected override startExchange(): void {
+    const partners = this.syncPartners();
+    if (partners.length === 0) return;
+    const [range, peer] = partners[this.exchangeTurn++ % partners.length] as [number, NodeId];
+    this.env.send(peer, { type: "syncHashes", range, level: 0, hashes: [[0, this.treeOf(range).hash(0, 0)]] });
+  }
+
+  /** Answer with the children of the nodes whose hashes differ, or at the leaves with their keys. */
+  protected override onSyncHashes(from: NodeId, range: number, level: number, hashes: NodeHash[]): void {
+    if (!(Number.isInteger(level) && level >= 0 && level <= DEPTH)) return;
+    const tree = this.treeOf(range);
+    const size = FANOUT ** level;
+    const differing = hashes.filter(([i, h]) => Number.isInteger(i) && i >= 0 && i < size && tree.hash(level, i) !== h).map(([i]) => i);
+    if (differing.length === 0) return; // equal subtrees: nothing to do, nothing to say
+    if (level < DEPTH) {
+      const below = differing.flatMap(childrenOf).map((c): NodeHash => [c, tree.hash(level + 1, c)]);
+      this.env.send(from, { type: "syncHashes", range, level: level + 1, hashes: below });
+    } else {
+      this.env.send(from, { type: "syncKeys", range, leaves: differing.map((leaf): [number, KeyDigest[]] => [leaf, tree.keys(leaf)]) });
+    }
+  }
+
+  /** Compare key digests of differing leaves: send my entries of the keys that differ, ask for theirs. */
+  protected override onSyncKeys(from: NodeId, range: number, leaves: Array<[number, KeyDigest[]]>): void {
+    const tree = this.treeOf(range);
+    const entries: Entry[] = [];
+    const want: string[] = [];
+    for (const [leaf, theirs] of leaves) {
+      if (!(Number.isInteger(leaf) && leaf >= 0 && leaf < FANOUT ** DEPTH)) continue;
+      const theirDigests = new Map(theirs);
+      const keys = new Set([...theirDigests.keys(), ...tree.keys(leaf).map(([k]) => k)]);
+      for (const key of [...keys].sort()) {
+        const mine = tree.digest(key);
+        const other = theirDigests.get(key);
+        if (mine === other) continue;
+        if (mine !== undefined) entries.push({ key, versions: this.store.get(key) ?? [] });
+        if (other !== undefined) want.push(key);
+      }
+    }
+    if (entries.length > 0 || want.length > 0) this.env.send(from, { type: "syncEntries", range, entries, want });
+  }
+
+  /** Merge the entries like any store (never downgrading), then send back the wanted keys that still differ. */
+  protected override onSyncEntries(from: NodeId, range: number, entries: Entry[], want: string[]): void {
+    const sent = new Map<string, Version[]>();
+    for (const { key, versions } of entries) {
+      if (this.rangeOfKey(key) !== range) continue;
+      for (const v of versions) this.observe(v.stamp);
+      this.storeVersions(key, versions, "sync");
+      sent.set(key, versions);
+    }
+    const reply: Entry[] = [];
+    for (const key of want) {
+      const mine = this.store.get(key) ?? [];
+      const theirs = sent.get(key);
+      if (mine.length === 0 || (theirs && this.sameVersions(mine, theirs))) continue;
+      reply.push({ key, versions: mine });
+    }
+    if (reply.length > 0) this.env.send(from, { type: "syncEntries", range, entries: reply, want: [] });
   }
 }

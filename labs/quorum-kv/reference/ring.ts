@@ -5,13 +5,23 @@
  * rest are the fallbacks a sloppy quorum uses, in order (§4.6).
  */
 import type { NodeId } from "@faultline/sim";
-import { hashKey, ringOrder } from "../src/ring.ts";
+import { hashKey, rangeOf, ringOrder } from "../src/ring.ts";
 
-export { hashKey, ringOrder }; // given in the stub
+export { hashKey, rangeOf, ringOrder }; // given in the stub
+
+/** The nodes of the ring, starting at `position` and wrapping around. */
+function ringFrom(position: number, nodes: readonly NodeId[]): NodeId[] {
+  const ring = ringOrder(nodes);
+  const start = position % ring.length;
+  return [...ring.slice(start), ...ring.slice(0, start)];
+}
 
 /** Every node, starting at ring position hashKey(key) mod (number of nodes). */
 export function preferenceList(key: string, nodes: readonly NodeId[]): NodeId[] {
-  const ring = ringOrder(nodes);
-  const start = hashKey(key) % ring.length;
-  return [...ring.slice(start), ...ring.slice(0, start)];
+  return ringFrom(hashKey(key), nodes);
+}
+
+/** The n replicas of a key range: the ring from the range's position (part E). */
+export function rangeReplicas(range: number, nodes: readonly NodeId[], n: number): NodeId[] {
+  return ringFrom(range, nodes).slice(0, n);
 }

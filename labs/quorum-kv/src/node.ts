@@ -8,10 +8,15 @@
  *   silent, and is complete when enough distinct replicas answered (W for a store, R for a
  *   read). Replies that arrive after that drive read repair.
  *
+ * - Anti-entropy (part E, bonus, on only with `antiEntropy: true`): a Merkle tree per key range,
+ *   updated whenever the store changes, and a periodic exchange with a peer replica that
+ *   compares trees level by level and moves only the keys that differ (Dynamo §4.7).
+ *
  * The plumbing is given in plumbing.ts, which this class extends: `start` (reloads the disk
  * into `store`, `hinted`, `clock` and `counter`), message and timer dispatch (a `read` calls
  * `onRead`, a `store` calls `onStore`, replies call `onReply`, a `retry:<rid>` timer calls
- * `onRetry`, the `handoff` timer calls `handOff`), the client protocol (calls `coordinateGet`
+ * `onRetry`, the `handoff` timer calls `handOff`, the `anti-entropy` timer calls `startExchange`,
+ * `syncHashes`, `syncKeys` and `syncEntries` call `onSyncHashes`, `onSyncKeys`, `onSyncEntries`), the client protocol (calls `coordinateGet`
  * and `coordinateWrite`), `contextOf`, `quorumFor`, `sendPhase`, `nextRid`, `sameVersions`,
  * `observe`, and the introspection hooks. Read it before you start; you should not need to
  * change it.
@@ -21,10 +26,11 @@
  * `env.disk`.
  */
 import { NotImplemented, type NodeId } from "@faultline/sim";
-import type { Config, Context, Stamp, StoreReason, Version, VersionVector } from "./types.ts";
+import type { Config, Context, Entry, KeyDigest, NodeHash, Stamp, StoreReason, Version, VersionVector } from "./types.ts";
 import * as versions from "./versions.ts";
 import { compareStamps, compareVectors, mergeVectors, versionId } from "./versions.ts";
-import { preferenceList } from "./ring.ts";
+import { preferenceList, rangeOf, rangeReplicas } from "./ring.ts";
+import { DEPTH, FANOUT, MerkleTree, childrenOf, digestOf } from "./merkle.ts";
 import { KvNodePlumbing, hintKey, storeKey, type Phase } from "./plumbing.ts";
 
 export type { Phase } from "./plumbing.ts";
@@ -74,7 +80,7 @@ export class KvNode extends KvNodePlumbing {
 
   /** Merge `incoming` into this replica's copy of `key`, durably. Returns what is stored now. */
   override storeVersions(key: string, incoming: readonly Version[], _reason: StoreReason): Version[] {
-    // TODO (Part A): merge incoming with what this replica holds using reconcile(); if it changed, update this.store, env.disk.write(`k:${key}`, ...) and env.disk.sync() before anyone is told.
+    // TODO (Part A): merge incoming with what this replica holds using reconcile(); if it changed, update this.store, env.disk.write(`k:${key}`, ...) and env.disk.sync() before anyone is told. Part E: when config.antiEntropy is on and the store changed, also call updateTree(key, merged).
     throw new NotImplemented("KvNode.storeVersions");
   }
 
@@ -161,5 +167,97 @@ export class KvNode extends KvNodePlumbing {
   override nextFallback(phase: Phase): NodeId | undefined {
     // TODO (Part D): the first node after the first N of the key's preference list that this phase has not used.
     throw new NotImplemented("KvNode.nextFallback");
+  }
+
+  // ---------------------------------------------------------------- anti-entropy (§4.7, part E)
+  //
+  // Dynamo §4.7: "each node maintains a separate Merkle tree for each key range ... it hosts".
+  // Two replicas of a range compare the roots; where a hash differs they compare its children,
+  // down to the leaves; only keys of differing leaves whose digests differ are transferred,
+  // and merged like any store (reconcile: a newer version or a tombstone is never replaced by
+  // an older one; concurrent siblings are all kept). An exchange is a chain of messages:
+  //
+  //   A -> B  syncHashes level 0 (A's root)        B compares with its own root
+  //   B -> A  syncHashes level 1 (children of differing nodes, B's hashes)
+  //   A -> B  syncHashes level 2 ...               (each side answers only what differs)
+  //   X -> Y  syncKeys (keys and digests of the differing leaves, X's view)
+  //   Y -> X  syncEntries (Y's entries of keys whose digests differ, and `want`: keys X has)
+  //   X -> Y  syncEntries (X's entries of the wanted keys that still differ after merging)
+  //
+  // Nothing is remembered between messages, so a lost one just ends the exchange early.
+
+  /** One Merkle tree per key range this replica stores keys of (volatile, rebuilt at start). */
+  protected trees = new Map<number, MerkleTree>();
+  /** Position in syncPartners() of the next exchange (round robin). */
+  protected exchangeTurn = 0;
+
+  /** The tree of one key range, created empty on first use. Given. */
+  protected treeOf(range: number): MerkleTree {
+    let tree = this.trees.get(range);
+    if (!tree) this.trees.set(range, (tree = new MerkleTree()));
+    return tree;
+  }
+
+  /** The key range of `key` (ring.ts). Given. */
+  protected rangeOfKey(key: string): number {
+    return rangeOf(key, [this.env.id, ...this.env.peers]);
+  }
+
+  /**
+   * Every (range, peer) pair this replica can compare: for each range 0..(number of nodes - 1)
+   * whose N replicas (rangeReplicas) include this node, one pair per other replica. Example:
+   * 3 nodes, N = 3: every node replicates ranges 0, 1, 2 with both other nodes: 6 pairs.
+   */
+  syncPartners(): Array<[range: number, peer: NodeId]> {
+    // TODO (Part E): loop over ranges 0..nodes.length-1 (nodes = [env.id, ...env.peers]), keep those whose rangeReplicas(range, nodes, config.n) include env.id, and list [range, peer] for every other replica.
+    throw new NotImplemented("KvNode.syncPartners");
+  }
+
+  /**
+   * The store of `key` now holds `versions`: record digestOf(key, versions) in the tree of the
+   * key's range (no versions: remove the key). Called by the plumbing for every key at start,
+   * and by your storeVersions whenever the store changes; a tree that misses a write compares
+   * equal to a replica that missed it too, and the write never spreads.
+   */
+  protected override updateTree(key: string, versions: readonly Version[]): void {
+    // TODO (Part E): this.treeOf(this.rangeOfKey(key)).set(key, versions.length > 0 ? digestOf(key, versions) : undefined). Tombstones are versions: a deleted key keeps its digest.
+    throw new NotImplemented("KvNode.updateTree");
+  }
+
+  /** Timer: start one exchange with the next (range, peer) of syncPartners(), round robin. */
+  protected override startExchange(): void {
+    // TODO (Part E): pick partners[this.exchangeTurn++ % partners.length] (nothing to do without partners) and send it { type: 'syncHashes', range, level: 0, hashes: [[0, root hash]] }.
+    throw new NotImplemented("KvNode.startExchange");
+  }
+
+  /**
+   * A peer sent its hashes of some nodes of `range` at `level`. Compare each with yours; for
+   * the nodes that differ send back your hashes of their children (level + 1), or, at the leaf
+   * level DEPTH, a `syncKeys` with your keys of those leaves. Nothing differs: send nothing.
+   * Never descend into a subtree whose hash is equal: that is what keeps the cost O(d log n).
+   */
+  protected override onSyncHashes(from: NodeId, range: number, level: number, hashes: NodeHash[]): void {
+    // TODO (Part E): ignore a level outside 0..DEPTH and indices outside 0..FANOUT**level-1; differing = indices where tree.hash(level, i) !== h; then syncHashes with [child, tree.hash(level + 1, child)] for childrenOf(each differing), or at level DEPTH syncKeys with [leaf, tree.keys(leaf)] for each differing leaf.
+    throw new NotImplemented("KvNode.onSyncHashes");
+  }
+
+  /**
+   * A peer listed its keys (with digests) of leaves that differ. For every key of those leaves
+   * (yours or theirs) whose digests differ: if you hold it, send your entry; if they hold it,
+   * ask for theirs (`want`). One `syncEntries` message, only if it carries something.
+   */
+  protected override onSyncKeys(from: NodeId, range: number, leaves: Array<[number, KeyDigest[]]>): void {
+    // TODO (Part E): compare tree.digest(key) with the peer's digest for the union of both key lists of each leaf; entries: { key, versions: this.store.get(key) } where yours is defined; want: keys where theirs is defined.
+    throw new NotImplemented("KvNode.onSyncKeys");
+  }
+
+  /**
+   * Merge each entry of this range with storeVersions(key, versions, 'sync') (observe the
+   * stamps first), never by replacing what you hold; then answer with your entries of the
+   * wanted keys, except those now equal to what the peer sent (it has them already).
+   */
+  protected override onSyncEntries(from: NodeId, range: number, entries: Entry[], want: string[]): void {
+    // TODO (Part E): skip entries whose key is not in `range`; merge the rest; reply { type: 'syncEntries', range, entries: yours for want (non-empty, not sameVersions as sent), want: [] } if non-empty.
+    throw new NotImplemented("KvNode.onSyncEntries");
   }
 }

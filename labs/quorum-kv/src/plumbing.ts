@@ -2,7 +2,8 @@
  * The given plumbing of the quorum-kv node: nothing to write in this file. `KvNode` in
  * node.ts extends `KvNodePlumbing` and fills in the methods marked `abstract` below.
  *
- * Given here: startup (reloads the store, the hints and the vector counter from `env.disk`),
+ * Given here: startup (reloads the store, the hints and the vector counter from `env.disk`;
+ * with anti-entropy on, feeds every stored key to `updateTree` and starts the exchange timer),
  * message and timer dispatch, the client protocol (`get`, `put`, `delete` and their replies),
  * contexts, request ids, sending one phase message, and the read-only introspection hooks.
  *
@@ -15,8 +16,11 @@ import {
   type ClientRequest,
   type Config,
   type Context,
+  type Entry,
   type Hint,
+  type KeyDigest,
   type Msg,
+  type NodeHash,
   type Order,
   type Stamp,
   type StoreReason,
@@ -107,6 +111,11 @@ export abstract class KvNodePlumbing implements Node<Msg, Timer> {
   protected abstract onReply(from: NodeId, rid: string, versions: Version[]): void;
   protected abstract onRetry(rid: string): void;
   abstract nextFallback(phase: Phase): NodeId | undefined;
+  protected abstract updateTree(key: string, versions: readonly Version[]): void;
+  protected abstract startExchange(): void;
+  protected abstract onSyncHashes(from: NodeId, range: number, level: number, hashes: NodeHash[]): void;
+  protected abstract onSyncKeys(from: NodeId, range: number, leaves: Array<[number, KeyDigest[]]>): void;
+  protected abstract onSyncEntries(from: NodeId, range: number, entries: Entry[], want: string[]): void;
 
   // ---------------------------------------------------------------- the node contract
 
@@ -126,6 +135,12 @@ export abstract class KvNodePlumbing implements Node<Msg, Timer> {
     this.counter = env.disk.read<number>("vv-counter") ?? 0;
     this.boot = Math.floor(env.random() * 36 ** 6).toString(36);
     if (this.config.sloppy) env.setTimer(this.config.handoffMs, "handoff");
+    if (this.config.antiEntropy) {
+      // The trees are volatile: rebuild them from the store that was just reloaded.
+      for (const [key, versions] of this.store) this.updateTree(key, versions);
+      // A random first delay, so the replicas do not all start their exchanges in step.
+      env.setTimer(Math.floor(this.config.antiEntropyMs * (0.5 + env.random())), "anti-entropy");
+    }
   }
 
   onMessage(from: NodeId, msg: Msg): void {
@@ -143,6 +158,12 @@ export abstract class KvNodePlumbing implements Node<Msg, Timer> {
       case "stored":
         if (this.handoffs.has(msg.rid)) return this.onHandoffAck(msg.rid);
         return this.onReply(from, msg.rid, []);
+      case "syncHashes":
+        return this.onSyncHashes(from, msg.range, msg.level, msg.hashes);
+      case "syncKeys":
+        return this.onSyncKeys(from, msg.range, msg.leaves);
+      case "syncEntries":
+        return this.onSyncEntries(from, msg.range, msg.entries, msg.want);
       default:
         return; // client replies are not for nodes
     }
@@ -152,6 +173,9 @@ export abstract class KvNodePlumbing implements Node<Msg, Timer> {
     if (tag === "handoff") {
       this.handOff();
       this.env.setTimer(this.config.handoffMs, "handoff");
+    } else if (tag === "anti-entropy") {
+      this.startExchange();
+      this.env.setTimer(this.config.antiEntropyMs, "anti-entropy");
     } else if (tag.startsWith("retry:")) {
       this.onRetry(tag.slice("retry:".length));
     }

@@ -30,3 +30,21 @@ export function preferenceList(key: string, nodes: readonly NodeId[]): NodeId[] 
   // TODO: rotate ringOrder(nodes) so it starts at hashKey(key) % nodes.length.
   throw new NotImplemented("preferenceList");
 }
+
+/**
+ * Part E: the key range `key` falls in, numbered by ring position: hashKey(key) mod (number of
+ * nodes), the position of its first replica. Keys of one range have the same replicas, so two
+ * replicas compare one Merkle tree per range they share (Dynamo §4.7). Given.
+ */
+export function rangeOf(key: string, nodes: readonly NodeId[]): number {
+  return hashKey(key) % nodes.length;
+}
+
+/**
+ * Part E: the N replicas of range `range`: the first n nodes of ringOrder(nodes) starting at
+ * position `range` and wrapping around (the first n of the preference list of any key in it).
+ */
+export function rangeReplicas(range: number, nodes: readonly NodeId[], n: number): NodeId[] {
+  // TODO (Part E): rotate ringOrder(nodes) to start at position `range` and keep the first n.
+  throw new NotImplemented("rangeReplicas");
+}

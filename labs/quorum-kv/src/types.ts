@@ -6,6 +6,8 @@
  * - DeCandia et al., "Dynamo: Amazon's Highly Available Key-value Store", SOSP 2007.
  *   §4.2 partitioning and the preference list, §4.4 data versioning with vector clocks,
  *   §4.5 get/put with N, R, W, §4.6 sloppy quorum and hinted handoff, §4.7 anti-entropy.
+ * - Merkle, "A Digital Signature Based on a Conventional Encryption Function", CRYPTO 1987:
+ *   the hash tree that anti-entropy (part E) compares level by level.
  * - Attiya, Bar-Noy, Dolev, "Sharing Memory Robustly in Message-Passing Systems", JACM 1995
  *   (ABD): a read queries a majority, then writes the newest value back before returning.
  */
@@ -44,6 +46,14 @@ export interface Config {
   fallbackAfter: number;
   /** A node holding hints tries to hand them off every `handoffMs` (local ms). */
   handoffMs: number;
+  /**
+   * Part E (bonus), anti-entropy (Dynamo §4.7): every `antiEntropyMs` a replica compares the
+   * Merkle tree of one of its key ranges with a peer that replicates the same range and
+   * exchanges only the keys that differ. Off by default, so parts A-D never see it.
+   */
+  antiEntropy: boolean;
+  /** Anti-entropy: a replica starts one exchange every `antiEntropyMs` (local ms). */
+  antiEntropyMs: number;
 }
 
 export const DEFAULT_CONFIG: Config = Object.freeze({
@@ -57,6 +67,8 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   retryMs: 20,
   fallbackAfter: 2,
   handoffMs: 50,
+  antiEntropy: false,
+  antiEntropyMs: 100,
 });
 
 /**
@@ -122,7 +134,7 @@ export type ClientReply =
 // ------------------------------------------------------------------ coordinator <-> replica
 
 /** Why a store is sent (shown in traces). */
-export type StoreReason = "put" | "repair" | "writeback" | "handoff";
+export type StoreReason = "put" | "repair" | "writeback" | "handoff" | "sync";
 
 export type ReplicaMsg =
   /** Ask a replica for every version of `key` it holds. */
@@ -135,7 +147,40 @@ export type ReplicaMsg =
   | { type: "store"; rid: string; key: string; versions: Version[]; reason: StoreReason; hintFor?: NodeId }
   | { type: "stored"; rid: string; key: string };
 
-export type Msg = ClientRequest | ClientReply | ReplicaMsg;
+// ------------------------------------------------------------------ replica <-> replica (part E)
+// An anti-entropy exchange is a chain of these messages between two replicas of one key range
+// (Dynamo §4.7). No session state: each message carries everything its receiver needs, so a
+// lost message only ends the exchange early and the next one starts over from the root.
 
-/** Timer tags: "retry:<rid>", "timeout:<rid>", "handoff". */
+/** A tree node: its position in its level (0-based, left to right) and its hash. */
+export type NodeHash = [index: number, hash: number];
+
+/** A key and the digest of the versions a replica stores for it (see merkle.ts). */
+export type KeyDigest = [key: string, digest: number];
+
+/** A key and every version a replica stores for it, tombstones included. */
+export interface Entry {
+  key: string;
+  versions: Version[];
+}
+
+export type SyncMsg =
+  /**
+   * "Here are my hashes of these tree nodes of `range` at `level`" (level 0 is the root).
+   * The receiver answers with the children of the nodes whose hash differs from its own, or,
+   * at the leaf level, with the keys of the differing leaves. Equal hashes: no answer.
+   */
+  | { type: "syncHashes"; range: number; level: number; hashes: NodeHash[] }
+  /** The keys (with digests) the sender stores in each listed leaf of `range`. */
+  | { type: "syncKeys"; range: number; leaves: Array<[leaf: number, keys: KeyDigest[]]> }
+  /**
+   * Entries to merge (only keys whose digests differ), and the keys whose entries the sender
+   * wants back. The receiver merges, then answers with its entries of the wanted keys (those
+   * that still differ from what it was sent).
+   */
+  | { type: "syncEntries"; range: number; entries: Entry[]; want: string[] };
+
+export type Msg = ClientRequest | ClientReply | ReplicaMsg | SyncMsg;
+
+/** Timer tags: "retry:<rid>", "timeout:<rid>", "handoff", "anti-entropy". */
 export type Timer = string;
