@@ -12,3 +12,4 @@ export { renderTextView, traceColumns, type TextViewOptions } from "./views/text
 export { renderHtmlView, htmlWindow, DEFAULT_HTML_EVENTS, type HtmlViewOptions } from "./views/html.ts";
 export { describeEvent, violationPosition, EVENT_KINDS, isEventKind } from "./views/describe.ts";
 export { scanStubs } from "./stubs.ts";
+export * from "./course-rules.ts";
