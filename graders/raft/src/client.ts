@@ -56,12 +56,24 @@ export class RaftClient {
 
   /** Run one operation to completion or its deadline. */
   async run(op: Raft.Operation, opts: CallOptions = {}): Promise<Outcome> {
-    const sim = this.cluster.sim;
     const seq = ++this.seq;
+    const rec: Recorded = { client: this.number, clientId: this.clientId, seq, op, call: this.cluster.sim.now, ret: undefined, result: undefined };
+    this.history?.ops.push(rec);
+    return this.call(seq, op, opts, rec);
+  }
+
+  /**
+   * Send the last request again, same seq, as a client that never saw the answer would (or a
+   * duplicate delivered late). Not recorded in the history: it is the same operation.
+   */
+  async repeatLast(op: Raft.Operation, opts: CallOptions = {}): Promise<Outcome> {
+    return this.call(this.seq, op, opts, undefined);
+  }
+
+  private async call(seq: number, op: Raft.Operation, opts: CallOptions, rec: Recorded | undefined): Promise<Outcome> {
+    const sim = this.cluster.sim;
     const deadline = sim.now + (opts.deadlineMs ?? 5_000);
     const attempt = opts.attemptMs ?? 120;
-    const rec: Recorded = { client: this.number, clientId: this.clientId, seq, op, call: sim.now, ret: undefined, result: undefined };
-    this.history?.ops.push(rec);
     const req: Raft.ClientRequest = { type: "ClientRequest", clientId: this.clientId, seq, op };
     const ids = this.cluster.ids;
     while (sim.now < deadline) {
@@ -78,8 +90,10 @@ export class RaftClient {
       const reply = got.msg as Raft.ClientReply;
       const from = got.from; // may be an earlier attempt's node (late or duplicated replies)
       if (reply.status === "ok") {
-        rec.ret = sim.now;
-        rec.result = reply.result;
+        if (rec) {
+          rec.ret = sim.now;
+          rec.result = reply.result;
+        }
         this.guess = from;
         return { ok: true, result: reply.result, by: from, index: this.indexOf(from, seq) };
       }
@@ -104,14 +118,23 @@ export class RaftClient {
     return seq;
   }
 
-  /** Where the leader that answered holds this request in its log (0 if not found). */
+  /**
+   * Where the leader that answered holds this request in its log (0 if not found). A leader
+   * with snapshots may already have compacted it: then it is among the committed entries the
+   * grader recorded.
+   */
   private indexOf(node: NodeId, seq: number): number {
     const n = this.cluster.node(node);
     const log = n?.log ?? [];
-    for (let i = Math.min(log.length, n?.commitIndex ?? 0); i >= 1; i--) {
-      const c = log[i - 1]?.command;
+    const base = n?.snapshotIndex ?? 0;
+    for (let i = Math.min(base + log.length, n?.commitIndex ?? 0); i > base; i--) {
+      const c = log[i - base - 1]?.command;
       if (c && c.clientId === this.clientId && c.seq === seq) return i;
     }
+    if (base === 0) return 0;
+    const mark = `|${this.clientId}|${seq}|`;
+    const committed = this.cluster.committed;
+    for (let i = Math.min(base, committed.length); i >= 1; i--) if (committed[i - 1]?.key.includes(mark)) return i;
     return 0;
   }
 }

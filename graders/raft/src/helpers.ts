@@ -1,7 +1,7 @@
 /** Building blocks shared by the scenarios. */
 import type { NodeId } from "@faultline/sim";
 import type * as Raft from "@faultline/lab-raft";
-import { Cluster, describeOp, drive, entryKey, type ClusterOptions, type RaftLab } from "./cluster.ts";
+import { Cluster, describeOp, drive, entryKey, lastIndexOf, type ClusterOptions, type RaftLab } from "./cluster.ts";
 import { History, RaftClient } from "./client.ts";
 import type { ScenarioContext } from "@faultline/grading";
 
@@ -40,7 +40,8 @@ export async function commit(cl: Cluster, client: RaftClient, op: Raft.Operation
     cl.ctx.fail("liveness", `${what}: no answer within ${within} ms although ${among.join(", ")} can talk to each other (is a leader elected, does it replicate and commit, does it answer after applying?)`);
   }
   if (out.index === 0) cl.ctx.fail("client protocol", `${out.by} answered ${client.clientId}'s request #${client.lastSeq} but has no such committed entry in its log`);
-  const key = entryKey(cl.node(out.by)?.log[out.index - 1]);
+  const by = cl.node(out.by);
+  const key = by ? cl.keyAt(by, out.index) : "";
   if (opts.strict) await cl.sim.require(() => cl.committedOn(out.index, key, among) >= expected, `entry ${out.index} (${describeOp(op)}) is committed on ${expected} of ${among.join(", ")}`, 1_000);
   else await cl.sim.require(() => cl.storedOn(out.index, key, among) >= expected, `acknowledged entry ${out.index} (${describeOp(op)}) is replicated to ${expected} of ${among.join(", ")}`, 1_000);
   return out.index;
@@ -86,23 +87,29 @@ export function others(cl: Cluster, ...ids: NodeId[]): NodeId[] {
   return cl.ids.filter((x) => !ids.includes(x));
 }
 
-/** Every running node of `among` has the same log and commit index as `ref`. */
+/**
+ * Every running node of `among` has the same log as the first one: the same last index and the
+ * same entries (an index a snapshot replaced compares as the committed entry recorded there).
+ */
 export function logsEqual(cl: Cluster, among: readonly NodeId[] = cl.ids): string | undefined {
   let refId: NodeId | undefined;
-  let ref: readonly Raft.LogEntry[] | undefined;
+  let ref: RaftNodeOf | undefined;
   for (const id of among) {
     const n = cl.node(id);
     if (!n) continue;
     if (!ref) {
-      ref = n.log;
+      ref = n;
       refId = id;
       continue;
     }
-    if (n.log.length !== ref.length) return `${id} has ${n.log.length} entries, ${refId} has ${ref.length}`;
-    for (let i = 0; i < ref.length; i++) if (entryKey(n.log[i]) !== entryKey(ref[i])) return `${id} and ${refId} differ at index ${i + 1}`;
+    const last = lastIndexOf(ref);
+    if (lastIndexOf(n) !== last) return `${id} has ${lastIndexOf(n)} entries, ${refId} has ${last}`;
+    for (let i = 1; i <= last; i++) if (cl.keyAt(n, i) !== cl.keyAt(ref, i)) return `${id} and ${refId} differ at index ${i}`;
   }
   return undefined;
 }
+
+type RaftNodeOf = NonNullable<ReturnType<Cluster["node"]>>;
 
 export { History, RaftClient, describeOp, drive, entryKey };
 export type { Outcome } from "./client.ts";

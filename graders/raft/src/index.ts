@@ -1,7 +1,8 @@
 /**
  * Grader of the Raft lab. Parts: A leader election, B log replication, C persistence,
  * D the replicated service; E (ungraded) runs the same node as real processes under a
- * leader-kill chaos drill. Every simulated scenario checks the safety invariants of Figure 3
+ * leader-kill chaos drill; F (bonus points, not in the 100) grades the stretch features:
+ * PreVote, CheckQuorum and snapshots. Every simulated scenario checks the safety invariants of Figure 3
  * after every step (see cluster.ts) and its own liveness and client-visible properties.
  */
 import { defineLab } from "@faultline/grading";
@@ -11,6 +12,7 @@ import { partB } from "./part-b.ts";
 import { partC } from "./part-c.ts";
 import { partD } from "./part-d.ts";
 import { partE } from "./part-e.ts";
+import { partF } from "./part-f.ts";
 
 export const lab = defineLab<RaftLab>({
   lab: "raft",
@@ -21,6 +23,7 @@ export const lab = defineLab<RaftLab>({
     C: "Persistence",
     D: "Replicated service",
     E: "Real processes (ungraded)",
+    F: "Stretch (bonus)",
   },
-  scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
+  scenarios: [...partA, ...partB, ...partC, ...partD, ...partE, ...partF],
 });

@@ -1,28 +1,43 @@
 /**
  * Reference Raft node: Figure 2 of the paper as a state machine over events. Every input is
  * one of start(env), onMessage(from, msg) or onTimer(tag); every output goes through env.
- * Durable state (currentTerm, votedFor, log) is written to env.disk and synced before any
- * message leaves the node, so nothing this node promised is lost in a crash.
+ * Durable state (currentTerm, votedFor, log, snapshot) is written to env.disk and synced
+ * before any message leaves the node, so nothing this node promised is lost in a crash.
+ *
+ * Part F, each behind its option: PreVote and CheckQuorum (dissertation 9.6 and 6.2), and
+ * snapshots with InstallSnapshot (section 7, Figure 13).
  */
 import type { Env, Node, NodeId } from "@faultline/sim";
 import {
+  ELECTION_TIMEOUT_MAX_MS,
+  ELECTION_TIMEOUT_MIN_MS,
   MAX_ENTRIES_PER_MESSAGE,
   type AppendEntries,
   type AppendEntriesReply,
   type ClientRequest,
   type Command,
+  type InstallSnapshot,
+  type InstallSnapshotReply,
   type LogEntry,
+  type PreVote,
+  type PreVoteReply,
   type RaftMessage,
   type RequestVote,
   type RequestVoteReply,
+  type ServiceSnapshot,
+  type Snapshot,
   type TimerTag,
 } from "../src/types.ts";
 import { RaftState } from "../src/raft-state.ts";
 import { KvCounterStateMachine } from "./state-machine.ts";
 
-/** Disk keys: one record for term and vote, one per log entry, and the log's length. */
+/**
+ * Disk keys: one record for term and vote, one per log entry (by absolute index), the index of
+ * the last entry, and the snapshot that replaced the entries before the first one kept.
+ */
 const META = "meta";
 const LOG_LENGTH = "log/length";
+const SNAPSHOT = "snapshot";
 const entryKey = (index: number) => `log/${index}`;
 
 interface Meta {
@@ -44,6 +59,15 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
 
   /** Durable state changed since the last sync. */
   protected dirty = false;
+
+  /** PreVote: who granted a pre-vote in the current round; undefined when not pre-voting. */
+  protected preVotes: Set<NodeId> | undefined;
+  /** Local time of the last AppendEntries or InstallSnapshot from a current leader. */
+  protected lastLeaderContact = Number.NEGATIVE_INFINITY;
+  /** CheckQuorum: followers heard from (in this term) since the leader's last check. */
+  protected heardFrom = new Set<NodeId>();
+  /** The latest snapshot (also on disk), sent to followers that need discarded entries. */
+  protected snapshot: Snapshot | undefined;
 
   // ------------------------------------------------------------------ events
 
@@ -71,6 +95,18 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
       case "ClientRequest":
         this.handleClientRequest(from, msg);
         break;
+      case "PreVote":
+        this.handlePreVote(from, msg);
+        break;
+      case "PreVoteReply":
+        this.handlePreVoteReply(from, msg);
+        break;
+      case "InstallSnapshot":
+        this.handleInstallSnapshot(from, msg);
+        break;
+      case "InstallSnapshotReply":
+        this.handleInstallSnapshotReply(from, msg);
+        break;
       case "ClientReply":
         break; // only clients receive these
     }
@@ -80,7 +116,8 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   onTimer(tag: TimerTag): void {
     if (tag === "election") {
       this.electionTimer = undefined;
-      if (this.state !== "leader") this.becomeCandidate();
+      if (this.state !== "leader") this.campaign();
+      else if (this.options.checkQuorum) this.checkQuorum();
     } else {
       this.heartbeatTimer = undefined;
       if (this.state === "leader") {
@@ -101,12 +138,20 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     }
     if (this.state === "leader") this.waiting.clear(); // they will retry at the new leader
     this.state = "follower";
+    this.preVotes = undefined;
     this.leaderId = leader;
     this.cancelHeartbeat();
     this.resetElectionTimer();
   }
 
+  /** Election timeout: with PreVote, first ask whether an election could be won (dissertation 9.6). */
+  protected campaign(): void {
+    if (this.options.preVote) this.startPreVote();
+    else this.becomeCandidate();
+  }
+
   protected becomeCandidate(): void {
+    this.preVotes = undefined;
     this.state = "candidate";
     this.term += 1;
     this.vote = this.env.id;
@@ -130,6 +175,35 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     this.env.log(`leader of term ${this.term}`);
     this.broadcastAppendEntries(); // assert leadership at once
     this.heartbeatTimer = this.env.setTimer(this.heartbeatInterval(), "heartbeat");
+    if (this.options.checkQuorum) {
+      this.heardFrom.clear();
+      this.electionTimer = this.env.setTimer(ELECTION_TIMEOUT_MAX_MS, "election"); // the leader's quorum check
+    }
+  }
+
+  /**
+   * CheckQuorum (dissertation 6.2): once per election timeout, a leader that has not heard from
+   * a majority (itself included) since the last check steps down, so clients stop waiting on a
+   * leader that cannot commit and its followers may elect another.
+   */
+  protected checkQuorum(): void {
+    if (!this.hasMajority(this.heardFrom.size + 1)) {
+      this.env.log(`no majority heard from in term ${this.term}: stepping down`);
+      this.becomeFollower(this.term, null);
+      return;
+    }
+    this.heardFrom.clear();
+    this.electionTimer = this.env.setTimer(ELECTION_TIMEOUT_MAX_MS, "election");
+  }
+
+  /**
+   * Whether this node heard from a current leader within the minimum election timeout (or is
+   * that leader). Such a node believes the leader is alive: it refuses pre-votes and, with
+   * CheckQuorum, ignores RequestVote of a higher term (leader stickiness, dissertation 4.2.3).
+   */
+  protected leaderIsAlive(): boolean {
+    if (this.state === "leader") return true;
+    return this.leaderId !== null && this.env.now() - this.lastLeaderContact < ELECTION_TIMEOUT_MIN_MS;
   }
 
   /**
@@ -145,6 +219,8 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   // ------------------------------------------------------------------ RequestVote (section 5.2, 5.4.1)
 
   protected handleRequestVote(from: NodeId, m: RequestVote): void {
+    // Leader stickiness: a live leader's followers neither adopt the term nor answer.
+    if (this.options.checkQuorum && m.term > this.term && this.leaderIsAlive()) return;
     this.observeTerm(m.term);
     const grant =
       m.term === this.term &&
@@ -175,6 +251,41 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     if (this.hasMajority(this.votes.size)) this.becomeLeader();
   }
 
+  // ------------------------------------------------------------------ PreVote (dissertation 9.6)
+
+  /**
+   * Ask every peer "would you vote for me in term currentTerm + 1?" without changing the term:
+   * a node that cannot win (cut off, or behind) never raises its term, so it cannot depose a
+   * healthy leader when it comes back.
+   */
+  protected startPreVote(): void {
+    this.state = "follower";
+    this.leaderId = null;
+    this.preVotes = new Set([this.env.id]);
+    this.resetElectionTimer(); // no majority answers: try again later
+    const req: PreVote = { type: "PreVote", nextTerm: this.term + 1, candidateId: this.env.id, lastLogIndex: this.lastLogIndex(), lastLogTerm: this.lastLogTerm() };
+    for (const p of this.env.peers) this.send(p, req);
+    if (this.hasMajority(this.preVotes.size)) this.becomeCandidate(); // a cluster of one
+  }
+
+  /**
+   * Grant a pre-vote when the real vote would be granted on the log (section 5.4.1) and no
+   * leader was heard from recently. Nothing changes here: no term, no votedFor.
+   */
+  protected handlePreVote(from: NodeId, m: PreVote): void {
+    const grant = m.nextTerm > this.term && !this.leaderIsAlive() && this.isUpToDate(m.lastLogIndex, m.lastLogTerm);
+    const reply: PreVoteReply = { type: "PreVoteReply", term: this.term, nextTerm: m.nextTerm, voteGranted: grant };
+    this.send(from, reply);
+  }
+
+  /** A majority of pre-votes for this round: start the real election. */
+  protected handlePreVoteReply(from: NodeId, m: PreVoteReply): void {
+    if (this.observeTerm(m.term)) return;
+    if (this.preVotes === undefined || m.nextTerm !== this.term + 1 || !m.voteGranted) return;
+    this.preVotes.add(from);
+    if (this.hasMajority(this.preVotes.size)) this.becomeCandidate();
+  }
+
   // ------------------------------------------------------------------ AppendEntries (section 5.3)
 
   protected handleAppendEntries(from: NodeId, m: AppendEntries): void {
@@ -184,20 +295,30 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     }
     // A current leader exists: candidates of this term give up (section 5.2).
     this.becomeFollower(m.term, m.leaderId);
+    this.lastLeaderContact = this.env.now();
 
-    if (m.prevLogIndex > this.lastLogIndex()) {
+    let prevLogIndex = m.prevLogIndex;
+    let prevLogTerm = m.prevLogTerm;
+    let entries = m.entries;
+    if (prevLogIndex < this.lastIncludedIndex) {
+      // Our snapshot already holds these committed entries: keep only what follows it.
+      entries = entries.slice(this.lastIncludedIndex - prevLogIndex);
+      prevLogIndex = this.lastIncludedIndex;
+      prevLogTerm = this.lastIncludedTerm;
+    }
+    if (prevLogIndex > this.lastLogIndex()) {
       this.send(from, this.appendReply(false, 0, 0, this.lastLogIndex() + 1));
       return;
     }
-    const prevTerm = this.termAt(m.prevLogIndex);
-    if (prevTerm !== m.prevLogTerm) {
-      let first = m.prevLogIndex;
-      while (first > 1 && this.termAt(first - 1) === prevTerm) first--;
+    const prevTerm = this.termAt(prevLogIndex);
+    if (prevTerm !== prevLogTerm) {
+      let first = prevLogIndex;
+      while (first > this.lastIncludedIndex + 1 && this.termAt(first - 1) === prevTerm) first--;
       this.send(from, this.appendReply(false, 0, prevTerm, first));
       return;
     }
-    this.storeEntries(m.prevLogIndex, m.entries);
-    const lastNew = m.prevLogIndex + m.entries.length;
+    this.storeEntries(prevLogIndex, entries);
+    const lastNew = prevLogIndex + entries.length;
     this.advanceFollowerCommit(m.leaderCommit, lastNew);
     this.send(from, this.appendReply(true, lastNew, 0, 0));
   }
@@ -231,6 +352,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   protected handleAppendEntriesReply(from: NodeId, m: AppendEntriesReply): void {
     if (this.observeTerm(m.term)) return;
     if (this.state !== "leader" || m.term !== this.term) return;
+    this.heardFrom.add(from);
     if (m.success) {
       const before = this.matchIndex.get(from) ?? 0;
       if (m.matchIndex <= before) return; // a late or duplicated reply: nothing new
@@ -253,7 +375,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   protected backUp(peer: NodeId, m: AppendEntriesReply): void {
     let next = m.conflictIndex;
     if (m.conflictTerm > 0) {
-      for (let i = this.lastLogIndex(); i >= 1; i--) {
+      for (let i = this.lastLogIndex(); i > this.lastIncludedIndex; i--) {
         const t = this.termAt(i);
         if (t === m.conflictTerm) {
           next = i + 1;
@@ -295,6 +417,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
 
   protected sendAppendEntries(peer: NodeId): void {
     const next = this.nextIndex.get(peer) ?? this.lastLogIndex() + 1;
+    if (next <= this.lastIncludedIndex) return this.sendInstallSnapshot(peer); // those entries are gone
     const prev = next - 1;
     const msg: AppendEntries = {
       type: "AppendEntries",
@@ -302,10 +425,92 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
       leaderId: this.env.id,
       prevLogIndex: prev,
       prevLogTerm: this.termAt(prev),
-      entries: this.entries.slice(prev, prev + MAX_ENTRIES_PER_MESSAGE),
+      entries: this.entries.slice(prev - this.lastIncludedIndex, prev - this.lastIncludedIndex + MAX_ENTRIES_PER_MESSAGE),
       leaderCommit: this.commit,
     };
     this.send(peer, msg);
+  }
+
+  // ------------------------------------------------------------------ snapshots (section 7, Figure 13)
+
+  protected sendInstallSnapshot(peer: NodeId): void {
+    const snapshot = this.snapshot as Snapshot;
+    const msg: InstallSnapshot = { type: "InstallSnapshot", term: this.term, leaderId: this.env.id, snapshot };
+    this.send(peer, msg);
+  }
+
+  /**
+   * Figure 13, receiver: reply at once to an older term; a snapshot that adds nothing to what
+   * we committed is only acknowledged; otherwise install it and keep the log only past it.
+   */
+  protected handleInstallSnapshot(from: NodeId, m: InstallSnapshot): void {
+    const s = m.snapshot;
+    if (m.term >= this.term) {
+      this.becomeFollower(m.term, m.leaderId);
+      this.lastLeaderContact = this.env.now();
+      if (s.lastIncludedIndex > this.commit) this.installSnapshot(s);
+    }
+    const reply: InstallSnapshotReply = { type: "InstallSnapshotReply", term: this.term, lastIncludedIndex: s.lastIncludedIndex };
+    this.send(from, reply);
+  }
+
+  /**
+   * Figure 13, rules 6 to 8: if our log has the snapshot's last entry (same index and term),
+   * the entries after it are still valid: keep them; otherwise discard the whole log. Then the
+   * state machine becomes the snapshot's state.
+   */
+  protected installSnapshot(s: Snapshot): void {
+    const keepSuffix = s.lastIncludedIndex <= this.lastLogIndex() && this.termAt(s.lastIncludedIndex) === s.lastIncludedTerm;
+    const dropThrough = keepSuffix ? s.lastIncludedIndex : this.lastLogIndex();
+    for (let i = this.lastIncludedIndex + 1; i <= dropThrough; i++) this.env.disk.delete(entryKey(i));
+    this.entries = keepSuffix ? this.entries.slice(s.lastIncludedIndex - this.lastIncludedIndex) : [];
+    this.setSnapshot(s);
+    this.loadSnapshotState(s.state);
+    this.commit = Math.max(this.commit, s.lastIncludedIndex);
+    this.applied = s.lastIncludedIndex;
+    this.applyCommitted(); // a kept suffix may hold committed entries too
+  }
+
+  protected handleInstallSnapshotReply(from: NodeId, m: InstallSnapshotReply): void {
+    if (this.observeTerm(m.term)) return;
+    if (this.state !== "leader" || m.term !== this.term) return;
+    this.heardFrom.add(from);
+    if (m.lastIncludedIndex <= (this.matchIndex.get(from) ?? 0)) return; // late or duplicated
+    this.matchIndex.set(from, m.lastIncludedIndex);
+    this.nextIndex.set(from, Math.max(this.nextIndex.get(from) ?? 1, m.lastIncludedIndex + 1));
+    this.advanceLeaderCommit();
+    if (m.lastIncludedIndex < this.lastLogIndex()) this.sendAppendEntries(from);
+  }
+
+  /** Section 7: once the log outgrows the threshold, snapshot the applied state and drop that prefix. */
+  protected maybeCompact(): void {
+    const threshold = this.options.snapshotThreshold;
+    if (threshold === undefined || this.entries.length <= threshold) return;
+    const through = this.compactionPoint();
+    if (through <= this.lastIncludedIndex) return;
+    const snapshot: Snapshot = { lastIncludedIndex: through, lastIncludedTerm: this.termAt(through), state: this.machine.snapshot() };
+    for (let i = this.lastIncludedIndex + 1; i <= through; i++) this.env.disk.delete(entryKey(i));
+    this.entries = this.entries.slice(through - this.lastIncludedIndex);
+    this.setSnapshot(snapshot);
+  }
+
+  /** The last index a snapshot may cover: the state machine holds exactly the entries applied. */
+  protected compactionPoint(): number {
+    return this.applied;
+  }
+
+  protected setSnapshot(s: Snapshot): void {
+    this.snapshot = s;
+    this.lastIncludedIndex = s.lastIncludedIndex;
+    this.lastIncludedTerm = s.lastIncludedTerm;
+    this.env.disk.write(SNAPSHOT, s);
+    this.env.disk.write(LOG_LENGTH, this.lastLogIndex());
+    this.dirty = true;
+  }
+
+  /** The state machine takes the snapshot's state (after a restart or an InstallSnapshot). */
+  protected loadSnapshotState(state: ServiceSnapshot): void {
+    this.machine.restore(state);
   }
 
   protected appendReply(success: boolean, matchIndex: number, conflictTerm: number, conflictIndex: number): AppendEntriesReply {
@@ -318,7 +523,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   protected applyCommitted(): void {
     while (this.applied < this.commit) {
       this.applied++;
-      const cmd = (this.entries[this.applied - 1] as LogEntry).command;
+      const cmd = (this.entryAt(this.applied) as LogEntry).command;
       const result = this.machine.apply(cmd);
       const key = `${cmd.clientId}/${cmd.seq}`;
       const to = this.waiting.get(key);
@@ -327,6 +532,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
         this.send(to, { type: "ClientReply", clientId: cmd.clientId, seq: cmd.seq, status: "ok", result });
       }
     }
+    this.maybeCompact();
   }
 
   /**
@@ -362,24 +568,22 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   // ------------------------------------------------------------------ log helpers
 
   protected lastLogTerm(): number {
-    return this.termAt(this.entries.length);
+    return this.termAt(this.lastLogIndex());
   }
-
-  /** Term of the entry at `index`; 0 for index 0 (the empty prefix). */
 
   // ------------------------------------------------------------------ persistence (Figure 2: "updated on stable storage before responding to RPCs")
 
   protected appendEntry(entry: LogEntry): void {
     this.entries.push(entry);
-    this.env.disk.write(entryKey(this.entries.length), entry);
-    this.env.disk.write(LOG_LENGTH, this.entries.length);
+    this.env.disk.write(entryKey(this.lastLogIndex()), entry);
+    this.env.disk.write(LOG_LENGTH, this.lastLogIndex());
     this.dirty = true;
   }
 
   protected truncateFrom(index: number): void {
-    for (let i = index; i <= this.entries.length; i++) this.env.disk.delete(entryKey(i));
-    this.entries.length = index - 1;
-    this.env.disk.write(LOG_LENGTH, this.entries.length);
+    for (let i = index; i <= this.lastLogIndex(); i++) this.env.disk.delete(entryKey(i));
+    this.entries.length = index - 1 - this.lastIncludedIndex;
+    this.env.disk.write(LOG_LENGTH, this.lastLogIndex());
     this.dirty = true;
   }
 
@@ -396,14 +600,24 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     this.dirty = false;
   }
 
-  /** Read currentTerm, votedFor and the log back after a restart. */
+  /**
+   * Read currentTerm, votedFor, the snapshot and the log after it back after a restart. The
+   * snapshot's entries count as committed and applied: its state is the state machine's.
+   */
   protected recover(): void {
     const meta = this.env.disk.read<Meta>(META);
     this.term = meta?.term ?? 0;
     this.vote = meta?.votedFor ?? null;
+    this.snapshot = this.env.disk.read<Snapshot>(SNAPSHOT);
+    if (this.snapshot !== undefined) {
+      this.lastIncludedIndex = this.snapshot.lastIncludedIndex;
+      this.lastIncludedTerm = this.snapshot.lastIncludedTerm;
+      this.loadSnapshotState(this.snapshot.state);
+      this.commit = this.applied = this.lastIncludedIndex;
+    }
     const n = this.env.disk.read<number>(LOG_LENGTH) ?? 0;
     this.entries = [];
-    for (let i = 1; i <= n; i++) {
+    for (let i = this.lastIncludedIndex + 1; i <= n; i++) {
       const e = this.env.disk.read<LogEntry>(entryKey(i));
       if (e === undefined) throw new Error(`log entry ${i} of ${n} missing on disk`);
       this.entries.push(e);

@@ -2,7 +2,7 @@
  * The replicated service: a key-value store plus a counter, with per-client sessions so that a
  * retried request is applied once (section 8).
  */
-import type { Command, OpResult } from "../src/types.ts";
+import type { Command, OpResult, ServiceSnapshot } from "../src/types.ts";
 
 interface Session {
   /** Highest seq applied for this client. */
@@ -42,6 +42,24 @@ export class KvCounterStateMachine {
     const result = this.execute(cmd);
     this.sessions.set(cmd.clientId, { seq: cmd.seq, result });
     return result;
+  }
+
+  /** Section 7: the whole state, sessions included, as plain data for disk and messages. */
+  snapshot(): ServiceSnapshot {
+    return {
+      counter: this.counterValue,
+      data: [...this.data],
+      sessions: [...this.sessions].map(([client, s]) => [client, { seq: s.seq, result: s.result }] as const),
+    };
+  }
+
+  /** Replace the whole state with a snapshot's. */
+  restore(snapshot: ServiceSnapshot): void {
+    this.counterValue = snapshot.counter;
+    this.data.clear();
+    for (const [k, v] of snapshot.data) this.data.set(k, v);
+    this.sessions.clear();
+    for (const [client, s] of snapshot.sessions) this.sessions.set(client, { seq: s.seq, result: s.result });
   }
 
   /** Run the operation itself, with no deduplication. */

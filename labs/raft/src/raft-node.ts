@@ -1,6 +1,7 @@
 /**
  * Your Raft node. Work through the TODOs part by part (A election, B replication,
- * C persistence, D service); `pnpm grade raft` tells you which part to look at next.
+ * C persistence, D service, and the bonus part F: PreVote, CheckQuorum, snapshots);
+ * `pnpm grade raft` tells you which part to look at next.
  *
  * The node is a deterministic event handler: it reacts to start(env), onMessage(from, msg)
  * and onTimer(tag), and touches the world only through `env` (send, setTimer, cancelTimer,
@@ -17,7 +18,12 @@ import {
   type AppendEntries,
   type AppendEntriesReply,
   type ClientRequest,
+  type InstallSnapshot,
+  type InstallSnapshotReply,
   type LogEntry,
+  type PreVote,
+  type PreVoteReply,
+  type Snapshot,
   type RaftMessage,
   type RequestVote,
   type RequestVoteReply,
@@ -49,7 +55,10 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     throw new NotImplemented("RaftNode.start");
   }
 
-  /** Dispatch on msg.type to the handlers below. Messages are copies: you may keep them. */
+  /**
+   * Dispatch on msg.type to the handlers below. Messages are copies: you may keep them.
+   * Part F adds PreVote, PreVoteReply, InstallSnapshot and InstallSnapshotReply.
+   */
   onMessage(from: NodeId, msg: RaftMessage): void {
     // TODO: switch (msg.type) { case "RequestVote": ... } (ClientReply is for clients only).
     throw new NotImplemented("RaftNode.onMessage");
@@ -60,6 +69,9 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * elapses without receiving AppendEntries RPC from current leader or granting vote to
    * candidate: convert to candidate"; candidates: start a new election on timeout).
    * "heartbeat": a leader sends AppendEntries to every peer and sets the timer again.
+   * Part F: with options.preVote, an election timeout calls startPreVote() instead of
+   * becomeCandidate(); with options.checkQuorum, a leader keeps an "election" timer too, and
+   * when it fires calls checkQuorum().
    */
   onTimer(tag: TimerTag): void {
     // TODO: start an election, or send heartbeats and re-arm the heartbeat timer.
@@ -175,5 +187,114 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   protected handleClientRequest(from: NodeId, m: ClientRequest): void {
     // TODO
     throw new NotImplemented("RaftNode.handleClientRequest");
+  }
+
+  // ------------------------------------------------------------------ part F (bonus): PreVote and CheckQuorum
+  // Ongaro's dissertation, "Consensus: Bridging Theory and Practice" (Stanford, 2014). Only part
+  // F's tests turn these on (this.options.preVote, this.options.checkQuorum); with them off
+  // your node must behave exactly as in parts A to D.
+
+  /**
+   * Dissertation 9.6 (PreVote): a node cut off from the cluster times out again and again;
+   * with plain Raft it raises its term each time, and when it comes back that higher term
+   * deposes a healthy leader. Instead, on an election timeout with options.preVote: stay in
+   * your term, send PreVote { nextTerm: currentTerm + 1, lastLogIndex, lastLogTerm } to every
+   * peer, remember who granted (yourself included), reset the election timer, and call
+   * becomeCandidate() (the real election, which increments the term) only once a majority
+   * granted. Do NOT increment currentTerm or change votedFor here.
+   */
+  protected startPreVote(): void {
+    // TODO: see above. A pre-candidate's role stays "follower"; it knows no leader (leaderId = null).
+    throw new NotImplemented("RaftNode.startPreVote");
+  }
+
+  /**
+   * Dissertation 9.6: grant a pre-vote when m.nextTerm > currentTerm, the sender's log is at
+   * least as up-to-date as yours (the 5.4.1 rule), and you have NOT heard from a current leader
+   * within ELECTION_TIMEOUT_MIN_MS (a leader itself never grants). Answer with PreVoteReply
+   * { term: currentTerm, nextTerm: m.nextTerm, voteGranted }. Change nothing: a pre-vote is not
+   * a vote (no votedFor, no term, no timer reset).
+   */
+  protected handlePreVote(from: NodeId, m: PreVote): void {
+    // TODO: see above; measure "heard from a leader recently" with env.now() on this node only.
+    throw new NotImplemented("RaftNode.handlePreVote");
+  }
+
+  /**
+   * A higher term in the reply: adopt it as usual (observeTerm). Otherwise count a granted
+   * reply of the current round (m.nextTerm === currentTerm + 1, each voter once); on a majority
+   * start the real election with becomeCandidate().
+   */
+  protected handlePreVoteReply(from: NodeId, m: PreVoteReply): void {
+    // TODO
+    throw new NotImplemented("RaftNode.handlePreVoteReply");
+  }
+
+  /**
+   * Dissertation 6.2 (CheckQuorum), with options.checkQuorum: a leader remembers which peers
+   * answered it (AppendEntriesReply, InstallSnapshotReply of its term). Every
+   * ELECTION_TIMEOUT_MAX_MS (set an "election" timer in becomeLeader and again here) it checks:
+   * if it heard from fewer than a majority (itself included) since the last check, it steps
+   * down to follower of the same term; otherwise it forgets who answered and re-arms the timer.
+   * Also with options.checkQuorum (leader stickiness, dissertation 4.2.3): in handleRequestVote,
+   * a RequestVote of a higher term that reaches a leader, or a follower that heard from its
+   * leader within ELECTION_TIMEOUT_MIN_MS, is ignored: no term change, no vote, no reply.
+   */
+  protected checkQuorum(): void {
+    // TODO: see above.
+    throw new NotImplemented("RaftNode.checkQuorum");
+  }
+
+  // ------------------------------------------------------------------ part F (bonus): snapshots (section 7)
+  // With options.snapshotThreshold set, the log must not grow forever. The given helpers already
+  // count from the snapshot: lastLogIndex(), termAt() and entryAt() use lastIncludedIndex and
+  // lastIncludedTerm (raft-state.ts), so read the log through them, never as entries[index - 1].
+  // Persist the snapshot with the log (env.disk), and in start() load it back: the state machine
+  // takes its state (machine.restore) and commitIndex = lastApplied = lastIncludedIndex.
+
+  /**
+   * Section 7: after applying entries, if the log holds more than options.snapshotThreshold
+   * entries, take a snapshot { lastIncludedIndex: lastApplied, lastIncludedTerm,
+   * state: machine.snapshot() }, save it to disk, and discard the entries up to lastApplied
+   * (from memory and disk). Never compact past lastApplied: later entries are not in the state
+   * machine yet, and uncommitted ones may still be replaced.
+   */
+  protected maybeCompact(): void {
+    // TODO: see above; call it at the end of applyCommitted.
+    throw new NotImplemented("RaftNode.maybeCompact");
+  }
+
+  /**
+   * Leader side: when a follower's nextIndex is at or before lastIncludedIndex, the entries it
+   * needs are gone, so sendAppendEntries sends InstallSnapshot { term, leaderId, snapshot }
+   * (Figure 13, whole snapshot in one message) instead.
+   */
+  protected sendInstallSnapshot(peer: NodeId): void {
+    // TODO
+    throw new NotImplemented("RaftNode.sendInstallSnapshot");
+  }
+
+  /**
+   * InstallSnapshot receiver (Figure 13): 1. reply at once if term < currentTerm. Otherwise
+   * it comes from the current leader (become follower, reset the election timer). If the
+   * snapshot covers nothing beyond your commitIndex, just reply. Else: 6. if your log has an
+   * entry at lastIncludedIndex with lastIncludedTerm, keep the entries after it; 7. otherwise
+   * discard the entire log; 8. the state machine takes the snapshot's state, commitIndex and
+   * lastApplied become (at least) lastIncludedIndex. Persist before replying
+   * InstallSnapshotReply { term, lastIncludedIndex }.
+   */
+  protected handleInstallSnapshot(from: NodeId, m: InstallSnapshot): void {
+    // TODO
+    throw new NotImplemented("RaftNode.handleInstallSnapshot");
+  }
+
+  /**
+   * Leader side: the follower now holds everything up to m.lastIncludedIndex: raise its
+   * matchIndex and nextIndex (never lower them: replies may be late or duplicated) and go on
+   * with AppendEntries from there.
+   */
+  protected handleInstallSnapshotReply(from: NodeId, m: InstallSnapshotReply): void {
+    // TODO
+    throw new NotImplemented("RaftNode.handleInstallSnapshotReply");
   }
 }

@@ -4,7 +4,7 @@
  * copies go through the same states.
  */
 import { NotImplemented } from "@faultline/sim";
-import type { Command, OpResult } from "./types.ts";
+import type { Command, OpResult, ServiceSnapshot } from "./types.ts";
 
 /**
  * A key-value store of strings plus one counter, with client sessions (section 8): a client
@@ -49,5 +49,24 @@ export class KvCounterStateMachine {
   apply(cmd: Command): OpResult {
     // TODO: deduplicate by (clientId, seq), then execute cmd.op on counterValue / data.
     throw new NotImplemented("KvCounterStateMachine.apply");
+  }
+
+  // ------------------------------------------------------------------ part F: snapshots (section 7)
+
+  /**
+   * Part F: the whole state as plain data (it goes to disk and into InstallSnapshot messages):
+   * the counter, every key, AND the client sessions. Section 7 snapshots "the current state";
+   * the sessions are part of it, or a request applied before the snapshot runs again when a
+   * retry reaches a node that restored it.
+   */
+  snapshot(): ServiceSnapshot {
+    // TODO: return { counter, data: [...entries], sessions: [...entries] } (copies, not the live maps).
+    throw new NotImplemented("KvCounterStateMachine.snapshot");
+  }
+
+  /** Part F: replace the whole state with a snapshot's (after a restart or an InstallSnapshot). */
+  restore(snapshot: ServiceSnapshot): void {
+    // TODO: clear data and sessions, then load counter, data and sessions from the snapshot.
+    throw new NotImplemented("KvCounterStateMachine.restore");
   }
 }

@@ -6,7 +6,7 @@ import type { RaftMessage, TimerTag } from "../../reference/index.ts";
 
 /** Saves the counter after every apply "to restart faster", but still replays the whole log. */
 class SavedMachine extends KvCounterStateMachine {
-  restore(counter: number): void {
+  restoreCounter(counter: number): void {
     this.counterValue = counter;
   }
 }
@@ -14,7 +14,7 @@ class SavedMachine extends KvCounterStateMachine {
 export class RaftNode extends Reference {
   override start(env: Env<RaftMessage, TimerTag>): void {
     super.start(env);
-    (this.machine as SavedMachine).restore(env.disk.read<number>("counter") ?? 0);
+    (this.machine as SavedMachine).restoreCounter(env.disk.read<number>("counter") ?? 0);
   }
   protected override createStateMachine(): KvCounterStateMachine {
     return new SavedMachine();
