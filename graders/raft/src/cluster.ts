@@ -394,10 +394,8 @@ export class Cluster {
       const prev = this.seen.get(id);
       const same = prev !== undefined && prev.inst === n;
       const log = n.log;
-      const base = snapshotIndexOf(n);
+      const base = n.snapshotIndex ?? 0;
       const last = base + log.length;
-      /** The entry at log index i, undefined past the end or inside the snapshot. */
-      const at = (i: number): Entry | undefined => (i > base ? log[i - base - 1] : undefined);
       const commit = n.commitIndex;
       const applied = n.lastApplied;
       const role = n.role;
@@ -423,7 +421,7 @@ export class Cluster {
         for (let i = 0; i < this.committed.length; i++) {
           const c = this.committed[i] as Committed;
           if (c.seenInTerm >= term || i < base) continue; // a snapshot holds only committed entries
-          const mine = at(i + 1);
+          const mine = entryAt(log, base, i + 1);
           if (entryKey(mine) !== c.key) {
             return `${id} became leader of term ${term} without committed entry ${i + 1} (committed by term ${c.seenInTerm}, seen on ${c.by}; ${id} has ${describeEntry(mine)}): a candidate must not win with a log less up-to-date than a voter's (section 5.4.1)`;
           }
@@ -432,7 +430,7 @@ export class Cluster {
 
       // Figure 8: a leader advances commitIndex only to an entry of its own term.
       if (same && role === "leader" && prev.role === "leader" && prev.term === term && commit > prevCommit) {
-        const e = at(commit);
+        const e = entryAt(log, base, commit);
         if (e && e.term !== term) {
           return `${id}, leader of term ${term}, advanced its commit index to ${commit}, an entry of term ${e.term}: a leader commits by counting replicas only entries of its own term; older ones are committed with them (section 5.4.2, Figure 8)`;
         }
@@ -442,15 +440,15 @@ export class Cluster {
       const from = same ? Math.min(prevCommit, commit) : 0;
       if (same && prevCommit > base && prevCommit <= commit) {
         const c = this.committed[prevCommit - 1];
-        if (c && entryKey(at(prevCommit)) !== c.key) {
-          return `${id} replaced committed entry ${prevCommit} (now ${describeEntry(at(prevCommit))}): a follower deletes only entries that conflict with the leader's, and committed entries never do`;
+        if (c && entryKey(entryAt(log, base, prevCommit)) !== c.key) {
+          return `${id} replaced committed entry ${prevCommit} (now ${describeEntry(entryAt(log, base, prevCommit))}): a follower deletes only entries that conflict with the leader's, and committed entries never do`;
         }
       }
       // A leader of the same term only appended since the last step, so its last tail is still true.
       const tail = same && prev.role === "leader" && prev.term === term ? prev.tail : undefined;
       for (let i = from + 1; i <= commit; i++) {
         const c = this.committed[i - 1];
-        const e = i > base ? (at(i) as Entry) : tail && i > tail.from ? tail.entries[i - tail.from - 1] : undefined;
+        const e = i > base ? (entryAt(log, base, i) as Entry) : tail && i > tail.from ? tail.entries[i - tail.from - 1] : undefined;
         if (e === undefined) {
           // Inside the snapshot: its entries were checked when first committed; unknown ones wait for another node.
           if (c === undefined) break;
@@ -553,6 +551,11 @@ export class Cluster {
     for (const id of this.ids) k += this.sim.stats.sentByType.get(`${id}:${type}`) ?? 0;
     return k;
   }
+}
+
+/** The entry at log index `index` of a log that starts after `base`; undefined inside the snapshot or past the end. */
+function entryAt(log: readonly Entry[], base: number, index: number): Entry | undefined {
+  return index > base ? log[index - base - 1] : undefined;
 }
 
 /** Index of the last entry a node's snapshot replaced (0 without snapshots). */
