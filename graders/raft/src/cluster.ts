@@ -407,6 +407,9 @@ export class Cluster {
       if (applied < prevApplied) return `${id}'s last applied index went back from ${prevApplied} to ${applied}: entries are applied once, in order`;
       if (commit > last) return `${id} has commit index ${commit} but only ${last} log entries: committed entries were removed (a follower deletes only entries that conflict with new ones, never a matching suffix)`;
       if (applied > commit) return `${id} applied up to index ${applied} but has only committed up to ${commit}: apply only committed entries`;
+      if (base > 0 && log.length > 0 && (log[0] as Entry).term < (n.snapshotTerm ?? 0)) {
+        return `${id}'s snapshot ends with an entry of term ${n.snapshotTerm} at index ${base}, but its log goes on with an entry of term ${(log[0] as Entry).term}: terms never decrease along a log, so those entries conflict with the snapshot; keep the entries after a snapshot only if the log holds its last entry with the same term (Figure 13, rule 6)`;
+      }
       if (base > applied) return `${id}'s snapshot replaces the log up to index ${base}, but it has applied only up to ${applied}: a snapshot holds the state machine, so it may cover only applied (hence committed) entries (section 7)`;
 
       // Within one term the leader's log only grows, so a follower never loses what it acknowledged.

@@ -10,7 +10,7 @@ import { randomNemesis, type NodeId } from "@faultline/sim";
 import type { Scenario, ScenarioContext } from "@faultline/grading";
 import type * as Raft from "@faultline/lab-raft";
 import type { Cluster, RaftLab } from "./cluster.ts";
-import { clients, cluster, commit, drive, History, idle, others, pickNodes, runClientsUntil, type RaftClient } from "./helpers.ts";
+import { clients, cluster, commit, drive, History, idle, others, pickNodes, RaftClient, runClientsUntil } from "./helpers.ts";
 import { checkHistory } from "./linearizable.ts";
 
 const incr: Raft.Operation = { op: "incr" };
@@ -200,24 +200,27 @@ export const partF: Array<Scenario<RaftLab>> = [
     points: 2,
     hints: [
       "When a follower's nextIndex is at or before the leader's lastIncludedIndex, the entries it needs are gone: send InstallSnapshot with the whole snapshot instead (Figure 13).",
-      "The follower discards its log unless it holds the snapshot's last entry (same index and term), loads the snapshot's state into its state machine, and sets commitIndex and lastApplied to lastIncludedIndex; the reply lets the leader raise matchIndex and nextIndex.",
+      "The follower discards its log unless it holds the snapshot's last entry (same index and term): a deposed leader may have a longer log whose entries conflict with the snapshot. Then it loads the snapshot's state into its state machine, and sets commitIndex and lastApplied to lastIncludedIndex; the reply lets the leader raise matchIndex and nextIndex.",
       "The client sessions travel in the snapshot: a node that installed one must still answer a retried request with its first result instead of running it again.",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 3, clients: 3, raft: { snapshotThreshold: 50 } });
+      const cl = cluster(ctx, { nodes: 3, clients: 4, raft: { snapshotThreshold: 50 } });
       const history = new History();
       const [c1, c2, once] = clients(cl, history) as [RaftClient, RaftClient, RaftClient];
       const first = await drive(cl, `${once.clientId}'s incr is answered`, () => once.run(incr, { deadlineMs: 3_000 }), 3_500);
       if (!first.ok) return ctx.fail("liveness", `${once.clientId}'s first incr was not answered within 3 s`);
-      const leader = await cl.awaitLeader();
-      const lagging = pickNodes(cl, 1, others(cl, leader))[0] as NodeId;
+      // The lagging node is the old leader, cut off with 300 uncommitted entries of its own:
+      // its log ends up longer than the others' snapshot, and conflicts with it.
+      const lagging = await cl.awaitLeader();
       cl.disconnect(lagging);
+      const junk = new RaftClient(cl, cl.sim.clientIds[3] as NodeId, 3); // not in the history: never answered
+      for (let k = 0; k < 300; k++) junk.sendOnce(lagging, { op: "put", key: "junk", value: `${k}` });
       const rest = others(cl, lagging);
-      for (let k = 0; k < 300; k++) await commit(cl, k % 2 ? c1 : c2, k % 3 ? incr : { op: "append", key: "x", value: `${k} ` }, { among: rest });
+      for (let k = 0; k < 200; k++) await commit(cl, k % 2 ? c1 : c2, k % 3 ? incr : { op: "append", key: "x", value: `${k} ` }, { among: rest });
       const snapshotsBefore = cl.sent("InstallSnapshot");
       cl.connect(lagging);
       const target = cl.maxCommit();
-      await cl.sim.require(() => (cl.node(lagging)?.lastApplied ?? 0) >= target, `${lagging}, 300 entries behind, applies up to ${target} after it rejoins`, 2_000);
+      await cl.sim.require(() => (cl.node(lagging)?.lastApplied ?? 0) >= target, `${lagging}, a deposed leader 200 committed entries behind, applies up to ${target} after it rejoins`, 2_000);
       ctx.check(cl.sent("InstallSnapshot") > snapshotsBefore, "install snapshot", `${lagging} caught up without any InstallSnapshot, although the leader's log no longer holds the entries it missed`);
       await idle(cl, 200);
       const diff = sameService(cl);

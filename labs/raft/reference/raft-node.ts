@@ -460,7 +460,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * state machine becomes the snapshot's state.
    */
   protected installSnapshot(s: Snapshot): void {
-    const keepSuffix = s.lastIncludedIndex <= this.lastLogIndex() && this.termAt(s.lastIncludedIndex) === s.lastIncludedTerm;
+    const keepSuffix = this.holdsLastIncluded(s);
     const dropThrough = keepSuffix ? s.lastIncludedIndex : this.lastLogIndex();
     for (let i = this.lastIncludedIndex + 1; i <= dropThrough; i++) this.env.disk.delete(entryKey(i));
     this.entries = keepSuffix ? this.entries.slice(s.lastIncludedIndex - this.lastIncludedIndex) : [];
@@ -469,6 +469,11 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     this.commit = Math.max(this.commit, s.lastIncludedIndex);
     this.applied = s.lastIncludedIndex;
     this.applyCommitted(); // a kept suffix may hold committed entries too
+  }
+
+  /** Figure 13, rule 6: the log has an entry at the snapshot's last index with the same term. */
+  protected holdsLastIncluded(s: Snapshot): boolean {
+    return s.lastIncludedIndex <= this.lastLogIndex() && this.termAt(s.lastIncludedIndex) === s.lastIncludedTerm;
   }
 
   protected handleInstallSnapshotReply(from: NodeId, m: InstallSnapshotReply): void {
