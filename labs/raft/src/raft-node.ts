@@ -49,6 +49,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * Called at boot and after every restart, on a fresh instance.
    * Part A: store env, become a follower and start the election timer.
    * Part C: first read currentTerm, votedFor and the log back from env.disk.
+   * Part F (snapshots): read the snapshot first; see the part F section at the end.
    */
   start(env: Env<RaftMessage, TimerTag>): void {
     // TODO: this.env = env; recover from disk (part C); become a follower; set the election timer.
@@ -117,6 +118,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * null or candidateId AND the candidate's log is at least as up-to-date as yours (section
    * 5.4.1: compare last terms first, then lengths). Granting a vote resets your election
    * timer. Part C: the vote must be on disk before the reply leaves.
+   * Part F: with options.checkQuorum, first apply leader stickiness (see checkQuorum below).
    */
   protected handleRequestVote(from: NodeId, m: RequestVote): void {
     // TODO
@@ -145,6 +147,9 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    *    entry). commitIndex never goes down.
    * Any valid AppendEntries (term >= currentTerm) comes from the current leader: become (or
    * stay) a follower, remember the leader for redirects, and reset your election timer.
+   * Part F: also note when (env.now()) you last heard from the leader, for PreVote and leader
+   * stickiness; with snapshots, prevLogIndex may lie inside your snapshot: those entries are
+   * committed and match, so skip the new entries up to lastIncludedIndex.
    */
   protected handleAppendEntries(from: NodeId, m: AppendEntries): void {
     // TODO
