@@ -13,6 +13,12 @@ export function clients(cl: Cluster, history?: History): RaftClient[] {
   return cl.sim.clientIds.map((id, i) => new RaftClient(cl, id, i, history));
 }
 
+/** A cluster with exactly one client, the shape of most scenarios. */
+export function clusterWithClient(ctx: ScenarioContext<RaftLab>, opts: Omit<ClusterOptions, "clients">): { cl: Cluster; c: RaftClient } {
+  const cl = cluster(ctx, { ...opts, clients: 1 });
+  return { cl, c: clients(cl)[0] as RaftClient };
+}
+
 export interface CommitOptions {
   /** How many running nodes must hold the entry committed (default: all of `among`). */
   expected?: number;

@@ -2,7 +2,7 @@
 import type { Scenario } from "@faultline/grading";
 import type * as Raft from "@faultline/lab-raft";
 import type { RaftLab } from "./cluster.ts";
-import { clients, cluster, commit, drive, idle, logsEqual, others, pickNodes, type RaftClient } from "./helpers.ts";
+import { clients, cluster, clusterWithClient, commit, drive, idle, logsEqual, others, pickNodes, type RaftClient } from "./helpers.ts";
 
 const put = (key: string, value: string): Raft.Operation => ({ op: "put", key, value });
 const incr: Raft.Operation = { op: "incr" };
@@ -18,8 +18,7 @@ export const partB: Array<Scenario<RaftLab>> = [
       "Answer the client only after the entry is committed AND applied to the state machine (the answer carries the result).",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 3, clients: 1 });
-      const [c] = clients(cl) as [RaftClient];
+      const { cl, c } = clusterWithClient(ctx, { nodes: 3 });
       await cl.awaitLeader();
       ctx.check(cl.maxCommit() === 0, "no commit before a command", `a node committed index ${cl.maxCommit()} before any client command was sent`);
       let last = 0;
@@ -40,8 +39,7 @@ export const partB: Array<Scenario<RaftLab>> = [
       "A new leader may know a lower commit index than its followers for a moment: a follower never lowers its commitIndex (only raise it to min(leaderCommit, index of last new entry)).",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 3, clients: 1 });
-      const [c] = clients(cl) as [RaftClient];
+      const { cl, c } = clusterWithClient(ctx, { nodes: 3 });
       await commit(cl, c, put("a", "1"));
       for (let round = 0; round < 3; round++) {
         const l = await cl.awaitLeader();
@@ -69,8 +67,7 @@ export const partB: Array<Scenario<RaftLab>> = [
       "Count the leader itself once and each follower once, whatever the number of replies it sent.",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 5, clients: 1, faults: { duplicate: 0.2 } });
-      const [c] = clients(cl) as [RaftClient];
+      const { cl, c } = clusterWithClient(ctx, { nodes: 5, faults: { duplicate: 0.2 } });
       await commit(cl, c, put("x", "1"));
       const l = await cl.awaitLeader();
       const cut = pickNodes(cl, 3, others(cl, l));
@@ -218,8 +215,7 @@ export const partB: Array<Scenario<RaftLab>> = [
       "Grant a vote only if the candidate's log is at least as up-to-date as yours: its last term is higher, or equal with a last index at least as large (section 5.4.1).",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 5, clients: 1 });
-      const [c] = clients(cl) as [RaftClient];
+      const { cl, c } = clusterWithClient(ctx, { nodes: 5 });
       await commit(cl, c, incr);
       for (let round = 0; round < 3; round++) {
         const l = await cl.awaitLeader();
@@ -247,8 +243,7 @@ export const partB: Array<Scenario<RaftLab>> = [
       "An idle leader sends only heartbeats: one AppendEntries per follower per heartbeat interval.",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 3, clients: 1 });
-      const [c] = clients(cl) as [RaftClient];
+      const { cl, c } = clusterWithClient(ctx, { nodes: 3 });
       await commit(cl, c, incr);
       const t0 = cl.sim.now;
       const before = cl.sent("AppendEntries") + cl.sent("AppendEntriesReply");

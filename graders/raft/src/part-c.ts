@@ -3,7 +3,7 @@ import { randomNemesis, type NodeId } from "@faultline/sim";
 import type { Scenario } from "@faultline/grading";
 import type * as Raft from "@faultline/lab-raft";
 import type { RaftLab } from "./cluster.ts";
-import { clients, cluster, commit, drive, idle, others, pickNodes, runClientsUntil, type RaftClient } from "./helpers.ts";
+import { clients, cluster, clusterWithClient, commit, drive, idle, others, pickNodes, runClientsUntil, type RaftClient } from "./helpers.ts";
 
 const incr: Raft.Operation = { op: "incr" };
 const put = (key: string, value: string): Raft.Operation => ({ op: "put", key, value });
@@ -35,8 +35,7 @@ export const partC: Array<Scenario<RaftLab>> = [
       "In start(env), read them back. commitIndex and lastApplied start at 0 again: the state machine is rebuilt by re-applying the committed entries, so do not also keep a saved copy of it.",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 3, clients: 1 });
-      const [c] = clients(cl) as [RaftClient];
+      const { cl, c } = clusterWithClient(ctx, { nodes: 3 });
       for (let round = 0; round < 4; round++) {
         await commit(cl, c, incr);
         await commit(cl, c, put("k", `r${round}`));
@@ -56,8 +55,7 @@ export const partC: Array<Scenario<RaftLab>> = [
       "A node that voted, crashed and restarted in the same term must remember its vote, or two leaders can win one term.",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 5, clients: 1 });
-      const [c] = clients(cl) as [RaftClient];
+      const { cl, c } = clusterWithClient(ctx, { nodes: 5 });
       await commit(cl, c, incr);
       for (let round = 0; round < 3; round++) {
         const l = await cl.awaitLeader();
@@ -90,8 +88,7 @@ export const partC: Array<Scenario<RaftLab>> = [
       "Check the condition log[N].term == currentTerm before setting commitIndex = N.",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 5, clients: 1 });
-      const [c] = clients(cl) as [RaftClient];
+      const { cl, c } = clusterWithClient(ctx, { nodes: 5 });
       const rng = ctx.rng;
       await commit(cl, c, incr);
       for (let round = 0; round < 1000; round++) {

@@ -10,7 +10,7 @@ import { randomNemesis, type NodeId } from "@faultline/sim";
 import type { Scenario, ScenarioContext } from "@faultline/grading";
 import type * as Raft from "@faultline/lab-raft";
 import type { Cluster, RaftLab } from "./cluster.ts";
-import { clients, cluster, commit, drive, History, idle, others, pickNodes, RaftClient, runClientsUntil } from "./helpers.ts";
+import { clients, cluster, clusterWithClient, commit, drive, History, idle, others, pickNodes, RaftClient, runClientsUntil } from "./helpers.ts";
 import { checkHistory } from "./linearizable.ts";
 
 const incr: Raft.Operation = { op: "incr" };
@@ -83,8 +83,7 @@ export const partF: Array<Scenario<RaftLab>> = [
       "Grant a pre-vote only if the sender's log is at least as up-to-date as yours and you have not heard from a leader within ELECTION_TIMEOUT_MIN_MS; a leader never grants one.",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 5, clients: 1, raft: STICKY });
-      const [c] = clients(cl) as [RaftClient];
+      const { cl, c } = clusterWithClient(ctx, { nodes: 5, raft: STICKY });
       await commit(cl, c, incr);
       const leader = await cl.awaitLeader();
       const term = cl.term(leader);
@@ -111,8 +110,7 @@ export const partF: Array<Scenario<RaftLab>> = [
       "Count the peers whose AppendEntriesReply or InstallSnapshotReply of the current term arrived; if they and you are not a majority, become a follower of the same term; otherwise forget them and re-arm the timer.",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 5, clients: 1, raft: STICKY });
-      const [c] = clients(cl) as [RaftClient];
+      const { cl, c } = clusterWithClient(ctx, { nodes: 5, raft: STICKY });
       await commit(cl, c, incr);
       const old = await cl.awaitLeader();
       cl.disconnect(old);
@@ -135,8 +133,7 @@ export const partF: Array<Scenario<RaftLab>> = [
       "With leader stickiness, a follower that heard from a leader within ELECTION_TIMEOUT_MIN_MS ignores RequestVote of a higher term; after the leader steps down that time passes and the election goes through.",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 5, clients: 1, raft: STICKY });
-      const [c] = clients(cl) as [RaftClient];
+      const { cl, c } = clusterWithClient(ctx, { nodes: 5, raft: STICKY });
       await commit(cl, c, incr);
       const old = await cl.awaitLeader();
       const rest = others(cl, old);
