@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { formatTally, labDir, listMutants, mutantCaught, referencePasses, stubNotStarted, stubRule, tally, testsWithoutHint, type LabGrader, type MutantInfo, type ScenarioResult, type WorkerPool } from "@faultline/grading";
+import { formatTally, labDir, listMutants, mutantCaught, referencePasses, stubNotStarted, stubRule, tally, testsWithoutHint, testsWithoutMutant, type LabGrader, type MutantInfo, type ScenarioResult, type WorkerPool } from "@faultline/grading";
 
 export interface CheckLine {
   ok: boolean;
@@ -64,6 +64,10 @@ export async function checkLab(lab: LabGrader, opts: CheckLabOptions): Promise<C
     mutants = [];
   }
   if (mutants.length === 0) add({ ok: false, text: "no mutants in mutants/ (the grader's value is the bugs it catches)" });
+  else {
+    const untargeted = testsWithoutMutant(lab, mutants);
+    add(untargeted ? { ok: false, ...untargeted } : { ok: true, text: `every test is targeted by a mutant (${mutants.length} mutants)` });
+  }
   for (const m of mutants) {
     const v = await mutantCaught(lab, m, ctx);
     add(v ? { ok: false, ...v } : { ok: true, text: `mutant ${m.name} is caught by ${m.targets.map((t) => `"${t}"`).join(", ")}` });

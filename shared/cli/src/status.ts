@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { courseRoot, tally, type LabReport } from "@faultline/grading";
+import { courseRoot, partPoints, type LabReport } from "@faultline/grading";
 
 export interface TestStatus {
   status: "pass" | "fail" | "not-started";
@@ -77,8 +77,7 @@ export function recordRun(rep: LabReport, completeParts: readonly string[]): voi
   }
   for (const p of completeParts) {
     const rs = rep.results.filter((r) => r.part === p);
-    const t = tally(rs);
-    const [earned, possible] = rs.every((r) => r.bonus) ? [t.bonusEarned, t.bonusPossible] : [t.earned, t.possible];
+    const { earned, possible } = partPoints(rs);
     const prev = l.parts[p];
     l.parts[p] = { best: Math.max(prev?.possible === possible ? prev.best : 0, earned), last: earned, possible };
   }

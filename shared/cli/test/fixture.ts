@@ -74,6 +74,8 @@ export function makeCourse(): string {
   mkdirSync(lab, { recursive: true });
   for (const d of ["src", "reference", "mutants"]) cpSync(join(ECHO, d), join(lab, d), { recursive: true });
   rewriteImports(lab);
+  // the course's grader adds a hidden test; a mutant must target it too
+  writeFileSync(join(lab, "mutants", "wrong-text", "mutant.json"), JSON.stringify({ bug: "answers with the text upper-cased", targets: ["echo under loss", "echo on a clean network", "secret check"] }));
   writeFileSync(join(lab, "README.md"), "# echo\n");
   writeFileSync(join(lab, "package.json"), JSON.stringify({ name: "@faultline/lab-echo", type: "module", exports: { ".": "./src/index.ts", "./reference": "./reference/index.ts" } }, null, 2));
   mkdirSync(join(root, "labs", "pending"), { recursive: true });

@@ -25,6 +25,13 @@ export function testsWithoutHint(lab: LabGrader): RuleViolation | undefined {
   return missing.length === 0 ? undefined : { text: `tests without a hint: ${missing.map((s) => `"${s.name}"`).join(", ")}` };
 }
 
+/** Every test is the target of at least one mutant: a test no known bug fails proves nothing yet. */
+export function testsWithoutMutant(lab: LabGrader, mutants: readonly MutantInfo[]): RuleViolation | undefined {
+  const targeted = new Set(mutants.flatMap((m) => m.targets));
+  const missing = lab.scenarios.filter((s) => !targeted.has(s.name));
+  return missing.length === 0 ? undefined : { text: `tests no mutant targets: ${missing.map((s) => `"${s.name}"`).join(", ")} (add a mutant in mutants/ whose bug each of them catches)` };
+}
+
 /** The stubs exist (src/ throws NotImplemented somewhere) and every such body carries a TODO. */
 export function stubRule(lab: LabGrader): { stubs: number; violation?: RuleViolation } {
   const { stubs, unmarked } = scanStubs(join(lab.root ?? labDir(lab.lab), "src"));

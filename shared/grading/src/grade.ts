@@ -257,6 +257,13 @@ export function tally(results: readonly ScenarioResult[]): Tally {
   return t;
 }
 
+/** The points of one part as shown: a part made only of bonus tests shows its bonus points. */
+export function partPoints(results: readonly ScenarioResult[]): { earned: number; possible: number; bonus: boolean } {
+  const t = tally(results);
+  const bonus = results.length > 0 && results.every((r) => r.bonus);
+  return bonus ? { earned: t.bonusEarned, possible: t.bonusPossible, bonus } : { earned: t.earned, possible: t.possible, bonus };
+}
+
 /** "87/100", with "+ 5/10 bonus" when bonus tests were run. */
 export function formatTally(t: Tally): string {
   return `${t.earned}/${t.possible}${t.bonusPossible > 0 ? ` + ${t.bonusEarned}/${t.bonusPossible} bonus` : ""}`;

@@ -4,7 +4,7 @@
  * results.json, JUnit XML, JSON).
  */
 import type { LabGrader, Scenario } from "./scenario.ts";
-import { formatTally, tally, type ScenarioResult } from "./grade.ts";
+import { formatTally, partPoints, tally, type ScenarioResult } from "./grade.ts";
 import type { SeedResult } from "./run-seed.ts";
 import { fmtMs } from "./format.ts";
 import { formatFailure, type FailureFormatOptions } from "./report.ts";
@@ -66,9 +66,7 @@ export function formatLabTable(rep: LabReport, opts: TableOptions = {}): string 
   const parts = [...new Set(rep.results.map((r) => r.part))].sort();
   for (const p of parts) {
     const rs = rep.results.filter((r) => r.part === p);
-    const pt = tally(rs);
-    const partBonus = rs.every((r) => r.bonus);
-    const [pe, pp] = partBonus ? [pt.bonusEarned, pt.bonusPossible] : [pt.earned, pt.possible];
+    const { earned: pe, possible: pp, bonus: partBonus } = partPoints(rs);
     const title = `  Part ${p}: ${rep.parts[p] ?? ""}`;
     lines.push(paint(color, "1", title.padEnd(nameW + 6)) + `${String(pe).padStart(4)}/${String(pp).padEnd(4)}${partBonus ? " bonus" : ""}`);
     for (const r of rs) {

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { loadGrader } from "./run-seed.ts";
 import { WorkerPool } from "./pool.ts";
 import { isLearnerCopy, labDir, listMutants } from "./impl.ts";
-import { mutantCaught, referencePasses, stubNotStarted, stubRule, testsWithoutHint, type RuleViolation } from "./course-rules.ts";
+import { mutantCaught, referencePasses, stubNotStarted, stubRule, testsWithoutHint, testsWithoutMutant, type RuleViolation } from "./course-rules.ts";
 
 export interface CourseCheckOptions {
   /** Every test has a hint, every stub body is marked TODO (default true). */
@@ -72,6 +72,7 @@ export async function registerCourseChecks(graderModule: URL | string, opts: Cou
   if (opts.mutants ?? true) {
     const mutants = listMutants(lab.lab, lab.root ?? labDir(lab.lab));
     describe(`${lab.lab}: every mutant loses points in the tests it targets`, () => {
+      it("every test is targeted by a mutant", () => assertKept(testsWithoutMutant(lab, mutants)));
       for (const m of mutants) {
         it(`${m.name}: ${m.bug}`, async () => assertKept(await mutantCaught(lab, m, ctx)), TEST_TIMEOUT_MS);
       }
