@@ -11,6 +11,8 @@ import { WorkerPool } from "./pool.ts";
 import { courseRoot } from "./impl.ts";
 import { shellQuote } from "./format.ts";
 import { readTraceFile, writeTraceFiles } from "./trace-files.ts";
+import { bundleFor } from "./isolation/prepare.ts";
+import { BundleError } from "./isolation/bundle.ts";
 
 export type ScenarioStatus = "pass" | "fail" | "not-started";
 
@@ -88,7 +90,15 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     traceDir: opts.traceDir ?? traceDirFor(opts.lab),
     ...extra,
   });
-  const exec = (task: SeedTask): Promise<SeedResult> => (opts.pool === "inline" ? runSeed(task) : opts.pool.run(task, limits));
+  let bundle: SeedTask["bundle"];
+  try {
+    bundle = await bundleFor(lab, opts.impl);
+  } catch (err) {
+    if (!(err instanceof BundleError)) throw err;
+    return notLoading(lab, scenario, opts, err, started);
+  }
+  const withBundle = (task: SeedTask): SeedTask => (bundle ? { ...task, bundle } : task);
+  const exec = (task: SeedTask): Promise<SeedResult> => (opts.pool === "inline" ? runSeed(withBundle(task)) : opts.pool.run(withBundle(task), limits));
 
   clearOldTraces(opts.traceDir ?? traceDirFor(opts.lab), scenario.name);
   let stop = false;
@@ -155,6 +165,37 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     ...(nondeterminism ? { nondeterminism } : {}),
     wallMs: Date.now() - started,
     virtualMs: results.reduce((a, r) => a + r.virtualMs, 0),
+  };
+}
+
+/** A scenario whose implementation could not even be bundled: one failure, no seeds run. */
+function notLoading(lab: LabGrader, scenario: Scenario, opts: GradeOptions, err: BundleError, started: number): ScenarioResult {
+  const seed: SeedResult = {
+    seed: (opts.seeds ?? defaultSeeds(scenario))[0] ?? 1,
+    status: "fail",
+    failure: { invariant: "implementation loads", message: `your code does not load: ${err.message}` },
+    traceHash: "",
+    virtualMs: 0,
+    wallMs: 0,
+    events: 0,
+    metrics: [],
+    logs: [],
+    traceFiles: [],
+  };
+  return {
+    lab: lab.lab,
+    part: scenario.part,
+    name: scenario.name,
+    points: scenario.points,
+    earned: 0,
+    status: "fail",
+    hidden: scenario.hidden ?? false,
+    bonus: scenario.bonus ?? false,
+    seeds: [seed],
+    firstFailure: seed,
+    hint: scenario.hints[0] ?? "",
+    wallMs: Date.now() - started,
+    virtualMs: 0,
   };
 }
 

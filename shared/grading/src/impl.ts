@@ -107,3 +107,13 @@ export async function loadImpl<L>(lab: string, spec?: string, root?: string): Pr
   const file = resolveImpl(lab, spec, root);
   return (await import(pathToFileURL(file).href)) as L;
 }
+
+/** Folders an implementation's imports may reach: its own, plus what a lab gives every learner. */
+export function allowedRoots(lab: string, spec: string, root = labDir(lab)): string[] {
+  const entry = resolveImpl(lab, spec, root);
+  const own = statSync(entry).isFile() ? dirname(entry) : entry;
+  const roots = new Set([own, join(root, "src")]);
+  // The reference and the mutants (variants of it) are trusted code written by instructors.
+  if (spec === "reference" || spec.startsWith("mutant:")) roots.add(join(root, "reference"));
+  return [...roots];
+}

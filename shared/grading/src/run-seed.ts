@@ -8,6 +8,8 @@ import { pathToFileURL } from "node:url";
 import { NodeFailure, Rng, Simulation, SimulationError, type HandlerProbe, type SimulationOptions, type TraceFile } from "@faultline/sim";
 import { ScenarioFailure, slug, type LabGrader, type Scenario, type ScenarioContext } from "./scenario.ts";
 import { isLearnerCopy, loadImpl, resolveImpl } from "./impl.ts";
+import { compileBundle, IsolatedImpl, type BundleRef } from "./isolation/runtime.ts";
+import { relative, resolve } from "node:path";
 import { TRACE_VIEWS, writeTraceFiles } from "./trace-files.ts";
 
 export interface SeedTask {
@@ -29,6 +31,11 @@ export interface SeedTask {
    * stuck), so that the trace leading up to an endless loop can be written.
    */
   stopAt?: { text: string; t: number; message: string };
+  /**
+   * The implementation as one script, for labs graded in `node:vm` contexts. Bundled by the
+   * process that starts the seed, so learner files are never imported where this task runs.
+   */
+  bundle?: BundleRef;
 }
 
 export type SeedStatus = "pass" | "fail" | "not-started" | "timeout";
@@ -127,9 +134,15 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
 
   let impl: unknown;
   let implPath = "";
+  let isolated: IsolatedImpl | undefined;
   try {
     implPath = resolveImpl(task.lab, task.impl, grader.root);
-    impl = await loadImpl(task.lab, task.impl, grader.root);
+    if (task.bundle) {
+      const b = task.bundle;
+      isolated = new IsolatedImpl(compileBundle(b, (src) => relative(b.displayRoot, resolve(b.sourceDir, src))));
+      isolated.load();
+      impl = isolated.impl;
+    } else impl = await loadImpl(task.lab, task.impl, grader.root);
   } catch (err) {
     return finish("fail", { invariant: "implementation loads", message: (err as Error).message, stack: (err as Error).stack });
   }
@@ -141,7 +154,8 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
     rng: new Rng(task.seed, `scenario:${scenario.name}`),
     tracing: task.trace,
     sim<M, T = string>(opts: Omit<SimulationOptions<M, T>, "seed" | "probe" | "trace" | "traceWindow">): Simulation<M, T> {
-      const sim = new Simulation<M, T>({ ...opts, seed: task.seed, probe, trace: task.trace || task.collectEvents ? "full" : "window", traceWindow: 20_000 });
+      const factory = isolated ? isolated.wrapFactory(opts.factory) : opts.factory;
+      const sim = new Simulation<M, T>({ ...opts, factory, seed: task.seed, probe, trace: task.trace || task.collectEvents ? "full" : "window", traceWindow: 20_000 });
       sims.push(sim as unknown as Simulation<unknown, unknown>);
       return sim;
     },

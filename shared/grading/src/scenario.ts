@@ -17,6 +17,12 @@ export interface LabGrader<L = unknown> {
   /** Part letter -> title, e.g. { A: "Leader election" }. */
   parts: Record<string, string>;
   scenarios: ReadonlyArray<Scenario<L>>;
+  /**
+   * How learner code runs: "context" (default) evaluates a bundle of it in one `node:vm`
+   * context per simulated node, with nothing but JSON crossing; "process" imports it in the
+   * permission-restricted grading process (labs whose code needs real HTTP or a database).
+   */
+  isolation?: "context" | "process";
 }
 
 export interface Scenario<L = unknown> {
