@@ -80,6 +80,7 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     handlerTimeoutMs: scenario.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
     seedTimeoutMs: scenario.timeoutMs ?? DEFAULT_SEED_TIMEOUT_MS,
   };
+  const isolation = scenario.isolation ?? lab.isolation ?? "context";
   const taskFor = (seed: number, extra: Partial<SeedTask> = {}): SeedTask => ({
     lab: opts.lab,
     graderModule: opts.graderModule,
@@ -88,11 +89,12 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     impl: opts.impl,
     trace: opts.trace ?? false,
     traceDir: opts.traceDir ?? traceDirFor(opts.lab),
+    isolation,
     ...extra,
   });
   let bundle: SeedTask["bundle"];
   try {
-    bundle = await bundleFor(lab, opts.impl);
+    bundle = isolation === "context" ? await bundleFor(lab, opts.impl) : undefined;
   } catch (err) {
     if (!(err instanceof BundleError)) throw err;
     return notLoading(lab, scenario, opts, err, started);

@@ -7,8 +7,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-/** The repository root (this file lives in shared/grading/src). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+/**
+ * The repository root (this file lives in shared/grading/src). Bundled copies of this file, run
+ * by grading processes, are told it through FAULTLINE_RUNTIME_ROOT.
+ */
+export const REPO_ROOT = process.env.FAULTLINE_RUNTIME_ROOT ? resolve(process.env.FAULTLINE_RUNTIME_ROOT) : resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /**
  * The course being graded: the folder holding labs/, graders/ and .faultline/. It is this
@@ -25,6 +28,9 @@ export const LEARNER_COPY_MARKER = ".faultline-learner-copy.json";
 
 /** True when the course root is a learner copy (no references, mutants or hidden tests). */
 export function isLearnerCopy(root = courseRoot()): boolean {
+  // A grading process may not look at the course folder: it is told.
+  const told = process.env.FAULTLINE_LEARNER_COPY;
+  if (told !== undefined && root === courseRoot()) return told === "1";
   return existsSync(join(root, LEARNER_COPY_MARKER));
 }
 

@@ -10,7 +10,7 @@ import { ScenarioFailure, slug, type LabGrader, type Scenario, type ScenarioCont
 import { isLearnerCopy, loadImpl, resolveImpl } from "./impl.ts";
 import { compileBundle, IsolatedImpl, type BundleRef } from "./isolation/runtime.ts";
 import { relative, resolve } from "node:path";
-import { TRACE_VIEWS, writeTraceFiles } from "./trace-files.ts";
+import { TRACE_VIEWS, writeTraceFiles, type TraceView } from "./trace-files.ts";
 
 export interface SeedTask {
   lab: string;
@@ -36,6 +36,22 @@ export interface SeedTask {
    * process that starts the seed, so learner files are never imported where this task runs.
    */
   bundle?: BundleRef;
+  /**
+   * Return trace files as data instead of writing them (a grading process may not write: the
+   * process that started it writes them).
+   */
+  returnTraces?: boolean;
+  /** A bundled worker script holding the runtime and this grader (strict grading processes). */
+  workerScript?: string;
+  /** How the implementation runs (see LabGrader.isolation). */
+  isolation?: "context" | "process";
+}
+
+/** A trace file to be written by the trusted process: base path, views, content. */
+export interface PendingTrace {
+  base: string;
+  views: readonly TraceView[];
+  file: TraceFile;
 }
 
 export type SeedStatus = "pass" | "fail" | "not-started" | "timeout";
@@ -73,6 +89,8 @@ export interface SeedResult {
   events_?: TraceFile["events"][];
   /** For a handler stopped by the watchdog: which call ("n2 did not return from ...") and when. */
   stuck?: { text: string; t: number };
+  /** Traces not yet written (see SeedTask.returnTraces). */
+  pendingTraces?: PendingTrace[];
 }
 
 /** Thrown by the probe when a replay reaches the handler call that never returned. */
@@ -97,16 +115,23 @@ function stoppingProbe(stopAt: NonNullable<SeedTask["stopAt"]>, inner: HandlerPr
 
 const loadedGraders = new Map<string, Promise<LabGrader>>();
 
+/** A grader bundled into this script (see isolation/runtime-bundle.ts): no import at run time. */
+export function registerGrader(graderModule: string, m: { lab?: LabGrader; default?: LabGrader }): void {
+  loadedGraders.set(graderModule, Promise.resolve().then(() => checkGrader(graderModule, m)));
+}
+
+function checkGrader(graderModule: string, m: { lab?: LabGrader; default?: LabGrader }): LabGrader {
+  const lab = m.lab ?? m.default;
+  if (!lab || !Array.isArray(lab.scenarios)) throw new Error(`${graderModule} does not export "lab" (a LabGrader)`);
+  // A learner copy grades without hidden tests even if one slipped through the export.
+  if (isLearnerCopy() && lab.scenarios.some((s) => s.hidden)) return { ...lab, scenarios: lab.scenarios.filter((s) => !s.hidden) };
+  return lab;
+}
+
 export async function loadGrader(graderModule: string): Promise<LabGrader> {
   let p = loadedGraders.get(graderModule);
   if (!p) {
-    p = import(pathToFileURL(graderModule).href).then((m: { lab?: LabGrader; default?: LabGrader }) => {
-      const lab = m.lab ?? m.default;
-      if (!lab || !Array.isArray(lab.scenarios)) throw new Error(`${graderModule} does not export "lab" (a LabGrader)`);
-      // A learner copy grades without hidden tests even if one slipped through the export.
-      if (isLearnerCopy() && lab.scenarios.some((s) => s.hidden)) return { ...lab, scenarios: lab.scenarios.filter((s) => !s.hidden) };
-      return lab;
-    });
+    p = import(pathToFileURL(graderModule).href).then((m: { lab?: LabGrader; default?: LabGrader }) => checkGrader(graderModule, m));
     loadedGraders.set(graderModule, p);
   }
   return p;
@@ -136,13 +161,16 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
   let implPath = "";
   let isolated: IsolatedImpl | undefined;
   try {
-    implPath = resolveImpl(task.lab, task.impl, grader.root);
     if (task.bundle) {
+      implPath = task.bundle.entry;
       const b = task.bundle;
       isolated = new IsolatedImpl(compileBundle(b, (src) => relative(b.displayRoot, resolve(b.sourceDir, src))));
       isolated.load();
       impl = isolated.impl;
-    } else impl = await loadImpl(task.lab, task.impl, grader.root);
+    } else {
+      implPath = resolveImpl(task.lab, task.impl, grader.root);
+      impl = await loadImpl(task.lab, task.impl, grader.root);
+    }
   } catch (err) {
     return finish("fail", { invariant: "implementation loads", message: (err as Error).message, stack: (err as Error).stack });
   }
@@ -190,8 +218,9 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
 
   function finish(st: SeedStatus, fail: FailureInfo | undefined): SeedResult {
     const traceFiles: string[] = [];
+    const pendingTraces: PendingTrace[] = [];
     if (sims.length > 0 && (task.trace || st === "fail" || st === "timeout")) {
-      mkdirSync(task.traceDir, { recursive: true });
+      if (!task.returnTraces) mkdirSync(task.traceDir, { recursive: true });
       sims.forEach((sim, i) => {
         const base = join(task.traceDir, `${slug(scenario.name)}.seed${task.seed}${sims.length > 1 ? `.run${i + 1}` : ""}`);
         const violation =
@@ -200,7 +229,9 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
             : undefined;
         // Without --trace only the JSON is written here; the views of the first failing seed
         // are rendered by gradeScenario (the other failing seeds' traces are dropped there).
-        traceFiles.push(...writeTraceFiles(sim.toTraceFile(violation), base, task.trace ? TRACE_VIEWS : ["json"]));
+        const views = task.trace ? TRACE_VIEWS : ["json"];
+        if (task.returnTraces) pendingTraces.push({ base, views, file: sim.toTraceFile(violation) });
+        else traceFiles.push(...writeTraceFiles(sim.toTraceFile(violation), base, views));
       });
     }
     const result: SeedResult = {
@@ -215,6 +246,7 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       logs,
       traceFiles,
     };
+    if (pendingTraces.length > 0) result.pendingTraces = pendingTraces;
     if (task.collectEvents) result.events_ = sims.map((s) => s.trace.list());
     return result;
   }

@@ -51,6 +51,8 @@ export interface Scenario<L = unknown> {
    * byte; they skip the determinism double-run.
    */
   deterministic?: boolean;
+  /** Overrides the lab's isolation: "process" for a scenario that starts real processes. */
+  isolation?: "context" | "process";
   run(ctx: ScenarioContext<L>): Promise<void> | void;
 }
 

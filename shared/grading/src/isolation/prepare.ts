@@ -54,6 +54,7 @@ export async function bundleFor(lab: LabGrader, spec: string): Promise<BundleRef
     hash: b.hash,
     label: spec.startsWith("mutant:") || spec === "reference" ? `${lab.lab} ${spec}` : `${lab.lab} (your code)`,
     sourceDir: dirname(entry),
+    entry,
     displayRoot,
   }));
   cache.set(key, { stamp, bundle });

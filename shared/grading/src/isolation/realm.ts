@@ -60,13 +60,18 @@ function escapeRe(s: string): string {
 const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: "faultline:bootstrap" });
 const callScript = new vm.Script("__bridge(__req)", { filename: "faultline:call" });
 
-/** An error thrown by learner code, re-created in the host with the learner's name, message and stack. */
-export class LearnerError extends Error {
-  constructor(name: string, message: string, stack: string) {
-    super(message);
-    this.name = name;
-    this.stack = stack || `${name}: ${message}`;
-  }
+const BUILTIN_ERRORS: Record<string, ErrorConstructor> = { Error, RangeError, TypeError, SyntaxError, ReferenceError, EvalError, URIError };
+
+/**
+ * An error thrown by learner code, re-created in the host with the learner's name, message and
+ * stack, as the host's own class for the built-in ones (so `instanceof RangeError` holds).
+ */
+export function learnerError(name: string, message: string, stack: string): Error {
+  const Ctor = BUILTIN_ERRORS[name] ?? Error;
+  const e = new Ctor(message);
+  if (e.name !== name) Object.defineProperty(e, "name", { value: name, writable: true, configurable: true, enumerable: false });
+  e.stack = stack || `${name}: ${message}`;
+  return e;
 }
 
 interface WireError {
@@ -120,7 +125,7 @@ export class Realm {
       bundle.script.runInContext(this.context);
     } catch (err) {
       const w = wireError(err);
-      throw new LearnerError(w.name, `your module threw while loading: ${w.message}`, this.bundle.mapStack(w.stack));
+      throw learnerError(w.name, `your module threw while loading: ${w.message}`, this.bundle.mapStack(w.stack));
     }
   }
 
@@ -166,7 +171,7 @@ export class Realm {
   }
 
   learnerError(w: WireError): Error {
-    return new LearnerError(String(w.name), String(w.message), this.bundle.mapStack(String(w.stack)));
+    return learnerError(String(w.name), String(w.message), this.bundle.mapStack(String(w.stack)));
   }
 
   private cached(key: string, load: () => unknown): unknown {
@@ -255,7 +260,6 @@ export class Realm {
           const adapter = realm.nodeAdapters.get(h);
           if (adapter && (k === "start" || k === "onMessage" || k === "onTimer")) return adapter[k];
           if (k === "then") return undefined; // not a promise, whatever the object says
-          if (k === "toJSON") return () => realm.request({ op: "val", h }, false);
         }
         if (kind === "array" && ARRAY_METHODS.has(k)) {
           const fn = (Array.prototype as unknown as Record<string, unknown>)[k];

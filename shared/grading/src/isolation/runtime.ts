@@ -14,6 +14,8 @@ export interface BundleRef {
   /** Folder the bundle's source paths are relative to, and the root to show paths from. */
   sourceDir: string;
   displayRoot: string;
+  /** The module file the bundle was made from. */
+  entry: string;
 }
 
 const compiled = new Map<string, CompiledBundle>();
