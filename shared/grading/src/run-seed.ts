@@ -147,7 +147,18 @@ const realNow = Date.now;
 
 /** Run one seed. `probe` lets a watchdog in another thread see which handler is running. */
 export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Promise<SeedResult> {
-  const probe = task.stopAt ? stoppingProbe(task.stopAt, handlerProbe) : handlerProbe;
+  const outer = task.stopAt ? stoppingProbe(task.stopAt, handlerProbe) : handlerProbe;
+  // Learner code entered from inside a handler (a realm built in the node factory) is part of
+  // that handler: only the outermost entry is reported.
+  let depth = 0;
+  const probe: HandlerProbe | undefined = outer && {
+    enter(node, handler, t) {
+      if (depth++ === 0) outer.enter(node, handler, t);
+    },
+    exit() {
+      if (--depth === 0) outer.exit();
+    },
+  };
   const started = realNow();
   const grader = await loadGrader(task.graderModule);
   const scenario = findScenario(grader, task.scenario);
@@ -164,7 +175,10 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
     if (task.bundle) {
       implPath = task.bundle.entry;
       const b = task.bundle;
-      isolated = new IsolatedImpl(compileBundle(b, (src) => relative(b.displayRoot, resolve(b.sourceDir, src))));
+      isolated = new IsolatedImpl(
+        compileBundle(b, (src) => relative(b.displayRoot, resolve(b.sourceDir, src))),
+        probe,
+      );
       isolated.load();
       impl = isolated.impl;
     } else {
@@ -229,7 +243,7 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
             : undefined;
         // Without --trace only the JSON is written here; the views of the first failing seed
         // are rendered by gradeScenario (the other failing seeds' traces are dropped there).
-        const views = task.trace ? TRACE_VIEWS : ["json"];
+        const views: readonly TraceView[] = task.trace ? TRACE_VIEWS : ["json"];
         if (task.returnTraces) pendingTraces.push({ base, views, file: sim.toTraceFile(violation) });
         else traceFiles.push(...writeTraceFiles(sim.toTraceFile(violation), base, views));
       });

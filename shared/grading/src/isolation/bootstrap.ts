@@ -73,6 +73,30 @@ G.process = new Proxy({}, { get(_, k) { teach("process." + String(k), "a node ha
 G.WeakRef = thrower("WeakRef", "garbage collection timing is not reproducible; keep plain references");
 G.FinalizationRegistry = thrower("FinalizationRegistry", "garbage collection timing is not reproducible");
 
+// structuredClone is a host function in Node; this one covers what node state holds.
+G.structuredClone = function structuredClone(value) {
+  const seen = new Map();
+  const clone = (v) => {
+    if (v === null || typeof v !== "object") {
+      if (typeof v === "function" || typeof v === "symbol") { const e = new Error(typeof v + " could not be cloned"); e.name = "DataCloneError"; throw e; }
+      return v;
+    }
+    if (seen.has(v)) return seen.get(v);
+    let out;
+    if (isArray(v)) { out = new Array(v.length); seen.set(v, out); for (let i = 0; i < v.length; i++) out[i] = clone(v[i]); return out; }
+    if (v instanceof Map) { out = new Map(); seen.set(v, out); for (const [k, x] of v) out.set(clone(k), clone(x)); return out; }
+    if (v instanceof Set) { out = new Set(); seen.set(v, out); for (const x of v) out.add(clone(x)); return out; }
+    if (v instanceof RealDate) return new RealDate(v.getTime());
+    if (v instanceof RegExp) return new RegExp(v.source, v.flags);
+    if (ArrayBuffer.isView(v)) return v.slice();
+    out = {};
+    seen.set(v, out);
+    for (const k of objectKeys(v)) out[k] = clone(v[k]);
+    return out;
+  };
+  return clone(value);
+};
+
 function show(a) {
   if (typeof a === "string") return a;
   try { const s = jsonStringify(a); return s === undefined ? String(a) : s; } catch { return String(a); }

@@ -99,6 +99,11 @@ const ARRAY_METHODS = new Set(Object.getOwnPropertyNames(Array.prototype).filter
 export interface RealmOptions {
   /** Label used in errors: "n2", "the grader's copy". */
   label: string;
+  /**
+   * Told when learner code runs outside a simulator handler (loading the module, a grader's read
+   * or call), so the watchdog can stop an endless loop there too and say where it was.
+   */
+  probe?: { enter(node: string, what: string, t: number): void; exit(): void };
 }
 
 export class Realm {
@@ -121,11 +126,14 @@ export class Realm {
     this.context = vm.createContext(this.sandbox, { name: `faultline ${options.label}`, codeGeneration: { strings: false, wasm: false }, microtaskMode: "afterEvaluate" });
     bootstrapScript.runInContext(this.context);
     this.bridge = this.sandbox.__bridge as (text: string) => unknown;
+    options.probe?.enter(options.label === "the implementation" ? "your module" : options.label, "loading your module", 0);
     try {
       bundle.script.runInContext(this.context);
     } catch (err) {
       const w = wireError(err);
       throw learnerError(w.name, `your module threw while loading: ${w.message}`, this.bundle.mapStack(w.stack));
+    } finally {
+      options.probe?.exit();
     }
   }
 
@@ -159,13 +167,19 @@ export class Realm {
   }
 
   /** Send request text; returns the parsed reply. */
-  send(text: string, mutates: boolean): unknown {
+  send(text: string, mutates: boolean, watched = true): unknown {
     let out: unknown;
-    if (mutates) {
-      this.version++;
-      this.sandbox.__req = text;
-      out = callScript.runInContext(this.context);
-    } else out = this.bridge(text);
+    const probe = watched ? this.options.probe : undefined;
+    probe?.enter(this.options.label, `${mutates ? "a call from the grader" : "a read by the grader"} (${text.slice(0, 60)})`, 0);
+    try {
+      if (mutates) {
+        this.version++;
+        this.sandbox.__req = text;
+        out = callScript.runInContext(this.context);
+      } else out = this.bridge(text);
+    } finally {
+      probe?.exit();
+    }
     if (typeof out !== "string") throw new Error(`${this.options.label}: the learner context answered with ${typeof out} instead of text`);
     return JSON.parse(out);
   }
@@ -355,7 +369,7 @@ class ContextNode implements Node<unknown, unknown> {
 
   private call(text: string): void {
     const env = this.env as Env<unknown, unknown>;
-    const reply = this.realm.send(text, true) as { fx: unknown[][]; err?: WireError };
+    const reply = this.realm.send(text, true, false) as { fx: unknown[][]; err?: WireError };
     for (const e of reply.fx) {
       switch (e[0]) {
         case "send":

@@ -4,7 +4,7 @@
  * realm (direct calls such as property tests). Each node incarnation gets a fresh realm.
  */
 import type { NodeFactory, NodeId } from "@faultline/sim";
-import { CompiledBundle, handleOf, Realm } from "./realm.ts";
+import { CompiledBundle, handleOf, Realm, type RealmOptions } from "./realm.ts";
 
 export interface BundleRef {
   code: string;
@@ -35,7 +35,10 @@ export class IsolatedImpl {
   private current: Realm | undefined;
   readonly impl: Record<string, unknown>;
 
-  constructor(private readonly bundle: CompiledBundle) {
+  constructor(
+    private readonly bundle: CompiledBundle,
+    private readonly probe?: RealmOptions["probe"],
+  ) {
     const exportsOf = () => (this.current ?? this.libraryRealm()).exports();
     this.impl = new Proxy(Object.create(null) as Record<string, unknown>, {
       get: (_t, k) => (typeof k === "string" ? exportsOf()[k] : undefined),
@@ -57,14 +60,14 @@ export class IsolatedImpl {
   }
 
   libraryRealm(): Realm {
-    if (!this.library) this.library = new Realm(this.bundle, { label: "the implementation" });
+    if (!this.library) this.library = new Realm(this.bundle, { label: "the implementation", ...(this.probe ? { probe: this.probe } : {}) });
     return this.library;
   }
 
   /** A factory whose every call builds the node in a fresh realm. */
   wrapFactory<M, T>(factory: NodeFactory<M, T>): NodeFactory<M, T> {
     return (id: NodeId) => {
-      const realm = new Realm(this.bundle, { label: id });
+      const realm = new Realm(this.bundle, { label: id, ...(this.probe ? { probe: this.probe } : {}) });
       const previous = this.current;
       this.current = realm;
       try {

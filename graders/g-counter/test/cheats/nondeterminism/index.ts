@@ -1,0 +1,28 @@
+// Every hidden source of time and randomness, tried in turn by the nodes.
+declare const crypto: { randomUUID(): string; getRandomValues(a: Uint8Array): Uint8Array };
+declare const process: { hrtime(): number[]; uptime(): number; pid: number; env: Record<string, string> };
+declare const performance: { now(): number };
+export * from "../../../../../labs/g-counter/src/index.ts";
+const tries: Array<() => unknown> = [
+  () => crypto.randomUUID(),
+  () => crypto.getRandomValues(new Uint8Array(4)),
+  () => process.hrtime(),
+  () => process.uptime(),
+  () => (Date as unknown as () => string)(),
+  () => new Intl.DateTimeFormat().format(),
+  () => process.pid,
+  () => process.env.HOME,
+  () => Math.random(),
+  () => Date.now(),
+  () => new Date(),
+  () => performance.now(),
+  () => setTimeout(() => {}, 1),
+];
+let n = 0;
+export class GCounterNode {
+  start(): void {
+    (tries[n++ % tries.length] as () => unknown)();
+  }
+  onMessage(): void {}
+  onTimer(): void {}
+}
