@@ -123,7 +123,12 @@ function makeRandom(seed) {
 
 // ------------------------------------------------------------ env, built in here
 function needHandler(api) {
-  if (!fx) { const e = new Error(api + " was called outside a handler (from a promise, or after the handler returned): handlers are synchronous"); e.name = "EnvMisuse"; throw e; }
+  if (!fx) {
+    const e = new Error(api + " was called outside a handler (from a promise, or after the handler returned): handlers are synchronous");
+    e.name = "EnvMisuse";
+    if (!misuse) misuse = e;
+    throw e;
+  }
 }
 function makeEnv(id, peers, diskEntries, seed) {
   const disk = new Map(diskEntries);
@@ -214,13 +219,29 @@ function errorOf(e) {
 
 // ------------------------------------------------------------ requests from the host
 const nodes = new Map(); // handle -> env
-function nodeCall(req, node, fn) {
+let misuse; // env used after a handler returned (from a promise): reported at the next call
+let calls = 0;
+function describe(op, id, a, m) {
+  if (op === "boot") return id + " start(env)";
+  if (op === "msg") { const t = m !== null && typeof m === "object" ? (typeof m.type === "string" ? m.type : typeof m.kind === "string" ? m.kind : "message") : typeof m; return id + " onMessage(" + t + " from " + a + ")"; }
+  return id + " onTimer(" + (typeof a === "string" ? a : show(a)) + ")";
+}
+function nodeCall(op, h, now, a, text) {
+  const o = handles[h];
+  let env = nodes.get(h);
+  let m, err;
   fx = [];
-  nowValue = req.now;
-  where = req.where;
-  let err;
+  nowValue = now;
   try {
-    const r = fn();
+    if (op === "boot") {
+      const init = jsonParse(text);
+      env = makeEnv(init.id, init.peers, init.disk, init.seed);
+      nodes.set(h, env);
+    } else if (op === "msg") m = jsonParse(text);
+    else m = text === undefined ? undefined : jsonParse(text);
+    where = describe(op, env.id, a, m);
+    if (misuse) { const e = misuse; misuse = undefined; throw e; }
+    const r = op === "boot" ? o.start(env) : op === "msg" ? o.onMessage(a, m) : o.onTimer(m);
     if (r !== null && typeof r === "object" && typeof r.then === "function") {
       const e = new Error(where + " returned a promise: handlers are synchronous (no async/await in start, onMessage or onTimer)");
       e.name = "EnvMisuse";
@@ -234,15 +255,6 @@ function nodeCall(req, node, fn) {
 }
 function handle(req) {
   const o = handles[req.h];
-  switch (req.op) {
-    case "boot": {
-      const env = makeEnv(req.id, req.peers, req.disk, req.seed);
-      nodes.set(req.h, env);
-      return nodeCall(req, o, () => o.start(env));
-    }
-    case "msg": return nodeCall(req, o, () => o.onMessage(req.from, req.m));
-    case "timer": return nodeCall(req, o, () => o.onTimer(req.tag));
-  }
   let value;
   where = req.where;
   try {
@@ -266,5 +278,6 @@ function handle(req) {
   return jsonStringify({ ok: value });
 }
 defineProperty(G, "__bridge", { value: function bridge(text) { return handle(jsonParse(text)); }, writable: false, configurable: false, enumerable: false });
+defineProperty(G, "__node", { value: nodeCall, writable: false, configurable: false, enumerable: false });
 defineProperty(G, "__root", { value: function root() { return hid(G.__lab); }, writable: false, configurable: false, enumerable: false });
 })();`;

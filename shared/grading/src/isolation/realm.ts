@@ -59,6 +59,9 @@ function escapeRe(s: string): string {
 
 const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: "faultline:bootstrap" });
 const callScript = new vm.Script("__bridge(__req)", { filename: "faultline:call" });
+const drainScript = new vm.Script("undefined", { filename: "faultline:settle" });
+/** Handler calls between two settlings of a context's promise continuations. */
+const DRAIN_EVERY = 16;
 
 const BUILTIN_ERRORS: Record<string, ErrorConstructor> = { Error, RangeError, TypeError, SyntaxError, ReferenceError, EvalError, URIError };
 
@@ -110,6 +113,9 @@ export class Realm {
   private readonly sandbox: Record<string, unknown>;
   private readonly context: vm.Context;
   private readonly bridge: (text: string) => unknown;
+  private readonly nodeFn: (op: string, h: number, now: number, a: unknown, text: string | undefined) => unknown;
+  /** Node calls since the context's microtasks last settled. */
+  private callsSinceDrain = 0;
   /** Bumped whenever learner code may have run; cached reads are valid for one version. */
   private version = 0;
   private cacheVersion = -1;
@@ -126,6 +132,7 @@ export class Realm {
     this.context = vm.createContext(this.sandbox, { name: `faultline ${options.label}`, codeGeneration: { strings: false, wasm: false }, microtaskMode: "afterEvaluate" });
     bootstrapScript.runInContext(this.context);
     this.bridge = this.sandbox.__bridge as (text: string) => unknown;
+    this.nodeFn = this.sandbox.__node as Realm["nodeFn"];
     options.probe?.enter(options.label === "the implementation" ? "your module" : options.label, "loading your module", 0);
     try {
       bundle.script.runInContext(this.context);
@@ -182,6 +189,22 @@ export class Realm {
     }
     if (typeof out !== "string") throw new Error(`${this.options.label}: the learner context answered with ${typeof out} instead of text`);
     return JSON.parse(out);
+  }
+
+  /**
+   * One handler call, as a direct function call (cheaper than evaluating a script). Promise
+   * continuations a handler left behind settle at a fixed rhythm of calls, deterministically,
+   * and any env use from them fails the node at its next call.
+   */
+  nodeCall(op: "boot" | "msg" | "timer", h: number, now: number, a: unknown, text: string | undefined): { fx: unknown[][]; err?: WireError } {
+    this.version++;
+    const out = this.nodeFn(op, h, now, a, text);
+    if (++this.callsSinceDrain >= DRAIN_EVERY) {
+      this.callsSinceDrain = 0;
+      drainScript.runInContext(this.context);
+    }
+    if (typeof out !== "string") throw new Error(`${this.options.label}: the learner context answered with ${typeof out} instead of text`);
+    return JSON.parse(out) as { fx: unknown[][]; err?: WireError };
   }
 
   learnerError(w: WireError): Error {
@@ -352,24 +375,21 @@ class ContextNode implements Node<unknown, unknown> {
     this.env = env;
     const disk = env.disk.keys().map((k) => [k, JSON.stringify(env.disk.read(k))]);
     const seed = Math.floor(env.random() * 0x1_0000_0000);
-    this.call(`{"op":"boot","h":${this.h},"id":${JSON.stringify(env.id)},"peers":${JSON.stringify(env.peers)},"disk":${JSON.stringify(disk)},"seed":${seed},"now":${env.now()},"where":${JSON.stringify(`${env.id} start(env)`)}}`);
+    this.apply(this.realm.nodeCall("boot", this.h, env.now(), undefined, JSON.stringify({ id: env.id, peers: env.peers, disk, seed })));
   };
 
   readonly onMessage = (from: NodeId, msg: unknown): void => {
     const env = this.env as Env<unknown, unknown>;
-    const text = JSON.stringify(msg);
-    this.call(`{"op":"msg","h":${this.h},"from":${JSON.stringify(from)},"now":${env.now()},"where":${JSON.stringify(`${env.id} onMessage(${messageType(msg)} from ${from})`)},"m":${text === undefined ? "null" : text}}`);
+    this.apply(this.realm.nodeCall("msg", this.h, env.now(), from, JSON.stringify(msg) ?? "null"));
   };
 
   readonly onTimer = (tag: unknown): void => {
     const env = this.env as Env<unknown, unknown>;
-    const text = JSON.stringify(tag);
-    this.call(`{"op":"timer","h":${this.h},"now":${env.now()},"where":${JSON.stringify(`${env.id} onTimer(${typeof tag === "string" ? tag : text})`)},"tag":${text === undefined ? "null" : text}}`);
+    this.apply(this.realm.nodeCall("timer", this.h, env.now(), tag === undefined || typeof tag === "string" ? tag : JSON.stringify(tag), JSON.stringify(tag)));
   };
 
-  private call(text: string): void {
+  private apply(reply: { fx: unknown[][]; err?: WireError }): void {
     const env = this.env as Env<unknown, unknown>;
-    const reply = this.realm.send(text, true, false) as { fx: unknown[][]; err?: WireError };
     for (const e of reply.fx) {
       switch (e[0]) {
         case "send":
@@ -404,10 +424,3 @@ class ContextNode implements Node<unknown, unknown> {
   }
 }
 
-function messageType(msg: unknown): string {
-  if (msg !== null && typeof msg === "object") {
-    const t = (msg as { type?: unknown; kind?: unknown }).type ?? (msg as { kind?: unknown }).kind;
-    if (typeof t === "string") return t;
-  }
-  return typeof msg;
-}
