@@ -100,7 +100,7 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     return notLoading(lab, scenario, opts, err, started);
   }
   const withBundle = (task: SeedTask): SeedTask => (bundle ? { ...task, bundle } : task);
-  const exec = (task: SeedTask): Promise<SeedResult> => (opts.pool === "inline" ? runSeed(withBundle(task)) : opts.pool.run(withBundle(task), limits));
+  const exec = (task: SeedTask, notIn?: number): Promise<SeedResult> => (opts.pool === "inline" ? runSeed(withBundle(task)) : opts.pool.run(withBundle(task), limits, notIn));
 
   clearOldTraces(opts.traceDir ?? traceDirFor(opts.lab), scenario.name);
   let stop = false;
@@ -119,7 +119,8 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     opts.onSeed?.(r, scenario);
     if (r.status !== "pass" && opts.stopAtFirstFailure) stop = true;
     if (twice && r.status !== "timeout" && !nondeterminism && !stop) {
-      const again = await exec(taskFor(seed, { trace: false }));
+      // The second run happens in another grading process, from fresh contexts.
+      const again = await exec(taskFor(seed, { trace: false }), r.process);
       if ((again.traceHash !== r.traceHash || again.status !== r.status) && !explaining) {
         explaining = true; // one diagnosis per scenario, even when several seeds differ
         if (opts.stopAtFirstFailure) stop = true;

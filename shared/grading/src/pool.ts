@@ -31,15 +31,14 @@ interface Slot {
   confinement: Confinement;
   ready: Promise<void>;
   busy: boolean;
-  /** Used for one task, then stopped (a determinism rerun, say). */
-  single: boolean;
   stderr: string;
 }
 
 interface Job {
   task: SeedTask;
   limits: PoolLimits;
-  fresh: boolean;
+  /** Preferably not in this grading process (by pid): a determinism rerun goes elsewhere if it can. */
+  avoid: number | undefined;
   resolve: (r: SeedResult) => void;
   reject: (e: Error) => void;
 }
@@ -78,11 +77,15 @@ export class WorkerPool {
 
   constructor(readonly size = Math.max(1, Math.min(availableParallelism(), 8))) {}
 
-  /** Run one seed; `fresh` runs it in a new grading process (a determinism rerun). */
-  run(task: SeedTask, limits: PoolLimits, fresh = false): Promise<SeedResult> {
+  /**
+   * Run one seed. `avoid` names a grading process (SeedResult.process) the seed should rather
+   * not run in: a determinism rerun goes to another process when one is free. (Every run starts
+   * from fresh contexts anyway, so learner state cannot carry over even in the same process.)
+   */
+  run(task: SeedTask, limits: PoolLimits, avoid?: number): Promise<SeedResult> {
     if (this.closed) return Promise.reject(new Error("grading pool is closed"));
     return new Promise((resolve, reject) => {
-      this.queue.push({ task, limits, fresh, resolve, reject });
+      this.queue.push({ task, limits, avoid, resolve, reject });
       this.pump();
     });
   }
@@ -95,8 +98,8 @@ export class WorkerPool {
     await Promise.all(slots.map((s) => stop(s)));
   }
 
-  private spawn(confinement: Confinement, single: boolean): Slot {
-    const slot: Slot = { child: undefined as unknown as ChildProcess, confinement, busy: false, single, stderr: "", ready: Promise.resolve() };
+  private spawn(confinement: Confinement): Slot {
+    const slot: Slot = { child: undefined as unknown as ChildProcess, confinement, busy: false, stderr: "", ready: Promise.resolve() };
     slot.ready = (confinement === "strict" ? childBundle() : Promise.resolve(fileURLToPath(new URL("./child-entry.mjs", import.meta.url)))).then((entry) => this.start(slot, entry));
     slot.ready.catch(() => {});
     this.slots.push(slot);
@@ -131,16 +134,18 @@ export class WorkerPool {
     for (let i = 0; i < this.queue.length; ) {
       const job = this.queue[i] as Job;
       const confinement: Confinement = job.task.isolation === "process" ? "io" : "strict";
-      let slot = job.fresh ? undefined : this.slots.find((s) => !s.busy && !s.single && s.confinement === confinement);
+      const usable = (s: Slot) => s.confinement === confinement;
+      const free = this.slots.filter((s) => !s.busy && usable(s));
+      let slot = free.find((s) => s.child?.pid !== job.avoid) ?? free[0];
       if (!slot && this.slots.length >= this.size) {
-        // Make room: an idle process of the other kind (or an idle reusable one for a fresh job) goes.
-        const idle = this.slots.find((s) => !s.busy);
+        // Make room: an idle process that this job cannot use goes.
+        const idle = this.slots.find((s) => !s.busy && !usable(s));
         if (idle) {
           this.slots = this.slots.filter((s) => s !== idle);
           void stop(idle);
         }
       }
-      if (!slot && this.slots.length < this.size) slot = this.spawn(confinement, job.fresh);
+      if (!slot && this.slots.length < this.size) slot = this.spawn(confinement);
       if (!slot) {
         i++;
         continue;
@@ -161,7 +166,7 @@ export class WorkerPool {
       clearTimeout(timer);
       slot.child?.off("message", onMessage);
       slot.child?.off("exit", onExit);
-      if (discard || slot.single) {
+      if (discard) {
         this.slots = this.slots.filter((s) => s !== slot);
         void stop(slot);
       } else slot.busy = false;
@@ -183,7 +188,7 @@ export class WorkerPool {
     const onMessage = (m: { id?: number; result?: SeedResult; error?: string }) => {
       if (m?.id !== id) return;
       if (m.result && typeof m.result === "object") {
-        const r = m.result;
+        const r = { ...m.result, process: slot.child.pid };
         finish(() => job.resolve(writePending(r)), false);
       } else finish(() => job.reject(new Error(`grader error: ${String(m.error)}`)), true);
     };

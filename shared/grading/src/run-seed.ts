@@ -89,6 +89,8 @@ export interface SeedResult {
   events_?: TraceFile["events"][];
   /** For a handler stopped by the watchdog: which call ("n2 did not return from ...") and when. */
   stuck?: { text: string; t: number };
+  /** The grading process that ran the seed (its pid), when it ran in one. */
+  process?: number;
   /** Traces not yet written (see SeedTask.returnTraces). */
   pendingTraces?: PendingTrace[];
 }
