@@ -6,7 +6,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { firstDifference, type TraceEvent } from "@faultline/sim";
 import { slug, type LabGrader, type Scenario } from "./scenario.ts";
-import { runSeed, type SeedResult, type SeedTask } from "./run-seed.ts";
+import { runSeed, type FailureInfo, type SeedResult, type SeedTask } from "./run-seed.ts";
 import { WorkerPool } from "./pool.ts";
 import { courseRoot } from "./impl.ts";
 import { shellQuote } from "./format.ts";
@@ -14,7 +14,8 @@ import { readTraceFile, writeTraceFiles } from "./trace-files.ts";
 import { bundleFor } from "./isolation/prepare.ts";
 import { BundleError } from "./isolation/bundle.ts";
 
-export type ScenarioStatus = "pass" | "fail" | "not-started";
+/** "error": the implementation does not load at all (reported once, not as a failure per test). */
+export type ScenarioStatus = "pass" | "fail" | "not-started" | "error";
 
 export interface ScenarioResult {
   lab: string;
@@ -97,7 +98,7 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     bundle = isolation === "context" ? await bundleFor(lab, opts.impl) : undefined;
   } catch (err) {
     if (!(err instanceof BundleError)) throw err;
-    return notLoading(lab, scenario, opts, err, started);
+    return notLoading(lab, scenario, opts, doesNotLoad(err.message), started);
   }
   const withBundle = (task: SeedTask): SeedTask => (bundle ? { ...task, bundle } : task);
   const exec = (task: SeedTask, notIn?: number): Promise<SeedResult> => (opts.pool === "inline" ? runSeed(withBundle(task)) : opts.pool.run(withBundle(task), limits, notIn));
@@ -171,12 +172,12 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
   };
 }
 
-/** A scenario whose implementation could not even be bundled: one failure, no seeds run. */
-function notLoading(lab: LabGrader, scenario: Scenario, opts: GradeOptions, err: BundleError, started: number): ScenarioResult {
+/** A scenario whose implementation does not load: status "error", no seeds run. */
+function notLoading(lab: LabGrader, scenario: Scenario, opts: GradeOptions, failure: FailureInfo, started: number): ScenarioResult {
   const seed: SeedResult = {
     seed: (opts.seeds ?? defaultSeeds(scenario))[0] ?? 1,
     status: "fail",
-    failure: { invariant: "implementation loads", message: `your code does not load: ${err.message}` },
+    failure,
     traceHash: "",
     virtualMs: 0,
     wallMs: 0,
@@ -191,7 +192,7 @@ function notLoading(lab: LabGrader, scenario: Scenario, opts: GradeOptions, err:
     name: scenario.name,
     points: scenario.points,
     earned: 0,
-    status: "fail",
+    status: "error",
     hidden: scenario.hidden ?? false,
     bonus: scenario.bonus ?? false,
     seeds: [seed],
@@ -200,6 +201,39 @@ function notLoading(lab: LabGrader, scenario: Scenario, opts: GradeOptions, err:
     wallMs: Date.now() - started,
     virtualMs: 0,
   };
+}
+
+function doesNotLoad(message: string, stack?: string): FailureInfo {
+  return { invariant: "does not load", message: `your code does not load: ${message}`, ...(stack ? { stack } : {}) };
+}
+
+/**
+ * Load the implementation once, in a grading process, before any test: a module that does not
+ * compile, throws, or never finishes loading is one problem, reported once.
+ */
+export async function checkLoads(lab: LabGrader, graderModule: string, opts: Pick<GradeOptions, "impl" | "pool">): Promise<FailureInfo | undefined> {
+  const first = lab.scenarios[0];
+  if (!first) return undefined;
+  const isolation = lab.isolation ?? "context";
+  let bundle: SeedTask["bundle"];
+  try {
+    bundle = isolation === "context" ? await bundleFor(lab, opts.impl) : undefined;
+  } catch (err) {
+    if (err instanceof BundleError) return doesNotLoad(err.message);
+    throw err;
+  }
+  const task: SeedTask = { lab: lab.lab, graderModule, scenario: first.name, seed: 1, impl: opts.impl, trace: false, traceDir: traceDirFor(lab.lab), isolation, loadOnly: true, ...(bundle ? { bundle } : {}) };
+  const limits = { handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS, seedTimeoutMs: DEFAULT_SEED_TIMEOUT_MS };
+  const r = opts.pool === "inline" ? await runSeed(task) : await opts.pool.run(task, limits);
+  if (r.status === "pass") return undefined;
+  const f = r.failure;
+  if (r.status === "timeout" && f?.invariant === "watchdog") return doesNotLoad(`your module did not finish loading within ${fmtSeconds(limits.handlerTimeoutMs)} (an endless loop at the top level of a file?)`);
+  if (f?.invariant === "memory limit") return doesNotLoad(f.message);
+  return doesNotLoad(f?.message ?? "it failed to load", f?.stack);
+}
+
+function fmtSeconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 async function explainDifference(
@@ -344,6 +378,16 @@ export async function gradeLab(lab: LabGrader, graderModule: string, opts: LabRu
     if (chosen.length === 0) throw new Error(`unknown test "${opts.only}" in ${lab.lab}; tests: ${lab.scenarios.map((s) => `"${s.name}"`).join(", ")}`);
   }
   const out: ScenarioResult[] = [];
+  const loadFailure = await checkLoads(lab, graderModule, opts);
+  if (loadFailure) {
+    for (const s of chosen) {
+      opts.onScenarioStart?.(s, out.length, chosen.length);
+      const r = notLoading(lab, s, { ...opts, lab: lab.lab, graderModule }, loadFailure, Date.now());
+      out.push(r);
+      opts.onResult?.(r, out.length, chosen.length);
+    }
+    return out;
+  }
   for (const s of chosen) {
     opts.onScenarioStart?.(s, out.length, chosen.length);
     const r = await gradeScenario(lab, s, { ...opts, lab: lab.lab, graderModule });

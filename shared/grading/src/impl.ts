@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { needsStaging, stageSubmission } from "./stage.ts";
 
 /**
  * The repository root (this file lives in shared/grading/src). Bundled copies of this file, run
@@ -106,6 +107,18 @@ export function resolveImpl(lab: string, spec: string = process.env.FAULTLINE_IM
   if (statSync(target).isFile()) return target;
   for (const n of INDEX_NAMES) if (existsSync(join(target, n))) return join(target, n);
   throw new Error(`--impl ${spec}: ${target} has no index.ts (it must export the lab's API like labs/${lab}/src/index.ts)`);
+}
+
+/**
+ * The implementation to grade for an --impl value: a directory outside the course is staged
+ * first (the lab's given files, then the submission's files over them) and the staged folder
+ * is graded; everything else is graded where it is.
+ */
+export function gradingImpl(lab: string, spec: string, root = labDir(lab), cwd = process.cwd()): string {
+  if (spec === "stub" || spec === "src" || spec === "reference" || spec.startsWith("mutant:")) return spec;
+  const target = isAbsolute(spec) ? spec : resolve(cwd, spec);
+  if (!existsSync(target) || !statSync(target).isDirectory() || !needsStaging(target, courseRoot())) return spec;
+  return stageSubmission(root, target);
 }
 
 /** Import the resolved implementation module. */

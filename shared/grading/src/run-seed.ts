@@ -41,6 +41,8 @@ export interface SeedTask {
    * process that started it writes them).
    */
   returnTraces?: boolean;
+  /** Only load the implementation (once per lab, before any test): does it load at all? */
+  loadOnly?: boolean;
   /** A bundled worker script holding the runtime and this grader (strict grading processes). */
   workerScript?: string;
   /** How the implementation runs (see LabGrader.isolation). */
@@ -163,7 +165,8 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
   };
   const started = realNow();
   const grader = await loadGrader(task.graderModule);
-  const scenario = findScenario(grader, task.scenario);
+  // A load check runs no scenario: any of the lab's names will do for the result's file names.
+  const scenario = task.loadOnly ? (grader.scenarios[0] as Scenario) : findScenario(grader, task.scenario);
   const sims: Array<Simulation<unknown, unknown>> = [];
   const metrics: Metric[] = [];
   const logs: string[] = [];
@@ -188,8 +191,9 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       impl = await loadImpl(task.lab, task.impl, grader.root);
     }
   } catch (err) {
-    return finish("fail", { invariant: "implementation loads", message: (err as Error).message, stack: (err as Error).stack });
+    return finish("fail", { invariant: "implementation loads", message: (err as Error).message, stack: trimStack((err as Error).stack) });
   }
+  if (task.loadOnly) return finish("pass", undefined);
 
   const ctx: ScenarioContext = {
     seed: task.seed,

@@ -88,10 +88,10 @@ function fencePlugin(req: BundleRequest, roots: string[]): Plugin {
   };
 }
 
-function formatMessage(m: Message, displayRoot: string): { text: string; location?: string } {
+function formatMessage(m: Message, workingDir: string, displayRoot: string): { text: string; location?: string } {
   const loc = m.location;
   if (!loc) return { text: m.text };
-  const file = relative(displayRoot, resolve(displayRoot, loc.file)) || loc.file;
+  const file = relative(displayRoot, resolve(workingDir, loc.file)) || loc.file;
   const where = `${file}:${loc.line}:${loc.column + 1}`;
   return { text: `${where}: ${m.text}${loc.lineText ? `\n    ${loc.lineText.trim()}` : ""}`, location: where };
 }
@@ -122,7 +122,7 @@ export async function bundleImpl(req: BundleRequest): Promise<Bundle> {
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
     if (errors && errors.length > 0) {
-      const first = formatMessage(errors[0] as Message, req.displayRoot);
+      const first = formatMessage(errors[0] as Message, dirname(entry), req.displayRoot);
       const more = errors.length > 1 ? `\n(and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
       throw new BundleError(`${first.text}${more}`, first.location);
     }
