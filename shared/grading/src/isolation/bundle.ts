@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, realpathSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build, type Message, type Plugin } from "esbuild";
 
 /** The only runtime value lab code may import from @faultline/sim (the rest are types). */
@@ -57,11 +58,12 @@ function fencePlugin(req: BundleRequest, roots: string[]): Plugin {
   return {
     name: "faultline-fence",
     setup(b) {
-      b.onResolve({ filter: /^@faultline\/sim$/ }, () => ({ path: "sim-shim", namespace: "faultline" }));
+      // The simulator package, however it is named (a package name, or its file in a course that has none).
+      b.onResolve({ filter: /^@faultline\/sim$|\/shared\/sim\/src\/index\.ts$/ }, () => ({ path: "sim-shim", namespace: "faultline" }));
       b.onLoad({ filter: /.*/, namespace: "faultline" }, () => ({ contents: SIM_SHIM, loader: "js" }));
       b.onResolve({ filter: /.*/ }, (args) => {
         if (args.kind === "entry-point") return undefined;
-        const spec = args.path;
+        const spec = args.path.startsWith("file://") ? fileURLToPath(args.path) : args.path;
         if (spec.startsWith(".") || spec.startsWith("/")) {
           const target = real(resolve(args.resolveDir, spec));
           if (!inside(target, roots)) {
@@ -73,7 +75,7 @@ function fencePlugin(req: BundleRequest, roots: string[]): Plugin {
               ],
             };
           }
-          return undefined; // esbuild resolves the extension and reads the file
+          return spec === args.path ? undefined : { path: target }; // esbuild reads relative paths itself
         }
         const what = spec.startsWith("node:") ? `the host module "${spec}"` : `the package "${spec}"`;
         return {

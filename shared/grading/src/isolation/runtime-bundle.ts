@@ -22,6 +22,8 @@ export function runtimeDir(root = courseRoot()): string {
 const externalPackages: Plugin = {
   name: "faultline-external-packages",
   setup(b) {
+    // A file URL (a course fixture without node_modules) is a file like any other.
+    b.onResolve({ filter: /^file:\/\// }, (args) => ({ path: fileURLToPath(args.path) }));
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.path.startsWith("@faultline/") || args.kind === "entry-point" || args.pluginData === "inner") return undefined;
       if (args.path.startsWith("node:")) return { path: args.path, external: true };
