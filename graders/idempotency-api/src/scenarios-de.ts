@@ -139,9 +139,18 @@ export const partD: S[] = [
           all.catch(() => {});
           const rng = new Rng(ctx.seed, "crash-times");
           for (let kill = 0; kill < 2 && !done; kill++) {
-            await sleep(100 + rng.int(300));
-            if (done) break;
+            // The first kill lands while a payment holds its key (its provider answer held back),
+            // whatever the machine's speed; the second at a random moment.
+            const victim = kill === 0 ? (rng.pick(work.flat()) as (typeof work)[number][number]).p.description : undefined;
+            const release = victim === undefined ? () => {} : w.provider.hold(victim);
+            if (victim !== undefined) await untilProviderSaw(w, victim, all, 120_000);
+            else await sleep(100 + rng.int(300));
+            if (done) {
+              release();
+              break;
+            }
             await w.restart();
+            release();
             proxy.setTarget(w.url);
             await w.advanceClock(LEASE_MS + 500);
           }
