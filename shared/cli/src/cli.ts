@@ -7,6 +7,8 @@ usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm fa
 
   grade [lab...|--all]     grade labs (--part, --only, --seed, --seeds, --explore, --impl, --trace,
                            --determinism, --format gradescope|junit|json --out FILE); grade --help
+  soak [lab...|--all]      grade the reference on N fresh random seeds per scenario, all of them
+                           (--seeds N, --seed-base S, --impl, --jobs, --real); soak --help
   watch <lab>              re-grade whenever a file in labs/<lab>/src is saved
   hint <lab> [test]        the next hint for the first failing test (or the named one)
   status                   best and last score per lab and part
@@ -28,6 +30,7 @@ type Command = (argv: string[], io: Io) => Promise<number>;
 /** Commands load on demand, so `faultline grade` does not pay for the TypeScript compiler. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   grade: async () => (await import("./commands/grade.ts")).gradeCommand,
+  soak: async () => (await import("./commands/soak.ts")).soakCommand,
   watch: async () => (await import("./commands/watch.ts")).watchCommand,
   hint: async () => (await import("./commands/hint.ts")).hintCommand,
   status: async () => (await import("./commands/status.ts")).statusCommand,
