@@ -13,6 +13,7 @@ import { randomInt } from "node:crypto";
 import { Rng } from "@faultline/sim";
 import {
   fmtDuration,
+  fmtMs,
   gradeScenario,
   gradingImpl,
   knownLabs,
@@ -188,7 +189,7 @@ export async function runSoak(plan: SoakPlan, io: Io): Promise<SoakOutcome> {
 function reportFailure(io: Io, lab: string, scenario: string, seed: SeedResult, impl: string): void {
   const f = seed.failure;
   const what = f ? `${f.invariant}: ${f.message}` : seed.status;
-  const where = [f?.node, f?.t !== undefined ? `t=${f.t} ms` : undefined].filter(Boolean).join(", ");
+  const where = [f?.node, f?.t !== undefined ? `t=${fmtMs(Math.round(f.t * 10) / 10)}` : undefined].filter(Boolean).join(", ");
   say(io.out, `  ${paint(io.color, "31", "✗")} ${lab} "${scenario}" seed ${seed.seed} (${seed.status}${where ? `, ${where}` : ""}): ${firstLines(what, 4)}`);
   say(io.out, `    replay: ${replayCommand(lab, scenario, seed.seed, impl)}`);
 }
