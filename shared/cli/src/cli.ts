@@ -30,7 +30,6 @@ type Command = (argv: string[], io: Io) => Promise<number>;
 /** Commands load on demand, so `faultline grade` does not pay for the TypeScript compiler. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   grade: async () => (await import("./commands/grade.ts")).gradeCommand,
-  soak: async () => (await import("./commands/soak.ts")).soakCommand,
   watch: async () => (await import("./commands/watch.ts")).watchCommand,
   hint: async () => (await import("./commands/hint.ts")).hintCommand,
   status: async () => (await import("./commands/status.ts")).statusCommand,
@@ -39,6 +38,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: async () => (await import("./commands/doctor.ts")).doctorCommand,
   lin: async () => (await import("./commands/lin.ts")).linCommand,
   cluster: async () => (await import("./commands/cluster.ts")).clusterCommand,
+  soak: async () => (await import("./commands/soak.ts")).soakCommand,
 };
 
 export async function run(argv: readonly string[], io: Io = defaultIo()): Promise<number> {

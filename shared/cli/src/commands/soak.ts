@@ -70,13 +70,14 @@ export function parseSoak(argv: string[], io: Io): SoakPlan | "help" {
   const parts = v.part?.flatMap((p) => p.split(",")).map((p) => p.trim()).filter(Boolean);
   const base = intFlag("seed-base", v["seed-base"], 1);
   const impl = v.impl ?? "reference";
+  const jobs = intFlag("jobs", v.jobs, 1);
   if (impl === "stub" || impl === "src") throw new UsageError("soak: the stubs fail every seed; soak a reference, a mutant or a directory (--impl)");
   return {
     labs: [...new Set(labs)],
     seedCount: intFlag("seeds", v.seeds, 1) ?? SOAK_DEFAULT_SEEDS,
     seedBase: base ?? randomInt(1, SEED_MAX),
     impl: absoluteImpl(impl, io.cwd),
-    ...(intFlag("jobs", v.jobs, 1) !== undefined ? { jobs: intFlag("jobs", v.jobs, 1) as number } : {}),
+    ...(jobs !== undefined ? { jobs } : {}),
     ...(v.only !== undefined ? { only: v.only } : {}),
     ...(parts && parts.length > 0 ? { parts } : {}),
     real: v.real ?? false,
