@@ -84,6 +84,11 @@ export abstract class KvNodePlumbing implements Node<Msg, Timer> {
   protected handoffs = new Map<string, { hid: string; ids: string[] }>();
   protected boot = "";
   protected seq = 0;
+  /**
+   * Writes already coordinated here, by client and request id: a duplicate delivered late would
+   * otherwise get a fresh, higher stamp and overwrite the client's later writes.
+   */
+  private coordinated = new Set<string>();
 
   constructor(config: Partial<Config>, private readonly order: VersionOrder) {
     this.config = { ...DEFAULT_CONFIG, ...config };
@@ -243,6 +248,10 @@ export abstract class KvNodePlumbing implements Node<Msg, Timer> {
       }, fail);
       return;
     }
+    const once = `${client}/${req.id}`;
+    if (this.coordinated.has(once)) return; // the first delivery answers
+    this.coordinated.add(once);
+    if (this.coordinated.size > 10_000) this.coordinated.delete(this.coordinated.values().next().value as string);
     const value = req.type === "put" ? req.value : null;
     this.coordinateWrite(req.key, value, req.context, (written) => {
       const context = this.contextOf([written]);
