@@ -143,6 +143,7 @@ export async function runSoak(plan: SoakPlan, io: Io): Promise<SoakOutcome> {
       const { run, skipped } = soakScenarios(grader, plan);
       out.skipped.push(...skipped.map((s) => ({ lab: grader.lab, scenario: s.name })));
       say(io.out, `${grader.lab}: ${run.length} scenarios × ${seeds.length} seeds${skipped.length > 0 ? ` (skipping ${skipped.length} with real processes or HTTP; --real includes them)` : ""}`);
+      if (run.length === 0) continue;
       const rows: SoakRow[] = [];
       for (const [i, s] of run.entries()) {
         const started = Date.now();
