@@ -6,7 +6,8 @@ export const HELP = `faultline: graded distributed-systems labs on a determinist
 usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm faultline grade <lab>)
 
   grade [lab...|--all]     grade labs (--part, --only, --seed, --seeds, --explore, --impl, --trace,
-                           --determinism, --format gradescope|junit|json --out FILE); grade --help
+                           --determinism, --all-seeds, --format gradescope|junit|json --out FILE);
+                           grade --help
   watch <lab>              re-grade whenever a file in labs/<lab>/src is saved
   hint <lab> [test]        the next hint for the first failing test (or the named one)
   status                   best and last score per lab and part

@@ -30,6 +30,10 @@ export interface ScenarioResult {
   /** One command that reruns exactly the first failing seed with traces on. */
   replay?: string;
   hint: string;
+  /** Seeds left unrun after the first failure (stopAtFirstFailure). */
+  notRun?: number;
+  /** --impl of the run (for commands that rerun it). */
+  impl?: string;
   /** Set when two runs of one seed produced different traces. */
   nondeterminism?: { seed: number; detail: string; replay?: string };
   wallMs: number;
@@ -46,7 +50,7 @@ export interface GradeOptions {
   traceDir?: string;
   /** Run every seed twice and compare trace hashes. */
   determinism?: boolean;
-  /** Stop scheduling seeds after the first failure (mutant checks). */
+  /** Stop scheduling seeds after the first failure (learner runs, mutant checks). */
   stopAtFirstFailure?: boolean;
   /** Worker pool, or "inline" to run in this thread (no watchdog: for debugging). */
   pool: WorkerPool | "inline";
@@ -153,6 +157,8 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     ...(firstFailure ? { firstFailure, replay: replayCommand(opts.lab, scenario.name, firstFailure.seed, opts.impl) } : {}),
     hint: scenario.hints[0] ?? "",
     ...(nondeterminism ? { nondeterminism } : {}),
+    ...(results.length < seeds.length ? { notRun: seeds.length - results.length } : {}),
+    impl: opts.impl,
     wallMs: Date.now() - started,
     virtualMs: results.reduce((a, r) => a + r.virtualMs, 0),
   };

@@ -13,3 +13,5 @@ export { renderHtmlView, htmlWindow, DEFAULT_HTML_EVENTS, type HtmlViewOptions }
 export { describeEvent, violationPosition, EVENT_KINDS, isEventKind } from "./views/describe.ts";
 export { scanStubs } from "./stubs.ts";
 export * from "./course-rules.ts";
+export * from "./bench-mutants.ts";
+export * from "./learner.ts";

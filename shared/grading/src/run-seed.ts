@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { NodeFailure, Rng, Simulation, SimulationError, type HandlerProbe, type SimulationOptions, type TraceFile } from "@faultline/sim";
+import { maxStormPeaks, NodeFailure, Rng, Simulation, SimulationError, type HandlerProbe, type SimulationOptions, type StormPeaks, type TraceFile } from "@faultline/sim";
 import { ScenarioFailure, slug, type LabGrader, type Scenario, type ScenarioContext } from "./scenario.ts";
 import { isLearnerCopy, loadImpl, resolveImpl } from "./impl.ts";
 import { TRACE_VIEWS, writeTraceFiles } from "./trace-files.ts";
@@ -64,6 +64,8 @@ export interface SeedResult {
   logs: string[];
   traceFiles: string[];
   events_?: TraceFile["events"][];
+  /** The highest per-second rates this seed's simulations reached (what storm limits are measured against). */
+  peaks?: StormPeaks;
   /** For a handler stopped by the watchdog: which call ("n2 did not return from ...") and when. */
   stuck?: { text: string; t: number };
 }
@@ -141,7 +143,8 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
     rng: new Rng(task.seed, `scenario:${scenario.name}`),
     tracing: task.trace,
     sim<M, T = string>(opts: Omit<SimulationOptions<M, T>, "seed" | "probe" | "trace" | "traceWindow">): Simulation<M, T> {
-      const sim = new Simulation<M, T>({ ...opts, seed: task.seed, probe, trace: task.trace || task.collectEvents ? "full" : "window", traceWindow: 20_000 });
+      const limits = { ...grader.limits, ...scenario.limits, ...opts.limits };
+      const sim = new Simulation<M, T>({ ...opts, limits, seed: task.seed, probe, trace: task.trace || task.collectEvents ? "full" : "window", traceWindow: 20_000 });
       sims.push(sim as unknown as Simulation<unknown, unknown>);
       return sim;
     },
@@ -201,6 +204,7 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       logs,
       traceFiles,
     };
+    if (sims.length > 0) result.peaks = maxStormPeaks(sims.map((s) => s.stormPeaks()));
     if (task.collectEvents) result.events_ = sims.map((s) => s.trace.list());
     return result;
   }
