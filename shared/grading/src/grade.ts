@@ -6,7 +6,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { firstDifference, type TraceEvent } from "@faultline/sim";
 import { slug, type LabGrader, type Scenario } from "./scenario.ts";
-import { runSeed, type FailureInfo, type SeedResult, type SeedTask } from "./run-seed.ts";
+import { runSeed, stoppedSeed, type FailureInfo, type SeedResult, type SeedTask } from "./run-seed.ts";
 import { WorkerPool } from "./pool.ts";
 import { courseRoot } from "./impl.ts";
 import { shellQuote } from "./format.ts";
@@ -174,18 +174,7 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
 
 /** A scenario whose implementation does not load: status "error", no seeds run. */
 function notLoading(lab: LabGrader, scenario: Scenario, opts: GradeOptions, failure: FailureInfo, started: number): ScenarioResult {
-  const seed: SeedResult = {
-    seed: (opts.seeds ?? defaultSeeds(scenario))[0] ?? 1,
-    status: "fail",
-    failure,
-    traceHash: "",
-    virtualMs: 0,
-    wallMs: 0,
-    events: 0,
-    metrics: [],
-    logs: [],
-    traceFiles: [],
-  };
+  const seed = stoppedSeed((opts.seeds ?? defaultSeeds(scenario))[0] ?? 1, "fail", failure);
   return {
     lab: lab.lab,
     part: scenario.part,

@@ -97,6 +97,11 @@ export interface SeedResult {
   pendingTraces?: PendingTrace[];
 }
 
+/** The result of a seed that was stopped from outside (watchdog, memory cap, lost process) or never run. */
+export function stoppedSeed(seed: number, status: SeedStatus, failure: FailureInfo, virtualMs = 0, wallMs = 0): SeedResult {
+  return { seed, status, failure, traceHash: "", virtualMs, wallMs, events: 0, metrics: [], logs: [], traceFiles: [] };
+}
+
 /** Thrown by the probe when a replay reaches the handler call that never returned. */
 class WatchdogStop extends Error {
   constructor(readonly info: { text: string; t: number; message: string }) {
