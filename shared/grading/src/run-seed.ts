@@ -91,6 +91,8 @@ export interface SeedResult {
   events_?: TraceFile["events"][];
   /** For a handler stopped by the watchdog: which call ("n2 did not return from ...") and when. */
   stuck?: { text: string; t: number };
+  /** The last lines the nodes logged (env.log, console.*) before a failure, as "n1 | text". */
+  nodeLogs?: string[];
   /** The grading process that ran the seed (its pid), when it ran in one. */
   process?: number;
   /** Traces not yet written (see SeedTask.returnTraces). */
@@ -272,9 +274,28 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       traceFiles,
     };
     if (pendingTraces.length > 0) result.pendingTraces = pendingTraces;
+    const last = sims.at(-1);
+    if (last && (st === "fail" || st === "timeout")) {
+      const said = lastNodeLogs(last);
+      if (said.length > 0) result.nodeLogs = said;
+    }
     if (task.collectEvents) result.events_ = sims.map((s) => s.trace.list());
     return result;
   }
+}
+
+/** How many of the nodes' last log lines a failure report shows. */
+export const NODE_LOG_LINES = 8;
+
+function lastNodeLogs(sim: Simulation<unknown, unknown>): string[] {
+  const nodes = new Set(sim.nodeIds);
+  const out: string[] = [];
+  const events = sim.trace.list();
+  for (let i = events.length - 1; i >= 0 && out.length < NODE_LOG_LINES; i--) {
+    const e = events[i];
+    if (e && e.kind === "log" && nodes.has(e.node) && e.text !== undefined) out.push(`${e.node} | ${e.text.length > 200 ? `${e.text.slice(0, 200)}…` : e.text}`);
+  }
+  return out.reverse();
 }
 
 /** Classify an error from a scenario run. */
@@ -311,6 +332,6 @@ function firstLine(s: string): string {
 function trimStack(stack: string | undefined): string | undefined {
   if (!stack) return undefined;
   const lines = stack.split("\n");
-  const keep = lines.filter((l, i) => i === 0 || (/^\s+at /.test(l) && !/node:internal|node_modules|shared\/sim\/src|shared\/grading\/src/.test(l)) || /caused by/.test(l));
+  const keep = lines.filter((l, i) => i === 0 || (/^\s+at /.test(l) && !/node:internal|node_modules|shared\/sim\/src|shared\/grading\/src|\.faultline\/runtime\/|faultline:(bootstrap|call|settle)/.test(l)) || /caused by/.test(l));
   return keep.slice(0, 12).join("\n");
 }

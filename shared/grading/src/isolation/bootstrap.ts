@@ -69,7 +69,11 @@ G.setImmediate = thrower("setImmediate()", ADVICE_SYNC);
 G.queueMicrotask = thrower("queueMicrotask()", ADVICE_SYNC);
 G.performance = { now: thrower("performance.now()", ADVICE_TIME) };
 G.crypto = { getRandomValues: thrower("crypto.getRandomValues()", ADVICE_RANDOM), randomUUID: thrower("crypto.randomUUID()", ADVICE_RANDOM) };
-G.process = new Proxy({}, { get(_, k) { teach("process." + String(k), "a node has no process: use env (env.id, env.now(), env.random())"); } });
+G.process = new Proxy({}, { get(_, k) {
+  const e = new Error((where || "your module") + " used process." + String(k) + ": a node has no process (no exit, signals, pid, environment or clock); it touches the world only through env (env.send, env.setTimer, env.now(), env.random(), env.disk, env.log)");
+  e.name = "ForbiddenApi";
+  throw e;
+} });
 G.WeakRef = thrower("WeakRef", "garbage collection timing is not reproducible; keep plain references");
 G.FinalizationRegistry = thrower("FinalizationRegistry", "garbage collection timing is not reproducible");
 
