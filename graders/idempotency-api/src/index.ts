@@ -10,6 +10,8 @@ import type { LabModule } from "./world.ts";
 
 export const lab = defineLab<LabModule>({
   lab: "idempotency-api",
+  // A real HTTP server on PGlite, a client with real timers: graded in a process, not in contexts.
+  isolation: "process",
   title: "Idempotency keys: a payments API that is safe to retry",
   parts: {
     A: "Key handling and replay",

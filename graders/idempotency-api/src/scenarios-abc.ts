@@ -171,14 +171,15 @@ export const partA: S[] = [
 ];
 
 /** Wait (bounded) until the provider received a request for this payment: it is now in flight. */
-export async function untilProviderSaw(w: World, description: string, first: Promise<unknown>, withinMs = 5_000): Promise<void> {
+export async function untilProviderSaw(w: World, description: string, first: Promise<unknown>, withinMs = 30_000, times = 1, also: () => boolean = () => false): Promise<void> {
   let settled = false;
   first.then(
     () => (settled = true),
     () => (settled = true),
   );
   const deadline = Date.now() + withinMs;
-  while (!settled && Date.now() < deadline && !w.provider.requests.some((r) => r.description === description)) await sleep(5);
+  const seen = () => w.provider.requests.filter((r) => r.description === description).length >= times;
+  while (!settled && Date.now() < deadline && !seen() && !also()) await sleep(5);
 }
 
 export const partB: S[] = [
@@ -260,14 +261,21 @@ export const partB: S[] = [
       "Answer 409 idempotency-key-in-use (with Retry-After) and store nothing; after the first finishes, a retry gets the replay.",
     ],
     async run(ctx) {
-      await withWorld(ctx, { provider: { latencyMs: [800, 800] } }, async (w) => {
+      await withWorld(ctx, { provider: { latencyMs: [5, 20] }, providerTimeoutMs: 60_000 }, async (w) => {
         const p = payment(ctx, "inflight", 1);
         const k = key(ctx, "inflight", 1);
-        const first = w.post("alice", k, p);
+        // The provider holds the first request's answer until the retry is answered (or is itself
+        // sent to the provider): the first is surely in flight, however slow the machine.
+        const release = w.provider.hold(p.description);
+        const first = w.post("alice", k, p, { timeoutMs: 90_000 });
         first.catch(() => {});
         await untilProviderSaw(w, p.description, first);
-        const second = await w.post("alice", k, p);
+        const retry = w.tryPost("alice", k, p, 60_000);
+        await untilProviderSaw(w, p.description, retry, 60_000, 2);
+        release();
+        const second = await retry;
         const r1 = await first;
+        if (second === undefined) return ctx.fail("error codes", "a retry while the first request is still being processed got no answer within 60 s (expected 409 idempotency-key-in-use)");
         expectProblem(ctx, second, 409, "idempotency-key-in-use", "a retry while the first request is still being processed");
         expectCharge(ctx, r1, p, "the first request");
         expectReplay(ctx, await w.post("alice", k, p), r1, "a retry after the first finished");

@@ -48,6 +48,8 @@ export interface WorldOptions {
   child?: boolean;
   provider?: ProviderFaults;
   config?: Partial<ServiceConfig>;
+  /** The server's provider-call timeout (in-process servers; default 2000 ms). */
+  providerTimeoutMs?: number;
 }
 
 export interface Payment {
@@ -120,9 +122,9 @@ export class World {
         providerUrl: this.provider.url,
         adminToken: ADMIN,
         clockOffsetMs: this.clockOffset,
-        maxLifetimeMs: 90_000,
+        maxLifetimeMs: 300_000, // an orphan guard only: seeds are slow on a busy machine
         ...(this.opts.config ? { config: this.opts.config } : {}),
-      });
+      }, 90_000);
       return;
     }
     this.db = await openDb(this.dbConfig);
@@ -133,6 +135,7 @@ export class World {
       adminToken: ADMIN,
       clockOffsetMs: this.clockOffset,
       ...(this.opts.config ? { config: this.opts.config } : {}),
+      ...(this.opts.providerTimeoutMs ? { providerTimeoutMs: this.opts.providerTimeoutMs } : {}),
       onNotImplemented: (m) => {
         this.notImplementedMessage ??= m;
       },
@@ -197,7 +200,7 @@ export class World {
   }
 
   /** Wait for the child server to die (at a failpoint), up to `ms`. */
-  async waitForCrash(ms = 10_000): Promise<boolean> {
+  async waitForCrash(ms = 30_000): Promise<boolean> {
     const proc = this.proc;
     if (!proc) return false;
     let timer: NodeJS.Timeout | undefined;

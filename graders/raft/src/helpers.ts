@@ -79,6 +79,16 @@ export async function runClientsUntil(cl: Cluster, cs: readonly RaftClient[], un
   await commit(cl, cs[0] as RaftClient, final, { withinMs: 3_000 });
 }
 
+/**
+ * Run until `problem()` finds nothing (undefined) or `withinMs` of virtual time pass; returns
+ * what it still finds then. For checks that need the cluster to catch up (a follower learns
+ * the commit index with the next AppendEntries), so they never sample one early moment.
+ */
+export async function settle(cl: Cluster, problem: () => string | undefined, withinMs = 3_000): Promise<string | undefined> {
+  await cl.sim.runUntil(() => problem() === undefined, { maxMs: withinMs });
+  return problem();
+}
+
 /** Wait `ms` of virtual time. */
 export async function idle(cl: Cluster, ms: number): Promise<void> {
   await cl.sim.runFor(ms);

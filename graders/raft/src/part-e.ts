@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Scenario } from "@faultline/grading";
-import { Cluster, findFreeBasePort, runLeaderKillChaos, type ChaosOptions } from "@faultline/net";
+import { Cluster, runLeaderKillChaos, type ChaosOptions } from "@faultline/net";
 import type { RaftLab } from "./cluster.ts";
 
 async function drill(ctx: Parameters<Scenario<RaftLab>["run"]>[0], timeScale: number, opts: ChaosOptions): Promise<void> {
@@ -17,7 +17,6 @@ async function drill(ctx: Parameters<Scenario<RaftLab>["run"]>[0], timeScale: nu
     exportName: "RaftNode",
     service: "raft",
     nodes: 3,
-    basePort: await findFreeBasePort(3, 20_000 + (ctx.seed % 50) * 400),
     dataDir: join(dir, "data"),
     logDir: join(dir, "logs"),
     seed: ctx.seed,
@@ -48,6 +47,7 @@ export const partE: Array<Scenario<RaftLab>> = [
     points: 0,
     seeds: 1,
     deterministic: false,
+    isolation: "process",
     timeoutMs: 150_000,
     handlerTimeoutMs: 150_000,
     hints,
@@ -59,6 +59,7 @@ export const partE: Array<Scenario<RaftLab>> = [
     points: 0,
     seeds: 1,
     deterministic: false,
+    isolation: "process",
     timeoutMs: 180_000,
     handlerTimeoutMs: 180_000,
     hints,

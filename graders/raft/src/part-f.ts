@@ -10,7 +10,7 @@ import { randomNemesis, type NodeId } from "@faultline/sim";
 import type { Scenario, ScenarioContext } from "@faultline/grading";
 import type * as Raft from "@faultline/lab-raft";
 import type { Cluster, RaftLab } from "./cluster.ts";
-import { clients, cluster, clusterWithClient, commit, drive, History, idle, others, pickNodes, RaftClient, runClientsUntil } from "./helpers.ts";
+import { clients, cluster, clusterWithClient, commit, drive, History, idle, others, pickNodes, RaftClient, runClientsUntil, settle } from "./helpers.ts";
 import { checkHistory } from "./linearizable.ts";
 
 const incr: Raft.Operation = { op: "incr" };
@@ -183,7 +183,7 @@ export const partF: Array<Scenario<RaftLab>> = [
       );
       await idle(cl, 300);
       ctx.check(cl.ids.every((id) => (cl.node(id)?.snapshotIndex ?? 0) > 0), "compaction", `after 2000 commands some node never took a snapshot: ${cl.ids.map((id) => `${id} snapshot at ${cl.node(id)?.snapshotIndex ?? 0}`).join(", ")}`);
-      const diff = sameService(cl);
+      const diff = await settle(cl, () => sameService(cl)); // a follower may still be applying
       ctx.check(diff === undefined, "same state everywhere", `after 2000 commands: ${diff}`);
       const wrong = checkHistory(history);
       ctx.check(wrong === undefined, "linearizability", `the clients' history is not linearizable: ${wrong}`);
@@ -220,7 +220,7 @@ export const partF: Array<Scenario<RaftLab>> = [
       await cl.sim.require(() => (cl.node(lagging)?.lastApplied ?? 0) >= target, `${lagging}, a deposed leader 200 committed entries behind, applies up to ${target} after it rejoins`, 2_000);
       ctx.check(cl.sent("InstallSnapshot") > snapshotsBefore, "install snapshot", `${lagging} caught up without any InstallSnapshot, although the leader's log no longer holds the entries it missed`);
       await idle(cl, 200);
-      const diff = sameService(cl);
+      const diff = await settle(cl, () => sameService(cl)); // a follower may still be applying
       ctx.check(diff === undefined, "same state everywhere", `after ${lagging} caught up: ${diff}`);
       ctx.check(await makeLeader(cl, lagging), "leadership", `${lagging} never won an election in 12 rounds`);
       await retryIsDeduplicated(ctx, cl, once, first.result, `to ${lagging}, which installed a snapshot and now leads`);
@@ -257,7 +257,7 @@ export const partF: Array<Scenario<RaftLab>> = [
       await retryIsDeduplicated(ctx, cl, once, first.result, "after every node restarted from its snapshot");
       await commit(cl, cs[0] as RaftClient, { op: "read" });
       await idle(cl, 300);
-      const diff = sameService(cl);
+      const diff = await settle(cl, () => sameService(cl)); // a follower may still be applying
       ctx.check(diff === undefined, "same state everywhere", `after the restart: ${diff}`);
       const wrong = checkHistory(history);
       ctx.check(wrong === undefined, "linearizability", `the clients' history is not linearizable: ${wrong}`);

@@ -60,6 +60,8 @@ export class ProviderServer {
   private sockets = new Set<Socket>();
   private timers = new Set<NodeJS.Timeout>();
   private port = 0;
+  /** Descriptions whose answers wait for release (see hold), with the answers waiting. */
+  private held = new Map<string, Array<() => void>>();
 
   constructor(private readonly opts: ProviderServerOptions) {
     this.faults = { ...(opts.faults ?? {}) };
@@ -95,6 +97,20 @@ export class ProviderServer {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /**
+   * Hold every answer to a charge with this description (the charge itself happens at once)
+   * until the returned release() is called: a test can keep a request "in flight" for as long
+   * as it needs, instead of guessing a latency long enough on a busy machine.
+   */
+  hold(description: string): () => void {
+    if (!this.held.has(description)) this.held.set(description, []);
+    return () => {
+      const waiting = this.held.get(description) ?? [];
+      this.held.delete(description);
+      for (const send of waiting) send();
+    };
+  }
+
   /** Ledger entries that charged money (declines excluded). */
   charges(): LedgerEntry[] {
     return this.ledger.filter((e) => e.status === "succeeded");
@@ -106,12 +122,17 @@ export class ProviderServer {
     return l[0] + (l[1] - l[0]) * this.opts.random();
   }
 
-  private reply(res: ServerResponse, status: number, body: string, delay: number): void {
+  private reply(res: ServerResponse, status: number, body: string, delay: number, description: string | null = null): void {
     const send = () => {
       if (res.destroyed) return;
       res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(body);
     };
+    const waiting = description === null ? undefined : this.held.get(description);
+    if (waiting) {
+      waiting.push(() => this.reply(res, status, body, delay));
+      return;
+    }
     if (delay <= 0) return send();
     const t = setTimeout(() => {
       this.timers.delete(t);
@@ -127,7 +148,7 @@ export class ProviderServer {
     const answer = (status: number, obj: unknown, description: string | null = null) => {
       const body = JSON.stringify(obj);
       this.requests.push({ key, description, status });
-      this.reply(res, status, body, delay);
+      this.reply(res, status, body, delay, description);
       return { status, body };
     };
     if (method !== "POST" || url !== "/v1/charges") return void answer(404, { error: { code: "not_found" } });
@@ -146,7 +167,7 @@ export class ProviderServer {
       if (prev) {
         if (prev.fingerprint !== fingerprint) return void answer(422, { error: { code: "idempotency_key_reused", message: "this key was used with other parameters" } }, description);
         this.requests.push({ key, description, status: prev.status });
-        return this.reply(res, prev.status, prev.body, delay);
+        return this.reply(res, prev.status, prev.body, delay, description);
       }
     }
     if (this.faults.down || (this.faults.outage !== undefined && this.opts.random() < this.faults.outage)) {
@@ -175,7 +196,7 @@ export class ProviderServer {
       return void answer(500, { error: { code: "internal", message: "something went wrong" } }, description);
     }
     this.requests.push({ key, description, status });
-    this.reply(res, status, body, delay);
+    this.reply(res, status, body, delay, description);
   }
 }
 

@@ -41,6 +41,8 @@ export interface ApiServerOptions {
   onChargeRequest?: (req: ApiRequest, at: number) => void;
   /** Start the server's clock this far ahead of real time (ms), e.g. to keep an offset across restarts. */
   clockOffsetMs?: number;
+  /** How long the handler's provider calls wait for an answer (default 2000 ms). */
+  providerTimeoutMs?: number;
 }
 
 export interface ApiServer {
@@ -72,7 +74,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     armed.set(name, n - 1);
     return false;
   };
-  const provider = new ProviderClient(opts.providerUrl, 2_000, {
+  const provider = new ProviderClient(opts.providerUrl, opts.providerTimeoutMs ?? 2_000, {
     afterCharge: (r) => {
       if (r.outcome === "succeeded" && hit("provider.after-charge")) crash("provider.after-charge");
     },

@@ -130,18 +130,25 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
 
   // ------------------------------------------------------------------ roles (section 5.2)
 
+  /**
+   * Become a follower of the given term. The election timer keeps running: Figure 2 restarts
+   * it only on granting a vote, on AppendEntries from the current leader and on starting an
+   * election. Restarting it on every higher term would let nodes that cannot win (stale logs)
+   * keep starving the one that can. A leader had none (or its quorum check): it gets a fresh one.
+   */
   protected becomeFollower(term: number, leader: NodeId | null): void {
     if (term > this.term) {
       this.term = term;
       this.vote = null;
       this.saveMeta();
     }
-    if (this.state === "leader") this.waiting.clear(); // they will retry at the new leader
+    const wasLeader = this.state === "leader";
+    if (wasLeader) this.waiting.clear(); // they will retry at the new leader
     this.state = "follower";
     this.preVotes = undefined;
     this.leaderId = leader;
     this.cancelHeartbeat();
-    this.resetElectionTimer();
+    if (wasLeader || this.electionTimer === undefined) this.resetElectionTimer();
   }
 
   /** Election timeout: with PreVote, first ask whether an election could be won (dissertation 9.6). */
@@ -295,6 +302,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     }
     // A current leader exists: candidates of this term give up (section 5.2).
     this.becomeFollower(m.term, m.leaderId);
+    this.resetElectionTimer();
     this.lastLeaderContact = this.env.now();
 
     let prevLogIndex = m.prevLogIndex;
@@ -447,6 +455,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     const s = m.snapshot;
     if (m.term >= this.term) {
       this.becomeFollower(m.term, m.leaderId);
+      this.resetElectionTimer();
       this.lastLeaderContact = this.env.now();
       if (s.lastIncludedIndex > this.commit) this.installSnapshot(s);
     }

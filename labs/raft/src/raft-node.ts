@@ -106,7 +106,11 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   /**
    * Figure 2, all servers: "If RPC request or response contains term T > currentTerm: set
    * currentTerm = T, convert to follower". This applies to leaders AND candidates, on every
-   * message type. Clear votedFor when the term changes (a new term, a new vote).
+   * message type. Clear votedFor when the term changes (a new term, a new vote). Do NOT
+   * reset the election timer here: Figure 2 resets it only on granting a vote, on
+   * AppendEntries from the current leader and on starting an election; a node that restarts
+   * it on every higher term lets nodes with stale logs starve the only one that can win.
+   * (A leader stepping down has no election timer: start one.)
    */
   protected observeTerm(term: number): boolean {
     // TODO: return whether the term was higher (then you are now a follower).

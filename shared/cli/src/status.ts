@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { courseRoot, partPoints, type LabReport } from "@faultline/grading";
 
 export interface TestStatus {
-  status: "pass" | "fail" | "not-started";
+  status: "pass" | "fail" | "not-started" | "error";
   earned: number;
   points: number;
   everPassed: boolean;

@@ -2,7 +2,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { findFreeBasePort } from "@faultline/net";
 import { inproc } from "./fixture.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
@@ -11,31 +10,41 @@ const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 
 describe("cluster", () => {
   it("starts three reference raft nodes that serve the HTTP API, and stops them on SIGINT", async () => {
-    const base = await findFreeBasePort(3, 23_000);
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
     delete env.FAULTLINE_ROOT;
-    const child = spawn(process.execPath, [TSX, MAIN, "cluster", "raft", "--impl", "reference", "--base-port", String(base)], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [TSX, MAIN, "cluster", "raft", "--impl", "reference", "--base-port", "0"], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    let n1 = "";
     try {
       const end = Date.now() + 60_000;
       while (!out.includes("Ctrl-C stops every node")) {
         if (Date.now() > end) throw new Error(`cluster did not start:\n${out}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      expect(out).toContain(`n1  http://127.0.0.1:${base}`);
-      expect(out).toContain(`n3  http://127.0.0.1:${base + 2}`);
+      // Ports come from the OS (--base-port 0): read them from the listing.
+      const urls = Object.fromEntries([...out.matchAll(/(n[1-3]) {2}(http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => [m[1], m[2]]));
+      expect(Object.keys(urls).sort()).toEqual(["n1", "n2", "n3"]);
+      n1 = urls.n1 as string;
+      // Retried (same seq) until a leader commits it: a busy machine may take a while to elect one.
       let count: unknown;
-      for (let i = 0; i < 100 && count === undefined; i++) {
-        const r = await fetch(`http://127.0.0.1:${base + 1}/incr`, { method: "POST", headers: { "x-client-id": "cli-test", "x-request-seq": "1" }, signal: AbortSignal.timeout(5000) });
-        const body = (await r.json()) as { count?: number };
-        if (r.status === 200) count = body.count;
-        else await new Promise((res) => setTimeout(res, 100));
+      let last = "";
+      const commitBy = Date.now() + 60_000;
+      while (count === undefined && Date.now() < commitBy) {
+        try {
+          const r = await fetch(`${urls.n2}/incr`, { method: "POST", headers: { "x-client-id": "cli-test", "x-request-seq": "1" }, signal: AbortSignal.timeout(10_000) });
+          const body = (await r.json()) as { count?: number };
+          if (r.status === 200) count = body.count;
+          else last = `${r.status} ${JSON.stringify(body)}`;
+        } catch (err) {
+          last = (err as Error).message;
+        }
+        if (count === undefined) await new Promise((res) => setTimeout(res, 100));
       }
-      expect(count).toBe(1);
-      const status = (await (await fetch(`http://127.0.0.1:${base}/status`)).json()) as { id: string; role: string };
+      expect(count, `no answer within 60 s; last: ${last}`).toBe(1);
+      const status = (await (await fetch(`${n1}/status`, { signal: AbortSignal.timeout(10_000) })).json()) as { id: string; role: string };
       expect(status.id).toBe("n1");
       expect(["leader", "follower", "candidate"]).toContain(status.role);
     } finally {
@@ -43,7 +52,7 @@ describe("cluster", () => {
     }
     expect(await exited).toBe(0);
     expect(out).toContain("stopping ...");
-    await expect(fetch(`http://127.0.0.1:${base}/status`, { signal: AbortSignal.timeout(1000) })).rejects.toThrow();
+    await expect(fetch(`${n1}/status`, { signal: AbortSignal.timeout(1000) })).rejects.toThrow();
   }, 120_000);
 
   it("says which labs can run as a cluster, and refuses bad flags", async () => {

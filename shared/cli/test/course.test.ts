@@ -114,7 +114,7 @@ describe("course check", () => {
     expect(r.stdout).toContain("every stub body is marked TODO (2 stubs)");
     expect(r.stdout).toContain("the reference scores 100% (18/18, every seed twice with equal traces)");
     expect(r.stdout).toContain('the stubs score 0, every test "not started"');
-    expect(r.stdout).toContain('mutant module-state is caught by "echo under loss"');
+    expect(r.stdout).toContain('mutant math-random is caught by "echo under loss"');
     expect(r.stdout).toContain('mutant endless-loop is caught by "echo under loss"');
     expect(r.stdout).toContain("course check passed (1 lab)");
     expect(r.code).toBe(0);

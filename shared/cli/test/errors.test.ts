@@ -57,7 +57,7 @@ describe("usage errors exit 2 and list what exists", () => {
     expect(f.stderr).toContain("flags: --all --part <value> --only <value> --seed <value>");
     const i = await inproc(["grade", "echo", "--impl", "mutant:nope"]);
     expect(i.code).toBe(2);
-    expect(i.stderr).toContain('unknown mutant "nope" of echo; mutants: endless-loop, math-random, module-state, throws, wrong-text');
+    expect(i.stderr).toContain('unknown mutant "nope" of echo; mutants: endless-loop, math-random, throws, wrong-text');
     const d = await inproc(["grade", "echo", "--impl", "no-such-dir"]);
     expect(d.code).toBe(2);
     expect(d.stderr).toMatch(/--impl .*no-such-dir does not exist/);

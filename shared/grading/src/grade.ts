@@ -6,13 +6,16 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { firstDifference, type TraceEvent } from "@faultline/sim";
 import { slug, type LabGrader, type Scenario } from "./scenario.ts";
-import { runSeed, type SeedResult, type SeedTask } from "./run-seed.ts";
+import { runSeed, stoppedSeed, type FailureInfo, type SeedResult, type SeedTask } from "./run-seed.ts";
 import { WorkerPool } from "./pool.ts";
 import { courseRoot } from "./impl.ts";
 import { shellQuote } from "./format.ts";
 import { readTraceFile, writeTraceFiles } from "./trace-files.ts";
+import { bundleFor } from "./isolation/prepare.ts";
+import { BundleError } from "./isolation/bundle.ts";
 
-export type ScenarioStatus = "pass" | "fail" | "not-started";
+/** "error": the implementation does not load at all (reported once, not as a failure per test). */
+export type ScenarioStatus = "pass" | "fail" | "not-started" | "error";
 
 export interface ScenarioResult {
   lab: string;
@@ -82,6 +85,7 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     handlerTimeoutMs: scenario.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
     seedTimeoutMs: scenario.timeoutMs ?? DEFAULT_SEED_TIMEOUT_MS,
   };
+  const isolation = scenario.isolation ?? lab.isolation ?? "context";
   const taskFor = (seed: number, extra: Partial<SeedTask> = {}): SeedTask => ({
     lab: opts.lab,
     graderModule: opts.graderModule,
@@ -90,9 +94,18 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     impl: opts.impl,
     trace: opts.trace ?? false,
     traceDir: opts.traceDir ?? traceDirFor(opts.lab),
+    isolation,
     ...extra,
   });
-  const exec = (task: SeedTask): Promise<SeedResult> => (opts.pool === "inline" ? runSeed(task) : opts.pool.run(task, limits));
+  let bundle: SeedTask["bundle"];
+  try {
+    bundle = isolation === "context" ? await bundleFor(lab, opts.impl) : undefined;
+  } catch (err) {
+    if (!(err instanceof BundleError)) throw err;
+    return notLoading(lab, scenario, opts, doesNotLoad(err.message), started);
+  }
+  const withBundle = (task: SeedTask): SeedTask => (bundle ? { ...task, bundle } : task);
+  const exec = (task: SeedTask, notIn?: number): Promise<SeedResult> => (opts.pool === "inline" ? runSeed(withBundle(task)) : opts.pool.run(withBundle(task), limits, notIn));
 
   clearOldTraces(opts.traceDir ?? traceDirFor(opts.lab), scenario.name);
   let stop = false;
@@ -111,7 +124,8 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     opts.onSeed?.(r, scenario);
     if (r.status !== "pass" && opts.stopAtFirstFailure) stop = true;
     if (twice && r.status !== "timeout" && !nondeterminism && !stop) {
-      const again = await exec(taskFor(seed, { trace: false }));
+      // The second run happens in another grading process, from fresh contexts.
+      const again = await exec(taskFor(seed, { trace: false }), r.process);
       if ((again.traceHash !== r.traceHash || again.status !== r.status) && !explaining) {
         explaining = true; // one diagnosis per scenario, even when several seeds differ
         if (opts.stopAtFirstFailure) stop = true;
@@ -162,6 +176,59 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     wallMs: Date.now() - started,
     virtualMs: results.reduce((a, r) => a + r.virtualMs, 0),
   };
+}
+
+/** A scenario whose implementation does not load: status "error", no seeds run. */
+function notLoading(lab: LabGrader, scenario: Scenario, opts: GradeOptions, failure: FailureInfo, started: number): ScenarioResult {
+  const seed = stoppedSeed((opts.seeds ?? defaultSeeds(scenario))[0] ?? 1, "fail", failure);
+  return {
+    lab: lab.lab,
+    part: scenario.part,
+    name: scenario.name,
+    points: scenario.points,
+    earned: 0,
+    status: "error",
+    hidden: scenario.hidden ?? false,
+    bonus: scenario.bonus ?? false,
+    seeds: [seed],
+    firstFailure: seed,
+    hint: scenario.hints[0] ?? "",
+    wallMs: Date.now() - started,
+    virtualMs: 0,
+  };
+}
+
+function doesNotLoad(message: string, stack?: string): FailureInfo {
+  return { invariant: "does not load", message: `your code does not load: ${message}`, ...(stack ? { stack } : {}) };
+}
+
+/**
+ * Load the implementation once, in a grading process, before any test: a module that does not
+ * compile, throws, or never finishes loading is one problem, reported once.
+ */
+export async function checkLoads(lab: LabGrader, graderModule: string, opts: Pick<GradeOptions, "impl" | "pool">): Promise<FailureInfo | undefined> {
+  const first = lab.scenarios[0];
+  if (!first) return undefined;
+  const isolation = lab.isolation ?? "context";
+  let bundle: SeedTask["bundle"];
+  try {
+    bundle = isolation === "context" ? await bundleFor(lab, opts.impl) : undefined;
+  } catch (err) {
+    if (err instanceof BundleError) return doesNotLoad(err.message);
+    throw err;
+  }
+  const task: SeedTask = { lab: lab.lab, graderModule, scenario: first.name, seed: 1, impl: opts.impl, trace: false, traceDir: traceDirFor(lab.lab), isolation, loadOnly: true, ...(bundle ? { bundle } : {}) };
+  const limits = { handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS, seedTimeoutMs: DEFAULT_SEED_TIMEOUT_MS };
+  const r = opts.pool === "inline" ? await runSeed(task) : await opts.pool.run(task, limits);
+  if (r.status === "pass") return undefined;
+  const f = r.failure;
+  if (r.status === "timeout" && f?.invariant === "watchdog") return doesNotLoad(`your module did not finish loading within ${fmtSeconds(limits.handlerTimeoutMs)} (an endless loop at the top level of a file?)`);
+  if (f?.invariant === "memory limit") return doesNotLoad(f.message);
+  return doesNotLoad(f?.message ?? "it failed to load", f?.stack);
+}
+
+function fmtSeconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 async function explainDifference(
@@ -306,6 +373,16 @@ export async function gradeLab(lab: LabGrader, graderModule: string, opts: LabRu
     if (chosen.length === 0) throw new Error(`unknown test "${opts.only}" in ${lab.lab}; tests: ${lab.scenarios.map((s) => `"${s.name}"`).join(", ")}`);
   }
   const out: ScenarioResult[] = [];
+  const loadFailure = await checkLoads(lab, graderModule, opts);
+  if (loadFailure) {
+    for (const s of chosen) {
+      opts.onScenarioStart?.(s, out.length, chosen.length);
+      const r = notLoading(lab, s, { ...opts, lab: lab.lab, graderModule }, loadFailure, Date.now());
+      out.push(r);
+      opts.onResult?.(r, out.length, chosen.length);
+    }
+    return out;
+  }
   for (const s of chosen) {
     opts.onScenarioStart?.(s, out.length, chosen.length);
     const r = await gradeScenario(lab, s, { ...opts, lab: lab.lab, graderModule });

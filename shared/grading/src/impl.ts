@@ -6,9 +6,13 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { needsStaging, stageSubmission } from "./stage.ts";
 
-/** The repository root (this file lives in shared/grading/src). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+/**
+ * The repository root (this file lives in shared/grading/src). Bundled copies of this file, run
+ * by grading processes, are told it through FAULTLINE_RUNTIME_ROOT.
+ */
+export const REPO_ROOT = process.env.FAULTLINE_RUNTIME_ROOT ? resolve(process.env.FAULTLINE_RUNTIME_ROOT) : resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /**
  * The course being graded: the folder holding labs/, graders/ and .faultline/. It is this
@@ -25,6 +29,9 @@ export const LEARNER_COPY_MARKER = ".faultline-learner-copy.json";
 
 /** True when the course root is a learner copy (no references, mutants or hidden tests). */
 export function isLearnerCopy(root = courseRoot()): boolean {
+  // A grading process may not look at the course folder: it is told.
+  const told = process.env.FAULTLINE_LEARNER_COPY;
+  if (told !== undefined && root === courseRoot()) return told === "1";
   return existsSync(join(root, LEARNER_COPY_MARKER));
 }
 
@@ -102,8 +109,30 @@ export function resolveImpl(lab: string, spec: string = process.env.FAULTLINE_IM
   throw new Error(`--impl ${spec}: ${target} has no index.ts (it must export the lab's API like labs/${lab}/src/index.ts)`);
 }
 
+/**
+ * The implementation to grade for an --impl value: a directory outside the course is staged
+ * first (the lab's given files, then the submission's files over them) and the staged folder
+ * is graded; everything else is graded where it is.
+ */
+export function gradingImpl(lab: string, spec: string, root = labDir(lab), cwd = process.cwd()): string {
+  if (spec === "stub" || spec === "src" || spec === "reference" || spec.startsWith("mutant:")) return spec;
+  const target = isAbsolute(spec) ? spec : resolve(cwd, spec);
+  if (!existsSync(target) || !statSync(target).isDirectory() || !needsStaging(target, courseRoot())) return spec;
+  return stageSubmission(root, target);
+}
+
 /** Import the resolved implementation module. */
 export async function loadImpl<L>(lab: string, spec?: string, root?: string): Promise<L> {
   const file = resolveImpl(lab, spec, root);
   return (await import(pathToFileURL(file).href)) as L;
+}
+
+/** Folders an implementation's imports may reach: its own, plus what a lab gives every learner. */
+export function allowedRoots(lab: string, spec: string, root = labDir(lab)): string[] {
+  const entry = resolveImpl(lab, spec, root);
+  const own = statSync(entry).isFile() ? dirname(entry) : entry;
+  const roots = new Set([own, join(root, "src")]);
+  // The reference and the mutants (variants of it) are trusted code written by instructors.
+  if (spec === "reference" || spec.startsWith("mutant:")) roots.add(join(root, "reference"));
+  return [...roots];
 }

@@ -15,3 +15,4 @@ export { scanStubs } from "./stubs.ts";
 export * from "./course-rules.ts";
 export * from "./bench-mutants.ts";
 export * from "./learner.ts";
+export { stageSubmission, needsStaging, MAX_SUBMISSION_BYTES } from "./stage.ts";

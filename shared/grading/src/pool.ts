@@ -1,36 +1,73 @@
 /**
- * Seeds run in worker threads so that learner code can neither hang nor crash the grader: a
- * watchdog terminates a worker whose handler does not return within the handler limit, or
- * whose seed exceeds its wall-clock limit, and reports exactly where it was stuck.
+ * Seeds run in grading processes, never in the process that computes scores and writes
+ * results. Each grading process starts under Node's permission model: it may read the runtime
+ * and the graders, write nothing, start no process (except where a scenario runs real
+ * processes), and it runs one seed at a time in a memory-capped worker thread whose watchdog
+ * reports endless handlers. A process that dies, hangs or answers nonsense fails that seed only.
  */
-import { Worker } from "node:worker_threads";
-import { availableParallelism } from "node:os";
-import { PROBE_BYTES, readProbe } from "./probe.ts";
-import type { SeedResult, SeedTask } from "./run-seed.ts";
-import { fmtMs } from "./format.ts";
+import { spawn, type ChildProcess } from "node:child_process";
+import { availableParallelism, tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { stoppedSeed, type SeedResult, type SeedTask } from "./run-seed.ts";
+import type { PoolLimits } from "./thread-pool.ts";
+import { courseRoot, isLearnerCopy, REPO_ROOT } from "./impl.ts";
+import { writeTraceFiles } from "./trace-files.ts";
+import { childBundle, runtimeDir, workerBundle } from "./isolation/runtime-bundle.ts";
 
-export interface PoolLimits {
-  /** Wall ms one handler call may take (default 2000). */
-  handlerTimeoutMs: number;
-  /** Wall ms one seed may take (default 20000). */
-  seedTimeoutMs: number;
-}
+export type { PoolLimits } from "./thread-pool.ts";
+
+/** How much a grading process may do: "strict" for context-isolated labs, "io" for real HTTP/processes. */
+export type Confinement = "strict" | "io";
+
+/** Wall time a grading process gets beyond the seed limit (its own start, the watchdog's period). */
+const GRACE_MS = 15_000;
+/** Heap of a grading process's main thread (the seed itself runs in a capped worker). */
+const PROCESS_HEAP_MB = 256;
 
 interface Slot {
-  worker: Worker;
+  child: ChildProcess;
+  confinement: Confinement;
   ready: Promise<void>;
   busy: boolean;
-  sab: SharedArrayBuffer;
+  stderr: string;
 }
 
 interface Job {
   task: SeedTask;
   limits: PoolLimits;
+  /** Preferably not in this grading process (by pid): a determinism rerun goes elsewhere if it can. */
+  avoid: number | undefined;
   resolve: (r: SeedResult) => void;
   reject: (e: Error) => void;
 }
 
-const WATCHDOG_PERIOD_MS = 100;
+function nodeMajorMinor(): [number, number] {
+  const [a, b] = process.versions.node.split(".").map(Number);
+  return [a ?? 0, b ?? 0];
+}
+
+/** Node's permission flag: `--permission` from 22.13 on, `--experimental-permission` before. */
+function permissionFlag(): string {
+  const [major, minor] = nodeMajorMinor();
+  return major > 22 || (major === 22 && minor >= 13) ? "--permission" : "--experimental-permission";
+}
+
+/** The flags of a grading process: what it may read, and for "io" what else it may do. */
+export function confinementFlags(confinement: Confinement, root = courseRoot()): string[] {
+  // Strict: the bundled runtime and the packages it loads, nothing of labs/ or graders/.
+  const reads = [join(REPO_ROOT, "node_modules"), runtimeDir(root)];
+  const flags = [permissionFlag(), "--allow-worker"];
+  if (confinement === "io") {
+    // Real HTTP servers, databases and node processes, with TypeScript compiled on the fly.
+    reads.push(join(REPO_ROOT, "shared"), join(root, "graders"), join(root, "node_modules"), join(root, "labs"), tmpdir());
+    flags.push(`--allow-fs-write=${tmpdir()}/*`, "--allow-child-process");
+  }
+  // One flag per path: a comma-separated list is no longer accepted.
+  for (const r of new Set(reads)) flags.push(`--allow-fs-read=${r}/*`);
+  return flags;
+}
 
 export class WorkerPool {
   private slots: Slot[] = [];
@@ -40,45 +77,80 @@ export class WorkerPool {
 
   constructor(readonly size = Math.max(1, Math.min(availableParallelism(), 8))) {}
 
-  run(task: SeedTask, limits: PoolLimits): Promise<SeedResult> {
-    if (this.closed) return Promise.reject(new Error("worker pool is closed"));
+  /**
+   * Run one seed. `avoid` names a grading process (SeedResult.process) the seed should rather
+   * not run in: a determinism rerun goes to another process when one is free. (Every run starts
+   * from fresh contexts anyway, so learner state cannot carry over even in the same process.)
+   */
+  run(task: SeedTask, limits: PoolLimits, avoid?: number): Promise<SeedResult> {
+    if (this.closed) return Promise.reject(new Error("grading pool is closed"));
     return new Promise((resolve, reject) => {
-      this.queue.push({ task, limits, resolve, reject });
+      this.queue.push({ task, limits, avoid, resolve, reject });
       this.pump();
     });
   }
 
+  /** Stop every grading process and wait until each is gone. */
   async close(): Promise<void> {
     this.closed = true;
     const slots = this.slots;
     this.slots = [];
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await Promise.all(slots.map((s) => stop(s)));
   }
 
-  private spawn(): Slot {
-    const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), { env: process.env, stdout: false, stderr: false });
-    worker.unref();
-    const ready = new Promise<void>((resolve, reject) => {
-      const onMsg = (m: { ready?: boolean }) => {
-        if (m.ready) {
-          worker.off("message", onMsg);
-          resolve();
-        }
-      };
-      worker.on("message", onMsg);
-      worker.once("error", reject);
-    });
-    const slot: Slot = { worker, ready, busy: false, sab: new SharedArrayBuffer(PROBE_BYTES) };
+  private spawn(confinement: Confinement): Slot {
+    const slot: Slot = { child: undefined as unknown as ChildProcess, confinement, busy: false, stderr: "", ready: Promise.resolve() };
+    slot.ready = (confinement === "strict" ? childBundle() : Promise.resolve(fileURLToPath(new URL("./child-entry.mjs", import.meta.url)))).then((entry) => this.start(slot, entry));
+    slot.ready.catch(() => {});
     this.slots.push(slot);
     return slot;
   }
 
+  private start(slot: Slot, entry: string): Promise<void> {
+    const child = spawn(process.execPath, [...confinementFlags(slot.confinement), `--max-old-space-size=${PROCESS_HEAP_MB}`, "--no-warnings", entry], {
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      detached: true, // its own process group, so everything it started goes with it
+      env: { ...process.env, NODE_OPTIONS: "", FAULTLINE_ROOT: courseRoot(), FAULTLINE_RUNTIME_ROOT: REPO_ROOT, FAULTLINE_LEARNER_COPY: isLearnerCopy() ? "1" : "0" },
+    });
+    slot.child = child;
+    child.stderr?.on("data", (d: Buffer) => {
+      slot.stderr = (slot.stderr + d.toString("utf8")).slice(-4000);
+    });
+    return new Promise<void>((resolve, reject) => {
+      const onMsg = (m: { ready?: boolean }) => {
+        if (m?.ready) {
+          child.off("message", onMsg);
+          child.off("exit", onExit);
+          resolve();
+        }
+      };
+      const onExit = (code: number | null, signal: string | null) => reject(new Error(`grading process exited before it was ready (${signal ?? `code ${code}`}): ${slot.stderr.trim().split("\n").slice(-5).join("\n")}`));
+      child.on("message", onMsg);
+      child.once("exit", onExit);
+    });
+  }
+
   private pump(): void {
-    while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => !s.busy);
-      if (!slot && this.slots.length < this.size) slot = this.spawn();
-      if (!slot) return;
-      const job = this.queue.shift() as Job;
+    for (let i = 0; i < this.queue.length; ) {
+      const job = this.queue[i] as Job;
+      const confinement: Confinement = job.task.isolation === "process" ? "io" : "strict";
+      const usable = (s: Slot) => s.confinement === confinement;
+      const free = this.slots.filter((s) => !s.busy && usable(s));
+      let slot = free.find((s) => s.child?.pid !== job.avoid) ?? free[0];
+      if (!slot && this.slots.length >= this.size) {
+        // Make room: an idle process that this job cannot use goes.
+        const idle = this.slots.find((s) => !s.busy && !usable(s));
+        if (idle) {
+          this.slots = this.slots.filter((s) => s !== idle);
+          void stop(idle);
+        }
+      }
+      if (!slot && this.slots.length < this.size) slot = this.spawn(confinement);
+      if (!slot) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
       this.dispatch(slot, job);
     }
   }
@@ -87,73 +159,72 @@ export class WorkerPool {
     slot.busy = true;
     const id = this.nextId++;
     const started = Date.now();
-    let lastCounter = -1;
-    let sameSince = started;
     let settled = false;
-
-    const finish = (fn: () => void, replace: boolean) => {
+    const finish = (fn: () => void, discard: boolean) => {
       if (settled) return;
       settled = true;
-      clearInterval(watchdog);
-      slot.worker.off("message", onMessage);
-      slot.worker.off("error", onError);
-      slot.worker.off("exit", onExit);
-      if (replace) {
+      clearTimeout(timer);
+      slot.child?.off("message", onMessage);
+      slot.child?.off("exit", onExit);
+      if (discard) {
         this.slots = this.slots.filter((s) => s !== slot);
-        void slot.worker.terminate();
+        void stop(slot);
       } else slot.busy = false;
       fn();
       this.pump();
     };
-    const timeout = (message: string, t: number | undefined, stuck?: { text: string; t: number }) =>
-      finish(
-        () =>
-          job.resolve({
-            seed: job.task.seed,
-            status: "timeout",
-            failure: { invariant: "watchdog", message, ...(t !== undefined ? { t } : {}), ...(stuck ? { node: stuck.text.split(" ")[0] as string } : {}) },
-            ...(stuck ? { stuck } : {}),
-            traceHash: "",
-            virtualMs: t ?? 0,
-            wallMs: Date.now() - started,
-            events: 0,
-            metrics: [],
-            logs: [],
-            traceFiles: [],
-          }),
-        true,
-      );
+    const failed = (invariant: string, message: string, status: SeedResult["status"] = "timeout"): SeedResult => stoppedSeed(job.task.seed, status, { invariant, message }, 0, Date.now() - started);
     const onMessage = (m: { id?: number; result?: SeedResult; error?: string }) => {
-      if (m.id !== id) return;
-      if (m.result) finish(() => job.resolve(m.result as SeedResult), false);
-      else finish(() => job.reject(new Error(`grader error: ${m.error}`)), true);
+      if (m?.id !== id) return;
+      if (m.result && typeof m.result === "object") {
+        const r = { ...m.result, process: slot.child.pid };
+        finish(() => job.resolve(writePending(r)), false);
+      } else finish(() => job.reject(new Error(`grader error: ${String(m.error)}`)), true);
     };
-    const onError = (err: Error) => finish(() => job.reject(new Error(`grader worker crashed: ${err.message}`)), true);
-    const onExit = (code: number) => finish(() => job.reject(new Error(`grader worker exited with code ${code}`)), true);
-    const watchdog = setInterval(() => {
-      const now = Date.now();
-      const p = readProbe(slot.sab);
-      if (p.inHandler) {
-        if (p.counter !== lastCounter) {
-          lastCounter = p.counter;
-          sameSince = now;
-        } else if (now - sameSince >= job.limits.handlerTimeoutMs) {
-          timeout(`${p.text} within ${fmtMs(job.limits.handlerTimeoutMs)} at t=${fmtMs(p.t)} (an endless loop?)`, p.t, { text: p.text, t: p.t });
-          return;
-        }
-      } else lastCounter = -1;
-      if (now - started >= job.limits.seedTimeoutMs) {
-        timeout(`seed did not finish within ${fmtMs(job.limits.seedTimeoutMs)} of wall time (virtual time reached t=${fmtMs(p.t)})`, p.t);
-      }
-    }, WATCHDOG_PERIOD_MS);
-    slot.worker.on("message", onMessage);
-    slot.worker.on("error", onError);
-    slot.worker.on("exit", onExit);
-    slot.ready.then(
-      () => {
-        if (!settled) slot.worker.postMessage({ id, task: job.task, sab: slot.sab });
+    const onExit = (code: number | null, signal: string | null) =>
+      finish(() => job.resolve(failed("grading process", `the grading process ended without a result (${signal ?? `exit code ${code}`})${slot.stderr ? `: ${slot.stderr.trim().split("\n").slice(-3).join(" / ")}` : ""}`, "fail")), true);
+    const timer = setTimeout(
+      () => finish(() => job.resolve(failed("watchdog", `seed did not finish within ${Math.round((job.limits.seedTimeoutMs + GRACE_MS) / 1000)} s of wall time (the grading process was stopped)`)), true),
+      job.limits.seedTimeoutMs + GRACE_MS,
+    );
+    timer.unref?.();
+    const script = slot.confinement === "strict" ? workerBundle(job.task.graderModule) : Promise.resolve(undefined);
+    Promise.all([slot.ready, script]).then(
+      ([, workerScript]) => {
+        if (settled) return;
+        slot.child.on("message", onMessage);
+        slot.child.once("exit", onExit);
+        slot.child.send({ id, task: workerScript ? { ...job.task, workerScript } : job.task, limits: job.limits });
       },
-      (err: Error) => finish(() => job.reject(new Error(`grader worker failed to start: ${err.message}`)), true),
+      (err: Error) => finish(() => job.reject(err), true),
     );
   }
+}
+
+/** Write the traces a grading process sent back (it may not write files itself). */
+function writePending(r: SeedResult): SeedResult {
+  const pending = r.pendingTraces;
+  if (!pending) return r;
+  const { pendingTraces: _drop, ...rest } = r;
+  const files = [...rest.traceFiles];
+  for (const p of pending) {
+    mkdirSync(dirname(p.base), { recursive: true });
+    files.push(...writeTraceFiles(p.file, p.base, p.views));
+  }
+  return { ...rest, traceFiles: files };
+}
+
+/** Kill a grading process's whole group and wait for it to be gone. */
+async function stop(slot: Slot): Promise<void> {
+  await slot.ready.catch(() => {});
+  const child = slot.child;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  await new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      child.kill("SIGKILL");
+    }
+  });
 }

@@ -53,6 +53,7 @@ export function formatFailure(r: ScenarioResult, opts: FailureFormatOptions = {}
     lines.push(`  ${label("first failing seed")}: ${f.seed}`);
     if (f.failure.stack) lines.push(`  ${label("stack")}:\n${f.failure.stack.split("\n").map((l) => `    ${l.trim()}`).join("\n")}`);
   }
+  if (f?.nodeLogs && f.nodeLogs.length > 0) lines.push(`  ${label("your nodes logged last")}:\n${f.nodeLogs.map((l) => `    ${l}`).join("\n")}`);
   if (r.nondeterminism) lines.push(`  ${label("non-determinism")}: ${r.nondeterminism.detail}`);
   if (r.replay) lines.push(`  ${label("replay")}: ${c(color, "36", r.replay)}`);
   else if (r.nondeterminism) lines.push(`  ${label("replay")}: ${c(color, "36", r.nondeterminism.replay ?? "")}`);

@@ -37,10 +37,18 @@ export function fmtDuration(ms: number): string {
 }
 
 const paint = (on: boolean, code: string, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
-const SYMBOL: Record<ScenarioResult["status"], [string, string]> = { pass: ["✓", "32"], fail: ["✗", "31"], "not-started": ["○", "33"] };
+const SYMBOL: Record<ScenarioResult["status"], [string, string]> = { pass: ["✓", "32"], fail: ["✗", "31"], "not-started": ["○", "33"], error: ["!", "31"] };
+
+/** An implementation that does not load: one message for the whole lab. */
+export function formatLoadError(r: ScenarioResult): string {
+  const f = r.firstFailure?.failure;
+  const stack = f?.stack ? `\n${f.stack.split("\n").slice(1).map((l) => `  ${l.trim()}`).join("\n")}` : "";
+  return `! ${r.lab}: ${f?.message ?? "your code does not load"}${stack}\n  no test of ${r.lab} ran; fix this first, then grade again`;
+}
 
 function statusWord(r: ScenarioResult): string {
   if (r.status === "not-started") return "not started";
+  if (r.status === "error") return "does not load";
   const failed = r.seeds.filter((s) => s.status !== "pass").length;
   if (r.status === "pass") return `${r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"}`;
   if (r.nondeterminism && failed === 0) return "not deterministic";
@@ -162,12 +170,18 @@ export class TerminalReporter {
   }
 
   private notStarted: ScenarioResult[] = [];
+  /** Labs whose "does not load" was already printed: it is one problem, not one per test. */
+  private loadErrorShown = new Set<string>();
 
   result(r: ScenarioResult): void {
     if (!(this.opts.failures ?? true)) return;
     // Tests not started yet are listed in the table; the first one's hint is shown at the end.
     if (r.status === "not-started") this.notStarted.push(r);
-    else if (r.status !== "pass") this.write(`${formatFailure(r, this.opts)}\n\n`);
+    else if (r.status === "error") {
+      if (this.loadErrorShown.has(r.lab)) return;
+      this.loadErrorShown.add(r.lab);
+      this.write(`${formatLoadError(r)}\n\n`);
+    } else if (r.status !== "pass") this.write(`${formatFailure(r, this.opts)}\n\n`);
   }
 
   /** A line of text (explored seeds, notices). */
@@ -283,7 +297,8 @@ export function toJUnit(reports: readonly LabReport[], opts: MachineFormatOption
       if (r.status !== "pass") {
         const f = r.firstFailure?.failure;
         const message = r.status === "not-started" ? "not started" : f ? `${f.invariant}: ${f.message}` : r.nondeterminism ? "not deterministic" : "failed";
-        out.push(`      <failure type="${r.status}" message="${xmlEscape(message)}">${xmlEscape(testOutput(r, opts.cwd))}</failure>`);
+        const element = r.status === "error" ? "error" : "failure";
+        out.push(`      <${element} type="${r.status}" message="${xmlEscape(message)}">${xmlEscape(testOutput(r, opts.cwd))}</${element}>`);
       }
       out.push(`      <system-out>${xmlEscape(`points ${r.earned}/${r.points}${r.hidden ? " (hidden test)" : ""}${r.bonus ? " (bonus)" : ""}`)}</system-out>`);
       out.push("    </testcase>");

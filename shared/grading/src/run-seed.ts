@@ -8,7 +8,9 @@ import { pathToFileURL } from "node:url";
 import { maxStormPeaks, NodeFailure, Rng, Simulation, SimulationError, type HandlerProbe, type SimulationOptions, type StormPeaks, type TraceFile } from "@faultline/sim";
 import { ScenarioFailure, slug, type LabGrader, type Scenario, type ScenarioContext } from "./scenario.ts";
 import { isLearnerCopy, loadImpl, resolveImpl } from "./impl.ts";
-import { TRACE_VIEWS, writeTraceFiles } from "./trace-files.ts";
+import { compileBundle, IsolatedImpl, type BundleRef } from "./isolation/runtime.ts";
+import { relative, resolve } from "node:path";
+import { TRACE_VIEWS, writeTraceFiles, type TraceView } from "./trace-files.ts";
 
 export interface SeedTask {
   lab: string;
@@ -29,6 +31,29 @@ export interface SeedTask {
    * stuck), so that the trace leading up to an endless loop can be written.
    */
   stopAt?: { text: string; t: number; message: string };
+  /**
+   * The implementation as one script, for labs graded in `node:vm` contexts. Bundled by the
+   * process that starts the seed, so learner files are never imported where this task runs.
+   */
+  bundle?: BundleRef;
+  /**
+   * Return trace files as data instead of writing them (a grading process may not write: the
+   * process that started it writes them).
+   */
+  returnTraces?: boolean;
+  /** Only load the implementation (once per lab, before any test): does it load at all? */
+  loadOnly?: boolean;
+  /** A bundled worker script holding the runtime and this grader (strict grading processes). */
+  workerScript?: string;
+  /** How the implementation runs (see LabGrader.isolation). */
+  isolation?: "context" | "process";
+}
+
+/** A trace file to be written by the trusted process: base path, views, content. */
+export interface PendingTrace {
+  base: string;
+  views: readonly TraceView[];
+  file: TraceFile;
 }
 
 export type SeedStatus = "pass" | "fail" | "not-started" | "timeout";
@@ -68,6 +93,17 @@ export interface SeedResult {
   peaks?: StormPeaks;
   /** For a handler stopped by the watchdog: which call ("n2 did not return from ...") and when. */
   stuck?: { text: string; t: number };
+  /** The last lines the nodes logged (env.log, console.*) before a failure, as "n1 | text". */
+  nodeLogs?: string[];
+  /** The grading process that ran the seed (its pid), when it ran in one. */
+  process?: number;
+  /** Traces not yet written (see SeedTask.returnTraces). */
+  pendingTraces?: PendingTrace[];
+}
+
+/** The result of a seed that was stopped from outside (watchdog, memory cap, lost process) or never run. */
+export function stoppedSeed(seed: number, status: SeedStatus, failure: FailureInfo, virtualMs = 0, wallMs = 0): SeedResult {
+  return { seed, status, failure, traceHash: "", virtualMs, wallMs, events: 0, metrics: [], logs: [], traceFiles: [] };
 }
 
 /** Thrown by the probe when a replay reaches the handler call that never returned. */
@@ -92,16 +128,23 @@ function stoppingProbe(stopAt: NonNullable<SeedTask["stopAt"]>, inner: HandlerPr
 
 const loadedGraders = new Map<string, Promise<LabGrader>>();
 
+/** A grader bundled into this script (see isolation/runtime-bundle.ts): no import at run time. */
+export function registerGrader(graderModule: string, m: { lab?: LabGrader; default?: LabGrader }): void {
+  loadedGraders.set(graderModule, Promise.resolve().then(() => checkGrader(graderModule, m)));
+}
+
+function checkGrader(graderModule: string, m: { lab?: LabGrader; default?: LabGrader }): LabGrader {
+  const lab = m.lab ?? m.default;
+  if (!lab || !Array.isArray(lab.scenarios)) throw new Error(`${graderModule} does not export "lab" (a LabGrader)`);
+  // A learner copy grades without hidden tests even if one slipped through the export.
+  if (isLearnerCopy() && lab.scenarios.some((s) => s.hidden)) return { ...lab, scenarios: lab.scenarios.filter((s) => !s.hidden) };
+  return lab;
+}
+
 export async function loadGrader(graderModule: string): Promise<LabGrader> {
   let p = loadedGraders.get(graderModule);
   if (!p) {
-    p = import(pathToFileURL(graderModule).href).then((m: { lab?: LabGrader; default?: LabGrader }) => {
-      const lab = m.lab ?? m.default;
-      if (!lab || !Array.isArray(lab.scenarios)) throw new Error(`${graderModule} does not export "lab" (a LabGrader)`);
-      // A learner copy grades without hidden tests even if one slipped through the export.
-      if (isLearnerCopy() && lab.scenarios.some((s) => s.hidden)) return { ...lab, scenarios: lab.scenarios.filter((s) => !s.hidden) };
-      return lab;
-    });
+    p = import(pathToFileURL(graderModule).href).then((m: { lab?: LabGrader; default?: LabGrader }) => checkGrader(graderModule, m));
     loadedGraders.set(graderModule, p);
   }
   return p;
@@ -117,10 +160,22 @@ const realNow = Date.now;
 
 /** Run one seed. `probe` lets a watchdog in another thread see which handler is running. */
 export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Promise<SeedResult> {
-  const probe = task.stopAt ? stoppingProbe(task.stopAt, handlerProbe) : handlerProbe;
+  const outer = task.stopAt ? stoppingProbe(task.stopAt, handlerProbe) : handlerProbe;
+  // Learner code entered from inside a handler (a realm built in the node factory) is part of
+  // that handler: only the outermost entry is reported.
+  let depth = 0;
+  const probe: HandlerProbe | undefined = outer && {
+    enter(node, handler, t) {
+      if (depth++ === 0) outer.enter(node, handler, t);
+    },
+    exit() {
+      if (--depth === 0) outer.exit();
+    },
+  };
   const started = realNow();
   const grader = await loadGrader(task.graderModule);
-  const scenario = findScenario(grader, task.scenario);
+  // A load check runs no scenario: any of the lab's names will do for the result's file names.
+  const scenario = task.loadOnly ? (grader.scenarios[0] as Scenario) : findScenario(grader, task.scenario);
   const sims: Array<Simulation<unknown, unknown>> = [];
   const metrics: Metric[] = [];
   const logs: string[] = [];
@@ -129,12 +184,25 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
 
   let impl: unknown;
   let implPath = "";
+  let isolated: IsolatedImpl | undefined;
   try {
-    implPath = resolveImpl(task.lab, task.impl, grader.root);
-    impl = await loadImpl(task.lab, task.impl, grader.root);
+    if (task.bundle) {
+      implPath = task.bundle.entry;
+      const b = task.bundle;
+      isolated = new IsolatedImpl(
+        compileBundle(b, (src) => relative(b.displayRoot, resolve(b.sourceDir, src))),
+        probe,
+      );
+      isolated.load();
+      impl = isolated.impl;
+    } else {
+      implPath = resolveImpl(task.lab, task.impl, grader.root);
+      impl = await loadImpl(task.lab, task.impl, grader.root);
+    }
   } catch (err) {
-    return finish("fail", { invariant: "implementation loads", message: (err as Error).message, stack: (err as Error).stack });
+    return finish("fail", { invariant: "implementation loads", message: (err as Error).message, stack: trimStack((err as Error).stack) });
   }
+  if (task.loadOnly) return finish("pass", undefined);
 
   const ctx: ScenarioContext = {
     seed: task.seed,
@@ -144,7 +212,8 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
     tracing: task.trace,
     sim<M, T = string>(opts: Omit<SimulationOptions<M, T>, "seed" | "probe" | "trace" | "traceWindow">): Simulation<M, T> {
       const limits = { ...grader.limits, ...scenario.limits, ...opts.limits };
-      const sim = new Simulation<M, T>({ ...opts, limits, seed: task.seed, probe, trace: task.trace || task.collectEvents ? "full" : "window", traceWindow: 20_000 });
+      const factory = isolated ? isolated.wrapFactory(opts.factory) : opts.factory;
+      const sim = new Simulation<M, T>({ ...opts, factory, limits, seed: task.seed, probe, trace: task.trace || task.collectEvents ? "full" : "window", traceWindow: 20_000 });
       sims.push(sim as unknown as Simulation<unknown, unknown>);
       return sim;
     },
@@ -179,8 +248,9 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
 
   function finish(st: SeedStatus, fail: FailureInfo | undefined): SeedResult {
     const traceFiles: string[] = [];
+    const pendingTraces: PendingTrace[] = [];
     if (sims.length > 0 && (task.trace || st === "fail" || st === "timeout")) {
-      mkdirSync(task.traceDir, { recursive: true });
+      if (!task.returnTraces) mkdirSync(task.traceDir, { recursive: true });
       sims.forEach((sim, i) => {
         const base = join(task.traceDir, `${slug(scenario.name)}.seed${task.seed}${sims.length > 1 ? `.run${i + 1}` : ""}`);
         const violation =
@@ -189,7 +259,9 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
             : undefined;
         // Without --trace only the JSON is written here; the views of the first failing seed
         // are rendered by gradeScenario (the other failing seeds' traces are dropped there).
-        traceFiles.push(...writeTraceFiles(sim.toTraceFile(violation), base, task.trace ? TRACE_VIEWS : ["json"]));
+        const views: readonly TraceView[] = task.trace ? TRACE_VIEWS : ["json"];
+        if (task.returnTraces) pendingTraces.push({ base, views, file: sim.toTraceFile(violation) });
+        else traceFiles.push(...writeTraceFiles(sim.toTraceFile(violation), base, views));
       });
     }
     const result: SeedResult = {
@@ -205,9 +277,29 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       traceFiles,
     };
     if (sims.length > 0) result.peaks = maxStormPeaks(sims.map((s) => s.stormPeaks()));
+    if (pendingTraces.length > 0) result.pendingTraces = pendingTraces;
+    const last = sims.at(-1);
+    if (last && (st === "fail" || st === "timeout")) {
+      const said = lastNodeLogs(last);
+      if (said.length > 0) result.nodeLogs = said;
+    }
     if (task.collectEvents) result.events_ = sims.map((s) => s.trace.list());
     return result;
   }
+}
+
+/** How many of the nodes' last log lines a failure report shows. */
+export const NODE_LOG_LINES = 8;
+
+function lastNodeLogs(sim: Simulation<unknown, unknown>): string[] {
+  const nodes = new Set(sim.nodeIds);
+  const out: string[] = [];
+  const events = sim.trace.list();
+  for (let i = events.length - 1; i >= 0 && out.length < NODE_LOG_LINES; i--) {
+    const e = events[i];
+    if (e && e.kind === "log" && nodes.has(e.node) && e.text !== undefined) out.push(`${e.node} | ${e.text.length > 200 ? `${e.text.slice(0, 200)}…` : e.text}`);
+  }
+  return out.reverse();
 }
 
 /** Classify an error from a scenario run. */
@@ -244,6 +336,6 @@ function firstLine(s: string): string {
 function trimStack(stack: string | undefined): string | undefined {
   if (!stack) return undefined;
   const lines = stack.split("\n");
-  const keep = lines.filter((l, i) => i === 0 || (/^\s+at /.test(l) && !/node:internal|node_modules|shared\/sim\/src|shared\/grading\/src/.test(l)) || /caused by/.test(l));
+  const keep = lines.filter((l, i) => i === 0 || (/^\s+at /.test(l) && !/node:internal|node_modules|shared\/sim\/src|shared\/grading\/src|\.faultline\/runtime\/|faultline:(bootstrap|call|settle)/.test(l)) || /caused by/.test(l));
   return keep.slice(0, 12).join("\n");
 }

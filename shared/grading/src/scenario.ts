@@ -22,6 +22,12 @@ export interface LabGrader<L = unknown> {
    * storm); a scenario's own `limits` and the options of `ctx.sim` override them.
    */
   limits?: Partial<StormLimits>;
+  /**
+   * How learner code runs: "context" (default) evaluates a bundle of it in one `node:vm`
+   * context per simulated node, with nothing but JSON crossing; "process" imports it in the
+   * permission-restricted grading process (labs whose code needs real HTTP or a database).
+   */
+  isolation?: "context" | "process";
 }
 
 export interface Scenario<L = unknown> {
@@ -52,6 +58,8 @@ export interface Scenario<L = unknown> {
    * byte; they skip the determinism double-run.
    */
   deterministic?: boolean;
+  /** Overrides the lab's isolation: "process" for a scenario that starts real processes. */
+  isolation?: "context" | "process";
   run(ctx: ScenarioContext<L>): Promise<void> | void;
 }
 

@@ -24,7 +24,7 @@ for (const v of variants) {
   let passed = 0;
   for (let i = 1; i <= runs; i++) {
     const dir = mkdtempSync(join(tmpdir(), "faultline-chaos-"));
-    const c = new Cluster({ implPath: impl, exportName: "RaftNode", service: "raft", nodes: 3, basePort: 19001 + (i % 5) * 200, dataDir: join(dir, "data"), logDir: join(dir, "logs"), timeScale: v.timeScale, seed: i });
+    const c = new Cluster({ implPath: impl, exportName: "RaftNode", service: "raft", nodes: 3, dataDir: join(dir, "data"), logDir: join(dir, "logs"), timeScale: v.timeScale, seed: i });
     try {
       await c.start();
       const r = await runLeaderKillChaos(c, v.opts);

@@ -13,7 +13,10 @@ import { HttpError, readJson, sendError, sendJson } from "./http-util.ts";
 
 export interface HostConfig {
   id: NodeId;
-  /** Every node of the cluster: its HTTP address and its peer (TCP) address. */
+  /**
+   * Every node of the cluster: its HTTP address and its peer (TCP) address. Port 0 for this
+   * node: the OS picks a free port (see `ports`); for another node: not known yet (updateCluster).
+   */
   cluster: Record<NodeId, { http: PeerAddress; peer: PeerAddress }>;
   dataDir: string;
   seed: number;
@@ -42,6 +45,8 @@ export class NodeHost<N = unknown> {
   private server: Server | undefined;
   private waiters = new Map<NodeId, Waiter[]>();
 
+  private readonly cluster: Record<NodeId, { http: PeerAddress; peer: PeerAddress }>;
+
   constructor(
     readonly config: HostConfig,
     readonly node: N & Node<unknown, unknown>,
@@ -52,6 +57,7 @@ export class NodeHost<N = unknown> {
     const me = config.cluster[config.id];
     if (!me) throw new Error(`node ${config.id} is not in the cluster: ${Object.keys(config.cluster).join(", ")}`);
     const peers = Object.keys(config.cluster).filter((p) => p !== config.id);
+    this.cluster = { ...config.cluster };
     this.disk = new FileDisk(config.dataDir);
     this.transport = new TcpTransport({
       id: config.id,
@@ -83,13 +89,32 @@ export class NodeHost<N = unknown> {
   async start(): Promise<void> {
     await this.transport.listen();
     this.runtime.start();
-    const me = this.config.cluster[this.config.id] as { http: PeerAddress };
+    const me = this.config.cluster[this.config.id] as { http: PeerAddress; peer: PeerAddress };
     const server = createServer((req, res) => void this.route(req, res));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(me.http.port, me.http.host, () => resolve());
     });
+    this.cluster[this.id] = { http: { host: me.http.host, port: this.ports.http }, peer: { host: me.peer.host, port: this.transport.port } };
+  }
+
+  /** The ports this node listens on (the ones the OS picked where the config said 0). */
+  get ports(): { http: number; peer: number } {
+    const a = this.server?.address();
+    if (!a || typeof a === "string") throw new Error(`${this.id}: the HTTP server is not up`);
+    return { http: a.port, peer: this.transport.port };
+  }
+
+  /** New addresses of other nodes (started or restarted on ports the OS picked). */
+  updateCluster(cluster: Record<NodeId, { http: PeerAddress; peer: PeerAddress }>): void {
+    const peers: Record<NodeId, PeerAddress> = {};
+    for (const [id, a] of Object.entries(cluster)) {
+      if (id === this.id || !(id in this.cluster)) continue;
+      this.cluster[id] = a;
+      peers[id] = a.peer;
+    }
+    this.transport.setPeers(peers);
   }
 
   async stop(): Promise<void> {
@@ -126,7 +151,8 @@ export class NodeHost<N = unknown> {
 
   /** The HTTP address of another node (to forward a request to the leader). */
   httpAddressOf(id: NodeId): PeerAddress | undefined {
-    return this.config.cluster[id]?.http;
+    const a = this.cluster[id]?.http;
+    return a && a.port !== 0 ? a : undefined;
   }
 
   private toClient(to: NodeId, msg: unknown): void {

@@ -1,11 +1,13 @@
 /**
  * Starts a cluster of node processes on loopback, waits until each is ready, and stops them
- * all (SIGTERM, then SIGKILL) even when the caller fails. Node i serves HTTP on basePort + i - 1
- * and talks to peers on basePort + 100 + i - 1. Each node's output goes to <logDir>/<id>.log.
+ * all (SIGTERM, then SIGKILL) even when the caller fails. Without basePort (or with 0) every
+ * node listens on ports the OS picks and reports them; the launcher tells every node the
+ * others' addresses (again after each restart, which gets new ports). With a basePort, node i
+ * serves HTTP on basePort + i - 1 and talks to peers on basePort + 100 + i - 1 (for people
+ * who want to type the URLs). Each node's output goes to <logDir>/<id>.log.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { NodeId } from "@faultline/sim";
@@ -17,7 +19,8 @@ export interface ClusterOptions {
   exportName: string;
   service: string;
   nodes: number;
-  basePort: number;
+  /** Fixed ports from here; omitted or 0: ports from the OS, never a fixed block. */
+  basePort?: number;
   host?: string;
   /** Each node keeps its disk in <dataDir>/<id>. */
   dataDir: string;
@@ -28,6 +31,8 @@ export interface ClusterOptions {
   timeScale?: number;
 }
 
+/** Generous: a busy machine may take many seconds to start tsx and load the node. */
+const READY_TIMEOUT_MS = 60_000;
 const NODE_MAIN = fileURLToPath(new URL("./node-main.ts", import.meta.url));
 const TSX = import.meta.resolve("tsx");
 const live = new Set<ChildProcess>();
@@ -41,30 +46,51 @@ interface Proc {
   log: WriteStream;
 }
 
+type Ports = { http: number; peer: number };
+
 export class Cluster {
   readonly ids: NodeId[];
   private procs = new Map<NodeId, Proc>();
   private readonly host: string;
+  /** Each node's ports: fixed, or as it last reported them (0 until then). */
+  private readonly ports = new Map<NodeId, Ports>();
 
   constructor(readonly opts: ClusterOptions) {
     if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > 9) throw new RangeError(`--nodes must be 1..9, got ${opts.nodes}`);
-    if (!Number.isInteger(opts.basePort) || opts.basePort < 1024 || opts.basePort + 100 + opts.nodes > 65535) throw new RangeError(`--base-port must leave room for ${opts.nodes} HTTP and peer ports, got ${opts.basePort}`);
+    const base = opts.basePort ?? 0;
+    if (!Number.isInteger(base) || (base !== 0 && (base < 1024 || base + 100 + opts.nodes > 65535))) throw new RangeError(`--base-port must be 0 (ports from the OS) or leave room for ${opts.nodes} HTTP and peer ports, got ${opts.basePort}`);
     this.host = opts.host ?? "127.0.0.1";
     this.ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
+    this.ids.forEach((id, k) => this.ports.set(id, base === 0 ? { http: 0, peer: 0 } : { http: base + k, peer: base + 100 + k }));
     mkdirSync(opts.logDir, { recursive: true });
   }
 
+  /** The node's HTTP base URL (known once the node reported ready). */
   url(id: NodeId): string {
-    return `http://${this.host}:${this.opts.basePort + this.ids.indexOf(id)}`;
+    const p = this.ports.get(id);
+    if (!p) throw new RangeError(`no node ${id}; nodes: ${this.ids.join(", ")}`);
+    if (p.http === 0) throw new Error(`${id} has not reported its port yet (start it first)`);
+    return `http://${this.host}:${p.http}`;
+  }
+
+  private addresses(): NodeProcessConfig["cluster"] {
+    return Object.fromEntries(this.ids.map((n) => [n, { http: { host: this.host, port: this.ports.get(n)?.http ?? 0 }, peer: { host: this.host, port: this.ports.get(n)?.peer ?? 0 } }]));
+  }
+
+  /** Tell every running node where the others are now. */
+  private announce(): void {
+    const line = `${JSON.stringify({ cluster: this.addresses() })}\n`;
+    for (const p of this.procs.values()) if (p.child.stdin?.writable) p.child.stdin.write(line);
   }
 
   private config(id: NodeId): NodeProcessConfig {
     const i = this.ids.indexOf(id);
+    const cluster = this.addresses();
+    // A node started on OS ports gets new ones at every start: ask for 0 again.
+    if (!this.opts.basePort) cluster[id] = { http: { host: this.host, port: 0 }, peer: { host: this.host, port: 0 } };
     return {
       id,
-      cluster: Object.fromEntries(
-        this.ids.map((n, k) => [n, { http: { host: this.host, port: this.opts.basePort + k }, peer: { host: this.host, port: this.opts.basePort + 100 + k } }]),
-      ),
+      cluster,
       dataDir: join(this.opts.dataDir, id),
       seed: (this.opts.seed ?? 1) * 1000 + i,
       timeScale: this.opts.timeScale ?? 1,
@@ -84,6 +110,7 @@ export class Cluster {
     if (this.procs.has(id)) throw new Error(`${id} is already running`);
     const log = createWriteStream(join(this.opts.logDir, `${id}.log`), { flags: "a" });
     const child = spawn(process.execPath, ["--import", TSX, NODE_MAIN, JSON.stringify(this.config(id))], { stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin?.on("error", () => {}); // a killed node's pipe: nothing to tell it any more
     live.add(child);
     const exited = new Promise<number | null>((resolve) =>
       child.once("exit", (code) => {
@@ -95,14 +122,17 @@ export class Cluster {
     child.stderr?.pipe(log, { end: false });
     await new Promise<void>((resolve, reject) => {
       let seen = "";
-      const timer = setTimeout(() => reject(new Error(`${id} not ready within ${this.opts.readyTimeoutMs ?? 20_000} ms (see ${join(this.opts.logDir, `${id}.log`)})`)), this.opts.readyTimeoutMs ?? 20_000);
+      const timer = setTimeout(() => reject(new Error(`${id} not ready within ${this.opts.readyTimeoutMs ?? READY_TIMEOUT_MS} ms (see ${join(this.opts.logDir, `${id}.log`)})`)), this.opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
       child.stdout?.on("data", (chunk: Buffer) => {
         log.write(chunk);
         if (seen !== "done") {
           seen += chunk.toString("utf8");
-          if (seen.includes(`READY ${id}`)) {
+          const ready = new RegExp(`READY ${id} http=(\\d+) peer=(\\d+)`).exec(seen);
+          if (ready) {
             seen = "done";
             clearTimeout(timer);
+            this.ports.set(id, { http: Number(ready[1]), peer: Number(ready[2]) });
+            this.announce();
             resolve();
           }
         }
@@ -168,25 +198,4 @@ export class Cluster {
     if (!r.ok) throw new Error(`setFaults(${id}): ${r.status} ${await r.text()}`);
     return (await r.json()) as RealFaults;
   }
-}
-
-async function canBind(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, host, () => s.close(() => resolve(true)));
-  });
-}
-
-/**
- * A base port whose HTTP ports (base..base+n-1) and peer ports (base+100..) are all free on
- * loopback right now, searched from `start` upwards in steps of 200.
- */
-export async function findFreeBasePort(n: number, start = 20_000, host = "127.0.0.1"): Promise<number> {
-  for (let base = start; base + 100 + n < 65_000; base += 200) {
-    let free = true;
-    for (let i = 0; i < n && free; i++) free = (await canBind(base + i, host)) && (await canBind(base + 100 + i, host));
-    if (free) return base;
-  }
-  throw new Error("no free block of loopback ports found");
 }

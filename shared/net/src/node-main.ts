@@ -1,7 +1,9 @@
 /**
  * Entry point of one node process (started by the launcher):
  *   node --import tsx node-main.ts '<json NodeProcessConfig>'
- * Prints "READY <id>" once the node, its peer listener and its HTTP server are up.
+ * Prints "READY <id> http=<port> peer=<port>" once the node, its peer listener and its HTTP
+ * server are up (ports the OS picked where the config says 0). Reads lines of JSON
+ * {"cluster": {...}} on stdin: the other nodes' addresses as they become known.
  */
 import { pathToFileURL } from "node:url";
 import { NodeHost, type HostConfig, type Service } from "./host.ts";
@@ -37,7 +39,7 @@ const host = new NodeHost(config, new Ctor() as never, service, log, (handler, e
   process.exit(70);
 });
 await host.start();
-log(`READY ${config.id}`);
+log(`READY ${config.id} http=${host.ports.http} peer=${host.ports.peer}`);
 const shutdown = () => {
   void host.stop().then(() => process.exit(0));
 };
@@ -46,6 +48,23 @@ process.on("SIGINT", shutdown);
 // The launcher holds our stdin open; when it goes away (even killed, or a grader worker thread
 // terminated by its watchdog), stdin closes and this node stops instead of lingering.
 if (!process.stdin.isTTY) {
+  let pending = "";
+  process.stdin.setEncoding("utf8");
+  process.stdin.on("data", (chunk: string) => {
+    pending += chunk;
+    let nl: number;
+    while ((nl = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, nl).trim();
+      pending = pending.slice(nl + 1);
+      if (line === "") continue;
+      try {
+        const m = JSON.parse(line) as { cluster?: NodeProcessConfig["cluster"] };
+        if (m.cluster) host.updateCluster(m.cluster);
+      } catch (err) {
+        log(`bad control line ignored (${(err as Error).message}): ${line.slice(0, 80)}`);
+      }
+    }
+  });
   process.stdin.on("close", () => process.exit(0));
   process.stdin.on("end", () => process.exit(0));
   process.stdin.resume();

@@ -28,7 +28,9 @@ export const NO_FAULTS: RealFaults = Object.freeze({ drop: 0, delayMs: 0, jitter
 
 export interface TransportOptions {
   id: NodeId;
+  /** Port 0: the operating system picks a free one (read it from `port` after listen). */
   listen: PeerAddress;
+  /** A peer with port 0 is not known yet: messages to it queue until setPeers names it. */
   peers: Record<NodeId, PeerAddress>;
   onMessage: (from: NodeId, msg: unknown) => void;
   log: (line: string) => void;
@@ -51,6 +53,7 @@ interface Link {
 
 export class TcpTransport {
   private server: Server | undefined;
+  private readonly peers: Record<NodeId, PeerAddress>;
   private links = new Map<NodeId, Link>();
   private inbound = new Set<Socket>();
   private pendingDelays = new Set<ReturnType<typeof setTimeout>>();
@@ -61,6 +64,7 @@ export class TcpTransport {
 
   constructor(private readonly opts: TransportOptions) {
     this.rng = new Rng(opts.seed, `transport:${opts.id}`);
+    this.peers = { ...opts.peers };
     for (const id of Object.keys(opts.peers)) this.links.set(id, { socket: undefined, connected: false, queue: [], backoff: BACKOFF_MIN_MS, retry: undefined });
   }
 
@@ -72,6 +76,32 @@ export class TcpTransport {
       server.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
     });
     for (const id of this.links.keys()) this.connect(id);
+  }
+
+  /** The port this node listens on for peers (the one the OS picked when asked for 0). */
+  get port(): number {
+    const a = this.server?.address();
+    if (!a || typeof a === "string") throw new Error(`${this.opts.id}: the peer listener is not up`);
+    return a.port;
+  }
+
+  /** Learn peers' addresses (a peer restarted on a new port): links to a moved peer reconnect at once. */
+  setPeers(peers: Record<NodeId, PeerAddress>): void {
+    for (const [id, addr] of Object.entries(peers)) {
+      const link = this.links.get(id);
+      const old = this.peers[id];
+      if (!link || (old && old.host === addr.host && old.port === addr.port)) continue;
+      this.peers[id] = { host: addr.host, port: addr.port };
+      if (this.closed || this.server === undefined) continue;
+      if (link.retry) clearTimeout(link.retry);
+      link.retry = undefined;
+      link.backoff = BACKOFF_MIN_MS;
+      const s = link.socket;
+      link.socket = undefined;
+      link.connected = false;
+      s?.destroy();
+      this.connect(id);
+    }
   }
 
   getFaults(): RealFaults {
@@ -138,7 +168,8 @@ export class TcpTransport {
   private connect(id: NodeId): void {
     if (this.closed) return;
     const link = this.links.get(id) as Link;
-    const addr = this.opts.peers[id] as PeerAddress;
+    const addr = this.peers[id] as PeerAddress;
+    if (addr.port === 0) return; // not known yet: setPeers connects
     const socket = createConnection({ host: addr.host, port: addr.port });
     socket.setNoDelay(true);
     link.socket = socket;

@@ -10,7 +10,7 @@ import { Cluster } from "@faultline/net";
 import { intFlag, parseCommand, say, UsageError, type Io } from "../io.ts";
 import { requireLab } from "../labs.ts";
 
-const USAGE = "faultline cluster <lab> [--nodes N] [--base-port P] [--host H] [--impl stub|reference|mutant:<name>|<dir>] [--data-dir DIR] [--time-scale K]";
+const USAGE = "faultline cluster <lab> [--nodes N] [--base-port P (0: free ports from the OS)] [--host H] [--impl stub|reference|mutant:<name>|<dir>] [--data-dir DIR] [--time-scale K]";
 
 /** Labs whose nodes have an HTTP face in @faultline/net, and the class each runs. */
 const CLUSTER_LABS: Record<string, { exportName: string; service: string; routes: string[] }> = {
@@ -46,7 +46,7 @@ export async function clusterCommand(argv: string[], io: Io): Promise<number> {
   const spec = CLUSTER_LABS[lab];
   if (!spec) throw new UsageError(`cluster runs labs with an HTTP face: ${Object.keys(CLUSTER_LABS).join(", ")} (not ${lab})`);
   const nodes = intFlag("nodes", values.nodes, 1) ?? 3;
-  const basePort = intFlag("base-port", values["base-port"], 1024) ?? 8001;
+  const basePort = values["base-port"] === "0" ? 0 : (intFlag("base-port", values["base-port"], 1024) ?? 8001);
   const timeScale = intFlag("time-scale", values["time-scale"], 1) ?? 1;
   const host = values.host ?? "127.0.0.1";
   let implPath: string;

@@ -16,6 +16,8 @@ import {
   renderMachineFormat,
   requiredPassed,
   resolveImpl,
+  gradingImpl,
+  type LabGrader,
   TerminalReporter,
   traceDirFor,
   WorkerPool,
@@ -137,10 +139,10 @@ export interface GradeOutcome {
 
 /** Run a plan: validate everything first (usage errors before any work), then grade lab by lab. */
 export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boolean; report?: boolean } = {}): Promise<GradeOutcome> {
-  const loaded = [];
+  const loaded: Array<{ grader: LabGrader; module: string; impl?: string }> = [];
   const broken: string[] = [];
   for (const lab of [...new Set(plan.labs)]) {
-    let l;
+    let l: { grader: LabGrader; module: string; impl?: string };
     try {
       l = await loadLab(lab);
     } catch (err) {
@@ -152,7 +154,10 @@ export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boo
     for (const p of plan.parts ?? []) requirePart(l.grader, p);
     if (plan.only !== undefined) requireTest(l.grader, plan.only);
     try {
-      resolveImpl(lab, plan.impl, l.grader.root, process.env.INIT_CWD ?? process.cwd());
+      const cwd = process.env.INIT_CWD ?? process.cwd();
+      const impl = gradingImpl(lab, plan.impl, l.grader.root, cwd);
+      resolveImpl(lab, impl, l.grader.root, cwd);
+      l.impl = impl;
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -166,11 +171,11 @@ export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boo
   const pool = new WorkerPool(plan.jobs);
   const reports: LabReport[] = [];
   try {
-    for (const { grader, module } of loaded) {
+    for (const { grader, module, impl: implOf } of loaded) {
       reporter.labStart(grader.lab);
       const started = Date.now();
       const results = await gradeLab(grader, module, {
-        impl: plan.impl,
+        impl: implOf ?? plan.impl,
         pool,
         ...(plan.seeds ? { seeds: plan.seeds } : {}),
         ...(plan.parts ? { parts: plan.parts } : {}),

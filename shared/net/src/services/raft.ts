@@ -95,7 +95,7 @@ export const raftService: Service<Introspect> = {
     if (leader === null || leader === host.id) throw new HttpError(503, "no leader known right now; retry shortly", { node: host.id });
     if (req.headers["x-forwarded-by"]) throw new HttpError(503, `forwarded request reached a non-leader (leader hint ${leader}); retry`, { node: host.id });
     const addr = host.httpAddressOf(leader);
-    if (!addr) throw new HttpError(503, `leader hint ${leader} is not a cluster node`);
+    if (!addr) throw new HttpError(503, `leader hint ${leader}: no known address (not a cluster node, or not up yet); retry`);
     let forwarded: Response;
     try {
       forwarded = await fetch(`http://${addr.host}:${addr.port}${req.url ?? path}`, {

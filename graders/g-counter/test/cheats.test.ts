@@ -1,0 +1,112 @@
+/**
+ * The cheat suite: submissions that try to get points without the work, graded as a learner's
+ * `--impl <dir>` would be. Each is the g-counter stub plus one attempt on the grade itself
+ * (forged reports, a patched simulator, the reference re-exported, process exits, hidden
+ * nondeterminism, memory bombs, endless loops, poisoned built-ins). None may score more than
+ * the honest stub (0), hang the run, or put anything into machine-readable output.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { gradeScenario, WorkerPool, type ScenarioResult } from "@faultline/grading";
+import { lab } from "../src/index.ts";
+
+const GRADER = fileURLToPath(new URL("../src/index.ts", import.meta.url));
+const CHEATS = fileURLToPath(new URL("./cheats/", import.meta.url));
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const pool = new WorkerPool(2);
+afterAll(() => pool.close());
+
+/** A test graded on the grader's own realm (direct calls) and one on simulated nodes. */
+const DIRECT = "increment and value";
+const NODES = "adds and reads on a reliable network";
+
+async function grade(cheat: string, test: string, seeds: number[] = [1, 2]): Promise<ScenarioResult> {
+  const scenario = lab.scenarios.find((s) => s.name === test);
+  if (!scenario) throw new Error(`no test "${test}"`);
+  return gradeScenario(lab, scenario, { lab: lab.lab, graderModule: GRADER, impl: join(CHEATS, cheat), seeds, pool });
+}
+
+function failure(r: ScenarioResult): string {
+  return `${r.firstFailure?.failure?.invariant ?? ""}: ${r.firstFailure?.failure?.message ?? ""}`;
+}
+
+const T = 90_000;
+
+describe("a cheat scores what the honest stub scores (0)", () => {
+  const cases: Array<[cheat: string, test: string, why: RegExp]> = [
+    ["post-message", DIRECT, /imports the host module "node:worker_threads"/],
+    ["patch-simulator", NODES, /No matching export .* "Simulation"/],
+    ["reexport-reference", DIRECT, /outside the folders this implementation may use/],
+    ["reexport-reference-package", DIRECT, /imports the package "@faultline\/lab-g-counter\/reference"/],
+    ["process-exit", DIRECT, /used process\.exit: a node has no process/],
+    ["process-exit-in-handler", NODES, /used process\.kill: a node has no process/],
+    ["fake-report", DIRECT, /not implemented/],
+    ["overwrite-bridge", DIRECT, /read.only|Cannot assign/],
+    ["prototype-pollution", NODES, /not implemented|threw/],
+    ["throwing-proxy", DIRECT, /gotcha/],
+    ["nondeterminism", NODES, /all 13 sources of hidden input were refused/],
+    ["random-at-top", DIRECT, /called Math\.random\(\).*use env\.random\(\)/],
+    ["async-escape", NODES, /.+/],
+  ];
+  for (const [cheat, test, why] of cases) {
+    it(cheat, async () => {
+      const r = await grade(cheat, test);
+      expect(r.earned, failure(r)).toBe(0);
+      expect(r.status).not.toBe("pass");
+      expect(failure(r)).toMatch(why);
+    }, T);
+  }
+});
+
+describe("a submission cannot hang or exhaust the grader", () => {
+  it("an endless loop while loading is stopped and named", async () => {
+    const r = await grade("endless-module", DIRECT, [1]);
+    expect(r.earned).toBe(0);
+    expect(failure(r)).toMatch(/did not return from loading your module within 2 s/);
+  }, T);
+
+  it("an endless getter read by the grader is stopped and named", async () => {
+    const r = await grade("endless-getter", DIRECT, [1]);
+    expect(r.earned).toBe(0);
+    expect(failure(r)).toMatch(/did not return from a call from the grader/);
+  }, T);
+
+  it("unbounded allocation while loading fails the seed at the memory limit", async () => {
+    const r = await grade("memory-bomb-module", DIRECT, [1]);
+    expect(r.earned).toBe(0);
+    expect(failure(r)).toMatch(/memory limit of 512 MiB exceeded/);
+  }, T);
+
+  it("unbounded allocation in a handler names the handler", async () => {
+    const r = await grade("memory-bomb-handler", NODES, [1]);
+    expect(r.earned).toBe(0);
+    expect(failure(r)).toMatch(/memory limit of 512 MiB exceeded in n\d's start\(env\)/);
+  }, T);
+});
+
+describe("machine-readable output stays the grader's", () => {
+  it("a report printed by learner code reaches neither stdout nor the results file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "faultline-cheat-"));
+    try {
+      const out = join(dir, "results.json");
+      const stdout = await new Promise<string>((resolve, reject) => {
+        execFile(
+          process.execPath,
+          ["--import", "tsx", join(REPO, "shared/cli/src/main.ts"), "grade", "g-counter", "--impl", join(CHEATS, "fake-report"), "--only", DIRECT, "--format", "json", "--out", out],
+          { cwd: REPO, env: { ...process.env, FAULTLINE_ROOT: REPO }, timeout: 60_000 },
+          (err, so) => (err && (err as { code?: unknown }).code !== 1 ? reject(err) : resolve(so)),
+        );
+      });
+      expect(stdout).not.toContain('"earned":100');
+      const results = JSON.parse(readFileSync(out, "utf8")) as { earned: number; possible: number };
+      expect(results.earned).toBe(0);
+      expect(results.possible).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, T);
+});

@@ -1,0 +1,3 @@
+// Never finish loading.
+for (;;) {}
+export * from "../../../../../labs/g-counter/src/index.ts";

@@ -1,0 +1,2 @@
+// Same, through the workspace package name.
+export * from "@faultline/lab-g-counter/reference";

@@ -1,0 +1,48 @@
+/**
+ * What isolation costs (`pnpm bench`): message deliveries per CPU second on trivial nodes, with
+ * the node in this process and with each node in its own `node:vm` context (JSON across), and
+ * the cost of building a context (paid at every boot and restart).
+ */
+import { fileURLToPath } from "node:url";
+import { Simulation, type Node } from "@faultline/sim";
+import { bundleImpl } from "../src/isolation/bundle.ts";
+import { CompiledBundle, Realm } from "../src/isolation/realm.ts";
+import { IsolatedImpl } from "../src/isolation/runtime.ts";
+import { Echo } from "../../sim/bench/echo-node.ts";
+
+const ECHO_DIR = fileURLToPath(new URL("../../sim/bench/", import.meta.url));
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+async function perCpuSecond(factory: () => Node<unknown>, wrap: (f: () => Node<unknown>) => (id: string) => Node<unknown>): Promise<number> {
+  let best = 0;
+  for (let round = 0; round < 3; round++) {
+    const sim = new Simulation<unknown>({ seed: round + 1, nodes: 2, factory: wrap(factory), trace: "off", maxEvents: 1e8, faults: { delay: { kind: "uniform", min: 1, max: 3 } } });
+    const c0 = cpuSeconds();
+    await sim.runFor(100_000);
+    best = Math.max(best, sim.stats.delivered / (cpuSeconds() - c0));
+  }
+  return best;
+}
+
+const b = await bundleImpl({ entry: `${ECHO_DIR}echo-node.ts`, allowedRoots: [ECHO_DIR, fileURLToPath(new URL("../../sim/src/", import.meta.url))], displayRoot: ECHO_DIR });
+const compiled = new CompiledBundle(b.code, "faultline:bench");
+const iso = new IsolatedImpl(compiled);
+const EchoInContext = () => new (iso.impl.Echo as new () => Node<unknown>)();
+
+const bare = await perCpuSecond(() => new Echo() as Node<unknown>, (f) => () => f());
+const isolated = await perCpuSecond(EchoInContext, (f) => iso.wrapFactory(f));
+const t0 = performance.now();
+const N = 200;
+for (let i = 0; i < N; i++) new Realm(compiled, { label: "bench" });
+const realmMs = (performance.now() - t0) / N;
+
+const fmt = (n: number) => `${(n / 1e6).toFixed(2)} M`;
+console.log("isolation: deliveries per CPU second on trivial nodes (best of 3)");
+console.log(`  node in this process        ${fmt(bare)}/s`);
+console.log(`  node in its own vm context  ${fmt(isolated)}/s  (${(bare / isolated).toFixed(1)}x the cost per delivery; target >= 1 M/s)`);
+console.log(`  a new context with the bundle: ${realmMs.toFixed(2)} ms (each boot and restart)`);
+console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

@@ -1,0 +1,21 @@
+/**
+ * A grading process: started by the process that decides grades, under Node's permission
+ * model. It runs the seeds it is sent, one at a time, in a memory-capped worker thread, and
+ * sends each result back. It writes no file: traces travel back with the result.
+ */
+import { ThreadPool } from "./thread-pool.ts";
+import type { SeedTask } from "./run-seed.ts";
+import type { PoolLimits } from "./thread-pool.ts";
+
+if (typeof process.send !== "function") throw new Error("child.ts must be started with an IPC channel");
+const send = process.send.bind(process);
+const threads = new ThreadPool(1);
+// The deciding process went away (finished, killed): nothing here is worth finishing.
+process.on("disconnect", () => process.exit(0));
+process.on("message", (m: { id: number; task: SeedTask; limits: PoolLimits }) => {
+  threads.run({ ...m.task, returnTraces: true }, m.limits).then(
+    (result) => send({ id: m.id, result }),
+    (err: unknown) => send({ id: m.id, error: err instanceof Error ? `${err.message}\n${err.stack ?? ""}` : String(err) }),
+  );
+});
+send({ ready: true });

@@ -1,0 +1,287 @@
+/**
+ * The code that runs first in every learner context, before the learner's bundle. It replaces
+ * every source of hidden input with the node's virtual one or a teaching error, builds `env`
+ * inside the context (so no host object is ever handed in), buffers what a handler does as
+ * effects, and answers the host's requests. Only strings cross between host and context.
+ *
+ * Kept as plain JavaScript text: it is evaluated inside the context, never in the host.
+ */
+export const BOOTSTRAP_SOURCE = String.raw`(() => {
+"use strict";
+const G = globalThis;
+const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
+const getProto = Object.getPrototypeOf, ObjectProto = Object.prototype, isArray = Array.isArray;
+const objectKeys = Object.keys, defineProperty = Object.defineProperty, isFinite_ = Number.isFinite, is = Object.is;
+const reflectConstruct = Reflect.construct, reflectApply = Reflect.apply;
+const MAX_DEPTH = 200;
+
+const handles = [];
+const ids = new WeakMap();
+function hid(o) {
+  let id = ids.get(o);
+  if (id === undefined) { id = handles.length; handles.push(o); ids.set(o, id); }
+  return id;
+}
+
+// ------------------------------------------------------------ where we are, what a handler did
+let where;            // "n2 onMessage(AppendEntries)" while a handler runs
+let fx = null;        // effects of the current node call, each a JSON text
+let nowValue = 0;
+const moduleLogs = [];
+
+function teach(api, advice) {
+  const e = new Error((where || "your module") + " called " + api + ": real time, real randomness and real timers make runs unreproducible; " + advice);
+  e.name = "NondeterminismError";
+  throw e;
+}
+const ADVICE_RANDOM = "use env.random(), the node's seeded stream";
+const ADVICE_TIME = "use env.now(), the node's (possibly skewed) clock";
+const ADVICE_TIMER = "use env.setTimer(ms, tag) and handle it in onTimer(tag)";
+const ADVICE_SYNC = "handlers are synchronous: do the work now, or use env.setTimer(0, tag)";
+
+Math.random = function random() { teach("Math.random()", ADVICE_RANDOM); };
+const RealDate = Date;
+function FakeDate(...args) {
+  if (!new.target) teach("Date()", ADVICE_TIME);
+  if (args.length === 0) teach("new Date()", ADVICE_TIME);
+  return reflectConstruct(RealDate, args, new.target === FakeDate ? RealDate : new.target);
+}
+FakeDate.prototype = RealDate.prototype;
+FakeDate.UTC = RealDate.UTC;
+FakeDate.parse = RealDate.parse;
+FakeDate.now = function now() { teach("Date.now()", ADVICE_TIME); };
+defineProperty(RealDate.prototype, "constructor", { value: FakeDate, writable: true, configurable: true });
+G.Date = FakeDate;
+{
+  const proto = Intl.DateTimeFormat.prototype;
+  const fmtGet = Object.getOwnPropertyDescriptor(proto, "format").get;
+  const toParts = proto.formatToParts;
+  defineProperty(proto, "format", { configurable: true, get() {
+    const f = reflectApply(fmtGet, this, []);
+    return function format(d) { if (d === undefined) teach("Intl.DateTimeFormat().format()", ADVICE_TIME); return f(d); };
+  } });
+  proto.formatToParts = function formatToParts(d) { if (d === undefined) teach("Intl.DateTimeFormat().formatToParts()", ADVICE_TIME); return reflectApply(toParts, this, [d]); };
+}
+const thrower = (api, advice) => function () { teach(api, advice); };
+G.setTimeout = thrower("setTimeout()", ADVICE_TIMER);
+G.setInterval = thrower("setInterval()", "use env.setTimer(ms, tag) and set it again in onTimer(tag)");
+G.setImmediate = thrower("setImmediate()", ADVICE_SYNC);
+G.queueMicrotask = thrower("queueMicrotask()", ADVICE_SYNC);
+G.performance = { now: thrower("performance.now()", ADVICE_TIME) };
+G.crypto = { getRandomValues: thrower("crypto.getRandomValues()", ADVICE_RANDOM), randomUUID: thrower("crypto.randomUUID()", ADVICE_RANDOM) };
+G.process = new Proxy({}, { get(_, k) {
+  const e = new Error((where || "your module") + " used process." + String(k) + ": a node has no process (no exit, signals, pid, environment or clock); it touches the world only through env (env.send, env.setTimer, env.now(), env.random(), env.disk, env.log)");
+  e.name = "ForbiddenApi";
+  throw e;
+} });
+G.WeakRef = thrower("WeakRef", "garbage collection timing is not reproducible; keep plain references");
+G.FinalizationRegistry = thrower("FinalizationRegistry", "garbage collection timing is not reproducible");
+
+// structuredClone is a host function in Node; this one covers what node state holds.
+G.structuredClone = function structuredClone(value) {
+  const seen = new Map();
+  const clone = (v) => {
+    if (v === null || typeof v !== "object") {
+      if (typeof v === "function" || typeof v === "symbol") { const e = new Error(typeof v + " could not be cloned"); e.name = "DataCloneError"; throw e; }
+      return v;
+    }
+    if (seen.has(v)) return seen.get(v);
+    let out;
+    if (isArray(v)) { out = new Array(v.length); seen.set(v, out); for (let i = 0; i < v.length; i++) out[i] = clone(v[i]); return out; }
+    if (v instanceof Map) { out = new Map(); seen.set(v, out); for (const [k, x] of v) out.set(clone(k), clone(x)); return out; }
+    if (v instanceof Set) { out = new Set(); seen.set(v, out); for (const x of v) out.add(clone(x)); return out; }
+    if (v instanceof RealDate) return new RealDate(v.getTime());
+    if (v instanceof RegExp) return new RegExp(v.source, v.flags);
+    if (ArrayBuffer.isView(v)) return v.slice();
+    out = {};
+    seen.set(v, out);
+    for (const k of objectKeys(v)) out[k] = clone(v[k]);
+    return out;
+  };
+  return clone(value);
+};
+
+function show(a) {
+  if (typeof a === "string") return a;
+  try { const s = jsonStringify(a); return s === undefined ? String(a) : s; } catch { return String(a); }
+}
+function logLine(args) {
+  const text = args.map(show).join(" ");
+  if (fx) fx.push('["log",' + jsonStringify(text) + ']');
+  else if (moduleLogs.length < 200) moduleLogs.push(text);
+}
+const logger = function (...args) { logLine(args); };
+G.console = { log: logger, info: logger, warn: logger, error: logger, debug: logger, trace: logger };
+
+// ------------------------------------------------------------ a node's seeded stream (sfc32)
+function makeRandom(seed) {
+  let a = seed >>> 0, b = 0x9e3779b9, c = 0x243f6a88, d = 0xb7e15162;
+  const next = () => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+  for (let i = 0; i < 12; i++) next();
+  return next;
+}
+
+// ------------------------------------------------------------ env, built in here
+function needHandler(api) {
+  if (!fx) {
+    const e = new Error(api + " was called outside a handler (from a promise, or after the handler returned): handlers are synchronous");
+    e.name = "EnvMisuse";
+    if (!misuse) misuse = e;
+    throw e;
+  }
+}
+function makeEnv(id, peers, diskEntries, seed) {
+  const disk = new Map(diskEntries);
+  const random = makeRandom(seed);
+  let timerSeq = 0;
+  const env = {
+    id,
+    peers: Object.freeze(peers.slice()),
+    send(to, msg) {
+      needHandler("env.send");
+      const text = jsonStringify(msg);
+      if (text === undefined) throw new TypeError(id + ": env.send needs a JSON-serializable message, got " + typeof msg);
+      fx.push('["send",' + jsonStringify(String(to)) + ',' + text + ']');
+    },
+    now() { return nowValue; },
+    setTimer(ms, tag) {
+      needHandler("env.setTimer");
+      if (typeof ms !== "number" || !isFinite_(ms) || ms < 0) throw new RangeError(id + ": env.setTimer needs a finite ms >= 0, got " + String(ms));
+      const h = ++timerSeq;
+      const t = jsonStringify(tag);
+      fx.push('["timer",' + h + ',' + ms + ',' + (t === undefined ? "null" : t) + ']');
+      return h;
+    },
+    cancelTimer(h) { needHandler("env.cancelTimer"); if (typeof h === "number") fx.push('["cancel",' + h + ']'); },
+    random() { return random(); },
+    disk: Object.freeze({
+      read(key) { const v = disk.get(String(key)); return v === undefined ? undefined : jsonParse(v); },
+      write(key, value) {
+        needHandler("env.disk.write");
+        const v = jsonStringify(value);
+        if (v === undefined) throw new TypeError(id + ": env.disk.write needs a JSON-serializable value");
+        disk.set(String(key), v);
+        fx.push('["write",' + jsonStringify(String(key)) + ',' + v + ']');
+      },
+      delete(key) { needHandler("env.disk.delete"); disk.delete(String(key)); fx.push('["delete",' + jsonStringify(String(key)) + ']'); },
+      keys() { return [...disk.keys()]; },
+      sync() { needHandler("env.disk.sync"); fx.push('["sync"]'); },
+    }),
+    log(...args) { needHandler("env.log"); logLine(args); },
+  };
+  return Object.freeze(env);
+}
+
+// ------------------------------------------------------------ values across the boundary
+function enc(v, lazy, depth) {
+  if (depth > MAX_DEPTH) throw new RangeError("value is cyclic or nested deeper than " + MAX_DEPTH);
+  switch (typeof v) {
+    case "number": return isFinite_(v) && !is(v, -0) ? v : { $n: is(v, -0) ? "-0" : String(v) };
+    case "string": case "boolean": return v;
+    case "bigint": return { $big: String(v) };
+    case "undefined": case "symbol": return { $u: 1 };
+    case "function": return { $fn: hid(v) };
+  }
+  if (v === null) return null;
+  if (isArray(v)) {
+    if (lazy) return { $arr: hid(v) };
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = enc(v[i], false, depth + 1);
+    return out;
+  }
+  const p = getProto(v);
+  if (p === ObjectProto || p === null) {
+    const o = {};
+    for (const k of objectKeys(v)) o[k] = enc(v[k], false, depth + 1);
+    return { $o: o };
+  }
+  return { $obj: hid(v) };
+}
+function dec(v) {
+  if (v === null || typeof v !== "object") return v;
+  if (isArray(v)) return v.map(dec);
+  if ("$h" in v) { const o = handles[v.$h]; if (o === undefined) throw new Error("unknown object handle " + v.$h); return o; }
+  if ("$u" in v) return undefined;
+  if ("$n" in v) return v.$n === "-0" ? -0 : Number(v.$n);
+  if ("$big" in v) return BigInt(v.$big);
+  const o = {};
+  for (const k of objectKeys(v.$o)) o[k] = dec(v.$o[k]);
+  return o;
+}
+function errorOf(e) {
+  if (e !== null && typeof e === "object") {
+    let name = "Error", message = "", stack = "";
+    try { name = String(e.name); message = String(e.message); stack = String(e.stack || ""); } catch {}
+    return { name, message, stack };
+  }
+  return { name: "Error", message: "threw a non-error value: " + show(e), stack: "" };
+}
+
+// ------------------------------------------------------------ requests from the host
+const nodes = new Map(); // handle -> env
+let misuse; // env used after a handler returned (from a promise): reported at the next call
+let calls = 0;
+function describe(op, id, a, m) {
+  if (op === "boot") return id + " start(env)";
+  if (op === "msg") { const t = m !== null && typeof m === "object" ? (typeof m.type === "string" ? m.type : typeof m.kind === "string" ? m.kind : "message") : typeof m; return id + " onMessage(" + t + " from " + a + ")"; }
+  return id + " onTimer(" + (typeof a === "string" ? a : show(a)) + ")";
+}
+function nodeCall(op, h, now, a, text) {
+  const o = handles[h];
+  let env = nodes.get(h);
+  let m, err;
+  fx = [];
+  nowValue = now;
+  try {
+    if (op === "boot") {
+      const init = jsonParse(text);
+      env = makeEnv(init.id, init.peers, init.disk, init.seed);
+      nodes.set(h, env);
+    } else if (op === "msg") m = jsonParse(text);
+    else m = text === undefined ? undefined : jsonParse(text);
+    where = describe(op, env.id, a, m);
+    if (misuse) { const e = misuse; misuse = undefined; throw e; }
+    const r = op === "boot" ? o.start(env) : op === "msg" ? o.onMessage(a, m) : o.onTimer(m);
+    if (r !== null && typeof r === "object" && typeof r.then === "function") {
+      const e = new Error(where + " returned a promise: handlers are synchronous (no async/await in start, onMessage or onTimer)");
+      e.name = "EnvMisuse";
+      throw e;
+    }
+  } catch (e) { err = errorOf(e); }
+  const out = '{"fx":[' + fx.join(",") + ']' + (err ? ',"err":' + jsonStringify(err) : "") + '}';
+  fx = null;
+  where = undefined;
+  return out;
+}
+function handle(req) {
+  const o = handles[req.h];
+  let value;
+  where = req.where;
+  try {
+    switch (req.op) {
+      case "exports": value = enc(G.__lab, false, 0); break;
+      case "get": value = enc(o[req.k], true, 0); break;
+      case "val": value = enc(o, false, 0); break;
+      case "keys": value = objectKeys(o); break;
+      case "iter": value = enc([...o], false, 0); break;
+      case "call": value = enc(reflectApply(o[req.k], o, dec(req.a)), false, 0); break;
+      case "apply": value = enc(reflectApply(o, undefined, dec(req.a)), false, 0); break;
+      case "new": value = enc(reflectConstruct(o, dec(req.a)), false, 0); break;
+      case "logs": value = moduleLogs.splice(0); break;
+      default: throw new Error("unknown request " + req.op);
+    }
+  } catch (e) {
+    where = undefined;
+    return jsonStringify({ err: errorOf(e) });
+  }
+  where = undefined;
+  return jsonStringify({ ok: value });
+}
+defineProperty(G, "__bridge", { value: function bridge(text) { return handle(jsonParse(text)); }, writable: false, configurable: false, enumerable: false });
+defineProperty(G, "__node", { value: nodeCall, writable: false, configurable: false, enumerable: false });
+defineProperty(G, "__root", { value: function root() { return hid(G.__lab); }, writable: false, configurable: false, enumerable: false });
+})();`;

@@ -1,0 +1,426 @@
+/**
+ * A realm is one `node:vm` context holding one copy of the learner's bundle: one per simulated
+ * node incarnation (a restart builds a new one, so module state is really lost), plus one for
+ * the grader's direct calls (property tests on a CRDT's merge, say). Host and context exchange
+ * JSON text only; the host sees learner objects through read-mostly proxies whose reads are
+ * cached until the realm runs learner code again.
+ */
+import vm from "node:vm";
+import { SourceMap } from "node:module";
+import type { Env, Node, NodeId, TimerHandle } from "@faultline/sim";
+import { BOOTSTRAP_SOURCE } from "./bootstrap.ts";
+
+/** A bundle compiled once and evaluated in each new realm. */
+export class CompiledBundle {
+  readonly script: vm.Script;
+  private sourceMap: SourceMap | undefined;
+  private sourceMapTried = false;
+  constructor(
+    readonly code: string,
+    /** File name shown in stacks before mapping, e.g. "faultline:raft". */
+    readonly filename: string,
+    /** Turns a source path from the map into what a learner should see. */
+    private readonly showSource: (source: string) => string = (s) => s,
+  ) {
+    this.script = new vm.Script(code, { filename });
+  }
+
+  /** Rewrite stack frames that point into the bundle to the learner's own file:line:column. */
+  mapStack(stack: string): string {
+    if (!stack.includes(this.filename)) return stack;
+    const map = this.map();
+    if (!map) return stack;
+    const re = new RegExp(`${escapeRe(this.filename)}:(\\d+):(\\d+)`, "g");
+    return stack.replace(re, (whole, line: string, col: string) => {
+      const e = map.findEntry(Number(line) - 1, Number(col) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+      if (!e || e.originalSource === undefined || e.originalLine === undefined) return whole;
+      return `${this.showSource(e.originalSource)}:${e.originalLine + 1}:${(e.originalColumn ?? 0) + 1}`;
+    });
+  }
+
+  private map(): SourceMap | undefined {
+    if (this.sourceMapTried) return this.sourceMap;
+    this.sourceMapTried = true;
+    const m = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(this.code);
+    if (m) {
+      try {
+        this.sourceMap = new SourceMap(JSON.parse(Buffer.from(m[1] as string, "base64").toString("utf8")));
+      } catch {
+        this.sourceMap = undefined;
+      }
+    }
+    return this.sourceMap;
+  }
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: "faultline:bootstrap" });
+const callScript = new vm.Script("__bridge(__req)", { filename: "faultline:call" });
+const drainScript = new vm.Script("undefined", { filename: "faultline:settle" });
+/** Handler calls between two settlings of a context's promise continuations. */
+const DRAIN_EVERY = 16;
+
+const BUILTIN_ERRORS: Record<string, ErrorConstructor> = { Error, RangeError, TypeError, SyntaxError, ReferenceError, EvalError, URIError };
+
+/**
+ * An error thrown by learner code, re-created in the host with the learner's name, message and
+ * stack, as the host's own class for the built-in ones (so `instanceof RangeError` holds).
+ */
+export function learnerError(name: string, message: string, stack: string): Error {
+  const Ctor = BUILTIN_ERRORS[name] ?? Error;
+  const e = new Ctor(message);
+  if (e.name !== name) Object.defineProperty(e, "name", { value: name, writable: true, configurable: true, enumerable: false });
+  e.stack = stack || `${name}: ${message}`;
+  return e;
+}
+
+interface WireError {
+  name: string;
+  message: string;
+  stack: string;
+}
+
+type Wire = null | number | string | boolean | Wire[] | { [k: string]: Wire };
+
+const HANDLE = Symbol("faultline.handle");
+const REALM = Symbol("faultline.realm");
+
+/** The realm and handle behind a proxy, if it is one. */
+export function handleOf(v: unknown): { realm: Realm; h: number } | undefined {
+  if ((typeof v !== "object" && typeof v !== "function") || v === null) return undefined;
+  const h = (v as Record<symbol, unknown>)[HANDLE];
+  const realm = (v as Record<symbol, unknown>)[REALM];
+  return typeof h === "number" && realm instanceof Realm ? { realm, h } : undefined;
+}
+
+/** Array methods answered from one copy of the whole array instead of one request per element. */
+const ARRAY_METHODS = new Set(Object.getOwnPropertyNames(Array.prototype).filter((k) => k !== "length" && k !== "constructor"));
+
+export interface RealmOptions {
+  /** Label used in errors: "n2", "the grader's copy". */
+  label: string;
+  /**
+   * Told when learner code runs outside a simulator handler (loading the module, a grader's read
+   * or call), so the watchdog can stop an endless loop there too and say where it was.
+   */
+  probe?: { enter(node: string, what: string, t: number): void; exit(): void };
+}
+
+export class Realm {
+  private readonly sandbox: Record<string, unknown>;
+  private readonly context: vm.Context;
+  private readonly bridge: (text: string) => unknown;
+  private readonly nodeFn: (op: string, h: number, now: number, a: unknown, text: string | undefined) => unknown;
+  /** Node calls since the context's microtasks last settled. */
+  private callsSinceDrain = 0;
+  /** Bumped whenever learner code may have run; cached reads are valid for one version. */
+  private version = 0;
+  private cacheVersion = -1;
+  private readonly cache = new Map<string, unknown>();
+  private readonly proxies = new Map<number, unknown>();
+  /** Handles that the simulator drives as nodes. */
+  private readonly nodeAdapters = new Map<number, ContextNode>();
+
+  constructor(
+    readonly bundle: CompiledBundle,
+    readonly options: RealmOptions,
+  ) {
+    this.sandbox = Object.create(null) as Record<string, unknown>;
+    this.context = vm.createContext(this.sandbox, { name: `faultline ${options.label}`, codeGeneration: { strings: false, wasm: false }, microtaskMode: "afterEvaluate" });
+    bootstrapScript.runInContext(this.context);
+    this.bridge = this.sandbox.__bridge as (text: string) => unknown;
+    this.nodeFn = this.sandbox.__node as Realm["nodeFn"];
+    options.probe?.enter(options.label === "the implementation" ? "your module" : options.label, "loading your module", 0);
+    try {
+      bundle.script.runInContext(this.context);
+    } catch (err) {
+      const w = wireError(err);
+      throw learnerError(w.name, `your module threw while loading: ${w.message}`, this.bundle.mapStack(w.stack));
+    } finally {
+      options.probe?.exit();
+    }
+  }
+
+  /** The module's exports, as a proxy. */
+  exports(): Record<string, unknown> {
+    const root = (this.sandbox.__root as () => unknown)();
+    if (typeof root !== "number") throw new Error("the learner context lost its exports");
+    return this.proxy({ $ns: root }) as Record<string, unknown>;
+  }
+
+  /** Lines the module printed with console.* while loading or outside handlers. */
+  moduleLogs(): string[] {
+    return this.request({ op: "logs" }, false) as string[];
+  }
+
+  /** Drive the learner object behind `proxy` as a simulated node. */
+  asNode(proxy: unknown): void {
+    const ref = handleOf(proxy);
+    if (!ref || ref.realm !== this) throw new TypeError(`${this.options.label}: the node factory must return an object created by the implementation`);
+    if (!this.nodeAdapters.has(ref.h)) this.nodeAdapters.set(ref.h, new ContextNode(this, ref.h));
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  /** One request; `mutates` runs it as a script so promises settle inside it, and drops cached reads. */
+  request(req: Record<string, unknown>, mutates: boolean): unknown {
+    const reply = this.send(JSON.stringify(req), mutates);
+    const r = reply as { ok?: Wire; err?: WireError };
+    if (r.err) throw this.learnerError(r.err);
+    return this.decode(r.ok as Wire);
+  }
+
+  /** Send request text; returns the parsed reply. */
+  send(text: string, mutates: boolean, watched = true): unknown {
+    let out: unknown;
+    const probe = watched ? this.options.probe : undefined;
+    probe?.enter(this.options.label, `${mutates ? "a call from the grader" : "a read by the grader"} (${text.slice(0, 60)})`, 0);
+    try {
+      if (mutates) {
+        this.version++;
+        this.sandbox.__req = text;
+        out = callScript.runInContext(this.context);
+      } else out = this.bridge(text);
+    } finally {
+      probe?.exit();
+    }
+    if (typeof out !== "string") throw new Error(`${this.options.label}: the learner context answered with ${typeof out} instead of text`);
+    return JSON.parse(out);
+  }
+
+  /**
+   * One handler call, as a direct function call (cheaper than evaluating a script). Promise
+   * continuations a handler left behind settle at a fixed rhythm of calls, deterministically,
+   * and any env use from them fails the node at its next call.
+   */
+  nodeCall(op: "boot" | "msg" | "timer", h: number, now: number, a: unknown, text: string | undefined): { fx: unknown[][]; err?: WireError } {
+    this.version++;
+    const out = this.nodeFn(op, h, now, a, text);
+    if (++this.callsSinceDrain >= DRAIN_EVERY) {
+      this.callsSinceDrain = 0;
+      drainScript.runInContext(this.context);
+    }
+    if (typeof out !== "string") throw new Error(`${this.options.label}: the learner context answered with ${typeof out} instead of text`);
+    return JSON.parse(out) as { fx: unknown[][]; err?: WireError };
+  }
+
+  learnerError(w: WireError): Error {
+    return learnerError(String(w.name), String(w.message), this.bundle.mapStack(String(w.stack)));
+  }
+
+  private cached(key: string, load: () => unknown): unknown {
+    if (this.cacheVersion !== this.version) {
+      this.cache.clear();
+      this.cacheVersion = this.version;
+    }
+    if (this.cache.has(key)) return this.cache.get(key);
+    const v = load();
+    this.cache.set(key, v);
+    return v;
+  }
+
+  // ---------------------------------------------------------------- wire values <-> host values
+
+  encode(v: unknown, depth = 0): Wire {
+    if (depth > 200) throw new RangeError("value is cyclic or nested too deeply to pass to learner code");
+    switch (typeof v) {
+      case "number":
+        return Number.isFinite(v) && !Object.is(v, -0) ? v : { $n: Object.is(v, -0) ? "-0" : String(v) };
+      case "string":
+      case "boolean":
+        return v;
+      case "bigint":
+        return { $big: String(v) };
+      case "undefined":
+        return { $u: 1 };
+      case "function":
+      case "object": {
+        if (v === null) return null;
+        const ref = handleOf(v);
+        if (ref) {
+          if (ref.realm !== this) throw new TypeError(`an object of another node cannot be passed to ${this.options.label}: nodes share nothing but messages`);
+          return { $h: ref.h };
+        }
+        if (typeof v === "function") throw new TypeError(`a function cannot be passed to learner code (${this.options.label})`);
+        if (Array.isArray(v)) return v.map((x) => this.encode(x, depth + 1));
+        const p = Object.getPrototypeOf(v);
+        if (p !== Object.prototype && p !== null) throw new TypeError(`only plain data can be passed to learner code, not a ${(v as object).constructor?.name ?? "object"}`);
+        const o: Record<string, Wire> = {};
+        for (const k of Object.keys(v as object)) o[k] = this.encode((v as Record<string, unknown>)[k], depth + 1);
+        return { $o: o };
+      }
+      default:
+        return { $u: 1 };
+    }
+  }
+
+  decode(w: Wire): unknown {
+    if (w === null || typeof w !== "object") return w;
+    if (Array.isArray(w)) return w.map((x) => this.decode(x));
+    if ("$o" in w) {
+      const src = w.$o as Record<string, Wire>;
+      const o: Record<string, unknown> = {};
+      for (const k of Object.keys(src)) o[k] = this.decode(src[k] as Wire);
+      return o;
+    }
+    if ("$u" in w) return undefined;
+    if ("$n" in w) return w.$n === "-0" ? -0 : Number(w.$n);
+    if ("$big" in w) return BigInt(w.$big as string);
+    return this.proxy(w);
+  }
+
+  private proxy(w: { [k: string]: Wire }): unknown {
+    const h = (w.$obj ?? w.$arr ?? w.$fn ?? w.$ns) as number;
+    const existing = this.proxies.get(h);
+    if (existing) return existing;
+    // A namespace's functions are called plainly; an instance's are methods (`this` is the instance).
+    const kind = "$arr" in w ? "array" : "$fn" in w ? "function" : "$ns" in w ? "namespace" : "object";
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const realm = this;
+    const target: object = kind === "array" ? [] : function learnerObject() {};
+    const methods = new Map<string, unknown>();
+    const get = (k: string) => this.cached(`${h}:${k}`, () => this.request({ op: "get", h, k }, false));
+    const whole = () => this.cached(`${h}:*`, () => this.request({ op: "val", h }, false)) as unknown[];
+    const p = new Proxy(target, {
+      get(_t, k) {
+        if (k === HANDLE) return h;
+        if (k === REALM) return realm;
+        if (typeof k === "symbol") {
+          if (k === Symbol.iterator) return kind === "array" ? () => whole()[Symbol.iterator]() : () => (realm.request({ op: "iter", h }, false) as unknown[])[Symbol.iterator]();
+          if (k === Symbol.toPrimitive) return () => `[${kind} of ${realm.options.label}]`;
+          return undefined;
+        }
+        if (kind !== "array") {
+          const adapter = realm.nodeAdapters.get(h);
+          if (adapter && (k === "start" || k === "onMessage" || k === "onTimer")) return adapter[k];
+          if (k === "then") return undefined; // not a promise, whatever the object says
+        }
+        if (kind === "array" && ARRAY_METHODS.has(k)) {
+          const fn = (Array.prototype as unknown as Record<string, unknown>)[k];
+          if (typeof fn === "function") return (...args: unknown[]) => (fn as (...a: unknown[]) => unknown).apply(whole(), args);
+        }
+        const v = get(k);
+        if (kind !== "namespace" && typeof v === "function" && handleOf(v)) {
+          let m = methods.get(k);
+          if (!m) {
+            // Statics and `new` still reach the function itself; a call gets the instance as `this`.
+            m = new Proxy(v, { apply: (_f, _this, args) => realm.request({ op: "call", h, k, a: args.map((a) => realm.encode(a)) }, true) });
+            methods.set(k, m);
+          }
+          return m;
+        }
+        return v;
+      },
+      has(_t, k) {
+        if (typeof k === "symbol") return k === HANDLE || k === REALM;
+        return (realm.request({ op: "keys", h }, false) as string[]).includes(k) || get(k) !== undefined;
+      },
+      ownKeys() {
+        const keys = realm.cached(`${h}:#keys`, () => realm.request({ op: "keys", h }, false)) as string[];
+        return kind === "array" ? [...keys, "length"] : kind === "function" ? [...keys, "prototype"] : keys;
+      },
+      getOwnPropertyDescriptor(_t, k) {
+        if (typeof k === "symbol") return undefined;
+        if (kind === "array" && k === "length") return { value: get("length"), writable: true, enumerable: false, configurable: false };
+        if (kind === "function" && k === "prototype") return Reflect.getOwnPropertyDescriptor(target, k);
+        const keys = realm.cached(`${h}:#keys`, () => realm.request({ op: "keys", h }, false)) as string[];
+        return keys.includes(k) ? { value: get(k), writable: false, enumerable: true, configurable: true } : undefined;
+      },
+      set(_t, k) {
+        throw new TypeError(`graders read learner objects, they do not change them (tried to set ${String(k)} on ${realm.options.label})`);
+      },
+      apply(_t, _this, args) {
+        return realm.request({ op: "apply", h, a: args.map((a) => realm.encode(a)) }, true);
+      },
+      construct(_t, args) {
+        return realm.request({ op: "new", h, a: args.map((a) => realm.encode(a)) }, true) as object;
+      },
+    });
+    this.proxies.set(h, p);
+    return p;
+  }
+}
+
+function wireError(err: unknown): WireError {
+  if (err !== null && typeof err === "object") {
+    try {
+      const e = err as { name?: unknown; message?: unknown; stack?: unknown };
+      return { name: String(e.name), message: String(e.message), stack: String(e.stack ?? "") };
+    } catch {
+      return { name: "Error", message: "threw an unreadable value", stack: "" };
+    }
+  }
+  return { name: "Error", message: `threw ${String(err)}`, stack: "" };
+}
+
+/**
+ * The simulator's view of a node living in a realm: start/onMessage/onTimer become requests,
+ * and what the handler did (sends, timers, disk writes, logs) is replayed on the real env, in
+ * order, right after it returns.
+ */
+class ContextNode implements Node<unknown, unknown> {
+  private env: Env<unknown, unknown> | undefined;
+  /** The context's timer handles -> the simulator's. */
+  private readonly timers = new Map<number, TimerHandle>();
+
+  constructor(
+    private readonly realm: Realm,
+    private readonly h: number,
+  ) {}
+
+  readonly start = (env: Env<unknown, unknown>): void => {
+    this.env = env;
+    const disk = env.disk.keys().map((k) => [k, JSON.stringify(env.disk.read(k))]);
+    const seed = Math.floor(env.random() * 0x1_0000_0000);
+    this.apply(this.realm.nodeCall("boot", this.h, env.now(), undefined, JSON.stringify({ id: env.id, peers: env.peers, disk, seed })));
+  };
+
+  readonly onMessage = (from: NodeId, msg: unknown): void => {
+    const env = this.env as Env<unknown, unknown>;
+    this.apply(this.realm.nodeCall("msg", this.h, env.now(), from, JSON.stringify(msg) ?? "null"));
+  };
+
+  readonly onTimer = (tag: unknown): void => {
+    const env = this.env as Env<unknown, unknown>;
+    this.apply(this.realm.nodeCall("timer", this.h, env.now(), tag === undefined || typeof tag === "string" ? tag : JSON.stringify(tag), JSON.stringify(tag)));
+  };
+
+  private apply(reply: { fx: unknown[][]; err?: WireError }): void {
+    const env = this.env as Env<unknown, unknown>;
+    for (const e of reply.fx) {
+      switch (e[0]) {
+        case "send":
+          env.send(e[1] as NodeId, e[2]);
+          break;
+        case "timer":
+          this.timers.set(e[1] as number, env.setTimer(e[2] as number, e[3]));
+          break;
+        case "cancel": {
+          const hostHandle = this.timers.get(e[1] as number);
+          if (hostHandle !== undefined) {
+            env.cancelTimer(hostHandle);
+            this.timers.delete(e[1] as number);
+          }
+          break;
+        }
+        case "write":
+          env.disk.write(e[1] as string, e[2]);
+          break;
+        case "delete":
+          env.disk.delete(e[1] as string);
+          break;
+        case "sync":
+          env.disk.sync();
+          break;
+        case "log":
+          env.log(e[1] as string);
+          break;
+      }
+    }
+    if (reply.err) throw this.realm.learnerError(reply.err);
+  }
+}
+
