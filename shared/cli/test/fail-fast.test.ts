@@ -8,10 +8,22 @@ let root = "";
 afterAll(removeTemp);
 beforeAll(() => {
   root = makeCourse();
-  // The learner's src holds the wrong-text bug: every seed of "echo under loss" fails.
-  const lab = join(root, "labs", "echo");
-  const bug = readFileSync(join(lab, "mutants", "wrong-text", "index.ts"), "utf8").replaceAll("../../reference/", "../reference/");
-  writeFileSync(join(lab, "src", "index.ts"), bug);
+  // The learner's src holds the wrong-text bug: every seed of "echo under loss" fails. (Its own
+  // code: a learner's files may not import the reference.)
+  const stub = join(root, "labs", "echo", "src", "index.ts");
+  const given = readFileSync(stub, "utf8");
+  const bug = `${given.slice(0, given.indexOf("export class EchoNode"))}export class EchoNode implements Node<EchoMsg> {
+  private env!: Env<EchoMsg>;
+  start(env: Env<EchoMsg>): void {
+    this.env = env;
+  }
+  onMessage(from: NodeId, msg: EchoMsg): void {
+    if (msg.type === "echo") this.env.send(from, { type: "echoed", id: msg.id, text: msg.text.toUpperCase() });
+  }
+  onTimer(_tag: string): void {}
+}
+`;
+  writeFileSync(stub, bug.replace("NotImplemented, ", ""));
 });
 const T = 60_000;
 const only = ["--only", "echo under loss", "--jobs", "1"];
