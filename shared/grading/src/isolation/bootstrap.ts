@@ -282,6 +282,27 @@ function handle(req) {
   return jsonStringify({ ok: value });
 }
 defineProperty(G, "__bridge", { value: function bridge(text) { return handle(jsonParse(text)); }, writable: false, configurable: false, enumerable: false });
+// A read of one property, the grader's most frequent request: primitives cross as they are.
+function fastGet(h, k) {
+  const o = handles[h];
+  let v;
+  where = "a read by the grader";
+  try {
+    v = o[k];
+    switch (typeof v) {
+      case "number": if (isFinite_(v) && !is(v, -0)) return v; break;
+      case "boolean": case "undefined": return v;
+      case "string": return "s" + v;
+    }
+    if (v === null) return null;
+    return "j" + jsonStringify(enc(v, true, 0));
+  } catch (e) {
+    return "e" + jsonStringify(errorOf(e));
+  } finally {
+    where = undefined;
+  }
+}
+defineProperty(G, "__get", { value: fastGet, writable: false, configurable: false, enumerable: false });
 defineProperty(G, "__node", { value: nodeCall, writable: false, configurable: false, enumerable: false });
 defineProperty(G, "__root", { value: function root() { return hid(G.__lab); }, writable: false, configurable: false, enumerable: false });
 })();`;
