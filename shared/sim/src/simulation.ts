@@ -844,9 +844,17 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     s.handled++;
     const vc = this.vcs[s.index] as number[];
     if (e.vc) for (let k = 0; k < vc.length; k++) if ((e.vc[k] as number) > (vc[k] as number)) vc[k] = e.vc[k] as number;
-    this.record({ i: 0, t: this.time, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, msg: e.frozen, vc: this.tick(s.index) }, e.payloadHash);
+    const event: TraceEvent = { i: 0, t: this.time, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, msg: e.frozen, vc: this.tick(s.index) };
+    this.record(event, e.payloadHash);
+    const what = `onMessage(${e.msgType} from ${e.from})`;
+    if (inst.onMessageText) {
+      // A node run elsewhere (a vm context) takes the JSON text: no copy to make and throw away.
+      const text = event.payload ?? JSON.stringify(e.frozen);
+      this.invoke(s, what, () => (inst.onMessageText as (from: NodeId, text: string) => void)(e.from, text));
+      return;
+    }
     const msg = thawMessage(e.frozen) as M;
-    this.invoke(s, `onMessage(${e.msgType} from ${e.from})`, () => inst.onMessage(e.from, msg));
+    this.invoke(s, what, () => inst.onMessage(e.from, msg));
   }
 
   private fireTimer(e: TimerEvent): void {

@@ -355,7 +355,7 @@ export class Realm {
           return undefined;
         }
         if (kind !== "array") {
-          if (k === "start" || k === "onMessage" || k === "onTimer") {
+          if (k === "start" || k === "onMessage" || k === "onTimer" || k === "onMessageText") {
             const adapter = realm.nodeAdapters.get(h);
             if (adapter) return adapter[k];
           }
@@ -444,6 +444,11 @@ class ContextNode implements Node<unknown, unknown> {
   readonly onMessage = (from: NodeId, msg: unknown): void => {
     const env = this.env as Env<unknown, unknown>;
     this.apply(this.realm.nodeCall("msg", this.h, env.now(), from, JSON.stringify(msg) ?? "null"));
+  };
+
+  readonly onMessageText = (from: NodeId, text: string): void => {
+    const env = this.env as Env<unknown, unknown>;
+    this.apply(this.realm.nodeCall("msg", this.h, env.now(), from, text));
   };
 
   readonly onTimer = (tag: unknown): void => {
