@@ -201,6 +201,27 @@ function enc(v, lazy, depth) {
   }
   return { $obj: hid(v) };
 }
+// Plain JSON data (what most node state is) crosses as its JSON text, with no wire wrapping.
+function isPlainJson(v, depth) {
+  if (depth > MAX_DEPTH) return false;
+  switch (typeof v) {
+    case "string": case "boolean": return true;
+    case "number": return isFinite_(v) && !is(v, -0);
+    case "object": {
+      if (v === null) return true;
+      if (isArray(v)) {
+        for (let i = 0; i < v.length; i++) if (!isPlainJson(v[i], depth + 1)) return false;
+        return true;
+      }
+      const p = getProto(v);
+      if (p !== ObjectProto && p !== null) return false;
+      for (const k of objectKeys(v)) if (!isPlainJson(v[k], depth + 1)) return false;
+      return true;
+    }
+  }
+  return false;
+}
+
 function dec(v) {
   if (v === null || typeof v !== "object") return v;
   if (isArray(v)) return v.map(dec);
@@ -265,7 +286,10 @@ function handle(req) {
     switch (req.op) {
       case "exports": value = enc(G.__lab, false, 0); break;
       case "get": value = enc(o[req.k], true, 0); break;
-      case "val": value = enc(o, false, 0); break;
+      case "val":
+        if (isPlainJson(o, 0)) { where = undefined; return '{"raw":' + jsonStringify(o) + "}"; }
+        value = enc(o, false, 0);
+        break;
       case "keys": value = objectKeys(o); break;
       case "iter": value = enc([...o], false, 0); break;
       case "call": value = enc(reflectApply(o[req.k], o, dec(req.a)), false, 0); break;
@@ -295,6 +319,7 @@ function fastGet(h, k) {
       case "string": return "s" + v;
     }
     if (v === null) return null;
+    if (!isArray(v) && isPlainJson(v, 0)) return "J" + jsonStringify(v);
     return "j" + jsonStringify(enc(v, true, 0));
   } catch (e) {
     return "e" + jsonStringify(errorOf(e));

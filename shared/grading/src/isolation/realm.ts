@@ -171,8 +171,9 @@ export class Realm {
   /** One request; `mutates` runs it as a script so promises settle inside it, and drops cached reads. */
   request(req: Record<string, unknown>, mutates: boolean): unknown {
     const reply = this.send(JSON.stringify(req), mutates);
-    const r = reply as { ok?: Wire; err?: WireError };
+    const r = reply as { ok?: Wire; raw?: unknown; err?: WireError };
     if (r.err) throw this.learnerError(r.err);
+    if ("raw" in r) return r.raw;
     return this.decode(r.ok as Wire);
   }
 
@@ -241,6 +242,7 @@ export class Realm {
       case "string": {
         const body = out.slice(1);
         if (out.charCodeAt(0) === 115 /* s */) return body;
+        if (out.charCodeAt(0) === 74 /* J: plain JSON data */) return JSON.parse(body) as unknown;
         if (out.charCodeAt(0) === 106 /* j */) return this.decode(JSON.parse(body) as Wire);
         throw this.learnerError(JSON.parse(body) as WireError);
       }
