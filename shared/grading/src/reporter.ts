@@ -238,6 +238,7 @@ function plain(s: string): string {
 
 function testOutput(r: ScenarioResult, cwd?: string): string {
   if (r.status === "pass") return `passed on ${r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"} (virtual ${fmtDuration(r.virtualMs)}, wall ${fmtDuration(r.wallMs)})`;
+  if (r.status === "error") return formatLoadError(r);
   return plain(formatFailure(r, cwd === undefined ? {} : { cwd }));
 }
 
