@@ -5,6 +5,7 @@
  * worth no points) asks for delta-state gossip.
  */
 import { defineLab } from "@faultline/grading";
+import { limits } from "./limits.ts";
 import type { L } from "./props.ts";
 import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
@@ -23,4 +24,5 @@ export const lab = defineLab<L>({
     E: "Stretch (bonus): delta-state gossip",
   },
   scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
+  limits,
 });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatLoadError, gradeLab, gradingImpl, WorkerPool } from "@faultline/grading";
+import { formatLoadError, gradeLab, gradingImpl, labReport, renderMachineFormat, WorkerPool } from "@faultline/grading";
 import { lab } from "../src/index.ts";
 
 const GRADER = fileURLToPath(new URL("../src/index.ts", import.meta.url));
@@ -50,6 +50,14 @@ describe("a submission from outside the course", () => {
     const text = formatLoadError(results[0] as (typeof results)[0]);
     expect(text).toMatch(/^! g-counter: your code does not load: labs\/g-counter\/\.submission-[0-9a-f]+\/gcounter\.ts:\d+:\d+: /);
     expect(text).toContain("no test of g-counter ran");
+    // Every machine format says "error", not a failed test.
+    const rep = labReport(lab, impl, results, 0);
+    const json = JSON.parse(renderMachineFormat("json", [rep])) as { labs: Array<{ tests: Array<{ status: string }> }> };
+    expect(json.labs[0]?.tests.every((t) => t.status === "error")).toBe(true);
+    expect(renderMachineFormat("junit", [rep])).toMatch(/<error type="error" message="does not load: your code does not load: /);
+    const gs = JSON.parse(renderMachineFormat("gradescope", [rep])) as { score: number; tests: Array<{ status: string; output: string }> };
+    expect(gs.score).toBe(0);
+    expect(gs.tests[0]?.output).toMatch(/^! g-counter: your code does not load: /);
   }, T);
 
   it("that throws while loading names the learner's own file and line", async () => {

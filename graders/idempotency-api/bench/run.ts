@@ -1,5 +1,8 @@
-import { benchGrader } from "@faultline/grading";
+import { benchGrader, benchMutants } from "@faultline/grading";
 import { pgliteTemplate } from "@faultline/lab-idempotency-api/framework";
 
 if (!process.env.DATABASE_URL) await pgliteTemplate();
-await benchGrader(new URL("../src/index.ts", import.meta.url));
+const grader = new URL("../src/index.ts", import.meta.url);
+const reference = await benchGrader(grader);
+// The learner's wait: every developer mutant next to the reference (--quick: targeted tests only).
+await benchMutants(grader, { reference });

@@ -12,15 +12,28 @@ const LIMIT = 60_000;
 /** Crash scenarios start a server process (tsx, PGlite) up to four times: slow on a busy machine. */
 const CRASH_LIMIT = 240_000;
 const LEASE_MS = 2_000;
+/** Continuous 409s for this long (7.5 leases) mean the lock is never taken over. */
+const STUCK_LOCK_MS = 15_000;
 
 /** Retry one payment straight at the server until a final answer (grader-side, not the learner's client). */
-async function settle(ctx: Ctx, w: World, token: string, k: string, p: Payment, what: string, url?: () => string, withinMs = 30_000): Promise<HttpReply> {
+/**
+ * Retry a payment until it has a final answer. `stuck409Ms`: an unbroken run of 409s longer than
+ * this fails at once (a lock held that long, many leases over, is never going to be taken over),
+ * so a lock that never expires fails in seconds instead of at the generous wall deadline.
+ */
+async function settle(ctx: Ctx, w: World, token: string, k: string, p: Payment, what: string, url?: () => string, withinMs = 30_000, stuck409Ms = Infinity): Promise<HttpReply> {
   let last: HttpReply | undefined;
   const deadline = Date.now() + withinMs;
+  let conflictSince: number | undefined;
   while (Date.now() < deadline) {
     try {
       last = await w.post(token, k, p, { timeoutMs: 5_000, ...(url ? { url: url() } : {}) });
       if (last.status !== 409 && last.status !== 503 && last.status < 500) return last;
+      if (last.status !== 409) conflictSince = undefined;
+      else if (conflictSince === undefined) conflictSince = Date.now();
+      else if (Date.now() - conflictSince > stuck409Ms) {
+        return ctx.fail("payments complete", `${what} was answered 409 (in flight) for ${Math.round((Date.now() - conflictSince) / 1000)} s without a break, over ${stuck409Ms / LEASE_MS} leases of ${LEASE_MS} ms: a lock whose owner died must be taken over once its lease has expired`);
+      }
     } catch (err) {
       if (!(err instanceof TransportError)) throw err;
     }
@@ -128,7 +141,7 @@ export const partD: S[] = [
           let done = false;
           const runners = work.map(async (items) => {
             for (const it of items) {
-              const r = await settle(ctx, w, it.token, it.k, it.p, it.p.description, () => proxy.url, 60_000);
+              const r = await settle(ctx, w, it.token, it.k, it.p, it.p.description, () => proxy.url, 60_000, STUCK_LOCK_MS);
               expectCharge(ctx, r, it.p, it.p.description);
               acked.push({ body: r.body, what: it.p.description });
             }

@@ -1,4 +1,7 @@
 /** Wall time, virtual time and peak memory of this grader against the reference. */
-import { benchGrader } from "@faultline/grading";
+import { benchGrader, benchMutants } from "@faultline/grading";
 
-await benchGrader(new URL("../src/index.ts", import.meta.url));
+const grader = new URL("../src/index.ts", import.meta.url);
+const reference = await benchGrader(grader);
+// The learner's wait: every developer mutant next to the reference (--quick: targeted tests only).
+await benchMutants(grader, { reference });

@@ -5,6 +5,7 @@
  * real happened-before relation of the run.
  */
 import { defineLab } from "@faultline/grading";
+import { limits } from "./limits.ts";
 import type { LabModule } from "./common.ts";
 import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
@@ -21,4 +22,5 @@ export const lab = defineLab<LabModule>({
     D: "Hybrid logical clocks",
   },
   scenarios: [...partA, ...partB, ...partC, ...partD],
+  limits,
 });

@@ -6,6 +6,7 @@
  * in the strong one.
  */
 import { defineLab } from "@faultline/grading";
+import { limits } from "./limits.ts";
 import type { Impl } from "./harness.ts";
 import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
@@ -24,4 +25,5 @@ export const lab = defineLab<Impl>({
     E: "Anti-entropy with Merkle trees (bonus)",
   },
   scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
+  limits,
 });

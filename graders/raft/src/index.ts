@@ -13,6 +13,7 @@ import { partC } from "./part-c.ts";
 import { partD } from "./part-d.ts";
 import { partE } from "./part-e.ts";
 import { partF } from "./part-f.ts";
+import { limits } from "./limits.ts";
 
 export const lab = defineLab<RaftLab>({
   lab: "raft",
@@ -26,4 +27,5 @@ export const lab = defineLab<RaftLab>({
     F: "Stretch (bonus)",
   },
   scenarios: [...partA, ...partB, ...partC, ...partD, ...partE, ...partF],
+  limits,
 });

@@ -6,7 +6,8 @@ export const HELP = `faultline: graded distributed-systems labs on a determinist
 usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm faultline grade <lab>)
 
   grade [lab...|--all]     grade labs (--part, --only, --seed, --seeds, --explore, --impl, --trace,
-                           --determinism, --format gradescope|junit|json --out FILE); grade --help
+                           --determinism, --all-seeds, --format gradescope|junit|json --out FILE);
+                           grade --help
   soak [lab...|--all]      grade the reference on N fresh random seeds per scenario, all of them
                            (--seeds N, --seed-base S, --impl, --jobs, --real); soak --help
   watch <lab>              re-grade whenever a file in labs/<lab>/src is saved

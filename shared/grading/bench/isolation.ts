@@ -4,14 +4,13 @@
  * the cost of building a context (paid at every boot and restart).
  */
 import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
 import { Simulation, type Node } from "@faultline/sim";
 import { bundleImpl } from "../src/isolation/bundle.ts";
 import { CompiledBundle, Realm } from "../src/isolation/realm.ts";
 import { IsolatedImpl } from "../src/isolation/runtime.ts";
-import { Echo } from "./echo-node.ts";
+import { Echo } from "../../sim/bench/echo-node.ts";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+const ECHO_DIR = fileURLToPath(new URL("../../sim/bench/", import.meta.url));
 
 function cpuSeconds(): number {
   const u = process.cpuUsage();
@@ -29,7 +28,7 @@ async function perCpuSecond(factory: () => Node<unknown>, wrap: (f: () => Node<u
   return best;
 }
 
-const b = await bundleImpl({ entry: `${HERE}/echo-node.ts`, allowedRoots: [HERE], displayRoot: HERE });
+const b = await bundleImpl({ entry: `${ECHO_DIR}echo-node.ts`, allowedRoots: [ECHO_DIR, fileURLToPath(new URL("../../sim/src/", import.meta.url))], displayRoot: ECHO_DIR });
 const compiled = new CompiledBundle(b.code, "faultline:bench");
 const iso = new IsolatedImpl(compiled);
 const EchoInContext = () => new (iso.impl.Echo as new () => Node<unknown>)();

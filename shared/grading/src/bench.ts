@@ -5,11 +5,11 @@
  */
 import { fileURLToPath } from "node:url";
 import { loadGrader } from "./run-seed.ts";
-import { formatTally, gradeLab, tally } from "./grade.ts";
+import { formatTally, gradeLab, tally, type ScenarioResult } from "./grade.ts";
 import { WorkerPool } from "./pool.ts";
 import { fmtMs } from "./format.ts";
 
-export async function benchGrader(graderModule: URL | string, impl = "reference"): Promise<{ wallMs: number; virtualMs: number; score: string }> {
+export async function benchGrader(graderModule: URL | string, impl = "reference"): Promise<{ wallMs: number; virtualMs: number; score: string; results: ScenarioResult[] }> {
   const path = typeof graderModule === "string" ? graderModule : fileURLToPath(graderModule);
   const lab = await loadGrader(path);
   const pool = new WorkerPool();
@@ -26,7 +26,7 @@ export async function benchGrader(graderModule: URL | string, impl = "reference"
     console.log(`  peak RSS         ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (this process and its worker threads)`);
     const slow = [...results].sort((a, b) => b.wallMs - a.wallMs).slice(0, 5);
     console.log(`  slowest          ${slow.map((r) => `"${r.name}" ${fmtMs(r.wallMs)}`).join(", ")}`);
-    return { wallMs, virtualMs, score: formatTally(tally(results)) };
+    return { wallMs, virtualMs, score: formatTally(tally(results)), results };
   } finally {
     await pool.close();
   }

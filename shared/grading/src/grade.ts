@@ -6,7 +6,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { firstDifference, type TraceEvent } from "@faultline/sim";
 import { slug, type LabGrader, type Scenario } from "./scenario.ts";
-import { runSeed, type FailureInfo, type SeedResult, type SeedTask } from "./run-seed.ts";
+import { runSeed, stoppedSeed, type FailureInfo, type SeedResult, type SeedTask } from "./run-seed.ts";
 import { WorkerPool } from "./pool.ts";
 import { courseRoot } from "./impl.ts";
 import { shellQuote } from "./format.ts";
@@ -33,6 +33,10 @@ export interface ScenarioResult {
   /** One command that reruns exactly the first failing seed with traces on. */
   replay?: string;
   hint: string;
+  /** Seeds left unrun after the first failure (stopAtFirstFailure). */
+  notRun?: number;
+  /** --impl of the run (for commands that rerun it). */
+  impl?: string;
   /** Set when two runs of one seed produced different traces. */
   nondeterminism?: { seed: number; detail: string; replay?: string };
   wallMs: number;
@@ -49,7 +53,7 @@ export interface GradeOptions {
   traceDir?: string;
   /** Run every seed twice and compare trace hashes. */
   determinism?: boolean;
-  /** Stop scheduling seeds after the first failure (mutant checks). */
+  /** Stop scheduling seeds after the first failure (learner runs, mutant checks). */
   stopAtFirstFailure?: boolean;
   /** Worker pool, or "inline" to run in this thread (no watchdog: for debugging). */
   pool: WorkerPool | "inline";
@@ -167,6 +171,8 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     ...(firstFailure ? { firstFailure, replay: replayCommand(opts.lab, scenario.name, firstFailure.seed, opts.impl) } : {}),
     hint: scenario.hints[0] ?? "",
     ...(nondeterminism ? { nondeterminism } : {}),
+    ...(results.length < seeds.length ? { notRun: seeds.length - results.length } : {}),
+    impl: opts.impl,
     wallMs: Date.now() - started,
     virtualMs: results.reduce((a, r) => a + r.virtualMs, 0),
   };
@@ -174,18 +180,7 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
 
 /** A scenario whose implementation does not load: status "error", no seeds run. */
 function notLoading(lab: LabGrader, scenario: Scenario, opts: GradeOptions, failure: FailureInfo, started: number): ScenarioResult {
-  const seed: SeedResult = {
-    seed: (opts.seeds ?? defaultSeeds(scenario))[0] ?? 1,
-    status: "fail",
-    failure,
-    traceHash: "",
-    virtualMs: 0,
-    wallMs: 0,
-    events: 0,
-    metrics: [],
-    logs: [],
-    traceFiles: [],
-  };
+  const seed = stoppedSeed((opts.seeds ?? defaultSeeds(scenario))[0] ?? 1, "fail", failure);
   return {
     lab: lab.lab,
     part: scenario.part,

@@ -13,4 +13,6 @@ export { renderHtmlView, htmlWindow, DEFAULT_HTML_EVENTS, type HtmlViewOptions }
 export { describeEvent, violationPosition, EVENT_KINDS, isEventKind } from "./views/describe.ts";
 export { scanStubs } from "./stubs.ts";
 export * from "./course-rules.ts";
+export * from "./bench-mutants.ts";
+export * from "./learner.ts";
 export { stageSubmission, needsStaging, MAX_SUBMISSION_BYTES } from "./stage.ts";

@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SeedResult, SeedTask } from "./run-seed.ts";
+import { stoppedSeed, type SeedResult, type SeedTask } from "./run-seed.ts";
 import type { PoolLimits } from "./thread-pool.ts";
 import { courseRoot, isLearnerCopy, REPO_ROOT } from "./impl.ts";
 import { writeTraceFiles } from "./trace-files.ts";
@@ -173,18 +173,7 @@ export class WorkerPool {
       fn();
       this.pump();
     };
-    const failed = (invariant: string, message: string): SeedResult => ({
-      seed: job.task.seed,
-      status: "timeout",
-      failure: { invariant, message },
-      traceHash: "",
-      virtualMs: 0,
-      wallMs: Date.now() - started,
-      events: 0,
-      metrics: [],
-      logs: [],
-      traceFiles: [],
-    });
+    const failed = (invariant: string, message: string, status: SeedResult["status"] = "timeout"): SeedResult => stoppedSeed(job.task.seed, status, { invariant, message }, 0, Date.now() - started);
     const onMessage = (m: { id?: number; result?: SeedResult; error?: string }) => {
       if (m?.id !== id) return;
       if (m.result && typeof m.result === "object") {
@@ -193,7 +182,7 @@ export class WorkerPool {
       } else finish(() => job.reject(new Error(`grader error: ${String(m.error)}`)), true);
     };
     const onExit = (code: number | null, signal: string | null) =>
-      finish(() => job.resolve({ ...failed("grading process", `the grading process ended without a result (${signal ?? `exit code ${code}`})${slot.stderr ? `: ${slot.stderr.trim().split("\n").slice(-3).join(" / ")}` : ""}`), status: "fail" }), true);
+      finish(() => job.resolve(failed("grading process", `the grading process ended without a result (${signal ?? `exit code ${code}`})${slot.stderr ? `: ${slot.stderr.trim().split("\n").slice(-3).join(" / ")}` : ""}`, "fail")), true);
     const timer = setTimeout(
       () => finish(() => job.resolve(failed("watchdog", `seed did not finish within ${Math.round((job.limits.seedTimeoutMs + GRACE_MS) / 1000)} s of wall time (the grading process was stopped)`)), true),
       job.limits.seedTimeoutMs + GRACE_MS,

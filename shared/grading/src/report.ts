@@ -2,6 +2,7 @@
 import { isAbsolute, relative } from "node:path";
 import type { ScenarioResult } from "./grade.ts";
 import { fmtMs } from "./format.ts";
+import { notRunNote } from "./learner.ts";
 
 export interface FailureFormatOptions {
   /** Trace paths are shown relative to this folder (default: the current directory). */
@@ -52,10 +53,13 @@ export function formatFailure(r: ScenarioResult, opts: FailureFormatOptions = {}
     lines.push(`  ${label("first failing seed")}: ${f.seed}`);
     if (f.failure.stack) lines.push(`  ${label("stack")}:\n${f.failure.stack.split("\n").map((l) => `    ${l.trim()}`).join("\n")}`);
   }
+  if (f?.nodeLogs && f.nodeLogs.length > 0) lines.push(`  ${label("your nodes logged last")}:\n${f.nodeLogs.map((l) => `    ${l}`).join("\n")}`);
   if (r.nondeterminism) lines.push(`  ${label("non-determinism")}: ${r.nondeterminism.detail}`);
   if (r.replay) lines.push(`  ${label("replay")}: ${c(color, "36", r.replay)}`);
   else if (r.nondeterminism) lines.push(`  ${label("replay")}: ${c(color, "36", r.nondeterminism.replay ?? "")}`);
   if (f && f.traceFiles.length > 0) lines.push(`  ${label("trace")}: ${formatTraceFiles(f.traceFiles, opts.cwd)}`);
+  const notRun = notRunNote(r);
+  if (notRun) lines.push(`  ${label("not run")}: ${notRun}`);
   lines.push(`  ${label("hint")}: ${r.hint}`);
   return lines.join("\n");
 }

@@ -53,7 +53,7 @@ function statusWord(r: ScenarioResult): string {
   if (r.status === "pass") return `${r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"}`;
   if (r.nondeterminism && failed === 0) return "not deterministic";
   const timeouts = r.seeds.filter((s) => s.status === "timeout").length;
-  return `${failed}/${r.seeds.length} seeds failed${timeouts ? ` (${timeouts} stopped by the watchdog)` : ""}`;
+  return `${failed}/${r.seeds.length} seeds failed${r.notRun ? `, ${r.notRun} not run` : ""}${timeouts ? ` (${timeouts} stopped by the watchdog)` : ""}`;
 }
 
 export interface TableOptions {
@@ -238,6 +238,7 @@ function plain(s: string): string {
 
 function testOutput(r: ScenarioResult, cwd?: string): string {
   if (r.status === "pass") return `passed on ${r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"} (virtual ${fmtDuration(r.virtualMs)}, wall ${fmtDuration(r.wallMs)})`;
+  if (r.status === "error") return formatLoadError(r);
   return plain(formatFailure(r, cwd === undefined ? {} : { cwd }));
 }
 

@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { NodeFailure, Rng, Simulation, SimulationError, type HandlerProbe, type SimulationOptions, type TraceFile } from "@faultline/sim";
+import { maxStormPeaks, NodeFailure, Rng, Simulation, SimulationError, type HandlerProbe, type SimulationOptions, type StormPeaks, type TraceFile } from "@faultline/sim";
 import { ScenarioFailure, slug, type LabGrader, type Scenario, type ScenarioContext } from "./scenario.ts";
 import { isLearnerCopy, loadImpl, resolveImpl } from "./impl.ts";
 import { compileBundle, IsolatedImpl, type BundleRef } from "./isolation/runtime.ts";
@@ -89,12 +89,21 @@ export interface SeedResult {
   logs: string[];
   traceFiles: string[];
   events_?: TraceFile["events"][];
+  /** The highest per-second rates this seed's simulations reached (what storm limits are measured against). */
+  peaks?: StormPeaks;
   /** For a handler stopped by the watchdog: which call ("n2 did not return from ...") and when. */
   stuck?: { text: string; t: number };
+  /** The last lines the nodes logged (env.log, console.*) before a failure, as "n1 | text". */
+  nodeLogs?: string[];
   /** The grading process that ran the seed (its pid), when it ran in one. */
   process?: number;
   /** Traces not yet written (see SeedTask.returnTraces). */
   pendingTraces?: PendingTrace[];
+}
+
+/** The result of a seed that was stopped from outside (watchdog, memory cap, lost process) or never run. */
+export function stoppedSeed(seed: number, status: SeedStatus, failure: FailureInfo, virtualMs = 0, wallMs = 0): SeedResult {
+  return { seed, status, failure, traceHash: "", virtualMs, wallMs, events: 0, metrics: [], logs: [], traceFiles: [] };
 }
 
 /** Thrown by the probe when a replay reaches the handler call that never returned. */
@@ -202,8 +211,9 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
     rng: new Rng(task.seed, `scenario:${scenario.name}`),
     tracing: task.trace,
     sim<M, T = string>(opts: Omit<SimulationOptions<M, T>, "seed" | "probe" | "trace" | "traceWindow">): Simulation<M, T> {
+      const limits = { ...grader.limits, ...scenario.limits, ...opts.limits };
       const factory = isolated ? isolated.wrapFactory(opts.factory) : opts.factory;
-      const sim = new Simulation<M, T>({ ...opts, factory, seed: task.seed, probe, trace: task.trace || task.collectEvents ? "full" : "window", traceWindow: 20_000 });
+      const sim = new Simulation<M, T>({ ...opts, factory, limits, seed: task.seed, probe, trace: task.trace || task.collectEvents ? "full" : "window", traceWindow: 20_000 });
       sims.push(sim as unknown as Simulation<unknown, unknown>);
       return sim;
     },
@@ -266,10 +276,30 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       logs,
       traceFiles,
     };
+    if (sims.length > 0) result.peaks = maxStormPeaks(sims.map((s) => s.stormPeaks()));
     if (pendingTraces.length > 0) result.pendingTraces = pendingTraces;
+    const last = sims.at(-1);
+    if (last && (st === "fail" || st === "timeout")) {
+      const said = lastNodeLogs(last);
+      if (said.length > 0) result.nodeLogs = said;
+    }
     if (task.collectEvents) result.events_ = sims.map((s) => s.trace.list());
     return result;
   }
+}
+
+/** How many of the nodes' last log lines a failure report shows. */
+export const NODE_LOG_LINES = 8;
+
+function lastNodeLogs(sim: Simulation<unknown, unknown>): string[] {
+  const nodes = new Set(sim.nodeIds);
+  const out: string[] = [];
+  const events = sim.trace.list();
+  for (let i = events.length - 1; i >= 0 && out.length < NODE_LOG_LINES; i--) {
+    const e = events[i];
+    if (e && e.kind === "log" && nodes.has(e.node) && e.text !== undefined) out.push(`${e.node} | ${e.text.length > 200 ? `${e.text.slice(0, 200)}…` : e.text}`);
+  }
+  return out.reverse();
 }
 
 /** Classify an error from a scenario run. */
@@ -306,6 +336,6 @@ function firstLine(s: string): string {
 function trimStack(stack: string | undefined): string | undefined {
   if (!stack) return undefined;
   const lines = stack.split("\n");
-  const keep = lines.filter((l, i) => i === 0 || (/^\s+at /.test(l) && !/node:internal|node_modules|shared\/sim\/src|shared\/grading\/src/.test(l)) || /caused by/.test(l));
+  const keep = lines.filter((l, i) => i === 0 || (/^\s+at /.test(l) && !/node:internal|node_modules|shared\/sim\/src|shared\/grading\/src|\.faultline\/runtime\/|faultline:(bootstrap|call|settle)/.test(l)) || /caused by/.test(l));
   return keep.slice(0, 12).join("\n");
 }

@@ -3,7 +3,7 @@
  * a setup, a fault schedule, a workload and invariants, run on a fixed set of seeds. Its points
  * are earned only when every seed passes, because one failing seed is a real bug.
  */
-import type { Rng, Simulation, SimulationOptions } from "@faultline/sim";
+import type { Rng, Simulation, SimulationOptions, StormLimits } from "@faultline/sim";
 
 export interface LabGrader<L = unknown> {
   /** Lab folder name, e.g. "raft". */
@@ -17,6 +17,11 @@ export interface LabGrader<L = unknown> {
   /** Part letter -> title, e.g. { A: "Leader election" }. */
   parts: Record<string, string>;
   scenarios: ReadonlyArray<Scenario<L>>;
+  /**
+   * Storm limits of every simulation in this lab (a run crossing one fails at once, naming the
+   * storm); a scenario's own `limits` and the options of `ctx.sim` override them.
+   */
+  limits?: Partial<StormLimits>;
   /**
    * How learner code runs: "context" (default) evaluates a bundle of it in one `node:vm`
    * context per simulated node, with nothing but JSON crossing; "process" imports it in the
@@ -42,6 +47,8 @@ export interface Scenario<L = unknown> {
   seeds?: number;
   /** Hidden tests count for grades but are left out of the learner export. */
   hidden?: boolean;
+  /** Storm limits for this scenario's simulations, over the lab's. */
+  limits?: Partial<StormLimits>;
   /** Wall-clock limit for one seed (default 20 s). */
   timeoutMs?: number;
   /** Wall-clock limit for one handler call before it counts as an endless loop (default 2 s). */

@@ -7,7 +7,7 @@
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { PROBE_BYTES, readProbe } from "./probe.ts";
-import type { SeedResult, SeedTask } from "./run-seed.ts";
+import { stoppedSeed, type SeedResult, type SeedTask } from "./run-seed.ts";
 import { fmtMs } from "./format.ts";
 
 export interface PoolLimits {
@@ -128,23 +128,10 @@ export class ThreadPool {
       this.pump();
     };
     const timeout = (message: string, t: number | undefined, stuck?: { text: string; t: number }) =>
-      finish(
-        () =>
-          job.resolve({
-            seed: job.task.seed,
-            status: "timeout",
-            failure: { invariant: "watchdog", message, ...(t !== undefined ? { t } : {}), ...(stuck ? { node: stuck.text.split(" ")[0] as string } : {}) },
-            ...(stuck ? { stuck } : {}),
-            traceHash: "",
-            virtualMs: t ?? 0,
-            wallMs: Date.now() - started,
-            events: 0,
-            metrics: [],
-            logs: [],
-            traceFiles: [],
-          }),
-        true,
-      );
+      finish(() => {
+        const failure = { invariant: "watchdog", message, ...(t !== undefined ? { t } : {}), ...(stuck ? { node: stuck.text.split(" ")[0] as string } : {}) };
+        job.resolve({ ...stoppedSeed(job.task.seed, "timeout", failure, t ?? 0, Date.now() - started), ...(stuck ? { stuck } : {}) });
+      }, true);
     const onMessage = (m: { id?: number; result?: SeedResult; error?: string }) => {
       if (m.id !== id) return;
       if (m.result) finish(() => job.resolve(m.result as SeedResult), false);
@@ -154,22 +141,8 @@ export class ThreadPool {
       if ((err as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY") {
         const p = readProbe(slot.sab);
         const where = p.inHandler ? ` in ${p.text.replace(" did not return from ", "'s ")}` : "";
-        finish(
-          () =>
-            job.resolve({
-              seed: job.task.seed,
-              status: "fail",
-              failure: { invariant: "memory limit", message: `memory limit of ${SEED_MEMORY_LIMIT_MB} MiB exceeded${where} at t=${fmtMs(p.t)} (state or messages that grow without bound?)`, t: p.t, ...(p.inHandler ? { node: p.text.split(" ")[0] as string } : {}) },
-              traceHash: "",
-              virtualMs: p.t,
-              wallMs: Date.now() - started,
-              events: 0,
-              metrics: [],
-              logs: [],
-              traceFiles: [],
-            }),
-          true,
-        );
+        const failure = { invariant: "memory limit", message: `memory limit of ${SEED_MEMORY_LIMIT_MB} MiB exceeded${where} at t=${fmtMs(p.t)} (state or messages that grow without bound?)`, t: p.t, ...(p.inHandler ? { node: p.text.split(" ")[0] as string } : {}) };
+        finish(() => job.resolve(stoppedSeed(job.task.seed, "fail", failure, p.t, Date.now() - started)), true);
         return;
       }
       finish(() => job.reject(new Error(`grader worker crashed: ${err.message}`)), true);

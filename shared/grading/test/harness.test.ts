@@ -92,6 +92,18 @@ describe("failure reports", () => {
     expect(r.nondeterminism).toBeUndefined();
   }, 60_000);
 
+  it("show the nodes' last log lines, labelled per node, and a stack of the learner's own frames", async () => {
+    const r = await grade(join(ECHO_ROOT, "variants", "logs-then-throws"), { seeds: [1] });
+    expect(r.status).toBe("fail");
+    const logs = r.firstFailure?.nodeLogs ?? [];
+    expect(logs.some((l) => /^n\d \| booted \{"id":"n\d"\}$/.test(l))).toBe(true);
+    expect(logs.some((l) => /^n\d \| echo \d+ from c\d$/.test(l))).toBe(true);
+    const text = formatFailure(r);
+    expect(text).toContain("your nodes logged last:");
+    expect(text).toMatch(/variants\/logs-then-throws\/index\.ts:\d+:\d+/);
+    expect(text).not.toMatch(/\.faultline\/runtime|faultline:bootstrap/);
+  }, 60_000);
+
   it("module-level state cannot outlive a run: every node incarnation loads the module afresh", async () => {
     const r = await grade(join(ECHO_ROOT, "variants", "module-state"), { seeds: [1, 2], determinism: true });
     expect(r.status).toBe("pass");

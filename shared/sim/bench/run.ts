@@ -5,22 +5,8 @@
  * 3. peak resident memory.
  */
 import os from "node:os";
-import { Simulation, type Env, type Node, type NodeId } from "../src/index.ts";
-
-type Ping = { type: "p"; n: number };
-
-/** Answers every message at once: the cheapest possible node. */
-class Echo implements Node<Ping> {
-  private env!: Env<Ping>;
-  start(env: Env<Ping>): void {
-    this.env = env;
-    if (env.id === "n1") for (let i = 0; i < 64; i++) env.send("n2", { type: "p", n: i });
-  }
-  onMessage(from: NodeId, msg: Ping): void {
-    this.env.send(from, msg);
-  }
-  onTimer(): void {}
-}
+import { Simulation, type Env, type Node } from "../src/index.ts";
+import { Echo, type Ping } from "./echo-node.ts";
 
 class Heartbeat implements Node<Ping> {
   private env!: Env<Ping>;

@@ -12,3 +12,4 @@ export * from "./simulation.ts";
 export * from "./message.ts";
 export * from "./nemesis.ts";
 export * from "./shiviz.ts";
+export * from "./storm.ts";

@@ -14,6 +14,7 @@ import { EventBudgetExceeded, InvariantViolation, LivenessTimeout, NodeFailure, 
 import type { Env, Node, NodeFactory, NodeId, TimerHandle } from "./types.ts";
 import { ClientEndpoint } from "./client.ts";
 import { freezeMessage, MessageShapeError, thawMessage } from "./message.ts";
+import { StormMeter, type StormDetected, type StormLimits, type StormPeaks } from "./storm.ts";
 
 export interface SimulationOptions<M = unknown, T = string> {
   /** The run's seed; everything random derives from it. */
@@ -37,6 +38,8 @@ export interface SimulationOptions<M = unknown, T = string> {
   probe?: HandlerProbe;
   /** Stop the run at the first node failure (default true); else the node just crashes. */
   stopOnNodeFailure?: boolean;
+  /** Storm limits per second of virtual time (storm.ts); none by default. */
+  limits?: Partial<StormLimits>;
 }
 
 export interface HandlerProbe {
@@ -153,6 +156,7 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
   private readonly guardsOn: boolean;
   private readonly probe: HandlerProbe | undefined;
   private readonly stopOnNodeFailure: boolean;
+  private readonly storm: StormMeter;
 
   private seq = 0;
   private msgSeq = 0;
@@ -197,6 +201,7 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     this.guardsOn = opts.guards ?? true;
     this.probe = opts.probe;
     this.stopOnNodeFailure = opts.stopOnNodeFailure ?? true;
+    this.storm = new StormMeter(this.nodeIds, opts.limits, (id) => this.sentCounts.get(id));
     if (opts.faults) this.net.setGlobal(opts.faults);
     for (const id of this.nodeIds) {
       const c = opts.clocks?.[id];
@@ -547,6 +552,16 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     this.record({ i: 0, t: this.time, kind, node, text });
   }
 
+  /** The storm limits in force. */
+  get limits(): Readonly<StormLimits> {
+    return this.storm.limits;
+  }
+
+  /** The highest per-second rates and backlog this run reached (to measure limits against). */
+  stormPeaks(): StormPeaks {
+    return this.storm.peaks();
+  }
+
   // ---------------------------------------------------------------- trace export
 
   toTraceFile(violation?: TraceFile["violation"]): TraceFile {
@@ -652,6 +667,7 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
         const handle = ++this.timerSeq;
         if (!alive()) return handle;
         s.timers.add(handle);
+        this.stormed(this.storm.timerSet(s.index, this.time));
         const t = this.time + Math.round(s.clock.trueDuration(ms) * 1000) / 1000;
         this.heap.push({ t, seq: this.seq++, type: "timer", node: s.id, incarnation: inc, handle, tag });
         return handle;
@@ -740,6 +756,7 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     let byType = this.sentCounts.get(from);
     if (!byType) this.sentCounts.set(from, (byType = new Map()));
     byType.set(msgType, (byType.get(msgType) ?? 0) + 1);
+    if (fromIndex < this.nodeIds.length) this.stormed(this.storm.sent(fromIndex, this.time));
     this.record({ i: 0, t: this.time, kind: "send", node: from, peer: to, msgId, msg: frozen, vc }, hash);
     const f = this.net.faults(from, to);
     if (this.net.isBlocked(from, to)) {
@@ -772,6 +789,8 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
   private dispatch(e: QEvent): void {
     this.stats.events++;
     if (this.stats.events > this.maxEvents) throw new EventBudgetExceeded(this.maxEvents, this.time, this.busiest());
+    const storm = this.storm.event(this.time, this.heap.size);
+    if (storm) throw storm;
     if (e.type === "deliver") this.arrive(e);
     else if (e.type === "timer") {
       const s = this.slots.get(e.node) as NodeSlot<M, T>;
@@ -825,9 +844,17 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     s.handled++;
     const vc = this.vcs[s.index] as number[];
     if (e.vc) for (let k = 0; k < vc.length; k++) if ((e.vc[k] as number) > (vc[k] as number)) vc[k] = e.vc[k] as number;
-    this.record({ i: 0, t: this.time, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, msg: e.frozen, vc: this.tick(s.index) }, e.payloadHash);
+    const event: TraceEvent = { i: 0, t: this.time, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, msg: e.frozen, vc: this.tick(s.index) };
+    this.record(event, e.payloadHash);
+    const what = `onMessage(${e.msgType} from ${e.from})`;
+    if (inst.onMessageText) {
+      // A node run elsewhere (a vm context) takes the JSON text: no copy to make and throw away.
+      const text = event.payload ?? JSON.stringify(e.frozen);
+      this.invoke(s, what, () => (inst.onMessageText as (from: NodeId, text: string) => void)(e.from, text));
+      return;
+    }
     const msg = thawMessage(e.frozen) as M;
-    this.invoke(s, `onMessage(${e.msgType} from ${e.from})`, () => inst.onMessage(e.from, msg));
+    this.invoke(s, what, () => inst.onMessage(e.from, msg));
   }
 
   private fireTimer(e: TimerEvent): void {
@@ -854,6 +881,11 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
         throw err;
       }
     }
+  }
+
+  /** A storm found inside a handler fails the run after the handler, not as a node throw. */
+  private stormed(e: StormDetected | undefined): void {
+    if (e && !this.pending) this.pending = e;
   }
 
   private throwPending(): void {

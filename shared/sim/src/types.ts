@@ -54,6 +54,11 @@ export interface Node<M = unknown, T = string> {
   start(env: Env<M, T>): void;
   onMessage(from: NodeId, msg: M): void;
   onTimer(tag: T): void;
+  /**
+   * Optional, for runtimes that run the node elsewhere (a `node:vm` context): the message as
+   * its JSON text instead of a copy. When present the simulator calls it instead of onMessage.
+   */
+  onMessageText?(from: NodeId, text: string): void;
 }
 
 /** Creates the node instance for `id` (called at boot and after every restart). */

@@ -1,6 +1,6 @@
 /**
  * `faultline grade [lab...|--all] [--part P] [--only NAME] [--seed S] [--seeds N] [--explore]
- *  [--impl I] [--trace] [--determinism] [--format F --out FILE]`
+ *  [--impl I] [--trace] [--determinism] [--all-seeds] [--format F --out FILE]`
  *
  * Exit code: 0 when every graded test passed, 1 when any test failed or is not started yet,
  * 2 on a usage error (unknown lab, test, part, flag or impl), 3 when a grader itself is broken.
@@ -23,6 +23,7 @@ import {
   WorkerPool,
   displayPath,
   defaultSeeds,
+  stopsAtFirstFailure,
   type LabReport,
   type MachineFormat,
   type ScenarioResult,
@@ -32,7 +33,7 @@ import { GraderLoadError, labList, loadLab, requirePart, requireTest } from "../
 import { recordRun } from "../status.ts";
 
 export const GRADE_USAGE =
-  "faultline grade [lab...|--all] [--part P] [--only NAME] [--seed S] [--seeds N] [--explore] [--impl stub|reference|mutant:<name>|<dir>] [--trace] [--determinism] [--jobs N] [--format gradescope|junit|json --out FILE]";
+  "faultline grade [lab...|--all] [--part P] [--only NAME] [--seed S] [--seeds N] [--explore] [--impl stub|reference|mutant:<name>|<dir>] [--trace] [--determinism] [--all-seeds] [--jobs N] [--format gradescope|junit|json --out FILE]";
 
 const GRADE_FLAGS = {
   all: { type: "boolean" },
@@ -44,6 +45,7 @@ const GRADE_FLAGS = {
   impl: { type: "string" },
   trace: { type: "boolean" },
   determinism: { type: "boolean" },
+  "all-seeds": { type: "boolean" },
   jobs: { type: "string", short: "j" },
   format: { type: "string" },
   out: { type: "string", short: "o" },
@@ -63,6 +65,8 @@ export interface GradePlan {
   impl: string;
   trace: boolean;
   determinism: boolean;
+  /** Run every seed of a failing test (a learner's run otherwise stops at its first failing seed). */
+  allSeeds?: boolean;
   jobs?: number;
   format?: MachineFormat;
   out?: string;
@@ -111,6 +115,7 @@ export function parseGrade(argv: string[], io: Io): GradePlan | "help" {
     impl: absoluteImpl(v.impl ?? process.env.FAULTLINE_IMPL ?? "stub", io.cwd),
     trace: v.trace ?? false,
     determinism: v.determinism ?? Boolean(process.env.CI),
+    ...(v["all-seeds"] ? { allSeeds: true } : {}),
     ...(jobs !== undefined ? { jobs } : {}),
     ...(format ? { format } : {}),
     ...(v.out !== undefined ? { out: resolve(io.cwd, v.out) } : {}),
@@ -177,6 +182,7 @@ export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boo
         ...(plan.only !== undefined ? { only: plan.only } : {}),
         trace: plan.trace,
         determinism: plan.determinism,
+        stopAtFirstFailure: stopsAtFirstFailure(plan),
         onScenarioStart: (s, i, n) => reporter.scenarioStart(s, i, n, plan.seeds?.length ?? defaultSeeds(s).length),
         onSeed: (r) => reporter.seedDone(r),
         onResult: (r) => reporter.result(r),
@@ -242,6 +248,10 @@ test's fixed seeds, so grades are reproducible.
   --impl I            stub (default, env FAULTLINE_IMPL), reference, mutant:<name>, or a directory
   --trace             write trace files (.html space-time diagram, .txt, .json, .shiviz.log)
   --determinism       run every seed twice and compare trace hashes (default when CI is set)
+  --all-seeds         run every seed of a failing test; grading your own code otherwise stops a
+                      test at its first failing seed (the points are the same: a test scores
+                      only when every seed passes). Runs with --impl other than your src,
+                      --format or --determinism always run every seed
   --jobs N, -j N      worker threads (default: the number of cores, at most 8)
   --format F          gradescope | junit | json (to stdout, or to --out FILE)
   --hidden-visibility after_published | hidden | after_due_date (Gradescope, hidden tests)

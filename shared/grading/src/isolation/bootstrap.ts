@@ -69,7 +69,11 @@ G.setImmediate = thrower("setImmediate()", ADVICE_SYNC);
 G.queueMicrotask = thrower("queueMicrotask()", ADVICE_SYNC);
 G.performance = { now: thrower("performance.now()", ADVICE_TIME) };
 G.crypto = { getRandomValues: thrower("crypto.getRandomValues()", ADVICE_RANDOM), randomUUID: thrower("crypto.randomUUID()", ADVICE_RANDOM) };
-G.process = new Proxy({}, { get(_, k) { teach("process." + String(k), "a node has no process: use env (env.id, env.now(), env.random())"); } });
+G.process = new Proxy({}, { get(_, k) {
+  const e = new Error((where || "your module") + " used process." + String(k) + ": a node has no process (no exit, signals, pid, environment or clock); it touches the world only through env (env.send, env.setTimer, env.now(), env.random(), env.disk, env.log)");
+  e.name = "ForbiddenApi";
+  throw e;
+} });
 G.WeakRef = thrower("WeakRef", "garbage collection timing is not reproducible; keep plain references");
 G.FinalizationRegistry = thrower("FinalizationRegistry", "garbage collection timing is not reproducible");
 
@@ -197,6 +201,27 @@ function enc(v, lazy, depth) {
   }
   return { $obj: hid(v) };
 }
+// Plain JSON data (what most node state is) crosses as its JSON text, with no wire wrapping.
+function isPlainJson(v, depth) {
+  if (depth > MAX_DEPTH) return false;
+  switch (typeof v) {
+    case "string": case "boolean": return true;
+    case "number": return isFinite_(v) && !is(v, -0);
+    case "object": {
+      if (v === null) return true;
+      if (isArray(v)) {
+        for (let i = 0; i < v.length; i++) if (!isPlainJson(v[i], depth + 1)) return false;
+        return true;
+      }
+      const p = getProto(v);
+      if (p !== ObjectProto && p !== null) return false;
+      for (const k of objectKeys(v)) if (!isPlainJson(v[k], depth + 1)) return false;
+      return true;
+    }
+  }
+  return false;
+}
+
 function dec(v) {
   if (v === null || typeof v !== "object") return v;
   if (isArray(v)) return v.map(dec);
@@ -261,7 +286,10 @@ function handle(req) {
     switch (req.op) {
       case "exports": value = enc(G.__lab, false, 0); break;
       case "get": value = enc(o[req.k], true, 0); break;
-      case "val": value = enc(o, false, 0); break;
+      case "val":
+        if (isPlainJson(o, 0)) { where = undefined; return '{"raw":' + jsonStringify(o) + "}"; }
+        value = enc(o, false, 0);
+        break;
       case "keys": value = objectKeys(o); break;
       case "iter": value = enc([...o], false, 0); break;
       case "call": value = enc(reflectApply(o[req.k], o, dec(req.a)), false, 0); break;
@@ -278,6 +306,28 @@ function handle(req) {
   return jsonStringify({ ok: value });
 }
 defineProperty(G, "__bridge", { value: function bridge(text) { return handle(jsonParse(text)); }, writable: false, configurable: false, enumerable: false });
+// A read of one property, the grader's most frequent request: primitives cross as they are.
+function fastGet(h, k) {
+  const o = handles[h];
+  let v;
+  where = "a read by the grader";
+  try {
+    v = o[k];
+    switch (typeof v) {
+      case "number": if (isFinite_(v) && !is(v, -0)) return v; break;
+      case "boolean": case "undefined": return v;
+      case "string": return "s" + v;
+    }
+    if (v === null) return null;
+    if (!isArray(v) && isPlainJson(v, 0)) return "J" + jsonStringify(v);
+    return "j" + jsonStringify(enc(v, true, 0));
+  } catch (e) {
+    return "e" + jsonStringify(errorOf(e));
+  } finally {
+    where = undefined;
+  }
+}
+defineProperty(G, "__get", { value: fastGet, writable: false, configurable: false, enumerable: false });
 defineProperty(G, "__node", { value: nodeCall, writable: false, configurable: false, enumerable: false });
 defineProperty(G, "__root", { value: function root() { return hid(G.__lab); }, writable: false, configurable: false, enumerable: false });
 })();`;

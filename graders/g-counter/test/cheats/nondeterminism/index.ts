@@ -18,10 +18,19 @@ const tries: Array<() => unknown> = [
   () => performance.now(),
   () => setTimeout(() => {}, 1),
 ];
-let n = 0;
+// Each node tries them all; a source that answers instead of refusing is reported by name.
 export class GCounterNode {
   start(): void {
-    (tries[n++ % tries.length] as () => unknown)();
+    const answered = tries.map((t, i) => {
+      try {
+        t();
+        return i;
+      } catch {
+        return -1;
+      }
+    });
+    const leaks = answered.filter((i) => i >= 0);
+    throw new Error(leaks.length === 0 ? `all ${tries.length} sources of hidden input were refused` : `sources that answered: ${leaks.join(", ")}`);
   }
   onMessage(): void {}
   onTimer(): void {}

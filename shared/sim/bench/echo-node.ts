@@ -1,7 +1,10 @@
-/** The cheapest possible node, as a lab implementation: it answers every message at once. */
-import type { Env, Node, NodeId } from "@faultline/sim";
+/**
+ * The cheapest possible node: it answers every message at once. Also bundled as a lab
+ * implementation by the isolation benchmark of @faultline/grading.
+ */
+import type { Env, Node, NodeId } from "../src/types.ts";
 
-type Ping = { type: "p"; n: number };
+export type Ping = { type: "p"; n: number };
 
 export class Echo implements Node<Ping> {
   private env!: Env<Ping>;
