@@ -125,12 +125,16 @@ export async function inproc(argv: string[], root: string): Promise<{ code: numb
   const out = { write: (s: string) => ((stdout += s), true) } as unknown as NodeJS.WritableStream;
   const err = { write: (s: string) => ((stderr += s), true) } as unknown as NodeJS.WritableStream;
   const before = process.env.FAULTLINE_ROOT;
+  // As on a learner's terminal, like cli(): CI turns determinism runs (and every seed) on.
+  const ci = process.env.CI;
   process.env.FAULTLINE_ROOT = root;
+  delete process.env.CI;
   try {
     const code = await run(argv, { out, err, cwd: root, color: false });
     return { code, stdout, stderr };
   } finally {
     if (before === undefined) delete process.env.FAULTLINE_ROOT;
     else process.env.FAULTLINE_ROOT = before;
+    if (ci !== undefined) process.env.CI = ci;
   }
 }
