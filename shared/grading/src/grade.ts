@@ -97,15 +97,10 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     isolation,
     ...extra,
   });
-  let bundle: SeedTask["bundle"];
-  try {
-    bundle = isolation === "context" ? await bundleFor(lab, opts.impl) : undefined;
-  } catch (err) {
-    if (!(err instanceof BundleError)) throw err;
-    return notLoading(lab, scenario, opts, doesNotLoad(err.message), started);
-  }
+  const { bundle, failure: bundleFailure } = await bundleForRun(lab, isolation, opts.impl);
+  if (bundleFailure) return notLoading(lab, scenario, opts, bundleFailure, started);
   const withBundle = (task: SeedTask): SeedTask => (bundle ? { ...task, bundle } : task);
-  const exec = (task: SeedTask, notIn?: number): Promise<SeedResult> => (opts.pool === "inline" ? runSeed(withBundle(task)) : opts.pool.run(withBundle(task), limits, notIn));
+  const exec = (task: SeedTask, avoid?: number): Promise<SeedResult> => (opts.pool === "inline" ? runSeed(withBundle(task)) : opts.pool.run(withBundle(task), limits, avoid));
 
   clearOldTraces(opts.traceDir ?? traceDirFor(opts.lab), scenario.name);
   let stop = false;
@@ -202,6 +197,18 @@ function doesNotLoad(message: string, stack?: string): FailureInfo {
   return { invariant: "does not load", message: `your code does not load: ${message}`, ...(stack ? { stack } : {}) };
 }
 
+/** The bundle a context-isolated run needs, or why the implementation does not load. */
+async function bundleForRun(lab: LabGrader, isolation: "context" | "process", impl: string): Promise<{ bundle?: NonNullable<SeedTask["bundle"]>; failure?: FailureInfo }> {
+  if (isolation !== "context") return {};
+  try {
+    const bundle = await bundleFor(lab, impl);
+    return bundle ? { bundle } : {};
+  } catch (err) {
+    if (err instanceof BundleError) return { failure: doesNotLoad(err.message) };
+    throw err;
+  }
+}
+
 /**
  * Load the implementation once, in a grading process, before any test: a module that does not
  * compile, throws, or never finishes loading is one problem, reported once.
@@ -210,13 +217,8 @@ export async function checkLoads(lab: LabGrader, graderModule: string, opts: Pic
   const first = lab.scenarios[0];
   if (!first) return undefined;
   const isolation = lab.isolation ?? "context";
-  let bundle: SeedTask["bundle"];
-  try {
-    bundle = isolation === "context" ? await bundleFor(lab, opts.impl) : undefined;
-  } catch (err) {
-    if (err instanceof BundleError) return doesNotLoad(err.message);
-    throw err;
-  }
+  const { bundle, failure } = await bundleForRun(lab, isolation, opts.impl);
+  if (failure) return failure;
   const task: SeedTask = { lab: lab.lab, graderModule, scenario: first.name, seed: 1, impl: opts.impl, trace: false, traceDir: traceDirFor(lab.lab), isolation, loadOnly: true, ...(bundle ? { bundle } : {}) };
   const limits = { handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS, seedTimeoutMs: DEFAULT_SEED_TIMEOUT_MS };
   const r = opts.pool === "inline" ? await runSeed(task) : await opts.pool.run(task, limits);

@@ -128,10 +128,8 @@ export async function loadImpl<L>(lab: string, spec?: string, root?: string): Pr
 }
 
 /** Folders an implementation's imports may reach: its own, plus what a lab gives every learner. */
-export function allowedRoots(lab: string, spec: string, root = labDir(lab)): string[] {
-  const entry = resolveImpl(lab, spec, root);
-  const own = statSync(entry).isFile() ? dirname(entry) : entry;
-  const roots = new Set([own, join(root, "src")]);
+export function allowedRoots(lab: string, spec: string, root = labDir(lab), entry = resolveImpl(lab, spec, root)): string[] {
+  const roots = new Set([dirname(entry), join(root, "src")]);
   // The reference and the mutants (variants of it) are trusted code written by instructors.
   if (spec === "reference" || spec.startsWith("mutant:")) roots.add(join(root, "reference"));
   return [...roots];

@@ -245,7 +245,6 @@ function errorOf(e) {
 // ------------------------------------------------------------ requests from the host
 const nodes = new Map(); // handle -> env
 let misuse; // env used after a handler returned (from a promise): reported at the next call
-let calls = 0;
 function describe(op, id, a, m) {
   if (op === "boot") return id + " start(env)";
   if (op === "msg") { const t = m !== null && typeof m === "object" ? (typeof m.type === "string" ? m.type : typeof m.kind === "string" ? m.kind : "message") : typeof m; return id + " onMessage(" + t + " from " + a + ")"; }

@@ -4,7 +4,7 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { allowedRoots, courseRoot, resolveImpl } from "../impl.ts";
+import { allowedRoots, courseRoot, labDir, resolveImpl } from "../impl.ts";
 import type { LabGrader } from "../scenario.ts";
 import { bundleImpl } from "./bundle.ts";
 import type { BundleRef } from "./runtime.ts";
@@ -43,7 +43,7 @@ function stampOf(dirs: readonly string[]): string {
 export async function bundleFor(lab: LabGrader, spec: string): Promise<BundleRef | undefined> {
   if (lab.isolation === "process") return undefined;
   const entry = resolveImpl(lab.lab, spec, lab.root);
-  const roots = allowedRoots(lab.lab, spec, lab.root);
+  const roots = allowedRoots(lab.lab, spec, lab.root ?? labDir(lab.lab), entry);
   const key = `${lab.lab}|${spec}|${lab.root ?? ""}`;
   const stamp = stampOf(roots);
   const hit = cache.get(key);

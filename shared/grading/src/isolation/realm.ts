@@ -177,10 +177,10 @@ export class Realm {
     return this.decode(r.ok as Wire);
   }
 
-  /** Send request text; returns the parsed reply. */
-  send(text: string, mutates: boolean, watched = true): unknown {
+  /** Send request text; returns the parsed reply. Node handler calls go through nodeCall instead. */
+  private send(text: string, mutates: boolean): unknown {
     let out: unknown;
-    const probe = watched ? this.options.probe : undefined;
+    const probe = this.options.probe;
     probe?.enter(this.options.label, mutates ? "a call from the grader" : "a read by the grader", 0);
     try {
       if (mutates) {
@@ -443,10 +443,8 @@ class ContextNode implements Node<unknown, unknown> {
     this.apply(this.realm.nodeCall("boot", this.h, env.now(), undefined, JSON.stringify({ id: env.id, peers: env.peers, disk, seed })));
   };
 
-  readonly onMessage = (from: NodeId, msg: unknown): void => {
-    const env = this.env as Env<unknown, unknown>;
-    this.apply(this.realm.nodeCall("msg", this.h, env.now(), from, JSON.stringify(msg) ?? "null"));
-  };
+  /** The simulator passes messages as text (onMessageText); an object is serialized to that. */
+  readonly onMessage = (from: NodeId, msg: unknown): void => this.onMessageText(from, JSON.stringify(msg) ?? "null");
 
   readonly onMessageText = (from: NodeId, text: string): void => {
     const env = this.env as Env<unknown, unknown>;
