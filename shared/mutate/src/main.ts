@@ -1,0 +1,154 @@
+/**
+ * `pnpm mutate <lab>`: mutation testing of a lab's reference with the lab's grader as the test.
+ * StrykerJS mutates labs/<lab>/reference in place, and for each mutant runs grade-mutant.ts,
+ * which fails when any scenario of the grader fails. A surviving mutant is a change to the
+ * reference that still scores 100%: either equivalent, or a bug the grader misses.
+ *
+ *   pnpm mutate <lab> [--force] [--jobs N]
+ *
+ * Incremental: results are kept in labs/<lab>/.mutation/ and only changed code is tested
+ * again; survivors are tested again when the grader changed (see fingerprint.ts). One run per
+ * checkout (see lock.ts).
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { knownLabs } from "@faultline/grading";
+import { Stryker } from "@stryker-mutator/core";
+import { fingerprint, forgetSurvivors, recordedFingerprint, verdictInputs } from "./fingerprint.ts";
+import { acquireLock, LockHeld } from "./lock.ts";
+import { fromRoot, mutationPaths } from "./paths.ts";
+import { guardReference, referenceIsClean } from "./reference-guard.ts";
+import { score, scoreLine, survivorLines, type MutantOutcome } from "./summary.ts";
+
+/** Stryker's options (their log levels are an enum of string values). */
+type StrykerOptions = NonNullable<ConstructorParameters<typeof Stryker>[0]>;
+
+const USAGE = "pnpm mutate <lab> [--force] [--jobs N]";
+
+interface Args {
+  lab: string;
+  force: boolean;
+  /** Worker processes of the grader inside each mutant run. */
+  jobs: number;
+}
+
+function parseArgs(argv: string[]): Args | string {
+  const positional: string[] = [];
+  let force = false;
+  let jobs = 1;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "--force") force = true;
+    else if (a === "--jobs" || a === "-j") {
+      jobs = Number(argv[++i]);
+      if (!Number.isInteger(jobs) || jobs < 1) return "--jobs takes a whole number of at least 1";
+    } else if (a === "--help" || a === "-h") return "";
+    else if (a.startsWith("-")) return `unknown option ${a}`;
+    else positional.push(a);
+  }
+  if (positional.length !== 1) return "give exactly one lab (mutation runs are one lab at a time)";
+  return { lab: positional[0] as string, force, jobs };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === "string") {
+    if (args) console.error(`mutate: ${args}`);
+    console.error(`usage: ${USAGE}\nlabs: ${knownLabs().join(", ")}`);
+    return args ? 2 : 0;
+  }
+  const { lab, force, jobs } = args;
+  if (!knownLabs().includes(lab)) {
+    console.error(`mutate: unknown lab "${lab}"; labs: ${knownLabs().join(", ")}`);
+    return 2;
+  }
+  const paths = mutationPaths(lab);
+  if (!existsSync(paths.reference)) {
+    console.error(`mutate: ${lab} has no reference/ to mutate (a learner copy?)`);
+    return 2;
+  }
+
+  let release: () => void;
+  try {
+    release = acquireLock(paths.lock, lab);
+  } catch (err) {
+    if (err instanceof LockHeld) {
+      console.error(`mutate: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    release();
+    process.kill(process.pid, signal);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const restored = guardReference(paths.reference, paths.backup);
+    if (restored) console.log(`mutate: ${restored}`);
+    mkdirSync(paths.state, { recursive: true });
+
+    const print = verdictInputs(paths.root, lab);
+    const current = fingerprint(paths.root, print);
+    const recorded = recordedFingerprint(paths.fingerprintFile);
+    if (!force && recorded !== undefined && recorded !== current) {
+      const n = forgetSurvivors(paths.incrementalFile);
+      console.log(`mutate: the grader or the grading code changed since the last run: testing the ${n} survivor(s) again (--force tests every mutant again)`);
+    }
+
+    const testCommand = fileURLToPath(new URL("./grade-mutant.ts", import.meta.url));
+    const stryker = new Stryker({
+      testRunner: "command",
+      commandRunner: { command: `"${process.execPath}" --import tsx "${testCommand}" ${lab} --jobs ${jobs}` },
+      coverageAnalysis: "off",
+      mutate: [`${fromRoot(paths, paths.reference)}/**/*.ts`],
+      // The grading harness finds the graded files by their place in the course: mutate there.
+      inPlace: true,
+      // One mutant at a time: each grade already uses the cores it is given (--jobs).
+      concurrency: 1,
+      incremental: true,
+      incrementalFile: fromRoot(paths, paths.incrementalFile),
+      force,
+      reporters: ["progress", "clear-text", "html", "json"],
+      htmlReporter: { fileName: fromRoot(paths, paths.html) },
+      jsonReporter: { fileName: fromRoot(paths, paths.json) },
+      clearTextReporter: { allowEmojis: false, logTests: false, reportMutants: false },
+      tempDirName: fromRoot(paths, paths.tempDir),
+      cleanTempDir: true,
+      // A survivor takes a full grade; on a busy machine that can take twice the dry run.
+      timeoutFactor: 2,
+      timeoutMS: 60_000,
+      dryRunTimeoutMinutes: 15,
+      plugins: [],
+      logLevel: "info" as StrykerOptions["logLevel"],
+      fileLogLevel: "off" as StrykerOptions["fileLogLevel"],
+    });
+    const results = (await stryker.runMutationTest()) as unknown as MutantOutcome[];
+    if (!referenceIsClean(paths.reference)) {
+      guardReference(paths.reference, paths.backup);
+      console.error("mutate: Stryker left the reference instrumented; restored it from the clean copy");
+    }
+    writeFileSync(paths.fingerprintFile, `${current}\n`);
+
+    const s = score(results);
+    const survivors = survivorLines(results, paths.root);
+    console.log(`\n${lab}: ${scoreLine(s)}`);
+    if (s.killed + s.timeout === 0 && results.length > 0) {
+      console.error("mutate: no mutant was killed: the graded code is not the mutated code, or the grader tests nothing");
+    }
+    if (survivors.length > 0) {
+      console.log(`survivors (triage each in labs/${lab}/MUTATION.md: equivalent, or a grader gap):`);
+      for (const l of survivors) console.log(`  ${l}`);
+    }
+    console.log(`report: ${relative(process.cwd(), paths.html) || paths.html} (HTML), ${relative(process.cwd(), paths.json)} (JSON)`);
+    return 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    release();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
