@@ -19,9 +19,13 @@ export function isInstrumented(source: string): boolean {
   return source.includes(INSTRUMENTED_MARKER);
 }
 
-/** The line put first in each instrumented file: it runs before the file's Stryker header reads the namespace. */
-export function activationLine(mutantId: string): string {
-  return `(globalThis.__stryker__ ??= {}).activeMutant = ${JSON.stringify(mutantId)};\n`;
+/**
+ * The line put first in each instrumented file: it runs before the file's Stryker header reads
+ * the namespace. With no mutant (the dry run) it writes null: the header looks at
+ * process.env only while the id is undefined, and touching `process` stops graded code.
+ */
+export function activationLine(mutantId: string | undefined): string {
+  return `(globalThis.__stryker__ ??= {}).activeMutant = ${JSON.stringify(mutantId ?? null)};\n`;
 }
 
 function files(dir: string, base = ""): string[] {
@@ -36,7 +40,7 @@ function files(dir: string, base = ""): string[] {
 
 /**
  * Copy `referenceDir` to `targetDir` (replacing what was there), switching on `mutantId` in the
- * instrumented files; with no id (Stryker's dry run) the copy runs the original code. Returns
+ * instrumented files; with no id (Stryker's dry run) every switch stays off. Returns
  * how many files were instrumented.
  */
 export function stageActiveMutant(referenceDir: string, targetDir: string, mutantId: string | undefined): number {
@@ -53,7 +57,7 @@ export function stageActiveMutant(referenceDir: string, targetDir: string, mutan
     }
     const source = readFileSync(from, "utf8");
     if (isInstrumented(source)) instrumented++;
-    writeFileSync(to, mutantId !== undefined && isInstrumented(source) ? activationLine(mutantId) + source : source);
+    writeFileSync(to, isInstrumented(source) ? activationLine(mutantId) + source : source);
   }
   return instrumented;
 }

@@ -106,6 +106,9 @@ async function main(argv: string[]): Promise<number> {
       mutate: [`${fromRoot(paths, paths.reference)}/**/*.ts`],
       // The grading harness finds the graded files by their place in the course: mutate there.
       inPlace: true,
+      // Stryker's default adds "// @ts-nocheck" to every TypeScript file of the project, which in
+      // place means the whole course; the graded bundle is not type-checked anyway.
+      disableTypeChecks: false,
       // One mutant at a time: each grade already uses the cores it is given (--jobs).
       concurrency: 1,
       incremental: true,
