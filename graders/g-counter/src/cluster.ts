@@ -172,6 +172,32 @@ export function watchGCounter(sim: Sim, history: History): void {
   watchBounds(sim, history);
 }
 
+/**
+ * The answers nodes send to clients' adds, by request id. The protocol gives an add exactly one
+ * answer: add_ok once applied and durable, or add_error when refused (and nothing changed).
+ */
+export function watchAddAnswers(sim: Sim): Map<number, string[]> {
+  const answers = new Map<number, string[]>();
+  const clients = new Set<string>(sim.clientIds);
+  sim.onEvent((e) => {
+    if (e.kind !== "send" || e.peer === undefined || !clients.has(e.peer)) return;
+    const text = e.payload ?? (e.msg !== undefined ? JSON.stringify(e.msg) : undefined);
+    const m = text === undefined ? undefined : (JSON.parse(text) as { type?: string; id?: number });
+    if (m?.type !== "add_ok" && m?.type !== "add_error") return;
+    if (typeof m.id !== "number") return;
+    answers.set(m.id, [...(answers.get(m.id) ?? []), `${m.type} from ${e.node}`]);
+  });
+  return answers;
+}
+
+/** On a network that neither loses nor duplicates: each of `adds` got exactly one answer. */
+export function oneAnswerPerAdd(ctx: Ctx, adds: readonly AddOp[], answers: Map<number, string[]>): void {
+  for (const op of adds) {
+    const got = answers.get(op.id) ?? [];
+    ctx.check(got.length === 1, "an add gets exactly one answer", () => `add ${op.delta} sent to ${op.node} (request ${op.id}) was answered ${got.length === 0 ? "not at all" : got.join(", then ")}: answer add_ok once it is applied and durable, or add_error (and change nothing), never both`);
+  }
+}
+
 /** Every replica's value lies between what clients could at most have subtracted and added. */
 export function watchBounds(sim: Sim, history: History): void {
   sim.addInvariant("no replica counts more than clients added", () => {

@@ -30,6 +30,10 @@ export const partA: Array<Scenario<L>> = [
       c.increment(4);
       ctx.check(c.get("n1") === 5, "increment adds to the own entry", () => `after increment() and increment(4) on GCounter("n1"), get("n1") is ${c.get("n1")}, expected 5`);
       ctx.check(c.value() === 5, "value is the sum of the entries", () => `after increment() and increment(4), value() is ${c.value()}, expected 5`);
+      // Zero is a whole, non-negative amount: valid, and it changes nothing.
+      const zero = thrown(() => c.increment(0));
+      ctx.check(zero === undefined, "increment(0) is valid", () => `increment(0) threw ${String(zero)}; 0 is a non-negative whole amount: accept it and change nothing`);
+      ctx.check(c.value() === 5 && c.get("n1") === 5, "increment(0) changes nothing", () => `after increment(0) the value is ${c.value()}, expected 5`);
       for (const bad of BAD_AMOUNTS) {
         const err = thrown(() => c.increment(bad));
         ctx.check(err instanceof RangeError, "increment rejects invalid amounts", () =>
@@ -255,11 +259,17 @@ export const partA: Array<Scenario<L>> = [
         ['{ a: "3" }', { a: "3" }],
         ["null", null],
         ["[1, 2]", [1, 2]],
+        ["5", 5],
+        ["true", true],
+        ['"abc"', "abc"],
       ];
       for (const [text, state] of bad) {
         const err = thrown(() => G.fromJSON("a", state as never));
         ctx.check(err !== undefined, "fromJSON rejects malformed states", `GCounter.fromJSON("a", ${text}) was accepted; a state from the network must be an object of non-negative integers`);
       }
+      // An entry of 0 is a valid state (a replica that has not counted yet).
+      const zeroErr = thrown(() => G.fromJSON("a", { a: 2, b: 0 }));
+      ctx.check(zeroErr === undefined, "fromJSON accepts entries of 0", () => `GCounter.fromJSON("a", { a: 2, b: 0 }) threw ${String(zeroErr)}; 0 is a non-negative integer`);
     },
   },
 ];

@@ -1,7 +1,7 @@
 /** Part B: gossiping G-Counter nodes over a reliable, then a hostile, network. */
 import type { Scenario } from "@faultline/grading";
 import type { L } from "./props.ts";
-import { CONVERGENCE_BOUND_MS, finalReads, gcounterCluster, healAndConverge, reportCost, requireConvergence, runClients, runUntilSettled, smallDelta } from "./cluster.ts";
+import { CONVERGENCE_BOUND_MS, finalReads, gcounterCluster, healAndConverge, oneAnswerPerAdd, reportCost, requireConvergence, runClients, runUntilSettled, smallDelta, watchAddAnswers } from "./cluster.ts";
 
 export const partB: Array<Scenario<L>> = [
   {
@@ -16,6 +16,7 @@ export const partB: Array<Scenario<L>> = [
     ],
     async run(ctx) {
       const { sim, history } = gcounterCluster(ctx, { nodes: 3, clients: 2 });
+      const answers = watchAddAnswers(sim);
       const done = runClients(sim, history, ctx.rng, {
         adds: 10,
         delta: smallDelta,
@@ -35,6 +36,12 @@ export const partB: Array<Scenario<L>> = [
       for (const op of await refused) {
         ctx.check(op.outcome === "error", "a G-Counter node refuses negative or fractional deltas", () => `add ${op.delta} sent to ${op.node} got ${op.outcome === "ok" ? "add_ok" : "no answer"}; a G-Counter only grows by whole amounts, so answer add_error and change nothing`);
       }
+      // The edge of the valid range: 0 is a whole, non-negative delta.
+      const zero = history.add("c2", "n3", 0, 500);
+      await runUntilSettled(ctx, sim, zero.then(() => undefined), 5_000, "the add of 0");
+      const z = await zero;
+      ctx.check(z.outcome === "ok", "a G-Counter node accepts a delta of 0", () => `add 0 sent to n3 got ${z.outcome === "error" ? `add_error (${z.error ?? ""})` : "no answer"}; 0 is a valid delta (it changes nothing): answer add_ok`);
+      oneAnswerPerAdd(ctx, history.adds, answers);
       await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, "the last add");
       await finalReads(ctx, sim, history, "c1");
       reportCost(ctx, sim, history);

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import type { Scenario } from "@faultline/grading";
 import { buildPN, holds, law, pnSpec, pnState, samePN, showPN, showPNState, thrown, type L } from "./props.ts";
-import { CONVERGENCE_BOUND_MS, finalReads, History, nodeFaults, reportCost, requireConvergence, runClients, runUntilSettled, watchBounds, type Sim } from "./cluster.ts";
+import { CONVERGENCE_BOUND_MS, finalReads, History, nodeFaults, oneAnswerPerAdd, reportCost, requireConvergence, runClients, runUntilSettled, watchAddAnswers, watchBounds, type Sim } from "./cluster.ts";
 
 const signedOps = fc.array(fc.integer({ min: -5, max: 5 }).filter((x) => x !== 0), { minLength: 1, maxLength: 5 });
 const showOps = (ops: readonly number[]) => ops.map((d) => (d > 0 ? `increment(${d})` : `decrement(${-d})`)).join(", ");
@@ -25,6 +25,14 @@ export const partD: Array<Scenario<L>> = [
       ctx.check(c.value() === 3, "value is increments minus decrements", () => `after increment(5), decrement(2) the value is ${c.value()}, expected 3`);
       c.decrement(4);
       ctx.check(c.value() === -1, "value is increments minus decrements", () => `after increment(5), decrement(2), decrement(4) the value is ${c.value()}, expected -1`);
+      for (const [name, f] of [
+        ["increment(0)", () => c.increment(0)],
+        ["decrement(0)", () => c.decrement(0)],
+      ] as const) {
+        const err = thrown(f);
+        ctx.check(err === undefined, "an amount of 0 is valid", () => `${name} threw ${String(err)}; 0 is a non-negative whole amount: accept it and change nothing`);
+        ctx.check(c.value() === -1, "an amount of 0 changes nothing", () => `after ${name} the value is ${c.value()}, expected -1`);
+      }
       for (const [name, f] of [
         ["increment(-1)", () => c.increment(-1)],
         ["decrement(-1)", () => c.decrement(-1)],
@@ -134,6 +142,17 @@ export const partD: Array<Scenario<L>> = [
       await runUntilSettled(ctx, sim, frac.then(() => undefined), 5_000, "the fractional add");
       const op = await frac;
       ctx.check(op.outcome !== "ok", "a fractional delta is refused", `add 2.5 sent to n1 got add_ok; answer add_error and change nothing`);
+      // On a network that now loses and duplicates nothing, every valid delta is applied and
+      // acknowledged: a decrement, an increment and the edge value 0, at each node.
+      const reliable = sim.now;
+      for (const c of sim.clientIds) for (const n of sim.nodeIds) for (const [a, b] of [[c, n], [n, c]] as const) sim.setLinkFaults(a, b, { drop: 0, duplicate: 0 });
+      const answers = watchAddAnswers(sim);
+      const valid = Promise.all(sim.nodeIds.flatMap((n, i) => [-(2 + i), 0, 1 + i].map((delta) => history.add("c2", n, delta, 500))));
+      await runUntilSettled(ctx, sim, valid.then(() => undefined), 10_000, "the adds on the reliable network");
+      for (const v of await valid) {
+        ctx.check(v.outcome === "ok", "a PN-Counter node accepts every whole delta", () => `add ${v.delta} sent to ${v.node} on a reliable network got ${v.outcome === "error" ? `add_error (${v.error ?? ""})` : "no answer"}; a PN-Counter node applies a negative delta as a decrement and 0 as nothing, and answers add_ok`);
+      }
+      oneAnswerPerAdd(ctx, history.adds.filter((a) => a.sentAt >= reliable), answers);
       await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, "the network healed");
       await finalReads(ctx, sim, history, "c1");
       reportCost(ctx, sim, history);
