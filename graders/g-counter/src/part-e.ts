@@ -20,10 +20,13 @@ export const partE: Array<Scenario<L>> = [
       const { sim, history } = gcounterCluster(ctx, { nodes: 5, clients: 3, faults: { drop: 0.2, duplicate: 0.2, copies: 2, delayMs: [1, 40] }, factory: () => new ctx.impl.DeltaGCounterNode() });
       let stateMessages = 0;
       let entries = 0;
+      /** State messages sent since the network has been quiet and every replica up to date. */
+      let whenUpToDate: number | undefined;
       sim.onEvent((e) => {
         if (e.kind !== "send" || e.payload === undefined || !sim.nodeIds.includes(e.node) || e.peer === undefined || !sim.nodeIds.includes(e.peer)) return;
         const msg = JSON.parse(e.payload) as { type?: string; state?: Record<string, unknown> };
         if (msg.type === undefined || !STATE_TYPES.has(msg.type)) return;
+        if (whenUpToDate !== undefined) whenUpToDate++;
         stateMessages++;
         const s = msg.state ?? {};
         entries += "p" in s && "n" in s ? Object.keys(s.p ?? {}).length + Object.keys(s.n ?? {}).length : Object.keys(s).length;
@@ -38,6 +41,12 @@ export const partE: Array<Scenario<L>> = [
       });
       await runUntilSettled(ctx, sim, done, 60_000, "the clients' adds");
       await healAndConverge(ctx, sim, history, "c1");
+      // Every replica holds every entry and the network is healed: after a few rounds in which
+      // the last deltas are acknowledged, an up-to-date peer must be sent nothing at all.
+      await sim.runFor(500);
+      whenUpToDate = 0;
+      await sim.runFor(1000);
+      ctx.check(whenUpToDate === 0, "up-to-date peers are sent nothing", () => `every replica had held every entry for at least 500 ms on a healed network, yet the nodes sent ${whenUpToDate} state messages in the next 1000 ms: when a peer is known to have all your entries, send it no delta (not even an empty one)`);
       const full = sim.nodeIds.length;
       const mean = entries / Math.max(1, stateMessages);
       ctx.metric("entries per state message", Math.round(mean * 100) / 100, "entries");
