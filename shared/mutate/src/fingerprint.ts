@@ -12,24 +12,24 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 
-/** Folders whose files decide a verdict, besides the mutated reference. */
+/** Folders and files whose contents decide a verdict, besides the mutated reference. */
 export function verdictInputs(root: string, lab: string): string[] {
-  return [join(root, "graders", lab, "src"), join(root, "labs", lab, "src"), ...["grading", "sim", "check", "mutate"].map((p) => join(root, "shared", p, "src"))];
+  const testCommand = ["grade-service.ts", "grade-client.mjs", "first-failure.ts", "active-mutant.ts", "paths.ts"].map((f) => join(root, "shared", "mutate", "src", f));
+  return [join(root, "graders", lab, "src"), join(root, "labs", lab, "src"), ...["grading", "sim", "check"].map((p) => join(root, "shared", p, "src")), ...testCommand];
 }
 
-/** sha256 over the names and contents of every file under `dirs` (node_modules and dot-files skipped). */
-export function fingerprint(root: string, dirs: readonly string[]): string {
+/** sha256 over the names and contents of every file in or under `paths` (node_modules and dot-files skipped). */
+export function fingerprint(root: string, paths: readonly string[]): string {
   const h = createHash("sha256");
-  const walk = (d: string): void => {
-    if (!existsSync(d)) return;
-    for (const name of readdirSync(d).sort()) {
-      if (name === "node_modules" || name.startsWith(".")) continue;
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else h.update(relative(root, p).split("\\").join("/")).update("\0").update(readFileSync(p)).update("\0");
+  const add = (p: string): void => {
+    if (!existsSync(p)) return;
+    if (!statSync(p).isDirectory()) {
+      h.update(relative(root, p).split("\\").join("/")).update("\0").update(readFileSync(p)).update("\0");
+      return;
     }
+    for (const name of readdirSync(p).sort()) if (name !== "node_modules" && !name.startsWith(".")) add(join(p, name));
   };
-  for (const d of dirs) walk(d);
+  for (const p of paths) add(p);
   return h.digest("hex");
 }
 

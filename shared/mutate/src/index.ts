@@ -2,6 +2,7 @@
 export * from "./active-mutant.ts";
 export * from "./first-failure.ts";
 export * from "./fingerprint.ts";
+export * from "./grade-service.ts";
 export * from "./lock.ts";
 export * from "./paths.ts";
 export * from "./reference-guard.ts";

@@ -1,21 +1,26 @@
 /**
  * `pnpm mutate <lab>`: mutation testing of a lab's reference with the lab's grader as the test.
- * StrykerJS mutates labs/<lab>/reference in place, and for each mutant runs grade-mutant.ts,
- * which fails when any scenario of the grader fails. A surviving mutant is a change to the
+ * StrykerJS mutates labs/<lab>/reference in place, and for each mutant runs grade-client.mjs,
+ * which asks the grader this command keeps running (grade-service.ts) and fails when any
+ * scenario fails. A surviving mutant is a change to the
  * reference that still scores 100%: either equivalent, or a bug the grader misses.
  *
- *   pnpm mutate <lab> [--force] [--jobs N]
+ *   pnpm mutate <lab> [--file F]... [--force] [--jobs N]
+ *
+ * --file limits the run to some files of reference/ (a name or a glob, e.g. versions.ts);
+ * results of the other files are kept from earlier runs.
  *
  * Incremental: results are kept in labs/<lab>/.mutation/ and only changed code is tested
  * again; survivors are tested again when the grader changed (see fingerprint.ts). One run per
  * checkout (see lock.ts).
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { knownLabs } from "@faultline/grading";
 import { Stryker } from "@stryker-mutator/core";
 import { fingerprint, forgetSurvivors, recordedFingerprint, verdictInputs } from "./fingerprint.ts";
+import { startGradeService } from "./grade-service.ts";
 import { acquireLock, LockHeld } from "./lock.ts";
 import { fromRoot, mutationPaths } from "./paths.ts";
 import { guardReference, referenceIsClean } from "./reference-guard.ts";
@@ -24,22 +29,30 @@ import { score, scoreLine, survivorLines, type MutantOutcome } from "./summary.t
 /** Stryker's options (their log levels are an enum of string values). */
 type StrykerOptions = NonNullable<ConstructorParameters<typeof Stryker>[0]>;
 
-const USAGE = "pnpm mutate <lab> [--force] [--jobs N]";
+const USAGE = "pnpm mutate <lab> [--file F]... [--force] [--jobs N]";
 
 interface Args {
   lab: string;
   force: boolean;
   /** Worker processes of the grader inside each mutant run. */
   jobs: number;
+  /** Files (names or globs under reference/) to mutate; all when empty. */
+  files: string[];
 }
 
 function parseArgs(argv: string[]): Args | string {
   const positional: string[] = [];
   let force = false;
   let jobs = 1;
+  const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === "--force") force = true;
+    else if (a === "--file") {
+      const f = argv[++i];
+      if (!f || f.startsWith("-")) return "--file takes a file name or glob under reference/";
+      files.push(f);
+    }
     else if (a === "--jobs" || a === "-j") {
       jobs = Number(argv[++i]);
       if (!Number.isInteger(jobs) || jobs < 1) return "--jobs takes a whole number of at least 1";
@@ -48,7 +61,7 @@ function parseArgs(argv: string[]): Args | string {
     else positional.push(a);
   }
   if (positional.length !== 1) return "give exactly one lab (mutation runs are one lab at a time)";
-  return { lab: positional[0] as string, force, jobs };
+  return { lab: positional[0] as string, force, jobs, files };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -58,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`usage: ${USAGE}\nlabs: ${knownLabs().join(", ")}`);
     return args ? 2 : 0;
   }
-  const { lab, force, jobs } = args;
+  const { lab, force, jobs, files } = args;
   if (!knownLabs().includes(lab)) {
     console.error(`mutate: unknown lab "${lab}"; labs: ${knownLabs().join(", ")}`);
     return 2;
@@ -98,12 +111,13 @@ async function main(argv: string[]): Promise<number> {
       console.log(`mutate: the grader or the grading code changed since the last run: testing the ${n} survivor(s) again (--force tests every mutant again)`);
     }
 
-    const testCommand = fileURLToPath(new URL("./grade-mutant.ts", import.meta.url));
+    const service = await startGradeService(paths, jobs);
+    const client = fileURLToPath(new URL("./grade-client.mjs", import.meta.url));
     const stryker = new Stryker({
       testRunner: "command",
-      commandRunner: { command: `"${process.execPath}" --import tsx "${testCommand}" ${lab} --jobs ${jobs}` },
+      commandRunner: { command: `"${process.execPath}" "${client}" "${service.socket}"` },
       coverageAnalysis: "off",
-      mutate: [`${fromRoot(paths, paths.reference)}/**/*.ts`],
+      mutate: (files.length > 0 ? files : ["**/*.ts"]).map((f) => `${fromRoot(paths, paths.reference)}/${f}`),
       // The grading harness finds the graded files by their place in the course: mutate there.
       inPlace: true,
       // Stryker's default adds "// @ts-nocheck" to every TypeScript file of the project, which in
@@ -128,10 +142,21 @@ async function main(argv: string[]): Promise<number> {
       logLevel: "info" as StrykerOptions["logLevel"],
       fileLogLevel: "off" as StrykerOptions["fileLogLevel"],
     });
-    const results = (await stryker.runMutationTest()) as unknown as MutantOutcome[];
+    let results: MutantOutcome[];
+    try {
+      results = (await stryker.runMutationTest()) as unknown as MutantOutcome[];
+    } finally {
+      await service.close();
+    }
     if (!referenceIsClean(paths.reference)) {
       guardReference(paths.reference, paths.backup);
       console.error("mutate: Stryker left the reference instrumented; restored it from the clean copy");
+    }
+    if (service.errors.length > 0) {
+      // A run that could not be graded exits non-zero, which Stryker counts as "killed".
+      console.error(`mutate: ${service.errors.length} mutant run(s) could not be graded; their verdicts are wrong, so this run's results are not kept:\n${service.errors.slice(0, 3).join("\n")}`);
+      rmSync(paths.incrementalFile, { force: true });
+      return 1;
     }
     writeFileSync(paths.fingerprintFile, `${current}\n`);
 

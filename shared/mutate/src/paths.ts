@@ -19,7 +19,7 @@ export interface MutationPaths {
   /** A pristine copy of reference/, to undo an interrupted in-place run. */
   backup: string;
   /**
-   * labs/<lab>/.mutation-impl: the copy of the instrumented reference that is graded, with the
+   * labs/<lab>/.mutation-impl-<n>: each copy of the instrumented reference that is graded, with the
    * active mutant switched on. A sibling of src/, so the reference's `../src/` imports resolve.
    */
   activeImpl: string;

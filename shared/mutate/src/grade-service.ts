@@ -1,0 +1,105 @@
+/**
+ * Grading one mutant costs little; starting a grader costs a lot (tsx, the grader's modules,
+ * the grading processes), and on a busy machine that start-up dominated each mutant run. So
+ * `pnpm mutate` keeps one grader running for the whole Stryker run, behind a Unix socket, and
+ * the test command Stryker spawns per mutant (grade-client.mjs) only asks it for a verdict.
+ *
+ * Each request is graded from its own fresh copy of the instrumented reference
+ * (labs/<lab>/.mutation-impl-<n>/): a new folder is a new implementation to the grading
+ * harness, so its bundle is made from this copy and no cached bundle of another mutant is used.
+ */
+import { rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { graderModulePath, loadGrader, WorkerPool, type LabGrader } from "@faultline/grading";
+import { stageActiveMutant } from "./active-mutant.ts";
+import { firstFailure } from "./first-failure.ts";
+import type { MutationPaths } from "./paths.ts";
+
+/** What the test command sends: the active mutant's id (null for Stryker's dry run). */
+export interface VerdictRequest {
+  mutant: string | null;
+}
+
+/** What it gets back: the first failing test (killed), null (survived), or why grading broke. */
+export interface VerdictReply {
+  failed: string | null;
+  error?: string;
+}
+
+export interface GradeService {
+  socket: string;
+  /** Requests that could not be graded (a broken run, not a verdict). */
+  errors: string[];
+  graded: number;
+  close(): Promise<void>;
+}
+
+/** Grade the instrumented reference with `mutant` switched on, in the folder `dir`. */
+export async function gradeMutant(grader: LabGrader, pool: WorkerPool, paths: MutationPaths, mutant: string | undefined, dir: string): Promise<string | null> {
+  const instrumented = stageActiveMutant(paths.reference, dir, mutant);
+  try {
+    // Without Stryker's switches in the graded code every mutant would "survive".
+    if (instrumented === 0) throw new Error(`${paths.reference} holds no instrumented file: run this through pnpm mutate ${paths.lab}`);
+    const graderModule = graderModulePath(paths.lab);
+    const failed = await firstFailure(grader, { graderModule, pool, impl: dir, traceDir: join(paths.state, "traces") });
+    return failed ? failed.summary : null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function startGradeService(paths: MutationPaths, jobs: number): Promise<GradeService> {
+  const grader = await loadGrader(graderModulePath(paths.lab));
+  const pool = new WorkerPool(jobs);
+  const socket = join(paths.root, ".faultline", `mutate-${process.pid}.sock`);
+  rmSync(socket, { force: true });
+  const service: GradeService = { socket, errors: [], graded: 0, close: async () => {} };
+  let next = 0;
+  // One verdict at a time (Stryker runs one mutant at a time; this also holds if it did not).
+  let queue: Promise<unknown> = Promise.resolve();
+  const verdict = (req: VerdictRequest): Promise<VerdictReply> => {
+    const run = queue.then(async (): Promise<VerdictReply> => {
+      const dir = join(paths.activeImpl + `-${++next}`);
+      try {
+        const failed = await gradeMutant(grader, pool, paths, req.mutant ?? undefined, dir);
+        service.graded++;
+        return { failed };
+      } catch (err) {
+        const error = `mutant ${req.mutant ?? "(none)"}: ${(err as Error).stack ?? String(err)}`;
+        service.errors.push(error);
+        return { failed: null, error };
+      }
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  const server: Server = createServer((conn) => {
+    let text = "";
+    conn.setEncoding("utf8");
+    conn.on("data", (chunk: string) => {
+      text += chunk;
+      const end = text.indexOf("\n");
+      if (end < 0) return;
+      let req: VerdictRequest;
+      try {
+        req = JSON.parse(text.slice(0, end)) as VerdictRequest;
+      } catch {
+        conn.end(`${JSON.stringify({ failed: null, error: "malformed request" })}\n`);
+        return;
+      }
+      void verdict(req).then((reply) => conn.end(`${JSON.stringify(reply)}\n`));
+    });
+    conn.on("error", () => undefined); // a client killed by Stryker's timeout
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(socket, () => resolve());
+  });
+  service.close = async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(socket, { force: true });
+    await pool.close();
+  };
+  return service;
+}
