@@ -38,6 +38,14 @@ function files(dir: string, base = ""): string[] {
   return out;
 }
 
+/** [relative path, source] of every instrumented file under `dir`. */
+export function instrumentedSources(dir: string): Array<[string, string]> {
+  return files(dir)
+    .filter((rel) => /\.(ts|mts|js|mjs)$/.test(rel))
+    .map((rel): [string, string] => [rel, readFileSync(join(dir, rel), "utf8")])
+    .filter(([, source]) => isInstrumented(source));
+}
+
 /**
  * Copy `referenceDir` to `targetDir` (replacing what was there), switching on `mutantId` in the
  * instrumented files; with no id (Stryker's dry run) every switch stays off. Returns

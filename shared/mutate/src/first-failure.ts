@@ -10,6 +10,8 @@ export type SweepContext = Pick<GradeOptions, "graderModule" | "pool" | "impl" |
 
 export interface FirstFailure {
   result: ScenarioResult;
+  /** The failing scenario's name. */
+  scenario: string;
   /** One line: the test, the seed and what broke. */
   summary: string;
 }
@@ -20,15 +22,24 @@ function summarize(r: ScenarioResult): string {
   return `"${r.name}" (part ${r.part}) ${r.status}${f ? ` on seed ${f.seed}` : ""}: ${what}`;
 }
 
-/** The first scenario that does not pass, or undefined when the implementation passes them all. */
-export async function firstFailure(lab: LabGrader, ctx: SweepContext): Promise<FirstFailure | undefined> {
+/**
+ * The first scenario that does not pass, or undefined when the implementation passes them all.
+ * `first` names scenarios to try before the others (likely killers); the verdict is the same
+ * in any order, only a killed mutant's cost changes.
+ */
+export async function firstFailure(lab: LabGrader, ctx: SweepContext, first: readonly string[] = []): Promise<FirstFailure | undefined> {
+  const rank = (name: string) => {
+    const i = first.indexOf(name);
+    return i < 0 ? first.length : i;
+  };
+  const order = lab.scenarios.map((s, i) => ({ s, i })).sort((a, b) => rank(a.s.name) - rank(b.s.name) || a.i - b.i).map(({ s }) => s);
   const passes: ((seeds: number[]) => number[])[] = [(s) => s.slice(0, 1), (s) => s.slice(1)];
   for (const pick of passes) {
-    for (const scenario of lab.scenarios) {
+    for (const scenario of order) {
       const seeds = pick(defaultSeeds(scenario));
       if (seeds.length === 0) continue;
       const result = await gradeScenario(lab, scenario, { ...ctx, lab: lab.lab, seeds, stopAtFirstFailure: true });
-      if (result.status !== "pass") return { result, summary: summarize(result) };
+      if (result.status !== "pass") return { result, scenario: scenario.name, summary: summarize(result) };
     }
   }
   return undefined;

@@ -12,7 +12,7 @@ import { rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { graderModulePath, loadGrader, WorkerPool, type LabGrader } from "@faultline/grading";
-import { stageActiveMutant } from "./active-mutant.ts";
+import { instrumentedSources, stageActiveMutant } from "./active-mutant.ts";
 import { firstFailure } from "./first-failure.ts";
 import type { MutationPaths } from "./paths.ts";
 
@@ -35,14 +35,42 @@ export interface GradeService {
   close(): Promise<void>;
 }
 
+/**
+ * Which tests killed mutants of each file, most recent first. Stryker tests a file's mutants one
+ * after another, and mutants of one function tend to fail the same test: trying it first makes
+ * a killed mutant cost one test instead of a sweep.
+ */
+export class KillerMemory {
+  private readonly byFile = new Map<string, string[]>();
+
+  likely(file: string | undefined): string[] {
+    return file === undefined ? [] : (this.byFile.get(file) ?? []);
+  }
+
+  killed(file: string | undefined, scenario: string): void {
+    if (file === undefined) return;
+    const list = this.byFile.get(file) ?? [];
+    this.byFile.set(file, [scenario, ...list.filter((s) => s !== scenario)]);
+  }
+}
+
+/** The reference file that holds mutant `id` (its switch), if any. */
+export function fileOfMutant(referenceDir: string, id: string | undefined): string | undefined {
+  if (id === undefined) return undefined;
+  const needle = `stryMutAct_9fa48(${JSON.stringify(id)})`;
+  return instrumentedSources(referenceDir).find(([, source]) => source.includes(needle))?.[0];
+}
+
 /** Grade the instrumented reference with `mutant` switched on, in the folder `dir`. */
-export async function gradeMutant(grader: LabGrader, pool: WorkerPool, paths: MutationPaths, mutant: string | undefined, dir: string): Promise<string | null> {
+export async function gradeMutant(grader: LabGrader, pool: WorkerPool, paths: MutationPaths, mutant: string | undefined, dir: string, memory = new KillerMemory()): Promise<string | null> {
   const instrumented = stageActiveMutant(paths.reference, dir, mutant);
   try {
     // Without Stryker's switches in the graded code every mutant would "survive".
     if (instrumented === 0) throw new Error(`${paths.reference} holds no instrumented file: run this through pnpm mutate ${paths.lab}`);
     const graderModule = graderModulePath(paths.lab);
-    const failed = await firstFailure(grader, { graderModule, pool, impl: dir, traceDir: join(paths.state, "traces") });
+    const file = fileOfMutant(dir, mutant);
+    const failed = await firstFailure(grader, { graderModule, pool, impl: dir, traceDir: join(paths.state, "traces") }, memory.likely(file));
+    if (failed) memory.killed(file, failed.scenario);
     return failed ? failed.summary : null;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -56,13 +84,14 @@ export async function startGradeService(paths: MutationPaths, jobs: number): Pro
   rmSync(socket, { force: true });
   const service: GradeService = { socket, errors: [], graded: 0, close: async () => {} };
   let next = 0;
+  const memory = new KillerMemory();
   // One verdict at a time (Stryker runs one mutant at a time; this also holds if it did not).
   let queue: Promise<unknown> = Promise.resolve();
   const verdict = (req: VerdictRequest): Promise<VerdictReply> => {
     const run = queue.then(async (): Promise<VerdictReply> => {
       const dir = join(paths.activeImpl + `-${++next}`);
       try {
-        const failed = await gradeMutant(grader, pool, paths, req.mutant ?? undefined, dir);
+        const failed = await gradeMutant(grader, pool, paths, req.mutant ?? undefined, dir, memory);
         service.graded++;
         return { failed };
       } catch (err) {
