@@ -23,17 +23,18 @@ function summarize(r: ScenarioResult): string {
 }
 
 /**
- * The first scenario that does not pass, or undefined when the implementation passes them all.
- * `first` names scenarios to try before the others (likely killers); the verdict is the same
+ * The first scenario that does not pass, or undefined when the implementation passes them all
+ * (with `quick`, on each scenario's first seed only). `first` names scenarios to try before the others (likely killers); the verdict is the same
  * in any order, only a killed mutant's cost changes.
  */
-export async function firstFailure(lab: LabGrader, ctx: SweepContext, first: readonly string[] = []): Promise<FirstFailure | undefined> {
+export async function firstFailure(lab: LabGrader, ctx: SweepContext, first: readonly string[] = [], quick = false): Promise<FirstFailure | undefined> {
   const rank = (name: string) => {
     const i = first.indexOf(name);
     return i < 0 ? first.length : i;
   };
   const order = lab.scenarios.map((s, i) => ({ s, i })).sort((a, b) => rank(a.s.name) - rank(b.s.name) || a.i - b.i).map(({ s }) => s);
-  const passes: ((seeds: number[]) => number[])[] = [(s) => s.slice(0, 1), (s) => s.slice(1)];
+  // Quick: only each test's first seed (a survivor may still fail a later seed).
+  const passes: ((seeds: number[]) => number[])[] = quick ? [(s) => s.slice(0, 1)] : [(s) => s.slice(0, 1), (s) => s.slice(1)];
   for (const pick of passes) {
     for (const scenario of order) {
       const seeds = pick(defaultSeeds(scenario));

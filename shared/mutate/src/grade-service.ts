@@ -8,7 +8,7 @@
  * (labs/<lab>/.mutation-impl-<n>/): a new folder is a new implementation to the grading
  * harness, so its bundle is made from this copy and no cached bundle of another mutant is used.
  */
-import { rmSync } from "node:fs";
+import { appendFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { graderModulePath, loadGrader, WorkerPool, type LabGrader } from "@faultline/grading";
@@ -62,14 +62,14 @@ export function fileOfMutant(referenceDir: string, id: string | undefined): stri
 }
 
 /** Grade the instrumented reference with `mutant` switched on, in the folder `dir`. */
-export async function gradeMutant(grader: LabGrader, pool: WorkerPool, paths: MutationPaths, mutant: string | undefined, dir: string, memory = new KillerMemory()): Promise<string | null> {
+export async function gradeMutant(grader: LabGrader, pool: WorkerPool, paths: MutationPaths, mutant: string | undefined, dir: string, memory = new KillerMemory(), quick = false): Promise<string | null> {
   const instrumented = stageActiveMutant(paths.reference, dir, mutant);
   try {
     // Without Stryker's switches in the graded code every mutant would "survive".
     if (instrumented === 0) throw new Error(`${paths.reference} holds no instrumented file: run this through pnpm mutate ${paths.lab}`);
     const graderModule = graderModulePath(paths.lab);
     const file = fileOfMutant(dir, mutant);
-    const failed = await firstFailure(grader, { graderModule, pool, impl: dir, traceDir: join(paths.state, "traces") }, memory.likely(file));
+    const failed = await firstFailure(grader, { graderModule, pool, impl: dir, traceDir: join(paths.state, "traces") }, memory.likely(file), quick);
     if (failed) memory.killed(file, failed.scenario);
     return failed ? failed.summary : null;
   } finally {
@@ -77,7 +77,7 @@ export async function gradeMutant(grader: LabGrader, pool: WorkerPool, paths: Mu
   }
 }
 
-export async function startGradeService(paths: MutationPaths, jobs: number): Promise<GradeService> {
+export async function startGradeService(paths: MutationPaths, jobs: number, quick = false): Promise<GradeService> {
   const grader = await loadGrader(graderModulePath(paths.lab));
   const pool = new WorkerPool(jobs);
   const socket = join(paths.root, ".faultline", `mutate-${process.pid}.sock`);
@@ -85,14 +85,18 @@ export async function startGradeService(paths: MutationPaths, jobs: number): Pro
   const service: GradeService = { socket, errors: [], graded: 0, close: async () => {} };
   let next = 0;
   const memory = new KillerMemory();
+  writeFileSync(paths.verdictLog, "");
   // One verdict at a time (Stryker runs one mutant at a time; this also holds if it did not).
   let queue: Promise<unknown> = Promise.resolve();
   const verdict = (req: VerdictRequest): Promise<VerdictReply> => {
     const run = queue.then(async (): Promise<VerdictReply> => {
       const dir = join(paths.activeImpl + `-${++next}`);
       try {
-        const failed = await gradeMutant(grader, pool, paths, req.mutant ?? undefined, dir, memory);
+        const failed = await gradeMutant(grader, pool, paths, req.mutant ?? undefined, dir, memory, quick);
         service.graded++;
+        // A line per verdict, to follow a long run (tail -f) and see survivors as they come.
+        const where = fileOfMutant(paths.reference, req.mutant ?? undefined) ?? "";
+        appendFileSync(paths.verdictLog, `${req.mutant ?? "dry-run"}\t${where}\t${failed === null ? "survived" : `killed: ${failed}`}\n`);
         return { failed };
       } catch (err) {
         const error = `mutant ${req.mutant ?? "(none)"}: ${(err as Error).stack ?? String(err)}`;

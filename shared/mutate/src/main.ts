@@ -5,8 +5,10 @@
  * scenario fails. A surviving mutant is a change to the
  * reference that still scores 100%: either equivalent, or a bug the grader misses.
  *
- *   pnpm mutate <lab> [--file F]... [--force] [--jobs N]
+ *   pnpm mutate <lab> [--file F]... [--quick] [--force] [--jobs N]
  *
+ * --quick grades each mutant on each test's first seed only: much faster on a busy machine; a
+ * survivor may still fail a later seed (re-check it without --quick before calling it a gap).
  * --file limits the run to some files of reference/ (a name or a glob, e.g. versions.ts);
  * results of the other files are kept from earlier runs.
  *
@@ -29,7 +31,7 @@ import { score, scoreLine, survivorLines, type MutantOutcome } from "./summary.t
 /** Stryker's options (their log levels are an enum of string values). */
 type StrykerOptions = NonNullable<ConstructorParameters<typeof Stryker>[0]>;
 
-const USAGE = "pnpm mutate <lab> [--file F]... [--force] [--jobs N]";
+const USAGE = "pnpm mutate <lab> [--file F]... [--quick] [--force] [--jobs N]";
 
 interface Args {
   lab: string;
@@ -38,16 +40,20 @@ interface Args {
   jobs: number;
   /** Files (names or globs under reference/) to mutate; all when empty. */
   files: string[];
+  /** Each test's first seed only. */
+  quick: boolean;
 }
 
 function parseArgs(argv: string[]): Args | string {
   const positional: string[] = [];
   let force = false;
+  let quick = false;
   let jobs = 1;
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === "--force") force = true;
+    else if (a === "--quick") quick = true;
     else if (a === "--file") {
       const f = argv[++i];
       if (!f || f.startsWith("-")) return "--file takes a file name or glob under reference/";
@@ -61,7 +67,7 @@ function parseArgs(argv: string[]): Args | string {
     else positional.push(a);
   }
   if (positional.length !== 1) return "give exactly one lab (mutation runs are one lab at a time)";
-  return { lab: positional[0] as string, force, jobs, files };
+  return { lab: positional[0] as string, force, jobs, files, quick };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -71,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`usage: ${USAGE}\nlabs: ${knownLabs().join(", ")}`);
     return args ? 2 : 0;
   }
-  const { lab, force, jobs, files } = args;
+  const { lab, force, jobs, files, quick } = args;
   if (!knownLabs().includes(lab)) {
     console.error(`mutate: unknown lab "${lab}"; labs: ${knownLabs().join(", ")}`);
     return 2;
@@ -104,14 +110,15 @@ async function main(argv: string[]): Promise<number> {
     mkdirSync(paths.state, { recursive: true });
 
     const print = verdictInputs(paths.root, lab);
-    const current = fingerprint(paths.root, print);
+    // A quick run's survivors are not a full run's: a change of mode tests them again.
+    const current = `${fingerprint(paths.root, print)}${quick ? " quick" : ""}`;
     const recorded = recordedFingerprint(paths.fingerprintFile);
     if (!force && recorded !== undefined && recorded !== current) {
       const n = forgetSurvivors(paths.incrementalFile);
       console.log(`mutate: the grader or the grading code changed since the last run: testing the ${n} survivor(s) again (--force tests every mutant again)`);
     }
 
-    const service = await startGradeService(paths, jobs);
+    const service = await startGradeService(paths, jobs, quick);
     const client = fileURLToPath(new URL("./grade-client.mjs", import.meta.url));
     const stryker = new Stryker({
       testRunner: "command",
@@ -162,7 +169,7 @@ async function main(argv: string[]): Promise<number> {
 
     const s = score(results);
     const survivors = survivorLines(results, paths.root);
-    console.log(`\n${lab}: ${scoreLine(s)}`);
+    console.log(`\n${lab}: ${scoreLine(s)}${quick ? " (quick: each test's first seed)" : ""}`);
     if (s.killed + s.timeout === 0 && results.length > 0) {
       console.error("mutate: no mutant was killed: the graded code is not the mutated code, or the grader tests nothing");
     }

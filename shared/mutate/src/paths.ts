@@ -16,6 +16,8 @@ export interface MutationPaths {
   incrementalFile: string;
   /** Hash of everything the verdicts depend on besides the mutated files (see fingerprint.ts). */
   fingerprintFile: string;
+  /** One line per graded mutant of the current run: id, file, verdict. */
+  verdictLog: string;
   /** A pristine copy of reference/, to undo an interrupted in-place run. */
   backup: string;
   /**
@@ -44,6 +46,7 @@ export function mutationPaths(lab: string, root = courseRoot()): MutationPaths {
     state,
     incrementalFile: join(state, "stryker-incremental.json"),
     fingerprintFile: join(state, "grader-fingerprint.txt"),
+    verdictLog: join(state, "verdicts.tsv"),
     backup: join(state, "reference-backup"),
     activeImpl: join(labRoot, ".mutation-impl"),
     reports,
