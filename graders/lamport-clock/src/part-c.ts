@@ -10,6 +10,8 @@ import { fmtT } from "./recorder.ts";
 import type { Ctx, LabModule } from "./common.ts";
 
 const num = (id: string) => Number(id.slice(1));
+/** The retransmission period the lab gives (RETRANSMIT_MS in src/chat.ts). */
+const RETRANSMIT_MS = 30;
 const byStamp = (a: Lab.ChatEntry, b: Lab.ChatEntry) => (a.ts !== b.ts ? a.ts - b.ts : num(a.from) - num(b.from));
 const showEntry = (e: Lab.ChatEntry) => `"${e.text}" (ts ${e.ts}, from ${e.from})`;
 
@@ -235,9 +237,21 @@ export const partC: ReadonlyArray<Scenario<LabModule>> = [
     ],
     async run(ctx) {
       const { sim, watch } = chatRun(ctx, 4, { drop: 0.2, duplicate: 0.2, delay: { kind: "uniform", min: 1, max: 25 } });
+      let resent: number | undefined;
+      sim.onEvent((e) => {
+        if (resent === undefined || e.kind !== "send" || !sim.nodeIds.includes(e.node)) return;
+        const text = e.payload ?? (e.msg !== undefined ? JSON.stringify(e.msg) : undefined);
+        if (text !== undefined && (JSON.parse(text) as { type?: string }).type === "link") resent++;
+      });
       postRandomly(ctx, sim, watch, 25);
       await sim.runFor(1000);
       await settle(ctx, sim, watch, 5000);
+      // Every node shows every message on a healed network: within a few retransmission periods
+      // every link message is acknowledged, and then nothing is resent.
+      await sim.runFor(10 * RETRANSMIT_MS);
+      resent = 0;
+      await sim.runFor(10 * RETRANSMIT_MS);
+      ctx.check(resent === 0, "retransmission stops once acknowledged", () => `every node had shown every message for ${10 * RETRANSMIT_MS} ms on a network that no longer loses anything, yet the nodes sent ${resent} link messages in the next ${10 * RETRANSMIT_MS} ms: a link-ack must stop the resending of what it acknowledges`);
       ctx.metric("messages sent", sim.stats.sent);
     },
   },
