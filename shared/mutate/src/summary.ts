@@ -13,7 +13,7 @@ export interface MutantOutcome {
   replacement?: string;
   status: string;
   statusReason?: string;
-  /** Stryker's positions: line and column from 0... */
+  /** Where the mutant is, as the mutation-testing report schema gives it: line and column from 1. */
   location: { start: { line: number; column: number }; end: { line: number; column: number } };
 }
 
@@ -54,13 +54,14 @@ export function scoreLine(s: Score): string {
   return `mutation score ${pct}: ${detected} of ${valid} mutants killed (${s.killed} failed a test, ${s.timeout} timed out), ${s.survived} survived${s.noCoverage ? `, ${s.noCoverage} not covered` : ""}${s.invalid ? `; ${s.invalid} invalid` : ""}`;
 }
 
-/** The source text a mutant replaced (its location, 0-based lines and columns). */
+/** The source text a mutant replaced (its location counts lines and columns from 1). */
 function original(source: string[], m: MutantOutcome): string {
   const { start, end } = m.location;
-  if (start.line === end.line) return (source[start.line] ?? "").slice(start.column, end.column);
-  const first = (source[start.line] ?? "").slice(start.column);
-  const last = (source[end.line] ?? "").slice(0, end.column);
-  return [first, ...source.slice(start.line + 1, end.line), last].join("\n");
+  const line = (n: number) => source[n - 1] ?? "";
+  if (start.line === end.line) return line(start.line).slice(start.column - 1, end.column - 1);
+  const first = line(start.line).slice(start.column - 1);
+  const last = line(end.line).slice(0, end.column - 1);
+  return [first, ...source.slice(start.line, end.line - 1), last].join("\n");
 }
 
 function oneLine(text: string, max = 90): string {
@@ -80,7 +81,7 @@ export function survivorLines(results: readonly MutantOutcome[], root: string, r
     .filter((r) => r.status === "Survived" || r.status === "NoCoverage")
     .sort((a, b) => a.fileName.localeCompare(b.fileName) || a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column)
     .map((m) => {
-      const where = `${relative(root, m.fileName).split("\\").join("/")}:${m.location.start.line + 1}:${m.location.start.column + 1}`;
+      const where = `${relative(root, m.fileName).split("\\").join("/")}:${m.location.start.line}:${m.location.start.column}`;
       return `${where} ${m.mutatorName}: ${oneLine(original(lines(m.fileName), m))} → ${oneLine(m.replacement ?? "")}`;
     });
 }

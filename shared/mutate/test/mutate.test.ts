@@ -109,7 +109,7 @@ describe("an interrupted in-place run", () => {
 });
 
 describe("the summary", () => {
-  const m = (status: string, line: number, replacement: string): MutantOutcome => ({ id: String(line), fileName: "/c/labs/x/reference/a.ts", mutatorName: "ArithmeticOperator", replacement, status, location: { start: { line, column: 7 }, end: { line, column: 12 } } });
+  const m = (status: string, line: number, replacement: string): MutantOutcome => ({ id: String(line), fileName: "/c/labs/x/reference/a.ts", mutatorName: "ArithmeticOperator", replacement, status, location: { start: { line: line + 1, column: 8 }, end: { line: line + 1, column: 13 } } });
   it("scores detected over valid mutants and lists survivors with their code", () => {
     const results = [m("Killed", 0, "a - b"), m("Timeout", 1, "a - b"), m("Survived", 1, "a * b"), m("CompileError", 0, "x")];
     const s = score(results);
