@@ -123,6 +123,15 @@ export const partB: ReadonlyArray<Scenario<LabModule>> = [
         parsed = undefined;
       }
       ctx.check(g.host === "n1" && isVc(parsed) && vcEqual(parsed, { n1: 2, n2: 1 }) && g.event === "send to n2", "ShiViz entries match ShiViz's regular expression", `formatShiVizEntry("n1", {n1:2,n2:1}, "send to n2") returned ${JSON.stringify(line)}: host "${g.host}", clock ${g.clock}, event "${g.event}"`);
+      // ShiViz reads one line of description per entry: a line break inside it must not survive,
+      // and no word of it may be lost or glued to the next.
+      for (const description of ["retry\nsend to n2", "got reply \n from n3", "a\n\nb"]) {
+        const multi = formatShiVizEntry("n2", { n2: 1 }, description);
+        const mm = new RegExp(`^${SHIVIZ_REGEX}$`).exec(multi);
+        const words = (mm?.groups?.event ?? "").split(/\s+/).filter((w) => w !== "");
+        const want = description.split(/\s+/).filter((w) => w !== "");
+        ctx.check(mm !== null && words.join(" ") === want.join(" "), "ShiViz descriptions stay on one line", () => `formatShiVizEntry("n2", {n2:1}, ${JSON.stringify(description)}) returned ${JSON.stringify(multi)}: the description must be one line holding its words ${JSON.stringify(want)} in order (turn each line break into a space)`);
+      }
     },
   },
   {
