@@ -192,6 +192,7 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       isolated = new IsolatedImpl(
         compileBundle(b, (src) => relative(b.displayRoot, resolve(b.sourceDir, src))),
         probe,
+        grader.observe,
       );
       isolated.load();
       impl = isolated.impl;

@@ -28,6 +28,13 @@ export interface LabGrader<L = unknown> {
    * permission-restricted grading process (labs whose code needs real HTTP or a database).
    */
   isolation?: "context" | "process";
+  /**
+   * Properties of a node (paths such as "log.length") that the lab's checks read after every
+   * step. Under context isolation each handler's reply carries their primitive values, so those
+   * reads cost no call into the node's context. Purely a speed hint: reads give the same values
+   * without it.
+   */
+  observe?: readonly string[];
 }
 
 export interface Scenario<L = unknown> {

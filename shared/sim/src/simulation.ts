@@ -8,7 +8,7 @@ import { EventHeap } from "./heap.ts";
 import { NetworkFaults, sampleDelay, type LinkFaults } from "./network.ts";
 import { SimDisk } from "./disk.ts";
 import { NodeClock } from "./clock.ts";
-import { materialize, Trace, type TraceEvent, type TraceFile, type TraceMode } from "./trace.ts";
+import { hashPayload, materialize, Trace, type TraceEvent, type TraceFile, type TraceMode } from "./trace.ts";
 import { installGuards, realSetImmediate, NondeterminismError, type GuardOwner } from "./guards.ts";
 import { EventBudgetExceeded, InvariantViolation, LivenessTimeout, NodeFailure, SimulationError } from "./errors.ts";
 import type { Env, Node, NodeFactory, NodeId, TimerHandle } from "./types.ts";
@@ -69,6 +69,8 @@ interface DeliverEvent {
   to: NodeId;
   /** The frozen canonical copy made at send; each delivery thaws its own copy. */
   frozen: unknown;
+  /** The message as JSON text instead, when a node run elsewhere sent it as text (sendText). */
+  text?: string;
   /** Content hash of the message, computed once at send. */
   payloadHash: number;
   msgId: number;
@@ -650,7 +652,8 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     return vc.slice();
   }
 
-  private makeEnv(s: NodeSlot<M, T>): Env<M, T> {
+  /** A node's env; `sendText` is for nodes run elsewhere (see Node.onMessageText), not in Env. */
+  private makeEnv(s: NodeSlot<M, T>): Env<M, T> & { sendText(to: NodeId, text: string): void } {
     const inc = s.incarnation;
     const alive = () => s.up && s.incarnation === inc;
     const peers = Object.freeze(this.nodeIds.filter((x) => x !== s.id));
@@ -660,6 +663,10 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
       send: (to: NodeId, msg: M) => {
         if (!alive()) return;
         this.transmit(s.id, to, msg);
+      },
+      sendText: (to: NodeId, text: string) => {
+        if (!alive()) return;
+        this.transmitText(s.id, to, text);
       },
       now: () => s.clock.local(this.time),
       setTimer: (ms: number, tag: T) => {
@@ -738,8 +745,6 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
   }
 
   private transmit(from: NodeId, to: NodeId, msg: M): void {
-    const toIndex = this.index.get(to);
-    if (toIndex === undefined) throw new RangeError(`${from} sent to unknown node "${to}"; known: ${this.endpoints.join(", ")}`);
     let copy: { frozen: unknown; hash: number };
     try {
       copy = freezeMessage(msg);
@@ -748,16 +753,27 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
       throw err;
     }
     const { frozen, hash } = copy;
+    const msgType = typeof frozen === "object" && frozen !== null && typeof (frozen as { type?: unknown }).type === "string" ? (frozen as { type: string }).type : typeof frozen;
+    this.route(from, to, frozen, undefined, hash, msgType);
+  }
+
+  /** A message already serialized by its sender (a node in a vm context): no parse, no copy. */
+  private transmitText(from: NodeId, to: NodeId, text: string): void {
+    this.route(from, to, undefined, text, hashPayload(text), typeOfText(text));
+  }
+
+  private route(from: NodeId, to: NodeId, frozen: unknown, text: string | undefined, hash: number, msgType: string): void {
+    const toIndex = this.index.get(to);
+    if (toIndex === undefined) throw new RangeError(`${from} sent to unknown node "${to}"; known: ${this.endpoints.join(", ")}`);
     const fromIndex = this.indexOf(from);
     const msgId = ++this.msgSeq;
-    const msgType = typeof frozen === "object" && frozen !== null && typeof (frozen as { type?: unknown }).type === "string" ? (frozen as { type: string }).type : typeof frozen;
     const vc = this.tick(fromIndex);
     this.stats.sent++;
     let byType = this.sentCounts.get(from);
     if (!byType) this.sentCounts.set(from, (byType = new Map()));
     byType.set(msgType, (byType.get(msgType) ?? 0) + 1);
     if (fromIndex < this.nodeIds.length) this.stormed(this.storm.sent(fromIndex, this.time));
-    this.record({ i: 0, t: this.time, kind: "send", node: from, peer: to, msgId, msg: frozen, vc }, hash);
+    this.record(text === undefined ? { i: 0, t: this.time, kind: "send", node: from, peer: to, msgId, msg: frozen, vc } : { i: 0, t: this.time, kind: "send", node: from, peer: to, msgId, payload: text, vc }, hash);
     const f = this.net.faults(from, to);
     if (this.net.isBlocked(from, to)) {
       this.dropped(from, to, msgId, "partition");
@@ -768,6 +784,7 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
       return;
     }
     const ev: DeliverEvent = { t: this.time + sampleDelay(f.delay, this.netRng), seq: this.seq++, type: "deliver", from, to, frozen, payloadHash: hash, msgId, vc, msgType };
+    if (text !== undefined) ev.text = text;
     this.heap.push(ev);
     if (this.netRng.chance(f.duplicate)) {
       this.stats.duplicated += f.copies;
@@ -820,8 +837,8 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
       const i = this.indexOf(e.to);
       const vc = this.vcs[i] as number[];
       if (e.vc) for (let k = 0; k < vc.length; k++) if ((e.vc[k] as number) > (vc[k] as number)) vc[k] = e.vc[k] as number;
-      this.record({ i: 0, t: this.time, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, msg: e.frozen, vc: this.tick(i) }, e.payloadHash);
-      client.accept(e.from, thawMessage(e.frozen) as M);
+      this.record(this.deliverEvent(e, this.tick(i)), e.payloadHash);
+      client.accept(e.from, (e.text !== undefined ? JSON.parse(e.text) : thawMessage(e.frozen)) as M);
       return;
     }
     const s = this.slots.get(e.to) as NodeSlot<M, T>;
@@ -844,17 +861,21 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     s.handled++;
     const vc = this.vcs[s.index] as number[];
     if (e.vc) for (let k = 0; k < vc.length; k++) if ((e.vc[k] as number) > (vc[k] as number)) vc[k] = e.vc[k] as number;
-    const event: TraceEvent = { i: 0, t: this.time, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, msg: e.frozen, vc: this.tick(s.index) };
+    const event = this.deliverEvent(e, this.tick(s.index));
     this.record(event, e.payloadHash);
     const what = `onMessage(${e.msgType} from ${e.from})`;
     if (inst.onMessageText) {
       // A node run elsewhere (a vm context) takes the JSON text: no copy to make and throw away.
-      const text = event.payload ?? JSON.stringify(e.frozen);
+      const text = e.text ?? event.payload ?? JSON.stringify(e.frozen);
       this.invoke(s, what, () => (inst.onMessageText as (from: NodeId, text: string) => void)(e.from, text));
       return;
     }
-    const msg = thawMessage(e.frozen) as M;
+    const msg = (e.text !== undefined ? JSON.parse(e.text) : thawMessage(e.frozen)) as M;
     this.invoke(s, what, () => inst.onMessage(e.from, msg));
+  }
+
+  private deliverEvent(e: DeliverEvent, vc: number[] | undefined): TraceEvent {
+    return e.text === undefined ? { i: 0, t: this.time, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, msg: e.frozen, vc } : { i: 0, t: this.time, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, payload: e.text, vc };
   }
 
   private fireTimer(e: TimerEvent): void {
@@ -900,6 +921,17 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     const top = [...this.stats.sentByType.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3);
     return top.map(([k, v]) => `${k} x${v}`).join(", ") || "timers";
   }
+}
+
+/** A message's `type` (or its JSON kind) from its text; messages usually start with it. */
+function typeOfText(text: string): string {
+  if (text.startsWith('{"type":"')) {
+    const end = text.indexOf('"', 9);
+    const type = text.slice(9, end);
+    if (end > 0 && !type.includes("\\")) return type;
+  }
+  const m = JSON.parse(text) as unknown;
+  return typeof m === "object" && m !== null && typeof (m as { type?: unknown }).type === "string" ? (m as { type: string }).type : typeof m;
 }
 
 function safeJson(v: unknown): string {
