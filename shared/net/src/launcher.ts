@@ -13,11 +13,14 @@ import { fileURLToPath } from "node:url";
 import type { NodeId } from "@faultline/sim";
 import type { NodeProcessConfig } from "./node-main.ts";
 import type { RealFaults } from "./transport.ts";
+import type { ServiceRef } from "./service.ts";
 
 export interface ClusterOptions {
+  /** Module file exporting the node class. */
   implPath: string;
   exportName: string;
-  service: string;
+  /** The lab's HTTP service, loaded by every node process. */
+  service: ServiceRef;
   nodes: number;
   /** Fixed ports from here; omitted or 0: ports from the OS, never a fixed block. */
   basePort?: number;
