@@ -6,8 +6,9 @@
  *
  * Kept as plain JavaScript text: it is evaluated inside the context, never in the host.
  */
-export const BOOTSTRAP_SOURCE = String.raw`(() => {
-"use strict";
+import { withLocalGlobals } from "./locals.ts";
+
+export const BOOTSTRAP_SOURCE = withLocalGlobals(String.raw`"use strict";
 const G = globalThis;
 const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
 const getProto = Object.getPrototypeOf, ObjectProto = Object.prototype, isArray = Array.isArray;
@@ -24,7 +25,10 @@ function hid(o) {
 }
 
 // ------------------------------------------------------------ where we are, what a handler did
-let where;            // "n2 onMessage(AppendEntries)" while a handler runs
+let where;            // "n2 onMessage(AppendEntries)" while a handler runs, or a function that says it
+let callOp, callId, callA, callM; // the handler call "where" describes when it is describeCall
+function describeCall() { return describe(callOp, callId, callA, callM); }
+function whereNow() { if (where === describeCall) where = describeCall(); return where; }
 let fx = null;        // effects of the current node call, each one framed record (see WIRE below)
 let nowValue = 0;
 // WIRE: a node call's reply is "effects PART error PART observed"; effects are records joined by
@@ -35,7 +39,7 @@ const RECORD = "\u0001", FIELD = "\u0002", PART = "\u0003";
 const moduleLogs = [];
 
 function teach(api, advice) {
-  const e = new Error((where || "your module") + " called " + api + ": real time, real randomness and real timers make runs unreproducible; " + advice);
+  const e = new Error((whereNow() || "your module") + " called " + api + ": real time, real randomness and real timers make runs unreproducible; " + advice);
   e.name = "NondeterminismError";
   throw e;
 }
@@ -75,7 +79,7 @@ G.queueMicrotask = thrower("queueMicrotask()", ADVICE_SYNC);
 G.performance = { now: thrower("performance.now()", ADVICE_TIME) };
 G.crypto = { getRandomValues: thrower("crypto.getRandomValues()", ADVICE_RANDOM), randomUUID: thrower("crypto.randomUUID()", ADVICE_RANDOM) };
 G.process = new Proxy({}, { get(_, k) {
-  const e = new Error((where || "your module") + " used process." + String(k) + ": a node has no process (no exit, signals, pid, environment or clock); it touches the world only through env (env.send, env.setTimer, env.now(), env.random(), env.disk, env.log)");
+  const e = new Error((whereNow() || "your module") + " used process." + String(k) + ": a node has no process (no exit, signals, pid, environment or clock); it touches the world only through env (env.send, env.setTimer, env.now(), env.random(), env.disk, env.log)");
   e.name = "ForbiddenApi";
   throw e;
 } });
@@ -276,17 +280,17 @@ function observeOne(v) {
 function observe(o) {
   let out = "";
   for (let i = 0; i < observed.length; i++) {
-    let v = o;
+    const path = observed[i];
     let text;
     try {
-      const path = observed[i];
-      for (let j = 0; j < path.length; j++) {
+      let v = o[path[0]];
+      for (let j = 1; j < path.length; j++) {
         if (v === null || (typeof v !== "object" && typeof v !== "function")) { v = undefined; break; }
         v = v[path[j]];
       }
       text = observeOne(v);
     } catch { text = NOT_OBSERVED; }
-    out += (i === 0 ? "" : ",") + text;
+    out += i === 0 ? text : "," + text;
   }
   return out;
 }
@@ -303,11 +307,13 @@ function nodeCall(op, h, now, a, text) {
       nodes.set(h, env);
     } else if (op === "msg") m = jsonParse(text);
     else m = text === undefined ? undefined : jsonParse(text);
-    where = describe(op, env.id, a, m);
+    // Described only if a teaching error needs it: most calls never do.
+    callOp = op; callId = env.id; callA = a; callM = m;
+    where = describeCall;
     if (misuse) { const e = misuse; misuse = undefined; throw e; }
     const r = op === "boot" ? o.start(env) : op === "msg" ? o.onMessage(a, m) : o.onTimer(m);
     if (r !== null && typeof r === "object" && typeof r.then === "function") {
-      const e = new Error(where + " returned a promise: handlers are synchronous (no async/await in start, onMessage or onTimer)");
+      const e = new Error(whereNow() + " returned a promise: handlers are synchronous (no async/await in start, onMessage or onTimer)");
       e.name = "EnvMisuse";
       throw e;
     }
@@ -378,4 +384,4 @@ defineProperty(G, "__get", { value: fastGet, writable: false, configurable: fals
 defineProperty(G, "__observe", { value: function setObserved(text) { observed = jsonParse(text).map((p) => p.split(".")); }, writable: false, configurable: false, enumerable: false });
 defineProperty(G, "__node", { value: nodeCall, writable: false, configurable: false, enumerable: false });
 defineProperty(G, "__root", { value: function root() { return hid(G.__lab); }, writable: false, configurable: false, enumerable: false });
-})();`;
+`);

@@ -9,6 +9,7 @@ import vm from "node:vm";
 import { SourceMap } from "node:module";
 import type { Env, Node, NodeId, TimerHandle } from "@faultline/sim";
 import { BOOTSTRAP_SOURCE } from "./bootstrap.ts";
+import { withLocalGlobals } from "./locals.ts";
 
 /** A bundle compiled once and evaluated in each new realm. */
 export class CompiledBundle {
@@ -22,7 +23,8 @@ export class CompiledBundle {
     /** Turns a source path from the map into what a learner should see. */
     private readonly showSource: (source: string) => string = (s) => s,
   ) {
-    this.script = new vm.Script(code, { filename });
+    // The bundle's `var __lab` is local inside the wrapper: the epilogue publishes it.
+    this.script = new vm.Script(withLocalGlobals(code, "globalThis.__lab = typeof __lab === \"undefined\" ? undefined : __lab;"), { filename, lineOffset: -1 });
   }
 
   /** Rewrite stack frames that point into the bundle to the learner's own file:line:column. */
@@ -68,7 +70,7 @@ interface NodeReply {
   err?: WireError;
 }
 
-const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: "faultline:bootstrap" });
+const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: "faultline:bootstrap", lineOffset: -1 });
 const callScript = new vm.Script("__bridge(__req)", { filename: "faultline:call" });
 const drainScript = new vm.Script("undefined", { filename: "faultline:settle" });
 /** Handler calls between two settlings of a context's promise continuations. */
@@ -250,11 +252,17 @@ export class Realm {
     return this.version;
   }
 
-  /** Reads of object `h` made at the current version (emptied when learner code runs again). */
-  readCache(h: number): Map<string, unknown> {
+  /** The read cache of object `h`: one object for the realm's life, emptied as versions change. */
+  cacheEntry(h: number): { version: number; values: Map<string, unknown> } {
     let c = this.caches.get(h);
     if (!c) this.caches.set(h, (c = { version: this.version, values: new Map() }));
-    else if (c.version !== this.version) {
+    return c;
+  }
+
+  /** Reads of object `h` made at the current version (emptied when learner code runs again). */
+  readCache(h: number): Map<string, unknown> {
+    const c = this.cacheEntry(h);
+    if (c.version !== this.version) {
       c.version = this.version;
       c.values.clear();
     }
@@ -407,8 +415,14 @@ export class Realm {
         return realm.read(h, k);
       });
     const keysOf = () => cached("\0keys", () => realm.request({ op: "keys", h }, false)) as string[];
+    const entry = realm.cacheEntry(h);
     const p = new Proxy(target, {
       get(_t, k) {
+        // The common case first: a value already read (or observed) in this state.
+        if (entry.version === realm.stateVersion && typeof k === "string") {
+          const hit = entry.values.get(k);
+          if (hit !== undefined && typeof hit !== "function") return hit;
+        }
         if (k === HANDLE) return h;
         if (k === REALM) return realm;
         if (typeof k === "symbol") {
@@ -487,6 +501,19 @@ function wireError(err: unknown): WireError {
  * and what the handler did (sends, timers, disk writes, logs) is replayed on the real env, in
  * order, right after it returns.
  */
+/**
+ * JSON text of a node id or a timer tag, parsed. The same few names come back in almost every
+ * reply, so string values are kept (a string is immutable; an object tag is parsed afresh).
+ */
+const names = new Map<string, unknown>();
+function parsedName(text: string): unknown {
+  const hit = names.get(text);
+  if (hit !== undefined) return hit;
+  const v = JSON.parse(text) as unknown;
+  if (typeof v === "string" && names.size < 4096) names.set(text, v);
+  return v;
+}
+
 /** What a simulator may offer nodes run elsewhere: messages and disk values as JSON text, unparsed. */
 interface TextEnv {
   sendText?(to: NodeId, text: string): void;
@@ -533,13 +560,13 @@ class ContextNode implements Node<unknown, unknown> {
       const f = record.split(FIELD);
       switch (f[0]) {
         case "s": {
-          const to = JSON.parse(f[1] as string) as NodeId;
+          const to = parsedName(f[1] as string) as NodeId;
           if (env.sendText) env.sendText(to, f[2] as string);
           else env.send(to, JSON.parse(f[2] as string));
           break;
         }
         case "t":
-          this.timers.set(Number(f[1]), env.setTimer(Number(f[2]), JSON.parse(f[3] as string)));
+          this.timers.set(Number(f[1]), env.setTimer(Number(f[2]), parsedName(f[3] as string)));
           break;
         case "c": {
           const h = Number(f[1]);
