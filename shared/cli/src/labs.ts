@@ -2,7 +2,9 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { courseRoot, graderModulePath, knownLabs, loadGrader, type LabGrader } from "@faultline/grading";
-import { UsageError } from "./io.ts";
+import { GraderLoadError, UsageError } from "./io.ts";
+
+export { GraderLoadError };
 
 /** Lab folders under labs/ (with or without a grader). */
 export function labFolders(): string[] {
@@ -31,8 +33,6 @@ export function requireLab(lab: string): string {
   }
   throw new UsageError(`unknown lab "${lab}"\n${labList()}`);
 }
-
-export class GraderLoadError extends Error {}
 
 export async function loadLab(lab: string): Promise<{ grader: LabGrader; module: string }> {
   const module = requireLab(lab);
