@@ -21,6 +21,7 @@ describe("course export", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/wrote a learner copy to .*learner \(\d+ files\)/);
     expect(r.stdout).toContain("hidden tests cut from grader sources: 1 (secret check)");
+    expect(r.stdout).toContain("handbook drills that run a mutant now grade the learner's code: 1 command(s)");
     for (const gone of ["labs/echo/reference/index.ts", "labs/echo/mutants/throws/index.ts", "labs/echo/mutants", "handbook/checkpoints/instructor/answers.md", ".faultline"]) expect(existsSync(join(learner, gone)), gone).toBe(false);
     for (const kept of ["labs/echo/src/index.ts", "labs/echo/README.md", "labs/pending/README.md", "handbook/checkpoints/week1.md", "graders/echo/src/index.ts", "package.json", ".faultline-learner-copy.json"]) expect(existsSync(join(learner, kept)), kept).toBe(true);
     const grader = readFileSync(join(learner, "graders/echo/src/index.ts"), "utf8");
@@ -67,6 +68,53 @@ describe("course export", () => {
     expect(r2.code).toBe(0);
     expect(r2.stderr).toContain("copied 1 untracked file(s)");
     expect(readFileSync(join(all, "labs/echo/src/solution-notes.md"), "utf8")).toBe("the answer\n");
+  }, T);
+
+  it("exports the committed files: uncommitted work in labs/*/src is refused, and with --allow-dirty left out", async () => {
+    const repo = makeCourse();
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", ...args], { cwd: repo, stdio: "ignore" });
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-q", "-m", "course");
+    const stub = join(repo, "labs/echo/src/index.ts");
+    const committed = readFileSync(stub, "utf8");
+    // the instructor solved part A in the working tree
+    writeFileSync(stub, readFileSync(join(repo, "labs/echo/reference/index.ts"), "utf8"));
+    writeFileSync(join(repo, "labs/echo/README.md"), "# echo, edited\n");
+    const refused = join(tempDir("faultline-export-"), "refused");
+    const r = await inproc(["course", "export", refused], repo);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("1 file(s) under labs/*/src differ from the last commit: labs/echo/src/index.ts");
+    expect(r.stderr).toContain("pass --allow-dirty to export the committed files anyway");
+    expect(existsSync(join(refused, "labs"))).toBe(false);
+    const dirty = join(tempDir("faultline-export-"), "dirty");
+    const r2 = await inproc(["course", "export", dirty, "--allow-dirty"], repo);
+    expect(r2.code).toBe(0);
+    expect(r2.stderr).toContain("exported the committed version of 2 file(s) with uncommitted changes: labs/echo/README.md, labs/echo/src/index.ts");
+    expect(readFileSync(join(dirty, "labs/echo/src/index.ts"), "utf8")).toBe(committed);
+    expect(readFileSync(join(dirty, "labs/echo/README.md"), "utf8")).toBe("# echo\n");
+    const graded = await inproc(["grade", "echo"], dirty);
+    expect(graded.code).toBe(1);
+    expect(graded.stdout).toMatch(/Total\s+0\/15\s+0%/);
+    expect(graded.stdout).toContain("2 tests are not started yet");
+  }, T);
+
+  it("rewrites the handbook's mutant drills so they run inside the learner copy", async () => {
+    const essay = readFileSync(join(learner, "handbook/essays/echo.md"), "utf8");
+    expect(essay).not.toContain("--impl mutant:");
+    expect(essay).toContain("# mutant:wrong-text (answers with the text upper-cased) is not in a learner copy: this grades your code on the same test\n");
+    const drill = essay.split("\n").find((l) => l.startsWith("pnpm grade echo"));
+    expect(drill).toBe('pnpm grade echo --only "echo on a clean network" --trace');
+    // the drill as a learner runs it (pnpm grade is faultline grade), in its own process
+    const r = await cli(["grade", "echo", "--only", "echo on a clean network", "--trace"], { root: learner, timeoutMs: 60_000 });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("1 test is not started yet");
+    expect(r.stderr).toBe("");
+    // the original drill names the reason
+    const old = await inproc(["grade", "echo", "--only", "echo on a clean network", "--impl", "mutant:wrong-text"], learner);
+    expect(old.code).toBe(2);
+    expect(old.stderr).toContain("--impl mutant:wrong-text: a learner copy has no mutants (each is the reference solution with one bug, so course export leaves them out); grade your own code on the same test: leave out --impl");
   }, T);
 
   it("refuses a folder that is not empty", async () => {

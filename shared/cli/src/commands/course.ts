@@ -1,12 +1,14 @@
 /** `faultline course export <dir>` and `faultline course check [lab...]`. */
-import { resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { courseRoot, displayPath, isLearnerCopy, knownLabs, WorkerPool } from "@faultline/grading";
 import { intFlag, paint, parseCommand, say, UsageError, type Io } from "../io.ts";
 import { loadLab } from "../labs.ts";
 import { exportCourse } from "../course-export.ts";
 import { checkLab } from "../course-check.ts";
 
-const USAGE = "faultline course export <dir> [--include-untracked] | faultline course check [lab...] [--fast] [--jobs N]";
+const EXPORT_USAGE = "faultline course export <dir> [--include-untracked] [--allow-dirty]";
+const USAGE = `${EXPORT_USAGE} | faultline course check [lab...] [--fast] [--jobs N]`;
 
 export async function courseCommand(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
@@ -16,16 +18,17 @@ export async function courseCommand(argv: string[], io: Io): Promise<number> {
 }
 
 async function exportCmd(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommand("course export", argv, { "include-untracked": { type: "boolean" } }, "faultline course export <dir> [--include-untracked]");
+  const { values, positionals } = parseCommand("course export", argv, { "include-untracked": { type: "boolean" }, "allow-dirty": { type: "boolean" } }, EXPORT_USAGE);
   const dir = positionals[0];
-  if (!dir || positionals.length > 1) throw new UsageError("course export: give one target folder: faultline course export <dir> [--include-untracked]");
+  if (!dir || positionals.length > 1) throw new UsageError(`course export: give one target folder: ${EXPORT_USAGE}`);
   const includeUntracked = values["include-untracked"] === true;
+  const allowDirty = values["allow-dirty"] === true;
   const root = courseRoot();
   if (isLearnerCopy(root)) throw new UsageError("course export: this checkout is already a learner copy");
   const dest = resolve(io.cwd, dir);
   let s;
   try {
-    s = exportCourse(root, dest, { includeUntracked });
+    s = exportCourse(root, dest, { includeUntracked, allowDirty });
   } catch (err) {
     throw new UsageError(`course export: ${(err as Error).message}`);
   }
@@ -38,9 +41,26 @@ async function exportCmd(argv: string[], io: Io): Promise<number> {
     const list = `${s.untracked.slice(0, 5).join(", ")}${s.untracked.length > 5 ? `, … (${s.untracked.length - 5} more)` : ""}`;
     say(io.err, includeUntracked ? `  note: copied ${s.untracked.length} untracked file(s): ${list}` : `  note: left out ${s.untracked.length} untracked file(s) (commit them, or pass --include-untracked): ${list}`);
   }
+  if (s.drills > 0) say(io.out, `  handbook drills that run a mutant now grade the learner's code: ${s.drills} command(s)`);
+  if (s.uncommitted.length > 0) {
+    const list = `${s.uncommitted.slice(0, 5).join(", ")}${s.uncommitted.length > 5 ? `, … (${s.uncommitted.length - 5} more)` : ""}`;
+    say(io.err, `  note: exported the committed version of ${s.uncommitted.length} file(s) with uncommitted changes: ${list}`);
+  }
   if (s.hiddenLeft.length > 0) say(io.err, `  note: ${s.hiddenLeft.length} hidden test(s) are not array elements and stay in the source (they are skipped when graded): ${s.hiddenLeft.join(", ")}`);
-  say(io.out, `next: cd ${displayPath(dest, io.cwd)} && pnpm install && pnpm grade --all   (every test starts "not started", score 0)`);
+  const pnpm = `npx ${pinnedPnpm(dest)}`;
+  say(io.out, `next: cd ${displayPath(dest, io.cwd)} && ${pnpm} install && ${pnpm} grade --all   (every test starts "not started", score 0)`);
   return 0;
+}
+
+/** The course's pinned pnpm ("pnpm@10.34.8", from packageManager), run through npx so no global pnpm is needed. */
+function pinnedPnpm(root: string): string {
+  try {
+    const pm = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { packageManager?: unknown }).packageManager;
+    if (typeof pm === "string" && /^pnpm@[\w.-]+$/.test(pm.split("+")[0]!)) return pm.split("+")[0]!;
+  } catch {
+    // no package.json: the newest pnpm
+  }
+  return "pnpm";
 }
 
 async function checkCmd(argv: string[], io: Io): Promise<number> {
