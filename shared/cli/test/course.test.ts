@@ -1,5 +1,5 @@
 /** course export and course check, end to end on the fixture course. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -166,6 +166,31 @@ describe("course check", () => {
     expect(r.stdout).toContain('mutant endless-loop is caught by "echo under loss"');
     expect(r.stdout).toContain("course check passed (1 lab)");
     expect(r.code).toBe(0);
+  }, T);
+
+  it("checks the committed stubs, leaves the learner's traces alone and shows its progress", async () => {
+    const repo = makeCourse();
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", ...args], { cwd: repo, stdio: "ignore" });
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-q", "-m", "course");
+    // a learner solved the lab in src/ and has traces of an earlier run
+    writeFileSync(join(repo, "labs/echo/src/index.ts"), readFileSync(join(repo, "labs/echo/reference/index.ts"), "utf8"));
+    const mine = join(repo, ".faultline/traces/echo/echo-under-loss.seed1.txt");
+    mkdirSync(join(mine, ".."), { recursive: true });
+    writeFileSync(mine, "my trace\n");
+    const r = await cli(["course", "check", "--fast"], { root: repo, timeoutMs: 80_000 });
+    expect(r.stdout).toContain("(labs/echo/src differs from the last commit: checking the committed stubs)");
+    expect(r.stdout).toContain('✓ the stubs score 0, every test "not started"');
+    expect(r.stdout).toContain("every stub body is marked TODO (2 stubs)");
+    expect(r.stdout).toContain("course check passed (1 lab)");
+    expect(r.code).toBe(0);
+    for (const phase of ["the reference (3 tests)", "the stubs (3 tests)", "the mutants (4 mutants)"]) expect(r.stderr).toContain(`  … ${phase}`);
+    expect(readFileSync(mine, "utf8")).toBe("my trace\n");
+    expect(readdirSync(join(repo, ".faultline/traces/echo"))).toEqual(["echo-under-loss.seed1.txt"]);
+    // the mutants' failing seeds left their traces in the check's own folder
+    expect(readdirSync(join(repo, ".faultline/course-check/traces/echo")).length).toBeGreaterThan(0);
+    expect(readdirSync(join(repo, "labs/echo")).filter((f) => f.startsWith(".submission-"))).toEqual([]);
   }, T);
 
   it("fails on a surviving mutant and an unmarked stub", async () => {

@@ -1,7 +1,9 @@
 /** `faultline course export <dir>` and `faultline course check [lab...]`. */
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { courseRoot, displayPath, isLearnerCopy, knownLabs, WorkerPool } from "@faultline/grading";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { courseRoot, displayPath, gradingImpl, isLearnerCopy, knownLabs, WorkerPool } from "@faultline/grading";
+import { extractCommitted, isGitCheckout, uncommittedChanges, untrackedFiles } from "../committed.ts";
 import { intFlag, paint, parseCommand, say, UsageError, type Io } from "../io.ts";
 import { loadLab } from "../labs.ts";
 import { exportCourse } from "../course-export.ts";
@@ -63,6 +65,26 @@ function pinnedPnpm(root: string): string {
   return "pnpm";
 }
 
+/**
+ * The committed stubs of a lab when its src/ has uncommitted changes or new files (a learner's
+ * work is not a stub): HEAD's labs/<lab>/src extracted under `dir` and staged like a
+ * submission. Undefined when src/ is as committed, or outside git (the working tree is all there is).
+ */
+function committedStubs(root: string, lab: string): { impl: string; srcDir: string } | undefined {
+  let changed: string[];
+  try {
+    if (!isGitCheckout(root)) return undefined;
+    changed = [...uncommittedChanges(root), ...untrackedFiles(root)].filter((f) => f.startsWith(`labs/${lab}/src/`));
+  } catch {
+    return undefined;
+  }
+  if (changed.length === 0) return undefined;
+  // Outside the course, so that it is staged next to labs/<lab>/src where its imports resolve.
+  const srcDir = join(mkdtempSync(join(tmpdir(), `faultline-stubs-${lab}-`)), "src");
+  extractCommitted(root, `labs/${lab}/src`, srcDir);
+  return { impl: gradingImpl(lab, srcDir), srcDir };
+}
+
 async function checkCmd(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommand("course check", argv, { fast: { type: "boolean" }, jobs: { type: "string", short: "j" } }, "faultline course check [lab...] [--fast] [--jobs N]");
   const labs = positionals.length > 0 ? positionals : knownLabs();
@@ -73,25 +95,68 @@ async function checkCmd(argv: string[], io: Io): Promise<number> {
   if (isLearnerCopy()) throw new UsageError("course check: this is a learner copy (no reference solutions or mutants to check)");
   const loaded = [];
   for (const lab of labs) loaded.push(await loadLab(lab));
+  const root = courseRoot();
+  // Its own folder: the learner's traces and progress stay as they are.
+  const own = join(root, ".faultline", "course-check");
   const pool = new WorkerPool(intFlag("jobs", values.jobs, 1));
+  const progress = new CheckProgress(io.err);
   let failures = 0;
   try {
-    for (const { grader, module } of loaded) {
-      say(io.out, paint(io.color, "1", `${grader.lab} — ${grader.title}`));
-      await checkLab(grader, {
-        pool,
-        graderModule: module,
-        determinism: !values.fast,
-        onLine: (l) => {
-          if (!l.ok) failures++;
-          say(io.out, `  ${l.ok ? paint(io.color, "32", "✓") : paint(io.color, "31", "✗")} ${l.text}`);
-          if (!l.ok && l.detail) say(io.out, l.detail.split("\n").map((x) => `      ${x}`).join("\n"));
-        },
-      });
+    for (const [i, { grader, module }] of loaded.entries()) {
+      say(io.out, paint(io.color, "1", `${grader.lab} — ${grader.title}`) + (loaded.length > 1 ? `  (lab ${i + 1}/${loaded.length})` : ""));
+      const traceDir = join(own, "traces", grader.lab);
+      rmSync(traceDir, { recursive: true, force: true });
+      const stubs = committedStubs(root, grader.lab);
+      const failuresBefore = failures;
+      if (stubs) say(io.out, `  (labs/${grader.lab}/src differs from the last commit: checking the committed stubs)`);
+      try {
+        await checkLab(grader, {
+          pool,
+          graderModule: module,
+          determinism: !values.fast,
+          traceDir,
+          ...(stubs ? { stubImpl: stubs.impl, stubDir: stubs.srcDir } : {}),
+          onProgress: (phase, item, done, total) => progress.show(phase, item, done, total),
+          onLine: (l) => {
+            progress.clear();
+            if (!l.ok) failures++;
+            const detail = stubs ? l.detail?.replaceAll(stubs.srcDir, `labs/${grader.lab}/src`).replaceAll(stubs.impl, `labs/${grader.lab}/src`) : l.detail;
+            say(io.out, `  ${l.ok ? paint(io.color, "32", "✓") : paint(io.color, "31", "✗")} ${l.text}`);
+            if (!l.ok && detail) say(io.out, detail.split("\n").map((x) => `      ${x}`).join("\n"));
+          },
+        });
+      } finally {
+        progress.clear();
+        if (stubs) for (const d of [stubs.impl, dirname(stubs.srcDir)]) rmSync(d, { recursive: true, force: true });
+      }
+      if (failures > failuresBefore) say(io.out, `  traces of the failing seeds: ${displayPath(traceDir, io.cwd)}`);
     }
   } finally {
     await pool.close();
   }
   say(io.out, failures === 0 ? paint(io.color, "32", `\ncourse check passed (${loaded.length} lab${loaded.length === 1 ? "" : "s"})`) : paint(io.color, "31", `\ncourse check failed: ${failures} problem${failures === 1 ? "" : "s"}`));
   return failures === 0 ? 0 : 1;
+}
+
+/**
+ * Where a course check is: on a terminal one line redrawn per test or mutant; in a log, one
+ * line when each phase starts.
+ */
+class CheckProgress {
+  private shown = false;
+  constructor(private readonly err: Io["err"]) {}
+
+  show(phase: string, item: string, done: number, total: number): void {
+    if (this.err.isTTY) {
+      const text = `  … ${phase} ${done + 1}/${total}: ${item}`;
+      const width = Math.max(40, (this.err.columns || 100) - 1);
+      this.err.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+      this.shown = true;
+    } else if (done === 0) say(this.err, `  … ${phase} (${total} ${phase === "the mutants" ? "mutants" : "tests"})`);
+  }
+
+  clear(): void {
+    if (this.shown) this.err.write("\r\x1b[2K");
+    this.shown = false;
+  }
 }
