@@ -17,7 +17,7 @@ const T = 90_000;
 
 describe("course export", () => {
   it("writes a learner copy without reference, mutants, hidden tests and instructor checkpoints", async () => {
-    const r = await cli(["course", "export", learner], { root });
+    const r = await cli(["course", "export", learner], { root, timeoutMs: 80_000 });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/wrote a learner copy to .*learner \(\d+ files\)/);
     expect(r.stdout).toContain("hidden tests cut from grader sources: 1 (secret check)");
@@ -191,6 +191,25 @@ describe("course check", () => {
     // the mutants' failing seeds left their traces in the check's own folder
     expect(readdirSync(join(repo, ".faultline/course-check/traces/echo")).length).toBeGreaterThan(0);
     expect(readdirSync(join(repo, "labs/echo")).filter((f) => f.startsWith(".submission-"))).toEqual([]);
+  }, T);
+
+  it("names a committed stub's problem by its path in labs/<lab>/src, not the staged copy", async () => {
+    const repo = makeCourse();
+    const stub = join(repo, "labs/echo/src/index.ts");
+    writeFileSync(stub, readFileSync(stub, "utf8").replace("// TODO: keep env for the handlers.\n", ""));
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", ...args], { cwd: repo, stdio: "ignore" });
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-q", "-m", "course");
+    writeFileSync(join(repo, "labs/echo/src/notes.ts"), "export const mine = 1;\n");
+    const r = await cli(["course", "check", "--fast"], { root: repo, timeoutMs: 80_000 });
+    expect(r.stdout).toContain("checking the committed stubs");
+    expect(r.stdout).toContain("✗ stub bodies without a TODO comment: 1");
+    expect(r.stdout).toMatch(/ {6}labs\/echo\/src\/index.ts:7 start/);
+    expect(r.stdout).not.toContain(".submission-");
+    expect(r.stdout).not.toContain("faultline-stubs-");
+    expect(r.stdout).toContain("traces written by this check (failing seeds, the mutants' included): .faultline/course-check/traces/echo");
+    expect(r.code).toBe(1);
   }, T);
 
   it("fails on a surviving mutant and an unmarked stub", async () => {

@@ -1,7 +1,7 @@
 /** `faultline course export <dir>` and `faultline course check [lab...]`. */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { courseRoot, displayPath, gradingImpl, isLearnerCopy, knownLabs, WorkerPool } from "@faultline/grading";
 import { extractCommitted, isGitCheckout, uncommittedChanges, untrackedFiles } from "../committed.ts";
 import { intFlag, paint, parseCommand, say, UsageError, type Io } from "../io.ts";
@@ -120,7 +120,8 @@ async function checkCmd(argv: string[], io: Io): Promise<number> {
           onLine: (l) => {
             progress.clear();
             if (!l.ok) failures++;
-            const detail = stubs ? l.detail?.replaceAll(stubs.srcDir, `labs/${grader.lab}/src`).replaceAll(stubs.impl, `labs/${grader.lab}/src`) : l.detail;
+            // Reports name the committed stubs by the path a learner knows, not the staged copy's.
+            const detail = stubs ? [stubs.srcDir, stubs.impl, relative(root, stubs.srcDir), relative(root, stubs.impl)].reduce((d, from) => d?.replaceAll(from, `labs/${grader.lab}/src`), l.detail) : l.detail;
             say(io.out, `  ${l.ok ? paint(io.color, "32", "✓") : paint(io.color, "31", "✗")} ${l.text}`);
             if (!l.ok && detail) say(io.out, detail.split("\n").map((x) => `      ${x}`).join("\n"));
           },
@@ -129,7 +130,7 @@ async function checkCmd(argv: string[], io: Io): Promise<number> {
         progress.clear();
         if (stubs) for (const d of [stubs.impl, dirname(stubs.srcDir)]) rmSync(d, { recursive: true, force: true });
       }
-      if (failures > failuresBefore) say(io.out, `  traces of the failing seeds: ${displayPath(traceDir, io.cwd)}`);
+      if (failures > failuresBefore && existsSync(traceDir) && readdirSync(traceDir).length > 0) say(io.out, `  traces written by this check (failing seeds, the mutants' included): ${displayPath(traceDir, io.cwd)}`);
     }
   } finally {
     await pool.close();
