@@ -50,7 +50,7 @@ async function exportCmd(argv: string[], io: Io): Promise<number> {
   }
   if (s.hiddenLeft.length > 0) say(io.err, `  note: ${s.hiddenLeft.length} hidden test(s) are not array elements and stay in the source (they are skipped when graded): ${s.hiddenLeft.join(", ")}`);
   const pnpm = `npx --yes ${pinnedPnpm(dest)}`;
-  say(io.out, `next: cd ${displayPath(dest, io.cwd)} && ${pnpm} install && ${pnpm} grade --all   (every test starts "not started", score 0)`);
+  say(io.out, `next: cd ${displayPath(dest, io.cwd)} && ${pnpm} install && ${pnpm} -s grade --all   (every test starts "not started", score 0)`);
   return 0;
 }
 
