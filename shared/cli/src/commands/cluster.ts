@@ -11,7 +11,10 @@ import { Cluster, type RealClusterSpec } from "@faultline/net";
 import { intFlag, parseCommand, say, UsageError, type Io } from "../io.ts";
 import { requireLab } from "../labs.ts";
 
-const USAGE = "faultline cluster <lab> [--nodes N] [--base-port P (0: free ports from the OS)] [--host H] [--impl stub|reference|mutant:<name>|<dir>] [--data-dir DIR] [--time-scale K]";
+const USAGE = "faultline cluster <lab> [--nodes N] [--base-port P (0: free ports from the OS)] [--host H] [--impl stub|reference|mutant:<name>|<dir>] [--data-dir DIR] [--time-scale K] [--no-restart]";
+
+/** A node that dies sooner than this after it started is crash-looping: it is not restarted again. */
+const CRASH_LOOP_MS = 5_000;
 
 /** A lab runs as a cluster when its grader says how: `realCluster` in graders/<lab>/src/real-cluster.ts. */
 const specFile = (lab: string) => join(dirname(graderModulePath(lab)), "real-cluster.ts");
@@ -32,6 +35,7 @@ export async function clusterCommand(argv: string[], io: Io): Promise<number> {
       impl: { type: "string" },
       "data-dir": { type: "string" },
       "time-scale": { type: "string" },
+      "no-restart": { type: "boolean" },
       help: { type: "boolean" },
     },
     USAGE,
@@ -56,7 +60,25 @@ export async function clusterCommand(argv: string[], io: Io): Promise<number> {
     throw new UsageError((err as Error).message);
   }
   const dir = values["data-dir"] ?? mkdtempSync(join(tmpdir(), `faultline-${lab}-`));
-  const cluster = new Cluster({ implPath, exportName: spec.exportName, service: spec.service, nodes, basePort, host, dataDir: join(dir, "data"), logDir: join(dir, "logs"), timeScale });
+  const restart = values["no-restart"] !== true;
+  const startedAt = new Map<string, number>();
+  let stopping = false;
+  const nodeLine = (id: string) => `${id}  pid ${cluster.pid(id) ?? "?"}  ${cluster.url(id)}`;
+  // A node killed from outside (kill -9 <pid>: a crash) is said, and restarted on its disk.
+  const onUnexpectedExit = (id: string, code: number | null, signal: NodeJS.Signals | null) => {
+    if (stopping) return;
+    const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+    const log = join(dir, "logs", `${id}.log`);
+    if (!restart) return say(io.out, `${id} ${how}; not restarted (--no-restart); its log: ${log}`);
+    if (Date.now() - (startedAt.get(id) ?? 0) < CRASH_LOOP_MS) return say(io.out, `${id} ${how} within ${CRASH_LOOP_MS / 1000} s of starting; not restarted again, see its log: ${log}`);
+    say(io.out, `${id} ${how}; restarting it on its disk ...`);
+    startedAt.set(id, Date.now());
+    cluster.startNode(id).then(
+      () => say(io.out, `${nodeLine(id)}  restarted`),
+      (err: Error) => say(io.err, `faultline: ${id} did not restart: ${err.message}`),
+    );
+  };
+  const cluster = new Cluster({ implPath, exportName: spec.exportName, service: spec.service, nodes, basePort, host, dataDir: join(dir, "data"), logDir: join(dir, "logs"), timeScale, onUnexpectedExit });
   say(io.out, `starting ${nodes} ${lab} nodes (${implPath.replace(`${courseRoot()}/`, "")}) ...`);
   try {
     await cluster.start();
@@ -65,14 +87,17 @@ export async function clusterCommand(argv: string[], io: Io): Promise<number> {
     say(io.err, `faultline: the cluster did not start: ${(err as Error).message}`);
     return 1;
   }
-  for (const id of cluster.ids) say(io.out, `  ${id}  ${cluster.url(id)}`);
+  for (const id of cluster.ids) startedAt.set(id, Date.now());
+  for (const id of cluster.ids) say(io.out, `  ${nodeLine(id)}`);
   say(io.out, `routes on every node: ${spec.routes.join(", ")}`);
   if (spec.tryFirst) say(io.out, `try: ${spec.tryFirst(cluster.url("n1"))}`);
-  say(io.out, `disks in ${join(dir, "data")}, logs in ${join(dir, "logs")}; Ctrl-C stops every node`);
+  say(io.out, `disks in ${join(dir, "data")}, logs in ${join(dir, "logs")}`);
+  say(io.out, `kill -9 <pid> crashes a node${restart ? " (it restarts on its disk)" : ""}; Ctrl-C stops every node`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
+  stopping = true;
   say(io.out, "stopping ...");
   await cluster.stop();
   return 0;
