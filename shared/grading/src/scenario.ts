@@ -29,10 +29,11 @@ export interface LabGrader<L = unknown> {
    */
   isolation?: "context" | "process";
   /**
-   * Properties of a node (paths such as "log.length") that the lab's checks read after every
-   * step. Under context isolation each handler's reply carries their primitive values, so those
-   * reads cost no call into the node's context. Purely a speed hint: reads give the same values
-   * without it.
+   * Properties of a node (paths such as "log.length", or "value()" for a method called with no
+   * arguments) that the lab's checks read after every step. Under context isolation each
+   * handler's reply carries their primitive values, so those reads cost no call into the node's
+   * context. Purely a speed hint: reads give the same values without it, as long as an observed
+   * method answers the same when called twice in one state.
    */
   observe?: readonly string[];
 }

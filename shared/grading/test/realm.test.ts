@@ -13,6 +13,7 @@ var __lab = (() => {
   class Keeper {
     constructor() { this.log = []; this.term = 0; this.role = "follower"; this.meta = { a: 1 }; this.reads = 0; }
     get counted() { this.reads++; return this.term; }
+    total() { this.totalCalls = (this.totalCalls || 0) + 1; return this.term * 10; }
     start(env) {
       this.env = env;
       this.log = (env.disk.read("log") || []);
@@ -75,7 +76,7 @@ describe("messages, disk values and logs cross as JSON text", () => {
 
 describe("reads of learner objects", () => {
   it("observed properties match plain reads and are filled in without calling the context", async () => {
-    const watched = cluster(["term", "role", "log", "log.length", "counted"]);
+    const watched = cluster(["term", "role", "log", "log.length", "counted", "total()"]);
     const plain = cluster();
     await watched.runFor(50);
     await plain.runFor(50);
@@ -88,6 +89,10 @@ describe("reads of learner objects", () => {
       const readsBefore = w.reads;
       expect(w.counted).toBe(w.term);
       expect(w.reads).toBe(readsBefore);
+      // So did the observed method: the grader's call is answered from the reply.
+      const callsBefore = (w as unknown as { totalCalls: number }).totalCalls;
+      expect((w as unknown as { total(): number }).total()).toBe(w.term * 10);
+      expect((w as unknown as { totalCalls: number }).totalCalls).toBe(callsBefore);
     }
   });
 

@@ -283,10 +283,12 @@ function observe(o) {
     const path = observed[i];
     let text;
     try {
-      let v = o[path[0]];
-      for (let j = 1; j < path.length; j++) {
+      // A key "name()" calls that method with no arguments (a read such as value()).
+      let v = o;
+      for (let j = 0; j < path.length; j++) {
         if (v === null || (typeof v !== "object" && typeof v !== "function")) { v = undefined; break; }
-        v = v[path[j]];
+        const k = path[j];
+        v = k.endsWith("()") ? reflectApply(v[k.slice(0, -2)], v, []) : v[k];
       }
       text = observeOne(v);
     } catch { text = NOT_OBSERVED; }

@@ -447,7 +447,16 @@ export class Realm {
           let m = methods.get(k);
           if (!m) {
             // Statics and `new` still reach the function itself; a call gets the instance as `this`.
-            m = new Proxy(v, { apply: (_f, _this, args) => realm.request({ op: "call", h, k, a: args.map((a) => realm.encode(a)) }, true) });
+            m = new Proxy(v, {
+              apply: (_f, _this, args) => {
+                // A call observed after the last handler (LabGrader.observe "name()") in this state.
+                if (args.length === 0 && entry.version === realm.stateVersion) {
+                  const hit = entry.values.get(`${k}()`);
+                  if (hit !== undefined || entry.values.has(`${k}()`)) return hit;
+                }
+                return realm.request({ op: "call", h, k, a: args.map((a) => realm.encode(a)) }, true);
+              },
+            });
             methods.set(k, m);
           }
           return m;
