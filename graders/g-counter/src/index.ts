@@ -25,4 +25,6 @@ export const lab = defineLab<L>({
   },
   scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
   limits,
+  // shown at every event of a node in the trace: what a read there would answer
+  nodeState: (n) => ({ value: n.value() }),
 });

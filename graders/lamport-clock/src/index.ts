@@ -23,4 +23,11 @@ export const lab = defineLab<LabModule>({
   },
   scenarios: [...partA, ...partB, ...partC, ...partD],
   limits,
+  // shown at every event of a node in the trace: the clock hook (A: clock.time, B: the vector,
+  // D: clock.current), or in part C how many chat messages the node has shown
+  nodeState: (n) => {
+    if ("delivered" in n) return { shown: n.delivered.length };
+    const c = n.clock;
+    return { clock: c?.time ?? c?.current ?? c };
+  },
 });

@@ -26,4 +26,10 @@ export const lab = defineLab<Impl>({
   },
   scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
   limits,
+  // shown at every event of a node in the trace: the values it stores (⊥ a tombstone), hints held
+  nodeState: (n) => {
+    const stored: Record<string, unknown> = {};
+    for (const key of (n.storedKeys() as string[]).slice(0, 3)) stored[key] = (n.versions(key) as Array<{ value: unknown }>).map((v) => v.value ?? "⊥");
+    return { ...stored, hints: (n.hints() as unknown[]).length };
+  },
 });

@@ -28,4 +28,6 @@ export const lab = defineLab<RaftLab>({
   },
   scenarios: [...partA, ...partB, ...partC, ...partD, ...partE, ...partF],
   limits,
+  // shown at every event of a node in the trace
+  nodeState: (n) => ({ term: n.currentTerm, role: n.role, commit: n.commitIndex }),
 });
