@@ -129,7 +129,7 @@ describe("Jepsen log parser", () => {
     expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:begin\t:read\tnil\n", "t.log")).toThrow(/^t\.log:1: malformed jepsen\.util record/);
   });
 
-  it("reads every line shape alike, by the fast scan of the common line or by the general reader", () => {
+  it("reads every line shape alike, by the one-match reading of the common line or by the general reader", () => {
     // Em spaces are whitespace to the general reader only: the same log read both ways.
     const general = (text: string) => parseJepsenLog(text.replace(/\t/g, "\u2003"), "x.log");
     const shapes = [

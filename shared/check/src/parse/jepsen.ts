@@ -67,6 +67,13 @@ function applyRecord(b: Builder, process: number, type: string, f: string, value
   }
 }
 
+const SIMPLE_KEYWORD = /^:[a-z-]+$/;
+
+/** `:info ... :timed-out` and `:fail :read :timed-out`: a value that cannot fail to read and is not used. */
+function valueUnused(r: UtilLine): boolean {
+  return (r.type === "info" || (r.type === "fail" && r.f === "read")) && SIMPLE_KEYWORD.test(r.valueText);
+}
+
 /** One line in the general way: an EDN map, a log line of any logger, or an error. */
 function readLine(b: Builder, line: string): void {
   if (line.startsWith("{")) {
@@ -103,8 +110,8 @@ export function parseJepsenEvents(text: string, file = "<history>"): HistoryEven
     if (end - start > MAX_LINE_LENGTH) throw new HistoryParseError(file, lineNo, `line longer than ${MAX_LINE_LENGTH} characters`);
     try {
       if (readUtilLine(text, start, end, util)) {
-        // the common line, read without regular expressions (see jepsen-line.ts)
-        applyRecord(b, util.process, util.type, util.f, util.value === undefined ? parseLogValue(util.valueText) : util.value);
+        // the common line, read in one match (see jepsen-line.ts)
+        applyRecord(b, util.process, util.type, util.f, util.value !== undefined ? util.value : valueUnused(util) ? null : parseLogValue(util.valueText));
       } else {
         const line = text.slice(start, end).trim();
         if (line !== "") readLine(b, line);
