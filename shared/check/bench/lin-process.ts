@@ -132,7 +132,7 @@ if (porcupine) {
   }
   console.log(`${pad("Porcupine parseJepsenLog (Go)", 46)} median ${goParse.length ? goParse.length && median(goParse).toFixed(1) : "?"} ms wall in its process; whole parse-only process ${median(goCpu).toFixed(0)} ms CPU`);
 } else {
-  console.log("Porcupine: no --porcupine binary given; recorded on this kind of machine (README.md): whole process 0.94-1.43 s CPU, parser 82-218 ms");
+  console.log("Porcupine: no --porcupine binary given; recorded on this kind of machine (README.md): whole process 0.94-1.54 s of CPU; its parser 71-218 ms of wall time in its process, 100-110 ms of CPU for a parse-only process");
 }
 
 const cpuOf = (prefix: string) => contenders.find((c) => c.name.startsWith(prefix));
