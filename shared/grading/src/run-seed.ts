@@ -11,6 +11,7 @@ import { isLearnerCopy, loadImpl, resolveImpl } from "./impl.ts";
 import { compileBundle, IsolatedImpl, type BundleRef } from "./isolation/runtime.ts";
 import { relative, resolve } from "node:path";
 import { TRACE_VIEWS, writeTraceFiles, type TraceView } from "./trace-files.ts";
+import { NodeStateRecorder } from "./node-state.ts";
 
 export interface SeedTask {
   lab: string;
@@ -158,6 +159,9 @@ export function findScenario(lab: LabGrader, name: string): Scenario {
 
 const realNow = Date.now;
 
+/** Events a trace keeps without --trace: enough to explain a failure. */
+const TRACE_WINDOW = 20_000;
+
 /** Run one seed. `probe` lets a watchdog in another thread see which handler is running. */
 export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Promise<SeedResult> {
   const outer = task.stopAt ? stoppingProbe(task.stopAt, handlerProbe) : handlerProbe;
@@ -177,6 +181,9 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
   // A load check runs no scenario: any of the lab's names will do for the result's file names.
   const scenario = task.loadOnly ? (grader.scenarios[0] as Scenario) : findScenario(grader, task.scenario);
   const sims: Array<Simulation<unknown, unknown>> = [];
+  // What the nodes of each simulation reported at their events (when the lab declares hooks).
+  const nodeStates = new Map<Simulation<unknown, unknown>, NodeStateRecorder>();
+  const readNodeState = scenario.nodeState ?? grader.nodeState;
   const metrics: Metric[] = [];
   const logs: string[] = [];
   let status: SeedStatus = "pass";
@@ -214,8 +221,15 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
     sim<M, T = string>(opts: Omit<SimulationOptions<M, T>, "seed" | "probe" | "trace" | "traceWindow">): Simulation<M, T> {
       const limits = { ...grader.limits, ...scenario.limits, ...opts.limits };
       const factory = isolated ? isolated.wrapFactory(opts.factory) : opts.factory;
-      const sim = new Simulation<M, T>({ ...opts, factory, limits, seed: task.seed, probe, trace: task.trace || task.collectEvents ? "full" : "window", traceWindow: 20_000 });
-      sims.push(sim as unknown as Simulation<unknown, unknown>);
+      const full = task.trace || task.collectEvents;
+      const states = readNodeState ? new NodeStateRecorder(readNodeState, full ? Infinity : TRACE_WINDOW) : undefined;
+      const sim = new Simulation<M, T>({ ...opts, factory, limits, seed: task.seed, probe: states ? states.probe(probe) : probe, trace: full ? "full" : "window", traceWindow: TRACE_WINDOW });
+      const untyped = sim as unknown as Simulation<unknown, unknown>;
+      sims.push(untyped);
+      if (states) {
+        states.attach(untyped);
+        nodeStates.set(untyped, states);
+      }
       return sim;
     },
     check(cond: unknown, invariant: string, message: string | (() => string)): void {
@@ -261,8 +275,10 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
         // Without --trace only the JSON is written here; the views of the first failing seed
         // are rendered by gradeScenario (the other failing seeds' traces are dropped there).
         const views: readonly TraceView[] = task.trace ? TRACE_VIEWS : ["json"];
-        if (task.returnTraces) pendingTraces.push({ base, views, file: sim.toTraceFile(violation) });
-        else traceFiles.push(...writeTraceFiles(sim.toTraceFile(violation), base, views));
+        const raw = sim.toTraceFile(violation);
+        const file = nodeStates.get(sim)?.annotate(raw) ?? raw;
+        if (task.returnTraces) pendingTraces.push({ base, views, file });
+        else traceFiles.push(...writeTraceFiles(file, base, views));
       });
     }
     const result: SeedResult = {

@@ -4,6 +4,7 @@
  * are earned only when every seed passes, because one failing seed is a real bug.
  */
 import type { Rng, Simulation, SimulationOptions, StormLimits } from "@faultline/sim";
+import type { NodeStateReader } from "./node-state.ts";
 
 export interface LabGrader<L = unknown> {
   /** Lab folder name, e.g. "raft". */
@@ -36,6 +37,11 @@ export interface LabGrader<L = unknown> {
    * method answers the same when called twice in one state.
    */
   observe?: readonly string[];
+  /**
+   * The hook values a trace shows at every event of a node (read after each of its handlers),
+   * so the picture shows what the learner's code believed: `(n) => ({ term: n.currentTerm, role: n.role })`.
+   */
+  nodeState?: NodeStateReader;
 }
 
 export interface Scenario<L = unknown> {
@@ -68,6 +74,8 @@ export interface Scenario<L = unknown> {
   deterministic?: boolean;
   /** Overrides the lab's isolation: "process" for a scenario that starts real processes. */
   isolation?: "context" | "process";
+  /** Overrides the lab's `nodeState` (a part whose nodes have other hooks). */
+  nodeState?: NodeStateReader;
   run(ctx: ScenarioContext<L>): Promise<void> | void;
 }
 
