@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseTranscript, renderTranscript, runTranscript } from "./golden/datadriven.ts";
-import { TranscriptSession } from "./golden/commands.ts";
+import { TranscriptReplay } from "./golden/commands.ts";
 
 const TESTDATA = fileURLToPath(new URL("./testdata/", import.meta.url));
 const files = readdirSync(TESTDATA).filter((f) => f.endsWith(".txt")).sort();
@@ -21,8 +21,8 @@ describe("golden transcripts", () => {
 
   for (const file of files) {
     it(file, async () => {
-      const session = new TranscriptSession();
-      const { expected, actual } = await runTranscript(join(TESTDATA, file), (command) => session.run(command));
+      const replay = new TranscriptReplay();
+      const { expected, actual } = await runTranscript(join(TESTDATA, file), (command) => replay.run(command));
       expect(actual, `testdata/${file} differs from this run; if the change is intended: pnpm --filter @faultline/sim golden:rewrite`).toBe(expected);
     }, 30_000);
   }

@@ -44,7 +44,7 @@ function json<V>(text: string | undefined, what: string): V {
   return JSON.parse(text) as V;
 }
 
-export class TranscriptSession {
+export class TranscriptReplay {
   private sim: Simulation<ChatterMsg> | undefined;
   /** Trace events already printed. */
   private printed = 0;
