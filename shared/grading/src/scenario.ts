@@ -63,7 +63,7 @@ export interface Scenario<L = unknown> {
   hidden?: boolean;
   /** Storm limits for this scenario's simulations, over the lab's. */
   limits?: Partial<StormLimits>;
-  /** Wall-clock limit for one seed (default 20 s). */
+  /** Wall-clock limit for one seed (default 60 s). */
   timeoutMs?: number;
   /** Wall-clock limit for one handler call before it counts as an endless loop (default 2 s). */
   handlerTimeoutMs?: number;
