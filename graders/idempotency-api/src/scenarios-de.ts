@@ -71,7 +71,7 @@ export const partD: S[] = [
       "A lock whose holder died must not block forever: after config.leaseMs a retry takes the key over.",
     ],
     async run(ctx) {
-      await withWorld(ctx, { child: true, config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 20] } }, async (w) => {
+      await withWorld(ctx, { config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 20] } }, async (w) => {
         const p0 = payment(ctx, "crash-charge", 0);
         const r0 = await w.post("alice", key(ctx, "crash-charge", 0), p0);
         expectCharge(ctx, r0, p0, "a payment before any crash");
@@ -99,7 +99,7 @@ export const partD: S[] = [
       "Store the response (and the charge row) in the database and commit before you answer; never answer first and store later.",
     ],
     async run(ctx) {
-      await withWorld(ctx, { child: true, config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 20] } }, async (w) => {
+      await withWorld(ctx, { config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 20] } }, async (w) => {
         const acked: Array<{ body: string; what: string }> = [];
         const expected = new Map<string, number>();
         for (let n = 1; n <= 1; n++) {
@@ -132,7 +132,7 @@ export const partD: S[] = [
       "Every step must be safe to cut anywhere: phase 1 and phase 3 are transactions, phase 2 is made safe by the provider's idempotency key, and stale locks are taken over after the lease.",
     ],
     async run(ctx) {
-      await withWorld(ctx, { child: true, config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 40] } }, async (w) => {
+      await withWorld(ctx, { config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 40] } }, async (w) => {
         const proxy = await startHttpFaultProxy({ target: w.url, seed: ctx.seed, stream: "crash-load" });
         try {
           const clients = ["alice", "bob", "carol"];
@@ -179,33 +179,40 @@ export const partD: S[] = [
 
 interface Fronted {
   proxy: HttpFaultProxy;
+  /** Every request that reached the proxy (what the client sent), in order. */
+  sent: Array<{ description: string; key: string }>;
 }
 
 async function withProxy(ctx: Ctx, w: World, opts: Omit<HttpFaultProxyOptions, "target" | "seed">, fn: (f: Fronted) => Promise<void>): Promise<void> {
+  const sent: Fronted["sent"] = [];
   // Fault streams are named by payment (its description), not by the client's random key, so a
   // seed gives the same fault pattern on every run.
-  const proxy = await startHttpFaultProxy({ target: w.url, seed: ctx.seed, keyOf: (i) => descriptionOf(i.body.toString("utf8")) ?? i.url, ...opts });
+  const keyOf: HttpFaultProxyOptions["keyOf"] = (i) => {
+    const description = descriptionOf(i.body.toString("utf8"));
+    const key = i.headers["idempotency-key"];
+    if (i.url.startsWith("/charges")) sent.push({ description: description ?? "", key: Array.isArray(key) ? key.join(", ") : (key ?? "") });
+    return description ?? i.url;
+  };
+  const proxy = await startHttpFaultProxy({ target: w.url, seed: ctx.seed, keyOf, ...opts });
   try {
-    await fn({ proxy });
+    await fn({ proxy, sent });
   } finally {
     await proxy.close();
   }
 }
 
-function newClient(ctx: Ctx, url: string, token: string, stream: string, extra: Record<string, number> = {}) {
-  const rng = new Rng(ctx.seed, `client:${stream}`);
-  return new ctx.impl.PaymentsClient({ baseUrl: url, token, random: () => rng.next(), maxAttempts: 12, attemptTimeoutMs: 1_000, baseDelayMs: 20, maxDelayMs: 200, ...extra });
+function newClient(w: World, url: string, token: string, stream: string, extra: Record<string, number> = {}) {
+  return w.client({ baseUrl: url, token, stream, maxAttempts: 12, attemptTimeoutMs: 1_000, baseDelayMs: 20, maxDelayMs: 200, ...extra });
 }
 
-/** Requests the server received per description: how many and with which keys. */
-function keysByPayment(w: World): Map<string, { n: number; keys: Set<string> }> {
+/** Requests the client sent per payment (its description): how many and with which keys. */
+function keysByPayment(sent: Fronted["sent"]): Map<string, { n: number; keys: Set<string> }> {
   const m = new Map<string, { n: number; keys: Set<string> }>();
-  for (const r of w.received) {
-    const d = r.description ?? "";
-    const e = m.get(d) ?? { n: 0, keys: new Set<string>() };
+  for (const r of sent) {
+    const e = m.get(r.description) ?? { n: 0, keys: new Set<string>() };
     e.n++;
-    e.keys.add(r.req.headers["idempotency-key"] ?? "");
-    m.set(d, e);
+    e.keys.add(r.key);
+    m.set(r.description, e);
   }
   return m;
 }
@@ -224,13 +231,13 @@ export const partE: S[] = [
     ],
     async run(ctx) {
       await withWorld(ctx, { provider: { latencyMs: [2, 20] } }, async (w) => {
-        await withProxy(ctx, w, { faults: { loseRequest: 0.2, loseResponse: 0.2, duplicate: 0.15, delay: 0.2, delayMs: [5, 60] } }, async ({ proxy }) => {
+        await withProxy(ctx, w, { faults: { loseRequest: 0.2, loseResponse: 0.2, duplicate: 0.15, delay: 0.2, delayMs: [5, 60] } }, async ({ proxy, sent }) => {
           const tokens = ["alice", "bob"];
           const acked: Array<{ body: string; what: string }> = [];
           const expected = new Map<string, number>();
           await Promise.all(
             tokens.map(async (token) => {
-              const client = newClient(ctx, proxy.url, token, token);
+              const client = newClient(w, proxy.url, token, token);
               for (let i = 0; i < 6; i++) {
                 const p = payment(ctx, `lossy-${token}`, i);
                 expected.set(p.description, 1);
@@ -242,8 +249,8 @@ export const partE: S[] = [
               }
             }),
           );
-          for (const [d, e] of keysByPayment(w)) {
-            ctx.check(e.keys.size === 1, "one key per payment", () => `${d} reached the server with ${e.keys.size} different Idempotency-Keys over ${e.n} requests: every retry must reuse the first key`);
+          for (const [d, e] of keysByPayment(sent)) {
+            ctx.check(e.keys.size === 1, "one key per payment", () => `the client sent ${d} with ${e.keys.size} different Idempotency-Keys over ${e.n} requests: every retry must reuse the first key`);
           }
           ctx.metric("lost requests", proxy.stats.lostRequests);
           ctx.metric("lost responses", proxy.stats.lostResponses);
@@ -265,8 +272,8 @@ export const partE: S[] = [
     ],
     async run(ctx) {
       await withWorld(ctx, { provider: { latencyMs: [5, 20] }, providerTimeoutMs: 60_000 }, async (w) => {
-        await withProxy(ctx, w, {}, async ({ proxy }) => {
-          const client = newClient(ctx, proxy.url, "alice", "final");
+        await withProxy(ctx, w, {}, async ({ proxy, sent }) => {
+          const client = newClient(w, proxy.url, "alice", "final");
           const bad = payment(ctx, "final", 1, { amount: -1 });
           const o1 = await client.createCharge(bad);
           w.checkImplemented();
@@ -296,8 +303,8 @@ export const partE: S[] = [
           const d = await direct;
           ctx.check(o4.reply?.status === 201 && o4.attempts >= 2, "409 is retried", () => `a payment in flight answers 409 first; the client must retry it until the replay. Got ${o4.reply ? show(o4.reply) : o4.error} after ${o4.attempts} attempts`);
           ctx.check(o4.reply!.body === d.body, "409 is retried", "the client's final answer is not the replay of the first request");
-          const seen = keysByPayment(w);
-          for (const x of [bad, declined]) ctx.check((seen.get(x.description)?.n ?? 0) === 1, "no retry of 4xx", () => `${x.description} reached the server ${seen.get(x.description)?.n ?? 0} times`);
+          const seen = keysByPayment(sent);
+          for (const x of [bad, declined]) ctx.check((seen.get(x.description)?.n ?? 0) === 1, "no retry of 4xx", () => `the client sent ${x.description} ${seen.get(x.description)?.n ?? 0} times`);
           await w.audit(new Map([[p.description, 1], [p4.description, 1]]), [
             { body: first.reply!.body, what: p.description },
             { body: d.body, what: p4.description },
@@ -323,7 +330,7 @@ export const partE: S[] = [
         await withProxy(ctx, w, { decide: (info) => (info.occurrence < 3 ? { loseRequest: true } : undefined) }, async ({ proxy }) => {
           const n = 20;
           const payments = Array.from({ length: n }, (_, i) => payment(ctx, "herd", i));
-          const outs = await Promise.all(payments.map((p, i) => newClient(ctx, proxy.url, `client${i}`, `herd${i}`, { baseDelayMs, maxDelayMs: 2_000 }).createCharge(p)));
+          const outs = await Promise.all(payments.map((p, i) => newClient(w, proxy.url, `client${i}`, `herd${i}`, { baseDelayMs, maxDelayMs: 2_000 }).createCharge(p)));
           w.checkImplemented();
           outs.forEach((o, i) => ctx.check(o.reply?.status === 201, "payments complete", () => `${payments[i]!.description}: ${o.reply ? show(o.reply) : o.error} after ${o.attempts} attempts`));
           const spread = (occurrence: number) => {
@@ -354,7 +361,7 @@ export const partE: S[] = [
     async run(ctx) {
       await withWorld(ctx, {}, async (w) => {
         await withProxy(ctx, w, { lostResponseMode: "hang", holdMs: 8_000, decide: (info) => (info.occurrence === 0 ? { loseResponse: true } : undefined) }, async ({ proxy }) => {
-          const client = newClient(ctx, proxy.url, "alice", "stall", { attemptTimeoutMs: 400 });
+          const client = newClient(w, proxy.url, "alice", "stall", { attemptTimeoutMs: 400 });
           const acked: Array<{ body: string; what: string }> = [];
           const expected = new Map<string, number>();
           for (let i = 0; i < 2; i++) {

@@ -24,10 +24,17 @@ export interface LabGrader<L = unknown> {
   limits?: Partial<StormLimits>;
   /**
    * How learner code runs: "context" (default) evaluates a bundle of it in one `node:vm`
-   * context per simulated node, with nothing but JSON crossing; "process" imports it in the
-   * permission-restricted grading process (labs whose code needs real HTTP or a database).
+   * context per simulated node, with nothing but JSON crossing; "process" leaves it to the
+   * scenarios, which start it in processes of their own (labs whose code needs real HTTP or a
+   * database): the grading process that runs them never imports it (`ctx.implPath` names it).
    */
   isolation?: "context" | "process";
+  /**
+   * For "process" labs, whose scenarios start the implementation in processes of their own:
+   * load it once in such a process and throw (a readable message) when it does not load. The
+   * grading process never imports the implementation itself.
+   */
+  loadCheck?: (implPath: string) => Promise<void>;
 }
 
 export interface Scenario<L = unknown> {
@@ -58,7 +65,7 @@ export interface Scenario<L = unknown> {
    * byte; they skip the determinism double-run.
    */
   deterministic?: boolean;
-  /** Overrides the lab's isolation: "process" for a scenario that starts real processes. */
+  /** Overrides the lab's isolation: "process" for a scenario that starts the implementation in real processes. */
   isolation?: "context" | "process";
   run(ctx: ScenarioContext<L>): Promise<void> | void;
 }
