@@ -49,6 +49,10 @@ export function learnerBundle(implPath: string): Promise<ProcessBundle> {
 export function hostProcess(bundle: ProcessBundle, role: HostRole, extra: { readFolders?: string[]; writeFolders?: string[]; ipc?: boolean } = {}) {
   return spawnRestricted({
     script: bundle.file,
+    // PGlite is a large WebAssembly module compiled anew by every server process: its baseline
+    // code is fast enough for a test's queries, and optimizing it would cost each start a
+    // second of CPU on a machine that grades several seeds at once.
+    nodeFlags: role.role === "server" ? ["--liftoff-only"] : [],
     readFolders: [...bundle.packageDirs, ...(extra.readFolders ?? [])],
     writeFolders: extra.writeFolders ?? [],
     env: { FAULTLINE_IDEM_HOST: JSON.stringify(role) },

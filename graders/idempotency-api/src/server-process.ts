@@ -29,7 +29,8 @@ const KEEP = 4_000;
 
 export async function startServerProcess(bundle: ProcessBundle, role: ServerRole, startTimeoutMs = 90_000): Promise<ServerProcess> {
   const dataDir = role.db.kind === "pglite" ? role.db.dataDir : undefined;
-  // PGlite looks at the data directory's parent too (it made the directory with mkdtemp).
+  // PGlite checks that the data directory itself exists, which "<dir>/*" does not allow: the
+  // parent is opened for reading (a mkdtemp folder holding nothing but the data directory).
   const proc: ChildProcess = hostProcess(bundle, role, dataDir ? { readFolders: [dirname(dataDir)], writeFolders: [dataDir] } : {});
   let exited = false;
   let text = "";

@@ -42,7 +42,7 @@ export type Ctx = ScenarioContext<LabModule>;
 export interface WorldOptions {
   provider?: ProviderFaults;
   config?: Partial<ServiceConfig>;
-  /** The server's provider-call timeout (default 2000 ms). */
+  /** The server's provider-call timeout (default PROVIDER_TIMEOUT_MS). */
   providerTimeoutMs?: number;
 }
 
@@ -61,6 +61,11 @@ export function notImplemented(message: string): Error {
 }
 
 const ADMIN = "grader-admin";
+/**
+ * How long the server's provider calls wait. No test is about a slow provider (outages answer at
+ * once), and on a busy machine a provider in another process can take seconds to answer.
+ */
+const PROVIDER_TIMEOUT_MS = 15_000;
 /** How long after a lost connection the grader waits to see whether the server process died. */
 const DEATH_GRACE_MS = 500;
 
@@ -120,7 +125,7 @@ export class World {
         clockOffsetMs: this.clockOffset,
         maxLifetimeMs: 300_000, // an orphan guard only: seeds are slow on a busy machine
         ...(this.opts.config ? { config: this.opts.config } : {}),
-        ...(this.opts.providerTimeoutMs ? { providerTimeoutMs: this.opts.providerTimeoutMs } : {}),
+        providerTimeoutMs: this.opts.providerTimeoutMs ?? PROVIDER_TIMEOUT_MS,
       });
     } catch (err) {
       this.ctx.fail("the server starts", `${(err as Error).message}`);

@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Message, type Plugin } from "esbuild";
 import { BundleError, formatMessage, inside, real, SIM_SHIM } from "./bundle.ts";
 import { REPO_ROOT } from "../impl.ts";
@@ -154,6 +154,8 @@ export async function bundleProcessImpl(req: ProcessBundleRequest): Promise<Proc
       platform: "node",
       target: "node20",
       sourcemap: "inline",
+      // Stacks name the source files where they are, wherever the bundle is written.
+      sourceRoot: `${pathToFileURL(dirname(entry)).href}/`,
       sourcesContent: false,
       legalComments: "none",
       logLevel: "silent",

@@ -19,6 +19,8 @@ export interface RestrictedProcessOptions {
   ipc?: boolean;
   /** Heap limit (default 256 MiB). */
   heapMb?: number;
+  /** More flags for node and V8 (e.g. how WebAssembly is compiled). */
+  nodeFlags?: readonly string[];
 }
 
 /** The command line of a restricted process (without the node binary). */
@@ -28,6 +30,7 @@ export function restrictedArgs(o: RestrictedProcessOptions): string[] {
     ...readFlags(o.readFolders ?? [], [o.script, ...(o.readFiles ?? [])]),
     ...writeFlags(o.writeFolders ?? []),
     `--max-old-space-size=${o.heapMb ?? 256}`,
+    ...(o.nodeFlags ?? []),
     // Stacks name the learner's files and lines, not the bundle's.
     "--enable-source-maps",
     "--no-warnings",
