@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { gradeScenario, WorkerPool, type ScenarioResult } from "@faultline/grading";
 import { pgliteTemplate } from "@faultline/lab-idempotency-api/framework";
 import { lab } from "../src/index.ts";
+import { checkLoads } from "../src/learner-bundle.ts";
 
 const GRADER = fileURLToPath(new URL("../src/index.ts", import.meta.url));
 const CHEATS = fileURLToPath(new URL("./cheats/", import.meta.url));
@@ -61,6 +62,24 @@ describe("a cheating handler or client scores 0, with the reason", () => {
   it("nothing was written outside the server's database directory", () => {
     expect(existsSync(join(tmpdir(), "faultline-idem-cheat-written.json"))).toBe(false);
   });
+});
+
+describe("what the bundle cannot reach does not load", () => {
+  const cases: Array<[cheat: string, why: RegExp]> = [
+    ["reexport-reference", /imports "[^"]*reference\/index\.ts" \(labs\/idempotency-api\/reference\/index\.ts\), which is outside the folders this implementation may use/],
+    ["import-package", /index\.ts:2:\d+: imports the package "@faultline\/grading"/],
+    ["exit-while-loading", /loading it failed \(exit code 0\)/],
+  ];
+  for (const [cheat, why] of cases) {
+    it(cheat, async () => {
+      await expect(checkLoads(join(CHEATS, cheat, "index.ts"))).rejects.toThrow(why);
+    }, T);
+  }
+
+  it("the reference and the stubs load", async () => {
+    await checkLoads(join(REPO, "labs/idempotency-api/reference/index.ts"));
+    await checkLoads(join(REPO, "labs/idempotency-api/src/index.ts"));
+  }, T);
 });
 
 describe("the grade is the grader's", () => {
