@@ -96,6 +96,10 @@ export async function checkLoads(implPath: string): Promise<void> {
     throw plain(`your module did not finish loading within ${LOAD_LIMIT_MS / 1000} s (an endless loop at the top level of a file?)`);
   }
   if (result.code === 0 && out.includes(LOADED)) return;
-  const why = errText.trim().split("\n").slice(0, 8).join("\n");
+  // Node prints the bundle's line and a caret before the error; the error and its frames in
+  // the learner's files (source-mapped) say more.
+  const lines = errText.trim().split("\n");
+  const start = lines.findIndex((l) => /^[A-Za-z]*(Error|Exception)\b/.test(l));
+  const why = lines.slice(Math.max(0, start)).filter((l) => !/node:internal|faultline-idem-bundles|^Node\.js v\d/.test(l) && l.trim() !== "").slice(0, 8).join("\n");
   throw plain(`${result.signal ? `the process loading it was killed (${result.signal})` : `loading it failed (exit code ${result.code})`}${why ? `: ${why}` : ""}`);
 }
