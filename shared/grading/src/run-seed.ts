@@ -162,6 +162,16 @@ const realNow = Date.now;
 /** Events a trace keeps without --trace: enough to explain a failure. */
 const TRACE_WINDOW = 20_000;
 
+/** `ctx.impl` of a "process" scenario: the implementation is not imported in the grading process. */
+function notImportedHere(implPath: string): unknown {
+  return new Proxy(Object.create(null) as object, {
+    get(_t, k) {
+      if (typeof k === "symbol" || k === "then") return undefined;
+      throw new Error(`a "process" scenario does not import the implementation (ctx.impl.${k}): start it in a process of its own from ctx.implPath (${implPath})`);
+    },
+  });
+}
+
 /** Run one seed. `probe` lets a watchdog in another thread see which handler is running. */
 export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Promise<SeedResult> {
   const outer = task.stopAt ? stoppingProbe(task.stopAt, handlerProbe) : handlerProbe;
@@ -203,6 +213,11 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       );
       isolated.load();
       impl = isolated.impl;
+    } else if (task.isolation === "process") {
+      // The scenario starts the implementation in processes of its own; nothing of it runs here.
+      implPath = resolveImpl(task.lab, task.impl, grader.root);
+      impl = notImportedHere(implPath);
+      if (task.loadOnly) await grader.loadCheck?.(implPath);
     } else {
       implPath = resolveImpl(task.lab, task.impl, grader.root);
       impl = await loadImpl(task.lab, task.impl, grader.root);

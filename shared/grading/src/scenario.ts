@@ -25,8 +25,9 @@ export interface LabGrader<L = unknown> {
   limits?: Partial<StormLimits>;
   /**
    * How learner code runs: "context" (default) evaluates a bundle of it in one `node:vm`
-   * context per simulated node, with nothing but JSON crossing; "process" imports it in the
-   * permission-restricted grading process (labs whose code needs real HTTP or a database).
+   * context per simulated node, with nothing but JSON crossing; "process" leaves it to the
+   * scenarios, which start it in processes of their own (labs whose code needs real HTTP or a
+   * database): the grading process that runs them never imports it (`ctx.implPath` names it).
    */
   isolation?: "context" | "process";
   /**
@@ -42,6 +43,12 @@ export interface LabGrader<L = unknown> {
    * so the picture shows what the learner's code believed: `(n) => ({ term: n.currentTerm, role: n.role })`.
    */
   nodeState?: NodeStateReader;
+  /**
+   * For "process" labs, whose scenarios start the implementation in processes of their own:
+   * load it once in such a process and throw (a readable message) when it does not load. The
+   * grading process never imports the implementation itself.
+   */
+  loadCheck?: (implPath: string) => Promise<void>;
 }
 
 export interface Scenario<L = unknown> {
@@ -72,7 +79,7 @@ export interface Scenario<L = unknown> {
    * byte; they skip the determinism double-run.
    */
   deterministic?: boolean;
-  /** Overrides the lab's isolation: "process" for a scenario that starts real processes. */
+  /** Overrides the lab's isolation: "process" for a scenario that starts the implementation in real processes. */
   isolation?: "context" | "process";
   /** Overrides the lab's `nodeState` (a part whose nodes have other hooks). */
   nodeState?: NodeStateReader;

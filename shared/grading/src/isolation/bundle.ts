@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { build, type Message, type Plugin } from "esbuild";
 
 /** The only runtime value lab code may import from @faultline/sim (the rest are types). */
-const SIM_SHIM = `export class NotImplemented extends Error {
+export const SIM_SHIM = `export class NotImplemented extends Error {
   constructor(what = "this function") { super(what + " is not implemented yet (TODO)"); this.name = "NotImplemented"; }
 }`;
 
@@ -45,11 +45,11 @@ export class BundleError extends Error {
   }
 }
 
-function real(p: string): string {
+export function real(p: string): string {
   return existsSync(p) ? realpathSync(p) : resolve(p);
 }
 
-function inside(file: string, roots: readonly string[]): boolean {
+export function inside(file: string, roots: readonly string[]): boolean {
   return roots.some((r) => file === r || file.startsWith(r.endsWith(sep) ? r : r + sep));
 }
 
@@ -90,7 +90,7 @@ function fencePlugin(req: BundleRequest, roots: string[]): Plugin {
   };
 }
 
-function formatMessage(m: Message, workingDir: string, displayRoot: string): { text: string; location?: string } {
+export function formatMessage(m: Message, workingDir: string, displayRoot: string): { text: string; location?: string } {
   const loc = m.location;
   if (!loc) return { text: m.text };
   const file = relative(displayRoot, resolve(workingDir, loc.file)) || loc.file;
