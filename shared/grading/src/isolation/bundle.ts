@@ -90,7 +90,7 @@ function fencePlugin(req: BundleRequest, roots: string[]): Plugin {
   };
 }
 
-export function formatMessage(m: Message, workingDir: string, displayRoot: string): { text: string; location?: string } {
+function formatMessage(m: Message, workingDir: string, displayRoot: string): { text: string; location?: string } {
   const loc = m.location;
   if (!loc) return { text: m.text };
   const file = relative(displayRoot, resolve(workingDir, loc.file)) || loc.file;
@@ -99,6 +99,17 @@ export function formatMessage(m: Message, workingDir: string, displayRoot: strin
 }
 
 /** Bundle an implementation, or throw a BundleError naming the first problem with file:line:column. */
+/** What esbuild threw, as one BundleError: the first problem with its location, and a count of the rest. */
+export function bundleErrorOf(err: unknown, entry: string, displayRoot: string): BundleError {
+  const errors = (err as { errors?: Message[] }).errors;
+  if (errors && errors.length > 0) {
+    const first = formatMessage(errors[0] as Message, dirname(entry), displayRoot);
+    const more = errors.length > 1 ? `\n(and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
+    return new BundleError(`${first.text}${more}`, first.location);
+  }
+  return new BundleError((err as Error).message);
+}
+
 export async function bundleImpl(req: BundleRequest): Promise<Bundle> {
   const roots = req.allowedRoots.map(real);
   const entry = real(req.entry);
@@ -122,13 +133,7 @@ export async function bundleImpl(req: BundleRequest): Promise<Bundle> {
       plugins: [fencePlugin(req, roots)],
     });
   } catch (err) {
-    const errors = (err as { errors?: Message[] }).errors;
-    if (errors && errors.length > 0) {
-      const first = formatMessage(errors[0] as Message, dirname(entry), req.displayRoot);
-      const more = errors.length > 1 ? `\n(and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
-      throw new BundleError(`${first.text}${more}`, first.location);
-    }
-    throw new BundleError((err as Error).message);
+    throw bundleErrorOf(err, entry, req.displayRoot);
   }
   const out = result.outputFiles?.[0];
   if (!out) throw new BundleError("the bundler produced no output");

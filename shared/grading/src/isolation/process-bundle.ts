@@ -12,8 +12,8 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFil
 import { builtinModules } from "node:module";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { build, type Message, type Plugin } from "esbuild";
-import { BundleError, formatMessage, inside, real, SIM_SHIM } from "./bundle.ts";
+import { build, type Plugin } from "esbuild";
+import { BundleError, bundleErrorOf, inside, real, SIM_SHIM } from "./bundle.ts";
 import { REPO_ROOT } from "../impl.ts";
 
 export interface ProcessBundleRequest {
@@ -164,13 +164,7 @@ export async function bundleProcessImpl(req: ProcessBundleRequest): Promise<Proc
       plugins: [processFence(req, allowed, trusted, externals)],
     });
   } catch (err) {
-    const errors = (err as { errors?: Message[] }).errors;
-    if (errors && errors.length > 0) {
-      const first = formatMessage(errors[0] as Message, dirname(entry), req.displayRoot);
-      const more = errors.length > 1 ? `\n(and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
-      throw new BundleError(`${first.text}${more}`, first.location);
-    }
-    throw new BundleError((err as Error).message);
+    throw bundleErrorOf(err, entry, req.displayRoot);
   }
   const code = result.outputFiles?.[0]?.text;
   if (code === undefined) throw new BundleError("the bundler produced no output");
