@@ -25,4 +25,7 @@ export const lab = defineLab<L>({
   },
   scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
   limits,
+  // shown at every event of a node in the trace: what a read there would answer
+  observe: ["value()"],
+  nodeState: (n) => ({ value: n.value() }),
 });

@@ -12,8 +12,19 @@ const LIMIT = 60_000;
 /** Crash scenarios start a server process (tsx, PGlite) up to four times: slow on a busy machine. */
 const CRASH_LIMIT = 240_000;
 const LEASE_MS = 2_000;
+/**
+ * How long the proxy holds a lost response open in "client times out a stalled attempt": a
+ * client without a per-attempt timeout waits all of it, one with a timeout of 400 ms is done
+ * well before STALL_MS - 4 s even on a busy machine.
+ */
+const STALL_MS = 12_000;
 /** Continuous 409s for this long (7.5 leases) mean the lock is never taken over. */
 const STUCK_LOCK_MS = 15_000;
+/**
+ * The same for a lone retry after a crash, restart and a clock moved past the lease: nothing
+ * else holds its key, so three leases of unbroken 409s already say the lock is never taken over.
+ */
+const RETRY_STUCK_MS = 3 * LEASE_MS;
 
 /** Retry one payment straight at the server until a final answer (grader-side, not the learner's client). */
 /**
@@ -52,7 +63,7 @@ async function crashAfterProviderCharge(ctx: Ctx, w: World, n: number): Promise<
   await w.restart();
   // The crashed request's lock is now stale.
   await w.advanceClock(LEASE_MS + 1_000);
-  const r = await settle(ctx, w, "alice", k, p, `the retry of ${p.description} after the crash`);
+  const r = await settle(ctx, w, "alice", k, p, `the retry of ${p.description} after the crash`, undefined, 30_000, RETRY_STUCK_MS);
   expectCharge(ctx, r, p, `the retry of ${p.description} after the crash`);
   return { p, r };
 }
@@ -71,7 +82,7 @@ export const partD: S[] = [
       "A lock whose holder died must not block forever: after config.leaseMs a retry takes the key over.",
     ],
     async run(ctx) {
-      await withWorld(ctx, { child: true, config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 20] } }, async (w) => {
+      await withWorld(ctx, { config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 20] } }, async (w) => {
         const p0 = payment(ctx, "crash-charge", 0);
         const r0 = await w.post("alice", key(ctx, "crash-charge", 0), p0);
         expectCharge(ctx, r0, p0, "a payment before any crash");
@@ -99,7 +110,7 @@ export const partD: S[] = [
       "Store the response (and the charge row) in the database and commit before you answer; never answer first and store later.",
     ],
     async run(ctx) {
-      await withWorld(ctx, { child: true, config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 20] } }, async (w) => {
+      await withWorld(ctx, { config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 20] } }, async (w) => {
         const acked: Array<{ body: string; what: string }> = [];
         const expected = new Map<string, number>();
         for (let n = 1; n <= 1; n++) {
@@ -111,7 +122,7 @@ export const partD: S[] = [
           ctx.check(await w.waitForCrash(), "the failpoint fired", "the server did not die after replying");
           await w.restart();
           await w.advanceClock(LEASE_MS + 1_000);
-          const r2 = await settle(ctx, w, "alice", k, p, `the retry of payment ${n} after the crash`);
+          const r2 = await settle(ctx, w, "alice", k, p, `the retry of payment ${n} after the crash`, undefined, 30_000, RETRY_STUCK_MS);
           expectReplay(ctx, r2, r1, `the retry of payment ${n} after the crash (the client had received ${(safeJson(r1.body) as { id?: string }).id})`);
           acked.push({ body: r1.body, what: `payment ${n}` });
           expected.set(p.description, 1);
@@ -132,7 +143,7 @@ export const partD: S[] = [
       "Every step must be safe to cut anywhere: phase 1 and phase 3 are transactions, phase 2 is made safe by the provider's idempotency key, and stale locks are taken over after the lease.",
     ],
     async run(ctx) {
-      await withWorld(ctx, { child: true, config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 40] } }, async (w) => {
+      await withWorld(ctx, { config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 40] } }, async (w) => {
         const proxy = await startHttpFaultProxy({ target: w.url, seed: ctx.seed, stream: "crash-load" });
         try {
           const clients = ["alice", "bob", "carol"];
@@ -179,33 +190,40 @@ export const partD: S[] = [
 
 interface Fronted {
   proxy: HttpFaultProxy;
+  /** Every request that reached the proxy (what the client sent), in order. */
+  sent: Array<{ description: string; key: string }>;
 }
 
 async function withProxy(ctx: Ctx, w: World, opts: Omit<HttpFaultProxyOptions, "target" | "seed">, fn: (f: Fronted) => Promise<void>): Promise<void> {
+  const sent: Fronted["sent"] = [];
   // Fault streams are named by payment (its description), not by the client's random key, so a
   // seed gives the same fault pattern on every run.
-  const proxy = await startHttpFaultProxy({ target: w.url, seed: ctx.seed, keyOf: (i) => descriptionOf(i.body.toString("utf8")) ?? i.url, ...opts });
+  const keyOf: HttpFaultProxyOptions["keyOf"] = (i) => {
+    const description = descriptionOf(i.body.toString("utf8"));
+    const key = i.headers["idempotency-key"];
+    if (i.url.startsWith("/charges")) sent.push({ description: description ?? "", key: Array.isArray(key) ? key.join(", ") : (key ?? "") });
+    return description ?? i.url;
+  };
+  const proxy = await startHttpFaultProxy({ target: w.url, seed: ctx.seed, keyOf, ...opts });
   try {
-    await fn({ proxy });
+    await fn({ proxy, sent });
   } finally {
     await proxy.close();
   }
 }
 
-function newClient(ctx: Ctx, url: string, token: string, stream: string, extra: Record<string, number> = {}) {
-  const rng = new Rng(ctx.seed, `client:${stream}`);
-  return new ctx.impl.PaymentsClient({ baseUrl: url, token, random: () => rng.next(), maxAttempts: 12, attemptTimeoutMs: 1_000, baseDelayMs: 20, maxDelayMs: 200, ...extra });
+function newClient(w: World, url: string, token: string, stream: string, extra: Record<string, number> = {}) {
+  return w.client({ baseUrl: url, token, stream, maxAttempts: 12, attemptTimeoutMs: 1_000, baseDelayMs: 20, maxDelayMs: 200, ...extra });
 }
 
-/** Requests the server received per description: how many and with which keys. */
-function keysByPayment(w: World): Map<string, { n: number; keys: Set<string> }> {
+/** Requests the client sent per payment (its description): how many and with which keys. */
+function keysByPayment(sent: Fronted["sent"]): Map<string, { n: number; keys: Set<string> }> {
   const m = new Map<string, { n: number; keys: Set<string> }>();
-  for (const r of w.received) {
-    const d = r.description ?? "";
-    const e = m.get(d) ?? { n: 0, keys: new Set<string>() };
+  for (const r of sent) {
+    const e = m.get(r.description) ?? { n: 0, keys: new Set<string>() };
     e.n++;
-    e.keys.add(r.req.headers["idempotency-key"] ?? "");
-    m.set(d, e);
+    e.keys.add(r.key);
+    m.set(r.description, e);
   }
   return m;
 }
@@ -224,13 +242,13 @@ export const partE: S[] = [
     ],
     async run(ctx) {
       await withWorld(ctx, { provider: { latencyMs: [2, 20] } }, async (w) => {
-        await withProxy(ctx, w, { faults: { loseRequest: 0.2, loseResponse: 0.2, duplicate: 0.15, delay: 0.2, delayMs: [5, 60] } }, async ({ proxy }) => {
+        await withProxy(ctx, w, { faults: { loseRequest: 0.2, loseResponse: 0.2, duplicate: 0.15, delay: 0.2, delayMs: [5, 60] } }, async ({ proxy, sent }) => {
           const tokens = ["alice", "bob"];
           const acked: Array<{ body: string; what: string }> = [];
           const expected = new Map<string, number>();
           await Promise.all(
             tokens.map(async (token) => {
-              const client = newClient(ctx, proxy.url, token, token);
+              const client = newClient(w, proxy.url, token, token);
               for (let i = 0; i < 6; i++) {
                 const p = payment(ctx, `lossy-${token}`, i);
                 expected.set(p.description, 1);
@@ -242,8 +260,8 @@ export const partE: S[] = [
               }
             }),
           );
-          for (const [d, e] of keysByPayment(w)) {
-            ctx.check(e.keys.size === 1, "one key per payment", () => `${d} reached the server with ${e.keys.size} different Idempotency-Keys over ${e.n} requests: every retry must reuse the first key`);
+          for (const [d, e] of keysByPayment(sent)) {
+            ctx.check(e.keys.size === 1, "one key per payment", () => `the client sent ${d} with ${e.keys.size} different Idempotency-Keys over ${e.n} requests: every retry must reuse the first key`);
           }
           ctx.metric("lost requests", proxy.stats.lostRequests);
           ctx.metric("lost responses", proxy.stats.lostResponses);
@@ -265,8 +283,8 @@ export const partE: S[] = [
     ],
     async run(ctx) {
       await withWorld(ctx, { provider: { latencyMs: [5, 20] }, providerTimeoutMs: 60_000 }, async (w) => {
-        await withProxy(ctx, w, {}, async ({ proxy }) => {
-          const client = newClient(ctx, proxy.url, "alice", "final");
+        await withProxy(ctx, w, {}, async ({ proxy, sent }) => {
+          const client = newClient(w, proxy.url, "alice", "final");
           const bad = payment(ctx, "final", 1, { amount: -1 });
           const o1 = await client.createCharge(bad);
           w.checkImplemented();
@@ -296,8 +314,8 @@ export const partE: S[] = [
           const d = await direct;
           ctx.check(o4.reply?.status === 201 && o4.attempts >= 2, "409 is retried", () => `a payment in flight answers 409 first; the client must retry it until the replay. Got ${o4.reply ? show(o4.reply) : o4.error} after ${o4.attempts} attempts`);
           ctx.check(o4.reply!.body === d.body, "409 is retried", "the client's final answer is not the replay of the first request");
-          const seen = keysByPayment(w);
-          for (const x of [bad, declined]) ctx.check((seen.get(x.description)?.n ?? 0) === 1, "no retry of 4xx", () => `${x.description} reached the server ${seen.get(x.description)?.n ?? 0} times`);
+          const seen = keysByPayment(sent);
+          for (const x of [bad, declined]) ctx.check((seen.get(x.description)?.n ?? 0) === 1, "no retry of 4xx", () => `the client sent ${x.description} ${seen.get(x.description)?.n ?? 0} times`);
           await w.audit(new Map([[p.description, 1], [p4.description, 1]]), [
             { body: first.reply!.body, what: p.description },
             { body: d.body, what: p4.description },
@@ -323,18 +341,28 @@ export const partE: S[] = [
         await withProxy(ctx, w, { decide: (info) => (info.occurrence < 3 ? { loseRequest: true } : undefined) }, async ({ proxy }) => {
           const n = 20;
           const payments = Array.from({ length: n }, (_, i) => payment(ctx, "herd", i));
-          const outs = await Promise.all(payments.map((p, i) => newClient(ctx, proxy.url, `client${i}`, `herd${i}`, { baseDelayMs, maxDelayMs: 2_000 }).createCharge(p)));
+          const outs = await Promise.all(payments.map((p, i) => newClient(w, proxy.url, `client${i}`, `herd${i}`, { baseDelayMs, maxDelayMs: 2_000 }).createCharge(p)));
           w.checkImplemented();
           outs.forEach((o, i) => ctx.check(o.reply?.status === 201, "payments complete", () => `${payments[i]!.description}: ${o.reply ? show(o.reply) : o.error} after ${o.attempts} attempts`));
-          const spread = (occurrence: number) => {
-            const at = proxy.events.filter((e) => e.occurrence === occurrence && e.kind === "lost-request").map((e) => e.at);
-            return at.length < 2 ? 0 : Math.max(...at) - Math.min(...at);
+          // Each client's wait before retry n: from its lost attempt n-1 to its attempt n. Without
+          // jitter every client waits the same backoff, so the waits agree up to the machine's
+          // scheduling noise; with full jitter they spread over the whole backoff. (Comparing
+          // waits, not arrival times, keeps the noise of a busy machine from passing lockstep.)
+          const waitRange = (occurrence: number) => {
+            const at = new Map<string, number[]>();
+            for (const e of proxy.events) if (e.kind === "lost-request" || e.kind === "forwarded") at.set(`${e.key}#${e.occurrence}`, [...(at.get(`${e.key}#${e.occurrence}`) ?? []), e.at]);
+            const waits = payments.flatMap((p) => {
+              const before = at.get(`${p.description}#${occurrence - 1}`)?.[0];
+              const after = at.get(`${p.description}#${occurrence}`)?.[0];
+              return before === undefined || after === undefined ? [] : [after - before];
+            });
+            return waits.length < 2 ? 0 : Math.max(...waits) - Math.min(...waits);
           };
-          const s1 = spread(1);
-          const s2 = spread(2);
-          ctx.metric("spread of first retries", s1, "ms");
-          ctx.metric("spread of second retries", s2, "ms");
-          ctx.check(s1 >= 0.2 * baseDelayMs && s2 >= 0.2 * 2 * baseDelayMs, "retries are jittered", () => `${n} clients that failed together retried within ${s1} ms of each other (first retry) and ${s2} ms (second retry) with a base backoff of ${baseDelayMs} ms: the backoff has no jitter`);
+          const s1 = waitRange(1);
+          const s2 = waitRange(2);
+          ctx.metric("range of the clients' waits before the first retry", s1, "ms");
+          ctx.metric("range of the clients' waits before the second retry", s2, "ms");
+          ctx.check(s1 >= 0.4 * baseDelayMs && s2 >= 0.4 * 2 * baseDelayMs, "retries are jittered", () => `the waits of ${n} clients that failed together differed by at most ${s1} ms before the first retry and ${s2} ms before the second, with a base backoff of ${baseDelayMs} ms: the backoff has no jitter (the waits should spread over most of the backoff, e.g. random() * min(maxDelayMs, baseDelayMs * 2^(n-1)))`);
           await w.audit(new Map(payments.map((p) => [p.description, 1])), outs.map((o, i) => ({ body: o.reply!.body, what: payments[i]!.description })));
         });
       });
@@ -353,8 +381,8 @@ export const partE: S[] = [
     ],
     async run(ctx) {
       await withWorld(ctx, {}, async (w) => {
-        await withProxy(ctx, w, { lostResponseMode: "hang", holdMs: 8_000, decide: (info) => (info.occurrence === 0 ? { loseResponse: true } : undefined) }, async ({ proxy }) => {
-          const client = newClient(ctx, proxy.url, "alice", "stall", { attemptTimeoutMs: 400 });
+        await withProxy(ctx, w, { lostResponseMode: "hang", holdMs: STALL_MS, decide: (info) => (info.occurrence === 0 ? { loseResponse: true } : undefined) }, async ({ proxy }) => {
+          const client = newClient(w, proxy.url, "alice", "stall", { attemptTimeoutMs: 400 });
           const acked: Array<{ body: string; what: string }> = [];
           const expected = new Map<string, number>();
           for (let i = 0; i < 2; i++) {
@@ -364,7 +392,7 @@ export const partE: S[] = [
             const took = Date.now() - t;
             w.checkImplemented();
             expectCharge(ctx, out.reply, p, `${p.description} via the client`);
-            ctx.check(took < 4_000, "attempts time out", () => `${p.description} took ${took} ms although each attempt has a 400 ms timeout: the stalled first attempt was not abandoned`);
+            ctx.check(took < STALL_MS - 4_000, "attempts time out", () => `${p.description} took ${took} ms although each attempt has a 400 ms timeout: the stalled first attempt was not abandoned`);
             acked.push({ body: out.reply!.body, what: p.description });
             expected.set(p.description, 1);
           }

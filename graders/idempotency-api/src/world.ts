@@ -1,54 +1,48 @@
 /**
  * One graded run's world: the provider (with its audited ledger), a database (PGlite data
  * directory, or a schema on the PostgreSQL server of DATABASE_URL), the API server running the
- * implementation under test (in this worker thread, or as a child process for crash tests), and
- * the end-of-run audit. Everything is closed in `close()`, also after a failure.
+ * implementation's handler and, for part E, the implementation's clients, and the end-of-run
+ * audit. The handler and the clients run in restricted processes of their own (see
+ * learner-bundle.ts); the provider, the proxies and every check run here, where learner code
+ * cannot reach them. Everything is closed in `close()`, also after a failure.
  */
-import { pathToFileURL } from "node:url";
 import { randomBytes } from "node:crypto";
 import { Rng } from "@faultline/sim";
-import type { ScenarioContext } from "@faultline/grading";
+import type { ProcessBundle, ScenarioContext } from "@faultline/grading";
 import {
   dropPostgresSchema,
   newPgliteDataDir,
   NOT_IMPLEMENTED_TYPE,
-  openDb,
   ProviderServer,
   removePgliteDataDir,
   sendHttp,
-  spawnServer,
-  startApiServer,
   TransportError,
-  type ApiRequest,
-  type ApiServer,
   type ChargeHandler,
-  type Db,
   type DbConfig,
   type FailpointName,
   type HttpReply,
   type ProviderFaults,
-  type ServerProcess,
   type ServiceConfig,
   type ServiceDeps,
 } from "@faultline/lab-idempotency-api/framework";
+import { learnerBundle } from "./learner-bundle.ts";
+import { startServerProcess, type ServerProcess } from "./server-process.ts";
+import { ClientProcess, ClientProcessError, type ClientSpec, type RemoteClient } from "./client-process.ts";
 
-/** The lab's exports, as the grader uses them. */
+/** The lab's exports (the grader never imports them: they run in the processes above). */
 export interface LabModule {
   createChargeHandler(deps: ServiceDeps): ChargeHandler;
   PaymentsClient: new (opts: import("@faultline/lab-idempotency-api").ClientOptions) => {
     createCharge(input: import("@faultline/lab-idempotency-api").ChargeInput, opts?: { idempotencyKey?: string }): Promise<import("@faultline/lab-idempotency-api").ChargeOutcome>;
   };
-  implUrl: string;
 }
 
 export type Ctx = ScenarioContext<LabModule>;
 
 export interface WorldOptions {
-  /** Run the server as a child process that can be SIGKILLed and restarted (crash tests). */
-  child?: boolean;
   provider?: ProviderFaults;
   config?: Partial<ServiceConfig>;
-  /** The server's provider-call timeout (in-process servers; default 2000 ms). */
+  /** The server's provider-call timeout (default PROVIDER_TIMEOUT_MS). */
   providerTimeoutMs?: number;
 }
 
@@ -67,15 +61,21 @@ export function notImplemented(message: string): Error {
 }
 
 const ADMIN = "grader-admin";
+/**
+ * How long the server's provider calls wait. No test is about a slow provider (outages answer at
+ * once), and on a busy machine a provider in another process can take seconds to answer.
+ */
+const PROVIDER_TIMEOUT_MS = 15_000;
+/** How long after a lost connection the grader waits to see whether the server process died. */
+const DEATH_GRACE_MS = 500;
 
 export class World {
   readonly provider: ProviderServer;
-  /** Every POST /charges the server received (in-process servers only), with wall time. */
-  readonly received: Array<{ req: ApiRequest; at: number; description: string | undefined }> = [];
-  notImplementedMessage: string | undefined;
-  private db: Db | undefined;
-  private inproc: ApiServer | undefined;
   private proc: ServerProcess | undefined;
+  private bundle: ProcessBundle | undefined;
+  private clients: ClientProcess | undefined;
+  /** A failpoint is armed or a restart is under way: the server's death is the test's doing. */
+  private crashExpected = false;
   private clockOffset = 0;
   private readonly dbConfig: DbConfig;
   private readonly cleanups: Array<() => Promise<void> | void> = [];
@@ -115,48 +115,56 @@ export class World {
   }
 
   private async startServer(): Promise<void> {
-    if (this.opts.child) {
-      this.proc = await spawnServer({
-        implUrl: pathToFileURL(this.ctx.implPath).href,
+    const bundle = (this.bundle = await learnerBundle(this.ctx.implPath));
+    try {
+      this.proc = await startServerProcess(bundle, {
+        role: "server",
         db: this.dbConfig,
         providerUrl: this.provider.url,
         adminToken: ADMIN,
         clockOffsetMs: this.clockOffset,
         maxLifetimeMs: 300_000, // an orphan guard only: seeds are slow on a busy machine
         ...(this.opts.config ? { config: this.opts.config } : {}),
-      }, 90_000);
-      return;
+        providerTimeoutMs: this.opts.providerTimeoutMs ?? PROVIDER_TIMEOUT_MS,
+      });
+    } catch (err) {
+      this.ctx.fail("the server starts", `${(err as Error).message}`);
     }
-    this.db = await openDb(this.dbConfig);
-    this.inproc = await startApiServer({
-      createChargeHandler: this.ctx.impl.createChargeHandler,
-      db: this.db,
-      providerUrl: this.provider.url,
-      adminToken: ADMIN,
-      clockOffsetMs: this.clockOffset,
-      ...(this.opts.config ? { config: this.opts.config } : {}),
-      ...(this.opts.providerTimeoutMs ? { providerTimeoutMs: this.opts.providerTimeoutMs } : {}),
-      onNotImplemented: (m) => {
-        this.notImplementedMessage ??= m;
-      },
-      onChargeRequest: (req, at) => this.received.push({ req, at, description: descriptionOf(req.body) }),
-    });
   }
 
   get url(): string {
-    const u = this.inproc?.url ?? this.proc?.url;
+    const u = this.proc?.url;
     if (!u) throw new Error("the server is not running");
     return u;
   }
 
-  /** The server process (child worlds only). */
-  get process(): ServerProcess | undefined {
-    return this.proc;
-  }
-
   /** Throw "not implemented" if the implementation reached a stub anywhere. */
   checkImplemented(): void {
-    if (this.notImplementedMessage) throw notImplemented(this.notImplementedMessage);
+    const m = this.proc?.notImplemented;
+    if (m) throw notImplemented(m);
+  }
+
+  /** A PaymentsClient of the implementation, in the world's client process (started on first use). */
+  client(spec: Omit<ClientSpec, "seed">): RemoteClient {
+    this.clients ??= ClientProcess.start(this.bundleNow());
+    const remote = this.clients.client({ ...spec, seed: this.ctx.seed });
+    return {
+      createCharge: async (input, opts) => {
+        try {
+          return await remote.createCharge(input, opts);
+        } catch (err) {
+          if (err instanceof ClientProcessError) throw err.notImplemented ? notImplemented(err.message.replace(/^.*threw NotImplemented: /, "")) : this.ctx.fail("your client", err.message);
+          throw err;
+        }
+      },
+    };
+  }
+
+  /** The bundle the running server was started from (a client is made after the server). */
+  private bundleNow() {
+    const b = this.bundle;
+    if (!b) throw new Error("the world has not started");
+    return b;
   }
 
   /** POST /charges (or another path) straight to the server. A stub's 501 becomes NotImplemented. */
@@ -164,12 +172,34 @@ export class World {
     const headers: Record<string, string> = { "content-type": "application/json", ...(extra.headers ?? {}) };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     if (key !== undefined) headers["idempotency-key"] = key;
-    const reply = await sendHttp({ url: `${extra.url ?? this.url}${extra.path ?? "/charges"}`, method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body), timeoutMs: extra.timeoutMs ?? 5_000 });
+    let reply: HttpReply;
+    try {
+      reply = await sendHttp({ url: `${extra.url ?? this.url}${extra.path ?? "/charges"}`, method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body), timeoutMs: extra.timeoutMs ?? 5_000 });
+    } catch (err) {
+      if (err instanceof TransportError) await this.checkAlive();
+      throw err;
+    }
     if (reply.status === 501) {
       const p = safeJson(reply.body) as { type?: string; detail?: string } | undefined;
       if (p?.type === NOT_IMPLEMENTED_TYPE) throw notImplemented(p.detail ?? "not implemented");
     }
     return reply;
+  }
+
+  /**
+   * After a lost connection: if the server process died and no test step made it die, that is
+   * the implementation's doing (process.exit, a crash), and the seed fails saying so.
+   */
+  private async checkAlive(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || this.crashExpected) return;
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([proc.exit, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), DEATH_GRACE_MS)))]);
+    clearTimeout(timer);
+    if (!ended || this.crashExpected) return;
+    const how = ended.signal ? `was killed (${ended.signal})` : `exited with code ${ended.code}${ended.code === 0 ? " (did your code call process.exit?)" : ""}`;
+    const said = proc.output().trim().split("\n").slice(-10).join("\n");
+    this.ctx.fail("the server keeps running", `the server process ${how} while handling requests, though no test step stopped it${said ? `; its last output:\n${said}` : ""}`);
   }
 
   /** Like post, but a missing response is fine: undefined. */
@@ -190,16 +220,16 @@ export class World {
   /** Move the server's clock forward (kept across restarts). */
   async advanceClock(ms: number): Promise<void> {
     this.clockOffset += ms;
-    if (this.inproc) this.inproc.advanceClock(ms);
-    else if (this.proc && !this.proc.exited) await this.admin("POST", "/__admin/clock", { advanceMs: ms });
+    if (this.proc && !this.proc.exited) await this.admin("POST", "/__admin/clock", { advanceMs: ms });
   }
 
+  /** Arm a failpoint: the server process SIGKILLs itself there. */
   async armFailpoint(name: FailpointName, count = 1): Promise<void> {
-    if (!this.proc) throw new Error("failpoints need a child server");
+    this.crashExpected = true;
     await this.admin("POST", "/__admin/failpoints", { name, count });
   }
 
-  /** Wait for the child server to die (at a failpoint), up to `ms`. */
+  /** Wait for the server process to die (at a failpoint), up to `ms`. */
   async waitForCrash(ms = 30_000): Promise<boolean> {
     const proc = this.proc;
     if (!proc) return false;
@@ -209,12 +239,13 @@ export class World {
     return died;
   }
 
-  /** SIGKILL the child server (if alive) and start a new one on the same database. */
+  /** SIGKILL the server process (if alive) and start a new one on the same database. */
   async restart(): Promise<void> {
-    if (!this.proc) throw new Error("restart needs a child server");
-    await this.proc.kill();
+    this.crashExpected = true;
+    await this.proc?.kill();
     this.proc = undefined;
     await this.startServer();
+    this.crashExpected = false;
   }
 
   private async admin(method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
@@ -223,11 +254,14 @@ export class World {
     return JSON.parse(r.body);
   }
 
-  /** Rows of the server's charges table. */
+  /**
+   * Rows of the server's charges table, as the server's admin route reports them. (They come
+   * from the implementation's process; the money is counted on the provider's ledger, here.)
+   */
   async serverCharges(): Promise<Array<{ id: string; client_id: string; amount: number; description: string | null; provider_charge_id: string }>> {
-    if (this.db) return (await this.db.query<{ id: string; client_id: string; amount: number; description: string | null; provider_charge_id: string }>("SELECT id, client_id, amount, description, provider_charge_id FROM charges")).rows;
-    const r = (await this.admin("GET", "/__admin/charges")) as { charges: Array<{ id: string; client_id: string; amount: number; description: string | null; provider_charge_id: string }> };
-    return r.charges;
+    const r = (await this.admin("GET", "/__admin/charges")) as { charges?: unknown };
+    if (!Array.isArray(r.charges)) this.ctx.fail("every acknowledged payment recorded", `the server's admin route answered ${JSON.stringify(r).slice(0, 200)} instead of the charges table`);
+    return r.charges as Array<{ id: string; client_id: string; amount: number; description: string | null; provider_charge_id: string }>;
   }
 
   /**
@@ -265,6 +299,7 @@ export class World {
   }
 
   async close(): Promise<void> {
+    this.crashExpected = true;
     try {
       await this.proc?.kill();
     } catch {
@@ -272,17 +307,11 @@ export class World {
     }
     this.proc = undefined;
     try {
-      await this.inproc?.close();
+      await this.clients?.close();
     } catch {
-      /* closing anyway */
+      /* already gone */
     }
-    this.inproc = undefined;
-    try {
-      await this.db?.close();
-    } catch {
-      /* closing anyway */
-    }
-    this.db = undefined;
+    this.clients = undefined;
     for (const c of this.cleanups.reverse()) {
       try {
         await c();

@@ -23,4 +23,14 @@ export const lab = defineLab<LabModule>({
   },
   scenarios: [...partA, ...partB, ...partC, ...partD],
   limits,
+  // shown at every event of a node in the trace: the clock hook (A: clock.time, B: the vector,
+  // D: clock.current), or in part C how many chat messages the node has shown
+  // Read after every handler: under isolation the observed paths come with each handler's reply.
+  observe: ["delivered", "delivered.length", "clock", "clock.time", "clock.current"],
+  nodeState: (n) => {
+    const delivered = n.delivered;
+    if (delivered !== undefined) return { shown: delivered.length };
+    const c = n.clock;
+    return { clock: c?.time ?? c?.current ?? c };
+  },
 });

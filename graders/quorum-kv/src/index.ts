@@ -26,4 +26,9 @@ export const lab = defineLab<Impl>({
   },
   scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
   limits,
+  // shown at every event of a node in the trace: the hints it holds for other replicas (its
+  // stored versions are not: reading every key after every handler is too slow with many keys)
+  // Read after every handler: under isolation the observed calls come with each handler's reply.
+  observe: ["hints()", "hints().length"],
+  nodeState: (n) => ({ hints: (n.hints() as unknown[]).length }),
 });

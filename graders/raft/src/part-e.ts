@@ -1,5 +1,6 @@
 /**
- * Part E: the same RaftNode as real OS processes on loopback (see @faultline/net), attacked by
+ * Part E: the same RaftNode as real OS processes on loopback (@faultline/net, with the routes of
+ * real/service.ts), attacked by
  * the leader-kill chaos drill. Ungraded (0 points): it shows that what passed the simulator
  * survives a real SIGKILL, real sockets and real timers.
  */
@@ -7,15 +8,17 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Scenario } from "@faultline/grading";
-import { Cluster, runLeaderKillChaos, type ChaosOptions } from "@faultline/net";
+import { Cluster } from "@faultline/net";
 import type { RaftLab } from "./cluster.ts";
+import { runLeaderKillChaos, type ChaosOptions } from "./real/chaos.ts";
+import { realCluster } from "./real-cluster.ts";
 
 async function drill(ctx: Parameters<Scenario<RaftLab>["run"]>[0], timeScale: number, opts: ChaosOptions): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "faultline-raft-chaos-"));
   const cluster = new Cluster({
     implPath: ctx.implPath,
-    exportName: "RaftNode",
-    service: "raft",
+    exportName: realCluster.exportName,
+    service: realCluster.service,
     nodes: 3,
     dataDir: join(dir, "data"),
     logDir: join(dir, "logs"),

@@ -6,5 +6,3 @@ export * from "./migrations.ts";
 export * from "./http.ts";
 export * from "./provider.ts";
 export * from "./server.ts";
-export * from "./child.ts";
-export type { ChildConfig } from "./server-main.ts";

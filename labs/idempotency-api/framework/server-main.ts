@@ -6,50 +6,17 @@
  *   pnpm serve --impl reference     the reference solution
  *   PORT=4000 DATABASE_URL=postgres://... pnpm serve
  *
- * The grader starts it as a child process with FAULTLINE_IDEM_CHILD set to a JSON config, reads
- * "listening <port>" from stdout, and may kill it with SIGKILL at any time.
+ * The grader runs your code differently: bundled with host.ts, in processes under Node's
+ * permission model (see host.ts).
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join, resolve } from "node:path";
-import { openDb, type DbConfig } from "./db.ts";
+import { openDb } from "./db.ts";
 import { ProviderServer } from "./provider.ts";
 import { startApiServer } from "./server.ts";
-import type { ChargeHandler, ServiceConfig, ServiceDeps } from "./types.ts";
-
-export interface ChildConfig {
-  implUrl: string;
-  db: DbConfig;
-  providerUrl: string;
-  config?: Partial<ServiceConfig>;
-  adminToken: string;
-  /** Start the server clock this far ahead of real time (ms). */
-  clockOffsetMs?: number;
-  /** The process exits by itself after this many ms (an orphan guard; default 120 s). */
-  maxLifetimeMs?: number;
-}
+import type { ChargeHandler, ServiceDeps } from "./types.ts";
 
 type Impl = { createChargeHandler: (deps: ServiceDeps) => ChargeHandler };
-
-async function child(cfg: ChildConfig): Promise<void> {
-  const t = setTimeout(() => process.exit(3), cfg.maxLifetimeMs ?? 120_000);
-  t.unref();
-  // The parent holds our stdin open; when it goes away, so do we.
-  process.stdin.on("end", () => process.exit(4));
-  process.stdin.on("error", () => process.exit(4));
-  process.stdin.resume();
-  const impl = (await import(cfg.implUrl)) as Impl;
-  const db = await openDb(cfg.db);
-  const server = await startApiServer({
-    createChargeHandler: impl.createChargeHandler,
-    db,
-    providerUrl: cfg.providerUrl,
-    adminToken: cfg.adminToken,
-    failpointsKillProcess: true,
-    clockOffsetMs: cfg.clockOffsetMs ?? 0,
-    ...(cfg.config ? { config: cfg.config } : {}),
-  });
-  process.stdout.write(`listening ${server.port}\n`);
-}
 
 async function standalone(argv: string[]): Promise<void> {
   const labDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -73,15 +40,7 @@ async function standalone(argv: string[]): Promise<void> {
   process.on("SIGTERM", () => void stop());
 }
 
-const childCfg = process.env.FAULTLINE_IDEM_CHILD;
-if (childCfg) {
-  child(JSON.parse(childCfg) as ChildConfig).catch((err: Error) => {
-    process.stderr.write(`server failed to start: ${err.stack ?? err.message}\n`);
-    process.exit(2);
-  });
-} else {
-  standalone(process.argv.slice(2)).catch((err: Error) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+standalone(process.argv.slice(2)).catch((err: Error) => {
+  console.error(err);
+  process.exit(1);
+});

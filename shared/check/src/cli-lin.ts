@@ -8,7 +8,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Operation } from "./history.ts";
-import { renderHistoryHtml } from "./html-view.ts";
 import { checkLinearizability, describeOperation, type LinearizabilityResult } from "./linearizability.ts";
 import type { AnyModel } from "./model.ts";
 import { kvModel } from "./models/kv.ts";
@@ -118,6 +117,8 @@ export async function runLinCommand(args: readonly string[], io: CommandIo): Pro
     const ms = performance.now() - t0;
     let line = `${file}: ${verdictLine(model, ops, result, ms)}`;
     if (parsed.htmlDir !== undefined) {
+      // loaded only when asked for: the plain check starts faster without it
+      const { renderHistoryHtml } = await import("./html-view.ts");
       const out = join(parsed.htmlDir, `${basename(file)}.html`);
       writeFileSync(out, renderHistoryHtml(model, ops, result, { title: basename(file) }));
       line += ` view: ${out}`;

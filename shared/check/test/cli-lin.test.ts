@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -77,4 +78,23 @@ describe("faultline lin", () => {
     expect(help.code).toBe(0);
     expect(help.out).toContain("usage: faultline lin");
   });
+});
+
+describe("faultline lin as one plain Node process (bin/faultline-lin.mjs)", () => {
+  const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "faultline-lin.mjs");
+  const strip = (s: string) => s.replace(/, [\d.]+ ms\)/g, ")");
+
+  it("prints what runLinCommand prints, with its exit codes, from the cached bundle", async () => {
+    const files = ["etcd_005.log", "etcd_000.log"].map((f) => join(dataDir, "jepsen", f));
+    const inProcess = await run(["cas-register", ...files]);
+    for (let i = 0; i < 2; i++) {
+      // the first run may build the bundle, the second uses it
+      const r = spawnSync(process.execPath, [bin, "cas-register", ...files], { encoding: "utf8" });
+      expect(r.status).toBe(1);
+      expect(strip(r.stdout)).toBe(strip(inProcess.out));
+    }
+    const usage = spawnSync(process.execPath, [bin, "no-such-model", files[0] as string], { encoding: "utf8" });
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('faultline lin: unknown model "no-such-model"');
+  }, 60_000);
 });

@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
   casRegisterModel,
@@ -122,6 +125,50 @@ describe("Jepsen log parser", () => {
     expect(() => parseJepsenLog("garbage\n", "g.log")).toThrow(/^g\.log:1: not a Jepsen log line/);
     expect(() => parseJepsenLog("INFO  jepsen.util - 4\t:ok\t:read\t1\n", "o.log")).toThrow(/^o\.log:1: :ok for process 4, which has no pending operation/);
     expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:invoke\t:cas\t[1 2\n", "c.log")).toThrow(/^c\.log:1: missing \]/);
+    expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:invoke\t:cas\t[1 2 3]\n", "p.log")).toThrow(/^p\.log:1: cas value must be \[from to\]/);
+    expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:begin\t:read\tnil\n", "t.log")).toThrow(/^t\.log:1: malformed jepsen\.util record/);
+  });
+
+  it("reads every line shape alike, by the one-match reading of the common line or by the general reader", () => {
+    // Em spaces are whitespace to the general reader only: the same log read both ways.
+    const general = (text: string) => parseJepsenLog(text.replace(/\t/g, "\u2003"), "x.log");
+    const shapes = [
+      "INFO  jepsen.util - 0\t:invoke\t:write\t-3",
+      "INFO  jepsen.util - 0\t:ok\t:write\t-3",
+      "INFO  jepsen.util - 1\t:invoke\t:write\t+4",
+      "INFO  jepsen.util - 1\t:ok\t:write\t+4",
+      "INFO  jepsen.util - 2\t:invoke\t:cas\t[1, 4]",
+      "INFO  jepsen.util - 2\t:ok\t:cas\t[1   4]",
+      "INFO  jepsen.util - 3\t:invoke\t:read\tnil  ",
+      "INFO  jepsen.util - 3\t:ok\t:read\t\"a\"",
+      "INFO  jepsen.util - 4\t:invoke\t:write\t0077",
+      "INFO  jepsen.util - 4\t:fail\t:write\t0077",
+      "INFO  jepsen.util - 5\t:invoke\t:read",
+      "  INFO  jepsen.util - 5\t:ok\t:read\t12345678901234567890",
+      "WARN  jepsen.util - 6\t:invoke\t:read\tnil",
+    ];
+    const text = shapes.join("\r\n") + "\r\n";
+    const ops = parseJepsenLog(text, "x.log");
+    expect(ops).toEqual(general(text));
+    expect(ops.map((o) => o.input)).toEqual([
+      { op: "write", value: -3 },
+      { op: "write", value: 4 },
+      { op: "cas", from: 1, to: 4 },
+      { op: "read" },
+      { op: "read" },
+      { op: "read" },
+    ]);
+    expect(ops.map((o) => o.output)).toEqual([null, null, true, "a", 12345678901234567000, UNKNOWN]);
+  });
+
+  it("reads each of Porcupine's etcd logs the same by both paths", () => {
+    const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "data", "porcupine", "jepsen");
+    const files = readdirSync(dir).filter((f) => f.endsWith(".log"));
+    expect(files.length).toBe(103);
+    for (const f of files) {
+      const text = readFileSync(join(dir, f), "utf8");
+      expect(parseJepsenLog(text, f), f).toEqual(parseJepsenLog(text.replace(/\t/g, "\u2003"), f));
+    }
   });
 });
 

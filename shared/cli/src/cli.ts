@@ -1,9 +1,10 @@
 /** The `faultline` command: dispatch to subcommands, turn errors into exit codes. */
-import { defaultIo, say, UsageError, type Io } from "./io.ts";
-import { GraderLoadError } from "./labs.ts";
+import { readFileSync } from "node:fs";
+import { defaultIo, GraderLoadError, say, UsageError, type Io } from "./io.ts";
 export const HELP = `faultline: graded distributed-systems labs on a deterministic simulator
 
-usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm faultline grade <lab>)
+usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm faultline grade <lab>;
+                                          node_modules/.bin/faultline <command> skips pnpm's start-up)
 
   grade [lab...|--all]     grade labs (--part, --only, --seed, --seeds, --explore, --impl, --trace,
                            --determinism, --all-seeds, --format gradescope|junit|json --out FILE);
@@ -19,12 +20,18 @@ usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm fa
   course export <dir>      a learner copy: no reference solutions, mutants, hidden tests
   course check [lab...]    reference 100%, stubs 0, every mutant caught, TODOs and hints present
   doctor                   Node, pnpm, and whether the graders differ from the committed ones
+  --version                the version of the faultline command
   lin <model> <file...>    check histories for linearizability (from @faultline/check)
   cluster <lab>            run the lab's nodes as real processes with an HTTP API (--nodes,
                            --base-port, --impl); raft: POST /incr, GET /count, /kv/:key, /status
 
 Exit codes: 0 success (all graded tests passed), 1 a test or check failed, 2 usage error,
 3 a grader or the tool itself failed.`;
+
+/** The CLI package's version (bin/faultline.mjs answers --version the same way, before loading TypeScript). */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
@@ -48,6 +55,10 @@ export async function run(argv: readonly string[], io: Io = defaultIo()): Promis
     if (cmd === "help" && rest[0] && COMMANDS[rest[0]]) return run([rest[0], "--help"], io);
     say(io.out, HELP);
     return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === "--version" || cmd === "-V") {
+    say(io.out, `faultline ${version()}`);
+    return 0;
   }
   const fn = COMMANDS[cmd];
   try {

@@ -1,21 +1,24 @@
 /**
- * A learner copy of the course: every file of the checkout except the near-solutions
+ * A learner copy of the course: every committed file of the checkout except the near-solutions
  * (labs/<lab>/reference, labs/<lab>/mutants), hidden tests (scenarios marked `hidden: true`
  * are cut out of the grader sources; graders/<lab>/hidden/ is left out) and the instructor's
- * checkpoints (handbook/checkpoints/instructor). A marker file at its root tells the harness it
- * is a learner copy (course checks that need the reference are skipped there). In a git checkout
- * only committed-to-be files (tracked) are exported: an instructor's scratch notes or an
- * uncommitted solution must not reach learners by accident.
+ * checkpoints (handbook/checkpoints/instructor); the handbook's drills that run a mutant are
+ * rewritten to grade the learner's code (learner-drills.ts). A marker file at its root tells the
+ * harness it is a learner copy (course checks that need the reference are skipped there). In a
+ * git checkout the files are read from HEAD, not from the working tree: an instructor's solution
+ * in progress in labs/<lab>/src or scratch notes must not reach learners by accident, and a
+ * checkout with uncommitted changes under labs/<lab>/src is refused unless told otherwise.
  */
-import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { createRequire } from "node:module";
 import type ts from "typescript";
+import { LEARNER_COPY_MARKER } from "@faultline/grading";
+import { committedFiles, isGitCheckout, readBlobs, uncommittedChanges, untrackedFiles, writeCommitted, type CommittedFile } from "./committed.ts";
+import { rewriteDrills } from "./learner-drills.ts";
 
 /** TypeScript is loaded only when needed: it costs ~75 MiB, in every worker thread that imports this module. */
 const typescript = (): typeof ts => createRequire(import.meta.url)("typescript") as typeof ts;
-import { LEARNER_COPY_MARKER } from "@faultline/grading";
 
 export interface ExportSummary {
   files: number;
@@ -27,14 +30,39 @@ export interface ExportSummary {
   hiddenLeft: string[];
   /** Untracked files of a git checkout that were left out (or copied, with includeUntracked). */
   untracked: string[];
+  /** Tracked files with uncommitted changes: their committed version was exported. */
+  uncommitted: string[];
+  /** Handbook drill commands that ran a mutant, rewritten to grade the learner's code. */
+  drills: number;
 }
 
 export interface ExportOptions {
-  /** Copy untracked, not ignored files of a git checkout too (default: tracked files only). */
+  /** Copy untracked, not ignored files of a git checkout too (default: committed files only). */
   includeUntracked?: boolean;
+  /** Export HEAD even though tracked files under labs/<lab>/src have uncommitted changes. */
+  allowDirty?: boolean;
+}
+
+/** Uncommitted changes under labs/<lab>/src: the export would silently ship something else. */
+export class DirtyStubsError extends Error {
+  constructor(readonly files: string[]) {
+    super(
+      `${files.length} file(s) under labs/*/src differ from the last commit: ${files.slice(0, 5).join(", ")}${files.length > 5 ? ", …" : ""}\n` +
+        "the export ships committed files only (the stubs as committed, not this work); commit or stash the changes, or pass --allow-dirty to export the committed files anyway",
+    );
+    this.name = "DirtyStubsError";
+  }
 }
 
 const SKIP_DIRS = new Set(["node_modules", ".git", ".faultline", ".turbo", "dist", "coverage", "docs-site"]);
+
+/** One file to export: where it lives in the course and how to read it. */
+interface SourceFile {
+  path: string;
+  read(): Buffer;
+  /** Write it as is (keeps a committed file's mode or symlink). */
+  copy(to: string): void;
+}
 
 function walk(root: string, dir: string, out: string[], exclude: string | undefined): void {
   for (const d of readdirSync(dir, { withFileTypes: true })) {
@@ -46,29 +74,38 @@ function walk(root: string, dir: string, out: string[], exclude: string | undefi
   }
 }
 
+const skipped = (f: string) => f.split("/").some((p) => SKIP_DIRS.has(p));
+
+function workingFile(root: string, path: string): SourceFile {
+  const from = join(root, path);
+  return { path, read: () => readFileSync(from), copy: (to) => copyFileSync(from, to) };
+}
+
+function committedFile(f: CommittedFile, blobs: Map<string, Buffer>): SourceFile {
+  const content = () => blobs.get(f.sha)!;
+  return { path: f.path, read: content, copy: (to) => writeCommitted(f, content(), to) };
+}
+
 /**
- * The files of the checkout. In a git repository: the tracked files, and apart the untracked
- * ones that are not ignored; elsewhere every file of the tree (all "tracked").
+ * The files to export. In a git checkout: HEAD's files, plus (with includeUntracked) the
+ * untracked, not ignored ones from the working tree; elsewhere every file of the tree.
  */
-export function courseFiles(root: string, exclude?: string): { tracked: string[]; untracked: string[] } {
-  const git = (args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 256 * 1024 * 1024 });
-  const keep = (list: string) =>
-    list
-      .split("\0")
-      .filter(Boolean)
-      .filter((f) => existsSync(join(root, f)) && statSync(join(root, f)).isFile())
-      .filter((f) => !exclude || !resolve(root, f).startsWith(exclude + sep))
-      .filter((f) => !f.split("/").some((p) => SKIP_DIRS.has(p)))
-      .sort();
-  try {
-    const top = git(["rev-parse", "--show-toplevel"]).trim();
-    if (resolve(top) === resolve(root)) return { tracked: keep(git(["ls-files", "-z", "--cached"])), untracked: keep(git(["ls-files", "-z", "--others", "--exclude-standard"])) };
-  } catch {
-    // not a git checkout: walk the tree
+function courseSource(root: string, target: string, opts: ExportOptions): { files: SourceFile[]; untracked: string[]; uncommitted: string[] } {
+  const inTarget = (f: string) => resolve(root, f) === target || resolve(root, f).startsWith(target + sep);
+  if (!isGitCheckout(root)) {
+    const files: string[] = [];
+    walk(root, root, files, target);
+    return { files: files.sort().map((f) => workingFile(root, f)), untracked: [], uncommitted: [] };
   }
-  const files: string[] = [];
-  walk(root, root, files, exclude);
-  return { tracked: files.sort(), untracked: [] };
+  const uncommitted = uncommittedChanges(root).filter((f) => !inTarget(f));
+  const dirtyStubs = uncommitted.filter((f) => /^labs\/[^/]+\/src\//.test(f));
+  if (dirtyStubs.length > 0 && !opts.allowDirty) throw new DirtyStubsError(dirtyStubs);
+  const committed = committedFiles(root).filter((f) => !skipped(f.path));
+  const blobs = readBlobs(root, committed.map((f) => f.sha));
+  const files = committed.map((f) => committedFile(f, blobs));
+  const untracked = untrackedFiles(root).filter((f) => !skipped(f) && !inTarget(f) && existsSync(join(root, f)) && statSync(join(root, f)).isFile());
+  if (opts.includeUntracked) files.push(...untracked.map((f) => workingFile(root, f)));
+  return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), untracked, uncommitted };
 }
 
 function category(f: string): keyof ExportSummary["removed"] | undefined {
@@ -146,42 +183,67 @@ function learnerPackageJson(text: string): string {
   }
 }
 
+/** The bug of each mutant, from the mutant.json files among the course's files. */
+function mutantBugs(files: readonly SourceFile[]): (lab: string, mutant: string) => string | undefined {
+  const bugs = new Map<string, string>();
+  for (const f of files) {
+    const m = /^labs\/([^/]+)\/mutants\/([^/]+)\/mutant\.json$/.exec(f.path);
+    if (!m) continue;
+    try {
+      const bug = (JSON.parse(f.read().toString("utf8")) as { bug?: unknown }).bug;
+      if (typeof bug === "string") bugs.set(`${m[1]}/${m[2]}`, bug);
+    } catch {
+      // a broken mutant.json is course check's to report
+    }
+  }
+  return (lab, mutant) => bugs.get(`${lab}/${mutant}`);
+}
+
 export function exportCourse(root: string, dest: string, opts: ExportOptions = {}): ExportSummary {
   const target = resolve(dest);
   if (existsSync(target) && readdirSync(target).length > 0) throw new Error(`${dest} exists and is not empty; export into a new folder`);
   if (resolve(root) === target) throw new Error("cannot export a course onto itself");
-  const { tracked, untracked } = courseFiles(root, target);
-  const files = opts.includeUntracked ? [...tracked, ...untracked].sort() : tracked;
-  const summary: ExportSummary = { files: 0, removed: { reference: [], mutants: [], hidden: [], instructor: [] }, hiddenScenarios: [], hiddenLeft: [], untracked };
+  const { files, untracked, uncommitted } = courseSource(root, target, opts);
+  const bugOf = mutantBugs(files);
+  const summary: ExportSummary = { files: 0, removed: { reference: [], mutants: [], hidden: [], instructor: [] }, hiddenScenarios: [], hiddenLeft: [], untracked, uncommitted, drills: 0 };
   mkdirSync(target, { recursive: true });
-  for (const f of files) {
+  for (const file of files) {
+    const f = file.path;
     const cat = category(f);
     if (cat) {
       summary.removed[cat].push(f);
       continue;
     }
-    const from = join(root, f);
     const to = join(target, f);
     mkdirSync(dirname(to), { recursive: true });
+    summary.files++;
     const p = f.split("/");
     if (p[0] === "graders" && /\.(ts|mts)$/.test(f)) {
-      const src = readFileSync(from, "utf8");
+      const src = file.read().toString("utf8");
       if (/\bhidden\s*:\s*true\b/.test(src)) {
         const { text, removed, left } = stripHiddenScenarios(src, f);
         summary.hiddenScenarios.push(...removed.map((n) => `${f}: ${n}`));
         summary.hiddenLeft.push(...left.map((n) => `${f}: ${n}`));
         writeFileSync(to, text);
-        summary.files++;
         continue;
       }
     }
     if (p[0] === "labs" && p.length === 3 && p[2] === "package.json") {
-      writeFileSync(to, learnerPackageJson(readFileSync(from, "utf8")));
-      summary.files++;
+      writeFileSync(to, learnerPackageJson(file.read().toString("utf8")));
       continue;
     }
-    copyFileSync(from, to);
-    summary.files++;
+    if (f.endsWith(".md")) {
+      const md = file.read().toString("utf8");
+      if (md.includes("mutant:")) {
+        const { text, rewritten } = rewriteDrills(md, bugOf);
+        if (rewritten > 0) {
+          summary.drills += rewritten;
+          writeFileSync(to, text);
+          continue;
+        }
+      }
+    }
+    file.copy(to);
   }
   const marker = {
     note: "A learner copy of this course, written by `faultline course export`: reference solutions, mutants, hidden tests and instructor checkpoints are not included.",

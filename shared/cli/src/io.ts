@@ -29,6 +29,9 @@ export class UsageError extends Error {
   }
 }
 
+/** A grader that does not load (exit code 3); here, not in labs.ts, so `help` loads no grading code. */
+export class GraderLoadError extends Error {}
+
 export function say(stream: NodeJS.WritableStream, text = ""): void {
   stream.write(`${text}\n`);
 }

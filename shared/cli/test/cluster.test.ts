@@ -9,7 +9,7 @@ const TSX = fileURLToPath(new URL("../node_modules/tsx/dist/cli.mjs", import.met
 const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 
 describe("cluster", () => {
-  it("starts three reference raft nodes that serve the HTTP API, and stops them on SIGINT", async () => {
+  it("starts three reference raft nodes that serve the HTTP API, lists their PIDs, restarts a killed one, and stops them on SIGINT", async () => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
     delete env.FAULTLINE_ROOT;
     const child = spawn(process.execPath, [TSX, MAIN, "cluster", "raft", "--impl", "reference", "--base-port", "0"], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -24,9 +24,13 @@ describe("cluster", () => {
         if (Date.now() > end) throw new Error(`cluster did not start:\n${out}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      // Ports come from the OS (--base-port 0): read them from the listing.
-      const urls = Object.fromEntries([...out.matchAll(/(n[1-3]) {2}(http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => [m[1], m[2]]));
+      const started = Date.now();
+      // Ports come from the OS (--base-port 0): read them, and the PIDs, from the listing.
+      const listed = [...out.matchAll(/(n[1-3]) {2}pid (\d+) {2}(http:\/\/127\.0\.0\.1:\d+)/g)];
+      const urls = Object.fromEntries(listed.map((m) => [m[1], m[3]]));
+      const pids = Object.fromEntries(listed.map((m) => [m[1], Number(m[2])]));
       expect(Object.keys(urls).sort()).toEqual(["n1", "n2", "n3"]);
+      expect(out).toContain("kill -9 <pid> crashes a node (it restarts on its disk)");
       n1 = urls.n1 as string;
       // Retried (same seq) until a leader commits it: a busy machine may take a while to elect one.
       let count: unknown;
@@ -47,6 +51,17 @@ describe("cluster", () => {
       const status = (await (await fetch(`${n1}/status`, { signal: AbortSignal.timeout(10_000) })).json()) as { id: string; role: string };
       expect(status.id).toBe("n1");
       expect(["leader", "follower", "candidate"]).toContain(status.role);
+      // A crash from outside: said, and the node comes back on its disk with a new PID.
+      await new Promise((r) => setTimeout(r, Math.max(0, 5_500 - (Date.now() - started)))); // past the crash-loop guard
+      process.kill(pids.n3 as number, "SIGKILL");
+      const back = Date.now() + 60_000;
+      while (!/n3 {2}pid \d+ {2}http:\/\/127\.0\.0\.1:\d+ {2}restarted/.test(out)) {
+        if (Date.now() > back) throw new Error(`n3 did not restart:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(out).toContain("n3 was killed (SIGKILL); restarting it on its disk ...");
+      const newPid = Number(/n3 {2}pid (\d+) {2}\S+ {2}restarted/.exec(out)?.[1]);
+      expect(newPid).not.toBe(pids.n3);
     } finally {
       child.kill("SIGINT");
     }

@@ -47,7 +47,12 @@ describe("usage errors exit 2 and list what exists", () => {
   it("unknown test, part, flag and impl", async () => {
     const t = await inproc(["grade", "echo", "--only", "echo"]);
     expect(t.code).toBe(2);
-    expect(t.stderr).toContain('unknown test "echo" in echo; tests:\n  A  "echo under loss"\n  A  "echo on a clean network"\n  B  "secret check"');
+    expect(t.stderr).toContain('unknown test "echo" in echo; did you mean --only "echo under loss" or --only "echo on a clean network"?\ntests:\n  A  "echo under loss"\n  A  "echo on a clean network"\n  B  "secret check"');
+    const typo = await inproc(["grade", "echo", "--only", "echo undr los"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('unknown test "echo undr los" in echo; did you mean --only "echo under loss"?\n');
+    const far = await inproc(["grade", "echo", "--only", "leader election"]);
+    expect(far.stderr).toContain('unknown test "leader election" in echo\ntests:');
     const p = await inproc(["grade", "echo", "--part", "Z"]);
     expect(p.code).toBe(2);
     expect(p.stderr).toContain('unknown part "Z" in echo; parts: A (Echo), B (Extra)');

@@ -51,6 +51,18 @@ export const lab = defineLab({
 });
 `;
 
+/** An essay whose "See it fail" drill runs a mutant, as the handbook's essays do. */
+export const ECHO_ESSAY = `# Echo
+
+## See it fail
+
+An echo that changes the text is caught on a clean network:
+
+\`\`\`sh
+pnpm grade echo --only "echo on a clean network" --impl mutant:wrong-text --trace
+\`\`\`
+`;
+
 const made: string[] = [];
 
 /** A new temporary folder, removed by `removeTemp`. */
@@ -85,6 +97,8 @@ export function makeCourse(): string {
   mkdirSync(join(root, "handbook", "checkpoints", "instructor"), { recursive: true });
   writeFileSync(join(root, "handbook", "checkpoints", "instructor", "answers.md"), "# answers\n");
   writeFileSync(join(root, "handbook", "checkpoints", "week1.md"), "# week 1\n");
+  mkdirSync(join(root, "handbook", "essays"), { recursive: true });
+  writeFileSync(join(root, "handbook", "essays", "echo.md"), ECHO_ESSAY);
   return root;
 }
 

@@ -16,8 +16,8 @@ export interface RuleViolation {
   detail?: string;
 }
 
-/** What a rule needs to grade: the grader module, the worker pool. */
-export type RuleContext = Pick<GradeOptions, "graderModule" | "pool">;
+/** What a rule needs to grade: the grader module, the worker pool, optionally where traces go. */
+export type RuleContext = Pick<GradeOptions, "graderModule" | "pool" | "traceDir">;
 
 /** Every test has at least one non-empty hint. */
 export function testsWithoutHint(lab: LabGrader): RuleViolation | undefined {
@@ -33,8 +33,8 @@ export function testsWithoutMutant(lab: LabGrader, mutants: readonly MutantInfo[
 }
 
 /** The stubs exist (src/ throws NotImplemented somewhere) and every such body carries a TODO. */
-export function stubRule(lab: LabGrader): { stubs: number; violation?: RuleViolation } {
-  const { stubs, unmarked } = scanStubs(join(lab.root ?? labDir(lab.lab), "src"));
+export function stubRule(lab: LabGrader, srcDir = join(lab.root ?? labDir(lab.lab), "src")): { stubs: number; violation?: RuleViolation } {
+  const { stubs, unmarked } = scanStubs(srcDir);
   if (stubs === 0) return { stubs, violation: { text: `no function in ${lab.lab}/src throws NotImplemented: a learner must start "not started", not with working code` } };
   if (unmarked.length > 0) return { stubs, violation: { text: `stub bodies without a TODO comment: ${unmarked.length}`, detail: unmarked.join("\n") } };
   return { stubs };
@@ -46,9 +46,9 @@ export async function referencePasses(lab: LabGrader, s: Scenario, ctx: RuleCont
   return result.status === "pass" ? { result } : { result, violation: { text: `the reference fails "${s.name}"`, detail: formatFailure(result) } };
 }
 
-/** The stub scores 0 on one test as "not started", never as a crash or a failure. */
-export async function stubNotStarted(lab: LabGrader, s: Scenario, ctx: RuleContext): Promise<RuleViolation | undefined> {
-  const r = await gradeScenario(lab, s, { ...ctx, lab: lab.lab, impl: "stub", seeds: [1] });
+/** The stub (`impl`: labs/<lab>/src, or a folder holding the committed stubs) scores 0 on one test as "not started", never as a crash or a failure. */
+export async function stubNotStarted(lab: LabGrader, s: Scenario, ctx: RuleContext, impl = "stub"): Promise<RuleViolation | undefined> {
+  const r = await gradeScenario(lab, s, { ...ctx, lab: lab.lab, impl, seeds: [1] });
   return r.status === "not-started" ? undefined : { text: `the stub is ${r.status} instead of not started in "${s.name}"`, detail: formatFailure(r) };
 }
 

@@ -99,6 +99,7 @@ export function resolveImpl(lab: string, spec: string = process.env.FAULTLINE_IM
     const name = spec.slice("mutant:".length);
     target = join(base, "mutants", name);
     if (!existsSync(target)) {
+      if (isLearnerCopy()) throw new Error(`--impl mutant:${name}: a learner copy has no mutants (each is the reference solution with one bug, so course export leaves them out); grade your own code on the same test: leave out --impl`);
       const names = listMutants(lab, root).map((m) => m.name);
       throw new Error(`unknown mutant "${name}" of ${lab}; mutants: ${names.join(", ") || "(none)"}`);
     }

@@ -15,6 +15,7 @@ import type { PoolLimits } from "./thread-pool.ts";
 import { courseRoot, isLearnerCopy, REPO_ROOT } from "./impl.ts";
 import { writeTraceFiles } from "./trace-files.ts";
 import { childBundle, runtimeDir, workerBundle } from "./isolation/runtime-bundle.ts";
+import { permissionFlag } from "./isolation/permission.ts";
 
 export type { PoolLimits } from "./thread-pool.ts";
 
@@ -41,17 +42,6 @@ interface Job {
   avoid: number | undefined;
   resolve: (r: SeedResult) => void;
   reject: (e: Error) => void;
-}
-
-function nodeMajorMinor(): [number, number] {
-  const [a, b] = process.versions.node.split(".").map(Number);
-  return [a ?? 0, b ?? 0];
-}
-
-/** Node's permission flag: `--permission` from 22.13 on, `--experimental-permission` before. */
-function permissionFlag(): string {
-  const [major, minor] = nodeMajorMinor();
-  return major > 22 || (major === 22 && minor >= 13) ? "--permission" : "--experimental-permission";
 }
 
 /** The flags of a grading process: what it may read, and for "io" what else it may do. */

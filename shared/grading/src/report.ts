@@ -60,6 +60,22 @@ export function formatFailure(r: ScenarioResult, opts: FailureFormatOptions = {}
   if (f && f.traceFiles.length > 0) lines.push(`  ${label("trace")}: ${formatTraceFiles(f.traceFiles, opts.cwd)}`);
   const notRun = notRunNote(r);
   if (notRun) lines.push(`  ${label("not run")}: ${notRun}`);
-  lines.push(`  ${label("hint")}: ${r.hint}`);
+  lines.push(`  ${label("hint")}: ${causeHint(r) ?? r.hint}`);
   return lines.join("\n");
+}
+
+/**
+ * A hint about the cause when the failure is not the test's subject: the watchdog stopped a
+ * handler, or the same seed ran two ways. The test's own hint would send the learner after the
+ * algorithm instead.
+ */
+export function causeHint(r: ScenarioResult): string | undefined {
+  if (r.firstFailure?.status === "timeout") {
+    return "a handler of yours did not return, so the watchdog stopped it: look for a loop whose exit depends on something that cannot change while it runs (a message yet to arrive, a timer yet to fire, env.now() advancing); wait with env.setTimer and return instead";
+  }
+  const failed = r.seeds.some((s) => s.status !== "pass");
+  if (r.nondeterminism && !failed) {
+    return "one seed gave two different runs: keep all state in the node object (module-level variables outlive a run and leak into the next one), and take randomness and time only from env.random() and env.now()";
+  }
+  return undefined;
 }

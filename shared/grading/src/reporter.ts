@@ -56,6 +56,15 @@ function statusWord(r: ScenarioResult): string {
   return `${failed}/${r.seeds.length} seeds failed${r.notRun ? `, ${r.notRun} not run` : ""}${timeouts ? ` (${timeouts} stopped by the watchdog)` : ""}`;
 }
 
+/**
+ * The test to work on next: the first one not passed in part order (A before B), required tests
+ * before bonus ones, so a failing part A comes before a not-started part B.
+ */
+export function nextStep(rep: LabReport): ScenarioResult | undefined {
+  const order = [...rep.results].map((r, i) => ({ r, i })).sort((a, b) => Number(a.r.bonus) - Number(b.r.bonus) || a.r.part.localeCompare(b.r.part) || a.i - b.i);
+  return order.find(({ r }) => r.status !== "pass" && r.points > 0)?.r ?? order.find(({ r }) => r.status !== "pass")?.r;
+}
+
 export interface TableOptions {
   color?: boolean;
 }
@@ -66,7 +75,9 @@ export function formatLabTable(rep: LabReport, opts: TableOptions = {}): string 
   const total = tally(rep.results);
   const { earned, possible } = total;
   const virtualMs = rep.results.reduce((a, r) => a + r.virtualMs, 0);
-  const nameW = Math.min(44, Math.max(20, ...rep.results.map((r) => r.name.length + 2)));
+  // Names are never cut (a learner copies them into --only); the status column fits its longest entry.
+  const nameW = Math.max(20, ...rep.results.map((r) => r.name.length + 2));
+  const statusW = Math.max(18, ...rep.results.map((r) => statusWord(r).length + 1));
   const lines: string[] = [];
   const impl = rep.impl === "stub" ? "" : `  [impl ${rep.impl}]`;
   const seeds = rep.seeds ? `  [seeds ${rep.seeds.length > 8 ? `${rep.seeds.slice(0, 8).join(", ")}, …` : rep.seeds.join(", ")}]` : "";
@@ -76,18 +87,19 @@ export function formatLabTable(rep: LabReport, opts: TableOptions = {}): string 
     const rs = rep.results.filter((r) => r.part === p);
     const { earned: pe, possible: pp, bonus: partBonus } = partPoints(rs);
     const title = `  Part ${p}: ${rep.parts[p] ?? ""}`;
-    lines.push(paint(color, "1", title.padEnd(nameW + 6)) + `${String(pe).padStart(4)}/${String(pp).padEnd(4)}${partBonus ? " bonus" : ""}`);
+    // A part worth no points (real processes, shown for practice) says so instead of "0/0".
+    const partPts = pp === 0 && !partBonus ? "ungraded" : `${String(pe).padStart(4)}/${String(pp).padEnd(4)}${partBonus ? " bonus" : ""}`;
+    lines.push(paint(color, "1", title.padEnd(nameW + 6)) + partPts);
     for (const r of rs) {
       const [sym, code] = SYMBOL[r.status];
-      const name = r.name.length > nameW ? `${r.name.slice(0, nameW - 1)}…` : r.name;
-      const pts = `${String(r.earned).padStart(4)}/${String(r.points).padEnd(4)}`;
+      const pts = r.points === 0 ? `${"-".padStart(4)} ${"".padEnd(4)}` : `${String(r.earned).padStart(4)}/${String(r.points).padEnd(4)}`;
       const hidden = `${r.hidden ? " (hidden)" : ""}${r.bonus ? " (bonus)" : ""}`;
-      lines.push(`    ${paint(color, code, sym)} ${name.padEnd(nameW)}${pts} ${statusWord(r).padEnd(18)} ${(r.virtualMs > 0 ? fmtDuration(r.virtualMs) : "-").padStart(10)} virtual ${fmtDuration(r.wallMs).padStart(8)} wall${hidden}`);
+      lines.push(`    ${paint(color, code, sym)} ${r.name.padEnd(nameW)}${pts} ${statusWord(r).padEnd(statusW)} ${(r.virtualMs > 0 ? fmtDuration(r.virtualMs) : "-").padStart(10)} virtual ${fmtDuration(r.wallMs).padStart(8)} wall${hidden}`);
     }
   }
   const pct = possible > 0 ? Math.round((earned / possible) * 1000) / 10 : 100;
   const totalColor = earned === possible ? "1;32" : earned === 0 ? "1;31" : "1;33";
-  lines.push(`  ${paint(color, "1", "Total".padEnd(nameW + 4))}${paint(color, totalColor, `${String(earned).padStart(4)}/${String(possible).padEnd(4)}`)} ${`${pct}%`.padEnd(18)} ${fmtDuration(virtualMs).padStart(10)} virtual ${fmtDuration(rep.wallMs).padStart(8)} wall`);
+  lines.push(`  ${paint(color, "1", "Total".padEnd(nameW + 4))}${paint(color, totalColor, `${String(earned).padStart(4)}/${String(possible).padEnd(4)}`)} ${`${pct}%`.padEnd(statusW)} ${fmtDuration(virtualMs).padStart(10)} virtual ${fmtDuration(rep.wallMs).padStart(8)} wall`);
   if (total.bonusPossible > 0) lines.push(`  ${"Bonus".padEnd(nameW + 4)}${`+${total.bonusEarned}`.padStart(4)}/${String(total.bonusPossible).padEnd(4)} on top of the total`);
   return lines.join("\n");
 }
@@ -193,13 +205,16 @@ export class TerminalReporter {
     this.write(`${formatLabTable(rep, { color: this.opts.color ?? false })}\n\n`);
     const ns = this.notStarted.filter((r) => r.lab === rep.lab);
     this.notStarted = this.notStarted.filter((r) => r.lab !== rep.lab);
-    const first = ns[0];
-    if (first) {
-      const why = first.firstFailure?.failure?.message;
-      const c = this.opts.color ?? false;
-      this.write(
-        `${paint(c, "33", "○")} ${ns.length === 1 ? "1 test is" : `${ns.length} tests are`} not started yet. Next: ${paint(c, "1", `${first.part} "${first.name}"`)}${why ? `\n  ${why}` : ""}\n  hint: ${first.hint}\n  (more: pnpm faultline hint ${rep.lab})\n\n`,
-      );
+    const next = nextStep(rep);
+    if (!next || !(this.opts.failures ?? true)) return;
+    const c = this.opts.color ?? false;
+    const name = paint(c, "1", `${next.part} "${next.name}"`);
+    const started = ns.length > 0 ? `${paint(c, "33", "○")} ${ns.length === 1 ? "1 test is" : `${ns.length} tests are`} not started yet. ` : "";
+    if (next.status === "not-started") {
+      const why = next.firstFailure?.failure?.message;
+      this.write(`${started}Next: ${name}${why ? `\n  ${why}` : ""}\n  hint: ${next.hint}\n  (more: pnpm faultline hint ${rep.lab})\n\n`);
+    } else if (next.status !== "error") {
+      this.write(`${started}Next: ${name}, the first failing test (its report is above)${next.replay ? `\n  replay: ${next.replay}` : ""}\n  (a hint: pnpm faultline hint ${rep.lab})\n\n`);
     }
   }
 

@@ -11,6 +11,7 @@ import { isLearnerCopy, loadImpl, resolveImpl } from "./impl.ts";
 import { compileBundle, IsolatedImpl, type BundleRef } from "./isolation/runtime.ts";
 import { relative, resolve } from "node:path";
 import { TRACE_VIEWS, writeTraceFiles, type TraceView } from "./trace-files.ts";
+import { NodeStateRecorder } from "./node-state.ts";
 
 export interface SeedTask {
   lab: string;
@@ -158,6 +159,19 @@ export function findScenario(lab: LabGrader, name: string): Scenario {
 
 const realNow = Date.now;
 
+/** Events a trace keeps without --trace: enough to explain a failure. */
+const TRACE_WINDOW = 20_000;
+
+/** `ctx.impl` of a "process" scenario: the implementation is not imported in the grading process. */
+function notImportedHere(implPath: string): unknown {
+  return new Proxy(Object.create(null) as object, {
+    get(_t, k) {
+      if (typeof k === "symbol" || k === "then") return undefined;
+      throw new Error(`a "process" scenario does not import the implementation (ctx.impl.${k}): start it in a process of its own from ctx.implPath (${implPath})`);
+    },
+  });
+}
+
 /** Run one seed. `probe` lets a watchdog in another thread see which handler is running. */
 export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Promise<SeedResult> {
   const outer = task.stopAt ? stoppingProbe(task.stopAt, handlerProbe) : handlerProbe;
@@ -177,6 +191,9 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
   // A load check runs no scenario: any of the lab's names will do for the result's file names.
   const scenario = task.loadOnly ? (grader.scenarios[0] as Scenario) : findScenario(grader, task.scenario);
   const sims: Array<Simulation<unknown, unknown>> = [];
+  // What the nodes of each simulation reported at their events (when the lab declares hooks).
+  const nodeStates = new Map<Simulation<unknown, unknown>, NodeStateRecorder>();
+  const readNodeState = scenario.nodeState ?? grader.nodeState;
   const metrics: Metric[] = [];
   const logs: string[] = [];
   let status: SeedStatus = "pass";
@@ -192,9 +209,15 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       isolated = new IsolatedImpl(
         compileBundle(b, (src) => relative(b.displayRoot, resolve(b.sourceDir, src))),
         probe,
+        grader.observe,
       );
       isolated.load();
       impl = isolated.impl;
+    } else if (task.isolation === "process") {
+      // The scenario starts the implementation in processes of its own; nothing of it runs here.
+      implPath = resolveImpl(task.lab, task.impl, grader.root);
+      impl = notImportedHere(implPath);
+      if (task.loadOnly) await grader.loadCheck?.(implPath);
     } else {
       implPath = resolveImpl(task.lab, task.impl, grader.root);
       impl = await loadImpl(task.lab, task.impl, grader.root);
@@ -213,8 +236,15 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
     sim<M, T = string>(opts: Omit<SimulationOptions<M, T>, "seed" | "probe" | "trace" | "traceWindow">): Simulation<M, T> {
       const limits = { ...grader.limits, ...scenario.limits, ...opts.limits };
       const factory = isolated ? isolated.wrapFactory(opts.factory) : opts.factory;
-      const sim = new Simulation<M, T>({ ...opts, factory, limits, seed: task.seed, probe, trace: task.trace || task.collectEvents ? "full" : "window", traceWindow: 20_000 });
-      sims.push(sim as unknown as Simulation<unknown, unknown>);
+      const full = task.trace || task.collectEvents;
+      const states = readNodeState ? new NodeStateRecorder(readNodeState, full ? Infinity : TRACE_WINDOW) : undefined;
+      const sim = new Simulation<M, T>({ ...opts, factory, limits, seed: task.seed, probe: states ? states.probe(probe) : probe, trace: full ? "full" : "window", traceWindow: TRACE_WINDOW });
+      const untyped = sim as unknown as Simulation<unknown, unknown>;
+      sims.push(untyped);
+      if (states) {
+        states.attach(untyped);
+        nodeStates.set(untyped, states);
+      }
       return sim;
     },
     check(cond: unknown, invariant: string, message: string | (() => string)): void {
@@ -260,8 +290,10 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
         // Without --trace only the JSON is written here; the views of the first failing seed
         // are rendered by gradeScenario (the other failing seeds' traces are dropped there).
         const views: readonly TraceView[] = task.trace ? TRACE_VIEWS : ["json"];
-        if (task.returnTraces) pendingTraces.push({ base, views, file: sim.toTraceFile(violation) });
-        else traceFiles.push(...writeTraceFiles(sim.toTraceFile(violation), base, views));
+        const raw = sim.toTraceFile(violation);
+        const file = nodeStates.get(sim)?.annotate(raw) ?? raw;
+        if (task.returnTraces) pendingTraces.push({ base, views, file });
+        else traceFiles.push(...writeTraceFiles(file, base, views));
       });
     }
     const result: SeedResult = {

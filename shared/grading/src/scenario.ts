@@ -4,6 +4,7 @@
  * are earned only when every seed passes, because one failing seed is a real bug.
  */
 import type { Rng, Simulation, SimulationOptions, StormLimits } from "@faultline/sim";
+import type { NodeStateReader } from "./node-state.ts";
 
 export interface LabGrader<L = unknown> {
   /** Lab folder name, e.g. "raft". */
@@ -24,10 +25,30 @@ export interface LabGrader<L = unknown> {
   limits?: Partial<StormLimits>;
   /**
    * How learner code runs: "context" (default) evaluates a bundle of it in one `node:vm`
-   * context per simulated node, with nothing but JSON crossing; "process" imports it in the
-   * permission-restricted grading process (labs whose code needs real HTTP or a database).
+   * context per simulated node, with nothing but JSON crossing; "process" leaves it to the
+   * scenarios, which start it in processes of their own (labs whose code needs real HTTP or a
+   * database): the grading process that runs them never imports it (`ctx.implPath` names it).
    */
   isolation?: "context" | "process";
+  /**
+   * Properties of a node (paths such as "log.length", or "value()" for a method called with no
+   * arguments) that the lab's checks read after every step. Under context isolation each
+   * handler's reply carries their primitive values, so those reads cost no call into the node's
+   * context. Purely a speed hint: reads give the same values without it, as long as an observed
+   * method answers the same when called twice in one state.
+   */
+  observe?: readonly string[];
+  /**
+   * The hook values a trace shows at every event of a node (read after each of its handlers),
+   * so the picture shows what the learner's code believed: `(n) => ({ term: n.currentTerm, role: n.role })`.
+   */
+  nodeState?: NodeStateReader;
+  /**
+   * For "process" labs, whose scenarios start the implementation in processes of their own:
+   * load it once in such a process and throw (a readable message) when it does not load. The
+   * grading process never imports the implementation itself.
+   */
+  loadCheck?: (implPath: string) => Promise<void>;
 }
 
 export interface Scenario<L = unknown> {
@@ -49,7 +70,7 @@ export interface Scenario<L = unknown> {
   hidden?: boolean;
   /** Storm limits for this scenario's simulations, over the lab's. */
   limits?: Partial<StormLimits>;
-  /** Wall-clock limit for one seed (default 20 s). */
+  /** Wall-clock limit for one seed (default 60 s). */
   timeoutMs?: number;
   /** Wall-clock limit for one handler call before it counts as an endless loop (default 2 s). */
   handlerTimeoutMs?: number;
@@ -58,8 +79,10 @@ export interface Scenario<L = unknown> {
    * byte; they skip the determinism double-run.
    */
   deterministic?: boolean;
-  /** Overrides the lab's isolation: "process" for a scenario that starts real processes. */
+  /** Overrides the lab's isolation: "process" for a scenario that starts the implementation in real processes. */
   isolation?: "context" | "process";
+  /** Overrides the lab's `nodeState` (a part whose nodes have other hooks). */
+  nodeState?: NodeStateReader;
   run(ctx: ScenarioContext<L>): Promise<void> | void;
 }
 

@@ -11,7 +11,8 @@ import { afterAll, describe, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { loadGrader } from "./run-seed.ts";
 import { WorkerPool } from "./pool.ts";
-import { isLearnerCopy, labDir, listMutants } from "./impl.ts";
+import { join } from "node:path";
+import { courseRoot, isLearnerCopy, labDir, listMutants } from "./impl.ts";
 import { mutantCaught, referencePasses, stubNotStarted, stubRule, testsWithoutHint, testsWithoutMutant, type RuleViolation } from "./course-rules.ts";
 
 export interface CourseCheckOptions {
@@ -42,7 +43,8 @@ export async function registerCourseChecks(graderModule: URL | string, opts: Cou
   const lab = await loadGrader(modulePath);
   const pool = new WorkerPool();
   afterAll(() => pool.close());
-  const ctx = { graderModule: modulePath, pool } as const;
+  // Traces of failing seeds go where `faultline course check` puts them, not into the learner's .faultline/traces.
+  const ctx = { graderModule: modulePath, pool, traceDir: join(courseRoot(), ".faultline", "course-check", "traces", lab.lab) } as const;
 
   if (opts.rules ?? true) {
     describe(`${lab.lab}: the course rules`, () => {

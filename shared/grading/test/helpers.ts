@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Simulation, type Env, type Node, type NodeId, type TraceFile } from "@faultline/sim";
+import { describeFailure, NodeStateRecorder } from "../src/index.ts";
 
 export const ECHO_GRADER = fileURLToPath(new URL("../fixtures/echo/grader.ts", import.meta.url));
 export const ECHO_ROOT = fileURLToPath(new URL("../fixtures/echo/", import.meta.url));
@@ -26,12 +27,16 @@ type Gossip = { type: "ping"; n: number } | { type: "pong"; n: number };
 class Gossiper implements Node<Gossip> {
   private env!: Env<Gossip>;
   private n = 0;
+  /** Hook: pings this node has answered. */
+  answered = 0;
   start(env: Env<Gossip>): void {
     this.env = env;
     env.setTimer(5, "tick");
   }
   onMessage(from: NodeId, msg: Gossip): void {
-    if (msg.type === "ping") this.env.send(from, { type: "pong", n: msg.n });
+    if (msg.type !== "ping") return;
+    this.answered++;
+    this.env.send(from, { type: "pong", n: msg.n });
   }
   onTimer(): void {
     const peers = this.env.peers;
@@ -60,4 +65,25 @@ export async function busyTrace(events: number, violation = true): Promise<Trace
   while (sim.trace.count < events) await sim.runFor(100);
   sim.reconnect("n2");
   return sim.toTraceFile(violation ? { invariant: "pings are answered", message: "n2 sent ping 12 and never heard back", t: sim.now, node: "n2" } : undefined);
+}
+
+/**
+ * A run whose nodes report a hook value (`answered`) at every event, stopped by an invariant
+ * the simulator checks after every step (so a "VIOLATION" row follows the violating event).
+ */
+export async function stateTrace(limit = 6): Promise<TraceFile> {
+  const states = new NodeStateRecorder((n: Gossiper) => ({ answered: n.answered }), Infinity);
+  const sim = new Simulation<Gossip>({ seed: 3, nodes: 3, factory: () => new Gossiper(), probe: states.probe(undefined) });
+  states.attach(sim as unknown as Simulation<unknown, unknown>);
+  sim.addInvariant("a node answers at most a few pings", () => {
+    for (const [id, n] of sim.liveNodes<Gossiper>()) if (n.answered > limit) return `${id} answered ${n.answered} pings`;
+    return undefined;
+  });
+  try {
+    await sim.runFor(10_000);
+  } catch (err) {
+    const { info } = describeFailure(err, [sim as unknown as Simulation<unknown, unknown>]);
+    return states.annotate(sim.toTraceFile({ invariant: info.invariant, message: info.message, t: info.t ?? sim.now, ...(info.eventIndex !== undefined ? { eventIndex: info.eventIndex } : {}) }));
+  }
+  throw new Error("the invariant never broke");
 }

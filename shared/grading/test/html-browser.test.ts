@@ -1,11 +1,11 @@
 /// <reference lib="dom" />
 /** The HTML trace view in a real headless Chromium (Debian's chromium, driven by playwright-core). */
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { hasChromium, loadPage, type LoadOptions } from "@faultline/testkit";
 import { gradeScenario, loadGrader, renderHtmlView, WorkerPool } from "../src/index.ts";
-import { busyTrace, ECHO_GRADER, tempDir, removeTemp } from "./helpers.ts";
+import { busyTrace, ECHO_GRADER, stateTrace, tempDir, removeTemp } from "./helpers.ts";
 
 interface ViewState {
   ready: boolean;
@@ -55,6 +55,77 @@ const inspect: NonNullable<LoadOptions["inspect"]> = async (page): Promise<ViewS
     };
   });
 };
+
+interface Box {
+  type: "state" | "event" | "violation";
+  text: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+interface Pixels {
+  total: number;
+  red: number;
+  white: number;
+  amber: number;
+  brown: number;
+}
+
+interface Screenshot {
+  boxes: Box[];
+  violationPixels: Pixels;
+  tagPixels: Pixels[];
+}
+
+function intersects(a: Box, b: Box): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/**
+ * Takes a screenshot of the page as it shows (saved to `file`), then reads its pixels inside the
+ * boxes the view says it drew text in: the violation label and the first few state tags.
+ */
+async function inspectScreenshot(page: Parameters<NonNullable<LoadOptions["inspect"]>>[0], file: string): Promise<Screenshot> {
+  await page.waitForFunction("window.faultlineView && window.faultlineView.ready && window.faultlineView.draws > 0", undefined, { timeout: 20_000 });
+  await page.waitForTimeout(100);
+  const png = await page.screenshot({ path: file });
+  return page.evaluate(async (b64) => {
+    const v = (window as unknown as { faultlineView: { boxes: Box[] } }).faultlineView;
+    const origin = (document.getElementById("canvas") as HTMLCanvasElement).getBoundingClientRect();
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement("canvas");
+    c.width = img.width;
+    c.height = img.height;
+    const g = c.getContext("2d") as CanvasRenderingContext2D;
+    g.drawImage(img, 0, 0);
+    const scale = img.width / window.innerWidth;
+    const count = (b: Box): Pixels => {
+      const x = Math.round((origin.left + b.x) * scale), y = Math.round((origin.top + b.y) * scale);
+      const d = g.getImageData(x, y, Math.max(1, Math.round(b.w * scale)), Math.max(1, Math.round(b.h * scale))).data;
+      const p = { total: 0, red: 0, white: 0, amber: 0, brown: 0 };
+      for (let i = 0; i < d.length; i += 4) {
+        const r = d[i]!, gr = d[i + 1]!, bl = d[i + 2]!;
+        p.total++;
+        if (r > 190 && gr < 80 && bl < 80) p.red++;
+        if (r > 235 && gr > 235 && bl > 235) p.white++;
+        if (r > 245 && gr > 230 && bl > 180 && bl < 215) p.amber++;
+        if (r > 110 && r < 180 && gr > 40 && gr < 100 && bl < 50) p.brown++;
+      }
+      return p;
+    };
+    const violation = v.boxes.find((b) => b.type === "violation");
+    return {
+      boxes: v.boxes,
+      violationPixels: violation ? count(violation) : { total: 1, red: 0, white: 0, amber: 0, brown: 0 },
+      // tags wholly on screen (rows half under the lane header or the bottom edge are drawn too)
+      tagPixels: v.boxes.filter((b) => b.type === "state" && b.y >= 26 && b.y + b.h <= origin.height && b.x + b.w <= origin.width).slice(0, 8).map(count),
+    };
+  }, png.toString("base64"));
+}
 
 afterAll(removeTemp);
 
@@ -109,6 +180,37 @@ describe("the HTML trace view in Chromium", () => {
     expect(s.arrowKinds.drop).toBeGreaterThan(10);
     expect(s.arrowKinds.dup).toBeGreaterThan(10);
     expect(s.shadeKinds).toMatchObject({ crashed: 1, paused: 1, isolated: 1, partition: 4 });
+  }, 60_000);
+
+  it("shows what each node reported beside its events, and the violation label covers none of them (screenshot)", async () => {
+    const trace = await stateTrace();
+    const shot = join(process.env.FAULTLINE_SCREENSHOTS ?? tempDir(), "trace-state-tags.png");
+    const report = await loadPage({ html: renderHtmlView(trace) }, { timeoutMs: 45_000, viewport: { width: 1100, height: 700 }, inspect: (page) => inspectScreenshot(page, shot) });
+    expect(report.pageErrors).toEqual([]);
+    expect(report.consoleErrors).toEqual([]);
+    expect(statSync(shot).size).toBeGreaterThan(1000);
+    const s = report.extra as Screenshot;
+    const violation = s.boxes.find((b) => b.type === "violation")!;
+    expect(violation, "the violation label is on screen").toBeDefined();
+    expect(violation.text).toMatch(/^✗ a node answers at most a few pings: n\d answered 7 pings/);
+    // the tags: the nodes' reported values, as the trace holds them, drawn on screen
+    const tags = s.boxes.filter((b) => b.type === "state");
+    expect(tags.length).toBeGreaterThan(10);
+    const reported = new Set(trace.events.filter((e) => e.state).map((e) => `answered=${e.state?.answered}`));
+    for (const t of tags) expect(reported.has(t.text), t.text).toBe(true);
+    expect(tags.map((t) => t.text)).toContain("answered=7");
+    // nothing drawn as text touches the label: not the tags, not the rows after it (the VIOLATION note)
+    const overlapping = s.boxes.filter((b) => b !== violation && intersects(b, violation));
+    expect(overlapping).toEqual([]);
+    expect(s.boxes.some((b) => b.type === "event" && b.y > violation.y + violation.h && b.text.startsWith("VIOLATION "))).toBe(true);
+    // and the screenshot shows them: white text on red in the label, brown text on amber in the tags
+    expect(s.violationPixels.red / s.violationPixels.total).toBeGreaterThan(0.5);
+    expect(s.violationPixels.white).toBeGreaterThan(50);
+    expect(s.tagPixels.length).toBeGreaterThan(4);
+    for (const p of s.tagPixels) {
+      expect(p.amber / p.total).toBeGreaterThan(0.3);
+      expect(p.brown).toBeGreaterThan(5);
+    }
   }, 60_000);
 
   it("renders a passing run (no violation) and an empty trace without errors", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { formatLabTable, formatTally, requiredPassed, tally, toGradescope, toJson, toJUnit, TerminalReporter, xmlEscape, type LabReport, type ScenarioResult, type SeedResult } from "../src/index.ts";
+import { formatFailure, formatLabTable, formatTally, nextStep, requiredPassed, tally, toGradescope, toJson, toJUnit, TerminalReporter, xmlEscape, type LabReport, type ScenarioResult, type SeedResult } from "../src/index.ts";
 
 function seed(n: number, status: SeedResult["status"], extra: Partial<SeedResult> = {}): SeedResult {
   return { seed: n, status, traceHash: "ab", virtualMs: 1500, wallMs: 20, events: 10, metrics: [], logs: [], traceFiles: [], ...extra };
@@ -69,6 +69,60 @@ describe("the terminal table", () => {
     expect(all.at(-2)).toBe("\r\x1b[2K");
     expect(all.at(-1)).toContain("✗ raft A");
     r.close();
+  });
+});
+
+describe("what to do next", () => {
+  const capture = () => {
+    const chunks: string[] = [];
+    const out = { write: (s: string) => (chunks.push(s), true), isTTY: false } as unknown as NodeJS.WritableStream;
+    return { out, text: () => chunks.join("") };
+  };
+
+  it("points at the first failing part before a part not started", () => {
+    const { out, text } = capture();
+    const r = new TerminalReporter({ out, progress: false });
+    for (const x of rep.results) r.result(x);
+    r.labDone(rep);
+    expect(nextStep(rep)?.name).toBe("re-election <after> \"failure\" & 'more'");
+    expect(text()).toContain('1 test is not started yet. Next: A "re-election <after> \"failure\" & \'more\'", the first failing test (its report is above)\n  replay: pnpm faultline grade raft --only');
+    expect(text()).not.toContain('Next: B "agreement"');
+  });
+
+  it("names the first test not started when nothing fails before it", () => {
+    const { out, text } = capture();
+    const r = new TerminalReporter({ out, progress: false });
+    const later: LabReport = { ...rep, results: [result("initial election", "A", 5, "pass"), result("agreement", "B", 8, "not-started"), result("stretch", "C", 0, "fail", { bonus: true })] };
+    for (const x of later.results) r.result(x);
+    r.labDone(later);
+    expect(text()).toContain('1 test is not started yet. Next: B "agreement"\n  X.start is not implemented yet (TODO)\n  hint: look at <terms> & votes');
+  });
+
+  it("keeps long names whole, lines up a watchdog note and calls a part without points ungraded", () => {
+    const long = "sloppy quorum writes land on fallbacks and are handed off after heal";
+    const watchdog = result("endless", "A", 5, "fail");
+    watchdog.seeds = watchdog.seeds.map((s) => (s.status === "fail" ? { ...s, status: "timeout" as const } : s));
+    const t = formatLabTable({ ...rep, parts: { A: "Leader election", E: "Real processes (ungraded)" }, results: [result(long, "A", 5, "pass"), watchdog, result("three real nodes", "E", 0, "pass")] });
+    expect(t).toContain(`✓ ${long}  `);
+    expect(t).toContain("1/2 seeds failed (1 stopped by the watchdog)");
+    const rows = t.split("\n").filter((l) => /virtual/.test(l));
+    const at = rows.map((l) => l.indexOf(" virtual"));
+    expect(new Set(at).size).toBe(1);
+    expect(t).toMatch(/Part E: Real processes \(ungraded\)\s+ungraded\n/);
+    expect(t).toMatch(/✓ three real nodes\s+-\s+2 seeds/);
+    expect(t).not.toContain("0/0");
+  });
+
+  it("a watchdog or determinism failure gives a hint about its cause, not the test's hint", () => {
+    const hung = result("endless", "A", 5, "fail");
+    hung.firstFailure = { ...hung.firstFailure!, status: "timeout" };
+    expect(formatFailure(hung)).toContain("hint: a handler of yours did not return, so the watchdog stopped it");
+    expect(formatFailure(hung)).not.toContain("look at <terms>");
+    const twoWays = result("flaky", "A", 5, "fail", { nondeterminism: { seed: 3, detail: "trace hashes differ" } });
+    twoWays.seeds = twoWays.seeds.map((s) => ({ ...s, status: "pass" as const }));
+    delete (twoWays as Partial<ScenarioResult>).firstFailure;
+    expect(formatFailure(twoWays)).toContain("hint: one seed gave two different runs");
+    expect(formatFailure(result("plain", "A", 5, "fail"))).toContain("hint: look at <terms> & votes");
   });
 });
 

@@ -10,6 +10,7 @@ import { FileDisk } from "./file-disk.ts";
 import { NodeRuntime } from "./runtime.ts";
 import { TcpTransport, type PeerAddress, type RealFaults } from "./transport.ts";
 import { HttpError, readJson, sendError, sendJson } from "./http-util.ts";
+import type { Service } from "./service.ts";
 
 export interface HostConfig {
   id: NodeId;
@@ -22,14 +23,6 @@ export interface HostConfig {
   seed: number;
   /** See NodeRuntime.timeScale (default 1). */
   timeScale?: number;
-}
-
-/** A lab's HTTP face: routes that become client messages to the node. */
-export interface Service<N = unknown> {
-  /** Extra fields for GET /status (e.g. role, term, commit index). */
-  status(node: N): Record<string, unknown>;
-  /** Handle a route, or return false when the route is unknown. */
-  handle(req: IncomingMessage, res: ServerResponse, host: NodeHost<N>): Promise<boolean>;
 }
 
 interface Waiter {

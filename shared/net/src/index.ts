@@ -5,5 +5,4 @@ export * from "./transport.ts";
 export * from "./http-util.ts";
 export * from "./host.ts";
 export * from "./launcher.ts";
-export { services } from "./services/index.ts";
-export * from "./chaos.ts";
+export * from "./service.ts";

@@ -13,11 +13,14 @@ import { fileURLToPath } from "node:url";
 import type { NodeId } from "@faultline/sim";
 import type { NodeProcessConfig } from "./node-main.ts";
 import type { RealFaults } from "./transport.ts";
+import type { ServiceRef } from "./service.ts";
 
 export interface ClusterOptions {
+  /** Module file exporting the node class. */
   implPath: string;
   exportName: string;
-  service: string;
+  /** The lab's HTTP service, loaded by every node process. */
+  service: ServiceRef;
   nodes: number;
   /** Fixed ports from here; omitted or 0: ports from the OS, never a fixed block. */
   basePort?: number;
@@ -29,6 +32,8 @@ export interface ClusterOptions {
   readyTimeoutMs?: number;
   /** Stretch node timers and clocks (see NodeRuntime.timeScale); default 1. */
   timeScale?: number;
+  /** A ready node's process ended without kill() or stop() (it crashed, or someone killed its PID). */
+  onUnexpectedExit?: (id: NodeId, code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 /** Generous: a busy machine may take many seconds to start tsx and load the node. */
@@ -44,6 +49,8 @@ interface Proc {
   child: ChildProcess;
   exited: Promise<number | null>;
   log: WriteStream;
+  /** kill() or stop() ended it. */
+  stopping?: boolean;
 }
 
 type Ports = { http: number; peer: number };
@@ -112,10 +119,17 @@ export class Cluster {
     const child = spawn(process.execPath, ["--import", TSX, NODE_MAIN, JSON.stringify(this.config(id))], { stdio: ["pipe", "pipe", "pipe"] });
     child.stdin?.on("error", () => {}); // a killed node's pipe: nothing to tell it any more
     live.add(child);
+    let wasReady = false;
     const exited = new Promise<number | null>((resolve) =>
-      child.once("exit", (code) => {
+      child.once("exit", (code, signal) => {
         live.delete(child);
         resolve(code);
+        const p = this.procs.get(id);
+        if (wasReady && p?.child === child && !p.stopping) {
+          this.procs.delete(id);
+          p.log.end();
+          this.opts.onUnexpectedExit?.(id, code, signal);
+        }
       }),
     );
     this.procs.set(id, { child, exited, log });
@@ -132,6 +146,7 @@ export class Cluster {
             seen = "done";
             clearTimeout(timer);
             this.ports.set(id, { http: Number(ready[1]), peer: Number(ready[2]) });
+            wasReady = true;
             this.announce();
             resolve();
           }
@@ -157,10 +172,16 @@ export class Cluster {
   async kill(id: NodeId, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     const p = this.procs.get(id);
     if (!p) return;
+    p.stopping = true;
     p.child.kill(signal);
     await p.exited;
     this.procs.delete(id);
     p.log.end();
+  }
+
+  /** The node's process id while it runs. */
+  pid(id: NodeId): number | undefined {
+    return this.procs.get(id)?.child.pid;
   }
 
   isRunning(id: NodeId): boolean {
@@ -172,6 +193,7 @@ export class Cluster {
     await Promise.all(
       [...this.procs.keys()].map(async (id) => {
         const p = this.procs.get(id) as Proc;
+        p.stopping = true;
         p.child.kill("SIGTERM");
         const timer = setTimeout(() => p.child.kill("SIGKILL"), graceMs);
         await p.exited;

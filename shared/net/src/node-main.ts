@@ -6,25 +6,27 @@
  * {"cluster": {...}} on stdin: the other nodes' addresses as they become known.
  */
 import { pathToFileURL } from "node:url";
-import { NodeHost, type HostConfig, type Service } from "./host.ts";
-import { services } from "./services/index.ts";
+import { NodeHost, type HostConfig } from "./host.ts";
+import { loadService, type Service, type ServiceRef } from "./service.ts";
 
 export interface NodeProcessConfig extends HostConfig {
   /** Module file exporting the node class (the lab's src, reference, a mutant or a submission). */
   implPath: string;
   /** Name of the exported node class. */
   exportName: string;
-  /** Key of `services`. */
-  service: string;
+  /** The lab's HTTP service. */
+  service: ServiceRef;
 }
 
 const stamp = () => new Date().toISOString();
 const config = JSON.parse(process.argv[2] ?? "{}") as NodeProcessConfig;
 const log = (line: string) => process.stdout.write(`${stamp()} ${config.id} ${line}\n`);
 
-const service = services[config.service] as Service | undefined;
-if (!service) {
-  log(`unknown service "${config.service}"; services: ${Object.keys(services).join(", ")}`);
+let service: Service;
+try {
+  service = await loadService(config.service);
+} catch (err) {
+  log(`FATAL: the service does not load: ${(err as Error).message}`);
   process.exit(2);
 }
 const mod = (await import(pathToFileURL(config.implPath).href)) as Record<string, unknown>;

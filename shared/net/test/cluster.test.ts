@@ -1,115 +1,70 @@
 /**
- * Real processes: three Raft nodes (the reference) on loopback, the HTTP API a learner curls
- * and clear errors. The leader-kill chaos drill itself is part E of the raft grader.
+ * Real processes, no lab: two Tally nodes (test/fixtures/tally.ts) on loopback, the lab's
+ * service loaded by path in every node process, a SIGKILL and a restart on the same disk.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Cluster, leaderOf } from "../src/index.ts";
+import { Cluster, type ClusterOptions } from "../src/index.ts";
 
-const REFERENCE = fileURLToPath(new URL("../../../labs/raft/reference/index.ts", import.meta.url));
+const TALLY = fileURLToPath(new URL("./fixtures/tally.ts", import.meta.url));
 
 /** Ports from the OS (no basePort): a second run on the same host cannot collide. */
-function cluster(extra: Partial<ConstructorParameters<typeof Cluster>[0]> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "faultline-cluster-"));
-  return new Cluster({ implPath: REFERENCE, exportName: "RaftNode", service: "raft", nodes: 3, dataDir: join(dir, "data"), logDir: join(dir, "logs"), ...extra });
+function cluster(extra: Partial<ClusterOptions> = {}): Cluster {
+  const dir = mkdtempSync(join(tmpdir(), "faultline-net-"));
+  return new Cluster({ implPath: TALLY, exportName: "Tally", service: { path: TALLY }, nodes: 2, dataDir: join(dir, "data"), logDir: join(dir, "logs"), ...extra });
 }
 
-// Generous deadlines, polled: on a busy machine elections and commits take longer, and
-// leadership may move between two requests.
-const DEADLINE_MS = 45_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitForLeader(c: Cluster): Promise<string> {
-  const end = Date.now() + DEADLINE_MS;
-  for (;;) {
-    const l = await leaderOf(c);
-    if (l) return l;
-    if (Date.now() > end) throw new Error(`no leader within ${DEADLINE_MS} ms`);
-    await sleep(50);
-  }
-}
-
-/** The request, retried while the cluster answers 503/504 or not at all, until the deadline. */
-async function retrying(url: string, init: RequestInit = {}): Promise<Response> {
-  const end = Date.now() + DEADLINE_MS;
-  for (;;) {
-    let r: Response | undefined;
-    try {
-      r = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-    } catch (err) {
-      if (Date.now() > end) throw err;
-    }
-    if (r) {
-      if ((r.status !== 503 && r.status !== 504) || Date.now() > end) return r;
-      await r.text();
-    }
+/** Poll a node's status until `ok` holds (a busy machine may take a while). */
+async function statusWhen(c: Cluster, id: string, ok: (s: Record<string, unknown>) => boolean): Promise<Record<string, unknown> | undefined> {
+  const end = Date.now() + 30_000;
+  let s: Record<string, unknown> | undefined;
+  while (Date.now() < end) {
+    s = await c.status(id);
+    if (s && ok(s)) return s;
     await sleep(100);
   }
+  return s;
 }
 
-describe("a three-node Raft cluster over real processes", () => {
+describe("a cluster of node processes with a service loaded by path", () => {
   const c = cluster();
   beforeAll(() => c.start(), 120_000);
   afterAll(() => c.stop(), 20_000);
 
-  it("serves the counter and the key-value store through any node (followers forward)", async () => {
-    const leader = await waitForLeader(c);
-    const follower = c.ids.find((id) => id !== leader)!;
-    const h = { "x-client-id": "t1", "content-type": "application/json" };
-    const r1 = await retrying(`${c.url(follower)}/incr`, { method: "POST", headers: { ...h, "x-request-seq": "1" } });
-    expect(r1.status).toBe(200);
-    expect(await r1.json()).toEqual({ count: 1 });
-    const again = await retrying(`${c.url(follower)}/incr`, { method: "POST", headers: { ...h, "x-request-seq": "1" } });
-    expect(await again.json()).toEqual({ count: 1 }); // a retry of seq 1 is not applied twice
-    const put = await retrying(`${c.url(leader)}/kv/color`, { method: "PUT", headers: { ...h, "x-request-seq": "2" }, body: JSON.stringify({ value: "blue" }) });
-    expect(await put.json()).toEqual({ ok: true });
-    const get = await retrying(`${c.url(follower)}/kv/color`);
-    expect(await get.json()).toEqual({ key: "color", value: "blue" });
-    const count = await retrying(`${c.url(follower)}/count`);
-    expect(await count.json()).toEqual({ count: 1 });
-    // Whoever leads by now (leadership may have moved) shows the count, and so does every node.
-    const end = Date.now() + DEADLINE_MS;
-    let seen: Array<Record<string, unknown> | undefined> = [];
-    for (;;) {
-      seen = await Promise.all(c.ids.map((id) => c.status(id)));
-      if (seen.some((s) => s?.role === "leader") && seen.every((s) => s?.counter === 1)) break;
-      if (Date.now() > end) break;
-      await sleep(100);
-    }
-    const now = seen.find((s) => s?.role === "leader");
-    expect(now, `no leader: ${JSON.stringify(seen)}`).toMatchObject({ role: "leader", counter: 1 });
-    expect(seen.map((s) => s?.counter)).toEqual([1, 1, 1]);
-  }, 180_000);
-
-  it("answers bad requests with clear JSON errors and proper status codes", async () => {
+  it("serves the service's routes next to the admin routes, and the nodes talk over TCP", async () => {
+    const post = () => fetch(`${c.url("n1")}/add`, { method: "POST", signal: AbortSignal.timeout(10_000) });
+    expect(await (await post()).json()).toEqual({ total: 1, node: "n1" });
+    expect(await (await post()).json()).toEqual({ total: 2, node: "n1" });
+    const n2 = await statusWhen(c, "n2", (s) => (s.peers as Record<string, number>).n1 === 2);
+    expect(n2).toMatchObject({ id: "n2", alive: true, total: 0, peers: { n1: 2 } });
     const unknown = await fetch(`${c.url("n1")}/nope`);
     expect(unknown.status).toBe(404);
-    expect(((await unknown.json()) as { error: string }).error).toBe("no route GET /nope");
-    const badJson = await fetch(`${c.url("n1")}/kv/x`, { method: "PUT", body: "{oops" });
-    expect(badJson.status).toBe(400);
-    expect(((await badJson.json()) as { error: string }).error).toMatch(/not valid JSON/);
-    const badBody = await fetch(`${c.url("n1")}/kv/x`, { method: "PUT", body: JSON.stringify({ value: 3 }) });
-    expect(badBody.status).toBe(400);
-    const badSeq = await fetch(`${c.url("n1")}/incr`, { method: "POST", headers: { "x-client-id": "t", "x-request-seq": "zero" } });
-    expect(badSeq.status).toBe(400);
-    const method = await fetch(`${c.url("n1")}/kv/x`, { method: "DELETE" });
+    const method = await fetch(`${c.url("n1")}/add`);
     expect(method.status).toBe(405);
-    const faults = await fetch(`${c.url("n1")}/admin/faults`, { method: "POST", body: JSON.stringify({ drop: 7 }) });
-    expect(faults.status).toBe(400);
   }, 60_000);
 
-  it("reports no leader with 503 while a majority is partitioned away", async () => {
-    await c.setFaults("n1", { blocked: ["n2", "n3"] });
-    await c.setFaults("n2", { blocked: ["n1", "n3"] });
-    await c.setFaults("n3", { blocked: ["n1", "n2"] });
-    // No node can reach a majority now, so nothing can commit: whoever n1 asks, the answer is an error.
-    const r = await fetch(`${c.url("n1")}/incr`, { method: "POST", signal: AbortSignal.timeout(30_000) });
-    expect([503, 504]).toContain(r.status);
-    expect(((await r.json()) as { error: string }).error).toMatch(/no leader|not committed/);
-    for (const id of c.ids) await c.setFaults(id, { blocked: [] });
-    await waitForLeader(c);
+  it("a node killed with SIGKILL restarts on its synced disk", async () => {
+    await c.kill("n1", "SIGKILL");
+    expect(c.isRunning("n1")).toBe(false);
+    await c.startNode("n1");
+    const s = await statusWhen(c, "n1", (x) => x.total === 2);
+    expect(s).toMatchObject({ total: 2 });
+  }, 120_000);
+});
+
+describe("a service that does not load", () => {
+  it("stops the node process with an error naming the module and the export", async () => {
+    const TALLY_PATH = TALLY;
+    const c = cluster({ nodes: 1, service: { path: TALLY_PATH, exportName: "notAService" } });
+    try {
+      await expect(c.start()).rejects.toThrow(/does not export a service "notAService"/);
+    } finally {
+      await c.stop();
+    }
   }, 120_000);
 });

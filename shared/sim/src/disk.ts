@@ -15,8 +15,7 @@ export class SimDisk implements Disk {
   writes = 0;
 
   read<T = unknown>(key: string): T | undefined {
-    const p = this.pending.get(key);
-    const text = p === undefined ? this.synced.get(key) : p === TOMBSTONE ? undefined : p;
+    const text = this.readText(key);
     return text === undefined ? undefined : (JSON.parse(text) as T);
   }
 
@@ -24,6 +23,23 @@ export class SimDisk implements Disk {
     if (typeof key !== "string" || key.length === 0) throw new TypeError("disk keys must be non-empty strings");
     const text = JSON.stringify(value);
     if (text === undefined) throw new TypeError(`disk.write("${key}"): value is not JSON-serializable (got ${typeof value})`);
+    this.pending.set(key, text);
+    this.writes++;
+  }
+
+  /** A value as the JSON text it is stored as (a node run elsewhere takes it as text). */
+  readText(key: string): string | undefined {
+    const p = this.pending.get(key);
+    return p === undefined ? this.synced.get(key) : p === TOMBSTONE ? undefined : p;
+  }
+
+  /**
+   * Store JSON text as it is: for runtimes whose nodes serialize values themselves (a `node:vm`
+   * context), so the value is not parsed here only to be serialized again.
+   */
+  writeText(key: string, text: string): void {
+    if (typeof key !== "string" || key.length === 0) throw new TypeError("disk keys must be non-empty strings");
+    if (typeof text !== "string") throw new TypeError(`disk.writeText("${key}"): text must be a string`);
     this.pending.set(key, text);
     this.writes++;
   }

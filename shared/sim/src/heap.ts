@@ -8,7 +8,7 @@ export interface Scheduled {
 }
 
 export class EventHeap<E extends Scheduled> {
-  private items: E[] = [];
+  private readonly items: E[] = [];
 
   get size(): number {
     return this.items.length;
@@ -59,16 +59,5 @@ export class EventHeap<E extends Scheduled> {
       a[i] = last;
     }
     return top;
-  }
-
-  /** Remove every event matching `pred` (rare: used when a node crashes). */
-  removeWhere(pred: (e: E) => boolean): number {
-    const keep = this.items.filter((e) => !pred(e));
-    const removed = this.items.length - keep.length;
-    if (removed > 0) {
-      this.items = [];
-      for (const e of keep) this.push(e);
-    }
-    return removed;
   }
 }

@@ -13,3 +13,5 @@ export * from "./message.ts";
 export * from "./nemesis.ts";
 export * from "./shiviz.ts";
 export * from "./storm.ts";
+export * from "./limits.ts";
+export { SimulatorBug } from "./assert.ts";

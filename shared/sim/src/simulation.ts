@@ -2,19 +2,30 @@
  * The discrete-event simulator. A single-threaded loop pops the next scheduled event (message
  * delivery, timer, scripted action), jumps virtual time to it and runs the one handler it
  * concerns. Everything random comes from streams of one seed, so (code, seed) fixes the run.
+ *
+ * This class is the public face and the run loop; the parts it wires together each hold one
+ * concern: the event queue and virtual time (loop.ts), the network and its faults
+ * (transport.ts, network.ts), the nodes' lives (lifecycle.ts), ground-truth causality
+ * (ground-truth.ts), and the trace with the run's pending failure (journal.ts).
  */
 import { Rng } from "./random.ts";
-import { EventHeap } from "./heap.ts";
-import { NetworkFaults, sampleDelay, type LinkFaults } from "./network.ts";
+import { type LinkFaults } from "./network.ts";
 import { SimDisk } from "./disk.ts";
-import { NodeClock } from "./clock.ts";
-import { materialize, Trace, type TraceEvent, type TraceFile, type TraceMode } from "./trace.ts";
-import { installGuards, realSetImmediate, NondeterminismError, type GuardOwner } from "./guards.ts";
+import { Trace, type TraceEvent, type TraceFile, type TraceMode } from "./trace.ts";
+import { installGuards, realSetImmediate, type GuardOwner } from "./guards.ts";
 import { EventBudgetExceeded, InvariantViolation, LivenessTimeout, NodeFailure, SimulationError } from "./errors.ts";
-import type { Env, Node, NodeFactory, NodeId, TimerHandle } from "./types.ts";
+import type { Node, NodeFactory, NodeId } from "./types.ts";
 import { ClientEndpoint } from "./client.ts";
-import { freezeMessage, MessageShapeError, thawMessage } from "./message.ts";
-import { StormMeter, type StormDetected, type StormLimits, type StormPeaks } from "./storm.ts";
+import { StormMeter, type StormLimits, type StormPeaks } from "./storm.ts";
+import { queueLimits, type QueueLimits } from "./limits.ts";
+import { EventLoop, type DeliverEvent, type SimEvent } from "./loop.ts";
+import { Endpoints } from "./endpoints.ts";
+import { GroundTruth } from "./ground-truth.ts";
+import { Journal, type NoteKind } from "./journal.ts";
+import { deliverEvent, receivedMessage, Transport } from "./transport.ts";
+import { NodeLifecycle, type HandlerProbe, type NodeSlot } from "./lifecycle.ts";
+
+export type { HandlerProbe } from "./lifecycle.ts";
 
 export interface SimulationOptions<M = unknown, T = string> {
   /** The run's seed; everything random derives from it. */
@@ -40,11 +51,8 @@ export interface SimulationOptions<M = unknown, T = string> {
   stopOnNodeFailure?: boolean;
   /** Storm limits per second of virtual time (storm.ts); none by default. */
   limits?: Partial<StormLimits>;
-}
-
-export interface HandlerProbe {
-  enter(node: NodeId, handler: string, t: number): void;
-  exit(): void;
+  /** Bounds on the queues a run keeps (limits.ts); generous defaults. */
+  queueLimits?: Partial<QueueLimits>;
 }
 
 /** Counters of a run, for RPC-count bounds and benchmarks. */
@@ -61,68 +69,7 @@ export interface SimStats {
 
 type Invariant = { name: string; check: () => string | undefined | void | false | null };
 
-interface DeliverEvent {
-  t: number;
-  seq: number;
-  type: "deliver";
-  from: NodeId;
-  to: NodeId;
-  /** The frozen canonical copy made at send; each delivery thaws its own copy. */
-  frozen: unknown;
-  /** Content hash of the message, computed once at send. */
-  payloadHash: number;
-  msgId: number;
-  vc: number[] | undefined;
-  msgType: string;
-}
-interface TimerEvent {
-  t: number;
-  seq: number;
-  type: "timer";
-  node: NodeId;
-  incarnation: number;
-  handle: TimerHandle;
-  tag: unknown;
-}
-interface ActionEvent {
-  t: number;
-  seq: number;
-  type: "action";
-  label: string;
-  fn: () => void;
-}
-type QEvent = DeliverEvent | TimerEvent | ActionEvent;
-
-/** Runtime state of one node across incarnations. */
-interface NodeSlot<M, T> {
-  id: NodeId;
-  index: number;
-  incarnation: number;
-  up: boolean;
-  paused: boolean;
-  pausedQueue: Array<DeliverEvent | TimerEvent>;
-  instance: Node<M, T> | undefined;
-  disk: SimDisk;
-  clock: NodeClock;
-  rng: Rng;
-  timers: Set<TimerHandle>;
-  handled: number;
-}
-
 const DEFAULT_MAX_EVENTS = 5_000_000;
-
-function ids(spec: number | readonly NodeId[] | undefined, prefix: string): NodeId[] {
-  if (spec === undefined) return [];
-  if (typeof spec === "number") {
-    if (!Number.isInteger(spec) || spec < 0 || spec > 1000) throw new RangeError(`need 0..1000 ${prefix === "n" ? "nodes" : "clients"}, got ${spec}`);
-    return Array.from({ length: spec }, (_, i) => `${prefix}${i + 1}`);
-  }
-  return [...spec];
-}
-
-function describeTag(tag: unknown): string {
-  return typeof tag === "string" ? tag : JSON.stringify(tag);
-}
 
 export class Simulation<M = unknown, T = string> implements GuardOwner {
   readonly seed: number;
@@ -132,46 +79,34 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
   readonly endpoints: readonly NodeId[];
   readonly trace: Trace;
   readonly stats: SimStats;
-  /** Sends per sender and message type; flattened lazily into stats.sentByType. */
-  private readonly sentCounts = new Map<NodeId, Map<string, number>>();
   /** Node failures recorded so far (handler throws, nondeterminism). */
   readonly failures: NodeFailure[] = [];
-
-  private readonly factory: NodeFactory<M, T>;
-  private readonly slots = new Map<NodeId, NodeSlot<M, T>>();
-  private readonly clients = new Map<NodeId, ClientEndpoint<M>>();
-  private readonly index = new Map<NodeId, number>();
-  private readonly vcs: number[][];
-  private readonly heap = new EventHeap<QEvent>();
-  private readonly held = new Map<string, DeliverEvent[]>();
-  private readonly net = new NetworkFaults();
-  private readonly netRng: Rng;
   /** The nemesis's own stream, for seeded fault schedules. */
   readonly nemesisRng: Rng;
   /** A stream for workloads (client choices), independent of nodes and network. */
   readonly workloadRng: Rng;
+
+  private readonly ends: Endpoints;
+  private readonly loop: EventLoop;
+  private readonly journal: Journal;
+  private readonly truth: GroundTruth;
+  private readonly network: Transport;
+  private readonly nodes: NodeLifecycle<M, T>;
+  /** By endpoint index minus the node count. */
+  private readonly clients: Array<ClientEndpoint<M>>;
+  /** Sends per sender and message type; flattened lazily into stats.sentByType. */
+  private readonly sentCounts = new Map<NodeId, Map<string, number>>();
   private readonly invariants: Invariant[] = [];
-  private readonly eventHooks: Array<(e: TraceEvent) => void> = [];
   private readonly maxEvents: number;
   private readonly guardsOn: boolean;
-  private readonly probe: HandlerProbe | undefined;
-  private readonly stopOnNodeFailure: boolean;
   private readonly storm: StormMeter;
 
-  private seq = 0;
-  private msgSeq = 0;
-  private timerSeq = 0;
-  private time = 0;
-  private running: NodeSlot<M, T> | undefined;
-  private runningWhat = "";
-  private pending: SimulationError | Error | undefined;
   private needFlush = false;
   private started = false;
 
   constructor(opts: SimulationOptions<M, T>) {
     if (!Number.isInteger(opts.seed)) throw new TypeError(`seed must be an integer, got ${opts.seed}`);
     this.seed = opts.seed;
-    this.factory = opts.factory;
     const counts = this.sentCounts;
     this.stats = {
       events: 0,
@@ -186,48 +121,57 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
         return flat;
       },
     };
-    this.nodeIds = ids(opts.nodes, "n");
-    this.clientIds = ids(opts.clients, "c");
-    this.endpoints = [...this.nodeIds, ...this.clientIds];
-    if (this.nodeIds.length === 0) throw new RangeError("a simulation needs at least one node");
-    if (new Set(this.endpoints).size !== this.endpoints.length) throw new RangeError(`endpoint ids must be unique: ${this.endpoints.join(", ")}`);
-    this.endpoints.forEach((id, i) => this.index.set(id, i));
-    this.vcs = this.endpoints.map(() => new Array<number>(this.endpoints.length).fill(0));
+    this.ends = new Endpoints(opts.nodes, opts.clients);
+    this.nodeIds = this.ends.nodes;
+    this.clientIds = this.ends.clients;
+    this.endpoints = this.ends.all;
+    const limits = queueLimits(opts.queueLimits);
     this.trace = new Trace(this.endpoints, opts.trace ?? "full", opts.traceWindow);
-    this.netRng = new Rng(opts.seed, "network");
+    this.loop = new EventLoop(limits.pendingEvents, (err) => this.journal.fail(err));
+    this.journal = new Journal(this.trace, this.loop);
+    this.truth = new GroundTruth(this.endpoints.length);
     this.nemesisRng = new Rng(opts.seed, "nemesis");
     this.workloadRng = new Rng(opts.seed, "workload");
     this.maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.guardsOn = opts.guards ?? true;
-    this.probe = opts.probe;
-    this.stopOnNodeFailure = opts.stopOnNodeFailure ?? true;
     this.storm = new StormMeter(this.nodeIds, opts.limits, (id) => this.sentCounts.get(id));
-    if (opts.faults) this.net.setGlobal(opts.faults);
-    for (const id of this.nodeIds) {
-      const c = opts.clocks?.[id];
-      this.slots.set(id, {
-        id,
-        index: this.index.get(id) as number,
-        incarnation: 0,
-        up: false,
-        paused: false,
-        pausedQueue: [],
-        instance: undefined,
-        disk: new SimDisk(),
-        clock: new NodeClock(c?.offset ?? 0, c?.drift ?? 0),
-        rng: new Rng(opts.seed, `node:${id}`),
-        timers: new Set(),
-        handled: 0,
-      });
-    }
-    for (const id of this.clientIds) this.clients.set(id, new ClientEndpoint<M>(this as never, id));
+    this.network = new Transport({
+      endpoints: this.ends,
+      loop: this.loop,
+      journal: this.journal,
+      truth: this.truth,
+      counters: this.stats,
+      sentByType: this.sentCounts,
+      storm: this.storm,
+      rng: new Rng(opts.seed, "network"),
+      limits,
+      arrived: (e) => this.arrived(e),
+    });
+    if (opts.faults) this.network.faults.setGlobal(opts.faults);
+    this.nodes = new NodeLifecycle<M, T>({
+      ids: this.nodeIds,
+      seed: opts.seed,
+      clocks: opts.clocks,
+      factory: opts.factory,
+      loop: this.loop,
+      journal: this.journal,
+      truth: this.truth,
+      transport: this.network,
+      counters: this.stats,
+      storm: this.storm,
+      probe: opts.probe,
+      stopOnNodeFailure: opts.stopOnNodeFailure ?? true,
+      limits,
+      failures: this.failures,
+    });
+    this.clients = this.clientIds.map((id) => new ClientEndpoint<M>(this as never, id));
   }
 
   // ---------------------------------------------------------------- time and running
 
   /** Current virtual (true) time in ms. */
   get now(): number {
-    return this.time;
+    return this.loop.now;
   }
 
   /** Boot every node (start(env) in id order at t=0). Called implicitly by the first run. */
@@ -236,11 +180,11 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     this.started = true;
     const uninstall = this.guardsOn ? installGuards(this) : () => {};
     try {
-      for (const slot of this.slots.values()) this.boot(slot, "start");
+      for (const slot of this.nodes.slots) this.nodes.boot(slot, "start");
     } finally {
       uninstall();
     }
-    this.throwPending();
+    this.journal.throwPending();
   }
 
   /** Run for `ms` of virtual time. */
@@ -256,18 +200,16 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
   async runUntil(predicate: () => boolean, opts: { maxMs: number }): Promise<boolean> {
     if (!(opts.maxMs >= 0)) throw new RangeError(`runUntil needs maxMs >= 0, got ${opts.maxMs}`);
     this.start();
-    const deadline = this.time + opts.maxMs;
+    const deadline = this.loop.now + opts.maxMs;
     if (predicate()) return true;
     let uninstall = this.guardsOn ? installGuards(this) : () => {};
     try {
       for (;;) {
-        const next = this.heap.peek();
-        if (next === undefined || next.t > deadline) {
-          this.time = deadline;
+        const next = this.loop.next(deadline);
+        if (next === undefined) {
+          this.loop.advanceTo(deadline);
           return predicate();
         }
-        this.heap.pop();
-        this.time = next.t;
         this.dispatch(next);
         this.afterStep();
         if (this.needFlush) {
@@ -276,8 +218,7 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
           // Let client workloads continue (their promises resolved during this step).
           await new Promise<void>((r) => realSetImmediate(r));
           uninstall = this.guardsOn ? installGuards(this) : () => {};
-          this.throwPending();
-          this.checkInvariants();
+          this.afterStep();
         }
         if (predicate()) return true;
       }
@@ -292,18 +233,18 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
    */
   async require(predicate: () => boolean, what: string | (() => string), withinMs: number): Promise<void> {
     const ok = await this.runUntil(predicate, { maxMs: withinMs });
-    if (!ok) throw new LivenessTimeout(typeof what === "function" ? what() : what, withinMs, this.time);
+    if (!ok) throw new LivenessTimeout(typeof what === "function" ? what() : what, withinMs, this.loop.now);
   }
 
   /** Schedule grader code at absolute virtual time `t` (a nemesis step, a check, a workload). */
   at(t: number, label: string, fn: () => void): void {
-    if (!(t >= this.time)) throw new RangeError(`cannot schedule "${label}" at t=${t} ms: it is already t=${this.time} ms`);
-    this.heap.push({ t, seq: this.seq++, type: "action", label, fn });
+    if (!(t >= this.loop.now)) throw new RangeError(`cannot schedule "${label}" at t=${t} ms: it is already t=${this.loop.now} ms`);
+    this.loop.push({ t, seq: this.loop.nextSeq(), type: "action", label, fn });
   }
 
   /** Schedule grader code `ms` from now. */
   after(ms: number, label: string, fn: () => void): void {
-    this.at(this.time + Math.max(0, ms), label, fn);
+    this.at(this.loop.now + Math.max(0, ms), label, fn);
   }
 
   /** Check `check` after every step; returning a string (what is wrong) stops the run. */
@@ -313,16 +254,14 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
 
   /** Receive every trace event as it is recorded (also in trace mode "off"). */
   onEvent(hook: (e: TraceEvent) => void): void {
-    this.eventHooks.push(hook);
+    this.journal.onEvent(hook);
   }
 
   /** Start an async client workload now; its errors stop the run. */
   spawn(label: string, workload: () => Promise<unknown>): Promise<void> {
     const p = workload().then(
       () => undefined,
-      (err: unknown) => {
-        if (!this.pending) this.pending = err instanceof Error ? err : new Error(`workload ${label} failed: ${String(err)}`);
-      },
+      (err: unknown) => this.journal.fail(err instanceof Error ? err : new Error(`workload ${label} failed: ${String(err)}`)),
     );
     this.needFlush = true;
     return p;
@@ -338,7 +277,7 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
   /** Every node instance that is up, by id. */
   liveNodes<N = Node<M, T>>(): Array<[NodeId, N]> {
     const out: Array<[NodeId, N]> = [];
-    for (const s of this.slots.values()) if (s.up && s.instance) out.push([s.id, s.instance as N]);
+    for (const s of this.nodes.slots) if (s.up && s.instance) out.push([s.id, s.instance as N]);
     return out;
   }
 
@@ -357,43 +296,38 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
 
   /** A node's local clock reading right now. */
   localTime(id: NodeId): number {
-    return this.slot(id).clock.local(this.time);
+    return this.slot(id).clock.local(this.loop.now);
   }
 
   client(id: NodeId): ClientEndpoint<M> {
-    const c = this.clients.get(id);
+    const i = this.ends.find(id);
+    const c = i === undefined ? undefined : this.clients[i - this.nodeIds.length];
     if (!c) throw new RangeError(`unknown client "${id}"; clients: ${this.clientIds.join(", ") || "(none)"}`);
     return c;
   }
 
   /** Ground-truth vector clock of an endpoint right now (copy). */
   vectorClock(id: NodeId): number[] {
-    return (this.vcs[this.indexOf(id)] as number[]).slice();
+    return this.truth.of(this.ends.indexOf(id));
   }
 
   // ---------------------------------------------------------------- faults
 
   setFaults(f: Partial<LinkFaults>): void {
-    this.net.setGlobal(f);
-    this.note("net", "net", `faults ${JSON.stringify(f)}`);
+    this.network.setFaults(f);
   }
 
   setNodeFaults(id: NodeId, f: Partial<LinkFaults> | undefined): void {
-    this.indexOf(id);
-    this.net.setNode(id, f);
-    this.note("net", id, f ? `node faults ${JSON.stringify(f)}` : "node faults cleared");
+    this.network.setNodeFaults(id, f);
   }
 
   setLinkFaults(from: NodeId, to: NodeId, f: Partial<LinkFaults> | undefined): void {
-    this.indexOf(from);
-    this.indexOf(to);
-    this.net.setLink(from, to, f);
-    this.note("net", from, f ? `link ${from}->${to} faults ${JSON.stringify(f)}` : `link ${from}->${to} faults cleared`);
+    this.network.setLinkFaults(from, to, f);
   }
 
   /** The faults in force on the link from -> to. */
   linkFaults(from: NodeId, to: NodeId): LinkFaults {
-    return this.net.faults(from, to);
+    return this.network.faults.faults(from, to);
   }
 
   /**
@@ -401,88 +335,48 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
    * in no group keep every link. Replaces earlier partitions and blocks.
    */
   partition(...groups: NodeId[][]): void {
-    this.net.clearBlocks();
-    const group = new Map<NodeId, number>();
-    groups.forEach((g, gi) =>
-      g.forEach((id) => {
-        this.indexOf(id);
-        if (group.has(id)) throw new RangeError(`${id} is in two partition groups`);
-        group.set(id, gi);
-      }),
-    );
-    for (const [a, ga] of group) for (const [b, gb] of group) if (ga !== gb) this.net.block(a, b);
-    this.note("net", "net", `partition ${groups.map((g) => `[${g.join(" ")}]`).join(" | ")}`);
+    this.network.partition(groups);
   }
 
   /** Cut every link of `id` (to and from nodes and clients). */
   isolate(id: NodeId): void {
-    this.indexOf(id);
-    for (const other of this.endpoints) {
-      if (other === id) continue;
-      this.net.block(id, other);
-      this.net.block(other, id);
-    }
-    this.note("net", id, `isolate ${id}`);
+    this.network.isolate(id);
   }
 
   /** Reconnect `id` to everyone (undoes isolate and any block touching it). */
   reconnect(id: NodeId): void {
-    this.indexOf(id);
-    for (const other of this.endpoints) {
-      this.net.unblock(id, other);
-      this.net.unblock(other, id);
-    }
-    this.note("net", id, `reconnect ${id}`);
+    this.network.reconnect(id);
   }
 
   /** One-way partition: messages from -> to are lost, to -> from still flow. */
   blockOneWay(from: NodeId, to: NodeId): void {
-    this.indexOf(from);
-    this.indexOf(to);
-    this.net.block(from, to);
-    this.note("net", from, `block ${from}->${to}`);
+    this.network.blockOneWay(from, to);
   }
 
   unblockOneWay(from: NodeId, to: NodeId): void {
-    this.net.unblock(from, to);
-    this.note("net", from, `unblock ${from}->${to}`);
+    this.network.unblockOneWay(from, to);
   }
 
   /** Hold every message on from -> to (nothing is lost) until `unclog`. */
   clog(from: NodeId, to: NodeId): void {
-    this.indexOf(from);
-    this.indexOf(to);
-    this.net.clog(from, to);
-    this.note("net", from, `clog ${from}->${to}`);
+    this.network.clog(from, to);
   }
 
   /** Release a clogged link: held messages leave now, each with a fresh delay. */
   unclog(from: NodeId, to: NodeId): void {
-    this.net.unclog(from, to);
-    const key = `${from}\u0000${to}`;
-    const held = this.held.get(key) ?? [];
-    this.held.delete(key);
-    for (const e of held) this.reschedule(e);
-    this.note("net", from, `unclog ${from}->${to} (${held.length} held)`);
+    this.network.unclog(from, to);
   }
 
   /** Remove all partitions, blocks and clogs (held messages are released). */
   heal(): void {
-    this.net.clearBlocks();
-    this.net.clearClogs();
-    const held = [...this.held.values()].flat().sort((a, b) => a.seq - b.seq);
-    this.held.clear();
-    for (const e of held) this.reschedule(e);
-    this.note("net", "net", "heal");
+    this.network.heal();
   }
 
   /** Heal the network, zero loss and duplication, resume paused and restart crashed nodes. */
   healAll(): void {
-    this.heal();
-    const delay = this.net.faults("\u0000", "\u0000").delay;
-    this.net.resetFaults();
-    this.net.setGlobal({ delay });
-    for (const s of this.slots.values()) {
+    this.network.heal();
+    this.network.resetRates();
+    for (const s of this.nodes.slots) {
       if (s.paused) this.resume(s.id);
       if (!s.up) this.restart(s.id);
     }
@@ -496,60 +390,36 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
 
   /** Kill a node: volatile state and unsynced disk writes are gone; in-flight messages to it are lost. */
   crash(id: NodeId): void {
-    const s = this.slot(id);
-    if (!s.up) throw new Error(`crash(${id}): ${id} is already down`);
-    this.kill(s, "crash");
+    this.nodes.crash(this.slot(id));
   }
 
   /** Boot a crashed node again: a fresh instance, start(env) with its durable disk. */
   restart(id: NodeId): void {
-    const s = this.slot(id);
-    if (s.up) throw new Error(`restart(${id}): ${id} is up; crash it first`);
-    this.started = true;
-    this.boot(s, "restart");
+    this.nodes.restart(this.slot(id));
   }
 
   /** Freeze a node: it runs nothing; messages and timers queue until resume (timers fire late). */
   pause(id: NodeId): void {
-    const s = this.slot(id);
-    if (!s.up) throw new Error(`pause(${id}): ${id} is down`);
-    if (s.paused) return;
-    s.paused = true;
-    this.note("pause", id, `pause ${id}`);
+    this.nodes.pause(this.slot(id));
   }
 
   resume(id: NodeId): void {
-    const s = this.slot(id);
-    if (!s.paused) return;
-    s.paused = false;
-    const queued = s.pausedQueue;
-    s.pausedQueue = [];
-    this.note("resume", id, `resume ${id} (${queued.length} queued)`);
-    for (const e of queued) {
-      if (!s.up || s.paused) break;
-      if (e.type === "deliver") this.deliver(e);
-      else this.fireTimer(e);
-    }
+    this.nodes.resume(this.slot(id));
   }
 
   /** Set a node's clock offset (local = true time + offset) and optionally its drift rate. */
   setClock(id: NodeId, c: { offset?: number; drift?: number }): void {
-    const s = this.slot(id);
-    if (c.offset !== undefined) s.clock.setOffset(this.time, c.offset);
-    if (c.drift !== undefined) s.clock.setDrift(this.time, c.drift);
-    this.note("clock", id, `clock ${id} ${JSON.stringify(c)} -> local ${s.clock.local(this.time).toFixed(3)}`);
+    this.nodes.setClock(this.slot(id), c);
   }
 
   /** Jump a node's clock by `deltaMs` (negative = backwards). Timers are not affected. */
   clockJump(id: NodeId, deltaMs: number): void {
-    const s = this.slot(id);
-    s.clock.jump(this.time, deltaMs);
-    this.note("clock", id, `clock ${id} jumps ${deltaMs} ms -> local ${s.clock.local(this.time).toFixed(3)}`);
+    this.nodes.clockJump(this.slot(id), deltaMs);
   }
 
   /** Write a note into the trace (shown in views; not part of any node's causality). */
-  note(kind: "net" | "clock" | "pause" | "resume" | "log", node: NodeId, text: string): void {
-    this.record({ i: 0, t: this.time, kind, node, text });
+  note(kind: NoteKind, node: NodeId, text: string): void {
+    this.journal.note(kind, node, text);
   }
 
   /** The storm limits in force. */
@@ -582,30 +452,32 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
   // ---------------------------------------------------------------- GuardOwner
 
   currentHandler(): string | undefined {
-    return this.running ? `${this.running.id} ${this.runningWhat}` : undefined;
+    return this.nodes.currentHandler();
   }
 
   nondeterminism(api: string): void {
-    const s = this.running;
-    if (!s) return;
-    const f = new NodeFailure(s.id, this.time, this.runningWhat, new NondeterminismError(api, `${s.id} ${this.runningWhat}`), "nondeterminism");
-    this.failures.push(f);
-    if (this.stopOnNodeFailure && !this.pending) this.pending = f;
+    this.nodes.nondeterminism(api);
   }
 
   // ---------------------------------------------------------------- internals used by clients
 
   /** @internal Send from a client endpoint. */
   clientSend(from: NodeId, to: NodeId, msg: M): void {
-    this.transmit(from, to, msg);
+    this.network.send(from, to, msg);
   }
 
   /** @internal Schedule a client wake-up (sleep, receive timeout). */
   clientTimer(ms: number, label: string, fn: () => void): void {
-    this.heap.push({ t: this.time + Math.max(0, ms), seq: this.seq++, type: "action", label, fn: () => {
-      fn();
-      this.needFlush = true;
-    } });
+    this.loop.push({
+      t: this.loop.now + Math.max(0, ms),
+      seq: this.loop.nextSeq(),
+      type: "action",
+      label,
+      fn: () => {
+        fn();
+        this.needFlush = true;
+      },
+    });
   }
 
   /** @internal A client received a message or woke: its workload must get to run. */
@@ -616,259 +488,38 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
   // ---------------------------------------------------------------- internals
 
   private slot(id: NodeId): NodeSlot<M, T> {
-    const s = this.slots.get(id);
-    if (!s) throw new RangeError(`unknown node "${id}"; nodes: ${this.nodeIds.join(", ")}`);
+    const s = this.nodes.get(id);
     // Asking about or acting on a node boots the cluster first, so crash("n1") before the
     // first run means "crash the running n1", not "n1 is already down".
     if (!this.started) this.start();
     return s;
   }
 
-  private indexOf(id: NodeId): number {
-    const i = this.index.get(id);
-    if (i === undefined) throw new RangeError(`unknown endpoint "${id}"; known: ${this.endpoints.join(", ")}`);
-    return i;
-  }
-
-  private record(e: TraceEvent, payloadHash?: number): void {
-    e.i = this.trace.count;
-    if (this.eventHooks.length > 0) materialize(e);
-    this.trace.record(e, payloadHash);
-    for (const h of this.eventHooks) {
-      // A hook is grader code: its failure must not be blamed on the node whose event it saw.
-      try {
-        h(e);
-      } catch (err) {
-        if (!this.pending) this.pending = err instanceof Error ? err : new Error(String(err));
-      }
-    }
-  }
-
-  private tick(index: number): number[] {
-    const vc = this.vcs[index] as number[];
-    vc[index] = (vc[index] as number) + 1;
-    return vc.slice();
-  }
-
-  private makeEnv(s: NodeSlot<M, T>): Env<M, T> {
-    const inc = s.incarnation;
-    const alive = () => s.up && s.incarnation === inc;
-    const peers = Object.freeze(this.nodeIds.filter((x) => x !== s.id));
-    return {
-      id: s.id,
-      peers,
-      send: (to: NodeId, msg: M) => {
-        if (!alive()) return;
-        this.transmit(s.id, to, msg);
-      },
-      now: () => s.clock.local(this.time),
-      setTimer: (ms: number, tag: T) => {
-        if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new RangeError(`${s.id}: env.setTimer needs a finite ms >= 0, got ${String(ms)}`);
-        const handle = ++this.timerSeq;
-        if (!alive()) return handle;
-        s.timers.add(handle);
-        this.stormed(this.storm.timerSet(s.index, this.time));
-        const t = this.time + Math.round(s.clock.trueDuration(ms) * 1000) / 1000;
-        this.heap.push({ t, seq: this.seq++, type: "timer", node: s.id, incarnation: inc, handle, tag });
-        return handle;
-      },
-      cancelTimer: (handle: TimerHandle) => {
-        s.timers.delete(handle);
-      },
-      random: () => s.rng.next(),
-      disk: s.disk,
-      log: (...args: unknown[]) => {
-        if (!alive()) return;
-        const text = args.map((a) => (typeof a === "string" ? a : safeJson(a))).join(" ");
-        this.record({ i: 0, t: this.time, kind: "log", node: s.id, text, vc: this.tick(s.index) });
-      },
-    };
-  }
-
-  private boot(s: NodeSlot<M, T>, why: "start" | "restart"): void {
-    s.incarnation++;
-    s.up = true;
-    s.paused = false;
-    s.pausedQueue = [];
-    s.timers = new Set();
-    if (why === "restart") this.record({ i: 0, t: this.time, kind: "restart", node: s.id, text: `restart ${s.id}` });
-    // The start event comes first: whatever start(env) sends happens after it.
-    this.record({ i: 0, t: this.time, kind: "start", node: s.id, text: why, vc: this.tick(s.index) });
-    this.invoke(s, "start(env)", () => {
-      const inst = this.factory(s.id);
-      s.instance = inst;
-      inst.start(this.makeEnv(s));
-    });
-  }
-
-  private kill(s: NodeSlot<M, T>, why: string): void {
-    s.up = false;
-    s.incarnation++;
-    s.instance = undefined;
-    s.timers = new Set();
-    s.paused = false;
-    s.pausedQueue = [];
-    const lost = s.disk.loseUnsynced();
-    this.record({ i: 0, t: this.time, kind: "crash", node: s.id, text: `${why} ${s.id}${lost ? ` (${lost} unsynced writes lost)` : ""}` });
-  }
-
-  private invoke(s: NodeSlot<M, T>, what: string, fn: () => void): void {
-    this.running = s;
-    this.runningWhat = what;
-    this.probe?.enter(s.id, what, this.time);
-    try {
-      fn();
-    } catch (err) {
-      this.nodeThrew(s, what, err);
-    } finally {
-      this.running = undefined;
-      this.probe?.exit();
-    }
-  }
-
-  private nodeThrew(s: NodeSlot<M, T>, what: string, err: unknown): void {
-    const name = err instanceof Error ? err.name : "";
-    const kind = name === "NotImplemented" ? "not-implemented" : name === "NondeterminismError" ? "nondeterminism" : "threw";
-    const already = kind === "nondeterminism" && this.failures.some((f) => f.kind === "nondeterminism" && f.node === s.id && f.t === this.time);
-    const f = new NodeFailure(s.id, this.time, what, err, kind);
-    if (!already) this.failures.push(f);
-    this.record({ i: 0, t: this.time, kind: "fail", node: s.id, text: f.message });
-    if (s.up) this.kill(s, "failed");
-    if (this.stopOnNodeFailure && !this.pending) this.pending = f;
-  }
-
-  private transmit(from: NodeId, to: NodeId, msg: M): void {
-    const toIndex = this.index.get(to);
-    if (toIndex === undefined) throw new RangeError(`${from} sent to unknown node "${to}"; known: ${this.endpoints.join(", ")}`);
-    let copy: { frozen: unknown; hash: number };
-    try {
-      copy = freezeMessage(msg);
-    } catch (err) {
-      if (err instanceof MessageShapeError) throw new TypeError(`${from} sent a message to ${to} that cannot be serialized: ${err.message}`);
-      throw err;
-    }
-    const { frozen, hash } = copy;
-    const fromIndex = this.indexOf(from);
-    const msgId = ++this.msgSeq;
-    const msgType = typeof frozen === "object" && frozen !== null && typeof (frozen as { type?: unknown }).type === "string" ? (frozen as { type: string }).type : typeof frozen;
-    const vc = this.tick(fromIndex);
-    this.stats.sent++;
-    let byType = this.sentCounts.get(from);
-    if (!byType) this.sentCounts.set(from, (byType = new Map()));
-    byType.set(msgType, (byType.get(msgType) ?? 0) + 1);
-    if (fromIndex < this.nodeIds.length) this.stormed(this.storm.sent(fromIndex, this.time));
-    this.record({ i: 0, t: this.time, kind: "send", node: from, peer: to, msgId, msg: frozen, vc }, hash);
-    const f = this.net.faults(from, to);
-    if (this.net.isBlocked(from, to)) {
-      this.dropped(from, to, msgId, "partition");
-      return;
-    }
-    if (this.netRng.chance(f.drop)) {
-      this.dropped(from, to, msgId, "loss");
-      return;
-    }
-    const ev: DeliverEvent = { t: this.time + sampleDelay(f.delay, this.netRng), seq: this.seq++, type: "deliver", from, to, frozen, payloadHash: hash, msgId, vc, msgType };
-    this.heap.push(ev);
-    if (this.netRng.chance(f.duplicate)) {
-      this.stats.duplicated += f.copies;
-      this.record({ i: 0, t: this.time, kind: "duplicate", node: from, peer: to, msgId, text: `x${f.copies + 1}` });
-      for (let k = 0; k < f.copies; k++) this.heap.push({ ...ev, t: this.time + sampleDelay(f.delay, this.netRng), seq: this.seq++ });
-    }
-  }
-
-  private reschedule(e: DeliverEvent): void {
-    const f = this.net.faults(e.from, e.to);
-    this.heap.push({ ...e, t: this.time + sampleDelay(f.delay, this.netRng), seq: this.seq++ });
-  }
-
-  private dropped(from: NodeId, to: NodeId, msgId: number, why: string): void {
-    this.stats.dropped++;
-    this.record({ i: 0, t: this.time, kind: "drop", node: to, peer: from, msgId, text: why });
-  }
-
-  private dispatch(e: QEvent): void {
+  private dispatch(e: SimEvent): void {
     this.stats.events++;
-    if (this.stats.events > this.maxEvents) throw new EventBudgetExceeded(this.maxEvents, this.time, this.busiest());
-    const storm = this.storm.event(this.time, this.heap.size);
+    if (this.stats.events > this.maxEvents) throw new EventBudgetExceeded(this.maxEvents, this.loop.now, this.busiest());
+    const storm = this.storm.event(this.loop.now, this.loop.pending);
     if (storm) throw storm;
-    if (e.type === "deliver") this.arrive(e);
-    else if (e.type === "timer") {
-      const s = this.slots.get(e.node) as NodeSlot<M, T>;
-      if (s.incarnation !== e.incarnation || !s.timers.has(e.handle)) return;
-      if (s.paused) s.pausedQueue.push(e);
-      else this.fireTimer(e);
-    } else {
-      e.fn();
-    }
+    if (e.type === "deliver") this.network.arrive(e);
+    else if (e.type === "timer") this.nodes.timerDue(e);
+    else e.fn();
   }
 
-  private arrive(e: DeliverEvent): void {
-    if (this.net.isBlocked(e.from, e.to)) {
-      this.dropped(e.from, e.to, e.msgId, "partition");
+  /** A message got through the network to its endpoint: a node, or a client of the test. */
+  private arrived(e: DeliverEvent): void {
+    if (this.ends.isNode(e.toIndex)) {
+      this.nodes.receive(e);
       return;
     }
-    if (this.net.isClogged(e.from, e.to)) {
-      const key = `${e.from}\u0000${e.to}`;
-      const q = this.held.get(key);
-      if (q) q.push(e);
-      else this.held.set(key, [e]);
-      return;
-    }
-    const client = this.clients.get(e.to);
-    if (client) {
-      this.stats.delivered++;
-      const i = this.indexOf(e.to);
-      const vc = this.vcs[i] as number[];
-      if (e.vc) for (let k = 0; k < vc.length; k++) if ((e.vc[k] as number) > (vc[k] as number)) vc[k] = e.vc[k] as number;
-      this.record({ i: 0, t: this.time, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, msg: e.frozen, vc: this.tick(i) }, e.payloadHash);
-      client.accept(e.from, thawMessage(e.frozen) as M);
-      return;
-    }
-    const s = this.slots.get(e.to) as NodeSlot<M, T>;
-    if (!s.up) {
-      this.dropped(e.from, e.to, e.msgId, "node down");
-      return;
-    }
-    if (s.paused) {
-      s.pausedQueue.push(e);
-      return;
-    }
-    this.deliver(e);
-  }
-
-  private deliver(e: DeliverEvent): void {
-    const s = this.slots.get(e.to) as NodeSlot<M, T>;
-    const inst = s.instance;
-    if (!s.up || !inst) return;
+    const client = this.clients[e.toIndex - this.nodeIds.length] as ClientEndpoint<M>;
     this.stats.delivered++;
-    s.handled++;
-    const vc = this.vcs[s.index] as number[];
-    if (e.vc) for (let k = 0; k < vc.length; k++) if ((e.vc[k] as number) > (vc[k] as number)) vc[k] = e.vc[k] as number;
-    const event: TraceEvent = { i: 0, t: this.time, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, msg: e.frozen, vc: this.tick(s.index) };
-    this.record(event, e.payloadHash);
-    const what = `onMessage(${e.msgType} from ${e.from})`;
-    if (inst.onMessageText) {
-      // A node run elsewhere (a vm context) takes the JSON text: no copy to make and throw away.
-      const text = event.payload ?? JSON.stringify(e.frozen);
-      this.invoke(s, what, () => (inst.onMessageText as (from: NodeId, text: string) => void)(e.from, text));
-      return;
-    }
-    const msg = thawMessage(e.frozen) as M;
-    this.invoke(s, what, () => inst.onMessage(e.from, msg));
-  }
-
-  private fireTimer(e: TimerEvent): void {
-    const s = this.slots.get(e.node) as NodeSlot<M, T>;
-    const inst = s.instance;
-    if (!s.up || !inst || s.incarnation !== e.incarnation || !s.timers.delete(e.handle)) return;
-    s.handled++;
-    const tag = describeTag(e.tag);
-    this.record({ i: 0, t: this.time, kind: "timer", node: s.id, tag, vc: this.tick(s.index) });
-    this.invoke(s, `onTimer(${tag})`, () => inst.onTimer(e.tag as T));
+    const vc = this.truth.receive(e.toIndex, e.vc);
+    this.journal.record(deliverEvent(e, this.loop.now, vc), e.payloadHash);
+    client.accept(e.from, receivedMessage(e) as M);
   }
 
   private afterStep(): void {
-    this.throwPending();
+    this.journal.throwPending();
     this.checkInvariants();
   }
 
@@ -876,37 +527,16 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
     for (const inv of this.invariants) {
       const r = inv.check();
       if (typeof r === "string" && r.length > 0) {
-        const err = new InvariantViolation(inv.name, r, this.time, this.trace.count - 1);
-        this.record({ i: 0, t: this.time, kind: "log", node: "net", text: `VIOLATION ${inv.name}: ${r}` });
+        const err = new InvariantViolation(inv.name, r, this.loop.now, this.trace.count - 1);
+        this.journal.record({ i: 0, t: this.loop.now, kind: "log", node: "net", text: `VIOLATION ${inv.name}: ${r}` });
         throw err;
       }
-    }
-  }
-
-  /** A storm found inside a handler fails the run after the handler, not as a node throw. */
-  private stormed(e: StormDetected | undefined): void {
-    if (e && !this.pending) this.pending = e;
-  }
-
-  private throwPending(): void {
-    const p = this.pending;
-    if (p) {
-      this.pending = undefined;
-      throw p;
     }
   }
 
   private busiest(): string {
     const top = [...this.stats.sentByType.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3);
     return top.map(([k, v]) => `${k} x${v}`).join(", ") || "timers";
-  }
-}
-
-function safeJson(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
   }
 }
 

@@ -47,6 +47,11 @@ export interface TraceEvent {
   text?: string;
   /** Ground-truth vector clock after this event (indexed like `Trace.endpoints`). */
   vc?: number[];
+  /**
+   * What the node reported through its lab's hooks once the handler of this event returned
+   * (written into trace files by the grading harness; not part of the hash).
+   */
+  state?: Record<string, string | number | boolean | null>;
 }
 
 export type TraceMode = "full" | "window" | "off";

@@ -1,7 +1,7 @@
 /** Same seed and code give the same trace, byte for byte; different seeds give different runs. */
 import { describe, expect, it } from "vitest";
 import { randomNemesis, Simulation, type Env, type NodeId } from "../src/index.ts";
-import { Recorder, type Msg } from "./helpers.ts";
+import { HEAVY_TEST_BUDGET_MS, Recorder, type Msg } from "./helpers.ts";
 
 /** Gossips random numbers to random peers on randomized timers. */
 class Gossip extends Recorder {
@@ -31,7 +31,7 @@ async function run(seed: number, nemesis: boolean) {
   return sim;
 }
 
-describe("determinism", () => {
+describe("determinism", { timeout: HEAVY_TEST_BUDGET_MS }, () => {
   it("two runs of one seed have identical traces and hashes, under a random nemesis", async () => {
     for (const seed of [1, 2, 3]) {
       const a = await run(seed, true);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Rng, sampleDelay, Simulation, type Delay } from "../src/index.ts";
-import { Blaster, Recorder, type Msg } from "./helpers.ts";
+import { Blaster, HEAVY_TEST_BUDGET_MS, Recorder, type Msg } from "./helpers.ts";
 
 const N = 20_000;
 
@@ -14,7 +14,7 @@ async function blast(seed: number, faults: ConstructorParameters<typeof Simulati
   return { sim, got: sim.node<Recorder>("n2")!.got };
 }
 
-describe("message loss, duplication and delay (statistical, fixed seeds)", () => {
+describe("message loss, duplication and delay (statistical, fixed seeds)", { timeout: HEAVY_TEST_BUDGET_MS }, () => {
   it("drops about the configured fraction", async () => {
     for (const rate of [0.1, 0.5]) {
       const { got, sim } = await blast(7, { drop: rate });

@@ -31,3 +31,12 @@ export class Blaster extends Recorder {
     if (env.id === "n1") for (let n = 0; n < this.count; n++) env.send("n2", { type: "m", n });
   }
 }
+
+/**
+ * The time budget of a test that runs many simulations or samples many thousands of messages
+ * (statistical checks, determinism over several seeds, storm limits). Verdicts count events and
+ * never wall time; the budget only says when a test is stuck. These tests take 0.3-2.5 s each
+ * on a 2-core machine under a load of 13 (under 0.5 s idle), so vitest's 5 s default failed
+ * them with a typecheck running alongside; 60 s is an order of magnitude of headroom.
+ */
+export const HEAVY_TEST_BUDGET_MS = 60_000;

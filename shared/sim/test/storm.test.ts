@@ -1,6 +1,7 @@
 /** Storm limits: a node that floods the network or the timer queue fails the run at once, by name. */
 import { describe, expect, it } from "vitest";
 import { maxStormPeaks, Simulation, StormDetected, type Env, type Node, type NodeId, type StormLimits } from "../src/index.ts";
+import { HEAVY_TEST_BUDGET_MS } from "./helpers.ts";
 
 type M = { type: "Ping" | "Pong" | "Beat"; n: number };
 
@@ -74,7 +75,7 @@ async function failure(sim: Simulation<M>, ms: number): Promise<unknown> {
   }
 }
 
-describe("storm limits", () => {
+describe("storm limits", { timeout: HEAVY_TEST_BUDGET_MS }, () => {
   it("a calm cluster runs for a minute of virtual time under the limits, and reports its peaks", async () => {
     const sim = new Simulation<M>({ seed: 3, nodes: 3, factory: () => new Calm(), faults: { delay }, limits });
     await sim.runFor(60_000);

@@ -17,7 +17,8 @@
 import { eventsToOperations, UNKNOWN, type HistoryEvent, type Operation } from "../history.ts";
 import type { CasRegisterInput, CasRegisterOutput, RegisterValue } from "../models/register.ts";
 import { ednField, isKeyword, readEdn, type EdnValue } from "./edn.ts";
-import { HistoryParseError, MAX_LINE_LENGTH, splitLines } from "./parse-error.ts";
+import { HistoryParseError, MAX_LINE_LENGTH } from "./parse-error.ts";
+import { readUtilLine, type UtilLine } from "./jepsen-line.ts";
 import { ProcessEventBuilder } from "./process-events.ts";
 
 type Builder = ProcessEventBuilder<CasRegisterInput, CasRegisterOutput>;
@@ -66,38 +67,61 @@ function applyRecord(b: Builder, process: number, type: string, f: string, value
   }
 }
 
+const SIMPLE_KEYWORD = /^:[a-z-]+$/;
+
+/** `:info ... :timed-out` and `:fail :read :timed-out`: a value that cannot fail to read and is not used. */
+function valueUnused(r: UtilLine): boolean {
+  return (r.type === "info" || (r.type === "fail" && r.f === "read")) && SIMPLE_KEYWORD.test(r.valueText);
+}
+
+/** One line in the general way: an EDN map, a log line of any logger, or an error. */
+function readLine(b: Builder, line: string): void {
+  if (line.startsWith("{")) {
+    const m = readEdn(line);
+    if (!(m instanceof Map)) throw new Error("expected an EDN map");
+    const process = ednField(m, "process");
+    const type = ednField(m, "type");
+    const f = ednField(m, "f");
+    if (typeof process !== "number" || !Number.isInteger(process)) throw new Error(":process must be an integer");
+    if (!isKeyword(type)) throw new Error(":type must be a keyword");
+    if (!isKeyword(f)) throw new Error(":f must be a keyword");
+    applyRecord(b, process, type.name, f.name, ednField(m, "value"));
+    return;
+  }
+  const log = LOG_LINE.exec(line);
+  if (log === null) throw new Error("not a Jepsen log line (expected `INFO  jepsen.util - <process> :<type> :<f> <value>`) nor an EDN map");
+  if (log[1] !== "jepsen.util") return; // other loggers carry no history records
+  const rec = UTIL_RECORD.exec(log[2] as string);
+  if (rec === null) throw new Error("malformed jepsen.util record (expected `<process> :<type> :<f> <value>`)");
+  applyRecord(b, Number(rec[1]), rec[2] as string, rec[3] as string, parseLogValue(rec[4] as string));
+}
+
 /** Events of a Jepsen text log or EDN history of a CAS register. */
 export function parseJepsenEvents(text: string, file = "<history>"): HistoryEvent<CasRegisterInput, CasRegisterOutput>[] {
   const b: Builder = new ProcessEventBuilder();
-  splitLines(text).forEach((raw, index) => {
-    const lineNo = index + 1;
-    if (raw.length > MAX_LINE_LENGTH) throw new HistoryParseError(file, lineNo, `line longer than ${MAX_LINE_LENGTH} characters`);
-    const line = raw.trim();
-    if (line === "") return;
+  const util: UtilLine = { process: 0, type: "", f: "", value: null, valueText: "" };
+  let lineNo = 0;
+  for (let start = 0; start <= text.length; ) {
+    lineNo++;
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    const next = end + 1;
+    if (end > start && text.charCodeAt(end - 1) === 13 /* \r */) end--;
+    if (end - start > MAX_LINE_LENGTH) throw new HistoryParseError(file, lineNo, `line longer than ${MAX_LINE_LENGTH} characters`);
     try {
-      if (line.startsWith("{")) {
-        const m = readEdn(line);
-        if (!(m instanceof Map)) throw new Error("expected an EDN map");
-        const process = ednField(m, "process");
-        const type = ednField(m, "type");
-        const f = ednField(m, "f");
-        if (typeof process !== "number" || !Number.isInteger(process)) throw new Error(":process must be an integer");
-        if (!isKeyword(type)) throw new Error(":type must be a keyword");
-        if (!isKeyword(f)) throw new Error(":f must be a keyword");
-        applyRecord(b, process, type.name, f.name, ednField(m, "value"));
-        return;
+      if (readUtilLine(text, start, end, util)) {
+        // the common line, read in one match (see jepsen-line.ts)
+        applyRecord(b, util.process, util.type, util.f, util.value !== undefined ? util.value : valueUnused(util) ? null : parseLogValue(util.valueText));
+      } else {
+        const line = text.slice(start, end).trim();
+        if (line !== "") readLine(b, line);
       }
-      const log = LOG_LINE.exec(line);
-      if (log === null) throw new Error("not a Jepsen log line (expected `INFO  jepsen.util - <process> :<type> :<f> <value>`) nor an EDN map");
-      if (log[1] !== "jepsen.util") return; // other loggers carry no history records
-      const rec = UTIL_RECORD.exec(log[2] as string);
-      if (rec === null) throw new Error("malformed jepsen.util record (expected `<process> :<type> :<f> <value>`)");
-      applyRecord(b, Number(rec[1]), rec[2] as string, rec[3] as string, parseLogValue(rec[4] as string));
     } catch (e) {
       if (e instanceof HistoryParseError) throw e;
       throw new HistoryParseError(file, lineNo, (e as Error).message);
     }
-  });
+    start = next;
+  }
   return b.finish();
 }
 

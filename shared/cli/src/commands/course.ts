@@ -1,12 +1,16 @@
 /** `faultline course export <dir>` and `faultline course check [lab...]`. */
-import { resolve } from "node:path";
-import { courseRoot, displayPath, isLearnerCopy, knownLabs, WorkerPool } from "@faultline/grading";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { courseRoot, displayPath, gradingImpl, isLearnerCopy, knownLabs, WorkerPool } from "@faultline/grading";
+import { extractCommitted, isGitCheckout, uncommittedChanges, untrackedFiles } from "../committed.ts";
 import { intFlag, paint, parseCommand, say, UsageError, type Io } from "../io.ts";
 import { loadLab } from "../labs.ts";
 import { exportCourse } from "../course-export.ts";
 import { checkLab } from "../course-check.ts";
 
-const USAGE = "faultline course export <dir> [--include-untracked] | faultline course check [lab...] [--fast] [--jobs N]";
+const EXPORT_USAGE = "faultline course export <dir> [--include-untracked] [--allow-dirty]";
+const USAGE = `${EXPORT_USAGE} | faultline course check [lab...] [--fast] [--jobs N]`;
 
 export async function courseCommand(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
@@ -16,16 +20,17 @@ export async function courseCommand(argv: string[], io: Io): Promise<number> {
 }
 
 async function exportCmd(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommand("course export", argv, { "include-untracked": { type: "boolean" } }, "faultline course export <dir> [--include-untracked]");
+  const { values, positionals } = parseCommand("course export", argv, { "include-untracked": { type: "boolean" }, "allow-dirty": { type: "boolean" } }, EXPORT_USAGE);
   const dir = positionals[0];
-  if (!dir || positionals.length > 1) throw new UsageError("course export: give one target folder: faultline course export <dir> [--include-untracked]");
+  if (!dir || positionals.length > 1) throw new UsageError(`course export: give one target folder: ${EXPORT_USAGE}`);
   const includeUntracked = values["include-untracked"] === true;
+  const allowDirty = values["allow-dirty"] === true;
   const root = courseRoot();
   if (isLearnerCopy(root)) throw new UsageError("course export: this checkout is already a learner copy");
   const dest = resolve(io.cwd, dir);
   let s;
   try {
-    s = exportCourse(root, dest, { includeUntracked });
+    s = exportCourse(root, dest, { includeUntracked, allowDirty });
   } catch (err) {
     throw new UsageError(`course export: ${(err as Error).message}`);
   }
@@ -38,9 +43,46 @@ async function exportCmd(argv: string[], io: Io): Promise<number> {
     const list = `${s.untracked.slice(0, 5).join(", ")}${s.untracked.length > 5 ? `, … (${s.untracked.length - 5} more)` : ""}`;
     say(io.err, includeUntracked ? `  note: copied ${s.untracked.length} untracked file(s): ${list}` : `  note: left out ${s.untracked.length} untracked file(s) (commit them, or pass --include-untracked): ${list}`);
   }
+  if (s.drills > 0) say(io.out, `  handbook drills that run a mutant now grade the learner's code: ${s.drills} command(s)`);
+  if (s.uncommitted.length > 0) {
+    const list = `${s.uncommitted.slice(0, 5).join(", ")}${s.uncommitted.length > 5 ? `, … (${s.uncommitted.length - 5} more)` : ""}`;
+    say(io.err, `  note: exported the committed version of ${s.uncommitted.length} file(s) with uncommitted changes: ${list}`);
+  }
   if (s.hiddenLeft.length > 0) say(io.err, `  note: ${s.hiddenLeft.length} hidden test(s) are not array elements and stay in the source (they are skipped when graded): ${s.hiddenLeft.join(", ")}`);
-  say(io.out, `next: cd ${displayPath(dest, io.cwd)} && pnpm install && pnpm grade --all   (every test starts "not started", score 0)`);
+  const pnpm = `npx --yes ${pinnedPnpm(dest)}`;
+  say(io.out, `next: cd ${displayPath(dest, io.cwd)} && ${pnpm} install && ${pnpm} -s grade --all   (every test starts "not started", score 0)`);
   return 0;
+}
+
+/** The course's pinned pnpm ("pnpm@10.34.8", from packageManager), run through npx so no global pnpm is needed. */
+function pinnedPnpm(root: string): string {
+  try {
+    const pm = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { packageManager?: unknown }).packageManager;
+    if (typeof pm === "string" && /^pnpm@[\w.-]+$/.test(pm.split("+")[0]!)) return pm.split("+")[0]!;
+  } catch {
+    // no package.json: the newest pnpm
+  }
+  return "pnpm";
+}
+
+/**
+ * The committed stubs of a lab when its src/ has uncommitted changes or new files (a learner's
+ * work is not a stub): HEAD's labs/<lab>/src extracted under `dir` and staged like a
+ * submission. Undefined when src/ is as committed, or outside git (the working tree is all there is).
+ */
+function committedStubs(root: string, lab: string): { impl: string; srcDir: string } | undefined {
+  let changed: string[];
+  try {
+    if (!isGitCheckout(root)) return undefined;
+    changed = [...uncommittedChanges(root), ...untrackedFiles(root)].filter((f) => f.startsWith(`labs/${lab}/src/`));
+  } catch {
+    return undefined;
+  }
+  if (changed.length === 0) return undefined;
+  // Outside the course, so that it is staged next to labs/<lab>/src where its imports resolve.
+  const srcDir = join(mkdtempSync(join(tmpdir(), `faultline-stubs-${lab}-`)), "src");
+  extractCommitted(root, `labs/${lab}/src`, srcDir);
+  return { impl: gradingImpl(lab, srcDir), srcDir };
 }
 
 async function checkCmd(argv: string[], io: Io): Promise<number> {
@@ -53,25 +95,69 @@ async function checkCmd(argv: string[], io: Io): Promise<number> {
   if (isLearnerCopy()) throw new UsageError("course check: this is a learner copy (no reference solutions or mutants to check)");
   const loaded = [];
   for (const lab of labs) loaded.push(await loadLab(lab));
+  const root = courseRoot();
+  // Its own folder: the learner's traces and progress stay as they are.
+  const own = join(root, ".faultline", "course-check");
   const pool = new WorkerPool(intFlag("jobs", values.jobs, 1));
+  const progress = new CheckProgress(io.err);
   let failures = 0;
   try {
-    for (const { grader, module } of loaded) {
-      say(io.out, paint(io.color, "1", `${grader.lab} — ${grader.title}`));
-      await checkLab(grader, {
-        pool,
-        graderModule: module,
-        determinism: !values.fast,
-        onLine: (l) => {
-          if (!l.ok) failures++;
-          say(io.out, `  ${l.ok ? paint(io.color, "32", "✓") : paint(io.color, "31", "✗")} ${l.text}`);
-          if (!l.ok && l.detail) say(io.out, l.detail.split("\n").map((x) => `      ${x}`).join("\n"));
-        },
-      });
+    for (const [i, { grader, module }] of loaded.entries()) {
+      say(io.out, paint(io.color, "1", `${grader.lab} — ${grader.title}`) + (loaded.length > 1 ? `  (lab ${i + 1}/${loaded.length})` : ""));
+      const traceDir = join(own, "traces", grader.lab);
+      rmSync(traceDir, { recursive: true, force: true });
+      const stubs = committedStubs(root, grader.lab);
+      const failuresBefore = failures;
+      if (stubs) say(io.out, `  (labs/${grader.lab}/src differs from the last commit: checking the committed stubs)`);
+      try {
+        await checkLab(grader, {
+          pool,
+          graderModule: module,
+          determinism: !values.fast,
+          traceDir,
+          ...(stubs ? { stubImpl: stubs.impl, stubDir: stubs.srcDir } : {}),
+          onProgress: (phase, item, done, total) => progress.show(phase, item, done, total),
+          onLine: (l) => {
+            progress.clear();
+            if (!l.ok) failures++;
+            // Reports name the committed stubs by the path a learner knows, not the staged copy's.
+            const detail = stubs ? [stubs.srcDir, stubs.impl, relative(root, stubs.srcDir), relative(root, stubs.impl)].reduce((d, from) => d?.replaceAll(from, `labs/${grader.lab}/src`), l.detail) : l.detail;
+            say(io.out, `  ${l.ok ? paint(io.color, "32", "✓") : paint(io.color, "31", "✗")} ${l.text}`);
+            if (!l.ok && detail) say(io.out, detail.split("\n").map((x) => `      ${x}`).join("\n"));
+          },
+        });
+      } finally {
+        progress.clear();
+        if (stubs) for (const d of [stubs.impl, dirname(stubs.srcDir)]) rmSync(d, { recursive: true, force: true });
+      }
+      if (failures > failuresBefore && existsSync(traceDir) && readdirSync(traceDir).length > 0) say(io.out, `  traces written by this check (failing seeds, the mutants' included): ${displayPath(traceDir, io.cwd)}`);
     }
   } finally {
     await pool.close();
   }
   say(io.out, failures === 0 ? paint(io.color, "32", `\ncourse check passed (${loaded.length} lab${loaded.length === 1 ? "" : "s"})`) : paint(io.color, "31", `\ncourse check failed: ${failures} problem${failures === 1 ? "" : "s"}`));
   return failures === 0 ? 0 : 1;
+}
+
+/**
+ * Where a course check is: on a terminal one line redrawn per test or mutant; in a log, one
+ * line when each phase starts.
+ */
+class CheckProgress {
+  private shown = false;
+  constructor(private readonly err: Io["err"]) {}
+
+  show(phase: string, item: string, done: number, total: number): void {
+    if (this.err.isTTY) {
+      const text = `  … ${phase} ${done + 1}/${total}: ${item}`;
+      const width = Math.max(40, (this.err.columns || 100) - 1);
+      this.err.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+      this.shown = true;
+    } else if (done === 0) say(this.err, `  … ${phase} (${total} ${phase === "the mutants" ? "mutants" : "tests"})`);
+  }
+
+  clear(): void {
+    if (this.shown) this.err.write("\r\x1b[2K");
+    this.shown = false;
+  }
 }

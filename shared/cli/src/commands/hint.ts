@@ -20,7 +20,7 @@ export async function hintCommand(argv: string[], io: Io): Promise<number> {
   if (!lab) throw new UsageError(`hint: which lab?\nusage: ${USAGE}`);
   const testName = rest.length > 0 ? rest.join(" ") : undefined;
   const { grader } = await loadLab(lab);
-  if (testName !== undefined) requireTest(grader, testName);
+  if (testName !== undefined) requireTest(grader, testName, (n) => `"${n}"`);
 
   let status = readStatus();
   if (values.reset) {

@@ -1,6 +1,8 @@
 /**
  * `faultline lin <model> <file...>`: linearizability checks of recorded histories, delegated
- * to `runLinCommand` of @faultline/check when that package provides it.
+ * to `runLinCommand` of @faultline/check when that package provides it. Only the command's own
+ * module is loaded (not the whole checker package): start-up is most of the time of a small
+ * check. `node shared/check/bin/faultline-lin.mjs` runs the same command without tsx.
  */
 import { say, type Io } from "../io.ts";
 
@@ -10,7 +12,7 @@ export async function linCommand(argv: string[], io: Io): Promise<number> {
   let runner: LinRunner | undefined;
   let why = "";
   try {
-    const mod = (await import("@faultline/check")) as { runLinCommand?: LinRunner };
+    const mod = (await import("@faultline/check/cli-lin")) as { runLinCommand?: LinRunner };
     runner = mod.runLinCommand;
     if (typeof runner !== "function") why = "@faultline/check does not export runLinCommand yet";
   } catch (err) {

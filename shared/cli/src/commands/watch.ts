@@ -12,7 +12,8 @@ import { paint, say, UsageError, type Io } from "../io.ts";
 import { requireLab } from "../labs.ts";
 import { parseGrade } from "./grade.ts";
 
-const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+/** Each run is the bin (it teaches its process TypeScript), however this process was started. */
+const BIN = fileURLToPath(new URL("../../bin/faultline.mjs", import.meta.url));
 const DEBOUNCE_MS = 250;
 
 export async function watchCommand(argv: string[], io: Io): Promise<number> {
@@ -38,7 +39,7 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
     runs++;
     if (tty) io.out.write("\x1b[2J\x1b[3J\x1b[H");
     say(io.out, paint(io.color, "2", `── ${new Date().toLocaleTimeString()} · run ${runs} · ${why} ──`));
-    const c = spawn(process.execPath, [...process.execArgv, MAIN, "grade", ...argv], {
+    const c = spawn(process.execPath, [BIN, "grade", ...argv], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...(io.color ? { FORCE_COLOR: "1" } : {}) },
     });

@@ -6,13 +6,14 @@
  *
  * Kept as plain JavaScript text: it is evaluated inside the context, never in the host.
  */
-export const BOOTSTRAP_SOURCE = String.raw`(() => {
-"use strict";
+import { withLocalGlobals } from "./locals.ts";
+
+export const BOOTSTRAP_SOURCE = withLocalGlobals(String.raw`"use strict";
 const G = globalThis;
 const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
 const getProto = Object.getPrototypeOf, ObjectProto = Object.prototype, isArray = Array.isArray;
 const objectKeys = Object.keys, defineProperty = Object.defineProperty, isFinite_ = Number.isFinite, is = Object.is;
-const reflectConstruct = Reflect.construct, reflectApply = Reflect.apply;
+const reflectConstruct = Reflect.construct, reflectApply = Reflect.apply, arraySlice = Array.prototype.slice, arrayJoin = Array.prototype.join;
 const MAX_DEPTH = 200;
 
 const handles = [];
@@ -24,13 +25,21 @@ function hid(o) {
 }
 
 // ------------------------------------------------------------ where we are, what a handler did
-let where;            // "n2 onMessage(AppendEntries)" while a handler runs
-let fx = null;        // effects of the current node call, each a JSON text
+let where;            // "n2 onMessage(AppendEntries)" while a handler runs, or a function that says it
+let callOp, callId, callA, callM; // the handler call "where" describes when it is describeCall
+function describeCall() { return describe(callOp, callId, callA, callM); }
+function whereNow() { if (where === describeCall) where = describeCall(); return where; }
+let fx = null;        // effects of the current node call, each one framed record (see WIRE below)
 let nowValue = 0;
+// WIRE: a node call's reply is "effects PART error PART observed"; effects are records joined by
+// RECORD, each a kind letter and fields joined by FIELD. Every field is JSON text or a number,
+// and JSON text never holds a raw control character, so the host splits it without parsing the
+// messages and disk values it only passes on.
+const RECORD = "\u0001", FIELD = "\u0002", PART = "\u0003";
 const moduleLogs = [];
 
 function teach(api, advice) {
-  const e = new Error((where || "your module") + " called " + api + ": real time, real randomness and real timers make runs unreproducible; " + advice);
+  const e = new Error((whereNow() || "your module") + " called " + api + ": real time, real randomness and real timers make runs unreproducible; " + advice);
   e.name = "NondeterminismError";
   throw e;
 }
@@ -70,7 +79,7 @@ G.queueMicrotask = thrower("queueMicrotask()", ADVICE_SYNC);
 G.performance = { now: thrower("performance.now()", ADVICE_TIME) };
 G.crypto = { getRandomValues: thrower("crypto.getRandomValues()", ADVICE_RANDOM), randomUUID: thrower("crypto.randomUUID()", ADVICE_RANDOM) };
 G.process = new Proxy({}, { get(_, k) {
-  const e = new Error((where || "your module") + " used process." + String(k) + ": a node has no process (no exit, signals, pid, environment or clock); it touches the world only through env (env.send, env.setTimer, env.now(), env.random(), env.disk, env.log)");
+  const e = new Error((whereNow() || "your module") + " used process." + String(k) + ": a node has no process (no exit, signals, pid, environment or clock); it touches the world only through env (env.send, env.setTimer, env.now(), env.random(), env.disk, env.log)");
   e.name = "ForbiddenApi";
   throw e;
 } });
@@ -107,7 +116,7 @@ function show(a) {
 }
 function logLine(args) {
   const text = args.map(show).join(" ");
-  if (fx) fx.push('["log",' + jsonStringify(text) + ']');
+  if (fx) fx[fx.length] = "l" + FIELD + jsonStringify(text);
   else if (moduleLogs.length < 200) moduleLogs.push(text);
 }
 const logger = function (...args) { logLine(args); };
@@ -145,7 +154,7 @@ function makeEnv(id, peers, diskEntries, seed) {
       needHandler("env.send");
       const text = jsonStringify(msg);
       if (text === undefined) throw new TypeError(id + ": env.send needs a JSON-serializable message, got " + typeof msg);
-      fx.push('["send",' + jsonStringify(String(to)) + ',' + text + ']');
+      fx[fx.length] = "s" + FIELD + jsonStringify(String(to)) + FIELD + text;
     },
     now() { return nowValue; },
     setTimer(ms, tag) {
@@ -153,10 +162,10 @@ function makeEnv(id, peers, diskEntries, seed) {
       if (typeof ms !== "number" || !isFinite_(ms) || ms < 0) throw new RangeError(id + ": env.setTimer needs a finite ms >= 0, got " + String(ms));
       const h = ++timerSeq;
       const t = jsonStringify(tag);
-      fx.push('["timer",' + h + ',' + ms + ',' + (t === undefined ? "null" : t) + ']');
+      fx[fx.length] = "t" + FIELD + h + FIELD + ms + FIELD + (t === undefined ? "null" : t);
       return h;
     },
-    cancelTimer(h) { needHandler("env.cancelTimer"); if (typeof h === "number") fx.push('["cancel",' + h + ']'); },
+    cancelTimer(h) { needHandler("env.cancelTimer"); if (typeof h === "number") fx[fx.length] = "c" + FIELD + h; },
     random() { return random(); },
     disk: Object.freeze({
       read(key) { const v = disk.get(String(key)); return v === undefined ? undefined : jsonParse(v); },
@@ -165,11 +174,11 @@ function makeEnv(id, peers, diskEntries, seed) {
         const v = jsonStringify(value);
         if (v === undefined) throw new TypeError(id + ": env.disk.write needs a JSON-serializable value");
         disk.set(String(key), v);
-        fx.push('["write",' + jsonStringify(String(key)) + ',' + v + ']');
+        fx[fx.length] = "w" + FIELD + jsonStringify(String(key)) + FIELD + v;
       },
-      delete(key) { needHandler("env.disk.delete"); disk.delete(String(key)); fx.push('["delete",' + jsonStringify(String(key)) + ']'); },
+      delete(key) { needHandler("env.disk.delete"); disk.delete(String(key)); fx[fx.length] = "d" + FIELD + jsonStringify(String(key)); },
       keys() { return [...disk.keys()]; },
-      sync() { needHandler("env.disk.sync"); fx.push('["sync"]'); },
+      sync() { needHandler("env.disk.sync"); fx[fx.length] = "y"; },
     }),
     log(...args) { needHandler("env.log"); logLine(args); },
   };
@@ -250,6 +259,43 @@ function describe(op, id, a, m) {
   if (op === "msg") { const t = m !== null && typeof m === "object" ? (typeof m.type === "string" ? m.type : typeof m.kind === "string" ? m.kind : "message") : typeof m; return id + " onMessage(" + t + " from " + a + ")"; }
   return id + " onTimer(" + (typeof a === "string" ? a : show(a)) + ")";
 }
+// What the grader reads after every step (see LabGrader.observe), sent with each reply.
+let observed = [];
+const NOT_OBSERVED = '{"$x":1}';
+function observeOne(v) {
+  switch (typeof v) {
+    case "number": return isFinite_(v) && !is(v, -0) ? String(v) : NOT_OBSERVED;
+    case "string": case "boolean": return jsonStringify(v);
+    case "undefined": return '{"$u":1}';
+    case "object": {
+      // As a read would give them: arrays and class instances by handle, plain data by value (not observed).
+      if (v === null) return "null";
+      if (isArray(v)) return '{"$arr":' + hid(v) + "}";
+      const p = getProto(v);
+      return p === ObjectProto || p === null ? NOT_OBSERVED : '{"$obj":' + hid(v) + "}";
+    }
+  }
+  return NOT_OBSERVED;
+}
+function observe(o) {
+  let out = "";
+  for (let i = 0; i < observed.length; i++) {
+    const path = observed[i];
+    let text;
+    try {
+      // A key "name()" calls that method with no arguments (a read such as value()).
+      let v = o;
+      for (let j = 0; j < path.length; j++) {
+        if (v === null || (typeof v !== "object" && typeof v !== "function")) { v = undefined; break; }
+        const k = path[j];
+        v = k.endsWith("()") ? reflectApply(v[k.slice(0, -2)], v, []) : v[k];
+      }
+      text = observeOne(v);
+    } catch { text = NOT_OBSERVED; }
+    out += i === 0 ? text : "," + text;
+  }
+  return out;
+}
 function nodeCall(op, h, now, a, text) {
   const o = handles[h];
   let env = nodes.get(h);
@@ -263,17 +309,21 @@ function nodeCall(op, h, now, a, text) {
       nodes.set(h, env);
     } else if (op === "msg") m = jsonParse(text);
     else m = text === undefined ? undefined : jsonParse(text);
-    where = describe(op, env.id, a, m);
+    // Described only if a teaching error needs it: most calls never do.
+    callOp = op; callId = env.id; callA = a; callM = m;
+    where = describeCall;
     if (misuse) { const e = misuse; misuse = undefined; throw e; }
     const r = op === "boot" ? o.start(env) : op === "msg" ? o.onMessage(a, m) : o.onTimer(m);
     if (r !== null && typeof r === "object" && typeof r.then === "function") {
-      const e = new Error(where + " returned a promise: handlers are synchronous (no async/await in start, onMessage or onTimer)");
+      const e = new Error(whereNow() + " returned a promise: handlers are synchronous (no async/await in start, onMessage or onTimer)");
       e.name = "EnvMisuse";
       throw e;
     }
   } catch (e) { err = errorOf(e); }
-  const out = '{"fx":[' + fx.join(",") + ']' + (err ? ',"err":' + jsonStringify(err) : "") + '}';
+  const fx_ = fx;
   fx = null;
+  const obs = observed.length > 0 && o !== undefined && o !== null ? "[" + observe(o) + "]" : "";
+  const out = reflectApply(arrayJoin, fx_, [RECORD]) + PART + (err ? jsonStringify(err) : "") + PART + obs;
   where = undefined;
   return out;
 }
@@ -289,6 +339,12 @@ function handle(req) {
         if (isPlainJson(o, 0)) { where = undefined; return '{"raw":' + jsonStringify(o) + "}"; }
         value = enc(o, false, 0);
         break;
+      case "slice": {
+        const part = reflectApply(arraySlice, o, dec(req.a));
+        if (isPlainJson(part, 0)) { where = undefined; return '{"raw":' + jsonStringify(part) + "}"; }
+        value = enc(part, false, 0);
+        break;
+      }
       case "keys": value = objectKeys(o); break;
       case "iter": value = enc([...o], false, 0); break;
       case "call": value = enc(reflectApply(o[req.k], o, dec(req.a)), false, 0); break;
@@ -327,6 +383,7 @@ function fastGet(h, k) {
   }
 }
 defineProperty(G, "__get", { value: fastGet, writable: false, configurable: false, enumerable: false });
+defineProperty(G, "__observe", { value: function setObserved(text) { observed = jsonParse(text).map((p) => p.split(".")); }, writable: false, configurable: false, enumerable: false });
 defineProperty(G, "__node", { value: nodeCall, writable: false, configurable: false, enumerable: false });
 defineProperty(G, "__root", { value: function root() { return hid(G.__lab); }, writable: false, configurable: false, enumerable: false });
-})();`;
+`);

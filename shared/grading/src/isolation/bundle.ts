@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { build, type Message, type Plugin } from "esbuild";
 
 /** The only runtime value lab code may import from @faultline/sim (the rest are types). */
-const SIM_SHIM = `export class NotImplemented extends Error {
+export const SIM_SHIM = `export class NotImplemented extends Error {
   constructor(what = "this function") { super(what + " is not implemented yet (TODO)"); this.name = "NotImplemented"; }
 }`;
 
@@ -45,11 +45,11 @@ export class BundleError extends Error {
   }
 }
 
-function real(p: string): string {
+export function real(p: string): string {
   return existsSync(p) ? realpathSync(p) : resolve(p);
 }
 
-function inside(file: string, roots: readonly string[]): boolean {
+export function inside(file: string, roots: readonly string[]): boolean {
   return roots.some((r) => file === r || file.startsWith(r.endsWith(sep) ? r : r + sep));
 }
 
@@ -99,6 +99,17 @@ function formatMessage(m: Message, workingDir: string, displayRoot: string): { t
 }
 
 /** Bundle an implementation, or throw a BundleError naming the first problem with file:line:column. */
+/** What esbuild threw, as one BundleError: the first problem with its location, and a count of the rest. */
+export function bundleErrorOf(err: unknown, entry: string, displayRoot: string): BundleError {
+  const errors = (err as { errors?: Message[] }).errors;
+  if (errors && errors.length > 0) {
+    const first = formatMessage(errors[0] as Message, dirname(entry), displayRoot);
+    const more = errors.length > 1 ? `\n(and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
+    return new BundleError(`${first.text}${more}`, first.location);
+  }
+  return new BundleError((err as Error).message);
+}
+
 export async function bundleImpl(req: BundleRequest): Promise<Bundle> {
   const roots = req.allowedRoots.map(real);
   const entry = real(req.entry);
@@ -122,13 +133,7 @@ export async function bundleImpl(req: BundleRequest): Promise<Bundle> {
       plugins: [fencePlugin(req, roots)],
     });
   } catch (err) {
-    const errors = (err as { errors?: Message[] }).errors;
-    if (errors && errors.length > 0) {
-      const first = formatMessage(errors[0] as Message, dirname(entry), req.displayRoot);
-      const more = errors.length > 1 ? `\n(and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
-      throw new BundleError(`${first.text}${more}`, first.location);
-    }
-    throw new BundleError((err as Error).message);
+    throw bundleErrorOf(err, entry, req.displayRoot);
   }
   const out = result.outputFiles?.[0];
   if (!out) throw new BundleError("the bundler produced no output");

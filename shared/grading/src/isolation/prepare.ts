@@ -12,7 +12,7 @@ import type { BundleRef } from "./runtime.ts";
 const cache = new Map<string, { stamp: string; bundle: Promise<BundleRef> }>();
 
 /** Newest modification time and count of the files under some folders: a cheap change stamp. */
-function stampOf(dirs: readonly string[]): string {
+export function stampOf(dirs: readonly string[]): string {
   let newest = 0;
   let count = 0;
   const walk = (d: string, depth: number): void => {

@@ -9,6 +9,7 @@ import vm from "node:vm";
 import { SourceMap } from "node:module";
 import type { Env, Node, NodeId, TimerHandle } from "@faultline/sim";
 import { BOOTSTRAP_SOURCE } from "./bootstrap.ts";
+import { withLocalGlobals } from "./locals.ts";
 
 /** A bundle compiled once and evaluated in each new realm. */
 export class CompiledBundle {
@@ -22,7 +23,8 @@ export class CompiledBundle {
     /** Turns a source path from the map into what a learner should see. */
     private readonly showSource: (source: string) => string = (s) => s,
   ) {
-    this.script = new vm.Script(code, { filename });
+    // The bundle's `var __lab` is local inside the wrapper: the epilogue publishes it.
+    this.script = new vm.Script(withLocalGlobals(code, "globalThis.__lab = typeof __lab === \"undefined\" ? undefined : __lab;"), { filename, lineOffset: -1 });
   }
 
   /** Rewrite stack frames that point into the bundle to the learner's own file:line:column. */
@@ -57,7 +59,18 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: "faultline:bootstrap" });
+/** Separators of a node call's reply (WIRE in bootstrap.ts). */
+const RECORD = "\u0001";
+const FIELD = "\u0002";
+const PART = "\u0003";
+
+/** A handler's effects, one framed record each, and what it threw. */
+interface NodeReply {
+  effects: string[];
+  err?: WireError;
+}
+
+const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: "faultline:bootstrap", lineOffset: -1 });
 const callScript = new vm.Script("__bridge(__req)", { filename: "faultline:call" });
 const drainScript = new vm.Script("undefined", { filename: "faultline:settle" });
 /** Handler calls between two settlings of a context's promise continuations. */
@@ -96,8 +109,10 @@ export function handleOf(v: unknown): { realm: Realm; h: number } | undefined {
   return typeof h === "number" && realm instanceof Realm ? { realm, h } : undefined;
 }
 
-/** Single element reads of an array in one state before the whole array is fetched instead. */
+/** Single element reads of an array in one state before elements are fetched a window at a time. */
 const ARRAY_SINGLE_READS = 8;
+/** Elements fetched per window: a log scanned in one state costs one request per window, not per entry. */
+const ARRAY_WINDOW = 64;
 
 /** Array methods answered from one copy of the whole array instead of one request per element. */
 const ARRAY_METHODS = new Set(Object.getOwnPropertyNames(Array.prototype).filter((k) => k !== "length" && k !== "constructor"));
@@ -110,6 +125,8 @@ export interface RealmOptions {
    * or call), so the watchdog can stop an endless loop there too and say where it was.
    */
   probe?: { enter(node: string, what: string, t: number): void; exit(): void };
+  /** Node properties sent with every handler reply (LabGrader.observe). */
+  observe?: readonly string[];
 }
 
 export class Realm {
@@ -123,6 +140,9 @@ export class Realm {
   /** Bumped whenever learner code may have run; cached reads are valid for one version. */
   private version = 0;
   private readonly proxies = new Map<number, unknown>();
+  private readonly caches = new Map<number, { version: number; values: Map<string, unknown> }>();
+  /** LabGrader.observe, split into keys. */
+  private readonly observed: string[][];
   /** Handles that the simulator drives as nodes. */
   private readonly nodeAdapters = new Map<number, ContextNode>();
 
@@ -136,6 +156,10 @@ export class Realm {
     this.bridge = this.sandbox.__bridge as (text: string) => unknown;
     this.nodeFn = this.sandbox.__node as Realm["nodeFn"];
     this.getFn = this.sandbox.__get as Realm["getFn"];
+    // Shorter paths first: "log" is cached before "log.length" is filled in on it.
+    const paths = [...(options.observe ?? [])].sort((a, b) => a.split(".").length - b.split(".").length);
+    this.observed = paths.map((p) => p.split("."));
+    if (paths.length > 0) (this.sandbox.__observe as (text: string) => void)(JSON.stringify(paths));
     options.probe?.enter(options.label === "the implementation" ? "your module" : options.label, "loading your module", 0);
     try {
       bundle.script.runInContext(this.context);
@@ -200,7 +224,7 @@ export class Realm {
    * continuations a handler left behind settle at a fixed rhythm of calls, deterministically,
    * and any env use from them fails the node at its next call.
    */
-  nodeCall(op: "boot" | "msg" | "timer", h: number, now: number, a: unknown, text: string | undefined): { fx: unknown[][]; err?: WireError } {
+  nodeCall(op: "boot" | "msg" | "timer", h: number, now: number, a: unknown, text: string | undefined): NodeReply {
     this.version++;
     const out = this.nodeFn(op, h, now, a, text);
     if (++this.callsSinceDrain >= DRAIN_EVERY) {
@@ -208,7 +232,15 @@ export class Realm {
       drainScript.runInContext(this.context);
     }
     if (typeof out !== "string") throw new Error(`${this.options.label}: the learner context answered with ${typeof out} instead of text`);
-    return JSON.parse(out) as { fx: unknown[][]; err?: WireError };
+    // See WIRE in bootstrap.ts: "effects PART error PART observed".
+    const end = out.lastIndexOf(PART);
+    const mid = out.lastIndexOf(PART, end - 1);
+    if (mid < 0) throw new Error(`${this.options.label}: the learner context answered with a malformed reply`);
+    const effects = out.slice(0, mid);
+    const err = out.slice(mid + 1, end);
+    const obs = out.slice(end + 1);
+    if (obs.length > 0) this.prefill(h, JSON.parse(obs) as Wire[]);
+    return { effects: effects.length === 0 ? [] : effects.split(RECORD), ...(err.length > 0 ? { err: JSON.parse(err) as WireError } : {}) };
   }
 
   learnerError(w: WireError): Error {
@@ -218,6 +250,43 @@ export class Realm {
   /** The version reads are cached for: reads made at the same version see the same state. */
   get stateVersion(): number {
     return this.version;
+  }
+
+  /** The read cache of object `h`: one object for the realm's life, emptied as versions change. */
+  cacheEntry(h: number): { version: number; values: Map<string, unknown> } {
+    let c = this.caches.get(h);
+    if (!c) this.caches.set(h, (c = { version: this.version, values: new Map() }));
+    return c;
+  }
+
+  /** Reads of object `h` made at the current version (emptied when learner code runs again). */
+  readCache(h: number): Map<string, unknown> {
+    const c = this.cacheEntry(h);
+    if (c.version !== this.version) {
+      c.version = this.version;
+      c.values.clear();
+    }
+    return c.values;
+  }
+
+  /** Fill the read caches with what a handler's reply says the node holds now (LabGrader.observe). */
+  private prefill(h: number, values: Wire[]): void {
+    const paths = this.observed;
+    for (let i = 0; i < paths.length && i < values.length; i++) {
+      const w = values[i] as Wire;
+      if (w !== null && typeof w === "object" && !Array.isArray(w) && "$x" in w) continue;
+      const path = paths[i] as string[];
+      // The object holding the last key: the node itself, or what an earlier path led to.
+      let holder = h;
+      let ok = true;
+      for (let j = 0; j < path.length - 1 && ok; j++) {
+        const parent = this.readCache(holder).get(path[j] as string);
+        const ref = handleOf(parent);
+        if (ref && ref.realm === this) holder = ref.h;
+        else ok = false;
+      }
+      if (ok) this.readCache(holder).set(path[path.length - 1] as string, this.decode(w));
+    }
   }
 
   /**
@@ -313,14 +382,8 @@ export class Realm {
     // Only a function target can be called; an object target must have no own keys of its own.
     const target: object = kind === "array" ? [] : kind === "function" ? function learnerObject() {} : {};
     const methods = new Map<string, unknown>();
-    // Reads cached for this object until its realm runs learner code again.
-    const cache = new Map<string, unknown>();
-    let cacheVersion = -1;
     const cached = (key: string, load: () => unknown): unknown => {
-      if (cacheVersion !== realm.stateVersion) {
-        cache.clear();
-        cacheVersion = realm.stateVersion;
-      }
+      const cache = realm.readCache(h);
       const hit = cache.get(key);
       if (hit !== undefined || cache.has(key)) return hit;
       const v = load();
@@ -328,8 +391,10 @@ export class Realm {
       return v;
     };
     const whole = () => cached("\0all", () => realm.request({ op: "val", h }, false)) as unknown[];
+    // Runs in the context, so only the asked-for part crosses (a leader's log tail, say).
+    const slice = (args: unknown[]) => cached(`\0slice:${args.map(String).join(",")}`, () => realm.request({ op: "slice", h, a: args.map((a) => realm.encode(a)) }, false)) as unknown[];
     // An array read element by element in one state (a log scanned from the start) is cheaper
-    // fetched once: after a few single reads, the whole array comes in one request.
+    // fetched a window at a time: after a few single reads, elements come ARRAY_WINDOW per request.
     let singles = 0;
     let singlesVersion = -1;
     const get = (k: string) =>
@@ -341,14 +406,23 @@ export class Realm {
           }
           if (++singles > ARRAY_SINGLE_READS) {
             const i = Number(k);
-            if (Number.isInteger(i) && i >= 0) return whole()[i];
+            if (Number.isInteger(i) && i >= 0) {
+              const from = i - (i % ARRAY_WINDOW);
+              return slice([from, from + ARRAY_WINDOW])[i - from];
+            }
           }
         }
         return realm.read(h, k);
       });
     const keysOf = () => cached("\0keys", () => realm.request({ op: "keys", h }, false)) as string[];
+    const entry = realm.cacheEntry(h);
     const p = new Proxy(target, {
       get(_t, k) {
+        // The common case first: a value already read (or observed) in this state.
+        if (entry.version === realm.stateVersion && typeof k === "string") {
+          const hit = entry.values.get(k);
+          if (hit !== undefined && typeof hit !== "function") return hit;
+        }
         if (k === HANDLE) return h;
         if (k === REALM) return realm;
         if (typeof k === "symbol") {
@@ -363,6 +437,7 @@ export class Realm {
           }
           if (k === "then") return undefined; // not a promise, whatever the object says
         }
+        if (kind === "array" && k === "slice") return (...args: unknown[]) => (args.every((a) => a === undefined || typeof a === "number") ? slice(args) : whole().slice(...(args as number[])));
         if (kind === "array" && ARRAY_METHODS.has(k)) {
           const fn = (Array.prototype as unknown as Record<string, unknown>)[k];
           if (typeof fn === "function") return (...args: unknown[]) => (fn as (...a: unknown[]) => unknown).apply(whole(), args);
@@ -372,7 +447,16 @@ export class Realm {
           let m = methods.get(k);
           if (!m) {
             // Statics and `new` still reach the function itself; a call gets the instance as `this`.
-            m = new Proxy(v, { apply: (_f, _this, args) => realm.request({ op: "call", h, k, a: args.map((a) => realm.encode(a)) }, true) });
+            m = new Proxy(v, {
+              apply: (_f, _this, args) => {
+                // A call observed after the last handler (LabGrader.observe "name()") in this state.
+                if (args.length === 0 && entry.version === realm.stateVersion) {
+                  const hit = entry.values.get(`${k}()`);
+                  if (hit !== undefined || entry.values.has(`${k}()`)) return hit;
+                }
+                return realm.request({ op: "call", h, k, a: args.map((a) => realm.encode(a)) }, true);
+              },
+            });
             methods.set(k, m);
           }
           return m;
@@ -426,6 +510,28 @@ function wireError(err: unknown): WireError {
  * and what the handler did (sends, timers, disk writes, logs) is replayed on the real env, in
  * order, right after it returns.
  */
+/**
+ * JSON text of a node id or a timer tag, parsed. The same few names come back in almost every
+ * reply, so string values are kept (a string is immutable; an object tag is parsed afresh).
+ */
+const names = new Map<string, unknown>();
+function parsedName(text: string): unknown {
+  const hit = names.get(text);
+  if (hit !== undefined) return hit;
+  const v = JSON.parse(text) as unknown;
+  if (typeof v === "string" && names.size < 4096) names.set(text, v);
+  return v;
+}
+
+/** What a simulator may offer nodes run elsewhere: messages and disk values as JSON text, unparsed. */
+interface TextEnv {
+  sendText?(to: NodeId, text: string): void;
+}
+interface TextDisk {
+  writeText?(key: string, text: string): void;
+  readText?(key: string): string | undefined;
+}
+
 class ContextNode implements Node<unknown, unknown> {
   private env: Env<unknown, unknown> | undefined;
   /** The context's timer handles -> the simulator's. */
@@ -438,7 +544,8 @@ class ContextNode implements Node<unknown, unknown> {
 
   readonly start = (env: Env<unknown, unknown>): void => {
     this.env = env;
-    const disk = env.disk.keys().map((k) => [k, JSON.stringify(env.disk.read(k))]);
+    const d = env.disk as Env["disk"] & TextDisk;
+    const disk = d.keys().map((k) => [k, d.readText ? d.readText(k) : JSON.stringify(d.read(k))]);
     const seed = Math.floor(env.random() * 0x1_0000_0000);
     this.apply(this.realm.nodeCall("boot", this.h, env.now(), undefined, JSON.stringify({ id: env.id, peers: env.peers, disk, seed })));
   };
@@ -456,35 +563,44 @@ class ContextNode implements Node<unknown, unknown> {
     this.apply(this.realm.nodeCall("timer", this.h, env.now(), tag === undefined || typeof tag === "string" ? tag : JSON.stringify(tag), JSON.stringify(tag)));
   };
 
-  private apply(reply: { fx: unknown[][]; err?: WireError }): void {
-    const env = this.env as Env<unknown, unknown>;
-    for (const e of reply.fx) {
-      switch (e[0]) {
-        case "send":
-          env.send(e[1] as NodeId, e[2]);
+  private apply(reply: NodeReply): void {
+    const env = this.env as Env<unknown, unknown> & TextEnv;
+    for (const record of reply.effects) {
+      const f = record.split(FIELD);
+      switch (f[0]) {
+        case "s": {
+          const to = parsedName(f[1] as string) as NodeId;
+          if (env.sendText) env.sendText(to, f[2] as string);
+          else env.send(to, JSON.parse(f[2] as string));
           break;
-        case "timer":
-          this.timers.set(e[1] as number, env.setTimer(e[2] as number, e[3]));
+        }
+        case "t":
+          this.timers.set(Number(f[1]), env.setTimer(Number(f[2]), parsedName(f[3] as string)));
           break;
-        case "cancel": {
-          const hostHandle = this.timers.get(e[1] as number);
+        case "c": {
+          const h = Number(f[1]);
+          const hostHandle = this.timers.get(h);
           if (hostHandle !== undefined) {
             env.cancelTimer(hostHandle);
-            this.timers.delete(e[1] as number);
+            this.timers.delete(h);
           }
           break;
         }
-        case "write":
-          env.disk.write(e[1] as string, e[2]);
+        case "w": {
+          const key = JSON.parse(f[1] as string) as string;
+          const disk = env.disk as Env["disk"] & TextDisk;
+          if (disk.writeText) disk.writeText(key, f[2] as string);
+          else disk.write(key, JSON.parse(f[2] as string));
           break;
-        case "delete":
-          env.disk.delete(e[1] as string);
+        }
+        case "d":
+          env.disk.delete(JSON.parse(f[1] as string) as string);
           break;
-        case "sync":
+        case "y":
           env.disk.sync();
           break;
-        case "log":
-          env.log(e[1] as string);
+        case "l":
+          env.log(JSON.parse(f[1] as string) as string);
           break;
       }
     }

@@ -38,6 +38,8 @@ export class IsolatedImpl {
   constructor(
     private readonly bundle: CompiledBundle,
     private readonly probe?: RealmOptions["probe"],
+    /** Node properties the grader reads after every step (LabGrader.observe). */
+    private readonly observe?: readonly string[],
   ) {
     const exportsOf = () => (this.current ?? this.libraryRealm()).exports();
     this.impl = new Proxy(Object.create(null) as Record<string, unknown>, {
@@ -67,7 +69,7 @@ export class IsolatedImpl {
   /** A factory whose every call builds the node in a fresh realm. */
   wrapFactory<M, T>(factory: NodeFactory<M, T>): NodeFactory<M, T> {
     return (id: NodeId) => {
-      const realm = new Realm(this.bundle, { label: id, ...(this.probe ? { probe: this.probe } : {}) });
+      const realm = new Realm(this.bundle, { label: id, ...(this.probe ? { probe: this.probe } : {}), ...(this.observe ? { observe: this.observe } : {}) });
       const previous = this.current;
       this.current = realm;
       try {

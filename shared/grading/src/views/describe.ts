@@ -39,6 +39,18 @@ export function describeEvent(e: TraceEvent, payloadChars = 120): string {
   }
 }
 
+/**
+ * What the node reported after the event, from its lab's hooks: `term=3 role=leader`
+ * (empty when the event ran no handler or the lab declares no hooks).
+ */
+export function describeState(e: Pick<TraceEvent, "state">, maxChars = 80): string {
+  const s = e.state;
+  if (!s) return "";
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(s)) parts.push(`${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
+  return clip(parts.join(" "), maxChars);
+}
+
 /** Where the violation sits in the stored events: index into `events`, or -1. */
 export function violationPosition(trace: Pick<TraceFile, "events" | "violation">): number {
   const v = trace.violation;

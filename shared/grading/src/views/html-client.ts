@@ -36,9 +36,10 @@ export const CLIENT_JS = String.raw`
     fail: "#dc2626", client: "#1d4ed8" };
   var TINTS = ["rgba(59,130,246,0.10)", "rgba(16,185,129,0.12)", "rgba(168,85,247,0.10)", "rgba(234,179,8,0.12)", "rgba(236,72,153,0.10)"];
   var SHADE = { crashed: "rgba(75,85,99,0.28)", paused: "rgba(245,158,11,0.22)", isolated: "rgba(220,38,38,0.14)", block: "rgba(220,38,38,0.08)", clog: "rgba(234,88,12,0.10)" };
-  var EV = D.ev; // [index, t, kind, lane, peer, msgId, description, detail, vc]
+  var EV = D.ev; // [index, t, kind, lane, peer, msgId, description, detail, vc, node state]
   var N = EV.length;
-  var HEADER = 26, GUTTER = 92, MIN_LANE = 110;
+  // BAND: the violation's bar and label get a band of their own below its row, so they cover no event.
+  var HEADER = 26, GUTTER = 92, MIN_LANE = 110, BAND = 24;
   var stage = document.getElementById("stage");
   var canvas = document.getElementById("canvas");
   var ctx = canvas.getContext("2d");
@@ -50,7 +51,8 @@ export const CLIENT_JS = String.raw`
   var hiddenKinds = {}, hiddenLanes = {};
   var rows = [], rowOf = new Int32Array(N), arrows = [], shades = [], laneX = [], laneW = MIN_LANE, visLanes = [];
   var selected = -1, hovered = -1, matches = [], matchAt = -1;
-  var api = { ready: false, draws: 0, lastDrawMs: 0, events: N, rows: 0, violationRow: -1 };
+  // boxes: what the last frame drew as text (state tags, event labels, the violation label), for tests.
+  var api = { ready: false, draws: 0, lastDrawMs: 0, events: N, rows: 0, violationRow: -1, boxes: [] };
   window.faultlineView = api;
 
   function kindName(e) { return KINDS[e[2]]; }
@@ -140,7 +142,7 @@ export const CLIENT_JS = String.raw`
     laneW = Math.max(MIN_LANE, Math.floor((w - GUTTER) / Math.max(1, visLanes.length)));
     laneX = [];
     visLanes.forEach(function (l, i) { laneX[l] = GUTTER + laneW * i + laneW / 2; });
-    spacer.style.height = (HEADER + rows.length * rowH + 40) + "px";
+    spacer.style.height = (HEADER + rows.length * rowH + bandH() + 40) + "px";
     spacer.style.width = Math.max(1, GUTTER + laneW * visLanes.length) + "px";
     var dpr = window.devicePixelRatio || 1;
     canvas.width = Math.max(1, Math.floor(w * dpr));
@@ -154,7 +156,28 @@ export const CLIENT_JS = String.raw`
   var pending = false;
   function schedule() { if (!pending) { pending = true; requestAnimationFrame(function () { pending = false; draw(); }); } }
 
-  function yOf(r, top) { return HEADER + r * rowH + rowH / 2 - top; }
+  function bandH() { return api.violationRow >= 0 ? BAND : 0; }
+  /** Top of row r in content coordinates: rows after the violation sit below its band. */
+  function rowTop(r) { return HEADER + r * rowH + (api.violationRow >= 0 && r > api.violationRow ? BAND : 0); }
+  function yOf(r, top) { return rowTop(r) + rowH / 2 - top; }
+  /** The row at content height y, or -1 (above the rows, in the violation band, below the last). */
+  function rowAt(y) {
+    var off = y - HEADER, v = api.violationRow;
+    if (v >= 0 && off >= (v + 1) * rowH) {
+      if (off < (v + 1) * rowH + BAND) return -1;
+      off -= BAND;
+    }
+    var r = Math.floor(off / rowH);
+    return r >= 0 && r < rows.length ? r : -1;
+  }
+  /** The longest start of text that fits in px pixels with the current font, with an ellipsis when cut. */
+  function fit(text, px) {
+    if (px <= 0) return "";
+    if (ctx.measureText(text).width <= px) return text;
+    var lo = 0, hi = text.length;
+    while (lo < hi) { var m = (lo + hi + 1) >> 1; if (ctx.measureText(text.slice(0, m) + "\u2026").width <= px) lo = m; else hi = m - 1; }
+    return lo > 0 ? text.slice(0, lo) + "\u2026" : "";
+  }
   function fmtT(t) { return Number.isInteger(t) ? String(t) : t.toFixed(3).replace(/0+$/, ""); }
 
   function draw() {
@@ -163,7 +186,8 @@ export const CLIENT_JS = String.raw`
     ctx.clearRect(0, 0, w, h);
     ctx.save();
     ctx.translate(-left, 0);
-    var first = Math.max(0, Math.floor((top - HEADER) / rowH) - 1);
+    var boxes = [];
+    var first = Math.max(0, Math.floor((top - HEADER - bandH()) / rowH) - 1);
     var last = Math.min(rows.length - 1, Math.ceil((top + h) / rowH) + 1);
     // shading
     shades.forEach(function (sh) {
@@ -203,24 +227,43 @@ export const CLIENT_JS = String.raw`
     }
     // events
     var labels = rowH >= 11;
-    ctx.font = Math.min(12, rowH - 3) + "px ui-monospace,monospace";
-    var charW = ctx.measureText("M").width || 7;
-    var maxChars = Math.max(0, Math.floor((laneW - 16) / charW));
+    var fs = Math.min(12, rowH - 3);
+    var plain = fs + "px ui-monospace,monospace", bold = "bold " + fs + "px ui-monospace,monospace";
+    ctx.font = plain;
     for (var r = first; r <= last; r++) {
       var k = rows[r], e = EV[k], y = yOf(r, top), kind = kindName(e);
       if (e[3] < 0) {
+        // a network-wide event: its text inside its own row, a dotted line across the lanes after it
+        var nt = labels ? fit(e[6], laneW * visLanes.length - 8) : "", nw = nt ? ctx.measureText(nt).width + 8 : 0;
         ctx.strokeStyle = COLORS.net; ctx.setLineDash([2, 3]);
-        ctx.beginPath(); ctx.moveTo(GUTTER, y); ctx.lineTo(GUTTER + laneW * visLanes.length, y); ctx.stroke(); ctx.setLineDash([]);
-        if (labels) { ctx.fillStyle = COLORS.net; ctx.fillText(e[6].slice(0, 80), GUTTER + 4, y - 2); }
+        ctx.beginPath(); ctx.moveTo(GUTTER + nw, y); ctx.lineTo(GUTTER + laneW * visLanes.length, y); ctx.stroke(); ctx.setLineDash([]);
+        if (nt) {
+          ctx.fillStyle = COLORS.net; ctx.fillText(nt, GUTTER + 4, y + 4);
+          boxes.push({ type: "event", row: r, text: nt, x: GUTTER + 4 - left, y: y + 4 - fs, w: nw - 8, h: fs + 3 });
+        }
       } else if (laneX[e[3]] !== undefined) {
         var x = laneX[e[3]];
         ctx.fillStyle = COLORS[kind] || "#444";
         ctx.beginPath(); ctx.arc(x, y, Math.max(2, Math.min(4.5, rowH / 3)), 0, 6.2832); ctx.fill();
         if (kind === "crash" || kind === "fail") { ctx.fillRect(x - laneW / 2 + 4, y - 1, laneW - 8, 2); }
         if (labels) {
-          var txt = e[6];
-          if (txt.length > maxChars) txt = txt.slice(0, Math.max(0, maxChars - 1)) + "…";
-          ctx.fillText(txt, x + 7, y + 4);
+          var tx = x + 7, room = laneW - 16;
+          if (e[9]) {
+            // what the node reported after this event: an amber tag before the description
+            ctx.font = bold;
+            var st = fit(e[9], room - 4), sw = ctx.measureText(st).width;
+            ctx.fillStyle = "#fef3c7"; ctx.fillRect(tx - 2, y - rowH / 2 + 1, sw + 4, rowH - 2);
+            ctx.fillStyle = "#92400e"; ctx.fillText(st, tx, y + 4);
+            boxes.push({ type: "state", row: r, text: st, x: tx - 2 - left, y: y - rowH / 2 + 1, w: sw + 4, h: rowH - 2 });
+            ctx.font = plain;
+            tx += sw + 6; room -= sw + 6;
+          }
+          var txt = fit(e[6], room);
+          if (txt) {
+            ctx.fillStyle = COLORS[kind] || "#444";
+            ctx.fillText(txt, tx, y + 4);
+            boxes.push({ type: "event", row: r, text: txt, x: tx - left, y: y + 4 - fs, w: ctx.measureText(txt).width, h: fs + 3 });
+          }
         }
       }
       if (k === selected || k === hovered || (matchAt >= 0 && matches[matchAt] === k)) {
@@ -228,17 +271,19 @@ export const CLIENT_JS = String.raw`
         ctx.strokeRect(GUTTER - 2, y - rowH / 2, laneW * visLanes.length + 4, rowH);
       }
     }
-    // the violation
+    // the violation: a red bar under its row, and the label in the band below the bar
     if (api.violationRow >= first && api.violationRow <= last) {
       var vy = yOf(api.violationRow, top) + rowH / 2;
       ctx.fillStyle = "#dc2626";
-      ctx.fillRect(0, vy - 1.5, GUTTER + laneW * visLanes.length, 3);
-      var v = D.violation, label = "\u2717 " + v.invariant + (v.node ? " at " + v.node : "") + ": " + v.message;
+      ctx.fillRect(0, vy, GUTTER + laneW * visLanes.length, 3);
+      var v = D.violation;
       ctx.font = "bold 12px system-ui,sans-serif";
-      var lw = Math.min(ctx.measureText(label).width + 10, w - GUTTER);
-      ctx.fillRect(GUTTER, vy + 1.5, lw, 17);
+      var label = fit("\u2717 " + v.invariant + (v.node ? " at " + v.node : "") + ": " + v.message, Math.max(40, w - GUTTER - 20));
+      var lw = ctx.measureText(label).width + 10;
+      ctx.fillRect(left + GUTTER, vy + 4, lw, BAND - 6);
       ctx.fillStyle = "#fff";
-      ctx.fillText(label, GUTTER + 5, vy + 14, lw - 10);
+      ctx.fillText(label, left + GUTTER + 5, vy + 4 + BAND - 11);
+      boxes.push({ type: "violation", row: api.violationRow, text: label, x: GUTTER, y: vy + 4, w: lw, h: BAND - 6 });
       var vl = v.node ? D.lanes.indexOf(v.node) : -1;
       if (vl >= 0 && laneX[vl] !== undefined) { ctx.strokeStyle = "#dc2626"; ctx.lineWidth = 2.5; ctx.beginPath(); ctx.arc(laneX[vl], vy - rowH / 2, 9, 0, 6.2832); ctx.stroke(); }
     }
@@ -263,6 +308,7 @@ export const CLIENT_JS = String.raw`
       var name = D.lanes[l] + (D.nodes.indexOf(D.lanes[l]) < 0 ? " (client)" : "");
       ctx.fillText(name, x - ctx.measureText(name).width / 2, 17);
     });
+    api.boxes = boxes;
     api.draws++;
     api.lastDrawMs = performance.now() - t0;
     api.firstVisibleRow = first;
@@ -271,7 +317,7 @@ export const CLIENT_JS = String.raw`
 
   function scrollToRow(r, select) {
     if (r < 0 || r >= rows.length) return;
-    scroller.scrollTop = Math.max(0, HEADER + r * rowH - scroller.clientHeight / 2);
+    scroller.scrollTop = Math.max(0, rowTop(r) - scroller.clientHeight / 2);
     if (select) selectEvent(rows[r]);
     schedule();
   }
@@ -279,10 +325,8 @@ export const CLIENT_JS = String.raw`
   api.visibleRange = function () { return [api.firstVisibleRow, api.lastVisibleRow]; };
 
   function eventAt(px, py) {
-    var top = scroller.scrollTop, left = scroller.scrollLeft;
-    var r = Math.floor((py + top - HEADER) / rowH);
-    if (r < 0 || r >= rows.length) return -1;
-    return rows[r];
+    var r = rowAt(py + scroller.scrollTop);
+    return r < 0 ? -1 : rows[r];
   }
 
   function vcText(vc) {
@@ -302,6 +346,7 @@ export const CLIENT_JS = String.raw`
       "<div>at " + esc(e[3] >= 0 ? D.lanes[e[3]] : "network") + (e[4] >= 0 ? (kind === "send" || kind === "duplicate" ? " to " : " from ") + esc(D.lanes[e[4]]) : "") + "</div>" +
       (e[5] >= 0 ? "<div>message #" + e[5] + "</div>" : "") +
       "<pre>" + esc(e[6]) + "</pre>" +
+      (e[9] ? "<div class=muted>" + esc(D.lanes[e[3]]) + " reported afterwards (its hooks)</div><pre>" + esc(e[9]) + "</pre>" : "") +
       (e[7] && e[7] !== e[6] ? "<div class=muted>detail</div><pre>" + esc(e[7]) + "</pre>" : "") +
       (e[8] ? "<div class=muted>vector clock (ground truth)</div><pre>" + esc(vcText(e[8])) + "</pre>" : "");
     if (e[5] >= 0) {
@@ -322,7 +367,7 @@ export const CLIENT_JS = String.raw`
     if (k !== hovered) { hovered = k; schedule(); }
     if (k < 0) { tip.hidden = true; return; }
     var e = EV[k];
-    tip.textContent = "t=" + fmtT(e[1]) + " " + (e[3] >= 0 ? D.lanes[e[3]] : "net") + " " + e[6];
+    tip.textContent = "t=" + fmtT(e[1]) + " " + (e[3] >= 0 ? D.lanes[e[3]] : "net") + " " + (e[9] ? "[" + e[9] + "] " : "") + e[6];
     tip.style.left = Math.min(ev.clientX - rect.left + 14, rect.width - 300) + "px";
     tip.style.top = (ev.clientY - rect.top + 14) + "px";
     tip.hidden = false;
@@ -349,7 +394,7 @@ export const CLIENT_JS = String.raw`
     if (ev.key !== "Enter") return;
     var q = search.value.toLowerCase();
     if (!q) { matches = []; matchAt = -1; found.textContent = ""; schedule(); return; }
-    matches = rows.filter(function (k) { return (EV[k][6] + " " + EV[k][7]).toLowerCase().indexOf(q) >= 0; });
+    matches = rows.filter(function (k) { return (EV[k][6] + " " + EV[k][7] + " " + EV[k][9]).toLowerCase().indexOf(q) >= 0; });
     if (!matches.length) { found.textContent = "no match"; matchAt = -1; schedule(); return; }
     matchAt = (matchAt + 1) % matches.length;
     found.textContent = (matchAt + 1) + "/" + matches.length;
@@ -378,7 +423,7 @@ export const CLIENT_JS = String.raw`
   if (jump) jump.onclick = function () { scrollToRow(api.violationRow, true); };
 
   compute();
-  if (api.violationRow >= 0) { scroller.scrollTop = Math.max(0, HEADER + api.violationRow * rowH - scroller.clientHeight * 0.6); selectEvent(rows[api.violationRow]); }
+  if (api.violationRow >= 0) { scroller.scrollTop = Math.max(0, rowTop(api.violationRow) - scroller.clientHeight * 0.6); selectEvent(rows[api.violationRow]); }
   draw();
   api.ready = true;
 })();

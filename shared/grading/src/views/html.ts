@@ -8,7 +8,7 @@
  */
 import type { TraceEvent, TraceFile } from "@faultline/sim";
 import { fmtMs } from "../format.ts";
-import { clip, describeEvent, EVENT_KINDS, violationPosition } from "./describe.ts";
+import { clip, describeEvent, describeState, EVENT_KINDS, violationPosition } from "./describe.ts";
 import { traceColumns } from "./text.ts";
 import { CLIENT_JS, PAGE_CSS } from "./html-client.ts";
 
@@ -54,7 +54,7 @@ export function renderHtmlView(trace: TraceFile, opts: HtmlViewOptions = {}): st
   const kindOf = new Map(EVENT_KINDS.map((k, i) => [k, i]));
   const vposAll = violationPosition(trace);
   const vpos = vposAll >= from && vposAll < to ? vposAll - from : trace.violation ? events.length - 1 : -1;
-  // Compact rows: [index, t, kind, lane (-1 = network-wide), peer lane, msgId, description, detail, vc]
+  // Compact rows: [index, t, kind, lane (-1 = network-wide), peer lane, msgId, description, detail, vc, node state]
   const rows = events.map((e: TraceEvent) => [
     e.i,
     e.t,
@@ -65,6 +65,7 @@ export function renderHtmlView(trace: TraceFile, opts: HtmlViewOptions = {}): st
     describeEvent(e, 160),
     clip(e.payload ?? e.tag ?? e.text ?? "", payloadChars),
     e.vc ?? 0,
+    describeState(e, 120),
   ]);
   const title = opts.title ?? `faultline trace, seed ${trace.seed}`;
   const data = {
@@ -115,7 +116,7 @@ export function renderHtmlView(trace: TraceFile, opts: HtmlViewOptions = {}): st
 </header>
 <main>
   <div id="stage"><canvas id="canvas"></canvas><div id="scroller"><div id="spacer"></div></div><div id="tip" hidden></div></div>
-  <aside id="details"><p class="muted">Click an event for its details. Arrows are messages (dashed magenta: duplicate copy; red ✗: dropped). Shading: grey crashed, amber paused, red isolated, tints partition groups.</p></aside>
+  <aside id="details"><p class="muted">Click an event for its details. Amber tags are what the node reported through its hooks after the event. Arrows are messages (dashed magenta: duplicate copy; red ✗: dropped). Shading: grey crashed, amber paused, red isolated, tints partition groups.</p></aside>
 </main>
 <script type="application/json" id="trace-data">${scriptJson(data)}</script>
 <script>${CLIENT_JS}</script>

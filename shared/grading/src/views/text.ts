@@ -5,7 +5,7 @@
  */
 import type { EventKind, TraceEvent, TraceFile } from "@faultline/sim";
 import { fmtMs } from "../format.ts";
-import { clip, describeEvent, violationPosition } from "./describe.ts";
+import { clip, describeEvent, describeState, violationPosition } from "./describe.ts";
 
 export interface TextViewOptions {
   /** Columns to show (endpoints, or "net" for network-wide events); default all that occur. */
@@ -117,7 +117,9 @@ export function renderTextView(trace: TraceFile, opts: TextViewOptions = {}): st
     const col = colOf.get(e.node);
     if (inRange && col !== undefined && (!kinds || kinds.has(e.kind))) {
       shown++;
-      const text = describeEvent(e, 400);
+      // What the learner's node reported after the event comes first: it is what a bug changes.
+      const state = describeState(e, 60);
+      const text = state ? `[${state}] ${describeEvent(e, 400)}` : describeEvent(e, 400);
       const chunks = wrap(text, colW - 1, maxLines);
       chunks.forEach((chunk, j) => {
         const time = j === 0 ? fmtTime(e.t).padStart(timeW - 1) + " " : " ".repeat(timeW);

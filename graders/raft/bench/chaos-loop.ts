@@ -1,13 +1,15 @@
 /**
  * The leader-kill chaos drill in a loop (default 10 runs of each variant) against a Raft
  * implementation (default the reference): prints per-run figures and the pass count.
- *   pnpm --filter @faultline/net chaos [runs] [impl-path]
+ *   pnpm --filter @faultline/grader-raft chaos [runs] [impl-path]
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Cluster, runLeaderKillChaos, type ChaosOptions } from "../src/index.ts";
+import { Cluster } from "@faultline/net";
+import { runLeaderKillChaos, type ChaosOptions } from "../src/real/chaos.ts";
+import { realCluster } from "../src/real-cluster.ts";
 
 const runs = Number(process.argv[2] ?? 10);
 const impl = process.argv[3] ?? fileURLToPath(new URL("../../../labs/raft/reference/index.ts", import.meta.url));
@@ -24,7 +26,7 @@ for (const v of variants) {
   let passed = 0;
   for (let i = 1; i <= runs; i++) {
     const dir = mkdtempSync(join(tmpdir(), "faultline-chaos-"));
-    const c = new Cluster({ implPath: impl, exportName: "RaftNode", service: "raft", nodes: 3, dataDir: join(dir, "data"), logDir: join(dir, "logs"), timeScale: v.timeScale, seed: i });
+    const c = new Cluster({ implPath: impl, exportName: realCluster.exportName, service: realCluster.service, nodes: 3, dataDir: join(dir, "data"), logDir: join(dir, "logs"), timeScale: v.timeScale, seed: i });
     try {
       await c.start();
       const r = await runLeaderKillChaos(c, v.opts);

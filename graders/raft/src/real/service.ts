@@ -14,8 +14,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ClientReply, ClientRequest, Operation, RaftNode } from "@faultline/lab-raft";
-import type { NodeHost, Service } from "../host.ts";
-import { HttpError, readJson, sendJson } from "../http-util.ts";
+import { HttpError, readJson, sendJson, type NodeHost, type Service } from "@faultline/net";
 
 const COMMIT_TIMEOUT_MS = 3000;
 const FORWARD_TIMEOUT_MS = 4000;
@@ -63,7 +62,8 @@ function clientIdentity(req: IncomingMessage, host: NodeHost): { clientId: strin
   return { clientId: id, seq: n };
 }
 
-export const raftService: Service<Introspect> = {
+/** Loaded by each node process by path (see real-cluster.ts). */
+export const service: Service<Introspect> = {
   status(node) {
     return {
       role: node.role,

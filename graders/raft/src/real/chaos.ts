@@ -5,8 +5,7 @@
  * committed log. Optionally under added latency and loss on every link.
  */
 import type { NodeId } from "@faultline/sim";
-import type { Cluster } from "./launcher.ts";
-import type { RealFaults } from "./transport.ts";
+import type { Cluster, RealFaults } from "@faultline/net";
 
 export interface ChaosOptions {
   increments: number;

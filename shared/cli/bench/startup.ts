@@ -1,0 +1,52 @@
+/**
+ * Start-up cost of the faultline command, side by side: CPU (user + system, children included)
+ * and wall time, median of a few runs, for `--version`, `help` and a one-test grade, through
+ * pnpm + the tsx CLI (how `pnpm faultline` ran before the bin), through pnpm + the bin (what
+ * `pnpm faultline` runs now) and the bin alone (node_modules/.bin/faultline). Prints figures;
+ * the target (--version under 200 ms of CPU through the bin) is read, not asserted.
+ *
+ *   tsx bench/startup.ts [--runs N]
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const runsAt = process.argv.indexOf("--runs");
+const RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 5;
+
+/** CPU seconds (user + sys of the command and everything it waited for) and wall seconds of one run. */
+function measure(command: string): { cpu: number; wall: number } {
+  const started = process.hrtime.bigint();
+  // bash's `times` prints the shell's own times, then its children's: "0m0.512s 0m0.101s".
+  const r = spawnSync("bash", ["-c", `${command} >/dev/null 2>&1; times`], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  const children = (r.stdout.trim().split("\n")[1] ?? "").match(/(\d+)m([\d.]+)s/g) ?? [];
+  const cpu = children.reduce((a, t) => {
+    const [, m, s] = /(\d+)m([\d.]+)s/.exec(t)!;
+    return a + Number(m) * 60 + Number(s);
+  }, 0);
+  return { cpu, wall };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const ways: Array<[string, string]> = [
+  ["pnpm + tsx CLI (before)", "pnpm exec tsx shared/cli/src/main.ts"],
+  ["pnpm faultline (now)", "pnpm faultline"],
+  ["node_modules/.bin/faultline", "node_modules/.bin/faultline"],
+];
+const commands: Array<[string, string]> = [
+  ["--version", "--version"],
+  ["help", "help"],
+  ["grade, one test", 'grade lamport-clock --only "lamport clock rules"'],
+];
+
+console.log(`faultline start-up, median of ${RUNS} runs (CPU = user + system, children included)\n`);
+console.log(`${"command".padEnd(18)}${ways.map(([w]) => w.padStart(30)).join("")}`);
+for (const [label, args] of commands) {
+  const cells = ways.map(([, prefix]) => {
+    const runs = Array.from({ length: RUNS }, () => measure(`${prefix} ${args}`));
+    return `${median(runs.map((r) => r.cpu)).toFixed(2)} s CPU ${median(runs.map((r) => r.wall)).toFixed(2)} s wall`.padStart(30);
+  });
+  console.log(`${label.padEnd(18)}${cells.join("")}`);
+}
