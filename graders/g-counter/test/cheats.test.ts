@@ -5,12 +5,10 @@
  * nondeterminism, memory bombs, endless loops, poisoned built-ins). None may score more than
  * the honest stub (0), hang the run, or put anything into machine-readable output.
  */
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { gradeThroughCli } from "@faultline/grading/vitest";
 import { gradeScenario, WorkerPool, type ScenarioResult } from "@faultline/grading";
 import { lab } from "../src/index.ts";
 
@@ -95,23 +93,9 @@ describe("a submission cannot hang or exhaust the grader", () => {
 
 describe("machine-readable output stays the grader's", () => {
   it("a report printed by learner code reaches neither stdout nor the results file", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "faultline-cheat-"));
-    try {
-      const out = join(dir, "results.json");
-      const stdout = await new Promise<string>((resolve, reject) => {
-        execFile(
-          process.execPath,
-          ["--import", "tsx", join(REPO, "shared/cli/src/main.ts"), "grade", "g-counter", "--impl", join(CHEATS, "fake-report"), "--only", DIRECT, "--format", "json", "--out", out],
-          { cwd: REPO, env: { ...process.env, FAULTLINE_ROOT: REPO }, timeout: 60_000 },
-          (err, so) => (err && (err as { code?: unknown }).code !== 1 ? reject(err) : resolve(so)),
-        );
-      });
-      expect(stdout).not.toContain('"earned":100');
-      const results = JSON.parse(readFileSync(out, "utf8")) as { earned: number; possible: number };
-      expect(results.earned).toBe(0);
-      expect(results.possible).toBeGreaterThan(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { stdout, results } = await gradeThroughCli(REPO, ["g-counter", "--impl", join(CHEATS, "fake-report"), "--only", DIRECT], 60_000);
+    expect(stdout).not.toContain('"earned":100');
+    expect(results.earned).toBe(0);
+    expect(results.possible).toBeGreaterThan(0);
   }, T);
 });

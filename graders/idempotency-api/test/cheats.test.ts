@@ -5,12 +5,12 @@
  * the provider's ledger and every check stay in the grading process. Each attempt must fail with
  * a reason that names what happened, score 0, and leave no trace outside its own process.
  */
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { gradeThroughCli } from "@faultline/grading/vitest";
 import { gradeScenario, WorkerPool, type ScenarioResult } from "@faultline/grading";
 import { pgliteTemplate } from "@faultline/lab-idempotency-api/framework";
 import { lab } from "../src/index.ts";
@@ -84,22 +84,8 @@ describe("what the bundle cannot reach does not load", () => {
 
 describe("the grade is the grader's", () => {
   it("a server that ends its process gets 0 in the results file the grader writes", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "faultline-idem-cheat-"));
-    try {
-      const out = join(dir, "results.json");
-      await new Promise<void>((resolve, reject) => {
-        execFile(
-          process.execPath,
-          ["--import", "tsx", join(REPO, "shared/cli/src/main.ts"), "grade", "idempotency-api", "--impl", join(CHEATS, "process-exit"), "--only", HANDLER_TEST, "--format", "json", "--out", out],
-          { cwd: REPO, env: { ...process.env, FAULTLINE_ROOT: REPO }, timeout: 150_000 },
-          (err) => (err && (err as { code?: unknown }).code !== 1 ? reject(err) : resolve()),
-        );
-      });
-      const results = JSON.parse(readFileSync(out, "utf8")) as { earned: number; possible: number };
-      expect(results.earned).toBe(0);
-      expect(results.possible).toBeGreaterThan(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { results } = await gradeThroughCli(REPO, ["idempotency-api", "--impl", join(CHEATS, "process-exit"), "--only", HANDLER_TEST], 150_000);
+    expect(results.earned).toBe(0);
+    expect(results.possible).toBeGreaterThan(0);
   }, T);
 });

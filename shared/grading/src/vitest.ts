@@ -12,6 +12,9 @@ import { fileURLToPath } from "node:url";
 import { loadGrader } from "./run-seed.ts";
 import { WorkerPool } from "./pool.ts";
 import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { courseRoot, isLearnerCopy, labDir, listMutants } from "./impl.ts";
 import { mutantCaught, referencePasses, stubNotStarted, stubRule, testsWithoutHint, testsWithoutMutant, type RuleViolation } from "./course-rules.ts";
 
@@ -79,5 +82,29 @@ export async function registerCourseChecks(graderModule: URL | string, opts: Cou
         it(`${m.name}: ${m.bug}`, async () => assertKept(await mutantCaught(lab, m, ctx)), TEST_TIMEOUT_MS);
       }
     });
+  }
+}
+
+/**
+ * Grade through the `faultline` command in a process of its own, as a learner's or an
+ * instructor's run would, with `--format json --out <file>`: what it printed and the results
+ * file the grader wrote. Exit code 1 (something failed) is an answer, not an error. For cheat
+ * tests that check the grade cannot be forged from learner code.
+ */
+export async function gradeThroughCli(repo: string, args: readonly string[], timeoutMs: number): Promise<{ stdout: string; results: { earned: number; possible: number } }> {
+  const dir = mkdtempSync(join(tmpdir(), "faultline-cli-grade-"));
+  try {
+    const out = join(dir, "results.json");
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ["--import", "tsx", join(repo, "shared/cli/src/main.ts"), "grade", ...args, "--format", "json", "--out", out],
+        { cwd: repo, env: { ...process.env, FAULTLINE_ROOT: repo }, timeout: timeoutMs },
+        (err, so) => (err && (err as { code?: unknown }).code !== 1 ? reject(err) : resolve(so)),
+      );
+    });
+    return { stdout, results: JSON.parse(readFileSync(out, "utf8")) as { earned: number; possible: number } };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -523,17 +523,14 @@ function parsedName(text: string): unknown {
   return v;
 }
 
-/** What a simulator may offer nodes run elsewhere: messages and disk values as JSON text, unparsed. */
-interface TextEnv {
-  sendText?(to: NodeId, text: string): void;
-}
-interface TextDisk {
-  writeText?(key: string, text: string): void;
-  readText?(key: string): string | undefined;
-}
+/** The simulator's env for nodes run elsewhere: messages and disk values as JSON text, unparsed. */
+type TextEnv = Env<unknown, unknown> & {
+  sendText(to: NodeId, text: string): void;
+  disk: Env["disk"] & { writeText(key: string, text: string): void; readText(key: string): string | undefined };
+};
 
 class ContextNode implements Node<unknown, unknown> {
-  private env: Env<unknown, unknown> | undefined;
+  private env: TextEnv | undefined;
   /** The context's timer handles -> the simulator's. */
   private readonly timers = new Map<number, TimerHandle>();
 
@@ -543,9 +540,10 @@ class ContextNode implements Node<unknown, unknown> {
   ) {}
 
   readonly start = (env: Env<unknown, unknown>): void => {
-    this.env = env;
-    const d = env.disk as Env["disk"] & TextDisk;
-    const disk = d.keys().map((k) => [k, d.readText ? d.readText(k) : JSON.stringify(d.read(k))]);
+    const e = env as TextEnv;
+    if (typeof e.sendText !== "function" || typeof e.disk.writeText !== "function") throw new Error("a node in a vm context needs the simulator's text env (sendText, disk.writeText)");
+    this.env = e;
+    const disk = e.disk.keys().map((k) => [k, e.disk.readText(k)]);
     const seed = Math.floor(env.random() * 0x1_0000_0000);
     this.apply(this.realm.nodeCall("boot", this.h, env.now(), undefined, JSON.stringify({ id: env.id, peers: env.peers, disk, seed })));
   };
@@ -554,24 +552,22 @@ class ContextNode implements Node<unknown, unknown> {
   readonly onMessage = (from: NodeId, msg: unknown): void => this.onMessageText(from, JSON.stringify(msg) ?? "null");
 
   readonly onMessageText = (from: NodeId, text: string): void => {
-    const env = this.env as Env<unknown, unknown>;
+    const env = this.env as TextEnv;
     this.apply(this.realm.nodeCall("msg", this.h, env.now(), from, text));
   };
 
   readonly onTimer = (tag: unknown): void => {
-    const env = this.env as Env<unknown, unknown>;
+    const env = this.env as TextEnv;
     this.apply(this.realm.nodeCall("timer", this.h, env.now(), tag === undefined || typeof tag === "string" ? tag : JSON.stringify(tag), JSON.stringify(tag)));
   };
 
   private apply(reply: NodeReply): void {
-    const env = this.env as Env<unknown, unknown> & TextEnv;
+    const env = this.env as TextEnv;
     for (const record of reply.effects) {
       const f = record.split(FIELD);
       switch (f[0]) {
         case "s": {
-          const to = parsedName(f[1] as string) as NodeId;
-          if (env.sendText) env.sendText(to, f[2] as string);
-          else env.send(to, JSON.parse(f[2] as string));
+          env.sendText(parsedName(f[1] as string) as NodeId, f[2] as string);
           break;
         }
         case "t":
@@ -586,13 +582,9 @@ class ContextNode implements Node<unknown, unknown> {
           }
           break;
         }
-        case "w": {
-          const key = JSON.parse(f[1] as string) as string;
-          const disk = env.disk as Env["disk"] & TextDisk;
-          if (disk.writeText) disk.writeText(key, f[2] as string);
-          else disk.write(key, JSON.parse(f[2] as string));
+        case "w":
+          env.disk.writeText(JSON.parse(f[1] as string) as string, f[2] as string);
           break;
-        }
         case "d":
           env.disk.delete(JSON.parse(f[1] as string) as string);
           break;
