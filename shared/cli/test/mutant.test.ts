@@ -1,4 +1,5 @@
 /** `faultline mutant edit|save|check` on the course fixture: a mutant written by editing a copy of the reference. */
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -41,5 +42,31 @@ describe("faultline mutant", () => {
     const edit = await inproc(["mutant", "edit", "echo", "wrong-text"], root);
     expect(edit.code).toBe(1);
     expect(edit.stderr).toContain("mutant echo/wrong-text no longer applies to reference/");
+  }, T);
+
+  it("refreshes the patches a change of the reference broke, and leaves a real conflict marked", async () => {
+    const root = makeCourse();
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", ...args], { cwd: root, stdio: "ignore" });
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-q", "-m", "course");
+    const ref = join(root, "labs/echo/reference/index.ts");
+    // A line inside the context of two patches, away from their bugs.
+    writeFileSync(ref, readFileSync(ref, "utf8").replace("  start(env: Env<EchoMsg>): void {", "  start(env: Env<EchoMsg>): void { // kept for the handlers"));
+    expect((await inproc(["mutant", "check", "echo"], root)).stdout).toContain("2 of 4 mutant patches do not apply");
+    const r = await inproc(["mutant", "refresh", "echo"], root);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("refreshed echo/endless-loop\nrefreshed echo/throws\n");
+    expect(readFileSync(join(root, "labs/echo/mutants/throws/throws.patch"), "utf8")).toContain(" kept for the handlers\n");
+    expect((await inproc(["mutant", "check", "echo"], root)).code).toBe(0);
+
+    // The bug's own line changed: git cannot decide, the edit copy holds the conflict.
+    git("add", "-A");
+    git("commit", "-q", "-m", "refreshed");
+    writeFileSync(ref, readFileSync(ref, "utf8").replace("text: msg.text });", "text: msg.text.trim() });"));
+    const c = await inproc(["mutant", "refresh", "echo", "wrong-text"], root);
+    expect(c.code).toBe(1);
+    expect(c.stdout).toContain("✗ echo/wrong-text: the bug and the change of the reference touch the same lines; resolve the marked conflicts in labs/echo/.mutant-wrong-text.edit/index.ts");
+    expect(readFileSync(join(root, "labs/echo/.mutant-wrong-text.edit/index.ts"), "utf8")).toMatch(/<<<<<<< mutant\n[^]*toUpperCase[^]*=======\n[^]*trim\(\)[^]*>>>>>>> reference now\n/);
   }, T);
 });

@@ -1,16 +1,18 @@
 /**
- * `faultline mutant edit|save|check`: a mutant is a patch against the lab's reference. `edit`
+ * `faultline mutant edit|save|check|refresh`: a mutant is a patch against the lab's reference. `edit`
  * makes a copy of the reference (with the mutant's bug in it when the mutant exists) to edit in
  * any editor, `save` turns the edited copy into mutants/<name>/<name>.patch, `check` applies
- * every patch to the current reference.
+ * every patch to the current reference, `refresh` replays the patches that no longer apply.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { displayPath, isLearnerCopy, knownLabs, labDir, listMutants, mutantFiles, PatchError, saveEdit, startEdit } from "@faultline/grading";
+import { courseRoot, displayPath, isLearnerCopy, knownLabs, labDir, listMutants, mutantFiles, PatchError, saveEdit, startEdit } from "@faultline/grading";
+import { isGitCheckout } from "../committed.ts";
+import { refreshMutant } from "../mutant-refresh.ts";
 import { paint, parseCommand, say, UsageError, type Io } from "../io.ts";
 import { labList } from "../labs.ts";
 
-const USAGE = "faultline mutant edit <lab> <name> | mutant save <lab> <name> [--keep] | mutant check [lab...]";
+const USAGE = "faultline mutant edit <lab> <name> | mutant save <lab> <name> [--keep] | mutant check [lab...] | mutant refresh <lab> [name...]";
 
 const HELP = `usage: ${USAGE}
 
@@ -21,8 +23,12 @@ A mutant is the reference with one bug, kept as a unified diff against labs/<lab
                       the copy (--keep keeps it); a new mutant gets a mutant.json to fill in
                       ({"bug": "<what is wrong, in a sentence>", "targets": ["<test it fails>"]})
   check [lab...]      every mutant's patch applies to the current reference (all labs by default)
-After changing a reference, \`mutant check\` names the patches that no longer apply; redo each
-one's bug with edit and save. \`pnpm faultline course check <lab>\` then proves each is caught.`;
+  refresh <lab> [name...]  carry the patches that no longer apply over the change of the reference
+                      (git's three-way merge from the reference of the patch's last commit); a
+                      conflict is left marked in the mutant's edit copy: resolve it, then save
+After changing a reference, \`mutant check\` names the patches that no longer apply; \`refresh\`
+replays them, or redo a bug by hand with edit and save. \`pnpm faultline course check <lab>\`
+then proves each mutant is still caught.`;
 
 function requireCourseLab(lab: string | undefined): string {
   if (!lab) throw new UsageError(`which lab?\nusage: ${USAGE}`);
@@ -80,5 +86,28 @@ export async function mutantCommand(argv: string[], io: Io): Promise<number> {
     say(io.out, broken === 0 ? `${total} mutant patches apply to their references (${labs.join(", ")})` : `${broken} of ${total} mutant patches do not apply`);
     return broken === 0 ? 0 : 1;
   }
-  throw new UsageError(`mutant: unknown subcommand "${sub}"; subcommands: edit, save, check\nusage: ${USAGE}`);
+  if (sub === "refresh") {
+    const [lab, ...names] = positionals;
+    const labRoot = requireCourseLab(lab);
+    const root = courseRoot();
+    if (!isGitCheckout(root)) throw new UsageError("mutant refresh: the course is not a git checkout, so there is no earlier reference to replay the patches from");
+    const chosen = names.length > 0 ? names : listMutants(lab as string, labRoot).map((m) => m.name);
+    let open = 0;
+    for (const name of chosen) {
+      try {
+        const r = refreshMutant(root, labRoot, name);
+        if (r.result === "refreshed") say(io.out, `refreshed ${lab}/${name}`);
+        if (r.result === "conflict") {
+          open++;
+          say(io.out, `${paint(io.color, "31", "✗")} ${lab}/${name}: the bug and the change of the reference touch the same lines; resolve the marked conflicts in ${r.files?.join(", ")}, then: pnpm faultline mutant save ${lab} ${name}`);
+        }
+      } catch (err) {
+        open++;
+        say(io.err, `faultline: mutant refresh ${lab}/${name}: ${(err as Error).message}`);
+      }
+    }
+    if (open === 0) say(io.out, `every patch of ${lab} applies; next: pnpm faultline course check ${lab}`);
+    return open === 0 ? 0 : 1;
+  }
+  throw new UsageError(`mutant: unknown subcommand "${sub}"; subcommands: edit, save, check, refresh\nusage: ${USAGE}`);
 }
