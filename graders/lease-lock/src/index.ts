@@ -1,0 +1,22 @@
+/**
+ * Grader of the lease-lock lab. Part A checks the lock server's promises on its own clock, across
+ * restarts; Part B pauses an unsafe client between its check and its write and asks the storage
+ * to report the two writers; Part C requires fencing: under pauses, clock jumps and drift,
+ * delays, duplicates and crashes, no superseded holder's write lands and a fenced client stops.
+ */
+import { defineLab } from "@faultline/grading";
+import { limits } from "./limits.ts";
+import type { L } from "./props.ts";
+import { partA } from "./part-a.ts";
+
+export const lab = defineLab<L>({
+  lab: "lease-lock",
+  title: "Lease lock: leases, fencing tokens, and why a lock alone does not protect storage",
+  parts: {
+    A: "A lease lock server",
+    B: "The unsafe client, seen by the storage",
+    C: "Fencing tokens",
+  },
+  scenarios: [...partA],
+  limits,
+});
