@@ -8,6 +8,8 @@ import { defineLab } from "@faultline/grading";
 import { limits } from "./limits.ts";
 import type { L } from "./props.ts";
 import { partA } from "./part-a.ts";
+import { partB } from "./part-b.ts";
+import { partC } from "./part-c.ts";
 
 export const lab = defineLab<L>({
   lab: "lease-lock",
@@ -17,6 +19,6 @@ export const lab = defineLab<L>({
     B: "The unsafe client, seen by the storage",
     C: "Fencing tokens",
   },
-  scenarios: [...partA],
+  scenarios: [...partA, ...partB, ...partC],
   limits,
 });
