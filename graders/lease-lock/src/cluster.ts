@@ -4,7 +4,7 @@
  * they are the learner's LockClient nodes (w1, w2, ...), which the grader pauses, cuts off and
  * whose clocks it moves.
  */
-import { LOCK_SERVER, STORAGE, type Msg } from "@faultline/lab-lease-lock";
+import { LOCK_SERVER, LOCK_SERVERS, STORAGE, type Msg } from "@faultline/lab-lease-lock";
 import type { NodeId } from "@faultline/sim";
 import type { Ctx, Sim } from "./props.ts";
 
@@ -99,4 +99,15 @@ export async function runUntilSettled(ctx: Ctx, sim: Sim, done: Promise<unknown>
 /** Delays, and duplicates on every link (requests and answers alike). */
 export function hostile(sim: Sim, duplicate: number, delayMs: [number, number]): void {
   sim.setFaults({ drop: 0, duplicate, copies: 2, delay: { kind: "uniform", min: delayMs[0], max: delayMs[1] } });
+}
+
+/** Five lock servers l1..l5 (LockServer) and `clients` MajorityLockClient nodes m1..mN (Part D). */
+export function majorityCluster(ctx: Ctx, clients: number): { sim: Sim; clients: NodeId[] } {
+  const ms = Array.from({ length: clients }, (_, i) => `m${i + 1}`);
+  const sim = ctx.sim<Msg>({
+    nodes: [...LOCK_SERVERS, ...ms],
+    clients: 0,
+    factory: (id) => (LOCK_SERVERS.includes(id) ? new ctx.impl.LockServer() : new ctx.impl.MajorityLockClient()),
+  });
+  return { sim, clients: ms };
 }

@@ -14,7 +14,7 @@ export const partA: Array<Scenario<L>> = [
   {
     part: "A",
     name: "one lease at a time, by the server's clock",
-    points: 15,
+    points: 12,
     seeds: 6,
     hints: [
       "Grant only when the current lease has ended by env.now() (or was released by its holder); answer busy otherwise. A token is one higher than the last one granted.",
@@ -75,7 +75,7 @@ export const partA: Array<Scenario<L>> = [
   {
     part: "A",
     name: "a vanished holder's lock is granted again",
-    points: 10,
+    points: 8,
     seeds: 5,
     hints: [
       "The holder took the lock and disappeared: it will never release it. A lease ends by itself when its TTL has passed on your clock; then the next acquire must be granted.",
@@ -105,7 +105,7 @@ export const partA: Array<Scenario<L>> = [
   {
     part: "A",
     name: "tokens keep growing across restarts",
-    points: 15,
+    points: 12,
     seeds: 6,
     hints: [
       "After a crash the server starts with empty fields; only what was synced to env.disk survives. A token granted before the crash must never be granted again.",

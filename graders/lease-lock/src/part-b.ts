@@ -61,7 +61,7 @@ export const partB: Array<Scenario<L>> = [
   {
     part: "B",
     name: "the storage sees two writers after a pause",
-    points: 10,
+    points: 8,
     seeds: 6,
     hints: [
       "Three clients each check their lease and are then paused for different lengths of time before they write; the lock passes on meanwhile. Record every write with its token and report each one whose token is lower than the highest token received before it.",

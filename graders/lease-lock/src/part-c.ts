@@ -63,7 +63,7 @@ export const partC: Array<Scenario<L>> = [
   {
     part: "C",
     name: "a paused holder's late writes are fenced",
-    points: 15,
+    points: 12,
     seeds: 6,
     hints: [
       "The holder's writes are held in the network while it is paused for twice the lease and its clock is set back; meanwhile another client takes the lock and writes. When the old writes arrive, the storage must refuse them: a token lower than the highest accepted is fenced.",
@@ -86,7 +86,7 @@ export const partC: Array<Scenario<L>> = [
   {
     part: "C",
     name: "drifting clocks, delays and duplicates",
-    points: 10,
+    points: 8,
     seeds: 6,
     hints: [
       "Every client clock drifts (up to 45% slow or fast), every message may be delayed up to 40 ms and duplicated, and clients are paused now and then. A slow clock makes a client believe its lease lasts longer than it does: only the storage's check makes that safe.",
@@ -115,7 +115,7 @@ export const partC: Array<Scenario<L>> = [
   {
     part: "C",
     name: "a restarted storage still fences",
-    points: 10,
+    points: 8,
     seeds: 5,
     hints: [
       "The storage crashes and restarts while a superseded holder's writes are still in the network. After the restart it must still know the highest token it accepted.",
@@ -140,7 +140,7 @@ export const partC: Array<Scenario<L>> = [
   {
     part: "C",
     name: "a crashed holder's lock passes on",
-    points: 10,
+    points: 7,
     seeds: 5,
     hints: [
       "The holder crashes and never releases. Its lease ends on the server's clock, and another client must get the lock and write within a couple of leases.",

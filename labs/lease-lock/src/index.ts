@@ -6,3 +6,4 @@ export * from "./messages.ts";
 export { LockServer } from "./lock-server.ts";
 export { AuditingStorage, FencedStorage } from "./storage.ts";
 export { LockClient } from "./client.ts";
+export { MajorityLockClient } from "./majority-client.ts";

@@ -150,3 +150,18 @@ export interface LeaseView {
   /** When it ends, on the server's clock. */
   expiresAt: number;
 }
+
+// ------------------------------------------------------------------ Part D: a majority of lock servers
+
+/** Part D: the independent lock servers (each runs your Part A LockServer). */
+export const LOCK_SERVERS: readonly NodeId[] = ["l1", "l2", "l3", "l4", "l5"];
+/** Part D: grants needed to hold the lock: a majority of LOCK_SERVERS. */
+export const QUORUM = 3;
+/**
+ * Part D: the most any clock in the cluster may run fast or slow (10%). A lease of `ttlMs` on a
+ * server running 10% fast ends after ttlMs / 1.1 of true time; a client running 10% slow
+ * measures its own hold 10% too long. The client's margin must cover both.
+ */
+export const CLOCK_DRIFT_BOUND = 0.1;
+/** Part D: how often a majority client ticks (checks its hold, retries). */
+export const MAJORITY_TICK_MS = 50;
