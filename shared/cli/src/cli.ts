@@ -7,10 +7,12 @@ usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm fa
                                           node_modules/.bin/faultline <command> skips pnpm's start-up)
 
   grade [lab...|--all]     grade labs (--part, --only, --seed, --seeds, --explore, --impl, --trace,
-                           --determinism, --all-seeds, --format gradescope|junit|json --out FILE);
-                           grade --help
+                           --determinism, --all-seeds, --shard k/n, --format gradescope|junit|json
+                           --out FILE); grade --help
   soak [lab...|--all]      grade the reference on N fresh random seeds per scenario, all of them
-                           (--seeds N, --seed-base S, --impl, --jobs, --real); soak --help
+                           (--seeds N, --seed-base S, --impl, --jobs, --real, --shard k/n); soak --help
+  report merge <json...>   join the JSON reports of a sharded grade into one run (--out, --gradescope,
+                           --junit)
   watch <lab>              re-grade whenever a file in labs/<lab>/src is saved
   hint <lab> [test]        the next hint for the first failing test (or the named one)
   status                   best and last score per lab and part
@@ -47,6 +49,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   lin: async () => (await import("./commands/lin.ts")).linCommand,
   cluster: async () => (await import("./commands/cluster.ts")).clusterCommand,
   soak: async () => (await import("./commands/soak.ts")).soakCommand,
+  report: async () => (await import("./commands/report.ts")).reportCommand,
 };
 
 export async function run(argv: readonly string[], io: Io = defaultIo()): Promise<number> {

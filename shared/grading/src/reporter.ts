@@ -8,6 +8,7 @@ import { formatTally, partPoints, tally, type ScenarioResult } from "./grade.ts"
 import type { SeedResult } from "./run-seed.ts";
 import { fmtMs } from "./format.ts";
 import { formatFailure, type FailureFormatOptions } from "./report.ts";
+import { formatShard, type Shard } from "./shard.ts";
 
 /** Everything graded for one lab in one run. */
 export interface LabReport {
@@ -21,10 +22,12 @@ export interface LabReport {
   wallMs: number;
   /** Seeds used when they were not the defaults (--seed, --seeds, --explore). */
   seeds?: number[];
+  /** The part of a sharded run this report holds (`report merge` joins the shards). */
+  shard?: Shard;
 }
 
-export function labReport(lab: LabGrader, impl: string, results: ScenarioResult[], wallMs: number, seeds?: number[]): LabReport {
-  return { lab: lab.lab, title: lab.title, parts: { ...lab.parts }, impl, results, wallMs, ...(seeds ? { seeds } : {}) };
+export function labReport(lab: LabGrader, impl: string, results: ScenarioResult[], wallMs: number, seeds?: number[], shard?: Shard): LabReport {
+  return { lab: lab.lab, title: lab.title, parts: { ...lab.parts }, impl, results, wallMs, ...(seeds ? { seeds } : {}), ...(shard ? { shard } : {}) };
 }
 
 /** "4 min 12 s" for long spans, fmtMs below a minute. */
@@ -81,7 +84,8 @@ export function formatLabTable(rep: LabReport, opts: TableOptions = {}): string 
   const lines: string[] = [];
   const impl = rep.impl === "stub" ? "" : `  [impl ${rep.impl}]`;
   const seeds = rep.seeds ? `  [seeds ${rep.seeds.length > 8 ? `${rep.seeds.slice(0, 8).join(", ")}, …` : rep.seeds.join(", ")}]` : "";
-  lines.push(paint(color, "1", `${rep.lab} — ${rep.title}`) + impl + seeds);
+  const shard = rep.shard ? `  [shard ${formatShard(rep.shard)}]` : "";
+  lines.push(paint(color, "1", `${rep.lab} — ${rep.title}`) + impl + seeds + shard);
   const parts = [...new Set(rep.results.map((r) => r.part))].sort();
   for (const p of parts) {
     const rs = rep.results.filter((r) => r.part === p);
@@ -340,6 +344,7 @@ export function toJson(reports: readonly LabReport[], opts: MachineFormatOptions
       wallMs: rep.wallMs,
       virtualMs: rep.results.reduce((a, r) => a + r.virtualMs, 0),
       ...(rep.seeds ? { seeds: rep.seeds } : {}),
+      ...(rep.shard ? { shard: formatShard(rep.shard) } : {}),
       parts,
       tests: rep.results.map((r) => ({
         part: r.part,
@@ -351,7 +356,7 @@ export function toJson(reports: readonly LabReport[], opts: MachineFormatOptions
         bonus: r.bonus,
         wallMs: r.wallMs,
         virtualMs: r.virtualMs,
-        ...(r.firstFailure ? { firstFailure: { seed: r.firstFailure.seed, status: r.firstFailure.status, ...(r.firstFailure.failure ? { failure: r.firstFailure.failure } : {}), traceFiles: r.firstFailure.traceFiles } } : {}),
+        ...(r.firstFailure ? { firstFailure: { seed: r.firstFailure.seed, status: r.firstFailure.status, ...(r.firstFailure.failure ? { failure: r.firstFailure.failure } : {}), traceFiles: r.firstFailure.traceFiles, ...(r.firstFailure.nodeLogs?.length ? { nodeLogs: r.firstFailure.nodeLogs } : {}) } } : {}),
         ...(r.replay ? { replay: r.replay } : {}),
         ...(r.nondeterminism ? { nondeterminism: r.nondeterminism } : {}),
         hint: r.hint,
