@@ -21,6 +21,10 @@ usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm fa
   trace shiviz <file>      the trace as a ShiViz log (--out FILE)
   course export <dir>      a learner copy: no reference solutions, mutants, hidden tests
   course check [lab...]    reference 100%, stubs 0, every mutant caught, TODOs and hints present
+  course gradescope <lab...|--all> --out autograder.zip
+                           a Gradescope autograder (setup.sh, run_autograder, graders; no solutions)
+  course autograde <lab...> --submission DIR --results FILE
+                           grade a submission folder into a Gradescope results.json (run_autograder)
   doctor                   Node, pnpm, and whether the graders differ from the committed ones
   --version                the version of the faultline command
   lin <model> <file...>    check histories for linearizability (from @faultline/check)

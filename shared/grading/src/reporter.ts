@@ -255,6 +255,12 @@ function plain(s: string): string {
   return s.replace(ANSI_RE, "");
 }
 
+/** A test's output in Gradescope: a lab that does not load says so once, at the top, not in every test. */
+function gradescopeTestOutput(r: ScenarioResult, cwd?: string): string {
+  if (r.status === "error") return `not graded: ${r.lab} did not load or could not be graded (the message is at the top of this page)`;
+  return testOutput(r, cwd);
+}
+
 function testOutput(r: ScenarioResult, cwd?: string): string {
   if (r.status === "pass") return `passed on ${r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"} (virtual ${fmtDuration(r.virtualMs)}, wall ${fmtDuration(r.wallMs)})`;
   if (r.status === "error") return formatLoadError(r);
@@ -270,7 +276,7 @@ export function toGradescope(reports: readonly LabReport[], opts: MachineFormatO
       // Gradescope counts a score above max_score as extra credit.
       max_score: r.bonus ? 0 : r.points,
       status: r.status === "pass" ? "passed" : "failed",
-      output: `${r.bonus ? `bonus test worth ${r.points} extra points\n` : ""}${testOutput(r, opts.cwd)}`,
+      output: `${r.bonus ? `bonus test worth ${r.points} extra points\n` : ""}${gradescopeTestOutput(r, opts.cwd)}`,
       tags: [rep.lab, `part ${r.part}`, ...(r.bonus ? ["bonus"] : [])],
       visibility: r.hidden ? (opts.hiddenVisibility ?? "after_published") : "visible",
     })),
@@ -279,7 +285,10 @@ export function toGradescope(reports: readonly LabReport[], opts: MachineFormatO
   const max = tests.reduce((a, t) => a + t.max_score, 0);
   const wall = reports.reduce((a, r) => a + r.wallMs, 0);
   const output = reports
-    .map((rep) => `${rep.lab}: ${formatTally(tally(rep.results))}`)
+    .map((rep) => {
+      const broken = rep.results.find((r) => r.status === "error");
+      return `${rep.lab}: ${formatTally(tally(rep.results))}${broken ? `\n${formatLoadError(broken)}` : ""}`;
+    })
     .join("\n");
   return `${JSON.stringify({ score, max_score: max, execution_time: Math.round(wall / 100) / 10, output, visibility: "visible", stdout_visibility: "hidden", tests }, null, 2)}\n`;
 }
