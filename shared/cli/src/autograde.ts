@@ -6,8 +6,8 @@
  * a message for the instructor instead of leaving Gradescope without results.
  */
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, sep } from "node:path";
-import { courseRoot, shellQuote, toGradescope, type FailureInfo, type LabGrader, type LabReport, type ScenarioResult } from "@faultline/grading";
+import { dirname, join } from "node:path";
+import { shellQuote, toGradescope, type FailureInfo, type LabGrader, type LabReport, type ScenarioResult } from "@faultline/grading";
 import { say, UsageError, type Io } from "./io.ts";
 import { loadLab } from "./labs.ts";
 import { runGradePlan } from "./commands/grade.ts";
@@ -56,7 +56,7 @@ function asLearnerSeesIt(rep: LabReport): LabReport {
   const results = rep.results.map((r) => {
     const staged = r.impl && r.impl !== "stub" ? ` --impl ${shellQuote(r.impl)}` : "";
     const replay = r.replay && staged ? r.replay.replace(staged, "") : r.replay;
-    const firstFailure = r.firstFailure ? { ...r.firstFailure, traceFiles: [], ...(r.firstFailure.failure ? { failure: submissionPaths(r.firstFailure.failure, r.impl) } : {}) } : undefined;
+    const firstFailure = r.firstFailure ? { ...r.firstFailure, traceFiles: [], ...(r.firstFailure.failure ? { failure: submissionPaths(r.firstFailure.failure, r.lab) } : {}) } : undefined;
     const nondeterminism = r.nondeterminism?.replay && staged ? { ...r.nondeterminism, replay: r.nondeterminism.replay.replace(staged, "") } : r.nondeterminism;
     return { ...r, ...(replay ? { replay } : {}), ...(firstFailure ? { firstFailure } : {}), ...(nondeterminism ? { nondeterminism } : {}) };
   });
@@ -64,10 +64,9 @@ function asLearnerSeesIt(rep: LabReport): LabReport {
 }
 
 /** File names in messages and stacks as the learner knows them ("vector.ts:12:3"), not the staged copy's. */
-function submissionPaths(f: FailureInfo, impl: string | undefined): FailureInfo {
-  if (!impl || impl === "stub" || !isAbsolute(impl)) return f;
-  const staged = [`${impl}${sep}`, `${relative(courseRoot(), impl)}${sep}`];
-  const clean = (text: string) => staged.reduce((t, p) => t.replaceAll(p, ""), text);
+function submissionPaths(f: FailureInfo, lab: string): FailureInfo {
+  const staged = new RegExp(`(?:[^\\s'"(]*/)?labs/${lab}/\\.submission-[0-9a-f]+/`, "g");
+  const clean = (text: string) => text.replace(staged, "");
   return { ...f, message: clean(f.message), ...(f.stack ? { stack: clean(f.stack) } : {}) };
 }
 

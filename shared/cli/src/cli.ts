@@ -25,6 +25,7 @@ usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm fa
                            a Gradescope autograder (setup.sh, run_autograder, graders; no solutions)
   course autograde <lab...> --submission DIR --results FILE
                            grade a submission folder into a Gradescope results.json (run_autograder)
+  course classroom <dir>   a learner copy with a GitHub Classroom autograding workflow (--lab L)
   doctor                   Node, pnpm, and whether the graders differ from the committed ones
   --version                the version of the faultline command
   lin <model> <file...>    check histories for linearizability (from @faultline/check)

@@ -10,7 +10,9 @@
  * started), a submission that does not compile (0, one message) and two cheats (their honest
  * score, 0); then one autograder for every lab on seed 1 of each test (FAULTLINE_AUTOGRADER_SEEDS,
  * to bound the run) with the references (full score plus the bonus tests as extra credit) and
- * the stubs (0). FAULTLINE_GRADESCOPE_E2E=full grades every lab on its default seeds instead.
+ * the stubs (0). FAULTLINE_GRADESCOPE_E2E=full grades every lab on its default seeds instead;
+ * FAULTLINE_GRADESCOPE_E2E=one-lab runs the lamport-clock part only (.ci/run's repeat runs under
+ * the newer Node lines: the every-lab part takes 13 minutes on a 2-core machine under load).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -23,10 +25,12 @@ import { removeTemp, tempDir } from "./fixture.ts";
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const BIN = join(REPO, "shared", "cli", "bin", "faultline.mjs");
 const LABS = readdirSync(join(REPO, "graders")).filter((l) => existsSync(join(REPO, "graders", l, "src", "index.ts"))).sort();
-const FULL = process.env.FAULTLINE_GRADESCOPE_E2E === "full";
+const MODE = process.env.FAULTLINE_GRADESCOPE_E2E ?? "";
+const FULL = MODE === "full";
 const MINUTE = 60_000;
 
-afterAll(removeTemp);
+// Each autograder holds an installed node_modules: removing it takes a while on a busy machine.
+afterAll(removeTemp, 5 * MINUTE);
 
 /** Run a command to its end (killed after `timeoutMs`), with its output. */
 function run(cmd: string, args: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs: number }): Promise<{ code: number | null; out: string }> {
@@ -152,14 +156,15 @@ describe("course gradescope: lamport-clock graded fully", () => {
   }, 10 * MINUTE);
 
   it("a cheat that prints a perfect results.json scores what its honest part scores (0)", async () => {
-    const forged = JSON.stringify({ score: 100, max_score: 100, tests: [{ name: "forged", score: 100, max_score: 100 }] });
+    const forged = JSON.stringify({ score: 100, max_score: 100, tests: [{ name: "FORGED-BY-CHEAT", score: 100, max_score: 100 }] });
     const r = await ag.grade((dir) => {
       copyDir(stubs("lamport-clock"), dir);
       const index = readFileSync(join(dir, "index.ts"), "utf8");
       writeFileSync(join(dir, "index.ts"), `${index}\nconsole.log(${JSON.stringify(forged)});\n`);
     });
     expect(r.score).toBe(0);
-    expect(JSON.stringify(r.tests)).not.toContain("forged");
+    expect(r.tests).toHaveLength(16);
+    expect(JSON.stringify(r)).not.toContain("FORGED-BY-CHEAT");
   }, 10 * MINUTE);
 
   it("a cheat that writes results.json itself is refused before it runs, and scores 0", async () => {
@@ -174,7 +179,7 @@ describe("course gradescope: lamport-clock graded fully", () => {
   }, 10 * MINUTE);
 });
 
-describe(`course gradescope --all: every lab (${FULL ? "default seeds" : "seed 1 of each test"})`, () => {
+describe.skipIf(MODE === "one-lab")(`course gradescope --all: every lab (${FULL ? "default seeds" : "seed 1 of each test"})`, () => {
   let ag: Autograder & { names: string[] };
   const env: Record<string, string> = FULL ? {} : { FAULTLINE_AUTOGRADER_SEEDS: "1" };
   beforeAll(async () => {

@@ -13,11 +13,13 @@ import { exportCourse } from "../course-export.ts";
 import { checkLab } from "../course-check.ts";
 import { buildAutograderZip } from "../autograder-zip.ts";
 import { autograde } from "../autograde.ts";
+import { classroomSteps, classroomWorkflow, WORKFLOW_PATH } from "../classroom.ts";
 
 const EXPORT_USAGE = "faultline course export <dir> [--include-untracked] [--allow-dirty]";
 const GRADESCOPE_USAGE = "faultline course gradescope <lab...|--all> --out autograder.zip [--node 20|22|24] [--hidden-visibility V]";
 const AUTOGRADE_USAGE = "faultline course autograde <lab...> --submission DIR --results FILE [--seeds N] [--hidden-visibility V]";
-const USAGE = `${EXPORT_USAGE} | faultline course check [lab...] [--fast] [--jobs N] | ${GRADESCOPE_USAGE} | ${AUTOGRADE_USAGE}`;
+const CLASSROOM_USAGE = "faultline course classroom <dir> [--lab L]... [--node 20|22|24] [--include-untracked] [--allow-dirty]";
+const USAGE = `${EXPORT_USAGE} | faultline course check [lab...] [--fast] [--jobs N] | ${GRADESCOPE_USAGE} | ${AUTOGRADE_USAGE} | ${CLASSROOM_USAGE}`;
 const VISIBILITIES = ["after_published", "hidden", "after_due_date"] as const;
 type Visibility = (typeof VISIBILITIES)[number];
 
@@ -27,7 +29,8 @@ export async function courseCommand(argv: string[], io: Io): Promise<number> {
   if (sub === "check") return checkCmd(rest, io);
   if (sub === "gradescope") return gradescopeCmd(rest, io);
   if (sub === "autograde") return autogradeCmd(rest, io);
-  throw new UsageError(sub ? `course: unknown subcommand "${sub}"; subcommands: export, check, gradescope, autograde\nusage: ${USAGE}` : `usage: ${USAGE}`);
+  if (sub === "classroom") return classroomCmd(rest, io);
+  throw new UsageError(sub ? `course: unknown subcommand "${sub}"; subcommands: export, check, gradescope, autograde, classroom\nusage: ${USAGE}` : `usage: ${USAGE}`);
 }
 
 function visibility(command: string, v: string | undefined): Visibility | undefined {
@@ -64,6 +67,41 @@ async function gradescopeCmd(argv: string[], io: Io): Promise<number> {
   say(io.out, `  setup.sh installs Node ${nodeMajor} (when the image has no Node >= 20.19), pnpm and the locked dependencies; run_autograder grades /autograder/submission`);
   say(io.out, labs.length === 1 ? `  learners upload the files they edited in labs/${labs[0]}/src (or that folder, or their repository)` : "  learners upload their repository (labs/<lab>/src of each lab); a lab not in the upload scores 0 as not started");
   say(io.out, "next: Gradescope > Programming Assignment > Configure Autograder > upload the zip (see handbook/instructors.md)");
+  return 0;
+}
+
+/** A learner copy (as course export writes it) with a GitHub Classroom autograding workflow. */
+async function classroomCmd(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseCommand(
+    "course classroom",
+    argv,
+    { lab: { type: "string", multiple: true }, node: { type: "string" }, "include-untracked": { type: "boolean" }, "allow-dirty": { type: "boolean" } },
+    CLASSROOM_USAGE,
+  );
+  const dir = positionals[0];
+  if (!dir || positionals.length > 1) throw new UsageError(`course classroom: give one target folder: ${CLASSROOM_USAGE}`);
+  const labs = await chosenLabs("course classroom", v.lab ?? [], v.lab === undefined, CLASSROOM_USAGE);
+  const nodeMajor = v.node === undefined ? 22 : Number(v.node);
+  if (![20, 22, 24].includes(nodeMajor)) throw new UsageError(`course classroom: --node must be 20, 22 or 24, got "${v.node}"`);
+  const root = courseRoot();
+  if (isLearnerCopy(root)) throw new UsageError("course classroom: this checkout is already a learner copy; run it in the instructor's checkout");
+  const graders = [];
+  for (const lab of labs) graders.push((await loadLab(lab)).grader);
+  const dest = resolve(io.cwd, dir);
+  let s;
+  try {
+    s = exportCourse(root, dest, { includeUntracked: v["include-untracked"] === true, allowDirty: v["allow-dirty"] === true });
+  } catch (err) {
+    throw new UsageError(`course classroom: ${(err as Error).message}`);
+  }
+  const steps = classroomSteps(graders);
+  const workflow = join(dest, WORKFLOW_PATH);
+  mkdirSync(dirname(workflow), { recursive: true });
+  writeFileSync(workflow, classroomWorkflow(steps, { pnpm: `${pinnedPnpm(dest)}`, nodeMajor }));
+  const points = steps.reduce((a, x) => a + x.maxScore, 0);
+  say(io.out, `wrote a GitHub Classroom template to ${displayPath(dest, io.cwd)} (${s.files} files of the learner copy: no reference solutions, mutants or hidden tests)`);
+  say(io.out, `  ${WORKFLOW_PATH}: ${steps.length} graded steps (${labs.join(", ")}), ${points} points; bonus tests are left out (Classroom has no extra credit)`);
+  say(io.out, `next: cd ${displayPath(dest, io.cwd)} && git init && git add -A && git commit -m "course" and push it to a template repository; see handbook/instructors.md`);
   return 0;
 }
 
