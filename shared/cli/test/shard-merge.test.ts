@@ -123,6 +123,16 @@ describe("grade --shard and report merge", () => {
     expect(notReport.stderr).toContain("is not JSON");
   }, T);
 
+  it("soak --shard: two machines on one seed base run every fresh (test, seed) pair once between them", async () => {
+    const half = (k: number) => inproc(["soak", "echo", "--seeds", "5", "--seed-base", "7", "--shard", `${k}/2`], root);
+    const [a, b] = [await half(1), await half(2)];
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(a.stdout).toContain("seed base 7, shard 1/2");
+    const runs = (out: string) => Number(/(\d+) seed runs/.exec(out)?.[1]);
+    // 3 tests x 5 seeds, split 8 and 7
+    expect([runs(a.stdout), runs(b.stdout)]).toEqual([8, 7]);
+  }, T);
+
   it("checks --shard and asks for a shared seed base when fresh seeds are split", async () => {
     for (const bad of ["0/4", "5/4", "2", "a/b"]) {
       const r = await inproc(["grade", "echo", "--shard", bad], root);
