@@ -185,7 +185,7 @@ export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boo
   const humanOut = machineToStdout ? io.err : io.out;
   const show = opts.report ?? true;
   const reporter = new TerminalReporter({ out: humanOut, progress: show ? io.err : false, color: io.color && !machineToStdout, cwd: io.cwd, failures: show && !plan.quiet });
-  if (plan.explore && plan.seeds && show) reporter.note(`exploring ${plan.seeds.length} fresh seeds (seed base ${plan.seedBase}): ${plan.seeds.join(" ")}\n(replay one with --seed <S>; the same seeds again with --explore --seeds ${plan.seeds.length} --seed-base ${plan.seedBase})\n`);
+  if (plan.explore && plan.seeds && show) reporter.note(`exploring ${plan.seeds.length} fresh seeds: ${plan.seeds.join(" ")}\n(replay one with --seed <S>)\n(the same seeds again: --explore --seeds ${plan.seeds.length} --seed-base ${plan.seedBase})\n`);
   if (plan.shard && show) reporter.note(`shard ${formatShard(plan.shard)}: this machine grades about 1/${plan.shard.count} of every test's seeds (the same split on every machine); join the shards' --format json reports with faultline report merge\n`);
   const pool = new WorkerPool(plan.jobs);
   const reports: LabReport[] = [];
