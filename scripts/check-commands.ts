@@ -2,7 +2,8 @@
  * Every grading command written in the markdown of this repository must work: the lab has a
  * grader, each `--only` names a real test, each `--part` a real part, each `--impl mutant:<name>`
  * a real mutant. With `--run`, each command is also executed: a mutant must fail the test the
- * command names (exit 1) and the reference must pass it (exit 0).
+ * command names (exit 1) and the reference must pass it (exit 0). Every other `pnpm faultline`
+ * and `pnpm soak` command must name a real command, subcommand and labs.
  *
  *   tsx scripts/check-commands.ts [--run]
  */
@@ -40,6 +41,8 @@ interface Found {
 }
 
 const commands: Found[] = [];
+/** `pnpm faultline <command> ...` lines other than grades, and `pnpm soak ...`. */
+const others: Found[] = [];
 for (const file of markdownFiles(ROOT)) {
   const lines = readFileSync(file, "utf8").split("\n");
   let fenced = false;
@@ -47,6 +50,7 @@ for (const file of markdownFiles(ROOT)) {
     if (/^\s*```/.test(l)) fenced = !fenced;
     const t = l.trim().replace(/\s+#.*$/, "");
     if (fenced && /^pnpm (grade|faultline grade) /.test(t)) commands.push({ file: relative(ROOT, file), line: i + 1, text: t });
+    else if (fenced && /^pnpm (faultline|soak)( |$)/.test(t)) others.push({ file: relative(ROOT, file), line: i + 1, text: t });
   });
 }
 
@@ -61,8 +65,8 @@ async function grader(lab: string) {
   return graders.get(lab);
 }
 
-const VALUE_FLAGS = new Set(["--only", "--part", "--seed", "--seeds", "--impl", "--format", "--out", "--hidden-visibility", "--jobs"]);
-const BOOL_FLAGS = new Set(["--trace", "--explore", "--all", "--determinism", "--quiet"]);
+const VALUE_FLAGS = new Set(["--only", "--part", "--seed", "--seeds", "--impl", "--format", "--out", "--hidden-visibility", "--jobs", "--shard", "--seed-base"]);
+const BOOL_FLAGS = new Set(["--trace", "--explore", "--all", "--determinism", "--quiet", "--all-seeds"]);
 const problems: string[] = [];
 let ran = 0;
 for (const c of commands) {
@@ -100,9 +104,33 @@ for (const c of commands) {
   }
 }
 if (run) process.stdout.write("\n");
+
+/** Commands and subcommands of `faultline` (cli.ts), and where a command names labs. */
+const SUBCOMMANDS: Record<string, string[] | undefined> = {
+  watch: undefined, hint: undefined, status: undefined, trace: ["open", "text", "shiviz"], doctor: undefined, lin: undefined, cluster: undefined, soak: undefined,
+  course: ["export", "check", "gradescope", "autograde", "classroom"], report: ["merge"], help: undefined,
+};
+const labExists = (lab: string) => existsSync(join(ROOT, "graders", lab, "src", "index.ts"));
+for (const c of others) {
+  const w = words(c.text);
+  const where = `${c.file}:${c.line}`;
+  const [cmd, ...rest] = w[1] === "soak" ? ["soak", ...w.slice(2)] : w.slice(2);
+  if (cmd === undefined || cmd.startsWith("-")) continue;
+  if (!(cmd in SUBCOMMANDS)) {
+    problems.push(`${where}: faultline has no command "${cmd}": ${c.text}`);
+    continue;
+  }
+  const subs = SUBCOMMANDS[cmd];
+  const sub = subs ? rest[0] : undefined;
+  if (subs && (sub === undefined || !subs.includes(sub))) problems.push(`${where}: faultline ${cmd} has no subcommand "${sub ?? ""}": ${c.text}`);
+  // Labs: positionals of soak, hint, watch, cluster, course check/gradescope/autograde; --lab values.
+  const labArgs = cmd === "soak" || cmd === "hint" || cmd === "watch" || cmd === "cluster" ? rest.slice(0, cmd === "soak" ? undefined : 1) : sub === "check" || sub === "gradescope" || sub === "autograde" ? rest.slice(1) : [];
+  const named = [...labArgs.filter((a, i) => !a.startsWith("-") && !a.startsWith("<") && !(labArgs[i - 1] ?? "").startsWith("--")), ...rest.flatMap((a, i) => (rest[i - 1] === "--lab" ? [a] : []))];
+  for (const lab of named) if (!labExists(lab)) problems.push(`${where}: no grader for lab "${lab}": ${c.text}`);
+}
 if (problems.length > 0) {
   console.error(`${problems.length} broken command(s) in markdown:\n${problems.join("\n")}`);
   process.exit(1);
 }
-console.log(`${commands.length} grading commands in markdown checked${run ? `, ${ran} run with the expected outcome` : ""}`);
+console.log(`${commands.length} grading commands and ${others.length} other faultline commands in markdown checked${run ? `, ${ran} grading commands run with the expected outcome` : ""}`);
 process.exit(0);

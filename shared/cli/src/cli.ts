@@ -7,10 +7,12 @@ usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm fa
                                           node_modules/.bin/faultline <command> skips pnpm's start-up)
 
   grade [lab...|--all]     grade labs (--part, --only, --seed, --seeds, --explore, --impl, --trace,
-                           --determinism, --all-seeds, --format gradescope|junit|json --out FILE);
-                           grade --help
+                           --determinism, --all-seeds, --shard k/n, --format gradescope|junit|json
+                           --out FILE); grade --help
   soak [lab...|--all]      grade the reference on N fresh random seeds per scenario, all of them
-                           (--seeds N, --seed-base S, --impl, --jobs, --real); soak --help
+                           (--seeds N, --seed-base S, --impl, --jobs, --real, --shard k/n); soak --help
+  report merge <json...>   join the JSON reports of a sharded grade into one run (--out, --gradescope,
+                           --junit)
   watch <lab>              re-grade whenever a file in labs/<lab>/src is saved
   hint <lab> [test]        the next hint for the first failing test (or the named one)
   status                   best and last score per lab and part
@@ -19,6 +21,11 @@ usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm fa
   trace shiviz <file>      the trace as a ShiViz log (--out FILE)
   course export <dir>      a learner copy: no reference solutions, mutants, hidden tests
   course check [lab...]    reference 100%, stubs 0, every mutant caught, TODOs and hints present
+  course gradescope <lab...|--all> --out autograder.zip
+                           a Gradescope autograder (setup.sh, run_autograder, graders; no solutions)
+  course autograde <lab...> --submission DIR --results FILE
+                           grade a submission folder into a Gradescope results.json (run_autograder)
+  course classroom <dir>   a learner copy with a GitHub Classroom autograding workflow (--lab L)
   mutant edit <lab> <name> a copy of the reference (with the mutant's bug) to edit; mutant save
                            writes it back as mutants/<name>/<name>.patch; mutant check applies all;
                            mutant refresh <lab> replays the patches a change of the reference broke
@@ -51,6 +58,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   cluster: async () => (await import("./commands/cluster.ts")).clusterCommand,
   soak: async () => (await import("./commands/soak.ts")).soakCommand,
   mutant: async () => (await import("./commands/mutant.ts")).mutantCommand,
+  report: async () => (await import("./commands/report.ts")).reportCommand,
 };
 
 export async function run(argv: readonly string[], io: Io = defaultIo()): Promise<number> {

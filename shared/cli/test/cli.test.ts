@@ -4,6 +4,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { XMLValidator } from "fast-xml-parser";
+import { soakSeeds } from "../src/commands/soak.ts";
 import { cli, inproc, makeCourse, MAIN, removeTemp } from "./fixture.ts";
 
 let root = "";
@@ -78,6 +79,9 @@ describe("grade", () => {
     const m = r.stdout.match(/exploring 3 fresh seeds: (\d+) (\d+) (\d+)/);
     expect(m).not.toBeNull();
     expect(r.stdout).toContain("(replay one with --seed <S>)");
+    // The seeds come from a printed base, so a run (or every shard of one) can draw them again.
+    const base = Number(/\(the same seeds again: --explore --seeds 3 --seed-base (\d+)\)/.exec(r.stdout)?.[1]);
+    expect(soakSeeds(base, 3).join(" ")).toBe(m?.slice(1).join(" "));
   }, T);
 });
 

@@ -13,6 +13,7 @@ import { PatchError } from "./mutants/patch.ts";
 import { shellQuote } from "./format.ts";
 import { readTraceFile, writeTraceFiles } from "./trace-files.ts";
 import { bundleFor } from "./isolation/prepare.ts";
+import { shardSeeds, type Shard } from "./shard.ts";
 import { BundleError } from "./isolation/bundle.ts";
 
 /** "error": the implementation does not load at all (reported once, not as a failure per test). */
@@ -380,7 +381,9 @@ export interface LabRunOptions extends Omit<GradeOptions, "lab" | "graderModule"
   /** Called after each scenario (progress, streaming reports). */
   onResult?: (r: ScenarioResult, done: number, total: number) => void;
   /** Called before each scenario starts. */
-  onScenarioStart?: (s: Scenario, index: number, total: number) => void;
+  onScenarioStart?: (s: Scenario, index: number, total: number, seeds: readonly number[]) => void;
+  /** Grade only this shard's (test, seed) pairs; tests with none are left out. */
+  shard?: Shard;
 }
 
 /** Grade every selected scenario of a lab, one scenario at a time (its seeds in parallel). */
@@ -390,22 +393,16 @@ export async function gradeLab(lab: LabGrader, graderModule: string, opts: LabRu
     chosen = chosen.filter((s) => s.name === opts.only);
     if (chosen.length === 0) throw new Error(`unknown test "${opts.only}" in ${lab.lab}; tests: ${lab.scenarios.map((s) => `"${s.name}"`).join(", ")}`);
   }
+  const seedsOf = (s: Scenario) => opts.seeds ?? defaultSeeds(s);
+  const plan = opts.shard ? shardSeeds(chosen, seedsOf, opts.shard) : chosen.map((test) => ({ test, seeds: seedsOf(test) }));
   const out: ScenarioResult[] = [];
   const loadFailure = await checkLoads(lab, graderModule, opts);
-  if (loadFailure) {
-    for (const s of chosen) {
-      opts.onScenarioStart?.(s, out.length, chosen.length);
-      const r = notLoading(lab, s, { ...opts, lab: lab.lab, graderModule }, loadFailure, Date.now());
-      out.push(r);
-      opts.onResult?.(r, out.length, chosen.length);
-    }
-    return out;
-  }
-  for (const s of chosen) {
-    opts.onScenarioStart?.(s, out.length, chosen.length);
-    const r = await gradeScenario(lab, s, { ...opts, lab: lab.lab, graderModule });
+  for (const { test: s, seeds } of plan) {
+    opts.onScenarioStart?.(s, out.length, plan.length, seeds);
+    const scenarioOpts = { ...opts, seeds, lab: lab.lab, graderModule };
+    const r = loadFailure ? notLoading(lab, s, scenarioOpts, loadFailure, Date.now()) : await gradeScenario(lab, s, scenarioOpts);
     out.push(r);
-    opts.onResult?.(r, out.length, chosen.length);
+    opts.onResult?.(r, out.length, plan.length);
   }
   return out;
 }

@@ -2,6 +2,7 @@ export * from "./scenario.ts";
 export * from "./impl.ts";
 export * from "./run-seed.ts";
 export * from "./grade.ts";
+export * from "./shard.ts";
 export * from "./pool.ts";
 export * from "./report.ts";
 export * from "./reporter.ts";

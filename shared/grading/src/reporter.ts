@@ -8,6 +8,7 @@ import { formatTally, partPoints, tally, type ScenarioResult } from "./grade.ts"
 import type { SeedResult } from "./run-seed.ts";
 import { fmtMs } from "./format.ts";
 import { formatFailure, type FailureFormatOptions } from "./report.ts";
+import { formatShard, type Shard } from "./shard.ts";
 
 /** Everything graded for one lab in one run. */
 export interface LabReport {
@@ -21,10 +22,12 @@ export interface LabReport {
   wallMs: number;
   /** Seeds used when they were not the defaults (--seed, --seeds, --explore). */
   seeds?: number[];
+  /** The part of a sharded run this report holds (`report merge` joins the shards). */
+  shard?: Shard;
 }
 
-export function labReport(lab: LabGrader, impl: string, results: ScenarioResult[], wallMs: number, seeds?: number[]): LabReport {
-  return { lab: lab.lab, title: lab.title, parts: { ...lab.parts }, impl, results, wallMs, ...(seeds ? { seeds } : {}) };
+export function labReport(lab: LabGrader, impl: string, results: ScenarioResult[], wallMs: number, seeds?: number[], shard?: Shard): LabReport {
+  return { lab: lab.lab, title: lab.title, parts: { ...lab.parts }, impl, results, wallMs, ...(seeds ? { seeds } : {}), ...(shard ? { shard } : {}) };
 }
 
 /** "4 min 12 s" for long spans, fmtMs below a minute. */
@@ -81,7 +84,8 @@ export function formatLabTable(rep: LabReport, opts: TableOptions = {}): string 
   const lines: string[] = [];
   const impl = rep.impl === "stub" ? "" : `  [impl ${rep.impl}]`;
   const seeds = rep.seeds ? `  [seeds ${rep.seeds.length > 8 ? `${rep.seeds.slice(0, 8).join(", ")}, …` : rep.seeds.join(", ")}]` : "";
-  lines.push(paint(color, "1", `${rep.lab} — ${rep.title}`) + impl + seeds);
+  const shard = rep.shard ? `  [shard ${formatShard(rep.shard)}]` : "";
+  lines.push(paint(color, "1", `${rep.lab} — ${rep.title}`) + impl + seeds + shard);
   const parts = [...new Set(rep.results.map((r) => r.part))].sort();
   for (const p of parts) {
     const rs = rep.results.filter((r) => r.part === p);
@@ -251,6 +255,12 @@ function plain(s: string): string {
   return s.replace(ANSI_RE, "");
 }
 
+/** A test's output in Gradescope: a lab that does not load says so once, at the top, not in every test. */
+function gradescopeTestOutput(r: ScenarioResult, cwd?: string): string {
+  if (r.status === "error") return `not graded: ${r.lab} did not load or could not be graded (the message is at the top of this page)`;
+  return testOutput(r, cwd);
+}
+
 function testOutput(r: ScenarioResult, cwd?: string): string {
   if (r.status === "pass") return `passed on ${r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"} (virtual ${fmtDuration(r.virtualMs)}, wall ${fmtDuration(r.wallMs)})`;
   if (r.status === "error") return formatLoadError(r);
@@ -266,7 +276,7 @@ export function toGradescope(reports: readonly LabReport[], opts: MachineFormatO
       // Gradescope counts a score above max_score as extra credit.
       max_score: r.bonus ? 0 : r.points,
       status: r.status === "pass" ? "passed" : "failed",
-      output: `${r.bonus ? `bonus test worth ${r.points} extra points\n` : ""}${testOutput(r, opts.cwd)}`,
+      output: `${r.bonus ? `bonus test worth ${r.points} extra points\n` : ""}${gradescopeTestOutput(r, opts.cwd)}`,
       tags: [rep.lab, `part ${r.part}`, ...(r.bonus ? ["bonus"] : [])],
       visibility: r.hidden ? (opts.hiddenVisibility ?? "after_published") : "visible",
     })),
@@ -275,7 +285,10 @@ export function toGradescope(reports: readonly LabReport[], opts: MachineFormatO
   const max = tests.reduce((a, t) => a + t.max_score, 0);
   const wall = reports.reduce((a, r) => a + r.wallMs, 0);
   const output = reports
-    .map((rep) => `${rep.lab}: ${formatTally(tally(rep.results))}`)
+    .map((rep) => {
+      const broken = rep.results.find((r) => r.status === "error");
+      return `${rep.lab}: ${formatTally(tally(rep.results))}${broken ? `\n${formatLoadError(broken)}` : ""}`;
+    })
     .join("\n");
   return `${JSON.stringify({ score, max_score: max, execution_time: Math.round(wall / 100) / 10, output, visibility: "visible", stdout_visibility: "hidden", tests }, null, 2)}\n`;
 }
@@ -340,6 +353,7 @@ export function toJson(reports: readonly LabReport[], opts: MachineFormatOptions
       wallMs: rep.wallMs,
       virtualMs: rep.results.reduce((a, r) => a + r.virtualMs, 0),
       ...(rep.seeds ? { seeds: rep.seeds } : {}),
+      ...(rep.shard ? { shard: formatShard(rep.shard) } : {}),
       parts,
       tests: rep.results.map((r) => ({
         part: r.part,
@@ -351,7 +365,7 @@ export function toJson(reports: readonly LabReport[], opts: MachineFormatOptions
         bonus: r.bonus,
         wallMs: r.wallMs,
         virtualMs: r.virtualMs,
-        ...(r.firstFailure ? { firstFailure: { seed: r.firstFailure.seed, status: r.firstFailure.status, ...(r.firstFailure.failure ? { failure: r.firstFailure.failure } : {}), traceFiles: r.firstFailure.traceFiles } } : {}),
+        ...(r.firstFailure ? { firstFailure: { seed: r.firstFailure.seed, status: r.firstFailure.status, ...(r.firstFailure.failure ? { failure: r.firstFailure.failure } : {}), traceFiles: r.firstFailure.traceFiles, ...(r.firstFailure.nodeLogs?.length ? { nodeLogs: r.firstFailure.nodeLogs } : {}) } } : {}),
         ...(r.replay ? { replay: r.replay } : {}),
         ...(r.nondeterminism ? { nondeterminism: r.nondeterminism } : {}),
         hint: r.hint,

@@ -1,22 +1,132 @@
-/** `faultline course export <dir>` and `faultline course check [lab...]`. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+/**
+ * `faultline course export <dir>`, `course check [lab...]`, `course gradescope <lab...|--all>`
+ * (with `course autograde`, what its run_autograder runs) and `course classroom <dir>`.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { courseRoot, displayPath, gradingImpl, isLearnerCopy, knownLabs, WorkerPool } from "@faultline/grading";
 import { extractCommitted, isGitCheckout, uncommittedChanges, untrackedFiles } from "../committed.ts";
 import { intFlag, paint, parseCommand, say, UsageError, type Io } from "../io.ts";
-import { loadLab } from "../labs.ts";
+import { labList, loadLab, requireLab } from "../labs.ts";
 import { exportCourse } from "../course-export.ts";
 import { checkLab } from "../course-check.ts";
+import { buildAutograderZip } from "../autograder-zip.ts";
+import { autograde } from "../autograde.ts";
+import { classroomSteps, classroomWorkflow, WORKFLOW_PATH } from "../classroom.ts";
 
 const EXPORT_USAGE = "faultline course export <dir> [--include-untracked] [--allow-dirty]";
-const USAGE = `${EXPORT_USAGE} | faultline course check [lab...] [--fast] [--jobs N]`;
+const GRADESCOPE_USAGE = "faultline course gradescope <lab...|--all> --out autograder.zip [--node 20|22|24] [--hidden-visibility V]";
+const AUTOGRADE_USAGE = "faultline course autograde <lab...> --submission DIR --results FILE [--seeds N] [--hidden-visibility V]";
+const CLASSROOM_USAGE = "faultline course classroom <dir> [--lab L]... [--node 20|22|24] [--include-untracked] [--allow-dirty]";
+const USAGE = `${EXPORT_USAGE} | faultline course check [lab...] [--fast] [--jobs N] | ${GRADESCOPE_USAGE} | ${AUTOGRADE_USAGE} | ${CLASSROOM_USAGE}`;
+const VISIBILITIES = ["after_published", "hidden", "after_due_date"] as const;
+type Visibility = (typeof VISIBILITIES)[number];
 
 export async function courseCommand(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === "export") return exportCmd(rest, io);
   if (sub === "check") return checkCmd(rest, io);
-  throw new UsageError(sub ? `course: unknown subcommand "${sub}"; subcommands: export, check\nusage: ${USAGE}` : `usage: ${USAGE}`);
+  if (sub === "gradescope") return gradescopeCmd(rest, io);
+  if (sub === "autograde") return autogradeCmd(rest, io);
+  if (sub === "classroom") return classroomCmd(rest, io);
+  throw new UsageError(sub ? `course: unknown subcommand "${sub}"; subcommands: export, check, gradescope, autograde, classroom\nusage: ${USAGE}` : `usage: ${USAGE}`);
+}
+
+function visibility(command: string, v: string | undefined): Visibility | undefined {
+  if (v === undefined) return undefined;
+  if (!(VISIBILITIES as readonly string[]).includes(v)) throw new UsageError(`${command}: --hidden-visibility must be ${VISIBILITIES.join(", ")}, got "${v}"`);
+  return v as Visibility;
+}
+
+/** Labs named on the command line (each must have a grader), or every lab with --all. */
+async function chosenLabs(command: string, positionals: string[], all: boolean | undefined, usage: string): Promise<string[]> {
+  if (all && positionals.length > 0) throw new UsageError(`${command}: give lab names or --all, not both`);
+  const labs = all ? knownLabs() : [...new Set(positionals)];
+  if (labs.length === 0) throw new UsageError(`${command}: which lab?\n${labList()}\nusage: ${usage}`);
+  for (const lab of labs) requireLab(lab);
+  return labs;
+}
+
+async function gradescopeCmd(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseCommand("course gradescope", argv, { all: { type: "boolean" }, out: { type: "string", short: "o" }, node: { type: "string" }, "hidden-visibility": { type: "string" } }, GRADESCOPE_USAGE);
+  const labs = await chosenLabs("course gradescope", positionals, v.all, GRADESCOPE_USAGE);
+  if (!v.out) throw new UsageError(`course gradescope: where should the zip go? --out autograder.zip\nusage: ${GRADESCOPE_USAGE}`);
+  const nodeMajor = v.node === undefined ? 22 : Number(v.node);
+  if (![20, 22, 24].includes(nodeMajor)) throw new UsageError(`course gradescope: --node must be 20, 22 or 24 (a Node line the course supports), got "${v.node}"`);
+  const hiddenVisibility = visibility("course gradescope", v["hidden-visibility"]);
+  const root = courseRoot();
+  if (isLearnerCopy(root)) throw new UsageError("course gradescope: this is a learner copy (its graders have no hidden tests); build the autograder from the instructor's checkout");
+  const built = buildAutograderZip(root, { labs, nodeMajor, ...(hiddenVisibility ? { hiddenVisibility } : {}) });
+  const dest = resolve(io.cwd, v.out);
+  mkdirSync(dirname(dest), { recursive: true });
+  writeFileSync(dest, built.zip);
+  say(io.out, `wrote a Gradescope autograder for ${labs.join(", ")} to ${displayPath(dest, io.cwd)} (${built.files.length} files, ${Math.round(built.zip.length / 1024)} KiB)`);
+  say(io.out, `  left out: reference solutions and mutants (${built.solutionsLeftOut} files), the handbook, tests and benchmarks; hidden tests are in (they count)`);
+  if (built.uncommitted.length > 0) say(io.err, `  note: the zip has the committed version of ${built.uncommitted.length} changed file(s): ${built.uncommitted.slice(0, 5).join(", ")}${built.uncommitted.length > 5 ? ", …" : ""}`);
+  say(io.out, `  setup.sh installs Node ${nodeMajor} (when the image has no Node >= 20.19), pnpm and the locked dependencies; run_autograder grades /autograder/submission`);
+  say(io.out, labs.length === 1 ? `  learners upload the files they edited in labs/${labs[0]}/src (or that folder, or their repository)` : "  learners upload their repository (labs/<lab>/src of each lab); a lab not in the upload scores 0 as not started");
+  say(io.out, "next: Gradescope > Programming Assignment > Configure Autograder > upload the zip (see handbook/instructors.md)");
+  return 0;
+}
+
+/** A learner copy (as course export writes it) with a GitHub Classroom autograding workflow. */
+async function classroomCmd(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseCommand(
+    "course classroom",
+    argv,
+    { lab: { type: "string", multiple: true }, node: { type: "string" }, "include-untracked": { type: "boolean" }, "allow-dirty": { type: "boolean" } },
+    CLASSROOM_USAGE,
+  );
+  const dir = positionals[0];
+  if (!dir || positionals.length > 1) throw new UsageError(`course classroom: give one target folder: ${CLASSROOM_USAGE}`);
+  const labs = await chosenLabs("course classroom", v.lab ?? [], v.lab === undefined, CLASSROOM_USAGE);
+  const nodeMajor = v.node === undefined ? 22 : Number(v.node);
+  if (![20, 22, 24].includes(nodeMajor)) throw new UsageError(`course classroom: --node must be 20, 22 or 24, got "${v.node}"`);
+  const root = courseRoot();
+  if (isLearnerCopy(root)) throw new UsageError("course classroom: this checkout is already a learner copy; run it in the instructor's checkout");
+  const graders = [];
+  for (const lab of labs) graders.push((await loadLab(lab)).grader);
+  const dest = resolve(io.cwd, dir);
+  let s;
+  try {
+    s = exportCourse(root, dest, { includeUntracked: v["include-untracked"] === true, allowDirty: v["allow-dirty"] === true });
+  } catch (err) {
+    throw new UsageError(`course classroom: ${(err as Error).message}`);
+  }
+  const steps = classroomSteps(graders);
+  const workflow = join(dest, WORKFLOW_PATH);
+  mkdirSync(dirname(workflow), { recursive: true });
+  writeFileSync(workflow, classroomWorkflow(steps, { pnpm: `${pinnedPnpm(dest)}`, nodeMajor }));
+  const points = steps.reduce((a, x) => a + x.maxScore, 0);
+  say(io.out, `wrote a GitHub Classroom template to ${displayPath(dest, io.cwd)} (${s.files} files of the learner copy: no reference solutions, mutants or hidden tests)`);
+  say(io.out, `  ${WORKFLOW_PATH}: ${steps.length} graded steps (${labs.join(", ")}), ${points} points; bonus tests are left out (Classroom has no extra credit)`);
+  say(io.out, `next: cd ${displayPath(dest, io.cwd)} && git init && git add -A && git commit -m "course" and push it to a template repository; see handbook/instructors.md`);
+  return 0;
+}
+
+async function autogradeCmd(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseCommand(
+    "course autograde",
+    argv,
+    { submission: { type: "string" }, results: { type: "string" }, seeds: { type: "string" }, "hidden-visibility": { type: "string" } },
+    AUTOGRADE_USAGE,
+  );
+  const labs = await chosenLabs("course autograde", positionals, false, AUTOGRADE_USAGE);
+  if (!v.submission || !v.results) throw new UsageError(`course autograde: give --submission DIR and --results FILE\nusage: ${AUTOGRADE_USAGE}`);
+  const count = intFlag("seeds", v.seeds, 1);
+  const hiddenVisibility = visibility("course autograde", v["hidden-visibility"]);
+  const { passed } = await autograde(
+    {
+      labs,
+      submission: resolve(io.cwd, v.submission),
+      results: resolve(io.cwd, v.results),
+      ...(count !== undefined ? { seeds: Array.from({ length: count }, (_, i) => i + 1) } : {}),
+      ...(hiddenVisibility ? { hiddenVisibility } : {}),
+    },
+    io,
+  );
+  return passed ? 0 : 1;
 }
 
 async function exportCmd(argv: string[], io: Io): Promise<number> {

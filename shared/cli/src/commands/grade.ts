@@ -22,8 +22,10 @@ import {
   traceDirFor,
   WorkerPool,
   displayPath,
-  defaultSeeds,
+  formatShard,
+  parseShard,
   stopsAtFirstFailure,
+  type Shard,
   type LabReport,
   type MachineFormat,
   type ScenarioResult,
@@ -31,9 +33,10 @@ import {
 import { intFlag, parseCommand, say, UsageError, type Io } from "../io.ts";
 import { GraderLoadError, labList, loadLab, requirePart, requireTest } from "../labs.ts";
 import { recordRun } from "../status.ts";
+import { soakSeeds } from "./soak.ts";
 
 export const GRADE_USAGE =
-  "faultline grade [lab...|--all] [--part P] [--only NAME] [--seed S] [--seeds N] [--explore] [--impl stub|reference|mutant:<name>|<dir>] [--trace] [--determinism] [--all-seeds] [--jobs N] [--format gradescope|junit|json --out FILE]";
+  "faultline grade [lab...|--all] [--part P] [--only NAME] [--seed S] [--seeds N] [--explore] [--impl stub|reference|mutant:<name>|<dir>] [--trace] [--determinism] [--all-seeds] [--jobs N] [--shard k/n] [--seed-base S] [--format gradescope|junit|json --out FILE]";
 
 const GRADE_FLAGS = {
   all: { type: "boolean" },
@@ -47,6 +50,8 @@ const GRADE_FLAGS = {
   determinism: { type: "boolean" },
   "all-seeds": { type: "boolean" },
   jobs: { type: "string", short: "j" },
+  shard: { type: "string" },
+  "seed-base": { type: "string" },
   format: { type: "string" },
   out: { type: "string", short: "o" },
   "hidden-visibility": { type: "string" },
@@ -68,6 +73,10 @@ export interface GradePlan {
   /** Run every seed of a failing test (a learner's run otherwise stops at its first failing seed). */
   allSeeds?: boolean;
   jobs?: number;
+  /** Grade only this shard's (test, seed) pairs (`--shard k/n`, one machine of n). */
+  shard?: Shard;
+  /** The base --explore derived its seeds from (printed, so a run can be repeated). */
+  seedBase?: number;
   format?: MachineFormat;
   out?: string;
   hiddenVisibility?: "after_published" | "hidden" | "after_due_date";
@@ -89,13 +98,20 @@ export function parseGrade(argv: string[], io: Io): GradePlan | "help" {
   const explicit = v.seed?.flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean).map((s) => intFlag("seed", s) as number);
   const count = intFlag("seeds", v.seeds, 1);
   if (explicit && (count !== undefined || v.explore)) throw new UsageError("grade: --seed names exact seeds; it does not combine with --seeds or --explore");
+  let shard: Shard | undefined;
+  if (v.shard !== undefined) {
+    const s = parseShard(v.shard);
+    if ("error" in s) throw new UsageError(`grade: ${s.error}`);
+    shard = s;
+  }
+  const seedBase = intFlag("seed-base", v["seed-base"], 1);
+  if (seedBase !== undefined && !v.explore) throw new UsageError("grade: --seed-base derives the seeds of --explore; give --explore too");
+  // Every machine of a sharded run must draw the same fresh seeds: from a base they share.
+  if (v.explore && shard && seedBase === undefined) throw new UsageError("grade: --explore --shard needs --seed-base S, the same on every machine, so that all shards split the same fresh seeds");
   let seeds: number[] | undefined = explicit;
-  if (v.explore) {
-    const n = count ?? EXPLORE_DEFAULT;
-    const set = new Set<number>();
-    while (set.size < n) set.add(randomInt(1_000, 2 ** 31 - 1));
-    seeds = [...set];
-  } else if (count !== undefined) seeds = Array.from({ length: count }, (_, i) => i + 1);
+  const base = v.explore ? (seedBase ?? randomInt(1, 2 ** 31 - 1)) : undefined;
+  if (base !== undefined) seeds = soakSeeds(base, count ?? EXPLORE_DEFAULT);
+  else if (count !== undefined) seeds = Array.from({ length: count }, (_, i) => i + 1);
   let format: MachineFormat | undefined;
   if (v.format !== undefined) {
     if (!(MACHINE_FORMATS as readonly string[]).includes(v.format)) throw new UsageError(`grade: unknown --format "${v.format}"; formats: ${MACHINE_FORMATS.join(", ")}`);
@@ -117,6 +133,8 @@ export function parseGrade(argv: string[], io: Io): GradePlan | "help" {
     determinism: v.determinism ?? Boolean(process.env.CI),
     ...(v["all-seeds"] ? { allSeeds: true } : {}),
     ...(jobs !== undefined ? { jobs } : {}),
+    ...(shard ? { shard } : {}),
+    ...(base !== undefined ? { seedBase: base } : {}),
     ...(format ? { format } : {}),
     ...(v.out !== undefined ? { out: resolve(io.cwd, v.out) } : {}),
     ...(hv ? { hiddenVisibility: hv as GradePlan["hiddenVisibility"] } : {}),
@@ -167,7 +185,8 @@ export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boo
   const humanOut = machineToStdout ? io.err : io.out;
   const show = opts.report ?? true;
   const reporter = new TerminalReporter({ out: humanOut, progress: show ? io.err : false, color: io.color && !machineToStdout, cwd: io.cwd, failures: show && !plan.quiet });
-  if (plan.explore && plan.seeds && show) reporter.note(`exploring ${plan.seeds.length} fresh seeds: ${plan.seeds.join(" ")}\n(replay one with --seed <S>)\n`);
+  if (plan.explore && plan.seeds && show) reporter.note(`exploring ${plan.seeds.length} fresh seeds: ${plan.seeds.join(" ")}\n(replay one with --seed <S>)\n(the same seeds again: --explore --seeds ${plan.seeds.length} --seed-base ${plan.seedBase})\n`);
+  if (plan.shard && show) reporter.note(`shard ${formatShard(plan.shard)}: this machine grades about 1/${plan.shard.count} of every test's seeds (the same split on every machine); join the shards' --format json reports with faultline report merge\n`);
   const pool = new WorkerPool(plan.jobs);
   // the first grading process starts while the implementation is bundled and loaded
   const firstLab = loaded[0];
@@ -185,12 +204,14 @@ export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boo
         ...(plan.only !== undefined ? { only: plan.only } : {}),
         trace: plan.trace,
         determinism: plan.determinism,
-        stopAtFirstFailure: stopsAtFirstFailure(plan),
-        onScenarioStart: (s, i, n) => reporter.scenarioStart(s, i, n, plan.seeds?.length ?? defaultSeeds(s).length),
+        // A shard is part of a whole run: every seed counts in the merge.
+        stopAtFirstFailure: stopsAtFirstFailure(plan) && !plan.shard,
+        ...(plan.shard ? { shard: plan.shard } : {}),
+        onScenarioStart: (s, i, n, seeds) => reporter.scenarioStart(s, i, n, seeds.length),
         onSeed: (r) => reporter.seedDone(r),
         onResult: (r) => reporter.result(r),
       });
-      const rep = labReport(grader, plan.impl, results, Date.now() - started, plan.seeds);
+      const rep = labReport(grader, plan.impl, results, Date.now() - started, plan.seeds, plan.shard);
       reports.push(rep);
       if (show) reporter.labDone(rep);
       if (plan.trace && show) listTraces(results, io, humanOut, traceDirFor(grader.lab));
@@ -256,6 +277,10 @@ test's fixed seeds, so grades are reproducible.
                       only when every seed passes). Runs with --impl other than your src,
                       --format or --determinism always run every seed
   --jobs N, -j N      worker threads (default: the number of cores, at most 8)
+  --shard k/n         grade the k-th of n parts of the run (every n-th test and seed, a
+                      deterministic split; runs every seed); join the parts' --format json
+                      reports with faultline report merge
+  --seed-base S       --explore derives its seeds from S (printed by every --explore run)
   --format F          gradescope | junit | json (to stdout, or to --out FILE)
   --hidden-visibility after_published | hidden | after_due_date (Gradescope, hidden tests)
   --quiet, -q         no failure reports, only the table

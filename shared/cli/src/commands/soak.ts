@@ -14,8 +14,11 @@ import { Rng } from "@faultline/sim";
 import {
   fmtDuration,
   fmtMs,
+  formatShard,
   gradeScenario,
   gradingImpl,
+  parseShard,
+  shardSeeds,
   knownLabs,
   replayCommand,
   resolveImpl,
@@ -23,13 +26,14 @@ import {
   type LabGrader,
   type Scenario,
   type SeedResult,
+  type Shard,
 } from "@faultline/grading";
 import { intFlag, paint, parseCommand, say, UsageError, type Io } from "../io.ts";
 import { labList, loadLab, requirePart, requireTest } from "../labs.ts";
 import { absoluteImpl } from "./grade.ts";
 
 export const SOAK_USAGE =
-  "faultline soak <lab...|--all> [--seeds N] [--seed-base S] [--impl reference|mutant:<name>|<dir>] [--jobs N] [--only NAME] [--part P] [--real]";
+  "faultline soak <lab...|--all> [--seeds N] [--seed-base S] [--impl reference|mutant:<name>|<dir>] [--jobs N] [--only NAME] [--part P] [--real] [--shard k/n]";
 
 const SOAK_FLAGS = {
   all: { type: "boolean" },
@@ -40,6 +44,7 @@ const SOAK_FLAGS = {
   only: { type: "string" },
   part: { type: "string", multiple: true, short: "p" },
   real: { type: "boolean" },
+  shard: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -59,6 +64,8 @@ export interface SoakPlan {
   only?: string;
   parts?: string[];
   real: boolean;
+  /** Run only this shard's (scenario, seed) pairs (one machine of n). */
+  shard?: Shard;
 }
 
 export function parseSoak(argv: string[], io: Io): SoakPlan | "help" {
@@ -71,6 +78,13 @@ export function parseSoak(argv: string[], io: Io): SoakPlan | "help" {
   const base = intFlag("seed-base", v["seed-base"], 1);
   const impl = v.impl ?? "reference";
   const jobs = intFlag("jobs", v.jobs, 1);
+  let shard: Shard | undefined;
+  if (v.shard !== undefined) {
+    const s = parseShard(v.shard);
+    if ("error" in s) throw new UsageError(`soak: ${s.error}`);
+    if (base === undefined) throw new UsageError("soak: --shard needs --seed-base S, the same on every machine, so that all shards split the same fresh seeds");
+    shard = s;
+  }
   if (impl === "stub" || impl === "src") throw new UsageError("soak: the stubs fail every seed; soak a reference, a mutant or a directory (--impl)");
   return {
     labs: [...new Set(labs)],
@@ -81,6 +95,7 @@ export function parseSoak(argv: string[], io: Io): SoakPlan | "help" {
     ...(v.only !== undefined ? { only: v.only } : {}),
     ...(parts && parts.length > 0 ? { parts } : {}),
     real: v.real ?? false,
+    ...(shard ? { shard } : {}),
   };
 }
 
@@ -132,20 +147,21 @@ export async function runSoak(plan: SoakPlan, io: Io): Promise<SoakOutcome> {
   }
   const seeds = soakSeeds(plan.seedBase, plan.seedCount);
   const shown = seeds.length <= SHOW_ALL_SEEDS ? seeds.join(" ") : `${seeds.slice(0, 10).join(" ")} … (${seeds.length - 10} more)`;
-  const again = `pnpm soak ${plan.labs.join(" ")} --seeds ${plan.seedCount} --seed-base ${plan.seedBase}${plan.impl === "reference" ? "" : ` --impl ${plan.impl}`}`;
-  say(io.out, `soak: ${plan.seedCount} fresh seeds per scenario (impl ${plan.impl}), seed base ${plan.seedBase}: ${shown}`);
+  const again = `pnpm soak ${plan.labs.join(" ")} --seeds ${plan.seedCount} --seed-base ${plan.seedBase}${plan.impl === "reference" ? "" : ` --impl ${plan.impl}`}${plan.shard ? ` --shard ${formatShard(plan.shard)}` : ""}`;
+  say(io.out, `soak: ${plan.seedCount} fresh seeds per scenario (impl ${plan.impl}), seed base ${plan.seedBase}${plan.shard ? `, shard ${formatShard(plan.shard)} (about 1/${plan.shard.count} of them)` : ""}: ${shown}`);
   say(io.out, `(same seeds again: ${again})\n`);
 
   const out: SoakOutcome = { rows: [], skipped: [], failures: 0 };
   const pool = new WorkerPool(plan.jobs);
   try {
     for (const { grader, module, impl } of loaded) {
-      const { run, skipped } = soakScenarios(grader, plan);
+      const { run: chosen, skipped } = soakScenarios(grader, plan);
       out.skipped.push(...skipped.map((s) => ({ lab: grader.lab, scenario: s.name })));
-      say(io.out, `${grader.lab}: ${run.length} scenarios × ${seeds.length} seeds${skipped.length > 0 ? ` (skipping ${skipped.length} with real processes or HTTP; --real includes them)` : ""}`);
+      const run = plan.shard ? shardSeeds(chosen, () => seeds, plan.shard) : chosen.map((test) => ({ test, seeds }));
+      say(io.out, `${grader.lab}: ${run.length} scenarios × ${plan.shard ? `about ${Math.ceil(seeds.length / plan.shard.count)}` : seeds.length} seeds${skipped.length > 0 ? ` (skipping ${skipped.length} with real processes or HTTP; --real includes them)` : ""}`);
       if (run.length === 0) continue;
       const rows: SoakRow[] = [];
-      for (const [i, s] of run.entries()) {
+      for (const [i, { test: s, seeds: mine }] of run.entries()) {
         const started = Date.now();
         let done = 0;
         const progress = (io.err as { isTTY?: boolean }).isTTY ? (text: string) => io.err.write(`\r\x1b[K${text}`) : undefined;
@@ -154,11 +170,11 @@ export async function runSoak(plan: SoakPlan, io: Io): Promise<SoakOutcome> {
           graderModule: module,
           impl,
           pool,
-          seeds,
+          seeds: mine,
           determinism: false,
           onSeed: (seed) => {
             done++;
-            progress?.(`  [${i + 1}/${run.length}] ${s.name}: ${done}/${seeds.length}`);
+            progress?.(`  [${i + 1}/${run.length}] ${s.name}: ${done}/${mine.length}`);
             if (seed.status !== "pass") {
               progress?.("");
               reportFailure(io, grader.lab, s.name, seed, plan.impl);
@@ -236,6 +252,8 @@ failing seed with its replay command and a table per lab (scenario, seeds, failu
   --only NAME         only the test named NAME
   --part P, -p P      only part P (repeat or comma-separate for several)
   --real              include tests with real processes or HTTP (skipped by default)
+  --shard k/n         run the k-th of n parts of the soak (about 1/n of every scenario's seeds,
+                      the same split on every machine; needs --seed-base)
 
 Exit code: 0 when every seed passed, 1 when any failed, 2 on a usage error, 3 when a grader
 does not load.`;
