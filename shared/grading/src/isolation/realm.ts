@@ -64,11 +64,16 @@ const RECORD = "\u0001";
 const FIELD = "\u0002";
 const PART = "\u0003";
 
-/** A handler's effects, one framed record each, and what it threw. */
+/**
+ * A handler's reply: its effects are `effects` up to `effectsEnd` (records joined by RECORD),
+ * read in place rather than split. One object, reused: a reply is applied before the next call.
+ */
 interface NodeReply {
-  effects: string[];
-  err?: WireError;
+  effects: string;
+  effectsEnd: number;
+  err: WireError | undefined;
 }
+const reply: NodeReply = { effects: "", effectsEnd: 0, err: undefined };
 
 const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: "faultline:bootstrap", lineOffset: -1 });
 const callScript = new vm.Script("__bridge(__req)", { filename: "faultline:call" });
@@ -145,6 +150,8 @@ export class Realm {
   private readonly observed: string[][];
   /** Handles that the simulator drives as nodes. */
   private readonly nodeAdapters = new Map<number, ContextNode>();
+  /** Hands a node's adapter to the proxy of its object, which answers the simulator's handler reads. */
+  private readonly bindAdapter = new Map<number, (adapter: ContextNode) => void>();
 
   constructor(
     readonly bundle: CompiledBundle,
@@ -187,7 +194,10 @@ export class Realm {
   asNode(proxy: unknown): void {
     const ref = handleOf(proxy);
     if (!ref || ref.realm !== this) throw new TypeError(`${this.options.label}: the node factory must return an object created by the implementation`);
-    if (!this.nodeAdapters.has(ref.h)) this.nodeAdapters.set(ref.h, new ContextNode(this, ref.h));
+    if (this.nodeAdapters.has(ref.h)) return;
+    const adapter = new ContextNode(this, ref.h);
+    this.nodeAdapters.set(ref.h, adapter);
+    this.bindAdapter.get(ref.h)?.(adapter);
   }
 
   // ---------------------------------------------------------------- requests
@@ -222,7 +232,9 @@ export class Realm {
   /**
    * One handler call, as a direct function call (cheaper than evaluating a script). Promise
    * continuations a handler left behind settle at a fixed rhythm of calls, deterministically,
-   * and any env use from them fails the node at its next call.
+   * and any env use from them fails the node at its next call. Returns the reply's effects
+   * text (records joined by RECORD, see WIRE in bootstrap.ts) and the handler's error, if any;
+   * the observed properties are taken into the read cache here.
    */
   nodeCall(op: "boot" | "msg" | "timer", h: number, now: number, a: unknown, text: string | undefined): NodeReply {
     this.version++;
@@ -236,11 +248,11 @@ export class Realm {
     const end = out.lastIndexOf(PART);
     const mid = out.lastIndexOf(PART, end - 1);
     if (mid < 0) throw new Error(`${this.options.label}: the learner context answered with a malformed reply`);
-    const effects = out.slice(0, mid);
-    const err = out.slice(mid + 1, end);
-    const obs = out.slice(end + 1);
-    if (obs.length > 0) this.prefill(h, JSON.parse(obs) as Wire[]);
-    return { effects: effects.length === 0 ? [] : effects.split(RECORD), ...(err.length > 0 ? { err: JSON.parse(err) as WireError } : {}) };
+    if (end + 1 < out.length) this.prefill(h, JSON.parse(out.slice(end + 1)) as Wire[]);
+    reply.effects = out;
+    reply.effectsEnd = mid;
+    reply.err = mid + 1 < end ? (JSON.parse(out.slice(mid + 1, end)) as WireError) : undefined;
+    return reply;
   }
 
   learnerError(w: WireError): Error {
@@ -416,9 +428,14 @@ export class Realm {
       });
     const keysOf = () => cached("\0keys", () => realm.request({ op: "keys", h }, false)) as string[];
     const entry = realm.cacheEntry(h);
+    // Set when the simulator starts driving this object as a node (asNode).
+    let adapter: ContextNode | undefined = realm.nodeAdapters.get(h);
+    if (kind !== "array") realm.bindAdapter.set(h, (a) => (adapter = a));
     const p = new Proxy(target, {
       get(_t, k) {
-        // The common case first: a value already read (or observed) in this state.
+        // The simulator asks for a handler at every event it delivers to the node.
+        if (adapter !== undefined && (k === "onMessageText" || k === "onTimer" || k === "onMessage" || k === "start")) return adapter[k];
+        // The common case for graders: a value already read (or observed) in this state.
         if (entry.version === realm.stateVersion && typeof k === "string") {
           const hit = entry.values.get(k);
           if (hit !== undefined && typeof hit !== "function") return hit;
@@ -430,13 +447,7 @@ export class Realm {
           if (k === Symbol.toPrimitive) return () => `[${kind} of ${realm.options.label}]`;
           return undefined;
         }
-        if (kind !== "array") {
-          if (k === "start" || k === "onMessage" || k === "onTimer" || k === "onMessageText") {
-            const adapter = realm.nodeAdapters.get(h);
-            if (adapter) return adapter[k];
-          }
-          if (k === "then") return undefined; // not a promise, whatever the object says
-        }
+        if (kind !== "array" && k === "then") return undefined; // not a promise, whatever the object says
         if (kind === "array" && k === "slice") return (...args: unknown[]) => (args.every((a) => a === undefined || typeof a === "number") ? slice(args) : whole().slice(...(args as number[])));
         if (kind === "array" && ARRAY_METHODS.has(k)) {
           const fn = (Array.prototype as unknown as Record<string, unknown>)[k];
@@ -561,20 +572,29 @@ class ContextNode implements Node<unknown, unknown> {
     this.apply(this.realm.nodeCall("timer", this.h, env.now(), tag === undefined || typeof tag === "string" ? tag : JSON.stringify(tag), JSON.stringify(tag)));
   };
 
-  private apply(reply: NodeReply): void {
+  /** Replay the effects of a reply on the simulator's env, in order, then throw what the handler threw. */
+  private apply(r: NodeReply): void {
     const env = this.env as TextEnv;
-    for (const record of reply.effects) {
-      const f = record.split(FIELD);
-      switch (f[0]) {
-        case "s": {
-          env.sendText(parsedName(f[1] as string) as NodeId, f[2] as string);
+    const { effects, effectsEnd: stop, err } = r;
+    let i = 0;
+    while (i < stop) {
+      let next = effects.indexOf(RECORD, i);
+      if (next < 0 || next > stop) next = stop;
+      // A record is a kind letter, then its fields, each after a FIELD.
+      switch (effects.charCodeAt(i)) {
+        case 115 /* s: to, message */: {
+          const f = effects.indexOf(FIELD, i + 2);
+          env.sendText(parsedName(effects.slice(i + 2, f)) as NodeId, effects.slice(f + 1, next));
           break;
         }
-        case "t":
-          this.timers.set(Number(f[1]), env.setTimer(Number(f[2]), parsedName(f[3] as string)));
+        case 116 /* t: handle, ms, tag */: {
+          const f1 = effects.indexOf(FIELD, i + 2);
+          const f2 = effects.indexOf(FIELD, f1 + 1);
+          this.timers.set(Number(effects.slice(i + 2, f1)), env.setTimer(Number(effects.slice(f1 + 1, f2)), parsedName(effects.slice(f2 + 1, next))));
           break;
-        case "c": {
-          const h = Number(f[1]);
+        }
+        case 99 /* c: handle */: {
+          const h = Number(effects.slice(i + 2, next));
           const hostHandle = this.timers.get(h);
           if (hostHandle !== undefined) {
             env.cancelTimer(hostHandle);
@@ -582,21 +602,24 @@ class ContextNode implements Node<unknown, unknown> {
           }
           break;
         }
-        case "w":
-          env.disk.writeText(JSON.parse(f[1] as string) as string, f[2] as string);
+        case 119 /* w: key, value */: {
+          const f = effects.indexOf(FIELD, i + 2);
+          env.disk.writeText(JSON.parse(effects.slice(i + 2, f)) as string, effects.slice(f + 1, next));
           break;
-        case "d":
-          env.disk.delete(JSON.parse(f[1] as string) as string);
+        }
+        case 100 /* d: key */:
+          env.disk.delete(JSON.parse(effects.slice(i + 2, next)) as string);
           break;
-        case "y":
+        case 121 /* y */:
           env.disk.sync();
           break;
-        case "l":
-          env.log(JSON.parse(f[1] as string) as string);
+        case 108 /* l: text */:
+          env.log(JSON.parse(effects.slice(i + 2, next)) as string);
           break;
       }
+      i = next + 1;
     }
-    if (reply.err) throw this.realm.learnerError(reply.err);
+    if (err) throw this.realm.learnerError(err);
   }
 }
 
