@@ -8,12 +8,14 @@
 import vm from "node:vm";
 import { SourceMap } from "node:module";
 import type { Env, Node, NodeId, TimerHandle } from "@faultline/sim";
-import { BOOTSTRAP_SOURCE } from "./bootstrap.ts";
+import { ContextPool, type PreparedContext } from "./context-pool.ts";
 import { withLocalGlobals } from "./locals.ts";
 
 /** A bundle compiled once and evaluated in each new realm. */
 export class CompiledBundle {
   readonly script: vm.Script;
+  /** Contexts prepared for this bundle, reused across node incarnations and seeds. */
+  readonly pool: ContextPool;
   private sourceMap: SourceMap | undefined;
   private sourceMapTried = false;
   constructor(
@@ -23,8 +25,11 @@ export class CompiledBundle {
     /** Turns a source path from the map into what a learner should see. */
     private readonly showSource: (source: string) => string = (s) => s,
   ) {
-    // The bundle's `var __lab` is local inside the wrapper: the epilogue publishes it.
-    this.script = new vm.Script(withLocalGlobals(code, "globalThis.__lab = typeof __lab === \"undefined\" ? undefined : __lab;"), { filename, lineOffset: -1 });
+    // Evaluated once per context, the script gives a function that evaluates the module afresh
+    // at every call (a new module scope per node incarnation, with code that stays compiled).
+    // The bundle's `var __lab` is local inside the wrapper: the epilogue returns it.
+    this.script = new vm.Script(`(function faultlineModule() { return ${withLocalGlobals(code, "return typeof __lab === \"undefined\" ? undefined : __lab;")} })`, { filename, lineOffset: -1 });
+    this.pool = new ContextPool(this.script, `faultline ${filename}`);
   }
 
   /** Rewrite stack frames that point into the bundle to the learner's own file:line:column. */
@@ -75,7 +80,6 @@ interface NodeReply {
 }
 const reply: NodeReply = { effects: "", effectsEnd: 0, err: undefined };
 
-const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: "faultline:bootstrap", lineOffset: -1 });
 const callScript = new vm.Script("__bridge(__req)", { filename: "faultline:call" });
 const drainScript = new vm.Script("undefined", { filename: "faultline:settle" });
 /** Handler calls between two settlings of a context's promise continuations. */
@@ -135,7 +139,7 @@ export interface RealmOptions {
 }
 
 export class Realm {
-  private readonly sandbox: Record<string, unknown>;
+  private readonly prepared: PreparedContext;
   private readonly context: vm.Context;
   private readonly bridge: (text: string) => unknown;
   private readonly getFn: (h: number, k: string) => unknown;
@@ -144,6 +148,8 @@ export class Realm {
   private callsSinceDrain = 0;
   /** Bumped whenever learner code may have run; cached reads are valid for one version. */
   private version = 0;
+  /** Set once the context went back to its pool: nothing may read or call through this realm again. */
+  private retired = false;
   private readonly proxies = new Map<number, unknown>();
   private readonly caches = new Map<number, { version: number; values: Map<string, unknown> }>();
   /** LabGrader.observe, split into keys. */
@@ -157,19 +163,19 @@ export class Realm {
     readonly bundle: CompiledBundle,
     readonly options: RealmOptions,
   ) {
-    this.sandbox = Object.create(null) as Record<string, unknown>;
-    this.context = vm.createContext(this.sandbox, { name: `faultline ${options.label}`, codeGeneration: { strings: false, wasm: false }, microtaskMode: "afterEvaluate" });
-    bootstrapScript.runInContext(this.context);
-    this.bridge = this.sandbox.__bridge as (text: string) => unknown;
-    this.nodeFn = this.sandbox.__node as Realm["nodeFn"];
-    this.getFn = this.sandbox.__get as Realm["getFn"];
+    const prepared = bundle.pool.take();
+    this.prepared = prepared;
+    this.context = prepared.context;
+    this.bridge = prepared.bridge;
+    this.nodeFn = prepared.node;
+    this.getFn = prepared.get;
     // Shorter paths first: "log" is cached before "log.length" is filled in on it.
     const paths = [...(options.observe ?? [])].sort((a, b) => a.split(".").length - b.split(".").length);
     this.observed = paths.map((p) => p.split("."));
-    if (paths.length > 0) (this.sandbox.__observe as (text: string) => void)(JSON.stringify(paths));
+    if (paths.length > 0) prepared.observe(JSON.stringify(paths));
     options.probe?.enter(options.label === "the implementation" ? "your module" : options.label, "loading your module", 0);
     try {
-      bundle.script.runInContext(this.context);
+      prepared.load();
     } catch (err) {
       const w = wireError(err);
       throw learnerError(w.name, `your module threw while loading: ${w.message}`, this.bundle.mapStack(w.stack));
@@ -178,9 +184,34 @@ export class Realm {
     }
   }
 
+  /**
+   * Give the context back to the bundle's pool (the end of a seed: no proxy of this realm is
+   * read again). Promise continuations left behind settle first, so none of them can run in
+   * the next incarnation; then the context is reset.
+   */
+  retire(): void {
+    if (this.retired) return;
+    this.retired = true;
+    const probe = this.options.probe;
+    probe?.enter(this.options.label, "settling promises at the end of the run", 0);
+    try {
+      drainScript.runInContext(this.context);
+    } catch {
+      return; // a context whose last continuations throw is not reused
+    } finally {
+      probe?.exit();
+    }
+    this.bundle.pool.give(this.prepared);
+  }
+
+  private alive(): void {
+    if (this.retired) throw new Error(`${this.options.label}: this node's context was released at the end of its run; read nodes while their run lasts`);
+  }
+
   /** The module's exports, as a proxy. */
   exports(): Record<string, unknown> {
-    const root = (this.sandbox.__root as () => unknown)();
+    this.alive();
+    const root = this.prepared.root();
     if (typeof root !== "number") throw new Error("the learner context lost its exports");
     return this.proxy({ $ns: root }) as Record<string, unknown>;
   }
@@ -213,13 +244,14 @@ export class Realm {
 
   /** Send request text; returns the parsed reply. Node handler calls go through nodeCall instead. */
   private send(text: string, mutates: boolean): unknown {
+    this.alive();
     let out: unknown;
     const probe = this.options.probe;
     probe?.enter(this.options.label, mutates ? "a call from the grader" : "a read by the grader", 0);
     try {
       if (mutates) {
         this.version++;
-        this.sandbox.__req = text;
+        (this.context as Record<string, unknown>).__req = text;
         out = callScript.runInContext(this.context);
       } else out = this.bridge(text);
     } finally {
@@ -237,6 +269,7 @@ export class Realm {
    * the observed properties are taken into the read cache here.
    */
   nodeCall(op: "boot" | "msg" | "timer", h: number, now: number, a: unknown, text: string | undefined): NodeReply {
+    if (this.retired) this.alive();
     this.version++;
     const out = this.nodeFn(op, h, now, a, text);
     if (++this.callsSinceDrain >= DRAIN_EVERY) {
@@ -307,6 +340,7 @@ export class Realm {
    * term, role or commit index after every step).
    */
   read(h: number, k: string): unknown {
+    if (this.retired) this.alive();
     const probe = this.options.probe;
     probe?.enter(this.options.label, "a read by the grader", 0);
     let out: unknown;
