@@ -16,6 +16,7 @@ export interface PreparedContext {
   readonly bridge: (text: string) => unknown;
   readonly node: (op: string, h: number, now: number, a: unknown, text: string | undefined) => unknown;
   readonly get: (h: number, k: string) => unknown;
+  readonly slice: (h: number, from: number | undefined, to: number | undefined) => unknown;
   readonly observe: (text: string) => void;
   readonly root: () => unknown;
   /** Evaluate the module afresh; what it throws is the learner's error. */
@@ -79,6 +80,7 @@ export class ContextPool {
       bridge: sandbox.__bridge as PreparedContext["bridge"],
       node: sandbox.__node as PreparedContext["node"],
       get: sandbox.__get as PreparedContext["get"],
+      slice: sandbox.__slice as PreparedContext["slice"],
       observe: sandbox.__observe as PreparedContext["observe"],
       root: sandbox.__root as PreparedContext["root"],
       load: () => load(factory),
