@@ -327,6 +327,8 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       if (said.length > 0) result.nodeLogs = said;
     }
     if (task.collectEvents) result.events_ = sims.map((s) => s.trace.list());
+    // Nothing reads the nodes any more: their contexts can serve the next seed.
+    isolated?.dispose();
     return result;
   }
 }

@@ -109,3 +109,70 @@ describe("reads of learner objects", () => {
     expect(a[300]).toBeUndefined();
   });
 });
+
+/** A module that tries to keep state past its incarnation, and ordinary code that assigns over built-in names. */
+const HOARDER = `
+var __lab = (() => {
+  let loads = 0;
+  loads++;
+  const found = { global: globalThis.stash, count: loads, lastMatch: RegExp.lastMatch, protoKeys: Object.keys(Object.prototype).length };
+  function hoard() {
+    globalThis.stash = "kept";
+    /secret-(\\\\d+)/.exec("secret-42");
+    // Sloppy code fails silently where strict code throws: either way nothing may stick.
+    for (const f of [
+      () => { Object.prototype.polluted = 1; },
+      () => { Array.prototype.every = () => true; },
+      () => { Math.stash = 1; },
+      () => { JSON.parse = () => 1; },
+    ]) {
+      try { f(); } catch (e) {}
+    }
+    return ["polluted" in {}, [1].every(() => false), "stash" in Math, JSON.parse("2")];
+  }
+  function ordinary() {
+    const o = { toString() { return "mine"; } };
+    o.valueOf = () => 7;
+    const p = {}; p.toString = () => "assigned";
+    class Oops extends Error { constructor() { super("m"); this.name = "Oops"; } }
+    const e = new Oops();
+    return [String(o), o + 0, String(p), e.name, String(e)];
+  }
+  return { found: () => found, hoard, ordinary };
+})();
+`;
+
+describe("a context is reused by the next incarnation with nothing left of the previous one", () => {
+  const hoarder = new CompiledBundle(HOARDER, "faultline:hoarder");
+  const strict = new CompiledBundle(`"use strict";${HOARDER}`, "faultline:strict-hoarder");
+  it("freezes the built-ins, resets globals and RegExp statics, and evaluates the module afresh", () => {
+    const first = new Realm(hoarder, { label: "n1" });
+    const lib = first.exports() as { found(): unknown; hoard(): string[]; ordinary(): unknown[] };
+    expect(lib.found()).toEqual({ count: 1, lastMatch: "", protoKeys: 0 });
+    expect(lib.hoard()).toEqual([false, false, false, 2]);
+    expect(lib.ordinary()).toEqual(["mine", 7, "assigned", "Oops", "Oops: m"]);
+    first.retire();
+    expect(() => lib.found()).toThrow(/released at the end of its run/);
+    expect(hoarder.pool.size).toBe(1);
+    const second = new Realm(hoarder, { label: "n1" });
+    expect(hoarder.pool.size).toBe(0); // the same context again
+    expect((second.exports() as { found(): unknown }).found()).toEqual({ count: 1, lastMatch: "", protoKeys: 0 });
+    second.retire();
+  });
+
+  it("refuses strict code's writes to built-ins with an error, and still lets it assign over inherited names", () => {
+    const r = new Realm(strict, { label: "n1" });
+    const lib = r.exports() as { hoard(): unknown[]; ordinary(): unknown[] };
+    expect(lib.hoard()).toEqual([false, false, false, 2]);
+    expect(lib.ordinary()).toEqual(["mine", 7, "assigned", "Oops", "Oops: m"]);
+    r.retire();
+  });
+
+  it("drops a context whose global object cannot be put back", () => {
+    const sealed = new CompiledBundle(`var __lab = { seal() { Object.defineProperty(globalThis, "kept", { value: 1, configurable: false }); } };`, "faultline:sealer");
+    const r = new Realm(sealed, { label: "n1" });
+    (r.exports() as { seal(): void }).seal();
+    r.retire();
+    expect(sealed.pool.size).toBe(0);
+  });
+});

@@ -17,7 +17,7 @@ const reflectConstruct = Reflect.construct, reflectApply = Reflect.apply, arrayS
 const MAX_DEPTH = 200;
 
 const handles = [];
-const ids = new WeakMap();
+let ids = new WeakMap();
 function hid(o) {
   let id = ids.get(o);
   if (id === undefined) { id = handles.length; handles.push(o); ids.set(o, id); }
@@ -333,18 +333,12 @@ function handle(req) {
   where = req.where;
   try {
     switch (req.op) {
-      case "exports": value = enc(G.__lab, false, 0); break;
+      case "exports": value = enc(lab, false, 0); break;
       case "get": value = enc(o[req.k], true, 0); break;
       case "val":
         if (isPlainJson(o, 0)) { where = undefined; return '{"raw":' + jsonStringify(o) + "}"; }
         value = enc(o, false, 0);
         break;
-      case "slice": {
-        const part = reflectApply(arraySlice, o, dec(req.a));
-        if (isPlainJson(part, 0)) { where = undefined; return '{"raw":' + jsonStringify(part) + "}"; }
-        value = enc(part, false, 0);
-        break;
-      }
       case "keys": value = objectKeys(o); break;
       case "iter": value = enc([...o], false, 0); break;
       case "call": value = enc(reflectApply(o[req.k], o, dec(req.a)), false, 0); break;
@@ -383,7 +377,110 @@ function fastGet(h, k) {
   }
 }
 defineProperty(G, "__get", { value: fastGet, writable: false, configurable: false, enumerable: false });
+// A part of an array (a leader's log tail, read after every step), answered like fastGet.
+function fastSlice(h, from, to) {
+  where = "a read by the grader";
+  try {
+    const part = reflectApply(arraySlice, handles[h], [from, to]);
+    if (isPlainJson(part, 0)) return "J" + jsonStringify(part);
+    return "j" + jsonStringify(enc(part, false, 0));
+  } catch (e) {
+    return "e" + jsonStringify(errorOf(e));
+  } finally {
+    where = undefined;
+  }
+}
+defineProperty(G, "__slice", { value: fastSlice, writable: false, configurable: false, enumerable: false });
 defineProperty(G, "__observe", { value: function setObserved(text) { observed = jsonParse(text).map((p) => p.split(".")); }, writable: false, configurable: false, enumerable: false });
 defineProperty(G, "__node", { value: nodeCall, writable: false, configurable: false, enumerable: false });
-defineProperty(G, "__root", { value: function root() { return hid(G.__lab); }, writable: false, configurable: false, enumerable: false });
+defineProperty(G, "__root", { value: function root() { return hid(lab); }, writable: false, configurable: false, enumerable: false });
+
+// ------------------------------------------------------------ one context, many incarnations
+// A context is reused for the next node incarnation (or seed) instead of built anew: building
+// one costs milliseconds, and code in a reused context stays compiled and optimized. Reuse must
+// be invisible to learner code, so nothing may carry over: each incarnation evaluates the
+// bundle afresh (a new module scope, see load), the intrinsics are frozen once (harden) so no
+// state can hide in Object.prototype or Math, and reset puts the global object back as it was
+// and forgets every handle, node and log of the previous incarnation.
+let lab;              // the exports of the current incarnation's module
+const globalProto = getProto(G);
+const snapshot = new Map(); // the global object's own properties once hardened
+const ownKeys = Reflect.ownKeys, getOwnDescriptor = Object.getOwnPropertyDescriptor, freeze = Object.freeze;
+const isExtensible = Object.isExtensible, setProto = Object.setPrototypeOf, deleteProperty = Reflect.deleteProperty;
+const regexpExec = RegExp.prototype.exec, EMPTY_RE = /(?:)/;
+function load(factory) { lab = undefined; lab = factory(); }
+// Properties that ordinary code sets on its own objects by assignment (err.name = ...,
+// obj.toString = ...): on a frozen prototype an assignment would fail, so each becomes an
+// accessor whose setter defines the property on the object assigned to.
+function enableOverride(proto, k) {
+  const d = getOwnDescriptor(proto, k);
+  if (!d || !("value" in d) || !d.writable || !d.configurable) return;
+  const value = d.value;
+  defineProperty(proto, k, {
+    get: function () { return value; },
+    set: function (v) {
+      if (this === proto) throw new TypeError("Cannot assign to read only property '" + String(k) + "' of a built-in prototype: built-ins are frozen in graded code");
+      defineProperty(this, k, { value: v, writable: true, enumerable: true, configurable: true });
+    },
+    enumerable: d.enumerable,
+    configurable: false,
+  });
+}
+function harden(moduleFunction) {
+  const overrides = [[Object.prototype, ownKeys(Object.prototype)], [Function.prototype, ["toString"]]];
+  for (const E of [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, G.AggregateError]) if (E) overrides.push([E.prototype, ["name", "message", "toString", "constructor"]]);
+  for (const [proto, keys] of overrides) for (const k of keys) if (k !== "__proto__") enableOverride(proto, k);
+  // Everything reachable from the global object, plus intrinsics no global names.
+  const roots = [moduleFunction, function* () {}, async function () {}, async function* () {}, [][Symbol.iterator](), new Map().entries(), new Set().values(), ""[Symbol.iterator](), reflectApply(RegExp.prototype[Symbol.matchAll], /a/g, [""])];
+  if (typeof Intl.Segmenter === "function") { const segs = new Intl.Segmenter().segment(""); roots.push(segs, segs[Symbol.iterator]()); }
+  for (const k of ownKeys(G)) {
+    const d = getOwnDescriptor(G, k);
+    snapshot.set(k, d);
+    roots.push(d.value, d.get, d.set);
+  }
+  const seen = new Set();
+  while (roots.length > 0) {
+    const o = roots.pop();
+    if ((typeof o !== "object" && typeof o !== "function") || o === null || o === G || seen.has(o)) continue;
+    seen.add(o);
+    roots.push(getProto(o));
+    for (const k of ownKeys(o)) {
+      const d = getOwnDescriptor(o, k);
+      if (d) roots.push(d.value, d.get, d.set);
+    }
+  }
+  for (const o of seen) freeze(o);
+}
+function sameDescriptor(a, b) {
+  return is(a.value, b.value) && a.get === b.get && a.set === b.set && a.writable === b.writable && a.enumerable === b.enumerable && a.configurable === b.configurable;
+}
+// Back to the state after harden; false if the context cannot be made clean (then it is dropped).
+function reset() {
+  handles.length = 0;
+  ids = new WeakMap();
+  nodes.clear();
+  moduleLogs.length = 0;
+  observed = [];
+  misuse = undefined;
+  fx = null;
+  where = undefined;
+  callA = callM = undefined;
+  lab = undefined;
+  reflectApply(regexpExec, EMPTY_RE, [""]); // RegExp.lastMatch and $1..$9 hold the last match
+  try {
+    if (!isExtensible(G)) return false;
+    if (getProto(G) !== globalProto) setProto(G, globalProto);
+    for (const k of ownKeys(G)) if (!snapshot.has(k) && !deleteProperty(G, k)) return false;
+    for (const [k, d] of snapshot) {
+      const now = getOwnDescriptor(G, k);
+      if (!now || !sameDescriptor(now, d)) defineProperty(G, k, d);
+    }
+  } catch {
+    return false;
+  }
+  return true;
+}
+defineProperty(G, "__load", { value: load, writable: false, configurable: false, enumerable: false });
+defineProperty(G, "__harden", { value: harden, writable: false, configurable: false, enumerable: false });
+defineProperty(G, "__reset", { value: reset, writable: false, configurable: false, enumerable: false });
 `);

@@ -8,12 +8,14 @@
 import vm from "node:vm";
 import { SourceMap } from "node:module";
 import type { Env, Node, NodeId, TimerHandle } from "@faultline/sim";
-import { BOOTSTRAP_SOURCE } from "./bootstrap.ts";
+import { ContextPool, type PreparedContext } from "./context-pool.ts";
 import { withLocalGlobals } from "./locals.ts";
 
 /** A bundle compiled once and evaluated in each new realm. */
 export class CompiledBundle {
   readonly script: vm.Script;
+  /** Contexts prepared for this bundle, reused across node incarnations and seeds. */
+  readonly pool: ContextPool;
   private sourceMap: SourceMap | undefined;
   private sourceMapTried = false;
   constructor(
@@ -23,8 +25,11 @@ export class CompiledBundle {
     /** Turns a source path from the map into what a learner should see. */
     private readonly showSource: (source: string) => string = (s) => s,
   ) {
-    // The bundle's `var __lab` is local inside the wrapper: the epilogue publishes it.
-    this.script = new vm.Script(withLocalGlobals(code, "globalThis.__lab = typeof __lab === \"undefined\" ? undefined : __lab;"), { filename, lineOffset: -1 });
+    // Evaluated once per context, the script gives a function that evaluates the module afresh
+    // at every call (a new module scope per node incarnation, with code that stays compiled).
+    // The bundle's `var __lab` is local inside the wrapper: the epilogue returns it.
+    this.script = new vm.Script(`(function faultlineModule() { return ${withLocalGlobals(code, "return typeof __lab === \"undefined\" ? undefined : __lab;")} })`, { filename, lineOffset: -1 });
+    this.pool = new ContextPool(this.script, `faultline ${filename}`);
   }
 
   /** Rewrite stack frames that point into the bundle to the learner's own file:line:column. */
@@ -64,13 +69,17 @@ const RECORD = "\u0001";
 const FIELD = "\u0002";
 const PART = "\u0003";
 
-/** A handler's effects, one framed record each, and what it threw. */
+/**
+ * A handler's reply: its effects are `effects` up to `effectsEnd` (records joined by RECORD),
+ * read in place rather than split. One object, reused: a reply is applied before the next call.
+ */
 interface NodeReply {
-  effects: string[];
-  err?: WireError;
+  effects: string;
+  effectsEnd: number;
+  err: WireError | undefined;
 }
+const reply: NodeReply = { effects: "", effectsEnd: 0, err: undefined };
 
-const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: "faultline:bootstrap", lineOffset: -1 });
 const callScript = new vm.Script("__bridge(__req)", { filename: "faultline:call" });
 const drainScript = new vm.Script("undefined", { filename: "faultline:settle" });
 /** Handler calls between two settlings of a context's promise continuations. */
@@ -130,39 +139,45 @@ export interface RealmOptions {
 }
 
 export class Realm {
-  private readonly sandbox: Record<string, unknown>;
+  private readonly prepared: PreparedContext;
   private readonly context: vm.Context;
   private readonly bridge: (text: string) => unknown;
   private readonly getFn: (h: number, k: string) => unknown;
+  private readonly sliceFn: (h: number, from: number | undefined, to: number | undefined) => unknown;
   private readonly nodeFn: (op: string, h: number, now: number, a: unknown, text: string | undefined) => unknown;
   /** Node calls since the context's microtasks last settled. */
   private callsSinceDrain = 0;
   /** Bumped whenever learner code may have run; cached reads are valid for one version. */
   private version = 0;
+  /** Set once the context went back to its pool: nothing may read or call through this realm again. */
+  private retired = false;
   private readonly proxies = new Map<number, unknown>();
   private readonly caches = new Map<number, { version: number; values: Map<string, unknown> }>();
   /** LabGrader.observe, split into keys. */
   private readonly observed: string[][];
   /** Handles that the simulator drives as nodes. */
   private readonly nodeAdapters = new Map<number, ContextNode>();
+  /** Hands a node's adapter to the proxy of its object, which answers the simulator's handler reads. */
+  private readonly bindAdapter = new Map<number, (adapter: ContextNode) => void>();
 
   constructor(
     readonly bundle: CompiledBundle,
     readonly options: RealmOptions,
   ) {
-    this.sandbox = Object.create(null) as Record<string, unknown>;
-    this.context = vm.createContext(this.sandbox, { name: `faultline ${options.label}`, codeGeneration: { strings: false, wasm: false }, microtaskMode: "afterEvaluate" });
-    bootstrapScript.runInContext(this.context);
-    this.bridge = this.sandbox.__bridge as (text: string) => unknown;
-    this.nodeFn = this.sandbox.__node as Realm["nodeFn"];
-    this.getFn = this.sandbox.__get as Realm["getFn"];
+    const prepared = bundle.pool.take();
+    this.prepared = prepared;
+    this.context = prepared.context;
+    this.bridge = prepared.bridge;
+    this.nodeFn = prepared.node;
+    this.getFn = prepared.get;
+    this.sliceFn = prepared.slice;
     // Shorter paths first: "log" is cached before "log.length" is filled in on it.
     const paths = [...(options.observe ?? [])].sort((a, b) => a.split(".").length - b.split(".").length);
     this.observed = paths.map((p) => p.split("."));
-    if (paths.length > 0) (this.sandbox.__observe as (text: string) => void)(JSON.stringify(paths));
+    if (paths.length > 0) prepared.observe(JSON.stringify(paths));
     options.probe?.enter(options.label === "the implementation" ? "your module" : options.label, "loading your module", 0);
     try {
-      bundle.script.runInContext(this.context);
+      prepared.load();
     } catch (err) {
       const w = wireError(err);
       throw learnerError(w.name, `your module threw while loading: ${w.message}`, this.bundle.mapStack(w.stack));
@@ -171,9 +186,34 @@ export class Realm {
     }
   }
 
+  /**
+   * Give the context back to the bundle's pool (the end of a seed: no proxy of this realm is
+   * read again). Promise continuations left behind settle first, so none of them can run in
+   * the next incarnation; then the context is reset.
+   */
+  retire(): void {
+    if (this.retired) return;
+    this.retired = true;
+    const probe = this.options.probe;
+    probe?.enter(this.options.label, "settling promises at the end of the run", 0);
+    try {
+      drainScript.runInContext(this.context);
+    } catch {
+      return; // a context whose last continuations throw is not reused
+    } finally {
+      probe?.exit();
+    }
+    this.bundle.pool.give(this.prepared);
+  }
+
+  private alive(): void {
+    if (this.retired) throw new Error(`${this.options.label}: this node's context was released at the end of its run; read nodes while their run lasts`);
+  }
+
   /** The module's exports, as a proxy. */
   exports(): Record<string, unknown> {
-    const root = (this.sandbox.__root as () => unknown)();
+    this.alive();
+    const root = this.prepared.root();
     if (typeof root !== "number") throw new Error("the learner context lost its exports");
     return this.proxy({ $ns: root }) as Record<string, unknown>;
   }
@@ -187,7 +227,10 @@ export class Realm {
   asNode(proxy: unknown): void {
     const ref = handleOf(proxy);
     if (!ref || ref.realm !== this) throw new TypeError(`${this.options.label}: the node factory must return an object created by the implementation`);
-    if (!this.nodeAdapters.has(ref.h)) this.nodeAdapters.set(ref.h, new ContextNode(this, ref.h));
+    if (this.nodeAdapters.has(ref.h)) return;
+    const adapter = new ContextNode(this, ref.h);
+    this.nodeAdapters.set(ref.h, adapter);
+    this.bindAdapter.get(ref.h)?.(adapter);
   }
 
   // ---------------------------------------------------------------- requests
@@ -203,13 +246,14 @@ export class Realm {
 
   /** Send request text; returns the parsed reply. Node handler calls go through nodeCall instead. */
   private send(text: string, mutates: boolean): unknown {
+    this.alive();
     let out: unknown;
     const probe = this.options.probe;
     probe?.enter(this.options.label, mutates ? "a call from the grader" : "a read by the grader", 0);
     try {
       if (mutates) {
         this.version++;
-        this.sandbox.__req = text;
+        (this.context as Record<string, unknown>).__req = text;
         out = callScript.runInContext(this.context);
       } else out = this.bridge(text);
     } finally {
@@ -222,9 +266,12 @@ export class Realm {
   /**
    * One handler call, as a direct function call (cheaper than evaluating a script). Promise
    * continuations a handler left behind settle at a fixed rhythm of calls, deterministically,
-   * and any env use from them fails the node at its next call.
+   * and any env use from them fails the node at its next call. Returns the reply's effects
+   * text (records joined by RECORD, see WIRE in bootstrap.ts) and the handler's error, if any;
+   * the observed properties are taken into the read cache here.
    */
   nodeCall(op: "boot" | "msg" | "timer", h: number, now: number, a: unknown, text: string | undefined): NodeReply {
+    if (this.retired) this.alive();
     this.version++;
     const out = this.nodeFn(op, h, now, a, text);
     if (++this.callsSinceDrain >= DRAIN_EVERY) {
@@ -236,11 +283,11 @@ export class Realm {
     const end = out.lastIndexOf(PART);
     const mid = out.lastIndexOf(PART, end - 1);
     if (mid < 0) throw new Error(`${this.options.label}: the learner context answered with a malformed reply`);
-    const effects = out.slice(0, mid);
-    const err = out.slice(mid + 1, end);
-    const obs = out.slice(end + 1);
-    if (obs.length > 0) this.prefill(h, JSON.parse(obs) as Wire[]);
-    return { effects: effects.length === 0 ? [] : effects.split(RECORD), ...(err.length > 0 ? { err: JSON.parse(err) as WireError } : {}) };
+    if (end + 1 < out.length) this.prefill(h, JSON.parse(out.slice(end + 1)) as Wire[]);
+    reply.effects = out;
+    reply.effectsEnd = mid;
+    reply.err = mid + 1 < end ? (JSON.parse(out.slice(mid + 1, end)) as WireError) : undefined;
+    return reply;
   }
 
   learnerError(w: WireError): Error {
@@ -295,6 +342,7 @@ export class Realm {
    * term, role or commit index after every step).
    */
   read(h: number, k: string): unknown {
+    if (this.retired) this.alive();
     const probe = this.options.probe;
     probe?.enter(this.options.label, "a read by the grader", 0);
     let out: unknown;
@@ -303,6 +351,25 @@ export class Realm {
     } finally {
       probe?.exit();
     }
+    return this.readReply(out);
+  }
+
+  /** `array.slice(from, to)` run in the context, answered like a read (a log's tail after every step). */
+  readSlice(h: number, from: number | undefined, to: number | undefined): unknown {
+    if (this.retired) this.alive();
+    const probe = this.options.probe;
+    probe?.enter(this.options.label, "a read by the grader", 0);
+    let out: unknown;
+    try {
+      out = this.sliceFn(h, from, to);
+    } finally {
+      probe?.exit();
+    }
+    return this.readReply(out);
+  }
+
+  /** A read's answer: a primitive as it is, or a kind letter and text (see fastGet in bootstrap.ts). */
+  private readReply(out: unknown): unknown {
     switch (typeof out) {
       case "number":
       case "boolean":
@@ -392,7 +459,7 @@ export class Realm {
     };
     const whole = () => cached("\0all", () => realm.request({ op: "val", h }, false)) as unknown[];
     // Runs in the context, so only the asked-for part crosses (a leader's log tail, say).
-    const slice = (args: unknown[]) => cached(`\0slice:${args.map(String).join(",")}`, () => realm.request({ op: "slice", h, a: args.map((a) => realm.encode(a)) }, false)) as unknown[];
+    const slice = (args: unknown[]) => cached(`\0slice:${args.map(String).join(",")}`, () => realm.readSlice(h, args[0] as number | undefined, args[1] as number | undefined)) as unknown[];
     // An array read element by element in one state (a log scanned from the start) is cheaper
     // fetched a window at a time: after a few single reads, elements come ARRAY_WINDOW per request.
     let singles = 0;
@@ -416,9 +483,14 @@ export class Realm {
       });
     const keysOf = () => cached("\0keys", () => realm.request({ op: "keys", h }, false)) as string[];
     const entry = realm.cacheEntry(h);
+    // Set when the simulator starts driving this object as a node (asNode).
+    let adapter: ContextNode | undefined = realm.nodeAdapters.get(h);
+    if (kind !== "array") realm.bindAdapter.set(h, (a) => (adapter = a));
     const p = new Proxy(target, {
       get(_t, k) {
-        // The common case first: a value already read (or observed) in this state.
+        // The simulator asks for a handler at every event it delivers to the node.
+        if (adapter !== undefined && (k === "onMessageText" || k === "onTimer" || k === "onMessage" || k === "start")) return adapter[k];
+        // The common case for graders: a value already read (or observed) in this state.
         if (entry.version === realm.stateVersion && typeof k === "string") {
           const hit = entry.values.get(k);
           if (hit !== undefined && typeof hit !== "function") return hit;
@@ -430,13 +502,7 @@ export class Realm {
           if (k === Symbol.toPrimitive) return () => `[${kind} of ${realm.options.label}]`;
           return undefined;
         }
-        if (kind !== "array") {
-          if (k === "start" || k === "onMessage" || k === "onTimer" || k === "onMessageText") {
-            const adapter = realm.nodeAdapters.get(h);
-            if (adapter) return adapter[k];
-          }
-          if (k === "then") return undefined; // not a promise, whatever the object says
-        }
+        if (kind !== "array" && k === "then") return undefined; // not a promise, whatever the object says
         if (kind === "array" && k === "slice") return (...args: unknown[]) => (args.every((a) => a === undefined || typeof a === "number") ? slice(args) : whole().slice(...(args as number[])));
         if (kind === "array" && ARRAY_METHODS.has(k)) {
           const fn = (Array.prototype as unknown as Record<string, unknown>)[k];
@@ -561,20 +627,29 @@ class ContextNode implements Node<unknown, unknown> {
     this.apply(this.realm.nodeCall("timer", this.h, env.now(), tag === undefined || typeof tag === "string" ? tag : JSON.stringify(tag), JSON.stringify(tag)));
   };
 
-  private apply(reply: NodeReply): void {
+  /** Replay the effects of a reply on the simulator's env, in order, then throw what the handler threw. */
+  private apply(r: NodeReply): void {
     const env = this.env as TextEnv;
-    for (const record of reply.effects) {
-      const f = record.split(FIELD);
-      switch (f[0]) {
-        case "s": {
-          env.sendText(parsedName(f[1] as string) as NodeId, f[2] as string);
+    const { effects, effectsEnd: stop, err } = r;
+    let i = 0;
+    while (i < stop) {
+      let next = effects.indexOf(RECORD, i);
+      if (next < 0 || next > stop) next = stop;
+      // A record is a kind letter, then its fields, each after a FIELD.
+      switch (effects.charCodeAt(i)) {
+        case 115 /* s: to, message */: {
+          const f = effects.indexOf(FIELD, i + 2);
+          env.sendText(parsedName(effects.slice(i + 2, f)) as NodeId, effects.slice(f + 1, next));
           break;
         }
-        case "t":
-          this.timers.set(Number(f[1]), env.setTimer(Number(f[2]), parsedName(f[3] as string)));
+        case 116 /* t: handle, ms, tag */: {
+          const f1 = effects.indexOf(FIELD, i + 2);
+          const f2 = effects.indexOf(FIELD, f1 + 1);
+          this.timers.set(Number(effects.slice(i + 2, f1)), env.setTimer(Number(effects.slice(f1 + 1, f2)), parsedName(effects.slice(f2 + 1, next))));
           break;
-        case "c": {
-          const h = Number(f[1]);
+        }
+        case 99 /* c: handle */: {
+          const h = Number(effects.slice(i + 2, next));
           const hostHandle = this.timers.get(h);
           if (hostHandle !== undefined) {
             env.cancelTimer(hostHandle);
@@ -582,21 +657,24 @@ class ContextNode implements Node<unknown, unknown> {
           }
           break;
         }
-        case "w":
-          env.disk.writeText(JSON.parse(f[1] as string) as string, f[2] as string);
+        case 119 /* w: key, value */: {
+          const f = effects.indexOf(FIELD, i + 2);
+          env.disk.writeText(JSON.parse(effects.slice(i + 2, f)) as string, effects.slice(f + 1, next));
           break;
-        case "d":
-          env.disk.delete(JSON.parse(f[1] as string) as string);
+        }
+        case 100 /* d: key */:
+          env.disk.delete(JSON.parse(effects.slice(i + 2, next)) as string);
           break;
-        case "y":
+        case 121 /* y */:
           env.disk.sync();
           break;
-        case "l":
-          env.log(JSON.parse(f[1] as string) as string);
+        case 108 /* l: text */:
+          env.log(JSON.parse(effects.slice(i + 2, next)) as string);
           break;
       }
+      i = next + 1;
     }
-    if (reply.err) throw this.realm.learnerError(reply.err);
+    if (err) throw this.realm.learnerError(err);
   }
 }
 

@@ -33,6 +33,8 @@ export class IsolatedImpl {
   private library: Realm | undefined;
   /** The realm of the node whose factory is running. */
   private current: Realm | undefined;
+  /** Every realm built for this run, given back to the bundle's pool by dispose(). */
+  private readonly realms: Realm[] = [];
   readonly impl: Record<string, unknown>;
 
   constructor(
@@ -62,14 +64,27 @@ export class IsolatedImpl {
   }
 
   libraryRealm(): Realm {
-    if (!this.library) this.library = new Realm(this.bundle, { label: "the implementation", ...(this.probe ? { probe: this.probe } : {}) });
+    if (!this.library) {
+      this.library = new Realm(this.bundle, { label: "the implementation", ...(this.probe ? { probe: this.probe } : {}) });
+      this.realms.push(this.library);
+    }
     return this.library;
+  }
+
+  /**
+   * The run is over: its contexts go back to the pool for the next run (reset, so nothing of
+   * this run is left in them). A proxy of this run read afterwards throws.
+   */
+  dispose(): void {
+    this.library = undefined;
+    for (const r of this.realms.splice(0)) r.retire();
   }
 
   /** A factory whose every call builds the node in a fresh realm. */
   wrapFactory<M, T>(factory: NodeFactory<M, T>): NodeFactory<M, T> {
     return (id: NodeId) => {
       const realm = new Realm(this.bundle, { label: id, ...(this.probe ? { probe: this.probe } : {}), ...(this.observe ? { observe: this.observe } : {}) });
+      this.realms.push(realm);
       const previous = this.current;
       this.current = realm;
       try {
