@@ -13,7 +13,7 @@ export function checkAmount(amount: unknown, what: string): asserts amount is nu
 
 export class GCounter {
   readonly replicaId: ReplicaId;
-  protected readonly counts = new Map<ReplicaId, number>();
+  private readonly counts = new Map<ReplicaId, number>();
 
   constructor(replicaId: ReplicaId) {
     this.replicaId = replicaId;
@@ -36,15 +36,10 @@ export class GCounter {
   }
 
   merge(other: GCounter): GCounter {
-    const out = this.empty(this.replicaId);
+    const out = new GCounter(this.replicaId);
     for (const [r, v] of this.counts) out.counts.set(r, v);
     for (const [r, v] of other.counts) out.counts.set(r, Math.max(out.get(r), v));
     return out;
-  }
-
-  /** A fresh, empty counter of this counter's own class (so subclasses stay themselves). */
-  protected empty(replicaId: ReplicaId): GCounter {
-    return new (this.constructor as typeof GCounter)(replicaId);
   }
 
   toJSON(): GCounterState {
@@ -57,7 +52,7 @@ export class GCounter {
     if (typeof state !== "object" || state === null || Array.isArray(state)) {
       throw new TypeError(`GCounter.fromJSON: the state must be an object of replica entries, got ${JSON.stringify(state)}`);
     }
-    const out = new this(replicaId);
+    const out = new GCounter(replicaId);
     for (const [r, v] of Object.entries(state)) {
       checkAmount(v, `GCounter.fromJSON: entry "${r}"`);
       if (v > 0) out.counts.set(r, v);

@@ -13,8 +13,8 @@ export function compareHlc(a: Hlc, b: Hlc): number {
 }
 
 export class HybridClock {
-  protected l: number;
-  protected c: number;
+  private l: number;
+  private c: number;
 
   constructor(
     readonly maxOffsetMs: number,
@@ -51,14 +51,10 @@ export class HlcNode extends WorkloadNode<HlcMsg> {
   clock!: HybridClock;
 
   protected override boot(): void {
-    this.clock = this.createClock();
+    this.clock = new HybridClock(MAX_OFFSET_MS);
   }
 
-  protected createClock(): HybridClock {
-    return new HybridClock(MAX_OFFSET_MS);
-  }
-
-  protected pt(): number {
+  private pt(): number {
     return Math.floor(this.env.now());
   }
 

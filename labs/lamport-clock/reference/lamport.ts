@@ -9,7 +9,7 @@ import { WorkloadNode } from "../src/workload.ts";
 export { LAMPORT_DISK_KEY, type LamportMsg, type Stamp }; // given in the stub
 
 export class LamportClock {
-  protected value: number;
+  private value: number;
 
   constructor(start = 0) {
     this.value = start;
@@ -59,7 +59,7 @@ export class LamportNode extends WorkloadNode<LamportMsg> {
   clock!: LamportClock;
 
   protected override boot(): void {
-    this.clock = this.restore();
+    this.clock = new LamportClock(this.env.disk.read<number>(LAMPORT_DISK_KEY) ?? 0);
   }
 
   override onMessage(_from: NodeId, msg: LamportMsg): void {
@@ -79,11 +79,7 @@ export class LamportNode extends WorkloadNode<LamportMsg> {
     this.env.send(peer, { type: "hello", ts });
   }
 
-  protected restore(): LamportClock {
-    return new LamportClock(this.env.disk.read<number>(LAMPORT_DISK_KEY) ?? 0);
-  }
-
-  protected persist(): void {
+  private persist(): void {
     this.env.disk.write(LAMPORT_DISK_KEY, this.clock.time);
     this.env.disk.sync();
   }

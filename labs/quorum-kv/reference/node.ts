@@ -269,17 +269,17 @@ export class KvNode extends KvNodePlumbing {
   // ---------------------------------------------------------------- anti-entropy (§4.7, part E)
 
   /** One Merkle tree per key range this replica stores keys of (volatile, rebuilt at start). */
-  protected trees = new Map<number, MerkleTree>();
+  private trees = new Map<number, MerkleTree>();
   /** Position in syncPartners() of the next exchange (round robin). */
-  protected exchangeTurn = 0;
+  private exchangeTurn = 0;
 
-  protected treeOf(range: number): MerkleTree {
+  private treeOf(range: number): MerkleTree {
     let tree = this.trees.get(range);
     if (!tree) this.trees.set(range, (tree = new MerkleTree()));
     return tree;
   }
 
-  protected rangeOfKey(key: string): number {
+  private rangeOfKey(key: string): number {
     return rangeOf(key, [this.env.id, ...this.env.peers]);
   }
 

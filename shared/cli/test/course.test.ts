@@ -217,7 +217,8 @@ describe("course check", () => {
     const stub = join(bad, "labs/echo/src/index.ts");
     writeFileSync(stub, readFileSync(stub, "utf8").replace("// TODO: keep env for the handlers.\n", ""));
     mkdirSync(join(bad, "labs/echo/mutants/harmless"));
-    writeFileSync(join(bad, "labs/echo/mutants/harmless/index.ts"), 'export * from "../../reference/index.ts";\n');
+    // a patch that changes a comment-free line into an equal one: the reference in effect
+    writeFileSync(join(bad, "labs/echo/mutants/harmless/harmless.patch"), "--- a/index.ts\n+++ b/index.ts\n@@ -14 +14 @@\n-    this.answered++;\n+    this.answered += 1;\n");
     writeFileSync(join(bad, "labs/echo/mutants/harmless/mutant.json"), '{ "bug": "none at all", "targets": ["echo on a clean network"] }');
     const r = await cli(["course", "check", "--fast"], { root: bad, timeoutMs: 80_000 });
     expect(r.code).toBe(1);
