@@ -1,0 +1,3 @@
+/** Reference solution of the failure-detector lab: the same exports as src/. */
+export * from "../src/messages.ts";
+export { chooseTimeout, HeartbeatNode, type HeartbeatOptions } from "./heartbeat.ts";
