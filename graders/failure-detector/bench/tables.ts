@@ -1,7 +1,7 @@
 /**
  * The measurement tables of the failure-detector grader, for one seed of every test: what each
  * test measured, with the bounds next to the figures. `pnpm --filter
- * @faultline/grader-failure-detector tables [--impl reference|mutant:<name>|<dir>] [--seed N]`
+ * @faultline/grader-failure-detector tables [--impl reference|mutant:<name>|<dir>] [--seed N] [--part B]`
  * grades the implementation (your labs/failure-detector/src by default) in the isolated runtime
  * and prints the tables even when every test passes.
  */
@@ -15,10 +15,12 @@ const arg = (name: string): string | undefined => {
 };
 const impl = arg("--impl") ?? "stub";
 const seed = Number(arg("--seed") ?? "1");
+const part = arg("--part");
 const graderModule = fileURLToPath(new URL("../src/index.ts", import.meta.url));
 const pool = new WorkerPool(1);
 try {
   for (const s of lab.scenarios) {
+    if (part !== undefined && s.part !== part) continue;
     const r = await gradeScenario(lab, s, { lab: lab.lab, graderModule, impl, seeds: [seed], pool });
     const seedResult = r.seeds[0];
     console.log(`${s.name} (seed ${seed}): ${r.status}`);

@@ -8,6 +8,7 @@ import { defineLab } from "@faultline/grading";
 import { limits } from "./limits.ts";
 import type { L } from "./cluster.ts";
 import { partA } from "./part-a.ts";
+import { partB } from "./part-b.ts";
 import { suspectedBy } from "./watch.ts";
 
 export const lab = defineLab<L>({
@@ -15,8 +16,9 @@ export const lab = defineLab<L>({
   title: "Failure detectors: heartbeats and phi accrual, graded on measured detection",
   parts: {
     A: "Fixed-timeout heartbeats and the trade-off",
+    B: "Phi accrual",
   },
-  scenarios: [...partA],
+  scenarios: [...partA, ...partB],
   limits,
   // read after every step: who this node suspects (shown at every event of a node in the trace)
   observe: ["suspected()", "suspected().length"],

@@ -3,4 +3,6 @@
  * See README.md for the parts, the bounds and how to run the grader.
  */
 export * from "./messages.ts";
+export { pLater } from "./normal.ts";
 export { chooseTimeout, HeartbeatNode, type HeartbeatOptions } from "./heartbeat.ts";
+export { PhiAccrualDetector, PhiNode, type PhiOptions } from "./phi.ts";

@@ -50,3 +50,12 @@ export interface NetworkConditions {
 
 /** A peer's name, e.g. "n3". */
 export type PeerId = NodeId;
+
+/** Part B: how many recent inter-arrival times a phi accrual detector keeps per peer. */
+export const PHI_WINDOW = 100;
+
+/**
+ * Part B: the standard deviation used is never below this (ms). A perfectly regular peer would
+ * otherwise have σ = 0, and a heartbeat 1 ms late would be infinitely suspicious.
+ */
+export const MIN_STD_DEV_MS = 20;
