@@ -56,12 +56,16 @@ const SLOW_AT_MS = 10_000;
 /** Mistakes on the slow link are graded from here on (the window has had 25 s to fill). */
 const ADAPTED_AT_MS = 35_000;
 const ADAPT_RUN_MS = 60_000;
+/** The slow node crashes at ADAPT_RUN_MS; every peer must suspect it within this. */
+const SLOW_CRASH_BOUND_MS = 4_000;
 
 interface SlowLinkRun {
   label: string;
   before: number;
   adapting: number;
   adapted: number;
+  /** Survivors that suspected the slow node within SLOW_CRASH_BOUND_MS of its crash. */
+  detected: number;
 }
 
 /** One node's outgoing links become slow at SLOW_AT_MS and stay slow; count suspicions of it per phase. */
@@ -72,8 +76,12 @@ async function slowLink(ctx: Ctx, label: string, make: () => ReturnType<typeof c
     for (const p of sim.nodeIds) if (p !== victim) sim.setLinkFaults(victim, p, { delay: { kind: "uniform", min: 100, max: 900 } });
   });
   await sim.runFor(ADAPT_RUN_MS);
+  // Then the slow node crashes: the adapted detector must still see it.
+  watch.crash(victim);
+  await sim.runFor(SLOW_CRASH_BOUND_MS);
   const of = (from: number, to: number) => watch.mistakes.filter((m) => m.target === victim && m.t >= from && m.t < to).length;
-  return { label, before: of(0, SLOW_AT_MS), adapting: of(SLOW_AT_MS, ADAPTED_AT_MS), adapted: of(ADAPTED_AT_MS, Infinity), sim, watch, victim };
+  const detected = sim.nodeIds.filter((o) => o !== victim && watch.suspects(o).has(victim)).length;
+  return { label, before: of(0, SLOW_AT_MS), adapting: of(SLOW_AT_MS, ADAPTED_AT_MS), adapted: of(ADAPTED_AT_MS, Infinity), detected, sim, watch, victim };
 }
 
 export const partB: Array<Scenario<L>> = [
@@ -127,7 +135,7 @@ export const partB: Array<Scenario<L>> = [
     points: 15,
     seeds: 3,
     hints: [
-      "From t=10 s one node's heartbeats take 100 to 900 ms instead of 1 to 20 ms, for good. A fixed timeout tuned for the fast link suspects it again and again; phi must stop once its window holds the new intervals.",
+      "From t=10 s one node's heartbeats take 100 to 900 ms instead of 1 to 20 ms, for good. A fixed timeout tuned for the fast link suspects it again and again; phi must stop once its window holds the new intervals. At t=60 s that node crashes, and its peers must suspect it within 4 s.",
       "The window must really slide (the last PHI_WINDOW intervals) and σ must come from all of it: phi computed from the last interval alone has no idea how much the intervals vary, and flaps on every jittery link.",
     ],
     async run(ctx) {
@@ -135,7 +143,7 @@ export const partB: Array<Scenario<L>> = [
       const delay = { kind: "uniform", min: 1, max: 20 } as const;
       const phi = await slowLink(ctx, "phi accrual, threshold 8", () => cluster(ctx, 5, () => new ctx.impl.PhiNode({ threshold: 8 }), delay), victimIndex);
       // For comparison only (not graded): Part A's detector on the same link, if it runs.
-      let fixed: SlowLinkRun = { label: "fixed timeout 600 ms (Part A: does not run)", before: Number.NaN, adapting: Number.NaN, adapted: Number.NaN };
+      let fixed: SlowLinkRun = { label: "fixed timeout 600 ms (Part A: does not run)", before: Number.NaN, adapting: Number.NaN, adapted: Number.NaN, detected: Number.NaN };
       try {
         fixed = await slowLink(ctx, "fixed timeout 600 ms (Part A)", () => cluster(ctx, 5, () => new ctx.impl.HeartbeatNode({ timeoutMs: 600 }), delay), victimIndex);
       } catch {
@@ -146,11 +154,13 @@ export const partB: Array<Scenario<L>> = [
         { title: `suspicions of ${phi.victim}: fast link`, cells: [withBound(phi.before, 0), String(fixed.before)] },
         { title: "slow, adapting (10-35 s)", cells: [String(phi.adapting), String(fixed.adapting)] },
         { title: "slow, adapted (35-60 s)", cells: [withBound(phi.adapted, 0), String(fixed.adapted)] },
+        { title: `peers suspecting it ${SLOW_CRASH_BOUND_MS / 1000} s after its crash`, cells: [`${phi.detected} (of 4)`, `${fixed.detected} (of 4)`] },
       ]);
       ctx.log(`${phi.victim}'s heartbeats take 100-900 ms from t=10 s on (no node crashes):\n${table}`);
       ctx.check(phi.before === 0, "no suspicion on a fast link", () => `with phi (threshold 8) ${phi.victim} was suspected ${phi.before} times before its link became slow, with every heartbeat on time within 20 ms\n${table}`);
       const otherMistakes = phi.watch.mistakes.filter((m) => m.target !== phi.victim);
       ctx.check(otherMistakes.length === 0, "no suspicion on a fast link", () => `${otherMistakes[0]?.observer} suspected ${otherMistakes[0]?.target} at t=${otherMistakes[0]?.t} ms, whose link is fast and steady`);
+      ctx.check(phi.detected === 4, "a crash on the slow link is detected", () => `${phi.victim} crashed at t=${ADAPT_RUN_MS} ms; ${SLOW_CRASH_BOUND_MS} ms later only ${phi.detected} of its 4 peers suspected it: phi must keep rising while a peer is silent, however slow its link\n${table}`);
       ctx.check(phi.adapted === 0, "phi adapts to a slow link", () => {
         const m = phi.watch.mistakes.find((x) => x.target === phi.victim && x.t >= ADAPTED_AT_MS);
         return `${phi.victim}'s link had been slow for 25 s (over ${Math.round(25_000 / 200)} heartbeats), yet it was still suspected ${phi.adapted} times, first by ${m?.observer} at t=${m?.t} ms\n${table}`;
