@@ -5,7 +5,6 @@
  * Every message is a JSON value. The network copies it when you call `env.send`, and may delay
  * it (a "slow" heartbeat), drop it, or lose everything on a link.
  */
-import type { NodeId } from "@faultline/sim";
 
 /** Node to node: "I am alive". `seq` counts the sender's heartbeats since its (re)start. */
 export interface Heartbeat {
@@ -47,9 +46,6 @@ export interface NetworkConditions {
   /** The longest stop-the-world pause of a node (a garbage collector, a VM migration). */
   pauseMaxMs: number;
 }
-
-/** A peer's name, e.g. "n3". */
-export type PeerId = NodeId;
 
 /** Part B: how many recent inter-arrival times a phi accrual detector keeps per peer. */
 export const PHI_WINDOW = 100;
