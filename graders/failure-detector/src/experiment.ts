@@ -25,6 +25,8 @@ export interface Measured {
   p50: number;
   p99: number;
   mistakesPerNodeHour: number;
+  /** Share of the time (observer, live peer) pairs spent in a false suspicion, in percent. */
+  wrongTimePct: number;
   messagesPerMemberPerPeriod: number;
 }
 
@@ -43,6 +45,7 @@ export async function measure(ctx: Ctx, label: string, factory: () => Node<Msg, 
     p50: quantile(watch.detections, 0.5),
     p99: quantile(watch.detections, 0.99),
     mistakesPerNodeHour: watch.mistakes.length / nodeHours,
+    wrongTimePct: 100 * watch.wrongShare(),
     messagesPerMemberPerPeriod: nodeMessages(sim) / sim.nodeIds.length / (durationMs / c.heartbeatIntervalMs),
   };
 }
@@ -52,6 +55,16 @@ export interface Bounds {
   detectionMaxMs?: number;
   p99Ms?: number;
   mistakesPerNodeHour?: number;
+  wrongTimePct?: number;
+}
+
+/** Live peers may be suspected at most this share of the time (percent) wherever false suspicions are graded. */
+export const WRONG_TIME_PCT = 5;
+
+/** A suspicion that is never withdrawn counts once per node-hour but lasts: bound its time too. */
+export function requireAccuracy(ctx: Ctx, m: Measured, bounds: Bounds, table: string): void {
+  const allowed = bounds.wrongTimePct;
+  ctx.check(allowed === undefined || m.wrongTimePct <= allowed, "live peers are rarely suspected", () => `with ${m.label}, live peers were suspected ${m.wrongTimePct.toFixed(2)}% of the time (at most ${allowed}%): a suspicion must end when the peer is heard again\n${table}`);
 }
 
 /** The report table: one row per run, bounds next to the figures. */
@@ -63,6 +76,7 @@ export function experimentTable(rows: ReadonlyArray<{ m: Measured; bounds: Bound
     { title: "detection p99 ms", cells: rows.map((r) => withBound(r.m.p99, r.bounds.p99Ms)) },
     { title: "slowest ms", cells: rows.map((r) => withBound(r.m.detections.length > 0 ? Math.max(...r.m.detections) : Number.NaN, r.bounds.detectionMaxMs)) },
     { title: "false suspicions / node-hour", cells: rows.map((r) => withBound(r.m.mistakesPerNodeHour, r.bounds.mistakesPerNodeHour, 1)) },
+    { title: "live peers suspected % of time", cells: rows.map((r) => withBound(r.m.wrongTimePct, r.bounds.wrongTimePct, 2)) },
     { title: "msgs / member / period", cells: rows.map((r) => withBound(r.m.messagesPerMemberPerPeriod, undefined, 2)) },
   ]);
 }

@@ -7,7 +7,7 @@
 import type { Scenario } from "@faultline/grading";
 import type { NetworkConditions } from "@faultline/lab-failure-detector";
 import { cluster, heartbeatsSent, INTERVAL_MS, LONG_PAUSES, longestSilence, SLOW_LINKS, type Ctx, type L } from "./cluster.ts";
-import { experimentTable, measure, type Bounds, type Measured } from "./experiment.ts";
+import { experimentTable, measure, requireAccuracy, WRONG_TIME_PCT, type Bounds, type Measured } from "./experiment.ts";
 
 /** The timeout of the rules test. */
 const RULES_TIMEOUT_MS = 600;
@@ -104,7 +104,7 @@ export const partA: Array<Scenario<L>> = [
       for (const timeoutMs of TRADE_OFF_TIMEOUTS) {
         const m = await measure(ctx, `timeout ${timeoutMs} ms`, heartbeatNode(ctx, timeoutMs), SLOW_LINKS, 40_000);
         // Above the longest silence of a live peer a fixed timeout must also be accurate.
-        const accurate = timeoutMs > longestSilence(SLOW_LINKS) ? { mistakesPerNodeHour: CHOSEN_MISTAKES_PER_NODE_HOUR } : {};
+        const accurate = timeoutMs > longestSilence(SLOW_LINKS) ? { mistakesPerNodeHour: CHOSEN_MISTAKES_PER_NODE_HOUR, wrongTimePct: WRONG_TIME_PCT } : {};
         rows.push({ m, bounds: { detectionMaxMs: fixedTimeoutBound(timeoutMs, SLOW_LINKS), ...accurate } });
       }
       const table = experimentTable(rows);
@@ -112,6 +112,7 @@ export const partA: Array<Scenario<L>> = [
       for (const { m, bounds } of rows) {
         requireDetections(ctx, m, bounds.detectionMaxMs as number, table);
         const allowed = bounds.mistakesPerNodeHour;
+        requireAccuracy(ctx, m, bounds, table);
         ctx.check(allowed === undefined || m.mistakesPerNodeHour <= allowed, "no false suspicions above the longest silence", () => `with ${m.label}, longer than any live peer's silence (${longestSilence(SLOW_LINKS)} ms), there were ${m.mistakes.length} false suspicions (${m.mistakesPerNodeHour.toFixed(1)} per node-hour, at most ${allowed}): a live peer is suspected only when it has been silent longer than the timeout\n${table}`);
       }
     },
@@ -132,13 +133,14 @@ export const partA: Array<Scenario<L>> = [
         const timeoutMs = ctx.impl.chooseTimeout({ ...c, delayMs: [...c.delayMs] });
         ctx.check(typeof timeoutMs === "number" && Number.isFinite(timeoutMs) && timeoutMs > 0, "chooseTimeout returns a timeout", () => `chooseTimeout(${JSON.stringify(c)}) returned ${String(timeoutMs)}: a positive number of ms is expected`);
         const m = await measure(ctx, `${name}: chooseTimeout = ${Math.round(timeoutMs)} ms`, heartbeatNode(ctx, timeoutMs), c, 120_000);
-        rows.push({ m, bounds: { p99Ms: 2 * longestSilence(c), mistakesPerNodeHour: CHOSEN_MISTAKES_PER_NODE_HOUR } });
+        rows.push({ m, bounds: { p99Ms: 2 * longestSilence(c), mistakesPerNodeHour: CHOSEN_MISTAKES_PER_NODE_HOUR, wrongTimePct: WRONG_TIME_PCT } });
       }
       const table = experimentTable(rows);
       ctx.log(`the chosen timeouts:\n${table}`);
       for (const { m, bounds } of rows) {
         const miss = m.misses[0];
         ctx.check(!miss, "every crash is detected", () => `${miss?.observer} never suspected ${miss?.target}, down from t=${miss?.crashedAt} ms until its restart at t=${miss?.restartedAt} ms (${m.label})\n${table}`);
+        requireAccuracy(ctx, m, bounds, table);
         ctx.check(m.mistakesPerNodeHour <= (bounds.mistakesPerNodeHour as number), "false suspicions per node-hour within the bound", () => {
           const first = m.mistakes.slice(0, 3).map((x) => `${x.observer} suspected ${x.target} at t=${x.t} ms${x.paused ? " (paused, not crashed)" : ""}`);
           return `with ${m.label}: ${m.mistakes.length} false suspicions, ${m.mistakesPerNodeHour.toFixed(1)} per node-hour, over ${bounds.mistakesPerNodeHour} (${first.join("; ")})\n${table}`;

@@ -7,7 +7,7 @@
 import type { Scenario } from "@faultline/grading";
 import type { NodeId } from "@faultline/sim";
 import { cluster, SLOW_LINKS, type Ctx, type L, type Sim } from "./cluster.ts";
-import { experimentTable, measure, type Bounds, type Measured } from "./experiment.ts";
+import { experimentTable, measure, requireAccuracy, WRONG_TIME_PCT, type Bounds, type Measured } from "./experiment.ts";
 import { PhiModel, samePhi } from "./phi-model.ts";
 import { formatTable, withBound } from "./table.ts";
 import type { DetectorWatch } from "./watch.ts";
@@ -46,9 +46,9 @@ function requireSamePhi(ctx: Ctx, d: Detector, m: PhiModel, at: number, what: st
 
 /** Thresholds of the experiment and the bounds the README states for each. */
 export const THRESHOLDS: ReadonlyArray<{ threshold: number; bounds: Bounds }> = [
-  { threshold: 1, bounds: { p99Ms: 1_000, mistakesPerNodeHour: 8_000 } },
-  { threshold: 3, bounds: { p99Ms: 1_500, mistakesPerNodeHour: 2_000 } },
-  { threshold: 8, bounds: { p99Ms: 2_000, mistakesPerNodeHour: 900 } },
+  { threshold: 1, bounds: { p99Ms: 1_000, mistakesPerNodeHour: 8_000, wrongTimePct: WRONG_TIME_PCT } },
+  { threshold: 3, bounds: { p99Ms: 1_500, mistakesPerNodeHour: 2_000, wrongTimePct: WRONG_TIME_PCT } },
+  { threshold: 8, bounds: { p99Ms: 2_000, mistakesPerNodeHour: 900, wrongTimePct: WRONG_TIME_PCT } },
 ];
 
 /** The slow link of "phi adapts": from SLOW_AT_MS on, one node's heartbeats take 100-900 ms. */
@@ -188,6 +188,7 @@ export const partB: Array<Scenario<L>> = [
         const miss = m.misses[0];
         ctx.check(!miss, "every crash is detected", () => `${miss?.observer} never suspected ${miss?.target}, down from t=${miss?.crashedAt} ms until its restart at t=${miss?.restartedAt} ms (${m.label})\n${table}`);
         ctx.check(m.p99 <= (bounds.p99Ms as number), "detection p99 within the bound", () => `with ${m.label}: detection p99 ${m.p99} ms, over ${bounds.p99Ms} ms\n${table}`);
+        requireAccuracy(ctx, m, bounds, table);
         ctx.check(m.mistakesPerNodeHour <= (bounds.mistakesPerNodeHour as number), "false suspicions per node-hour within the bound", () => `with ${m.label}: ${m.mistakes.length} false suspicions, ${m.mistakesPerNodeHour.toFixed(1)} per node-hour, over ${bounds.mistakesPerNodeHour}\n${table}`);
       }
     },

@@ -47,6 +47,11 @@ export class DetectorWatch {
   /** Detections in progress: key observer>target, value crash time. */
   private readonly pending = new Map<string, number>();
   private readonly paused = new Set<NodeId>();
+  /** (observer, live target) pairs suspected after the last step, and since when. */
+  private wrongPairs = 0;
+  private wrongSince = 0;
+  /** Pair-milliseconds during which a live peer was suspected (Chen, Toueg and Aguilera's query accuracy, inverted). */
+  wrongPairMs = 0;
 
   constructor(private readonly sim: Sim) {
     sim.addInvariant("the detector hook answers", () => {
@@ -116,6 +121,23 @@ export class DetectorWatch {
       for (const target of old) if (!now.has(target) && this.isDown(target)) this.withdrawnWhileDown.push({ t: this.sim.now, observer, target });
       this.beliefs.set(observer, { instance: node, suspects: now });
     }
+    // A suspicion held for long is as wrong as many short ones: integrate it over time.
+    const t = this.sim.now;
+    this.wrongPairMs += this.wrongPairs * (t - this.wrongSince);
+    this.wrongSince = t;
+    let wrong = 0;
+    for (const [observer, b] of this.beliefs) {
+      if (this.isDown(observer)) continue;
+      for (const target of b.suspects) if (!this.isDown(target)) wrong++;
+    }
+    this.wrongPairs = wrong;
+  }
+
+  /** The share of observer-peer time in which a live peer was suspected, up to now. */
+  wrongShare(): number {
+    const n = this.sim.nodeIds.length;
+    const pairMs = n * (n - 1) * this.sim.now;
+    return pairMs > 0 ? (this.wrongPairMs + this.wrongPairs * (this.sim.now - this.wrongSince)) / pairMs : 0;
   }
 
   private started(observer: NodeId, target: NodeId): void {

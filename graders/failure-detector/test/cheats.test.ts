@@ -16,7 +16,7 @@ afterAll(() => pool.close());
 
 const cases: Array<[cheat: string, why: RegExp]> = [
   ["never-suspects", /still did not suspect|never suspected|phi is 0|phi\(|only \d of its 4 peers/],
-  ["suspects-everyone", /suspected|phi is 0 before the first heartbeat|false suspicions/],
+  ["suspects-everyone", /suspected|phi is 0 before the first heartbeat|false suspicions|of the time/],
 ];
 
 describe("a detector that games one side of the trade-off scores 0", () => {
