@@ -1,0 +1,26 @@
+/**
+ * Grader of the failure-detector lab. Every verdict is a measurement: the grader crashes, pauses
+ * and slows nodes on a schedule drawn from the seed, reads who suspects whom after every step,
+ * and judges detection times and false suspicions (per node-hour) against the bounds of the
+ * README, in virtual time.
+ */
+import { defineLab } from "@faultline/grading";
+import { limits } from "./limits.ts";
+import type { L } from "./cluster.ts";
+import { partA } from "./part-a.ts";
+import { partB } from "./part-b.ts";
+import { suspectedBy } from "./watch.ts";
+
+export const lab = defineLab<L>({
+  lab: "failure-detector",
+  title: "Failure detectors: heartbeats and phi accrual, graded on measured detection",
+  parts: {
+    A: "Fixed-timeout heartbeats and the trade-off",
+    B: "Phi accrual",
+  },
+  scenarios: [...partA, ...partB],
+  limits,
+  // read after every step: who this node suspects (shown at every event of a node in the trace)
+  observe: ["suspected()", "suspected().length"],
+  nodeState: (n) => ({ suspects: [...suspectedBy(n)].join(",") }),
+});
