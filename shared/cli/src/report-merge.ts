@@ -4,45 +4,8 @@
  * reports of different labs sit side by side. The result renders like any run: table,
  * Gradescope, JUnit, JSON.
  */
-import type { FailureInfo, LabReport, Metric, ScenarioResult, ScenarioStatus, SeedResult, SeedStatus, Shard } from "@faultline/grading";
+import type { JsonLab, JsonSeed, JsonTest, LabReport, ScenarioResult, ScenarioStatus, SeedResult, Shard } from "@faultline/grading";
 import { parseShard } from "@faultline/grading";
-
-/** What `toJson` writes for one seed, one test and one lab (the fields merging needs). */
-interface JsonSeed {
-  seed: number;
-  status: SeedStatus;
-  virtualMs: number;
-  wallMs: number;
-  events: number;
-  traceHash: string;
-  metrics?: Metric[];
-}
-interface JsonTest {
-  part: string;
-  name: string;
-  points: number;
-  earned: number;
-  status: ScenarioStatus;
-  hidden: boolean;
-  bonus: boolean;
-  wallMs: number;
-  virtualMs: number;
-  firstFailure?: { seed: number; status: SeedStatus; failure?: FailureInfo; traceFiles: string[]; nodeLogs?: string[] };
-  replay?: string;
-  nondeterminism?: { seed: number; detail: string; replay?: string };
-  hint: string;
-  seeds: JsonSeed[];
-}
-interface JsonLab {
-  lab: string;
-  title: string;
-  impl: string;
-  wallMs: number;
-  seeds?: number[];
-  shard?: string;
-  parts: Array<{ part: string; title: string }>;
-  tests: JsonTest[];
-}
 
 export const JSON_REPORT_FORMAT = "faultline-grades/1";
 

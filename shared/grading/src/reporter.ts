@@ -4,8 +4,8 @@
  * results.json, JUnit XML, JSON).
  */
 import type { LabGrader, Scenario } from "./scenario.ts";
-import { formatTally, partPoints, tally, type ScenarioResult } from "./grade.ts";
-import type { SeedResult } from "./run-seed.ts";
+import { formatTally, partPoints, tally, type ScenarioResult, type ScenarioStatus } from "./grade.ts";
+import type { FailureInfo, Metric, SeedResult, SeedStatus } from "./run-seed.ts";
 import { fmtMs } from "./format.ts";
 import { formatFailure, type FailureFormatOptions } from "./report.ts";
 import { formatShard, type Shard } from "./shard.ts";
@@ -339,8 +339,46 @@ export function toJUnit(reports: readonly LabReport[], opts: MachineFormatOption
 }
 
 /** The run as JSON (stable field names; trace events left out). */
+/** What `toJson` writes for one seed, one test and one lab (what `faultline report merge` reads back). */
+export interface JsonSeed {
+  seed: number;
+  status: SeedStatus;
+  virtualMs: number;
+  wallMs: number;
+  events: number;
+  traceHash: string;
+  metrics?: Metric[];
+}
+export interface JsonTest {
+  part: string;
+  name: string;
+  points: number;
+  earned: number;
+  status: ScenarioStatus;
+  hidden: boolean;
+  bonus: boolean;
+  wallMs: number;
+  virtualMs: number;
+  firstFailure?: { seed: number; status: SeedStatus; failure?: FailureInfo; traceFiles: string[]; nodeLogs?: string[] };
+  replay?: string;
+  nondeterminism?: { seed: number; detail: string; replay?: string };
+  hint: string;
+  seeds: JsonSeed[];
+  report?: string;
+}
+export interface JsonLab {
+  lab: string;
+  title: string;
+  impl: string;
+  wallMs: number;
+  seeds?: number[];
+  shard?: string;
+  parts: Array<{ part: string; title: string }>;
+  tests: JsonTest[];
+}
+
 export function toJson(reports: readonly LabReport[], opts: MachineFormatOptions = {}): string {
-  const labs = reports.map((rep) => {
+  const labs = reports.map((rep): JsonLab & Record<string, unknown> => {
     const parts = [...new Set(rep.results.map((r) => r.part))].sort().map((p) => {
       const rs = rep.results.filter((r) => r.part === p);
       return { part: p, title: rep.parts[p] ?? "", ...tally(rs) };
@@ -355,7 +393,7 @@ export function toJson(reports: readonly LabReport[], opts: MachineFormatOptions
       ...(rep.seeds ? { seeds: rep.seeds } : {}),
       ...(rep.shard ? { shard: formatShard(rep.shard) } : {}),
       parts,
-      tests: rep.results.map((r) => ({
+      tests: rep.results.map((r): JsonTest => ({
         part: r.part,
         name: r.name,
         points: r.points,
@@ -369,7 +407,7 @@ export function toJson(reports: readonly LabReport[], opts: MachineFormatOptions
         ...(r.replay ? { replay: r.replay } : {}),
         ...(r.nondeterminism ? { nondeterminism: r.nondeterminism } : {}),
         hint: r.hint,
-        seeds: r.seeds.map((s) => ({ seed: s.seed, status: s.status, virtualMs: s.virtualMs, wallMs: s.wallMs, events: s.events, traceHash: s.traceHash, ...(s.metrics.length ? { metrics: s.metrics } : {}) })),
+        seeds: r.seeds.map((s): JsonSeed => ({ seed: s.seed, status: s.status, virtualMs: s.virtualMs, wallMs: s.wallMs, events: s.events, traceHash: s.traceHash, ...(s.metrics.length ? { metrics: s.metrics } : {}) })),
         ...(r.status !== "pass" ? { report: testOutput(r, opts.cwd) } : {}),
       })),
     };
