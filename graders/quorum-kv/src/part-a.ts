@@ -2,7 +2,7 @@
 import type { Scenario } from "@faultline/grading";
 import type { NodeId } from "@faultline/sim";
 import type { Config } from "@faultline/lab-quorum-kv";
-import { checkAllAnswered, cluster, cmpStamp, configText, describeOp, KvClient, stored, versionsText, type Impl, type Recorded, type Sim } from "./harness.ts";
+import { checkAllAnswered, cluster, cmpStamp, configText, describeOp, KvClient, keyStartingAt, stored, versionsText, type Impl, type Recorded, type Sim } from "./harness.ts";
 
 const LWW: Partial<Config> = { mode: "lww", n: 3, w: 2, r: 2 };
 
@@ -146,9 +146,10 @@ export const partA: Scenario<Impl>[] = [
       "One node's clock runs 2 s behind, another's 0.8 s ahead. A stamp taken from the local clock alone can be older than the version the client just read.",
       "The client hands back the context of its get. Make the new stamp larger than the stamp in that context, and larger than every stamp this node has seen (Lamport's rule).",
       "newStamp: t = max(floor(env.now()), highest stamp seen + 1, context.stamp.t + 1).",
+      "Lamport's rule holds without a context too: a replica that stored a version stamped by a fast clock issues its next stamp above it, so a later blind write through the slow node still wins.",
     ],
     async run(ctx) {
-      const sim = cluster(ctx, { nodes: 5, clients: 2, config: LWW, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
+      const sim = cluster(ctx, { nodes: 5, clients: 3, config: LWW, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
       const [slow, fast] = ctx.rng.shuffle(sim.nodeIds) as [NodeId, NodeId];
       sim.setClock(slow, { offset: -2_000 });
       sim.setClock(fast, { offset: 800 });
@@ -178,6 +179,24 @@ export const partA: Scenario<Impl>[] = [
           }
         });
       }
+      // Blind writes (no context): the slow node is a replica of the key, so it has stored (and
+      // seen) the fast node's stamp before it coordinates the next write.
+      const blind = new KvClient(sim, "c3", log);
+      const blindKey = keyStartingAt(slow, sim.nodeIds, "blind");
+      sim.spawn("c3", async () => {
+        for (let j = 0; j < 3; j++) {
+          const first = await blind.put(fast, blindKey, `fast-${j}`);
+          await blind.sleep(40);
+          const second = await blind.put(slow, blindKey, `slow-${j}`);
+          await blind.sleep(40);
+          const read = await blind.get(ctx.rng.pick(sim.nodeIds), blindKey);
+          if (first.ok && second.ok && read.ok && read.values?.[0] !== `slow-${j}` && problems.length === 0) {
+            problems.push(
+              `c3 wrote ${JSON.stringify(`fast-${j}`)} via ${fast} (clock 800 ms ahead, stamp ${JSON.stringify(first.context?.stamp)}), then, 40 ms after ${slow} had stored it, ${JSON.stringify(`slow-${j}`)} via ${slow} (clock 2000 ms behind, stamp ${JSON.stringify(second.context?.stamp)}), both without a context; then read ${JSON.stringify(read.values)}: ${slow} stamped its write below a stamp it had already seen (Lamport's rule: above the highest t seen). Replicas: ${replicaStates(sim, blindKey)}`,
+            );
+          }
+        }
+      });
       await sim.runFor(3_000);
       ctx.check(problems.length === 0, "a write supersedes the version it read", () => problems[0] as string);
       checkAllAnswered(ctx, log, "requests succeed", "on a network without loss");
