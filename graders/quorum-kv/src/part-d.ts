@@ -39,7 +39,8 @@ export const partD: Scenario<Impl>[] = [
     hints: [
       "With sloppy: true, a replica that stays silent for fallbackAfter sends is replaced by the next node of the preference list after the first N; the store to it carries hintFor: the replica it stands in for.",
       "A fallback keeps hinted versions apart from its own data (and answers reads with them). Every handoffMs it sends each hint to its replica as a store, and deletes the hint only when that store is acknowledged.",
-      "Deleting a hint when the handoff is sent loses the write if that message is lost. Keep hints on disk (sync) so a crash does not lose them either.",
+      "Deleting a hint when the handoff is sent loses the write if that message is lost. Keep hints on disk (sync) so a crash does not lose them either: here both fallbacks crash and restart before the handoff.",
+      "A read whose replicas are all down falls back like a store does, and the fallbacks answer it with the versions their hints hold for that key.",
     ],
     async run(ctx) {
       const config: Partial<Config> = { mode: "lww", n: 3, w: 2, r: 2, sloppy: true };
@@ -61,8 +62,19 @@ export const partD: Scenario<Impl>[] = [
         if (!put.ok) problems.push(`with ${p2} and ${p3} down, put(${key}) via ${p1} got no answer (${configText(config)}): a sloppy quorum should write to ${p1} and the fallbacks ${f1}, ${f2}`);
         for (const n of [f1, f2]) for (const h of hintsOf(sim, n)) if (h.key === key) hinted.add(h.for);
         if (put.ok && hinted.size === 0) problems.push(`put(${key}) succeeded but neither ${f1} nor ${f2} holds a hint for ${p2} or ${p3}`);
+        // With every preferred replica down, only the fallbacks' hints hold the write. (First:
+        // a read repair of the next read would give the fallbacks the write as their own data.)
+        sim.crash(p1);
+        const hintedRead = await c.get(f1, key);
+        if (put.ok && problems.length === 0 && (!hintedRead.ok || hintedRead.values?.[0] !== "v1")) problems.push(`with ${p1}, ${p2} and ${p3} down, ${describeOp(hintedRead)}, expected ["v1"]: a read that falls back to ${f1} and ${f2} must be answered with the hints they hold`);
+        sim.restart(p1);
         const read = await c.get(f1, key);
-        if (put.ok && (!read.ok || read.values?.[0] !== "v1")) problems.push(`while ${p2} and ${p3} are down, ${describeOp(read)}, expected ["v1"]`);
+        if (put.ok && problems.length === 0 && (!read.ok || read.values?.[0] !== "v1")) problems.push(`while ${p2} and ${p3} are down, ${describeOp(read)}, expected ["v1"]`);
+        // The fallbacks crash and restart before the handoff: hints are durable state.
+        sim.crash(f1);
+        sim.crash(f2);
+        sim.restart(f1);
+        sim.restart(f2);
         stage = 1;
       });
       await sim.runUntil(() => stage === 1, { maxMs: 3_000 });
