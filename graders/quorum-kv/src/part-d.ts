@@ -62,11 +62,14 @@ export const partD: Scenario<Impl>[] = [
         if (!put.ok) problems.push(`with ${p2} and ${p3} down, put(${key}) via ${p1} got no answer (${configText(config)}): a sloppy quorum should write to ${p1} and the fallbacks ${f1}, ${f2}`);
         for (const n of [f1, f2]) for (const h of hintsOf(sim, n)) if (h.key === key) hinted.add(h.for);
         if (put.ok && hinted.size === 0) problems.push(`put(${key}) succeeded but neither ${f1} nor ${f2} holds a hint for ${p2} or ${p3}`);
+        // A later write of another key with the same replicas: the fallbacks now hold hints of two keys.
+        const other = keyStartingAt(p1, sim.nodeIds, `${key}-other`);
+        await c.put(p1, other, "another key's value");
         // With every preferred replica down, only the fallbacks' hints hold the write. (First:
         // a read repair of the next read would give the fallbacks the write as their own data.)
         sim.crash(p1);
         const hintedRead = await c.get(f1, key);
-        if (put.ok && problems.length === 0 && (!hintedRead.ok || hintedRead.values?.[0] !== "v1")) problems.push(`with ${p1}, ${p2} and ${p3} down, ${describeOp(hintedRead)}, expected ["v1"]: a read that falls back to ${f1} and ${f2} must be answered with the hints they hold`);
+        if (put.ok && problems.length === 0 && (!hintedRead.ok || hintedRead.values?.[0] !== "v1")) problems.push(`with ${p1}, ${p2} and ${p3} down, ${describeOp(hintedRead)}, expected ["v1"]: a read that falls back to ${f1} and ${f2} must be answered with the hints they hold for that key`);
         sim.restart(p1);
         const read = await c.get(f1, key);
         if (put.ok && problems.length === 0 && (!read.ok || read.values?.[0] !== "v1")) problems.push(`while ${p2} and ${p3} are down, ${describeOp(read)}, expected ["v1"]`);
