@@ -3,7 +3,7 @@ import type { Scenario } from "@faultline/grading";
 import { startHttpFaultProxy, type HttpFaultProxy, type HttpFaultProxyOptions } from "@faultline/net";
 import { Rng } from "@faultline/sim";
 import { TransportError, type HttpReply } from "@faultline/lab-idempotency-api/framework";
-import { expectCharge, expectReplay, key, payment, show } from "./checks.ts";
+import { expectCharge, expectProblem, expectReplay, key, payment, show } from "./checks.ts";
 import { untilProviderSaw } from "./scenarios-abc.ts";
 import { descriptionOf, safeJson, sleep, withWorld, type Ctx, type LabModule, type Payment, type World } from "./world.ts";
 
@@ -68,6 +68,37 @@ async function crashAfterProviderCharge(ctx: Ctx, w: World, n: number): Promise<
   return { p, r };
 }
 
+/**
+ * The provider's answer is lost without a crash: it is down (nothing charged), or it charged and
+ * then failed (500). Either way the server answers 503 provider-unavailable with Retry-After,
+ * stores nothing and unlocks the key, so the very next retry (no 409, no wait for a lease)
+ * resumes from the recovery point with the same provider key: charged exactly once.
+ */
+async function providerFailures(ctx: Ctx, w: World): Promise<Array<{ p: Payment; r: HttpReply }>> {
+  const done: Array<{ p: Payment; r: HttpReply }> = [];
+  const failures: Array<[keyof typeof w.provider.faults, string]> = [
+    ["down", "the provider is down"],
+    ["failAfterCharge", "the provider charged, then answered 500"],
+  ];
+  for (const [i, [fault, what]] of failures.entries()) {
+    const p = payment(ctx, "provider-failure", i);
+    const k = key(ctx, "provider-failure", i);
+    const normal = w.provider.faults;
+    w.provider.faults = { ...normal, ...(fault === "down" ? { down: true } : { failAfterCharge: 1 }) };
+    const r1 = await w.post("alice", k, p);
+    w.provider.faults = normal;
+    expectProblem(ctx, r1, 503, "provider-unavailable", `${p.description} while ${what}`);
+    ctx.check(r1.headers["retry-after"] !== undefined, "provider failures are retried", () => `${p.description} while ${what}: a 503 tells the client when to retry (header Retry-After); headers were ${JSON.stringify(r1.headers)}`);
+    const r2 = await w.post("alice", k, p);
+    ctx.check(r2.status === 201 && r2.headers["idempotent-replayed"] === undefined, "provider failures are retried", () => `${p.description}: after ${what} and a 503, the retry must resume the payment (a fresh 201): the 503 is not stored and the key is unlocked; got ${show(r2)}${r2.headers["idempotent-replayed"] ? " (replayed)" : ""}`);
+    expectCharge(ctx, r2, p, `the retry of ${p.description} after ${what}`);
+    const keys = new Set(w.provider.requests.filter((q) => q.description === p.description).map((q) => q.key));
+    ctx.check(keys.size === 1 && !keys.has(null), "provider failures are retried", () => `${p.description} reached the provider with ${[...keys].map((x) => JSON.stringify(x)).join(", ")}: every attempt of one payment sends the same provider idempotency key`);
+    done.push({ p, r: r2 });
+  }
+  return done;
+}
+
 export const partD: S[] = [
   {
     part: "D",
@@ -80,18 +111,21 @@ export const partD: S[] = [
       "The server died after the provider charged and before anything was stored. The retry must complete the payment without charging again.",
       "Pass the provider an idempotency key derived from the stored key row (the same on every retry, after any crash), and resume from the recovery point: a key still at 'started' calls the provider again with that same key.",
       "A lock whose holder died must not block forever: after config.leaseMs a retry takes the key over.",
+      "The same holds without a crash: when the provider is down or charges and then fails, answer 503 provider-unavailable (with Retry-After), store nothing and unlock the key, so that the next retry resumes at once with the same provider key.",
     ],
     async run(ctx) {
       await withWorld(ctx, { config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 20] } }, async (w) => {
         const p0 = payment(ctx, "crash-charge", 0);
         const r0 = await w.post("alice", key(ctx, "crash-charge", 0), p0);
         expectCharge(ctx, r0, p0, "a payment before any crash");
+        const failed = await providerFailures(ctx, w);
         const a = await crashAfterProviderCharge(ctx, w, 1);
         const p2 = payment(ctx, "crash-charge", 2);
         const r2 = await w.post("alice", key(ctx, "crash-charge", 2), p2);
         expectCharge(ctx, r2, p2, "a payment after the restart");
-        await w.audit(new Map([[p0.description, 1], [a.p.description, 1], [p2.description, 1]]), [
+        await w.audit(new Map([[p0.description, 1], ...failed.map((f): [string, number] => [f.p.description, 1]), [a.p.description, 1], [p2.description, 1]]), [
           { body: r0.body, what: "the payment before the crash" },
+          ...failed.map((f) => ({ body: f.r.body, what: `${f.p.description} (after a provider failure)` })),
           { body: a.r.body, what: `${a.p.description} (after a crash)` },
           { body: r2.body, what: "the payment after the restart" },
         ]);
