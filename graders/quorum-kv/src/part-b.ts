@@ -67,6 +67,37 @@ async function inversion(ctx: Ctx, config: Partial<Config>): Promise<{ verdict: 
   return { verdict: result.verdict, text, log };
 }
 
+/**
+ * ABD's write rule: a put first asks R replicas for their highest stamp and writes above it.
+ * Here the second of two sequential puts goes through a node whose clock is 2 s behind and
+ * which never saw the key (it is no replica of it): only the query phase stamps it high enough.
+ * Returns a description of the violation, if any.
+ */
+async function abdSlowWriter(ctx: Ctx): Promise<string | undefined> {
+  const config: Partial<Config> = { mode: "abd", n: 3, w: 2, r: 2 };
+  const sim = cluster(ctx, { nodes: 4, clients: 1, config, faults: { delay: { kind: "uniform", min: 1, max: 5 } } });
+  const key = keyStartingAt(ctx.rng.pick(sim.nodeIds), sim.nodeIds, "reg");
+  const [a, , , slow] = preference(key, sim.nodeIds) as [NodeId, NodeId, NodeId, NodeId];
+  sim.setClock(a, { offset: 1_000 });
+  sim.setClock(slow, { offset: -2_000 });
+  const log: Recorded[] = [];
+  const c = new KvClient(sim, "c1", log, 1_000);
+  let problem: string | undefined;
+  let done = false;
+  sim.spawn("writes", async () => {
+    const first = await c.put(a, key, "first");
+    const second = await c.put(slow, key, "second");
+    const read = await c.get(a, key);
+    if (first.ok && second.ok && read.ok && read.values?.[0] !== "second") {
+      problem = `${configText(config)}: put(${key}, "first") via ${a} (clock 1000 ms ahead) was acknowledged, then put(${key}, "second") via ${slow} (clock 2000 ms behind, not a replica of ${key}) was acknowledged with stamp ${JSON.stringify(second.context?.stamp)}, then ${describeOp(read)}: an abd put must first read the highest stamp from R replicas and write above it`;
+    }
+    if (!first.ok || !second.ok || !read.ok) problem = `${configText(config)} on a healthy network: ${log.map(describeOp).join("; ")}`;
+    done = true;
+  });
+  await sim.runUntil(() => done, { maxMs: 5_000 });
+  return done ? problem : `${configText(config)}: the puts and the get did not finish within 5 s`;
+}
+
 export const partB: Scenario<Impl>[] = [
   {
     part: "B",
@@ -133,6 +164,7 @@ export const partB: Scenario<Impl>[] = [
       "This test runs one schedule twice: in lww mode with read repair off (the checker must find a new-then-old read) and in abd mode (it must not). A put is still in flight when two reads run one after the other.",
       "In abd mode a get must not answer after its read phase: it first stores the version it is about to return on W replicas (reason \"writeback\"), then answers.",
       "The write-back uses the same store phase as a put: send to the N replicas, re-send to silent ones, answer after W acknowledgements.",
+      "An abd put reads the highest stamp of R replicas first and writes above it: a coordinator with a slow clock that never saw the key must still not stamp below the last acknowledged write.",
     ],
     async run(ctx) {
       const weak = await inversion(ctx, { mode: "lww", n: 3, w: 2, r: 2, readRepair: false });
@@ -142,6 +174,8 @@ export const partB: Scenario<Impl>[] = [
       ctx.check(strong.verdict === "linearizable", "ABD reads are linearizable", () => `abd mode is ${strong.verdict}: ${strong.text}`);
       const reads = strong.log.filter((r) => r.kind === "get");
       ctx.check(reads.every((r) => r.ok), "ABD reads complete", () => `a get got no answer in abd mode: ${reads.map(describeOp).join("; ")}`);
+      const slowWriter = await abdSlowWriter(ctx);
+      ctx.check(slowWriter === undefined, "ABD writes go above the highest stamp", () => slowWriter as string);
     },
   },
   {
