@@ -314,6 +314,7 @@ export const partE: S[] = [
     hints: [
       "A 4xx other than 409 (and 429) means the request itself is wrong or finally refused: retrying cannot help. Return it after one attempt.",
       "409 means \"in flight\": retry it (with backoff) until the first request finishes and you get the replay.",
+      "5xx is retried, but not forever: after maxAttempts attempts (default 8) return the last answer.",
     ],
     async run(ctx) {
       await withWorld(ctx, { provider: { latencyMs: [5, 20] }, providerTimeoutMs: 60_000 }, async (w) => {
@@ -348,8 +349,20 @@ export const partE: S[] = [
           const d = await direct;
           ctx.check(o4.reply?.status === 201 && o4.attempts >= 2, "409 is retried", () => `a payment in flight answers 409 first; the client must retry it until the replay. Got ${o4.reply ? show(o4.reply) : o4.error} after ${o4.attempts} attempts`);
           ctx.check(o4.reply!.body === d.body, "409 is retried", "the client's final answer is not the replay of the first request");
+          // The provider is down: every attempt gets 503 and the client gives up after maxAttempts
+          // (3 given, then the default 8), returning the last answer.
+          const normal = w.provider.faults;
+          w.provider.faults = { ...normal, down: true };
+          const unavailable = payment(ctx, "final", 5);
+          const o5 = await newClient(w, proxy.url, "alice", "give-up", { maxAttempts: 3 }).createCharge(unavailable);
+          const byDefault = payment(ctx, "final", 6);
+          const o6 = await w.client({ baseUrl: proxy.url, token: "alice", stream: "defaults" }).createCharge(byDefault);
+          w.provider.faults = normal;
+          ctx.check(o5.reply?.status === 503 && o5.attempts === 3, "the client gives up after maxAttempts", () => `with the provider down every attempt is answered 503; with maxAttempts 3 the client must make 3 attempts and return the last 503, got ${o5.reply ? show(o5.reply) : o5.error} after ${o5.attempts} attempts`);
+          ctx.check(o6.reply?.status === 503 && o6.attempts === 8, "the client gives up after maxAttempts", () => `with the provider down and no options but baseUrl and token, the client must make the default 8 attempts and return the last 503, got ${o6.reply ? show(o6.reply) : o6.error} after ${o6.attempts} attempts`);
           const seen = keysByPayment(sent);
           for (const x of [bad, declined]) ctx.check((seen.get(x.description)?.n ?? 0) === 1, "no retry of 4xx", () => `the client sent ${x.description} ${seen.get(x.description)?.n ?? 0} times`);
+          for (const [x, n] of [[unavailable, 3], [byDefault, 8]] as const) ctx.check((seen.get(x.description)?.n ?? 0) === n, "the client gives up after maxAttempts", () => `the client sent ${x.description} ${seen.get(x.description)?.n ?? 0} times, expected ${n} attempts`);
           await w.audit(new Map([[p.description, 1], [p4.description, 1]]), [
             { body: first.reply!.body, what: p.description },
             { body: d.body, what: p4.description },
@@ -382,20 +395,29 @@ export const partE: S[] = [
           // jitter every client waits the same backoff, so the waits agree up to the machine's
           // scheduling noise; with full jitter they spread over the whole backoff. (Comparing
           // waits, not arrival times, keeps the noise of a busy machine from passing lockstep.)
-          const waitRange = (occurrence: number) => {
+          const waits = (occurrence: number) => {
             const at = new Map<string, number[]>();
             for (const e of proxy.events) if (e.kind === "lost-request" || e.kind === "forwarded") at.set(`${e.key}#${e.occurrence}`, [...(at.get(`${e.key}#${e.occurrence}`) ?? []), e.at]);
-            const waits = payments.flatMap((p) => {
+            return payments.flatMap((p) => {
               const before = at.get(`${p.description}#${occurrence - 1}`)?.[0];
               const after = at.get(`${p.description}#${occurrence}`)?.[0];
               return before === undefined || after === undefined ? [] : [after - before];
             });
-            return waits.length < 2 ? 0 : Math.max(...waits) - Math.min(...waits);
+          };
+          const waitRange = (occurrence: number) => {
+            const spread = waits(occurrence);
+            return spread.length < 2 ? 0 : Math.max(...spread) - Math.min(...spread);
           };
           const s1 = waitRange(1);
           const s2 = waitRange(2);
           ctx.metric("range of the clients' waits before the first retry", s1, "ms");
           ctx.metric("range of the clients' waits before the second retry", s2, "ms");
+          // And bounded by the exponential ceiling: before the first retry it is baseDelayMs (mean
+          // wait about baseDelayMs / 2 with full jitter), not maxDelayMs.
+          const firstWaits = waits(1);
+          const mean = firstWaits.reduce((a, b) => a + b, 0) / Math.max(1, firstWaits.length);
+          ctx.metric("mean wait before the first retry", Math.round(mean), "ms");
+          ctx.check(mean <= 2.5 * baseDelayMs, "backoff grows from baseDelayMs", () => `the ${n} clients waited ${Math.round(mean)} ms on average before their first retry, with baseDelayMs ${baseDelayMs} and maxDelayMs 2000: the wait before retry n is drawn below min(maxDelayMs, baseDelayMs * 2^(n-1)), so below ${baseDelayMs} ms for the first`);
           ctx.check(s1 >= 0.4 * baseDelayMs && s2 >= 0.4 * 2 * baseDelayMs, "retries are jittered", () => `the waits of ${n} clients that failed together differed by at most ${s1} ms before the first retry and ${s2} ms before the second, with a base backoff of ${baseDelayMs} ms: the backoff has no jitter (the waits should spread over most of the backoff, e.g. random() * min(maxDelayMs, baseDelayMs * 2^(n-1)))`);
           await w.audit(new Map(payments.map((p) => [p.description, 1])), outs.map((o, i) => ({ body: o.reply!.body, what: payments[i]!.description })));
         });
