@@ -298,6 +298,7 @@ export const partB: S[] = [
     hints: [
       "While the first request holds the key (locked less than config.leaseMs ago), a retry must not process it again.",
       "Answer 409 idempotency-key-in-use (with Retry-After) and store nothing; after the first finishes, a retry gets the replay.",
+      "Once the lease has expired a retry takes the key over with a new lock token; phase 3 of the first request must then store nothing (UPDATE ... WHERE lock_token = its token matches no row) and answer what the retry stored, or 409.",
     ],
     async run(ctx) {
       await withWorld(ctx, { provider: { latencyMs: [5, 20] }, providerTimeoutMs: 60_000 }, async (w) => {
@@ -318,7 +319,29 @@ export const partB: S[] = [
         expectProblem(ctx, second, 409, "idempotency-key-in-use", "a retry while the first request is still being processed");
         expectCharge(ctx, r1, p, "the first request");
         expectReplay(ctx, await w.post("alice", k, p), r1, "a retry after the first finished");
-        await w.audit(new Map([[p.description, 1]]), [{ body: r1.body, what: "the payment" }]);
+        // The lease of a request still waiting for the provider runs out (the clock moves past
+        // config.leaseMs, 10 s): a retry takes the key over. The first request's late result must
+        // not be stored over the retry's (its lock is gone): it answers the retry's charge or 409.
+        const q = payment(ctx, "inflight", 2);
+        const kq = key(ctx, "inflight", 2);
+        const releaseQ = w.provider.hold(q.description);
+        const stale = w.post("alice", kq, q, { timeoutMs: 90_000 });
+        stale.catch(() => {});
+        await untilProviderSaw(w, q.description, stale);
+        await w.advanceClock(11_000);
+        const takeover = w.post("alice", kq, q, { timeoutMs: 90_000 });
+        takeover.catch(() => {});
+        await untilProviderSaw(w, q.description, takeover, 60_000, 2);
+        releaseQ();
+        const rt = await takeover;
+        const rs = await stale;
+        expectCharge(ctx, rt, q, "a retry that took over a key whose lease had expired");
+        ctx.check(rs.status === 409 || (rs.status === 201 && rs.body === rt.body), "a lost lock stores nothing", () => `the first request of ${q.description} lost its lock to a retry (its lease expired while it waited for the provider); it must answer the retry's charge (${show(rt)}) or 409, not a result of its own: got ${show(rs)}`);
+        expectReplay(ctx, await w.post("alice", kq, q), rt, `a retry of ${q.description} after both finished`);
+        await w.audit(new Map([[p.description, 1], [q.description, 1]]), [
+          { body: r1.body, what: "the payment" },
+          { body: rt.body, what: `${q.description} (taken over)` },
+        ]);
       });
     },
   },
