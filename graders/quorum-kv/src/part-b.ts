@@ -92,6 +92,10 @@ async function abdSlowWriter(ctx: Ctx): Promise<string | undefined> {
       problem = `${configText(config)}: put(${key}, "first") via ${a} (clock 1000 ms ahead) was acknowledged, then put(${key}, "second") via ${slow} (clock 2000 ms behind, not a replica of ${key}) was acknowledged with stamp ${JSON.stringify(second.context?.stamp)}, then ${describeOp(read)}: an abd put must first read the highest stamp from R replicas and write above it`;
     }
     if (!first.ok || !second.ok || !read.ok) problem = `${configText(config)} on a healthy network: ${log.map(describeOp).join("; ")}`;
+    // Cut off from every replica, the coordinator's timestamp query cannot complete: fail.
+    sim.partition([slow], sim.nodeIds.filter((n) => n !== slow));
+    const cut = await c.put(slow, key, "unreachable");
+    if (problem === undefined && cut.answer !== "fail") problem = `${configText(config)}: ${slow} was cut off from every replica of ${key}; ${describeOp(cut)} got ${cut.answer ?? "no answer within 1000 ms"}: when the timestamp query of a put cannot reach R replicas within requestTimeoutMs, answer fail`;
     done = true;
   });
   await sim.runUntil(() => done, { maxMs: 5_000 });
