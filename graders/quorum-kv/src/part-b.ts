@@ -112,6 +112,7 @@ export const partB: Scenario<Impl>[] = [
       "After a get has its R replies, keep listening: every replica whose reply lacked the newest version gets a store of it (reason \"repair\").",
       "A replica merges a repair exactly like any store: it keeps the higher stamp. A repair can arrive after a newer write did.",
       "Read repair must never replace what a replica holds; it only offers a version, and storeVersions decides with reconcile().",
+      "With readRepair: false a get sends no repair at all, neither to replies within its quorum nor to late ones.",
     ],
     async run(ctx) {
       const config: Partial<Config> = { mode: "lww", n: 3, w: 2, r: 2 };
@@ -157,6 +158,27 @@ export const partB: Scenario<Impl>[] = [
       });
       await sim.runFor(until - sim.now + 200);
       checkAllAnswered(ctx, log, "requests succeed", "on a network without loss");
+      // The same stale replica with read repair off: no get may send it a repair, whether its
+      // reply arrives within the quorum or after it.
+      const off: Partial<Config> = { ...config, readRepair: false };
+      const quiet = cluster(ctx, { nodes: 3, clients: 1, config: off, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
+      let repairs = 0;
+      quiet.onEvent((e) => {
+        if (e.kind === "send" && e.payload?.includes('"reason":"repair"')) repairs++;
+      });
+      const c = new KvClient(quiet, "c1", []);
+      const behind = ctx.rng.pick(quiet.nodeIds);
+      let finished = false;
+      quiet.spawn("gets with read repair off", async () => {
+        quiet.isolate(behind);
+        await c.put(ctx.rng.pick(quiet.nodeIds.filter((n) => n !== behind)), "a", "new");
+        quiet.reconnect(behind);
+        for (let j = 0; j < 8; j++) await c.get(ctx.rng.pick(quiet.nodeIds), "a");
+        await c.sleep(100);
+        finished = true;
+      });
+      await quiet.runUntil(() => finished, { maxMs: 5_000 });
+      ctx.check(repairs === 0, "read repair off sends no repair", () => `${configText(off)}: ${behind} missed a put; eight gets then sent ${repairs} store(s) with reason "repair": with read repair off a get repairs nothing, in its quorum or for late replies`);
     },
   },
   {
