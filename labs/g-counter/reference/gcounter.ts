@@ -2,6 +2,7 @@
  * Reference G-Counter: one entry per replica, increments to the own entry only, merge by
  * entry-wise maximum (the join of the entry-wise order).
  */
+import { GCounter as GivenCounter } from "../src/gcounter.ts";
 import type { GCounterState, ReplicaId } from "../src/messages.ts";
 
 /** Throws unless `amount` is a non-negative safe integer. */
@@ -11,53 +12,42 @@ export function checkAmount(amount: unknown, what: string): asserts amount is nu
   }
 }
 
-export class GCounter {
-  readonly replicaId: ReplicaId;
-  protected readonly counts = new Map<ReplicaId, number>();
-
-  constructor(replicaId: ReplicaId) {
-    this.replicaId = replicaId;
-  }
-
-  increment(amount = 1): void {
+/** The given counter (its replica id, entries and constructor) with every operation written. */
+export class GCounter extends GivenCounter {
+  override increment(amount = 1): void {
     checkAmount(amount, "GCounter.increment");
     if (amount === 0) return;
     this.counts.set(this.replicaId, this.get(this.replicaId) + amount);
   }
 
-  get(replica: ReplicaId): number {
+  override get(replica: ReplicaId): number {
     return this.counts.get(replica) ?? 0;
   }
 
-  value(): number {
+  override value(): number {
     let sum = 0;
     for (const v of this.counts.values()) sum += v;
     return sum;
   }
 
-  merge(other: GCounter): GCounter {
-    const out = this.empty(this.replicaId);
+  override merge(other: GCounter): GCounter {
+    const out = new GCounter(this.replicaId);
     for (const [r, v] of this.counts) out.counts.set(r, v);
     for (const [r, v] of other.counts) out.counts.set(r, Math.max(out.get(r), v));
     return out;
   }
 
-  /** A fresh, empty counter of this counter's own class (so subclasses stay themselves). */
-  protected empty(replicaId: ReplicaId): GCounter {
-    return new (this.constructor as typeof GCounter)(replicaId);
-  }
-
-  toJSON(): GCounterState {
+  override toJSON(): GCounterState {
     const state: GCounterState = {};
     for (const r of [...this.counts.keys()].sort()) state[r] = this.counts.get(r) as number;
     return state;
   }
 
-  static fromJSON(replicaId: ReplicaId, state: GCounterState): GCounter {
+  static override fromJSON(replicaId: ReplicaId, state: GCounterState): GCounter {
     if (typeof state !== "object" || state === null || Array.isArray(state)) {
       throw new TypeError(`GCounter.fromJSON: the state must be an object of replica entries, got ${JSON.stringify(state)}`);
     }
-    const out = new this(replicaId);
+    const out = new GCounter(replicaId);
     for (const [r, v] of Object.entries(state)) {
       checkAmount(v, `GCounter.fromJSON: entry "${r}"`);
       if (v > 0) out.counts.set(r, v);

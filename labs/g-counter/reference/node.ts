@@ -21,7 +21,7 @@ interface CounterClass<C, S> {
  * and the whole state is gossiped to every peer every GOSSIP_INTERVAL_MS.
  */
 abstract class CounterNode<C extends { value(): number; merge(other: C): C; toJSON(): S }, S> implements Node<Msg, Timer> {
-  /** The replicated data type (a subclass may substitute its own counter class). */
+  /** The replicated data type. */
   protected abstract readonly Counter: CounterClass<C, S>;
   /** The type of this node's gossip messages. */
   protected abstract readonly gossipType: "gossip" | "pn_gossip";
@@ -33,7 +33,8 @@ abstract class CounterNode<C extends { value(): number; merge(other: C): C; toJS
 
   start(env: Env<Msg, Timer>): void {
     this.env = env;
-    this.counter = this.restore();
+    const saved = env.disk.read<S>(DISK_KEY);
+    this.counter = saved === undefined ? new this.Counter(env.id) : this.Counter.fromJSON(env.id, saved);
     env.setTimer(GOSSIP_INTERVAL_MS, "gossip");
   }
 
@@ -63,7 +64,7 @@ abstract class CounterNode<C extends { value(): number; merge(other: C): C; toJS
     return this.counter.value();
   }
 
-  protected add(from: NodeId, msg: AddRequest): void {
+  private add(from: NodeId, msg: AddRequest): void {
     try {
       this.apply(msg.delta);
     } catch (err) {
@@ -80,14 +81,9 @@ abstract class CounterNode<C extends { value(): number; merge(other: C): C; toJS
   }
 
   /** Durable before acknowledged: a crash after add_ok must not lose the increment. */
-  protected persist(): void {
+  private persist(): void {
     this.env.disk.write(DISK_KEY, this.counter.toJSON());
     this.env.disk.sync();
-  }
-
-  protected restore(): C {
-    const saved = this.env.disk.read<S>(DISK_KEY);
-    return saved === undefined ? new this.Counter(this.env.id) : this.Counter.fromJSON(this.env.id, saved);
   }
 }
 
@@ -117,7 +113,7 @@ export class PNCounterNode extends CounterNode<PNCounter, PNCounterState> {
  */
 export class DeltaGCounterNode extends GCounterNode {
   /** Per peer: a lower bound of that peer's entries. */
-  protected known = new Map<NodeId, GCounter>();
+  private known = new Map<NodeId, GCounter>();
 
   override start(env: Env<Msg, Timer>): void {
     super.start(env);

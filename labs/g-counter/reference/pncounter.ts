@@ -4,8 +4,8 @@ import { GCounter, checkAmount } from "./gcounter.ts";
 
 export class PNCounter {
   readonly replicaId: ReplicaId;
-  protected p: GCounter;
-  protected n: GCounter;
+  private p: GCounter;
+  private n: GCounter;
 
   constructor(replicaId: ReplicaId) {
     this.replicaId = replicaId;
@@ -28,7 +28,7 @@ export class PNCounter {
   }
 
   merge(other: PNCounter): PNCounter {
-    const out = new (this.constructor as typeof PNCounter)(this.replicaId);
+    const out = new PNCounter(this.replicaId);
     out.p = this.p.merge(other.p);
     out.n = this.n.merge(other.n);
     return out;
@@ -42,7 +42,7 @@ export class PNCounter {
     if (typeof state !== "object" || state === null || typeof state.p !== "object" || typeof state.n !== "object") {
       throw new TypeError(`PNCounter.fromJSON: the state must be { p, n }, got ${JSON.stringify(state)}`);
     }
-    const out = new this(replicaId);
+    const out = new PNCounter(replicaId);
     out.p = GCounter.fromJSON(replicaId, state.p);
     out.n = GCounter.fromJSON(replicaId, state.n);
     return out;

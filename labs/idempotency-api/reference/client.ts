@@ -6,15 +6,15 @@ import type { ChargeInput, ChargeOutcome, ClientOptions } from "../src/client.ts
 export type { ChargeInput, ChargeOutcome, ClientOptions };
 
 export class PaymentsClient {
-  protected readonly transport: Transport;
-  protected readonly random: () => number;
-  protected readonly sleep: (ms: number) => Promise<void>;
-  protected readonly maxAttempts: number;
-  protected readonly attemptTimeoutMs: number;
-  protected readonly baseDelayMs: number;
-  protected readonly maxDelayMs: number;
+  private readonly transport: Transport;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly maxAttempts: number;
+  private readonly attemptTimeoutMs: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
 
-  constructor(protected readonly opts: ClientOptions) {
+  constructor(private readonly opts: ClientOptions) {
     this.transport = opts.transport ?? sendHttp;
     this.random = opts.random ?? Math.random;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -34,7 +34,7 @@ export class PaymentsClient {
         const reply = await this.transport({
           url: `${this.opts.baseUrl}/charges`,
           method: "POST",
-          headers: { authorization: `Bearer ${this.opts.token}`, "idempotency-key": this.keyFor(key, attempt), "content-type": "application/json" },
+          headers: { authorization: `Bearer ${this.opts.token}`, "idempotency-key": key, "content-type": "application/json" },
           body,
           timeoutMs: this.attemptTimeoutMs,
         });
@@ -49,18 +49,13 @@ export class PaymentsClient {
     return last;
   }
 
-  /** The key sent on attempt n: always the same one. */
-  protected keyFor(key: string, _attempt: number): string {
-    return key;
-  }
-
   /** Retry on 409 (in flight), 429 and 5xx; every other answer is final. */
-  protected shouldRetry(status: number): boolean {
+  private shouldRetry(status: number): boolean {
     return status === 409 || status === 429 || status >= 500;
   }
 
   /** Full jitter: uniform in [0, min(cap, base * 2^(n-1))). */
-  protected backoffMs(attempt: number): number {
+  private backoffMs(attempt: number): number {
     const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
     return this.random() * ceiling;
   }

@@ -14,7 +14,7 @@ export interface ChargeParams {
 }
 
 /** A row of idempotency_keys (see framework/migrations.ts). */
-export interface KeyRow {
+interface KeyRow {
   id: number;
   client_id: string;
   idempotency_key: string;
@@ -31,12 +31,12 @@ export interface KeyRow {
 }
 
 /** A response ready to store and send, with the charge it records (if any). */
-export interface Built {
+interface Built {
   response: ApiResponse;
   charge?: { id: string; created: number; providerChargeId: string };
 }
 
-export type Acquired =
+type Acquired =
   | { kind: "proceed"; row: KeyRow; lockToken: string }
   | { kind: "replay"; row: KeyRow }
   | { kind: "in-flight" }
@@ -76,20 +76,15 @@ export function fingerprint(method: string, path: string, p: ChargeParams): stri
   return createHash("sha256").update(JSON.stringify([method, path, p.amount, p.currency, p.source, p.description])).digest("hex");
 }
 
-export class ChargeService {
-  constructor(protected readonly deps: ServiceDeps) {}
-
-  /** The key of an Idempotency-Key header, or undefined when it is malformed. */
-  protected parseKey(header: string): string | undefined {
-    return parseIdempotencyKey(header);
-  }
+class ChargeService {
+  constructor(private readonly deps: ServiceDeps) {}
 
   async handle(req: ApiRequest): Promise<ApiResponse> {
     const client = clientOf(req.headers.authorization);
     if (!client) return problem(401, "unauthorized", "Unauthorized", 'send "Authorization: Bearer <client token>"', {}, { "www-authenticate": "Bearer" });
     const rawKey = req.headers["idempotency-key"];
     if (rawKey === undefined || rawKey.trim() === "") return problem(400, "idempotency-key-missing", "Idempotency-Key missing", "POST /charges needs an Idempotency-Key header");
-    const key = this.parseKey(rawKey);
+    const key = parseIdempotencyKey(rawKey);
     if (!key) return problem(400, "idempotency-key-invalid", "Idempotency-Key invalid", "the key must be 8 to 255 characters from A-Z a-z 0-9 . _ : -");
     const mediaType = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
     if (mediaType !== "application/json") return problem(415, "unsupported-media-type", "Unsupported media type", "send the body as Content-Type: application/json");
@@ -117,7 +112,7 @@ export class ChargeService {
   }
 
   /** Phase 1, one transaction: find or create the key and lock it, or say why not. */
-  protected async acquire(client: string, key: string, fp: string, params: ChargeParams): Promise<Acquired> {
+  private async acquire(client: string, key: string, fp: string, params: ChargeParams): Promise<Acquired> {
     const { db, now, config } = this.deps;
     return db.transaction(async (tx) => {
       const t = now();
@@ -147,12 +142,12 @@ export class ChargeService {
   }
 
   /** The provider's key for this logical request: the same on every retry, new after expiry. */
-  protected downstreamKey(row: KeyRow): string {
+  private downstreamKey(row: KeyRow): string {
     return `ik-${createHash("sha256").update(`${row.client_id}\n${row.idempotency_key}\n${row.created_at}`).digest("hex").slice(0, 40)}`;
   }
 
   /** Phase 2 (the foreign side effect) and phase 3 (record it and the response atomically). */
-  protected async process(row: KeyRow, lockToken: string, params: ChargeParams): Promise<ApiResponse> {
+  private async process(row: KeyRow, lockToken: string, params: ChargeParams): Promise<ApiResponse> {
     let result;
     try {
       result = await this.deps.provider.charge(params, { idempotencyKey: this.downstreamKey(row) });
@@ -171,7 +166,7 @@ export class ChargeService {
   }
 
   /** The final response: the new charge (201) or the decline (402) given by `declined`. */
-  protected buildResponse(params: ChargeParams, providerChargeId: string | undefined, declined: ApiResponse | undefined): Built {
+  private buildResponse(params: ChargeParams, providerChargeId: string | undefined, declined: ApiResponse | undefined): Built {
     if (providerChargeId === undefined) return { response: declined as ApiResponse };
     const id = this.deps.newId("ch_");
     const created = this.deps.now();
@@ -189,7 +184,7 @@ export class ChargeService {
    * Phase 3, one transaction: insert the charge (if any), store the response, mark the key
    * finished and unlock it. False when our lock was taken over meanwhile (nothing written).
    */
-  protected async store(row: KeyRow, lockToken: string, params: ChargeParams, built: Built): Promise<boolean> {
+  private async store(row: KeyRow, lockToken: string, params: ChargeParams, built: Built): Promise<boolean> {
     const { db, now } = this.deps;
     return db
       .transaction(async (tx) => {
@@ -216,7 +211,7 @@ export class ChargeService {
   }
 
   /** Build the response, store it, then answer it. */
-  protected async finish(row: KeyRow, lockToken: string, params: ChargeParams, providerChargeId: string | undefined, declined: ApiResponse | undefined): Promise<ApiResponse> {
+  private async finish(row: KeyRow, lockToken: string, params: ChargeParams, providerChargeId: string | undefined, declined: ApiResponse | undefined): Promise<ApiResponse> {
     const built = this.buildResponse(params, providerChargeId, declined);
     if (await this.store(row, lockToken, params, built)) return built.response;
     // Our lease ran out and another request took the key over: answer what it stored, if done.
@@ -226,11 +221,11 @@ export class ChargeService {
   }
 
   /** Unlock without finishing: a retry resumes from the recovery point. */
-  protected async release(row: KeyRow, lockToken: string): Promise<void> {
+  private async release(row: KeyRow, lockToken: string): Promise<void> {
     await this.deps.db.query("UPDATE idempotency_keys SET locked_at = NULL, lock_token = NULL, updated_at = $3 WHERE id = $1 AND lock_token = $2", [row.id, lockToken, this.deps.now()]);
   }
 
-  protected replay(row: KeyRow): ApiResponse {
+  private replay(row: KeyRow): ApiResponse {
     return {
       status: row.response_status as number,
       headers: { "content-type": row.response_content_type ?? "application/json", "idempotent-replayed": "true" },

@@ -21,14 +21,14 @@ interface LinkState {
 }
 
 export class ChatNode implements Node<ChatMsg> {
-  protected env!: Env<ChatMsg>;
+  private env!: Env<ChatMsg>;
   readonly delivered: ChatEntry[] = [];
-  protected clock = new LamportClock();
-  protected links = new Map<NodeId, LinkState>();
+  private clock = new LamportClock();
+  private links = new Map<NodeId, LinkState>();
   /** The latest stamp processed from each peer (FIFO: nothing smaller can follow from it). */
-  protected heard = new Map<NodeId, Stamp>();
+  private heard = new Map<NodeId, Stamp>();
   /** Chat messages waiting for delivery. */
-  protected queue: ChatEntry[] = [];
+  private queue: ChatEntry[] = [];
 
   start(env: Env<ChatMsg>): void {
     this.env = env;
@@ -77,7 +77,7 @@ export class ChatNode implements Node<ChatMsg> {
     this.env.setTimer(RETRANSMIT_MS, "retransmit");
   }
 
-  protected post(text: string): void {
+  private post(text: string): void {
     const ts = this.clock.send();
     this.queue.push({ ts, from: this.env.id, text });
     this.broadcast({ kind: "chat", ts, text });
@@ -85,7 +85,7 @@ export class ChatNode implements Node<ChatMsg> {
   }
 
   /** Send `body` to every peer over the FIFO links. */
-  protected broadcast(body: ChatBody): void {
+  private broadcast(body: ChatBody): void {
     for (const [peer, link] of this.links) {
       const seq = ++link.lastSent;
       link.unacked.set(seq, body);
@@ -93,7 +93,7 @@ export class ChatNode implements Node<ChatMsg> {
     }
   }
 
-  protected handleBody(from: NodeId, body: ChatBody): void {
+  private handleBody(from: NodeId, body: ChatBody): void {
     this.heard.set(from, { time: body.ts, node: from });
     if (body.kind === "chat") {
       this.queue.push({ ts: body.ts, from, text: body.text });
@@ -101,7 +101,7 @@ export class ChatNode implements Node<ChatMsg> {
     }
   }
 
-  protected tryDeliver(): void {
+  private tryDeliver(): void {
     this.queue.sort((a, b) => compareStamps({ time: a.ts, node: a.from }, { time: b.ts, node: b.from }));
     for (let head = this.queue[0]; head !== undefined; head = this.queue[0]) {
       const stamp: Stamp = { time: head.ts, node: head.from };
@@ -112,7 +112,7 @@ export class ChatNode implements Node<ChatMsg> {
   }
 
   /** Every peer has been heard from at or beyond `stamp`, so nothing smaller can still come. */
-  protected canDeliver(stamp: Stamp): boolean {
+  private canDeliver(stamp: Stamp): boolean {
     for (const s of this.heard.values()) if (compareStamps(s, stamp) < 0) return false;
     return true;
   }

@@ -3,7 +3,7 @@
  * the exercise text.
  */
 import type { NodeId } from "@faultline/sim";
-import { MAX_OFFSET_MS, type Hlc, type HlcMsg } from "../src/hlc.ts";
+import { HybridClock as GivenClock, MAX_OFFSET_MS, type Hlc, type HlcMsg } from "../src/hlc.ts";
 import { WorkloadNode } from "../src/workload.ts";
 
 export { MAX_OFFSET_MS, type Hlc, type HlcMsg }; // given in the stub
@@ -12,30 +12,16 @@ export function compareHlc(a: Hlc, b: Hlc): number {
   return a.l !== b.l ? a.l - b.l : a.c - b.c;
 }
 
-export class HybridClock {
-  protected l: number;
-  protected c: number;
-
-  constructor(
-    readonly maxOffsetMs: number,
-    start: Hlc = { l: 0, c: 0 },
-  ) {
-    this.l = start.l;
-    this.c = start.c;
-  }
-
-  get current(): Hlc {
-    return { l: this.l, c: this.c };
-  }
-
-  tick(pt: number): Hlc {
+/** The given clock (state, constructor, `current`) with its two rules written. */
+export class HybridClock extends GivenClock {
+  override tick(pt: number): Hlc {
     const l = Math.max(this.l, pt);
     this.c = l === this.l ? this.c + 1 : 0;
     this.l = l;
     return this.current;
   }
 
-  receive(remote: Hlc, pt: number): Hlc | null {
+  override receive(remote: Hlc, pt: number): Hlc | null {
     if (remote.l > pt + this.maxOffsetMs) return null;
     const l = Math.max(this.l, remote.l, pt);
     if (l === this.l && l === remote.l) this.c = Math.max(this.c, remote.c) + 1;
@@ -51,14 +37,10 @@ export class HlcNode extends WorkloadNode<HlcMsg> {
   clock!: HybridClock;
 
   protected override boot(): void {
-    this.clock = this.createClock();
+    this.clock = new HybridClock(MAX_OFFSET_MS);
   }
 
-  protected createClock(): HybridClock {
-    return new HybridClock(MAX_OFFSET_MS);
-  }
-
-  protected pt(): number {
+  private pt(): number {
     return Math.floor(this.env.now());
   }
 

@@ -3,35 +3,26 @@
  * exercise text.
  */
 import type { NodeId } from "@faultline/sim";
-import { LAMPORT_DISK_KEY, type LamportMsg, type Stamp } from "../src/lamport.ts";
+import { LamportClock as GivenClock, LAMPORT_DISK_KEY, type LamportMsg, type Stamp } from "../src/lamport.ts";
 import { WorkloadNode } from "../src/workload.ts";
 
 export { LAMPORT_DISK_KEY, type LamportMsg, type Stamp }; // given in the stub
 
-export class LamportClock {
-  protected value: number;
-
-  constructor(start = 0) {
-    this.value = start;
-  }
-
-  get time(): number {
-    return this.value;
-  }
-
+/** The given clock (its value, constructor and `time`) with the rules IR1 and IR2 written. */
+export class LamportClock extends GivenClock {
   /** IR1: one step per event. */
-  tick(): number {
+  override tick(): number {
     this.value += 1;
     return this.value;
   }
 
   /** IR1 + IR2a: sending is an event; the message carries that event's timestamp. */
-  send(): number {
+  override send(): number {
     return this.tick();
   }
 
   /** IR2b: past both our own present value and the message's timestamp. */
-  receive(remote: number): number {
+  override receive(remote: number): number {
     this.value = Math.max(this.value, remote) + 1;
     return this.value;
   }
@@ -59,7 +50,7 @@ export class LamportNode extends WorkloadNode<LamportMsg> {
   clock!: LamportClock;
 
   protected override boot(): void {
-    this.clock = this.restore();
+    this.clock = new LamportClock(this.env.disk.read<number>(LAMPORT_DISK_KEY) ?? 0);
   }
 
   override onMessage(_from: NodeId, msg: LamportMsg): void {
@@ -79,11 +70,7 @@ export class LamportNode extends WorkloadNode<LamportMsg> {
     this.env.send(peer, { type: "hello", ts });
   }
 
-  protected restore(): LamportClock {
-    return new LamportClock(this.env.disk.read<number>(LAMPORT_DISK_KEY) ?? 0);
-  }
-
-  protected persist(): void {
+  private persist(): void {
     this.env.disk.write(LAMPORT_DISK_KEY, this.clock.time);
     this.env.disk.sync();
   }

@@ -58,7 +58,7 @@ export class VectorNode extends WorkloadNode<VectorMsg> {
   }
 
   /** One ShiViz entry for the event that just happened. */
-  protected record(description: string): void {
+  private record(description: string): void {
     this.log.push(formatShiVizEntry(this.env.id, this.clock, description));
   }
 }

@@ -11,22 +11,23 @@
  *   every change of its store, and periodically compares one tree with a peer replicating the
  *   same range, descending only into differing subtrees and exchanging only differing keys.
  *
- * The given plumbing (startup, dispatch, client protocol) is the learner's, in
- * ../src/plumbing.ts. All I/O goes through `env`; all durable state lives in `env.disk`.
+ * The given plumbing (startup, dispatch, client protocol, the anti-entropy helpers treeOf and
+ * rangeOfKey) is the learner's, in ../src/plumbing.ts. All I/O goes through `env`; all durable
+ * state lives in `env.disk`.
  */
 import type { NodeId } from "@faultline/sim";
 import type { Config, Context, Entry, Hint, KeyDigest, NodeHash, Stamp, StoreReason, Version, VersionVector } from "../src/types.ts";
 import { KvNodePlumbing, hintKey, storeKey, type Phase } from "../src/plumbing.ts";
 import * as versions from "./versions.ts";
 import { mergeVectors, versionId } from "./versions.ts";
-import { preferenceList, rangeOf, rangeReplicas } from "./ring.ts";
+import { preferenceList, rangeReplicas } from "./ring.ts";
 import { DEPTH, FANOUT, MerkleTree, childrenOf, digestOf } from "./merkle.ts";
 
 export type { Phase } from "../src/plumbing.ts";
 
 export class KvNode extends KvNodePlumbing {
   constructor(config: Partial<Config> = {}) {
-    super(config, versions);
+    super(config, versions, MerkleTree);
   }
 
   // ---------------------------------------------------------------- versions
@@ -267,21 +268,6 @@ export class KvNode extends KvNodePlumbing {
   }
 
   // ---------------------------------------------------------------- anti-entropy (§4.7, part E)
-
-  /** One Merkle tree per key range this replica stores keys of (volatile, rebuilt at start). */
-  protected trees = new Map<number, MerkleTree>();
-  /** Position in syncPartners() of the next exchange (round robin). */
-  protected exchangeTurn = 0;
-
-  protected treeOf(range: number): MerkleTree {
-    let tree = this.trees.get(range);
-    if (!tree) this.trees.set(range, (tree = new MerkleTree()));
-    return tree;
-  }
-
-  protected rangeOfKey(key: string): number {
-    return rangeOf(key, [this.env.id, ...this.env.peers]);
-  }
 
   /** Every (range, peer) this replica can compare: the ranges it replicates and their other replicas. */
   syncPartners(): Array<[range: number, peer: NodeId]> {

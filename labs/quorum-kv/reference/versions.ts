@@ -1,6 +1,6 @@
 /**
  * Ordering versions: Lamport-style stamps (lww, abd) and version vectors (vv).
- * Pure functions; the node calls them through overridable methods.
+ * Pure functions; the given plumbing (src/plumbing.ts) orders versions with them.
  */
 import type { Order, Stamp, Version, VersionVector } from "../src/types.ts";
 

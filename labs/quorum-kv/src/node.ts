@@ -29,7 +29,7 @@ import { NotImplemented, type NodeId } from "@faultline/sim";
 import type { Config, Context, Entry, KeyDigest, NodeHash, Stamp, StoreReason, Version, VersionVector } from "./types.ts";
 import * as versions from "./versions.ts";
 import { compareStamps, compareVectors, mergeVectors, versionId } from "./versions.ts";
-import { preferenceList, rangeOf, rangeReplicas } from "./ring.ts";
+import { preferenceList, rangeReplicas } from "./ring.ts";
 import { DEPTH, FANOUT, MerkleTree, childrenOf, digestOf } from "./merkle.ts";
 import { KvNodePlumbing, hintKey, storeKey, type Phase } from "./plumbing.ts";
 
@@ -37,7 +37,7 @@ export type { Phase } from "./plumbing.ts";
 
 export class KvNode extends KvNodePlumbing {
   constructor(config: Partial<Config> = {}) {
-    super(config, versions); // the plumbing orders versions with your versions.ts
+    super(config, versions, MerkleTree); // the plumbing orders versions with your versions.ts and builds your trees
   }
 
   // ---------------------------------------------------------------- versions
@@ -186,22 +186,8 @@ export class KvNode extends KvNodePlumbing {
   //
   // Nothing is remembered between messages, so a lost one just ends the exchange early.
 
-  /** One Merkle tree per key range this replica stores keys of (volatile, rebuilt at start). */
-  protected trees = new Map<number, MerkleTree>();
-  /** Position in syncPartners() of the next exchange (round robin). */
-  protected exchangeTurn = 0;
-
-  /** The tree of one key range, created empty on first use. Given. */
-  protected treeOf(range: number): MerkleTree {
-    let tree = this.trees.get(range);
-    if (!tree) this.trees.set(range, (tree = new MerkleTree()));
-    return tree;
-  }
-
-  /** The key range of `key` (ring.ts). Given. */
-  protected rangeOfKey(key: string): number {
-    return rangeOf(key, [this.env.id, ...this.env.peers]);
-  }
+  // Given in plumbing.ts: `treeOf(range)` (the Merkle tree of a key range, created empty on
+  // first use), `rangeOfKey(key)` and `exchangeTurn` (the round robin over syncPartners()).
 
   /**
    * Every (range, peer) pair this replica can compare: for each range 0..(number of nodes - 1)

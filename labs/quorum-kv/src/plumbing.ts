@@ -28,6 +28,8 @@ import {
   type Version,
   type VersionVector,
 } from "./types.ts";
+import type { MerkleTree } from "./merkle.ts";
+import { rangeOf } from "./ring.ts";
 import { versionId } from "./versions.ts";
 
 /** One quorum round of a request: a read or a store sent to the key's replicas. */
@@ -90,7 +92,15 @@ export abstract class KvNodePlumbing implements Node<Msg, Timer> {
    */
   private coordinated = new Set<string>();
 
-  constructor(config: Partial<Config>, private readonly order: VersionOrder) {
+  /**
+   * `order`: the version orders of versions.ts; `Tree`: the MerkleTree class of merkle.ts, of
+   * which treeOf makes one tree per key range.
+   */
+  constructor(
+    config: Partial<Config>,
+    private readonly order: VersionOrder,
+    private readonly Tree: new () => MerkleTree,
+  ) {
     this.config = { ...DEFAULT_CONFIG, ...config };
     const { n, w, r } = this.config;
     if (!(w >= 1 && w <= n && r >= 1 && r <= n)) throw new RangeError(`need 1 <= W, R <= N; got N=${n} W=${w} R=${r}`);
@@ -201,6 +211,25 @@ export abstract class KvNodePlumbing implements Node<Msg, Timer> {
   /** Hints this node holds for other replicas (sloppy quorum), as copies. */
   hints(): Hint[] {
     return structuredClone([...this.hinted.values()]);
+  }
+
+  // ---------------------------------------------------------------- anti-entropy helpers (part E)
+
+  /** One Merkle tree per key range this replica stores keys of (volatile, rebuilt at start). */
+  private trees = new Map<number, MerkleTree>();
+  /** Position in syncPartners() of the next exchange (round robin). */
+  protected exchangeTurn = 0;
+
+  /** The tree of one key range, created empty on first use. */
+  protected treeOf(range: number): MerkleTree {
+    let tree = this.trees.get(range);
+    if (!tree) this.trees.set(range, (tree = new this.Tree()));
+    return tree;
+  }
+
+  /** The key range of `key` (rangeOf of ring.ts over this node and its peers). */
+  protected rangeOfKey(key: string): number {
+    return rangeOf(key, [this.env.id, ...this.env.peers]);
   }
 
   // ---------------------------------------------------------------- versions

@@ -24,7 +24,6 @@ import {
   type RaftMessage,
   type RequestVote,
   type RequestVoteReply,
-  type ServiceSnapshot,
   type Snapshot,
   type TimerTag,
 } from "../src/types.ts";
@@ -53,27 +52,27 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   protected override machine!: KvCounterStateMachine;
 
   // Volatile state on candidates and leaders.
-  protected votes = new Set<NodeId>();
+  private votes = new Set<NodeId>();
   /** Client requests waiting for their entry to apply: "clientId/seq" -> who asked. */
-  protected waiting = new Map<string, NodeId>();
+  private waiting = new Map<string, NodeId>();
 
   /** Durable state changed since the last sync. */
-  protected dirty = false;
+  private dirty = false;
 
   /** PreVote: who granted a pre-vote in the current round; undefined when not pre-voting. */
-  protected preVotes: Set<NodeId> | undefined;
+  private preVotes: Set<NodeId> | undefined;
   /** Local time of the last AppendEntries or InstallSnapshot from a current leader. */
-  protected lastLeaderContact = Number.NEGATIVE_INFINITY;
+  private lastLeaderContact = Number.NEGATIVE_INFINITY;
   /** CheckQuorum: followers heard from (in this term) since the leader's last check. */
-  protected heardFrom = new Set<NodeId>();
+  private heardFrom = new Set<NodeId>();
   /** The latest snapshot (also on disk), sent to followers that need discarded entries. */
-  protected snapshot: Snapshot | undefined;
+  private snapshot: Snapshot | undefined;
 
   // ------------------------------------------------------------------ events
 
   start(env: Env<RaftMessage, TimerTag>): void {
     this.env = env;
-    this.machine = this.createStateMachine();
+    this.machine = new KvCounterStateMachine();
     this.recover();
     this.becomeFollower(this.term, null);
   }
@@ -136,7 +135,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * election. Restarting it on every higher term would let nodes that cannot win (stale logs)
    * keep starving the one that can. A leader had none (or its quorum check): it gets a fresh one.
    */
-  protected becomeFollower(term: number, leader: NodeId | null): void {
+  private becomeFollower(term: number, leader: NodeId | null): void {
     if (term > this.term) {
       this.term = term;
       this.vote = null;
@@ -152,12 +151,12 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   }
 
   /** Election timeout: with PreVote, first ask whether an election could be won (dissertation 9.6). */
-  protected campaign(): void {
+  private campaign(): void {
     if (this.options.preVote) this.startPreVote();
     else this.becomeCandidate();
   }
 
-  protected becomeCandidate(): void {
+  private becomeCandidate(): void {
     this.preVotes = undefined;
     this.state = "candidate";
     this.term += 1;
@@ -171,7 +170,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     if (this.hasMajority(this.votes.size)) this.becomeLeader(); // a cluster of one
   }
 
-  protected becomeLeader(): void {
+  private becomeLeader(): void {
     this.state = "leader";
     this.leaderId = this.env.id;
     this.cancelElectionTimer();
@@ -193,7 +192,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * a majority (itself included) since the last check steps down, so clients stop waiting on a
    * leader that cannot commit and its followers may elect another.
    */
-  protected checkQuorum(): void {
+  private checkQuorum(): void {
     if (!this.hasMajority(this.heardFrom.size + 1)) {
       this.env.log(`no majority heard from in term ${this.term}: stepping down`);
       this.becomeFollower(this.term, null);
@@ -208,7 +207,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * that leader). Such a node believes the leader is alive: it refuses pre-votes and, with
    * CheckQuorum, ignores RequestVote of a higher term (leader stickiness, dissertation 4.2.3).
    */
-  protected leaderIsAlive(): boolean {
+  private leaderIsAlive(): boolean {
     if (this.state === "leader") return true;
     return this.leaderId !== null && this.env.now() - this.lastLeaderContact < ELECTION_TIMEOUT_MIN_MS;
   }
@@ -217,7 +216,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * Figure 2, rules for all servers: a message with a higher term means this node is out of
    * date; adopt the term and become a follower. Returns whether the term was higher.
    */
-  protected observeTerm(term: number): boolean {
+  private observeTerm(term: number): boolean {
     if (term <= this.term) return false;
     this.becomeFollower(term, null);
     return true;
@@ -225,7 +224,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
 
   // ------------------------------------------------------------------ RequestVote (section 5.2, 5.4.1)
 
-  protected handleRequestVote(from: NodeId, m: RequestVote): void {
+  private handleRequestVote(from: NodeId, m: RequestVote): void {
     // Leader stickiness: a live leader's followers neither adopt the term nor answer.
     if (this.options.checkQuorum && m.term > this.term && this.leaderIsAlive()) return;
     this.observeTerm(m.term);
@@ -246,12 +245,12 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * Section 5.4.1: the candidate's log is at least as up-to-date as ours if its last term is
    * later, or the last terms are equal and its log is at least as long.
    */
-  protected isUpToDate(lastLogIndex: number, lastLogTerm: number): boolean {
+  private isUpToDate(lastLogIndex: number, lastLogTerm: number): boolean {
     const myTerm = this.lastLogTerm();
     return lastLogTerm > myTerm || (lastLogTerm === myTerm && lastLogIndex >= this.lastLogIndex());
   }
 
-  protected handleRequestVoteReply(from: NodeId, m: RequestVoteReply): void {
+  private handleRequestVoteReply(from: NodeId, m: RequestVoteReply): void {
     if (this.observeTerm(m.term)) return;
     if (this.state !== "candidate" || m.term !== this.term || !m.voteGranted) return;
     this.votes.add(from);
@@ -265,7 +264,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * a node that cannot win (cut off, or behind) never raises its term, so it cannot depose a
    * healthy leader when it comes back.
    */
-  protected startPreVote(): void {
+  private startPreVote(): void {
     this.state = "follower";
     this.leaderId = null;
     this.preVotes = new Set([this.env.id]);
@@ -279,14 +278,14 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * Grant a pre-vote when the real vote would be granted on the log (section 5.4.1) and no
    * leader was heard from recently. Nothing changes here: no term, no votedFor.
    */
-  protected handlePreVote(from: NodeId, m: PreVote): void {
+  private handlePreVote(from: NodeId, m: PreVote): void {
     const grant = m.nextTerm > this.term && !this.leaderIsAlive() && this.isUpToDate(m.lastLogIndex, m.lastLogTerm);
     const reply: PreVoteReply = { type: "PreVoteReply", term: this.term, nextTerm: m.nextTerm, voteGranted: grant };
     this.send(from, reply);
   }
 
   /** A majority of pre-votes for this round: start the real election. */
-  protected handlePreVoteReply(from: NodeId, m: PreVoteReply): void {
+  private handlePreVoteReply(from: NodeId, m: PreVoteReply): void {
     if (this.observeTerm(m.term)) return;
     if (this.preVotes === undefined || m.nextTerm !== this.term + 1 || !m.voteGranted) return;
     this.preVotes.add(from);
@@ -295,7 +294,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
 
   // ------------------------------------------------------------------ AppendEntries (section 5.3)
 
-  protected handleAppendEntries(from: NodeId, m: AppendEntries): void {
+  private handleAppendEntries(from: NodeId, m: AppendEntries): void {
     if (m.term < this.term) {
       this.send(from, this.appendReply(false, 0, 0, 0)); // a stale leader learns our term
       return;
@@ -337,7 +336,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * already in the log. Entries that match stay: a delayed, shorter AppendEntries must not
    * cut off entries a newer one already added.
    */
-  protected storeEntries(prevLogIndex: number, entries: readonly LogEntry[]): void {
+  private storeEntries(prevLogIndex: number, entries: readonly LogEntry[]): void {
     for (let i = 0; i < entries.length; i++) {
       const index = prevLogIndex + 1 + i;
       const entry = entries[i] as LogEntry;
@@ -350,14 +349,14 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   }
 
   /** Figure 2, receiver rule 5: commitIndex = min(leaderCommit, index of last new entry). */
-  protected advanceFollowerCommit(leaderCommit: number, lastNewIndex: number): void {
+  private advanceFollowerCommit(leaderCommit: number, lastNewIndex: number): void {
     if (leaderCommit > this.commit) {
       this.commit = Math.max(this.commit, Math.min(leaderCommit, lastNewIndex));
       this.applyCommitted();
     }
   }
 
-  protected handleAppendEntriesReply(from: NodeId, m: AppendEntriesReply): void {
+  private handleAppendEntriesReply(from: NodeId, m: AppendEntriesReply): void {
     if (this.observeTerm(m.term)) return;
     if (this.state !== "leader" || m.term !== this.term) return;
     this.heardFrom.add(from);
@@ -380,7 +379,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * Section 5.3, end: use the follower's hint to skip a whole conflicting term. If we have
    * entries of conflictTerm, resume after our last one; otherwise at the follower's first.
    */
-  protected backUp(peer: NodeId, m: AppendEntriesReply): void {
+  private backUp(peer: NodeId, m: AppendEntriesReply): void {
     let next = m.conflictIndex;
     if (m.conflictTerm > 0) {
       for (let i = this.lastLogIndex(); i > this.lastIncludedIndex; i--) {
@@ -401,9 +400,9 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * with log[N].term == currentTerm. Entries of earlier terms are committed only indirectly,
    * by committing a later entry of the current term (section 5.4.2, Figure 8).
    */
-  protected advanceLeaderCommit(): void {
+  private advanceLeaderCommit(): void {
     for (let n = this.lastLogIndex(); n > this.commit; n--) {
-      if (!this.canCommitByCounting(n)) break;
+      if (this.termAt(n) !== this.term) break; // only an entry of the leader's own term is committed by counting
       let count = 1; // the leader itself
       for (const p of this.env.peers) if ((this.matchIndex.get(p) ?? 0) >= n) count++;
       if (this.hasMajority(count)) {
@@ -414,16 +413,11 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     }
   }
 
-  /** Only an entry of the leader's own term may be committed by counting replicas. */
-  protected canCommitByCounting(index: number): boolean {
-    return this.termAt(index) === this.term;
-  }
-
-  protected broadcastAppendEntries(): void {
+  private broadcastAppendEntries(): void {
     for (const p of this.env.peers) this.sendAppendEntries(p);
   }
 
-  protected sendAppendEntries(peer: NodeId): void {
+  private sendAppendEntries(peer: NodeId): void {
     const next = this.nextIndex.get(peer) ?? this.lastLogIndex() + 1;
     if (next <= this.lastIncludedIndex) return this.sendInstallSnapshot(peer); // those entries are gone
     const prev = next - 1;
@@ -441,7 +435,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
 
   // ------------------------------------------------------------------ snapshots (section 7, Figure 13)
 
-  protected sendInstallSnapshot(peer: NodeId): void {
+  private sendInstallSnapshot(peer: NodeId): void {
     const snapshot = this.snapshot as Snapshot;
     const msg: InstallSnapshot = { type: "InstallSnapshot", term: this.term, leaderId: this.env.id, snapshot };
     this.send(peer, msg);
@@ -451,7 +445,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * Figure 13, receiver: reply at once to an older term; a snapshot that adds nothing to what
    * we committed is only acknowledged; otherwise install it and keep the log only past it.
    */
-  protected handleInstallSnapshot(from: NodeId, m: InstallSnapshot): void {
+  private handleInstallSnapshot(from: NodeId, m: InstallSnapshot): void {
     const s = m.snapshot;
     if (m.term >= this.term) {
       this.becomeFollower(m.term, m.leaderId);
@@ -468,24 +462,19 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * the entries after it are still valid: keep them; otherwise discard the whole log. Then the
    * state machine becomes the snapshot's state.
    */
-  protected installSnapshot(s: Snapshot): void {
-    const keepSuffix = this.holdsLastIncluded(s);
+  private installSnapshot(s: Snapshot): void {
+    const keepSuffix = s.lastIncludedIndex <= this.lastLogIndex() && this.termAt(s.lastIncludedIndex) === s.lastIncludedTerm;
     const dropThrough = keepSuffix ? s.lastIncludedIndex : this.lastLogIndex();
     for (let i = this.lastIncludedIndex + 1; i <= dropThrough; i++) this.env.disk.delete(entryKey(i));
     this.entries = keepSuffix ? this.entries.slice(s.lastIncludedIndex - this.lastIncludedIndex) : [];
     this.setSnapshot(s);
-    this.loadSnapshotState(s.state);
+    this.machine.restore(s.state);
     this.commit = Math.max(this.commit, s.lastIncludedIndex);
     this.applied = s.lastIncludedIndex;
     this.applyCommitted(); // a kept suffix may hold committed entries too
   }
 
-  /** Figure 13, rule 6: the log has an entry at the snapshot's last index with the same term. */
-  protected holdsLastIncluded(s: Snapshot): boolean {
-    return s.lastIncludedIndex <= this.lastLogIndex() && this.termAt(s.lastIncludedIndex) === s.lastIncludedTerm;
-  }
-
-  protected handleInstallSnapshotReply(from: NodeId, m: InstallSnapshotReply): void {
+  private handleInstallSnapshotReply(from: NodeId, m: InstallSnapshotReply): void {
     if (this.observeTerm(m.term)) return;
     if (this.state !== "leader" || m.term !== this.term) return;
     this.heardFrom.add(from);
@@ -497,10 +486,10 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   }
 
   /** Section 7: once the log outgrows the threshold, snapshot the applied state and drop that prefix. */
-  protected maybeCompact(): void {
+  private maybeCompact(): void {
     const threshold = this.options.snapshotThreshold;
     if (threshold === undefined || this.entries.length <= threshold) return;
-    const through = this.compactionPoint();
+    const through = this.applied; // the state machine holds exactly the entries applied
     if (through <= this.lastIncludedIndex) return;
     const snapshot: Snapshot = { lastIncludedIndex: through, lastIncludedTerm: this.termAt(through), state: this.machine.snapshot() };
     for (let i = this.lastIncludedIndex + 1; i <= through; i++) this.env.disk.delete(entryKey(i));
@@ -508,12 +497,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     this.setSnapshot(snapshot);
   }
 
-  /** The last index a snapshot may cover: the state machine holds exactly the entries applied. */
-  protected compactionPoint(): number {
-    return this.applied;
-  }
-
-  protected setSnapshot(s: Snapshot): void {
+  private setSnapshot(s: Snapshot): void {
     this.snapshot = s;
     this.lastIncludedIndex = s.lastIncludedIndex;
     this.lastIncludedTerm = s.lastIncludedTerm;
@@ -522,19 +506,14 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     this.dirty = true;
   }
 
-  /** The state machine takes the snapshot's state (after a restart or an InstallSnapshot). */
-  protected loadSnapshotState(state: ServiceSnapshot): void {
-    this.machine.restore(state);
-  }
-
-  protected appendReply(success: boolean, matchIndex: number, conflictTerm: number, conflictIndex: number): AppendEntriesReply {
+  private appendReply(success: boolean, matchIndex: number, conflictTerm: number, conflictIndex: number): AppendEntriesReply {
     return { type: "AppendEntriesReply", term: this.term, success, matchIndex, conflictTerm, conflictIndex };
   }
 
   // ------------------------------------------------------------------ applying and clients (section 8)
 
   /** Figure 2: while commitIndex > lastApplied, apply log[lastApplied + 1]; the leader answers its client. */
-  protected applyCommitted(): void {
+  private applyCommitted(): void {
     while (this.applied < this.commit) {
       this.applied++;
       const cmd = (this.entryAt(this.applied) as LogEntry).command;
@@ -553,7 +532,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * Section 8: only the leader serves requests; reads go through the log like writes, so a
    * deposed leader that still believes it leads cannot answer from a stale state.
    */
-  protected handleClientRequest(from: NodeId, m: ClientRequest): void {
+  private handleClientRequest(from: NodeId, m: ClientRequest): void {
     if (this.state !== "leader") {
       this.send(from, { type: "ClientReply", clientId: m.clientId, seq: m.seq, status: "redirect", leaderHint: this.leaderId });
       return;
@@ -575,40 +554,36 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     }
   }
 
-  protected createStateMachine(): KvCounterStateMachine {
-    return new KvCounterStateMachine();
-  }
-
   // ------------------------------------------------------------------ log helpers
 
-  protected lastLogTerm(): number {
+  private lastLogTerm(): number {
     return this.termAt(this.lastLogIndex());
   }
 
   // ------------------------------------------------------------------ persistence (Figure 2: "updated on stable storage before responding to RPCs")
 
-  protected appendEntry(entry: LogEntry): void {
+  private appendEntry(entry: LogEntry): void {
     this.entries.push(entry);
     this.env.disk.write(entryKey(this.lastLogIndex()), entry);
     this.env.disk.write(LOG_LENGTH, this.lastLogIndex());
     this.dirty = true;
   }
 
-  protected truncateFrom(index: number): void {
+  private truncateFrom(index: number): void {
     for (let i = index; i <= this.lastLogIndex(); i++) this.env.disk.delete(entryKey(i));
     this.entries.length = index - 1 - this.lastIncludedIndex;
     this.env.disk.write(LOG_LENGTH, this.lastLogIndex());
     this.dirty = true;
   }
 
-  protected saveMeta(): void {
+  private saveMeta(): void {
     const meta: Meta = { term: this.term, votedFor: this.vote };
     this.env.disk.write(META, meta);
     this.dirty = true;
   }
 
   /** Make every durable change so far survive a crash. */
-  protected flush(): void {
+  private flush(): void {
     if (!this.dirty) return;
     this.env.disk.sync();
     this.dirty = false;
@@ -618,7 +593,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * Read currentTerm, votedFor, the snapshot and the log after it back after a restart. The
    * snapshot's entries count as committed and applied: its state is the state machine's.
    */
-  protected recover(): void {
+  private recover(): void {
     const meta = this.env.disk.read<Meta>(META);
     this.term = meta?.term ?? 0;
     this.vote = meta?.votedFor ?? null;
@@ -626,7 +601,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     if (this.snapshot !== undefined) {
       this.lastIncludedIndex = this.snapshot.lastIncludedIndex;
       this.lastIncludedTerm = this.snapshot.lastIncludedTerm;
-      this.loadSnapshotState(this.snapshot.state);
+      this.machine.restore(this.snapshot.state);
       this.commit = this.applied = this.lastIncludedIndex;
     }
     const n = this.env.disk.read<number>(LOG_LENGTH) ?? 0;
@@ -641,22 +616,22 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   // ------------------------------------------------------------------ I/O
 
   /** Every message leaves through here: durable state is synced first (persist before reply). */
-  protected send(to: NodeId, msg: RaftMessage): void {
+  private send(to: NodeId, msg: RaftMessage): void {
     this.flush();
     this.env.send(to, msg);
   }
 
-  protected resetElectionTimer(): void {
+  private resetElectionTimer(): void {
     this.cancelElectionTimer();
     this.electionTimer = this.env.setTimer(this.electionTimeout(), "election");
   }
 
-  protected cancelElectionTimer(): void {
+  private cancelElectionTimer(): void {
     if (this.electionTimer !== undefined) this.env.cancelTimer(this.electionTimer);
     this.electionTimer = undefined;
   }
 
-  protected cancelHeartbeat(): void {
+  private cancelHeartbeat(): void {
     if (this.heartbeatTimer !== undefined) this.env.cancelTimer(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
   }

@@ -12,9 +12,9 @@ interface Session {
 }
 
 export class KvCounterStateMachine {
-  protected counterValue = 0;
-  protected readonly data = new Map<string, string>();
-  protected readonly sessions = new Map<string, Session>();
+  private counterValue = 0;
+  private readonly data = new Map<string, string>();
+  private readonly sessions = new Map<string, Session>();
 
   /** The counter's current value (read by the grader). */
   get counter(): number {
@@ -63,7 +63,7 @@ export class KvCounterStateMachine {
   }
 
   /** Run the operation itself, with no deduplication. */
-  protected execute(cmd: Command): OpResult {
+  private execute(cmd: Command): OpResult {
     const o = cmd.op;
     switch (o.op) {
       case "get":

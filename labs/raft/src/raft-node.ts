@@ -47,12 +47,12 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
 
   /**
    * Called at boot and after every restart, on a fresh instance.
-   * Part A: store env, become a follower and start the election timer.
+   * Part A: store env, becomeFollower of the current term, and start the election timer.
    * Part C: first read currentTerm, votedFor and the log back from env.disk.
    * Part F (snapshots): read the snapshot first; see the part F section at the end.
    */
   start(env: Env<RaftMessage, TimerTag>): void {
-    // TODO: this.env = env; recover from disk (part C); become a follower; set the election timer.
+    // TODO: this.env = env; recover from disk (part C); becomeFollower; set the election timer.
     throw new NotImplemented("RaftNode.start");
   }
 
@@ -69,7 +69,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * "election": no heartbeat arrived in time (Figure 2, followers: "If election timeout
    * elapses without receiving AppendEntries RPC from current leader or granting vote to
    * candidate: convert to candidate"; candidates: start a new election on timeout).
-   * "heartbeat": a leader sends AppendEntries to every peer and sets the timer again.
+   * "heartbeat": a leader calls sendAppendEntries for every peer and sets the timer again.
    * Part F: with options.preVote, an election timeout calls startPreVote() instead of
    * becomeCandidate(); with options.checkQuorum, a leader keeps an "election" timer too, and
    * when it fires calls checkQuorum().
@@ -80,6 +80,17 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   }
 
   // ------------------------------------------------------------------ part A: leader election (section 5.2)
+
+  /**
+   * Become a follower of `term` that knows `leader` (null if none): a higher term is adopted
+   * with votedFor cleared (Part C: on disk before any reply). A leader stepping down stops its
+   * heartbeat timer and starts an election timer; otherwise a running election timer keeps
+   * running (see observeTerm for why).
+   */
+  protected becomeFollower(term: number, leader: NodeId | null): void {
+    // TODO: see above.
+    throw new NotImplemented("RaftNode.becomeFollower");
+  }
 
   /**
    * Figure 2, candidates: increment currentTerm, vote for self, reset the election timer, send
@@ -105,11 +116,11 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
 
   /**
    * Figure 2, all servers: "If RPC request or response contains term T > currentTerm: set
-   * currentTerm = T, convert to follower". This applies to leaders AND candidates, on every
-   * message type. Clear votedFor when the term changes (a new term, a new vote). Do NOT
-   * reset the election timer here: Figure 2 resets it only on granting a vote, on
-   * AppendEntries from the current leader and on starting an election; a node that restarts
-   * it on every higher term lets nodes with stale logs starve the only one that can win.
+   * currentTerm = T, convert to follower" (becomeFollower). This applies to leaders AND
+   * candidates, on every message type. Clear votedFor when the term changes (a new term, a
+   * new vote). Do NOT reset the election timer here: Figure 2 resets it only on granting a
+   * vote, on AppendEntries from the current leader and on starting an election; a node that
+   * restarts it on every higher term lets nodes with stale logs starve the only one that can win.
    * (A leader stepping down has no election timer: start one.)
    */
   protected observeTerm(term: number): boolean {
@@ -149,8 +160,8 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * 4. Append any new entries not already in the log.
    * 5. If leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of last new
    *    entry). commitIndex never goes down.
-   * Any valid AppendEntries (term >= currentTerm) comes from the current leader: become (or
-   * stay) a follower, remember the leader for redirects, and reset your election timer.
+   * Any valid AppendEntries (term >= currentTerm) comes from the current leader: becomeFollower
+   * (or stay one), remembering the leader for redirects, and reset your election timer.
    * Part F: also note when (env.now()) you last heard from the leader, for PreVote and leader
    * stickiness; with snapshots, prevLogIndex may lie inside your snapshot: those entries are
    * committed and match, so skip the new entries up to lastIncludedIndex.
@@ -171,6 +182,17 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
   protected handleAppendEntriesReply(from: NodeId, m: AppendEntriesReply): void {
     // TODO
     throw new NotImplemented("RaftNode.handleAppendEntriesReply");
+  }
+
+  /**
+   * Leader: send `peer` one AppendEntries starting at nextIndex[peer]: prevLogIndex =
+   * nextIndex - 1, prevLogTerm = termAt(prevLogIndex), the entries from nextIndex on (at most
+   * MAX_ENTRIES_PER_MESSAGE of types.ts; none makes a heartbeat) and leaderCommit = commitIndex.
+   * Part F: when nextIndex is at or before lastIncludedIndex, send InstallSnapshot instead.
+   */
+  protected sendAppendEntries(peer: NodeId): void {
+    // TODO
+    throw new NotImplemented("RaftNode.sendAppendEntries");
   }
 
   /**
@@ -285,7 +307,7 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
 
   /**
    * InstallSnapshot receiver (Figure 13): 1. reply at once if term < currentTerm. Otherwise
-   * it comes from the current leader (become follower, reset the election timer). If the
+   * it comes from the current leader (becomeFollower, reset the election timer). If the
    * snapshot covers nothing beyond your commitIndex, just reply. Else: 6. if your log has an
    * entry at lastIncludedIndex with lastIncludedTerm, keep the entries after it; 7. otherwise
    * discard the entire log; 8. the state machine takes the snapshot's state, commitIndex and

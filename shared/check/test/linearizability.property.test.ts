@@ -127,7 +127,11 @@ const kv: Sequential<Map<string, string>, KvInput, string | null> = {
 const clientCount = fc.integer({ min: 1, max: 5 });
 const params = { numRuns: 150, seed: 424242 };
 
-describe("histories of a correct object under random concurrency are linearizable", () => {
+
+/** Hundreds of generated histories per property: seconds on a loaded machine; the budget only says when one is stuck. */
+const PROPERTY_BUDGET_MS = 60_000;
+
+describe("histories of a correct object under random concurrency are linearizable", { timeout: PROPERTY_BUDGET_MS }, () => {
   it("cas register, with crashes and time ties", () => {
     fc.assert(
       fc.property(choices, clientCount, (picks, clients) => {
@@ -170,7 +174,7 @@ describe("histories of a correct object under random concurrency are linearizabl
   });
 });
 
-describe("one injected anomaly makes the history not linearizable", () => {
+describe("one injected anomaly makes the history not linearizable", { timeout: PROPERTY_BUDGET_MS }, () => {
   it("a stale read: a read returns a value overwritten before it was called", () => {
     let injected = 0;
     fc.assert(
@@ -258,7 +262,7 @@ function bruteForce<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I, O
   return search(model.init(), 0) ? "linearizable" : "not linearizable";
 }
 
-describe("search shortcuts never change a verdict", () => {
+describe("search shortcuts never change a verdict", { timeout: PROPERTY_BUDGET_MS }, () => {
   // Random histories with random outputs: mostly not linearizable, sometimes yes. The read-only
   // shortcut and the state interning must agree with the plain search on every one.
   const op = fc.record({

@@ -17,7 +17,8 @@ const kvFiles = readdirSync(join(dataDir, "kv")).filter((f) => f.endsWith(".txt"
 
 const expectedVerdict = (linearizable: boolean): string => (linearizable ? "linearizable" : "not linearizable");
 
-describe("Porcupine parity", () => {
+// Each test checks every history of a data set: about 1 s idle, several on a loaded machine.
+describe("Porcupine parity", { timeout: 60_000 }, () => {
   it("has all 109 histories", () => {
     expect(jepsenFiles.length + kvFiles.length).toBe(109);
   });

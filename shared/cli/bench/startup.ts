@@ -7,7 +7,7 @@
  *
  *   tsx bench/startup.ts [--runs N]
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -34,6 +34,7 @@ const ways: Array<[string, string]> = [
   ["pnpm + tsx CLI (before)", "pnpm exec tsx shared/cli/src/main.ts"],
   ["pnpm faultline (now)", "pnpm faultline"],
   ["node_modules/.bin/faultline", "node_modules/.bin/faultline"],
+  ["bin, sources through tsx", "FAULTLINE_NO_BUNDLE=1 node_modules/.bin/faultline"],
 ];
 const commands: Array<[string, string]> = [
   ["--version", "--version"],
@@ -49,4 +50,35 @@ for (const [label, args] of commands) {
     return `${median(runs.map((r) => r.cpu)).toFixed(2)} s CPU ${median(runs.map((r) => r.wall)).toFixed(2)} s wall`.padStart(30);
   });
   console.log(`${label.padEnd(18)}${cells.join("")}`);
+}
+
+/** Wall seconds from starting `args` until the first verdict line (✓ or ✗) is printed. */
+function firstVerdict(args: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, [`${ROOT}/shared/cli/bin/faultline.mjs`, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", ...env } });
+    let out = "";
+    let seen = false;
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString("utf8");
+      if (!seen && /[✓✗]/.test(out)) {
+        seen = true;
+        resolve(Number(process.hrtime.bigint() - started) / 1e9);
+      }
+    });
+    child.on("exit", () => {
+      if (!seen) reject(new Error(`no verdict printed:\n${out}`));
+    });
+  });
+}
+
+const loop = ["grade", "lamport-clock", "--impl", "reference", "--only", "lamport clock rules", "--seeds", "1"];
+console.log(`\nedit-grade loop: wall seconds to the first verdict of a one-seed grade, median of ${RUNS} runs`);
+for (const [label, env] of [
+  ["bin, cached bundle", {}],
+  ["bin, sources through tsx", { FAULTLINE_NO_BUNDLE: "1" }],
+] as Array<[string, Record<string, string>]>) {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) times.push(await firstVerdict(loop, env));
+  console.log(`${label.padEnd(30)}${median(times).toFixed(2).padStart(8)} s`);
 }

@@ -19,6 +19,9 @@ usage: pnpm faultline <command> [...]     (pnpm grade <lab> is short for pnpm fa
   trace shiviz <file>      the trace as a ShiViz log (--out FILE)
   course export <dir>      a learner copy: no reference solutions, mutants, hidden tests
   course check [lab...]    reference 100%, stubs 0, every mutant caught, TODOs and hints present
+  mutant edit <lab> <name> a copy of the reference (with the mutant's bug) to edit; mutant save
+                           writes it back as mutants/<name>/<name>.patch; mutant check applies all;
+                           mutant refresh <lab> replays the patches a change of the reference broke
   doctor                   Node, pnpm, and whether the graders differ from the committed ones
   --version                the version of the faultline command
   lin <model> <file...>    check histories for linearizability (from @faultline/check)
@@ -47,6 +50,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   lin: async () => (await import("./commands/lin.ts")).linCommand,
   cluster: async () => (await import("./commands/cluster.ts")).clusterCommand,
   soak: async () => (await import("./commands/soak.ts")).soakCommand,
+  mutant: async () => (await import("./commands/mutant.ts")).mutantCommand,
 };
 
 export async function run(argv: readonly string[], io: Io = defaultIo()): Promise<number> {

@@ -1,6 +1,7 @@
-/** The faultline bin: --version without TypeScript, every other command through tsx registered in-process. */
+/** The faultline bin: --version without TypeScript, the learner's commands from a cached bundle, the others through tsx registered in-process. */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, utimesSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeCourse, removeTemp } from "./fixture.ts";
@@ -38,4 +39,21 @@ describe("the faultline bin", () => {
     expect(r.stdout).toContain('1 test is not started yet. Next: A "echo on a clean network"');
     expect(r.status).toBe(1);
   }, 90_000);
+
+  it("serves grade from a bundle built once, reused, and rebuilt when a grader changes; same output as the sources", () => {
+    const root = makeCourse();
+    const args = ["grade", "echo", "--impl", "reference", "--seeds", "2"];
+    const first = bin(args, { FAULTLINE_ROOT: root, FAULTLINE_DEBUG: "1" });
+    expect(first.stderr).toMatch(/^faultline: built the cached bundle /);
+    const again = bin(args, { FAULTLINE_ROOT: root, FAULTLINE_DEBUG: "1" });
+    expect(again.stderr).toMatch(/^faultline: reused the cached bundle /);
+    const grader = join(root, "graders", "echo", "src", "index.ts");
+    utimesSync(grader, new Date(), new Date(Date.now() + 10_000));
+    expect(bin(args, { FAULTLINE_ROOT: root, FAULTLINE_DEBUG: "1" }).stderr).toMatch(/^faultline: built the cached bundle /);
+    const sources = bin(args, { FAULTLINE_ROOT: root, FAULTLINE_NO_BUNDLE: "1" });
+    const wallFree = (s: string) => s.replace(/ *[\d.]+ m?s wall/g, "");
+    expect(first.status).toBe(0);
+    expect(wallFree(again.stdout)).toBe(wallFree(sources.stdout));
+    expect(again.status).toBe(sources.status);
+  }, 120_000);
 });

@@ -22,7 +22,7 @@ describe("course export", () => {
     expect(r.stdout).toMatch(/wrote a learner copy to .*learner \(\d+ files\)/);
     expect(r.stdout).toContain("hidden tests cut from grader sources: 1 (secret check)");
     expect(r.stdout).toContain("handbook drills that run a mutant now grade the learner's code: 1 command(s)");
-    for (const gone of ["labs/echo/reference/index.ts", "labs/echo/mutants/throws/index.ts", "labs/echo/mutants", "handbook/checkpoints/instructor/answers.md", ".faultline"]) expect(existsSync(join(learner, gone)), gone).toBe(false);
+    for (const gone of ["labs/echo/reference/index.ts", "labs/echo/mutants/throws/throws.patch", "labs/echo/mutants", "handbook/checkpoints/instructor/answers.md", ".faultline"]) expect(existsSync(join(learner, gone)), gone).toBe(false);
     for (const kept of ["labs/echo/src/index.ts", "labs/echo/README.md", "labs/pending/README.md", "handbook/checkpoints/week1.md", "graders/echo/src/index.ts", "package.json", ".faultline-learner-copy.json"]) expect(existsSync(join(learner, kept)), kept).toBe(true);
     const grader = readFileSync(join(learner, "graders/echo/src/index.ts"), "utf8");
     expect(grader).not.toContain("secret check");
@@ -217,7 +217,8 @@ describe("course check", () => {
     const stub = join(bad, "labs/echo/src/index.ts");
     writeFileSync(stub, readFileSync(stub, "utf8").replace("// TODO: keep env for the handlers.\n", ""));
     mkdirSync(join(bad, "labs/echo/mutants/harmless"));
-    writeFileSync(join(bad, "labs/echo/mutants/harmless/index.ts"), 'export * from "../../reference/index.ts";\n');
+    // a patch that changes a comment-free line into an equal one: the reference in effect
+    writeFileSync(join(bad, "labs/echo/mutants/harmless/harmless.patch"), "--- a/index.ts\n+++ b/index.ts\n@@ -14 +14 @@\n-    this.answered++;\n+    this.answered += 1;\n");
     writeFileSync(join(bad, "labs/echo/mutants/harmless/mutant.json"), '{ "bug": "none at all", "targets": ["echo on a clean network"] }');
     const r = await cli(["course", "check", "--fast"], { root: bad, timeoutMs: 80_000 });
     expect(r.code).toBe(1);

@@ -14,16 +14,18 @@ beforeAll(() => {
   const dir = join(root, "labs", "echo", "mutants", "sometimes-wrong");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "mutant.json"), JSON.stringify({ bug: "now and then answers upper-cased", targets: ["echo under loss"] }));
+  // The bug as the reference with one line changed, like every mutant.
   writeFileSync(
-    join(dir, "index.ts"),
-    `import type { NodeId } from "@faultline/sim";
-import { EchoNode as Reference, type EchoMsg } from "../../reference/index.ts";
-export type { EchoMsg } from "../../reference/index.ts";
-export class EchoNode extends Reference {
-  override onMessage(from: NodeId, msg: EchoMsg): void {
-    if (msg.type === "echo") this.env.send(from, { type: "echoed", id: msg.id, text: this.env.random() < 0.03 ? msg.text.toUpperCase() : msg.text });
-  }
-}
+    join(dir, "sometimes-wrong.patch"),
+    `--- a/index.ts
++++ b/index.ts
+@@ -13,5 +13,5 @@
+     if (msg.type !== "echo") return;
+     this.answered++;
+-    this.env.send(from, { type: "echoed", id: msg.id, text: msg.text });
++    this.env.send(from, { type: "echoed", id: msg.id, text: this.env.random() < 0.03 ? msg.text.toUpperCase() : msg.text });
+   }
+   onTimer(_tag: string): void {}
 `,
   );
 });

@@ -12,7 +12,9 @@ const send = process.send.bind(process);
 const threads = new ThreadPool(1);
 // The deciding process went away (finished, killed): nothing here is worth finishing.
 process.on("disconnect", () => process.exit(0));
-process.on("message", (m: { id: number; task: SeedTask; limits: PoolLimits }) => {
+process.on("message", (m: { id: number; task: SeedTask; limits: PoolLimits } | { warm: string }) => {
+  // Start the seed thread for a grader's script ahead of its first seed.
+  if ("warm" in m) return threads.warm(m.warm);
   threads.run({ ...m.task, returnTraces: true }, m.limits).then(
     (result) => send({ id: m.id, result }),
     (err: unknown) => send({ id: m.id, error: err instanceof Error ? `${err.message}\n${err.stack ?? ""}` : String(err) }),

@@ -6,6 +6,8 @@
 import { join } from "node:path";
 import { gradeScenario, type GradeOptions, type ScenarioResult } from "./grade.ts";
 import { labDir, type MutantInfo } from "./impl.ts";
+import { PatchError } from "./mutants/patch.ts";
+import { stageMutant } from "./mutants/stage.ts";
 import { formatFailure } from "./report.ts";
 import type { LabGrader, Scenario } from "./scenario.ts";
 import { scanStubs } from "./stubs.ts";
@@ -54,6 +56,13 @@ export async function stubNotStarted(lab: LabGrader, s: Scenario, ctx: RuleConte
 
 /** A mutant fails every test it targets; what it survives, if anything. */
 export async function mutantCaught(lab: LabGrader, m: MutantInfo, ctx: RuleContext): Promise<RuleViolation | undefined> {
+  try {
+    stageMutant(lab.root ?? labDir(lab.lab), m.name);
+  } catch (err) {
+    // A patch that no longer applies is a broken mutant, never a caught one.
+    if (err instanceof PatchError) return { text: err.message };
+    throw err;
+  }
   const survived: string[] = [];
   for (const target of m.targets) {
     const s = lab.scenarios.find((x) => x.name === target);
@@ -62,7 +71,9 @@ export async function mutantCaught(lab: LabGrader, m: MutantInfo, ctx: RuleConte
       continue;
     }
     const r = await gradeScenario(lab, s, { ...ctx, lab: lab.lab, impl: `mutant:${m.name}`, stopAtFirstFailure: true, determinism: m.determinism ?? false });
-    if (r.status !== "fail") survived.push(`survives "${target}" (${r.status})`);
+    const loadFailure = r.firstFailure?.failure?.invariant === "implementation loads" ? r.firstFailure.failure : undefined;
+    if (loadFailure) survived.push(`does not load in "${target}": ${loadFailure.message}`);
+    else if (r.status !== "fail") survived.push(`survives "${target}" (${r.status})`);
   }
   return survived.length === 0 ? undefined : { text: `mutant ${m.name} (${m.bug}) ${survived.join("; ")}` };
 }

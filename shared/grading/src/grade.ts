@@ -8,7 +8,8 @@ import { firstDifference, type TraceEvent } from "@faultline/sim";
 import { slug, type LabGrader, type Scenario } from "./scenario.ts";
 import { runSeed, stoppedSeed, type FailureInfo, type SeedResult, type SeedTask } from "./run-seed.ts";
 import { WorkerPool } from "./pool.ts";
-import { courseRoot } from "./impl.ts";
+import { courseRoot, resolveImpl } from "./impl.ts";
+import { PatchError } from "./mutants/patch.ts";
 import { shellQuote } from "./format.ts";
 import { readTraceFile, writeTraceFiles } from "./trace-files.ts";
 import { bundleFor } from "./isolation/prepare.ts";
@@ -205,6 +206,15 @@ function doesNotLoad(message: string, stack?: string): FailureInfo {
 
 /** The bundle a context-isolated run needs, or why the implementation does not load. */
 async function bundleForRun(lab: LabGrader, isolation: "context" | "process", impl: string): Promise<{ bundle?: NonNullable<SeedTask["bundle"]>; failure?: FailureInfo }> {
+  // A mutant is staged here, by the process that may write: grading processes only read the copy.
+  if (impl.startsWith("mutant:")) {
+    try {
+      resolveImpl(lab.lab, impl, lab.root);
+    } catch (err) {
+      if (err instanceof PatchError) return { failure: { invariant: "does not load", message: err.message } };
+      throw err;
+    }
+  }
   if (isolation !== "context") return {};
   try {
     const bundle = await bundleFor(lab, impl);

@@ -1,12 +1,14 @@
 /**
  * The implementation switch: which module a grader tests. `stub` is the learner's own code in
- * labs/<lab>/src, `reference` the solution, `mutant:<name>` a known-buggy variant, anything else
- * a directory (or file) with the lab's exports, e.g. a student's submission.
+ * labs/<lab>/src, `reference` the solution, `mutant:<name>` a known-buggy variant (the reference
+ * with the patch in mutants/<name>/ applied), anything else a directory (or file) with the lab's
+ * exports, e.g. a student's submission.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { needsStaging, stageSubmission } from "./stage.ts";
+import { stageMutant } from "./mutants/stage.ts";
 
 /**
  * The repository root (this file lives in shared/grading/src). Bundled copies of this file, run
@@ -71,6 +73,8 @@ export interface MutantInfo {
    */
   determinism?: boolean;
   dir: string;
+  /** The bug as a unified diff against reference/ (mutants/<name>/<name>.patch). */
+  patch: string;
 }
 
 export function listMutants(lab: string, root = labDir(lab)): MutantInfo[] {
@@ -84,7 +88,7 @@ export function listMutants(lab: string, root = labDir(lab)): MutantInfo[] {
       if (!existsSync(metaPath)) throw new Error(`mutant ${lab}/${name} has no mutant.json ({"bug": "...", "targets": ["<scenario name>"]})`);
       const meta = JSON.parse(readFileSync(metaPath, "utf8")) as { bug?: string; targets?: string[]; determinism?: boolean };
       if (!meta.bug || !Array.isArray(meta.targets) || meta.targets.length === 0) throw new Error(`${metaPath}: needs "bug" and a non-empty "targets" list`);
-      return { name, bug: meta.bug, targets: meta.targets, ...(meta.determinism ? { determinism: true } : {}), dir: join(dir, name) };
+      return { name, bug: meta.bug, targets: meta.targets, ...(meta.determinism ? { determinism: true } : {}), dir: join(dir, name), patch: join(dir, name, `${name}.patch`) };
     });
 }
 
@@ -97,12 +101,13 @@ export function resolveImpl(lab: string, spec: string = process.env.FAULTLINE_IM
   else if (spec === "reference") target = join(base, "reference");
   else if (spec.startsWith("mutant:")) {
     const name = spec.slice("mutant:".length);
-    target = join(base, "mutants", name);
-    if (!existsSync(target)) {
+    if (!existsSync(join(base, "mutants", name))) {
       if (isLearnerCopy()) throw new Error(`--impl mutant:${name}: a learner copy has no mutants (each is the reference solution with one bug, so course export leaves them out); grade your own code on the same test: leave out --impl`);
       const names = listMutants(lab, root).map((m) => m.name);
       throw new Error(`unknown mutant "${name}" of ${lab}; mutants: ${names.join(", ") || "(none)"}`);
     }
+    // The reference with the mutant's patch applied, in a copy beside reference/.
+    target = stageMutant(base, name);
   } else target = isAbsolute(spec) ? spec : resolve(cwd, spec);
   if (!existsSync(target)) throw new Error(`--impl ${spec}: ${target} does not exist (use stub, reference, mutant:<name> or a directory with the lab's index.ts)`);
   if (statSync(target).isFile()) return target;

@@ -21,3 +21,4 @@ export { BundleError } from "./isolation/bundle.ts";
 export { bundleProcessImpl, type ProcessBundle, type ProcessBundleRequest } from "./isolation/process-bundle.ts";
 export { spawnRestricted, restrictedArgs, type RestrictedProcessOptions } from "./isolation/restricted-process.ts";
 export { stampOf } from "./isolation/prepare.ts";
+export * from "./mutants/index.ts";

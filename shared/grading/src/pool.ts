@@ -80,6 +80,24 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * Start a grading process for `graderModule` before any seed is sent, and its seed thread
+   * with the grader loaded, so both start while this process still bundles the implementation
+   * (the first verdict of a learner's run comes that much sooner). Does nothing when a process
+   * of that kind is already running or the pool is full.
+   */
+  warm(graderModule: string, isolation: "context" | "process" = "context"): void {
+    if (this.closed || isolation !== "context") return;
+    if (this.slots.some((s) => s.confinement === "strict") || this.slots.length >= this.size) return;
+    const slot = this.spawn("strict");
+    Promise.all([slot.ready, workerBundle(graderModule)]).then(
+      ([, workerScript]) => {
+        if (!slot.busy && slot.child.connected) slot.child.send({ warm: workerScript });
+      },
+      () => {}, // the first seed sent to this process reports what went wrong
+    );
+  }
+
   /** Stop every grading process and wait until each is gone. */
   async close(): Promise<void> {
     this.closed = true;

@@ -142,10 +142,21 @@ function checkGrader(graderModule: string, m: { lab?: LabGrader; default?: LabGr
   return lab;
 }
 
+const graderLoaders = new Map<string, () => Promise<{ lab?: LabGrader; default?: LabGrader }>>();
+
+/**
+ * A grader bundled with the command that grades (bin/faultline.mjs's cached bundle): loaded on
+ * first use by `load` instead of importing the TypeScript file, which would need a loader.
+ */
+export function provideGrader(graderModule: string, load: () => Promise<{ lab?: LabGrader; default?: LabGrader }>): void {
+  graderLoaders.set(graderModule, load);
+}
+
 export async function loadGrader(graderModule: string): Promise<LabGrader> {
   let p = loadedGraders.get(graderModule);
   if (!p) {
-    p = import(pathToFileURL(graderModule).href).then((m: { lab?: LabGrader; default?: LabGrader }) => checkGrader(graderModule, m));
+    const load = graderLoaders.get(graderModule) ?? (() => import(pathToFileURL(graderModule).href));
+    p = load().then((m: { lab?: LabGrader; default?: LabGrader }) => checkGrader(graderModule, m));
     loadedGraders.set(graderModule, p);
   }
   return p;

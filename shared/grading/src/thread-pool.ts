@@ -56,6 +56,12 @@ export class ThreadPool {
     });
   }
 
+  /** Start a worker for `script` now (if none runs it and there is room), ready for its first seed. */
+  warm(script: string): void {
+    if (this.closed || this.slots.some((s) => s.script === script) || this.slots.length >= this.size) return;
+    this.spawn(script).ready.catch(() => {}); // a seed sent to it reports the failure
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const slots = this.slots;

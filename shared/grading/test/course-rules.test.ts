@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { lab } from "../fixtures/echo/grader.ts";
 import { testsWithoutHint, testsWithoutMutant, type MutantInfo } from "../src/index.ts";
 
-const mutant = (targets: string[]): MutantInfo => ({ name: "m", bug: "b", targets, dir: "" });
+const mutant = (targets: string[]): MutantInfo => ({ name: "m", bug: "b", targets, dir: "", patch: "" });
 
 describe("the course rules", () => {
   it("name the tests no mutant targets", () => {

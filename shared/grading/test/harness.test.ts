@@ -63,7 +63,7 @@ describe("failure reports", () => {
     expect(f.invariant).toBe("handler threw");
     expect(f.node).toBe("n1");
     expect(f.message).toMatch(/^n1 threw in onMessage\(echo from c1\) at t=[\d.]+ ms: cannot read properties of echo/);
-    expect(f.stack).toContain("mutants/throws/index.ts");
+    expect(f.stack).toContain(".mutant-throws/index.ts");
     expect(formatFailure(r)).toContain("stack:");
   }, 60_000);
 
@@ -115,7 +115,7 @@ describe("the implementation switch", () => {
   it("resolves stub, reference, mutants and directories", () => {
     expect(resolveImpl("echo", "stub", ECHO_ROOT)).toBe(join(ECHO_ROOT, "src", "index.ts"));
     expect(resolveImpl("echo", "reference", ECHO_ROOT)).toBe(join(ECHO_ROOT, "reference", "index.ts"));
-    expect(resolveImpl("echo", "mutant:throws", ECHO_ROOT)).toBe(join(ECHO_ROOT, "mutants", "throws", "index.ts"));
+    expect(resolveImpl("echo", "mutant:throws", ECHO_ROOT)).toBe(join(ECHO_ROOT, ".mutant-throws", "index.ts"));
     expect(resolveImpl("echo", join(ECHO_ROOT, "reference"), ECHO_ROOT)).toBe(join(ECHO_ROOT, "reference", "index.ts"));
     expect(resolveImpl("echo", "reference", ECHO_ROOT, "/")).toBe(join(ECHO_ROOT, "reference", "index.ts"));
   });

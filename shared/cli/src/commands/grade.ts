@@ -169,6 +169,9 @@ export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boo
   const reporter = new TerminalReporter({ out: humanOut, progress: show ? io.err : false, color: io.color && !machineToStdout, cwd: io.cwd, failures: show && !plan.quiet });
   if (plan.explore && plan.seeds && show) reporter.note(`exploring ${plan.seeds.length} fresh seeds: ${plan.seeds.join(" ")}\n(replay one with --seed <S>)\n`);
   const pool = new WorkerPool(plan.jobs);
+  // the first grading process starts while the implementation is bundled and loaded
+  const firstLab = loaded[0];
+  if (firstLab) pool.warm(firstLab.module, firstLab.grader.isolation);
   const reports: LabReport[] = [];
   try {
     for (const { grader, module, impl: implOf } of loaded) {

@@ -1,0 +1,113 @@
+/**
+ * The clusters of the lab and the grader's own lock clients. In Parts A and B the clients are the
+ * grader's endpoints (c1, c2, ...), so a scenario decides exactly when a client pauses; in Part C
+ * they are the learner's LockClient nodes (w1, w2, ...), which the grader pauses, cuts off and
+ * whose clocks it moves.
+ */
+import { LOCK_SERVER, LOCK_SERVERS, STORAGE, type Msg } from "@faultline/lab-lease-lock";
+import type { NodeId } from "@faultline/sim";
+import type { Ctx, Sim } from "./props.ts";
+
+/** How long a grader client waits for an answer. */
+export const ANSWER_MS = 200;
+
+/** A lock server alone, with `clients` grader clients. */
+export function lockOnly(ctx: Ctx, clients: number): Sim {
+  return ctx.sim<Msg>({ nodes: [LOCK_SERVER], clients, factory: () => new ctx.impl.LockServer() });
+}
+
+/** The lock server and the auditing storage (Part B), with grader clients. */
+export function auditCluster(ctx: Ctx, clients: number): Sim {
+  return ctx.sim<Msg>({ nodes: [LOCK_SERVER, STORAGE], clients, factory: (id) => (id === LOCK_SERVER ? new ctx.impl.LockServer() : new ctx.impl.AuditingStorage()) });
+}
+
+/** The lock server, the fenced storage and `writers` LockClient nodes w1..wN (Part C). */
+export function fencedCluster(ctx: Ctx, writers: number): { sim: Sim; writers: NodeId[] } {
+  const ws = Array.from({ length: writers }, (_, i) => `w${i + 1}`);
+  const sim = ctx.sim<Msg>({
+    nodes: [LOCK_SERVER, STORAGE, ...ws],
+    clients: 0,
+    factory: (id) => (id === LOCK_SERVER ? new ctx.impl.LockServer() : id === STORAGE ? new ctx.impl.FencedStorage() : new ctx.impl.LockClient()),
+  });
+  return { sim, writers: ws };
+}
+
+/** Request ids per simulation, so a run's messages depend on nothing but its seed. */
+const requestIds = new WeakMap<Sim, number>();
+
+/** A grader client's requests to the lock server and the storage, each with its own id. */
+export class GraderClient {
+  constructor(
+    private readonly sim: Sim,
+    readonly id: NodeId,
+  ) {}
+
+  private req(): number {
+    const id = (requestIds.get(this.sim) ?? 0) + 1;
+    requestIds.set(this.sim, id);
+    return id;
+  }
+
+  /** `acquire`; the token when granted, undefined when busy or unanswered. */
+  async acquire(ttlMs: number): Promise<number | undefined> {
+    const id = this.req();
+    const r = await this.sim.client(this.id).call(LOCK_SERVER, { type: "acquire", id, ttlMs }, (m) => (m.type === "granted" || m.type === "busy") && m.id === id, ANSWER_MS);
+    return r?.type === "granted" ? r.token : undefined;
+  }
+
+  /** Ask every `everyMs` until granted or `withinMs` has passed. */
+  async acquireWithin(ttlMs: number, everyMs: number, withinMs: number): Promise<number | undefined> {
+    const until = this.sim.now + withinMs;
+    while (this.sim.now < until) {
+      const t = await this.acquire(ttlMs);
+      if (t !== undefined) return t;
+      await this.sim.client(this.id).sleep(everyMs);
+    }
+    return undefined;
+  }
+
+  /** `renew` or `release`: "ok" when renewed/released, "refused" on not_holder, undefined unanswered. */
+  async ask(type: "renew" | "release", token: number): Promise<"ok" | "refused" | undefined> {
+    const id = this.req();
+    const ok = type === "renew" ? "renewed" : "released";
+    const r = await this.sim.client(this.id).call(LOCK_SERVER, { type, id, token }, (m) => (m.type === ok || m.type === "not_holder") && m.id === id, ANSWER_MS);
+    return r === undefined ? undefined : r.type === ok ? "ok" : "refused";
+  }
+
+  /** Write to the storage; "ok", "rejected" or undefined when unanswered. */
+  async write(token: number, op: "put" | "append", key: string, value: string): Promise<"ok" | "rejected" | undefined> {
+    const id = this.req();
+    const r = await this.sim.client(this.id).call(STORAGE, { type: "write", id, token, op, key, value }, (m) => (m.type === "write_ok" || m.type === "write_rejected") && m.id === id, ANSWER_MS);
+    return r === undefined ? undefined : r.type === "write_ok" ? "ok" : "rejected";
+  }
+
+  sleep(ms: number): Promise<void> {
+    return this.sim.client(this.id).sleep(ms);
+  }
+}
+
+/** Run until `done` settles (or `maxMs` passes, which is a grader bug or a hung implementation). */
+export async function runUntilSettled(ctx: Ctx, sim: Sim, done: Promise<unknown>, maxMs: number, what: string): Promise<void> {
+  let finished = false;
+  void done.then(() => {
+    finished = true;
+  });
+  const ok = await sim.runUntil(() => finished, { maxMs });
+  if (!ok) ctx.fail("clients finish", `${what} did not finish within ${maxMs} ms of virtual time`);
+}
+
+/** Delays, and duplicates on every link (requests and answers alike). */
+export function hostile(sim: Sim, duplicate: number, delayMs: [number, number]): void {
+  sim.setFaults({ drop: 0, duplicate, copies: 2, delay: { kind: "uniform", min: delayMs[0], max: delayMs[1] } });
+}
+
+/** Five lock servers l1..l5 (LockServer) and `clients` MajorityLockClient nodes m1..mN (Part D). */
+export function majorityCluster(ctx: Ctx, clients: number): { sim: Sim; clients: NodeId[] } {
+  const ms = Array.from({ length: clients }, (_, i) => `m${i + 1}`);
+  const sim = ctx.sim<Msg>({
+    nodes: [...LOCK_SERVERS, ...ms],
+    clients: 0,
+    factory: (id) => (LOCK_SERVERS.includes(id) ? new ctx.impl.LockServer() : new ctx.impl.MajorityLockClient()),
+  });
+  return { sim, clients: ms };
+}

@@ -1,8 +1,0 @@
-import { LamportClock, LamportNode as ReferenceNode } from "../../reference/index.ts";
-export * from "../../reference/index.ts";
-
-export class LamportNode extends ReferenceNode {
-  protected override restore(): LamportClock {
-    return new LamportClock();
-  }
-}

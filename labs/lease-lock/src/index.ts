@@ -1,0 +1,9 @@
+/**
+ * The lease-lock lab: what you write. Part A is lock-server.ts, Parts B and C storage.ts, Part C
+ * also client.ts. The README explains each part and how it is graded.
+ */
+export * from "./messages.ts";
+export { LockServer } from "./lock-server.ts";
+export { AuditingStorage, FencedStorage } from "./storage.ts";
+export { LockClient } from "./client.ts";
+export { MajorityLockClient } from "./majority-client.ts";

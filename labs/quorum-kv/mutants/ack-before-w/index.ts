@@ -1,8 +1,0 @@
-import { KvNode as Reference } from "../../reference/index.ts";
-export * from "../../reference/index.ts";
-
-export class KvNode extends Reference {
-  override quorumFor(kind: "read" | "store"): number {
-    return kind === "store" ? 1 : this.config.r;
-  }
-}
