@@ -27,18 +27,23 @@ export function expectProblem(ctx: Ctx, r: HttpReply, status: number, slug: stri
 /** A first answer: 201 with the charge, not marked as a replay. */
 export function expectCharge(ctx: Ctx, r: HttpReply | undefined, p: Payment, what: string): { id: string } {
   ctx.check(r?.status === 201, "a new payment is charged", () => `${what}: expected 201 with the charge, got ${show(r)}`);
+  ctx.check((r!.headers["content-type"] ?? "").startsWith("application/json"), "charge body", () => `${what}: a charge is sent as Content-Type application/json, got "${r!.headers["content-type"] ?? ""}"`);
   const b = safeJson(r!.body) as Record<string, unknown> | undefined;
   ctx.check(
-    typeof b?.id === "string" && b.id.startsWith("ch_") && b.amount === p.amount && b.currency === p.currency && b.source === p.source && b.description === p.description && b.status === "succeeded" && typeof b.provider_charge_id === "string",
+    typeof b?.id === "string" && b.id.startsWith("ch_") && b.object === "charge" && b.amount === p.amount && b.currency === p.currency && b.source === p.source && b.description === p.description && b.status === "succeeded" && typeof b.provider_charge_id === "string" && typeof b.created === "number",
     "charge body",
-    () => `${what}: the body must be the charge {"id":"ch_...","object":"charge","amount":${p.amount},"currency":"${p.currency}","source":"${p.source}","description":"${p.description}","status":"succeeded","provider_charge_id":"...",...}; got ${show(r)}`,
+    () => `${what}: the body must be the charge {"id":"ch_...","object":"charge","amount":${p.amount},"currency":"${p.currency}","source":"${p.source}","description":"${p.description}","status":"succeeded","provider_charge_id":"...","created":<ms>}; got ${show(r)}`,
   );
   return { id: b!.id as string };
 }
 
-/** A replay: same status, the very same bytes, marked "idempotent-replayed: true". */
+/**
+ * A replay: same status, the very same bytes with the same content type, marked
+ * "idempotent-replayed: true" (every observable part of the first answer comes back).
+ */
 export function expectReplay(ctx: Ctx, r: HttpReply | undefined, first: HttpReply, what: string): void {
   ctx.check(r !== undefined && r.status === first.status && r.body === first.body, "replay is byte for byte", () => `${what}: expected the first response again (${show(first)}), got ${show(r)}`);
+  ctx.check(r!.headers["content-type"] === first.headers["content-type"], "replay is byte for byte", () => `${what}: the first response had Content-Type "${first.headers["content-type"] ?? ""}", the replay "${r!.headers["content-type"] ?? ""}": store the content type with the body`);
   ctx.check(r!.headers["idempotent-replayed"] === "true", "replays are marked", () => `${what}: a replayed response carries the header "idempotent-replayed: true"; headers were ${JSON.stringify(r!.headers)}`);
 }
 

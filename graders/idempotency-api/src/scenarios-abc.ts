@@ -2,7 +2,7 @@
 import type { Scenario } from "@faultline/grading";
 import type { HttpReply } from "@faultline/lab-idempotency-api/framework";
 import { expectCharge, expectFresh, expectProblem, expectReplay, key, payment, show } from "./checks.ts";
-import { safeJson, sleep, withWorld, type LabModule, type World } from "./world.ts";
+import { NO_DESCRIPTION, safeJson, sleep, withWorld, type LabModule, type World } from "./world.ts";
 
 type S = Scenario<LabModule>;
 const LIMIT = 60_000;
@@ -50,6 +50,7 @@ export const partA: S[] = [
       "Validate before you touch the database: a rejected request stores nothing and charges nothing, so the same key can be used again with a good request.",
       "401 unauthorized without \"Authorization: Bearer <token>\"; 400 idempotency-key-missing / idempotency-key-invalid; 415 for a Content-Type other than application/json; 400 invalid-json; 400 invalid-request for a body that is not a valid charge.",
       "Errors are problem details: Content-Type application/problem+json and a body {\"type\":\"urn:faultline:problem:<slug>\",\"title\",\"status\",\"detail\"}.",
+      "The bounds belong to the contract: an amount of 1 or 1000000, keys of 8 and 255 characters, tokens and sources of 64 and a description of 200 characters (or null, or none) are valid, one step past them is not; parameters and case of the Content-Type do not matter.",
     ],
     async run(ctx) {
       await withWorld(ctx, {}, async (w) => {
@@ -60,16 +61,35 @@ export const partA: S[] = [
         for (const bad of ["short", "x".repeat(256), "has spaces in it", "slash/in/the/key", "semi;colon;key"]) {
           expectProblem(ctx, await w.post("alice", bad, p), 400, "idempotency-key-invalid", `Idempotency-Key "${bad.slice(0, 20)}${bad.length > 20 ? "..." : ""}"`);
         }
+        // 7 and 256 characters: one outside each bound of 8..255.
+        for (const bad of ["seven77", "x".repeat(256)]) expectProblem(ctx, await w.post("alice", bad, p), 400, "idempotency-key-invalid", `an Idempotency-Key of ${bad.length} characters`);
         const used = [k(1), k(2), k(3), k(4), k(5), k(6)];
         expectProblem(ctx, await w.post(undefined, used[0], p), 401, "unauthorized", "no Authorization header");
+        for (const auth of ["Basic YWxpY2U6c2VjcmV0", "Bearer", "Bearer two tokens", "Bearer al!ce", `Bearer ${"t".repeat(65)}`]) {
+          expectProblem(ctx, await w.post(undefined, used[0], p, { headers: { authorization: auth } }), 401, "unauthorized", `Authorization "${auth.slice(0, 30)}${auth.length > 30 ? "..." : ""}"`);
+        }
         expectProblem(ctx, await w.post("alice", used[1], JSON.stringify(p), { headers: { "content-type": "text/plain" } }), 415, "unsupported-media-type", "Content-Type text/plain");
         expectProblem(ctx, await w.post("alice", used[2], '{"amount": 100, "currency": "usd",'), 400, "invalid-json", "a body that is not JSON");
+        expectProblem(ctx, await w.post("alice", used[1], JSON.stringify(p), { headers: { "content-type": "" } }), 415, "unsupported-media-type", "no Content-Type");
+        // One value past each bound of the contract (the bounds themselves are accepted below).
         const invalid: Array<[unknown, string]> = [
           [{ ...p, amount: -5 }, "a negative amount"],
+          [{ ...p, amount: 0 }, "an amount of 0"],
+          [{ ...p, amount: 1_000_001 }, "an amount of 1000001"],
           [{ ...p, amount: 10.5 }, "a fractional amount"],
+          [{ ...p, amount: String(p.amount) }, "an amount given as a string"],
           [{ ...p, currency: "US Dollars" }, 'currency "US Dollars"'],
+          [{ ...p, currency: "USD" }, 'currency "USD" (upper case)'],
+          [{ ...p, currency: "us" }, 'currency "us"'],
+          [{ ...p, source: "" }, "an empty source"],
+          [{ ...p, source: "s".repeat(65) }, "a source of 65 characters"],
+          [{ ...p, source: 42 }, "a source that is a number"],
+          [{ ...p, description: "d".repeat(201) }, "a description of 201 characters"],
+          [{ ...p, description: 17 }, "a description that is a number"],
           [{ ...p, extra: true }, "an unknown field"],
           [[p], "a JSON array"],
+          [null, "the JSON null"],
+          [JSON.stringify("a string"), "a JSON string"],
           [{ currency: "usd", source: "tok_visa" }, "no amount"],
         ];
         for (const [body, what] of invalid) expectProblem(ctx, await w.post("alice", used[3], body), 400, "invalid-request", what);
@@ -90,6 +110,25 @@ export const partA: S[] = [
           expectCharge(ctx, r, pi, `a good request with the key of rejected request ${i + 1}`);
           acked.push({ body: r.body, what: `payment ${pi.description}` });
           expected.set(pi.description, 1);
+        }
+        // Edge values the contract accepts: each is a new payment (201).
+        const edges: Array<{ key: string; token: string; body: Record<string, unknown>; headers?: Record<string, string>; what: string }> = [
+          { key: "k".repeat(8), token: "alice", body: { ...payment(ctx, "bad", 20), amount: 1 }, what: "an amount of 1 with an Idempotency-Key of 8 characters" },
+          { key: `${k(21)}-${"k".repeat(255)}`.slice(0, 255), token: "alice", body: { ...payment(ctx, "bad", 21), amount: 1_000_000 }, what: "an amount of 1000000 with an Idempotency-Key of 255 characters" },
+          { key: `Az09._:-${k(22)}`, token: "a.B_9-t", body: { ...payment(ctx, "bad", 22), source: "s".repeat(64) }, what: 'a key using every allowed character, token "a.B_9-t" and a source of 64 characters' },
+          { key: k(23), token: "t".repeat(64), body: { ...payment(ctx, "bad", 23) }, headers: { "content-type": "application/json; charset=utf-8" }, what: 'a token of 64 characters and Content-Type "application/json; charset=utf-8"' },
+          { key: k(24), token: "alice", body: { ...payment(ctx, "bad", 24) }, headers: { "content-type": "Application/JSON" }, what: 'Content-Type "Application/JSON"' },
+          { key: k(25), token: "alice", body: { ...payment(ctx, "bad", 25), description: "d".repeat(200) }, what: "a description of 200 characters" },
+          { key: k(26), token: "alice", body: { amount: 100 + ctx.rng.int(900), currency: "usd", source: "tok_visa", description: null }, what: "a description of null" },
+          { key: k(27), token: "alice", body: { amount: 100 + ctx.rng.int(900), currency: "eur", source: "tok_visa" }, what: "no description" },
+        ];
+        for (const e of edges) {
+          const r = await w.post(e.token, e.key, e.body, e.headers ? { headers: e.headers } : {});
+          const b = safeJson(r.body) as Record<string, unknown> | undefined;
+          ctx.check(r.status === 201 && b?.amount === e.body.amount && b?.source === e.body.source && b?.description === (e.body.description ?? null), "valid requests are accepted", () => `${e.what} is a valid request: expected 201 with the charge (description ${JSON.stringify(e.body.description ?? null)}), got ${show(r)}`);
+          acked.push({ body: r.body, what: e.what });
+          const label = typeof e.body.description === "string" ? e.body.description : NO_DESCRIPTION;
+          expected.set(label, (expected.get(label) ?? 0) + 1);
         }
         await w.audit(expected, acked);
       });
@@ -259,6 +298,7 @@ export const partB: S[] = [
     hints: [
       "While the first request holds the key (locked less than config.leaseMs ago), a retry must not process it again.",
       "Answer 409 idempotency-key-in-use (with Retry-After) and store nothing; after the first finishes, a retry gets the replay.",
+      "Once the lease has expired a retry takes the key over with a new lock token; phase 3 of the first request must then store nothing (UPDATE ... WHERE lock_token = its token matches no row) and answer what the retry stored, or 409.",
     ],
     async run(ctx) {
       await withWorld(ctx, { provider: { latencyMs: [5, 20] }, providerTimeoutMs: 60_000 }, async (w) => {
@@ -279,7 +319,29 @@ export const partB: S[] = [
         expectProblem(ctx, second, 409, "idempotency-key-in-use", "a retry while the first request is still being processed");
         expectCharge(ctx, r1, p, "the first request");
         expectReplay(ctx, await w.post("alice", k, p), r1, "a retry after the first finished");
-        await w.audit(new Map([[p.description, 1]]), [{ body: r1.body, what: "the payment" }]);
+        // The lease of a request still waiting for the provider runs out (the clock moves past
+        // config.leaseMs, 10 s): a retry takes the key over. The first request's late result must
+        // not be stored over the retry's (its lock is gone): it answers the retry's charge or 409.
+        const q = payment(ctx, "inflight", 2);
+        const kq = key(ctx, "inflight", 2);
+        const releaseQ = w.provider.hold(q.description);
+        const stale = w.post("alice", kq, q, { timeoutMs: 90_000 });
+        stale.catch(() => {});
+        await untilProviderSaw(w, q.description, stale);
+        await w.advanceClock(11_000);
+        const takeover = w.post("alice", kq, q, { timeoutMs: 90_000 });
+        takeover.catch(() => {});
+        await untilProviderSaw(w, q.description, takeover, 60_000, 2);
+        releaseQ();
+        const rt = await takeover;
+        const rs = await stale;
+        expectCharge(ctx, rt, q, "a retry that took over a key whose lease had expired");
+        ctx.check(rs.status === 409 || (rs.status === 201 && rs.body === rt.body), "a lost lock stores nothing", () => `the first request of ${q.description} lost its lock to a retry (its lease expired while it waited for the provider); it must answer the retry's charge (${show(rt)}) or 409, not a result of its own: got ${show(rs)}`);
+        expectReplay(ctx, await w.post("alice", kq, q), rt, `a retry of ${q.description} after both finished`);
+        await w.audit(new Map([[p.description, 1], [q.description, 1]]), [
+          { body: r1.body, what: "the payment" },
+          { body: rt.body, what: `${q.description} (taken over)` },
+        ]);
       });
     },
   },

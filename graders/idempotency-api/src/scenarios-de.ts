@@ -3,7 +3,7 @@ import type { Scenario } from "@faultline/grading";
 import { startHttpFaultProxy, type HttpFaultProxy, type HttpFaultProxyOptions } from "@faultline/net";
 import { Rng } from "@faultline/sim";
 import { TransportError, type HttpReply } from "@faultline/lab-idempotency-api/framework";
-import { expectCharge, expectReplay, key, payment, show } from "./checks.ts";
+import { expectCharge, expectProblem, expectReplay, key, payment, show } from "./checks.ts";
 import { untilProviderSaw } from "./scenarios-abc.ts";
 import { descriptionOf, safeJson, sleep, withWorld, type Ctx, type LabModule, type Payment, type World } from "./world.ts";
 
@@ -68,6 +68,37 @@ async function crashAfterProviderCharge(ctx: Ctx, w: World, n: number): Promise<
   return { p, r };
 }
 
+/**
+ * The provider's answer is lost without a crash: it is down (nothing charged), or it charged and
+ * then failed (500). Either way the server answers 503 provider-unavailable with Retry-After,
+ * stores nothing and unlocks the key, so the very next retry (no 409, no wait for a lease)
+ * resumes from the recovery point with the same provider key: charged exactly once.
+ */
+async function providerFailures(ctx: Ctx, w: World): Promise<Array<{ p: Payment; r: HttpReply }>> {
+  const done: Array<{ p: Payment; r: HttpReply }> = [];
+  const failures: Array<[keyof typeof w.provider.faults, string]> = [
+    ["down", "the provider is down"],
+    ["failAfterCharge", "the provider charged, then answered 500"],
+  ];
+  for (const [i, [fault, what]] of failures.entries()) {
+    const p = payment(ctx, "provider-failure", i);
+    const k = key(ctx, "provider-failure", i);
+    const normal = w.provider.faults;
+    w.provider.faults = { ...normal, ...(fault === "down" ? { down: true } : { failAfterCharge: 1 }) };
+    const r1 = await w.post("alice", k, p);
+    w.provider.faults = normal;
+    expectProblem(ctx, r1, 503, "provider-unavailable", `${p.description} while ${what}`);
+    ctx.check(r1.headers["retry-after"] !== undefined, "provider failures are retried", () => `${p.description} while ${what}: a 503 tells the client when to retry (header Retry-After); headers were ${JSON.stringify(r1.headers)}`);
+    const r2 = await w.post("alice", k, p);
+    ctx.check(r2.status === 201 && r2.headers["idempotent-replayed"] === undefined, "provider failures are retried", () => `${p.description}: after ${what} and a 503, the retry must resume the payment (a fresh 201): the 503 is not stored and the key is unlocked; got ${show(r2)}${r2.headers["idempotent-replayed"] ? " (replayed)" : ""}`);
+    expectCharge(ctx, r2, p, `the retry of ${p.description} after ${what}`);
+    const keys = new Set(w.provider.requests.filter((q) => q.description === p.description).map((q) => q.key));
+    ctx.check(keys.size === 1 && !keys.has(null), "provider failures are retried", () => `${p.description} reached the provider with ${[...keys].map((x) => JSON.stringify(x)).join(", ")}: every attempt of one payment sends the same provider idempotency key`);
+    done.push({ p, r: r2 });
+  }
+  return done;
+}
+
 export const partD: S[] = [
   {
     part: "D",
@@ -80,18 +111,21 @@ export const partD: S[] = [
       "The server died after the provider charged and before anything was stored. The retry must complete the payment without charging again.",
       "Pass the provider an idempotency key derived from the stored key row (the same on every retry, after any crash), and resume from the recovery point: a key still at 'started' calls the provider again with that same key.",
       "A lock whose holder died must not block forever: after config.leaseMs a retry takes the key over.",
+      "The same holds without a crash: when the provider is down or charges and then fails, answer 503 provider-unavailable (with Retry-After), store nothing and unlock the key, so that the next retry resumes at once with the same provider key.",
     ],
     async run(ctx) {
       await withWorld(ctx, { config: { leaseMs: LEASE_MS }, provider: { latencyMs: [5, 20] } }, async (w) => {
         const p0 = payment(ctx, "crash-charge", 0);
         const r0 = await w.post("alice", key(ctx, "crash-charge", 0), p0);
         expectCharge(ctx, r0, p0, "a payment before any crash");
+        const failed = await providerFailures(ctx, w);
         const a = await crashAfterProviderCharge(ctx, w, 1);
         const p2 = payment(ctx, "crash-charge", 2);
         const r2 = await w.post("alice", key(ctx, "crash-charge", 2), p2);
         expectCharge(ctx, r2, p2, "a payment after the restart");
-        await w.audit(new Map([[p0.description, 1], [a.p.description, 1], [p2.description, 1]]), [
+        await w.audit(new Map([[p0.description, 1], ...failed.map((f): [string, number] => [f.p.description, 1]), [a.p.description, 1], [p2.description, 1]]), [
           { body: r0.body, what: "the payment before the crash" },
+          ...failed.map((f) => ({ body: f.r.body, what: `${f.p.description} (after a provider failure)` })),
           { body: a.r.body, what: `${a.p.description} (after a crash)` },
           { body: r2.body, what: "the payment after the restart" },
         ]);
@@ -280,6 +314,7 @@ export const partE: S[] = [
     hints: [
       "A 4xx other than 409 (and 429) means the request itself is wrong or finally refused: retrying cannot help. Return it after one attempt.",
       "409 means \"in flight\": retry it (with backoff) until the first request finishes and you get the replay.",
+      "5xx is retried, but not forever: after maxAttempts attempts (default 8) return the last answer.",
     ],
     async run(ctx) {
       await withWorld(ctx, { provider: { latencyMs: [5, 20] }, providerTimeoutMs: 60_000 }, async (w) => {
@@ -314,8 +349,20 @@ export const partE: S[] = [
           const d = await direct;
           ctx.check(o4.reply?.status === 201 && o4.attempts >= 2, "409 is retried", () => `a payment in flight answers 409 first; the client must retry it until the replay. Got ${o4.reply ? show(o4.reply) : o4.error} after ${o4.attempts} attempts`);
           ctx.check(o4.reply!.body === d.body, "409 is retried", "the client's final answer is not the replay of the first request");
+          // The provider is down: every attempt gets 503 and the client gives up after maxAttempts
+          // (3 given, then the default 8), returning the last answer.
+          const normal = w.provider.faults;
+          w.provider.faults = { ...normal, down: true };
+          const unavailable = payment(ctx, "final", 5);
+          const o5 = await newClient(w, proxy.url, "alice", "give-up", { maxAttempts: 3 }).createCharge(unavailable);
+          const byDefault = payment(ctx, "final", 6);
+          const o6 = await w.client({ baseUrl: proxy.url, token: "alice", stream: "defaults" }).createCharge(byDefault);
+          w.provider.faults = normal;
+          ctx.check(o5.reply?.status === 503 && o5.attempts === 3, "the client gives up after maxAttempts", () => `with the provider down every attempt is answered 503; with maxAttempts 3 the client must make 3 attempts and return the last 503, got ${o5.reply ? show(o5.reply) : o5.error} after ${o5.attempts} attempts`);
+          ctx.check(o6.reply?.status === 503 && o6.attempts === 8, "the client gives up after maxAttempts", () => `with the provider down and no options but baseUrl and token, the client must make the default 8 attempts and return the last 503, got ${o6.reply ? show(o6.reply) : o6.error} after ${o6.attempts} attempts`);
           const seen = keysByPayment(sent);
           for (const x of [bad, declined]) ctx.check((seen.get(x.description)?.n ?? 0) === 1, "no retry of 4xx", () => `the client sent ${x.description} ${seen.get(x.description)?.n ?? 0} times`);
+          for (const [x, n] of [[unavailable, 3], [byDefault, 8]] as const) ctx.check((seen.get(x.description)?.n ?? 0) === n, "the client gives up after maxAttempts", () => `the client sent ${x.description} ${seen.get(x.description)?.n ?? 0} times, expected ${n} attempts`);
           await w.audit(new Map([[p.description, 1], [p4.description, 1]]), [
             { body: first.reply!.body, what: p.description },
             { body: d.body, what: p4.description },
@@ -348,20 +395,29 @@ export const partE: S[] = [
           // jitter every client waits the same backoff, so the waits agree up to the machine's
           // scheduling noise; with full jitter they spread over the whole backoff. (Comparing
           // waits, not arrival times, keeps the noise of a busy machine from passing lockstep.)
-          const waitRange = (occurrence: number) => {
+          const waits = (occurrence: number) => {
             const at = new Map<string, number[]>();
             for (const e of proxy.events) if (e.kind === "lost-request" || e.kind === "forwarded") at.set(`${e.key}#${e.occurrence}`, [...(at.get(`${e.key}#${e.occurrence}`) ?? []), e.at]);
-            const waits = payments.flatMap((p) => {
+            return payments.flatMap((p) => {
               const before = at.get(`${p.description}#${occurrence - 1}`)?.[0];
               const after = at.get(`${p.description}#${occurrence}`)?.[0];
               return before === undefined || after === undefined ? [] : [after - before];
             });
-            return waits.length < 2 ? 0 : Math.max(...waits) - Math.min(...waits);
+          };
+          const waitRange = (occurrence: number) => {
+            const spread = waits(occurrence);
+            return spread.length < 2 ? 0 : Math.max(...spread) - Math.min(...spread);
           };
           const s1 = waitRange(1);
           const s2 = waitRange(2);
           ctx.metric("range of the clients' waits before the first retry", s1, "ms");
           ctx.metric("range of the clients' waits before the second retry", s2, "ms");
+          // And bounded by the exponential ceiling: before the first retry it is baseDelayMs (mean
+          // wait about baseDelayMs / 2 with full jitter), not maxDelayMs.
+          const firstWaits = waits(1);
+          const mean = firstWaits.reduce((a, b) => a + b, 0) / Math.max(1, firstWaits.length);
+          ctx.metric("mean wait before the first retry", Math.round(mean), "ms");
+          ctx.check(mean <= 2.5 * baseDelayMs, "backoff grows from baseDelayMs", () => `the ${n} clients waited ${Math.round(mean)} ms on average before their first retry, with baseDelayMs ${baseDelayMs} and maxDelayMs 2000: the wait before retry n is drawn below min(maxDelayMs, baseDelayMs * 2^(n-1)), so below ${baseDelayMs} ms for the first`);
           ctx.check(s1 >= 0.4 * baseDelayMs && s2 >= 0.4 * 2 * baseDelayMs, "retries are jittered", () => `the waits of ${n} clients that failed together differed by at most ${s1} ms before the first retry and ${s2} ms before the second, with a base backoff of ${baseDelayMs} ms: the backoff has no jitter (the waits should spread over most of the backoff, e.g. random() * min(maxDelayMs, baseDelayMs * 2^(n-1)))`);
           await w.audit(new Map(payments.map((p) => [p.description, 1])), outs.map((o, i) => ({ body: o.reply!.body, what: payments[i]!.description })));
         });

@@ -60,6 +60,9 @@ export function notImplemented(message: string): Error {
   return e;
 }
 
+/** How the audit names payments without a description (in `expected`). */
+export const NO_DESCRIPTION = "(no description)";
+
 const ADMIN = "grader-admin";
 /**
  * How long the server's provider calls wait. No test is about a slow provider (outages answer at
@@ -272,7 +275,7 @@ export class World {
   async audit(expected: ReadonlyMap<string, number>, acked: ReadonlyArray<{ body: string; what: string }>): Promise<void> {
     const ctx = this.ctx;
     const charged = new Map<string, number>();
-    for (const e of this.provider.charges()) charged.set(e.description ?? "(none)", (charged.get(e.description ?? "(none)") ?? 0) + 1);
+    for (const e of this.provider.charges()) charged.set(e.description ?? NO_DESCRIPTION, (charged.get(e.description ?? NO_DESCRIPTION) ?? 0) + 1);
     for (const [desc, n] of expected) {
       const got = charged.get(desc) ?? 0;
       ctx.check(got === n, "each payment charged exactly once", () =>
@@ -291,7 +294,7 @@ export class World {
       ctx.check(row!.provider_charge_id === b?.provider_charge_id && ledger.has(row!.provider_charge_id), "every acknowledged payment recorded", () => `${a.what}: charge ${b?.id} names provider charge ${b?.provider_charge_id}, the table has ${row!.provider_charge_id}; the provider knows ${ledger.has(row!.provider_charge_id) ? "it" : "no such charge"}`);
     }
     const perDesc = new Map<string, number>();
-    for (const r of rows) perDesc.set(r.description ?? "", (perDesc.get(r.description ?? "") ?? 0) + 1);
+    for (const r of rows) perDesc.set(r.description ?? NO_DESCRIPTION, (perDesc.get(r.description ?? NO_DESCRIPTION) ?? 0) + 1);
     for (const [desc, n] of expected) {
       const got = perDesc.get(desc) ?? 0;
       ctx.check(got === n, "each payment recorded exactly once", () => `payment "${desc}" has ${got} rows in the server's charges table, expected ${n}`);

@@ -15,11 +15,14 @@ export class SyncTraffic {
   hashes = 0;
   /** Keys whose versions were shipped in syncEntries. */
   entries = 0;
+  /** Messages past the first step (hashes below the root, keys, entries): some subtree differed. */
+  beyondRoots = 0;
 
   reset(): void {
     this.messages = 0;
     this.hashes = 0;
     this.entries = 0;
+    this.beyondRoots = 0;
   }
 
   text(): string {
@@ -53,6 +56,7 @@ export function watchAntiEntropy(sim: Sim, byVector: boolean): SyncTraffic {
     if (!m) return;
     if (e.kind === "send") {
       traffic.messages++;
+      if (m.type !== "syncHashes" || m.level > 0) traffic.beyondRoots++;
       if (m.type === "syncHashes") traffic.hashes += m.hashes.length;
       else if (m.type === "syncKeys") for (const [, keys] of m.leaves) traffic.hashes += keys.length;
       else traffic.entries += m.entries.length;

@@ -115,6 +115,8 @@ export interface Recorded {
   values?: string[];
   context?: Context;
   ok: boolean;
+  /** The coordinator's answer: "getOk", "putOk", "deleteOk", "fail"; undefined when none came. */
+  answer?: ClientReply["type"];
   call: number;
   /** OPEN when the outcome is unknown. */
   ret: number;
@@ -126,7 +128,8 @@ export class KvClient {
     private readonly sim: Sim,
     readonly id: NodeId,
     readonly log: Recorded[],
-    private readonly timeoutMs = 600,
+    /** How long a request waits for its answer (a later phase of a test may wait longer). */
+    public timeoutMs = 600,
   ) {}
 
   private async call(via: NodeId, req: Lab.ClientRequest): Promise<ClientReply | undefined> {
@@ -137,7 +140,7 @@ export class KvClient {
   async get(via: NodeId, key: string): Promise<Recorded> {
     const call = this.sim.now;
     const r = await this.call(via, { type: "get", id: `${this.id}-${++this.n}`, key });
-    const rec: Recorded = { client: this.id, via, kind: "get", key, ok: r?.type === "getOk", call, ret: r?.type === "getOk" ? this.sim.now : OPEN };
+    const rec: Recorded = { client: this.id, via, kind: "get", key, ok: r?.type === "getOk", ...(r ? { answer: r.type } : {}), call, ret: r?.type === "getOk" ? this.sim.now : OPEN };
     if (r?.type === "getOk") {
       rec.values = r.values;
       rec.context = r.context;
@@ -150,7 +153,7 @@ export class KvClient {
     const call = this.sim.now;
     const req: Lab.ClientRequest = { type: "put", id: `${this.id}-${++this.n}`, key, value, ...(context ? { context } : {}) };
     const r = await this.call(via, req);
-    const rec: Recorded = { client: this.id, via, kind: "put", key, value, ok: r?.type === "putOk", call, ret: r?.type === "putOk" ? this.sim.now : OPEN };
+    const rec: Recorded = { client: this.id, via, kind: "put", key, value, ok: r?.type === "putOk", ...(r ? { answer: r.type } : {}), call, ret: r?.type === "putOk" ? this.sim.now : OPEN };
     if (r?.type === "putOk") rec.context = r.context;
     this.log.push(rec);
     return rec;
@@ -159,7 +162,7 @@ export class KvClient {
   async delete(via: NodeId, key: string, context?: Context): Promise<Recorded> {
     const call = this.sim.now;
     const r = await this.call(via, { type: "delete", id: `${this.id}-${++this.n}`, key, ...(context ? { context } : {}) });
-    const rec: Recorded = { client: this.id, via, kind: "delete", key, ok: r?.type === "deleteOk", call, ret: r?.type === "deleteOk" ? this.sim.now : OPEN };
+    const rec: Recorded = { client: this.id, via, kind: "delete", key, ok: r?.type === "deleteOk", ...(r ? { answer: r.type } : {}), call, ret: r?.type === "deleteOk" ? this.sim.now : OPEN };
     this.log.push(rec);
     return rec;
   }

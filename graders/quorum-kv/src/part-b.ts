@@ -67,6 +67,41 @@ async function inversion(ctx: Ctx, config: Partial<Config>): Promise<{ verdict: 
   return { verdict: result.verdict, text, log };
 }
 
+/**
+ * ABD's write rule: a put first asks R replicas for their highest stamp and writes above it.
+ * Here the second of two sequential puts goes through a node whose clock is 2 s behind and
+ * which never saw the key (it is no replica of it): only the query phase stamps it high enough.
+ * Returns a description of the violation, if any.
+ */
+async function abdSlowWriter(ctx: Ctx): Promise<string | undefined> {
+  const config: Partial<Config> = { mode: "abd", n: 3, w: 2, r: 2 };
+  const sim = cluster(ctx, { nodes: 4, clients: 1, config, faults: { delay: { kind: "uniform", min: 1, max: 5 } } });
+  const key = keyStartingAt(ctx.rng.pick(sim.nodeIds), sim.nodeIds, "reg");
+  const [a, , , slow] = preference(key, sim.nodeIds) as [NodeId, NodeId, NodeId, NodeId];
+  sim.setClock(a, { offset: 1_000 });
+  sim.setClock(slow, { offset: -2_000 });
+  const log: Recorded[] = [];
+  const c = new KvClient(sim, "c1", log, 1_000);
+  let problem: string | undefined;
+  let done = false;
+  sim.spawn("writes", async () => {
+    const first = await c.put(a, key, "first");
+    const second = await c.put(slow, key, "second");
+    const read = await c.get(a, key);
+    if (first.ok && second.ok && read.ok && read.values?.[0] !== "second") {
+      problem = `${configText(config)}: put(${key}, "first") via ${a} (clock 1000 ms ahead) was acknowledged, then put(${key}, "second") via ${slow} (clock 2000 ms behind, not a replica of ${key}) was acknowledged with stamp ${JSON.stringify(second.context?.stamp)}, then ${describeOp(read)}: an abd put must first read the highest stamp from R replicas and write above it`;
+    }
+    if (!first.ok || !second.ok || !read.ok) problem = `${configText(config)} on a healthy network: ${log.map(describeOp).join("; ")}`;
+    // Cut off from every replica, the coordinator's timestamp query cannot complete: fail.
+    sim.partition([slow], sim.nodeIds.filter((n) => n !== slow));
+    const cut = await c.put(slow, key, "unreachable");
+    if (problem === undefined && cut.answer !== "fail") problem = `${configText(config)}: ${slow} was cut off from every replica of ${key}; ${describeOp(cut)} got ${cut.answer ?? "no answer within 1000 ms"}: when the timestamp query of a put cannot reach R replicas within requestTimeoutMs, answer fail`;
+    done = true;
+  });
+  await sim.runUntil(() => done, { maxMs: 5_000 });
+  return done ? problem : `${configText(config)}: the puts and the get did not finish within 5 s`;
+}
+
 export const partB: Scenario<Impl>[] = [
   {
     part: "B",
@@ -77,6 +112,7 @@ export const partB: Scenario<Impl>[] = [
       "After a get has its R replies, keep listening: every replica whose reply lacked the newest version gets a store of it (reason \"repair\").",
       "A replica merges a repair exactly like any store: it keeps the higher stamp. A repair can arrive after a newer write did.",
       "Read repair must never replace what a replica holds; it only offers a version, and storeVersions decides with reconcile().",
+      "With readRepair: false a get sends no repair at all, neither to replies within its quorum nor to late ones.",
     ],
     async run(ctx) {
       const config: Partial<Config> = { mode: "lww", n: 3, w: 2, r: 2 };
@@ -122,6 +158,27 @@ export const partB: Scenario<Impl>[] = [
       });
       await sim.runFor(until - sim.now + 200);
       checkAllAnswered(ctx, log, "requests succeed", "on a network without loss");
+      // The same stale replica with read repair off: no get may send it a repair, whether its
+      // reply arrives within the quorum or after it.
+      const off: Partial<Config> = { ...config, readRepair: false };
+      const quiet = cluster(ctx, { nodes: 3, clients: 1, config: off, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
+      let repairs = 0;
+      quiet.onEvent((e) => {
+        if (e.kind === "send" && e.payload?.includes('"reason":"repair"')) repairs++;
+      });
+      const c = new KvClient(quiet, "c1", []);
+      const behind = ctx.rng.pick(quiet.nodeIds);
+      let finished = false;
+      quiet.spawn("gets with read repair off", async () => {
+        quiet.isolate(behind);
+        await c.put(ctx.rng.pick(quiet.nodeIds.filter((n) => n !== behind)), "a", "new");
+        quiet.reconnect(behind);
+        for (let j = 0; j < 8; j++) await c.get(ctx.rng.pick(quiet.nodeIds), "a");
+        await c.sleep(100);
+        finished = true;
+      });
+      await quiet.runUntil(() => finished, { maxMs: 5_000 });
+      ctx.check(repairs === 0, "read repair off sends no repair", () => `${configText(off)}: ${behind} missed a put; eight gets then sent ${repairs} store(s) with reason "repair": with read repair off a get repairs nothing, in its quorum or for late replies`);
     },
   },
   {
@@ -133,15 +190,20 @@ export const partB: Scenario<Impl>[] = [
       "This test runs one schedule twice: in lww mode with read repair off (the checker must find a new-then-old read) and in abd mode (it must not). A put is still in flight when two reads run one after the other.",
       "In abd mode a get must not answer after its read phase: it first stores the version it is about to return on W replicas (reason \"writeback\"), then answers.",
       "The write-back uses the same store phase as a put: send to the N replicas, re-send to silent ones, answer after W acknowledgements.",
+      "An abd put reads the highest stamp of R replicas first and writes above it: a coordinator with a slow clock that never saw the key must still not stamp below the last acknowledged write.",
     ],
     async run(ctx) {
       const weak = await inversion(ctx, { mode: "lww", n: 3, w: 2, r: 2, readRepair: false });
       if (weak.verdict === "not linearizable") ctx.log(`anomaly found as expected (quorum reads without write-back): ${weak.text}`);
       ctx.check(weak.verdict === "not linearizable", "quorum reads without write-back show a new-then-old read", () => `in lww mode the checker said ${weak.verdict}: ${weak.log.map(describeOp).join("; ")}. The first get should have returned the in-flight "v1" (its own replica has it) and the second, which reads two replicas that do not, the old value`);
-      const strong = await inversion(ctx, { mode: "abd", n: 3, w: 2, r: 2 });
+      // Read repair off in abd mode too: its synchronous write-back needs none, and a
+      // background repair must not stand in for it.
+      const strong = await inversion(ctx, { mode: "abd", n: 3, w: 2, r: 2, readRepair: false });
       ctx.check(strong.verdict === "linearizable", "ABD reads are linearizable", () => `abd mode is ${strong.verdict}: ${strong.text}`);
       const reads = strong.log.filter((r) => r.kind === "get");
       ctx.check(reads.every((r) => r.ok), "ABD reads complete", () => `a get got no answer in abd mode: ${reads.map(describeOp).join("; ")}`);
+      const slowWriter = await abdSlowWriter(ctx);
+      ctx.check(slowWriter === undefined, "ABD writes go above the highest stamp", () => slowWriter as string);
     },
   },
   {

@@ -86,6 +86,7 @@ export const partC: Scenario<Impl>[] = [
       "In vv mode each write carries a version vector. Two writes whose vectors are concurrent (neither descends from the other) must both be kept by every replica that sees them, and a get returns every sibling.",
       "compareVectors(a, b): 'after' only when every entry of a is >= b's and one is greater; one greater entry each way means 'concurrent'. A missing entry counts as 0.",
       "reconcile() keeps every version that no other version strictly dominates; a replica's store merges what it holds with what arrives using reconcile().",
+      "A node's counter for new vector entries is durable: after a crash and restart its next write must not reuse an entry it gave an earlier write.",
     ],
     async run(ctx) {
       const sim = cluster(ctx, { nodes: 3, clients: 3, config: VV_ALL, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
@@ -106,6 +107,27 @@ export const partC: Scenario<Impl>[] = [
         }
       });
       await sim.runFor(3_000);
+      // Two blind writes through one coordinator, one before and one after it crashed and
+      // restarted: concurrent, so both stay. Its vector counter is durable state: a counter
+      // that restarts from 0 names the second write like the first, which then hides it.
+      // (A fresh cluster: the first write there is the coordinator's first entry.)
+      const fresh = cluster(ctx, { nodes: 3, clients: 1, config: VV_ALL, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
+      const coordinator = ctx.rng.pick(fresh.nodeIds);
+      const writer = new KvClient(fresh, "c1", []);
+      fresh.spawn("writes across a restart", async () => {
+        const before = await writer.put(coordinator, "restart", "before the crash");
+        await writer.sleep(20);
+        fresh.crash(coordinator);
+        fresh.restart(coordinator);
+        const after = await writer.put(coordinator, "restart", "after the restart");
+        await writer.sleep(20);
+        const read = await writer.get(ctx.rng.pick(fresh.nodeIds), "restart");
+        const got = [...(read.values ?? [])].sort();
+        if (before.ok && after.ok && got.join("|") !== ["after the restart", "before the crash"].join("|")) {
+          problems.push(`two blind puts of "restart" through ${coordinator}, one before and one after it crashed and restarted (${configText(VV_ALL)}), were acknowledged with vectors ${JSON.stringify(before.context?.vv)} and ${JSON.stringify(after.context?.vv)}; then ${describeOp(read)}: both are siblings. The counter of a node's vector entries must survive a crash (env.disk, synced), or a new write reuses an old entry`);
+        }
+      });
+      await fresh.runFor(1_000);
       ctx.check(problems.length === 0, "every concurrent write is returned as a sibling", () => problems[0] as string);
     },
   },

@@ -39,51 +39,70 @@ export const partD: Scenario<Impl>[] = [
     hints: [
       "With sloppy: true, a replica that stays silent for fallbackAfter sends is replaced by the next node of the preference list after the first N; the store to it carries hintFor: the replica it stands in for.",
       "A fallback keeps hinted versions apart from its own data (and answers reads with them). Every handoffMs it sends each hint to its replica as a store, and deletes the hint only when that store is acknowledged.",
-      "Deleting a hint when the handoff is sent loses the write if that message is lost. Keep hints on disk (sync) so a crash does not lose them either.",
+      "Deleting a hint when the handoff is sent loses the write if that message is lost. Keep hints on disk (sync) so a crash does not lose them either: here both fallbacks crash and restart before the handoff.",
+      "A read whose replicas are all down falls back like a store does, and the fallbacks answer it with the versions their hints hold for that key.",
     ],
     async run(ctx) {
-      const config: Partial<Config> = { mode: "lww", n: 3, w: 2, r: 2, sloppy: true };
-      const sim = cluster(ctx, { nodes: 5, clients: 1, config, faults: { delay: { kind: "uniform", min: 1, max: 6 } } });
-      hintsDeletedOnlyAfterDelivery(sim, false);
-      const key = keyStartingAt(ctx.rng.pick(sim.nodeIds), sim.nodeIds, "cart");
-      const [p1, p2, p3, f1, f2] = preference(key, sim.nodeIds) as [NodeId, NodeId, NodeId, NodeId, NodeId];
-      const log: Recorded[] = [];
-      const c = new KvClient(sim, "c1", log, 1_000);
-      const problems: string[] = [];
-      const hinted = new Set<NodeId>();
-      let stage = 0;
-      sim.start();
-      sim.spawn("workload", async () => {
-        sim.crash(p2);
-        sim.crash(p3);
-        ctx.log(`${key}: replicas ${p1}, ${p2}, ${p3}; fallbacks ${f1}, ${f2}. ${p2} and ${p3} are down.`);
-        const put = await c.put(p1, key, "v1");
-        if (!put.ok) problems.push(`with ${p2} and ${p3} down, put(${key}) via ${p1} got no answer (${configText(config)}): a sloppy quorum should write to ${p1} and the fallbacks ${f1}, ${f2}`);
-        for (const n of [f1, f2]) for (const h of hintsOf(sim, n)) if (h.key === key) hinted.add(h.for);
-        if (put.ok && hinted.size === 0) problems.push(`put(${key}) succeeded but neither ${f1} nor ${f2} holds a hint for ${p2} or ${p3}`);
-        const read = await c.get(f1, key);
-        if (put.ok && (!read.ok || read.values?.[0] !== "v1")) problems.push(`while ${p2} and ${p3} are down, ${describeOp(read)}, expected ["v1"]`);
-        stage = 1;
-      });
-      await sim.runUntil(() => stage === 1, { maxMs: 3_000 });
-      ctx.check(problems.length === 0, "writes succeed on fallbacks", () => problems[0] as string);
-      // Heal over a lossy network: handoffs get lost and must be retried.
-      sim.setFaults({ drop: 0.3 });
-      sim.restart(p2);
-      sim.restart(p3);
-      const delivered = () => [...hinted].every((n) => (stored(sim, n, key) ?? []).some((v) => v.value === "v1")) && sim.nodeIds.every((n) => hintsOf(sim, n).length === 0);
-      await sim.require(delivered, `hints for ${[...hinted].join(", ")} are delivered and deleted after heal`, 2_000);
-      sim.setFaults({ drop: 0 });
-      // Only the preferred replicas remain reachable: the write must be there.
-      sim.isolate(f1);
-      sim.isolate(f2);
-      sim.isolate(p1);
-      let last: Recorded | undefined;
-      sim.spawn("read after handoff", async () => {
-        last = await c.get(p2, key);
-      });
-      await sim.runUntil(() => last !== undefined, { maxMs: 2_000 });
-      ctx.check(last?.ok && last.values?.[0] === "v1", "reads see the handed-off write", () => `after the handoff and with ${p1}, ${f1}, ${f2} cut off, ${last ? describeOp(last) : "the get did not finish"}; ${p2}: ${versionsText(stored(sim, p2, key) ?? [])}, ${p3}: ${versionsText(stored(sim, p3, key) ?? [])}`);
+      // Both orders of versions: a hint is acknowledged by the ids of its versions (stamps in
+      // lww mode, vectors in vv mode).
+      for (const mode of ["lww", "vv"] as const) {
+        const config: Partial<Config> = { mode, n: 3, w: 2, r: 2, sloppy: true };
+        const sim = cluster(ctx, { nodes: 5, clients: 1, config, faults: { delay: { kind: "uniform", min: 1, max: 6 } } });
+        hintsDeletedOnlyAfterDelivery(sim, mode === "vv");
+        const key = keyStartingAt(ctx.rng.pick(sim.nodeIds), sim.nodeIds, "cart");
+        const [p1, p2, p3, f1, f2] = preference(key, sim.nodeIds) as [NodeId, NodeId, NodeId, NodeId, NodeId];
+        const log: Recorded[] = [];
+        const c = new KvClient(sim, "c1", log, 1_000);
+        const problems: string[] = [];
+        const hinted = new Set<NodeId>();
+        let stage = 0;
+        sim.start();
+        sim.spawn("workload", async () => {
+          sim.crash(p2);
+          sim.crash(p3);
+          ctx.log(`${configText(config)}: ${key}: replicas ${p1}, ${p2}, ${p3}; fallbacks ${f1}, ${f2}. ${p2} and ${p3} are down.`);
+          const put = await c.put(p1, key, "v1");
+          if (!put.ok) problems.push(`with ${p2} and ${p3} down, put(${key}) via ${p1} got no answer (${configText(config)}): a sloppy quorum should write to ${p1} and the fallbacks ${f1}, ${f2}`);
+          for (const n of [f1, f2]) for (const h of hintsOf(sim, n)) if (h.key === key) hinted.add(h.for);
+          if (put.ok && hinted.size === 0) problems.push(`put(${key}) succeeded but neither ${f1} nor ${f2} holds a hint for ${p2} or ${p3}`);
+          // A later write of another key with the same replicas: the fallbacks now hold hints of two keys.
+          const other = keyStartingAt(p1, sim.nodeIds, `${key}-other`);
+          await c.put(p1, other, "another key's value");
+          // With every preferred replica down, only the fallbacks' hints hold the write. (First:
+          // a read repair of the next read would give the fallbacks the write as their own data.)
+          sim.crash(p1);
+          const hintedRead = await c.get(f1, key);
+          if (put.ok && problems.length === 0 && (!hintedRead.ok || hintedRead.values?.[0] !== "v1")) problems.push(`with ${p1}, ${p2} and ${p3} down, ${describeOp(hintedRead)}, expected ["v1"]: a read that falls back to ${f1} and ${f2} must be answered with the hints they hold for that key`);
+          sim.restart(p1);
+          const read = await c.get(f1, key);
+          if (put.ok && problems.length === 0 && (!read.ok || read.values?.[0] !== "v1")) problems.push(`while ${p2} and ${p3} are down, ${describeOp(read)}, expected ["v1"]`);
+          // The fallbacks crash and restart before the handoff: hints are durable state.
+          sim.crash(f1);
+          sim.crash(f2);
+          sim.restart(f1);
+          sim.restart(f2);
+          stage = 1;
+        });
+        await sim.runUntil(() => stage === 1, { maxMs: 3_000 });
+        ctx.check(problems.length === 0, "writes succeed on fallbacks", () => problems[0] as string);
+        // Heal over a lossy network: handoffs get lost and must be retried.
+        sim.setFaults({ drop: 0.3 });
+        sim.restart(p2);
+        sim.restart(p3);
+        const delivered = () => [...hinted].every((n) => (stored(sim, n, key) ?? []).some((v) => v.value === "v1")) && sim.nodeIds.every((n) => hintsOf(sim, n).length === 0);
+        await sim.require(delivered, `${configText(config)}: hints for ${[...hinted].join(", ")} are delivered and deleted after heal`, 2_000);
+        sim.setFaults({ drop: 0 });
+        // Only the preferred replicas remain reachable: the write must be there.
+        sim.isolate(f1);
+        sim.isolate(f2);
+        sim.isolate(p1);
+        let last: Recorded | undefined;
+        sim.spawn("read after handoff", async () => {
+          last = await c.get(p2, key);
+        });
+        await sim.runUntil(() => last !== undefined, { maxMs: 2_000 });
+        ctx.check(last?.ok && last.values?.[0] === "v1", "reads see the handed-off write", () => `after the handoff and with ${p1}, ${f1}, ${f2} cut off, ${last ? describeOp(last) : "the get did not finish"}; ${p2}: ${versionsText(stored(sim, p2, key) ?? [])}, ${p3}: ${versionsText(stored(sim, p3, key) ?? [])}`);
+      }
     },
   },
   {

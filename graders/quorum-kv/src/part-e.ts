@@ -96,6 +96,7 @@ export const partE: Scenario<Impl>[] = [
       "Compare the roots first; for every node whose hash differs, compare only its children, level by level; at the leaves compare key digests and ship only the keys whose digests differ.",
       "An exchange that ships a whole range when the roots differ is correct but costs O(n) per difference: here 1000 keys, 8 of them differ, and at most 4 entries per differing key may move.",
       "Descend only into differing children: a subtree with an equal hash holds the same keys and versions. Hashes per exchange should be about FANOUT x DEPTH per differing key, not the size of the tree.",
+      "Once the replicas agree their roots must be equal, so exchanges stop after the root hash: a write has to invalidate every node on its leaf-to-root path, the root included.",
     ],
     async run(ctx) {
       const config: Partial<Config> = { ...SYNC_ONLY, mode: "lww" };
@@ -151,6 +152,13 @@ export const partE: Scenario<Impl>[] = [
       ctx.check(spent.entries <= entryBound, "anti-entropy ships only differing entries", () => `${d} keys of ${total + 3} differed on ${cut}; converging shipped ${spent.entries} entries (bound ${entryBound} = 4 x ${d}): compare down to the differing leaves and key digests instead of sending a whole range`);
       ctx.check(spent.hashes <= hashBound, "anti-entropy compares O(d log n) hashes", () => `${d} keys of ${total + 3} differed on ${cut}; converging compared ${spent.hashes} hashes and digests (bound ${hashBound} = 4 x ${d} x log2 ${total}): descend only into children of nodes whose hashes differ`);
       ctx.check(disagreement(sim, keys, 3) === undefined, "replicas agree after anti-entropy", () => `${disagreement(sim, keys, 3)}`);
+      // In sync, every exchange ends at its root: equal roots, no answer. (A root hash that a
+      // write did not invalidate, or digests that differ for the same versions, keep exchanges
+      // going forever.)
+      await sim.runFor(200);
+      traffic.reset();
+      await sim.runFor(600);
+      ctx.check(traffic.beyondRoots === 0, "anti-entropy stops at equal roots", () => `every replica holds the same versions of every key, yet in 600 ms ${traffic.beyondRoots} sync messages went past the root (${traffic.text()}): once two replicas agree, their roots must be equal and the exchange must stop there (is every tree node on a changed key's path recomputed, the root included?)`);
     },
   },
   {
