@@ -18,16 +18,20 @@ beforeAll(() => {
   const dir = join(root, "labs", "echo", "mutants", "sometimes-wrong");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "mutant.json"), JSON.stringify({ bug: "now and then answers upper-cased", targets: ["echo under loss"] }));
+  // stored as every mutant is: a patch against the reference
   writeFileSync(
-    join(dir, "index.ts"),
-    `import type { NodeId } from "@faultline/sim";
-import { EchoNode as Reference, type EchoMsg } from "../../reference/index.ts";
-export type { EchoMsg } from "../../reference/index.ts";
-export class EchoNode extends Reference {
-  override onMessage(from: NodeId, msg: EchoMsg): void {
-    if (msg.type === "echo") this.env.send(from, { type: "echoed", id: msg.id, text: this.env.random() < 0.03 ? msg.text.toUpperCase() : msg.text });
-  }
-}
+    join(dir, "sometimes-wrong.patch"),
+    `--- a/index.ts
++++ b/index.ts
+@@ -12,7 +12,7 @@
+   onMessage(from: NodeId, msg: EchoMsg): void {
+     if (msg.type !== "echo") return;
+     this.answered++;
+-    this.env.send(from, { type: "echoed", id: msg.id, text: msg.text });
++    this.env.send(from, { type: "echoed", id: msg.id, text: this.env.random() < 0.03 ? msg.text.toUpperCase() : msg.text });
+   }
+   onTimer(_tag: string): void {}
+ }
 `,
   );
 });
