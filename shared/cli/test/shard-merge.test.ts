@@ -3,6 +3,7 @@
  * unsharded grade, test by test and seed by seed; reports that do not fit together are refused.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { JsonLab, JsonTest } from "@faultline/grading";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shardSeeds } from "@faultline/grading";
@@ -37,16 +38,7 @@ beforeAll(() => {
 });
 const T = 180_000;
 
-interface JsonTest {
-  name: string;
-  status: string;
-  earned: number;
-  points: number;
-  replay?: string;
-  firstFailure?: { seed: number; failure?: { invariant: string; message: string } };
-  seeds: Array<{ seed: number; status: string; traceHash: string }>;
-}
-const testsOf = (file: string): JsonTest[] => (JSON.parse(readFileSync(file, "utf8")) as { labs: Array<{ tests: JsonTest[] }> }).labs.flatMap((l) => l.tests);
+const testsOf = (file: string): JsonTest[] => (JSON.parse(readFileSync(file, "utf8")) as { labs: JsonLab[] }).labs.flatMap((l) => l.tests);
 /** What a test's verdict is made of: everything but the times. */
 const verdict = (t: JsonTest) => ({
   name: t.name,
