@@ -13,6 +13,12 @@ import type { Ctx, L, Sim } from "./props.ts";
 import { fencedCluster } from "./cluster.ts";
 import { FenceWatch, LeaseWatch } from "./watch.ts";
 
+/** Three fenced writers, with the grants and the storage's answers watched from the start. */
+function watchedFencedCluster(ctx: Ctx): { sim: Sim; writers: NodeId[]; leases: LeaseWatch; fences: FenceWatch } {
+  const { sim, writers } = fencedCluster(ctx, 3);
+  return { sim, writers, leases: new LeaseWatch(sim), fences: new FenceWatch(sim) };
+}
+
 /** Writes that must land in a calm second with a holder writing every WRITE_INTERVAL_MS. */
 const CALM_WRITES = 5;
 
@@ -71,9 +77,7 @@ export const partC: Array<Scenario<L>> = [
       "When your client gets write_rejected for its token, drop the lease at once: its clock says the lease still runs, but the storage knows better. Never write with that token again.",
     ],
     async run(ctx) {
-      const { sim, writers } = fencedCluster(ctx, 3);
-      const leases = new LeaseWatch(sim);
-      const fences = new FenceWatch(sim);
+      const { sim, writers, leases, fences } = watchedFencedCluster(ctx);
       for (let round = 0; round < 3; round++) {
         const holder = await waitForHolder(ctx, sim, leases, writers, `round ${round + 1}`);
         await stalledHolder(ctx, sim, holder);
@@ -93,9 +97,7 @@ export const partC: Array<Scenario<L>> = [
       "Count your lease from the moment you SENT acquire or renew, and ignore answers to requests you no longer wait for (a duplicated granted must not start a second lease).",
     ],
     async run(ctx) {
-      const { sim, writers } = fencedCluster(ctx, 3);
-      const leases = new LeaseWatch(sim);
-      const fences = new FenceWatch(sim);
+      const { sim, writers, leases, fences } = watchedFencedCluster(ctx);
       for (const w of writers) sim.setClock(w, { offset: ctx.rng.int(10_000), drift: (ctx.rng.int(91) - 45) / 100 });
       sim.setFaults({ drop: 0, duplicate: 0.2, copies: 2, delay: { kind: "uniform", min: 1, max: 40 } });
       for (let i = 0; i < 6; i++) {
@@ -122,9 +124,7 @@ export const partC: Array<Scenario<L>> = [
       "Write the highest token (with the data) to env.disk and sync() before answering write_ok; read it back in start(env).",
     ],
     async run(ctx) {
-      const { sim, writers } = fencedCluster(ctx, 3);
-      const leases = new LeaseWatch(sim);
-      const fences = new FenceWatch(sim);
+      const { sim, writers, leases, fences } = watchedFencedCluster(ctx);
       for (let round = 0; round < 2; round++) {
         const holder = await waitForHolder(ctx, sim, leases, writers, `round ${round + 1}`);
         await stalledHolder(ctx, sim, holder, async () => {
@@ -147,9 +147,7 @@ export const partC: Array<Scenario<L>> = [
       "Clients keep asking for the lock (acquire again ACQUIRE_RETRY_MS after an unanswered request, or after busy), and the server grants once the lease has ended.",
     ],
     async run(ctx) {
-      const { sim, writers } = fencedCluster(ctx, 3);
-      const leases = new LeaseWatch(sim);
-      const fences = new FenceWatch(sim);
+      const { sim, writers, leases, fences } = watchedFencedCluster(ctx);
       for (let round = 0; round < 2; round++) {
         const holder = await waitForHolder(ctx, sim, leases, writers, `round ${round + 1}`);
         await sim.runFor(ctx.rng.int(500));
