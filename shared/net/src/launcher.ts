@@ -55,12 +55,22 @@ interface Proc {
 
 type Ports = { http: number; peer: number };
 
+/** A node whose process ended without kill() or stop(), with what its log says about why. */
+export interface NodeCrash {
+  id: NodeId;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The node's FATAL line, or the end of its log. */
+  why: string;
+}
+
 export class Cluster {
   readonly ids: NodeId[];
   private procs = new Map<NodeId, Proc>();
   private readonly host: string;
   /** Each node's ports: fixed, or as it last reported them (0 until then). */
   private readonly ports = new Map<NodeId, Ports>();
+  private readonly crashed: NodeCrash[] = [];
 
   constructor(readonly opts: ClusterOptions) {
     if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > 9) throw new RangeError(`--nodes must be 1..9, got ${opts.nodes}`);
@@ -115,7 +125,7 @@ export class Cluster {
   /** Start (or restart, on the same data directory) one node and wait until it is ready. */
   async startNode(id: NodeId): Promise<void> {
     if (this.procs.has(id)) throw new Error(`${id} is already running`);
-    const log = createWriteStream(join(this.opts.logDir, `${id}.log`), { flags: "a" });
+    const log = createWriteStream(this.logFile(id), { flags: "a" });
     const child = spawn(process.execPath, ["--import", TSX, NODE_MAIN, JSON.stringify(this.config(id))], { stdio: ["pipe", "pipe", "pipe"] });
     child.stdin?.on("error", () => {}); // a killed node's pipe: nothing to tell it any more
     live.add(child);
@@ -128,6 +138,10 @@ export class Cluster {
         if (wasReady && p?.child === child && !p.stopping) {
           this.procs.delete(id);
           p.log.end();
+          this.crashed.push({ id, code, signal, why: "" });
+          const crash = this.crashed[this.crashed.length - 1] as NodeCrash;
+          // The log stream flushes what the node printed last a moment later.
+          setTimeout(() => (crash.why = this.lastWords(id)), 100);
           this.opts.onUnexpectedExit?.(id, code, signal);
         }
       }),
@@ -136,7 +150,7 @@ export class Cluster {
     child.stderr?.pipe(log, { end: false });
     await new Promise<void>((resolve, reject) => {
       let seen = "";
-      const timer = setTimeout(() => reject(new Error(`${id} not ready within ${this.opts.readyTimeoutMs ?? READY_TIMEOUT_MS} ms (see ${join(this.opts.logDir, `${id}.log`)})`)), this.opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new Error(`${id} not ready within ${this.opts.readyTimeoutMs ?? READY_TIMEOUT_MS} ms (see ${this.logFile(id)})`)), this.opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
       child.stdout?.on("data", (chunk: Buffer) => {
         log.write(chunk);
         if (seen !== "done") {
@@ -155,17 +169,31 @@ export class Cluster {
       void exited.then((code) => {
         clearTimeout(timer);
         if (seen !== "done") {
-          const file = join(this.opts.logDir, `${id}.log`);
           // Give the log stream a moment to flush, then quote its end: it says why the node died.
-          setTimeout(() => {
-            const lines = existsSync(file) ? readFileSync(file, "utf8").trim().split("\n") : [];
-            const fatal = lines.find((l) => l.includes("FATAL:"));
-            const tail = fatal ?? lines.slice(-6).join("\n");
-            reject(new Error(`${id} exited with code ${code} before it was ready (log ${file}):\n${tail}`));
-          }, 100);
+          setTimeout(() => reject(new Error(`${id} exited with code ${code} before it was ready (log ${this.logFile(id)}):\n${this.lastWords(id)}`)), 100);
         }
       });
     });
+  }
+
+  private logFile(id: NodeId): string {
+    return join(this.opts.logDir, `${id}.log`);
+  }
+
+  /** Why a node died, from its log: its last FATAL line, or else the log's last lines. */
+  private lastWords(id: NodeId): string {
+    const file = this.logFile(id);
+    const lines = existsSync(file) ? readFileSync(file, "utf8").trim().split("\n") : [];
+    return lines.findLast((l) => l.includes("FATAL:")) ?? lines.slice(-6).join("\n");
+  }
+
+  /**
+   * The nodes that died on their own since the cluster was created (a throw in a handler, an
+   * exit, a kill from outside), oldest first. A drill that waits for the cluster checks this
+   * instead of waiting out its deadline.
+   */
+  crashes(): readonly NodeCrash[] {
+    return this.crashed;
   }
 
   /** Kill a node (SIGKILL by default: no cleanup, unsynced writes lost) and wait for it to exit. */

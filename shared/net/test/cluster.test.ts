@@ -54,7 +54,18 @@ describe("a cluster of node processes with a service loaded by path", () => {
     await c.startNode("n1");
     const s = await statusWhen(c, "n1", (x) => x.total === 2);
     expect(s).toMatchObject({ total: 2 });
+    expect(c.crashes()).toEqual([]); // kill() is the drill's doing, not a crash
   }, 120_000);
+
+  it("a node that dies on its own is reported as a crash, with why", async () => {
+    process.kill(c.pid("n2") as number, "SIGKILL"); // as if it crashed, or someone killed its PID
+    const end = Date.now() + 30_000;
+    while (c.isRunning("n2") && Date.now() < end) await sleep(50);
+    expect(c.isRunning("n2")).toBe(false);
+    expect(c.crashes()).toMatchObject([{ id: "n2", signal: "SIGKILL" }]);
+    await sleep(200);
+    expect(c.crashes()[0]?.why).toContain("READY n2"); // no FATAL line: the end of its log
+  }, 60_000);
 });
 
 describe("a service that does not load", () => {

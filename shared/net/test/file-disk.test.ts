@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { FileDisk } from "../src/index.ts";
 
 const fresh = () => mkdtempSync(join(tmpdir(), "faultline-disk-"));
@@ -60,5 +62,33 @@ describe("FileDisk: the simulator's disk semantics over a real file", () => {
     expect(() => d.write("f", () => 1)).toThrow(/not JSON-serializable/);
     expect(() => d.write("", 1)).toThrow(/non-empty/);
     d.close();
+  });
+
+  it("works under Node's permission model, which refuses fsync (node processes started by a grader run under it)", { timeout: 60_000 }, async () => {
+    const dir = fresh();
+    const writer = fileURLToPath(new URL("./fixtures/disk-writer.ts", import.meta.url));
+    // As a grading process with real I/O runs (tsx needs a worker and esbuild a child process);
+    // --permission from 22.13 on, Node 20 knows only the experimental flag.
+    const permission = process.allowedNodeEnvironmentFlags.has("--permission") ? "--permission" : "--experimental-permission";
+    const child = spawn(process.execPath, [permission, "--allow-worker", "--allow-child-process", "--allow-fs-read=*", `--allow-fs-write=${tmpdir()}/*`, "--no-warnings", "--import", "tsx", writer, dir, "500"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const done = new Promise<void>((resolve) => child.stdout.on("data", () => out.includes("DONE") && resolve()));
+    const first = await Promise.race([done.then(() => "done" as const), exited.then(() => "exited" as const)]);
+    expect(first, `the writer died under the permission model:\n${err}`).toBe("done");
+    child.kill("SIGKILL");
+    await exited;
+    const b = new FileDisk(dir);
+    expect(b.keys().length).toBe(50);
+    expect(b.read<{ i: number }>("k49")!.i).toBe(499);
+    expect(b.read("unsynced")).toBeUndefined();
+    b.close();
+    // It compacted at least once (the rename path) on the way.
+    expect(readFileSync(join(dir, "journal.ndjson"), "utf8").trim().split("\n").length).toBeLessThan(500);
   });
 });

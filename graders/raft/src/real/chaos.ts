@@ -53,6 +53,11 @@ export interface ChaosResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The nodes that died on their own so far, one line each (empty when none did). */
+function crashReport(cluster: Cluster): string[] {
+  return cluster.crashes().map((c) => `${c.id} crashed (${c.signal ?? `exit code ${String(c.code)}`}): ${c.why || "see its log"}`);
+}
+
 export async function leaderOf(cluster: Cluster): Promise<NodeId | undefined> {
   for (const id of cluster.ids) {
     if (!cluster.isRunning(id)) continue;
@@ -68,6 +73,10 @@ export async function runLeaderKillChaos(cluster: Cluster, o: ChaosOptions): Pro
   const problems: string[] = [];
   if (o.faults) for (const id of cluster.ids) await cluster.setFaults(id, o.faults);
   while (!(await leaderOf(cluster))) {
+    if (cluster.crashes().length > 0) {
+      await sleep(150); // the crash's log line is read a moment after the exit
+      throw new Error(`a node crashed before a leader was elected: ${crashReport(cluster).join("; ")}`);
+    }
     if (Date.now() > deadline) throw new Error("no leader elected before the drill");
     await sleep(50);
   }
@@ -145,7 +154,14 @@ export async function runLeaderKillChaos(cluster: Cluster, o: ChaosOptions): Pro
       }
     }
   };
-  await Promise.all(Array.from({ length: o.clients }, (_, c) => client(c)));
+  try {
+    await Promise.all(Array.from({ length: o.clients }, (_, c) => client(c)));
+  } catch (e) {
+    // A client gave up; a node that died on its own is usually why.
+    const crashes = crashReport(cluster);
+    if (crashes.length > 0 && e instanceof Error) e.message += ` (${crashes.join("; ")})`;
+    throw e;
+  }
   await killing;
   if (firstMismatch) problems.push(`${mismatches} of ${resent} repeated requests got a different answer than the first time, e.g. ${firstMismatch}`);
   if (o.faults) for (const id of cluster.ids) await cluster.setFaults(id, { drop: 0, delayMs: 0, jitterMs: 0, blocked: [] });
@@ -191,6 +207,7 @@ export async function runLeaderKillChaos(cluster: Cluster, o: ChaosOptions): Pro
   for (const f of final) if (f.counter !== o.increments) problems.push(`${f.id} counts ${String(f.counter)}, expected exactly ${o.increments}`);
   if (new Set(final.map((f) => f.committedLogHash)).size !== 1) problems.push(`committed logs differ: ${final.map((f) => `${f.id}=${String(f.committedLogHash)}`).join(", ")}`);
   if (acknowledged !== o.increments) problems.push(`${acknowledged} of ${o.increments} increments acknowledged`);
+  problems.push(...crashReport(cluster));
   const wallMs = Date.now() - started;
   return { acknowledged, attempts, resent, killed, newLeaderMs, wallMs, throughput: (acknowledged * 1000) / wallMs, final, problems };
 }
