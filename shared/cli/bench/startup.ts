@@ -8,6 +8,7 @@
  *   tsx bench/startup.ts [--runs N]
  */
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -82,3 +83,40 @@ for (const [label, env] of [
   for (let i = 0; i < RUNS; i++) times.push(await firstVerdict(loop, env));
   console.log(`${label.padEnd(30)}${median(times).toFixed(2).padStart(8)} s`);
 }
+
+/**
+ * `faultline watch`: wall seconds from saving a file of the lab's src to the first verdict of
+ * the run it starts (the debounce included), with the run that was kept ready since the last.
+ */
+async function watchLoop(runs: number): Promise<number[]> {
+  const file = `${ROOT}/labs/lamport-clock/src/index.ts`;
+  const text = readFileSync(file, "utf8");
+  const child = spawn(process.execPath, [`${ROOT}/shared/cli/bin/faultline.mjs`, "watch", ...loop.slice(1)], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
+  const verdicts = () => (out.match(/[✓✗]/g) ?? []).length;
+  const waitFor = async (n: number) => {
+    const end = Date.now() + 60_000;
+    while (verdicts() < n) {
+      if (Date.now() > end) throw new Error(`watch printed no verdict:\n${out}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  const times: number[] = [];
+  try {
+    await waitFor(1);
+    for (let i = 0; i < runs; i++) {
+      await new Promise((r) => setTimeout(r, 3000)); // reading and editing: the next run loads meanwhile
+      const before = verdicts();
+      const started = process.hrtime.bigint();
+      writeFileSync(file, text);
+      await waitFor(before + 1);
+      times.push(Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  } finally {
+    child.kill("SIGTERM");
+  }
+  return times;
+}
+const saves = await watchLoop(RUNS);
+console.log(`${"watch: save to verdict".padEnd(30)}${median(saves).toFixed(2).padStart(8)} s  (runs: ${saves.map((t) => t.toFixed(2)).join(" ")})`);

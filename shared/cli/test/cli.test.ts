@@ -167,7 +167,7 @@ describe("doctor, lin, watch", () => {
     expect(h.stdout).toContain("usage: faultline lin <model> <file...>");
   }, T);
 
-  it("watch grades, then grades again when a file in src is saved", async () => {
+  it("watch grades, then grades again when a file in src is saved: the run kept ready reads the file as saved", async () => {
     const child = spawn(process.execPath, [join(MAIN, "../../node_modules/tsx/dist/cli.mjs"), MAIN, "watch", "echo", "--only", "echo on a clean network"], {
       cwd: root,
       env: { ...process.env, FAULTLINE_ROOT: root, NO_COLOR: "1" },
@@ -182,15 +182,25 @@ describe("doctor, lin, watch", () => {
         await new Promise((r) => setTimeout(r, 100));
       }
     };
+    const f = join(root, "labs", "echo", "src", "index.ts");
+    const stub = readFileSync(f, "utf8");
     try {
       await until(/watching labs\/echo\/src — save a file/, 40_000);
       expect(out).toContain("run 1 · first run");
-      const f = join(root, "labs", "echo", "src", "index.ts");
-      writeFileSync(f, readFileSync(f, "utf8"));
+      expect(out).toMatch(/○ echo on a clean network/);
+      // The next run starts now and waits; give it time to load before the save, so the save
+      // is graded by that waiting run (which must read the file only after the save).
+      await new Promise((r) => setTimeout(r, 3000));
+      writeFileSync(f, readFileSync(join(root, "labs", "echo", "reference", "index.ts"), "utf8"));
+      await until(/run 2 · changed: index.ts[\s\S]*all tests of echo pass/, 40_000);
+      expect(out.slice(out.indexOf("run 2"))).toMatch(/✓ echo on a clean network/);
+      writeFileSync(f, stub);
       utimesSync(f, new Date(), new Date());
-      await until(/run 2 · changed: index.ts[\s\S]*watching labs\/echo\/src/, 40_000);
+      await until(/run 3 · changed: index.ts[\s\S]*watching labs\/echo\/src/, 40_000);
+      expect(out.slice(out.indexOf("run 3"))).toMatch(/○ echo on a clean network/);
     } finally {
       child.kill("SIGTERM");
+      writeFileSync(f, stub);
     }
-  }, 90_000);
+  }, 120_000);
 });

@@ -155,6 +155,29 @@ export interface GradeOutcome {
   broken: string[];
 }
 
+/**
+ * Set by `faultline watch` for the run it keeps ready: the run loads the CLI and the graders and
+ * starts its first grading process, then waits for a line on stdin (the next save) before it
+ * reads the learner's files, so a save is graded without paying for the start-up.
+ */
+export const STANDBY_ENV = "FAULTLINE_WATCH_STANDBY";
+
+/** Wait for watch's "go" line; false when stdin ends first (watch quit or started another run). */
+function standbyUntilGo(): Promise<boolean> {
+  delete process.env[STANDBY_ENV];
+  return new Promise((resolve) => {
+    const stdin = process.stdin;
+    stdin.setEncoding("utf8");
+    stdin.on("data", (d: string) => {
+      if (!d.includes("\n")) return;
+      stdin.destroy(); // nothing more to read; an open stdin would keep the run alive
+      resolve(true);
+    });
+    stdin.once("end", () => resolve(false));
+    stdin.once("error", () => resolve(false));
+  });
+}
+
 /** Run a plan: validate everything first (usage errors before any work), then grade lab by lab. */
 export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boolean; report?: boolean } = {}): Promise<GradeOutcome> {
   const loaded: Array<{ grader: LabGrader; module: string; impl?: string }> = [];
@@ -191,6 +214,10 @@ export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boo
   // the first grading process starts while the implementation is bundled and loaded
   const firstLab = loaded[0];
   if (firstLab) pool.warm(firstLab.module, firstLab.grader.isolation);
+  if (process.env[STANDBY_ENV] === "1" && !(await standbyUntilGo())) {
+    await pool.close();
+    return { reports: [], passed: true, broken };
+  }
   const reports: LabReport[] = [];
   try {
     for (const { grader, module, impl: implOf } of loaded) {

@@ -1,7 +1,8 @@
 /**
  * `faultline watch <lab> [grade flags]`: grade, then grade again each time a file under
  * labs/<lab>/src is saved (debounced), clearing the screen on a terminal. Every run is a fresh
- * process, so edited modules are always reloaded. Ctrl-C quits.
+ * process, so edited modules are always reloaded; the next one is started as soon as a run ends
+ * and waits, loaded, for the save (it reads the learner's files only then). Ctrl-C quits.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, watch, type FSWatcher } from "node:fs";
@@ -10,11 +11,11 @@ import { join } from "node:path";
 import { labDir } from "@faultline/grading";
 import { paint, say, UsageError, type Io } from "../io.ts";
 import { requireLab } from "../labs.ts";
-import { parseGrade } from "./grade.ts";
+import { parseGrade, STANDBY_ENV } from "./grade.ts";
 
 /** Each run is the bin (it teaches its process TypeScript), however this process was started. */
 const BIN = fileURLToPath(new URL("../../bin/faultline.mjs", import.meta.url));
-const DEBOUNCE_MS = 250;
+const DEBOUNCE_MS = 150;
 
 export async function watchCommand(argv: string[], io: Io): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
@@ -30,25 +31,39 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
   if (!existsSync(src)) throw new UsageError(`watch: ${lab} has no src folder to watch`);
 
   let child: ChildProcess | undefined;
+  /** The next run, started and loaded, waiting for a save (see STANDBY_ENV). */
+  let standby: ChildProcess | undefined;
   let timer: NodeJS.Timeout | undefined;
   let runs = 0;
+  let stopped = false;
   const tty = Boolean(io.out.isTTY);
+  const alive = (c: ChildProcess | undefined): c is ChildProcess => c !== undefined && c.exitCode === null && c.signalCode === null;
+
+  const prepare = (): ChildProcess => {
+    const c = spawn(process.execPath, [BIN, "grade", ...argv], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, [STANDBY_ENV]: "1", ...(io.color ? { FORCE_COLOR: "1" } : {}) },
+    });
+    c.stdin?.on("error", () => {}); // a run that already ended
+    return c;
+  };
 
   const start = (why: string) => {
-    if (child && child.exitCode === null) child.kill("SIGTERM");
+    if (alive(child)) child.kill("SIGTERM");
     runs++;
     if (tty) io.out.write("\x1b[2J\x1b[3J\x1b[H");
     say(io.out, paint(io.color, "2", `── ${new Date().toLocaleTimeString()} · run ${runs} · ${why} ──`));
-    const c = spawn(process.execPath, [BIN, "grade", ...argv], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...(io.color ? { FORCE_COLOR: "1" } : {}) },
-    });
+    const c = alive(standby) ? standby : prepare();
+    standby = undefined;
     child = c;
     c.stdout?.on("data", (d: Buffer) => io.out.write(d));
     c.stderr?.on("data", (d: Buffer) => io.err.write(d));
+    c.stdin?.end("go\n"); // it reads the learner's files now, after the save
     c.on("exit", (code, signal) => {
       if (c !== child || signal) return;
       say(io.out, paint(io.color, code === 0 ? "32" : "2", code === 0 ? `all tests of ${lab} pass. 🎉 Watching for changes (Ctrl-C quits)…` : `watching labs/${lab}/src — save a file to grade again (Ctrl-C quits)…`));
+      // The next run loads while the learner reads and edits, not after the next save.
+      if (!stopped) standby = prepare();
     });
   };
 
@@ -67,7 +82,9 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
     const stop = () => {
       watcher.close();
       if (timer) clearTimeout(timer);
-      if (child && child.exitCode === null) child.kill("SIGTERM");
+      stopped = true;
+      if (alive(child)) child.kill("SIGTERM");
+      if (alive(standby)) standby.kill("SIGTERM");
       resolveExit(0);
     };
     process.once("SIGINT", stop);
