@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { COMMAND_NAMES } from "../shared/cli/src/cli.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const run = process.argv.includes("--run");
@@ -105,11 +106,8 @@ for (const c of commands) {
 }
 if (run) process.stdout.write("\n");
 
-/** Commands and subcommands of `faultline` (cli.ts), and where a command names labs. */
-const SUBCOMMANDS: Record<string, string[] | undefined> = {
-  watch: undefined, hint: undefined, status: undefined, trace: ["open", "text", "shiviz"], doctor: undefined, lin: undefined, cluster: undefined, soak: undefined,
-  course: ["export", "check", "gradescope", "autograde", "classroom"], report: ["merge"], help: undefined,
-};
+/** Commands and subcommands of `faultline`, as the CLI declares them. */
+const SUBCOMMANDS = COMMAND_NAMES;
 const labExists = (lab: string) => existsSync(join(ROOT, "graders", lab, "src", "index.ts"));
 for (const c of others) {
   const w = words(c.text);

@@ -45,8 +45,29 @@ function version(): string {
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
+/**
+ * Every command and, where a command has them, its subcommands: what the documentation check
+ * (scripts/check-commands.ts) accepts in the handbook's commands. The CLI's tests hold it equal
+ * to the commands dispatched below and to what HELP lists.
+ */
+export const COMMAND_NAMES: Record<string, readonly string[] | undefined> = {
+  grade: undefined,
+  watch: undefined,
+  hint: undefined,
+  status: undefined,
+  trace: ["open", "text", "shiviz"],
+  course: ["export", "check", "gradescope", "autograde", "classroom"],
+  doctor: undefined,
+  lin: undefined,
+  cluster: undefined,
+  soak: undefined,
+  mutant: ["edit", "save", "check", "refresh"],
+  report: ["merge"],
+  help: undefined,
+};
+
 /** Commands load on demand, so `faultline grade` does not pay for the TypeScript compiler. */
-const COMMANDS: Record<string, () => Promise<Command>> = {
+export const COMMANDS: Record<string, () => Promise<Command>> = {
   grade: async () => (await import("./commands/grade.ts")).gradeCommand,
   watch: async () => (await import("./commands/watch.ts")).watchCommand,
   hint: async () => (await import("./commands/hint.ts")).hintCommand,
