@@ -4,8 +4,11 @@
  *
  * Three kinds of node take part: the lock server (node id "lock"), the storage (node id
  * "store") and lock clients (node ids "w1", "w2", ... in Part C; in Parts A and B the grader's
- * own client endpoints "c1", "c2", ... play the clients). Every message is a JSON value; the
- * network copies it at `env.send` and may delay, duplicate and reorder it.
+ * own client endpoints "c1", "c2", ... play the clients). Part D adds lock servers "l1".."l5"
+ * and majority clients "m1", "m2", ...; Part E (bonus) replicas "r1", "r2", "r3", whose store
+ * "store" is the given RegisterStore, and the grader's clients read and write through them.
+ * Every message is a JSON value; the network copies it at `env.send` and may delay, duplicate
+ * and reorder it.
  */
 import type { NodeId } from "@faultline/sim";
 
