@@ -33,7 +33,8 @@
  *   while |rate - 1| > CLOCK_DRIFT_BOUND (or, if you prefer, widen your margin by what you
  *   measured). A leader that trusts a clock running 45% slow answers reads long after its lease.
  *
- * The grader reads `servingReads()` only to report; what it checks is on the wire.
+ * The grader quotes `servingReads()` when a calm leader serves too few reads; what it checks is
+ * on the wire.
  */
 import { NotImplemented, type Env, type Node, type NodeId } from "@faultline/sim";
 // Imported for the bodies you will write.
