@@ -12,6 +12,7 @@ import { CLOCK_DRIFT_BOUND, DRIFT_WINDOW_MS, LEASE_TTL_MS, LOCK_SERVER, REPLICAS
 import { fmt, type NodeId } from "@faultline/sim";
 import type { Ctx, L, Sim } from "./props.ts";
 import { LeaseWatch, messageOf } from "./watch.ts";
+import { leaseCluster } from "./cluster.ts";
 
 /** A client operation as the client saw it, in true time. */
 export interface Op {
@@ -73,17 +74,6 @@ function watchVersions(sim: Sim): Map<string, number> {
     }
   });
   return versions;
-}
-
-/** Lock server, store, replicas; reader c1..c3 (one per replica) and writer c4. */
-function leaseCluster(ctx: Ctx): Sim {
-  const sim = ctx.sim<Msg>({
-    nodes: [LOCK_SERVER, STORAGE, ...REPLICAS],
-    clients: REPLICAS.length + 1,
-    factory: (id) => (id === LOCK_SERVER ? new ctx.impl.LockServer() : id === STORAGE ? new ctx.impl.RegisterStore() : new ctx.impl.LeaseLeader()),
-  });
-  sim.setClock(STORAGE, { offset: 0, drift: 0 });
-  return sim;
 }
 
 /**
