@@ -2,9 +2,10 @@
  * The clusters of the lab and the grader's own lock clients. In Parts A and B the clients are the
  * grader's endpoints (c1, c2, ...), so a scenario decides exactly when a client pauses; in Part C
  * they are the learner's LockClient nodes (w1, w2, ...), which the grader pauses, cuts off and
- * whose clocks it moves.
+ * whose clocks it moves. In Part E the grader's endpoints read and write through the learner's
+ * LeaseLeader replicas (r1, r2, r3).
  */
-import { LOCK_SERVER, LOCK_SERVERS, STORAGE, type Msg } from "@faultline/lab-lease-lock";
+import { LOCK_SERVER, LOCK_SERVERS, REPLICAS, STORAGE, type Msg } from "@faultline/lab-lease-lock";
 import type { NodeId } from "@faultline/sim";
 import type { Ctx, Sim } from "./props.ts";
 
@@ -110,4 +111,19 @@ export function majorityCluster(ctx: Ctx, clients: number): { sim: Sim; clients:
     factory: (id) => (LOCK_SERVERS.includes(id) ? new ctx.impl.LockServer() : new ctx.impl.MajorityLockClient()),
   });
   return { sim, clients: ms };
+}
+
+/**
+ * Part E: the lock server, the given register store (whose clock keeps true time: the replicas'
+ * reference), the LeaseLeader replicas r1..r3, and grader clients c1..c3 (a reader per replica)
+ * and c4 (the writer).
+ */
+export function leaseCluster(ctx: Ctx): Sim {
+  const sim = ctx.sim<Msg>({
+    nodes: [LOCK_SERVER, STORAGE, ...REPLICAS],
+    clients: REPLICAS.length + 1,
+    factory: (id) => (id === LOCK_SERVER ? new ctx.impl.LockServer() : id === STORAGE ? new ctx.impl.RegisterStore() : new ctx.impl.LeaseLeader()),
+  });
+  sim.setClock(STORAGE, { offset: 0, drift: 0 });
+  return sim;
 }

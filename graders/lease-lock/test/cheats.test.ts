@@ -1,8 +1,9 @@
 /**
  * Shortcuts that must score nothing where they matter: a lock server whose tokens never grow, a
  * lock server that grants to everyone, a storage that accepts every write, a storage that reports
- * no overlap (or every write as one). Each is the reference with one part replaced, graded as a
- * learner's submission from outside the course.
+ * no overlap (or every write as one), a replica that answers every read from its copy (Part E).
+ * Each is the reference with one part replaced, graded as a learner's submission from outside the
+ * course.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +15,7 @@ import { lab } from "../src/index.ts";
 
 const GRADER = fileURLToPath(new URL("../src/index.ts", import.meta.url));
 const REFERENCE = fileURLToPath(new URL("../../../labs/lease-lock/reference/", import.meta.url));
-const FILES = ["lock-server.ts", "storage.ts", "client.ts"];
+const FILES = ["lock-server.ts", "storage.ts", "client.ts", "lease-leader.ts"];
 const pool = new WorkerPool(2);
 const dirs: string[] = [];
 afterAll(async () => {
@@ -76,5 +77,14 @@ describe("shortcuts score 0 in the tests they dodge", () => {
     expect((await grade(none, "the storage sees two writers after a pause")).earned).toBe(0);
     const all = cheat("storage.ts", "if (msg.token < this.highest) this.late.push", "this.late.push");
     expect((await grade(all, "an orderly run reports no overlap")).earned).toBe(0);
+  }, T);
+
+  it("a replica that always answers reads from its copy", async () => {
+    const impl = cheat("lease-leader.ts", "servingReads(): boolean {", "servingReads(): boolean {\n    if (this.nextId > 0) return true;");
+    for (const test of ["leased reads are served, and fresh across leaders", "drift beyond the bound stops local reads"]) {
+      const r = await grade(impl, test);
+      expect(r.earned, test).toBe(0);
+      expect(r.firstFailure?.failure?.invariant).toMatch(/reads only under a running lease|reads are linearizable/);
+    }
   }, T);
 });

@@ -4,8 +4,11 @@
  *
  * Three kinds of node take part: the lock server (node id "lock"), the storage (node id
  * "store") and lock clients (node ids "w1", "w2", ... in Part C; in Parts A and B the grader's
- * own client endpoints "c1", "c2", ... play the clients). Every message is a JSON value; the
- * network copies it at `env.send` and may delay, duplicate and reorder it.
+ * own client endpoints "c1", "c2", ... play the clients). Part D adds lock servers "l1".."l5"
+ * and majority clients "m1", "m2", ...; Part E (bonus) replicas "r1", "r2", "r3", whose store
+ * "store" is the given RegisterStore, and the grader's clients read and write through them.
+ * Every message is a JSON value; the network copies it at `env.send` and may delay, duplicate
+ * and reorder it.
  */
 import type { NodeId } from "@faultline/sim";
 
@@ -125,7 +128,7 @@ export interface WriteRejected {
 }
 
 /** Every message of the lab. */
-export type Msg = Acquire | Renew | Release | Granted | Busy | Renewed | NotHolder | Released | Write | WriteOk | WriteRejected;
+export type Msg = Acquire | Renew | Release | Granted | Busy | Renewed | NotHolder | Released | Write | WriteOk | WriteRejected | PartEMsg;
 
 /** Timer tags a node may set. */
 export type Timer = "tick";
@@ -165,3 +168,103 @@ export const QUORUM = 3;
 export const CLOCK_DRIFT_BOUND = 0.1;
 /** Part D: how often a majority client ticks (checks its hold, retries). */
 export const MAJORITY_TICK_MS = 50;
+
+// ------------------------------------------------------------------ Part E: leader leases for reads
+
+/** Part E: the replicas (each runs your LeaseLeader); the one holding the lock is the leader. */
+export const REPLICAS: readonly NodeId[] = ["r1", "r2", "r3"];
+/** Part E: how often a replica ticks (asks for or renews the lease, samples the reference clock). */
+export const REPLICA_TICK_MS = 25;
+/**
+ * Part E: the span of reference time over which a replica measures its own clock's rate. Until
+ * it has samples this far apart it does not know its drift, and serves no local read.
+ */
+export const DRIFT_WINDOW_MS = 1000;
+
+/** Part E, client -> replica: read the register. */
+export interface Get {
+  type: "get";
+  id: number;
+}
+
+/** Part E, replica -> client: the register's value, read locally under the leader's lease. */
+export interface Value {
+  type: "value";
+  id: number;
+  value: string;
+}
+
+/** Part E, client -> replica: write the register. */
+export interface Put {
+  type: "put";
+  id: number;
+  value: string;
+}
+
+/** Part E, replica -> client: the write is in the store. */
+export interface PutOk {
+  type: "put_ok";
+  id: number;
+}
+
+/** Part E, replica -> client: I cannot serve this now (not the leader, or not safely); ask another replica. */
+export interface NotLeader {
+  type: "not_leader";
+  id: number;
+}
+
+/** Part E, replica -> store: read the register, with your token (the store then refuses lower tokens). */
+export interface Load {
+  type: "load";
+  id: number;
+  token: number;
+}
+
+/** Part E, store -> replica: the register as the store holds it; `version` counts its writes. */
+export interface Loaded {
+  type: "loaded";
+  id: number;
+  token: number;
+  value: string;
+  version: number;
+}
+
+/** Part E, replica -> store: write the register, with your token. */
+export interface Save {
+  type: "save";
+  id: number;
+  token: number;
+  value: string;
+}
+
+/** Part E, store -> replica: the write is applied as the store's write number `version`. */
+export interface Saved {
+  type: "saved";
+  id: number;
+  token: number;
+  version: number;
+}
+
+/** Part E, store -> replica: refused, a higher token (`highest`) has loaded or saved: you are not the leader. */
+export interface Fenced {
+  type: "fenced";
+  id: number;
+  token: number;
+  highest: number;
+}
+
+/** Part E, replica -> store: what time is it on the reference clock? */
+export interface WhatTime {
+  type: "what_time";
+  id: number;
+}
+
+/** Part E, store -> replica: the store's clock, which keeps true time (a reference, like an NTP server). */
+export interface TimeIs {
+  type: "time_is";
+  id: number;
+  at: number;
+}
+
+/** Every message of Part E. */
+export type PartEMsg = Get | Value | Put | PutOk | NotLeader | Load | Loaded | Save | Saved | Fenced | WhatTime | TimeIs;
