@@ -136,6 +136,9 @@ export const partA: Array<Scenario<L>> = [
             await client.run(txn, refuse ? refused(ctx, `a${i}`, refuse) : deposits(ctx, `a${i}`), 2500);
             await client.sleep(800);
             ctx.check(crash.fired(), "the grader's crash points are reached", () => `${txn}: the coordinator never reached the point "${point.label}"`);
+            // Asked again after its restart (as a late participant would), the coordinator must
+            // give the decision it made before the crash: the watch compares every answer.
+            await client.query(txn, 300);
           }
         }
       });

@@ -57,9 +57,13 @@ export class TxnWatch {
 
   constructor(private readonly sim: Sim) {
     sim.onEvent((e) => this.event(e));
-    sim.addInvariant("all participants commit or all abort", () => this.atomicity ?? this.scan());
+    // A participant deciding on its own is the cause of the split that follows: reported first.
+    sim.addInvariant("a participant that voted yes waits for the decision", () => {
+      this.scan();
+      return this.onItsOwn;
+    });
+    sim.addInvariant("all participants commit or all abort", () => this.atomicity);
     sim.addInvariant("commit only after every yes", () => this.commitEarly);
-    sim.addInvariant("a participant that voted yes waits for the decision", () => this.onItsOwn);
   }
 
   /** Transactions begun so far. */
@@ -118,7 +122,7 @@ export class TxnWatch {
   }
 
   /** Reads every participant's record of every transaction, after every step. */
-  private scan(): string | undefined {
+  private scan(): void {
     for (const p of PARTICIPANTS) {
       const node = this.sim.isUp(p) ? this.sim.node<ParticipantView>(p) : undefined;
       if (!node) continue;
@@ -130,7 +134,6 @@ export class TxnWatch {
         if (s === "committed" || s === "aborted") this.participantDecides(p, txn, s === "committed" ? "commit" : "abort", `its record says ${s}`);
       }
     }
-    return this.atomicity;
   }
 
   /** Every participant's balances equal the sum of the committed transactions' deltas. */
