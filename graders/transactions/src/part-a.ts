@@ -20,6 +20,13 @@ export async function completes(ctx: Ctx, sim: Sim, watch: TxnWatch, withinMs: n
   ctx.check(bad === undefined, "committed writes are applied everywhere", () => bad ?? "");
 }
 
+/** How long yes voters stayed in doubt, holding their locks: longest and mean, true time. */
+export function lockedMetrics(ctx: Ctx, watch: TxnWatch): void {
+  const l = watch.lockedMs();
+  ctx.metric("in doubt (locked), longest", l.longest, "ms");
+  ctx.metric("in doubt (locked), mean", l.mean, "ms");
+}
+
 /** Runs `txn` and requires an outcome. */
 async function runTxn(ctx: Ctx, client: TxnClient, txn: string, writes: Parameters<TxnClient["run"]>[1], withinMs: number): Promise<Decision | undefined> {
   const d = await client.run(txn, writes, withinMs);
@@ -69,6 +76,7 @@ export const partA: Array<Scenario<L>> = [
       await completes(ctx, sim, watch, 2000);
       ctx.metric("committed", commits);
       ctx.metric("aborted", aborts);
+      lockedMetrics(ctx, watch);
     },
   },
   {
@@ -106,8 +114,7 @@ export const partA: Array<Scenario<L>> = [
       });
       await runUntilSettled(ctx, sim, run, 10_000, "the transaction");
       await completes(ctx, sim, watch, 2000);
-      const locked = watch.lockedMs();
-      ctx.metric("in doubt, longest", locked.longest, "ms");
+      lockedMetrics(ctx, watch);
     },
   },
   {

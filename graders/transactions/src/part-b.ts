@@ -8,9 +8,9 @@
 import type { Scenario } from "@faultline/grading";
 import { COORDINATOR, PARTICIPANTS } from "@faultline/lab-transactions";
 import type { NodeId } from "@faultline/sim";
-import type { Ctx, L, Sim } from "./props.ts";
+import type { L, Sim } from "./props.ts";
 import { crashAt, deposits, hostile, TxnClient, txnCluster, runUntilSettled } from "./cluster.ts";
-import { completes } from "./part-a.ts";
+import { completes, lockedMetrics } from "./part-a.ts";
 import { TxnWatch } from "./watch.ts";
 
 type View = { state(t: string): string | undefined };
@@ -25,12 +25,6 @@ async function settles(sim: Sim, client: TxnClient, txn: string, withinMs: numbe
   const until = sim.now + withinMs;
   while (inDoubt(sim, txn).length > 0 && sim.now < until) await client.sleep(10);
   return inDoubt(sim, txn).length === 0;
-}
-
-function lockedMetrics(ctx: Ctx, watch: TxnWatch): void {
-  const l = watch.lockedMs();
-  ctx.metric("in doubt (locked), longest", l.longest, "ms");
-  ctx.metric("in doubt (locked), mean", l.mean, "ms");
 }
 
 export const partB: Array<Scenario<L>> = [
