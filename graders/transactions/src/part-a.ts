@@ -95,12 +95,15 @@ export const partA: Array<Scenario<L>> = [
       const client = new TxnClient(sim);
       // The coordinator goes quiet towards the participants right after the last vote reaches it.
       const quietMs = 1200 + ctx.rng.int(600);
-      let votes = 0;
+      const voters = new Set<string>();
       sim.onEvent((e) => {
         if (e.kind !== "deliver" || e.node !== COORDINATOR) return;
         const m = messageOf(e);
         if (m?.type !== "vote" || m.txn !== "t1") return;
-        if (++votes !== PARTICIPANTS.length) return;
+        // Distinct voters: a duplicated vote must not start the silence before p3 has voted.
+        if (e.peer === undefined || voters.has(e.peer)) return;
+        voters.add(e.peer);
+        if (voters.size !== PARTICIPANTS.length) return;
         for (const p of PARTICIPANTS) sim.clog(COORDINATOR, p);
         ctx.log(`the coordinator's messages to the participants are held for ${quietMs} ms`);
         sim.after(quietMs, "release the coordinator's messages", () => {
