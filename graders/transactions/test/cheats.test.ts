@@ -50,7 +50,7 @@ const T = 120_000;
 describe("shortcuts score 0 in the tests they dodge", () => {
   it("a participant that always votes no", async () => {
     const impl = cheat("participant.ts", "if (locked || (this.balance[msg.write.account] ?? 0) + msg.write.delta < 0) {", "if (true as boolean) {");
-    for (const test of ["commits and aborts atomically", "a yes vote is kept until the decision"]) {
+    for (const test of ["commits and aborts atomically", "a yes vote is kept until the decision", "in doubt, participants block until the coordinator is back", "in doubt, participants ask each other"]) {
       const r = await grade(impl, test);
       expect(r.earned, test).toBe(0);
       expect(r.firstFailure?.failure?.invariant, test).toBe("a transaction every participant can do commits");
