@@ -1,0 +1,117 @@
+/**
+ * Part B: blocking, and recovery. The coordinator crashes after the prepares: the participants
+ * that voted yes must wait (the grader checks that none guesses), and then learn the decision
+ * from the restarted coordinator's log, or from a participant that knows it (the cooperative
+ * termination protocol). The grader reports how long the participants stayed in doubt, holding
+ * their locks.
+ */
+import type { Scenario } from "@faultline/grading";
+import { COORDINATOR, PARTICIPANTS } from "@faultline/lab-transactions";
+import type { NodeId } from "@faultline/sim";
+import type { Ctx, L, Sim } from "./props.ts";
+import { crashAt, deposits, hostile, TxnClient, txnCluster, runUntilSettled } from "./cluster.ts";
+import { completes, lockedMetrics } from "./part-a.ts";
+import { TxnWatch } from "./watch.ts";
+
+type View = { state(t: string): string | undefined };
+
+/** Participants of `txn` still prepared (in doubt). */
+function inDoubt(sim: Sim, txn: string): NodeId[] {
+  return PARTICIPANTS.filter((p) => sim.node<View>(p)?.state(txn) === "prepared");
+}
+
+/** Waits (as the client) until nobody is in doubt about `txn`, or `withinMs`; whether it settled. */
+async function settles(sim: Sim, client: TxnClient, txn: string, withinMs: number): Promise<boolean> {
+  const until = sim.now + withinMs;
+  while (inDoubt(sim, txn).length > 0 && sim.now < until) await client.sleep(10);
+  return inDoubt(sim, txn).length === 0;
+}
+
+/** The participants of `txn` that could do it voted yes (else there is no doubt to test). */
+function votedYes(ctx: Ctx, watch: TxnWatch, txn: string, who: readonly NodeId[]): void {
+  const no = who.filter((p) => !watch.yesAt.has(`${p}:${txn}`));
+  ctx.check(no.length === 0, "a transaction every participant can do commits", () => `${txn} only deposits, yet ${no.join(", ")} did not vote yes on it: vote yes on a write you can do (nothing else locked the account)`);
+}
+
+export const partB: Array<Scenario<L>> = [
+  {
+    part: "B",
+    name: "in doubt, participants block until the coordinator is back",
+    points: 15,
+    seeds: 3,
+    hints: [
+      "When the coordinator crashes after the prepares, every participant has voted yes and none knows the decision: the others are in doubt too. Nobody may guess; keep asking every QUERY_MS.",
+      "The restarted coordinator reads its log: collecting means abort (nobody heard commit), commit means commit (send it again). A participant's query gets the logged decision, or abort if there is none.",
+    ],
+    async run(ctx) {
+      const sim = txnCluster(ctx);
+      hostile(sim, 0.1, [1, 10]);
+      const watch = new TxnWatch(sim);
+      const client = new TxnClient(sim);
+      const points = [
+        { label: "after its prepares (undecided)", kind: "deliver" as const, match: (m: { type: string }) => m.type === "vote" },
+        { label: "as it sends the commit (nobody hears it)", kind: "send" as const, cutFirst: true, match: (m: { type: string }) => m.type === "decision" },
+      ];
+      const run = sim.spawn("the coordinator crashes, the participants wait", async () => {
+        for (const point of points) {
+          const txn = client.next();
+          const down = 800 + ctx.rng.int(400);
+          let back = Infinity;
+          crashAt(sim, { ...point, node: COORDINATOR }, down, () => {
+            back = sim.now + down;
+          });
+          ctx.log(`${txn}: the coordinator crashes ${point.label}, down ${down} ms`);
+          await client.run(txn, deposits(ctx, "a"), 400);
+          while (sim.now < back) await client.sleep(10);
+          votedYes(ctx, watch, txn, PARTICIPANTS);
+          const ok = await settles(sim, client, txn, 1000);
+          ctx.check(ok, "in-doubt participants learn the decision", () => `${txn}: 1000 ms after the coordinator came back, ${inDoubt(sim, txn).join(", ")} still in doubt: query the coordinator every QUERY_MS; a restarted coordinator answers from its log (and settles the undecided ones itself)`);
+        }
+      });
+      await runUntilSettled(ctx, sim, run, 20_000, "the crashes");
+      await completes(ctx, sim, watch, 2000);
+      lockedMetrics(ctx, watch);
+    },
+  },
+  {
+    part: "B",
+    name: "in doubt, participants ask each other",
+    points: 15,
+    seeds: 4,
+    hints: [
+      "The cooperative termination protocol (Bernstein, Hadzilacos & Goodman 7.4): an in-doubt participant asks the other participants. One that committed or aborted tells the decision; one that never voted aborts right there (durably) and says aborted, since the coordinator cannot have decided commit without its vote.",
+      "An answer in_doubt tells you nothing: that participant voted yes, like you, and the coordinator may still have decided either way. Only committed or aborted settle the doubt.",
+    ],
+    async run(ctx) {
+      const sim = txnCluster(ctx);
+      hostile(sim, 0.1, [1, 10]);
+      const watch = new TxnWatch(sim);
+      const client = new TxnClient(sim);
+      // p3's answers are slow: an in-doubt peer's answer arrives before the decided one.
+      for (const p of ["p1", "p2"]) sim.setLinkFaults("p3", p, { delay: { kind: "uniform", min: 30, max: 60 } });
+      const run = sim.spawn("the coordinator is gone", async () => {
+        // Round 1: p3 never got its prepare; p1 and p2 voted yes.
+        const t1 = client.next();
+        crashAt(sim, { label: "after the prepares to p1 and p2, before p3's", node: COORDINATOR, kind: "send", match: (m, peer) => m.type === "prepare" && peer === "p2" }, undefined);
+        ctx.log(`${t1}: the coordinator crashes before its prepare to p3 and stays down`);
+        await client.run(t1, deposits(ctx, "a"), 300);
+        votedYes(ctx, watch, t1, ["p1", "p2"]);
+        const ok1 = await settles(sim, client, t1, 1500);
+        ctx.check(ok1, "in-doubt participants learn the decision", () => `${t1}: the coordinator is down and p3 never voted, yet ${inDoubt(sim, t1).join(", ")} still in doubt 1500 ms later: ask the other participants; one that never voted aborts and answers aborted`);
+        sim.restart(COORDINATOR);
+        // Round 2: the commit reached p1 only.
+        const t2 = client.next();
+        crashAt(sim, { label: "after the commit to p1, before the others", node: COORDINATOR, kind: "send", match: (m, peer) => m.type === "decision" && peer === "p1" }, undefined);
+        ctx.log(`${t2}: the coordinator crashes after sending commit to p1 only and stays down`);
+        await client.run(t2, deposits(ctx, "b"), 300);
+        const ok2 = await settles(sim, client, t2, 1500);
+        const d2 = watch.decided.get(t2)?.decision;
+        ctx.check(d2 === "commit", "a transaction every participant can do commits", () => `${t2} only deposits and nothing failed before the decision: it must commit, but it was decided ${d2 ?? "never"}`);
+        ctx.check(ok2, "in-doubt participants learn the decision", () => `${t2}: p1 committed and the coordinator is down, yet ${inDoubt(sim, t2).join(", ")} still in doubt 1500 ms later: ask the other participants; a committed one answers committed`);
+      });
+      await runUntilSettled(ctx, sim, run, 20_000, "the two rounds");
+      await completes(ctx, sim, watch, 2000);
+      lockedMetrics(ctx, watch);
+    },
+  },
+];

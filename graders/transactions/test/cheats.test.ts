@@ -1,0 +1,75 @@
+/**
+ * Shortcuts that must score nothing where they matter: a participant that always votes no
+ * (trivially atomic, and useless), a coordinator that always commits, a participant that settles
+ * its doubt by guessing abort at once. Each is the reference with one part replaced, graded as a
+ * learner's submission from outside the course.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { gradeScenario, gradingImpl, WorkerPool, type ScenarioResult } from "@faultline/grading";
+import { lab } from "../src/index.ts";
+
+const GRADER = fileURLToPath(new URL("../src/index.ts", import.meta.url));
+const REFERENCE = fileURLToPath(new URL("../../../labs/transactions/reference/", import.meta.url));
+const FILES = ["coordinator.ts", "participant.ts"];
+const pool = new WorkerPool(2);
+const dirs: string[] = [];
+afterAll(async () => {
+  await pool.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** The reference with `from` replaced by `to` in `file` (which must contain it). */
+function cheat(file: string, from: string, to: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "faultline-txn-cheat-"));
+  dirs.push(dir);
+  for (const f of FILES) {
+    let text = readFileSync(join(REFERENCE, f), "utf8").replaceAll('"../src/', '"./');
+    if (f === file) {
+      if (!text.includes(from)) throw new Error(`${file} does not contain ${from}`);
+      text = text.replace(from, to);
+    }
+    writeFileSync(join(dir, f), text);
+  }
+  for (const f of ["messages.ts"]) writeFileSync(join(dir, f), readFileSync(join(REFERENCE, "../src", f), "utf8"));
+  writeFileSync(join(dir, "index.ts"), readFileSync(join(REFERENCE, "index.ts"), "utf8").replaceAll('"../src/', '"./'));
+  return gradingImpl("transactions", dir);
+}
+
+async function grade(impl: string, test: string): Promise<ScenarioResult> {
+  const scenario = lab.scenarios.find((s) => s.name === test);
+  if (!scenario) throw new Error(`no test "${test}"`);
+  return gradeScenario(lab, scenario, { lab: lab.lab, graderModule: GRADER, impl, seeds: [1, 2, 3], pool });
+}
+
+const T = 120_000;
+
+describe("shortcuts score 0 in the tests they dodge", () => {
+  it("a participant that always votes no", async () => {
+    const impl = cheat("participant.ts", "if (locked || (this.balance[msg.write.account] ?? 0) + msg.write.delta < 0) {", "if (true as boolean) {");
+    for (const test of ["commits and aborts atomically", "a yes vote is kept until the decision", "in doubt, participants block until the coordinator is back", "in doubt, participants ask each other"]) {
+      const r = await grade(impl, test);
+      expect(r.earned, test).toBe(0);
+      expect(r.firstFailure?.failure?.invariant, test).toBe("a transaction every participant can do commits");
+    }
+  }, T);
+
+  it("a coordinator that always commits", async () => {
+    const impl = cheat("coordinator.ts", 'if (msg.vote === "no") this.decide(t, "abort");', 'if (msg.vote === "no") this.decide(t, "commit");');
+    const r = await grade(impl, "commits and aborts atomically");
+    expect(r.earned).toBe(0);
+    expect(["all participants commit or all abort", "commit only after every yes"]).toContain(r.firstFailure?.failure?.invariant);
+  }, T);
+
+  it("a participant that aborts as soon as it is in doubt", async () => {
+    const impl = cheat("participant.ts", "      if (now - since < QUERY_MS) continue;\n", '      if (now - since < QUERY_MS) continue;\n      this.finish(txn, rec, "abort");\n      continue;\n');
+    for (const test of ["a yes vote is kept until the decision", "in doubt, participants block until the coordinator is back"]) {
+      const r = await grade(impl, test);
+      expect(r.earned, test).toBe(0);
+      expect(r.firstFailure?.failure?.invariant, test).toBe("a participant that voted yes waits for the decision");
+    }
+  }, T);
+});

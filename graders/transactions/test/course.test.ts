@@ -1,0 +1,2 @@
+import { registerCourseChecks } from "@faultline/grading/vitest";
+await registerCourseChecks(new URL("../src/index.ts", import.meta.url));
