@@ -5,7 +5,7 @@
 import { COORDINATOR, PARTICIPANTS, type Decision, type Msg, type Write } from "@faultline/lab-transactions";
 import type { NodeId, TraceEvent } from "@faultline/sim";
 import type { Ctx, Sim } from "./props.ts";
-import { messageOf } from "./watch.ts";
+import { messageOf, TxnWatch } from "./watch.ts";
 
 /** The coordinator and p1..p3, with the grader's client c1. */
 export function txnCluster(ctx: Ctx): Sim {
@@ -19,6 +19,16 @@ export function txnCluster(ctx: Ctx): Sim {
 /** Delays, and duplicates on every link. */
 export function hostile(sim: Sim, duplicate: number, delayMs: [number, number]): void {
   sim.setFaults({ drop: 0, duplicate, copies: 2, delay: { kind: "uniform", min: delayMs[0], max: delayMs[1] } });
+}
+
+/**
+ * Every scenario's start: the cluster under duplicates and delays, the watch that checks the
+ * whole history, and the grader's client.
+ */
+export function setUp(ctx: Ctx, duplicate: number, delayMs: [number, number]): { sim: Sim; watch: TxnWatch; client: TxnClient } {
+  const sim = txnCluster(ctx);
+  hostile(sim, duplicate, delayMs);
+  return { sim, watch: new TxnWatch(sim), client: new TxnClient(sim) };
 }
 
 /** Writes that every participant can do (deposits), or that one participant must refuse. */

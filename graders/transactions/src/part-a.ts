@@ -8,8 +8,8 @@ import type { Scenario } from "@faultline/grading";
 import { COORDINATOR, PARTICIPANTS, type Decision } from "@faultline/lab-transactions";
 import { fmt, type NodeId } from "@faultline/sim";
 import type { Ctx, L, Sim } from "./props.ts";
-import { crashAt, deposits, hostile, refused, runUntilSettled, TxnClient, txnCluster, type CrashPoint } from "./cluster.ts";
-import { messageOf, TxnWatch } from "./watch.ts";
+import { crashAt, deposits, refused, runUntilSettled, setUp, type TxnClient, type CrashPoint } from "./cluster.ts";
+import { messageOf, type TxnWatch } from "./watch.ts";
 
 /** After the faults: every transaction decided everywhere, and the balances add up. */
 export async function completes(ctx: Ctx, sim: Sim, watch: TxnWatch, withinMs: number): Promise<void> {
@@ -54,10 +54,7 @@ export const partA: Array<Scenario<L>> = [
       "Answer the client's begin with outcome once the decision is logged, and answer a repeated begin of a decided transaction with the same outcome.",
     ],
     async run(ctx) {
-      const sim = txnCluster(ctx);
-      hostile(sim, 0.2, [1, 20]);
-      const watch = new TxnWatch(sim);
-      const client = new TxnClient(sim);
+      const { sim, watch, client } = setUp(ctx, 0.2, [1, 20]);
       let commits = 0;
       let aborts = 0;
       const run = sim.spawn("transactions", async () => {
@@ -89,10 +86,7 @@ export const partA: Array<Scenario<L>> = [
       "Keep the transaction prepared, with its lock, until a decision arrives: from the coordinator, or from a participant that knows it. Waiting is the price of 2PC.",
     ],
     async run(ctx) {
-      const sim = txnCluster(ctx);
-      hostile(sim, 0.1, [1, 10]);
-      const watch = new TxnWatch(sim);
-      const client = new TxnClient(sim);
+      const { sim, watch, client } = setUp(ctx, 0.1, [1, 10]);
       // The coordinator goes quiet towards the participants right after the last vote reaches it.
       const quietMs = 1200 + ctx.rng.int(600);
       const voters = new Set<string>();
@@ -131,10 +125,7 @@ export const partA: Array<Scenario<L>> = [
       "A restarted coordinator that forgot a commit answers a participant's query with abort while another participant has already committed.",
     ],
     async run(ctx) {
-      const sim = txnCluster(ctx);
-      hostile(sim, 0.1, [1, 10]);
-      const watch = new TxnWatch(sim);
-      const client = new TxnClient(sim);
+      const { sim, watch, client } = setUp(ctx, 0.1, [1, 10]);
       const run = sim.spawn("a crash at every step", async () => {
         for (const [i, point] of COORD_POINTS.entries()) {
           for (const refuse of [undefined, PARTICIPANTS[ctx.rng.int(PARTICIPANTS.length)]]) {
@@ -166,10 +157,7 @@ export const partA: Array<Scenario<L>> = [
       "On restart, read the records back: a prepared transaction is still in doubt, and its write must be applied if the decision is commit. Sync the applied decision before acking it.",
     ],
     async run(ctx) {
-      const sim = txnCluster(ctx);
-      hostile(sim, 0.1, [1, 10]);
-      const watch = new TxnWatch(sim);
-      const client = new TxnClient(sim);
+      const { sim, watch, client } = setUp(ctx, 0.1, [1, 10]);
       const points: Array<Omit<CrashPoint, "node">> = [
         { label: "right after its yes vote", kind: "send", match: (m) => m.type === "vote" && m.vote === "yes" },
         { label: "right after receiving the decision", kind: "deliver", match: (m) => m.type === "decision" },
@@ -202,10 +190,7 @@ export const partA: Array<Scenario<L>> = [
       "After a restart, a transaction your log shows still collecting votes was never decided: decide abort and send it to its participants at once (they may be unable to reach you with a query).",
     ],
     async run(ctx) {
-      const sim = txnCluster(ctx);
-      hostile(sim, 0.1, [1, 10]);
-      const watch = new TxnWatch(sim);
-      const client = new TxnClient(sim);
+      const { sim, watch, client } = setUp(ctx, 0.1, [1, 10]);
       const run = sim.spawn("unknown and undecided transactions", async () => {
         for (const ghost of ["ghost1", "ghost2"]) {
           const d = await client.query(ghost, 500);

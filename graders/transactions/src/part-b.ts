@@ -9,9 +9,9 @@ import type { Scenario } from "@faultline/grading";
 import { COORDINATOR, PARTICIPANTS } from "@faultline/lab-transactions";
 import type { NodeId } from "@faultline/sim";
 import type { Ctx, L, Sim } from "./props.ts";
-import { crashAt, deposits, hostile, TxnClient, txnCluster, runUntilSettled } from "./cluster.ts";
+import { crashAt, deposits, runUntilSettled, setUp, type TxnClient } from "./cluster.ts";
 import { completes, lockedMetrics } from "./part-a.ts";
-import { TxnWatch } from "./watch.ts";
+import type { TxnWatch } from "./watch.ts";
 
 type View = { state(t: string): string | undefined };
 
@@ -44,10 +44,7 @@ export const partB: Array<Scenario<L>> = [
       "The restarted coordinator reads its log: collecting means abort (nobody heard commit), commit means commit (send it again). A participant's query gets the logged decision, or abort if there is none.",
     ],
     async run(ctx) {
-      const sim = txnCluster(ctx);
-      hostile(sim, 0.1, [1, 10]);
-      const watch = new TxnWatch(sim);
-      const client = new TxnClient(sim);
+      const { sim, watch, client } = setUp(ctx, 0.1, [1, 10]);
       const points = [
         { label: "after its prepares (undecided)", kind: "deliver" as const, match: (m: { type: string }) => m.type === "vote" },
         { label: "as it sends the commit (nobody hears it)", kind: "send" as const, cutFirst: true, match: (m: { type: string }) => m.type === "decision" },
@@ -83,10 +80,7 @@ export const partB: Array<Scenario<L>> = [
       "An answer in_doubt tells you nothing: that participant voted yes, like you, and the coordinator may still have decided either way. Only committed or aborted settle the doubt.",
     ],
     async run(ctx) {
-      const sim = txnCluster(ctx);
-      hostile(sim, 0.1, [1, 10]);
-      const watch = new TxnWatch(sim);
-      const client = new TxnClient(sim);
+      const { sim, watch, client } = setUp(ctx, 0.1, [1, 10]);
       // p3's answers are slow: an in-doubt peer's answer arrives before the decided one.
       for (const p of ["p1", "p2"]) sim.setLinkFaults("p3", p, { delay: { kind: "uniform", min: 30, max: 60 } });
       const run = sim.spawn("the coordinator is gone", async () => {
