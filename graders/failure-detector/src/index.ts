@@ -9,16 +9,18 @@ import { limits } from "./limits.ts";
 import type { L } from "./cluster.ts";
 import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
+import { partC } from "./part-c.ts";
 import { suspectedBy } from "./watch.ts";
 
 export const lab = defineLab<L>({
   lab: "failure-detector",
-  title: "Failure detectors: heartbeats and phi accrual, graded on measured detection",
+  title: "Failure detectors: heartbeats, phi accrual and SWIM membership, graded on measured detection",
   parts: {
     A: "Fixed-timeout heartbeats and the trade-off",
     B: "Phi accrual",
+    C: "SWIM membership",
   },
-  scenarios: [...partA, ...partB],
+  scenarios: [...partA, ...partB, ...partC],
   limits,
   // read after every step: who this node suspects (shown at every event of a node in the trace)
   observe: ["suspected()", "suspected().length"],
