@@ -209,6 +209,9 @@ export const partC: Array<Scenario<L>> = [
       const inc = watch.incarnations.get(x) ?? 0;
       watch.restart(x);
       const learnt = (o: NodeId) => watch.statusOf(o, x) === "alive" && (watch.view(o).get(x)?.incarnation ?? -1) > inc;
+      // A member whose messages arrive seconds late may be declared dead, and so may a member it
+      // suspected and told nobody of in time: mistakes here are not graded, the views must heal.
+      watch.setCut(() => true);
       for (const w of [w1, w2]) {
         await sim.runUntil(() => learnt(w), { maxMs: 3_000 });
         for (const p of sim.nodeIds) if (p !== w) sim.setLinkFaults(w, p, { delay: { kind: "uniform", min: 1_000, max: 4_000 } });
@@ -225,12 +228,12 @@ export const partC: Array<Scenario<L>> = [
         { title: "crashed member", cells: [x] },
         { title: "revived by stale gossip", cells: [withBound(watch.resurrections.length, 0)] },
         { title: "members not holding it dead", cells: [withBound(alive.length, 0)] },
-        { title: "live members declared dead", cells: [withBound(watch.falseDeaths.length, 0)] },
       ]);
       ctx.log(table);
       requireNoResurrection(ctx, watch);
       ctx.check(alive.length === 0, "crashed members are marked dead everywhere", () => `${alive.join(", ")} still hold ${x} ${watch.statusOf(alive[0] as NodeId, x)} ${detectionBoundMs(8) + 4_000} ms after its crash\n${table}`);
-      requireNoFalseDeath(ctx, watch, "slow for 600 ms, never crashed");
+      const took = await converge(c, HEAL_BOUND_MS);
+      ctx.check(!Number.isNaN(took), "views converge after stale gossip", () => `${HEAL_BOUND_MS} ms later these views are still wrong (member=status/incarnation):\n${viewsOf(c, watch.unconverged())}`);
     },
   },
   {

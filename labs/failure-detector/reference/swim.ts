@@ -174,11 +174,11 @@ export class SwimNode implements Node<Msg, Timer> {
   /** Merge one change; a new one is piggybacked further. */
   private apply(u: Update): void {
     if (u.member === this.env.id) {
-      // Suspected or declared dead: refute with a higher incarnation (SWIM §4.2).
-      if (u.status !== "alive" && u.incarnation >= this.incarnation) {
-        this.setIncarnation(u.incarnation + 1);
-        this.spread({ member: this.env.id, status: "alive", incarnation: this.incarnation });
-      }
+      // Suspected or declared dead: refute with a higher incarnation (SWIM §4.2). Held dead at an
+      // older one (across a partition that has healed), say again which one is current.
+      if (u.status === "alive") return;
+      if (u.incarnation >= this.incarnation) this.setIncarnation(u.incarnation + 1);
+      this.spread({ member: this.env.id, status: "alive", incarnation: this.incarnation });
       return;
     }
     const cur = this.members.get(u.member);
