@@ -10,6 +10,7 @@ import type { L } from "./cluster.ts";
 import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
 import { partC } from "./part-c.ts";
+import { partD } from "./part-d.ts";
 import { suspectedBy } from "./watch.ts";
 
 export const lab = defineLab<L>({
@@ -19,8 +20,9 @@ export const lab = defineLab<L>({
     A: "Fixed-timeout heartbeats and the trade-off",
     B: "Phi accrual",
     C: "SWIM membership",
+    D: "Partitions and asymmetry",
   },
-  scenarios: [...partA, ...partB, ...partC],
+  scenarios: [...partA, ...partB, ...partC, ...partD],
   limits,
   // read after every step: who this node suspects (shown at every event of a node in the trace)
   observe: ["suspected()", "suspected().length"],
