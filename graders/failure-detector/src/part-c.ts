@@ -56,8 +56,8 @@ export const SIZES = [8, 16, 32, 64];
 export const MESSAGES_PER_MEMBER_PER_PERIOD = 3;
 export const UPDATES_PER_MEMBER_PER_PERIOD = 2;
 /** After the joins the load is measured over LOAD_WINDOW_MS, SETTLE_MS after the views converged. */
-const SETTLE_MS = 3_000;
-const LOAD_WINDOW_MS = 3_000;
+const SETTLE_MS = 2_000;
+const LOAD_WINDOW_MS = 2_000;
 /** Detection (crash until every survivor holds the member dead) within this many periods: 6 + the suspicion timeout + 2 log2 n. */
 export function detectionBoundMs(n: number): number {
   return 6 * PROTOCOL_PERIOD_MS + suspicionTimeoutMs(n) + 2 * Math.ceil(Math.log2(n)) * PROTOCOL_PERIOD_MS;
@@ -275,7 +275,7 @@ export const partC: Array<Scenario<L>> = [
         const before = watch.falseSuspicions.length;
         const start = sim.now;
         let missed = 0;
-        for (const v of ctx.rng.shuffle(sim.nodeIds.slice(1)).slice(0, n > 16 ? 1 : 2)) {
+        for (const v of ctx.rng.shuffle(sim.nodeIds.slice(1)).slice(0, n > 8 ? 1 : 2)) {
           watch.crash(v);
           await sim.runUntil(() => sim.nodeIds.every((o) => o === v || watch.isDown(o) || watch.statusOf(o, v) === "dead"), { maxMs: 2 * detectionBoundMs(n) });
           missed += sim.nodeIds.filter((o) => o !== v && !watch.isDown(o) && watch.statusOf(o, v) !== "dead").length;
