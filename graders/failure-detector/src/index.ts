@@ -9,16 +9,20 @@ import { limits } from "./limits.ts";
 import type { L } from "./cluster.ts";
 import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
+import { partC } from "./part-c.ts";
+import { partD } from "./part-d.ts";
 import { suspectedBy } from "./watch.ts";
 
 export const lab = defineLab<L>({
   lab: "failure-detector",
-  title: "Failure detectors: heartbeats and phi accrual, graded on measured detection",
+  title: "Failure detectors: heartbeats, phi accrual and SWIM membership, graded on measured detection",
   parts: {
     A: "Fixed-timeout heartbeats and the trade-off",
     B: "Phi accrual",
+    C: "SWIM membership",
+    D: "Partitions and asymmetry",
   },
-  scenarios: [...partA, ...partB],
+  scenarios: [...partA, ...partB, ...partC, ...partD],
   limits,
   // read after every step: who this node suspects (shown at every event of a node in the trace)
   observe: ["suspected()", "suspected().length"],

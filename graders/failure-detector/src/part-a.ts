@@ -37,7 +37,7 @@ export const partA: Array<Scenario<L>> = [
   {
     part: "A",
     name: "a crashed peer is suspected, and only it",
-    points: 15,
+    points: 10,
     seeds: 5,
     hints: [
       "Send { type: \"heartbeat\", seq } to every peer every HEARTBEAT_INTERVAL_MS, remember when each peer was last heard, and every CHECK_INTERVAL_MS suspect the peers silent for longer than timeoutMs.",
@@ -92,7 +92,7 @@ export const partA: Array<Scenario<L>> = [
   {
     part: "A",
     name: "detection within timeout + one interval under slow heartbeats",
-    points: 15,
+    points: 10,
     seeds: 3,
     hints: [
       "The same detector, now with one heartbeat in five slow (up to 400 ms), jitter, and nodes that pause up to 500 ms. For every timeout of the table, a crash must be suspected within timeout + interval + 400 ms.",
@@ -120,7 +120,7 @@ export const partA: Array<Scenario<L>> = [
   {
     part: "A",
     name: "the chosen timeout keeps false suspicions rare",
-    points: 20,
+    points: 10,
     seeds: 3,
     hints: [
       "chooseTimeout must return a timeout longer than the longest silence of a live peer, and not much longer: a crash must still be detected within twice that silence (p99).",

@@ -88,7 +88,7 @@ export const partB: Array<Scenario<L>> = [
   {
     part: "B",
     name: "phi follows the window of inter-arrival times",
-    points: 15,
+    points: 10,
     seeds: 5,
     hints: [
       "phi(now) = -log10(pLater(now - last, mean, σ)) with the mean and the population standard deviation (divide by the count) of the intervals in the window, σ at least MIN_STD_DEV_MS.",
@@ -132,7 +132,7 @@ export const partB: Array<Scenario<L>> = [
   {
     part: "B",
     name: "phi adapts to a link that becomes slow and stays slow",
-    points: 15,
+    points: 10,
     seeds: 3,
     hints: [
       "From t=10 s one node's heartbeats take 100 to 900 ms instead of 1 to 20 ms, for good. A fixed timeout tuned for the fast link suspects it again and again; phi must stop once its window holds the new intervals. At t=60 s that node crashes, and its peers must suspect it within 4 s.",
@@ -170,7 +170,7 @@ export const partB: Array<Scenario<L>> = [
   {
     part: "B",
     name: "detection and false suspicions for thresholds 1, 3 and 8",
-    points: 20,
+    points: 10,
     seeds: 3,
     hints: [
       "The experiment of Part A (slow heartbeats, jitter, pauses, crashes) with phi accrual at thresholds 1, 3 and 8. Each has its own bounds: a low threshold detects fast and errs often, a high one is slow and rarely wrong.",

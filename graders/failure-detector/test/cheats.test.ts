@@ -1,7 +1,8 @@
 /**
  * Detectors that game one side of the trade-off score nothing: one that never suspects anyone
  * (perfectly accurate, never complete) and one that suspects every peer all the time (every
- * crash "detected" at once). Each heartbeats like an honest node, so only the measurements of
+ * crash "detected" at once); in Part C, a member whose view says everyone is alive, or every
+ * other member dead. Each heartbeats like an honest node, so only the measurements of
  * detection and of false suspicions can tell them apart from a real detector.
  */
 import { fileURLToPath } from "node:url";
@@ -15,8 +16,8 @@ const pool = new WorkerPool(2);
 afterAll(() => pool.close());
 
 const cases: Array<[cheat: string, why: RegExp]> = [
-  ["never-suspects", /still did not suspect|never suspected|phi is 0|phi\(|only \d of its 4 peers/],
-  ["suspects-everyone", /suspected|phi is 0 before the first heartbeat|false suspicions|of the time/],
+  ["never-suspects", /still did not suspect|never suspected|phi is 0|phi\(|only \d of its 4 peers|still wrong|still hold|nobody suspected it|never did/],
+  ["suspects-everyone", /suspected|phi is 0 before the first heartbeat|false suspicions|of the time|still wrong|did not converge/],
 ];
 
 describe("a detector that games one side of the trade-off scores 0", () => {

@@ -6,3 +6,4 @@ export * from "./messages.ts";
 export { pLater } from "./normal.ts";
 export { chooseTimeout, HeartbeatNode, type HeartbeatOptions } from "./heartbeat.ts";
 export { PhiAccrualDetector, PhiNode, type PhiOptions } from "./phi.ts";
+export { SwimNode, type SwimOptions } from "./swim.ts";
