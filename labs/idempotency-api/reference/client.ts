@@ -34,7 +34,11 @@ export class PaymentsClient {
         const reply = await this.transport({
           url: `${this.opts.baseUrl}/charges`,
           method: "POST",
-          headers: { authorization: `Bearer ${this.opts.token}`, "idempotency-key": key, "content-type": "application/json" },
+          headers: {
+            authorization: `Bearer ${this.opts.token}`,
+            "idempotency-key": key,
+            "content-type": "application/json",
+          },
           body,
           timeoutMs: this.attemptTimeoutMs,
         });

@@ -125,7 +125,18 @@ export interface WriteRejected {
 }
 
 /** Every message of the lab. */
-export type Msg = Acquire | Renew | Release | Granted | Busy | Renewed | NotHolder | Released | Write | WriteOk | WriteRejected;
+export type Msg =
+  | Acquire
+  | Renew
+  | Release
+  | Granted
+  | Busy
+  | Renewed
+  | NotHolder
+  | Released
+  | Write
+  | WriteOk
+  | WriteRejected;
 
 /** Timer tags a node may set. */
 export type Timer = "tick";

@@ -30,7 +30,8 @@ export function compareVectors(a: VersionVector, b: VersionVector): Order {
 /** Entry-wise maximum, keys sorted so equal vectors serialize equally. */
 export function mergeVectors(a: VersionVector, b: VersionVector): VersionVector {
   const out: VersionVector = {};
-  for (const id of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) out[id] = Math.max(a[id] ?? 0, b[id] ?? 0);
+  for (const id of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
+    out[id] = Math.max(a[id] ?? 0, b[id] ?? 0);
   return out;
 }
 

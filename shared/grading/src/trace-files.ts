@@ -51,7 +51,8 @@ export function readTraceFile(path: string): TraceFile {
     throw new Error(`${path} is not a faultline trace (.json): ${(err as Error).message}`);
   }
   const t = data as Partial<TraceFile>;
-  if (t.format !== "faultline-trace/1" || !Array.isArray(t.events)) throw new Error(`${path} is not a faultline trace (expected "format": "faultline-trace/1")`);
+  if (t.format !== "faultline-trace/1" || !Array.isArray(t.events))
+    throw new Error(`${path} is not a faultline trace (expected "format": "faultline-trace/1")`);
   return data as TraceFile;
 }
 

@@ -29,7 +29,9 @@ export class NondeterminismError extends Error {
     readonly api: string,
     readonly where: string,
   ) {
-    super(`${where} called ${api}(): real time, real randomness and real timers make runs unreproducible; ${ADVICE[api] ?? "use env"}`);
+    super(
+      `${where} called ${api}(): real time, real randomness and real timers make runs unreproducible; ${ADVICE[api] ?? "use env"}`,
+    );
     this.name = "NondeterminismError";
   }
 }

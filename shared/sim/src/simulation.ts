@@ -238,7 +238,8 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
 
   /** Schedule grader code at absolute virtual time `t` (a nemesis step, a check, a workload). */
   at(t: number, label: string, fn: () => void): void {
-    if (!(t >= this.loop.now)) throw new RangeError(`cannot schedule "${label}" at t=${t} ms: it is already t=${this.loop.now} ms`);
+    if (!(t >= this.loop.now))
+      throw new RangeError(`cannot schedule "${label}" at t=${t} ms: it is already t=${this.loop.now} ms`);
     this.loop.push({ t, seq: this.loop.nextSeq(), type: "action", label, fn });
   }
 
@@ -261,7 +262,8 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
   spawn(label: string, workload: () => Promise<unknown>): Promise<void> {
     const p = workload().then(
       () => undefined,
-      (err: unknown) => this.journal.fail(err instanceof Error ? err : new Error(`workload ${label} failed: ${String(err)}`)),
+      (err: unknown) =>
+        this.journal.fail(err instanceof Error ? err : new Error(`workload ${label} failed: ${String(err)}`)),
     );
     this.needFlush = true;
     return p;
@@ -497,7 +499,8 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
 
   private dispatch(e: SimEvent): void {
     this.stats.events++;
-    if (this.stats.events > this.maxEvents) throw new EventBudgetExceeded(this.maxEvents, this.loop.now, this.busiest());
+    if (this.stats.events > this.maxEvents)
+      throw new EventBudgetExceeded(this.maxEvents, this.loop.now, this.busiest());
     const storm = this.storm.event(this.loop.now, this.loop.pending);
     if (storm) throw storm;
     if (e.type === "deliver") this.network.arrive(e);

@@ -18,7 +18,10 @@ const DEBOUNCE_MS = 250;
 
 export async function watchCommand(argv: string[], io: Io): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
-    say(io.out, "usage: faultline watch <lab> [grade flags such as --part A or --only NAME]\n\nRe-grades the lab each time a file in labs/<lab>/src is saved. Ctrl-C quits.");
+    say(
+      io.out,
+      "usage: faultline watch <lab> [grade flags such as --part A or --only NAME]\n\nRe-grades the lab each time a file in labs/<lab>/src is saved. Ctrl-C quits.",
+    );
     return 0;
   }
   const plan = parseGrade(argv, io);
@@ -48,7 +51,16 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
     c.stderr?.on("data", (d: Buffer) => io.err.write(d));
     c.on("exit", (code, signal) => {
       if (c !== child || signal) return;
-      say(io.out, paint(io.color, code === 0 ? "32" : "2", code === 0 ? `all tests of ${lab} pass. 🎉 Watching for changes (Ctrl-C quits)…` : `watching labs/${lab}/src — save a file to grade again (Ctrl-C quits)…`));
+      say(
+        io.out,
+        paint(
+          io.color,
+          code === 0 ? "32" : "2",
+          code === 0
+            ? `all tests of ${lab} pass. 🎉 Watching for changes (Ctrl-C quits)…`
+            : `watching labs/${lab}/src — save a file to grade again (Ctrl-C quits)…`,
+        ),
+      );
     });
   };
 

@@ -59,7 +59,10 @@ function fencePlugin(req: BundleRequest, roots: string[]): Plugin {
     name: "faultline-fence",
     setup(b) {
       // The simulator package, however it is named (a package name, or its file in a course that has none).
-      b.onResolve({ filter: /^@faultline\/sim$|\/shared\/sim\/src\/index\.ts$/ }, () => ({ path: "sim-shim", namespace: "faultline" }));
+      b.onResolve({ filter: /^@faultline\/sim$|\/shared\/sim\/src\/index\.ts$/ }, () => ({
+        path: "sim-shim",
+        namespace: "faultline",
+      }));
       b.onLoad({ filter: /.*/, namespace: "faultline" }, () => ({ contents: SIM_SHIM, loader: "js" }));
       b.onResolve({ filter: /.*/ }, (args) => {
         if (args.kind === "entry-point") return undefined;

@@ -1,6 +1,11 @@
 // Heartbeats like an honest node, never suspects anyone: perfect accuracy, no completeness.
 import type { Env, NodeId } from "@faultline/sim";
-import { HEARTBEAT_INTERVAL_MS, type Msg, type NetworkConditions, type Timer } from "../../../../../labs/failure-detector/src/messages.ts";
+import {
+  HEARTBEAT_INTERVAL_MS,
+  type Msg,
+  type NetworkConditions,
+  type Timer,
+} from "../../../../../labs/failure-detector/src/messages.ts";
 export * from "../../../../../labs/failure-detector/src/messages.ts";
 export { pLater } from "../../../../../labs/failure-detector/src/normal.ts";
 

@@ -1,7 +1,12 @@
 // Heartbeats like an honest node and suspects every peer all the time: every crash is
 // "detected" at once, and every live peer is suspected too.
 import type { Env, NodeId } from "@faultline/sim";
-import { HEARTBEAT_INTERVAL_MS, type Msg, type NetworkConditions, type Timer } from "../../../../../labs/failure-detector/src/messages.ts";
+import {
+  HEARTBEAT_INTERVAL_MS,
+  type Msg,
+  type NetworkConditions,
+  type Timer,
+} from "../../../../../labs/failure-detector/src/messages.ts";
 export * from "../../../../../labs/failure-detector/src/messages.ts";
 export { pLater } from "../../../../../labs/failure-detector/src/normal.ts";
 
