@@ -577,13 +577,13 @@ export const partE: S[] = [
               ),
             );
             w.checkImplemented();
-            outs.forEach((o, i) =>
+            outs.forEach((o, i) => {
               ctx.check(
                 o.reply?.status === 201,
                 "payments complete",
                 () => `${payments[i]!.description}: ${o.reply ? show(o.reply) : o.error} after ${o.attempts} attempts`,
-              ),
-            );
+              );
+            });
             // Each client's wait before retry n: from its lost attempt n-1 to its attempt n. Without
             // jitter every client waits the same backoff, so the waits agree up to the machine's
             // scheduling noise; with full jitter they spread over the whole backoff. (Comparing

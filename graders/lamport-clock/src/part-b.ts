@@ -386,7 +386,7 @@ export const partB: ReadonlyArray<Scenario<LabModule>> = [
             () => `${id}'s log entry #${k + 1} names host "${e.host}"`,
           );
           ctx.check(
-            Object.prototype.hasOwnProperty.call(e.clock, id),
+            Object.hasOwn(e.clock, id),
             "own entry is present",
             () =>
               `${id}'s log entry #${k + 1} (${e.event}) has clock ${JSON.stringify(e.clock)} without an entry for ${id}`,

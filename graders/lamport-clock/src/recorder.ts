@@ -69,11 +69,13 @@ export class StampRecorder<S> {
   private pending: Pending | undefined;
 
   constructor(
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    // biome-ignore lint/suspicious/noExplicitAny: the recorder watches a simulation of any node and message types
     private readonly sim: Simulation<any, any>,
     private readonly opts: RecorderOptions<S>,
   ) {
-    sim.endpoints.forEach((id, i) => this.index.set(id, i));
+    sim.endpoints.forEach((id, i) => {
+      this.index.set(id, i);
+    });
     this.nodes = new Set(sim.nodeIds);
     for (const id of sim.nodeIds) this.byNode.set(id, []);
     sim.onEvent((e) => this.onEvent(e));

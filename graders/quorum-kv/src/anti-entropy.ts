@@ -31,7 +31,7 @@ export class SyncTraffic {
 }
 
 function syncMessage(payload: string | undefined): SyncMsg | undefined {
-  if (!payload || !payload.includes('"sync')) return undefined;
+  if (!payload?.includes('"sync')) return undefined;
   const m = JSON.parse(payload) as { type?: unknown };
   return m.type === "syncHashes" || m.type === "syncKeys" || m.type === "syncEntries" ? (m as SyncMsg) : undefined;
 }

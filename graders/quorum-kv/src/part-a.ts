@@ -91,7 +91,7 @@ export const partA: Scenario<Impl>[] = [
       }
       sim.addInvariant("a read sees the last acknowledged write", () => {
         const g = log.at(-1);
-        if (!g || g.kind !== "get" || !g.ok || g.ret !== sim.now) return undefined;
+        if (g?.kind !== "get" || !g.ok || g.ret !== sim.now) return undefined;
         const acked = log.filter((p) => p.kind === "put" && p.ok && p.key === g.key && p.ret < g.call);
         const last = acked.reduce<Recorded | undefined>(
           (a, p) => (!a || indexOf(p.value) > indexOf(a.value) ? p : a),

@@ -307,7 +307,7 @@ export const partB: Scenario<Impl>[] = [
       const log: Recorded[] = [];
       const keys = ["x", "y"];
       const clients = sim.clientIds.map((id) => new KvClient(sim, id, log, 500));
-      clients.forEach((c) =>
+      clients.forEach((c) => {
         sim.spawn(c.id, async () => {
           let i = 0;
           while (sim.now < until) {
@@ -316,19 +316,19 @@ export const partB: Scenario<Impl>[] = [
             else await c.get(ctx.rng.pick(sim.nodeIds), key);
             await c.sleep(10 + ctx.rng.int(20));
           }
-        }),
-      );
+        });
+      });
       await sim.runFor(until + 600);
       // Liveness: healed, every client gets answers.
       let done = 0;
-      clients.forEach((c) =>
+      clients.forEach((c) => {
         sim.spawn(`${c.id} after heal`, async () => {
           for (const key of keys) {
             const g = await c.get(ctx.rng.pick(sim.nodeIds), key);
             if (g.ok) done++;
           }
-        }),
-      );
+        });
+      });
       await sim.require(() => done === clients.length * keys.length, "gets succeed after the network heals", 1_500);
       const { result, text } = check(log, sim.clientIds);
       ctx.metric("operations", log.length);

@@ -15,7 +15,13 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import { readBody, sendHttp } from "./http.ts";
-import { ProviderUnavailable, type Provider, type ProviderChargeRequest, type ProviderChargeResult } from "./types.ts";
+import {
+  type HttpReply,
+  ProviderUnavailable,
+  type Provider,
+  type ProviderChargeRequest,
+  type ProviderChargeResult,
+} from "./types.ts";
 
 export interface LedgerEntry {
   id: string;
@@ -246,7 +252,7 @@ export class ProviderClient implements Provider {
       source: req.source,
       description: req.description,
     });
-    let reply;
+    let reply: HttpReply;
     try {
       reply = await sendHttp({
         url: `${this.baseUrl}/v1/charges`,

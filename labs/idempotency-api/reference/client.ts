@@ -1,6 +1,6 @@
 /** Reference retrying client: per-attempt timeouts, exponential backoff with full jitter, one key. */
 import { randomUUID } from "node:crypto";
-import { sendHttp, TransportError, type HttpReply, type Transport } from "../framework/index.ts";
+import { sendHttp, TransportError, type Transport } from "../framework/index.ts";
 import type { ChargeInput, ChargeOutcome, ClientOptions } from "../src/client.ts";
 
 export type { ChargeInput, ChargeOutcome, ClientOptions };

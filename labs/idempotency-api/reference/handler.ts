@@ -10,6 +10,7 @@ import {
   type ApiRequest,
   type ApiResponse,
   type ChargeHandler,
+  type ProviderChargeResult,
   type ServiceDeps,
 } from "../framework/index.ts";
 
@@ -216,7 +217,7 @@ class ChargeService {
 
   /** Phase 2 (the foreign side effect) and phase 3 (record it and the response atomically). */
   private async process(row: KeyRow, lockToken: string, params: ChargeParams): Promise<ApiResponse> {
-    let result;
+    let result: ProviderChargeResult;
     try {
       result = await this.deps.provider.charge(params, { idempotencyKey: this.downstreamKey(row) });
     } catch (err) {

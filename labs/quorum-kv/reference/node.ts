@@ -284,7 +284,7 @@ export class KvNode extends KvNodePlumbing {
 
   protected override onReply(from: NodeId, rid: string, versions: Version[]): void {
     const phase = this.phases.get(rid);
-    if (!phase || !phase.targets.has(from) || phase.replies.has(from)) return;
+    if (!phase?.targets.has(from) || phase.replies.has(from)) return;
     for (const v of versions) this.observe(v.stamp);
     phase.replies.set(from, versions);
     if (!phase.done) {

@@ -2,7 +2,7 @@
  * Ordering versions: Lamport-style stamps (lww, abd) and version vectors (vv).
  * Pure functions; the given plumbing (src/plumbing.ts) orders versions with them.
  */
-import type { Order, Stamp, Version, VersionVector } from "../src/types.ts";
+import type { Order, Stamp, VersionVector } from "../src/types.ts";
 
 /** Total order of stamps: by clock reading, then by node id (plain string order). */
 export function compareStamps(a: Stamp, b: Stamp): number {

@@ -89,7 +89,9 @@ function partitionIndexes<S, I, O>(
 ): number[][] {
   if (!usePartition || model.partition === undefined) return [ops.map((_, i) => i)];
   const indexOf = new Map<Operation<I, O>, number>();
-  ops.forEach((op, i) => indexOf.set(op, i));
+  ops.forEach((op, i) => {
+    indexOf.set(op, i);
+  });
   if (indexOf.size !== ops.length)
     throw new Error("history contains the same operation object twice; partitioning needs distinct objects");
   const seen = new Uint8Array(ops.length);

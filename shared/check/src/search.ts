@@ -350,7 +350,7 @@ export class LinearizationSearch<S> {
       if (trackLongest) {
         const m = minBest[depth - 1] as number;
         const b = best[op] as number;
-        minBest[depth] = b < m ? b : m;
+        minBest[depth] = Math.min(b, m);
       }
       stateId = newStateId;
       state = states[newStateId] as S;
@@ -414,7 +414,7 @@ export class LinearizationSearch<S> {
     for (let i = 1; i <= d; i++) {
       const b = best[seq[i - 1] as number] as number;
       const m = minBest[i - 1] as number;
-      minBest[i] = b < m ? b : m;
+      minBest[i] = Math.min(b, m);
     }
   }
 }

@@ -182,7 +182,7 @@ describe("Jepsen log parser", () => {
       "  INFO  jepsen.util - 5\t:ok\t:read\t12345678901234567890",
       "WARN  jepsen.util - 6\t:invoke\t:read\tnil",
     ];
-    const text = shapes.join("\r\n") + "\r\n";
+    const text = `${shapes.join("\r\n")}\r\n`;
     const ops = parseJepsenLog(text, "x.log");
     expect(ops).toEqual(general(text));
     expect(ops.map((o) => o.input)).toEqual([

@@ -26,7 +26,12 @@ describe("the faultline bin", () => {
     const { run } = await import("../src/cli.ts");
     let out = "";
     const io = {
-      out: { write: (s: string) => ((out += s), true) },
+      out: {
+        write: (s: string) => {
+          out += s;
+          return true;
+        },
+      },
       err: { write: () => true },
       cwd: ".",
       color: false,

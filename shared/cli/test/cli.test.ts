@@ -33,7 +33,7 @@ describe("grade", () => {
     async () => {
       const r = await cli(["grade", "echo"], { root });
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/echo — Echo \(course fixture\)\n  Part A: Echo\s+0\/15/);
+      expect(r.stdout).toMatch(/echo — Echo \(course fixture\)\n {2}Part A: Echo\s+0\/15/);
       expect(r.stdout).toMatch(/○ echo under loss\s+0\/10\s+not started/);
       expect(r.stdout).toMatch(/Total\s+0\/18\s+0%/);
       expect(r.stdout).toContain('3 tests are not started yet. Next: A "echo under loss"');

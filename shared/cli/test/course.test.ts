@@ -215,7 +215,7 @@ const visible = { hidden: false, name: "six", run() {} };
     expect(text).not.toContain('name: "two"');
     expect(text).not.toContain('name: "four"');
     expect(text).toContain('name: "six"');
-    expect(text).toMatch(/name: "three", points: 1, hints: \["h"\], run\(\) \{\} \},\n  \],/);
+    expect(text).toMatch(/name: "three", points: 1, hints: \["h"\], run\(\) \{\} \},\n {2}\],/);
   });
 });
 

@@ -16,8 +16,18 @@ const T = 30_000;
 async function inproc(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const out = { write: (s: string) => ((stdout += s), true) } as unknown as NodeJS.WritableStream;
-  const err = { write: (s: string) => ((stderr += s), true) } as unknown as NodeJS.WritableStream;
+  const out = {
+    write: (s: string) => {
+      stdout += s;
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
+  const err = {
+    write: (s: string) => {
+      stderr += s;
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
   const code = await run(argv, { out, err, cwd: root, color: false });
   return { code, stdout, stderr };
 }

@@ -173,8 +173,18 @@ export async function inproc(argv: string[], root: string): Promise<{ code: numb
   const { run } = await import("../src/cli.ts");
   let stdout = "";
   let stderr = "";
-  const out = { write: (s: string) => ((stdout += s), true) } as unknown as NodeJS.WritableStream;
-  const err = { write: (s: string) => ((stderr += s), true) } as unknown as NodeJS.WritableStream;
+  const out = {
+    write: (s: string) => {
+      stdout += s;
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
+  const err = {
+    write: (s: string) => {
+      stderr += s;
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
   const before = process.env.FAULTLINE_ROOT;
   // As on a learner's terminal, like cli(): CI turns determinism runs (and every seed) on.
   const ci = process.env.CI;

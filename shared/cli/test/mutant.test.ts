@@ -105,7 +105,7 @@ describe("faultline mutant", () => {
         "✗ echo/wrong-text: the bug and the change of the reference touch the same lines; resolve the marked conflicts in labs/echo/.mutant-wrong-text.edit/index.ts",
       );
       expect(readFileSync(join(root, "labs/echo/.mutant-wrong-text.edit/index.ts"), "utf8")).toMatch(
-        /<<<<<<< mutant\n[^]*toUpperCase[^]*=======\n[^]*trim\(\)[^]*>>>>>>> reference now\n/,
+        /<<<<<<< mutant\n[\s\S]*toUpperCase[\s\S]*=======\n[\s\S]*trim\(\)[\s\S]*>>>>>>> reference now\n/,
       );
     },
     T,

@@ -180,7 +180,7 @@ export class TerminalReporter {
     this.opts = opts;
     this.out = opts.out ?? process.stdout;
     const p = opts.progress === undefined ? process.stderr : opts.progress;
-    this.prog = p && p.isTTY ? p : undefined;
+    this.prog = p !== false && p?.isTTY ? p : undefined;
   }
 
   private write(s: string): void {

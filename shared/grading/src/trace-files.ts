@@ -58,6 +58,6 @@ export function readTraceFile(path: string): TraceFile {
 
 /** The `.json` trace next to any of its views (`x.html`, `x.txt`, `x.shiviz.log` -> `x.json`). */
 export function traceJsonFor(path: string): string {
-  for (const s of Object.values(SUFFIX)) if (path.endsWith(s)) return path.slice(0, -s.length) + ".json";
+  for (const s of Object.values(SUFFIX)) if (path.endsWith(s)) return `${path.slice(0, -s.length)}.json`;
   return path;
 }

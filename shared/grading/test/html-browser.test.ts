@@ -28,6 +28,7 @@ const inspect: NonNullable<LoadOptions["inspect"]> = async (page): Promise<ViewS
   await page.waitForFunction("window.faultlineView && window.faultlineView.ready", undefined, { timeout: 20_000 });
   await page.waitForTimeout(100);
   return page.evaluate(async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the view's test hooks, read as the page exposes them
     const w = window as unknown as { faultlineView: Record<string, any> };
     const v = w.faultlineView;
     const canvas = document.getElementById("canvas") as HTMLCanvasElement;

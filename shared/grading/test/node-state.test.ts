@@ -114,7 +114,9 @@ describe("the recorder", () => {
     const trace = JSON.parse(readFileSync(json, "utf8")) as TraceFile;
     const echoes = trace.events.filter((e) => e.node === "n1" && e.kind === "deliver");
     expect(echoes.length).toBeGreaterThan(0);
-    echoes.forEach((e, k) => expect(e.state).toEqual({ answered: k + 1 }));
+    echoes.forEach((e, k) => {
+      expect(e.state).toEqual({ answered: k + 1 });
+    });
     const text = renderTextView(trace, { width: 200 });
     expect(text).toContain("[answered=1] ← c1");
     expect(renderHtmlView(trace)).toContain('"answered=1"');

@@ -111,9 +111,21 @@ describe("the terminal table", () => {
 
   it("prints nothing but the table on success, and no progress line off a terminal", () => {
     const chunks: string[] = [];
-    const out = { write: (s: string) => (chunks.push(s), true), isTTY: false } as unknown as NodeJS.WritableStream;
+    const out = {
+      write: (s: string) => {
+        chunks.push(s);
+        return true;
+      },
+      isTTY: false,
+    } as unknown as NodeJS.WritableStream;
     const progress: string[] = [];
-    const err = { write: (s: string) => (progress.push(s), true), isTTY: false } as unknown as NodeJS.WritableStream;
+    const err = {
+      write: (s: string) => {
+        progress.push(s);
+        return true;
+      },
+      isTTY: false,
+    } as unknown as NodeJS.WritableStream;
     const r = new TerminalReporter({ out, progress: err });
     const ok: LabReport = { ...rep, results: [result("initial election", "A", 5, "pass")] };
     r.labStart("raft");
@@ -128,7 +140,10 @@ describe("the terminal table", () => {
   it("draws a progress line on a terminal and clears it before printing", () => {
     const all: string[] = [];
     const tty = {
-      write: (s: string) => (all.push(s), true),
+      write: (s: string) => {
+        all.push(s);
+        return true;
+      },
       isTTY: true,
       columns: 100,
     } as unknown as NodeJS.WritableStream;
@@ -146,7 +161,13 @@ describe("the terminal table", () => {
 describe("what to do next", () => {
   const capture = () => {
     const chunks: string[] = [];
-    const out = { write: (s: string) => (chunks.push(s), true), isTTY: false } as unknown as NodeJS.WritableStream;
+    const out = {
+      write: (s: string) => {
+        chunks.push(s);
+        return true;
+      },
+      isTTY: false,
+    } as unknown as NodeJS.WritableStream;
     return { out, text: () => chunks.join("") };
   };
 
@@ -157,7 +178,7 @@ describe("what to do next", () => {
     r.labDone(rep);
     expect(nextStep(rep)?.name).toBe("re-election <after> \"failure\" & 'more'");
     expect(text()).toContain(
-      '1 test is not started yet. Next: A "re-election <after> \"failure\" & \'more\'", the first failing test (its report is above)\n  replay: pnpm faultline grade raft --only',
+      '1 test is not started yet. Next: A "re-election <after> "failure" & \'more\'", the first failing test (its report is above)\n  replay: pnpm faultline grade raft --only',
     );
     expect(text()).not.toContain('Next: B "agreement"');
   });

@@ -104,7 +104,7 @@ export async function startGradeService(paths: MutationPaths, jobs: number, quic
   let queue: Promise<unknown> = Promise.resolve();
   const verdict = (req: VerdictRequest): Promise<VerdictReply> => {
     const run = queue.then(async (): Promise<VerdictReply> => {
-      const dir = join(paths.activeImpl + `-${++next}`);
+      const dir = join(`${paths.activeImpl}-${++next}`);
       try {
         const failed = await gradeMutant(grader, pool, paths, req.mutant ?? undefined, dir, memory, quick);
         service.graded++;

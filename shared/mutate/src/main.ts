@@ -17,7 +17,7 @@
  * checkout (see lock.ts).
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { knownLabs } from "@faultline/grading";
 import { Stryker } from "@stryker-mutator/core";

@@ -44,7 +44,7 @@ export class NodeHost<N = unknown> {
     readonly config: HostConfig,
     readonly node: N & Node<unknown, unknown>,
     private readonly service: Service<N>,
-    private readonly log: (line: string) => void,
+    log: (line: string) => void,
     onFatal: (handler: string, err: unknown) => void,
   ) {
     const me = config.cluster[config.id];

@@ -82,9 +82,9 @@ export class Cluster {
       );
     this.host = opts.host ?? "127.0.0.1";
     this.ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
-    this.ids.forEach((id, k) =>
-      this.ports.set(id, base === 0 ? { http: 0, peer: 0 } : { http: base + k, peer: base + 100 + k }),
-    );
+    this.ids.forEach((id, k) => {
+      this.ports.set(id, base === 0 ? { http: 0, peer: 0 } : { http: base + k, peer: base + 100 + k });
+    });
     mkdirSync(opts.logDir, { recursive: true });
   }
 

@@ -31,7 +31,9 @@ export class Endpoints {
     if (this.nodes.length === 0) throw new RangeError("a simulation needs at least one node");
     if (new Set(this.all).size !== this.all.length)
       throw new RangeError(`endpoint ids must be unique: ${this.all.join(", ")}`);
-    this.all.forEach((id, i) => this.index.set(id, i));
+    this.all.forEach((id, i) => {
+      this.index.set(id, i);
+    });
   }
 
   /** The index of `id`; an unknown id is an error listing the known ones. */

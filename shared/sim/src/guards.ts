@@ -42,7 +42,7 @@ const original = {
   dateNow: Date.now,
   Date: globalThis.Date,
   perfNow: globalThis.performance?.now.bind(globalThis.performance),
-  perfNowOwn: Object.prototype.hasOwnProperty.call(globalThis.performance ?? {}, "now"),
+  perfNowOwn: Object.hasOwn(globalThis.performance ?? {}, "now"),
   setTimeout: g.setTimeout,
   setInterval: g.setInterval,
   setImmediate: g.setImmediate,

@@ -16,7 +16,6 @@ import type { GroundTruth } from "./ground-truth.ts";
 import type { Journal } from "./journal.ts";
 import { deliverEvent, receivedMessage, type Transport } from "./transport.ts";
 import type { StormMeter } from "./storm.ts";
-import type { TraceEvent } from "./trace.ts";
 import type { Env, Node, NodeFactory, NodeId, TimerHandle } from "./types.ts";
 
 export interface HandlerProbe {

@@ -8,7 +8,7 @@ import type { Simulation } from "./simulation.ts";
 import type { NodeId } from "./types.ts";
 import type { Rng } from "./random.ts";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a nemesis drives simulations of any node and message types
 type AnySim = Simulation<any, any>;
 
 export interface NemesisStep {

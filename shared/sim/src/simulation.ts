@@ -9,11 +9,17 @@
  * (ground-truth.ts), and the trace with the run's pending failure (journal.ts).
  */
 import { Rng } from "./random.ts";
-import { type LinkFaults } from "./network.ts";
-import { SimDisk } from "./disk.ts";
+import type { LinkFaults } from "./network.ts";
+import type { SimDisk } from "./disk.ts";
 import { Trace, type TraceEvent, type TraceFile, type TraceMode } from "./trace.ts";
 import { installGuards, realSetImmediate, type GuardOwner } from "./guards.ts";
-import { EventBudgetExceeded, InvariantViolation, LivenessTimeout, NodeFailure, SimulationError } from "./errors.ts";
+import {
+  EventBudgetExceeded,
+  InvariantViolation,
+  LivenessTimeout,
+  type NodeFailure,
+  SimulationError,
+} from "./errors.ts";
 import type { Node, NodeFactory, NodeId } from "./types.ts";
 import { ClientEndpoint } from "./client.ts";
 import { StormMeter, type StormLimits, type StormPeaks } from "./storm.ts";
@@ -67,6 +73,7 @@ export interface SimStats {
   bytesSent: number;
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: an invariant may be a block that returns nothing when it holds
 type Invariant = { name: string; check: () => string | undefined | void | false | null };
 
 const DEFAULT_MAX_EVENTS = 5_000_000;

@@ -94,7 +94,9 @@ export class Trace {
   ) {
     this.mode = mode;
     this.windowSize = Math.max(1, windowSize);
-    endpoints.forEach((id, i) => this.endpointCode.set(id, i + 1));
+    endpoints.forEach((id, i) => {
+      this.endpointCode.set(id, i + 1);
+    });
   }
 
   /** Hash an endpoint by its index (cheap), anything else by its text. */

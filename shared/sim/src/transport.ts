@@ -255,13 +255,13 @@ export class Transport {
   partition(groups: readonly NodeId[][]): void {
     this.faults.clearBlocks();
     const group = new Map<NodeId, number>();
-    groups.forEach((g, gi) =>
-      g.forEach((id) => {
+    groups.forEach((g, gi) => {
+      for (const id of g) {
         this.endpoints.indexOf(id);
         if (group.has(id)) throw new RangeError(`${id} is in two partition groups`);
         group.set(id, gi);
-      }),
-    );
+      }
+    });
     for (const [a, ga] of group) for (const [b, gb] of group) if (ga !== gb) this.faults.block(a, b);
     this.journal.note("net", "net", `partition ${groups.map((g) => `[${g.join(" ")}]`).join(" | ")}`);
   }

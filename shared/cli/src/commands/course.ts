@@ -9,7 +9,7 @@ import { courseRoot, displayPath, gradingImpl, isLearnerCopy, knownLabs, WorkerP
 import { extractCommitted, isGitCheckout, uncommittedChanges, untrackedFiles } from "../committed.ts";
 import { intFlag, paint, parseCommand, say, UsageError, type Io } from "../io.ts";
 import { labList, loadLab, requireLab } from "../labs.ts";
-import { exportCourse } from "../course-export.ts";
+import { type ExportSummary, exportCourse } from "../course-export.ts";
 import { checkLab } from "../course-check.ts";
 import { buildAutograderZip } from "../autograder-zip.ts";
 import { autograde } from "../autograde.ts";
@@ -151,7 +151,7 @@ async function classroomCmd(argv: string[], io: Io): Promise<number> {
   const graders = [];
   for (const lab of labs) graders.push((await loadLab(lab)).grader);
   const dest = resolve(io.cwd, dir);
-  let s;
+  let s: ExportSummary;
   try {
     s = exportCourse(root, dest, {
       includeUntracked: v["include-untracked"] === true,
@@ -224,7 +224,7 @@ async function exportCmd(argv: string[], io: Io): Promise<number> {
   const root = courseRoot();
   if (isLearnerCopy(root)) throw new UsageError("course export: this checkout is already a learner copy");
   const dest = resolve(io.cwd, dir);
-  let s;
+  let s: ExportSummary;
   try {
     s = exportCourse(root, dest, { includeUntracked, allowDirty });
   } catch (err) {

@@ -16,6 +16,7 @@ import {
   renderMachineFormat,
   requiredPassed,
   tally,
+  type LabReport,
   type MachineFormat,
 } from "@faultline/grading";
 import { parseCommand, say, UsageError, type Io } from "../io.ts";
@@ -58,7 +59,7 @@ async function mergeCmd(argv: string[], io: Io): Promise<number> {
     throw new UsageError(
       `report merge: --hidden-visibility must be after_published, hidden or after_due_date, got "${hv}"`,
     );
-  let merged;
+  let merged: LabReport[];
   try {
     const inputs = positionals.map((f) => {
       const path = resolve(io.cwd, f);

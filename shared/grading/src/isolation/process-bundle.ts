@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFil
 import { builtinModules } from "node:module";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { build, type Plugin } from "esbuild";
+import { type BuildResult, build, type Plugin } from "esbuild";
 import { BundleError, bundleErrorOf, inside, real, SIM_SHIM } from "./bundle.ts";
 import { REPO_ROOT } from "../impl.ts";
 
@@ -155,7 +155,7 @@ export async function bundleProcessImpl(req: ProcessBundleRequest): Promise<Proc
   if (!inside(entry, allowed)) throw new BundleError(`${req.entry} is outside the allowed folders`);
   const externals = new Set<string>();
   const host = real(req.host);
-  let result;
+  let result: BuildResult;
   try {
     result = await build({
       stdin: {

@@ -481,7 +481,6 @@ export class Realm {
     if (existing) return existing;
     // A namespace's functions are called plainly; an instance's are methods (`this` is the instance).
     const kind = "$arr" in w ? "array" : "$fn" in w ? "function" : "$ns" in w ? "namespace" : "object";
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const realm = this;
     // Only a function target can be called; an object target must have no own keys of its own.
     const target: object = kind === "array" ? [] : kind === "function" ? function learnerObject() {} : {};

@@ -26,11 +26,13 @@ function lineOps(a: readonly string[], b: readonly string[]): Op[] {
   let i = 0;
   let j = 0;
   while (i < x.length || j < y.length) {
-    if (i < x.length && j < y.length && x[i] === y[j]) ops.push({ kind: " ", text: x[i++]! }), j++;
-    // Removals before additions, as diff prints them.
-    else if (i < x.length && (j === y.length || lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!))
+    if (i < x.length && j < y.length && x[i] === y[j]) {
+      ops.push({ kind: " ", text: x[i++]! });
+      j++;
+    } else if (i < x.length && (j === y.length || lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!)) {
+      // Removals before additions, as diff prints them.
       ops.push({ kind: "-", text: x[i++]! });
-    else ops.push({ kind: "+", text: y[j++]! });
+    } else ops.push({ kind: "+", text: y[j++]! });
   }
   for (const text of a.slice(a.length - tail)) ops.push({ kind: " ", text });
   return ops;

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, sep } from "node:path";
-import { applyFilePatch, parsePatch, PatchError } from "./patch.ts";
+import { applyFilePatch, type FilePatch, parsePatch, PatchError } from "./patch.ts";
 
 /** The file in a staged copy that records which reference and patch it was made from. */
 const STAMP = ".staged-from";
@@ -53,7 +53,7 @@ export function mutantFiles(
       `${label} has no ${name}.patch (a unified diff against reference/; write one with: pnpm faultline mutant edit ${basename(labRoot)} ${name})`,
     );
   const files = new Map(reference);
-  let patches;
+  let patches: FilePatch[];
   try {
     patches = parsePatch(readFileSync(patchPath, "utf8"));
   } catch (err) {

@@ -145,7 +145,7 @@ export function renderTextView(trace: TraceFile, opts: TextViewOptions = {}): st
       const text = state ? `[${state}] ${describeEvent(e, 400)}` : describeEvent(e, 400);
       const chunks = wrap(text, colW - 1, maxLines);
       chunks.forEach((chunk, j) => {
-        const time = j === 0 ? fmtTime(e.t).padStart(timeW - 1) + " " : " ".repeat(timeW);
+        const time = j === 0 ? `${fmtTime(e.t).padStart(timeW - 1)} ` : " ".repeat(timeW);
         const pad = " ".repeat(col * colW);
         lines.push(`${time}${pad}${paint(color, ANSI[e.kind], chunk)}`.trimEnd());
       });
@@ -157,7 +157,7 @@ export function renderTextView(trace: TraceFile, opts: TextViewOptions = {}): st
   });
   if (v && !markedViolation) lines.push(violationLine());
   if (shown === 0) lines.push("(no events match the filter)");
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 function fmtTime(t: number): string {

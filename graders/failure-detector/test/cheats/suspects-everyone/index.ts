@@ -12,7 +12,6 @@ export { pLater } from "../../../../../labs/failure-detector/src/normal.ts";
 
 class Paranoid {
   private env!: Env<Msg, Timer>;
-  constructor(_options: unknown) {}
   start(env: Env<Msg, Timer>): void {
     this.env = env;
     this.onTimer();
