@@ -88,7 +88,7 @@ describe("shortcuts score 0 in the tests they dodge", () => {
     async () => {
       const none = cheat("storage.ts", "return this.late.map((o) => ({ ...o }));", "return [];");
       expect((await grade(none, "the storage sees two writers after a pause")).earned).toBe(0);
-      const all = cheat("storage.ts", "if (msg.token < this.highest) this.late.push", "this.late.push");
+      const all = cheat("storage.ts", "if (msg.token < this.highest)\n      this.late.push", "this.late.push");
       expect((await grade(all, "an orderly run reports no overlap")).earned).toBe(0);
     },
     T,
