@@ -12,9 +12,12 @@ import { findLayeringViolations } from "./layering.ts";
 
 const root = resolve(process.argv[2] ?? resolve(dirname(fileURLToPath(import.meta.url)), ".."));
 const found = findLayeringViolations(root);
-for (const v of found) console.error(`${v.file}:${v.line}: "${v.specifier}" is ${v.why}: shared/ must not depend on labs/ or graders/`);
+for (const v of found)
+  console.error(`${v.file}:${v.line}: "${v.specifier}" is ${v.why}: shared/ must not depend on labs/ or graders/`);
 if (found.length > 0) {
-  console.error(`check-layering: ${found.length} dependenc${found.length === 1 ? "y" : "ies"} of shared/ on labs/ or graders/`);
+  console.error(
+    `check-layering: ${found.length} dependenc${found.length === 1 ? "y" : "ies"} of shared/ on labs/ or graders/`,
+  );
   process.exit(1);
 }
 console.log("check-layering: shared/ depends on no lab and no grader");

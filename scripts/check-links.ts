@@ -58,7 +58,8 @@ function stripCode(text: string): string {
     const line = lines[i] as string;
     const m = /^ {0,3}(`{3,}|~{3,})/.exec(line);
     if (fence !== undefined) {
-      if (m && (m[1] as string)[0] === fence[0] && (m[1] as string).length >= fence.length && line.trim() === m[1]) fence = undefined;
+      if (m && (m[1] as string)[0] === fence[0] && (m[1] as string).length >= fence.length && line.trim() === m[1])
+        fence = undefined;
       lines[i] = blank(line);
     } else if (m) {
       fence = m[1];
@@ -140,7 +141,13 @@ function anchorsOf(file: string): Set<string> {
       continue;
     }
     const next = lines[i + 1];
-    if (next !== undefined && line.trim() !== "" && /^ {0,3}(=+|-+)[ \t]*$/.test(next) && !/^ {0,3}([-*_])( *\1){2,} *$/.test(line) && !/^\s*[-*+>|]/.test(line)) {
+    if (
+      next !== undefined &&
+      line.trim() !== "" &&
+      /^ {0,3}(=+|-+)[ \t]*$/.test(next) &&
+      !/^ {0,3}([-*_])( *\1){2,} *$/.test(line) &&
+      !/^\s*[-*+>|]/.test(line)
+    ) {
       add(slug(line.trim()));
     }
   }
@@ -158,7 +165,8 @@ function stripFencesOnly(text: string): string {
     const line = lines[i] as string;
     const m = /^ {0,3}(`{3,}|~{3,})/.exec(line);
     if (fence !== undefined) {
-      if (m && (m[1] as string)[0] === fence[0] && (m[1] as string).length >= fence.length && line.trim() === m[1]) fence = undefined;
+      if (m && (m[1] as string)[0] === fence[0] && (m[1] as string).length >= fence.length && line.trim() === m[1])
+        fence = undefined;
       lines[i] = "";
     } else if (m) {
       fence = m[1];
@@ -206,11 +214,21 @@ function checkFile(file: string): Broken[] {
         continue;
       }
       if (!existsExactCase(resolved)) {
-        broken.push({ file: rel, line, target, reason: existsSync(resolved) ? "letter case differs from the file on disk" : "no such file or folder" });
+        broken.push({
+          file: rel,
+          line,
+          target,
+          reason: existsSync(resolved) ? "letter case differs from the file on disk" : "no such file or folder",
+        });
         continue;
       }
     }
-    if (fragment !== undefined && fragment !== "" && /\.(md|markdown)$/i.test(resolved) && statSync(resolved).isFile()) {
+    if (
+      fragment !== undefined &&
+      fragment !== "" &&
+      /\.(md|markdown)$/i.test(resolved) &&
+      statSync(resolved).isFile()
+    ) {
       let want: string;
       try {
         want = decodeURIComponent(fragment).toLowerCase();
@@ -219,7 +237,12 @@ function checkFile(file: string): Broken[] {
       }
       const anchors = anchorsOf(resolved);
       if (!anchors.has(want) && !anchors.has(fragment)) {
-        broken.push({ file: rel, line, target, reason: `no heading or anchor "#${fragment}" in ${relative(ROOT, resolved).split(sep).join("/")}` });
+        broken.push({
+          file: rel,
+          line,
+          target,
+          reason: `no heading or anchor "#${fragment}" in ${relative(ROOT, resolved).split(sep).join("/")}`,
+        });
       }
     }
   }
@@ -243,7 +266,9 @@ function main(): void {
   const broken = files.flatMap(checkFile);
   if (broken.length > 0) {
     for (const b of broken) console.error(`${b.file}:${b.line}: ${b.target}: ${b.reason}`);
-    console.error(`\ncheck-links: ${broken.length} broken relative link${broken.length === 1 ? "" : "s"} in ${new Set(broken.map((b) => b.file)).size} file(s) (${files.length} markdown files checked)`);
+    console.error(
+      `\ncheck-links: ${broken.length} broken relative link${broken.length === 1 ? "" : "s"} in ${new Set(broken.map((b) => b.file)).size} file(s) (${files.length} markdown files checked)`,
+    );
     process.exit(1);
   }
   console.log(`check-links: ${files.length} markdown files, every relative link resolves`);

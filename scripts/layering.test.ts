@@ -20,12 +20,15 @@ function tree(files: Record<string, string>): string {
 }
 
 const clean = {
-  "shared/net/package.json": JSON.stringify({ name: "@faultline/net", dependencies: { "@faultline/sim": "workspace:*" } }),
+  "shared/net/package.json": JSON.stringify({
+    name: "@faultline/net",
+    dependencies: { "@faultline/sim": "workspace:*" },
+  }),
   "shared/net/src/ok.ts": [
     'import { Simulation } from "@faultline/sim";',
     'import { join } from "node:path";',
-    "// a comment may say: import x from \"@faultline/lab-raft\"",
-    "/* or: new URL(\"../../../labs/raft/reference/index.ts\", import.meta.url) */",
+    '// a comment may say: import x from "@faultline/lab-raft"',
+    '/* or: new URL("../../../labs/raft/reference/index.ts", import.meta.url) */',
     'const labs = join(root, "labs", lab); // found at run time by name',
     'export const url = "http://localhost:8001"; // not a comment start',
   ].join("\n"),
@@ -80,9 +83,20 @@ describe("layering check", () => {
   it("finds a lab or grader in a shared package's dependencies", () => {
     const root = tree({
       ...clean,
-      "shared/net/package.json": JSON.stringify({ name: "@faultline/net", dependencies: { "@faultline/sim": "workspace:*", "@faultline/lab-raft": "workspace:*" }, devDependencies: { helper: "link:../../graders/raft" } }, null, 2),
+      "shared/net/package.json": JSON.stringify(
+        {
+          name: "@faultline/net",
+          dependencies: { "@faultline/sim": "workspace:*", "@faultline/lab-raft": "workspace:*" },
+          devDependencies: { helper: "link:../../graders/raft" },
+        },
+        null,
+        2,
+      ),
     });
-    expect(findLayeringViolations(root).map((v) => v.specifier)).toEqual(["dependencies.@faultline/lab-raft", "devDependencies.helper"]);
+    expect(findLayeringViolations(root).map((v) => v.specifier)).toEqual([
+      "dependencies.@faultline/lab-raft",
+      "devDependencies.helper",
+    ]);
   });
 
   it("the command exits 1 and names the file and line of each dependency", () => {

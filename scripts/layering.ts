@@ -77,8 +77,18 @@ export function findLayeringViolations(root: string): Violation[] {
         const deps = (pkg[field] ?? {}) as Record<string, string>;
         for (const [name, version] of Object.entries(deps)) {
           const linked = /^(?:link|file|portal):(.*)$/.exec(version);
-          const why = FORBIDDEN_PACKAGE.test(name) ? "a lab or grader package" : linked ? forbidden(root, file, linked[1] as string) : undefined;
-          if (why) out.push({ file: show(file), line: lineOf(text, text.indexOf(`"${name}"`)), specifier: `${field}.${name}`, why });
+          const why = FORBIDDEN_PACKAGE.test(name)
+            ? "a lab or grader package"
+            : linked
+              ? forbidden(root, file, linked[1] as string)
+              : undefined;
+          if (why)
+            out.push({
+              file: show(file),
+              line: lineOf(text, text.indexOf(`"${name}"`)),
+              specifier: `${field}.${name}`,
+              why,
+            });
         }
       }
       continue;

@@ -10,4 +10,9 @@ export declare function originalLocations(): Plugin;
 export declare function externalPackages(): Plugin;
 
 /** The entry file of a fresh bundle of `options`, made now if the cached one is missing or stale. */
-export declare function cachedBundle(spec: { dir: string; name: string; key?: string; options: BuildOptions }): Promise<{ file: string; built: boolean }>;
+export declare function cachedBundle(spec: {
+  dir: string;
+  name: string;
+  key?: string;
+  options: BuildOptions;
+}): Promise<{ file: string; built: boolean }>;

@@ -64,7 +64,8 @@ export function originalLocations() {
           if (r.errors.length > 0 || !r.path) errors.push({ text: `cannot resolve ${m[2]} from ${args.path}` });
           else text = text.replace(m[0], JSON.stringify(pathToFileURL(r.path).href));
         }
-        if (/import\.meta\.resolve\s*\(/.test(text)) errors.push({ text: `${args.path}: import.meta.resolve with a computed argument cannot be bundled` });
+        if (/import\.meta\.resolve\s*\(/.test(text))
+          errors.push({ text: `${args.path}: import.meta.resolve with a computed argument cannot be bundled` });
         // the expression, not the words inside a string or a pattern
         text = text.replace(/(?<![\w$."'`\\])import\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href));
         const ext = args.path.slice(args.path.lastIndexOf(".") + 1);
@@ -88,7 +89,8 @@ export function externalPackages() {
       // A file URL (a course fixture without node_modules) is a file like any other.
       build.onResolve({ filter: /^file:\/\// }, (args) => ({ path: fileURLToPath(args.path) }));
       build.onResolve({ filter: /^[^./]/ }, async (args) => {
-        if (args.path.startsWith("@faultline/") || args.kind === "entry-point" || args.pluginData === "inner") return undefined;
+        if (args.path.startsWith("@faultline/") || args.kind === "entry-point" || args.pluginData === "inner")
+          return undefined;
         if (args.path.startsWith("node:")) return { path: args.path, external: true };
         const r = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: "inner" });
         if (r.errors.length > 0 || !r.path) return { path: args.path, external: true };

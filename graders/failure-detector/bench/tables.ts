@@ -25,7 +25,8 @@ try {
     const seedResult = r.seeds[0];
     console.log(`${s.name} (seed ${seed}): ${r.status}`);
     for (const line of seedResult?.logs ?? []) console.log(line.replace(/^/gm, "  "));
-    if (r.status !== "pass" && r.firstFailure?.failure) console.log(`  ${r.firstFailure.failure.invariant}: ${r.firstFailure.failure.message.split("\n")[0]}`);
+    if (r.status !== "pass" && r.firstFailure?.failure)
+      console.log(`  ${r.firstFailure.failure.invariant}: ${r.firstFailure.failure.message.split("\n")[0]}`);
     console.log("");
   }
 } finally {

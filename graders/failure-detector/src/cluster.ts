@@ -15,14 +15,28 @@ export type Sim = Simulation<Msg, Timer>;
 export const INTERVAL_MS = 200;
 
 /** The experiment of Part A, first set: slow heartbeats dominate. */
-export const SLOW_LINKS: NetworkConditions = { heartbeatIntervalMs: INTERVAL_MS, delayMs: [1, 20], slowProbability: 0.2, slowDelayMaxMs: 400, pauseMaxMs: 500 };
+export const SLOW_LINKS: NetworkConditions = {
+  heartbeatIntervalMs: INTERVAL_MS,
+  delayMs: [1, 20],
+  slowProbability: 0.2,
+  slowDelayMaxMs: 400,
+  pauseMaxMs: 500,
+};
 /** Second set: long pauses dominate. */
-export const LONG_PAUSES: NetworkConditions = { heartbeatIntervalMs: INTERVAL_MS, delayMs: [1, 20], slowProbability: 0.2, slowDelayMaxMs: 200, pauseMaxMs: 1500 };
+export const LONG_PAUSES: NetworkConditions = {
+  heartbeatIntervalMs: INTERVAL_MS,
+  delayMs: [1, 20],
+  slowProbability: 0.2,
+  slowDelayMaxMs: 200,
+  pauseMaxMs: 1500,
+};
 
 /** The delay of every message under `c`: the jitter, and with slowProbability up to slowDelayMaxMs. */
 export function delayOf(c: NetworkConditions): Delay {
   const base: Delay = { kind: "uniform", min: c.delayMs[0], max: c.delayMs[1] };
-  return c.slowProbability > 0 ? { kind: "longTail", base, tailProbability: c.slowProbability, tailMs: c.slowDelayMaxMs } : base;
+  return c.slowProbability > 0
+    ? { kind: "longTail", base, tailProbability: c.slowProbability, tailMs: c.slowDelayMaxMs }
+    : base;
 }
 
 /** The longest silence of a live peer under `c`: an interval stretched by a pause, heard as late as a slow message. */

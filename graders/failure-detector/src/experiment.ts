@@ -31,9 +31,20 @@ export interface Measured {
 }
 
 /** Run `factory`'s nodes for `durationMs` under `c` with crashes and pauses, and measure. */
-export async function measure(ctx: Ctx, label: string, factory: () => Node<Msg, Timer>, c: NetworkConditions, durationMs: number): Promise<Measured> {
+export async function measure(
+  ctx: Ctx,
+  label: string,
+  factory: () => Node<Msg, Timer>,
+  c: NetworkConditions,
+  durationMs: number,
+): Promise<Measured> {
   const cl = cluster(ctx, EXPERIMENT_NODES, factory, delayOf(c));
-  scheduleFaults(cl, ctx.rng, { crashes: CRASHES, pauses: c.pauseMaxMs > 0 ? { meanGapMs: PAUSE_GAP_MS, pauseMaxMs: c.pauseMaxMs } : undefined }, durationMs);
+  scheduleFaults(
+    cl,
+    ctx.rng,
+    { crashes: CRASHES, pauses: c.pauseMaxMs > 0 ? { meanGapMs: PAUSE_GAP_MS, pauseMaxMs: c.pauseMaxMs } : undefined },
+    durationMs,
+  );
   await cl.sim.runFor(durationMs);
   const { watch, sim } = cl;
   const nodeHours = (sim.nodeIds.length * durationMs) / 3_600_000;
@@ -64,19 +75,41 @@ export const WRONG_TIME_PCT = 5;
 /** A suspicion that is never withdrawn counts once per node-hour but lasts: bound its time too. */
 export function requireAccuracy(ctx: Ctx, m: Measured, bounds: Bounds, table: string): void {
   const allowed = bounds.wrongTimePct;
-  ctx.check(allowed === undefined || m.wrongTimePct <= allowed, "live peers are rarely suspected", () => `with ${m.label}, live peers were suspected ${m.wrongTimePct.toFixed(2)}% of the time (at most ${allowed}%): a suspicion must end when the peer is heard again\n${table}`);
+  ctx.check(
+    allowed === undefined || m.wrongTimePct <= allowed,
+    "live peers are rarely suspected",
+    () =>
+      `with ${m.label}, live peers were suspected ${m.wrongTimePct.toFixed(2)}% of the time (at most ${allowed}%): a suspicion must end when the peer is heard again\n${table}`,
+  );
 }
 
 /** The report table: one row per run, bounds next to the figures. */
 export function experimentTable(rows: ReadonlyArray<{ m: Measured; bounds: Bounds }>): string {
   return formatTable([
     { title: "detector", cells: rows.map((r) => r.m.label) },
-    { title: "detections", cells: rows.map((r) => `${r.m.detections.length}${r.m.misses.length ? ` (+${r.m.misses.length} missed)` : ""}`) },
+    {
+      title: "detections",
+      cells: rows.map((r) => `${r.m.detections.length}${r.m.misses.length ? ` (+${r.m.misses.length} missed)` : ""}`),
+    },
     { title: "detection p50 ms", cells: rows.map((r) => withBound(r.m.p50, undefined)) },
     { title: "detection p99 ms", cells: rows.map((r) => withBound(r.m.p99, r.bounds.p99Ms)) },
-    { title: "slowest ms", cells: rows.map((r) => withBound(r.m.detections.length > 0 ? Math.max(...r.m.detections) : Number.NaN, r.bounds.detectionMaxMs)) },
-    { title: "false suspicions / node-hour", cells: rows.map((r) => withBound(r.m.mistakesPerNodeHour, r.bounds.mistakesPerNodeHour, 1)) },
-    { title: "live peers suspected % of time", cells: rows.map((r) => withBound(r.m.wrongTimePct, r.bounds.wrongTimePct, 2)) },
-    { title: "msgs / member / period", cells: rows.map((r) => withBound(r.m.messagesPerMemberPerPeriod, undefined, 2)) },
+    {
+      title: "slowest ms",
+      cells: rows.map((r) =>
+        withBound(r.m.detections.length > 0 ? Math.max(...r.m.detections) : Number.NaN, r.bounds.detectionMaxMs),
+      ),
+    },
+    {
+      title: "false suspicions / node-hour",
+      cells: rows.map((r) => withBound(r.m.mistakesPerNodeHour, r.bounds.mistakesPerNodeHour, 1)),
+    },
+    {
+      title: "live peers suspected % of time",
+      cells: rows.map((r) => withBound(r.m.wrongTimePct, r.bounds.wrongTimePct, 2)),
+    },
+    {
+      title: "msgs / member / period",
+      cells: rows.map((r) => withBound(r.m.messagesPerMemberPerPeriod, undefined, 2)),
+    },
   ]);
 }

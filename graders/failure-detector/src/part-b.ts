@@ -41,7 +41,12 @@ function requireSamePhi(ctx: Ctx, d: Detector, m: PhiModel, at: number, what: st
   const got = d.phi(at);
   const expected = m.phi(at);
   const { mean, stdDev } = m.stats();
-  ctx.check(samePhi(got, expected), "phi follows the window", () => `${what}: phi(${at}) is ${got}, expected ${expected.toFixed(6)} (window of the last ${m.intervals.length} intervals: mean ${mean.toFixed(1)} ms, σ ${stdDev.toFixed(1)} ms, silent for ${(at - (m.last as number)).toFixed(1)} ms)`);
+  ctx.check(
+    samePhi(got, expected),
+    "phi follows the window",
+    () =>
+      `${what}: phi(${at}) is ${got}, expected ${expected.toFixed(6)} (window of the last ${m.intervals.length} intervals: mean ${mean.toFixed(1)} ms, σ ${stdDev.toFixed(1)} ms, silent for ${(at - (m.last as number)).toFixed(1)} ms)`,
+  );
 }
 
 /** Thresholds of the experiment and the bounds the README states for each. */
@@ -69,19 +74,35 @@ interface SlowLinkRun {
 }
 
 /** One node's outgoing links become slow at SLOW_AT_MS and stay slow; count suspicions of it per phase. */
-async function slowLink(ctx: Ctx, label: string, make: () => ReturnType<typeof cluster>, victimIndex: number): Promise<SlowLinkRun & { sim: Sim; watch: DetectorWatch; victim: NodeId }> {
+async function slowLink(
+  ctx: Ctx,
+  label: string,
+  make: () => ReturnType<typeof cluster>,
+  victimIndex: number,
+): Promise<SlowLinkRun & { sim: Sim; watch: DetectorWatch; victim: NodeId }> {
   const { sim, watch } = make();
   const victim = sim.nodeIds[victimIndex] as NodeId;
   sim.at(SLOW_AT_MS, `slow links from ${victim}`, () => {
-    for (const p of sim.nodeIds) if (p !== victim) sim.setLinkFaults(victim, p, { delay: { kind: "uniform", min: 100, max: 900 } });
+    for (const p of sim.nodeIds)
+      if (p !== victim) sim.setLinkFaults(victim, p, { delay: { kind: "uniform", min: 100, max: 900 } });
   });
   await sim.runFor(ADAPT_RUN_MS);
   // Then the slow node crashes: the adapted detector must still see it.
   watch.crash(victim);
   await sim.runFor(SLOW_CRASH_BOUND_MS);
-  const of = (from: number, to: number) => watch.mistakes.filter((m) => m.target === victim && m.t >= from && m.t < to).length;
+  const of = (from: number, to: number) =>
+    watch.mistakes.filter((m) => m.target === victim && m.t >= from && m.t < to).length;
   const detected = sim.nodeIds.filter((o) => o !== victim && watch.suspects(o).has(victim)).length;
-  return { label, before: of(0, SLOW_AT_MS), adapting: of(SLOW_AT_MS, ADAPTED_AT_MS), adapted: of(ADAPTED_AT_MS, Infinity), detected, sim, watch, victim };
+  return {
+    label,
+    before: of(0, SLOW_AT_MS),
+    adapting: of(SLOW_AT_MS, ADAPTED_AT_MS),
+    adapted: of(ADAPTED_AT_MS, Infinity),
+    detected,
+    sim,
+    watch,
+    victim,
+  };
 }
 
 export const partB: Array<Scenario<L>> = [
@@ -100,33 +121,48 @@ export const partB: Array<Scenario<L>> = [
       // Never heard: not judged.
       const fresh = new Detector();
       const zero = fresh.phi(5_000);
-      ctx.check(zero === 0, "phi is 0 before the first heartbeat", () => `a detector that has heard nothing answered phi(5000) = ${zero}`);
+      ctx.check(
+        zero === 0,
+        "phi is 0 before the first heartbeat",
+        () => `a detector that has heard nothing answered phi(5000) = ${zero}`,
+      );
       // The first heartbeat stands in for an interval of HEARTBEAT_INTERVAL_MS.
       const first = new Detector();
       const firstModel = new PhiModel();
       feed(first, firstModel, [1_000]);
-      for (const after of [100, 230, 260]) requireSamePhi(ctx, first, firstModel, 1_000 + after, "after a single heartbeat");
+      for (const after of [100, 230, 260])
+        requireSamePhi(ctx, first, firstModel, 1_000 + after, "after a single heartbeat");
       // A regular peer with jitter.
       const d = new Detector();
       const m = new PhiModel();
       feed(d, m, arrivals(ctx, 0, 150, 200, 30));
       const last = m.last as number;
-      for (const after of [0, 150, 220, 260, 300, 400]) requireSamePhi(ctx, d, m, last + after, "150 heartbeats about every 200 ms");
+      for (const after of [0, 150, 220, 260, 300, 400])
+        requireSamePhi(ctx, d, m, last + after, "150 heartbeats about every 200 ms");
       // The link changes: only the last PHI_WINDOW intervals count.
       feed(d, m, arrivals(ctx, last, 120, 500, 60));
       const slowLast = m.last as number;
-      for (const after of [300, 500, 650, 800]) requireSamePhi(ctx, d, m, slowLast + after, "150 heartbeats every ~200 ms, then 120 every ~500 ms");
+      for (const after of [300, 500, 650, 800])
+        requireSamePhi(ctx, d, m, slowLast + after, "150 heartbeats every ~200 ms, then 120 every ~500 ms");
       // A dead peer: phi never goes down as the silence grows, and it does grow.
       let previous = -Infinity;
       for (let k = 0; k <= 300; k++) {
         const t = slowLast + 10 * k;
         const p = d.phi(t);
-        ctx.check(p >= previous, "phi of a silent peer never decreases", () => `phi(${t - 10}) = ${previous} but phi(${t}) = ${p}: the peer has only been silent longer`);
+        ctx.check(
+          p >= previous,
+          "phi of a silent peer never decreases",
+          () => `phi(${t - 10}) = ${previous} but phi(${t}) = ${p}: the peer has only been silent longer`,
+        );
         previous = p;
       }
       const early = d.phi(slowLast + 500);
       const late = d.phi(slowLast + 2_000);
-      ctx.check(late > early + 1, "phi of a silent peer grows", () => `phi 500 ms after the last heartbeat is ${early}, and 2000 ms after it still ${late}`);
+      ctx.check(
+        late > early + 1,
+        "phi of a silent peer grows",
+        () => `phi 500 ms after the last heartbeat is ${early}, and 2000 ms after it still ${late}`,
+      );
     },
   },
   {
@@ -141,11 +177,27 @@ export const partB: Array<Scenario<L>> = [
     async run(ctx) {
       const victimIndex = ctx.rng.int(5);
       const delay = { kind: "uniform", min: 1, max: 20 } as const;
-      const phi = await slowLink(ctx, "phi accrual, threshold 8", () => cluster(ctx, 5, () => new ctx.impl.PhiNode({ threshold: 8 }), delay), victimIndex);
+      const phi = await slowLink(
+        ctx,
+        "phi accrual, threshold 8",
+        () => cluster(ctx, 5, () => new ctx.impl.PhiNode({ threshold: 8 }), delay),
+        victimIndex,
+      );
       // For comparison only (not graded): Part A's detector on the same link, if it runs.
-      let fixed: SlowLinkRun = { label: "fixed timeout 600 ms (Part A: does not run)", before: Number.NaN, adapting: Number.NaN, adapted: Number.NaN, detected: Number.NaN };
+      let fixed: SlowLinkRun = {
+        label: "fixed timeout 600 ms (Part A: does not run)",
+        before: Number.NaN,
+        adapting: Number.NaN,
+        adapted: Number.NaN,
+        detected: Number.NaN,
+      };
       try {
-        fixed = await slowLink(ctx, "fixed timeout 600 ms (Part A)", () => cluster(ctx, 5, () => new ctx.impl.HeartbeatNode({ timeoutMs: 600 }), delay), victimIndex);
+        fixed = await slowLink(
+          ctx,
+          "fixed timeout 600 ms (Part A)",
+          () => cluster(ctx, 5, () => new ctx.impl.HeartbeatNode({ timeoutMs: 600 }), delay),
+          victimIndex,
+        );
       } catch {
         // Part A is not done yet or fails: the table says so, Part B is graded on its own.
       }
@@ -154,13 +206,31 @@ export const partB: Array<Scenario<L>> = [
         { title: `suspicions of ${phi.victim}: fast link`, cells: [withBound(phi.before, 0), String(fixed.before)] },
         { title: "slow, adapting (10-35 s)", cells: [String(phi.adapting), String(fixed.adapting)] },
         { title: "slow, adapted (35-60 s)", cells: [withBound(phi.adapted, 0), String(fixed.adapted)] },
-        { title: `peers suspecting it ${SLOW_CRASH_BOUND_MS / 1000} s after its crash`, cells: [`${phi.detected} (of 4)`, `${fixed.detected} (of 4)`] },
+        {
+          title: `peers suspecting it ${SLOW_CRASH_BOUND_MS / 1000} s after its crash`,
+          cells: [`${phi.detected} (of 4)`, `${fixed.detected} (of 4)`],
+        },
       ]);
       ctx.log(`${phi.victim}'s heartbeats take 100-900 ms from t=10 s on (no node crashes):\n${table}`);
-      ctx.check(phi.before === 0, "no suspicion on a fast link", () => `with phi (threshold 8) ${phi.victim} was suspected ${phi.before} times before its link became slow, with every heartbeat on time within 20 ms\n${table}`);
+      ctx.check(
+        phi.before === 0,
+        "no suspicion on a fast link",
+        () =>
+          `with phi (threshold 8) ${phi.victim} was suspected ${phi.before} times before its link became slow, with every heartbeat on time within 20 ms\n${table}`,
+      );
       const otherMistakes = phi.watch.mistakes.filter((m) => m.target !== phi.victim);
-      ctx.check(otherMistakes.length === 0, "no suspicion on a fast link", () => `${otherMistakes[0]?.observer} suspected ${otherMistakes[0]?.target} at t=${otherMistakes[0]?.t} ms, whose link is fast and steady`);
-      ctx.check(phi.detected === 4, "a crash on the slow link is detected", () => `${phi.victim} crashed at t=${ADAPT_RUN_MS} ms; ${SLOW_CRASH_BOUND_MS} ms later only ${phi.detected} of its 4 peers suspected it: phi must keep rising while a peer is silent, however slow its link\n${table}`);
+      ctx.check(
+        otherMistakes.length === 0,
+        "no suspicion on a fast link",
+        () =>
+          `${otherMistakes[0]?.observer} suspected ${otherMistakes[0]?.target} at t=${otherMistakes[0]?.t} ms, whose link is fast and steady`,
+      );
+      ctx.check(
+        phi.detected === 4,
+        "a crash on the slow link is detected",
+        () =>
+          `${phi.victim} crashed at t=${ADAPT_RUN_MS} ms; ${SLOW_CRASH_BOUND_MS} ms later only ${phi.detected} of its 4 peers suspected it: phi must keep rising while a peer is silent, however slow its link\n${table}`,
+      );
       ctx.check(phi.adapted === 0, "phi adapts to a slow link", () => {
         const m = phi.watch.mistakes.find((x) => x.target === phi.victim && x.t >= ADAPTED_AT_MS);
         return `${phi.victim}'s link had been slow for 25 s (over ${Math.round(25_000 / 200)} heartbeats), yet it was still suspected ${phi.adapted} times, first by ${m?.observer} at t=${m?.t} ms\n${table}`;
@@ -179,17 +249,39 @@ export const partB: Array<Scenario<L>> = [
     async run(ctx) {
       const rows: Array<{ m: Measured; bounds: Bounds }> = [];
       for (const { threshold, bounds } of THRESHOLDS) {
-        const m = await measure(ctx, `phi threshold ${threshold}`, () => new ctx.impl.PhiNode({ threshold }), SLOW_LINKS, 60_000);
+        const m = await measure(
+          ctx,
+          `phi threshold ${threshold}`,
+          () => new ctx.impl.PhiNode({ threshold }),
+          SLOW_LINKS,
+          60_000,
+        );
         rows.push({ m, bounds });
       }
       const table = experimentTable(rows);
-      ctx.log(`phi accrual (slow heartbeats 20% up to ${SLOW_LINKS.slowDelayMaxMs} ms, pauses up to ${SLOW_LINKS.pauseMaxMs} ms):\n${table}`);
+      ctx.log(
+        `phi accrual (slow heartbeats 20% up to ${SLOW_LINKS.slowDelayMaxMs} ms, pauses up to ${SLOW_LINKS.pauseMaxMs} ms):\n${table}`,
+      );
       for (const { m, bounds } of rows) {
         const miss = m.misses[0];
-        ctx.check(!miss, "every crash is detected", () => `${miss?.observer} never suspected ${miss?.target}, down from t=${miss?.crashedAt} ms until its restart at t=${miss?.restartedAt} ms (${m.label})\n${table}`);
-        ctx.check(m.p99 <= (bounds.p99Ms as number), "detection p99 within the bound", () => `with ${m.label}: detection p99 ${m.p99} ms, over ${bounds.p99Ms} ms\n${table}`);
+        ctx.check(
+          !miss,
+          "every crash is detected",
+          () =>
+            `${miss?.observer} never suspected ${miss?.target}, down from t=${miss?.crashedAt} ms until its restart at t=${miss?.restartedAt} ms (${m.label})\n${table}`,
+        );
+        ctx.check(
+          m.p99 <= (bounds.p99Ms as number),
+          "detection p99 within the bound",
+          () => `with ${m.label}: detection p99 ${m.p99} ms, over ${bounds.p99Ms} ms\n${table}`,
+        );
         requireAccuracy(ctx, m, bounds, table);
-        ctx.check(m.mistakesPerNodeHour <= (bounds.mistakesPerNodeHour as number), "false suspicions per node-hour within the bound", () => `with ${m.label}: ${m.mistakes.length} false suspicions, ${m.mistakesPerNodeHour.toFixed(1)} per node-hour, over ${bounds.mistakesPerNodeHour}\n${table}`);
+        ctx.check(
+          m.mistakesPerNodeHour <= (bounds.mistakesPerNodeHour as number),
+          "false suspicions per node-hour within the bound",
+          () =>
+            `with ${m.label}: ${m.mistakes.length} false suspicions, ${m.mistakesPerNodeHour.toFixed(1)} per node-hour, over ${bounds.mistakesPerNodeHour}\n${table}`,
+        );
       }
     },
   },

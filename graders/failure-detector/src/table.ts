@@ -13,7 +13,11 @@ export interface Column {
 export function formatTable(columns: readonly Column[]): string {
   const rows = Math.max(0, ...columns.map((c) => c.cells.length));
   const widths = columns.map((c) => Math.max(c.title.length, ...c.cells.map((x) => x.length)));
-  const line = (cells: string[]) => cells.map((x, i) => x.padEnd(widths[i] as number)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((x, i) => x.padEnd(widths[i] as number))
+      .join("  ")
+      .trimEnd();
   const out = [line(columns.map((c) => c.title)), line(widths.map((w) => "-".repeat(w)))];
   for (let r = 0; r < rows; r++) out.push(line(columns.map((c) => c.cells[r] ?? "")));
   return out.join("\n");

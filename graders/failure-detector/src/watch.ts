@@ -118,7 +118,9 @@ export class DetectorWatch {
       const old = before && before.instance === node ? before.suspects : new Set<NodeId>();
       const now = suspectedBy(node);
       for (const target of now) if (!old.has(target)) this.started(observer, target);
-      for (const target of old) if (!now.has(target) && this.isDown(target)) this.withdrawnWhileDown.push({ t: this.sim.now, observer, target });
+      for (const target of old)
+        if (!now.has(target) && this.isDown(target))
+          this.withdrawnWhileDown.push({ t: this.sim.now, observer, target });
       this.beliefs.set(observer, { instance: node, suspects: now });
     }
     // A suspicion held for long is as wrong as many short ones: integrate it over time.

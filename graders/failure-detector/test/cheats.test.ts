@@ -24,7 +24,13 @@ describe("a detector that games one side of the trade-off scores 0", () => {
   for (const [cheat, why] of cases) {
     for (const s of lab.scenarios) {
       it(`${cheat}: ${s.name}`, async () => {
-        const r = await gradeScenario(lab, s, { lab: lab.lab, graderModule: GRADER, impl: `${CHEATS}${cheat}`, seeds: [1], pool });
+        const r = await gradeScenario(lab, s, {
+          lab: lab.lab,
+          graderModule: GRADER,
+          impl: `${CHEATS}${cheat}`,
+          seeds: [1],
+          pool,
+        });
         const failure = `${r.firstFailure?.failure?.invariant ?? ""}: ${r.firstFailure?.failure?.message ?? ""}`;
         expect(r.status, failure).toBe("fail");
         expect(r.earned).toBe(0);

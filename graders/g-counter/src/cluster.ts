@@ -45,7 +45,14 @@ export class History {
     const id = this.nextId++;
     const op: AddOp = { id, client, node, delta, sentAt: this.sim.now, outcome: "pending" };
     this.adds.push(op);
-    const r = await this.sim.client(client).call(node, { type: "add", id, delta }, (m) => (m.type === "add_ok" || m.type === "add_error") && m.id === id, timeoutMs);
+    const r = await this.sim
+      .client(client)
+      .call(
+        node,
+        { type: "add", id, delta },
+        (m) => (m.type === "add_ok" || m.type === "add_error") && m.id === id,
+        timeoutMs,
+      );
     if (r?.type === "add_ok") op.outcome = "ok";
     else if (r?.type === "add_error") {
       op.outcome = "error";
@@ -56,7 +63,9 @@ export class History {
 
   async read(client: NodeId, node: NodeId, timeoutMs: number): Promise<number | undefined> {
     const id = this.nextId++;
-    const r = await this.sim.client(client).call(node, { type: "read", id }, (m) => m.type === "read_ok" && m.id === id, timeoutMs);
+    const r = await this.sim
+      .client(client)
+      .call(node, { type: "read", id }, (m) => m.type === "read_ok" && m.id === id, timeoutMs);
     return r?.type === "read_ok" ? r.value : undefined;
   }
 
@@ -67,7 +76,10 @@ export class History {
   counterAdds(): CounterAdd[] {
     return this.adds
       .filter((op) => Number.isSafeInteger(op.delta))
-      .map((op) => ({ delta: op.delta, outcome: op.outcome === "ok" ? "ok" : op.outcome === "error" ? "fail" : "unknown" }));
+      .map((op) => ({
+        delta: op.delta,
+        outcome: op.outcome === "ok" ? "ok" : op.outcome === "error" ? "fail" : "unknown",
+      }));
   }
 
   /** The most and the least the counter can be, given every add sent so far not refused. */
@@ -100,7 +112,10 @@ export class AcceptableSet {
     readonly acked: number,
     readonly unknown: readonly number[],
   ) {
-    this.set = counterAcceptableSet([{ delta: acked, outcome: "ok" }, ...unknown.map((delta) => ({ delta, outcome: "unknown" as const }))]).set;
+    this.set = counterAcceptableSet([
+      { delta: acked, outcome: "ok" },
+      ...unknown.map((delta) => ({ delta, outcome: "unknown" as const })),
+    ]).set;
   }
 
   has(v: number): boolean {
@@ -117,7 +132,8 @@ export class AcceptableSet {
   }
 
   describe(): string {
-    if (this.unknown.length === 0) return `exactly ${this.acked}, the sum of the acknowledged adds (no add had an unknown outcome)`;
+    if (this.unknown.length === 0)
+      return `exactly ${this.acked}, the sum of the acknowledged adds (no add had an unknown outcome)`;
     const lo = this.acked + this.unknown.filter((d) => d < 0).reduce((a, b) => a + b, 0);
     const hi = this.acked + this.unknown.filter((d) => d > 0).reduce((a, b) => a + b, 0);
     return `the acknowledged adds (${this.acked}) plus any subset of the ${this.unknown.length} adds with unknown outcome [${this.unknown.join(", ")}], so between ${lo} and ${hi}`;
@@ -143,7 +159,12 @@ export interface NodeFaults {
 }
 
 export function nodeFaults(sim: Sim, f: NodeFaults): void {
-  sim.setFaults({ drop: f.drop, duplicate: f.duplicate, copies: f.copies ?? 2, delay: { kind: "uniform", min: f.delayMs[0], max: f.delayMs[1] } });
+  sim.setFaults({
+    drop: f.drop,
+    duplicate: f.duplicate,
+    copies: f.copies ?? 2,
+    delay: { kind: "uniform", min: f.delayMs[0], max: f.delayMs[1] },
+  });
   const client = { drop: f.clientDrop ?? 0.02, duplicate: 0 };
   for (const c of sim.clientIds) {
     for (const n of sim.nodeIds) {
@@ -164,7 +185,8 @@ export function watchGCounter(sim: Sim, history: History): void {
     for (const [id, node] of sim.liveNodes<CounterHook>()) {
       const v = node.value();
       const before = last.get(node as object);
-      if (before !== undefined && v < before) return `${id} read ${before} and then ${v}: a merge or an increment made the state smaller`;
+      if (before !== undefined && v < before)
+        return `${id} read ${before} and then ${v}: a merge or an increment made the state smaller`;
       last.set(node as object, v);
     }
     return undefined;
@@ -194,7 +216,12 @@ export function watchAddAnswers(sim: Sim): Map<number, string[]> {
 export function oneAnswerPerAdd(ctx: Ctx, adds: readonly AddOp[], answers: Map<number, string[]>): void {
   for (const op of adds) {
     const got = answers.get(op.id) ?? [];
-    ctx.check(got.length === 1, "an add gets exactly one answer", () => `add ${op.delta} sent to ${op.node} (request ${op.id}) was answered ${got.length === 0 ? "not at all" : got.join(", then ")}: answer add_ok once it is applied and durable, or add_error (and change nothing), never both`);
+    ctx.check(
+      got.length === 1,
+      "an add gets exactly one answer",
+      () =>
+        `add ${op.delta} sent to ${op.node} (request ${op.id}) was answered ${got.length === 0 ? "not at all" : got.join(", then ")}: answer add_ok once it is applied and durable, or add_error (and change nothing), never both`,
+    );
   }
 }
 
@@ -204,7 +231,8 @@ export function watchBounds(sim: Sim, history: History): void {
     const { max, min } = history.bounds();
     for (const [id, node] of sim.liveNodes<CounterHook>()) {
       const v = node.value();
-      if (v > max) return `${id} reads ${v}, but clients have only ever tried to add ${max} in total (is something counted twice, e.g. a duplicated gossip?)`;
+      if (v > max)
+        return `${id} reads ${v}, but clients have only ever tried to add ${max} in total (is something counted twice, e.g. a duplicated gossip?)`;
       if (v < min) return `${id} reads ${v}, but clients have only ever tried to subtract ${-min} in total`;
     }
     return undefined;
@@ -215,8 +243,15 @@ export function watchBounds(sim: Sim, history: History): void {
  * A cluster of G-Counter nodes (`GCounterNode` unless `factory` says otherwise) with `faults`
  * between nodes (see nodeFaults), its history, and the G-Counter invariants (watchGCounter).
  */
-export function gcounterCluster(ctx: Ctx, o: { nodes: number; clients: number; faults?: NodeFaults; factory?: () => Node<Msg, Timer> }): { sim: Sim; history: History } {
-  const sim: Sim = ctx.sim({ nodes: o.nodes, clients: o.clients, factory: o.factory ?? (() => new ctx.impl.GCounterNode()) });
+export function gcounterCluster(
+  ctx: Ctx,
+  o: { nodes: number; clients: number; faults?: NodeFaults; factory?: () => Node<Msg, Timer> },
+): { sim: Sim; history: History } {
+  const sim: Sim = ctx.sim({
+    nodes: o.nodes,
+    clients: o.clients,
+    factory: o.factory ?? (() => new ctx.impl.GCounterNode()),
+  });
   if (o.faults) nodeFaults(sim, o.faults);
   const history = new History(sim);
   watchGCounter(sim, history);
@@ -258,7 +293,13 @@ export function runClients(sim: Sim, history: History, rng: Rng, plan: ClientPla
 }
 
 /** Run the simulation until `done` settles (or `maxMs` passes, which is a grader bug). */
-export async function runUntilSettled(ctx: Ctx, sim: Sim, done: Promise<void>, maxMs: number, what: string): Promise<void> {
+export async function runUntilSettled(
+  ctx: Ctx,
+  sim: Sim,
+  done: Promise<void>,
+  maxMs: number,
+  what: string,
+): Promise<void> {
   let finished = false;
   void done.then(() => {
     finished = true;
@@ -275,7 +316,14 @@ function showValues(sim: Sim, nodes: readonly NodeId[]): string {
  * Require `nodes` to agree on an acceptable value within `boundMs`. Agreement on a value outside
  * the acceptable set, or no agreement, fails with what each replica reads.
  */
-export async function requireConvergence(ctx: Ctx, sim: Sim, history: History, nodes: readonly NodeId[], boundMs: number, since: string): Promise<number> {
+export async function requireConvergence(
+  ctx: Ctx,
+  sim: Sim,
+  history: History,
+  nodes: readonly NodeId[],
+  boundMs: number,
+  since: string,
+): Promise<number> {
   const ok = history.acceptable();
   const start = sim.now;
   const agreed = (): number | undefined => {
@@ -287,14 +335,24 @@ export async function requireConvergence(ctx: Ctx, sim: Sim, history: History, n
     }
     return v;
   };
-  const converged = await sim.runUntil(() => {
-    const v = agreed();
-    return v !== undefined && ok.has(v);
-  }, { maxMs: boundMs });
+  const converged = await sim.runUntil(
+    () => {
+      const v = agreed();
+      return v !== undefined && ok.has(v);
+    },
+    { maxMs: boundMs },
+  );
   if (!converged) {
     const v = agreed();
-    if (v !== undefined) ctx.fail("acceptable value", `${boundMs} ms after ${since} (t=${fmt(start)} ms) ${nodes.join(", ")} agree on ${v}, but the value must be ${ok.describe()}${ok.why(v)}`);
-    ctx.fail("convergence", `${boundMs} ms after ${since} (t=${fmt(start)} ms) the replicas still disagree: ${showValues(sim, nodes)}; the value must be ${ok.describe()}`);
+    if (v !== undefined)
+      ctx.fail(
+        "acceptable value",
+        `${boundMs} ms after ${since} (t=${fmt(start)} ms) ${nodes.join(", ")} agree on ${v}, but the value must be ${ok.describe()}${ok.why(v)}`,
+      );
+    ctx.fail(
+      "convergence",
+      `${boundMs} ms after ${since} (t=${fmt(start)} ms) the replicas still disagree: ${showValues(sim, nodes)}; the value must be ${ok.describe()}`,
+    );
   }
   return agreed() as number;
 }
@@ -303,7 +361,13 @@ export async function requireConvergence(ctx: Ctx, sim: Sim, history: History, n
  * Heal every fault, then require every node to converge within CONVERGENCE_BOUND_MS of that and
  * the final reads (by `reader`) to be acceptable.
  */
-export async function healAndConverge(ctx: Ctx, sim: Sim, history: History, reader: NodeId, since = "the network healed"): Promise<void> {
+export async function healAndConverge(
+  ctx: Ctx,
+  sim: Sim,
+  history: History,
+  reader: NodeId,
+  since = "the network healed",
+): Promise<void> {
   sim.healAll();
   await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, since);
   await finalReads(ctx, sim, history, reader);
@@ -323,13 +387,20 @@ export async function finalReads(ctx: Ctx, sim: Sim, history: History, client: N
   await sim.runFor(sim.nodeIds.length * 300 + 50);
   const shown = sim.nodeIds.map((n) => `${n}: ${got.get(n) ?? "no answer"}`).join(", ");
   for (const n of sim.nodeIds) {
-    ctx.check(got.get(n) !== undefined, "reads are answered", () => `${n} did not answer a read within 300 ms on a healed network (final reads: ${shown})`);
+    ctx.check(
+      got.get(n) !== undefined,
+      "reads are answered",
+      () => `${n} did not answer a read within 300 ms on a healed network (final reads: ${shown})`,
+    );
   }
   const reads = sim.nodeIds.map((n) => ({ by: n, value: got.get(n) as number }));
   const counter = checkCounter(history.counterAdds(), reads);
   if (!counter.ok) {
     const bad = counter.badReads[0] as { by?: string; value: number };
-    ctx.fail("final reads are acceptable", `${bad.by} answered a final read with ${bad.value}, but the value must be ${ok.describe()}${ok.why(bad.value)} (final reads: ${shown})`);
+    ctx.fail(
+      "final reads are acceptable",
+      `${bad.by} answered a final read with ${bad.value}, but the value must be ${ok.describe()}${ok.why(bad.value)} (final reads: ${shown})`,
+    );
   }
   const agree = checkConvergence(new Map(reads.map((r) => [r.by, r.value])));
   ctx.check(agree.converged, "final reads agree", () => `after convergence the final reads differ: ${agree.message}`);
@@ -340,7 +411,15 @@ export function reportCost(ctx: Ctx, sim: Sim, history: History): void {
   let gossip = 0;
   for (const [key, n] of sim.stats.sentByType) {
     const [from, type] = key.split(":");
-    if (from !== undefined && sim.nodeIds.includes(from) && type !== undefined && type !== "add_ok" && type !== "add_error" && type !== "read_ok") gossip += n;
+    if (
+      from !== undefined &&
+      sim.nodeIds.includes(from) &&
+      type !== undefined &&
+      type !== "add_ok" &&
+      type !== "add_error" &&
+      type !== "read_ok"
+    )
+      gossip += n;
   }
   const adds = Math.max(1, history.adds.length);
   ctx.metric("node-to-node messages per add", Math.round((gossip / adds) * 10) / 10, "msgs");

@@ -1,7 +1,20 @@
 /** Part A: the G-Counter and its lattice laws, by property-based tests. */
 import fc from "fast-check";
 import type { Scenario } from "@faultline/grading";
-import { buildG, entries, holds, law, leq, REPLICAS, sameEntries, show, showSpec, thrown, gSpec, type L } from "./props.ts";
+import {
+  buildG,
+  entries,
+  holds,
+  law,
+  leq,
+  REPLICAS,
+  sameEntries,
+  show,
+  showSpec,
+  thrown,
+  gSpec,
+  type L,
+} from "./props.ts";
 
 const amounts = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 });
 const BAD_AMOUNTS = [-1, -7, 1.5, 0.25, Number.NaN, Number.POSITIVE_INFINITY];
@@ -28,18 +41,40 @@ export const partA: Array<Scenario<L>> = [
       const c = new G("n1");
       c.increment();
       c.increment(4);
-      ctx.check(c.get("n1") === 5, "increment adds to the own entry", () => `after increment() and increment(4) on GCounter("n1"), get("n1") is ${c.get("n1")}, expected 5`);
-      ctx.check(c.value() === 5, "value is the sum of the entries", () => `after increment() and increment(4), value() is ${c.value()}, expected 5`);
+      ctx.check(
+        c.get("n1") === 5,
+        "increment adds to the own entry",
+        () => `after increment() and increment(4) on GCounter("n1"), get("n1") is ${c.get("n1")}, expected 5`,
+      );
+      ctx.check(
+        c.value() === 5,
+        "value is the sum of the entries",
+        () => `after increment() and increment(4), value() is ${c.value()}, expected 5`,
+      );
       // Zero is a whole, non-negative amount: valid, and it changes nothing.
       const zero = thrown(() => c.increment(0));
-      ctx.check(zero === undefined, "increment(0) is valid", () => `increment(0) threw ${String(zero)}; 0 is a non-negative whole amount: accept it and change nothing`);
-      ctx.check(c.value() === 5 && c.get("n1") === 5, "increment(0) changes nothing", () => `after increment(0) the value is ${c.value()}, expected 5`);
+      ctx.check(
+        zero === undefined,
+        "increment(0) is valid",
+        () => `increment(0) threw ${String(zero)}; 0 is a non-negative whole amount: accept it and change nothing`,
+      );
+      ctx.check(
+        c.value() === 5 && c.get("n1") === 5,
+        "increment(0) changes nothing",
+        () => `after increment(0) the value is ${c.value()}, expected 5`,
+      );
       for (const bad of BAD_AMOUNTS) {
         const err = thrown(() => c.increment(bad));
         ctx.check(err instanceof RangeError, "increment rejects invalid amounts", () =>
-          err === undefined ? `increment(${bad}) was accepted (value is now ${c.value()}); a G-Counter only grows by whole amounts: throw a RangeError` : `increment(${bad}) threw ${String(err)}, expected a RangeError`,
+          err === undefined
+            ? `increment(${bad}) was accepted (value is now ${c.value()}); a G-Counter only grows by whole amounts: throw a RangeError`
+            : `increment(${bad}) threw ${String(err)}, expected a RangeError`,
         );
-        ctx.check(c.value() === 5 && c.get("n1") === 5, "a rejected increment changes nothing", () => `after the rejected increment(${bad}) the value is ${c.value()}, expected 5`);
+        ctx.check(
+          c.value() === 5 && c.get("n1") === 5,
+          "a rejected increment changes nothing",
+          () => `after the rejected increment(${bad}) the value is ${c.value()}, expected 5`,
+        );
       }
       holds(
         ctx,
@@ -50,9 +85,17 @@ export const partA: Array<Scenario<L>> = [
           for (const k of incs) x.increment(k);
           const after = entries(x);
           const expected = { ...before, [s.id]: (before[s.id] ?? 0) + incs.reduce((a, b) => a + b, 0) };
-          law(sameEntries(after, expected), () => `${showSpec(s)} after increment(${incs.join("), increment(")}) has entries ${show(after)}, expected ${show(expected)} (only "${s.id}"'s own entry grows)`);
+          law(
+            sameEntries(after, expected),
+            () =>
+              `${showSpec(s)} after increment(${incs.join("), increment(")}) has entries ${show(after)}, expected ${show(expected)} (only "${s.id}"'s own entry grows)`,
+          );
           const sum = Object.values(after).reduce((a, b) => a + b, 0);
-          law(x.value() === sum, () => `${showSpec(s)} after increment(${incs.join("), increment(")}) has entries ${show(after)} but value() is ${x.value()}, expected their sum ${sum}`);
+          law(
+            x.value() === sum,
+            () =>
+              `${showSpec(s)} after increment(${incs.join("), increment(")}) has entries ${show(after)} but value() is ${x.value()}, expected their sum ${sum}`,
+          );
         }),
       );
       holds(
@@ -64,7 +107,11 @@ export const partA: Array<Scenario<L>> = [
           m.increment(k);
           const after = entries(m);
           const expected = { ...before, [a.id]: (before[a.id] ?? 0) + k };
-          law(sameEntries(after, expected), () => `m = ${showSpec(a)}.merge(${showSpec(b)}) is ${show(before)}; after m.increment(${k}) it is ${show(after)}, expected ${show(expected)}: the merged counter must still belong to "${a.id}"`);
+          law(
+            sameEntries(after, expected),
+            () =>
+              `m = ${showSpec(a)}.merge(${showSpec(b)}) is ${show(before)}; after m.increment(${k}) it is ${show(after)}, expected ${show(expected)}: the merged counter must still belong to "${a.id}"`,
+          );
         }),
       );
     },
@@ -85,7 +132,11 @@ export const partA: Array<Scenario<L>> = [
         fc.property(gSpec, gSpec, (a, b) => {
           const ab = entries(buildG(ctx, a).merge(buildG(ctx, b)));
           const ba = entries(buildG(ctx, b).merge(buildG(ctx, a)));
-          law(sameEntries(ab, ba), () => `with a = ${showSpec(a)} and b = ${showSpec(b)}: a.merge(b) = ${show(ab)} but b.merge(a) = ${show(ba)}`);
+          law(
+            sameEntries(ab, ba),
+            () =>
+              `with a = ${showSpec(a)} and b = ${showSpec(b)}: a.merge(b) = ${show(ab)} but b.merge(a) = ${show(ba)}`,
+          );
         }),
       );
     },
@@ -106,7 +157,11 @@ export const partA: Array<Scenario<L>> = [
         fc.property(gSpec, gSpec, gSpec, (a, b, c) => {
           const left = entries(buildG(ctx, a).merge(buildG(ctx, b)).merge(buildG(ctx, c)));
           const right = entries(buildG(ctx, a).merge(buildG(ctx, b).merge(buildG(ctx, c))));
-          law(sameEntries(left, right), () => `with a = ${showSpec(a)}, b = ${showSpec(b)}, c = ${showSpec(c)}: (a.merge(b)).merge(c) = ${show(left)} but a.merge(b.merge(c)) = ${show(right)}`);
+          law(
+            sameEntries(left, right),
+            () =>
+              `with a = ${showSpec(a)}, b = ${showSpec(b)}, c = ${showSpec(c)}: (a.merge(b)).merge(c) = ${show(left)} but a.merge(b.merge(c)) = ${show(right)}`,
+          );
         }),
       );
     },
@@ -126,10 +181,17 @@ export const partA: Array<Scenario<L>> = [
         "merge is idempotent",
         fc.property(gSpec, gSpec, (a, b) => {
           const aa = entries(buildG(ctx, a).merge(buildG(ctx, a)));
-          law(sameEntries(aa, entries(buildG(ctx, a))), () => `with a = ${showSpec(a)}: a.merge(a) = ${show(aa)}, expected a itself`);
+          law(
+            sameEntries(aa, entries(buildG(ctx, a))),
+            () => `with a = ${showSpec(a)}: a.merge(a) = ${show(aa)}, expected a itself`,
+          );
           const once = buildG(ctx, a).merge(buildG(ctx, b));
           const twice = entries(once.merge(buildG(ctx, b)));
-          law(sameEntries(twice, entries(once)), () => `with a = ${showSpec(a)} and b = ${showSpec(b)}: a.merge(b) = ${show(entries(once))} but merging b again gives ${show(twice)} (a duplicated gossip changed the state)`);
+          law(
+            sameEntries(twice, entries(once)),
+            () =>
+              `with a = ${showSpec(a)} and b = ${showSpec(b)}: a.merge(b) = ${show(entries(once))} but merging b again gives ${show(twice)} (a duplicated gossip changed the state)`,
+          );
         }),
       );
     },
@@ -151,10 +213,22 @@ export const partA: Array<Scenario<L>> = [
           const ea = entries(buildG(ctx, a));
           const eb = entries(buildG(ctx, b));
           const m = entries(buildG(ctx, a).merge(buildG(ctx, b)));
-          law(leq(ea, m), () => `with a = ${showSpec(a)} and b = ${showSpec(b)}: a.merge(b) = ${show(m)} is not >= a (an entry of a went down)`);
-          law(leq(eb, m), () => `with a = ${showSpec(a)} and b = ${showSpec(b)}: a.merge(b) = ${show(m)} is not >= b (an entry of b was lost)`);
+          law(
+            leq(ea, m),
+            () =>
+              `with a = ${showSpec(a)} and b = ${showSpec(b)}: a.merge(b) = ${show(m)} is not >= a (an entry of a went down)`,
+          );
+          law(
+            leq(eb, m),
+            () =>
+              `with a = ${showSpec(a)} and b = ${showSpec(b)}: a.merge(b) = ${show(m)} is not >= b (an entry of b was lost)`,
+          );
           const lub = maxOf(ea, eb);
-          law(sameEntries(m, lub), () => `with a = ${showSpec(a)} and b = ${showSpec(b)}: a.merge(b) = ${show(m)}, but the least upper bound is ${show(lub)}`);
+          law(
+            sameEntries(m, lub),
+            () =>
+              `with a = ${showSpec(a)} and b = ${showSpec(b)}: a.merge(b) = ${show(m)}, but the least upper bound is ${show(lub)}`,
+          );
         }),
       );
       holds(
@@ -165,7 +239,11 @@ export const partA: Array<Scenario<L>> = [
           const before = entries(x);
           x.increment(k);
           const after = entries(x);
-          law(leq(before, after) && !sameEntries(before, after), () => `${showSpec(s)}.increment(${k}) went from ${show(before)} to ${show(after)}, which is not strictly above it`);
+          law(
+            leq(before, after) && !sameEntries(before, after),
+            () =>
+              `${showSpec(s)}.increment(${k}) went from ${show(before)} to ${show(after)}, which is not strictly above it`,
+          );
         }),
       );
     },
@@ -189,15 +267,29 @@ export const partA: Array<Scenario<L>> = [
           const ea = entries(ca);
           const eb = entries(cb);
           const m = ca.merge(cb);
-          law(sameEntries(entries(ca), ea), () => `a = ${showSpec(a)} became ${show(entries(ca))} after a.merge(b) with b = ${showSpec(b)}`);
-          law(sameEntries(entries(cb), eb), () => `b = ${showSpec(b)} became ${show(entries(cb))} after a.merge(b) with a = ${showSpec(a)}`);
+          law(
+            sameEntries(entries(ca), ea),
+            () => `a = ${showSpec(a)} became ${show(entries(ca))} after a.merge(b) with b = ${showSpec(b)}`,
+          );
+          law(
+            sameEntries(entries(cb), eb),
+            () => `b = ${showSpec(b)} became ${show(entries(cb))} after a.merge(b) with a = ${showSpec(a)}`,
+          );
           const em = entries(m);
           m.increment(3);
-          law(sameEntries(entries(ca), ea) && sameEntries(entries(cb), eb), () => `with a = ${showSpec(a)} and b = ${showSpec(b)}: incrementing m = a.merge(b) changed a to ${show(entries(ca))} or b to ${show(entries(cb))} (the result shares state with an input)`);
+          law(
+            sameEntries(entries(ca), ea) && sameEntries(entries(cb), eb),
+            () =>
+              `with a = ${showSpec(a)} and b = ${showSpec(b)}: incrementing m = a.merge(b) changed a to ${show(entries(ca))} or b to ${show(entries(cb))} (the result shares state with an input)`,
+          );
           const em2 = entries(m);
           ca.increment(1);
           cb.increment(1);
-          law(sameEntries(entries(m), em2), () => `with a = ${showSpec(a)} and b = ${showSpec(b)}: incrementing a or b after m = a.merge(b) changed m from ${show(em2)} to ${show(entries(m))} (m shares state with an input; it was ${show(em)} right after the merge)`);
+          law(
+            sameEntries(entries(m), em2),
+            () =>
+              `with a = ${showSpec(a)} and b = ${showSpec(b)}: incrementing a or b after m = a.merge(b) changed m from ${show(em2)} to ${show(entries(m))} (m shares state with an input; it was ${show(em)} right after the merge)`,
+          );
         }),
       );
     },
@@ -221,7 +313,11 @@ export const partA: Array<Scenario<L>> = [
           const m = entries(buildG(ctx, a).merge(buildG(ctx, b)));
           for (const r of REPLICAS) {
             if ((ea[r] ?? 0) === 0 && (eb[r] ?? 0) > 0) {
-              law(m[r] === eb[r], () => `a = ${showSpec(a)} has no entry for "${r}", b = ${showSpec(b)} has ${r}: ${eb[r]}, but a.merge(b) = ${show(m)} has ${r}: ${m[r]}`);
+              law(
+                m[r] === eb[r],
+                () =>
+                  `a = ${showSpec(a)} has no entry for "${r}", b = ${showSpec(b)} has ${r}: ${eb[r]}, but a.merge(b) = ${show(m)} has ${r}: ${m[r]}`,
+              );
             }
           }
         }),
@@ -235,7 +331,7 @@ export const partA: Array<Scenario<L>> = [
     seeds: 3,
     hints: [
       "toJSON returns a fresh plain object { replica: count }; fromJSON(id, state) rebuilds a counter with the same entries.",
-      "fromJSON receives data from the network: throw on anything that is not an object of non-negative integers, e.g. { a: -1 } or { a: \"3\" } or null.",
+      'fromJSON receives data from the network: throw on anything that is not an object of non-negative integers, e.g. { a: -1 } or { a: "3" } or null.',
     ],
     run(ctx) {
       const G = ctx.impl.GCounter;
@@ -245,12 +341,23 @@ export const partA: Array<Scenario<L>> = [
         fc.property(gSpec, fc.constantFrom(...REPLICAS), (s, other) => {
           const c = buildG(ctx, s);
           const json = c.toJSON();
-          law(typeof json === "object" && json !== null && !Array.isArray(json), () => `${showSpec(s)}.toJSON() returned ${JSON.stringify(json)}, expected a plain object`);
+          law(
+            typeof json === "object" && json !== null && !Array.isArray(json),
+            () => `${showSpec(s)}.toJSON() returned ${JSON.stringify(json)}, expected a plain object`,
+          );
           const back = G.fromJSON(other, JSON.parse(JSON.stringify(json)));
-          law(sameEntries(entries(back), entries(c)) && back.value() === c.value(), () => `${showSpec(s)}.toJSON() is ${JSON.stringify(json)}; fromJSON("${other}", it) has entries ${show(entries(back))} and value ${back.value()}, expected ${show(entries(c))} and ${c.value()}`);
+          law(
+            sameEntries(entries(back), entries(c)) && back.value() === c.value(),
+            () =>
+              `${showSpec(s)}.toJSON() is ${JSON.stringify(json)}; fromJSON("${other}", it) has entries ${show(entries(back))} and value ${back.value()}, expected ${show(entries(c))} and ${c.value()}`,
+          );
           const before = entries(c);
-          (json as Record<string, number>)["a"] = 999;
-          law(sameEntries(entries(c), before), () => `changing the object returned by ${showSpec(s)}.toJSON() changed the counter to ${show(entries(c))}: return a copy`);
+          (json as Record<string, number>).a = 999;
+          law(
+            sameEntries(entries(c), before),
+            () =>
+              `changing the object returned by ${showSpec(s)}.toJSON() changed the counter to ${show(entries(c))}: return a copy`,
+          );
         }),
       );
       const bad: Array<[string, unknown]> = [
@@ -265,11 +372,19 @@ export const partA: Array<Scenario<L>> = [
       ];
       for (const [text, state] of bad) {
         const err = thrown(() => G.fromJSON("a", state as never));
-        ctx.check(err !== undefined, "fromJSON rejects malformed states", `GCounter.fromJSON("a", ${text}) was accepted; a state from the network must be an object of non-negative integers`);
+        ctx.check(
+          err !== undefined,
+          "fromJSON rejects malformed states",
+          `GCounter.fromJSON("a", ${text}) was accepted; a state from the network must be an object of non-negative integers`,
+        );
       }
       // An entry of 0 is a valid state (a replica that has not counted yet).
       const zeroErr = thrown(() => G.fromJSON("a", { a: 2, b: 0 }));
-      ctx.check(zeroErr === undefined, "fromJSON accepts entries of 0", () => `GCounter.fromJSON("a", { a: 2, b: 0 }) threw ${String(zeroErr)}; 0 is a non-negative integer`);
+      ctx.check(
+        zeroErr === undefined,
+        "fromJSON accepts entries of 0",
+        () => `GCounter.fromJSON("a", { a: 2, b: 0 }) threw ${String(zeroErr)}; 0 is a non-negative integer`,
+      );
     },
   },
 ];

@@ -1,7 +1,19 @@
 /** Part B: gossiping G-Counter nodes over a reliable, then a hostile, network. */
 import type { Scenario } from "@faultline/grading";
 import type { L } from "./props.ts";
-import { CONVERGENCE_BOUND_MS, finalReads, gcounterCluster, healAndConverge, oneAnswerPerAdd, reportCost, requireConvergence, runClients, runUntilSettled, smallDelta, watchAddAnswers } from "./cluster.ts";
+import {
+  CONVERGENCE_BOUND_MS,
+  finalReads,
+  gcounterCluster,
+  healAndConverge,
+  oneAnswerPerAdd,
+  reportCost,
+  requireConvergence,
+  runClients,
+  runUntilSettled,
+  smallDelta,
+  watchAddAnswers,
+} from "./cluster.ts";
 
 export const partB: Array<Scenario<L>> = [
   {
@@ -10,7 +22,7 @@ export const partB: Array<Scenario<L>> = [
     points: 5,
     seeds: 5,
     hints: [
-      "Answer add with add_ok (or add_error for a negative or fractional delta) and read with read_ok; gossip { type: \"gossip\", state: counter.toJSON() } to every peer on a timer, and merge what you receive.",
+      'Answer add with add_ok (or add_error for a negative or fractional delta) and read with read_ok; gossip { type: "gossip", state: counter.toJSON() } to every peer on a timer, and merge what you receive.',
       "A node's read is value() of its replica: the sum of every entry, including the entries learned by gossip. Re-arm the gossip timer in onTimer, or gossip happens only once.",
       "On a gossip message: this.counter = this.counter.merge(GCounter.fromJSON(from, msg.state)). A G-Counter node must refuse { delta: -3 } with add_error: a decrement is not an inflation.",
     ],
@@ -26,21 +38,48 @@ export const partB: Array<Scenario<L>> = [
       });
       await runUntilSettled(ctx, sim, done, 30_000, "the clients' adds");
       const lost = history.adds.filter((op) => op.outcome !== "ok");
-      ctx.check(lost.length === 0, "every add is acknowledged", () => `on a reliable network, ${lost.map((op) => `add ${op.delta} to ${op.node} at t=${op.sentAt} ms (${op.outcome}${op.error ? `: ${op.error}` : ""})`).join("; ")} got no add_ok within 500 ms`);
+      ctx.check(
+        lost.length === 0,
+        "every add is acknowledged",
+        () =>
+          `on a reliable network, ${lost.map((op) => `add ${op.delta} to ${op.node} at t=${op.sentAt} ms (${op.outcome}${op.error ? `: ${op.error}` : ""})`).join("; ")} got no add_ok within 500 ms`,
+      );
       const bad: Array<[string, number]> = [
         ["n1", -3],
         ["n2", 2.5],
       ];
       const refused = Promise.all(bad.map(([node, delta]) => history.add("c1", node, delta, 500)));
-      await runUntilSettled(ctx, sim, refused.then(() => undefined), 5_000, "the invalid adds");
+      await runUntilSettled(
+        ctx,
+        sim,
+        refused.then(() => undefined),
+        5_000,
+        "the invalid adds",
+      );
       for (const op of await refused) {
-        ctx.check(op.outcome === "error", "a G-Counter node refuses negative or fractional deltas", () => `add ${op.delta} sent to ${op.node} got ${op.outcome === "ok" ? "add_ok" : "no answer"}; a G-Counter only grows by whole amounts, so answer add_error and change nothing`);
+        ctx.check(
+          op.outcome === "error",
+          "a G-Counter node refuses negative or fractional deltas",
+          () =>
+            `add ${op.delta} sent to ${op.node} got ${op.outcome === "ok" ? "add_ok" : "no answer"}; a G-Counter only grows by whole amounts, so answer add_error and change nothing`,
+        );
       }
       // The edge of the valid range: 0 is a whole, non-negative delta.
       const zero = history.add("c2", "n3", 0, 500);
-      await runUntilSettled(ctx, sim, zero.then(() => undefined), 5_000, "the add of 0");
+      await runUntilSettled(
+        ctx,
+        sim,
+        zero.then(() => undefined),
+        5_000,
+        "the add of 0",
+      );
       const z = await zero;
-      ctx.check(z.outcome === "ok", "a G-Counter node accepts a delta of 0", () => `add 0 sent to n3 got ${z.outcome === "error" ? `add_error (${z.error ?? ""})` : "no answer"}; 0 is a valid delta (it changes nothing): answer add_ok`);
+      ctx.check(
+        z.outcome === "ok",
+        "a G-Counter node accepts a delta of 0",
+        () =>
+          `add 0 sent to n3 got ${z.outcome === "error" ? `add_error (${z.error ?? ""})` : "no answer"}; 0 is a valid delta (it changes nothing): answer add_ok`,
+      );
       oneAnswerPerAdd(ctx, history.adds, answers);
       await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, "the last add");
       await finalReads(ctx, sim, history, "c1");
@@ -58,7 +97,11 @@ export const partB: Array<Scenario<L>> = [
       "Check Part A first: each failure here is usually a law broken there. `--trace` shows each gossip and the state it carried.",
     ],
     async run(ctx) {
-      const { sim, history } = gcounterCluster(ctx, { nodes: 3, clients: 3, faults: { drop: 0.25, duplicate: 0.2, copies: 2, delayMs: [1, 60] } });
+      const { sim, history } = gcounterCluster(ctx, {
+        nodes: 3,
+        clients: 3,
+        faults: { drop: 0.25, duplicate: 0.2, copies: 2, delayMs: [1, 60] },
+      });
       const done = runClients(sim, history, ctx.rng, {
         adds: 15,
         delta: smallDelta,
@@ -82,7 +125,11 @@ export const partB: Array<Scenario<L>> = [
       "Merging must keep both sides' entries (entry-wise maximum), not pick the state with the larger total.",
     ],
     async run(ctx) {
-      const { sim, history } = gcounterCluster(ctx, { nodes: 5, clients: 3, faults: { drop: 0.1, duplicate: 0.1, copies: 2, delayMs: [1, 30] } });
+      const { sim, history } = gcounterCluster(ctx, {
+        nodes: 5,
+        clients: 3,
+        faults: { drop: 0.1, duplicate: 0.1, copies: 2, delayMs: [1, 30] },
+      });
       const split = () => {
         const order = ctx.rng.shuffle(sim.nodeIds);
         return [order.slice(0, 2), order.slice(2)] as const;
@@ -127,7 +174,14 @@ export const partB: Array<Scenario<L>> = [
         timeoutMs: 500,
       });
       await runUntilSettled(ctx, sim, done, 30_000, "the clients' adds");
-      await requireConvergence(ctx, sim, history, connected, CONVERGENCE_BOUND_MS, `the last add, with ${victim} cut off from the other nodes`);
+      await requireConvergence(
+        ctx,
+        sim,
+        history,
+        connected,
+        CONVERGENCE_BOUND_MS,
+        `the last add, with ${victim} cut off from the other nodes`,
+      );
       sim.healAll();
       await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, `${victim} was reconnected`);
       await finalReads(ctx, sim, history, "c1");

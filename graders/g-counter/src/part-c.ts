@@ -35,11 +35,22 @@ export const partC: Array<Scenario<L>> = [
           await sim.client("c2").sleep(20);
         }
       });
-      await runUntilSettled(ctx, sim, Promise.all([c1, c2]).then(() => undefined), 30_000, "the clients' adds");
+      await runUntilSettled(
+        ctx,
+        sim,
+        Promise.all([c1, c2]).then(() => undefined),
+        30_000,
+        "the clients' adds",
+      );
       const pre = history.adds.filter((op) => op.node === victim).slice(0, before);
       const preSum = pre.reduce((a, op) => a + (op.outcome === "ok" ? op.delta : 0), 0);
       const own = sim.node<{ value(): number }>(victim)?.value() ?? 0;
-      ctx.check(own >= preSum, "acknowledged adds survive a crash", () => `${victim} acknowledged adds summing to ${preSum} before it crashed, but after its restart (and 3 more adds) it reads ${own}: the acknowledged adds were lost`);
+      ctx.check(
+        own >= preSum,
+        "acknowledged adds survive a crash",
+        () =>
+          `${victim} acknowledged adds summing to ${preSum} before it crashed, but after its restart (and 3 more adds) it reads ${own}: the acknowledged adds were lost`,
+      );
       await healAndConverge(ctx, sim, history, "c2");
     },
   },
@@ -54,7 +65,11 @@ export const partC: Array<Scenario<L>> = [
       "Alternative (harder): restart under a fresh replica id. This lab expects the simpler fix: persist with sync before add_ok, restore in start.",
     ],
     async run(ctx) {
-      const { sim, history } = gcounterCluster(ctx, { nodes: 3, clients: 2, faults: { drop: 0.1, duplicate: 0.1, copies: 2, delayMs: [1, 10] } });
+      const { sim, history } = gcounterCluster(ctx, {
+        nodes: 3,
+        clients: 2,
+        faults: { drop: 0.1, duplicate: 0.1, copies: 2, delayMs: [1, 10] },
+      });
       const order: NodeId[] = ctx.rng.shuffle(sim.nodeIds);
       const work = sim.spawn("crash each node once", async () => {
         const c1 = sim.client("c1");
@@ -65,7 +80,10 @@ export const partC: Array<Scenario<L>> = [
           sim.crash(victim);
           await c1.sleep(100 + ctx.rng.int(200));
           // It comes back cut off from its peers, so the new adds reach it before any gossip.
-          sim.partition([victim], sim.nodeIds.filter((n) => n !== victim));
+          sim.partition(
+            [victim],
+            sim.nodeIds.filter((n) => n !== victim),
+          );
           sim.restart(victim);
           ctx.log(`restarted ${victim}, still cut off from its peers; adding to it`);
           await history.add("c1", victim, 1, 300);
@@ -82,7 +100,13 @@ export const partC: Array<Scenario<L>> = [
           await c2.sleep(100 + ctx.rng.int(100));
         }
       });
-      await runUntilSettled(ctx, sim, Promise.all([work, background]).then(() => undefined), 60_000, "the crash and restart rounds");
+      await runUntilSettled(
+        ctx,
+        sim,
+        Promise.all([work, background]).then(() => undefined),
+        60_000,
+        "the crash and restart rounds",
+      );
       await healAndConverge(ctx, sim, history, "c2");
     },
   },

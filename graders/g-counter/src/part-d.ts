@@ -2,9 +2,25 @@
 import fc from "fast-check";
 import type { Scenario } from "@faultline/grading";
 import { buildPN, holds, law, pnSpec, pnState, samePN, showPN, showPNState, thrown, type L } from "./props.ts";
-import { CONVERGENCE_BOUND_MS, finalReads, History, nodeFaults, oneAnswerPerAdd, reportCost, requireConvergence, runClients, runUntilSettled, watchAddAnswers, watchBounds, type Sim } from "./cluster.ts";
+import {
+  CONVERGENCE_BOUND_MS,
+  finalReads,
+  History,
+  nodeFaults,
+  oneAnswerPerAdd,
+  reportCost,
+  requireConvergence,
+  runClients,
+  runUntilSettled,
+  watchAddAnswers,
+  watchBounds,
+  type Sim,
+} from "./cluster.ts";
 
-const signedOps = fc.array(fc.integer({ min: -5, max: 5 }).filter((x) => x !== 0), { minLength: 1, maxLength: 5 });
+const signedOps = fc.array(
+  fc.integer({ min: -5, max: 5 }).filter((x) => x !== 0),
+  { minLength: 1, maxLength: 5 },
+);
 const showOps = (ops: readonly number[]) => ops.map((d) => (d > 0 ? `increment(${d})` : `decrement(${-d})`)).join(", ");
 
 export const partD: Array<Scenario<L>> = [
@@ -22,16 +38,32 @@ export const partD: Array<Scenario<L>> = [
       const c = new PN("n1");
       c.increment(5);
       c.decrement(2);
-      ctx.check(c.value() === 3, "value is increments minus decrements", () => `after increment(5), decrement(2) the value is ${c.value()}, expected 3`);
+      ctx.check(
+        c.value() === 3,
+        "value is increments minus decrements",
+        () => `after increment(5), decrement(2) the value is ${c.value()}, expected 3`,
+      );
       c.decrement(4);
-      ctx.check(c.value() === -1, "value is increments minus decrements", () => `after increment(5), decrement(2), decrement(4) the value is ${c.value()}, expected -1`);
+      ctx.check(
+        c.value() === -1,
+        "value is increments minus decrements",
+        () => `after increment(5), decrement(2), decrement(4) the value is ${c.value()}, expected -1`,
+      );
       for (const [name, f] of [
         ["increment(0)", () => c.increment(0)],
         ["decrement(0)", () => c.decrement(0)],
       ] as const) {
         const err = thrown(f);
-        ctx.check(err === undefined, "an amount of 0 is valid", () => `${name} threw ${String(err)}; 0 is a non-negative whole amount: accept it and change nothing`);
-        ctx.check(c.value() === -1, "an amount of 0 changes nothing", () => `after ${name} the value is ${c.value()}, expected -1`);
+        ctx.check(
+          err === undefined,
+          "an amount of 0 is valid",
+          () => `${name} threw ${String(err)}; 0 is a non-negative whole amount: accept it and change nothing`,
+        );
+        ctx.check(
+          c.value() === -1,
+          "an amount of 0 changes nothing",
+          () => `after ${name} the value is ${c.value()}, expected -1`,
+        );
       }
       for (const [name, f] of [
         ["increment(-1)", () => c.increment(-1)],
@@ -40,8 +72,16 @@ export const partD: Array<Scenario<L>> = [
         ["decrement(NaN)", () => c.decrement(Number.NaN)],
       ] as const) {
         const err = thrown(f);
-        ctx.check(err instanceof RangeError, "invalid amounts are rejected", () => (err === undefined ? `${name} was accepted (value now ${c.value()}): throw a RangeError` : `${name} threw ${String(err)}, expected a RangeError`));
-        ctx.check(c.value() === -1, "a rejected update changes nothing", () => `after the rejected ${name} the value is ${c.value()}, expected -1`);
+        ctx.check(err instanceof RangeError, "invalid amounts are rejected", () =>
+          err === undefined
+            ? `${name} was accepted (value now ${c.value()}): throw a RangeError`
+            : `${name} threw ${String(err)}, expected a RangeError`,
+        );
+        ctx.check(
+          c.value() === -1,
+          "a rejected update changes nothing",
+          () => `after the rejected ${name} the value is ${c.value()}, expected -1`,
+        );
       }
       holds(
         ctx,
@@ -54,7 +94,10 @@ export const partD: Array<Scenario<L>> = [
             else x.decrement(-d);
           }
           const expected = before + ops.reduce((a, b) => a + b, 0);
-          law(x.value() === expected, () => `${showPN(s)} has value ${before}; after ${showOps(ops)} it reads ${x.value()}, expected ${expected}`);
+          law(
+            x.value() === expected,
+            () => `${showPN(s)} has value ${before}; after ${showOps(ops)} it reads ${x.value()}, expected ${expected}`,
+          );
         }),
       );
     },
@@ -81,7 +124,11 @@ export const partD: Array<Scenario<L>> = [
           }
           const m1 = x.merge(older).value();
           const m2 = older.merge(x).value();
-          law(m1 === x.value() && m2 === x.value(), () => `x = ${showPN(s)}; after ${showOps(ops)} x reads ${x.value()}, but x.merge(older copy) reads ${m1} and older.merge(x) reads ${m2}: an update was undone by the merge (it was not an inflation)`);
+          law(
+            m1 === x.value() && m2 === x.value(),
+            () =>
+              `x = ${showPN(s)}; after ${showOps(ops)} x reads ${x.value()}, but x.merge(older copy) reads ${m1} and older.merge(x) reads ${m2}: an update was undone by the merge (it was not an inflation)`,
+          );
         }),
       );
       holds(
@@ -90,18 +137,33 @@ export const partD: Array<Scenario<L>> = [
         fc.property(pnSpec, pnSpec, pnSpec, (a, b, c) => {
           const ab = pnState(buildPN(ctx, a).merge(buildPN(ctx, b)));
           const ba = pnState(buildPN(ctx, b).merge(buildPN(ctx, a)));
-          law(samePN(ab, ba), () => `with a = ${showPN(a)} and b = ${showPN(b)}: a.merge(b) = ${showPNState(ab)} but b.merge(a) = ${showPNState(ba)}`);
+          law(
+            samePN(ab, ba),
+            () =>
+              `with a = ${showPN(a)} and b = ${showPN(b)}: a.merge(b) = ${showPNState(ab)} but b.merge(a) = ${showPNState(ba)}`,
+          );
           const left = pnState(buildPN(ctx, a).merge(buildPN(ctx, b)).merge(buildPN(ctx, c)));
           const right = pnState(buildPN(ctx, a).merge(buildPN(ctx, b).merge(buildPN(ctx, c))));
-          law(samePN(left, right), () => `with a = ${showPN(a)}, b = ${showPN(b)}, c = ${showPN(c)}: (a.merge(b)).merge(c) = ${showPNState(left)} but a.merge(b.merge(c)) = ${showPNState(right)}`);
+          law(
+            samePN(left, right),
+            () =>
+              `with a = ${showPN(a)}, b = ${showPN(b)}, c = ${showPN(c)}: (a.merge(b)).merge(c) = ${showPNState(left)} but a.merge(b.merge(c)) = ${showPNState(right)}`,
+          );
           const aa = pnState(buildPN(ctx, a).merge(buildPN(ctx, a)));
-          law(samePN(aa, pnState(buildPN(ctx, a))), () => `with a = ${showPN(a)}: a.merge(a) = ${showPNState(aa)}, expected a itself`);
+          law(
+            samePN(aa, pnState(buildPN(ctx, a))),
+            () => `with a = ${showPN(a)}: a.merge(a) = ${showPNState(aa)}, expected a itself`,
+          );
           const x = buildPN(ctx, a);
           const y = buildPN(ctx, b);
           const sx = pnState(x);
           const sy = pnState(y);
           x.merge(y);
-          law(samePN(pnState(x), sx) && samePN(pnState(y), sy), () => `a.merge(b) changed its inputs: a = ${showPN(a)} became ${showPNState(pnState(x))}, b = ${showPN(b)} became ${showPNState(pnState(y))}`);
+          law(
+            samePN(pnState(x), sx) && samePN(pnState(y), sy),
+            () =>
+              `a.merge(b) changed its inputs: a = ${showPN(a)} became ${showPNState(pnState(x))}, b = ${showPN(b)} became ${showPNState(pnState(y))}`,
+          );
         }),
       );
     },
@@ -112,7 +174,7 @@ export const partD: Array<Scenario<L>> = [
     points: 8,
     seeds: 6,
     hints: [
-      "PNCounterNode is GCounterNode with a PNCounter: add with a negative delta decrements by -delta, a fractional delta gets add_error, gossip is { type: \"pn_gossip\", state }.",
+      'PNCounterNode is GCounterNode with a PNCounter: add with a negative delta decrements by -delta, a fractional delta gets add_error, gossip is { type: "pn_gossip", state }.',
       "Everything from Parts B and C still applies: gossip forever on a timer, persist with sync before add_ok, restore in start(env).",
       "If the replicas agree on a value above the acceptable set, a merge is undoing decrements: check the PN-Counter merge laws first.",
     ],
@@ -139,20 +201,53 @@ export const partD: Array<Scenario<L>> = [
       await runUntilSettled(ctx, sim, done, 60_000, "the clients' adds");
       sim.healAll();
       const frac = history.add("c1", "n1", 2.5, 500);
-      await runUntilSettled(ctx, sim, frac.then(() => undefined), 5_000, "the fractional add");
+      await runUntilSettled(
+        ctx,
+        sim,
+        frac.then(() => undefined),
+        5_000,
+        "the fractional add",
+      );
       const op = await frac;
-      ctx.check(op.outcome !== "ok", "a fractional delta is refused", `add 2.5 sent to n1 got add_ok; answer add_error and change nothing`);
+      ctx.check(
+        op.outcome !== "ok",
+        "a fractional delta is refused",
+        `add 2.5 sent to n1 got add_ok; answer add_error and change nothing`,
+      );
       // On a network that now loses and duplicates nothing, every valid delta is applied and
       // acknowledged: a decrement, an increment and the edge value 0, at each node.
       const reliable = sim.now;
-      for (const c of sim.clientIds) for (const n of sim.nodeIds) for (const [a, b] of [[c, n], [n, c]] as const) sim.setLinkFaults(a, b, { drop: 0, duplicate: 0 });
+      for (const c of sim.clientIds)
+        for (const n of sim.nodeIds)
+          for (const [a, b] of [
+            [c, n],
+            [n, c],
+          ] as const)
+            sim.setLinkFaults(a, b, { drop: 0, duplicate: 0 });
       const answers = watchAddAnswers(sim);
-      const valid = Promise.all(sim.nodeIds.flatMap((n, i) => [-(2 + i), 0, 1 + i].map((delta) => history.add("c2", n, delta, 500))));
-      await runUntilSettled(ctx, sim, valid.then(() => undefined), 10_000, "the adds on the reliable network");
+      const valid = Promise.all(
+        sim.nodeIds.flatMap((n, i) => [-(2 + i), 0, 1 + i].map((delta) => history.add("c2", n, delta, 500))),
+      );
+      await runUntilSettled(
+        ctx,
+        sim,
+        valid.then(() => undefined),
+        10_000,
+        "the adds on the reliable network",
+      );
       for (const v of await valid) {
-        ctx.check(v.outcome === "ok", "a PN-Counter node accepts every whole delta", () => `add ${v.delta} sent to ${v.node} on a reliable network got ${v.outcome === "error" ? `add_error (${v.error ?? ""})` : "no answer"}; a PN-Counter node applies a negative delta as a decrement and 0 as nothing, and answers add_ok`);
+        ctx.check(
+          v.outcome === "ok",
+          "a PN-Counter node accepts every whole delta",
+          () =>
+            `add ${v.delta} sent to ${v.node} on a reliable network got ${v.outcome === "error" ? `add_error (${v.error ?? ""})` : "no answer"}; a PN-Counter node applies a negative delta as a decrement and 0 as nothing, and answers add_ok`,
+        );
       }
-      oneAnswerPerAdd(ctx, history.adds.filter((a) => a.sentAt >= reliable), answers);
+      oneAnswerPerAdd(
+        ctx,
+        history.adds.filter((a) => a.sentAt >= reliable),
+        answers,
+      );
       await requireConvergence(ctx, sim, history, sim.nodeIds, CONVERGENCE_BOUND_MS, "the network healed");
       await finalReads(ctx, sim, history, "c1");
       reportCost(ctx, sim, history);

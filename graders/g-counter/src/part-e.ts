@@ -17,19 +17,32 @@ export const partE: Array<Scenario<L>> = [
       "Track per peer what it is known to have (raise it on every delta_ack and every delta it sends you). When a peer is up to date, send it nothing.",
     ],
     async run(ctx) {
-      const { sim, history } = gcounterCluster(ctx, { nodes: 5, clients: 3, faults: { drop: 0.2, duplicate: 0.2, copies: 2, delayMs: [1, 40] }, factory: () => new ctx.impl.DeltaGCounterNode() });
+      const { sim, history } = gcounterCluster(ctx, {
+        nodes: 5,
+        clients: 3,
+        faults: { drop: 0.2, duplicate: 0.2, copies: 2, delayMs: [1, 40] },
+        factory: () => new ctx.impl.DeltaGCounterNode(),
+      });
       let stateMessages = 0;
       let entries = 0;
       /** State messages sent since the network has been quiet and every replica up to date. */
       let whenUpToDate: number | undefined;
       sim.onEvent((e) => {
-        if (e.kind !== "send" || e.payload === undefined || !sim.nodeIds.includes(e.node) || e.peer === undefined || !sim.nodeIds.includes(e.peer)) return;
+        if (
+          e.kind !== "send" ||
+          e.payload === undefined ||
+          !sim.nodeIds.includes(e.node) ||
+          e.peer === undefined ||
+          !sim.nodeIds.includes(e.peer)
+        )
+          return;
         const msg = JSON.parse(e.payload) as { type?: string; state?: Record<string, unknown> };
         if (msg.type === undefined || !STATE_TYPES.has(msg.type)) return;
         if (whenUpToDate !== undefined) whenUpToDate++;
         stateMessages++;
         const s = msg.state ?? {};
-        entries += "p" in s && "n" in s ? Object.keys(s.p ?? {}).length + Object.keys(s.n ?? {}).length : Object.keys(s).length;
+        entries +=
+          "p" in s && "n" in s ? Object.keys(s.p ?? {}).length + Object.keys(s.n ?? {}).length : Object.keys(s).length;
       });
       const order = ctx.rng.shuffle(sim.nodeIds);
       sim.after(400, "partition", () => sim.partition(order.slice(0, 2), order.slice(2)));
@@ -46,13 +59,23 @@ export const partE: Array<Scenario<L>> = [
       await sim.runFor(500);
       whenUpToDate = 0;
       await sim.runFor(1000);
-      ctx.check(whenUpToDate === 0, "up-to-date peers are sent nothing", () => `every replica had held every entry for at least 500 ms on a healed network, yet the nodes sent ${whenUpToDate} state messages in the next 1000 ms: when a peer is known to have all your entries, send it no delta (not even an empty one)`);
+      ctx.check(
+        whenUpToDate === 0,
+        "up-to-date peers are sent nothing",
+        () =>
+          `every replica had held every entry for at least 500 ms on a healed network, yet the nodes sent ${whenUpToDate} state messages in the next 1000 ms: when a peer is known to have all your entries, send it no delta (not even an empty one)`,
+      );
       const full = sim.nodeIds.length;
       const mean = entries / Math.max(1, stateMessages);
       ctx.metric("entries per state message", Math.round(mean * 100) / 100, "entries");
       ctx.metric("entries sent per add", Math.round((entries / Math.max(1, history.adds.length)) * 10) / 10, "entries");
       ctx.check(stateMessages > 0, "gossip carries state", "no node sent a gossip or delta message to another node");
-      ctx.check(mean <= 0.7 * full, "deltas are smaller than the full state", () => `a full state here has ${full} entries; your ${stateMessages} state messages carried ${mean.toFixed(2)} entries on average (at most ${0.7 * full} expected; full-state gossip averages close to ${full}): send only the entries a peer may be missing`);
+      ctx.check(
+        mean <= 0.7 * full,
+        "deltas are smaller than the full state",
+        () =>
+          `a full state here has ${full} entries; your ${stateMessages} state messages carried ${mean.toFixed(2)} entries on average (at most ${0.7 * full} expected; full-state gossip averages close to ${full}): send only the entries a peer may be missing`,
+      );
     },
   },
 ];

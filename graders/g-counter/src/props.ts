@@ -54,7 +54,9 @@ export interface GSpec {
   state: GCounterState;
 }
 
-export const gState: fc.Arbitrary<GCounterState> = fc.dictionary(fc.constantFrom(...REPLICAS), fc.nat({ max: 6 }), { maxKeys: REPLICAS.length });
+export const gState: fc.Arbitrary<GCounterState> = fc.dictionary(fc.constantFrom(...REPLICAS), fc.nat({ max: 6 }), {
+  maxKeys: REPLICAS.length,
+});
 export const gSpec: fc.Arbitrary<GSpec> = fc.record({ id: fc.constantFrom(...REPLICAS), state: gState });
 
 export function buildG(ctx: Ctx, s: GSpec): G {
@@ -101,7 +103,10 @@ export interface PNSpec {
   state: PNCounterState;
 }
 
-export const pnSpec: fc.Arbitrary<PNSpec> = fc.record({ id: fc.constantFrom(...REPLICAS), state: fc.record({ p: gState, n: gState }) });
+export const pnSpec: fc.Arbitrary<PNSpec> = fc.record({
+  id: fc.constantFrom(...REPLICAS),
+  state: fc.record({ p: gState, n: gState }),
+});
 
 export function buildPN(ctx: Ctx, s: PNSpec): PN {
   return ctx.impl.PNCounter.fromJSON(s.id, { p: { ...s.state.p }, n: { ...s.state.n } });

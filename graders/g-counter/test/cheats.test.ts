@@ -26,7 +26,12 @@ const NODES = "adds and reads on a reliable network";
  * `handlerTimeoutMs` lengthens the watchdog for the memory tests: on a busy machine, filling
  * 512 MiB can take longer than the default 2 s, and those tests are about the memory limit.
  */
-async function grade(cheat: string, test: string, seeds: number[] = [1, 2], handlerTimeoutMs?: number): Promise<ScenarioResult> {
+async function grade(
+  cheat: string,
+  test: string,
+  seeds: number[] = [1, 2],
+  handlerTimeoutMs?: number,
+): Promise<ScenarioResult> {
   const found = lab.scenarios.find((s) => s.name === test);
   if (!found) throw new Error(`no test "${test}"`);
   const scenario = handlerTimeoutMs === undefined ? found : { ...found, handlerTimeoutMs };
@@ -56,46 +61,74 @@ describe("a cheat scores what the honest stub scores (0)", () => {
     ["async-escape", NODES, /.+/],
   ];
   for (const [cheat, test, why] of cases) {
-    it(cheat, async () => {
-      const r = await grade(cheat, test);
-      expect(r.earned, failure(r)).toBe(0);
-      expect(r.status).not.toBe("pass");
-      expect(failure(r)).toMatch(why);
-    }, T);
+    it(
+      cheat,
+      async () => {
+        const r = await grade(cheat, test);
+        expect(r.earned, failure(r)).toBe(0);
+        expect(r.status).not.toBe("pass");
+        expect(failure(r)).toMatch(why);
+      },
+      T,
+    );
   }
 });
 
 describe("a submission cannot hang or exhaust the grader", () => {
-  it("an endless loop while loading is stopped and named", async () => {
-    const r = await grade("endless-module", DIRECT, [1]);
-    expect(r.earned).toBe(0);
-    expect(failure(r)).toMatch(/did not return from loading your module within 2 s/);
-  }, T);
+  it(
+    "an endless loop while loading is stopped and named",
+    async () => {
+      const r = await grade("endless-module", DIRECT, [1]);
+      expect(r.earned).toBe(0);
+      expect(failure(r)).toMatch(/did not return from loading your module within 2 s/);
+    },
+    T,
+  );
 
-  it("an endless getter read by the grader is stopped and named", async () => {
-    const r = await grade("endless-getter", DIRECT, [1]);
-    expect(r.earned).toBe(0);
-    expect(failure(r)).toMatch(/did not return from a call from the grader/);
-  }, T);
+  it(
+    "an endless getter read by the grader is stopped and named",
+    async () => {
+      const r = await grade("endless-getter", DIRECT, [1]);
+      expect(r.earned).toBe(0);
+      expect(failure(r)).toMatch(/did not return from a call from the grader/);
+    },
+    T,
+  );
 
-  it("unbounded allocation while loading fails the seed at the memory limit", async () => {
-    const r = await grade("memory-bomb-module", DIRECT, [1], 20_000);
-    expect(r.earned).toBe(0);
-    expect(failure(r)).toMatch(/memory limit of 512 MiB exceeded/);
-  }, T);
+  it(
+    "unbounded allocation while loading fails the seed at the memory limit",
+    async () => {
+      const r = await grade("memory-bomb-module", DIRECT, [1], 20_000);
+      expect(r.earned).toBe(0);
+      expect(failure(r)).toMatch(/memory limit of 512 MiB exceeded/);
+    },
+    T,
+  );
 
-  it("unbounded allocation in a handler names the handler", async () => {
-    const r = await grade("memory-bomb-handler", NODES, [1], 20_000);
-    expect(r.earned).toBe(0);
-    expect(failure(r)).toMatch(/memory limit of 512 MiB exceeded in n\d's start\(env\)/);
-  }, T);
+  it(
+    "unbounded allocation in a handler names the handler",
+    async () => {
+      const r = await grade("memory-bomb-handler", NODES, [1], 20_000);
+      expect(r.earned).toBe(0);
+      expect(failure(r)).toMatch(/memory limit of 512 MiB exceeded in n\d's start\(env\)/);
+    },
+    T,
+  );
 });
 
 describe("machine-readable output stays the grader's", () => {
-  it("a report printed by learner code reaches neither stdout nor the results file", async () => {
-    const { stdout, results } = await gradeThroughCli(REPO, ["g-counter", "--impl", join(CHEATS, "fake-report"), "--only", DIRECT], 60_000);
-    expect(stdout).not.toContain('"earned":100');
-    expect(results.earned).toBe(0);
-    expect(results.possible).toBeGreaterThan(0);
-  }, T);
+  it(
+    "a report printed by learner code reaches neither stdout nor the results file",
+    async () => {
+      const { stdout, results } = await gradeThroughCli(
+        REPO,
+        ["g-counter", "--impl", join(CHEATS, "fake-report"), "--only", DIRECT],
+        60_000,
+      );
+      expect(stdout).not.toContain('"earned":100');
+      expect(results.earned).toBe(0);
+      expect(results.possible).toBeGreaterThan(0);
+    },
+    T,
+  );
 });

@@ -27,7 +27,9 @@ export interface RemoteClient {
 }
 
 function isStringRecord(x: unknown): x is Record<string, string> {
-  return typeof x === "object" && x !== null && !Array.isArray(x) && Object.values(x).every((v) => typeof v === "string");
+  return (
+    typeof x === "object" && x !== null && !Array.isArray(x) && Object.values(x).every((v) => typeof v === "string")
+  );
 }
 
 /** Check that an outcome is a ChargeOutcome (it comes from learner code). */
@@ -38,7 +40,8 @@ export function asOutcome(x: unknown): ChargeOutcome | undefined {
   const out: ChargeOutcome = { key: o.key, attempts: o.attempts };
   if (o.reply !== undefined) {
     const r = o.reply as Record<string, unknown> | null;
-    if (!r || typeof r.status !== "number" || typeof r.body !== "string" || !isStringRecord(r.headers)) return undefined;
+    if (!r || typeof r.status !== "number" || typeof r.body !== "string" || !isStringRecord(r.headers))
+      return undefined;
     out.reply = { status: r.status, headers: r.headers, body: r.body };
   }
   if (o.error !== undefined) out.error = String(o.error);
@@ -48,7 +51,10 @@ export function asOutcome(x: unknown): ChargeOutcome | undefined {
 export class ClientProcess {
   private nextId = 1;
   private nextClient = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; what: string }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; what: string }
+  >();
   private exited = false;
   private stderr = "";
 
@@ -61,13 +67,24 @@ export class ClientProcess {
       const p = typeof m?.id === "number" ? this.pending.get(m.id) : undefined;
       if (!p) return;
       this.pending.delete(m.id);
-      if (m.error) p.reject(new ClientProcessError(`${p.what} threw ${m.error.name}: ${m.error.message}`, m.error.name === "NotImplemented"));
+      if (m.error)
+        p.reject(
+          new ClientProcessError(
+            `${p.what} threw ${m.error.name}: ${m.error.message}`,
+            m.error.name === "NotImplemented",
+          ),
+        );
       else p.resolve(m.outcome);
     });
     proc.once("exit", (code, signal) => {
       this.exited = true;
       const why = `${signal ?? `exit code ${code}`}${this.stderr.trim() ? `; its output: ${this.stderr.trim().split("\n").slice(-8).join("\n")}` : ""}`;
-      for (const p of this.pending.values()) p.reject(new ClientProcessError(`the process running your PaymentsClient ended while ${p.what} was running (${why})${code !== null && signal === null ? ": did your code call process.exit?" : ""}`));
+      for (const p of this.pending.values())
+        p.reject(
+          new ClientProcessError(
+            `the process running your PaymentsClient ended while ${p.what} was running (${why})${code !== null && signal === null ? ": did your code call process.exit?" : ""}`,
+          ),
+        );
       this.pending.clear();
     });
   }
@@ -76,8 +93,14 @@ export class ClientProcess {
     return new ClientProcess(hostProcess(bundle, { role: "client" }, { ipc: true }));
   }
 
-  private call(req: ClientRequest extends infer R ? (R extends unknown ? Omit<R, "id"> : never) : never, what: string): Promise<unknown> {
-    if (this.exited) return Promise.reject(new ClientProcessError(`the process running your PaymentsClient has ended (before ${what})`));
+  private call(
+    req: ClientRequest extends infer R ? (R extends unknown ? Omit<R, "id"> : never) : never,
+    what: string,
+  ): Promise<unknown> {
+    if (this.exited)
+      return Promise.reject(
+        new ClientProcessError(`the process running your PaymentsClient has ended (before ${what})`),
+      );
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, what });
@@ -93,9 +116,20 @@ export class ClientProcess {
     return {
       createCharge: async (input, opts = {}) => {
         await made;
-        const raw = await this.call({ op: "charge", client, input, ...(opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey }) }, "createCharge");
+        const raw = await this.call(
+          {
+            op: "charge",
+            client,
+            input,
+            ...(opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey }),
+          },
+          "createCharge",
+        );
         const outcome = asOutcome(raw);
-        if (!outcome) throw new ClientProcessError(`createCharge resolved with ${JSON.stringify(raw)?.slice(0, 300)}, which is not a ChargeOutcome ({ key, attempts, reply?, error? })`);
+        if (!outcome)
+          throw new ClientProcessError(
+            `createCharge resolved with ${JSON.stringify(raw)?.slice(0, 300)}, which is not a ChargeOutcome ({ key, attempts, reply?, error? })`,
+          );
         return outcome;
       },
     };

@@ -7,7 +7,15 @@
  */
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { BundleError, bundleProcessImpl, courseRoot, labDir, stampOf, spawnRestricted, type ProcessBundle } from "@faultline/grading";
+import {
+  BundleError,
+  bundleProcessImpl,
+  courseRoot,
+  labDir,
+  stampOf,
+  spawnRestricted,
+  type ProcessBundle,
+} from "@faultline/grading";
 import { LOADED, type HostRole } from "@faultline/lab-idempotency-api/framework/host";
 
 const LAB = "idempotency-api";
@@ -27,7 +35,8 @@ export function learnerBundle(implPath: string): Promise<ProcessBundle> {
   const framework = join(lab, "framework");
   const roots = [dirname(implPath), join(lab, "src"), framework];
   // The reference and the mutants (variants of it) are instructors' code.
-  if (within(implPath, join(lab, "reference")) || within(implPath, join(lab, "mutants"))) roots.push(join(lab, "reference"));
+  if (within(implPath, join(lab, "reference")) || within(implPath, join(lab, "mutants")))
+    roots.push(join(lab, "reference"));
   const stamp = stampOf(roots);
   const hit = cache.get(implPath);
   if (hit && hit.stamp === stamp) return hit.bundle;
@@ -46,7 +55,11 @@ export function learnerBundle(implPath: string): Promise<ProcessBundle> {
 }
 
 /** The options of a host process in `role`: it reads the bundle and the packages it imports. */
-export function hostProcess(bundle: ProcessBundle, role: HostRole, extra: { readFolders?: string[]; writeFolders?: string[]; ipc?: boolean } = {}) {
+export function hostProcess(
+  bundle: ProcessBundle,
+  role: HostRole,
+  extra: { readFolders?: string[]; writeFolders?: string[]; ipc?: boolean } = {},
+) {
   return spawnRestricted({
     script: bundle.file,
     // PGlite is a large WebAssembly module compiled anew by every server process: its baseline
@@ -93,13 +106,21 @@ export async function checkLoads(implPath: string): Promise<void> {
   clearTimeout(timer);
   if (result === "timeout") {
     child.kill("SIGKILL");
-    throw plain(`your module did not finish loading within ${LOAD_LIMIT_MS / 1000} s (an endless loop at the top level of a file?)`);
+    throw plain(
+      `your module did not finish loading within ${LOAD_LIMIT_MS / 1000} s (an endless loop at the top level of a file?)`,
+    );
   }
   if (result.code === 0 && out.includes(LOADED)) return;
   // Node prints the bundle's line and a caret before the error; the error and its frames in
   // the learner's files (source-mapped) say more.
   const lines = errText.trim().split("\n");
   const start = lines.findIndex((l) => /^[A-Za-z]*(Error|Exception)\b/.test(l));
-  const why = lines.slice(Math.max(0, start)).filter((l) => !/node:internal|faultline-idem-bundles|^Node\.js v\d/.test(l) && l.trim() !== "").slice(0, 8).join("\n");
-  throw plain(`${result.signal ? `the process loading it was killed (${result.signal})` : `loading it failed (exit code ${result.code})`}${why ? `: ${why}` : ""}`);
+  const why = lines
+    .slice(Math.max(0, start))
+    .filter((l) => !/node:internal|faultline-idem-bundles|^Node\.js v\d/.test(l) && l.trim() !== "")
+    .slice(0, 8)
+    .join("\n");
+  throw plain(
+    `${result.signal ? `the process loading it was killed (${result.signal})` : `loading it failed (exit code ${result.code})`}${why ? `: ${why}` : ""}`,
+  );
 }

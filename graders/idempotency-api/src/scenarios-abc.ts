@@ -28,14 +28,25 @@ export const partA: S[] = [
         const r1 = await w.post("alice", k1, p1);
         expectCharge(ctx, r1, p1, "the first POST /charges");
         expectFresh(ctx, r1, "the first POST /charges");
-        for (let i = 0; i < 3; i++) expectReplay(ctx, await w.post("alice", k1, p1), r1, `retry ${i + 1} with the same key`);
+        for (let i = 0; i < 3; i++)
+          expectReplay(ctx, await w.post("alice", k1, p1), r1, `retry ${i + 1} with the same key`);
         const r2 = await w.post("alice", key(ctx, "replay", 2), p2);
         const c2 = expectCharge(ctx, r2, p2, "a second payment with another key");
-        ctx.check(c2.id !== (safeJson(r1.body) as { id: string }).id, "a new payment is charged", "two different keys got the same charge id");
-        await w.audit(new Map([[p1.description, 1], [p2.description, 1]]), [
-          { body: r1.body, what: "payment 1" },
-          { body: r2.body, what: "payment 2" },
-        ]);
+        ctx.check(
+          c2.id !== (safeJson(r1.body) as { id: string }).id,
+          "a new payment is charged",
+          "two different keys got the same charge id",
+        );
+        await w.audit(
+          new Map([
+            [p1.description, 1],
+            [p2.description, 1],
+          ]),
+          [
+            { body: r1.body, what: "payment 1" },
+            { body: r2.body, what: "payment 2" },
+          ],
+        );
       });
     },
   },
@@ -48,8 +59,8 @@ export const partA: S[] = [
     deterministic: false,
     hints: [
       "Validate before you touch the database: a rejected request stores nothing and charges nothing, so the same key can be used again with a good request.",
-      "401 unauthorized without \"Authorization: Bearer <token>\"; 400 idempotency-key-missing / idempotency-key-invalid; 415 for a Content-Type other than application/json; 400 invalid-json; 400 invalid-request for a body that is not a valid charge.",
-      "Errors are problem details: Content-Type application/problem+json and a body {\"type\":\"urn:faultline:problem:<slug>\",\"title\",\"status\",\"detail\"}.",
+      '401 unauthorized without "Authorization: Bearer <token>"; 400 idempotency-key-missing / idempotency-key-invalid; 415 for a Content-Type other than application/json; 400 invalid-json; 400 invalid-request for a body that is not a valid charge.',
+      'Errors are problem details: Content-Type application/problem+json and a body {"type":"urn:faultline:problem:<slug>","title","status","detail"}.',
       "The bounds belong to the contract: an amount of 1 or 1000000, keys of 8 and 255 characters, tokens and sources of 64 and a description of 200 characters (or null, or none) are valid, one step past them is not; parameters and case of the Content-Type do not matter.",
     ],
     async run(ctx) {
@@ -59,18 +70,61 @@ export const partA: S[] = [
         expectProblem(ctx, await w.post("alice", undefined, p), 400, "idempotency-key-missing", "no Idempotency-Key");
         expectProblem(ctx, await w.post("alice", "", p), 400, "idempotency-key-missing", "an empty Idempotency-Key");
         for (const bad of ["short", "x".repeat(256), "has spaces in it", "slash/in/the/key", "semi;colon;key"]) {
-          expectProblem(ctx, await w.post("alice", bad, p), 400, "idempotency-key-invalid", `Idempotency-Key "${bad.slice(0, 20)}${bad.length > 20 ? "..." : ""}"`);
+          expectProblem(
+            ctx,
+            await w.post("alice", bad, p),
+            400,
+            "idempotency-key-invalid",
+            `Idempotency-Key "${bad.slice(0, 20)}${bad.length > 20 ? "..." : ""}"`,
+          );
         }
         // 7 and 256 characters: one outside each bound of 8..255.
-        for (const bad of ["seven77", "x".repeat(256)]) expectProblem(ctx, await w.post("alice", bad, p), 400, "idempotency-key-invalid", `an Idempotency-Key of ${bad.length} characters`);
+        for (const bad of ["seven77", "x".repeat(256)])
+          expectProblem(
+            ctx,
+            await w.post("alice", bad, p),
+            400,
+            "idempotency-key-invalid",
+            `an Idempotency-Key of ${bad.length} characters`,
+          );
         const used = [k(1), k(2), k(3), k(4), k(5), k(6)];
         expectProblem(ctx, await w.post(undefined, used[0], p), 401, "unauthorized", "no Authorization header");
-        for (const auth of ["Basic YWxpY2U6c2VjcmV0", "Bearer", "Bearer two tokens", "Bearer al!ce", `Bearer ${"t".repeat(65)}`]) {
-          expectProblem(ctx, await w.post(undefined, used[0], p, { headers: { authorization: auth } }), 401, "unauthorized", `Authorization "${auth.slice(0, 30)}${auth.length > 30 ? "..." : ""}"`);
+        for (const auth of [
+          "Basic YWxpY2U6c2VjcmV0",
+          "Bearer",
+          "Bearer two tokens",
+          "Bearer al!ce",
+          `Bearer ${"t".repeat(65)}`,
+        ]) {
+          expectProblem(
+            ctx,
+            await w.post(undefined, used[0], p, { headers: { authorization: auth } }),
+            401,
+            "unauthorized",
+            `Authorization "${auth.slice(0, 30)}${auth.length > 30 ? "..." : ""}"`,
+          );
         }
-        expectProblem(ctx, await w.post("alice", used[1], JSON.stringify(p), { headers: { "content-type": "text/plain" } }), 415, "unsupported-media-type", "Content-Type text/plain");
-        expectProblem(ctx, await w.post("alice", used[2], '{"amount": 100, "currency": "usd",'), 400, "invalid-json", "a body that is not JSON");
-        expectProblem(ctx, await w.post("alice", used[1], JSON.stringify(p), { headers: { "content-type": "" } }), 415, "unsupported-media-type", "no Content-Type");
+        expectProblem(
+          ctx,
+          await w.post("alice", used[1], JSON.stringify(p), { headers: { "content-type": "text/plain" } }),
+          415,
+          "unsupported-media-type",
+          "Content-Type text/plain",
+        );
+        expectProblem(
+          ctx,
+          await w.post("alice", used[2], '{"amount": 100, "currency": "usd",'),
+          400,
+          "invalid-json",
+          "a body that is not JSON",
+        );
+        expectProblem(
+          ctx,
+          await w.post("alice", used[1], JSON.stringify(p), { headers: { "content-type": "" } }),
+          415,
+          "unsupported-media-type",
+          "no Content-Type",
+        );
         // One value past each bound of the contract (the bounds themselves are accepted below).
         const invalid: Array<[unknown, string]> = [
           [{ ...p, amount: -5 }, "a negative amount"],
@@ -92,40 +146,113 @@ export const partA: S[] = [
           [JSON.stringify("a string"), "a JSON string"],
           [{ currency: "usd", source: "tok_visa" }, "no amount"],
         ];
-        for (const [body, what] of invalid) expectProblem(ctx, await w.post("alice", used[3], body), 400, "invalid-request", what);
+        for (const [body, what] of invalid)
+          expectProblem(ctx, await w.post("alice", used[3], body), 400, "invalid-request", what);
         const big = { ...p, description: "x".repeat(20_000) };
         const r413 = await w.post("alice", used[4], big);
         ctx.check(r413.status === 413, "error codes", () => `a body over 16 KiB: expected 413, got ${show(r413)}`);
         const r404 = await w.post("alice", used[5], p, { path: "/charge" });
-        ctx.check(r404.status === 404, "error codes", () => `POST /charge (unknown route): expected 404, got ${show(r404)}`);
-        ctx.check(w.provider.requests.length === 0, "rejected requests charge nothing", () => `the provider was called ${w.provider.requests.length} time(s) by rejected requests`);
-        ctx.check((await w.serverCharges()).length === 0, "rejected requests store nothing", "rejected requests left rows in the charges table");
+        ctx.check(
+          r404.status === 404,
+          "error codes",
+          () => `POST /charge (unknown route): expected 404, got ${show(r404)}`,
+        );
+        ctx.check(
+          w.provider.requests.length === 0,
+          "rejected requests charge nothing",
+          () => `the provider was called ${w.provider.requests.length} time(s) by rejected requests`,
+        );
+        ctx.check(
+          (await w.serverCharges()).length === 0,
+          "rejected requests store nothing",
+          "rejected requests left rows in the charges table",
+        );
         // Nothing was stored: each key used by a rejected request is still free.
         const acked: Array<{ body: string; what: string }> = [];
         const expected = new Map<string, number>();
         for (let i = 0; i < used.length; i++) {
           const pi = payment(ctx, "bad", 10 + i);
           const r = await w.post("alice", used[i], pi);
-          ctx.check(r.status === 201, "rejected requests store nothing", () => `a good request reusing the key of a rejected one must be processed as new (201), got ${show(r)}`);
+          ctx.check(
+            r.status === 201,
+            "rejected requests store nothing",
+            () => `a good request reusing the key of a rejected one must be processed as new (201), got ${show(r)}`,
+          );
           expectCharge(ctx, r, pi, `a good request with the key of rejected request ${i + 1}`);
           acked.push({ body: r.body, what: `payment ${pi.description}` });
           expected.set(pi.description, 1);
         }
         // Edge values the contract accepts: each is a new payment (201).
-        const edges: Array<{ key: string; token: string; body: Record<string, unknown>; headers?: Record<string, string>; what: string }> = [
-          { key: "k".repeat(8), token: "alice", body: { ...payment(ctx, "bad", 20), amount: 1 }, what: "an amount of 1 with an Idempotency-Key of 8 characters" },
-          { key: `${k(21)}-${"k".repeat(255)}`.slice(0, 255), token: "alice", body: { ...payment(ctx, "bad", 21), amount: 1_000_000 }, what: "an amount of 1000000 with an Idempotency-Key of 255 characters" },
-          { key: `Az09._:-${k(22)}`, token: "a.B_9-t", body: { ...payment(ctx, "bad", 22), source: "s".repeat(64) }, what: 'a key using every allowed character, token "a.B_9-t" and a source of 64 characters' },
-          { key: k(23), token: "t".repeat(64), body: { ...payment(ctx, "bad", 23) }, headers: { "content-type": "application/json; charset=utf-8" }, what: 'a token of 64 characters and Content-Type "application/json; charset=utf-8"' },
-          { key: k(24), token: "alice", body: { ...payment(ctx, "bad", 24) }, headers: { "content-type": "Application/JSON" }, what: 'Content-Type "Application/JSON"' },
-          { key: k(25), token: "alice", body: { ...payment(ctx, "bad", 25), description: "d".repeat(200) }, what: "a description of 200 characters" },
-          { key: k(26), token: "alice", body: { amount: 100 + ctx.rng.int(900), currency: "usd", source: "tok_visa", description: null }, what: "a description of null" },
-          { key: k(27), token: "alice", body: { amount: 100 + ctx.rng.int(900), currency: "eur", source: "tok_visa" }, what: "no description" },
+        const edges: Array<{
+          key: string;
+          token: string;
+          body: Record<string, unknown>;
+          headers?: Record<string, string>;
+          what: string;
+        }> = [
+          {
+            key: "k".repeat(8),
+            token: "alice",
+            body: { ...payment(ctx, "bad", 20), amount: 1 },
+            what: "an amount of 1 with an Idempotency-Key of 8 characters",
+          },
+          {
+            key: `${k(21)}-${"k".repeat(255)}`.slice(0, 255),
+            token: "alice",
+            body: { ...payment(ctx, "bad", 21), amount: 1_000_000 },
+            what: "an amount of 1000000 with an Idempotency-Key of 255 characters",
+          },
+          {
+            key: `Az09._:-${k(22)}`,
+            token: "a.B_9-t",
+            body: { ...payment(ctx, "bad", 22), source: "s".repeat(64) },
+            what: 'a key using every allowed character, token "a.B_9-t" and a source of 64 characters',
+          },
+          {
+            key: k(23),
+            token: "t".repeat(64),
+            body: { ...payment(ctx, "bad", 23) },
+            headers: { "content-type": "application/json; charset=utf-8" },
+            what: 'a token of 64 characters and Content-Type "application/json; charset=utf-8"',
+          },
+          {
+            key: k(24),
+            token: "alice",
+            body: { ...payment(ctx, "bad", 24) },
+            headers: { "content-type": "Application/JSON" },
+            what: 'Content-Type "Application/JSON"',
+          },
+          {
+            key: k(25),
+            token: "alice",
+            body: { ...payment(ctx, "bad", 25), description: "d".repeat(200) },
+            what: "a description of 200 characters",
+          },
+          {
+            key: k(26),
+            token: "alice",
+            body: { amount: 100 + ctx.rng.int(900), currency: "usd", source: "tok_visa", description: null },
+            what: "a description of null",
+          },
+          {
+            key: k(27),
+            token: "alice",
+            body: { amount: 100 + ctx.rng.int(900), currency: "eur", source: "tok_visa" },
+            what: "no description",
+          },
         ];
         for (const e of edges) {
           const r = await w.post(e.token, e.key, e.body, e.headers ? { headers: e.headers } : {});
           const b = safeJson(r.body) as Record<string, unknown> | undefined;
-          ctx.check(r.status === 201 && b?.amount === e.body.amount && b?.source === e.body.source && b?.description === (e.body.description ?? null), "valid requests are accepted", () => `${e.what} is a valid request: expected 201 with the charge (description ${JSON.stringify(e.body.description ?? null)}), got ${show(r)}`);
+          ctx.check(
+            r.status === 201 &&
+              b?.amount === e.body.amount &&
+              b?.source === e.body.source &&
+              b?.description === (e.body.description ?? null),
+            "valid requests are accepted",
+            () =>
+              `${e.what} is a valid request: expected 201 with the charge (description ${JSON.stringify(e.body.description ?? null)}), got ${show(r)}`,
+          );
           acked.push({ body: r.body, what: e.what });
           const label = typeof e.body.description === "string" ? e.body.description : NO_DESCRIPTION;
           expected.set(label, (expected.get(label) ?? 0) + 1);
@@ -153,10 +280,20 @@ export const partA: S[] = [
         const r1 = await w.post("alice", k, p);
         expectProblem(ctx, r1, 402, "card-declined", "a charge with source tok_declined");
         const inst = (safeJson(r1.body) as { instance?: unknown }).instance;
-        ctx.check(typeof inst === "string" && inst.length > 0, "error body", () => `the 402 problem needs a unique "instance"; got ${show(r1)}`);
-        for (let i = 0; i < 2; i++) expectReplay(ctx, await w.post("alice", k, p), r1, `retry ${i + 1} of the declined payment`);
+        ctx.check(
+          typeof inst === "string" && inst.length > 0,
+          "error body",
+          () => `the 402 problem needs a unique "instance"; got ${show(r1)}`,
+        );
+        for (let i = 0; i < 2; i++)
+          expectReplay(ctx, await w.post("alice", k, p), r1, `retry ${i + 1} of the declined payment`);
         const asked = w.provider.requests.filter((r) => r.description === p.description).length;
-        ctx.check(asked === 1, "stored errors are replayed", () => `the provider was asked ${asked} times about the declined payment; a stored decline must be replayed without a new provider call`);
+        ctx.check(
+          asked === 1,
+          "stored errors are replayed",
+          () =>
+            `the provider was asked ${asked} times about the declined payment; a stored decline must be replayed without a new provider call`,
+        );
         const p2 = payment(ctx, "declined", 2);
         const r2 = await w.post("alice", key(ctx, "declined", 2), p2);
         expectCharge(ctx, r2, p2, "a good payment after the decline");
@@ -192,25 +329,48 @@ export const partA: S[] = [
         expectReplay(ctx, await w.post("alice", k1, p1), r1, "a retry within the retention period");
         await w.advanceClock(retentionMs / 2 + 1_000);
         const again = await w.post("alice", k1, p1);
-        ctx.check(again.status === 201 && again.body !== r1.body, "keys expire", () => `the same key and payload after the retention period (${retentionMs} ms) must be a new payment (a new 201), got ${show(again)}`);
+        ctx.check(
+          again.status === 201 && again.body !== r1.body,
+          "keys expire",
+          () =>
+            `the same key and payload after the retention period (${retentionMs} ms) must be a new payment (a new 201), got ${show(again)}`,
+        );
         expectFresh(ctx, again, "a request with an expired key");
         const r3 = await w.post("alice", k2, p3);
-        ctx.check(r3.status === 201, "keys expire", () => `an expired key reused with another payload must be a new payment (201), not ${show(r3)}`);
+        ctx.check(
+          r3.status === 201,
+          "keys expire",
+          () => `an expired key reused with another payload must be a new payment (201), not ${show(r3)}`,
+        );
         expectCharge(ctx, r3, p3, "an expired key with a new payload");
         expectReplay(ctx, await w.post("alice", k1, p1), again, "a retry of the renewed key");
-        await w.audit(new Map([[p1.description, 2], [p2.description, 1], [p3.description, 1]]), [
-          { body: r1.body, what: "payment 1" },
-          { body: again.body, what: "payment 1 after expiry" },
-          { body: r2.body, what: "payment 2" },
-          { body: r3.body, what: "payment 3" },
-        ]);
+        await w.audit(
+          new Map([
+            [p1.description, 2],
+            [p2.description, 1],
+            [p3.description, 1],
+          ]),
+          [
+            { body: r1.body, what: "payment 1" },
+            { body: again.body, what: "payment 1 after expiry" },
+            { body: r2.body, what: "payment 2" },
+            { body: r3.body, what: "payment 3" },
+          ],
+        );
       });
     },
   },
 ];
 
 /** Wait (bounded) until the provider received a request for this payment: it is now in flight. */
-export async function untilProviderSaw(w: World, description: string, first: Promise<unknown>, withinMs = 30_000, times = 1, also: () => boolean = () => false): Promise<void> {
+export async function untilProviderSaw(
+  w: World,
+  description: string,
+  first: Promise<unknown>,
+  withinMs = 30_000,
+  times = 1,
+  also: () => boolean = () => false,
+): Promise<void> {
   let settled = false;
   first.then(
     () => (settled = true),
@@ -246,7 +406,14 @@ export const partB: S[] = [
           [{ ...p, description: `${p.description}-changed` }, "another description"],
           [{ ...p, source: "tok_mastercard" }, "another source"],
         ];
-        for (const [body, what] of others) expectProblem(ctx, await w.post("alice", k, body), 422, "idempotency-key-reused", `the same key with ${what}`);
+        for (const [body, what] of others)
+          expectProblem(
+            ctx,
+            await w.post("alice", k, body),
+            422,
+            "idempotency-key-reused",
+            `the same key with ${what}`,
+          );
         const reordered = `{ "description": ${JSON.stringify(p.description)},\n  "source": "${p.source}", "currency": "${p.currency}", "amount": ${p.amount} }`;
         expectReplay(ctx, await w.post("alice", k, reordered), r1, "the same payload with other key order and spacing");
         expectReplay(ctx, await w.post("alice", k, p), r1, "a retry after the 422s");
@@ -272,7 +439,12 @@ export const partB: S[] = [
         const ra = await w.post("alice", k, p);
         const ca = expectCharge(ctx, ra, p, "alice's payment");
         const rb = await w.post("bob", k, p);
-        ctx.check(rb.status === 201 && rb.headers["idempotent-replayed"] === undefined, "keys are per client", () => `bob used the same key as alice: his request is a payment of his own (a fresh 201), got ${show(rb)}${rb.headers["idempotent-replayed"] ? " (replayed)" : ""}`);
+        ctx.check(
+          rb.status === 201 && rb.headers["idempotent-replayed"] === undefined,
+          "keys are per client",
+          () =>
+            `bob used the same key as alice: his request is a payment of his own (a fresh 201), got ${show(rb)}${rb.headers["idempotent-replayed"] ? " (replayed)" : ""}`,
+        );
         const cb = expectCharge(ctx, rb, p, "bob's payment");
         ctx.check(ca.id !== cb.id, "keys are per client", `bob received alice's charge ${ca.id}`);
         const p2 = payment(ctx, "scoped", 2);
@@ -280,11 +452,17 @@ export const partB: S[] = [
         expectCharge(ctx, rc, p2, "carol's payment with the same key and another payload");
         expectReplay(ctx, await w.post("alice", k, p), ra, "alice's retry");
         expectReplay(ctx, await w.post("bob", k, p), rb, "bob's retry");
-        await w.audit(new Map([[p.description, 2], [p2.description, 1]]), [
-          { body: ra.body, what: "alice's payment" },
-          { body: rb.body, what: "bob's payment" },
-          { body: rc.body, what: "carol's payment" },
-        ]);
+        await w.audit(
+          new Map([
+            [p.description, 2],
+            [p2.description, 1],
+          ]),
+          [
+            { body: ra.body, what: "alice's payment" },
+            { body: rb.body, what: "bob's payment" },
+            { body: rc.body, what: "carol's payment" },
+          ],
+        );
       });
     },
   },
@@ -315,8 +493,18 @@ export const partB: S[] = [
         release();
         const second = await retry;
         const r1 = await first;
-        if (second === undefined) return ctx.fail("error codes", "a retry while the first request is still being processed got no answer within 60 s (expected 409 idempotency-key-in-use)");
-        expectProblem(ctx, second, 409, "idempotency-key-in-use", "a retry while the first request is still being processed");
+        if (second === undefined)
+          return ctx.fail(
+            "error codes",
+            "a retry while the first request is still being processed got no answer within 60 s (expected 409 idempotency-key-in-use)",
+          );
+        expectProblem(
+          ctx,
+          second,
+          409,
+          "idempotency-key-in-use",
+          "a retry while the first request is still being processed",
+        );
         expectCharge(ctx, r1, p, "the first request");
         expectReplay(ctx, await w.post("alice", k, p), r1, "a retry after the first finished");
         // The lease of a request still waiting for the provider runs out (the clock moves past
@@ -336,12 +524,23 @@ export const partB: S[] = [
         const rt = await takeover;
         const rs = await stale;
         expectCharge(ctx, rt, q, "a retry that took over a key whose lease had expired");
-        ctx.check(rs.status === 409 || (rs.status === 201 && rs.body === rt.body), "a lost lock stores nothing", () => `the first request of ${q.description} lost its lock to a retry (its lease expired while it waited for the provider); it must answer the retry's charge (${show(rt)}) or 409, not a result of its own: got ${show(rs)}`);
+        ctx.check(
+          rs.status === 409 || (rs.status === 201 && rs.body === rt.body),
+          "a lost lock stores nothing",
+          () =>
+            `the first request of ${q.description} lost its lock to a retry (its lease expired while it waited for the provider); it must answer the retry's charge (${show(rt)}) or 409, not a result of its own: got ${show(rs)}`,
+        );
         expectReplay(ctx, await w.post("alice", kq, q), rt, `a retry of ${q.description} after both finished`);
-        await w.audit(new Map([[p.description, 1], [q.description, 1]]), [
-          { body: r1.body, what: "the payment" },
-          { body: rt.body, what: `${q.description} (taken over)` },
-        ]);
+        await w.audit(
+          new Map([
+            [p.description, 1],
+            [q.description, 1],
+          ]),
+          [
+            { body: r1.body, what: "the payment" },
+            { body: rt.body, what: `${q.description} (taken over)` },
+          ],
+        );
       });
     },
   },
@@ -357,30 +556,52 @@ export const partC: S[] = [
     deterministic: false,
     hints: [
       "Twelve copies of one request arrive at the same moment: exactly one may process it, the others get 409 (or, once it is done, the replay).",
-      "Looking the key up and then inserting it later is a race: two requests both see \"no key\" and both charge. Let the database decide: insert the key row first (unique (client_id, idempotency_key)) inside a transaction, and process only if your insert won.",
+      'Looking the key up and then inserting it later is a race: two requests both see "no key" and both charge. Let the database decide: insert the key row first (unique (client_id, idempotency_key)) inside a transaction, and process only if your insert won.',
       "INSERT ... ON CONFLICT DO NOTHING RETURNING *: no row back means another request owns the key -> 409.",
     ],
     async run(ctx) {
       await withWorld(ctx, { provider: { latencyMs: [30, 90] } }, async (w) => {
-        const payments = Array.from({ length: 4 }, (_, i) => ({ p: payment(ctx, "parallel", i), k: key(ctx, "parallel", i), token: ctx.rng.pick(["alice", "bob"]) }));
+        const payments = Array.from({ length: 4 }, (_, i) => ({
+          p: payment(ctx, "parallel", i),
+          k: key(ctx, "parallel", i),
+          token: ctx.rng.pick(["alice", "bob"]),
+        }));
         const copies = 12;
-        const replies = await Promise.all(payments.flatMap(({ p, k, token }) => Array.from({ length: copies }, () => w.post(token, k, p, { timeoutMs: 10_000 }))));
+        const replies = await Promise.all(
+          payments.flatMap(({ p, k, token }) =>
+            Array.from({ length: copies }, () => w.post(token, k, p, { timeoutMs: 10_000 })),
+          ),
+        );
         const acked: Array<{ body: string; what: string }> = [];
         const expected = new Map<string, number>();
         for (let i = 0; i < payments.length; i++) {
           const { p, k, token } = payments[i]!;
           const rs = replies.slice(i * copies, (i + 1) * copies);
-          for (const r of rs) ctx.check(r.status === 201 || r.status === 409, "duplicates get the answer or 409", () => `a duplicate of ${p.description} got ${show(r)}; expected 201 or 409`);
+          for (const r of rs)
+            ctx.check(
+              r.status === 201 || r.status === 409,
+              "duplicates get the answer or 409",
+              () => `a duplicate of ${p.description} got ${show(r)}; expected 201 or 409`,
+            );
           const ok = rs.filter((r) => r.status === 201);
           const bodies = new Set(ok.map((r) => r.body));
-          ctx.check(bodies.size <= 1, "one answer per key", () => `${ok.length} duplicates of ${p.description} got 201 with ${bodies.size} different charges: ${[...bodies].map((b) => (safeJson(b) as { id?: string })?.id).join(", ")}`);
+          ctx.check(
+            bodies.size <= 1,
+            "one answer per key",
+            () =>
+              `${ok.length} duplicates of ${p.description} got 201 with ${bodies.size} different charges: ${[...bodies].map((b) => (safeJson(b) as { id?: string })?.id).join(", ")}`,
+          );
           let final: HttpReply | undefined = ok[0];
           for (let t = 0; t < 40 && final?.status !== 201; t++) {
             const r = await w.post(token, k, p);
             if (r.status !== 409) final = r;
             else await sleep(50);
           }
-          ctx.check(final?.status === 201, "a new payment is charged", () => `${p.description} never completed: ${show(final)}`);
+          ctx.check(
+            final?.status === 201,
+            "a new payment is charged",
+            () => `${p.description} never completed: ${show(final)}`,
+          );
           if (ok[0]) expectReplay(ctx, await w.post(token, k, p), ok[0], `a retry of ${p.description} after the storm`);
           acked.push({ body: final!.body, what: p.description });
           expected.set(p.description, 1);

@@ -5,7 +5,16 @@ import { Rng } from "@faultline/sim";
 import { TransportError, type HttpReply } from "@faultline/lab-idempotency-api/framework";
 import { expectCharge, expectProblem, expectReplay, key, payment, show } from "./checks.ts";
 import { untilProviderSaw } from "./scenarios-abc.ts";
-import { descriptionOf, safeJson, sleep, withWorld, type Ctx, type LabModule, type Payment, type World } from "./world.ts";
+import {
+  descriptionOf,
+  safeJson,
+  sleep,
+  withWorld,
+  type Ctx,
+  type LabModule,
+  type Payment,
+  type World,
+} from "./world.ts";
 
 type S = Scenario<LabModule>;
 const LIMIT = 60_000;
@@ -32,7 +41,17 @@ const RETRY_STUCK_MS = 3 * LEASE_MS;
  * this fails at once (a lock held that long, many leases over, is never going to be taken over),
  * so a lock that never expires fails in seconds instead of at the generous wall deadline.
  */
-async function settle(ctx: Ctx, w: World, token: string, k: string, p: Payment, what: string, url?: () => string, withinMs = 30_000, stuck409Ms = Infinity): Promise<HttpReply> {
+async function settle(
+  ctx: Ctx,
+  w: World,
+  token: string,
+  k: string,
+  p: Payment,
+  what: string,
+  url?: () => string,
+  withinMs = 30_000,
+  stuck409Ms = Infinity,
+): Promise<HttpReply> {
   let last: HttpReply | undefined;
   const deadline = Date.now() + withinMs;
   let conflictSince: number | undefined;
@@ -43,14 +62,20 @@ async function settle(ctx: Ctx, w: World, token: string, k: string, p: Payment, 
       if (last.status !== 409) conflictSince = undefined;
       else if (conflictSince === undefined) conflictSince = Date.now();
       else if (Date.now() - conflictSince > stuck409Ms) {
-        return ctx.fail("payments complete", `${what} was answered 409 (in flight) for ${Math.round((Date.now() - conflictSince) / 1000)} s without a break, over ${stuck409Ms / LEASE_MS} leases of ${LEASE_MS} ms: a lock whose owner died must be taken over once its lease has expired`);
+        return ctx.fail(
+          "payments complete",
+          `${what} was answered 409 (in flight) for ${Math.round((Date.now() - conflictSince) / 1000)} s without a break, over ${stuck409Ms / LEASE_MS} leases of ${LEASE_MS} ms: a lock whose owner died must be taken over once its lease has expired`,
+        );
       }
     } catch (err) {
       if (!(err instanceof TransportError)) throw err;
     }
     await sleep(50 + ctx.rng.int(100));
   }
-  return ctx.fail("payments complete", `${what} did not complete within ${withinMs / 1000} s of retries; last answer: ${show(last)}`);
+  return ctx.fail(
+    "payments complete",
+    `${what} did not complete within ${withinMs / 1000} s of retries; last answer: ${show(last)}`,
+  );
 }
 
 async function crashAfterProviderCharge(ctx: Ctx, w: World, n: number): Promise<{ p: Payment; r: HttpReply }> {
@@ -58,12 +83,27 @@ async function crashAfterProviderCharge(ctx: Ctx, w: World, n: number): Promise<
   const k = key(ctx, "crash-charge", n);
   await w.armFailpoint("provider.after-charge");
   const lost = await w.tryPost("alice", k, p);
-  ctx.check(lost === undefined, "the failpoint fired", () => `the server should have died right after the provider charged, but answered ${show(lost)} (did the handler call deps.provider.charge?)`);
+  ctx.check(
+    lost === undefined,
+    "the failpoint fired",
+    () =>
+      `the server should have died right after the provider charged, but answered ${show(lost)} (did the handler call deps.provider.charge?)`,
+  );
   ctx.check(await w.waitForCrash(), "the failpoint fired", "the server did not die at the failpoint");
   await w.restart();
   // The crashed request's lock is now stale.
   await w.advanceClock(LEASE_MS + 1_000);
-  const r = await settle(ctx, w, "alice", k, p, `the retry of ${p.description} after the crash`, undefined, 30_000, RETRY_STUCK_MS);
+  const r = await settle(
+    ctx,
+    w,
+    "alice",
+    k,
+    p,
+    `the retry of ${p.description} after the crash`,
+    undefined,
+    30_000,
+    RETRY_STUCK_MS,
+  );
   expectCharge(ctx, r, p, `the retry of ${p.description} after the crash`);
   return { p, r };
 }
@@ -88,12 +128,27 @@ async function providerFailures(ctx: Ctx, w: World): Promise<Array<{ p: Payment;
     const r1 = await w.post("alice", k, p);
     w.provider.faults = normal;
     expectProblem(ctx, r1, 503, "provider-unavailable", `${p.description} while ${what}`);
-    ctx.check(r1.headers["retry-after"] !== undefined, "provider failures are retried", () => `${p.description} while ${what}: a 503 tells the client when to retry (header Retry-After); headers were ${JSON.stringify(r1.headers)}`);
+    ctx.check(
+      r1.headers["retry-after"] !== undefined,
+      "provider failures are retried",
+      () =>
+        `${p.description} while ${what}: a 503 tells the client when to retry (header Retry-After); headers were ${JSON.stringify(r1.headers)}`,
+    );
     const r2 = await w.post("alice", k, p);
-    ctx.check(r2.status === 201 && r2.headers["idempotent-replayed"] === undefined, "provider failures are retried", () => `${p.description}: after ${what} and a 503, the retry must resume the payment (a fresh 201): the 503 is not stored and the key is unlocked; got ${show(r2)}${r2.headers["idempotent-replayed"] ? " (replayed)" : ""}`);
+    ctx.check(
+      r2.status === 201 && r2.headers["idempotent-replayed"] === undefined,
+      "provider failures are retried",
+      () =>
+        `${p.description}: after ${what} and a 503, the retry must resume the payment (a fresh 201): the 503 is not stored and the key is unlocked; got ${show(r2)}${r2.headers["idempotent-replayed"] ? " (replayed)" : ""}`,
+    );
     expectCharge(ctx, r2, p, `the retry of ${p.description} after ${what}`);
     const keys = new Set(w.provider.requests.filter((q) => q.description === p.description).map((q) => q.key));
-    ctx.check(keys.size === 1 && !keys.has(null), "provider failures are retried", () => `${p.description} reached the provider with ${[...keys].map((x) => JSON.stringify(x)).join(", ")}: every attempt of one payment sends the same provider idempotency key`);
+    ctx.check(
+      keys.size === 1 && !keys.has(null),
+      "provider failures are retried",
+      () =>
+        `${p.description} reached the provider with ${[...keys].map((x) => JSON.stringify(x)).join(", ")}: every attempt of one payment sends the same provider idempotency key`,
+    );
     done.push({ p, r: r2 });
   }
   return done;
@@ -123,12 +178,20 @@ export const partD: S[] = [
         const p2 = payment(ctx, "crash-charge", 2);
         const r2 = await w.post("alice", key(ctx, "crash-charge", 2), p2);
         expectCharge(ctx, r2, p2, "a payment after the restart");
-        await w.audit(new Map([[p0.description, 1], ...failed.map((f): [string, number] => [f.p.description, 1]), [a.p.description, 1], [p2.description, 1]]), [
-          { body: r0.body, what: "the payment before the crash" },
-          ...failed.map((f) => ({ body: f.r.body, what: `${f.p.description} (after a provider failure)` })),
-          { body: a.r.body, what: `${a.p.description} (after a crash)` },
-          { body: r2.body, what: "the payment after the restart" },
-        ]);
+        await w.audit(
+          new Map([
+            [p0.description, 1],
+            ...failed.map((f): [string, number] => [f.p.description, 1]),
+            [a.p.description, 1],
+            [p2.description, 1],
+          ]),
+          [
+            { body: r0.body, what: "the payment before the crash" },
+            ...failed.map((f) => ({ body: f.r.body, what: `${f.p.description} (after a provider failure)` })),
+            { body: a.r.body, what: `${a.p.description} (after a crash)` },
+            { body: r2.body, what: "the payment after the restart" },
+          ],
+        );
       });
     },
   },
@@ -156,8 +219,23 @@ export const partD: S[] = [
           ctx.check(await w.waitForCrash(), "the failpoint fired", "the server did not die after replying");
           await w.restart();
           await w.advanceClock(LEASE_MS + 1_000);
-          const r2 = await settle(ctx, w, "alice", k, p, `the retry of payment ${n} after the crash`, undefined, 30_000, RETRY_STUCK_MS);
-          expectReplay(ctx, r2, r1, `the retry of payment ${n} after the crash (the client had received ${(safeJson(r1.body) as { id?: string }).id})`);
+          const r2 = await settle(
+            ctx,
+            w,
+            "alice",
+            k,
+            p,
+            `the retry of payment ${n} after the crash`,
+            undefined,
+            30_000,
+            RETRY_STUCK_MS,
+          );
+          expectReplay(
+            ctx,
+            r2,
+            r1,
+            `the retry of payment ${n} after the crash (the client had received ${(safeJson(r1.body) as { id?: string }).id})`,
+          );
           acked.push({ body: r1.body, what: `payment ${n}` });
           expected.set(p.description, 1);
         }
@@ -181,12 +259,28 @@ export const partD: S[] = [
         const proxy = await startHttpFaultProxy({ target: w.url, seed: ctx.seed, stream: "crash-load" });
         try {
           const clients = ["alice", "bob", "carol"];
-          const work = clients.map((token, c) => Array.from({ length: 5 }, (_, i) => ({ token, p: payment(ctx, `load-${token}`, i), k: key(ctx, `load-${c}`, i) })));
+          const work = clients.map((token, c) =>
+            Array.from({ length: 5 }, (_, i) => ({
+              token,
+              p: payment(ctx, `load-${token}`, i),
+              k: key(ctx, `load-${c}`, i),
+            })),
+          );
           const acked: Array<{ body: string; what: string }> = [];
           let done = false;
           const runners = work.map(async (items) => {
             for (const it of items) {
-              const r = await settle(ctx, w, it.token, it.k, it.p, it.p.description, () => proxy.url, 60_000, STUCK_LOCK_MS);
+              const r = await settle(
+                ctx,
+                w,
+                it.token,
+                it.k,
+                it.p,
+                it.p.description,
+                () => proxy.url,
+                60_000,
+                STUCK_LOCK_MS,
+              );
               expectCharge(ctx, r, it.p, it.p.description);
               acked.push({ body: r.body, what: it.p.description });
             }
@@ -199,7 +293,8 @@ export const partD: S[] = [
           for (let kill = 0; kill < 2 && !done; kill++) {
             // The first kill lands while a payment holds its key (its provider answer held back),
             // whatever the machine's speed; the second at a random moment.
-            const victim = kill === 0 ? (rng.pick(work.flat()) as (typeof work)[number][number]).p.description : undefined;
+            const victim =
+              kill === 0 ? (rng.pick(work.flat()) as (typeof work)[number][number]).p.description : undefined;
             const release = victim === undefined ? () => {} : w.provider.hold(victim);
             if (victim !== undefined) await untilProviderSaw(w, victim, all, 120_000);
             else await sleep(100 + rng.int(300));
@@ -228,14 +323,20 @@ interface Fronted {
   sent: Array<{ description: string; key: string }>;
 }
 
-async function withProxy(ctx: Ctx, w: World, opts: Omit<HttpFaultProxyOptions, "target" | "seed">, fn: (f: Fronted) => Promise<void>): Promise<void> {
+async function withProxy(
+  ctx: Ctx,
+  w: World,
+  opts: Omit<HttpFaultProxyOptions, "target" | "seed">,
+  fn: (f: Fronted) => Promise<void>,
+): Promise<void> {
   const sent: Fronted["sent"] = [];
   // Fault streams are named by payment (its description), not by the client's random key, so a
   // seed gives the same fault pattern on every run.
   const keyOf: HttpFaultProxyOptions["keyOf"] = (i) => {
     const description = descriptionOf(i.body.toString("utf8"));
     const key = i.headers["idempotency-key"];
-    if (i.url.startsWith("/charges")) sent.push({ description: description ?? "", key: Array.isArray(key) ? key.join(", ") : (key ?? "") });
+    if (i.url.startsWith("/charges"))
+      sent.push({ description: description ?? "", key: Array.isArray(key) ? key.join(", ") : (key ?? "") });
     return description ?? i.url;
   };
   const proxy = await startHttpFaultProxy({ target: w.url, seed: ctx.seed, keyOf, ...opts });
@@ -247,7 +348,16 @@ async function withProxy(ctx: Ctx, w: World, opts: Omit<HttpFaultProxyOptions, "
 }
 
 function newClient(w: World, url: string, token: string, stream: string, extra: Record<string, number> = {}) {
-  return w.client({ baseUrl: url, token, stream, maxAttempts: 12, attemptTimeoutMs: 1_000, baseDelayMs: 20, maxDelayMs: 200, ...extra });
+  return w.client({
+    baseUrl: url,
+    token,
+    stream,
+    maxAttempts: 12,
+    attemptTimeoutMs: 1_000,
+    baseDelayMs: 20,
+    maxDelayMs: 200,
+    ...extra,
+  });
 }
 
 /** Requests the client sent per payment (its description): how many and with which keys. */
@@ -276,31 +386,46 @@ export const partE: S[] = [
     ],
     async run(ctx) {
       await withWorld(ctx, { provider: { latencyMs: [2, 20] } }, async (w) => {
-        await withProxy(ctx, w, { faults: { loseRequest: 0.2, loseResponse: 0.2, duplicate: 0.15, delay: 0.2, delayMs: [5, 60] } }, async ({ proxy, sent }) => {
-          const tokens = ["alice", "bob"];
-          const acked: Array<{ body: string; what: string }> = [];
-          const expected = new Map<string, number>();
-          await Promise.all(
-            tokens.map(async (token) => {
-              const client = newClient(w, proxy.url, token, token);
-              for (let i = 0; i < 6; i++) {
-                const p = payment(ctx, `lossy-${token}`, i);
-                expected.set(p.description, 1);
-                const out = await client.createCharge(p);
-                w.checkImplemented();
-                ctx.check(out.reply?.status === 201, "payments complete", () => `${p.description}: the client gave up after ${out.attempts} attempts with ${out.reply ? show(out.reply) : out.error}`);
-                expectCharge(ctx, out.reply, p, `${p.description} via the client`);
-                acked.push({ body: out.reply!.body, what: p.description });
-              }
-            }),
-          );
-          for (const [d, e] of keysByPayment(sent)) {
-            ctx.check(e.keys.size === 1, "one key per payment", () => `the client sent ${d} with ${e.keys.size} different Idempotency-Keys over ${e.n} requests: every retry must reuse the first key`);
-          }
-          ctx.metric("lost requests", proxy.stats.lostRequests);
-          ctx.metric("lost responses", proxy.stats.lostResponses);
-          await w.audit(expected, acked);
-        });
+        await withProxy(
+          ctx,
+          w,
+          { faults: { loseRequest: 0.2, loseResponse: 0.2, duplicate: 0.15, delay: 0.2, delayMs: [5, 60] } },
+          async ({ proxy, sent }) => {
+            const tokens = ["alice", "bob"];
+            const acked: Array<{ body: string; what: string }> = [];
+            const expected = new Map<string, number>();
+            await Promise.all(
+              tokens.map(async (token) => {
+                const client = newClient(w, proxy.url, token, token);
+                for (let i = 0; i < 6; i++) {
+                  const p = payment(ctx, `lossy-${token}`, i);
+                  expected.set(p.description, 1);
+                  const out = await client.createCharge(p);
+                  w.checkImplemented();
+                  ctx.check(
+                    out.reply?.status === 201,
+                    "payments complete",
+                    () =>
+                      `${p.description}: the client gave up after ${out.attempts} attempts with ${out.reply ? show(out.reply) : out.error}`,
+                  );
+                  expectCharge(ctx, out.reply, p, `${p.description} via the client`);
+                  acked.push({ body: out.reply!.body, what: p.description });
+                }
+              }),
+            );
+            for (const [d, e] of keysByPayment(sent)) {
+              ctx.check(
+                e.keys.size === 1,
+                "one key per payment",
+                () =>
+                  `the client sent ${d} with ${e.keys.size} different Idempotency-Keys over ${e.n} requests: every retry must reuse the first key`,
+              );
+            }
+            ctx.metric("lost requests", proxy.stats.lostRequests);
+            ctx.metric("lost responses", proxy.stats.lostResponses);
+            await w.audit(expected, acked);
+          },
+        );
       });
     },
   },
@@ -313,7 +438,7 @@ export const partE: S[] = [
     deterministic: false,
     hints: [
       "A 4xx other than 409 (and 429) means the request itself is wrong or finally refused: retrying cannot help. Return it after one attempt.",
-      "409 means \"in flight\": retry it (with backoff) until the first request finishes and you get the replay.",
+      '409 means "in flight": retry it (with backoff) until the first request finishes and you get the replay.',
       "5xx is retried, but not forever: after maxAttempts attempts (default 8) return the last answer.",
     ],
     async run(ctx) {
@@ -323,16 +448,31 @@ export const partE: S[] = [
           const bad = payment(ctx, "final", 1, { amount: -1 });
           const o1 = await client.createCharge(bad);
           w.checkImplemented();
-          ctx.check(o1.reply?.status === 400 && o1.attempts === 1, "no retry of 4xx", () => `an invalid payment (400) must be returned after 1 attempt; got ${o1.reply ? show(o1.reply) : o1.error} after ${o1.attempts} attempts`);
+          ctx.check(
+            o1.reply?.status === 400 && o1.attempts === 1,
+            "no retry of 4xx",
+            () =>
+              `an invalid payment (400) must be returned after 1 attempt; got ${o1.reply ? show(o1.reply) : o1.error} after ${o1.attempts} attempts`,
+          );
           const declined = payment(ctx, "final", 2, { source: "tok_declined" });
           const o2 = await client.createCharge(declined);
-          ctx.check(o2.reply?.status === 402 && o2.attempts === 1, "no retry of 4xx", () => `a declined payment (402) must be returned after 1 attempt; got ${o2.reply ? show(o2.reply) : o2.error} after ${o2.attempts} attempts`);
+          ctx.check(
+            o2.reply?.status === 402 && o2.attempts === 1,
+            "no retry of 4xx",
+            () =>
+              `a declined payment (402) must be returned after 1 attempt; got ${o2.reply ? show(o2.reply) : o2.error} after ${o2.attempts} attempts`,
+          );
           const p = payment(ctx, "final", 3);
           const k = key(ctx, "final", 3);
           const first = await client.createCharge(p, { idempotencyKey: k });
           expectCharge(ctx, first.reply, p, "a payment with an explicit key");
           const o3 = await client.createCharge({ ...p, amount: p.amount + 1 }, { idempotencyKey: k });
-          ctx.check(o3.reply?.status === 422 && o3.attempts === 1, "no retry of 4xx", () => `a reused key with another payload (422) must be returned after 1 attempt; got ${o3.reply ? show(o3.reply) : o3.error} after ${o3.attempts} attempts`);
+          ctx.check(
+            o3.reply?.status === 422 && o3.attempts === 1,
+            "no retry of 4xx",
+            () =>
+              `a reused key with another payload (422) must be returned after 1 attempt; got ${o3.reply ? show(o3.reply) : o3.error} after ${o3.attempts} attempts`,
+          );
           const p4 = payment(ctx, "final", 4);
           const k4 = key(ctx, "final", 4);
           // The provider holds the first request's answer until the client got a 409 for its
@@ -342,13 +482,23 @@ export const partE: S[] = [
           direct.catch(() => {});
           await untilProviderSaw(w, p4.description, direct);
           const run = client.createCharge(p4, { idempotencyKey: k4 });
-          const got409 = () => proxy.events.some((e) => e.kind === "forwarded" && e.key === p4.description && e.status === 409);
+          const got409 = () =>
+            proxy.events.some((e) => e.kind === "forwarded" && e.key === p4.description && e.status === 409);
           await untilProviderSaw(w, p4.description, run, 60_000, 2, got409);
           release();
           const o4 = await run;
           const d = await direct;
-          ctx.check(o4.reply?.status === 201 && o4.attempts >= 2, "409 is retried", () => `a payment in flight answers 409 first; the client must retry it until the replay. Got ${o4.reply ? show(o4.reply) : o4.error} after ${o4.attempts} attempts`);
-          ctx.check(o4.reply!.body === d.body, "409 is retried", "the client's final answer is not the replay of the first request");
+          ctx.check(
+            o4.reply?.status === 201 && o4.attempts >= 2,
+            "409 is retried",
+            () =>
+              `a payment in flight answers 409 first; the client must retry it until the replay. Got ${o4.reply ? show(o4.reply) : o4.error} after ${o4.attempts} attempts`,
+          );
+          ctx.check(
+            o4.reply!.body === d.body,
+            "409 is retried",
+            "the client's final answer is not the replay of the first request",
+          );
           // The provider is down: every attempt gets 503 and the client gives up after maxAttempts
           // (3 given, then the default 8), returning the last answer.
           const normal = w.provider.faults;
@@ -358,15 +508,44 @@ export const partE: S[] = [
           const byDefault = payment(ctx, "final", 6);
           const o6 = await w.client({ baseUrl: proxy.url, token: "alice", stream: "defaults" }).createCharge(byDefault);
           w.provider.faults = normal;
-          ctx.check(o5.reply?.status === 503 && o5.attempts === 3, "the client gives up after maxAttempts", () => `with the provider down every attempt is answered 503; with maxAttempts 3 the client must make 3 attempts and return the last 503, got ${o5.reply ? show(o5.reply) : o5.error} after ${o5.attempts} attempts`);
-          ctx.check(o6.reply?.status === 503 && o6.attempts === 8, "the client gives up after maxAttempts", () => `with the provider down and no options but baseUrl and token, the client must make the default 8 attempts and return the last 503, got ${o6.reply ? show(o6.reply) : o6.error} after ${o6.attempts} attempts`);
+          ctx.check(
+            o5.reply?.status === 503 && o5.attempts === 3,
+            "the client gives up after maxAttempts",
+            () =>
+              `with the provider down every attempt is answered 503; with maxAttempts 3 the client must make 3 attempts and return the last 503, got ${o5.reply ? show(o5.reply) : o5.error} after ${o5.attempts} attempts`,
+          );
+          ctx.check(
+            o6.reply?.status === 503 && o6.attempts === 8,
+            "the client gives up after maxAttempts",
+            () =>
+              `with the provider down and no options but baseUrl and token, the client must make the default 8 attempts and return the last 503, got ${o6.reply ? show(o6.reply) : o6.error} after ${o6.attempts} attempts`,
+          );
           const seen = keysByPayment(sent);
-          for (const x of [bad, declined]) ctx.check((seen.get(x.description)?.n ?? 0) === 1, "no retry of 4xx", () => `the client sent ${x.description} ${seen.get(x.description)?.n ?? 0} times`);
-          for (const [x, n] of [[unavailable, 3], [byDefault, 8]] as const) ctx.check((seen.get(x.description)?.n ?? 0) === n, "the client gives up after maxAttempts", () => `the client sent ${x.description} ${seen.get(x.description)?.n ?? 0} times, expected ${n} attempts`);
-          await w.audit(new Map([[p.description, 1], [p4.description, 1]]), [
-            { body: first.reply!.body, what: p.description },
-            { body: d.body, what: p4.description },
-          ]);
+          for (const x of [bad, declined])
+            ctx.check(
+              (seen.get(x.description)?.n ?? 0) === 1,
+              "no retry of 4xx",
+              () => `the client sent ${x.description} ${seen.get(x.description)?.n ?? 0} times`,
+            );
+          for (const [x, n] of [
+            [unavailable, 3],
+            [byDefault, 8],
+          ] as const)
+            ctx.check(
+              (seen.get(x.description)?.n ?? 0) === n,
+              "the client gives up after maxAttempts",
+              () => `the client sent ${x.description} ${seen.get(x.description)?.n ?? 0} times, expected ${n} attempts`,
+            );
+          await w.audit(
+            new Map([
+              [p.description, 1],
+              [p4.description, 1],
+            ]),
+            [
+              { body: first.reply!.body, what: p.description },
+              { body: d.body, what: p4.description },
+            ],
+          );
         });
       });
     },
@@ -380,47 +559,77 @@ export const partE: S[] = [
     deterministic: false,
     hints: [
       "Twenty clients fail at the same instant. If they all wait the same backoff they come back at the same instant, again and again (a thundering herd).",
-      "Add jitter: wait a random time, e.g. random() * min(maxDelayMs, baseDelayMs * 2^(n-1)) (\"full jitter\"), with the random source from the options.",
+      'Add jitter: wait a random time, e.g. random() * min(maxDelayMs, baseDelayMs * 2^(n-1)) ("full jitter"), with the random source from the options.',
     ],
     async run(ctx) {
       await withWorld(ctx, {}, async (w) => {
         const baseDelayMs = 200;
-        await withProxy(ctx, w, { decide: (info) => (info.occurrence < 3 ? { loseRequest: true } : undefined) }, async ({ proxy }) => {
-          const n = 20;
-          const payments = Array.from({ length: n }, (_, i) => payment(ctx, "herd", i));
-          const outs = await Promise.all(payments.map((p, i) => newClient(w, proxy.url, `client${i}`, `herd${i}`, { baseDelayMs, maxDelayMs: 2_000 }).createCharge(p)));
-          w.checkImplemented();
-          outs.forEach((o, i) => ctx.check(o.reply?.status === 201, "payments complete", () => `${payments[i]!.description}: ${o.reply ? show(o.reply) : o.error} after ${o.attempts} attempts`));
-          // Each client's wait before retry n: from its lost attempt n-1 to its attempt n. Without
-          // jitter every client waits the same backoff, so the waits agree up to the machine's
-          // scheduling noise; with full jitter they spread over the whole backoff. (Comparing
-          // waits, not arrival times, keeps the noise of a busy machine from passing lockstep.)
-          const waits = (occurrence: number) => {
-            const at = new Map<string, number[]>();
-            for (const e of proxy.events) if (e.kind === "lost-request" || e.kind === "forwarded") at.set(`${e.key}#${e.occurrence}`, [...(at.get(`${e.key}#${e.occurrence}`) ?? []), e.at]);
-            return payments.flatMap((p) => {
-              const before = at.get(`${p.description}#${occurrence - 1}`)?.[0];
-              const after = at.get(`${p.description}#${occurrence}`)?.[0];
-              return before === undefined || after === undefined ? [] : [after - before];
+        await withProxy(
+          ctx,
+          w,
+          { decide: (info) => (info.occurrence < 3 ? { loseRequest: true } : undefined) },
+          async ({ proxy }) => {
+            const n = 20;
+            const payments = Array.from({ length: n }, (_, i) => payment(ctx, "herd", i));
+            const outs = await Promise.all(
+              payments.map((p, i) =>
+                newClient(w, proxy.url, `client${i}`, `herd${i}`, { baseDelayMs, maxDelayMs: 2_000 }).createCharge(p),
+              ),
+            );
+            w.checkImplemented();
+            outs.forEach((o, i) => {
+              ctx.check(
+                o.reply?.status === 201,
+                "payments complete",
+                () => `${payments[i]!.description}: ${o.reply ? show(o.reply) : o.error} after ${o.attempts} attempts`,
+              );
             });
-          };
-          const waitRange = (occurrence: number) => {
-            const spread = waits(occurrence);
-            return spread.length < 2 ? 0 : Math.max(...spread) - Math.min(...spread);
-          };
-          const s1 = waitRange(1);
-          const s2 = waitRange(2);
-          ctx.metric("range of the clients' waits before the first retry", s1, "ms");
-          ctx.metric("range of the clients' waits before the second retry", s2, "ms");
-          // And bounded by the exponential ceiling: before the first retry it is baseDelayMs (mean
-          // wait about baseDelayMs / 2 with full jitter), not maxDelayMs.
-          const firstWaits = waits(1);
-          const mean = firstWaits.reduce((a, b) => a + b, 0) / Math.max(1, firstWaits.length);
-          ctx.metric("mean wait before the first retry", Math.round(mean), "ms");
-          ctx.check(mean <= 2.5 * baseDelayMs, "backoff grows from baseDelayMs", () => `the ${n} clients waited ${Math.round(mean)} ms on average before their first retry, with baseDelayMs ${baseDelayMs} and maxDelayMs 2000: the wait before retry n is drawn below min(maxDelayMs, baseDelayMs * 2^(n-1)), so below ${baseDelayMs} ms for the first`);
-          ctx.check(s1 >= 0.4 * baseDelayMs && s2 >= 0.4 * 2 * baseDelayMs, "retries are jittered", () => `the waits of ${n} clients that failed together differed by at most ${s1} ms before the first retry and ${s2} ms before the second, with a base backoff of ${baseDelayMs} ms: the backoff has no jitter (the waits should spread over most of the backoff, e.g. random() * min(maxDelayMs, baseDelayMs * 2^(n-1)))`);
-          await w.audit(new Map(payments.map((p) => [p.description, 1])), outs.map((o, i) => ({ body: o.reply!.body, what: payments[i]!.description })));
-        });
+            // Each client's wait before retry n: from its lost attempt n-1 to its attempt n. Without
+            // jitter every client waits the same backoff, so the waits agree up to the machine's
+            // scheduling noise; with full jitter they spread over the whole backoff. (Comparing
+            // waits, not arrival times, keeps the noise of a busy machine from passing lockstep.)
+            const waits = (occurrence: number) => {
+              const at = new Map<string, number[]>();
+              for (const e of proxy.events)
+                if (e.kind === "lost-request" || e.kind === "forwarded")
+                  at.set(`${e.key}#${e.occurrence}`, [...(at.get(`${e.key}#${e.occurrence}`) ?? []), e.at]);
+              return payments.flatMap((p) => {
+                const before = at.get(`${p.description}#${occurrence - 1}`)?.[0];
+                const after = at.get(`${p.description}#${occurrence}`)?.[0];
+                return before === undefined || after === undefined ? [] : [after - before];
+              });
+            };
+            const waitRange = (occurrence: number) => {
+              const spread = waits(occurrence);
+              return spread.length < 2 ? 0 : Math.max(...spread) - Math.min(...spread);
+            };
+            const s1 = waitRange(1);
+            const s2 = waitRange(2);
+            ctx.metric("range of the clients' waits before the first retry", s1, "ms");
+            ctx.metric("range of the clients' waits before the second retry", s2, "ms");
+            // And bounded by the exponential ceiling: before the first retry it is baseDelayMs (mean
+            // wait about baseDelayMs / 2 with full jitter), not maxDelayMs.
+            const firstWaits = waits(1);
+            const mean = firstWaits.reduce((a, b) => a + b, 0) / Math.max(1, firstWaits.length);
+            ctx.metric("mean wait before the first retry", Math.round(mean), "ms");
+            ctx.check(
+              mean <= 2.5 * baseDelayMs,
+              "backoff grows from baseDelayMs",
+              () =>
+                `the ${n} clients waited ${Math.round(mean)} ms on average before their first retry, with baseDelayMs ${baseDelayMs} and maxDelayMs 2000: the wait before retry n is drawn below min(maxDelayMs, baseDelayMs * 2^(n-1)), so below ${baseDelayMs} ms for the first`,
+            );
+            ctx.check(
+              s1 >= 0.4 * baseDelayMs && s2 >= 0.4 * 2 * baseDelayMs,
+              "retries are jittered",
+              () =>
+                `the waits of ${n} clients that failed together differed by at most ${s1} ms before the first retry and ${s2} ms before the second, with a base backoff of ${baseDelayMs} ms: the backoff has no jitter (the waits should spread over most of the backoff, e.g. random() * min(maxDelayMs, baseDelayMs * 2^(n-1)))`,
+            );
+            await w.audit(
+              new Map(payments.map((p) => [p.description, 1])),
+              outs.map((o, i) => ({ body: o.reply!.body, what: payments[i]!.description })),
+            );
+          },
+        );
       });
     },
   },
@@ -437,25 +646,38 @@ export const partE: S[] = [
     ],
     async run(ctx) {
       await withWorld(ctx, {}, async (w) => {
-        await withProxy(ctx, w, { lostResponseMode: "hang", holdMs: STALL_MS, decide: (info) => (info.occurrence === 0 ? { loseResponse: true } : undefined) }, async ({ proxy }) => {
-          const client = newClient(w, proxy.url, "alice", "stall", { attemptTimeoutMs: 400 });
-          const acked: Array<{ body: string; what: string }> = [];
-          const expected = new Map<string, number>();
-          for (let i = 0; i < 2; i++) {
-            const p = payment(ctx, "stall", i);
-            const t = Date.now();
-            const out = await client.createCharge(p);
-            const took = Date.now() - t;
-            w.checkImplemented();
-            expectCharge(ctx, out.reply, p, `${p.description} via the client`);
-            ctx.check(took < STALL_MS - 4_000, "attempts time out", () => `${p.description} took ${took} ms although each attempt has a 400 ms timeout: the stalled first attempt was not abandoned`);
-            acked.push({ body: out.reply!.body, what: p.description });
-            expected.set(p.description, 1);
-          }
-          await w.audit(expected, acked);
-        });
+        await withProxy(
+          ctx,
+          w,
+          {
+            lostResponseMode: "hang",
+            holdMs: STALL_MS,
+            decide: (info) => (info.occurrence === 0 ? { loseResponse: true } : undefined),
+          },
+          async ({ proxy }) => {
+            const client = newClient(w, proxy.url, "alice", "stall", { attemptTimeoutMs: 400 });
+            const acked: Array<{ body: string; what: string }> = [];
+            const expected = new Map<string, number>();
+            for (let i = 0; i < 2; i++) {
+              const p = payment(ctx, "stall", i);
+              const t = Date.now();
+              const out = await client.createCharge(p);
+              const took = Date.now() - t;
+              w.checkImplemented();
+              expectCharge(ctx, out.reply, p, `${p.description} via the client`);
+              ctx.check(
+                took < STALL_MS - 4_000,
+                "attempts time out",
+                () =>
+                  `${p.description} took ${took} ms although each attempt has a 400 ms timeout: the stalled first attempt was not abandoned`,
+              );
+              acked.push({ body: out.reply!.body, what: p.description });
+              expected.set(p.description, 1);
+            }
+            await w.audit(expected, acked);
+          },
+        );
       });
     },
   },
 ];
-

@@ -27,11 +27,19 @@ export interface ServerProcess {
 
 const KEEP = 4_000;
 
-export async function startServerProcess(bundle: ProcessBundle, role: ServerRole, startTimeoutMs = 90_000): Promise<ServerProcess> {
+export async function startServerProcess(
+  bundle: ProcessBundle,
+  role: ServerRole,
+  startTimeoutMs = 90_000,
+): Promise<ServerProcess> {
   const dataDir = role.db.kind === "pglite" ? role.db.dataDir : undefined;
   // PGlite checks that the data directory itself exists, which "<dir>/*" does not allow: the
   // parent is opened for reading (a mkdtemp folder holding nothing but the data directory).
-  const proc: ChildProcess = hostProcess(bundle, role, dataDir ? { readFolders: [dirname(dataDir)], writeFolders: [dataDir] } : {});
+  const proc: ChildProcess = hostProcess(
+    bundle,
+    role,
+    dataDir ? { readFolders: [dirname(dataDir)], writeFolders: [dataDir] } : {},
+  );
   let exited = false;
   let text = "";
   let notImplemented: string | undefined;
@@ -65,7 +73,11 @@ export async function startServerProcess(bundle: ProcessBundle, role: ServerRole
   const listening = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill("SIGKILL");
-      reject(new Error(`the server process did not start within ${startTimeoutMs / 1000} s; its output: ${text.slice(-1000)}`));
+      reject(
+        new Error(
+          `the server process did not start within ${startTimeoutMs / 1000} s; its output: ${text.slice(-1000)}`,
+        ),
+      );
     }, startTimeoutMs);
     port = (p) => {
       clearTimeout(timer);
@@ -73,7 +85,11 @@ export async function startServerProcess(bundle: ProcessBundle, role: ServerRole
     };
     void exit.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`the server process exited while starting (${signal ?? `exit code ${code}`}): ${text.trim().split("\n").slice(-12).join("\n")}`));
+      reject(
+        new Error(
+          `the server process exited while starting (${signal ?? `exit code ${code}`}): ${text.trim().split("\n").slice(-12).join("\n")}`,
+        ),
+      );
     });
   });
   return {

@@ -32,8 +32,13 @@ import { ClientProcess, ClientProcessError, type ClientSpec, type RemoteClient }
 /** The lab's exports (the grader never imports them: they run in the processes above). */
 export interface LabModule {
   createChargeHandler(deps: ServiceDeps): ChargeHandler;
-  PaymentsClient: new (opts: import("@faultline/lab-idempotency-api").ClientOptions) => {
-    createCharge(input: import("@faultline/lab-idempotency-api").ChargeInput, opts?: { idempotencyKey?: string }): Promise<import("@faultline/lab-idempotency-api").ChargeOutcome>;
+  PaymentsClient: new (
+    opts: import("@faultline/lab-idempotency-api").ClientOptions,
+  ) => {
+    createCharge(
+      input: import("@faultline/lab-idempotency-api").ChargeInput,
+      opts?: { idempotencyKey?: string },
+    ): Promise<import("@faultline/lab-idempotency-api").ChargeOutcome>;
   };
 }
 
@@ -87,9 +92,17 @@ export class World {
     readonly ctx: Ctx,
     readonly opts: WorldOptions,
   ) {
-    this.provider = new ProviderServer({ random: ((r) => () => r.next())(new Rng(ctx.seed, "provider")), faults: opts.provider ?? {} });
+    this.provider = new ProviderServer({
+      random: (
+        (r) => () =>
+          r.next()
+      )(new Rng(ctx.seed, "provider")),
+      faults: opts.provider ?? {},
+    });
     const url = process.env.DATABASE_URL;
-    this.dbConfig = url ? { kind: "postgres", url, schema: `fl_${ctx.seed}_${randomBytes(6).toString("hex")}` } : { kind: "pglite", dataDir: "" };
+    this.dbConfig = url
+      ? { kind: "postgres", url, schema: `fl_${ctx.seed}_${randomBytes(6).toString("hex")}` }
+      : { kind: "pglite", dataDir: "" };
   }
 
   static async start(ctx: Ctx, opts: WorldOptions = {}): Promise<World> {
@@ -156,7 +169,10 @@ export class World {
         try {
           return await remote.createCharge(input, opts);
         } catch (err) {
-          if (err instanceof ClientProcessError) throw err.notImplemented ? notImplemented(err.message.replace(/^.*threw NotImplemented: /, "")) : this.ctx.fail("your client", err.message);
+          if (err instanceof ClientProcessError)
+            throw err.notImplemented
+              ? notImplemented(err.message.replace(/^.*threw NotImplemented: /, ""))
+              : this.ctx.fail("your client", err.message);
           throw err;
         }
       },
@@ -171,13 +187,24 @@ export class World {
   }
 
   /** POST /charges (or another path) straight to the server. A stub's 501 becomes NotImplemented. */
-  async post(token: string | undefined, key: string | undefined, body: unknown, extra: { headers?: Record<string, string>; path?: string; method?: "POST"; timeoutMs?: number; url?: string } = {}): Promise<HttpReply> {
+  async post(
+    token: string | undefined,
+    key: string | undefined,
+    body: unknown,
+    extra: { headers?: Record<string, string>; path?: string; method?: "POST"; timeoutMs?: number; url?: string } = {},
+  ): Promise<HttpReply> {
     const headers: Record<string, string> = { "content-type": "application/json", ...(extra.headers ?? {}) };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     if (key !== undefined) headers["idempotency-key"] = key;
     let reply: HttpReply;
     try {
-      reply = await sendHttp({ url: `${extra.url ?? this.url}${extra.path ?? "/charges"}`, method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body), timeoutMs: extra.timeoutMs ?? 5_000 });
+      reply = await sendHttp({
+        url: `${extra.url ?? this.url}${extra.path ?? "/charges"}`,
+        method: "POST",
+        headers,
+        body: typeof body === "string" ? body : JSON.stringify(body),
+        timeoutMs: extra.timeoutMs ?? 5_000,
+      });
     } catch (err) {
       if (err instanceof TransportError) await this.checkAlive();
       throw err;
@@ -197,12 +224,20 @@ export class World {
     const proc = this.proc;
     if (!proc || this.crashExpected) return;
     let timer: NodeJS.Timeout | undefined;
-    const ended = await Promise.race([proc.exit, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), DEATH_GRACE_MS)))]);
+    const ended = await Promise.race([
+      proc.exit,
+      new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), DEATH_GRACE_MS))),
+    ]);
     clearTimeout(timer);
     if (!ended || this.crashExpected) return;
-    const how = ended.signal ? `was killed (${ended.signal})` : `exited with code ${ended.code}${ended.code === 0 ? " (did your code call process.exit?)" : ""}`;
+    const how = ended.signal
+      ? `was killed (${ended.signal})`
+      : `exited with code ${ended.code}${ended.code === 0 ? " (did your code call process.exit?)" : ""}`;
     const said = proc.output().trim().split("\n").slice(-10).join("\n");
-    this.ctx.fail("the server keeps running", `the server process ${how} while handling requests, though no test step stopped it${said ? `; its last output:\n${said}` : ""}`);
+    this.ctx.fail(
+      "the server keeps running",
+      `the server process ${how} while handling requests, though no test step stopped it${said ? `; its last output:\n${said}` : ""}`,
+    );
   }
 
   /** Like post, but a missing response is fine: undefined. */
@@ -217,7 +252,13 @@ export class World {
 
   /** Another method or path (framework routes). */
   async raw(method: string, path: string, body = ""): Promise<HttpReply> {
-    return sendHttp({ url: `${this.url}${path}`, method: method as "POST", headers: { "content-type": "application/json" }, body, timeoutMs: 5_000 });
+    return sendHttp({
+      url: `${this.url}${path}`,
+      method: method as "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      timeoutMs: 5_000,
+    });
   }
 
   /** Move the server's clock forward (kept across restarts). */
@@ -237,7 +278,10 @@ export class World {
     const proc = this.proc;
     if (!proc) return false;
     let timer: NodeJS.Timeout | undefined;
-    const died = await Promise.race([proc.exit.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
+    const died = await Promise.race([
+      proc.exit.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms))),
+    ]);
     clearTimeout(timer);
     return died;
   }
@@ -252,7 +296,13 @@ export class World {
   }
 
   private async admin(method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
-    const r = await sendHttp({ url: `${this.url}${path}`, method: method as "POST", headers: { "x-faultline-admin": ADMIN, "content-type": "application/json" }, body: body === undefined ? "" : JSON.stringify(body), timeoutMs: 5_000 });
+    const r = await sendHttp({
+      url: `${this.url}${path}`,
+      method: method as "POST",
+      headers: { "x-faultline-admin": ADMIN, "content-type": "application/json" },
+      body: body === undefined ? "" : JSON.stringify(body),
+      timeoutMs: 5_000,
+    });
     if (r.status !== 200) throw new Error(`admin ${path} answered ${r.status}: ${r.body}`);
     return JSON.parse(r.body);
   }
@@ -261,10 +311,22 @@ export class World {
    * Rows of the server's charges table, as the server's admin route reports them. (They come
    * from the implementation's process; the money is counted on the provider's ledger, here.)
    */
-  async serverCharges(): Promise<Array<{ id: string; client_id: string; amount: number; description: string | null; provider_charge_id: string }>> {
+  async serverCharges(): Promise<
+    Array<{ id: string; client_id: string; amount: number; description: string | null; provider_charge_id: string }>
+  > {
     const r = (await this.admin("GET", "/__admin/charges")) as { charges?: unknown };
-    if (!Array.isArray(r.charges)) this.ctx.fail("every acknowledged payment recorded", `the server's admin route answered ${JSON.stringify(r).slice(0, 200)} instead of the charges table`);
-    return r.charges as Array<{ id: string; client_id: string; amount: number; description: string | null; provider_charge_id: string }>;
+    if (!Array.isArray(r.charges))
+      this.ctx.fail(
+        "every acknowledged payment recorded",
+        `the server's admin route answered ${JSON.stringify(r).slice(0, 200)} instead of the charges table`,
+      );
+    return r.charges as Array<{
+      id: string;
+      client_id: string;
+      amount: number;
+      description: string | null;
+      provider_charge_id: string;
+    }>;
   }
 
   /**
@@ -272,32 +334,57 @@ export class World {
    * (`expected` gives the count per description; descriptions not listed must not be charged),
    * and every acknowledged 201 recorded in the server's charges table with its provider charge.
    */
-  async audit(expected: ReadonlyMap<string, number>, acked: ReadonlyArray<{ body: string; what: string }>): Promise<void> {
+  async audit(
+    expected: ReadonlyMap<string, number>,
+    acked: ReadonlyArray<{ body: string; what: string }>,
+  ): Promise<void> {
     const ctx = this.ctx;
     const charged = new Map<string, number>();
-    for (const e of this.provider.charges()) charged.set(e.description ?? NO_DESCRIPTION, (charged.get(e.description ?? NO_DESCRIPTION) ?? 0) + 1);
+    for (const e of this.provider.charges())
+      charged.set(e.description ?? NO_DESCRIPTION, (charged.get(e.description ?? NO_DESCRIPTION) ?? 0) + 1);
     for (const [desc, n] of expected) {
       const got = charged.get(desc) ?? 0;
       ctx.check(got === n, "each payment charged exactly once", () =>
-        got === 0 ? `payment "${desc}" was never charged at the provider` : `payment "${desc}" was charged ${got} times at the provider${n === 1 ? "" : ` (expected ${n}: one per logical payment)`}`,
+        got === 0
+          ? `payment "${desc}" was never charged at the provider`
+          : `payment "${desc}" was charged ${got} times at the provider${n === 1 ? "" : ` (expected ${n}: one per logical payment)`}`,
       );
     }
     for (const [desc, n] of charged) {
-      ctx.check(expected.has(desc), "nothing charged that should not be", () => `the provider charged "${desc}" ${n} time(s), but that request must not be charged`);
+      ctx.check(
+        expected.has(desc),
+        "nothing charged that should not be",
+        () => `the provider charged "${desc}" ${n} time(s), but that request must not be charged`,
+      );
     }
     const rows = await this.serverCharges();
     const ledger = new Set(this.provider.charges().map((e) => e.id));
     for (const a of acked) {
       const b = safeJson(a.body) as { id?: string; provider_charge_id?: string } | undefined;
       const row = rows.find((r) => r.id === b?.id);
-      ctx.check(row !== undefined, "every acknowledged payment recorded", () => `${a.what} was acknowledged with charge ${b?.id ?? "(no id)"}, but the server's charges table has no such row (rows: ${rows.length})`);
-      ctx.check(row!.provider_charge_id === b?.provider_charge_id && ledger.has(row!.provider_charge_id), "every acknowledged payment recorded", () => `${a.what}: charge ${b?.id} names provider charge ${b?.provider_charge_id}, the table has ${row!.provider_charge_id}; the provider knows ${ledger.has(row!.provider_charge_id) ? "it" : "no such charge"}`);
+      ctx.check(
+        row !== undefined,
+        "every acknowledged payment recorded",
+        () =>
+          `${a.what} was acknowledged with charge ${b?.id ?? "(no id)"}, but the server's charges table has no such row (rows: ${rows.length})`,
+      );
+      ctx.check(
+        row!.provider_charge_id === b?.provider_charge_id && ledger.has(row!.provider_charge_id),
+        "every acknowledged payment recorded",
+        () =>
+          `${a.what}: charge ${b?.id} names provider charge ${b?.provider_charge_id}, the table has ${row!.provider_charge_id}; the provider knows ${ledger.has(row!.provider_charge_id) ? "it" : "no such charge"}`,
+      );
     }
     const perDesc = new Map<string, number>();
-    for (const r of rows) perDesc.set(r.description ?? NO_DESCRIPTION, (perDesc.get(r.description ?? NO_DESCRIPTION) ?? 0) + 1);
+    for (const r of rows)
+      perDesc.set(r.description ?? NO_DESCRIPTION, (perDesc.get(r.description ?? NO_DESCRIPTION) ?? 0) + 1);
     for (const [desc, n] of expected) {
       const got = perDesc.get(desc) ?? 0;
-      ctx.check(got === n, "each payment recorded exactly once", () => `payment "${desc}" has ${got} rows in the server's charges table, expected ${n}`);
+      ctx.check(
+        got === n,
+        "each payment recorded exactly once",
+        () => `payment "${desc}" has ${got} rows in the server's charges table, expected ${n}`,
+      );
     }
   }
 

@@ -30,7 +30,13 @@ afterAll(() => pool.close());
 async function grade(cheat: string, test: string): Promise<ScenarioResult> {
   const scenario = lab.scenarios.find((s) => s.name === test);
   if (!scenario) throw new Error(`no test "${test}"`);
-  return gradeScenario(lab, scenario, { lab: lab.lab, graderModule: GRADER, impl: join(CHEATS, cheat), seeds: [1], pool });
+  return gradeScenario(lab, scenario, {
+    lab: lab.lab,
+    graderModule: GRADER,
+    impl: join(CHEATS, cheat),
+    seeds: [1],
+    pool,
+  });
 }
 
 function failure(r: ScenarioResult): string {
@@ -47,16 +53,28 @@ describe("a cheating handler or client scores 0, with the reason", () => {
     ["spawn-process", HANDLER_TEST, /the handler threw: Error: Access to this API has been restricted/],
     // The ledger is in the grading process: the forged entry lands nowhere.
     ["patch-ledger", HANDLER_TEST, /was never charged at the provider/],
-    ["process-exit", HANDLER_TEST, /the server process exited with code 0 \(did your code call process\.exit\?\) while handling requests/],
-    ["client-process-exit", CLIENT_TEST, /the process running your PaymentsClient ended while createCharge was running \(exit code 0\): did your code call process\.exit/],
+    [
+      "process-exit",
+      HANDLER_TEST,
+      /the server process exited with code 0 \(did your code call process\.exit\?\) while handling requests/,
+    ],
+    [
+      "client-process-exit",
+      CLIENT_TEST,
+      /the process running your PaymentsClient ended while createCharge was running \(exit code 0\): did your code call process\.exit/,
+    ],
   ];
   for (const [cheat, test, why] of cases) {
-    it(cheat, async () => {
-      const r = await grade(cheat, test);
-      expect(r.earned, failure(r)).toBe(0);
-      expect(r.status, failure(r)).toBe("fail");
-      expect(failure(r)).toMatch(why);
-    }, T);
+    it(
+      cheat,
+      async () => {
+        const r = await grade(cheat, test);
+        expect(r.earned, failure(r)).toBe(0);
+        expect(r.status, failure(r)).toBe("fail");
+        expect(failure(r)).toMatch(why);
+      },
+      T,
+    );
   }
 
   it("nothing was written outside the server's database directory", () => {
@@ -66,26 +84,45 @@ describe("a cheating handler or client scores 0, with the reason", () => {
 
 describe("what the bundle cannot reach does not load", () => {
   const cases: Array<[cheat: string, why: RegExp]> = [
-    ["reexport-reference", /imports "[^"]*reference\/index\.ts" \(labs\/idempotency-api\/reference\/index\.ts\), which is outside the folders this implementation may use/],
+    [
+      "reexport-reference",
+      /imports "[^"]*reference\/index\.ts" \(labs\/idempotency-api\/reference\/index\.ts\), which is outside the folders this implementation may use/,
+    ],
     ["import-package", /index\.ts:2:\d+: imports the package "@faultline\/grading"/],
     ["exit-while-loading", /loading it failed \(exit code 0\)/],
   ];
   for (const [cheat, why] of cases) {
-    it(cheat, async () => {
-      await expect(checkLoads(join(CHEATS, cheat, "index.ts"))).rejects.toThrow(why);
-    }, T);
+    it(
+      cheat,
+      async () => {
+        await expect(checkLoads(join(CHEATS, cheat, "index.ts"))).rejects.toThrow(why);
+      },
+      T,
+    );
   }
 
-  it("the reference and the stubs load", async () => {
-    await checkLoads(join(REPO, "labs/idempotency-api/reference/index.ts"));
-    await checkLoads(join(REPO, "labs/idempotency-api/src/index.ts"));
-  }, T);
+  it(
+    "the reference and the stubs load",
+    async () => {
+      await checkLoads(join(REPO, "labs/idempotency-api/reference/index.ts"));
+      await checkLoads(join(REPO, "labs/idempotency-api/src/index.ts"));
+    },
+    T,
+  );
 });
 
 describe("the grade is the grader's", () => {
-  it("a server that ends its process gets 0 in the results file the grader writes", async () => {
-    const { results } = await gradeThroughCli(REPO, ["idempotency-api", "--impl", join(CHEATS, "process-exit"), "--only", HANDLER_TEST], 150_000);
-    expect(results.earned).toBe(0);
-    expect(results.possible).toBeGreaterThan(0);
-  }, T);
+  it(
+    "a server that ends its process gets 0 in the results file the grader writes",
+    async () => {
+      const { results } = await gradeThroughCli(
+        REPO,
+        ["idempotency-api", "--impl", join(CHEATS, "process-exit"), "--only", HANDLER_TEST],
+        150_000,
+      );
+      expect(results.earned).toBe(0);
+      expect(results.possible).toBeGreaterThan(0);
+    },
+    T,
+  );
 });

@@ -63,7 +63,10 @@ export function clockCondition<S>(endpoints: number, cmp: (a: S, b: S) => number
     const a = past.maxBefore(e);
     past.add(e);
     if (a === undefined || cmp(a.stamp, e.stamp) < 0) return undefined;
-    const link = e.kind === "receive" && a.kind === "send" && a.msgId === e.msgId ? " (the send of the very message it receives)" : "";
+    const link =
+      e.kind === "receive" && a.kind === "send" && a.msgId === e.msgId
+        ? " (the send of the very message it receives)"
+        : "";
     return `${rec.describe(e)} has timestamp ${rec.show(e.stamp)}, but it happened after ${rec.describe(a)}${link} with timestamp ${rec.show(a.stamp)}: a -> b needs ${rule}`;
   };
 }

@@ -36,7 +36,11 @@ function lamportRun(ctx: Ctx, nodes: number, faults: Partial<LinkFaults>) {
 /** The run must really have exchanged messages (the given workload is intact). */
 function workloadRan(ctx: Ctx, rec: StampRecorder<number>, minReceives: number): void {
   const receives = rec.count("receive");
-  ctx.check(receives >= minReceives, "the workload ran", `only ${receives} receive events were timestamped (expected at least ${minReceives}): is the given onTimer workload intact, and does onMessage run for every message?`);
+  ctx.check(
+    receives >= minReceives,
+    "the workload ran",
+    `only ${receives} receive events were timestamped (expected at least ${minReceives}): is the given onTimer workload intact, and does onMessage run for every message?`,
+  );
 }
 
 function finish(ctx: Ctx, rec: StampRecorder<number>): void {
@@ -50,12 +54,22 @@ function finish(ctx: Ctx, rec: StampRecorder<number>): void {
     const v = r.violations[0];
     const a = v && rec.all[v.before as number];
     const b = v && rec.all[v.after as number];
-    ctx.fail("clock condition", a && b ? `${rec.describe(b)} has timestamp ${b.stamp}, but it happened after ${rec.describe(a)} with timestamp ${a.stamp}: a -> b needs C(a) < C(b)` : r.message);
+    ctx.fail(
+      "clock condition",
+      a && b
+        ? `${rec.describe(b)} has timestamp ${b.stamp}, but it happened after ${rec.describe(a)} with timestamp ${a.stamp}: a -> b needs C(a) < C(b)`
+        : r.message,
+    );
   }
   ctx.metric("happened-before pairs checked", r.pairs);
 }
 
-const REORDER: Delay = { kind: "longTail", base: { kind: "uniform", min: 1, max: 20 }, tailProbability: 0.1, tailMs: 150 };
+const REORDER: Delay = {
+  kind: "longTail",
+  base: { kind: "uniform", min: 1, max: 20 },
+  tailProbability: 0.1,
+  tailMs: 150,
+};
 
 export const partA: ReadonlyArray<Scenario<LabModule>> = [
   {
@@ -73,18 +87,38 @@ export const partA: ReadonlyArray<Scenario<LabModule>> = [
       const c = new LamportClock();
       ctx.check(c.time === 0, "a fresh clock reads 0", `new LamportClock().time is ${c.time}`);
       let r = c.tick();
-      ctx.check(r === 1 && c.time === 1, "tick adds 1 (IR1)", `the first tick() of a fresh clock returned ${r} (time ${c.time}); expected 1`);
+      ctx.check(
+        r === 1 && c.time === 1,
+        "tick adds 1 (IR1)",
+        `the first tick() of a fresh clock returned ${r} (time ${c.time}); expected 1`,
+      );
       r = c.send();
-      ctx.check(r === 2 && c.time === 2, "send is an event (IR1, IR2a)", `send() after one tick returned ${r} (time ${c.time}); expected 2: a send is an event, so the clock moves before the message takes its value`);
+      ctx.check(
+        r === 2 && c.time === 2,
+        "send is an event (IR1, IR2a)",
+        `send() after one tick returned ${r} (time ${c.time}); expected 2: a send is an event, so the clock moves before the message takes its value`,
+      );
       r = c.receive(10);
-      ctx.check(r === 11 && c.time === 11, "receive goes past the message (IR2b)", `at 2, receive(10) returned ${r} (time ${c.time}); expected 11: later than both the clock and the message's timestamp`);
+      ctx.check(
+        r === 11 && c.time === 11,
+        "receive goes past the message (IR2b)",
+        `at 2, receive(10) returned ${r} (time ${c.time}); expected 11: later than both the clock and the message's timestamp`,
+      );
       r = c.receive(4);
-      ctx.check(r === 12 && c.time === 12, "receive is an event too", `at 11, receive(4) returned ${r} (time ${c.time}); expected 12: an old timestamp never moves the clock back, and the receive still counts as an event`);
+      ctx.check(
+        r === 12 && c.time === 12,
+        "receive is an event too",
+        `at 11, receive(4) returned ${r} (time ${c.time}); expected 12: an old timestamp never moves the clock back, and the receive still counts as an event`,
+      );
       r = c.receive(12);
       ctx.check(r === 13, "receive goes past the message (IR2b)", `at 12, receive(12) returned ${r}; expected 13`);
       const resumed = new LamportClock(41);
       r = resumed.tick();
-      ctx.check(r === 42, "a clock resumes from its start value", `new LamportClock(41).tick() returned ${r}; expected 42`);
+      ctx.check(
+        r === 42,
+        "a clock resumes from its start value",
+        `new LamportClock(41).tick() returned ${r}; expected 42`,
+      );
 
       // A random sequence against the rules.
       const model = { t: 0 };
@@ -98,13 +132,21 @@ export const partA: ReadonlyArray<Scenario<LabModule>> = [
         } else if (op === 1) {
           model.t += 1;
           const got = clock.send();
-          ctx.check(got === model.t, "send is an event (IR1, IR2a)", `step ${i}: send() returned ${got}; expected ${model.t}`);
+          ctx.check(
+            got === model.t,
+            "send is an event (IR1, IR2a)",
+            `step ${i}: send() returned ${got}; expected ${model.t}`,
+          );
         } else {
           const remote = ctx.rng.int(model.t + 20);
           const before = model.t;
           model.t = Math.max(model.t, remote) + 1;
           const got = clock.receive(remote);
-          ctx.check(got === model.t, "receive goes past the message (IR2b)", `step ${i}: at ${before}, receive(${remote}) returned ${got}; expected ${model.t}`);
+          ctx.check(
+            got === model.t,
+            "receive goes past the message (IR2b)",
+            `step ${i}: at ${before}, receive(${remote}) returned ${got}; expected ${model.t}`,
+          );
         }
       }
 
@@ -112,7 +154,11 @@ export const partA: ReadonlyArray<Scenario<LabModule>> = [
       for (const [i, a] of ids.entries()) {
         for (const [j, b] of ids.entries()) {
           const got = sign(compareNodeIds(a, b));
-          ctx.check(got === sign(i - j), "node ids are ordered by number", `compareNodeIds("${a}", "${b}") returned ${order(compareNodeIds(a, b))}; expected ${order(i - j)} (${i === j ? "same id" : i < j ? `${a} comes before ${b}` : `${b} comes before ${a}`}: ids are ordered by their number, not as strings)`);
+          ctx.check(
+            got === sign(i - j),
+            "node ids are ordered by number",
+            `compareNodeIds("${a}", "${b}") returned ${order(compareNodeIds(a, b))}; expected ${order(i - j)} (${i === j ? "same id" : i < j ? `${a} comes before ${b}` : `${b} comes before ${a}`}: ids are ordered by their number, not as strings)`,
+          );
         }
       }
       const cases: Array<[Lab.Stamp, Lab.Stamp, number]> = [
@@ -125,7 +171,11 @@ export const partA: ReadonlyArray<Scenario<LabModule>> = [
       ];
       for (const [a, b, want] of cases) {
         const got = compareStamps(a, b);
-        ctx.check(sign(got) === want, "total order: time first, then node number", `compareStamps(${JSON.stringify(a)}, ${JSON.stringify(b)}) returned ${order(got)}; expected ${order(want)}`);
+        ctx.check(
+          sign(got) === want,
+          "total order: time first, then node number",
+          `compareStamps(${JSON.stringify(a)}, ${JSON.stringify(b)}) returned ${order(got)}; expected ${order(want)}`,
+        );
       }
     },
   },
@@ -191,7 +241,7 @@ export const partA: ReadonlyArray<Scenario<LabModule>> = [
     seeds: 3,
     hints: [
       "Twelve nodes, n1 to n12. Many events share a timestamp; compareStamps must order them by node number.",
-      "As strings, \"n10\" < \"n2\"; the lab's order is by number: n2 before n10.",
+      'As strings, "n10" < "n2"; the lab\'s order is by number: n2 before n10.',
       "compareNodeIds(a, b) = Number(a.slice(1)) - Number(b.slice(1)); compareStamps uses it only when the times are equal.",
     ],
     async run(ctx) {
@@ -217,16 +267,32 @@ export const partA: ReadonlyArray<Scenario<LabModule>> = [
             ties++;
             const got = compareStamps({ time, node: a }, { time, node: b });
             const want = num(a) - num(b);
-            ctx.check(sign(got) === sign(want), "total order: time first, then node number", () => `events of ${a} and ${b} both have timestamp ${time}; compareStamps({"time":${time},"node":"${a}"}, {"time":${time},"node":"${b}"}) returned ${order(got)}, but ${want < 0 ? a : b} comes first: ties are broken by node number`);
+            ctx.check(
+              sign(got) === sign(want),
+              "total order: time first, then node number",
+              () =>
+                `events of ${a} and ${b} both have timestamp ${time}; compareStamps({"time":${time},"node":"${a}"}, {"time":${time},"node":"${b}"}) returned ${order(got)}, but ${want < 0 ? a : b} comes first: ties are broken by node number`,
+            );
           }
         }
       }
       const times = [...groups.keys()].sort((a, b) => a - b);
       for (let i = 1; i < times.length; i++) {
-        const lo = { time: times[i - 1] as number, node: [...(groups.get(times[i - 1] as number) as Set<string>)].sort((a, b) => num(b) - num(a))[0] as string };
-        const hi = { time: times[i] as number, node: [...(groups.get(times[i] as number) as Set<string>)].sort((a, b) => num(a) - num(b))[0] as string };
+        const lo = {
+          time: times[i - 1] as number,
+          node: [...(groups.get(times[i - 1] as number) as Set<string>)].sort((a, b) => num(b) - num(a))[0] as string,
+        };
+        const hi = {
+          time: times[i] as number,
+          node: [...(groups.get(times[i] as number) as Set<string>)].sort((a, b) => num(a) - num(b))[0] as string,
+        };
         const got = compareStamps(lo, hi);
-        ctx.check(sign(got) < 0, "total order: time first, then node number", () => `compareStamps(${JSON.stringify(lo)}, ${JSON.stringify(hi)}) returned ${order(got)}: the smaller time comes first, whatever the nodes`);
+        ctx.check(
+          sign(got) < 0,
+          "total order: time first, then node number",
+          () =>
+            `compareStamps(${JSON.stringify(lo)}, ${JSON.stringify(hi)}) returned ${order(got)}: the smaller time comes first, whatever the nodes`,
+        );
       }
       ctx.metric("tied pairs checked", ties);
     },

@@ -48,7 +48,12 @@ class ChatWatch {
         p.t = e.t;
       }
     });
-    for (const name of ["delivered entries are real messages", "same order on every node", "delivery follows the Lamport total order", "no message before one that happened before it"]) {
+    for (const name of [
+      "delivered entries are real messages",
+      "same order on every node",
+      "delivery follows the Lamport total order",
+      "no message before one that happened before it",
+    ]) {
       sim.addInvariant(name, () => {
         this.scan();
         return this.failure?.invariant === name ? this.failure.message : undefined;
@@ -80,7 +85,13 @@ class ChatWatch {
     const out: string[] = [];
     for (const id of this.sim.nodeIds) {
       const miss = [...this.posted.keys()].filter((t) => !this.hasShown(id, t));
-      if (miss.length > 0) out.push(`${id} never showed ${miss.slice(0, 5).map((t) => `"${t}"`).join(", ")}${miss.length > 5 ? ` and ${miss.length - 5} more` : ""}`);
+      if (miss.length > 0)
+        out.push(
+          `${id} never showed ${miss
+            .slice(0, 5)
+            .map((t) => `"${t}"`)
+            .join(", ")}${miss.length > 5 ? ` and ${miss.length - 5} more` : ""}`,
+        );
     }
     return out.join("; ");
   }
@@ -102,31 +113,60 @@ class ChatWatch {
   private check(id: NodeId, list: Lab.ChatEntry[], k: number): void {
     const e = list[k] as Lab.ChatEntry;
     const shown = this.shown.get(id) as Set<string>;
-    if (typeof e !== "object" || e === null || typeof e.text !== "string" || typeof e.ts !== "number" || typeof e.from !== "string") {
-      return this.fail("delivered entries are real messages", `${id} showed ${JSON.stringify(e)} as message #${k + 1}; entries are { ts, from, text }`);
+    if (
+      typeof e !== "object" ||
+      e === null ||
+      typeof e.text !== "string" ||
+      typeof e.ts !== "number" ||
+      typeof e.from !== "string"
+    ) {
+      return this.fail(
+        "delivered entries are real messages",
+        `${id} showed ${JSON.stringify(e)} as message #${k + 1}; entries are { ts, from, text }`,
+      );
     }
     const p = this.posted.get(e.text);
     if (!p) return this.fail("delivered entries are real messages", `${id} showed "${e.text}", which nobody posted`);
-    if (e.from !== p.origin) return this.fail("delivered entries are real messages", `${id} showed ${showEntry(e)}, but "${e.text}" was posted at ${p.origin}`);
-    if (shown.has(e.text)) return this.fail("delivered entries are real messages", `${id} showed "${e.text}" twice (as #${list.findIndex((x) => x.text === e.text) + 1} and #${k + 1}): duplicates from the network must be filtered`);
+    if (e.from !== p.origin)
+      return this.fail(
+        "delivered entries are real messages",
+        `${id} showed ${showEntry(e)}, but "${e.text}" was posted at ${p.origin}`,
+      );
+    if (shown.has(e.text))
+      return this.fail(
+        "delivered entries are real messages",
+        `${id} showed "${e.text}" twice (as #${list.findIndex((x) => x.text === e.text) + 1} and #${k + 1}): duplicates from the network must be filtered`,
+      );
     const first = this.stamps.get(e.text);
     if (first && (first.entry.ts !== e.ts || first.entry.from !== e.from)) {
-      return this.fail("same order on every node", `${id} shows "${e.text}" with stamp (${e.ts}, ${e.from}) but ${first.node} showed it with (${first.entry.ts}, ${first.entry.from}): a message has one stamp, given by its sender`);
+      return this.fail(
+        "same order on every node",
+        `${id} shows "${e.text}" with stamp (${e.ts}, ${e.from}) but ${first.node} showed it with (${first.entry.ts}, ${first.entry.from}): a message has one stamp, given by its sender`,
+      );
     }
     if (!first) this.stamps.set(e.text, { entry: e, node: id });
     const prev = list[k - 1];
     if (prev && byStamp(prev, e) >= 0) {
-      return this.fail("delivery follows the Lamport total order", `${id} showed ${showEntry(prev)} and then ${showEntry(e)}: messages are shown in increasing (ts, node number) order`);
+      return this.fail(
+        "delivery follows the Lamport total order",
+        `${id} showed ${showEntry(prev)} and then ${showEntry(e)}: messages are shown in increasing (ts, node number) order`,
+      );
     }
     const c = this.canonical[k];
     if (c === undefined) this.canonical[k] = { entry: e, node: id };
     else if (c.entry.text !== e.text) {
-      return this.fail("same order on every node", `${id} showed ${showEntry(e)} as message #${k + 1}, but ${c.node} showed ${showEntry(c.entry)} there: a node may show a message only once no message with a smaller stamp can still arrive`);
+      return this.fail(
+        "same order on every node",
+        `${id} showed ${showEntry(e)} as message #${k + 1}, but ${c.node} showed ${showEntry(c.entry)} there: a node may show a message only once no message with a smaller stamp can still arrive`,
+      );
     }
     if (p.vc) {
       for (const q of this.posted.values()) {
         if (q.vc && q.text !== e.text && !shown.has(q.text) && compareVectors(q.vc, p.vc) === "before") {
-          return this.fail("no message before one that happened before it", `${id} showed "${e.text}" before "${q.text}", but "${q.text}" (posted at ${q.origin}, t=${fmtT(q.t ?? 0)} ms) happened before "${e.text}" (posted at ${p.origin}, t=${fmtT(p.t ?? 0)} ms): its stamp must be smaller, and it must be shown first`);
+          return this.fail(
+            "no message before one that happened before it",
+            `${id} showed "${e.text}" before "${q.text}", but "${q.text}" (posted at ${q.origin}, t=${fmtT(q.t ?? 0)} ms) happened before "${e.text}" (posted at ${p.origin}, t=${fmtT(p.t ?? 0)} ms): its stamp must be smaller, and it must be shown first`,
+          );
         }
       }
     }
@@ -143,7 +183,8 @@ class ChatWatch {
 function chatRun(ctx: Ctx, nodes: number, faults: Partial<LinkFaults>) {
   const sim = ctx.sim<Lab.ChatMsg>({ nodes, clients: 1, factory: () => new ctx.impl.ChatNode(), faults });
   // The client's requests arrive exactly once: only the nodes' own traffic is attacked.
-  for (const n of sim.nodeIds) sim.setLinkFaults("c1", n, { drop: 0, duplicate: 0, delay: { kind: "constant", ms: 1 } });
+  for (const n of sim.nodeIds)
+    sim.setLinkFaults("c1", n, { drop: 0, duplicate: 0, delay: { kind: "constant", ms: 1 } });
   return { sim, watch: new ChatWatch(sim) };
 }
 
@@ -162,10 +203,20 @@ async function settle(ctx: Ctx, sim: Simulation<Lab.ChatMsg>, watch: ChatWatch, 
   const ok = await sim.runUntil(() => watch.complete() || watch.firstFailure !== undefined, { maxMs: withinMs });
   const f = watch.firstFailure;
   if (f) ctx.fail(f.invariant, f.message);
-  ctx.check(ok, "every node shows every message", () => `${withinMs} ms after the network healed: ${watch.missing()}. Lost messages must be resent until acknowledged, and every node must hear from every peer.`);
+  ctx.check(
+    ok,
+    "every node shows every message",
+    () =>
+      `${withinMs} ms after the network healed: ${watch.missing()}. Lost messages must be resent until acknowledged, and every node must hear from every peer.`,
+  );
 }
 
-const REORDER: Delay = { kind: "longTail", base: { kind: "uniform", min: 1, max: 25 }, tailProbability: 0.15, tailMs: 150 };
+const REORDER: Delay = {
+  kind: "longTail",
+  base: { kind: "uniform", min: 1, max: 25 },
+  tailProbability: 0.15,
+  tailMs: 150,
+};
 
 export const partC: ReadonlyArray<Scenario<LabModule>> = [
   {
@@ -222,7 +273,11 @@ export const partC: ReadonlyArray<Scenario<LabModule>> = [
       sim.at(1, "answer shown questions", poll);
       await sim.runFor(t + 200);
       await settle(ctx, sim, watch, 4000);
-      ctx.check(answered.size === questions, "every question is answered", `only ${answered.size} of ${questions} questions were shown at their answerer`);
+      ctx.check(
+        answered.size === questions,
+        "every question is answered",
+        `only ${answered.size} of ${questions} questions were shown at their answerer`,
+      );
     },
   },
   {
@@ -236,7 +291,11 @@ export const partC: ReadonlyArray<Scenario<LabModule>> = [
       "Process a peer's messages strictly in sequence order; the delivery condition (heard from everyone beyond the stamp) is only sound over such links.",
     ],
     async run(ctx) {
-      const { sim, watch } = chatRun(ctx, 4, { drop: 0.2, duplicate: 0.2, delay: { kind: "uniform", min: 1, max: 25 } });
+      const { sim, watch } = chatRun(ctx, 4, {
+        drop: 0.2,
+        duplicate: 0.2,
+        delay: { kind: "uniform", min: 1, max: 25 },
+      });
       let resent: number | undefined;
       sim.onEvent((e) => {
         if (resent === undefined || e.kind !== "send" || !sim.nodeIds.includes(e.node)) return;
@@ -251,7 +310,12 @@ export const partC: ReadonlyArray<Scenario<LabModule>> = [
       await sim.runFor(10 * RETRANSMIT_MS);
       resent = 0;
       await sim.runFor(10 * RETRANSMIT_MS);
-      ctx.check(resent === 0, "retransmission stops once acknowledged", () => `every node had shown every message for ${10 * RETRANSMIT_MS} ms on a network that no longer loses anything, yet the nodes sent ${resent} link messages in the next ${10 * RETRANSMIT_MS} ms: a link-ack must stop the resending of what it acknowledges`);
+      ctx.check(
+        resent === 0,
+        "retransmission stops once acknowledged",
+        () =>
+          `every node had shown every message for ${10 * RETRANSMIT_MS} ms on a network that no longer loses anything, yet the nodes sent ${resent} link messages in the next ${10 * RETRANSMIT_MS} ms: a link-ack must stop the resending of what it acknowledges`,
+      );
       ctx.metric("messages sent", sim.stats.sent);
     },
   },

@@ -20,13 +20,20 @@ const showHlc = (h: Hlc) => `(${h.l}, ${h.c})`;
 function asHlc(v: unknown): Hlc | undefined {
   const h = v as { l?: unknown; c?: unknown } | null | undefined;
   if (typeof h !== "object" || h === null) return undefined;
-  if (typeof h.l !== "number" || typeof h.c !== "number" || !Number.isInteger(h.l) || !Number.isInteger(h.c) || h.c < 0) return undefined;
+  if (typeof h.l !== "number" || typeof h.c !== "number" || !Number.isInteger(h.l) || !Number.isInteger(h.c) || h.c < 0)
+    return undefined;
   return { l: h.l, c: h.c };
 }
 
 /** A run of HlcNodes with every HLC check installed. */
 function hlcRun(ctx: Ctx, nodes: number, clocks: Record<NodeId, { offset?: number; drift?: number }>, clients = 0) {
-  const sim = ctx.sim<Lab.HlcMsg>({ nodes, clients, clocks, factory: () => new ctx.impl.HlcNode(), faults: { delay: { kind: "uniform", min: 1, max: 20 }, duplicate: 0.05 } });
+  const sim = ctx.sim<Lab.HlcMsg>({
+    nodes,
+    clients,
+    clocks,
+    factory: () => new ctx.impl.HlcNode(),
+    faults: { delay: { kind: "uniform", min: 1, max: 20 }, duplicate: 0.05 },
+  });
   const rec = new StampRecorder<Hlc>(sim, {
     fromMessage: (m) => asHlc((m as { hlc?: unknown } | null)?.hlc),
     fromNode: (n) => asHlc((n as Lab.HlcNode).clock?.current),
@@ -34,10 +41,15 @@ function hlcRun(ctx: Ctx, nodes: number, clocks: Record<NodeId, { offset?: numbe
     show: showHlc,
   });
   rec.addCheck("(l, c) increases along each node's history", monotonicPerNode(cmpHlc));
-  rec.addCheck("(l, c) increases along happened-before", clockCondition(sim.endpoints.length, cmpHlc, "(l, c)(a) < (l, c)(b)"));
+  rec.addCheck(
+    "(l, c) increases along happened-before",
+    clockCondition(sim.endpoints.length, cmpHlc, "(l, c)(a) < (l, c)(b)"),
+  );
   rec.addCheck("l never falls behind physical time", (e, r) => {
     const pt = Math.floor(e.local);
-    return e.stamp.l >= pt ? undefined : `${r.describe(e)} has ${showHlc(e.stamp)}, but ${e.node}'s physical clock read pt=${pt}: l := max(l, ..., pt) keeps l at or above pt`;
+    return e.stamp.l >= pt
+      ? undefined
+      : `${r.describe(e)} has ${showHlc(e.stamp)}, but ${e.node}'s physical clock read pt=${pt}: l := max(l, ..., pt) keeps l at or above pt`;
   });
   rec.addCheck("l stays within the synchronization bound of pt", (e, r) => {
     const pt = Math.floor(e.local);
@@ -74,14 +86,21 @@ function finish(ctx: Ctx, rec: StampRecorder<Hlc>, minReceives: number): void {
   const f = rec.firstFailure();
   if (f) ctx.fail(f.invariant, f.message);
   const receives = rec.count("receive");
-  ctx.check(receives >= minReceives, "the workload ran", `only ${receives} receive events were timestamped (expected at least ${minReceives}): is the given onTimer workload intact, and are messages from peers accepted?`);
+  ctx.check(
+    receives >= minReceives,
+    "the workload ran",
+    `only ${receives} receive events were timestamped (expected at least ${minReceives}): is the given onTimer workload intact, and are messages from peers accepted?`,
+  );
 }
 
 /** Offsets within ±maxOffset ms and drift within ±maxDrift, drawn from the scenario's stream. */
 function skewedClocks(ctx: Ctx, nodes: number, maxOffset: number, maxDrift: number) {
   const clocks: Record<NodeId, { offset: number; drift: number }> = {};
   for (let i = 1; i <= nodes; i++) {
-    clocks[`n${i}`] = { offset: 1000 + Math.round(ctx.rng.range(-maxOffset, maxOffset)), drift: Math.round(ctx.rng.range(-maxDrift, maxDrift) * 1000) / 1000 };
+    clocks[`n${i}`] = {
+      offset: 1000 + Math.round(ctx.rng.range(-maxOffset, maxOffset)),
+      drift: Math.round(ctx.rng.range(-maxDrift, maxDrift) * 1000) / 1000,
+    };
   }
   return clocks;
 }
@@ -100,20 +119,60 @@ export const partD: ReadonlyArray<Scenario<LabModule>> = [
     run(ctx) {
       const { HybridClock, compareHlc } = ctx.impl;
       const eq = (got: unknown, want: Hlc | null, call: string, rule: string) =>
-        ctx.check(want === null ? got === null : asHlc(got) !== undefined && cmpHlc(asHlc(got) as Hlc, want) === 0, rule, () => `${call} returned ${JSON.stringify(got)}; expected ${want === null ? "null (rejected)" : JSON.stringify(want)}`);
+        ctx.check(
+          want === null ? got === null : asHlc(got) !== undefined && cmpHlc(asHlc(got) as Hlc, want) === 0,
+          rule,
+          () =>
+            `${call} returned ${JSON.stringify(got)}; expected ${want === null ? "null (rejected)" : JSON.stringify(want)}`,
+        );
       const h = new HybridClock(100);
       eq(h.tick(10), { l: 10, c: 0 }, "at (0, 0): tick(10)", "physical time moves l forward and resets c");
       eq(h.tick(10), { l: 10, c: 1 }, "at (10, 0): tick(10)", "c counts events at the same l");
       eq(h.tick(8), { l: 10, c: 2 }, "at (10, 1): tick(8)", "l never goes back when pt does");
       eq(h.tick(12), { l: 12, c: 0 }, "at (10, 2): tick(12)", "physical time moves l forward and resets c");
-      eq(h.receive({ l: 20, c: 3 }, 13), { l: 20, c: 4 }, "at (12, 0): receive((20, 3), pt 13)", "a later remote l is adopted with its c + 1");
-      eq(h.receive({ l: 20, c: 1 }, 14), { l: 20, c: 5 }, "at (20, 4): receive((20, 1), pt 14)", "equal l: c = max(c, cm) + 1");
-      eq(h.receive({ l: 20, c: 9 }, 15), { l: 20, c: 10 }, "at (20, 5): receive((20, 9), pt 15)", "equal l: c = max(c, cm) + 1");
-      eq(h.receive({ l: 18, c: 7 }, 16), { l: 20, c: 11 }, "at (20, 10): receive((18, 7), pt 16)", "an older remote timestamp only adds 1 to c");
-      eq(h.receive({ l: 25, c: 2 }, 30), { l: 30, c: 0 }, "at (20, 11): receive((25, 2), pt 30)", "physical time ahead of both: l = pt, c = 0");
-      eq(h.receive({ l: 131, c: 0 }, 30), null, "at (30, 0) with maxOffsetMs 100: receive((131, 0), pt 30)", "a timestamp beyond the bound is rejected");
+      eq(
+        h.receive({ l: 20, c: 3 }, 13),
+        { l: 20, c: 4 },
+        "at (12, 0): receive((20, 3), pt 13)",
+        "a later remote l is adopted with its c + 1",
+      );
+      eq(
+        h.receive({ l: 20, c: 1 }, 14),
+        { l: 20, c: 5 },
+        "at (20, 4): receive((20, 1), pt 14)",
+        "equal l: c = max(c, cm) + 1",
+      );
+      eq(
+        h.receive({ l: 20, c: 9 }, 15),
+        { l: 20, c: 10 },
+        "at (20, 5): receive((20, 9), pt 15)",
+        "equal l: c = max(c, cm) + 1",
+      );
+      eq(
+        h.receive({ l: 18, c: 7 }, 16),
+        { l: 20, c: 11 },
+        "at (20, 10): receive((18, 7), pt 16)",
+        "an older remote timestamp only adds 1 to c",
+      );
+      eq(
+        h.receive({ l: 25, c: 2 }, 30),
+        { l: 30, c: 0 },
+        "at (20, 11): receive((25, 2), pt 30)",
+        "physical time ahead of both: l = pt, c = 0",
+      );
+      eq(
+        h.receive({ l: 131, c: 0 }, 30),
+        null,
+        "at (30, 0) with maxOffsetMs 100: receive((131, 0), pt 30)",
+        "a timestamp beyond the bound is rejected",
+      );
       eq(h.current, { l: 30, c: 0 }, "after the rejection, current", "a rejected timestamp leaves the clock unchanged");
-      eq(h.receive({ l: 130, c: 4 }, 30), { l: 130, c: 5 }, "at (30, 0) with maxOffsetMs 100: receive((130, 4), pt 30)", "a timestamp at the bound is accepted");
+      eq(
+        h.receive({ l: 130, c: 4 }, 30),
+        { l: 130, c: 5 },
+        "at (30, 0) with maxOffsetMs 100: receive((130, 4), pt 30)",
+        "a timestamp at the bound is accepted",
+      );
       const cases: Array<[Hlc, Hlc, number]> = [
         [{ l: 1, c: 9 }, { l: 2, c: 0 }, -1],
         [{ l: 2, c: 0 }, { l: 1, c: 9 }, 1],
@@ -122,7 +181,11 @@ export const partD: ReadonlyArray<Scenario<LabModule>> = [
       ];
       for (const [a, b, want] of cases) {
         const got = compareHlc(a, b);
-        ctx.check(Math.sign(got) === want, "timestamps compare by l, then c", `compareHlc(${JSON.stringify(a)}, ${JSON.stringify(b)}) returned ${got}; expected ${want < 0 ? "a negative number" : want > 0 ? "a positive number" : "0"}`);
+        ctx.check(
+          Math.sign(got) === want,
+          "timestamps compare by l, then c",
+          `compareHlc(${JSON.stringify(a)}, ${JSON.stringify(b)}) returned ${got}; expected ${want < 0 ? "a negative number" : want > 0 ? "a positive number" : "0"}`,
+        );
       }
       // A random walk against the rules.
       const model = { l: 0, c: 0 };
@@ -138,7 +201,14 @@ export const partD: ReadonlyArray<Scenario<LabModule>> = [
         } else {
           const m = { l: pt - 5 + ctx.rng.int(12), c: ctx.rng.int(4) };
           const l = Math.max(model.l, m.l, pt);
-          model.c = l === model.l && l === m.l ? Math.max(model.c, m.c) + 1 : l === model.l ? model.c + 1 : l === m.l ? m.c + 1 : 0;
+          model.c =
+            l === model.l && l === m.l
+              ? Math.max(model.c, m.c) + 1
+              : l === model.l
+                ? model.c + 1
+                : l === m.l
+                  ? m.c + 1
+                  : 0;
           model.l = l;
           eq(clock.receive(m, pt), { ...model }, `step ${i}: receive(${JSON.stringify(m)}, ${pt})`, "the receive rule");
         }
@@ -193,7 +263,8 @@ export const partD: ReadonlyArray<Scenario<LabModule>> = [
     async run(ctx) {
       const { sim, rec, external } = hlcRun(ctx, 4, skewedClocks(ctx, 4, 30, 0.005), 1);
       const c1 = sim.client("c1");
-      for (const n of sim.nodeIds) sim.setLinkFaults("c1", n, { drop: 0, duplicate: 0, delay: { kind: "constant", ms: 1 } });
+      for (const n of sim.nodeIds)
+        sim.setLinkFaults("c1", n, { drop: 0, duplicate: 0, delay: { kind: "constant", ms: 1 } });
       // Forged timestamps: far beyond the bound (must be rejected) or within it (must be accepted).
       const accepted: Array<{ node: NodeId; l: number; t: number }> = [];
       let forged = 0;
@@ -214,7 +285,8 @@ export const partD: ReadonlyArray<Scenario<LabModule>> = [
         const due = accepted.filter((a) => a.t < sim.now);
         for (const a of due) {
           const h = asHlc(sim.node<Lab.HlcNode>(a.node)?.clock?.current);
-          if (h !== undefined && h.l < a.l) return `${a.node} received l=${a.l} at t=${fmtT(a.t)} ms, within ${BOUND_MS} ms of its physical clock, but its clock is ${showHlc(h)}: only timestamps beyond pt + maxOffsetMs are rejected`;
+          if (h !== undefined && h.l < a.l)
+            return `${a.node} received l=${a.l} at t=${fmtT(a.t)} ms, within ${BOUND_MS} ms of its physical clock, but its clock is ${showHlc(h)}: only timestamps beyond pt + maxOffsetMs are rejected`;
         }
         accepted.splice(0, accepted.length, ...accepted.filter((a) => a.t >= sim.now));
         return undefined;

@@ -69,11 +69,13 @@ export class StampRecorder<S> {
   private pending: Pending | undefined;
 
   constructor(
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    // biome-ignore lint/suspicious/noExplicitAny: the recorder watches a simulation of any node and message types
     private readonly sim: Simulation<any, any>,
     private readonly opts: RecorderOptions<S>,
   ) {
-    sim.endpoints.forEach((id, i) => this.index.set(id, i));
+    sim.endpoints.forEach((id, i) => {
+      this.index.set(id, i);
+    });
     this.nodes = new Set(sim.nodeIds);
     for (const id of sim.nodeIds) this.byNode.set(id, []);
     sim.onEvent((e) => this.onEvent(e));
@@ -108,7 +110,8 @@ export class StampRecorder<S> {
 
   /** "receive from n2 at n5 (t=12.5 ms)" */
   describe(e: Stamped<S>): string {
-    const what = e.kind === "send" ? `send to ${e.peer}` : e.kind === "receive" ? `receive from ${e.peer}` : "local event";
+    const what =
+      e.kind === "send" ? `send to ${e.peer}` : e.kind === "receive" ? `receive from ${e.peer}` : "local event";
     return `${what} at ${e.node} (t=${fmtT(e.t)} ms)`;
   }
 
@@ -129,7 +132,9 @@ export class StampRecorder<S> {
     try {
       stamp = this.opts.fromNode(inst);
     } catch (err) {
-      this.failAll(`could not read ${p.node}'s clock after its ${p.kind === "receive" ? "receive" : "local event"} at t=${fmtT(p.e.t)} ms: ${(err as Error).message}`);
+      this.failAll(
+        `could not read ${p.node}'s clock after its ${p.kind === "receive" ? "receive" : "local event"} at t=${fmtT(p.e.t)} ms: ${(err as Error).message}`,
+      );
       return;
     }
     if (stamp === undefined) {
@@ -139,7 +144,9 @@ export class StampRecorder<S> {
       } catch (err) {
         raw = `unreadable (${(err as Error).message})`;
       }
-      this.failAll(`after its ${p.kind === "receive" ? "receive" : "local event"} at t=${fmtT(p.e.t)} ms, ${p.node} has no valid timestamp: ${raw} (is the clock created in start(), and does it hold whole numbers?)`);
+      this.failAll(
+        `after its ${p.kind === "receive" ? "receive" : "local event"} at t=${fmtT(p.e.t)} ms, ${p.node} has no valid timestamp: ${raw} (is the clock created in start(), and does it hold whole numbers?)`,
+      );
       return;
     }
     this.add(p.node, p.e, stamp, p.kind, p.local);
@@ -176,7 +183,9 @@ export class StampRecorder<S> {
         stamp = undefined;
       }
       if (stamp === undefined) {
-        this.failAll(`${e.node} sent ${e.payload ?? "a message"} to ${e.peer} at t=${fmtT(e.t)} ms without a valid timestamp`);
+        this.failAll(
+          `${e.node} sent ${e.payload ?? "a message"} to ${e.peer} at t=${fmtT(e.t)} ms without a valid timestamp`,
+        );
         return;
       }
       this.add(e.node, e, stamp, "send", this.sim.localTime(e.node));

@@ -10,7 +10,7 @@ export function isVc(v: unknown): v is Vc {
 }
 
 export function entry(v: Vc, k: NodeId): number {
-  return Object.prototype.hasOwnProperty.call(v, k) ? (v[k] as number) : 0;
+  return Object.hasOwn(v, k) ? (v[k] as number) : 0;
 }
 
 function keys(a: Vc, b: Vc): Set<NodeId> {

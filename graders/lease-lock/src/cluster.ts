@@ -19,7 +19,11 @@ export function lockOnly(ctx: Ctx, clients: number): Sim {
 
 /** The lock server and the auditing storage (Part B), with grader clients. */
 export function auditCluster(ctx: Ctx, clients: number): Sim {
-  return ctx.sim<Msg>({ nodes: [LOCK_SERVER, STORAGE], clients, factory: (id) => (id === LOCK_SERVER ? new ctx.impl.LockServer() : new ctx.impl.AuditingStorage()) });
+  return ctx.sim<Msg>({
+    nodes: [LOCK_SERVER, STORAGE],
+    clients,
+    factory: (id) => (id === LOCK_SERVER ? new ctx.impl.LockServer() : new ctx.impl.AuditingStorage()),
+  });
 }
 
 /** The lock server, the fenced storage and `writers` LockClient nodes w1..wN (Part C). */
@@ -28,7 +32,12 @@ export function fencedCluster(ctx: Ctx, writers: number): { sim: Sim; writers: N
   const sim = ctx.sim<Msg>({
     nodes: [LOCK_SERVER, STORAGE, ...ws],
     clients: 0,
-    factory: (id) => (id === LOCK_SERVER ? new ctx.impl.LockServer() : id === STORAGE ? new ctx.impl.FencedStorage() : new ctx.impl.LockClient()),
+    factory: (id) =>
+      id === LOCK_SERVER
+        ? new ctx.impl.LockServer()
+        : id === STORAGE
+          ? new ctx.impl.FencedStorage()
+          : new ctx.impl.LockClient(),
   });
   return { sim, writers: ws };
 }
@@ -52,7 +61,14 @@ export class GraderClient {
   /** `acquire`; the token when granted, undefined when busy or unanswered. */
   async acquire(ttlMs: number): Promise<number | undefined> {
     const id = this.req();
-    const r = await this.sim.client(this.id).call(LOCK_SERVER, { type: "acquire", id, ttlMs }, (m) => (m.type === "granted" || m.type === "busy") && m.id === id, ANSWER_MS);
+    const r = await this.sim
+      .client(this.id)
+      .call(
+        LOCK_SERVER,
+        { type: "acquire", id, ttlMs },
+        (m) => (m.type === "granted" || m.type === "busy") && m.id === id,
+        ANSWER_MS,
+      );
     return r?.type === "granted" ? r.token : undefined;
   }
 
@@ -71,14 +87,28 @@ export class GraderClient {
   async ask(type: "renew" | "release", token: number): Promise<"ok" | "refused" | undefined> {
     const id = this.req();
     const ok = type === "renew" ? "renewed" : "released";
-    const r = await this.sim.client(this.id).call(LOCK_SERVER, { type, id, token }, (m) => (m.type === ok || m.type === "not_holder") && m.id === id, ANSWER_MS);
+    const r = await this.sim
+      .client(this.id)
+      .call(
+        LOCK_SERVER,
+        { type, id, token },
+        (m) => (m.type === ok || m.type === "not_holder") && m.id === id,
+        ANSWER_MS,
+      );
     return r === undefined ? undefined : r.type === ok ? "ok" : "refused";
   }
 
   /** Write to the storage; "ok", "rejected" or undefined when unanswered. */
   async write(token: number, op: "put" | "append", key: string, value: string): Promise<"ok" | "rejected" | undefined> {
     const id = this.req();
-    const r = await this.sim.client(this.id).call(STORAGE, { type: "write", id, token, op, key, value }, (m) => (m.type === "write_ok" || m.type === "write_rejected") && m.id === id, ANSWER_MS);
+    const r = await this.sim
+      .client(this.id)
+      .call(
+        STORAGE,
+        { type: "write", id, token, op, key, value },
+        (m) => (m.type === "write_ok" || m.type === "write_rejected") && m.id === id,
+        ANSWER_MS,
+      );
     return r === undefined ? undefined : r.type === "write_ok" ? "ok" : "rejected";
   }
 
@@ -88,7 +118,13 @@ export class GraderClient {
 }
 
 /** Run until `done` settles (or `maxMs` passes, which is a grader bug or a hung implementation). */
-export async function runUntilSettled(ctx: Ctx, sim: Sim, done: Promise<unknown>, maxMs: number, what: string): Promise<void> {
+export async function runUntilSettled(
+  ctx: Ctx,
+  sim: Sim,
+  done: Promise<unknown>,
+  maxMs: number,
+  what: string,
+): Promise<void> {
   let finished = false;
   void done.then(() => {
     finished = true;

@@ -26,12 +26,20 @@ export const partA: Array<Scenario<L>> = [
       sim.setClock(LOCK_SERVER, { offset: 50_000 + ctx.rng.int(10_000), drift: 0.2 * (ctx.rng.chance(0.5) ? 1 : -1) });
       hostile(sim, 0.15, [1, 15]);
       const watch = new LeaseWatch(sim);
-      const [c1, c2, c3] = ["c1", "c2", "c3"].map((c) => new GraderClient(sim, c)) as [GraderClient, GraderClient, GraderClient];
+      const [c1, c2, c3] = ["c1", "c2", "c3"].map((c) => new GraderClient(sim, c)) as [
+        GraderClient,
+        GraderClient,
+        GraderClient,
+      ];
       // A fresh server grants at once: it has never granted anything, so no lease can be running.
       const first = c1.acquire(LEASE_TTL_MS);
       await runUntilSettled(ctx, sim, first, 1000, "the first acquire");
       const t1 = await first;
-      ctx.check(t1 !== undefined, "a free lock is granted", "a fresh lock server answered the very first acquire with busy (or not at all); nobody holds the lock, so grant it");
+      ctx.check(
+        t1 !== undefined,
+        "a free lock is granted",
+        "a fresh lock server answered the very first acquire with busy (or not at all); nobody holds the lock, so grant it",
+      );
       let refusedReleases = 0;
       const holders = [c1, c2].map((c, i) =>
         sim.spawn(`holder ${c.id}`, async () => {
@@ -67,7 +75,12 @@ export const partA: Array<Scenario<L>> = [
         }
       });
       await runUntilSettled(ctx, sim, Promise.all([...holders, forger]), 60_000, "the clients' rounds");
-      ctx.check(watch.grants.length >= 6, "a free lock is granted", () => `only ${watch.grants.length} leases were granted in ${fmt(sim.now)} ms while two clients kept asking and leases of ${LEASE_TTL_MS} ms ended or were released: grant whenever no lease is running`);
+      ctx.check(
+        watch.grants.length >= 6,
+        "a free lock is granted",
+        () =>
+          `only ${watch.grants.length} leases were granted in ${fmt(sim.now)} ms while two clients kept asking and leases of ${LEASE_TTL_MS} ms ended or were released: grant whenever no lease is running`,
+      );
       ctx.metric("leases granted", watch.grants.length);
       ctx.metric("forged requests refused", refusedReleases);
     },
@@ -97,9 +110,19 @@ export const partA: Array<Scenario<L>> = [
       await runUntilSettled(ctx, sim, run, 10_000, "the clients");
       const first = watch.grants[0];
       ctx.check(first !== undefined, "a free lock is granted", "the first acquire on a fresh server was not granted");
-      ctx.check(granted !== undefined, "a lease ends by itself", () => `c1 took a lease of ${ttl} ms at t=${fmt(first?.grantedAtTrue ?? 0)} ms and vanished; c2 asked every 50 ms from t=${fmt(askedAt)} ms and was still refused ${ttl + 1000} ms later: a lease must end when its TTL has passed, without a release`);
+      ctx.check(
+        granted !== undefined,
+        "a lease ends by itself",
+        () =>
+          `c1 took a lease of ${ttl} ms at t=${fmt(first?.grantedAtTrue ?? 0)} ms and vanished; c2 asked every 50 ms from t=${fmt(askedAt)} ms and was still refused ${ttl + 1000} ms later: a lease must end when its TTL has passed, without a release`,
+      );
       const second = watch.grants[1];
-      if (first && second) ctx.metric("lock free again after the lease", Math.round(second.grantedAtTrue - first.grantedAtTrue - ttl), "ms");
+      if (first && second)
+        ctx.metric(
+          "lock free again after the lease",
+          Math.round(second.grantedAtTrue - first.grantedAtTrue - ttl),
+          "ms",
+        );
     },
   },
   {
@@ -136,7 +159,12 @@ export const partA: Array<Scenario<L>> = [
           const from = sim.now;
           const got = await c2.acquireWithin(LEASE_TTL_MS, 50, MAX_TTL_MS + 1500);
           waits.push(got === undefined ? "never" : `${Math.round(sim.now - from)} ms`);
-          ctx.check(got !== undefined, "a restarted server grants again", () => `after a restart at t=${fmt(from)} ms, c2 asked every 50 ms for ${MAX_TTL_MS + 1500} ms and was never granted the lock: the grace period after a restart is MAX_TTL_MS (${MAX_TTL_MS} ms), then grant as usual`);
+          ctx.check(
+            got !== undefined,
+            "a restarted server grants again",
+            () =>
+              `after a restart at t=${fmt(from)} ms, c2 asked every 50 ms for ${MAX_TTL_MS + 1500} ms and was never granted the lock: the grace period after a restart is MAX_TTL_MS (${MAX_TTL_MS} ms), then grant as usual`,
+          );
           if (got !== undefined) await c2.ask("release", got);
         }
       });

@@ -44,16 +44,37 @@ function judgeStorage(ctx: Ctx, sim: Sim, arrivals: readonly Arrival[]): void {
   const want = expectedOverlaps(arrivals);
   const got = store.overlaps();
   ctx.metric("overlapping writes", want.length);
-  const same = got.length === want.length && got.every((o, i) => o.token === want[i]?.token && o.highest === want[i]?.highest && o.key === want[i]?.key && o.value === want[i]?.value);
+  const same =
+    got.length === want.length &&
+    got.every(
+      (o, i) =>
+        o.token === want[i]?.token &&
+        o.highest === want[i]?.highest &&
+        o.key === want[i]?.key &&
+        o.value === want[i]?.value,
+    );
   ctx.check(same, "the storage reports exactly the overlapping writes", () => {
-    const i = got.findIndex((o, k) => !(o.token === want[k]?.token && o.highest === want[k]?.highest && o.key === want[k]?.key && o.value === want[k]?.value));
+    const i = got.findIndex(
+      (o, k) =>
+        !(
+          o.token === want[k]?.token &&
+          o.highest === want[k]?.highest &&
+          o.key === want[k]?.key &&
+          o.value === want[k]?.value
+        ),
+    );
     const at = i < 0 ? Math.min(got.length, want.length) : i;
     return `the storage received ${arrivals.length} writes with tokens [${arrivals.map((a) => a.token).join(", ")}] (in arrival order, duplicates included); it should report ${want.length} overlap(s) [${want.map(showOverlap).join("; ")}] but reports ${got.length} [${got.map(showOverlap).join("; ")}]; the first difference is at position ${at + 1}. An overlap is a write whose token is lower than the highest token of ANY write received before it; an equal token is the same holder writing again`;
   });
   const values = store.values();
   const expected = expectedValues(arrivals);
   for (const k of new Set([...Object.keys(expected), ...Object.keys(values)])) {
-    ctx.check(values[k] === expected[k], "the auditing storage applies every write", () => `after the writes arrived in the order the network delivered them, "${k}" should hold ${JSON.stringify(expected[k])} but holds ${JSON.stringify(values[k])}: in Part B every write is applied (put replaces, append adds at the end), stale or not`);
+    ctx.check(
+      values[k] === expected[k],
+      "the auditing storage applies every write",
+      () =>
+        `after the writes arrived in the order the network delivered them, "${k}" should hold ${JSON.stringify(expected[k])} but holds ${JSON.stringify(values[k])}: in Part B every write is applied (put replaces, append adds at the end), stale or not`,
+    );
   }
 }
 
@@ -87,10 +108,17 @@ export const partB: Array<Scenario<L>> = [
               const token = await c.acquireWithin(LEASE_TTL_MS, 50, 3 * LEASE_TTL_MS);
               if (token === undefined) return;
               await c.sleep(pauses[k] as number);
-              const w = await c.write(token, k % 2 === 0 ? "put" : "append", k % 2 === 0 ? "last" : "log", `${c.id}@${round};`);
+              const w = await c.write(
+                token,
+                k % 2 === 0 ? "put" : "append",
+                k % 2 === 0 ? "last" : "log",
+                `${c.id}@${round};`,
+              );
               if (w === "ok" && pauses[k]! > LEASE_TTL_MS) {
                 twoWriters++;
-                ctx.log(`${c.id} wrote with token ${token} ${fmt(pauses[k]!)} ms after its check: its lease had ended and the lock had passed on`);
+                ctx.log(
+                  `${c.id} wrote with token ${token} ${fmt(pauses[k]!)} ms after its check: its lease had ended and the lock had passed on`,
+                );
               }
             }),
           );
@@ -99,7 +127,11 @@ export const partB: Array<Scenario<L>> = [
         }
       });
       await runUntilSettled(ctx, sim, run, 60_000, "the unsafe clients");
-      ctx.check(twoWriters > 0, "the auditing storage applies every write", "no paused client's write was answered write_ok: in Part B the storage applies every write");
+      ctx.check(
+        twoWriters > 0,
+        "the auditing storage applies every write",
+        "no paused client's write was answered write_ok: in Part B the storage applies every write",
+      );
       judgeStorage(ctx, sim, arrivals);
     },
   },
@@ -122,7 +154,13 @@ export const partB: Array<Scenario<L>> = [
           const c = ctx.rng.pick(clients);
           const token = await c.acquireWithin(LEASE_TTL_MS, 50, 3 * LEASE_TTL_MS);
           if (token === undefined) continue;
-          for (let i = 0; i < 3; i++) await c.write(token, i % 2 === 0 ? "append" : "put", i % 2 === 0 ? "log" : "last", `${c.id}#${round}.${i};`);
+          for (let i = 0; i < 3; i++)
+            await c.write(
+              token,
+              i % 2 === 0 ? "append" : "put",
+              i % 2 === 0 ? "log" : "last",
+              `${c.id}#${round}.${i};`,
+            );
           // Duplicates of the last writes may still be on their way: let them land first.
           await c.sleep(30);
           await c.ask("release", token);

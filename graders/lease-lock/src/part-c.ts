@@ -23,14 +23,27 @@ function watchedFencedCluster(ctx: Ctx): { sim: Sim; writers: NodeId[]; leases: 
 const CALM_WRITES = 5;
 
 /** The holder of the running lease, by the lock server's answers, if it is a client node. */
-async function waitForHolder(ctx: Ctx, sim: Sim, leases: LeaseWatch, writers: readonly NodeId[], what: string): Promise<NodeId> {
+async function waitForHolder(
+  ctx: Ctx,
+  sim: Sim,
+  leases: LeaseWatch,
+  writers: readonly NodeId[],
+  what: string,
+): Promise<NodeId> {
   let holder: NodeId | undefined;
-  await sim.runUntil(() => {
-    const l = leases.current();
-    holder = l && writers.includes(l.holder) && sim.isUp(l.holder) && !sim.isPaused(l.holder) ? l.holder : undefined;
-    return holder !== undefined;
-  }, { maxMs: 4 * LEASE_TTL_MS });
-  if (holder === undefined) ctx.fail("the lock is taken", `${what}: for ${4 * LEASE_TTL_MS} ms (until t=${fmt(sim.now)} ms) no client held the lock, although the clients keep asking for it`);
+  await sim.runUntil(
+    () => {
+      const l = leases.current();
+      holder = l && writers.includes(l.holder) && sim.isUp(l.holder) && !sim.isPaused(l.holder) ? l.holder : undefined;
+      return holder !== undefined;
+    },
+    { maxMs: 4 * LEASE_TTL_MS },
+  );
+  if (holder === undefined)
+    ctx.fail(
+      "the lock is taken",
+      `${what}: for ${4 * LEASE_TTL_MS} ms (until t=${fmt(sim.now)} ms) no client held the lock, although the clients keep asking for it`,
+    );
   return holder;
 }
 
@@ -39,7 +52,12 @@ async function waitForHolder(ctx: Ctx, sim: Sim, leases: LeaseWatch, writers: re
  * so that on resume it believes its lease still runs; `whilePaused` runs once the lease has
  * passed on. Then let everything through.
  */
-async function stalledHolder(ctx: Ctx, sim: Sim, holder: NodeId, whilePaused?: () => Promise<void> | void): Promise<void> {
+async function stalledHolder(
+  ctx: Ctx,
+  sim: Sim,
+  holder: NodeId,
+  whilePaused?: () => Promise<void> | void,
+): Promise<void> {
   sim.clog(holder, STORAGE);
   await sim.runFor(2 * WRITE_INTERVAL_MS + 50);
   sim.pause(holder);
@@ -62,7 +80,12 @@ async function writesLandAgain(ctx: Ctx, sim: Sim, fences: FenceWatch): Promise<
   await sim.runFor(2000);
   const landed = fences.accepted.length - before;
   ctx.metric("writes accepted in a calm 2 s", landed);
-  ctx.check(landed >= CALM_WRITES, "writes land when all is calm", () => `from t=${fmt(from)} ms, with no fault for ${fmt(LEASE_TTL_MS)} ms, only ${landed} writes were accepted in 2 s (a holder writes every ${WRITE_INTERVAL_MS} ms; at least ${CALM_WRITES} expected). Does the storage refuse a holder's second write with the same token (equal is allowed), or do clients stop asking for the lock?`);
+  ctx.check(
+    landed >= CALM_WRITES,
+    "writes land when all is calm",
+    () =>
+      `from t=${fmt(from)} ms, with no fault for ${fmt(LEASE_TTL_MS)} ms, only ${landed} writes were accepted in 2 s (a holder writes every ${WRITE_INTERVAL_MS} ms; at least ${CALM_WRITES} expected). Does the storage refuse a holder's second write with the same token (equal is allowed), or do clients stop asking for the lock?`,
+  );
 }
 
 export const partC: Array<Scenario<L>> = [
@@ -83,7 +106,11 @@ export const partC: Array<Scenario<L>> = [
         await stalledHolder(ctx, sim, holder);
       }
       ctx.metric("writes fenced", fences.rejected.length);
-      ctx.check(fences.rejected.length > 0, "the storage fences late writes", "no write was ever refused, yet a paused holder's writes arrived after a newer holder's: answer write_rejected to a token lower than the highest accepted");
+      ctx.check(
+        fences.rejected.length > 0,
+        "the storage fences late writes",
+        "no write was ever refused, yet a paused holder's writes arrived after a newer holder's: answer write_rejected to a token lower than the highest accepted",
+      );
       await writesLandAgain(ctx, sim, fences);
     },
   },
@@ -155,8 +182,15 @@ export const partC: Array<Scenario<L>> = [
         sim.crash(holder);
         const at = sim.now;
         const bound = 2 * LEASE_TTL_MS + 500;
-        const passed = await sim.runUntil(() => fences.accepted.some((a) => a.t > at && a.to !== holder), { maxMs: bound });
-        ctx.check(passed, "the lock passes on after a crash", () => `${holder} crashed at t=${fmt(at)} ms holding the lock; ${bound} ms later no other client had written: its lease must end and another client take the lock`);
+        const passed = await sim.runUntil(() => fences.accepted.some((a) => a.t > at && a.to !== holder), {
+          maxMs: bound,
+        });
+        ctx.check(
+          passed,
+          "the lock passes on after a crash",
+          () =>
+            `${holder} crashed at t=${fmt(at)} ms holding the lock; ${bound} ms later no other client had written: its lease must end and another client take the lock`,
+        );
         sim.restart(holder);
       }
       await writesLandAgain(ctx, sim, fences);

@@ -29,7 +29,8 @@ function watchHolders(sim: Sim, clients: readonly NodeId[]): Map<NodeId, number>
       was.set(c, h);
       if (h) now.push(c);
     }
-    if (now.length > 1) return `${now.join(" and ")} both believe they hold the lock at t=${fmt(sim.now)} ms (true time). A hold lasts from when the client SENT its acquires plus the lease, minus a margin for clocks drifting up to ${CLOCK_DRIFT_BOUND * 100}% either way, and needs a majority (${Math.floor(LOCK_SERVERS.length / 2) + 1} of ${LOCK_SERVERS.length}) of grants`;
+    if (now.length > 1)
+      return `${now.join(" and ")} both believe they hold the lock at t=${fmt(sim.now)} ms (true time). A hold lasts from when the client SENT its acquires plus the lease, minus a margin for clocks drifting up to ${CLOCK_DRIFT_BOUND * 100}% either way, and needs a majority (${Math.floor(LOCK_SERVERS.length / 2) + 1} of ${LOCK_SERVERS.length}) of grants`;
     return undefined;
   });
   return holds;
@@ -38,14 +39,27 @@ function watchHolders(sim: Sim, clients: readonly NodeId[]): Map<NodeId, number>
 /** Every drift within the bound, pushed to its edges: servers fast, clients slow (or random). */
 function driftToEdges(ctx: Ctx, sim: Sim, clients: readonly NodeId[], worst: boolean): void {
   const edge = CLOCK_DRIFT_BOUND * 0.99;
-  for (const s of LOCK_SERVERS) sim.setClock(s, { offset: ctx.rng.int(100_000), drift: worst ? edge : ctx.rng.chance(0.5) ? edge : -edge });
-  for (const c of clients) sim.setClock(c, { offset: ctx.rng.int(100_000), drift: worst ? -edge : ctx.rng.chance(0.5) ? edge : -edge });
+  for (const s of LOCK_SERVERS)
+    sim.setClock(s, { offset: ctx.rng.int(100_000), drift: worst ? edge : ctx.rng.chance(0.5) ? edge : -edge });
+  for (const c of clients)
+    sim.setClock(c, { offset: ctx.rng.int(100_000), drift: worst ? -edge : ctx.rng.chance(0.5) ? edge : -edge });
 }
 
-function requireHolds(ctx: Ctx, sim: Sim, holds: Map<NodeId, number>, clients: readonly NodeId[], atLeast: number): void {
+function requireHolds(
+  ctx: Ctx,
+  sim: Sim,
+  holds: Map<NodeId, number>,
+  clients: readonly NodeId[],
+  atLeast: number,
+): void {
   const total = clients.reduce((a, c) => a + (holds.get(c) ?? 0), 0);
   ctx.metric("majority holds", total);
-  ctx.check(total >= atLeast, "the majority lock is taken", () => `in ${fmt(sim.now)} ms the clients held the lock only ${total} times (at least ${atLeast} expected): attempt on every tick when you neither hold nor try, release grants you do not use, and back off a random few milliseconds after a failed attempt`);
+  ctx.check(
+    total >= atLeast,
+    "the majority lock is taken",
+    () =>
+      `in ${fmt(sim.now)} ms the clients held the lock only ${total} times (at least ${atLeast} expected): attempt on every tick when you neither hold nor try, release grants you do not use, and back off a random few milliseconds after a failed attempt`,
+  );
 }
 
 export const partD: Array<Scenario<L>> = [
@@ -91,7 +105,13 @@ export const partD: Array<Scenario<L>> = [
       ctx.log(`answers to ${slow} take 300-700 ms`);
       const holds = watchHolders(sim, clients);
       await sim.runFor(10_000);
-      requireHolds(ctx, sim, holds, clients.filter((c) => c !== slow), 6);
+      requireHolds(
+        ctx,
+        sim,
+        holds,
+        clients.filter((c) => c !== slow),
+        6,
+      );
     },
   },
 ];

@@ -65,7 +65,8 @@ export class LeaseWatch {
     const again = this.leases.get(token);
     if (again) {
       // The answer to a duplicated acquire: the same lease, not a new one.
-      if (again.holder !== to) this.violation = `token ${token} was granted to ${again.holder} and then to ${to}: a token names exactly one lease`;
+      if (again.holder !== to)
+        this.violation = `token ${token} was granted to ${again.holder} and then to ${to}: a token names exactly one lease`;
       return;
     }
     const highest = this.grants.reduce((a, g) => Math.max(a, g.token), 0);
@@ -124,7 +125,8 @@ export function watchArrivals(sim: Sim): Arrival[] {
   sim.onEvent((e) => {
     if (e.kind !== "deliver" || e.node !== STORAGE || e.peer === undefined) return;
     const m = messageOf(e);
-    if (m?.type === "write") arrivals.push({ from: e.peer, token: m.token, op: m.op, key: m.key, value: m.value, t: e.t });
+    if (m?.type === "write")
+      arrivals.push({ from: e.peer, token: m.token, op: m.op, key: m.key, value: m.value, t: e.t });
   });
   return arrivals;
 }

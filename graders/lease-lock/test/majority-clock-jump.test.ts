@@ -7,7 +7,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { Simulation } from "@faultline/sim";
-import { LEASE_TTL_MS, LOCK_SERVERS, LockServer, MajorityLockClient, type Msg, type Timer } from "@faultline/lab-lease-lock/reference";
+import {
+  LEASE_TTL_MS,
+  LOCK_SERVERS,
+  LockServer,
+  MajorityLockClient,
+  type Msg,
+  type Timer,
+} from "@faultline/lab-lease-lock/reference";
 
 function cluster(seed: number): Simulation<Msg, Timer> {
   const sim = new Simulation<Msg, Timer>({
@@ -16,7 +23,10 @@ function cluster(seed: number): Simulation<Msg, Timer> {
     factory: (id) => (LOCK_SERVERS.includes(id) ? new LockServer() : new MajorityLockClient()),
   });
   // m1 reaches l1, l2, l3; m2 reaches l3, l4, l5: their only shared server is l3.
-  for (const [client, cut] of [["m1", ["l4", "l5"]], ["m2", ["l1", "l2"]]] as const) {
+  for (const [client, cut] of [
+    ["m1", ["l4", "l5"]],
+    ["m2", ["l1", "l2"]],
+  ] as const) {
     for (const s of cut) {
       sim.blockOneWay(client, s);
       sim.blockOneWay(s, client);

@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import { expectedOverlaps, expectedValues } from "../src/part-b.ts";
 import type { Arrival } from "../src/watch.ts";
 
-const w = (token: number, op: "put" | "append" = "put", key = "k", value = `v${token}`): Arrival => ({ from: "c1", token, op, key, value, t: 0 });
+const w = (token: number, op: "put" | "append" = "put", key = "k", value = `v${token}`): Arrival => ({
+  from: "c1",
+  token,
+  op,
+  key,
+  value,
+  t: 0,
+});
 
 describe("expectedOverlaps", () => {
   it("compares with the highest token of every earlier write, not the previous one", () => {
@@ -21,6 +28,13 @@ describe("expectedOverlaps", () => {
 
 describe("expectedValues", () => {
   it("puts replace and appends add at the end, in arrival order, stale writes included", () => {
-    expect(expectedValues([w(2, "append", "log", "a"), w(1, "append", "log", "b"), w(2, "put", "last", "x"), w(1, "put", "last", "y")])).toEqual({ log: "ab", last: "y" });
+    expect(
+      expectedValues([
+        w(2, "append", "log", "a"),
+        w(1, "append", "log", "b"),
+        w(2, "put", "last", "x"),
+        w(1, "put", "last", "y"),
+      ]),
+    ).toEqual({ log: "ab", last: "y" });
   });
 });

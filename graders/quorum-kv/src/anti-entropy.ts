@@ -31,7 +31,7 @@ export class SyncTraffic {
 }
 
 function syncMessage(payload: string | undefined): SyncMsg | undefined {
-  if (!payload || !payload.includes('"sync')) return undefined;
+  if (!payload?.includes('"sync')) return undefined;
   const m = JSON.parse(payload) as { type?: unknown };
   return m.type === "syncHashes" || m.type === "syncKeys" || m.type === "syncEntries" ? (m as SyncMsg) : undefined;
 }
@@ -61,7 +61,8 @@ export function watchAntiEntropy(sim: Sim, byVector: boolean): SyncTraffic {
       else if (m.type === "syncKeys") for (const [, keys] of m.leaves) traffic.hashes += keys.length;
       else traffic.entries += m.entries.length;
     } else if (m.type === "syncEntries" && e.peer !== undefined) {
-      for (const { key } of m.entries) pending.push({ node: e.node, from: e.peer, key, before: stored(sim, e.node, key) ?? [] });
+      for (const { key } of m.entries)
+        pending.push({ node: e.node, from: e.peer, key, before: stored(sim, e.node, key) ?? [] });
     }
   });
   sim.addInvariant("anti-entropy never makes a replica older", () => {
@@ -73,7 +74,12 @@ export function watchAntiEntropy(sim: Sim, byVector: boolean): SyncTraffic {
       if (!now) continue; // crashed while handling it
       for (const old of before) {
         if (keeps(now, old, byVector)) continue;
-        const what = old.value === null ? "a tombstone was replaced by an older value: the deleted key came back" : byVector ? "a concurrent sibling was dropped" : "a newer version was replaced by an older one";
+        const what =
+          old.value === null
+            ? "a tombstone was replaced by an older value: the deleted key came back"
+            : byVector
+              ? "a concurrent sibling was dropped"
+              : "a newer version was replaced by an older one";
         return `${node} held ${stampText(old)} for ${key}; after merging the entries ${from} sent, it holds ${versionsText(now)}: ${what}. Merge with reconcile, never take the peer's entry as it is.`;
       }
     }
@@ -84,7 +90,10 @@ export function watchAntiEntropy(sim: Sim, byVector: boolean): SyncTraffic {
 
 /** Version identities as a sorted list, to compare two replicas' copies. */
 function idsOf(vs: readonly Version[]): string {
-  return vs.map((v) => `${v.stamp.t}@${v.stamp.node}|${JSON.stringify(v.vv)}|${v.value}`).sort().join(" ");
+  return vs
+    .map((v) => `${v.stamp.t}@${v.stamp.node}|${JSON.stringify(v.vv)}|${v.value}`)
+    .sort()
+    .join(" ");
 }
 
 /** The first key whose N replicas do not all hold the same versions, described; else undefined. */
@@ -93,7 +102,8 @@ export function disagreement(sim: Sim, keys: Iterable<string>, n: number): strin
     const replicas = preference(key, sim.nodeIds).slice(0, n);
     const copies = replicas.map((r) => stored(sim, r, key) ?? []);
     const first = idsOf(copies[0] ?? []);
-    if (copies.some((c) => idsOf(c) !== first)) return `${key}: ${replicas.map((r, i) => `${r} holds ${versionsText(copies[i] ?? [])}`).join("; ")}`;
+    if (copies.some((c) => idsOf(c) !== first))
+      return `${key}: ${replicas.map((r, i) => `${r} holds ${versionsText(copies[i] ?? [])}`).join("; ")}`;
   }
   return undefined;
 }

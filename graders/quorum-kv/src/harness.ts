@@ -133,14 +133,33 @@ export class KvClient {
   ) {}
 
   private async call(via: NodeId, req: Lab.ClientRequest): Promise<ClientReply | undefined> {
-    const r = await this.sim.client(this.id).call(via, req, (m) => "id" in m && m.id === req.id && (m.type === "getOk" || m.type === "putOk" || m.type === "deleteOk" || m.type === "fail"), this.timeoutMs);
+    const r = await this.sim
+      .client(this.id)
+      .call(
+        via,
+        req,
+        (m) =>
+          "id" in m &&
+          m.id === req.id &&
+          (m.type === "getOk" || m.type === "putOk" || m.type === "deleteOk" || m.type === "fail"),
+        this.timeoutMs,
+      );
     return r as ClientReply | undefined;
   }
 
   async get(via: NodeId, key: string): Promise<Recorded> {
     const call = this.sim.now;
     const r = await this.call(via, { type: "get", id: `${this.id}-${++this.n}`, key });
-    const rec: Recorded = { client: this.id, via, kind: "get", key, ok: r?.type === "getOk", ...(r ? { answer: r.type } : {}), call, ret: r?.type === "getOk" ? this.sim.now : OPEN };
+    const rec: Recorded = {
+      client: this.id,
+      via,
+      kind: "get",
+      key,
+      ok: r?.type === "getOk",
+      ...(r ? { answer: r.type } : {}),
+      call,
+      ret: r?.type === "getOk" ? this.sim.now : OPEN,
+    };
     if (r?.type === "getOk") {
       rec.values = r.values;
       rec.context = r.context;
@@ -151,9 +170,25 @@ export class KvClient {
 
   async put(via: NodeId, key: string, value: string, context?: Context): Promise<Recorded> {
     const call = this.sim.now;
-    const req: Lab.ClientRequest = { type: "put", id: `${this.id}-${++this.n}`, key, value, ...(context ? { context } : {}) };
+    const req: Lab.ClientRequest = {
+      type: "put",
+      id: `${this.id}-${++this.n}`,
+      key,
+      value,
+      ...(context ? { context } : {}),
+    };
     const r = await this.call(via, req);
-    const rec: Recorded = { client: this.id, via, kind: "put", key, value, ok: r?.type === "putOk", ...(r ? { answer: r.type } : {}), call, ret: r?.type === "putOk" ? this.sim.now : OPEN };
+    const rec: Recorded = {
+      client: this.id,
+      via,
+      kind: "put",
+      key,
+      value,
+      ok: r?.type === "putOk",
+      ...(r ? { answer: r.type } : {}),
+      call,
+      ret: r?.type === "putOk" ? this.sim.now : OPEN,
+    };
     if (r?.type === "putOk") rec.context = r.context;
     this.log.push(rec);
     return rec;
@@ -161,8 +196,22 @@ export class KvClient {
 
   async delete(via: NodeId, key: string, context?: Context): Promise<Recorded> {
     const call = this.sim.now;
-    const r = await this.call(via, { type: "delete", id: `${this.id}-${++this.n}`, key, ...(context ? { context } : {}) });
-    const rec: Recorded = { client: this.id, via, kind: "delete", key, ok: r?.type === "deleteOk", ...(r ? { answer: r.type } : {}), call, ret: r?.type === "deleteOk" ? this.sim.now : OPEN };
+    const r = await this.call(via, {
+      type: "delete",
+      id: `${this.id}-${++this.n}`,
+      key,
+      ...(context ? { context } : {}),
+    });
+    const rec: Recorded = {
+      client: this.id,
+      via,
+      kind: "delete",
+      key,
+      ok: r?.type === "deleteOk",
+      ...(r ? { answer: r.type } : {}),
+      call,
+      ret: r?.type === "deleteOk" ? this.sim.now : OPEN,
+    };
     this.log.push(rec);
     return rec;
   }
@@ -173,14 +222,29 @@ export class KvClient {
 }
 
 /** A recorded get/put list as a history for the key-value linearizability model. */
-export function toHistory(log: readonly Recorded[], clientIndex: (c: NodeId) => number): Operation<KvInput, string | null>[] {
+export function toHistory(
+  log: readonly Recorded[],
+  clientIndex: (c: NodeId) => number,
+): Operation<KvInput, string | null>[] {
   const out: Operation<KvInput, string | null>[] = [];
   for (const r of log) {
     if (r.kind === "get") {
       if (!r.ok) continue; // a get that returned nothing changed nothing
-      out.push({ client: clientIndex(r.client), input: { op: "get", key: r.key }, output: r.values?.[0] ?? "", call: r.call, return: r.ret });
+      out.push({
+        client: clientIndex(r.client),
+        input: { op: "get", key: r.key },
+        output: r.values?.[0] ?? "",
+        call: r.call,
+        return: r.ret,
+      });
     } else if (r.kind === "put") {
-      out.push({ client: clientIndex(r.client), input: { op: "put", key: r.key, value: r.value as string }, output: r.ok ? null : UNKNOWN, call: r.call, return: r.ok ? r.ret : OPEN });
+      out.push({
+        client: clientIndex(r.client),
+        input: { op: "put", key: r.key, value: r.value as string },
+        output: r.ok ? null : UNKNOWN,
+        call: r.call,
+        return: r.ok ? r.ret : OPEN,
+      });
     }
   }
   return out;
@@ -188,15 +252,21 @@ export function toHistory(log: readonly Recorded[], clientIndex: (c: NodeId) => 
 
 export function describeOp(r: Recorded): string {
   const when = `[${r.call.toFixed(1)}, ${r.ret === OPEN ? "no answer" : r.ret.toFixed(1)} ms]`;
-  if (r.kind === "get") return `${r.client} get(${r.key}) via ${r.via} -> ${r.ok ? JSON.stringify(r.values) : "no answer"} ${when}`;
-  if (r.kind === "put") return `${r.client} put(${r.key}, ${JSON.stringify(r.value)}) via ${r.via} ${r.ok ? "ok" : "unknown"} ${when}`;
+  if (r.kind === "get")
+    return `${r.client} get(${r.key}) via ${r.via} -> ${r.ok ? JSON.stringify(r.values) : "no answer"} ${when}`;
+  if (r.kind === "put")
+    return `${r.client} put(${r.key}, ${JSON.stringify(r.value)}) via ${r.via} ${r.ok ? "ok" : "unknown"} ${when}`;
   return `${r.client} delete(${r.key}) via ${r.via} ${r.ok ? "ok" : "unknown"} ${when}`;
 }
 
 /** End-of-run check: every request in `log` was answered (`setting` says why each one should be). */
 export function checkAllAnswered(ctx: Ctx, log: readonly Recorded[], invariant: string, setting: string): void {
   const failed = log.filter((r) => !r.ok);
-  ctx.check(failed.length === 0, invariant, () => `${failed.length} requests got no answer ${setting}, first: ${describeOp(failed[0] as Recorded)}`);
+  ctx.check(
+    failed.length === 0,
+    invariant,
+    () => `${failed.length} requests got no answer ${setting}, first: ${describeOp(failed[0] as Recorded)}`,
+  );
 }
 
 export function pick<T>(ctx: Ctx, xs: readonly T[]): T {

@@ -2,7 +2,20 @@
 import type { Scenario } from "@faultline/grading";
 import type { NodeId } from "@faultline/sim";
 import type { Config } from "@faultline/lab-quorum-kv";
-import { checkAllAnswered, cluster, cmpStamp, configText, describeOp, KvClient, keyStartingAt, stored, versionsText, type Impl, type Recorded, type Sim } from "./harness.ts";
+import {
+  checkAllAnswered,
+  cluster,
+  cmpStamp,
+  configText,
+  describeOp,
+  KvClient,
+  keyStartingAt,
+  stored,
+  versionsText,
+  type Impl,
+  type Recorded,
+  type Sim,
+} from "./harness.ts";
 
 const LWW: Partial<Config> = { mode: "lww", n: 3, w: 2, r: 2 };
 
@@ -26,7 +39,16 @@ export const partA: Scenario<Impl>[] = [
       "Store durably before you acknowledge (env.disk.write, then sync()): at the end every node crashes at once and the acknowledged writes must still be read. A coordinator that cannot reach its quorum answers fail after requestTimeoutMs.",
     ],
     async run(ctx) {
-      const sim = cluster(ctx, { nodes: 5, clients: 3, config: LWW, faults: { drop: 0.05, duplicate: 0.05, delay: { kind: "longTail", base: { kind: "uniform", min: 1, max: 8 }, tailProbability: 0.1, tailMs: 120 } } });
+      const sim = cluster(ctx, {
+        nodes: 5,
+        clients: 3,
+        config: LWW,
+        faults: {
+          drop: 0.05,
+          duplicate: 0.05,
+          delay: { kind: "longTail", base: { kind: "uniform", min: 1, max: 8 }, tailProbability: 0.1, tailMs: 120 },
+        },
+      });
       const log: Recorded[] = [];
       const writer = new KvClient(sim, "c1", log, 150);
       const readers = [new KvClient(sim, "c2", log, 150), new KvClient(sim, "c3", log, 150)];
@@ -69,9 +91,12 @@ export const partA: Scenario<Impl>[] = [
       }
       sim.addInvariant("a read sees the last acknowledged write", () => {
         const g = log.at(-1);
-        if (!g || g.kind !== "get" || !g.ok || g.ret !== sim.now) return undefined;
+        if (g?.kind !== "get" || !g.ok || g.ret !== sim.now) return undefined;
         const acked = log.filter((p) => p.kind === "put" && p.ok && p.key === g.key && p.ret < g.call);
-        const last = acked.reduce<Recorded | undefined>((a, p) => (!a || indexOf(p.value) > indexOf(a.value) ? p : a), undefined);
+        const last = acked.reduce<Recorded | undefined>(
+          (a, p) => (!a || indexOf(p.value) > indexOf(a.value) ? p : a),
+          undefined,
+        );
         const got = g.values?.[0];
         if (got !== undefined && !attempted.has(got)) return `${describeOp(g)}: nobody wrote ${JSON.stringify(got)}`;
         if ((g.values?.length ?? 0) > 1) return `${describeOp(g)}: last-writer-wins mode must return at most one value`;
@@ -96,10 +121,18 @@ export const partA: Scenario<Impl>[] = [
         for (const key of keys) afterRestart.push(await reader.get(upNode(), key));
       });
       await sim.runFor(2_500);
-      ctx.check(afterRestart.length === keys.length && afterRestart.every((r) => r.ok), "requests succeed while one replica is down", () => `after every node crashed and restarted on a healthy network, ${afterRestart.map(describeOp).join("; ") || "the gets did not finish"}`);
+      ctx.check(
+        afterRestart.length === keys.length && afterRestart.every((r) => r.ok),
+        "requests succeed while one replica is down",
+        () =>
+          `after every node crashed and restarted on a healthy network, ${afterRestart.map(describeOp).join("; ") || "the gets did not finish"}`,
+      );
       // A coordinator cut off from every replica answers fail once requestTimeoutMs (400 ms) is over.
       const cutOff = ctx.rng.pick(sim.nodeIds);
-      sim.partition([cutOff], sim.nodeIds.filter((n) => n !== cutOff)); // clients keep every link
+      sim.partition(
+        [cutOff],
+        sim.nodeIds.filter((n) => n !== cutOff),
+      ); // clients keep every link
       const unreachable: Recorded[] = [];
       sim.spawn("requests to a cut-off node", async () => {
         writer.timeoutMs = 1_000;
@@ -107,10 +140,20 @@ export const partA: Scenario<Impl>[] = [
         unreachable.push(await writer.get(cutOff, "elsewhere"));
       });
       await sim.runFor(2_500);
-      for (const r of unreachable) ctx.check(r.answer === "fail", "a request without its quorum answers fail", () => `${cutOff} was cut off from every other node; ${describeOp(r)} got ${r.answer === undefined ? "no answer within 1000 ms" : r.answer}: after requestTimeoutMs (400 ms) without W or R replies a coordinator answers fail`);
+      for (const r of unreachable)
+        ctx.check(
+          r.answer === "fail",
+          "a request without its quorum answers fail",
+          () =>
+            `${cutOff} was cut off from every other node; ${describeOp(r)} got ${r.answer === undefined ? "no answer within 1000 ms" : r.answer}: after requestTimeoutMs (400 ms) without W or R replies a coordinator answers fail`,
+        );
       ctx.metric("acknowledged puts", puts);
       ctx.metric("answered gets", gets);
-      ctx.check(puts >= 8 && gets >= 40, "requests succeed while one replica is down", `only ${puts} puts and ${gets} gets were answered in ${until} ms with at most one node down (${configText(LWW)}); a quorum was always available`);
+      ctx.check(
+        puts >= 8 && gets >= 40,
+        "requests succeed while one replica is down",
+        `only ${puts} puts and ${gets} gets were answered in ${until} ms with at most one node down (${configText(LWW)}); a quorum was always available`,
+      );
     },
   },
   {
@@ -158,7 +201,11 @@ export const partA: Scenario<Impl>[] = [
       };
       const weak = await runOnce({ mode: "lww", n: 3, w: 1, r: 1 });
       if (weak.length > 0) ctx.log(`anomaly found as expected: ${weak[0]}`);
-      ctx.check(weak.length > 0, "W + R <= N shows a stale read", `with N=3, W=1, R=1 and the store to ${b} and ${c} delayed by 300 and 600 ms, every get still returned the acknowledged value: the coordinator waits for more than W=1 acknowledgements or more than R=1 replies`);
+      ctx.check(
+        weak.length > 0,
+        "W + R <= N shows a stale read",
+        `with N=3, W=1, R=1 and the store to ${b} and ${c} delayed by 300 and 600 ms, every get still returned the acknowledged value: the coordinator waits for more than W=1 acknowledgements or more than R=1 replies`,
+      );
       const strong = await runOnce({ mode: "lww", n: 3, w: 2, r: 2 });
       ctx.check(strong.length === 0, "W + R > N has no stale read", () => strong[0] as string);
     },
@@ -175,7 +222,12 @@ export const partA: Scenario<Impl>[] = [
       "Lamport's rule holds without a context too: a replica that stored a version stamped by a fast clock issues its next stamp above it, so a later blind write through the slow node still wins.",
     ],
     async run(ctx) {
-      const sim = cluster(ctx, { nodes: 5, clients: 3, config: LWW, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
+      const sim = cluster(ctx, {
+        nodes: 5,
+        clients: 3,
+        config: LWW,
+        faults: { delay: { kind: "uniform", min: 1, max: 8 } },
+      });
       const [slow, fast] = ctx.rng.shuffle(sim.nodeIds) as [NodeId, NodeId];
       sim.setClock(slow, { offset: -2_000 });
       sim.setClock(fast, { offset: 800 });
@@ -197,7 +249,8 @@ export const partA: Scenario<Impl>[] = [
             last = value;
             const check = await client.get(ctx.rng.pick(sim.nodeIds), key);
             if (check.ok && check.values?.[0] !== last && problems.length === 0) {
-              const clockNote = via === slow ? " (its clock is 2000 ms behind)" : via === fast ? " (its clock is 800 ms ahead)" : "";
+              const clockNote =
+                via === slow ? " (its clock is 2000 ms behind)" : via === fast ? " (its clock is 800 ms ahead)" : "";
               problems.push(
                 `${id} read ${JSON.stringify(read.values)} with context stamp ${JSON.stringify(read.context?.stamp)}, wrote ${JSON.stringify(value)} via ${via}${clockNote} (acknowledged, stamp ${JSON.stringify(put.context?.stamp)}), then read ${JSON.stringify(check.values)}: the new write was stamped older than the version it replaced. Replicas: ${replicaStates(sim, key)}`,
               );
@@ -239,7 +292,12 @@ export const partA: Scenario<Impl>[] = [
       "A replica replaces its version when the incoming stamp is greater by (t, node) — not only when t is greater.",
     ],
     async run(ctx) {
-      const sim = cluster(ctx, { nodes: 3, clients: 3, config: LWW, faults: { delay: { kind: "uniform", min: 1, max: 9 } } });
+      const sim = cluster(ctx, {
+        nodes: 3,
+        clients: 3,
+        config: LWW,
+        faults: { delay: { kind: "uniform", min: 1, max: 9 } },
+      });
       for (const c of sim.clientIds) sim.setNodeFaults(c, { delay: { kind: "constant", ms: 2 } });
       const log: Recorded[] = [];
       const clients = sim.clientIds.map((id) => new KvClient(sim, id, log));
@@ -258,20 +316,43 @@ export const partA: Scenario<Impl>[] = [
       for (let round = 0; round < rounds; round++) {
         const key = `tie${round}`;
         const puts = log.filter((r) => r.kind === "put" && r.key === key);
-        ctx.check(puts.every((p) => p.ok), "requests succeed", () => `a put of ${key} got no answer on a network without loss`);
+        ctx.check(
+          puts.every((p) => p.ok),
+          "requests succeed",
+          () => `a put of ${key} got no answer on a network without loss`,
+        );
         const stamps = puts.map((p) => p.context?.stamp).filter((s) => s !== null && s !== undefined);
         if (new Set(stamps.map((s) => s.t)).size < stamps.length) ties++;
         const held = sim.nodeIds.map((n) => ({ n, v: stored(sim, n, key) ?? [] }));
         const first = held[0] as { n: NodeId; v: ReturnType<typeof stored> & object };
         for (const h of held) {
-          const same = h.v.length === first.v.length && h.v.every((v, i) => cmpStamp(v.stamp, (first.v[i] as typeof v).stamp) === 0 && v.value === (first.v[i] as typeof v).value);
-          ctx.check(same, "replicas agree after concurrent writes", () => `after three writes of ${key} stamped ${stamps.map((s) => `(t=${s.t}, ${s.node})`).join(", ")} settled, ${first.n} stores ${versionsText(first.v)} but ${h.n} stores ${versionsText(h.v)}`);
+          const same =
+            h.v.length === first.v.length &&
+            h.v.every(
+              (v, i) =>
+                cmpStamp(v.stamp, (first.v[i] as typeof v).stamp) === 0 && v.value === (first.v[i] as typeof v).value,
+            );
+          ctx.check(
+            same,
+            "replicas agree after concurrent writes",
+            () =>
+              `after three writes of ${key} stamped ${stamps.map((s) => `(t=${s.t}, ${s.node})`).join(", ")} settled, ${first.n} stores ${versionsText(first.v)} but ${h.n} stores ${versionsText(h.v)}`,
+          );
         }
         const best = [...stamps].sort(cmpStamp).at(-1);
         const kept = first.v[0];
-        ctx.check(best !== undefined && kept !== undefined && cmpStamp(kept.stamp, best) === 0, "the highest stamp wins", () => `replicas of ${key} keep ${versionsText(first.v)}, but the highest stamp written was (t=${best?.t}, ${best?.node})`);
+        ctx.check(
+          best !== undefined && kept !== undefined && cmpStamp(kept.stamp, best) === 0,
+          "the highest stamp wins",
+          () =>
+            `replicas of ${key} keep ${versionsText(first.v)}, but the highest stamp written was (t=${best?.t}, ${best?.node})`,
+        );
       }
-      ctx.check(ties > 0, "the test produced equal clock readings", "no two writes got the same clock reading t; stamp writes with the coordinator's clock reading, floor(env.now()) in ms, so simultaneous writes tie");
+      ctx.check(
+        ties > 0,
+        "the test produced equal clock readings",
+        "no two writes got the same clock reading t; stamp writes with the coordinator's clock reading, floor(env.now()) in ms, so simultaneous writes tie",
+      );
     },
   },
 ];

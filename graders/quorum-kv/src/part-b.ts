@@ -3,7 +3,24 @@ import type { Scenario } from "@faultline/grading";
 import { checkLinearizability, explainResult, kvModel, type LinearizabilityResult } from "@faultline/check";
 import { randomNemesis, type NodeId } from "@faultline/sim";
 import type { Config, Version } from "@faultline/lab-quorum-kv";
-import { checkAllAnswered, cluster, cmpStamp, configText, describeOp, KvClient, keyStartingAt, preference, stampText, stored, toHistory, versionsText, type Ctx, type Impl, type Recorded, type Sim } from "./harness.ts";
+import {
+  checkAllAnswered,
+  cluster,
+  cmpStamp,
+  configText,
+  describeOp,
+  KvClient,
+  keyStartingAt,
+  preference,
+  stampText,
+  stored,
+  toHistory,
+  versionsText,
+  type Ctx,
+  type Impl,
+  type Recorded,
+  type Sim,
+} from "./harness.ts";
 
 /** Invariant: the stamp a replica stores for a key never goes down (lww, abd). */
 function neverDowngrade(sim: Sim, keys: readonly string[]): void {
@@ -32,7 +49,10 @@ function check(log: readonly Recorded[], clients: readonly NodeId[]): { result: 
 }
 
 /** The scripted new/old inversion: returns the checker's verdict for one configuration. */
-async function inversion(ctx: Ctx, config: Partial<Config>): Promise<{ verdict: string; text: string; log: Recorded[] }> {
+async function inversion(
+  ctx: Ctx,
+  config: Partial<Config>,
+): Promise<{ verdict: string; text: string; log: Recorded[] }> {
   const sim = cluster(ctx, { nodes: 4, clients: 3, config });
   const key = keyStartingAt(ctx.rng.pick(sim.nodeIds), sim.nodeIds, "reg");
   const [a, b, c, d] = preference(key, sim.nodeIds) as [NodeId, NodeId, NodeId, NodeId];
@@ -40,7 +60,9 @@ async function inversion(ctx: Ctx, config: Partial<Config>): Promise<{ verdict: 
   const writer = new KvClient(sim, "c1", log, 1_000);
   const r1 = new KvClient(sim, "c2", log, 1_000);
   const r2 = new KvClient(sim, "c3", log, 1_000);
-  ctx.log(`${configText(config)}: ${key} lives on ${a}, ${b}, ${c}; the put is coordinated by ${d}, whose stores to ${b} and ${c} are held back (only ${a} gets it); ${a}'s replies to ${c} are held back too`);
+  ctx.log(
+    `${configText(config)}: ${key} lives on ${a}, ${b}, ${c}; the put is coordinated by ${d}, whose stores to ${b} and ${c} are held back (only ${a} gets it); ${a}'s replies to ${c} are held back too`,
+  );
   sim.setLinkFaults(a, a, { delay: { kind: "constant", ms: 0 } });
   sim.clog(a, c);
   // Once the put's coordinator starts storing (abd: after its timestamp query), hold its stores to b and c.
@@ -91,11 +113,16 @@ async function abdSlowWriter(ctx: Ctx): Promise<string | undefined> {
     if (first.ok && second.ok && read.ok && read.values?.[0] !== "second") {
       problem = `${configText(config)}: put(${key}, "first") via ${a} (clock 1000 ms ahead) was acknowledged, then put(${key}, "second") via ${slow} (clock 2000 ms behind, not a replica of ${key}) was acknowledged with stamp ${JSON.stringify(second.context?.stamp)}, then ${describeOp(read)}: an abd put must first read the highest stamp from R replicas and write above it`;
     }
-    if (!first.ok || !second.ok || !read.ok) problem = `${configText(config)} on a healthy network: ${log.map(describeOp).join("; ")}`;
+    if (!first.ok || !second.ok || !read.ok)
+      problem = `${configText(config)} on a healthy network: ${log.map(describeOp).join("; ")}`;
     // Cut off from every replica, the coordinator's timestamp query cannot complete: fail.
-    sim.partition([slow], sim.nodeIds.filter((n) => n !== slow));
+    sim.partition(
+      [slow],
+      sim.nodeIds.filter((n) => n !== slow),
+    );
     const cut = await c.put(slow, key, "unreachable");
-    if (problem === undefined && cut.answer !== "fail") problem = `${configText(config)}: ${slow} was cut off from every replica of ${key}; ${describeOp(cut)} got ${cut.answer ?? "no answer within 1000 ms"}: when the timestamp query of a put cannot reach R replicas within requestTimeoutMs, answer fail`;
+    if (problem === undefined && cut.answer !== "fail")
+      problem = `${configText(config)}: ${slow} was cut off from every replica of ${key}; ${describeOp(cut)} got ${cut.answer ?? "no answer within 1000 ms"}: when the timestamp query of a put cannot reach R replicas within requestTimeoutMs, answer fail`;
     done = true;
   });
   await sim.runUntil(() => done, { maxMs: 5_000 });
@@ -109,24 +136,35 @@ export const partB: Scenario<Impl>[] = [
     points: 8,
     seeds: 6,
     hints: [
-      "After a get has its R replies, keep listening: every replica whose reply lacked the newest version gets a store of it (reason \"repair\").",
+      'After a get has its R replies, keep listening: every replica whose reply lacked the newest version gets a store of it (reason "repair").',
       "A replica merges a repair exactly like any store: it keeps the higher stamp. A repair can arrive after a newer write did.",
       "Read repair must never replace what a replica holds; it only offers a version, and storeVersions decides with reconcile().",
       "With readRepair: false a get sends no repair at all, neither to replies within its quorum nor to late ones.",
     ],
     async run(ctx) {
       const config: Partial<Config> = { mode: "lww", n: 3, w: 2, r: 2 };
-      const sim = cluster(ctx, { nodes: 3, clients: 4, config, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
+      const sim = cluster(ctx, {
+        nodes: 3,
+        clients: 4,
+        config,
+        faults: { delay: { kind: "uniform", min: 1, max: 8 } },
+      });
       const keys = ["a", "b", "c", "hot"];
       neverDowngrade(sim, keys);
       const log: Recorded[] = [];
-      const [w1, w2, r1, r2] = sim.clientIds.map((id) => new KvClient(sim, id, log)) as [KvClient, KvClient, KvClient, KvClient];
+      const [w1, w2, r1, r2] = sim.clientIds.map((id) => new KvClient(sim, id, log)) as [
+        KvClient,
+        KvClient,
+        KvClient,
+        KvClient,
+      ];
       const lagging = ctx.rng.pick(sim.nodeIds);
       const others = sim.nodeIds.filter((n) => n !== lagging);
       let phase1 = false;
       sim.spawn("stale replica", async () => {
         sim.isolate(lagging);
-        for (const key of keys.slice(0, 3)) for (let j = 0; j < 2; j++) await w1.put(ctx.rng.pick(others), key, `${key}${j}`);
+        for (const key of keys.slice(0, 3))
+          for (let j = 0; j < 2; j++) await w1.put(ctx.rng.pick(others), key, `${key}${j}`);
         sim.reconnect(lagging);
         for (const key of keys.slice(0, 3)) for (let j = 0; j < 2; j++) await r1.get(ctx.rng.pick(sim.nodeIds), key);
         await r1.sleep(100);
@@ -137,31 +175,45 @@ export const partB: Scenario<Impl>[] = [
         const newest = `${key}1`;
         for (const n of sim.nodeIds) {
           const v = stored(sim, n, key) ?? [];
-          ctx.check(v.length === 1 && v[0]?.value === newest, "read repair updates stale replicas", () => `${n} was cut off while ${key} was written; after two gets of ${key} it stores ${versionsText(v)} instead of ${JSON.stringify(newest)}: the get saw its old reply and should have sent it the newest version`);
+          ctx.check(
+            v.length === 1 && v[0]?.value === newest,
+            "read repair updates stale replicas",
+            () =>
+              `${n} was cut off while ${key} was written; after two gets of ${key} it stores ${versionsText(v)} instead of ${JSON.stringify(newest)}: the get saw its old reply and should have sent it the newest version`,
+          );
         }
       }
       // Phase 2: repairs race with new writes on one hot key over a long-tail network.
-      sim.setFaults({ delay: { kind: "longTail", base: { kind: "uniform", min: 1, max: 5 }, tailProbability: 0.25, tailMs: 40 } });
+      sim.setFaults({
+        delay: { kind: "longTail", base: { kind: "uniform", min: 1, max: 5 }, tailProbability: 0.25, tailMs: 40 },
+      });
       const until = sim.now + 1_500;
       let n = 0;
-      for (const w of [w1, w2]) sim.spawn(`writer ${w.id}`, async () => {
-        while (sim.now < until) {
-          await w.put(ctx.rng.pick(sim.nodeIds), "hot", `h${w.id}-${n++}`);
-          await w.sleep(ctx.rng.int(4));
-        }
-      });
-      for (const r of [r1, r2]) sim.spawn(`reader ${r.id}`, async () => {
-        while (sim.now < until) {
-          await r.get(ctx.rng.pick(sim.nodeIds), "hot");
-          await r.sleep(ctx.rng.int(3));
-        }
-      });
+      for (const w of [w1, w2])
+        sim.spawn(`writer ${w.id}`, async () => {
+          while (sim.now < until) {
+            await w.put(ctx.rng.pick(sim.nodeIds), "hot", `h${w.id}-${n++}`);
+            await w.sleep(ctx.rng.int(4));
+          }
+        });
+      for (const r of [r1, r2])
+        sim.spawn(`reader ${r.id}`, async () => {
+          while (sim.now < until) {
+            await r.get(ctx.rng.pick(sim.nodeIds), "hot");
+            await r.sleep(ctx.rng.int(3));
+          }
+        });
       await sim.runFor(until - sim.now + 200);
       checkAllAnswered(ctx, log, "requests succeed", "on a network without loss");
       // The same stale replica with read repair off: no get may send it a repair, whether its
       // reply arrives within the quorum or after it.
       const off: Partial<Config> = { ...config, readRepair: false };
-      const quiet = cluster(ctx, { nodes: 3, clients: 1, config: off, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
+      const quiet = cluster(ctx, {
+        nodes: 3,
+        clients: 1,
+        config: off,
+        faults: { delay: { kind: "uniform", min: 1, max: 8 } },
+      });
       let repairs = 0;
       quiet.onEvent((e) => {
         if (e.kind === "send" && e.payload?.includes('"reason":"repair"')) repairs++;
@@ -178,7 +230,12 @@ export const partB: Scenario<Impl>[] = [
         finished = true;
       });
       await quiet.runUntil(() => finished, { maxMs: 5_000 });
-      ctx.check(repairs === 0, "read repair off sends no repair", () => `${configText(off)}: ${behind} missed a put; eight gets then sent ${repairs} store(s) with reason "repair": with read repair off a get repairs nothing, in its quorum or for late replies`);
+      ctx.check(
+        repairs === 0,
+        "read repair off sends no repair",
+        () =>
+          `${configText(off)}: ${behind} missed a put; eight gets then sent ${repairs} store(s) with reason "repair": with read repair off a get repairs nothing, in its quorum or for late replies`,
+      );
     },
   },
   {
@@ -188,20 +245,34 @@ export const partB: Scenario<Impl>[] = [
     seeds: 3,
     hints: [
       "This test runs one schedule twice: in lww mode with read repair off (the checker must find a new-then-old read) and in abd mode (it must not). A put is still in flight when two reads run one after the other.",
-      "In abd mode a get must not answer after its read phase: it first stores the version it is about to return on W replicas (reason \"writeback\"), then answers.",
+      'In abd mode a get must not answer after its read phase: it first stores the version it is about to return on W replicas (reason "writeback"), then answers.',
       "The write-back uses the same store phase as a put: send to the N replicas, re-send to silent ones, answer after W acknowledgements.",
       "An abd put reads the highest stamp of R replicas first and writes above it: a coordinator with a slow clock that never saw the key must still not stamp below the last acknowledged write.",
     ],
     async run(ctx) {
       const weak = await inversion(ctx, { mode: "lww", n: 3, w: 2, r: 2, readRepair: false });
-      if (weak.verdict === "not linearizable") ctx.log(`anomaly found as expected (quorum reads without write-back): ${weak.text}`);
-      ctx.check(weak.verdict === "not linearizable", "quorum reads without write-back show a new-then-old read", () => `in lww mode the checker said ${weak.verdict}: ${weak.log.map(describeOp).join("; ")}. The first get should have returned the in-flight "v1" (its own replica has it) and the second, which reads two replicas that do not, the old value`);
+      if (weak.verdict === "not linearizable")
+        ctx.log(`anomaly found as expected (quorum reads without write-back): ${weak.text}`);
+      ctx.check(
+        weak.verdict === "not linearizable",
+        "quorum reads without write-back show a new-then-old read",
+        () =>
+          `in lww mode the checker said ${weak.verdict}: ${weak.log.map(describeOp).join("; ")}. The first get should have returned the in-flight "v1" (its own replica has it) and the second, which reads two replicas that do not, the old value`,
+      );
       // Read repair off in abd mode too: its synchronous write-back needs none, and a
       // background repair must not stand in for it.
       const strong = await inversion(ctx, { mode: "abd", n: 3, w: 2, r: 2, readRepair: false });
-      ctx.check(strong.verdict === "linearizable", "ABD reads are linearizable", () => `abd mode is ${strong.verdict}: ${strong.text}`);
+      ctx.check(
+        strong.verdict === "linearizable",
+        "ABD reads are linearizable",
+        () => `abd mode is ${strong.verdict}: ${strong.text}`,
+      );
       const reads = strong.log.filter((r) => r.kind === "get");
-      ctx.check(reads.every((r) => r.ok), "ABD reads complete", () => `a get got no answer in abd mode: ${reads.map(describeOp).join("; ")}`);
+      ctx.check(
+        reads.every((r) => r.ok),
+        "ABD reads complete",
+        () => `a get got no answer in abd mode: ${reads.map(describeOp).join("; ")}`,
+      );
       const slowWriter = await abdSlowWriter(ctx);
       ctx.check(slowWriter === undefined, "ABD writes go above the highest stamp", () => slowWriter as string);
     },
@@ -219,31 +290,45 @@ export const partB: Scenario<Impl>[] = [
     ],
     async run(ctx) {
       const config: Partial<Config> = { mode: "abd", n: 3, w: 2, r: 2 };
-      const sim = cluster(ctx, { nodes: 5, clients: 3, config, faults: { delay: { kind: "uniform", min: 1, max: 10 } } });
+      const sim = cluster(ctx, {
+        nodes: 5,
+        clients: 3,
+        config,
+        faults: { delay: { kind: "uniform", min: 1, max: 10 } },
+      });
       const until = 2_500;
       const profile = randomNemesis(sim, { until, maxDown: 1, intervalMs: [150, 500], allowed: { clocks: true } });
-      ctx.log(`nemesis: ${Object.entries(profile).filter(([, on]) => on).map(([k]) => k).join(", ")}`);
+      ctx.log(
+        `nemesis: ${Object.entries(profile)
+          .filter(([, on]) => on)
+          .map(([k]) => k)
+          .join(", ")}`,
+      );
       const log: Recorded[] = [];
       const keys = ["x", "y"];
       const clients = sim.clientIds.map((id) => new KvClient(sim, id, log, 500));
-      clients.forEach((c) => sim.spawn(c.id, async () => {
-        let i = 0;
-        while (sim.now < until) {
-          const key = ctx.rng.pick(keys);
-          if (ctx.rng.chance(0.5)) await c.put(ctx.rng.pick(sim.nodeIds), key, `${c.id}-${i++}`);
-          else await c.get(ctx.rng.pick(sim.nodeIds), key);
-          await c.sleep(10 + ctx.rng.int(20));
-        }
-      }));
+      clients.forEach((c) => {
+        sim.spawn(c.id, async () => {
+          let i = 0;
+          while (sim.now < until) {
+            const key = ctx.rng.pick(keys);
+            if (ctx.rng.chance(0.5)) await c.put(ctx.rng.pick(sim.nodeIds), key, `${c.id}-${i++}`);
+            else await c.get(ctx.rng.pick(sim.nodeIds), key);
+            await c.sleep(10 + ctx.rng.int(20));
+          }
+        });
+      });
       await sim.runFor(until + 600);
       // Liveness: healed, every client gets answers.
       let done = 0;
-      clients.forEach((c) => sim.spawn(`${c.id} after heal`, async () => {
-        for (const key of keys) {
-          const g = await c.get(ctx.rng.pick(sim.nodeIds), key);
-          if (g.ok) done++;
-        }
-      }));
+      clients.forEach((c) => {
+        sim.spawn(`${c.id} after heal`, async () => {
+          for (const key of keys) {
+            const g = await c.get(ctx.rng.pick(sim.nodeIds), key);
+            if (g.ok) done++;
+          }
+        });
+      });
       await sim.require(() => done === clients.length * keys.length, "gets succeed after the network heals", 1_500);
       const { result, text } = check(log, sim.clientIds);
       ctx.metric("operations", log.length);

@@ -2,7 +2,20 @@
 import type { Scenario } from "@faultline/grading";
 import { randomNemesis, type NodeId } from "@faultline/sim";
 import type { Config, Version } from "@faultline/lab-quorum-kv";
-import { cluster, configText, descends, describeOp, KvClient, stampText, stored, versionsText, type Ctx, type Impl, type Recorded, type Sim } from "./harness.ts";
+import {
+  cluster,
+  configText,
+  descends,
+  describeOp,
+  KvClient,
+  stampText,
+  stored,
+  versionsText,
+  type Ctx,
+  type Impl,
+  type Recorded,
+  type Sim,
+} from "./harness.ts";
 
 /** Invariant: a replica drops a version only for one that descends from it (vv). */
 function noSiblingLost(sim: Sim, keys: readonly string[]): void {
@@ -42,25 +55,36 @@ async function concurrentWrites(sim: Sim, clients: readonly KvClient[], key: str
  * that many appends are acknowledged or `graceMs` more have passed, so a seed whose faults
  * slowed the window down is not failed for it.
  */
-async function setAppend(ctx: Ctx, sim: Sim, until: number, log: Recorded[], acked: Map<string, number>, attempted: Set<string>, minAcked = 0, graceMs = 0): Promise<void> {
+async function setAppend(
+  ctx: Ctx,
+  sim: Sim,
+  until: number,
+  log: Recorded[],
+  acked: Map<string, number>,
+  attempted: Set<string>,
+  minAcked = 0,
+  graceMs = 0,
+): Promise<void> {
   const clients = sim.clientIds.map((id) => new KvClient(sim, id, log, 500));
-  await Promise.all(clients.map(async (c) => {
-    let i = 0;
-    while (sim.now < until || (acked.size < minAcked && sim.now < until + graceMs)) {
-      const via = ctx.rng.pick(sim.nodeIds);
-      const read = await c.get(via, "set");
-      if (read.ok) {
-        const el = `${c.id}:${i++}`;
-        attempted.add(el);
-        const union = new Set<string>();
-        for (const v of read.values ?? []) for (const e of JSON.parse(v) as string[]) union.add(e);
-        union.add(el);
-        const put = await c.put(via, "set", JSON.stringify([...union].sort()), read.context);
-        if (put.ok) acked.set(el, put.ret);
+  await Promise.all(
+    clients.map(async (c) => {
+      let i = 0;
+      while (sim.now < until || (acked.size < minAcked && sim.now < until + graceMs)) {
+        const via = ctx.rng.pick(sim.nodeIds);
+        const read = await c.get(via, "set");
+        if (read.ok) {
+          const el = `${c.id}:${i++}`;
+          attempted.add(el);
+          const union = new Set<string>();
+          for (const v of read.values ?? []) for (const e of JSON.parse(v) as string[]) union.add(e);
+          union.add(el);
+          const put = await c.put(via, "set", JSON.stringify([...union].sort()), read.context);
+          if (put.ok) acked.set(el, put.ret);
+        }
+        await c.sleep(ctx.rng.int(15));
       }
-      await c.sleep(ctx.rng.int(15));
-    }
-  }));
+    }),
+  );
 }
 
 /** Read "set" until a get succeeds; the union of its siblings. */
@@ -89,7 +113,12 @@ export const partC: Scenario<Impl>[] = [
       "A node's counter for new vector entries is durable: after a crash and restart its next write must not reuse an entry it gave an earlier write.",
     ],
     async run(ctx) {
-      const sim = cluster(ctx, { nodes: 3, clients: 3, config: VV_ALL, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
+      const sim = cluster(ctx, {
+        nodes: 3,
+        clients: 3,
+        config: VV_ALL,
+        faults: { delay: { kind: "uniform", min: 1, max: 8 } },
+      });
       const keys = ["cart", "list"];
       noSiblingLost(sim, keys);
       const log: Recorded[] = [];
@@ -102,7 +131,9 @@ export const partC: Scenario<Impl>[] = [
           const read = await (clients[0] as KvClient).get(ctx.rng.pick(sim.nodeIds), key);
           const got = [...(read.values ?? [])].sort();
           if (!read.ok || got.join("|") !== [...values].sort().join("|")) {
-            problems.push(`${key} was written concurrently as ${values.map((v) => JSON.stringify(v)).join(", ")} on three sides of a partition (${configText(VV_ALL)}); after heal ${describeOp(read)}; replicas: ${sim.nodeIds.map((n) => `${n}: ${versionsText(stored(sim, n, key) ?? [])}`).join("; ")}`);
+            problems.push(
+              `${key} was written concurrently as ${values.map((v) => JSON.stringify(v)).join(", ")} on three sides of a partition (${configText(VV_ALL)}); after heal ${describeOp(read)}; replicas: ${sim.nodeIds.map((n) => `${n}: ${versionsText(stored(sim, n, key) ?? [])}`).join("; ")}`,
+            );
           }
         }
       });
@@ -111,7 +142,12 @@ export const partC: Scenario<Impl>[] = [
       // restarted: concurrent, so both stay. Its vector counter is durable state: a counter
       // that restarts from 0 names the second write like the first, which then hides it.
       // (A fresh cluster: the first write there is the coordinator's first entry.)
-      const fresh = cluster(ctx, { nodes: 3, clients: 1, config: VV_ALL, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
+      const fresh = cluster(ctx, {
+        nodes: 3,
+        clients: 1,
+        config: VV_ALL,
+        faults: { delay: { kind: "uniform", min: 1, max: 8 } },
+      });
       const coordinator = ctx.rng.pick(fresh.nodeIds);
       const writer = new KvClient(fresh, "c1", []);
       fresh.spawn("writes across a restart", async () => {
@@ -124,7 +160,9 @@ export const partC: Scenario<Impl>[] = [
         const read = await writer.get(ctx.rng.pick(fresh.nodeIds), "restart");
         const got = [...(read.values ?? [])].sort();
         if (before.ok && after.ok && got.join("|") !== ["after the restart", "before the crash"].join("|")) {
-          problems.push(`two blind puts of "restart" through ${coordinator}, one before and one after it crashed and restarted (${configText(VV_ALL)}), were acknowledged with vectors ${JSON.stringify(before.context?.vv)} and ${JSON.stringify(after.context?.vv)}; then ${describeOp(read)}: both are siblings. The counter of a node's vector entries must survive a crash (env.disk, synced), or a new write reuses an old entry`);
+          problems.push(
+            `two blind puts of "restart" through ${coordinator}, one before and one after it crashed and restarted (${configText(VV_ALL)}), were acknowledged with vectors ${JSON.stringify(before.context?.vv)} and ${JSON.stringify(after.context?.vv)}; then ${describeOp(read)}: both are siblings. The counter of a node's vector entries must survive a crash (env.disk, synced), or a new write reuses an old entry`,
+          );
         }
       });
       await fresh.runFor(1_000);
@@ -142,7 +180,12 @@ export const partC: Scenario<Impl>[] = [
       "After the put, reconcile() on any replica or coordinator must drop every sibling the new vector descends from, so a get returns exactly the new value.",
     ],
     async run(ctx) {
-      const sim = cluster(ctx, { nodes: 3, clients: 3, config: VV_ALL, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
+      const sim = cluster(ctx, {
+        nodes: 3,
+        clients: 3,
+        config: VV_ALL,
+        faults: { delay: { kind: "uniform", min: 1, max: 8 } },
+      });
       noSiblingLost(sim, ["doc"]);
       const log: Recorded[] = [];
       const clients = sim.clientIds.map((id) => new KvClient(sim, id, log));
@@ -152,17 +195,23 @@ export const partC: Scenario<Impl>[] = [
         await concurrentWrites(sim, clients.slice(0, 2), "doc");
         await c1.sleep(20);
         const read = await c1.get(ctx.rng.pick(sim.nodeIds), "doc");
-        if ((read.values?.length ?? 0) < 2) problems.push(`expected two siblings after concurrent writes of doc, ${describeOp(read)}`);
+        if ((read.values?.length ?? 0) < 2)
+          problems.push(`expected two siblings after concurrent writes of doc, ${describeOp(read)}`);
         const put = await c1.put(ctx.rng.pick(sim.nodeIds), "doc", "merged", read.context);
         await c1.sleep(20);
         const after = await c1.get(ctx.rng.pick(sim.nodeIds), "doc");
         if (!put.ok || !after.ok || after.values?.length !== 1 || after.values[0] !== "merged") {
-          problems.push(`c1 read siblings ${JSON.stringify(read.values)} with context ${JSON.stringify(read.context?.vv)}, put "merged" with that context (${put.ok ? `ok, vector ${JSON.stringify(put.context?.vv)}` : "no answer"}), then ${describeOp(after)}: the put must supersede every sibling it saw`);
+          problems.push(
+            `c1 read siblings ${JSON.stringify(read.values)} with context ${JSON.stringify(read.context?.vv)}, put "merged" with that context (${put.ok ? `ok, vector ${JSON.stringify(put.context?.vv)}` : "no answer"}), then ${describeOp(after)}: the put must supersede every sibling it saw`,
+          );
         }
         await c1.sleep(100);
         for (const n of sim.nodeIds) {
           const v = stored(sim, n, "doc") ?? [];
-          if (problems.length === 0 && (v.length !== 1 || v[0]?.value !== "merged")) problems.push(`after the merging put and a get (with read repair), ${n} stores ${versionsText(v)} instead of only "merged"`);
+          if (problems.length === 0 && (v.length !== 1 || v[0]?.value !== "merged"))
+            problems.push(
+              `after the merging put and a get (with read repair), ${n} stores ${versionsText(v)} instead of only "merged"`,
+            );
         }
       });
       await sim.runFor(3_000);
@@ -182,7 +231,12 @@ export const partC: Scenario<Impl>[] = [
     ],
     async run(ctx) {
       const config: Partial<Config> = { mode: "vv", n: 3, w: 2, r: 2 };
-      const sim = cluster(ctx, { nodes: 5, clients: 3, config, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
+      const sim = cluster(ctx, {
+        nodes: 5,
+        clients: 3,
+        config,
+        faults: { delay: { kind: "uniform", min: 1, max: 8 } },
+      });
       noSiblingLost(sim, ["set"]);
       const until = 2_000;
       randomNemesis(sim, { until, maxDown: 1, intervalMs: [150, 400], allowed: { clocks: true, pauses: false } });
@@ -206,9 +260,25 @@ export const partC: Scenario<Impl>[] = [
       const lost = [...acked.keys()].filter((e) => !got.has(e));
       const phantom = [...got].filter((e) => !attempted.has(e));
       ctx.metric("acknowledged elements", acked.size);
-      ctx.check(acked.size >= 20, "elements are acknowledged", `only ${acked.size} appends were acknowledged in ${until} ms and ${2_000} ms more after the faults`);
-      ctx.check(lost.length === 0, "no acknowledged element is lost", () => `${lost.length} of ${acked.size} acknowledged elements are missing from the final read (${describeOp((final as NonNullable<typeof final>).read).slice(0, 300)}...): ${lost.slice(0, 5).map((e) => `${e} (acknowledged at t=${acked.get(e)?.toFixed(1)} ms)`).join(", ")}`);
-      ctx.check(phantom.length === 0, "no element appears from nowhere", () => `the final read contains ${phantom.join(", ")}, which no client appended`);
+      ctx.check(
+        acked.size >= 20,
+        "elements are acknowledged",
+        `only ${acked.size} appends were acknowledged in ${until} ms and ${2_000} ms more after the faults`,
+      );
+      ctx.check(
+        lost.length === 0,
+        "no acknowledged element is lost",
+        () =>
+          `${lost.length} of ${acked.size} acknowledged elements are missing from the final read (${describeOp((final as NonNullable<typeof final>).read).slice(0, 300)}...): ${lost
+            .slice(0, 5)
+            .map((e) => `${e} (acknowledged at t=${acked.get(e)?.toFixed(1)} ms)`)
+            .join(", ")}`,
+      );
+      ctx.check(
+        phantom.length === 0,
+        "no element appears from nowhere",
+        () => `the final read contains ${phantom.join(", ")}, which no client appended`,
+      );
     },
   },
   {
@@ -223,7 +293,12 @@ export const partC: Scenario<Impl>[] = [
     ],
     async run(ctx) {
       const runOnce = async (config: Partial<Config>) => {
-        const sim = cluster(ctx, { nodes: 3, clients: 3, config, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
+        const sim = cluster(ctx, {
+          nodes: 3,
+          clients: 3,
+          config,
+          faults: { delay: { kind: "uniform", min: 1, max: 8 } },
+        });
         const ahead = sim.nodeIds[ctx.seed % 3] as NodeId;
         sim.setClock(ahead, { offset: 1_500 });
         const log: Recorded[] = [];
@@ -246,11 +321,25 @@ export const partC: Scenario<Impl>[] = [
       };
       const weak = await runOnce({ mode: "lww", n: 3, w: 2, r: 2 });
       if (weak.lost.length > 0) {
-        ctx.log(`anomaly found as expected (lww, ${weak.ahead}'s clock 1500 ms ahead): ${weak.lost.length} of ${weak.acked.size} acknowledged appends lost, e.g. ${weak.lost.slice(0, 3).map((e) => `${e} (acknowledged at t=${weak.acked.get(e)?.toFixed(1)} ms)`).join(", ")}: concurrent read-modify-writes overwrite each other and the higher stamp wins`);
+        ctx.log(
+          `anomaly found as expected (lww, ${weak.ahead}'s clock 1500 ms ahead): ${weak.lost.length} of ${weak.acked.size} acknowledged appends lost, e.g. ${weak.lost
+            .slice(0, 3)
+            .map((e) => `${e} (acknowledged at t=${weak.acked.get(e)?.toFixed(1)} ms)`)
+            .join(", ")}: concurrent read-modify-writes overwrite each other and the higher stamp wins`,
+        );
       }
-      ctx.check(weak.lost.length > 0, "last-writer-wins shows lost appends", `in lww mode all ${weak.acked.size} acknowledged appends survived concurrent read-modify-writes: a lww replica must keep only the version with the highest stamp`);
+      ctx.check(
+        weak.lost.length > 0,
+        "last-writer-wins shows lost appends",
+        `in lww mode all ${weak.acked.size} acknowledged appends survived concurrent read-modify-writes: a lww replica must keep only the version with the highest stamp`,
+      );
       const strong = await runOnce({ mode: "vv", n: 3, w: 2, r: 2 });
-      ctx.check(strong.acked.size > 0 && strong.lost.length === 0, "siblings keep every append", () => `in vv mode ${strong.lost.length} of ${strong.acked.size} acknowledged appends were lost: ${strong.lost.slice(0, 5).join(", ")}`);
+      ctx.check(
+        strong.acked.size > 0 && strong.lost.length === 0,
+        "siblings keep every append",
+        () =>
+          `in vv mode ${strong.lost.length} of ${strong.acked.size} acknowledged appends were lost: ${strong.lost.slice(0, 5).join(", ")}`,
+      );
     },
   },
 ];

@@ -2,7 +2,22 @@
 import type { Scenario } from "@faultline/grading";
 import type { NodeId } from "@faultline/sim";
 import type { Config, Hint, Version } from "@faultline/lab-quorum-kv";
-import { cluster, cmpStamp, configText, descends, describeOp, hintsOf, KvClient, keyStartingAt, preference, stored, versionsText, type Impl, type Recorded, type Sim } from "./harness.ts";
+import {
+  cluster,
+  cmpStamp,
+  configText,
+  descends,
+  describeOp,
+  hintsOf,
+  KvClient,
+  keyStartingAt,
+  preference,
+  stored,
+  versionsText,
+  type Impl,
+  type Recorded,
+  type Sim,
+} from "./harness.ts";
 
 /** Does `held` already contain (or supersede) every version in `wanted`? */
 function covers(held: readonly Version[], wanted: readonly Version[], byVector: boolean): boolean {
@@ -19,10 +34,19 @@ function hintsDeletedOnlyAfterDelivery(sim: Sim, byVector: boolean): void {
       const after = now.get(holder);
       if (!after) continue; // the holder crashed; its hints are on its disk
       for (const h of before) {
-        if (covers(after.filter((x) => x.for === h.for && x.key === h.key).flatMap((x) => x.versions), h.versions, byVector)) continue;
+        if (
+          covers(
+            after.filter((x) => x.for === h.for && x.key === h.key).flatMap((x) => x.versions),
+            h.versions,
+            byVector,
+          )
+        )
+          continue;
         const target = stored(sim, h.for, h.key);
-        if (!target) return `${holder} deleted its hint for ${h.for} (${h.key}: ${versionsText(h.versions)}) while ${h.for} is down`;
-        if (!covers(target, h.versions, byVector)) return `${holder} deleted its hint for ${h.for} (${h.key}: ${versionsText(h.versions)}), but ${h.for} stores ${versionsText(target)}: delete a hint only when the replica acknowledged the handoff`;
+        if (!target)
+          return `${holder} deleted its hint for ${h.for} (${h.key}: ${versionsText(h.versions)}) while ${h.for} is down`;
+        if (!covers(target, h.versions, byVector))
+          return `${holder} deleted its hint for ${h.for} (${h.key}: ${versionsText(h.versions)}), but ${h.for} stores ${versionsText(target)}: delete a hint only when the replica acknowledged the handoff`;
       }
     }
     last = now;
@@ -47,7 +71,12 @@ export const partD: Scenario<Impl>[] = [
       // lww mode, vectors in vv mode).
       for (const mode of ["lww", "vv"] as const) {
         const config: Partial<Config> = { mode, n: 3, w: 2, r: 2, sloppy: true };
-        const sim = cluster(ctx, { nodes: 5, clients: 1, config, faults: { delay: { kind: "uniform", min: 1, max: 6 } } });
+        const sim = cluster(ctx, {
+          nodes: 5,
+          clients: 1,
+          config,
+          faults: { delay: { kind: "uniform", min: 1, max: 6 } },
+        });
         hintsDeletedOnlyAfterDelivery(sim, mode === "vv");
         const key = keyStartingAt(ctx.rng.pick(sim.nodeIds), sim.nodeIds, "cart");
         const [p1, p2, p3, f1, f2] = preference(key, sim.nodeIds) as [NodeId, NodeId, NodeId, NodeId, NodeId];
@@ -60,11 +89,17 @@ export const partD: Scenario<Impl>[] = [
         sim.spawn("workload", async () => {
           sim.crash(p2);
           sim.crash(p3);
-          ctx.log(`${configText(config)}: ${key}: replicas ${p1}, ${p2}, ${p3}; fallbacks ${f1}, ${f2}. ${p2} and ${p3} are down.`);
+          ctx.log(
+            `${configText(config)}: ${key}: replicas ${p1}, ${p2}, ${p3}; fallbacks ${f1}, ${f2}. ${p2} and ${p3} are down.`,
+          );
           const put = await c.put(p1, key, "v1");
-          if (!put.ok) problems.push(`with ${p2} and ${p3} down, put(${key}) via ${p1} got no answer (${configText(config)}): a sloppy quorum should write to ${p1} and the fallbacks ${f1}, ${f2}`);
+          if (!put.ok)
+            problems.push(
+              `with ${p2} and ${p3} down, put(${key}) via ${p1} got no answer (${configText(config)}): a sloppy quorum should write to ${p1} and the fallbacks ${f1}, ${f2}`,
+            );
           for (const n of [f1, f2]) for (const h of hintsOf(sim, n)) if (h.key === key) hinted.add(h.for);
-          if (put.ok && hinted.size === 0) problems.push(`put(${key}) succeeded but neither ${f1} nor ${f2} holds a hint for ${p2} or ${p3}`);
+          if (put.ok && hinted.size === 0)
+            problems.push(`put(${key}) succeeded but neither ${f1} nor ${f2} holds a hint for ${p2} or ${p3}`);
           // A later write of another key with the same replicas: the fallbacks now hold hints of two keys.
           const other = keyStartingAt(p1, sim.nodeIds, `${key}-other`);
           await c.put(p1, other, "another key's value");
@@ -72,10 +107,14 @@ export const partD: Scenario<Impl>[] = [
           // a read repair of the next read would give the fallbacks the write as their own data.)
           sim.crash(p1);
           const hintedRead = await c.get(f1, key);
-          if (put.ok && problems.length === 0 && (!hintedRead.ok || hintedRead.values?.[0] !== "v1")) problems.push(`with ${p1}, ${p2} and ${p3} down, ${describeOp(hintedRead)}, expected ["v1"]: a read that falls back to ${f1} and ${f2} must be answered with the hints they hold for that key`);
+          if (put.ok && problems.length === 0 && (!hintedRead.ok || hintedRead.values?.[0] !== "v1"))
+            problems.push(
+              `with ${p1}, ${p2} and ${p3} down, ${describeOp(hintedRead)}, expected ["v1"]: a read that falls back to ${f1} and ${f2} must be answered with the hints they hold for that key`,
+            );
           sim.restart(p1);
           const read = await c.get(f1, key);
-          if (put.ok && problems.length === 0 && (!read.ok || read.values?.[0] !== "v1")) problems.push(`while ${p2} and ${p3} are down, ${describeOp(read)}, expected ["v1"]`);
+          if (put.ok && problems.length === 0 && (!read.ok || read.values?.[0] !== "v1"))
+            problems.push(`while ${p2} and ${p3} are down, ${describeOp(read)}, expected ["v1"]`);
           // The fallbacks crash and restart before the handoff: hints are durable state.
           sim.crash(f1);
           sim.crash(f2);
@@ -89,8 +128,14 @@ export const partD: Scenario<Impl>[] = [
         sim.setFaults({ drop: 0.3 });
         sim.restart(p2);
         sim.restart(p3);
-        const delivered = () => [...hinted].every((n) => (stored(sim, n, key) ?? []).some((v) => v.value === "v1")) && sim.nodeIds.every((n) => hintsOf(sim, n).length === 0);
-        await sim.require(delivered, `${configText(config)}: hints for ${[...hinted].join(", ")} are delivered and deleted after heal`, 2_000);
+        const delivered = () =>
+          [...hinted].every((n) => (stored(sim, n, key) ?? []).some((v) => v.value === "v1")) &&
+          sim.nodeIds.every((n) => hintsOf(sim, n).length === 0);
+        await sim.require(
+          delivered,
+          `${configText(config)}: hints for ${[...hinted].join(", ")} are delivered and deleted after heal`,
+          2_000,
+        );
         sim.setFaults({ drop: 0 });
         // Only the preferred replicas remain reachable: the write must be there.
         sim.isolate(f1);
@@ -101,7 +146,12 @@ export const partD: Scenario<Impl>[] = [
           last = await c.get(p2, key);
         });
         await sim.runUntil(() => last !== undefined, { maxMs: 2_000 });
-        ctx.check(last?.ok && last.values?.[0] === "v1", "reads see the handed-off write", () => `after the handoff and with ${p1}, ${f1}, ${f2} cut off, ${last ? describeOp(last) : "the get did not finish"}; ${p2}: ${versionsText(stored(sim, p2, key) ?? [])}, ${p3}: ${versionsText(stored(sim, p3, key) ?? [])}`);
+        ctx.check(
+          last?.ok && last.values?.[0] === "v1",
+          "reads see the handed-off write",
+          () =>
+            `after the handoff and with ${p1}, ${f1}, ${f2} cut off, ${last ? describeOp(last) : "the get did not finish"}; ${p2}: ${versionsText(stored(sim, p2, key) ?? [])}, ${p3}: ${versionsText(stored(sim, p3, key) ?? [])}`,
+        );
       }
     },
   },
@@ -118,7 +168,12 @@ export const partD: Scenario<Impl>[] = [
     async run(ctx) {
       for (const mode of ["lww", "vv"] as const) {
         const config: Partial<Config> = { mode, n: 3, w: 2, r: 2 };
-        const sim = cluster(ctx, { nodes: 3, clients: 1, config, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
+        const sim = cluster(ctx, {
+          nodes: 3,
+          clients: 1,
+          config,
+          faults: { delay: { kind: "uniform", min: 1, max: 8 } },
+        });
         const log: Recorded[] = [];
         const c = new KvClient(sim, "c1", log);
         const missed = ctx.rng.pick(sim.nodeIds);
@@ -132,16 +187,23 @@ export const partD: Scenario<Impl>[] = [
           const read = await c.get(others[0] as NodeId, "item");
           const del = await c.delete(others[1] as NodeId, "item", read.context);
           sim.reconnect(missed);
-          if (!put.ok || !del.ok) problems.push(`the put or the delete got no answer: ${log.map(describeOp).join("; ")}`);
+          if (!put.ok || !del.ok)
+            problems.push(`the put or the delete got no answer: ${log.map(describeOp).join("; ")}`);
           for (let i = 0; i < 6 && problems.length === 0; i++) {
             const g = await c.get(ctx.rng.pick(sim.nodeIds), "item");
-            if (g.ok && g.values?.length !== 0) problems.push(`${configText(config)}: item was deleted (acknowledged at t=${del.ret.toFixed(1)} ms) while ${missed} was cut off; after heal ${describeOp(g)}: the deleted value came back. Replicas: ${sim.nodeIds.map((n) => `${n}: ${versionsText(stored(sim, n, "item") ?? [])}`).join("; ")}`);
+            if (g.ok && g.values?.length !== 0)
+              problems.push(
+                `${configText(config)}: item was deleted (acknowledged at t=${del.ret.toFixed(1)} ms) while ${missed} was cut off; after heal ${describeOp(g)}: the deleted value came back. Replicas: ${sim.nodeIds.map((n) => `${n}: ${versionsText(stored(sim, n, "item") ?? [])}`).join("; ")}`,
+              );
             await c.sleep(10);
           }
           await c.sleep(100);
           for (const n of sim.nodeIds) {
             const v = stored(sim, n, "item") ?? [];
-            if (problems.length === 0 && !(v.length > 0 && v.every((x) => x.value === null))) problems.push(`${configText(config)}: after the delete and six gets with read repair, ${n} stores ${versionsText(v)}; every replica should hold only the tombstone`);
+            if (problems.length === 0 && !(v.length > 0 && v.every((x) => x.value === null)))
+              problems.push(
+                `${configText(config)}: after the delete and six gets with read repair, ${n} stores ${versionsText(v)}; every replica should hold only the tombstone`,
+              );
           }
           finished = true;
         });

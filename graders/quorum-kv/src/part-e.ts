@@ -6,11 +6,32 @@
 import type { Scenario } from "@faultline/grading";
 import type { NodeId } from "@faultline/sim";
 import type { Config, Context, Version } from "@faultline/lab-quorum-kv";
-import { cluster, cmpStamp, configText, describeOp, KvClient, preference, stored, versionsText, type Ctx, type Impl, type Recorded, type Sim } from "./harness.ts";
+import {
+  cluster,
+  cmpStamp,
+  configText,
+  describeOp,
+  KvClient,
+  preference,
+  stored,
+  versionsText,
+  type Ctx,
+  type Impl,
+  type Recorded,
+  type Sim,
+} from "./harness.ts";
 import { disagreement, watchAntiEntropy } from "./anti-entropy.ts";
 
 /** Only anti-entropy repairs: no hints, no read repair. */
-const SYNC_ONLY = { n: 3, w: 2, r: 2, sloppy: false, readRepair: false, antiEntropy: true, antiEntropyMs: 100 } as const;
+const SYNC_ONLY = {
+  n: 3,
+  w: 2,
+  r: 2,
+  sloppy: false,
+  readRepair: false,
+  antiEntropy: true,
+  antiEntropyMs: 100,
+} as const;
 
 function describeConfig(c: Partial<Config>): string {
   return `${configText(c)}, anti-entropy every ${c.antiEntropyMs ?? 100} ms`;
@@ -21,14 +42,22 @@ function missingAcked(sim: Sim, acked: ReadonlyMap<string, Version["stamp"]>, n:
   for (const [key, stamp] of acked) {
     for (const r of preference(key, sim.nodeIds).slice(0, n)) {
       const held = stored(sim, r, key) ?? [];
-      if (!held.some((v) => cmpStamp(v.stamp, stamp) >= 0)) return `${r} holds ${versionsText(held)} for ${key}, older than the acknowledged write (t=${stamp.t}, ${stamp.node})`;
+      if (!held.some((v) => cmpStamp(v.stamp, stamp) >= 0))
+        return `${r} holds ${versionsText(held)} for ${key}, older than the acknowledged write (t=${stamp.t}, ${stamp.node})`;
     }
   }
   return undefined;
 }
 
 /** Put through random up nodes until acknowledged (five tries). */
-async function putAcked(ctx: Ctx, sim: Sim, c: KvClient, key: string, value: string, context?: Context): Promise<Recorded> {
+async function putAcked(
+  ctx: Ctx,
+  sim: Sim,
+  c: KvClient,
+  key: string,
+  value: string,
+  context?: Context,
+): Promise<Recorded> {
   let rec: Recorded | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     rec = await c.put(ctx.rng.pick(sim.nodeIds.filter((n) => sim.isUp(n))), key, value, context);
@@ -51,7 +80,12 @@ export const partE: Scenario<Impl>[] = [
     ],
     async run(ctx) {
       const config: Partial<Config> = { ...SYNC_ONLY, mode: "lww" };
-      const sim = cluster(ctx, { nodes: 5, clients: 1, config, faults: { delay: { kind: "uniform", min: 1, max: 6 } } });
+      const sim = cluster(ctx, {
+        nodes: 5,
+        clients: 1,
+        config,
+        faults: { delay: { kind: "uniform", min: 1, max: 6 } },
+      });
       watchAntiEntropy(sim, false);
       const log: Recorded[] = [];
       const c = new KvClient(sim, "c1", log);
@@ -60,7 +94,8 @@ export const partE: Scenario<Impl>[] = [
       const acked = new Map<string, Version["stamp"]>();
       const keys = Array.from({ length: 30 }, (_, i) => `item${i}`);
       const write = async (batch: readonly string[], value: string) => {
-        for (const key of batch) acked.set(key, (await putAcked(ctx, sim, c, key, `${key}:${value}`)).context?.stamp as Version["stamp"]);
+        for (const key of batch)
+          acked.set(key, (await putAcked(ctx, sim, c, key, `${key}:${value}`)).context?.stamp as Version["stamp"]);
       };
       let written = false;
       sim.spawn("workload", async () => {
@@ -82,7 +117,12 @@ export const partE: Scenario<Impl>[] = [
       sim.setFaults({ drop: 0.1 });
       const healedAt = sim.now;
       const converged = () => missingAcked(sim, acked, 3) === undefined && disagreement(sim, keys, 3) === undefined;
-      await sim.require(converged, () => `after ${first} and then ${second} missed writes, without any read, every replica should hold the newest acknowledged version of every key (${describeConfig(config)}, 10% loss): ${missingAcked(sim, acked, 3) ?? disagreement(sim, keys, 3)}`, 4_000);
+      await sim.require(
+        converged,
+        () =>
+          `after ${first} and then ${second} missed writes, without any read, every replica should hold the newest acknowledged version of every key (${describeConfig(config)}, 10% loss): ${missingAcked(sim, acked, 3) ?? disagreement(sim, keys, 3)}`,
+        4_000,
+      );
       ctx.metric("convergence after the last restart", sim.now - healedAt, "ms");
     },
   },
@@ -100,7 +140,12 @@ export const partE: Scenario<Impl>[] = [
     ],
     async run(ctx) {
       const config: Partial<Config> = { ...SYNC_ONLY, mode: "lww" };
-      const sim = cluster(ctx, { nodes: 3, clients: 4, config, faults: { delay: { kind: "uniform", min: 1, max: 4 } } });
+      const sim = cluster(ctx, {
+        nodes: 3,
+        clients: 4,
+        config,
+        faults: { delay: { kind: "uniform", min: 1, max: 4 } },
+      });
       const log: Recorded[] = [];
       const clients = sim.clientIds.map((id) => new KvClient(sim, id, log));
       const total = 1000;
@@ -112,16 +157,28 @@ export const partE: Scenario<Impl>[] = [
       const deleted = changed[4] as string;
       let stage = 0;
       sim.spawn("preload", async () => {
-        await Promise.all(clients.map(async (c, i) => {
-          for (let k = i; k < total; k += clients.length) await c.put(sim.nodeIds[k % sim.nodeIds.length] as NodeId, keys[k] as string, `v${k}`);
-        }));
+        await Promise.all(
+          clients.map(async (c, i) => {
+            for (let k = i; k < total; k += clients.length)
+              await c.put(sim.nodeIds[k % sim.nodeIds.length] as NodeId, keys[k] as string, `v${k}`);
+          }),
+        );
         stage = 1;
       });
       await sim.runUntil(() => stage === 1, { maxMs: 20_000 });
       await sim.runFor(300);
       const failed = log.filter((r) => !r.ok);
-      ctx.check(stage === 1 && failed.length === 0, "puts are acknowledged", () => `preloading ${total} keys: ${failed.length} puts got no answer, first: ${failed[0] ? describeOp(failed[0]) : "the preload did not finish"}`);
-      ctx.check(disagreement(sim, keys, 3) === undefined, "replicas agree before the test", () => `after preloading ${total} keys with no faults: ${disagreement(sim, keys, 3)}`);
+      ctx.check(
+        stage === 1 && failed.length === 0,
+        "puts are acknowledged",
+        () =>
+          `preloading ${total} keys: ${failed.length} puts got no answer, first: ${failed[0] ? describeOp(failed[0]) : "the preload did not finish"}`,
+      );
+      ctx.check(
+        disagreement(sim, keys, 3) === undefined,
+        "replicas agree before the test",
+        () => `after preloading ${total} keys with no faults: ${disagreement(sim, keys, 3)}`,
+      );
       // Watched from here on: reading every message of the preload would only slow the grader.
       const traffic = watchAntiEntropy(sim, false);
       sim.isolate(cut);
@@ -135,11 +192,20 @@ export const partE: Scenario<Impl>[] = [
         stage = 2;
       });
       await sim.runUntil(() => stage === 2, { maxMs: 5_000 });
-      ctx.check(log.every((r) => r.ok), "puts are acknowledged", () => `with ${cut} cut off and W=2: ${describeOp(log.find((r) => !r.ok) as Recorded)}`);
+      ctx.check(
+        log.every((r) => r.ok),
+        "puts are acknowledged",
+        () => `with ${cut} cut off and W=2: ${describeOp(log.find((r) => !r.ok) as Recorded)}`,
+      );
       sim.reconnect(cut);
       traffic.reset();
       const healedAt = sim.now;
-      await sim.require(() => disagreement(sim, changed, 3) === undefined, () => `after ${cut} reconnected, the ${changed.length} keys written while it was cut off reach it (no reads, ${describeConfig(config)}): ${disagreement(sim, changed, 3)}`, 3_000);
+      await sim.require(
+        () => disagreement(sim, changed, 3) === undefined,
+        () =>
+          `after ${cut} reconnected, the ${changed.length} keys written while it was cut off reach it (no reads, ${describeConfig(config)}): ${disagreement(sim, changed, 3)}`,
+        3_000,
+      );
       const d = changed.length;
       const spent = { ...traffic };
       ctx.metric("convergence after heal", sim.now - healedAt, "ms");
@@ -149,16 +215,35 @@ export const partE: Scenario<Impl>[] = [
       ctx.log(`${d} of ${total + 3} keys differ; until they converged: ${traffic.text()}`);
       const entryBound = 4 * d;
       const hashBound = 4 * d * Math.ceil(Math.log2(total));
-      ctx.check(spent.entries <= entryBound, "anti-entropy ships only differing entries", () => `${d} keys of ${total + 3} differed on ${cut}; converging shipped ${spent.entries} entries (bound ${entryBound} = 4 x ${d}): compare down to the differing leaves and key digests instead of sending a whole range`);
-      ctx.check(spent.hashes <= hashBound, "anti-entropy compares O(d log n) hashes", () => `${d} keys of ${total + 3} differed on ${cut}; converging compared ${spent.hashes} hashes and digests (bound ${hashBound} = 4 x ${d} x log2 ${total}): descend only into children of nodes whose hashes differ`);
-      ctx.check(disagreement(sim, keys, 3) === undefined, "replicas agree after anti-entropy", () => `${disagreement(sim, keys, 3)}`);
+      ctx.check(
+        spent.entries <= entryBound,
+        "anti-entropy ships only differing entries",
+        () =>
+          `${d} keys of ${total + 3} differed on ${cut}; converging shipped ${spent.entries} entries (bound ${entryBound} = 4 x ${d}): compare down to the differing leaves and key digests instead of sending a whole range`,
+      );
+      ctx.check(
+        spent.hashes <= hashBound,
+        "anti-entropy compares O(d log n) hashes",
+        () =>
+          `${d} keys of ${total + 3} differed on ${cut}; converging compared ${spent.hashes} hashes and digests (bound ${hashBound} = 4 x ${d} x log2 ${total}): descend only into children of nodes whose hashes differ`,
+      );
+      ctx.check(
+        disagreement(sim, keys, 3) === undefined,
+        "replicas agree after anti-entropy",
+        () => `${disagreement(sim, keys, 3)}`,
+      );
       // In sync, every exchange ends at its root: equal roots, no answer. (A root hash that a
       // write did not invalidate, or digests that differ for the same versions, keep exchanges
       // going forever.)
       await sim.runFor(200);
       traffic.reset();
       await sim.runFor(600);
-      ctx.check(traffic.beyondRoots === 0, "anti-entropy stops at equal roots", () => `every replica holds the same versions of every key, yet in 600 ms ${traffic.beyondRoots} sync messages went past the root (${traffic.text()}): once two replicas agree, their roots must be equal and the exchange must stop there (is every tree node on a changed key's path recomputed, the root included?)`);
+      ctx.check(
+        traffic.beyondRoots === 0,
+        "anti-entropy stops at equal roots",
+        () =>
+          `every replica holds the same versions of every key, yet in 600 ms ${traffic.beyondRoots} sync messages went past the root (${traffic.text()}): once two replicas agree, their roots must be equal and the exchange must stop there (is every tree node on a changed key's path recomputed, the root included?)`,
+      );
     },
   },
   {
@@ -175,7 +260,12 @@ export const partE: Scenario<Impl>[] = [
     async run(ctx) {
       for (const mode of ["lww", "vv"] as const) {
         const config: Partial<Config> = { ...SYNC_ONLY, mode };
-        const sim = cluster(ctx, { nodes: 3, clients: 1, config, faults: { delay: { kind: "uniform", min: 1, max: 8 } } });
+        const sim = cluster(ctx, {
+          nodes: 3,
+          clients: 1,
+          config,
+          faults: { delay: { kind: "uniform", min: 1, max: 8 } },
+        });
         watchAntiEntropy(sim, mode === "vv");
         const log: Recorded[] = [];
         const c = new KvClient(sim, "c1", log);
@@ -194,14 +284,26 @@ export const partE: Scenario<Impl>[] = [
           done = true;
         });
         await sim.runUntil(() => done, { maxMs: 5_000 });
-        ctx.check(done && log.every((r) => r.ok), "requests finish", () => `${configText(config)}: ${log.map(describeOp).join("; ")}`);
+        ctx.check(
+          done && log.every((r) => r.ok),
+          "requests finish",
+          () => `${configText(config)}: ${log.map(describeOp).join("; ")}`,
+        );
         sim.reconnect(missed);
         const keys = ["gone", "never-seen"];
-        const tombstonesOnly = () => keys.every((k) => sim.nodeIds.every((n) => {
-          const v = stored(sim, n, k) ?? [];
-          return v.length > 0 && v.every((x) => x.value === null);
-        }));
-        await sim.require(() => tombstonesOnly() && disagreement(sim, keys, 3) === undefined, () => `${describeConfig(config)}: ${missed} missed the deletes of gone and never-seen; after it reconnected every replica should hold only the tombstones. ${keys.map((k) => sim.nodeIds.map((n) => `${n} ${k}: ${versionsText(stored(sim, n, k) ?? [])}`).join("; ")).join("; ")}`, 2_000);
+        const tombstonesOnly = () =>
+          keys.every((k) =>
+            sim.nodeIds.every((n) => {
+              const v = stored(sim, n, k) ?? [];
+              return v.length > 0 && v.every((x) => x.value === null);
+            }),
+          );
+        await sim.require(
+          () => tombstonesOnly() && disagreement(sim, keys, 3) === undefined,
+          () =>
+            `${describeConfig(config)}: ${missed} missed the deletes of gone and never-seen; after it reconnected every replica should hold only the tombstones. ${keys.map((k) => sim.nodeIds.map((n) => `${n} ${k}: ${versionsText(stored(sim, n, k) ?? [])}`).join("; ")).join("; ")}`,
+          2_000,
+        );
       }
     },
   },
@@ -218,7 +320,12 @@ export const partE: Scenario<Impl>[] = [
     ],
     async run(ctx) {
       const config: Partial<Config> = { ...SYNC_ONLY, mode: "vv", w: 1, r: 1 };
-      const sim = cluster(ctx, { nodes: 3, clients: 2, config, faults: { delay: { kind: "uniform", min: 1, max: 6 } } });
+      const sim = cluster(ctx, {
+        nodes: 3,
+        clients: 2,
+        config,
+        faults: { delay: { kind: "uniform", min: 1, max: 6 } },
+      });
       watchAntiEntropy(sim, true);
       const log: Recorded[] = [];
       const [left, right] = sim.clientIds.map((id) => new KvClient(sim, id, log)) as [KvClient, KvClient];
@@ -229,16 +336,36 @@ export const partE: Scenario<Impl>[] = [
       sim.spawn("workload", async () => {
         sim.partition([alone], rest);
         await Promise.all([
-          (async () => { for (const k of keys) await left.put(alone, k, `${k} from ${alone}'s side`); })(),
-          (async () => { for (const k of keys) await right.put(ctx.rng.pick(rest), k, `${k} from ${rest.join("+")}'s side`); })(),
+          (async () => {
+            for (const k of keys) await left.put(alone, k, `${k} from ${alone}'s side`);
+          })(),
+          (async () => {
+            for (const k of keys) await right.put(ctx.rng.pick(rest), k, `${k} from ${rest.join("+")}'s side`);
+          })(),
         ]);
         done = true;
       });
       await sim.runUntil(() => done, { maxMs: 5_000 });
-      ctx.check(done && log.every((r) => r.ok), "requests finish", () => `${configText(config)}: ${log.filter((r) => !r.ok).map(describeOp).join("; ")}`);
+      ctx.check(
+        done && log.every((r) => r.ok),
+        "requests finish",
+        () =>
+          `${configText(config)}: ${log
+            .filter((r) => !r.ok)
+            .map(describeOp)
+            .join("; ")}`,
+      );
       sim.heal();
-      const bothSiblings = () => keys.every((k) => sim.nodeIds.every((n) => (stored(sim, n, k) ?? []).filter((v) => v.value !== null).length === 2));
-      await sim.require(() => bothSiblings() && disagreement(sim, keys, 3) === undefined, () => `${describeConfig(config)}: each key was written on both sides of a partition; after heal, without reads, every replica should hold both siblings. ${keys.map((k) => sim.nodeIds.map((n) => `${n} ${k}: ${versionsText(stored(sim, n, k) ?? [])}`).join("; ")).join("; ")}`, 2_000);
+      const bothSiblings = () =>
+        keys.every((k) =>
+          sim.nodeIds.every((n) => (stored(sim, n, k) ?? []).filter((v) => v.value !== null).length === 2),
+        );
+      await sim.require(
+        () => bothSiblings() && disagreement(sim, keys, 3) === undefined,
+        () =>
+          `${describeConfig(config)}: each key was written on both sides of a partition; after heal, without reads, every replica should hold both siblings. ${keys.map((k) => sim.nodeIds.map((n) => `${n} ${k}: ${versionsText(stored(sim, n, k) ?? [])}`).join("; ")).join("; ")}`,
+        2_000,
+      );
     },
   },
 ];

@@ -57,7 +57,15 @@ export class RaftClient {
   /** Run one operation to completion or its deadline. */
   async run(op: Raft.Operation, opts: CallOptions = {}): Promise<Outcome> {
     const seq = ++this.seq;
-    const rec: Recorded = { client: this.number, clientId: this.clientId, seq, op, call: this.cluster.sim.now, ret: undefined, result: undefined };
+    const rec: Recorded = {
+      client: this.number,
+      clientId: this.clientId,
+      seq,
+      op,
+      call: this.cluster.sim.now,
+      ret: undefined,
+      result: undefined,
+    };
     this.history?.ops.push(rec);
     return this.call(seq, op, opts, rec);
   }
@@ -113,7 +121,15 @@ export class RaftClient {
    */
   sendOnce(to: NodeId, op: Raft.Operation): number {
     const seq = ++this.seq;
-    this.history?.ops.push({ client: this.number, clientId: this.clientId, seq, op, call: this.cluster.sim.now, ret: undefined, result: undefined });
+    this.history?.ops.push({
+      client: this.number,
+      clientId: this.clientId,
+      seq,
+      op,
+      call: this.cluster.sim.now,
+      ret: undefined,
+      result: undefined,
+    });
     this.endpoint.send(to, { type: "ClientRequest", clientId: this.clientId, seq, op });
     return seq;
   }

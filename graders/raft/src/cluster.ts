@@ -78,7 +78,8 @@ export function entryKey(e: Entry | undefined): string {
 
 const LOG_MATCHING_EVERY_MS = 250;
 /** `{"type":"X","term":N` and, for AppendEntriesReply, `,"success":B` right after. */
-const FAST_HEADER = /^\{"type":"(RequestVote|RequestVoteReply|AppendEntries|AppendEntriesReply)","term":(\d+)(?:,"success":(true|false))?[,}]/;
+const FAST_HEADER =
+  /^\{"type":"(RequestVote|RequestVoteReply|AppendEntries|AppendEntriesReply)","term":(\d+)(?:,"success":(true|false))?[,}]/;
 
 export class Cluster {
   readonly sim: Sim;
@@ -97,7 +98,8 @@ export class Cluster {
   /** Counter value after applying committed entries 1..i (index i), deduplicated by (client, seq). */
   private readonly counterAfter: number[] = [0];
   private readonly appliedSeqs = new Map<string, number>();
-  private pendingTermChecks: Array<{ node: NodeId; inst: RaftNode; msgTerm: number; before: number; type: string }> = [];
+  private pendingTermChecks: Array<{ node: NodeId; inst: RaftNode; msgTerm: number; before: number; type: string }> =
+    [];
   private eventsThisStep = new Map<NodeId, number>();
   private lastLogMatching = 0;
   /** Highest matchIndex each node acknowledged to the leader of a term. */
@@ -179,7 +181,12 @@ export class Cluster {
 
   async awaitLeader(among: readonly NodeId[] = this.ids, withinMs = 1_000, what?: string): Promise<NodeId> {
     const ok = await this.sim.runUntil(() => this.stableLeader(among) !== undefined, { maxMs: withinMs });
-    if (!ok) throw new LivenessTimeout(`${what ?? `a leader is elected among ${among.join(", ")}`} (at the deadline: ${this.describeNodes()})`, withinMs, this.sim.now);
+    if (!ok)
+      throw new LivenessTimeout(
+        `${what ?? `a leader is elected among ${among.join(", ")}`} (at the deadline: ${this.describeNodes()})`,
+        withinMs,
+        this.sim.now,
+      );
     return this.stableLeader(among) as NodeId;
   }
 
@@ -285,7 +292,8 @@ export class Cluster {
 
   private onEvent(e: TraceEvent): void {
     if (e.kind === "send") {
-      if (e.payload !== undefined && this.nodeSet.has(e.node) && e.payload.includes('"AppendEntriesReply"')) this.noteAck(e.node, e.payload);
+      if (e.payload !== undefined && this.nodeSet.has(e.node) && e.payload.includes('"AppendEntriesReply"'))
+        this.noteAck(e.node, e.payload);
       return;
     }
     if (e.kind !== "deliver" && e.kind !== "timer" && e.kind !== "start") return;
@@ -296,7 +304,8 @@ export class Cluster {
     if (e.kind !== "deliver" || e.payload === undefined) return;
     let m: { type?: unknown; term?: unknown; success?: unknown };
     const fast = FAST_HEADER.exec(e.payload); // messages built in Figure 2 order: skip parsing the entries
-    if (fast && !(fast[1] === "AppendEntriesReply" && fast[3] === undefined)) m = { type: fast[1], term: Number(fast[2]), success: fast[3] === undefined ? undefined : fast[3] === "true" };
+    if (fast && !(fast[1] === "AppendEntriesReply" && fast[3] === undefined))
+      m = { type: fast[1], term: Number(fast[2]), success: fast[3] === undefined ? undefined : fast[3] === "true" };
     else {
       try {
         m = JSON.parse(e.payload) as { type?: unknown; term?: unknown; success?: unknown };
@@ -308,7 +317,13 @@ export class Cluster {
       this.rejections.set(e.peer, (this.rejections.get(e.peer) ?? 0) + 1);
     }
     if (typeof m.term === "number") {
-      this.pendingTermChecks.push({ node: e.node, inst, msgTerm: m.term, before: inst.currentTerm, type: String(m.type) });
+      this.pendingTermChecks.push({
+        node: e.node,
+        inst,
+        msgTerm: m.term,
+        before: inst.currentTerm,
+        type: String(m.type),
+      });
     }
   }
 
@@ -320,9 +335,16 @@ export class Cluster {
     } catch {
       return;
     }
-    if (m.type !== "AppendEntriesReply" || m.success !== true || typeof m.term !== "number" || typeof m.matchIndex !== "number") return;
+    if (
+      m.type !== "AppendEntriesReply" ||
+      m.success !== true ||
+      typeof m.term !== "number" ||
+      typeof m.matchIndex !== "number"
+    )
+      return;
     const a = this.acked.get(node);
-    if (!a || a.term !== m.term || a.match < m.matchIndex) this.acked.set(node, { term: m.term, match: Math.max(m.matchIndex, a && a.term === m.term ? a.match : 0) });
+    if (!a || a.term !== m.term || a.match < m.matchIndex)
+      this.acked.set(node, { term: m.term, match: Math.max(m.matchIndex, a && a.term === m.term ? a.match : 0) });
   }
 
   /** Figure 2, rules for all servers: a higher term in any RPC makes a node adopt it and become follower. */
@@ -403,14 +425,19 @@ export class Cluster {
       const prevCommit = same ? prev.commit : 0;
       const prevApplied = same ? prev.applied : 0;
 
-      if (commit < prevCommit) return `${id}'s commit index went back from ${prevCommit} to ${commit} (term ${term}): commitIndex never decreases`;
-      if (applied < prevApplied) return `${id}'s last applied index went back from ${prevApplied} to ${applied}: entries are applied once, in order`;
-      if (commit > last) return `${id} has commit index ${commit} but only ${last} log entries: committed entries were removed (a follower deletes only entries that conflict with new ones, never a matching suffix)`;
-      if (applied > commit) return `${id} applied up to index ${applied} but has only committed up to ${commit}: apply only committed entries`;
+      if (commit < prevCommit)
+        return `${id}'s commit index went back from ${prevCommit} to ${commit} (term ${term}): commitIndex never decreases`;
+      if (applied < prevApplied)
+        return `${id}'s last applied index went back from ${prevApplied} to ${applied}: entries are applied once, in order`;
+      if (commit > last)
+        return `${id} has commit index ${commit} but only ${last} log entries: committed entries were removed (a follower deletes only entries that conflict with new ones, never a matching suffix)`;
+      if (applied > commit)
+        return `${id} applied up to index ${applied} but has only committed up to ${commit}: apply only committed entries`;
       if (base > 0 && log.length > 0 && (log[0] as Entry).term < (n.snapshotTerm ?? 0)) {
         return `${id}'s snapshot ends with an entry of term ${n.snapshotTerm} at index ${base}, but its log goes on with an entry of term ${(log[0] as Entry).term}: terms never decrease along a log, so those entries conflict with the snapshot; keep the entries after a snapshot only if the log holds its last entry with the same term (Figure 13, rule 6)`;
       }
-      if (base > applied) return `${id}'s snapshot replaces the log up to index ${base}, but it has applied only up to ${applied}: a snapshot holds the state machine, so it may cover only applied (hence committed) entries (section 7)`;
+      if (base > applied)
+        return `${id}'s snapshot replaces the log up to index ${base}, but it has applied only up to ${applied}: a snapshot holds the state machine, so it may cover only applied (hence committed) entries (section 7)`;
 
       // Within one term the leader's log only grows, so a follower never loses what it acknowledged.
       const ack = this.acked.get(id);
@@ -451,7 +478,12 @@ export class Cluster {
       const tail = same && prev.role === "leader" && prev.term === term ? prev.tail : undefined;
       for (let i = from + 1; i <= commit; i++) {
         const c = this.committed[i - 1];
-        const e = i > base ? (entryAt(log, base, i) as Entry) : tail && i > tail.from ? tail.entries[i - tail.from - 1] : undefined;
+        const e =
+          i > base
+            ? (entryAt(log, base, i) as Entry)
+            : tail && i > tail.from
+              ? tail.entries[i - tail.from - 1]
+              : undefined;
         if (e === undefined) {
           // Inside the snapshot: its entries were checked when first committed; unknown ones wait for another node.
           if (c === undefined) break;
@@ -478,7 +510,8 @@ export class Cluster {
       }
 
       const seen: Seen = { inst: n, role, term, commit, applied };
-      if (this.options.snapshotThreshold !== undefined && role === "leader") seen.tail = { from: Math.max(commit, base), entries: log.slice(Math.max(commit, base) - base) };
+      if (this.options.snapshotThreshold !== undefined && role === "leader")
+        seen.tail = { from: Math.max(commit, base), entries: log.slice(Math.max(commit, base) - base) };
       this.seen.set(id, seen);
     }
     return undefined;
@@ -515,7 +548,9 @@ export class Cluster {
    * logs are identical in all entries up through that index.
    */
   logMatching(): string | undefined {
-    const nodes = this.ids.map((id) => [id, this.sim.isUp(id) ? this.node(id) : undefined] as const).filter((x): x is readonly [NodeId, RaftNode] => x[1] !== undefined);
+    const nodes = this.ids
+      .map((id) => [id, this.sim.isUp(id) ? this.node(id) : undefined] as const)
+      .filter((x): x is readonly [NodeId, RaftNode] => x[1] !== undefined);
     for (let a = 0; a < nodes.length; a++) {
       for (let b = a + 1; b < nodes.length; b++) {
         const [ia, na] = nodes[a] as readonly [NodeId, RaftNode];

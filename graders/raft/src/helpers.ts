@@ -14,7 +14,10 @@ export function clients(cl: Cluster, history?: History): RaftClient[] {
 }
 
 /** A cluster with exactly one client, the shape of most scenarios. */
-export function clusterWithClient(ctx: ScenarioContext<RaftLab>, opts: Omit<ClusterOptions, "clients">): { cl: Cluster; c: RaftClient } {
+export function clusterWithClient(
+  ctx: ScenarioContext<RaftLab>,
+  opts: Omit<ClusterOptions, "clients">,
+): { cl: Cluster; c: RaftClient } {
   const cl = cluster(ctx, { ...opts, clients: 1 });
   return { cl, c: clients(cl)[0] as RaftClient };
 }
@@ -36,20 +39,42 @@ export interface CommitOptions {
  * Submit `op` through `client` and wait until it is committed on `expected` nodes; returns its
  * log index. Fails the scenario (liveness) when that does not happen in time.
  */
-export async function commit(cl: Cluster, client: RaftClient, op: Raft.Operation, opts: CommitOptions = {}): Promise<number> {
+export async function commit(
+  cl: Cluster,
+  client: RaftClient,
+  op: Raft.Operation,
+  opts: CommitOptions = {},
+): Promise<number> {
   const among = opts.among ?? cl.ids;
   const expected = opts.expected ?? among.length;
   const within = opts.withinMs ?? 3_000;
   const what = `${client.clientId}'s request #${client.lastSeq + 1} ${describeOp(op)} is answered`;
   const out = await drive(cl, what, () => client.run(op, { deadlineMs: within }), within + 500);
   if (!out.ok) {
-    cl.ctx.fail("liveness", `${what}: no answer within ${within} ms although ${among.join(", ")} can talk to each other (is a leader elected, does it replicate and commit, does it answer after applying?)`);
+    cl.ctx.fail(
+      "liveness",
+      `${what}: no answer within ${within} ms although ${among.join(", ")} can talk to each other (is a leader elected, does it replicate and commit, does it answer after applying?)`,
+    );
   }
-  if (out.index === 0) cl.ctx.fail("client protocol", `${out.by} answered ${client.clientId}'s request #${client.lastSeq} but has no such committed entry in its log`);
+  if (out.index === 0)
+    cl.ctx.fail(
+      "client protocol",
+      `${out.by} answered ${client.clientId}'s request #${client.lastSeq} but has no such committed entry in its log`,
+    );
   const by = cl.node(out.by);
   const key = by ? cl.keyAt(by, out.index) : "";
-  if (opts.strict) await cl.sim.require(() => cl.committedOn(out.index, key, among) >= expected, `entry ${out.index} (${describeOp(op)}) is committed on ${expected} of ${among.join(", ")}`, 1_000);
-  else await cl.sim.require(() => cl.storedOn(out.index, key, among) >= expected, `acknowledged entry ${out.index} (${describeOp(op)}) is replicated to ${expected} of ${among.join(", ")}`, 1_000);
+  if (opts.strict)
+    await cl.sim.require(
+      () => cl.committedOn(out.index, key, among) >= expected,
+      `entry ${out.index} (${describeOp(op)}) is committed on ${expected} of ${among.join(", ")}`,
+      1_000,
+    );
+  else
+    await cl.sim.require(
+      () => cl.storedOn(out.index, key, among) >= expected,
+      `acknowledged entry ${out.index} (${describeOp(op)}) is replicated to ${expected} of ${among.join(", ")}`,
+      1_000,
+    );
   return out.index;
 }
 
@@ -58,7 +83,14 @@ export async function commit(cl: Cluster, client: RaftClient, op: Raft.Operation
  * until `until`. Then the run goes on to `until`, every fault heals, and `final` must commit
  * through the first client within 3 s.
  */
-export async function runClientsUntil(cl: Cluster, cs: readonly RaftClient[], until: number, slackMs: number, step: (c: RaftClient, i: number, k: number) => Promise<unknown>, final: Raft.Operation): Promise<void> {
+export async function runClientsUntil(
+  cl: Cluster,
+  cs: readonly RaftClient[],
+  until: number,
+  slackMs: number,
+  step: (c: RaftClient, i: number, k: number) => Promise<unknown>,
+  final: Raft.Operation,
+): Promise<void> {
   await drive(
     cl,
     "clients run until the faults stop",
@@ -84,7 +116,11 @@ export async function runClientsUntil(cl: Cluster, cs: readonly RaftClient[], un
  * what it still finds then. For checks that need the cluster to catch up (a follower learns
  * the commit index with the next AppendEntries), so they never sample one early moment.
  */
-export async function settle(cl: Cluster, problem: () => string | undefined, withinMs = 3_000): Promise<string | undefined> {
+export async function settle(
+  cl: Cluster,
+  problem: () => string | undefined,
+  withinMs = 3_000,
+): Promise<string | undefined> {
   await cl.sim.runUntil(() => problem() === undefined, { maxMs: withinMs });
   return problem();
 }
@@ -120,7 +156,8 @@ export function logsEqual(cl: Cluster, among: readonly NodeId[] = cl.ids): strin
     }
     const last = lastIndexOf(ref);
     if (lastIndexOf(n) !== last) return `${id} has ${lastIndexOf(n)} entries, ${refId} has ${last}`;
-    for (let i = 1; i <= last; i++) if (cl.keyAt(n, i) !== cl.keyAt(ref, i)) return `${id} and ${refId} differ at index ${i}`;
+    for (let i = 1; i <= last; i++)
+      if (cl.keyAt(n, i) !== cl.keyAt(ref, i)) return `${id} and ${refId} differ at index ${i}`;
   }
   return undefined;
 }

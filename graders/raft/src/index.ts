@@ -29,7 +29,18 @@ export const lab = defineLab<RaftLab>({
   scenarios: [...partA, ...partB, ...partC, ...partD, ...partE, ...partF],
   limits,
   // What the safety checks of cluster.ts read from every node after every step.
-  observe: ["currentTerm", "role", "commitIndex", "lastApplied", "snapshotIndex", "snapshotTerm", "log", "log.length", "stateMachine", "stateMachine.counter"],
+  observe: [
+    "currentTerm",
+    "role",
+    "commitIndex",
+    "lastApplied",
+    "snapshotIndex",
+    "snapshotTerm",
+    "log",
+    "log.length",
+    "stateMachine",
+    "stateMachine.counter",
+  ],
   // shown at every event of a node in the trace
   nodeState: (n) => ({ term: n.currentTerm, role: n.role, commit: n.commitIndex }),
 });

@@ -4,7 +4,18 @@
  * An operation without an answer is open with an unknown output: it may have happened at any
  * point after its call, or never.
  */
-import { checkLinearizability, explainResult, kvModel, mix32, OPEN, UNKNOWN, type KvInput, type KvOutput, type Model, type Operation } from "@faultline/check";
+import {
+  checkLinearizability,
+  explainResult,
+  kvModel,
+  mix32,
+  OPEN,
+  UNKNOWN,
+  type KvInput,
+  type KvOutput,
+  type Model,
+  type Operation,
+} from "@faultline/check";
 import type { History } from "./client.ts";
 
 type CounterIn = { readonly op: "incr" } | { readonly op: "read" };
@@ -41,8 +52,10 @@ export function checkHistory(history: History): string | undefined {
   }
   const budget = { maxSteps: 20_000_000 };
   const a = checkLinearizability(kvModel, kv, budget);
-  if (a.verdict !== "linearizable") return `key-value history (${kv.length} operations): ${explainResult(kvModel, kv, a)}`;
+  if (a.verdict !== "linearizable")
+    return `key-value history (${kv.length} operations): ${explainResult(kvModel, kv, a)}`;
   const b = checkLinearizability(incrCounterModel, counter, budget);
-  if (b.verdict !== "linearizable") return `counter history (${counter.length} operations): ${explainResult(incrCounterModel, counter, b)}`;
+  if (b.verdict !== "linearizable")
+    return `counter history (${counter.length} operations): ${explainResult(incrCounterModel, counter, b)}`;
   return undefined;
 }

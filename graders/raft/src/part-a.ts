@@ -18,11 +18,18 @@ export const partA: Array<Scenario<RaftLab>> = [
       const leader = await cl.awaitLeader(cl.ids, 1_000, "a leader is elected on a healthy 3-node cluster");
       const term = cl.term(leader);
       ctx.check(term >= 1, "terms", `${leader} leads in term ${term}; the first election is term 1 or later`);
-      await cl.sim.require(() => cl.ids.every((id) => cl.term(id) === term), `every node learns the leader's term ${term}`, 500);
+      await cl.sim.require(
+        () => cl.ids.every((id) => cl.term(id) === term),
+        `every node learns the leader's term ${term}`,
+        500,
+      );
       await idle(cl, 2_000);
       const now = cl.stableLeader();
-      ctx.check(now === leader && cl.term(leader) === term, "stable leadership", () =>
-        `on a healthy network the leader should stay: ${leader} led term ${term}, 2 s later ${now ? `${now} leads term ${cl.term(now)}` : "there is no leader"} (highest term ${cl.highestTerm}). Heartbeats must reach followers well within the election timeout`,
+      ctx.check(
+        now === leader && cl.term(leader) === term,
+        "stable leadership",
+        () =>
+          `on a healthy network the leader should stay: ${leader} led term ${term}, 2 s later ${now ? `${now} leads term ${cl.term(now)}` : "there is no leader"} (highest term ${cl.highestTerm}). Heartbeats must reach followers well within the election timeout`,
       );
     },
   },
@@ -49,7 +56,11 @@ export const partA: Array<Scenario<RaftLab>> = [
       cl.disconnect(l3, follower);
       const lone = others(cl, l3, follower)[0] as string;
       await idle(cl, 1_000);
-      ctx.check(cl.node(lone)?.role !== "leader", "no leader without a majority", `${lone} alone (no majority) became leader in term ${cl.term(lone)}`);
+      ctx.check(
+        cl.node(lone)?.role !== "leader",
+        "no leader without a majority",
+        `${lone} alone (no majority) became leader in term ${cl.term(lone)}`,
+      );
       cl.connect(follower);
       await cl.awaitLeader([lone, follower], 1_000, `a leader is elected once ${follower} rejoins ${lone}`);
       cl.connect(l3);
@@ -71,7 +82,9 @@ export const partA: Array<Scenario<RaftLab>> = [
       let active = true;
       cl.sim.addInvariant("no leader without a majority", () => {
         const l = active ? cl.leaders()[0] : undefined;
-        return l ? `${l[0]} became leader of term ${l[1]} although no group of 3 of the 5 nodes can talk (${a}+${b} | ${c} | ${d} | ${e})` : undefined;
+        return l
+          ? `${l[0]} became leader of term ${l[1]} although no group of 3 of the 5 nodes can talk (${a}+${b} | ${c} | ${d} | ${e})`
+          : undefined;
       });
       await idle(cl, 2_000);
       active = false;
@@ -94,7 +107,11 @@ export const partA: Array<Scenario<RaftLab>> = [
       for (let round = 0; round < 10; round++) {
         const cut = pickNodes(cl, 3);
         cl.disconnect(...cut);
-        await cl.awaitLeader(others(cl, ...cut), 1_500, `round ${round + 1}: a leader among the 4 connected nodes after cutting off ${cut.join(", ")}`);
+        await cl.awaitLeader(
+          others(cl, ...cut),
+          1_500,
+          `round ${round + 1}: a leader among the 4 connected nodes after cutting off ${cut.join(", ")}`,
+        );
         cl.connect(...cut);
       }
       await cl.awaitLeader(cl.ids, 1_500, "a leader once every node is connected again");
@@ -115,10 +132,17 @@ export const partA: Array<Scenario<RaftLab>> = [
       const l2 = await cl.awaitLeader(others(cl, l1), 1_000, `a new leader after ${l1} is cut off`);
       const t2 = cl.term(l2);
       cl.connect(l1);
-      await cl.sim.require(() => cl.node(l1)?.role === "follower" && cl.term(l1) === t2, `old leader ${l1} becomes a follower of term ${t2}`, 500);
+      await cl.sim.require(
+        () => cl.node(l1)?.role === "follower" && cl.term(l1) === t2,
+        `old leader ${l1} becomes a follower of term ${t2}`,
+        500,
+      );
       await idle(cl, 1_000);
-      ctx.check(cl.stableLeader() === l2 && cl.term(l2) === t2, "no disruption", () =>
-        `after ${l1} rejoined, ${l2} should still lead term ${t2}; now ${cl.stableLeader() ?? "nobody"} leads and the highest term is ${cl.highestTerm}`,
+      ctx.check(
+        cl.stableLeader() === l2 && cl.term(l2) === t2,
+        "no disruption",
+        () =>
+          `after ${l1} rejoined, ${l2} should still lead term ${t2}; now ${cl.stableLeader() ?? "nobody"} leads and the highest term is ${cl.highestTerm}`,
       );
     },
   },
@@ -133,7 +157,11 @@ export const partA: Array<Scenario<RaftLab>> = [
     async run(ctx) {
       const cl = cluster(ctx, { nodes: 5, faults: { drop: 0.25, duplicate: 0.1 } });
       for (let round = 0; round < 4; round++) {
-        const l = await cl.awaitLeader(cl.ids.filter((id) => cl.running(id)), 3_000, `round ${round + 1}: a leader under 25% message loss`);
+        const l = await cl.awaitLeader(
+          cl.ids.filter((id) => cl.running(id)),
+          3_000,
+          `round ${round + 1}: a leader under 25% message loss`,
+        );
         cl.crash(l);
         await cl.awaitLeader(others(cl, l), 3_000, `round ${round + 1}: a new leader after leader ${l} crashed`);
         cl.restart(l);
@@ -152,17 +180,33 @@ export const partA: Array<Scenario<RaftLab>> = [
       const cl = cluster(ctx, { nodes: 3 });
       const l = await cl.awaitLeader();
       const votes = cl.sent("RequestVote");
-      ctx.check(votes <= 30, "election RPC count", `the first election used ${votes} RequestVote messages on a healthy 3-node cluster (at most 30 expected)`);
+      ctx.check(
+        votes <= 30,
+        "election RPC count",
+        `the first election used ${votes} RequestVote messages on a healthy 3-node cluster (at most 30 expected)`,
+      );
       ctx.metric("RequestVote for the first election", votes, "messages");
       const before = cl.sent("AppendEntries");
       const v0 = cl.sent("RequestVote");
       await idle(cl, 2_000);
       const beats = cl.sent("AppendEntries") - before;
       ctx.metric("AppendEntries per idle second", beats / 2, "messages");
-      ctx.check(beats <= 2 * 2 * 25, "idle RPC count", `an idle leader (${l}) sent ${beats} AppendEntries to 2 followers in 2 s; at most 25 per follower per second expected`);
-      ctx.check(beats >= 2 * 2 * 2, "idle RPC count", `an idle leader (${l}) sent only ${beats} AppendEntries to 2 followers in 2 s; heartbeats keep followers from starting elections`);
+      ctx.check(
+        beats <= 2 * 2 * 25,
+        "idle RPC count",
+        `an idle leader (${l}) sent ${beats} AppendEntries to 2 followers in 2 s; at most 25 per follower per second expected`,
+      );
+      ctx.check(
+        beats >= 2 * 2 * 2,
+        "idle RPC count",
+        `an idle leader (${l}) sent only ${beats} AppendEntries to 2 followers in 2 s; heartbeats keep followers from starting elections`,
+      );
       const extra = cl.sent("RequestVote") - v0;
-      ctx.check(extra === 0, "idle RPC count", `${extra} RequestVote messages were sent while an idle leader was in charge on a healthy network`);
+      ctx.check(
+        extra === 0,
+        "idle RPC count",
+        `${extra} RequestVote messages were sent while an idle leader was in charge on a healthy network`,
+      );
     },
   },
 ];

@@ -2,7 +2,19 @@
 import type { Scenario } from "@faultline/grading";
 import type * as Raft from "@faultline/lab-raft";
 import type { RaftLab } from "./cluster.ts";
-import { clients, cluster, clusterWithClient, commit, drive, idle, logsEqual, others, pickNodes, settle, type RaftClient } from "./helpers.ts";
+import {
+  clients,
+  cluster,
+  clusterWithClient,
+  commit,
+  drive,
+  idle,
+  logsEqual,
+  others,
+  pickNodes,
+  settle,
+  type RaftClient,
+} from "./helpers.ts";
 
 const put = (key: string, value: string): Raft.Operation => ({ op: "put", key, value });
 const incr: Raft.Operation = { op: "incr" };
@@ -20,11 +32,19 @@ export const partB: Array<Scenario<RaftLab>> = [
     async run(ctx) {
       const { cl, c } = clusterWithClient(ctx, { nodes: 3 });
       await cl.awaitLeader();
-      ctx.check(cl.maxCommit() === 0, "no commit before a command", `a node committed index ${cl.maxCommit()} before any client command was sent`);
+      ctx.check(
+        cl.maxCommit() === 0,
+        "no commit before a command",
+        `a node committed index ${cl.maxCommit()} before any client command was sent`,
+      );
       let last = 0;
       for (let i = 1; i <= 5; i++) {
         const index = await commit(cl, c, i % 2 === 0 ? incr : put("k", `v${i}`), { strict: true });
-        ctx.check(index > last, "log order", `command ${i} was committed at index ${index}, not after the previous one at ${last}`);
+        ctx.check(
+          index > last,
+          "log order",
+          `command ${i} was committed at index ${index}, not after the previous one at ${last}`,
+        );
         last = index;
       }
     },
@@ -55,7 +75,11 @@ export const partB: Array<Scenario<RaftLab>> = [
         await commit(cl, c, put("a", `l${round}`));
       }
       const diff = await settle(cl, () => logsEqual(cl)); // a follower may still be catching up
-      ctx.check(diff === undefined, "logs agree", `after the failures healed and a command committed everywhere, logs still differ: ${diff}`);
+      ctx.check(
+        diff === undefined,
+        "logs agree",
+        `after the failures healed and a command committed everywhere, logs still differ: ${diff}`,
+      );
     },
   },
   {
@@ -78,13 +102,30 @@ export const partB: Array<Scenario<RaftLab>> = [
       await idle(cl, 1_000);
       const log = cl.node(l)?.log ?? [];
       const idx = log.findIndex((e) => e.command?.clientId === c.clientId && e.command.seq === seq) + 1;
-      ctx.check(idx > 0, "leader appends", `leader ${l} did not append the client's command to its log (it has ${log.length} entries)`);
+      ctx.check(
+        idx > 0,
+        "leader appends",
+        `leader ${l} did not append the client's command to its log (it has ${log.length} entries)`,
+      );
       for (const id of cl.ids) {
         const n = cl.node(id);
-        ctx.check((n?.commitIndex ?? 0) < idx, "no commit without a majority", `${id} committed index ${n?.commitIndex} (the command sent to ${l}, which only reaches ${others(cl, ...cut).join(", ")}); commit index was ${before}`);
+        ctx.check(
+          (n?.commitIndex ?? 0) < idx,
+          "no commit without a majority",
+          `${id} committed index ${n?.commitIndex} (the command sent to ${l}, which only reaches ${others(cl, ...cut).join(", ")}); commit index was ${before}`,
+        );
       }
-      const answer = await drive(cl, "inbox check", () => c.endpoint.receive((r) => r.msg.type === "ClientReply" && r.msg.seq === seq && r.msg.status === "ok", 1), 10);
-      ctx.check(answer === undefined, "no answer without a majority", `${l} answered "ok" to a command it could not commit`);
+      const answer = await drive(
+        cl,
+        "inbox check",
+        () => c.endpoint.receive((r) => r.msg.type === "ClientReply" && r.msg.seq === seq && r.msg.status === "ok", 1),
+        10,
+      );
+      ctx.check(
+        answer === undefined,
+        "no answer without a majority",
+        `${l} answered "ok" to a command it could not commit`,
+      );
       cl.connect(...cut);
       await commit(cl, c, put("x", "2"));
     },
@@ -112,7 +153,11 @@ export const partB: Array<Scenario<RaftLab>> = [
               for (let k = 0; k < 10; k++) {
                 const op: Raft.Operation = k % 2 === 0 ? incr : put(`k${i}`, `${k}`);
                 const out = await c.run(op, { deadlineMs: 3_000 });
-                if (!out.ok) return ctx.fail("liveness", `${c.clientId}'s command #${k + 1} was not answered within 3 s on a healthy cluster`);
+                if (!out.ok)
+                  return ctx.fail(
+                    "liveness",
+                    `${c.clientId}'s command #${k + 1} was not answered within 3 s on a healthy cluster`,
+                  );
                 if (op.op === "incr") {
                   incrs++;
                   results.push(out.result as number);
@@ -123,8 +168,16 @@ export const partB: Array<Scenario<RaftLab>> = [
         20_000,
       );
       const sorted = [...results].sort((a, b) => a - b);
-      ctx.check(sorted.every((v, i) => v === i + 1), "each command once", `the ${incrs} incr commands returned ${sorted.join(", ")}; expected each of 1..${incrs} exactly once`);
-      await cl.sim.require(() => cl.ids.every((id) => cl.node(id)?.commitIndex === cl.maxCommit()), "every node commits everything", 1_000);
+      ctx.check(
+        sorted.every((v, i) => v === i + 1),
+        "each command once",
+        `the ${incrs} incr commands returned ${sorted.join(", ")}; expected each of 1..${incrs} exactly once`,
+      );
+      await cl.sim.require(
+        () => cl.ids.every((id) => cl.node(id)?.commitIndex === cl.maxCommit()),
+        "every node commits everything",
+        1_000,
+      );
       const diff = await settle(cl, () => logsEqual(cl)); // a follower may still be catching up
       ctx.check(diff === undefined, "logs agree", `${diff}`);
     },
@@ -144,7 +197,11 @@ export const partB: Array<Scenario<RaftLab>> = [
       await commit(cl, c, put("x", "101"));
       const l1 = await cl.awaitLeader();
       cl.disconnect(l1);
-      const orphans = [d.sendOnce(l1, put("x", "102")), d.sendOnce(l1, put("x", "103")), d.sendOnce(l1, put("x", "104"))];
+      const orphans = [
+        d.sendOnce(l1, put("x", "102")),
+        d.sendOnce(l1, put("x", "103")),
+        d.sendOnce(l1, put("x", "104")),
+      ];
       await commit(cl, c, put("x", "105"), { among: others(cl, l1) });
       const l2 = await cl.awaitLeader(others(cl, l1));
       cl.disconnect(l2);
@@ -155,7 +212,11 @@ export const partB: Array<Scenario<RaftLab>> = [
       for (const id of cl.ids) {
         const log = cl.node(id)?.log ?? [];
         const left = log.filter((e) => e.command?.clientId === d.clientId && orphans.includes(e.command.seq));
-        ctx.check(left.length === 0, "uncommitted entries overwritten", `${id} still holds ${left.length} of the entries old leader ${l1} appended while cut off (they were never committed and must be replaced by the new leader's entries)`);
+        ctx.check(
+          left.length === 0,
+          "uncommitted entries overwritten",
+          `${id} still holds ${left.length} of the entries old leader ${l1} appended while cut off (they were never committed and must be replaced by the new leader's entries)`,
+        );
       }
       const diff = await settle(cl, () => logsEqual(cl)); // a follower may still be catching up
       ctx.check(diff === undefined, "logs agree", `${diff}`);
@@ -180,29 +241,50 @@ export const partB: Array<Scenario<RaftLab>> = [
       cl.partition([l1, f1], majority);
       for (let i = 0; i < 60; i++) d.sendOnce(l1, put("y", `old${i}`));
       await cl.awaitLeader(majority, 1_500);
-      await drive(cl, "60 commands commit on the majority side", async () => {
-        for (let i = 0; i < 60; i++) {
-          const out = await c.run(put("y", `new${i}`), { deadlineMs: 2_000 });
-          if (!out.ok) ctx.fail("liveness", `command ${i + 1} of 60 was not committed by the majority ${majority.join(", ")}`);
-        }
-      }, 30_000);
+      await drive(
+        cl,
+        "60 commands commit on the majority side",
+        async () => {
+          for (let i = 0; i < 60; i++) {
+            const out = await c.run(put("y", `new${i}`), { deadlineMs: 2_000 });
+            if (!out.ok)
+              ctx.fail("liveness", `command ${i + 1} of 60 was not committed by the majority ${majority.join(", ")}`);
+          }
+        },
+        30_000,
+      );
       // A fresh leader on the majority side starts with nextIndex just past its own long log,
       // so it must back up over the divergent entries of the old leader and its follower.
       const l2 = await cl.awaitLeader(majority, 1_000);
       const t2 = cl.term(l2);
       cl.crash(l2);
       cl.restart(l2);
-      await cl.sim.require(() => { const l = cl.stableLeader(majority); return l !== undefined && cl.term(l) > t2; }, `a new leader on the majority side after ${l2} restarted`, 1_500);
+      await cl.sim.require(
+        () => {
+          const l = cl.stableLeader(majority);
+          return l !== undefined && cl.term(l) > t2;
+        },
+        `a new leader on the majority side after ${l2} restarted`,
+        1_500,
+      );
       const divergent = (cl.node(l1)?.log.length ?? 0) - 1;
       ctx.check(divergent >= 50, "setup", `old leader ${l1} should hold 60 uncommitted entries but holds ${divergent}`);
       const r0 = (cl.rejections.get(l1) ?? 0) + (cl.rejections.get(f1) ?? 0);
       cl.healNetwork();
       const l3 = await cl.awaitLeader(cl.ids, 1_500);
       const target = () => cl.node(l3)?.log.length ?? 0;
-      await cl.sim.require(() => [l1, f1].every((id) => cl.node(id)?.log.length === target() && logsEqual(cl, [id, l3]) === undefined), `${l1} and ${f1} replace their 60 divergent entries with ${l3}'s`, 1_000);
+      await cl.sim.require(
+        () => [l1, f1].every((id) => cl.node(id)?.log.length === target() && logsEqual(cl, [id, l3]) === undefined),
+        `${l1} and ${f1} replace their 60 divergent entries with ${l3}'s`,
+        1_000,
+      );
       const rejected = (cl.rejections.get(l1) ?? 0) + (cl.rejections.get(f1) ?? 0) - r0;
       ctx.metric("rejected AppendEntries while backing up", rejected, "messages");
-      ctx.check(rejected <= 12, "fast backup", `${l1} and ${f1} rejected ${rejected} AppendEntries before matching ${l3}'s log over ~60 divergent entries: back up a whole term per rejection (at most 12 expected)`);
+      ctx.check(
+        rejected <= 12,
+        "fast backup",
+        `${l1} and ${f1} rejected ${rejected} AppendEntries before matching ${l3}'s log over ~60 divergent entries: back up a whole term per rejection (at most 12 expected)`,
+      );
       await commit(cl, c, put("y", "done"));
     },
   },
@@ -226,7 +308,11 @@ export const partB: Array<Scenario<RaftLab>> = [
         cl.crash(l);
         cl.crash(u2);
         cl.connect(s1, s2);
-        const w = await cl.awaitLeader([u, s1, s2], 3_000, `a leader among ${u}, ${s1} and ${s2} after ${l} and ${u2} crashed`);
+        const w = await cl.awaitLeader(
+          [u, s1, s2],
+          3_000,
+          `a leader among ${u}, ${s1} and ${s2} after ${l} and ${u2} crashed`,
+        );
         ctx.check(w === u, "up-to-date leader", `${w} won the election although only ${u} holds every committed entry`);
         cl.restart(l);
         cl.restart(u2);
@@ -251,11 +337,19 @@ export const partB: Array<Scenario<RaftLab>> = [
       const busy = cl.sent("AppendEntries") + cl.sent("AppendEntriesReply") - before;
       const beats = Math.ceil((cl.sim.now - t0) / 50) * 4;
       ctx.metric("AppendEntries + replies per command", busy / 20, "messages");
-      ctx.check(busy <= 20 * 12 + 2 * beats, "busy RPC count", `20 commands on a 3-node cluster took ${busy} AppendEntries messages and replies (at most ${20 * 12 + 2 * beats} expected)`);
+      ctx.check(
+        busy <= 20 * 12 + 2 * beats,
+        "busy RPC count",
+        `20 commands on a 3-node cluster took ${busy} AppendEntries messages and replies (at most ${20 * 12 + 2 * beats} expected)`,
+      );
       const idleBefore = cl.sent("AppendEntries");
       await idle(cl, 1_000);
       const idleCount = cl.sent("AppendEntries") - idleBefore;
-      ctx.check(idleCount <= 2 * 25, "idle RPC count", `an idle leader sent ${idleCount} AppendEntries to 2 followers in 1 s (at most 50 expected)`);
+      ctx.check(
+        idleCount <= 2 * 25,
+        "idle RPC count",
+        `an idle leader sent ${idleCount} AppendEntries to 2 followers in 1 s (at most 50 expected)`,
+      );
     },
   },
 ];

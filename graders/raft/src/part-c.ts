@@ -3,13 +3,28 @@ import { randomNemesis, type NodeId } from "@faultline/sim";
 import type { Scenario } from "@faultline/grading";
 import type * as Raft from "@faultline/lab-raft";
 import type { RaftLab } from "./cluster.ts";
-import { clients, cluster, clusterWithClient, commit, drive, idle, others, pickNodes, runClientsUntil, settle, type RaftClient } from "./helpers.ts";
+import {
+  clients,
+  cluster,
+  clusterWithClient,
+  commit,
+  drive,
+  idle,
+  others,
+  pickNodes,
+  runClientsUntil,
+  settle,
+  type RaftClient,
+} from "./helpers.ts";
 
 const incr: Raft.Operation = { op: "incr" };
 const put = (key: string, value: string): Raft.Operation => ({ op: "put", key, value });
 
 /** Every acknowledged (clientId, seq) is in the committed log of every node. */
-function acknowledgedAreCommitted(cl: ReturnType<typeof cluster>, acked: ReadonlyArray<{ clientId: string; seq: number }>): string | undefined {
+function acknowledgedAreCommitted(
+  cl: ReturnType<typeof cluster>,
+  acked: ReadonlyArray<{ clientId: string; seq: number }>,
+): string | undefined {
   for (const id of cl.ids) {
     const n = cl.node(id);
     if (!n) continue;
@@ -19,7 +34,8 @@ function acknowledgedAreCommitted(cl: ReturnType<typeof cluster>, acked: Readonl
       if (c) have.add(`${c.clientId}/${c.seq}`);
     }
     for (const a of acked) {
-      if (!have.has(`${a.clientId}/${a.seq}`)) return `${a.clientId}'s request #${a.seq} was acknowledged as committed but is not in ${id}'s committed log (${n.commitIndex} entries)`;
+      if (!have.has(`${a.clientId}/${a.seq}`))
+        return `${a.clientId}'s request #${a.seq} was acknowledged as committed but is not in ${id}'s committed log (${n.commitIndex} entries)`;
     }
   }
   return undefined;
@@ -31,7 +47,7 @@ export const partC: Array<Scenario<RaftLab>> = [
     name: "restart of all nodes",
     points: 4,
     hints: [
-      "currentTerm, votedFor and the log must survive a crash: write them to env.disk and call env.disk.sync() before any message leaves the node (Figure 2: \"updated on stable storage before responding to RPCs\").",
+      'currentTerm, votedFor and the log must survive a crash: write them to env.disk and call env.disk.sync() before any message leaves the node (Figure 2: "updated on stable storage before responding to RPCs").',
       "In start(env), read them back. commitIndex and lastApplied start at 0 again: the state machine is rebuilt by re-applying the committed entries, so do not also keep a saved copy of it.",
     ],
     async run(ctx) {
@@ -113,7 +129,11 @@ export const partC: Array<Scenario<RaftLab>> = [
       "Ignore replies from older terms; a late success reply must not lower matchIndex.",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 5, clients: 3, faults: { drop: 0.1, duplicate: 0.15, delay: { kind: "uniform", min: 1, max: 45 } } });
+      const cl = cluster(ctx, {
+        nodes: 5,
+        clients: 3,
+        faults: { drop: 0.1, duplicate: 0.15, delay: { kind: "uniform", min: 1, max: 45 } },
+      });
       const cs = clients(cl);
       const acked: Array<{ clientId: string; seq: number }> = [];
       await drive(
@@ -123,8 +143,15 @@ export const partC: Array<Scenario<RaftLab>> = [
           Promise.all(
             cs.map(async (c, i) => {
               for (let k = 0; k < 25; k++) {
-                const out = await c.run(k % 3 === 0 ? put(`k${i}`, `${k}`) : incr, { deadlineMs: 10_000, attemptMs: 250 });
-                if (!out.ok) return ctx.fail("liveness", `${c.clientId}'s command #${k + 1} was not answered within 10 s (10% loss, 15% duplicates, delays up to 45 ms)`);
+                const out = await c.run(k % 3 === 0 ? put(`k${i}`, `${k}`) : incr, {
+                  deadlineMs: 10_000,
+                  attemptMs: 250,
+                });
+                if (!out.ok)
+                  return ctx.fail(
+                    "liveness",
+                    `${c.clientId}'s command #${k + 1} was not answered within 10 s (10% loss, 15% duplicates, delays up to 45 ms)`,
+                  );
                 acked.push({ clientId: c.clientId, seq: c.lastSeq });
               }
             }),
@@ -151,13 +178,38 @@ export const partC: Array<Scenario<RaftLab>> = [
       const cl = cluster(ctx, { nodes: 5, clients: 3 });
       const cs = clients(cl);
       const until = 6_000;
-      const profile = randomNemesis(cl.sim, { until, intervalMs: [100, 600], allowed: { partitions: true, crashes: true, loss: true, oneWay: false, pauses: false, clogs: false, clocks: false }, maxDown: 2 });
-      ctx.log(`nemesis: ${Object.entries(profile).filter(([, on]) => on).map(([k]) => k).join(", ")}`);
+      const profile = randomNemesis(cl.sim, {
+        until,
+        intervalMs: [100, 600],
+        allowed: {
+          partitions: true,
+          crashes: true,
+          loss: true,
+          oneWay: false,
+          pauses: false,
+          clogs: false,
+          clocks: false,
+        },
+        maxDown: 2,
+      });
+      ctx.log(
+        `nemesis: ${Object.entries(profile)
+          .filter(([, on]) => on)
+          .map(([k]) => k)
+          .join(", ")}`,
+      );
       const acked: Array<{ clientId: string; seq: number }> = [];
-      await runClientsUntil(cl, cs, until, 2_000, async (c, i, k) => {
-        const out = await c.run(k % 2 === 0 ? incr : put(`k${i}`, `${k + 1}`), { deadlineMs: 800 });
-        if (out.ok) acked.push({ clientId: c.clientId, seq: c.lastSeq });
-      }, incr);
+      await runClientsUntil(
+        cl,
+        cs,
+        until,
+        2_000,
+        async (c, i, k) => {
+          const out = await c.run(k % 2 === 0 ? incr : put(`k${i}`, `${k + 1}`), { deadlineMs: 800 });
+          if (out.ok) acked.push({ clientId: c.clientId, seq: c.lastSeq });
+        },
+        incr,
+      );
       const missing = await settle(cl, () => acknowledgedAreCommitted(cl, acked));
       ctx.check(missing === undefined, "acknowledged writes survive", `${missing} (still after 3 s)`);
       ctx.metric("acknowledged requests", acked.length, "requests");

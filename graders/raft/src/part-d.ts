@@ -21,20 +21,45 @@ function randomOp(ctx: ScenarioContext<RaftLab>, i: number, k: number): Raft.Ope
 }
 
 /** Clients issue random operations until `until`; afterwards heal, commit once, check the history. */
-async function linearizableUnder(ctx: ScenarioContext<RaftLab>, cl: Cluster, until: number, opts: { deadlineMs?: number } = {}): Promise<void> {
+async function linearizableUnder(
+  ctx: ScenarioContext<RaftLab>,
+  cl: Cluster,
+  until: number,
+  opts: { deadlineMs?: number } = {},
+): Promise<void> {
   const history = new History();
   const cs = clients(cl, history);
-  await runClientsUntil(cl, cs, until, 5_000, (c, i, k) => c.run(randomOp(ctx, i, k), { deadlineMs: opts.deadlineMs ?? 1_000 }), { op: "read" });
+  await runClientsUntil(
+    cl,
+    cs,
+    until,
+    5_000,
+    (c, i, k) => c.run(randomOp(ctx, i, k), { deadlineMs: opts.deadlineMs ?? 1_000 }),
+    { op: "read" },
+  );
   const answered = history.ops.filter((o) => o.ret !== undefined).length;
   ctx.metric("operations answered", answered, "ops");
-  ctx.check(answered >= 10, "progress", `only ${answered} of ${history.ops.length} client operations were answered while faults came and went`);
+  ctx.check(
+    answered >= 10,
+    "progress",
+    `only ${answered} of ${history.ops.length} client operations were answered while faults came and went`,
+  );
   const wrong = checkHistory(history);
   ctx.check(wrong === undefined, "linearizability", `the clients' history is not linearizable: ${wrong}`);
   cl.finalChecks();
 }
 
 function profile(on: Partial<FaultProfile>): FaultProfile {
-  return { partitions: false, oneWay: false, crashes: false, pauses: false, clogs: false, loss: false, clocks: false, ...on };
+  return {
+    partitions: false,
+    oneWay: false,
+    crashes: false,
+    pauses: false,
+    clogs: false,
+    loss: false,
+    clocks: false,
+    ...on,
+  };
 }
 
 export const partD: Array<Scenario<RaftLab>> = [
@@ -71,7 +96,8 @@ export const partD: Array<Scenario<RaftLab>> = [
             ...cs.map(async (c) => {
               for (let k = 0; k < 15; k++) {
                 const out = await c.run(incr, { deadlineMs: 10_000, attemptMs: 30 });
-                if (!out.ok) return ctx.fail("liveness", `${c.clientId}'s increment #${k + 1} was not answered within 10 s`);
+                if (!out.ok)
+                  return ctx.fail("liveness", `${c.clientId}'s increment #${k + 1} was not answered within 10 s`);
                 acked++;
               }
             }),
@@ -79,8 +105,18 @@ export const partD: Array<Scenario<RaftLab>> = [
         60_000,
       );
       cl.sim.setFaults({ drop: 0, duplicate: 0 });
-      const out = await drive(cl, "a final read is answered", () => (cs[1] as RaftClient).run({ op: "read" }, { deadlineMs: 3_000 }), 4_000);
-      ctx.check(out.ok && out.result === acked, "exactly once", () => `${acked} increments were acknowledged (each retried until answered), but the counter reads ${out.ok ? String(out.result) : "(no answer)"}`);
+      const out = await drive(
+        cl,
+        "a final read is answered",
+        () => (cs[1] as RaftClient).run({ op: "read" }, { deadlineMs: 3_000 }),
+        4_000,
+      );
+      ctx.check(
+        out.ok && out.result === acked,
+        "exactly once",
+        () =>
+          `${acked} increments were acknowledged (each retried until answered), but the counter reads ${out.ok ? String(out.result) : "(no answer)"}`,
+      );
       const wrong = checkHistory(history);
       ctx.check(wrong === undefined, "linearizability", `the clients' history is not linearizable: ${wrong}`);
     },
@@ -96,7 +132,12 @@ export const partD: Array<Scenario<RaftLab>> = [
     async run(ctx) {
       const cl = cluster(ctx, { nodes: 5, clients: 3 });
       const until = 5_000;
-      randomNemesis(cl.sim, { until, intervalMs: [150, 600], profile: profile({ partitions: true, crashes: true, loss: true, clogs: true }), maxDown: 2 });
+      randomNemesis(cl.sim, {
+        until,
+        intervalMs: [150, 600],
+        profile: profile({ partitions: true, crashes: true, loss: true, clogs: true }),
+        maxDown: 2,
+      });
       await linearizableUnder(ctx, cl, until);
     },
   },
@@ -141,7 +182,10 @@ export const partD: Array<Scenario<RaftLab>> = [
       // Ask the resumed (deposed) leader directly, once each.
       const ask = async (op: Raft.Operation): Promise<Raft.ClientReply | undefined> => {
         const seq = c1.sendOnce(old, op);
-        const got = await c1.endpoint.receive((r) => r.msg.type === "ClientReply" && r.msg.seq === seq && r.msg.clientId === c1.clientId, 400);
+        const got = await c1.endpoint.receive(
+          (r) => r.msg.type === "ClientReply" && r.msg.seq === seq && r.msg.clientId === c1.clientId,
+          400,
+        );
         const rec = history.ops.find((o) => o.clientId === c1.clientId && o.seq === seq);
         const reply = got?.msg as Raft.ClientReply | undefined;
         if (rec && reply?.status === "ok") {
@@ -153,15 +197,38 @@ export const partD: Array<Scenario<RaftLab>> = [
       const get = await drive(cl, "ask the old leader for x", () => ask({ op: "get", key: "x" }), 1_000);
       const read = await drive(cl, "ask the old leader for the counter", () => ask({ op: "read" }), 1_000);
       const putSeq = c1.lastSeq + 1;
-      const put = await drive(cl, "ask the old leader to write x", () => ask({ op: "put", key: "x", value: "3" }), 1_000);
+      const put = await drive(
+        cl,
+        "ask the old leader to write x",
+        () => ask({ op: "put", key: "x", value: "3" }),
+        1_000,
+      );
       const stale = (r: Raft.ClientReply | undefined, fresh: Raft.OpResult) => r?.status === "ok" && r.result !== fresh;
-      ctx.check(!stale(get, "2"), "no stale reads", () => `${old} was paused, replaced, and resumed still believing it leads term ${staleTerm}; it answered get(x) = ${JSON.stringify(get?.status === "ok" ? get.result : "")} although put(x, "2") had completed at the new leader`);
-      ctx.check(!stale(read, 2), "no stale reads", () => `${old} (deposed leader of term ${staleTerm}) answered read = ${JSON.stringify(read?.status === "ok" ? read.result : "")} although the counter was already 2`);
-      ctx.check(put?.status !== "ok", "no commit after resume", `${old}, cut off from the others after its pause, acknowledged put(x, "3"): it cannot have committed it`);
+      ctx.check(
+        !stale(get, "2"),
+        "no stale reads",
+        () =>
+          `${old} was paused, replaced, and resumed still believing it leads term ${staleTerm}; it answered get(x) = ${JSON.stringify(get?.status === "ok" ? get.result : "")} although put(x, "2") had completed at the new leader`,
+      );
+      ctx.check(
+        !stale(read, 2),
+        "no stale reads",
+        () =>
+          `${old} (deposed leader of term ${staleTerm}) answered read = ${JSON.stringify(read?.status === "ok" ? read.result : "")} although the counter was already 2`,
+      );
+      ctx.check(
+        put?.status !== "ok",
+        "no commit after resume",
+        `${old}, cut off from the others after its pause, acknowledged put(x, "3"): it cannot have committed it`,
+      );
       cl.connect(old);
       await commit(cl, c2, { op: "get", key: "x" });
       const committed = cl.committed.some((c) => c.key.includes(`|${c1.clientId}|${putSeq}|`));
-      ctx.check(!committed, "no commit after resume", `put(x, "3") sent to the deposed leader ${old} ended up committed`);
+      ctx.check(
+        !committed,
+        "no commit after resume",
+        `put(x, "3") sent to the deposed leader ${old} ended up committed`,
+      );
       const wrong = checkHistory(history);
       ctx.check(wrong === undefined, "linearizability", `the clients' history is not linearizable: ${wrong}`);
     },
@@ -176,10 +243,19 @@ export const partD: Array<Scenario<RaftLab>> = [
     ],
     async run(ctx) {
       const clocks: Record<NodeId, { offset: number; drift: number }> = {};
-      for (let i = 1; i <= 5; i++) clocks[`n${i}`] = { offset: Math.round(ctx.rng.range(-1_000, 1_000)), drift: Math.round(ctx.rng.range(-0.05, 0.05) * 1000) / 1000 };
+      for (let i = 1; i <= 5; i++)
+        clocks[`n${i}`] = {
+          offset: Math.round(ctx.rng.range(-1_000, 1_000)),
+          drift: Math.round(ctx.rng.range(-0.05, 0.05) * 1000) / 1000,
+        };
       const cl = cluster(ctx, { nodes: 5, clients: 3, clocks });
       const until = 5_000;
-      randomNemesis(cl.sim, { until, intervalMs: [150, 600], profile: profile({ clocks: true, pauses: true, partitions: true }), maxSkewMs: 1_000 });
+      randomNemesis(cl.sim, {
+        until,
+        intervalMs: [150, 600],
+        profile: profile({ clocks: true, pauses: true, partitions: true }),
+        maxSkewMs: 1_000,
+      });
       await linearizableUnder(ctx, cl, until);
     },
   },

@@ -13,7 +13,11 @@ import type { RaftLab } from "./cluster.ts";
 import { runLeaderKillChaos, type ChaosOptions } from "./real/chaos.ts";
 import { realCluster } from "./real-cluster.ts";
 
-async function drill(ctx: Parameters<Scenario<RaftLab>["run"]>[0], timeScale: number, opts: ChaosOptions): Promise<void> {
+async function drill(
+  ctx: Parameters<Scenario<RaftLab>["run"]>[0],
+  timeScale: number,
+  opts: ChaosOptions,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "faultline-raft-chaos-"));
   const cluster = new Cluster({
     implPath: ctx.implPath,
@@ -30,8 +34,14 @@ async function drill(ctx: Parameters<Scenario<RaftLab>["run"]>[0], timeScale: nu
     const r = await runLeaderKillChaos(cluster, opts);
     if (r.newLeaderMs !== undefined) ctx.metric("time to a new leader after the kill", r.newLeaderMs, "ms");
     ctx.metric("throughput", Math.round(r.throughput), "increments/s");
-    ctx.log(`killed ${r.killed ?? "nobody"}; final: ${r.final.map((f) => `${f.id}=${String(f.counter)}`).join(" ")}; node logs in ${join(dir, "logs")}`);
-    ctx.check(r.problems.length === 0, "every acknowledged increment counted exactly once on every node", () => `${r.problems.join("; ")} (node logs in ${join(dir, "logs")})`);
+    ctx.log(
+      `killed ${r.killed ?? "nobody"}; final: ${r.final.map((f) => `${f.id}=${String(f.counter)}`).join(" ")}; node logs in ${join(dir, "logs")}`,
+    );
+    ctx.check(
+      r.problems.length === 0,
+      "every acknowledged increment counted exactly once on every node",
+      () => `${r.problems.join("; ")} (node logs in ${join(dir, "logs")})`,
+    );
   } finally {
     await cluster.stop();
   }
@@ -54,7 +64,17 @@ export const partE: Array<Scenario<RaftLab>> = [
     timeoutMs: 150_000,
     handlerTimeoutMs: 150_000,
     hints,
-    run: (ctx) => drill(ctx, 1, { increments: 1000, clients: 20, killAfter: 400, restartAfterMs: 300, deadlineMs: 100_000, maxAttempts: 200, restartAllAtEnd: true, resendEvery: 20 }),
+    run: (ctx) =>
+      drill(ctx, 1, {
+        increments: 1000,
+        clients: 20,
+        killAfter: 400,
+        restartAfterMs: 300,
+        deadlineMs: 100_000,
+        maxAttempts: 200,
+        restartAllAtEnd: true,
+        resendEvery: 20,
+      }),
   },
   {
     part: "E",
@@ -66,6 +86,16 @@ export const partE: Array<Scenario<RaftLab>> = [
     timeoutMs: 180_000,
     handlerTimeoutMs: 180_000,
     hints,
-    run: (ctx) => drill(ctx, 4, { increments: 1000, clients: 50, killAfter: 400, restartAfterMs: 500, deadlineMs: 150_000, maxAttempts: 300, resendEvery: 20, faults: { delayMs: 200, jitterMs: 20, drop: 0.05 } }),
+    run: (ctx) =>
+      drill(ctx, 4, {
+        increments: 1000,
+        clients: 50,
+        killAfter: 400,
+        restartAfterMs: 500,
+        deadlineMs: 150_000,
+        maxAttempts: 300,
+        resendEvery: 20,
+        faults: { delayMs: 200, jitterMs: 20, drop: 0.05 },
+      }),
   },
 ];

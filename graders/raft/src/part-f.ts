@@ -10,7 +10,20 @@ import { randomNemesis, type NodeId } from "@faultline/sim";
 import type { Scenario, ScenarioContext } from "@faultline/grading";
 import type * as Raft from "@faultline/lab-raft";
 import type { Cluster, RaftLab } from "./cluster.ts";
-import { clients, cluster, clusterWithClient, commit, drive, History, idle, others, pickNodes, RaftClient, runClientsUntil, settle } from "./helpers.ts";
+import {
+  clients,
+  cluster,
+  clusterWithClient,
+  commit,
+  drive,
+  History,
+  idle,
+  others,
+  pickNodes,
+  RaftClient,
+  runClientsUntil,
+  settle,
+} from "./helpers.ts";
 import { checkHistory } from "./linearizable.ts";
 
 const incr: Raft.Operation = { op: "incr" };
@@ -38,10 +51,13 @@ function sameService(cl: Cluster, among: readonly NodeId[] = cl.ids): string | u
   for (const id of among.slice(1)) {
     const n = cl.node(id);
     if (!n) continue;
-    if (n.lastApplied !== ref.lastApplied) return `${id} applied up to ${n.lastApplied}, ${among[0]} up to ${ref.lastApplied}`;
-    if (n.stateMachine.counter !== ref.stateMachine.counter) return `${id}'s counter is ${n.stateMachine.counter}, ${among[0]}'s is ${ref.stateMachine.counter}`;
+    if (n.lastApplied !== ref.lastApplied)
+      return `${id} applied up to ${n.lastApplied}, ${among[0]} up to ${ref.lastApplied}`;
+    if (n.stateMachine.counter !== ref.stateMachine.counter)
+      return `${id}'s counter is ${n.stateMachine.counter}, ${among[0]}'s is ${ref.stateMachine.counter}`;
     for (const key of ["x", "y", "z", "k"]) {
-      if (n.stateMachine.get(key) !== ref.stateMachine.get(key)) return `${id} has ${key} = ${JSON.stringify(n.stateMachine.get(key))}, ${among[0]} has ${JSON.stringify(ref.stateMachine.get(key))}`;
+      if (n.stateMachine.get(key) !== ref.stateMachine.get(key))
+        return `${id} has ${key} = ${JSON.stringify(n.stateMachine.get(key))}, ${among[0]} has ${JSON.stringify(ref.stateMachine.get(key))}`;
     }
   }
   return undefined;
@@ -63,11 +79,29 @@ async function makeLeader(cl: Cluster, target: NodeId): Promise<boolean> {
  * `c` sends its last request again (same seq): it was applied long ago, and a node that lost
  * the client sessions would run it a second time. The answer must repeat the first result.
  */
-async function retryIsDeduplicated(ctx: ScenarioContext<RaftLab>, cl: Cluster, c: RaftClient, first: Raft.OpResult, where: string): Promise<void> {
-  const again = await drive(cl, `${c.clientId}'s request #${c.lastSeq} (incr), sent again, is answered`, () => c.repeatLast(incr, { deadlineMs: 3_000 }), 3_500);
-  ctx.check(again.ok, "liveness", `${c.clientId} sent its request #${c.lastSeq} again ${where} and got no answer within 3 s`);
-  ctx.check(again.ok && again.result === first, "exactly once", () =>
-    `${c.clientId}'s incr #${c.lastSeq} first returned ${String(first)}; sent again ${where} it returned ${again.ok ? String(again.result) : "nothing"}: the client sessions (section 8) are part of the state, so they belong in the snapshot`,
+async function retryIsDeduplicated(
+  ctx: ScenarioContext<RaftLab>,
+  cl: Cluster,
+  c: RaftClient,
+  first: Raft.OpResult,
+  where: string,
+): Promise<void> {
+  const again = await drive(
+    cl,
+    `${c.clientId}'s request #${c.lastSeq} (incr), sent again, is answered`,
+    () => c.repeatLast(incr, { deadlineMs: 3_000 }),
+    3_500,
+  );
+  ctx.check(
+    again.ok,
+    "liveness",
+    `${c.clientId} sent its request #${c.lastSeq} again ${where} and got no answer within 3 s`,
+  );
+  ctx.check(
+    again.ok && again.result === first,
+    "exactly once",
+    () =>
+      `${c.clientId}'s incr #${c.lastSeq} first returned ${String(first)}; sent again ${where} it returned ${again.ok ? String(again.result) : "nothing"}: the client sessions (section 8) are part of the state, so they belong in the snapshot`,
   );
 }
 
@@ -91,11 +125,17 @@ export const partF: Array<Scenario<RaftLab>> = [
       cl.disconnect(lone);
       await commit(cl, c, incr, { among: others(cl, lone) });
       await idle(cl, 2_000); // several election timeouts for the lone node
-      ctx.check(cl.term(lone) === term, "prevote", `${lone}, cut off for 2 s, moved from term ${term} to term ${cl.term(lone)}: with PreVote a node that cannot win an election never increments its term`);
+      ctx.check(
+        cl.term(lone) === term,
+        "prevote",
+        `${lone}, cut off for 2 s, moved from term ${term} to term ${cl.term(lone)}: with PreVote a node that cannot win an election never increments its term`,
+      );
       cl.connect(lone);
       await idle(cl, 1_000);
-      ctx.check(cl.stableLeader() === leader && cl.ids.every((id) => cl.term(id) === term), "no disruption", () =>
-        `after ${lone} rejoined, ${leader} should still lead term ${term}; now: ${cl.describeNodes()}`,
+      ctx.check(
+        cl.stableLeader() === leader && cl.ids.every((id) => cl.term(id) === term),
+        "no disruption",
+        () => `after ${lone} rejoined, ${leader} should still lead term ${term}; now: ${cl.describeNodes()}`,
       );
       await commit(cl, c, incr); // the rejoined node catches up with the leader it kept
     },
@@ -106,7 +146,7 @@ export const partF: Array<Scenario<RaftLab>> = [
     name: "a leader cut off from the majority steps down",
     points: 1,
     hints: [
-      "With options.checkQuorum, a leader keeps an \"election\" timer too: every ELECTION_TIMEOUT_MAX_MS it checks whether a majority (itself included) answered since the last check (dissertation 6.2).",
+      'With options.checkQuorum, a leader keeps an "election" timer too: every ELECTION_TIMEOUT_MAX_MS it checks whether a majority (itself included) answered since the last check (dissertation 6.2).',
       "Count the peers whose AppendEntriesReply or InstallSnapshotReply of the current term arrived; if they and you are not a majority, become a follower of the same term; otherwise forget them and re-arm the timer.",
     ],
     async run(ctx) {
@@ -114,7 +154,11 @@ export const partF: Array<Scenario<RaftLab>> = [
       await commit(cl, c, incr);
       const old = await cl.awaitLeader();
       cl.disconnect(old);
-      await cl.sim.require(() => cl.node(old)?.role !== "leader", `${old}, cut off from the other 4 nodes, stops being leader (CheckQuorum)`, STEP_DOWN_WITHIN_MS);
+      await cl.sim.require(
+        () => cl.node(old)?.role !== "leader",
+        `${old}, cut off from the other 4 nodes, stops being leader (CheckQuorum)`,
+        STEP_DOWN_WITHIN_MS,
+      );
       const rest = others(cl, old);
       await cl.awaitLeader(rest, 1_500, `a new leader among ${rest.join(", ")}`);
       await commit(cl, c, incr, { among: rest });
@@ -139,7 +183,11 @@ export const partF: Array<Scenario<RaftLab>> = [
       const rest = others(cl, old);
       for (const id of rest) cl.sim.blockOneWay(id, old); // it talks, nobody is heard
       await commit(cl, c, incr, { among: rest, withinMs: 3_000 });
-      ctx.check(cl.node(old)?.role !== "leader", "checkquorum", `${old} still believes it leads term ${cl.term(old)} although it has heard from nobody for seconds`);
+      ctx.check(
+        cl.node(old)?.role !== "leader",
+        "checkquorum",
+        `${old} still believes it leads term ${cl.term(old)} although it has heard from nobody for seconds`,
+      );
       for (const id of rest) cl.sim.unblockOneWay(id, old);
       await commit(cl, c, incr);
     },
@@ -161,7 +209,8 @@ export const partF: Array<Scenario<RaftLab>> = [
       cl.sim.addInvariant("bounded log", () => {
         for (const id of cl.ids) {
           const n = cl.sim.isUp(id) ? cl.node(id) : undefined;
-          if (n && n.log.length > threshold + LOG_SLACK) return `${id} holds ${n.log.length} log entries after its snapshot (threshold ${threshold}): compact the applied prefix once the log exceeds the threshold`;
+          if (n && n.log.length > threshold + LOG_SLACK)
+            return `${id} holds ${n.log.length} log entries after its snapshot (threshold ${threshold}): compact the applied prefix once the log exceeds the threshold`;
         }
         return undefined;
       });
@@ -175,14 +224,19 @@ export const partF: Array<Scenario<RaftLab>> = [
             cs.map(async (c, i) => {
               for (let k = 0; k < 500; k++) {
                 const out = await c.run(randomOp(ctx, i, k), { deadlineMs: 5_000 });
-                if (!out.ok) return ctx.fail("liveness", `${c.clientId}'s command #${k + 1} was not answered within 5 s`);
+                if (!out.ok)
+                  return ctx.fail("liveness", `${c.clientId}'s command #${k + 1} was not answered within 5 s`);
               }
             }),
           ),
         120_000,
       );
       await idle(cl, 300);
-      ctx.check(cl.ids.every((id) => (cl.node(id)?.snapshotIndex ?? 0) > 0), "compaction", `after 2000 commands some node never took a snapshot: ${cl.ids.map((id) => `${id} snapshot at ${cl.node(id)?.snapshotIndex ?? 0}`).join(", ")}`);
+      ctx.check(
+        cl.ids.every((id) => (cl.node(id)?.snapshotIndex ?? 0) > 0),
+        "compaction",
+        `after 2000 commands some node never took a snapshot: ${cl.ids.map((id) => `${id} snapshot at ${cl.node(id)?.snapshotIndex ?? 0}`).join(", ")}`,
+      );
       const diff = await settle(cl, () => sameService(cl)); // a follower may still be applying
       ctx.check(diff === undefined, "same state everywhere", `after 2000 commands: ${diff}`);
       const wrong = checkHistory(history);
@@ -204,7 +258,12 @@ export const partF: Array<Scenario<RaftLab>> = [
       const cl = cluster(ctx, { nodes: 3, clients: 4, raft: { snapshotThreshold: 50 } });
       const history = new History();
       const [c1, c2, once] = clients(cl, history) as [RaftClient, RaftClient, RaftClient];
-      const first = await drive(cl, `${once.clientId}'s incr is answered`, () => once.run(incr, { deadlineMs: 3_000 }), 3_500);
+      const first = await drive(
+        cl,
+        `${once.clientId}'s incr is answered`,
+        () => once.run(incr, { deadlineMs: 3_000 }),
+        3_500,
+      );
       if (!first.ok) return ctx.fail("liveness", `${once.clientId}'s first incr was not answered within 3 s`);
       // The lagging node is the old leader, cut off with 300 uncommitted entries of its own:
       // its log ends up longer than the others' snapshot, and conflicts with it.
@@ -213,12 +272,21 @@ export const partF: Array<Scenario<RaftLab>> = [
       const junk = new RaftClient(cl, cl.sim.clientIds[3] as NodeId, 3); // not in the history: never answered
       for (let k = 0; k < 300; k++) junk.sendOnce(lagging, { op: "put", key: "junk", value: `${k}` });
       const rest = others(cl, lagging);
-      for (let k = 0; k < 200; k++) await commit(cl, k % 2 ? c1 : c2, k % 3 ? incr : { op: "append", key: "x", value: `${k} ` }, { among: rest });
+      for (let k = 0; k < 200; k++)
+        await commit(cl, k % 2 ? c1 : c2, k % 3 ? incr : { op: "append", key: "x", value: `${k} ` }, { among: rest });
       const snapshotsBefore = cl.sent("InstallSnapshot");
       cl.connect(lagging);
       const target = cl.maxCommit();
-      await cl.sim.require(() => (cl.node(lagging)?.lastApplied ?? 0) >= target, `${lagging}, a deposed leader 200 committed entries behind, applies up to ${target} after it rejoins`, 2_000);
-      ctx.check(cl.sent("InstallSnapshot") > snapshotsBefore, "install snapshot", `${lagging} caught up without any InstallSnapshot, although the leader's log no longer holds the entries it missed`);
+      await cl.sim.require(
+        () => (cl.node(lagging)?.lastApplied ?? 0) >= target,
+        `${lagging}, a deposed leader 200 committed entries behind, applies up to ${target} after it rejoins`,
+        2_000,
+      );
+      ctx.check(
+        cl.sent("InstallSnapshot") > snapshotsBefore,
+        "install snapshot",
+        `${lagging} caught up without any InstallSnapshot, although the leader's log no longer holds the entries it missed`,
+      );
       await idle(cl, 200);
       const diff = await settle(cl, () => sameService(cl)); // a follower may still be applying
       ctx.check(diff === undefined, "same state everywhere", `after ${lagging} caught up: ${diff}`);
@@ -245,15 +313,44 @@ export const partF: Array<Scenario<RaftLab>> = [
       const history = new History();
       const cs = clients(cl, history);
       const once = cs[2] as RaftClient;
-      const first = await drive(cl, `${once.clientId}'s incr is answered`, () => once.run(incr, { deadlineMs: 3_000 }), 3_500);
+      const first = await drive(
+        cl,
+        `${once.clientId}'s incr is answered`,
+        () => once.run(incr, { deadlineMs: 3_000 }),
+        3_500,
+      );
       if (!first.ok) return ctx.fail("liveness", `${once.clientId}'s first incr was not answered within 3 s`);
       const until = cl.sim.now + 3_000;
-      randomNemesis(cl.sim, { until, intervalMs: [150, 600], profile: { partitions: true, oneWay: false, crashes: true, pauses: false, clogs: false, loss: true, clocks: false }, maxDown: 2 });
-      await runClientsUntil(cl, cs.slice(0, 2), until, 5_000, (c, i, k) => c.run(randomOp(ctx, i, k), { deadlineMs: 1_000 }), { op: "read" });
+      randomNemesis(cl.sim, {
+        until,
+        intervalMs: [150, 600],
+        profile: {
+          partitions: true,
+          oneWay: false,
+          crashes: true,
+          pauses: false,
+          clogs: false,
+          loss: true,
+          clocks: false,
+        },
+        maxDown: 2,
+      });
+      await runClientsUntil(
+        cl,
+        cs.slice(0, 2),
+        until,
+        5_000,
+        (c, i, k) => c.run(randomOp(ctx, i, k), { deadlineMs: 1_000 }),
+        { op: "read" },
+      );
       await idle(cl, 300);
       for (const id of cl.ids) cl.crash(id);
       for (const id of cl.ids) cl.restart(id);
-      ctx.check(cl.ids.every((id) => (cl.node(id)?.snapshotIndex ?? 0) > 0), "restore", `after the restart some node has no snapshot: ${cl.ids.map((id) => `${id} snapshot at ${cl.node(id)?.snapshotIndex ?? 0}`).join(", ")}`);
+      ctx.check(
+        cl.ids.every((id) => (cl.node(id)?.snapshotIndex ?? 0) > 0),
+        "restore",
+        `after the restart some node has no snapshot: ${cl.ids.map((id) => `${id} snapshot at ${cl.node(id)?.snapshotIndex ?? 0}`).join(", ")}`,
+      );
       await retryIsDeduplicated(ctx, cl, once, first.result, "after every node restarted from its snapshot");
       await commit(cl, cs[0] as RaftClient, { op: "read" });
       await idle(cl, 300);

@@ -16,7 +16,15 @@ const REFERENCE = fileURLToPath(new URL("../../../labs/raft/reference/index.ts",
 /** Ports from the OS (no basePort): a second run on the same host cannot collide. */
 function cluster(extra: Partial<ConstructorParameters<typeof Cluster>[0]> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "faultline-cluster-"));
-  return new Cluster({ implPath: REFERENCE, exportName: realCluster.exportName, service: realCluster.service, nodes: 3, dataDir: join(dir, "data"), logDir: join(dir, "logs"), ...extra });
+  return new Cluster({
+    implPath: REFERENCE,
+    exportName: realCluster.exportName,
+    service: realCluster.service,
+    nodes: 3,
+    dataDir: join(dir, "data"),
+    logDir: join(dir, "logs"),
+    ...extra,
+  });
 }
 
 // Generous deadlines, polled: on a busy machine elections and commits take longer, and
@@ -64,9 +72,16 @@ describe("a three-node Raft cluster over real processes", () => {
     const r1 = await retrying(`${c.url(follower)}/incr`, { method: "POST", headers: { ...h, "x-request-seq": "1" } });
     expect(r1.status).toBe(200);
     expect(await r1.json()).toEqual({ count: 1 });
-    const again = await retrying(`${c.url(follower)}/incr`, { method: "POST", headers: { ...h, "x-request-seq": "1" } });
+    const again = await retrying(`${c.url(follower)}/incr`, {
+      method: "POST",
+      headers: { ...h, "x-request-seq": "1" },
+    });
     expect(await again.json()).toEqual({ count: 1 }); // a retry of seq 1 is not applied twice
-    const put = await retrying(`${c.url(leader)}/kv/color`, { method: "PUT", headers: { ...h, "x-request-seq": "2" }, body: JSON.stringify({ value: "blue" }) });
+    const put = await retrying(`${c.url(leader)}/kv/color`, {
+      method: "PUT",
+      headers: { ...h, "x-request-seq": "2" },
+      body: JSON.stringify({ value: "blue" }),
+    });
     expect(await put.json()).toEqual({ ok: true });
     const get = await retrying(`${c.url(follower)}/kv/color`);
     expect(await get.json()).toEqual({ key: "color", value: "blue" });
@@ -95,7 +110,10 @@ describe("a three-node Raft cluster over real processes", () => {
     expect(((await badJson.json()) as { error: string }).error).toMatch(/not valid JSON/);
     const badBody = await fetch(`${c.url("n1")}/kv/x`, { method: "PUT", body: JSON.stringify({ value: 3 }) });
     expect(badBody.status).toBe(400);
-    const badSeq = await fetch(`${c.url("n1")}/incr`, { method: "POST", headers: { "x-client-id": "t", "x-request-seq": "zero" } });
+    const badSeq = await fetch(`${c.url("n1")}/incr`, {
+      method: "POST",
+      headers: { "x-client-id": "t", "x-request-seq": "zero" },
+    });
     expect(badSeq.status).toBe(400);
     const method = await fetch(`${c.url("n1")}/kv/x`, { method: "DELETE" });
     expect(method.status).toBe(405);

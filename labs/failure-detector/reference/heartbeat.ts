@@ -3,7 +3,13 @@
  * heard from for longer than the timeout is suspected, and heard again it is trusted again.
  */
 import type { Env, Node, NodeId } from "@faultline/sim";
-import { CHECK_INTERVAL_MS, HEARTBEAT_INTERVAL_MS, type Msg, type NetworkConditions, type Timer } from "../src/messages.ts";
+import {
+  CHECK_INTERVAL_MS,
+  HEARTBEAT_INTERVAL_MS,
+  type Msg,
+  type NetworkConditions,
+  type Timer,
+} from "../src/messages.ts";
 
 export interface HeartbeatOptions {
   timeoutMs: number;

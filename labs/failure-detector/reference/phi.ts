@@ -5,7 +5,14 @@
  * (population) standard deviation, floored at MIN_STD_DEV_MS.
  */
 import type { Env, Node, NodeId } from "@faultline/sim";
-import { CHECK_INTERVAL_MS, HEARTBEAT_INTERVAL_MS, MIN_STD_DEV_MS, PHI_WINDOW, type Msg, type Timer } from "../src/messages.ts";
+import {
+  CHECK_INTERVAL_MS,
+  HEARTBEAT_INTERVAL_MS,
+  MIN_STD_DEV_MS,
+  PHI_WINDOW,
+  type Msg,
+  type Timer,
+} from "../src/messages.ts";
 import { pLater } from "../src/normal.ts";
 
 export class PhiAccrualDetector {

@@ -26,7 +26,14 @@
  */
 import { NotImplemented, type Env, type Node, type NodeId } from "@faultline/sim";
 // Imported for the bodies you will write.
-import { CHECK_INTERVAL_MS, HEARTBEAT_INTERVAL_MS, MIN_STD_DEV_MS, PHI_WINDOW, type Msg, type Timer } from "./messages.ts";
+import {
+  CHECK_INTERVAL_MS,
+  HEARTBEAT_INTERVAL_MS,
+  MIN_STD_DEV_MS,
+  PHI_WINDOW,
+  type Msg,
+  type Timer,
+} from "./messages.ts";
 import { pLater } from "./normal.ts";
 
 /** The accrual detector of one peer: no env, no timers, only arrival times (ms). */

@@ -45,7 +45,9 @@ export class GCounter extends GivenCounter {
 
   static override fromJSON(replicaId: ReplicaId, state: GCounterState): GCounter {
     if (typeof state !== "object" || state === null || Array.isArray(state)) {
-      throw new TypeError(`GCounter.fromJSON: the state must be an object of replica entries, got ${JSON.stringify(state)}`);
+      throw new TypeError(
+        `GCounter.fromJSON: the state must be an object of replica entries, got ${JSON.stringify(state)}`,
+      );
     }
     const out = new GCounter(replicaId);
     for (const [r, v] of Object.entries(state)) {

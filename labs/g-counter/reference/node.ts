@@ -5,7 +5,15 @@
  * same replica id, so its own entry never goes back.
  */
 import type { Env, Node, NodeId } from "@faultline/sim";
-import { DISK_KEY, GOSSIP_INTERVAL_MS, type AddRequest, type GCounterState, type Msg, type PNCounterState, type Timer } from "../src/messages.ts";
+import {
+  DISK_KEY,
+  GOSSIP_INTERVAL_MS,
+  type AddRequest,
+  type GCounterState,
+  type Msg,
+  type PNCounterState,
+  type Timer,
+} from "../src/messages.ts";
 import { GCounter } from "./gcounter.ts";
 import { PNCounter } from "./pncounter.ts";
 
@@ -20,7 +28,9 @@ interface CounterClass<C, S> {
  * applied, made durable and acknowledged, `read` answers the value, a peer's gossip is merged,
  * and the whole state is gossiped to every peer every GOSSIP_INTERVAL_MS.
  */
-abstract class CounterNode<C extends { value(): number; merge(other: C): C; toJSON(): S }, S> implements Node<Msg, Timer> {
+abstract class CounterNode<C extends { value(): number; merge(other: C): C; toJSON(): S }, S>
+  implements Node<Msg, Timer>
+{
   /** The replicated data type. */
   protected abstract readonly Counter: CounterClass<C, S>;
   /** The type of this node's gossip messages. */
@@ -48,7 +58,8 @@ abstract class CounterNode<C extends { value(): number; merge(other: C): C; toJS
         break;
       case "gossip":
       case "pn_gossip":
-        if (msg.type === this.gossipType) this.counter = this.counter.merge(this.Counter.fromJSON(from, msg.state as S));
+        if (msg.type === this.gossipType)
+          this.counter = this.counter.merge(this.Counter.fromJSON(from, msg.state as S));
         break;
       default:
         break;

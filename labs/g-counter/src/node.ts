@@ -31,7 +31,14 @@ import { NotImplemented, type Env, type Node, type NodeId } from "@faultline/sim
 import { GCounter } from "./gcounter.ts";
 import { PNCounter } from "./pncounter.ts";
 // Imported for the bodies you will write: the disk key, the gossip period and the state types.
-import { DISK_KEY, GOSSIP_INTERVAL_MS, type GCounterState, type Msg, type PNCounterState, type Timer } from "./messages.ts";
+import {
+  DISK_KEY,
+  GOSSIP_INTERVAL_MS,
+  type GCounterState,
+  type Msg,
+  type PNCounterState,
+  type Timer,
+} from "./messages.ts";
 
 /** A node holding a G-Counter replica (Parts B and C). */
 export class GCounterNode implements Node<Msg, Timer> {

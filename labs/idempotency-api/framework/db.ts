@@ -2,7 +2,17 @@
  * Database connection: embedded PGlite on a data directory (the default), or a PostgreSQL
  * server through node-postgres when a connection URL is given. Both answer the same `Db`.
  */
-import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -11,7 +21,7 @@ import { MIGRATIONS } from "./migrations.ts";
 
 export type DbConfig =
   | { kind: "pglite"; dataDir: string }
-  | { kind: "postgres"; url: string; /** Schema for this run's tables (created if missing). */ schema: string };
+  | { kind: "postgres"; url: string /** Schema for this run's tables (created if missing). */; schema: string };
 
 /** Small buffers: a grader runs several embedded databases at once. */
 const PGLITE_PARAMS = ["-c", "shared_buffers=8MB", "-c", "work_mem=1MB", "-c", "maintenance_work_mem=8MB"];
@@ -94,7 +104,9 @@ export async function openDb(cfg: DbConfig): Promise<Db> {
 async function openPglite(dataDir: string): Promise<Db> {
   const { PGlite } = await import("@electric-sql/pglite");
   const pg = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, ...PGLITE_PARAMS] });
-  const wrap = (q: { query: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[]; affectedRows?: number }> }): Queryable => ({
+  const wrap = (q: {
+    query: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[]; affectedRows?: number }>;
+  }): Queryable => ({
     async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
       const r = await q.query(sql, params as unknown[]);
       return { rows: r.rows as R[], rowCount: Math.max(r.affectedRows ?? 0, r.rows.length) };
@@ -127,11 +139,19 @@ async function openPostgres(url: string, schema: string): Promise<Db> {
   } finally {
     await setup.end();
   }
-  const pool = new pg.Pool({ connectionString: url, max: 10, options: `-c search_path=${schema}`, connectionTimeoutMillis: 5_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    options: `-c search_path=${schema}`,
+    connectionTimeoutMillis: 5_000,
+  });
   pool.on("error", () => {
     // An idle client lost its connection (server restart); the pool replaces it.
   });
-  const result = <R>(r: { rows: unknown[]; rowCount: number | null }): QueryResult<R> => ({ rows: r.rows as R[], rowCount: Math.max(r.rowCount ?? 0, r.rows.length) });
+  const result = <R>(r: { rows: unknown[]; rowCount: number | null }): QueryResult<R> => ({
+    rows: r.rows as R[],
+    rowCount: Math.max(r.rowCount ?? 0, r.rows.length),
+  });
   return {
     kind: "postgres",
     async query<R>(sql: string, params: readonly unknown[] = []) {

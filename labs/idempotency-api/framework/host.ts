@@ -56,7 +56,9 @@ export const LOADED = "faultline:loaded";
 
 interface Impl {
   createChargeHandler?: (deps: ServiceDeps) => ChargeHandler;
-  PaymentsClient?: new (opts: Record<string, unknown>) => { createCharge(input: unknown, opts?: { idempotencyKey?: string }): Promise<unknown> };
+  PaymentsClient?: new (
+    opts: Record<string, unknown>,
+  ) => { createCharge(input: unknown, opts?: { idempotencyKey?: string }): Promise<unknown> };
 }
 
 export async function runHost(impl: Impl): Promise<void> {
@@ -75,7 +77,9 @@ export async function runHost(impl: Impl): Promise<void> {
 function load(impl: Impl): void {
   for (const name of ["createChargeHandler", "PaymentsClient"] as const) {
     if (typeof impl[name] !== "function") {
-      process.stderr.write(`the module does not export ${name} (a ${name === "PaymentsClient" ? "class" : "function"})\n`);
+      process.stderr.write(
+        `the module does not export ${name} (a ${name === "PaymentsClient" ? "class" : "function"})\n`,
+      );
       process.exit(2);
     }
   }

@@ -7,7 +7,14 @@ export const PROBLEM_TYPE_PREFIX = "urn:faultline:problem:";
  * A problem-details response: {"type": "urn:faultline:problem:<slug>", "title", "status",
  * "detail", ...extra} with content type application/problem+json.
  */
-export function problem(status: number, slug: string, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): ApiResponse {
+export function problem(
+  status: number,
+  slug: string,
+  title: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): ApiResponse {
   return {
     status,
     headers: { "content-type": "application/problem+json", ...headers },

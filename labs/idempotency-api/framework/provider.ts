@@ -15,7 +15,13 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import { readBody, sendHttp } from "./http.ts";
-import { ProviderUnavailable, type Provider, type ProviderChargeRequest, type ProviderChargeResult } from "./types.ts";
+import {
+  type HttpReply,
+  ProviderUnavailable,
+  type Provider,
+  type ProviderChargeRequest,
+  type ProviderChargeResult,
+} from "./types.ts";
 
 export interface LedgerEntry {
   id: string;
@@ -122,7 +128,13 @@ export class ProviderServer {
     return l[0] + (l[1] - l[0]) * this.opts.random();
   }
 
-  private reply(res: ServerResponse, status: number, body: string, delay: number, description: string | null = null): void {
+  private reply(
+    res: ServerResponse,
+    status: number,
+    body: string,
+    delay: number,
+    description: string | null = null,
+  ): void {
     const send = () => {
       if (res.destroyed) return;
       res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
@@ -141,7 +153,13 @@ export class ProviderServer {
     this.timers.add(t);
   }
 
-  private async handle(method: string, url: string, keyHeader: string | string[] | undefined, req: NodeJS.ReadableStream, res: ServerResponse): Promise<void> {
+  private async handle(
+    method: string,
+    url: string,
+    keyHeader: string | string[] | undefined,
+    req: NodeJS.ReadableStream,
+    res: ServerResponse,
+  ): Promise<void> {
     const raw = await readBody(req, 64 * 1024).catch(() => undefined);
     const delay = this.latency();
     const key = typeof keyHeader === "string" && keyHeader.length > 0 ? keyHeader : null;
@@ -152,11 +170,18 @@ export class ProviderServer {
       return { status, body };
     };
     if (method !== "POST" || url !== "/v1/charges") return void answer(404, { error: { code: "not_found" } });
-    if (this.requests.length >= (this.opts.maxRequests ?? 5000)) return void answer(429, { error: { code: "too_many_requests" } });
+    if (this.requests.length >= (this.opts.maxRequests ?? 5000))
+      return void answer(429, { error: { code: "too_many_requests" } });
     let p: ProviderChargeRequest;
     try {
       p = JSON.parse(raw?.toString("utf8") ?? "") as ProviderChargeRequest;
-      if (!Number.isInteger(p.amount) || p.amount <= 0 || typeof p.currency !== "string" || typeof p.source !== "string") throw new Error("bad");
+      if (
+        !Number.isInteger(p.amount) ||
+        p.amount <= 0 ||
+        typeof p.currency !== "string" ||
+        typeof p.source !== "string"
+      )
+        throw new Error("bad");
     } catch {
       return void answer(400, { error: { code: "invalid_request" } });
     }
@@ -165,7 +190,12 @@ export class ProviderServer {
     if (key) {
       const prev = this.byKey.get(key);
       if (prev) {
-        if (prev.fingerprint !== fingerprint) return void answer(422, { error: { code: "idempotency_key_reused", message: "this key was used with other parameters" } }, description);
+        if (prev.fingerprint !== fingerprint)
+          return void answer(
+            422,
+            { error: { code: "idempotency_key_reused", message: "this key was used with other parameters" } },
+            description,
+          );
         this.requests.push({ key, description, status: prev.status });
         return this.reply(res, prev.status, prev.body, delay, description);
       }
@@ -216,10 +246,21 @@ export class ProviderClient implements Provider {
   async charge(req: ProviderChargeRequest, opts: { idempotencyKey?: string }): Promise<ProviderChargeResult> {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (opts.idempotencyKey !== undefined) headers["idempotency-key"] = opts.idempotencyKey;
-    const body = JSON.stringify({ amount: req.amount, currency: req.currency, source: req.source, description: req.description });
-    let reply;
+    const body = JSON.stringify({
+      amount: req.amount,
+      currency: req.currency,
+      source: req.source,
+      description: req.description,
+    });
+    let reply: HttpReply;
     try {
-      reply = await sendHttp({ url: `${this.baseUrl}/v1/charges`, method: "POST", headers, body, timeoutMs: this.timeoutMs });
+      reply = await sendHttp({
+        url: `${this.baseUrl}/v1/charges`,
+        method: "POST",
+        headers,
+        body,
+        timeoutMs: this.timeoutMs,
+      });
     } catch (err) {
       throw new ProviderUnavailable(`provider unreachable: ${(err as Error).message}`);
     }

@@ -22,14 +22,30 @@ async function standalone(argv: string[]): Promise<void> {
   const labDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
   const i = argv.indexOf("--impl");
   const spec = i >= 0 ? (argv[i + 1] ?? "stub") : "stub";
-  const implPath = spec === "stub" || spec === "src" ? join(labDir, "src/index.ts") : spec === "reference" ? join(labDir, "reference/index.ts") : resolve(spec);
+  const implPath =
+    spec === "stub" || spec === "src"
+      ? join(labDir, "src/index.ts")
+      : spec === "reference"
+        ? join(labDir, "reference/index.ts")
+        : resolve(spec);
   const impl = (await import(pathToFileURL(implPath).href)) as Impl;
   const provider = await new ProviderServer({ random: Math.random }).start();
   const url = process.env.DATABASE_URL;
-  const db = await openDb(url ? { kind: "postgres", url, schema: process.env.DB_SCHEMA ?? "idempotency_api" } : { kind: "pglite", dataDir: join(labDir, ".pgdata") });
-  const server = await startApiServer({ createChargeHandler: impl.createChargeHandler, db, providerUrl: provider.url, port: Number(process.env.PORT ?? 3000) });
+  const db = await openDb(
+    url
+      ? { kind: "postgres", url, schema: process.env.DB_SCHEMA ?? "idempotency_api" }
+      : { kind: "pglite", dataDir: join(labDir, ".pgdata") },
+  );
+  const server = await startApiServer({
+    createChargeHandler: impl.createChargeHandler,
+    db,
+    providerUrl: provider.url,
+    port: Number(process.env.PORT ?? 3000),
+  });
   console.log(`idempotency-api (${spec}) on ${server.url}, database: ${db.kind}, provider: ${provider.url}`);
-  console.log(`try: curl -i -X POST ${server.url}/charges -H 'authorization: Bearer alice' -H 'idempotency-key: order-0001' -H 'content-type: application/json' -d '{"amount":1200,"currency":"usd","source":"tok_visa"}'`);
+  console.log(
+    `try: curl -i -X POST ${server.url}/charges -H 'authorization: Bearer alice' -H 'idempotency-key: order-0001' -H 'content-type: application/json' -d '{"amount":1200,"currency":"usd","source":"tok_visa"}'`,
+  );
   const stop = async () => {
     await server.close();
     await provider.close();

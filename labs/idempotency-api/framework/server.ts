@@ -79,7 +79,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (r.outcome === "succeeded" && hit("provider.after-charge")) crash("provider.after-charge");
     },
   });
-  const deps: ServiceDeps = { db: opts.db, provider, config, now, newId: (prefix) => `${prefix}${randomBytes(12).toString("hex")}` };
+  const deps: ServiceDeps = {
+    db: opts.db,
+    provider,
+    config,
+    now,
+    newId: (prefix) => `${prefix}${randomBytes(12).toString("hex")}`,
+  };
   const handler = opts.createChargeHandler(deps);
   const sockets = new Set<Socket>();
 
@@ -90,7 +96,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     res.end(r.body);
     after?.();
   };
-  const json = (status: number, obj: unknown): ApiResponse => ({ status, headers: { "content-type": "application/json" }, body: JSON.stringify(obj) });
+  const json = (status: number, obj: unknown): ApiResponse => ({
+    status,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(obj),
+  });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? "GET";
@@ -98,19 +108,40 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : v;
     if (path === "/health" && method === "GET") return send(res, json(200, { status: "ok" }));
-    if (path.startsWith("/__admin/") && opts.adminToken !== undefined && headers["x-faultline-admin"] === opts.adminToken) {
+    if (
+      path.startsWith("/__admin/") &&
+      opts.adminToken !== undefined &&
+      headers["x-faultline-admin"] === opts.adminToken
+    ) {
       return send(res, await admin(method, path, req));
     }
     if (path !== "/charges") {
       req.resume();
-      return send(res, problem(404, "not-found", "Not found", `no route for ${method} ${path}; the API has POST /charges`));
+      return send(
+        res,
+        problem(404, "not-found", "Not found", `no route for ${method} ${path}; the API has POST /charges`),
+      );
     }
     if (method !== "POST") {
       req.resume();
-      return send(res, problem(405, "method-not-allowed", "Method not allowed", `${method} ${path} is not supported; use POST`, {}, { allow: "POST" }));
+      return send(
+        res,
+        problem(
+          405,
+          "method-not-allowed",
+          "Method not allowed",
+          `${method} ${path} is not supported; use POST`,
+          {},
+          { allow: "POST" },
+        ),
+      );
     }
     const raw = await readBody(req, MAX_BODY_BYTES);
-    if (raw === undefined) return send(res, problem(413, "payload-too-large", "Payload too large", `the body is over the limit of ${MAX_BODY_BYTES} bytes`));
+    if (raw === undefined)
+      return send(
+        res,
+        problem(413, "payload-too-large", "Payload too large", `the body is over the limit of ${MAX_BODY_BYTES} bytes`),
+      );
     const apiReq: ApiRequest = { method, path, headers, body: raw.toString("utf8") };
     opts.onChargeRequest?.(apiReq, Date.now());
     let out: ApiResponse;
@@ -122,7 +153,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         opts.onNotImplemented?.(e.message);
         out = problem(501, "not-implemented", "Not implemented", e.message);
       } else {
-        out = problem(500, "internal-error", "Internal server error", `the handler threw: ${e?.name ?? "Error"}: ${e?.message ?? String(err)}`);
+        out = problem(
+          500,
+          "internal-error",
+          "Internal server error",
+          `the handler threw: ${e?.name ?? "Error"}: ${e?.message ?? String(err)}`,
+        );
       }
     }
     send(res, out, () => {
@@ -142,12 +178,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     if (method === "POST" && path === "/__admin/failpoints") {
       const name = body.name as FailpointName;
-      if (!FAILPOINTS.includes(name)) return json(400, { error: `unknown failpoint ${String(name)}; failpoints: ${FAILPOINTS.join(", ")}` });
+      if (!FAILPOINTS.includes(name))
+        return json(400, { error: `unknown failpoint ${String(name)}; failpoints: ${FAILPOINTS.join(", ")}` });
       armed.set(name, Number(body.count ?? 1));
       return json(200, { armed: Object.fromEntries(armed) });
     }
     if (method === "GET" && path === "/__admin/charges") {
-      const r = await opts.db.query("SELECT id, client_id, amount, currency, source, description, provider_charge_id FROM charges ORDER BY created_at, id");
+      const r = await opts.db.query(
+        "SELECT id, client_id, amount, currency, source, description, provider_charge_id FROM charges ORDER BY created_at, id",
+      );
       return json(200, { charges: r.rows });
     }
     return json(404, { error: "unknown admin route" });

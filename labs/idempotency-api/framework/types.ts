@@ -43,7 +43,10 @@ export interface Db extends Queryable {
    * Run `fn` in one transaction (BEGIN ... COMMIT, ROLLBACK when it throws). Use `tx` for every
    * statement inside; `isolation` defaults to READ COMMITTED.
    */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: { isolation?: "read committed" | "repeatable read" | "serializable" }): Promise<T>;
+  transaction<T>(
+    fn: (tx: Queryable) => Promise<T>,
+    opts?: { isolation?: "read committed" | "repeatable read" | "serializable" },
+  ): Promise<T>;
   /** "pglite" (embedded, the default) or "postgres" (a server given by DATABASE_URL). */
   readonly kind: "pglite" | "postgres";
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 /** Reference retrying client: per-attempt timeouts, exponential backoff with full jitter, one key. */
 import { randomUUID } from "node:crypto";
-import { sendHttp, TransportError, type HttpReply, type Transport } from "../framework/index.ts";
+import { sendHttp, TransportError, type Transport } from "../framework/index.ts";
 import type { ChargeInput, ChargeOutcome, ClientOptions } from "../src/client.ts";
 
 export type { ChargeInput, ChargeOutcome, ClientOptions };
@@ -34,7 +34,11 @@ export class PaymentsClient {
         const reply = await this.transport({
           url: `${this.opts.baseUrl}/charges`,
           method: "POST",
-          headers: { authorization: `Bearer ${this.opts.token}`, "idempotency-key": key, "content-type": "application/json" },
+          headers: {
+            authorization: `Bearer ${this.opts.token}`,
+            "idempotency-key": key,
+            "content-type": "application/json",
+          },
           body,
           timeoutMs: this.attemptTimeoutMs,
         });

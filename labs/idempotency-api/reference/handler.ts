@@ -4,7 +4,15 @@
  * keys in Postgres".
  */
 import { createHash, randomBytes } from "node:crypto";
-import { problem, ProviderUnavailable, type ApiRequest, type ApiResponse, type ChargeHandler, type ServiceDeps } from "../framework/index.ts";
+import {
+  problem,
+  ProviderUnavailable,
+  type ApiRequest,
+  type ApiResponse,
+  type ChargeHandler,
+  type ProviderChargeResult,
+  type ServiceDeps,
+} from "../framework/index.ts";
 
 export interface ChargeParams {
   amount: number;
@@ -64,16 +72,31 @@ export function validateCharge(body: unknown): ChargeParams | string {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return "the body must be a JSON object";
   const b = body as Record<string, unknown>;
   for (const k of Object.keys(b)) if (!FIELDS.has(k)) return `unknown field "${k}"`;
-  if (typeof b.amount !== "number" || !Number.isInteger(b.amount) || b.amount < 1 || b.amount > 1_000_000) return "amount must be an integer from 1 to 1000000 (minor units)";
-  if (typeof b.currency !== "string" || !/^[a-z]{3}$/.test(b.currency)) return 'currency must be three lowercase letters, e.g. "usd"';
-  if (typeof b.source !== "string" || b.source.length < 1 || b.source.length > 64) return "source must be a string of 1 to 64 characters";
-  if (b.description !== undefined && b.description !== null && (typeof b.description !== "string" || b.description.length > 200)) return "description must be a string of at most 200 characters";
-  return { amount: b.amount, currency: b.currency, source: b.source, description: typeof b.description === "string" ? b.description : null };
+  if (typeof b.amount !== "number" || !Number.isInteger(b.amount) || b.amount < 1 || b.amount > 1_000_000)
+    return "amount must be an integer from 1 to 1000000 (minor units)";
+  if (typeof b.currency !== "string" || !/^[a-z]{3}$/.test(b.currency))
+    return 'currency must be three lowercase letters, e.g. "usd"';
+  if (typeof b.source !== "string" || b.source.length < 1 || b.source.length > 64)
+    return "source must be a string of 1 to 64 characters";
+  if (
+    b.description !== undefined &&
+    b.description !== null &&
+    (typeof b.description !== "string" || b.description.length > 200)
+  )
+    return "description must be a string of at most 200 characters";
+  return {
+    amount: b.amount,
+    currency: b.currency,
+    source: b.source,
+    description: typeof b.description === "string" ? b.description : null,
+  };
 }
 
 /** Same parameters (whatever the key order or spacing of the JSON) give the same fingerprint. */
 export function fingerprint(method: string, path: string, p: ChargeParams): string {
-  return createHash("sha256").update(JSON.stringify([method, path, p.amount, p.currency, p.source, p.description])).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify([method, path, p.amount, p.currency, p.source, p.description]))
+    .digest("hex");
 }
 
 class ChargeService {
@@ -81,13 +104,39 @@ class ChargeService {
 
   async handle(req: ApiRequest): Promise<ApiResponse> {
     const client = clientOf(req.headers.authorization);
-    if (!client) return problem(401, "unauthorized", "Unauthorized", 'send "Authorization: Bearer <client token>"', {}, { "www-authenticate": "Bearer" });
+    if (!client)
+      return problem(
+        401,
+        "unauthorized",
+        "Unauthorized",
+        'send "Authorization: Bearer <client token>"',
+        {},
+        { "www-authenticate": "Bearer" },
+      );
     const rawKey = req.headers["idempotency-key"];
-    if (rawKey === undefined || rawKey.trim() === "") return problem(400, "idempotency-key-missing", "Idempotency-Key missing", "POST /charges needs an Idempotency-Key header");
+    if (rawKey === undefined || rawKey.trim() === "")
+      return problem(
+        400,
+        "idempotency-key-missing",
+        "Idempotency-Key missing",
+        "POST /charges needs an Idempotency-Key header",
+      );
     const key = parseIdempotencyKey(rawKey);
-    if (!key) return problem(400, "idempotency-key-invalid", "Idempotency-Key invalid", "the key must be 8 to 255 characters from A-Z a-z 0-9 . _ : -");
+    if (!key)
+      return problem(
+        400,
+        "idempotency-key-invalid",
+        "Idempotency-Key invalid",
+        "the key must be 8 to 255 characters from A-Z a-z 0-9 . _ : -",
+      );
     const mediaType = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
-    if (mediaType !== "application/json") return problem(415, "unsupported-media-type", "Unsupported media type", "send the body as Content-Type: application/json");
+    if (mediaType !== "application/json")
+      return problem(
+        415,
+        "unsupported-media-type",
+        "Unsupported media type",
+        "send the body as Content-Type: application/json",
+      );
     let body: unknown;
     try {
       body = JSON.parse(req.body);
@@ -103,9 +152,21 @@ class ChargeService {
       case "replay":
         return this.replay(acquired.row);
       case "in-flight":
-        return problem(409, "idempotency-key-in-use", "Request in progress", "a request with this Idempotency-Key is still being processed; retry later", {}, { "retry-after": "1" });
+        return problem(
+          409,
+          "idempotency-key-in-use",
+          "Request in progress",
+          "a request with this Idempotency-Key is still being processed; retry later",
+          {},
+          { "retry-after": "1" },
+        );
       case "mismatch":
-        return problem(422, "idempotency-key-reused", "Idempotency-Key reused", "this Idempotency-Key was already used with a different request");
+        return problem(
+          422,
+          "idempotency-key-reused",
+          "Idempotency-Key reused",
+          "this Idempotency-Key was already used with a different request",
+        );
       case "proceed":
         return this.process(acquired.row, acquired.lockToken, params);
     }
@@ -116,7 +177,12 @@ class ChargeService {
     const { db, now, config } = this.deps;
     return db.transaction(async (tx) => {
       const t = now();
-      let row = (await tx.query<KeyRow>("SELECT * FROM idempotency_keys WHERE client_id = $1 AND idempotency_key = $2 FOR UPDATE", [client, key])).rows[0];
+      let row = (
+        await tx.query<KeyRow>(
+          "SELECT * FROM idempotency_keys WHERE client_id = $1 AND idempotency_key = $2 FOR UPDATE",
+          [client, key],
+        )
+      ).rows[0];
       if (row && row.created_at <= t - config.retentionMs) {
         await tx.query("DELETE FROM idempotency_keys WHERE id = $1", [row.id]);
         row = undefined;
@@ -136,7 +202,10 @@ class ChargeService {
       if (row.recovery_point === "finished") return { kind: "replay", row };
       if (row.locked_at !== null && t - row.locked_at < config.leaseMs) return { kind: "in-flight" };
       // Unlocked (an earlier attempt gave up) or a stale lock (its server died): take it over.
-      const taken = await tx.query<KeyRow>("UPDATE idempotency_keys SET locked_at = $2, lock_token = $3, updated_at = $2 WHERE id = $1 RETURNING *", [row.id, t, lockToken]);
+      const taken = await tx.query<KeyRow>(
+        "UPDATE idempotency_keys SET locked_at = $2, lock_token = $3, updated_at = $2 WHERE id = $1 RETURNING *",
+        [row.id, t, lockToken],
+      );
       return { kind: "proceed", row: taken.rows[0] as KeyRow, lockToken };
     });
   }
@@ -148,25 +217,45 @@ class ChargeService {
 
   /** Phase 2 (the foreign side effect) and phase 3 (record it and the response atomically). */
   private async process(row: KeyRow, lockToken: string, params: ChargeParams): Promise<ApiResponse> {
-    let result;
+    let result: ProviderChargeResult;
     try {
       result = await this.deps.provider.charge(params, { idempotencyKey: this.downstreamKey(row) });
     } catch (err) {
       await this.release(row, lockToken);
       if (err instanceof ProviderUnavailable) {
-        return problem(503, "provider-unavailable", "Payment provider unavailable", "the charge could not be confirmed; retry with the same Idempotency-Key", {}, { "retry-after": "1" });
+        return problem(
+          503,
+          "provider-unavailable",
+          "Payment provider unavailable",
+          "the charge could not be confirmed; retry with the same Idempotency-Key",
+          {},
+          { "retry-after": "1" },
+        );
       }
       throw err;
     }
     const response =
       result.outcome === "succeeded"
         ? undefined
-        : problem(402, "card-declined", "Card declined", result.message, { code: result.code, instance: `urn:faultline:attempt:${this.deps.newId("att_")}` });
-    return this.finish(row, lockToken, params, result.outcome === "succeeded" ? result.providerChargeId : undefined, response);
+        : problem(402, "card-declined", "Card declined", result.message, {
+            code: result.code,
+            instance: `urn:faultline:attempt:${this.deps.newId("att_")}`,
+          });
+    return this.finish(
+      row,
+      lockToken,
+      params,
+      result.outcome === "succeeded" ? result.providerChargeId : undefined,
+      response,
+    );
   }
 
   /** The final response: the new charge (201) or the decline (402) given by `declined`. */
-  private buildResponse(params: ChargeParams, providerChargeId: string | undefined, declined: ApiResponse | undefined): Built {
+  private buildResponse(
+    params: ChargeParams,
+    providerChargeId: string | undefined,
+    declined: ApiResponse | undefined,
+  ): Built {
     if (providerChargeId === undefined) return { response: declined as ApiResponse };
     const id = this.deps.newId("ch_");
     const created = this.deps.now();
@@ -175,7 +264,17 @@ class ChargeService {
       response: {
         status: 201,
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ id, object: "charge", amount: params.amount, currency: params.currency, source: params.source, description: params.description, status: "succeeded", provider_charge_id: providerChargeId, created }),
+        body: JSON.stringify({
+          id,
+          object: "charge",
+          amount: params.amount,
+          currency: params.currency,
+          source: params.source,
+          description: params.description,
+          status: "succeeded",
+          provider_charge_id: providerChargeId,
+          created,
+        }),
       },
     };
   }
@@ -192,7 +291,17 @@ class ChargeService {
           await tx.query(
             `INSERT INTO charges (id, idempotency_key_id, client_id, amount, currency, source, description, provider_charge_id, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-            [built.charge.id, row.id, row.client_id, params.amount, params.currency, params.source, params.description, built.charge.providerChargeId, built.charge.created],
+            [
+              built.charge.id,
+              row.id,
+              row.client_id,
+              params.amount,
+              params.currency,
+              params.source,
+              params.description,
+              built.charge.providerChargeId,
+              built.charge.created,
+            ],
           );
         }
         const r = built.response;
@@ -211,18 +320,35 @@ class ChargeService {
   }
 
   /** Build the response, store it, then answer it. */
-  private async finish(row: KeyRow, lockToken: string, params: ChargeParams, providerChargeId: string | undefined, declined: ApiResponse | undefined): Promise<ApiResponse> {
+  private async finish(
+    row: KeyRow,
+    lockToken: string,
+    params: ChargeParams,
+    providerChargeId: string | undefined,
+    declined: ApiResponse | undefined,
+  ): Promise<ApiResponse> {
     const built = this.buildResponse(params, providerChargeId, declined);
     if (await this.store(row, lockToken, params, built)) return built.response;
     // Our lease ran out and another request took the key over: answer what it stored, if done.
-    const current = (await this.deps.db.query<KeyRow>("SELECT * FROM idempotency_keys WHERE id = $1", [row.id])).rows[0];
+    const current = (await this.deps.db.query<KeyRow>("SELECT * FROM idempotency_keys WHERE id = $1", [row.id]))
+      .rows[0];
     if (current?.recovery_point === "finished") return this.replay(current);
-    return problem(409, "idempotency-key-in-use", "Request in progress", "a request with this Idempotency-Key is still being processed; retry later", {}, { "retry-after": "1" });
+    return problem(
+      409,
+      "idempotency-key-in-use",
+      "Request in progress",
+      "a request with this Idempotency-Key is still being processed; retry later",
+      {},
+      { "retry-after": "1" },
+    );
   }
 
   /** Unlock without finishing: a retry resumes from the recovery point. */
   private async release(row: KeyRow, lockToken: string): Promise<void> {
-    await this.deps.db.query("UPDATE idempotency_keys SET locked_at = NULL, lock_token = NULL, updated_at = $3 WHERE id = $1 AND lock_token = $2", [row.id, lockToken, this.deps.now()]);
+    await this.deps.db.query(
+      "UPDATE idempotency_keys SET locked_at = NULL, lock_token = NULL, updated_at = $3 WHERE id = $1 AND lock_token = $2",
+      [row.id, lockToken, this.deps.now()],
+    );
   }
 
   private replay(row: KeyRow): ApiResponse {

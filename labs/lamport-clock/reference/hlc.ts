@@ -47,7 +47,9 @@ export class HlcNode extends WorkloadNode<HlcMsg> {
   override onMessage(from: NodeId, msg: HlcMsg): void {
     const pt = this.pt();
     if (this.clock.receive(msg.hlc, pt) === null) {
-      this.env.log(`rejected a timestamp from ${from}: l=${msg.hlc.l} is more than ${this.clock.maxOffsetMs} ms ahead of pt=${pt}`);
+      this.env.log(
+        `rejected a timestamp from ${from}: l=${msg.hlc.l} is more than ${this.clock.maxOffsetMs} ms ahead of pt=${pt}`,
+      );
     }
   }
 

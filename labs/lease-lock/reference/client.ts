@@ -6,7 +6,15 @@
  * with that token.
  */
 import type { Env, Node, NodeId } from "@faultline/sim";
-import { ACQUIRE_RETRY_MS, LEASE_TTL_MS, LOCK_SERVER, STORAGE, WRITE_INTERVAL_MS, type Msg, type Timer } from "../src/messages.ts";
+import {
+  ACQUIRE_RETRY_MS,
+  LEASE_TTL_MS,
+  LOCK_SERVER,
+  STORAGE,
+  WRITE_INTERVAL_MS,
+  type Msg,
+  type Timer,
+} from "../src/messages.ts";
 
 interface Held {
   token: number;
@@ -63,7 +71,10 @@ export class LockClient implements Node<Msg, Timer> {
     if (this.held && now >= this.held.validUntil) this.drop();
     if (this.held) {
       this.write(this.held.token);
-      if (this.held.validUntil - now < LEASE_TTL_MS / 2 && (!this.renewing || now - this.renewing.sentAt >= ACQUIRE_RETRY_MS)) {
+      if (
+        this.held.validUntil - now < LEASE_TTL_MS / 2 &&
+        (!this.renewing || now - this.renewing.sentAt >= ACQUIRE_RETRY_MS)
+      ) {
         this.renewing = { id: this.nextId++, sentAt: now };
         this.env.send(LOCK_SERVER, { type: "renew", id: this.renewing.id, token: this.held.token });
       }

@@ -4,7 +4,16 @@
  * answered; after a restart, no grant until any lease of the previous life has surely expired.
  */
 import type { Env, Node, NodeId } from "@faultline/sim";
-import { MAX_TTL_MS, TOKEN_KEY, type Acquire, type LeaseView, type Msg, type Release, type Renew, type Timer } from "../src/messages.ts";
+import {
+  MAX_TTL_MS,
+  TOKEN_KEY,
+  type Acquire,
+  type LeaseView,
+  type Msg,
+  type Release,
+  type Renew,
+  type Timer,
+} from "../src/messages.ts";
 
 export class LockServer implements Node<Msg, Timer> {
   private env!: Env<Msg, Timer>;
@@ -58,7 +67,8 @@ export class LockServer implements Node<Msg, Timer> {
     if (held) {
       const g = this.grantedFor;
       // A duplicate of the request this lease answered gets the same answer, not a new lease.
-      if (held.holder === from && g?.from === from && g.id === msg.id) this.env.send(from, { type: "granted", id: msg.id, token: held.token, ttlMs: g.ttlMs });
+      if (held.holder === from && g?.from === from && g.id === msg.id)
+        this.env.send(from, { type: "granted", id: msg.id, token: held.token, ttlMs: g.ttlMs });
       else this.env.send(from, { type: "busy", id: msg.id });
       return;
     }

@@ -6,7 +6,15 @@
  * need not wait out the lease.
  */
 import type { Env, Node, NodeId } from "@faultline/sim";
-import { CLOCK_DRIFT_BOUND, LEASE_TTL_MS, LOCK_SERVERS, MAJORITY_TICK_MS, QUORUM, type Msg, type Timer } from "../src/messages.ts";
+import {
+  CLOCK_DRIFT_BOUND,
+  LEASE_TTL_MS,
+  LOCK_SERVERS,
+  MAJORITY_TICK_MS,
+  QUORUM,
+  type Msg,
+  type Timer,
+} from "../src/messages.ts";
 
 interface Attempt {
   id: number;
@@ -33,7 +41,8 @@ export class MajorityLockClient implements Node<Msg, Timer> {
       const a = this.attempt;
       if (!a || a.id !== msg.id) {
         // A grant this client no longer wants: give it back now rather than block the server.
-        if (!this.held || this.held.grants.get(from) !== msg.token) this.env.send(from, { type: "release", id: this.nextId++, token: msg.token });
+        if (!this.held || this.held.grants.get(from) !== msg.token)
+          this.env.send(from, { type: "release", id: this.nextId++, token: msg.token });
         return;
       }
       a.grants.set(from, msg.token);

@@ -23,7 +23,8 @@ export class AuditingStorage implements Node<Msg, Timer> {
   onMessage(from: NodeId, msg: Msg): void {
     if (msg.type !== "write") return;
     // Two writers overlapped: this one wrote after someone holding a newer lease already had.
-    if (msg.token < this.highest) this.late.push({ token: msg.token, highest: this.highest, key: msg.key, value: msg.value });
+    if (msg.token < this.highest)
+      this.late.push({ token: msg.token, highest: this.highest, key: msg.key, value: msg.value });
     this.highest = Math.max(this.highest, msg.token);
     apply(this.data, msg);
     this.env.send(from, { type: "write_ok", id: msg.id, token: msg.token });

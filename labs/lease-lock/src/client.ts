@@ -24,7 +24,15 @@
  */
 import { NotImplemented, type Env, type Node, type NodeId } from "@faultline/sim";
 // Imported for the bodies you will write.
-import { ACQUIRE_RETRY_MS, LEASE_TTL_MS, LOCK_SERVER, STORAGE, WRITE_INTERVAL_MS, type Msg, type Timer } from "./messages.ts";
+import {
+  ACQUIRE_RETRY_MS,
+  LEASE_TTL_MS,
+  LOCK_SERVER,
+  STORAGE,
+  WRITE_INTERVAL_MS,
+  type Msg,
+  type Timer,
+} from "./messages.ts";
 
 export class LockClient implements Node<Msg, Timer> {
   protected env!: Env<Msg, Timer>;

@@ -26,7 +26,15 @@
  */
 import { NotImplemented, type Env, type Node, type NodeId } from "@faultline/sim";
 // Imported for the bodies you will write.
-import { CLOCK_DRIFT_BOUND, LEASE_TTL_MS, LOCK_SERVERS, MAJORITY_TICK_MS, QUORUM, type Msg, type Timer } from "./messages.ts";
+import {
+  CLOCK_DRIFT_BOUND,
+  LEASE_TTL_MS,
+  LOCK_SERVERS,
+  MAJORITY_TICK_MS,
+  QUORUM,
+  type Msg,
+  type Timer,
+} from "./messages.ts";
 
 export class MajorityLockClient implements Node<Msg, Timer> {
   protected env!: Env<Msg, Timer>;

@@ -25,8 +25,16 @@ export class MerkleTree extends Given {
     if (cached !== undefined) return cached;
     const h =
       level === DEPTH
-        ? hashText(this.keys(index).map(([k, d]) => `${k}=${d}`).join("\n"))
-        : hashText(childrenOf(index).map((c) => this.hash(level + 1, c)).join(","));
+        ? hashText(
+            this.keys(index)
+              .map(([k, d]) => `${k}=${d}`)
+              .join("\n"),
+          )
+        : hashText(
+            childrenOf(index)
+              .map((c) => this.hash(level + 1, c))
+              .join(","),
+          );
     row[index] = h;
     return h;
   }

@@ -16,7 +16,18 @@
  * state lives in `env.disk`.
  */
 import type { NodeId } from "@faultline/sim";
-import type { Config, Context, Entry, Hint, KeyDigest, NodeHash, Stamp, StoreReason, Version, VersionVector } from "../src/types.ts";
+import type {
+  Config,
+  Context,
+  Entry,
+  Hint,
+  KeyDigest,
+  NodeHash,
+  Stamp,
+  StoreReason,
+  Version,
+  VersionVector,
+} from "../src/types.ts";
 import { KvNodePlumbing, hintKey, storeKey, type Phase } from "../src/plumbing.ts";
 import * as versions from "./versions.ts";
 import { mergeVectors, versionId } from "./versions.ts";
@@ -98,7 +109,14 @@ export class KvNode extends KvNodePlumbing {
     this.env.send(from, { type: "readReply", rid, key, versions: this.reconcile(held) });
   }
 
-  protected override onStore(from: NodeId, rid: string, key: string, versions: Version[], reason: StoreReason, hintFor: NodeId | undefined): void {
+  protected override onStore(
+    from: NodeId,
+    rid: string,
+    key: string,
+    versions: Version[],
+    reason: StoreReason,
+    hintFor: NodeId | undefined,
+  ): void {
     for (const v of versions) this.observe(v.stamp);
     if (hintFor !== undefined && hintFor !== this.env.id) this.addHint(hintFor, key, versions);
     else this.storeVersions(key, versions, reason);
@@ -142,47 +160,83 @@ export class KvNode extends KvNodePlumbing {
   // ---------------------------------------------------------------- coordinator role
 
   /** A put (value) or delete (null): make the new version, then store it on W replicas. */
-  protected override coordinateWrite(key: string, value: string | null, context: Context | undefined, done: (v: Version) => void, fail: (e: string) => void): void {
+  protected override coordinateWrite(
+    key: string,
+    value: string | null,
+    context: Context | undefined,
+    done: (v: Version) => void,
+    fail: (e: string) => void,
+  ): void {
     const write = (ctx: Context | undefined) => {
       const version: Version = {
         value,
         stamp: this.newStamp(ctx),
         vv: this.config.mode === "vv" ? this.newVector(ctx) : {},
       };
-      this.runPhase("store", key, [version], "put", () => done(version), () => fail(`put of ${key} reached fewer than W=${this.config.w} replicas`));
+      this.runPhase(
+        "store",
+        key,
+        [version],
+        "put",
+        () => done(version),
+        () => fail(`put of ${key} reached fewer than W=${this.config.w} replicas`),
+      );
     };
     if (this.config.mode !== "abd") return write(context);
     // ABD write, phase 1: learn the highest stamp a read quorum holds, then write above it.
-    const query = this.runPhase("read", key, [], "put", () => {
-      const seen = this.reconcile([...query.replies.values()].flat());
-      const highest = this.contextOf(seen).stamp;
-      const ctxStamp = context?.stamp ?? null;
-      const top = highest && (!ctxStamp || this.compareStamps(highest, ctxStamp) > 0) ? highest : ctxStamp;
-      write({ stamp: top, vv: {} });
-    }, () => fail(`put of ${key}: fewer than R=${this.config.r} replicas answered the timestamp query`));
+    const query = this.runPhase(
+      "read",
+      key,
+      [],
+      "put",
+      () => {
+        const seen = this.reconcile([...query.replies.values()].flat());
+        const highest = this.contextOf(seen).stamp;
+        const ctxStamp = context?.stamp ?? null;
+        const top = highest && (!ctxStamp || this.compareStamps(highest, ctxStamp) > 0) ? highest : ctxStamp;
+        write({ stamp: top, vv: {} });
+      },
+      () => fail(`put of ${key}: fewer than R=${this.config.r} replicas answered the timestamp query`),
+    );
   }
 
   /** A get: read R replicas and return the reconciled versions (ABD: after writing them back). */
   protected override coordinateGet(key: string, done: (versions: Version[]) => void, fail: (e: string) => void): void {
-    const phase = this.runPhase("read", key, [], "repair", () => {
-      const result = this.reconcile([...phase.replies.values()].flat());
-      if (this.config.mode === "abd") return this.writeBack(key, result, () => done(result), fail);
-      done(result);
-      if (this.config.readRepair) for (const [node, versions] of phase.replies) this.repairIfStale(key, node, versions, result);
-    }, () => fail(`get of ${key}: fewer than R=${this.config.r} replicas answered`));
+    const phase = this.runPhase(
+      "read",
+      key,
+      [],
+      "repair",
+      () => {
+        const result = this.reconcile([...phase.replies.values()].flat());
+        if (this.config.mode === "abd") return this.writeBack(key, result, () => done(result), fail);
+        done(result);
+        if (this.config.readRepair)
+          for (const [node, versions] of phase.replies) this.repairIfStale(key, node, versions, result);
+      },
+      () => fail(`get of ${key}: fewer than R=${this.config.r} replicas answered`),
+    );
     if (this.config.mode !== "abd" && this.config.readRepair) {
-      phase.onLate = (node, versions) => this.repairIfStale(key, node, versions, this.reconcile([...phase.replies.values()].flat()));
+      phase.onLate = (node, versions) =>
+        this.repairIfStale(key, node, versions, this.reconcile([...phase.replies.values()].flat()));
     }
   }
 
   /** ABD's second read phase: make the value about to be returned durable on W replicas. */
   protected override writeBack(key: string, result: Version[], done: () => void, fail: (e: string) => void): void {
     if (result.length === 0) return done(); // nothing written yet: the initial value needs no write-back
-    this.runPhase("store", key, result, "writeback", done, () => fail(`get of ${key}: write-back reached fewer than W=${this.config.w} replicas`));
+    this.runPhase("store", key, result, "writeback", done, () =>
+      fail(`get of ${key}: write-back reached fewer than W=${this.config.w} replicas`),
+    );
   }
 
   /** Read repair: send `result` to a replica whose reply lacked part of it. */
-  protected override repairIfStale(key: string, node: NodeId, replied: readonly Version[], result: readonly Version[]): void {
+  protected override repairIfStale(
+    key: string,
+    node: NodeId,
+    replied: readonly Version[],
+    result: readonly Version[],
+  ): void {
     if (result.length === 0) return;
     const merged = this.reconcile([...replied, ...result]);
     if (this.sameVersions(replied, merged)) return;
@@ -193,7 +247,14 @@ export class KvNode extends KvNodePlumbing {
   // ---------------------------------------------------------------- quorum phases
 
   /** Send a read or store to the key's N replicas; call `onQuorum` once enough answered. */
-  protected override runPhase(kind: "read" | "store", key: string, versions: Version[], reason: StoreReason, onQuorum: () => void, onTimeout: () => void): Phase {
+  protected override runPhase(
+    kind: "read" | "store",
+    key: string,
+    versions: Version[],
+    reason: StoreReason,
+    onQuorum: () => void,
+    onTimeout: () => void,
+  ): Phase {
     const replicas = this.replicasOf(key);
     const phase: Phase = {
       rid: this.nextRid(kind === "read" ? "r" : "s"),
@@ -223,7 +284,7 @@ export class KvNode extends KvNodePlumbing {
 
   protected override onReply(from: NodeId, rid: string, versions: Version[]): void {
     const phase = this.phases.get(rid);
-    if (!phase || !phase.targets.has(from) || phase.replies.has(from)) return;
+    if (!phase?.targets.has(from) || phase.replies.has(from)) return;
     for (const v of versions) this.observe(v.stamp);
     phase.replies.set(from, versions);
     if (!phase.done) {
@@ -247,14 +308,18 @@ export class KvNode extends KvNodePlumbing {
     if (!phase.done) {
       for (const [node, target] of [...phase.targets]) {
         if (phase.replies.has(node)) continue;
-        const fallback = this.config.sloppy && target.sends >= this.config.fallbackAfter ? this.nextFallback(phase) : undefined;
+        const fallback =
+          this.config.sloppy && target.sends >= this.config.fallbackAfter ? this.nextFallback(phase) : undefined;
         if (fallback === undefined) {
           this.sendPhase(phase, node);
           continue;
         }
         phase.targets.delete(node);
         phase.used.add(fallback);
-        phase.targets.set(fallback, { sends: 0, ...(phase.kind === "store" ? { hintFor: target.hintFor ?? node } : {}) });
+        phase.targets.set(fallback, {
+          sends: 0,
+          ...(phase.kind === "store" ? { hintFor: target.hintFor ?? node } : {}),
+        });
         this.sendPhase(phase, fallback);
       }
     }
@@ -299,13 +364,19 @@ export class KvNode extends KvNodePlumbing {
     if (!(Number.isInteger(level) && level >= 0 && level <= DEPTH)) return;
     const tree = this.treeOf(range);
     const size = FANOUT ** level;
-    const differing = hashes.filter(([i, h]) => Number.isInteger(i) && i >= 0 && i < size && tree.hash(level, i) !== h).map(([i]) => i);
+    const differing = hashes
+      .filter(([i, h]) => Number.isInteger(i) && i >= 0 && i < size && tree.hash(level, i) !== h)
+      .map(([i]) => i);
     if (differing.length === 0) return; // equal subtrees: nothing to do, nothing to say
     if (level < DEPTH) {
       const below = differing.flatMap(childrenOf).map((c): NodeHash => [c, tree.hash(level + 1, c)]);
       this.env.send(from, { type: "syncHashes", range, level: level + 1, hashes: below });
     } else {
-      this.env.send(from, { type: "syncKeys", range, leaves: differing.map((leaf): [number, KeyDigest[]] => [leaf, tree.keys(leaf)]) });
+      this.env.send(from, {
+        type: "syncKeys",
+        range,
+        leaves: differing.map((leaf): [number, KeyDigest[]] => [leaf, tree.keys(leaf)]),
+      });
     }
   }
 

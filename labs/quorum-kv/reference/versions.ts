@@ -2,7 +2,7 @@
  * Ordering versions: Lamport-style stamps (lww, abd) and version vectors (vv).
  * Pure functions; the given plumbing (src/plumbing.ts) orders versions with them.
  */
-import type { Order, Stamp, Version, VersionVector } from "../src/types.ts";
+import type { Order, Stamp, VersionVector } from "../src/types.ts";
 
 /** Total order of stamps: by clock reading, then by node id (plain string order). */
 export function compareStamps(a: Stamp, b: Stamp): number {
@@ -30,7 +30,8 @@ export function compareVectors(a: VersionVector, b: VersionVector): Order {
 /** Entry-wise maximum, keys sorted so equal vectors serialize equally. */
 export function mergeVectors(a: VersionVector, b: VersionVector): VersionVector {
   const out: VersionVector = {};
-  for (const id of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) out[id] = Math.max(a[id] ?? 0, b[id] ?? 0);
+  for (const id of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
+    out[id] = Math.max(a[id] ?? 0, b[id] ?? 0);
   return out;
 }
 

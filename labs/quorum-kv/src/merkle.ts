@@ -47,7 +47,10 @@ export function childrenOf(index: number): number[] {
  */
 export function digestOf(key: string, versions: readonly Version[]): number {
   const parts = versions.map((v) => {
-    const vv = Object.keys(v.vv).sort().map((k) => `${k}:${v.vv[k]}`).join(",");
+    const vv = Object.keys(v.vv)
+      .sort()
+      .map((k) => `${k}:${v.vv[k]}`)
+      .join(",");
     return `${v.stamp.t}@${v.stamp.node}|${vv}|${v.value === null ? "~" : JSON.stringify(v.value)}`;
   });
   return hashText(`${key}\n${parts.sort().join("\n")}`);
@@ -62,11 +65,15 @@ export class MerkleTree {
   /** Leaf -> key -> digest. */
   protected readonly leaves: Array<Map<string, number>> = Array.from({ length: LEAVES }, () => new Map());
   /** Level -> index -> cached hash, `undefined` when it must be recomputed. */
-  protected readonly cache: Array<Array<number | undefined>> = Array.from({ length: DEPTH + 1 }, (_, l) => new Array<number | undefined>(FANOUT ** l).fill(undefined));
+  protected readonly cache: Array<Array<number | undefined>> = Array.from({ length: DEPTH + 1 }, (_, l) =>
+    new Array<number | undefined>(FANOUT ** l).fill(undefined),
+  );
 
   /** The keys of a leaf and their digests, sorted by key (what a `syncKeys` message carries). Given. */
   keys(leaf: number): KeyDigest[] {
-    return [...(this.leaves[leaf] ?? new Map<string, number>()).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return [...(this.leaves[leaf] ?? new Map<string, number>()).entries()].sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
   }
 
   /** The digest of `key` in this tree, if it holds the key. Given. */

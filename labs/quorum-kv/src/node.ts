@@ -26,7 +26,17 @@
  * `env.disk`.
  */
 import { NotImplemented, type NodeId } from "@faultline/sim";
-import type { Config, Context, Entry, KeyDigest, NodeHash, Stamp, StoreReason, Version, VersionVector } from "./types.ts";
+import type {
+  Config,
+  Context,
+  Entry,
+  KeyDigest,
+  NodeHash,
+  Stamp,
+  StoreReason,
+  Version,
+  VersionVector,
+} from "./types.ts";
 import * as versions from "./versions.ts";
 import { compareStamps, compareVectors, mergeVectors, versionId } from "./versions.ts";
 import { preferenceList, rangeReplicas } from "./ring.ts";
@@ -89,7 +99,14 @@ export class KvNode extends KvNodePlumbing {
     throw new NotImplemented("KvNode.onRead");
   }
 
-  protected override onStore(from: NodeId, rid: string, key: string, versions: Version[], reason: StoreReason, hintFor: NodeId | undefined): void {
+  protected override onStore(
+    from: NodeId,
+    rid: string,
+    key: string,
+    versions: Version[],
+    reason: StoreReason,
+    hintFor: NodeId | undefined,
+  ): void {
     // TODO (Parts A and D): observe every stamp (Lamport), then keep the versions: as a hint when hintFor names another node (part D), else with storeVersions(). Then acknowledge: { type: 'stored', rid, key }.
     throw new NotImplemented("KvNode.onStore");
   }
@@ -115,7 +132,13 @@ export class KvNode extends KvNodePlumbing {
   // ---------------------------------------------------------------- coordinator role
 
   /** A put (value) or delete (null): make the new version, then store it on W replicas. */
-  protected override coordinateWrite(key: string, value: string | null, context: Context | undefined, done: (v: Version) => void, fail: (e: string) => void): void {
+  protected override coordinateWrite(
+    key: string,
+    value: string | null,
+    context: Context | undefined,
+    done: (v: Version) => void,
+    fail: (e: string) => void,
+  ): void {
     // TODO (Parts A, B and C): build the version (value, newStamp(context), vv mode: newVector(context)), then runPhase('store', ...) and call done(version) at quorum, fail(...) on timeout. abd mode (part B): first runPhase('read', ...) to learn the highest stamp of a read quorum and stamp above it.
     throw new NotImplemented("KvNode.coordinateWrite");
   }
@@ -133,7 +156,12 @@ export class KvNode extends KvNodePlumbing {
   }
 
   /** Read repair: send `result` to a replica whose reply lacked part of it. */
-  protected override repairIfStale(key: string, node: NodeId, replied: readonly Version[], result: readonly Version[]): void {
+  protected override repairIfStale(
+    key: string,
+    node: NodeId,
+    replied: readonly Version[],
+    result: readonly Version[],
+  ): void {
     // TODO (Part B): if reconcile(replied + result) differs from what the replica replied, send it a store of result with reason 'repair' (no need to wait for the ack).
     throw new NotImplemented("KvNode.repairIfStale");
   }
@@ -141,7 +169,14 @@ export class KvNode extends KvNodePlumbing {
   // ---------------------------------------------------------------- quorum phases
 
   /** Send a read or store to the key's N replicas; call `onQuorum` once enough answered. */
-  protected override runPhase(kind: "read" | "store", key: string, versions: Version[], reason: StoreReason, onQuorum: () => void, onTimeout: () => void): Phase {
+  protected override runPhase(
+    kind: "read" | "store",
+    key: string,
+    versions: Version[],
+    reason: StoreReason,
+    onQuorum: () => void,
+    onTimeout: () => void,
+  ): Phase {
     // TODO (Part A): create the Phase (targets: replicasOf(key), need: quorumFor(kind), deadline: now + requestTimeoutMs), register it in this.phases, sendPhase() to every target and set a `retry:${rid}` timer.
     throw new NotImplemented("KvNode.runPhase");
   }

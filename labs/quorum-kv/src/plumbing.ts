@@ -113,15 +113,40 @@ export abstract class KvNodePlumbing implements Node<Msg, Timer> {
   abstract reconcile(versions: readonly Version[]): Version[];
   abstract storeVersions(key: string, incoming: readonly Version[], reason: StoreReason): Version[];
   protected abstract onRead(from: NodeId, rid: string, key: string): void;
-  protected abstract onStore(from: NodeId, rid: string, key: string, versions: Version[], reason: StoreReason, hintFor: NodeId | undefined): void;
+  protected abstract onStore(
+    from: NodeId,
+    rid: string,
+    key: string,
+    versions: Version[],
+    reason: StoreReason,
+    hintFor: NodeId | undefined,
+  ): void;
   protected abstract addHint(forNode: NodeId, key: string, versions: readonly Version[]): void;
   protected abstract handOff(): void;
   protected abstract onHandoffAck(rid: string): void;
-  protected abstract coordinateWrite(key: string, value: string | null, context: Context | undefined, done: (v: Version) => void, fail: (e: string) => void): void;
+  protected abstract coordinateWrite(
+    key: string,
+    value: string | null,
+    context: Context | undefined,
+    done: (v: Version) => void,
+    fail: (e: string) => void,
+  ): void;
   protected abstract coordinateGet(key: string, done: (versions: Version[]) => void, fail: (e: string) => void): void;
   protected abstract writeBack(key: string, result: Version[], done: () => void, fail: (e: string) => void): void;
-  protected abstract repairIfStale(key: string, node: NodeId, replied: readonly Version[], result: readonly Version[]): void;
-  protected abstract runPhase(kind: "read" | "store", key: string, versions: Version[], reason: StoreReason, onQuorum: () => void, onTimeout: () => void): Phase;
+  protected abstract repairIfStale(
+    key: string,
+    node: NodeId,
+    replied: readonly Version[],
+    result: readonly Version[],
+  ): void;
+  protected abstract runPhase(
+    kind: "read" | "store",
+    key: string,
+    versions: Version[],
+    reason: StoreReason,
+    onQuorum: () => void,
+    onTimeout: () => void,
+  ): Phase;
   abstract replicasOf(key: string): NodeId[];
   protected abstract onReply(from: NodeId, rid: string, versions: Version[]): void;
   protected abstract onRetry(rid: string): void;
@@ -136,7 +161,8 @@ export abstract class KvNodePlumbing implements Node<Msg, Timer> {
 
   start(env: Env<Msg, Timer>): void {
     this.env = env;
-    if (this.config.n > env.peers.length + 1) throw new RangeError(`N=${this.config.n} but the cluster has ${env.peers.length + 1} nodes`);
+    if (this.config.n > env.peers.length + 1)
+      throw new RangeError(`N=${this.config.n} but the cluster has ${env.peers.length + 1} nodes`);
     for (const k of env.disk.keys()) {
       if (k.startsWith("k:")) {
         const versions = env.disk.read<Version[]>(k) ?? [];
@@ -271,10 +297,17 @@ export abstract class KvNodePlumbing implements Node<Msg, Timer> {
     const reply = (m: ClientReply) => this.env.send(client, m);
     const fail = (error: string) => reply({ type: "fail", id: req.id, key: req.key, error });
     if (req.type === "get") {
-      this.coordinateGet(req.key, (versions) => {
-        const live = versions.filter((v) => v.value !== null).map((v) => v.value as string).sort();
-        reply({ type: "getOk", id: req.id, key: req.key, values: live, context: this.contextOf(versions) });
-      }, fail);
+      this.coordinateGet(
+        req.key,
+        (versions) => {
+          const live = versions
+            .filter((v) => v.value !== null)
+            .map((v) => v.value as string)
+            .sort();
+          reply({ type: "getOk", id: req.id, key: req.key, values: live, context: this.contextOf(versions) });
+        },
+        fail,
+      );
       return;
     }
     const once = `${client}/${req.id}`;
@@ -282,10 +315,20 @@ export abstract class KvNodePlumbing implements Node<Msg, Timer> {
     this.coordinated.add(once);
     if (this.coordinated.size > 10_000) this.coordinated.delete(this.coordinated.values().next().value as string);
     const value = req.type === "put" ? req.value : null;
-    this.coordinateWrite(req.key, value, req.context, (written) => {
-      const context = this.contextOf([written]);
-      reply(req.type === "put" ? { type: "putOk", id: req.id, key: req.key, context } : { type: "deleteOk", id: req.id, key: req.key, context });
-    }, fail);
+    this.coordinateWrite(
+      req.key,
+      value,
+      req.context,
+      (written) => {
+        const context = this.contextOf([written]);
+        reply(
+          req.type === "put"
+            ? { type: "putOk", id: req.id, key: req.key, context }
+            : { type: "deleteOk", id: req.id, key: req.key, context },
+        );
+      },
+      fail,
+    );
   }
 
   /** Send the phase's message (read, or store with its hint) to one of its targets. */
@@ -295,7 +338,13 @@ export abstract class KvNodePlumbing implements Node<Msg, Timer> {
     target.sends++;
     if (phase.kind === "read") this.env.send(node, { type: "read", rid: phase.rid, key: phase.key });
     else {
-      const msg: Msg = { type: "store", rid: phase.rid, key: phase.key, versions: phase.versions, reason: phase.reason };
+      const msg: Msg = {
+        type: "store",
+        rid: phase.rid,
+        key: phase.key,
+        versions: phase.versions,
+        reason: phase.reason,
+      };
       if (target.hintFor !== undefined) msg.hintFor = target.hintFor;
       this.env.send(node, msg);
     }

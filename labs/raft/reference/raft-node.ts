@@ -165,7 +165,13 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     this.saveMeta();
     this.votes = new Set([this.env.id]);
     this.resetElectionTimer(); // a split vote times out and tries again in a new term
-    const req: RequestVote = { type: "RequestVote", term: this.term, candidateId: this.env.id, lastLogIndex: this.lastLogIndex(), lastLogTerm: this.lastLogTerm() };
+    const req: RequestVote = {
+      type: "RequestVote",
+      term: this.term,
+      candidateId: this.env.id,
+      lastLogIndex: this.lastLogIndex(),
+      lastLogTerm: this.lastLogTerm(),
+    };
     for (const p of this.env.peers) this.send(p, req);
     if (this.hasMajority(this.votes.size)) this.becomeLeader(); // a cluster of one
   }
@@ -269,7 +275,13 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     this.leaderId = null;
     this.preVotes = new Set([this.env.id]);
     this.resetElectionTimer(); // no majority answers: try again later
-    const req: PreVote = { type: "PreVote", nextTerm: this.term + 1, candidateId: this.env.id, lastLogIndex: this.lastLogIndex(), lastLogTerm: this.lastLogTerm() };
+    const req: PreVote = {
+      type: "PreVote",
+      nextTerm: this.term + 1,
+      candidateId: this.env.id,
+      lastLogIndex: this.lastLogIndex(),
+      lastLogTerm: this.lastLogTerm(),
+    };
     for (const p of this.env.peers) this.send(p, req);
     if (this.hasMajority(this.preVotes.size)) this.becomeCandidate(); // a cluster of one
   }
@@ -427,7 +439,10 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
       leaderId: this.env.id,
       prevLogIndex: prev,
       prevLogTerm: this.termAt(prev),
-      entries: this.entries.slice(prev - this.lastIncludedIndex, prev - this.lastIncludedIndex + MAX_ENTRIES_PER_MESSAGE),
+      entries: this.entries.slice(
+        prev - this.lastIncludedIndex,
+        prev - this.lastIncludedIndex + MAX_ENTRIES_PER_MESSAGE,
+      ),
       leaderCommit: this.commit,
     };
     this.send(peer, msg);
@@ -453,7 +468,11 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
       this.lastLeaderContact = this.env.now();
       if (s.lastIncludedIndex > this.commit) this.installSnapshot(s);
     }
-    const reply: InstallSnapshotReply = { type: "InstallSnapshotReply", term: this.term, lastIncludedIndex: s.lastIncludedIndex };
+    const reply: InstallSnapshotReply = {
+      type: "InstallSnapshotReply",
+      term: this.term,
+      lastIncludedIndex: s.lastIncludedIndex,
+    };
     this.send(from, reply);
   }
 
@@ -463,7 +482,8 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    * state machine becomes the snapshot's state.
    */
   private installSnapshot(s: Snapshot): void {
-    const keepSuffix = s.lastIncludedIndex <= this.lastLogIndex() && this.termAt(s.lastIncludedIndex) === s.lastIncludedTerm;
+    const keepSuffix =
+      s.lastIncludedIndex <= this.lastLogIndex() && this.termAt(s.lastIncludedIndex) === s.lastIncludedTerm;
     const dropThrough = keepSuffix ? s.lastIncludedIndex : this.lastLogIndex();
     for (let i = this.lastIncludedIndex + 1; i <= dropThrough; i++) this.env.disk.delete(entryKey(i));
     this.entries = keepSuffix ? this.entries.slice(s.lastIncludedIndex - this.lastIncludedIndex) : [];
@@ -491,7 +511,11 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     if (threshold === undefined || this.entries.length <= threshold) return;
     const through = this.applied; // the state machine holds exactly the entries applied
     if (through <= this.lastIncludedIndex) return;
-    const snapshot: Snapshot = { lastIncludedIndex: through, lastIncludedTerm: this.termAt(through), state: this.machine.snapshot() };
+    const snapshot: Snapshot = {
+      lastIncludedIndex: through,
+      lastIncludedTerm: this.termAt(through),
+      state: this.machine.snapshot(),
+    };
     for (let i = this.lastIncludedIndex + 1; i <= through; i++) this.env.disk.delete(entryKey(i));
     this.entries = this.entries.slice(through - this.lastIncludedIndex);
     this.setSnapshot(snapshot);
@@ -506,7 +530,12 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
     this.dirty = true;
   }
 
-  private appendReply(success: boolean, matchIndex: number, conflictTerm: number, conflictIndex: number): AppendEntriesReply {
+  private appendReply(
+    success: boolean,
+    matchIndex: number,
+    conflictTerm: number,
+    conflictIndex: number,
+  ): AppendEntriesReply {
     return { type: "AppendEntriesReply", term: this.term, success, matchIndex, conflictTerm, conflictIndex };
   }
 
@@ -534,7 +563,13 @@ export class RaftNode extends RaftState<KvCounterStateMachine> implements Node<R
    */
   private handleClientRequest(from: NodeId, m: ClientRequest): void {
     if (this.state !== "leader") {
-      this.send(from, { type: "ClientReply", clientId: m.clientId, seq: m.seq, status: "redirect", leaderHint: this.leaderId });
+      this.send(from, {
+        type: "ClientReply",
+        clientId: m.clientId,
+        seq: m.seq,
+        status: "redirect",
+        leaderHint: this.leaderId,
+      });
       return;
     }
     const done = this.machine.resultOf(m.clientId, m.seq);

@@ -9,7 +9,16 @@
  * `lastIncludedIndex` and `lastIncludedTerm`: the log then starts after the snapshot.
  */
 import type { Env, NodeId, TimerHandle } from "@faultline/sim";
-import { ELECTION_TIMEOUT_MAX_MS, ELECTION_TIMEOUT_MIN_MS, HEARTBEAT_INTERVAL_MS, type LogEntry, type RaftMessage, type RaftOptions, type Role, type TimerTag } from "./types.ts";
+import {
+  ELECTION_TIMEOUT_MAX_MS,
+  ELECTION_TIMEOUT_MIN_MS,
+  HEARTBEAT_INTERVAL_MS,
+  type LogEntry,
+  type RaftMessage,
+  type RaftOptions,
+  type Role,
+  type TimerTag,
+} from "./types.ts";
 
 /** What the grader reads of a state machine: the counter and the keys' values. */
 export interface StateMachineView {

@@ -138,8 +138,20 @@ export interface ClientRequest {
  * times out and tries another node.
  */
 export type ClientReply =
-  | { readonly type: "ClientReply"; readonly clientId: string; readonly seq: number; readonly status: "ok"; readonly result: OpResult }
-  | { readonly type: "ClientReply"; readonly clientId: string; readonly seq: number; readonly status: "redirect"; readonly leaderHint: NodeId | null };
+  | {
+      readonly type: "ClientReply";
+      readonly clientId: string;
+      readonly seq: number;
+      readonly status: "ok";
+      readonly result: OpResult;
+    }
+  | {
+      readonly type: "ClientReply";
+      readonly clientId: string;
+      readonly seq: number;
+      readonly status: "redirect";
+      readonly leaderHint: NodeId | null;
+    };
 
 // ---------------------------------------------------------------------------- part F: PreVote (dissertation 9.6)
 

@@ -9,8 +9,14 @@ let root: string;
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "faultline-bundle-cache-"));
   mkdirSync(join(root, "src"));
-  writeFileSync(join(root, "src", "dep.ts"), `export const where: string = import.meta.url;\nexport const answer = 41;\n`);
-  writeFileSync(join(root, "src", "main.ts"), `import { answer, where } from "./dep.ts";\nexport const value = answer + 1;\nexport { where };\n`);
+  writeFileSync(
+    join(root, "src", "dep.ts"),
+    `export const where: string = import.meta.url;\nexport const answer = 41;\n`,
+  );
+  writeFileSync(
+    join(root, "src", "main.ts"),
+    `import { answer, where } from "./dep.ts";\nexport const value = answer + 1;\nexport { where };\n`,
+  );
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -23,7 +29,10 @@ const spec = (key = "k") => ({
 
 /** Import a bundle file afresh (a query string defeats the module cache). */
 async function load(file: string): Promise<{ value: number; where: string }> {
-  return (await import(`${pathToFileURL(file).href}?t=${Date.now()}${Math.random()}`)) as { value: number; where: string };
+  return (await import(`${pathToFileURL(file).href}?t=${Date.now()}${Math.random()}`)) as {
+    value: number;
+    where: string;
+  };
 }
 
 describe("cachedBundle", () => {
@@ -61,7 +70,10 @@ describe("cachedBundle", () => {
   });
 
   it("fails the build (so a caller can fall back) on import.meta.resolve with a computed argument", async () => {
-    writeFileSync(join(root, "src", "dep.ts"), `const name = "x";\nexport const where = import.meta.resolve(name);\nexport const answer = 1;\n`);
+    writeFileSync(
+      join(root, "src", "dep.ts"),
+      `const name = "x";\nexport const where = import.meta.resolve(name);\nexport const answer = 1;\n`,
+    );
     await expect(cachedBundle(spec())).rejects.toThrow(/computed argument/);
   });
 });

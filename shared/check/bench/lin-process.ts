@@ -35,7 +35,9 @@ const porcupine = option("porcupine") ?? process.env.PORCUPINE_ETCD_BIN;
 
 // The 102 histories with a known verdict (etcd_095 is empty and has none), as Porcupine's tests check them.
 const verdicts = readVerdicts(readFileSync(join(checkDir, "data", "porcupine", "VERDICTS.md"), "utf8"));
-const names = readdirSync(dataDir).filter((f) => verdicts.etcd.has(f)).sort();
+const names = readdirSync(dataDir)
+  .filter((f) => verdicts.etcd.has(f))
+  .sort();
 const files = names.map((f) => join(dataDir, f));
 const expectedIllegal = names.filter((f) => !verdicts.etcd.get(f)?.linearizable).length;
 
@@ -57,7 +59,12 @@ interface Run {
 function runOnce(cmd: string, args: readonly string[]): Run {
   const cpu0 = childrenCpuMs();
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd: repo, encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "pipe"] });
+  const r = spawnSync(cmd, args, {
+    cwd: repo,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const wallMs = performance.now() - t0;
   if (r.error) throw r.error;
   return { wallMs, cpuMs: childrenCpuMs() - cpu0, stdout: r.stdout, stderr: r.stderr };
@@ -82,14 +89,51 @@ interface Contender {
 
 const ours = (r: Run) => (r.stdout.match(/: not linearizable/g) ?? []).length;
 const contenders: Contender[] = [
-  { name: "faultline lin (node bin/faultline-lin.mjs)", cmd: process.execPath, args: [join(checkDir, "bin", "faultline-lin.mjs"), "cas-register", ...files], illegal: ours, wall: [], cpu: [] },
-  { name: "faultline lin through the CLI under tsx", cmd: process.execPath, args: ["--import", "tsx", join(repo, "shared", "cli", "src", "main.ts"), "lin", "cas-register", ...files], illegal: ours, wall: [], cpu: [] },
+  {
+    name: "faultline lin (node bin/faultline-lin.mjs)",
+    cmd: process.execPath,
+    args: [join(checkDir, "bin", "faultline-lin.mjs"), "cas-register", ...files],
+    illegal: ours,
+    wall: [],
+    cpu: [],
+  },
+  {
+    name: "faultline lin through the CLI under tsx",
+    cmd: process.execPath,
+    args: ["--import", "tsx", join(repo, "shared", "cli", "src", "main.ts"), "lin", "cas-register", ...files],
+    illegal: ours,
+    wall: [],
+    cpu: [],
+  },
 ];
-if (process.argv.includes("--pnpm")) contenders.push({ name: "pnpm faultline lin", cmd: "pnpm", args: ["-s", "faultline", "lin", "cas-register", ...files], illegal: ours, wall: [], cpu: [] });
-if (porcupine) contenders.push({ name: "Porcupine (Go)", cmd: resolve(porcupine), args: files, illegal: (r) => (r.stdout.match(/linearizable=false/g) ?? []).length, wall: [], cpu: [] });
+if (process.argv.includes("--pnpm"))
+  contenders.push({
+    name: "pnpm faultline lin",
+    cmd: "pnpm",
+    args: ["-s", "faultline", "lin", "cas-register", ...files],
+    illegal: ours,
+    wall: [],
+    cpu: [],
+  });
+if (porcupine)
+  contenders.push({
+    name: "Porcupine (Go)",
+    cmd: resolve(porcupine),
+    args: files,
+    illegal: (r) => (r.stdout.match(/linearizable=false/g) ?? []).length,
+    wall: [],
+    cpu: [],
+  });
 
-console.log(`faultline lin vs Porcupine, whole processes: ${files.length} etcd histories, ${RUNS} runs each (interleaved), medians`);
-console.log(`node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")} on ${os.availableParallelism()} CPUs (wall times suffer from other load; CPU times less so)`);
+console.log(
+  `faultline lin vs Porcupine, whole processes: ${files.length} etcd histories, ${RUNS} runs each (interleaved), medians`,
+);
+console.log(
+  `node ${process.version}, load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ")} on ${os.availableParallelism()} CPUs (wall times suffer from other load; CPU times less so)`,
+);
 // one unmeasured run each: the bundle cache and the file cache warm up
 for (const c of contenders) runOnce(c.cmd, c.args);
 for (let i = 0; i < RUNS; i++) {
@@ -105,7 +149,9 @@ const num = (x: number) => x.toFixed(0).padStart(8);
 console.log(`\n${pad("process", 46)} ${"wall ms".padStart(8)} ${"cpu ms".padStart(8)}  verdicts`);
 for (const c of contenders) {
   const bad = c.last ? c.illegal(c.last) : -1;
-  console.log(`${pad(c.name, 46)} ${num(median(c.wall))} ${num(median(c.cpu))}  ${bad} not linearizable${bad === expectedIllegal ? "" : ` (expected ${expectedIllegal}: WRONG)`}`);
+  console.log(
+    `${pad(c.name, 46)} ${num(median(c.wall))} ${num(median(c.cpu))}  ${bad} not linearizable${bad === expectedIllegal ? "" : ` (expected ${expectedIllegal}: WRONG)`}`,
+  );
 }
 
 // The parsers alone: ours in this process (reading included; the first run is cold, as in a
@@ -120,7 +166,9 @@ function parseAll(): { wallMs: number; cpuMs: number } {
 const cold = parseAll();
 const warm = Array.from({ length: RUNS }, parseAll);
 console.log(`\nparsing all ${files.length} files (reading included)`);
-console.log(`${pad("faultline parseJepsenLog", 46)} first run ${cold.wallMs.toFixed(1)} ms wall ${cold.cpuMs.toFixed(1)} ms CPU; then median ${median(warm.map((w) => w.wallMs)).toFixed(1)} ms wall ${median(warm.map((w) => w.cpuMs)).toFixed(1)} ms CPU`);
+console.log(
+  `${pad("faultline parseJepsenLog", 46)} first run ${cold.wallMs.toFixed(1)} ms wall ${cold.cpuMs.toFixed(1)} ms CPU; then median ${median(warm.map((w) => w.wallMs)).toFixed(1)} ms wall ${median(warm.map((w) => w.cpuMs)).toFixed(1)} ms CPU`,
+);
 if (porcupine) {
   const goParse: number[] = [];
   const goCpu: number[] = [];
@@ -130,13 +178,20 @@ if (porcupine) {
     if (m) goParse.push(Number(m[1]));
     goCpu.push(r.cpuMs);
   }
-  console.log(`${pad("Porcupine parseJepsenLog (Go)", 46)} median ${goParse.length ? goParse.length && median(goParse).toFixed(1) : "?"} ms wall in its process; whole parse-only process ${median(goCpu).toFixed(0)} ms CPU`);
+  console.log(
+    `${pad("Porcupine parseJepsenLog (Go)", 46)} median ${goParse.length ? goParse.length && median(goParse).toFixed(1) : "?"} ms wall in its process; whole parse-only process ${median(goCpu).toFixed(0)} ms CPU`,
+  );
 } else {
-  console.log("Porcupine: no --porcupine binary given; recorded on this kind of machine (README.md): whole process 0.94-1.54 s of CPU; its parser 71-218 ms of wall time in its process, 100-110 ms of CPU for a parse-only process");
+  console.log(
+    "Porcupine: no --porcupine binary given; recorded on this kind of machine (README.md): whole process 0.94-1.54 s of CPU; its parser 71-218 ms of wall time in its process, 100-110 ms of CPU for a parse-only process",
+  );
 }
 
 const cpuOf = (prefix: string) => contenders.find((c) => c.name.startsWith(prefix));
 const fast = cpuOf("faultline lin (node");
 const go = cpuOf("Porcupine");
-if (fast && go) console.log(`\nfaultline lin / Porcupine: ${(median(fast.wall) / median(go.wall)).toFixed(2)}x wall, ${(median(fast.cpu) / median(go.cpu)).toFixed(2)}x CPU (below 1: faultline is faster)`);
+if (fast && go)
+  console.log(
+    `\nfaultline lin / Porcupine: ${(median(fast.wall) / median(go.wall)).toFixed(2)}x wall, ${(median(fast.cpu) / median(go.cpu)).toFixed(2)}x CPU (below 1: faultline is faster)`,
+  );
 if (contenders.some((c) => c.last && c.illegal(c.last) !== expectedIllegal)) process.exitCode = 1;

@@ -106,7 +106,9 @@ const measured = new Map<string, { ms: number; cpuMs: number }>();
 
 function table(title: string, cases: Case[], showAll: boolean): { ours: number; cpu: number; go: number } {
   console.log(`\n${title}`);
-  console.log(`${pad("file", 28)} ${lpad("ops", 5)} ${pad("verdict", 17)} ${lpad("steps", 9)} ${lpad("ms", 9)} ${lpad("cpu ms", 9)} ${lpad("Go ms", 9)} ${lpad("ratio", 6)}`);
+  console.log(
+    `${pad("file", 28)} ${lpad("ops", 5)} ${pad("verdict", 17)} ${lpad("steps", 9)} ${lpad("ms", 9)} ${lpad("cpu ms", 9)} ${lpad("Go ms", 9)} ${lpad("ratio", 6)}`,
+  );
   let ours = 0;
   let cpuTotal = 0;
   let go = 0;
@@ -125,14 +127,29 @@ function table(title: string, cases: Case[], showAll: boolean): { ours: number; 
   }
   for (const r of rows) console.log(r);
   if (!showAll) console.log(`(${cases.length - rows.length} files under 1 ms not shown)`);
-  console.log(`${pad("TOTAL", 28)} ${lpad("", 5)} ${pad("", 17)} ${lpad("", 9)} ${lpad(fmt(ours), 9)} ${lpad(fmt(cpuTotal), 9)} ${lpad(fmt(go), 9)} ${lpad((ours / go).toFixed(2), 6)}`);
+  console.log(
+    `${pad("TOTAL", 28)} ${lpad("", 5)} ${pad("", 17)} ${lpad("", 9)} ${lpad(fmt(ours), 9)} ${lpad(fmt(cpuTotal), 9)} ${lpad(fmt(go), 9)} ${lpad((ours / go).toFixed(2), 6)}`,
+  );
   return { ours, cpu: cpuTotal, go };
 }
 
-console.log(`faultline linearizability bench (node ${process.version}, ${REPEATS} timed runs after 1 warm-up, median per file; explain off)`);
-console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")} on ${os.availableParallelism()} CPUs: wall times are only comparable on an idle machine; "cpu ms" is this process's CPU time (GC threads included)`);
+console.log(
+  `faultline linearizability bench (node ${process.version}, ${REPEATS} timed runs after 1 warm-up, median per file; explain off)`,
+);
+console.log(
+  `load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(
+      " ",
+    )} on ${os.availableParallelism()} CPUs: wall times are only comparable on an idle machine; "cpu ms" is this process's CPU time (GC threads included)`,
+);
 console.log(`parsing all ${etcdCases.length + kvCases.length} files: ${parseMs.toFixed(1)} ms (not included below)`);
-const etcd = table(`etcd (Jepsen CAS register), ${etcdCases.length} histories`, etcdCases, !process.argv.includes("--brief"));
+const etcd = table(
+  `etcd (Jepsen CAS register), ${etcdCases.length} histories`,
+  etcdCases,
+  !process.argv.includes("--brief"),
+);
 const kv = table("kv (Porcupine EDN), per-key partitioning", kvCases, true);
 const kvWhole = table("kv without partitioning", unpartitioned, true);
 
@@ -142,12 +159,18 @@ const c50 = kvCases.find((c) => c.name === "c50-ok.txt");
 const c50Explain = c50 ? measure(c50, true).ms : Number.NaN;
 
 console.log("\nSummary");
-console.log(`  etcd total:               ${fmt(etcd.ours)} ms wall, ${fmt(etcd.cpu)} ms CPU (Go ${fmt(etcd.go)} ms; target <= 580 ms)`);
+console.log(
+  `  etcd total:               ${fmt(etcd.ours)} ms wall, ${fmt(etcd.cpu)} ms CPU (Go ${fmt(etcd.go)} ms; target <= 580 ms)`,
+);
 console.log(`  etcd total, explain on:   ${fmt(explainTotal)} ms`);
 const c50m = measured.get("c50-ok.txt");
-console.log(`  c50-ok partitioned:       ${fmt(c50m?.ms ?? Number.NaN)} ms wall, ${fmt(c50m?.cpuMs ?? Number.NaN)} ms CPU (Go 192 ms; target <= 192 ms); explain on: ${fmt(c50Explain)} ms`);
+console.log(
+  `  c50-ok partitioned:       ${fmt(c50m?.ms ?? Number.NaN)} ms wall, ${fmt(c50m?.cpuMs ?? Number.NaN)} ms CPU (Go 192 ms; target <= 192 ms); explain on: ${fmt(c50Explain)} ms`,
+);
 console.log(`  kv total (partitioned):   ${fmt(kv.ours)} ms (Go ${fmt(kv.go)} ms)`);
 console.log(`  kv total (no partition):  ${fmt(kvWhole.ours)} ms (Go ${fmt(kvWhole.go)} ms)`);
-console.log(`  verdicts matching:        ${etcdCases.length + kvCases.length + unpartitioned.length - mismatches}/${etcdCases.length + kvCases.length + unpartitioned.length}`);
+console.log(
+  `  verdicts matching:        ${etcdCases.length + kvCases.length + unpartitioned.length - mismatches}/${etcdCases.length + kvCases.length + unpartitioned.length}`,
+);
 console.log(`  peak RSS:                 ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 if (mismatches > 0) process.exitCode = 1;

@@ -29,7 +29,11 @@ interface LinModel {
 
 /** The models the command knows, with the history format each reads. */
 export const LIN_MODELS: Readonly<Record<string, LinModel>> = {
-  "cas-register": { model: casRegisterModel, format: "Jepsen/Knossos text log or EDN maps (:read, :write, :cas)", parse: parseJepsenLog },
+  "cas-register": {
+    model: casRegisterModel,
+    format: "Jepsen/Knossos text log or EDN maps (:read, :write, :cas)",
+    parse: parseJepsenLog,
+  },
   kv: { model: kvModel, format: "Porcupine EDN maps (:get, :put, :append with :key)", parse: parsePorcupineKv },
 };
 
@@ -37,8 +41,8 @@ export const LIN_USAGE = `usage: faultline lin <model> <file...> [--no-partition
 
 Checks each history file for linearizability and prints one line per file.
   <model>          ${Object.entries(LIN_MODELS)
-  .map(([name, m]) => `${name}: ${m.format}`)
-  .join("\n                   ")}
+    .map(([name, m]) => `${name}: ${m.format}`)
+    .join("\n                   ")}
   --no-partition   check the whole history as one object (no per-key split)
   --html <dir>     write an HTML view of each history to <dir>/<file>.html
   --max-steps <n>  search budget per partition (exceeding it gives "unknown")
@@ -74,17 +78,26 @@ function parseArgs(args: readonly string[]): Parsed | string {
   }
   const [modelName, ...files] = positional;
   if (modelName === undefined) return "missing <model>";
-  if (!(modelName in LIN_MODELS)) return `unknown model ${JSON.stringify(modelName)} (known: ${Object.keys(LIN_MODELS).join(", ")})`;
+  if (!(modelName in LIN_MODELS))
+    return `unknown model ${JSON.stringify(modelName)} (known: ${Object.keys(LIN_MODELS).join(", ")})`;
   if (files.length === 0) return "missing <file...>";
   return { modelName, files, partition, htmlDir, maxSteps };
 }
 
-function verdictLine(model: AnyModel, ops: readonly Operation<unknown, unknown>[], r: LinearizabilityResult, ms: number): string {
+function verdictLine(
+  model: AnyModel,
+  ops: readonly Operation<unknown, unknown>[],
+  r: LinearizabilityResult,
+  ms: number,
+): string {
   const s = r.stats;
   const size = `${s.operations} ops, ${s.partitions} partition${s.partitions === 1 ? "" : "s"}, ${s.steps} steps, ${ms.toFixed(1)} ms`;
   if (r.verdict === "linearizable") return `linearizable (${size})`;
   if (r.verdict === "unknown") return `unknown: ${r.reason ?? "search gave up"} (${size})`;
-  const bad = r.firstIllegal === null ? "" : ` at ${describeOperation(model, ops[r.firstIllegal] as Operation<unknown, unknown>)}`;
+  const bad =
+    r.firstIllegal === null
+      ? ""
+      : ` at ${describeOperation(model, ops[r.firstIllegal] as Operation<unknown, unknown>)}`;
   return `not linearizable${bad} (${size})`;
 }
 
@@ -113,7 +126,10 @@ export async function runLinCommand(args: readonly string[], io: CommandIo): Pro
       continue;
     }
     const t0 = performance.now();
-    const result = checkLinearizability(model, ops, { partition: parsed.partition, ...(parsed.maxSteps === undefined ? {} : { maxSteps: parsed.maxSteps }) });
+    const result = checkLinearizability(model, ops, {
+      partition: parsed.partition,
+      ...(parsed.maxSteps === undefined ? {} : { maxSteps: parsed.maxSteps }),
+    });
     const ms = performance.now() - t0;
     let line = `${file}: ${verdictLine(model, ops, result, ms)}`;
     if (parsed.htmlDir !== undefined) {

@@ -53,7 +53,8 @@ export function isUnknown(x: unknown): x is Unknown {
  * return stays open with an UNKNOWN output. Throws on a return without a call or on a reused id.
  */
 export function eventsToOperations<I, O>(events: readonly HistoryEvent<I, O>[]): Operation<I, O>[] {
-  if (events.length > 2 * MAX_OPERATIONS) throw new Error(`history too long: ${events.length} events (limit ${2 * MAX_OPERATIONS})`);
+  if (events.length > 2 * MAX_OPERATIONS)
+    throw new Error(`history too long: ${events.length} events (limit ${2 * MAX_OPERATIONS})`);
   interface Open {
     client: number;
     input: I;
@@ -79,7 +80,8 @@ export function eventsToOperations<I, O>(events: readonly HistoryEvent<I, O>[]):
       throw new Error(`event ${time}: kind must be "call" or "return", got ${String((e as { kind: unknown }).kind)}`);
     }
   });
-  for (const o of open.values()) slots[o.index] = { client: o.client, input: o.input, output: UNKNOWN, call: o.call, return: OPEN };
+  for (const o of open.values())
+    slots[o.index] = { client: o.client, input: o.input, output: UNKNOWN, call: o.call, return: OPEN };
   return slots as Operation<I, O>[];
 }
 
@@ -106,11 +108,15 @@ export function operationsToEvents<I, O>(ops: readonly Operation<I, O>[]): Histo
 
 /** Throws a descriptive error if an operation has impossible times. */
 export function validateHistory(ops: readonly Operation<unknown, unknown>[]): void {
-  if (ops.length > MAX_OPERATIONS) throw new Error(`history too long: ${ops.length} operations (limit ${MAX_OPERATIONS})`);
+  if (ops.length > MAX_OPERATIONS)
+    throw new Error(`history too long: ${ops.length} operations (limit ${MAX_OPERATIONS})`);
   ops.forEach((op, i) => {
-    if (typeof op.call !== "number" || !Number.isFinite(op.call)) throw new Error(`operation ${i}: call time must be a finite number, got ${String(op.call)}`);
-    if (typeof op.return !== "number" || Number.isNaN(op.return)) throw new Error(`operation ${i}: return time must be a number or OPEN, got ${String(op.return)}`);
+    if (typeof op.call !== "number" || !Number.isFinite(op.call))
+      throw new Error(`operation ${i}: call time must be a finite number, got ${String(op.call)}`);
+    if (typeof op.return !== "number" || Number.isNaN(op.return))
+      throw new Error(`operation ${i}: return time must be a number or OPEN, got ${String(op.return)}`);
     if (op.return < op.call) throw new Error(`operation ${i}: returns at ${op.return}, before its call at ${op.call}`);
-    if (op.return === OPEN && op.output !== UNKNOWN) throw new Error(`operation ${i}: an open operation must have an UNKNOWN output`);
+    if (op.return === OPEN && op.output !== UNKNOWN)
+      throw new Error(`operation ${i}: an open operation must have an UNKNOWN output`);
   });
 }

@@ -36,7 +36,10 @@ interface ViewPartition {
 
 /** JSON safe to put inside a <script> element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 function escapeHtml(s: string): string {
@@ -48,14 +51,30 @@ const MAX_STATE_TEXT = 2000;
 /** "key \"3\"" when the part's operations have a key (per-key partitions), else "partition i". */
 function partitionLabel<I, O>(history: readonly Operation<I, O>[], ops: readonly number[], index: number): string {
   const first = history[ops[0] as number];
-  const key = first !== undefined && typeof first.input === "object" && first.input !== null && "key" in first.input ? (first.input as { key: unknown }).key : undefined;
+  const key =
+    first !== undefined && typeof first.input === "object" && first.input !== null && "key" in first.input
+      ? (first.input as { key: unknown }).key
+      : undefined;
   return key === undefined ? `partition ${index}` : `key ${describeValue(key)}`;
 }
 
-export function renderHistoryHtml<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, O>[], result: LinearizabilityResult, options: HtmlViewOptions = {}): string {
+export function renderHistoryHtml<S, I, O>(
+  model: Model<S, I, O>,
+  history: readonly Operation<I, O>[],
+  result: LinearizabilityResult,
+  options: HtmlViewOptions = {},
+): string {
   const title = options.title ?? `${model.name} history`;
-  const describe = (op: Operation<I, O>): string => describeOperation(model, op).replace(/^client \S+ /, "").replace(/ \[[^\]]*\]$/, "");
-  const ops: ViewOp[] = history.map((op) => ({ c: op.client, call: op.call, ret: op.return === OPEN ? null : op.return, d: describe(op) }));
+  const describe = (op: Operation<I, O>): string =>
+    describeOperation(model, op)
+      .replace(/^client \S+ /, "")
+      .replace(/ \[[^\]]*\]$/, "");
+  const ops: ViewOp[] = history.map((op) => ({
+    c: op.client,
+    call: op.call,
+    ret: op.return === OPEN ? null : op.return,
+    d: describe(op),
+  }));
   const partitions: ViewPartition[] = result.partitions.map((p, i) => {
     let states: string[] = [];
     try {
@@ -76,7 +95,10 @@ export function renderHistoryHtml<S, I, O>(model: Model<S, I, O>, history: reado
       label: partitionLabel(history, p.operations, i),
     };
   });
-  const selected = Math.max(0, result.partitions.findIndex((p) => p.verdict === "not linearizable"));
+  const selected = Math.max(
+    0,
+    result.partitions.findIndex((p) => p.verdict === "not linearizable"),
+  );
   const illegal = result.firstIllegal === null ? null : (history[result.firstIllegal] as Operation<I, O>);
   const data = {
     title,

@@ -73,15 +73,27 @@ export interface LinearizabilityResult {
   readonly longestPerOperation: readonly (readonly number[] | null)[];
   /** firstIllegal of the first part that is not linearizable, or null. */
   readonly firstIllegal: number | null;
-  readonly stats: { readonly operations: number; readonly partitions: number; readonly steps: number; readonly cacheEntries: number };
+  readonly stats: {
+    readonly operations: number;
+    readonly partitions: number;
+    readonly steps: number;
+    readonly cacheEntries: number;
+  };
 }
 
 /** Indexes of the operations of each part, validated to cover the history exactly once. */
-function partitionIndexes<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I, O>[], usePartition: boolean): number[][] {
+function partitionIndexes<S, I, O>(
+  model: Model<S, I, O>,
+  ops: readonly Operation<I, O>[],
+  usePartition: boolean,
+): number[][] {
   if (!usePartition || model.partition === undefined) return [ops.map((_, i) => i)];
   const indexOf = new Map<Operation<I, O>, number>();
-  ops.forEach((op, i) => indexOf.set(op, i));
-  if (indexOf.size !== ops.length) throw new Error("history contains the same operation object twice; partitioning needs distinct objects");
+  ops.forEach((op, i) => {
+    indexOf.set(op, i);
+  });
+  if (indexOf.size !== ops.length)
+    throw new Error("history contains the same operation object twice; partitioning needs distinct objects");
   const seen = new Uint8Array(ops.length);
   const parts = model.partition(ops).map((part) =>
     part.map((op) => {
@@ -98,7 +110,11 @@ function partitionIndexes<S, I, O>(model: Model<S, I, O>, ops: readonly Operatio
 }
 
 /** Of the operations of `part` not in `longest`, the one that returned first (ties: called first). */
-function firstLeftOut(ops: readonly Operation<unknown, unknown>[], part: readonly number[], longest: readonly number[]): number | null {
+function firstLeftOut(
+  ops: readonly Operation<unknown, unknown>[],
+  part: readonly number[],
+  longest: readonly number[],
+): number | null {
   const inLongest = new Set(longest);
   let found: number | null = null;
   for (const i of part) {
@@ -114,12 +130,18 @@ function firstLeftOut(ops: readonly Operation<unknown, unknown>[], part: readonl
   return found;
 }
 
-export function checkLinearizability<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, O>[], options: CheckOptions = {}): LinearizabilityResult {
+export function checkLinearizability<S, I, O>(
+  model: Model<S, I, O>,
+  history: readonly Operation<I, O>[],
+  options: CheckOptions = {},
+): LinearizabilityResult {
   validateHistory(history);
   const explain = options.explain ?? true;
   const parts = partitionIndexes(model, history, options.partition ?? true);
   const reports: PartitionReport[] = [];
-  const longestPerOperation: (readonly number[] | null)[] = new Array<readonly number[] | null>(history.length).fill(null);
+  const longestPerOperation: (readonly number[] | null)[] = new Array<readonly number[] | null>(history.length).fill(
+    null,
+  );
   const step = model.step.bind(model) as (s: S, i: unknown, o: unknown) => S | undefined;
   const equal = model.equal.bind(model);
   const hash = model.hash.bind(model);
@@ -139,10 +161,24 @@ export function checkLinearizability<S, I, O>(model: Model<S, I, O>, history: re
       if (options.readOnlyHint !== false && model.readOnly?.(op.input, op.output) === true) readOnly[local] = 1;
     });
     return new LinearizationSearch<S>(
-      { init: model.init(), step, equal, hash, inputs, outputs, calls, returns, readOnly, returnFirst: options.equalTimes === "return-first", trackLongest: explain },
+      {
+        init: model.init(),
+        step,
+        equal,
+        hash,
+        inputs,
+        outputs,
+        calls,
+        returns,
+        readOnly,
+        returnFirst: options.equalTimes === "return-first",
+        trackLongest: explain,
+      },
       {
         maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
-        maxCacheEntries: options.maxCacheEntries ?? Math.min(DEFAULT_MAX_CACHE_ENTRIES, Math.floor(DEFAULT_MAX_CACHE_BYTES / (4 * Math.ceil(n / 32) + 16))),
+        maxCacheEntries:
+          options.maxCacheEntries ??
+          Math.min(DEFAULT_MAX_CACHE_ENTRIES, Math.floor(DEFAULT_MAX_CACHE_BYTES / (4 * Math.ceil(n / 32) + 16))),
         maxStates: options.maxStates ?? DEFAULT_MAX_STATES,
       },
     );
@@ -165,7 +201,11 @@ export function checkLinearizability<S, I, O>(model: Model<S, I, O>, history: re
   let steps = 0;
   let cacheEntries = 0;
   parts.forEach((part, index) => {
-    const r = results[index] ?? (searches[index] as LinearizationSearch<S>).abandon(`not searched to the end: partition ${violation} is not linearizable`);
+    const r =
+      results[index] ??
+      (searches[index] as LinearizationSearch<S>).abandon(
+        `not searched to the end: partition ${violation} is not linearizable`,
+      );
     steps += r.steps;
     cacheEntries += r.cacheEntries;
     const toGlobal = (seq: ArrayLike<number>): number[] => Array.from(seq, (local) => part[local] as number);
@@ -210,12 +250,18 @@ export function checkLinearizability<S, I, O>(model: Model<S, I, O>, history: re
 
 /** One operation as text: "client 3 read → 4 [12, 15]". */
 export function describeOperation<S, I, O>(model: Model<S, I, O>, op: Operation<I, O>): string {
-  const what = model.describe ? model.describe(op.input, op.output) : `${describeValue(op.input)} → ${describeValue(op.output)}`;
+  const what = model.describe
+    ? model.describe(op.input, op.output)
+    : `${describeValue(op.input)} → ${describeValue(op.output)}`;
   return `client ${op.client} ${what} [${op.call}, ${op.return === OPEN ? "open" : op.return}]`;
 }
 
 /** States after each operation of a (partial) linearization, replayed through the model. */
-export function replay<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, O>[], sequence: readonly number[]): S[] {
+export function replay<S, I, O>(
+  model: Model<S, I, O>,
+  history: readonly Operation<I, O>[],
+  sequence: readonly number[],
+): S[] {
   const states: S[] = [];
   let state = model.init();
   for (const i of sequence) {
@@ -229,17 +275,25 @@ export function replay<S, I, O>(model: Model<S, I, O>, history: readonly Operati
 }
 
 /** A short human explanation of a result, for graders and the command line. */
-export function explainResult<S, I, O>(model: Model<S, I, O>, history: readonly Operation<I, O>[], result: LinearizabilityResult): string {
+export function explainResult<S, I, O>(
+  model: Model<S, I, O>,
+  history: readonly Operation<I, O>[],
+  result: LinearizabilityResult,
+): string {
   const s = result.stats;
   const size = `${s.operations} operations, ${s.partitions} partition${s.partitions === 1 ? "" : "s"}, ${s.steps} steps`;
   if (result.verdict === "linearizable") return `linearizable (${size})`;
-  if (result.verdict === "unknown") return `unknown: ${result.reason ?? "search gave up"} (${size}); this is not a pass`;
+  if (result.verdict === "unknown")
+    return `unknown: ${result.reason ?? "search gave up"} (${size}); this is not a pass`;
   const part = result.partitions.find((p) => p.verdict === "not linearizable") as PartitionReport;
   const lines = [`not linearizable (${size})`];
   const states = replay(model, history, part.longest);
   const last = states.length > 0 ? (states[states.length - 1] as S) : model.init();
   const stateText = model.describeState ? model.describeState(last) : describeValue(last);
-  lines.push(`  longest partial linearization: ${part.longest.length} of ${part.operations.length} operations in its partition, ending in state ${stateText}`);
-  if (part.firstIllegal !== null) lines.push(`  cannot take effect: ${describeOperation(model, history[part.firstIllegal] as Operation<I, O>)}`);
+  lines.push(
+    `  longest partial linearization: ${part.longest.length} of ${part.operations.length} operations in its partition, ending in state ${stateText}`,
+  );
+  if (part.firstIllegal !== null)
+    lines.push(`  cannot take effect: ${describeOperation(model, history[part.firstIllegal] as Operation<I, O>)}`);
   return lines.join("\n");
 }

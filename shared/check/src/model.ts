@@ -41,6 +41,7 @@ export interface Model<State, Input, Output> {
 }
 
 /** A model whose types are erased, for code that handles any model. */
+// biome-ignore lint/suspicious/noExplicitAny: the erased input, output and state types of any model
 export type AnyModel = Model<any, any, any>;
 
 /** Partition function grouping operations by a key of their input, in first-seen order. */

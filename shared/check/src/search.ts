@@ -95,7 +95,8 @@ function sortEntries(calls: ArrayLike<number>, returns: ArrayLike<number>, retur
   const n = calls.length;
   const order = new Int32Array(2 * n);
   for (let i = 0; i < 2 * n; i++) order[i] = i;
-  const time = (code: number): number => ((code & 1) === 0 ? (calls[code >> 1] as number) : (returns[code >> 1] as number));
+  const time = (code: number): number =>
+    (code & 1) === 0 ? (calls[code >> 1] as number) : (returns[code >> 1] as number);
   // Sort a plain array (typed-array sort with a comparator is no faster and less portable).
   const sorted = Array.from(order).sort((a, b) => {
     const ta = time(a);
@@ -151,8 +152,10 @@ export class LinearizationSearch<S> {
 
   constructor(input: SearchInput<S>, limits: SearchLimits) {
     const n = input.calls.length;
-    if (input.returns.length !== n || input.inputs.length !== n || input.outputs.length !== n) throw new Error("LinearizationSearch: input arrays differ in length");
-    if (!(limits.maxSteps > 0) || !(limits.maxCacheEntries > 0) || !(limits.maxStates > 0)) throw new Error("LinearizationSearch: limits must be positive");
+    if (input.returns.length !== n || input.inputs.length !== n || input.outputs.length !== n)
+      throw new Error("LinearizationSearch: input arrays differ in length");
+    if (!(limits.maxSteps > 0) || !(limits.maxCacheEntries > 0) || !(limits.maxStates > 0))
+      throw new Error("LinearizationSearch: limits must be positive");
     this.n = n;
     this.step = input.step;
     this.inputs = input.inputs;
@@ -227,7 +230,27 @@ export class LinearizationSearch<S> {
   /** Advances by at most `slice` steps; returns the result once the search has ended. */
   run(slice: number): SearchResult | null {
     if (this.outcome !== null) return this.outcome;
-    const { step, inputs, outputs, trackLongest, next, prev, nodeOp, nodeIsCall, returnNodeOf, linearized, zobrist, cache, interner, stackNode, stackState, stackForced, readOnly, best, minBest } = this;
+    const {
+      step,
+      inputs,
+      outputs,
+      trackLongest,
+      next,
+      prev,
+      nodeOp,
+      nodeIsCall,
+      returnNodeOf,
+      linearized,
+      zobrist,
+      cache,
+      interner,
+      stackNode,
+      stackState,
+      stackForced,
+      readOnly,
+      best,
+      minBest,
+    } = this;
     const states = interner.states;
     const head = this.head;
     const maxSteps = this.limits.maxSteps;
@@ -327,7 +350,7 @@ export class LinearizationSearch<S> {
       if (trackLongest) {
         const m = minBest[depth - 1] as number;
         const b = best[op] as number;
-        minBest[depth] = b < m ? b : m;
+        minBest[depth] = Math.min(b, m);
       }
       stateId = newStateId;
       state = states[newStateId] as S;
@@ -361,7 +384,14 @@ export class LinearizationSearch<S> {
   }
 
   private finish(verdict: Verdict, reason?: string): SearchResult {
-    this.outcome = { verdict, ...(reason === undefined ? {} : { reason }), steps: this.steps, cacheEntries: this.cache.size, linearization: null, longest: this.longest };
+    this.outcome = {
+      verdict,
+      ...(reason === undefined ? {} : { reason }),
+      steps: this.steps,
+      cacheEntries: this.cache.size,
+      linearization: null,
+      longest: this.longest,
+    };
     return this.outcome;
   }
 
@@ -384,7 +414,7 @@ export class LinearizationSearch<S> {
     for (let i = 1; i <= d; i++) {
       const b = best[seq[i - 1] as number] as number;
       const m = minBest[i - 1] as number;
-      minBest[i] = b < m ? b : m;
+      minBest[i] = Math.min(b, m);
     }
   }
 }

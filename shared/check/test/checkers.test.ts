@@ -1,15 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { checkCausalityClaims, checkClockCondition, checkConvergence, checkCounter, checkLostWrites, counterAcceptableSet, diffValues } from "../src/index.ts";
+import {
+  checkCausalityClaims,
+  checkClockCondition,
+  checkConvergence,
+  checkCounter,
+  checkLostWrites,
+  counterAcceptableSet,
+  diffValues,
+} from "../src/index.ts";
 
 describe("convergence", () => {
   it("accepts equal states whatever the key or insertion order", () => {
-    const r = checkConvergence({ n1: { a: 1, b: new Set([1, 2]) }, n2: { b: new Set([2, 1]), a: 1 }, n3: { a: 1, b: new Set([1, 2]) } });
+    const r = checkConvergence({
+      n1: { a: 1, b: new Set([1, 2]) },
+      n2: { b: new Set([2, 1]), a: 1 },
+      n3: { a: 1, b: new Set([1, 2]) },
+    });
     expect(r.converged).toBe(true);
     expect(r.message).toContain("all 3 replicas converged");
   });
 
   it("groups replicas and names the differing paths", () => {
-    const r = checkConvergence(new Map<string, unknown>([["n1", { counts: { a: 5, b: 2 }, log: [1, 2] }], ["n2", { counts: { a: 5, b: 2 }, log: [1, 2] }], ["n3", { counts: { a: 3, b: 2 }, log: [1] }]]));
+    const r = checkConvergence(
+      new Map<string, unknown>([
+        ["n1", { counts: { a: 5, b: 2 }, log: [1, 2] }],
+        ["n2", { counts: { a: 5, b: 2 }, log: [1, 2] }],
+        ["n3", { counts: { a: 3, b: 2 }, log: [1] }],
+      ]),
+    );
     expect(r.converged).toBe(false);
     expect(r.groups.map((g) => g.replicas)).toEqual([["n1", "n2"], ["n3"]]);
     expect(r.differences.get("n3")).toEqual([
@@ -20,11 +38,23 @@ describe("convergence", () => {
   });
 
   it("diffs maps, sets and scalars", () => {
-    expect(diffValues(new Map([["k", 1]]), new Map([["k", 2], ["j", 0]]))).toEqual([
+    expect(
+      diffValues(
+        new Map([["k", 1]]),
+        new Map([
+          ["k", 2],
+          ["j", 0],
+        ]),
+      ),
+    ).toEqual([
       { path: "j", expected: "(absent)", actual: "0" },
       { path: "k", expected: "1", actual: "2" },
     ]);
-    expect(diffValues(new Set([1, 2]), new Set([2, 3]))[0]).toEqual({ path: "<root>", expected: "also [1]", actual: "also [3]" });
+    expect(diffValues(new Set([1, 2]), new Set([2, 3]))[0]).toEqual({
+      path: "<root>",
+      expected: "also [1]",
+      actual: "also [3]",
+    });
     expect(diffValues(1, 2)).toEqual([{ path: "<root>", expected: "1", actual: "2" }]);
   });
 });
@@ -41,8 +71,17 @@ describe("counter acceptable set", () => {
       { lo: 5, hi: 6 },
       { lo: 15, hi: 16 },
     ]);
-    expect(checkCounter(adds, [{ by: "n1", value: 16 }, { by: "n2", value: 6 }]).ok).toBe(true);
-    const bad = checkCounter(adds, [{ by: "n1", value: 16 }, { by: "n2", value: 10 }, { by: "n3", value: 105 }]);
+    expect(
+      checkCounter(adds, [
+        { by: "n1", value: 16 },
+        { by: "n2", value: 6 },
+      ]).ok,
+    ).toBe(true);
+    const bad = checkCounter(adds, [
+      { by: "n1", value: 16 },
+      { by: "n2", value: 10 },
+      { by: "n3", value: 105 },
+    ]);
     expect(bad.ok).toBe(false);
     expect(bad.badReads.map((r) => r.by)).toEqual(["n2", "n3"]);
     expect(bad.message).toContain("n2 = 10, n3 = 105");
@@ -83,12 +122,18 @@ describe("lost acknowledged writes", () => {
     { value: 4, outcome: "fail" as const },
   ];
   it("accepts reads holding every acknowledged write, with or without unknown ones", () => {
-    const r = checkLostWrites(writes, [{ by: "n1", values: [2, 1] }, { by: "n2", values: [1, 2, 3] }]);
+    const r = checkLostWrites(writes, [
+      { by: "n1", values: [2, 1] },
+      { by: "n2", values: [1, 2, 3] },
+    ]);
     expect(r.ok).toBe(true);
     expect(r.reads[1]?.recovered).toBe(1);
   });
   it("reports lost and never-written values per read", () => {
-    const r = checkLostWrites(writes, [{ by: "n1", values: [1, 2] }, { by: "n2", values: [1, 4, 9] }]);
+    const r = checkLostWrites(writes, [
+      { by: "n1", values: [1, 2] },
+      { by: "n2", values: [1, 4, 9] },
+    ]);
     expect(r.ok).toBe(false);
     expect(r.reads[1]).toMatchObject({ by: "n2", lost: [2], unexpected: [4, 9] });
     expect(r.message).toContain("n2: lost 1 acknowledged: [2]; 2 never written: [4,9]");
@@ -104,20 +149,34 @@ describe("clock condition and causality claims", () => {
     { id: "b2", vc: [2, 2] },
   ];
   it("accepts Lamport timestamps that respect happened-before", () => {
-    const lamport = new Map<string | number, number>([["a1", 1], ["a2", 2], ["b1", 1], ["b2", 3]]);
+    const lamport = new Map<string | number, number>([
+      ["a1", 1],
+      ["a2", 2],
+      ["b1", 1],
+      ["b2", 3],
+    ]);
     const r = checkClockCondition(events, (e) => lamport.get(e.id));
     expect(r.ok).toBe(true);
     expect(r.pairs).toBe(4); // a1<a2, a1<b2, a2<b2, b1<b2
   });
   it("reports a receive stamped no later than its send", () => {
-    const lamport = new Map<string | number, number>([["a1", 1], ["a2", 2], ["b1", 1], ["b2", 2]]);
+    const lamport = new Map<string | number, number>([
+      ["a1", 1],
+      ["a2", 2],
+      ["b1", 1],
+      ["b2", 2],
+    ]);
     const r = checkClockCondition(events, (e) => lamport.get(e.id));
     expect(r.ok).toBe(false);
     expect(r.violations.map((v) => [v.before, v.after])).toEqual([["a2", "b2"]]);
     expect(r.message).toContain("event a2 happened before event b2, but their timestamps are 2 and 2");
   });
   it("compares vector timestamps as vectors and reports missing ones", () => {
-    const vectors = new Map<string | number, number[]>([["a1", [1, 0]], ["a2", [2, 0]], ["b1", [0, 1]]]);
+    const vectors = new Map<string | number, number[]>([
+      ["a1", [1, 0]],
+      ["a2", [2, 0]],
+      ["b1", [0, 1]],
+    ]);
     const r = checkClockCondition(events, (e) => vectors.get(e.id));
     expect(r.ok).toBe(false);
     expect(r.missing).toEqual(["b2"]);

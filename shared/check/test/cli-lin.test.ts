@@ -13,7 +13,10 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await runLinCommand(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+  const code = await runLinCommand(args, {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+  });
   return { code, out, err };
 }
 
@@ -28,7 +31,11 @@ describe("faultline lin", () => {
   });
 
   it("exits 1 when any file is not linearizable, naming the operation", async () => {
-    const r = await run(["cas-register", join(dataDir, "jepsen", "etcd_005.log"), join(dataDir, "jepsen", "etcd_000.log")]);
+    const r = await run([
+      "cas-register",
+      join(dataDir, "jepsen", "etcd_005.log"),
+      join(dataDir, "jepsen", "etcd_000.log"),
+    ]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/etcd_000\.log: not linearizable at client 11 read → 2 \[80, 81\]/);
   });
@@ -65,7 +72,10 @@ describe("faultline lin", () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain(`${bad}:2: `);
     const badKv = join(tmp, "bad.txt");
-    writeFileSync(badKv, '{:process 0, :type :invoke, :f :get, :key "1", :value nil}\n{:process 0, :type :ok, :f :get, :key "1", :value "x"\n');
+    writeFileSync(
+      badKv,
+      '{:process 0, :type :invoke, :f :get, :key "1", :value nil}\n{:process 0, :type :ok, :f :get, :key "1", :value "x"\n',
+    );
     const k = await run(["kv", badKv]);
     expect(k.code).toBe(2);
     expect(k.err).toContain(`${badKv}:2: `);

@@ -22,8 +22,19 @@ import {
   type RegisterOutput,
 } from "../src/index.ts";
 
-const w = (client: number, value: number, call: number, ret: number): Operation<RegisterInput, RegisterOutput> => ({ client, input: { op: "write", value }, output: null, call, return: ret });
-const r = (client: number, value: number | null, call: number, ret: number): Operation<RegisterInput, RegisterOutput> => ({ client, input: { op: "read" }, output: value, call, return: ret });
+const w = (client: number, value: number, call: number, ret: number): Operation<RegisterInput, RegisterOutput> => ({
+  client,
+  input: { op: "write", value },
+  output: null,
+  call,
+  return: ret,
+});
+const r = (
+  client: number,
+  value: number | null,
+  call: number,
+  ret: number,
+): Operation<RegisterInput, RegisterOutput> => ({ client, input: { op: "read" }, output: value, call, return: ret });
 
 describe("history forms", () => {
   it("converts events to operations and back; a call without return stays open", () => {
@@ -59,13 +70,23 @@ describe("linearizability basics", () => {
 
   it("treats operations touching at one instant as concurrent", () => {
     expect(checkLinearizability(registerModel, [w(0, 1, 0, 3), r(1, null, 3, 4)]).verdict).toBe("linearizable");
-    expect(checkLinearizability(registerModel, [w(0, 1, 0, 3), r(1, null, 3, 4)], { equalTimes: "return-first" }).verdict).toBe("not linearizable");
+    expect(
+      checkLinearizability(registerModel, [w(0, 1, 0, 3), r(1, null, 3, 4)], { equalTimes: "return-first" }).verdict,
+    ).toBe("not linearizable");
   });
 
   it("lets an open write take effect late or never", () => {
-    const open: Operation<RegisterInput, RegisterOutput> = { client: 0, input: { op: "write", value: 1 }, output: UNKNOWN, call: 0, return: OPEN };
+    const open: Operation<RegisterInput, RegisterOutput> = {
+      client: 0,
+      input: { op: "write", value: 1 },
+      output: UNKNOWN,
+      call: 0,
+      return: OPEN,
+    };
     expect(checkLinearizability(registerModel, [open, r(1, null, 1, 2), r(1, 1, 3, 4)]).verdict).toBe("linearizable");
-    expect(checkLinearizability(registerModel, [open, r(1, 1, 1, 2), r(1, null, 3, 4)]).verdict).toBe("not linearizable");
+    expect(checkLinearizability(registerModel, [open, r(1, 1, 1, 2), r(1, null, 3, 4)]).verdict).toBe(
+      "not linearizable",
+    );
   });
 
   it("returns unknown, never a pass, when the step budget runs out", () => {
@@ -114,19 +135,33 @@ describe("Jepsen log parser", () => {
   });
 
   it("reads the EDN form too", () => {
-    const ops = parseJepsenLog('{:process 0, :type :invoke, :f :cas, :value [nil 3]}\n{:process 0, :type :ok, :f :cas, :value [nil 3]}\n{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :read, :value 3}\n');
+    const ops = parseJepsenLog(
+      "{:process 0, :type :invoke, :f :cas, :value [nil 3]}\n{:process 0, :type :ok, :f :cas, :value [nil 3]}\n{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :read, :value 3}\n",
+    );
     expect(ops.map((o) => o.output)).toEqual([true, 3]);
     expect(checkLinearizability(casRegisterModel, ops).verdict).toBe("linearizable");
   });
 
   it("names file and line of a malformed line", () => {
-    expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - zero :ok :read 1\n", "h.log")).toThrow(HistoryParseError);
-    expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - zero :ok :read 1\n", "h.log")).toThrow(/^h\.log:2: malformed jepsen\.util record/);
+    expect(() =>
+      parseJepsenLog("INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - zero :ok :read 1\n", "h.log"),
+    ).toThrow(HistoryParseError);
+    expect(() =>
+      parseJepsenLog("INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - zero :ok :read 1\n", "h.log"),
+    ).toThrow(/^h\.log:2: malformed jepsen\.util record/);
     expect(() => parseJepsenLog("garbage\n", "g.log")).toThrow(/^g\.log:1: not a Jepsen log line/);
-    expect(() => parseJepsenLog("INFO  jepsen.util - 4\t:ok\t:read\t1\n", "o.log")).toThrow(/^o\.log:1: :ok for process 4, which has no pending operation/);
-    expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:invoke\t:cas\t[1 2\n", "c.log")).toThrow(/^c\.log:1: missing \]/);
-    expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:invoke\t:cas\t[1 2 3]\n", "p.log")).toThrow(/^p\.log:1: cas value must be \[from to\]/);
-    expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:begin\t:read\tnil\n", "t.log")).toThrow(/^t\.log:1: malformed jepsen\.util record/);
+    expect(() => parseJepsenLog("INFO  jepsen.util - 4\t:ok\t:read\t1\n", "o.log")).toThrow(
+      /^o\.log:1: :ok for process 4, which has no pending operation/,
+    );
+    expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:invoke\t:cas\t[1 2\n", "c.log")).toThrow(
+      /^c\.log:1: missing \]/,
+    );
+    expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:invoke\t:cas\t[1 2 3]\n", "p.log")).toThrow(
+      /^p\.log:1: cas value must be \[from to\]/,
+    );
+    expect(() => parseJepsenLog("INFO  jepsen.util - 0\t:begin\t:read\tnil\n", "t.log")).toThrow(
+      /^t\.log:1: malformed jepsen\.util record/,
+    );
   });
 
   it("reads every line shape alike, by the one-match reading of the common line or by the general reader", () => {
@@ -140,14 +175,14 @@ describe("Jepsen log parser", () => {
       "INFO  jepsen.util - 2\t:invoke\t:cas\t[1, 4]",
       "INFO  jepsen.util - 2\t:ok\t:cas\t[1   4]",
       "INFO  jepsen.util - 3\t:invoke\t:read\tnil  ",
-      "INFO  jepsen.util - 3\t:ok\t:read\t\"a\"",
+      'INFO  jepsen.util - 3\t:ok\t:read\t"a"',
       "INFO  jepsen.util - 4\t:invoke\t:write\t0077",
       "INFO  jepsen.util - 4\t:fail\t:write\t0077",
       "INFO  jepsen.util - 5\t:invoke\t:read",
       "  INFO  jepsen.util - 5\t:ok\t:read\t12345678901234567890",
       "WARN  jepsen.util - 6\t:invoke\t:read\tnil",
     ];
-    const text = shapes.join("\r\n") + "\r\n";
+    const text = `${shapes.join("\r\n")}\r\n`;
     const ops = parseJepsenLog(text, "x.log");
     expect(ops).toEqual(general(text));
     expect(ops.map((o) => o.input)).toEqual([
@@ -188,14 +223,26 @@ describe("Porcupine kv parser and model", () => {
     expect(ops.map((o) => o.input.op)).toEqual(["get", "append", "put", "get"]);
     expect(checkLinearizability(kvModel, ops).verdict).toBe("linearizable");
     expect(checkLinearizability(kvModel, ops).partitions).toHaveLength(2);
-    expect(() => parsePorcupineKv('{:process 0, :type :invoke, :f :del, :key "a"}', "k.txt")).toThrow(/^k\.txt:1: :f must be :get, :put or :append/);
+    expect(() => parsePorcupineKv('{:process 0, :type :invoke, :f :del, :key "a"}', "k.txt")).toThrow(
+      /^k\.txt:1: :f must be :get, :put or :append/,
+    );
   });
 
   it("treats an empty value like an absent key, so equal maps are equal states", () => {
     const s1 = kvModel.step(kvModel.init(), { op: "put", key: "a", value: "" }, null);
     expect(s1).toBe(kvModel.init());
-    const a = kvModel.step(kvModel.step(kvModel.init(), { op: "put", key: "a", value: "1" }, null) ?? null, { op: "put", key: "b", value: "2" }, null) ?? null;
-    const b = kvModel.step(kvModel.step(kvModel.init(), { op: "put", key: "b", value: "2" }, null) ?? null, { op: "append", key: "a", value: "1" }, null) ?? null;
+    const a =
+      kvModel.step(
+        kvModel.step(kvModel.init(), { op: "put", key: "a", value: "1" }, null) ?? null,
+        { op: "put", key: "b", value: "2" },
+        null,
+      ) ?? null;
+    const b =
+      kvModel.step(
+        kvModel.step(kvModel.init(), { op: "put", key: "b", value: "2" }, null) ?? null,
+        { op: "append", key: "a", value: "1" },
+        null,
+      ) ?? null;
     expect(kvModel.equal(a, b)).toBe(true);
     expect(kvModel.hash(a)).toBe(kvModel.hash(b));
     expect(kvModel.describeState?.(a)).toBe('{"a": "1", "b": "2"}');

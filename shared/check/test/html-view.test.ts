@@ -7,7 +7,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPage } from "@faultline/testkit";
 import { describe, expect, it } from "vitest";
-import { casRegisterModel, checkLinearizability, describeOperation, kvModel, parseJepsenLog, parsePorcupineKv, renderHistoryHtml } from "../src/index.ts";
+import {
+  casRegisterModel,
+  checkLinearizability,
+  describeOperation,
+  kvModel,
+  parseJepsenLog,
+  parsePorcupineKv,
+  renderHistoryHtml,
+} from "../src/index.ts";
 
 const dataDir = join(dirname(fileURLToPath(import.meta.url)), "..", "data", "porcupine");
 
@@ -26,13 +34,23 @@ describe("HTML view in a browser", () => {
     const result = checkLinearizability(casRegisterModel, ops);
     expect(result.firstIllegal).not.toBeNull();
     const html = renderHistoryHtml(casRegisterModel, ops, result, { title: "etcd_000.log" });
-    const page = await loadPage({ html }, { inspect: (p) => p.evaluate(`[document.querySelectorAll(".op").length, document.querySelectorAll(".lp").length, ${illegalInView}]`) });
+    const page = await loadPage(
+      { html },
+      {
+        inspect: (p) =>
+          p.evaluate(
+            `[document.querySelectorAll(".op").length, document.querySelectorAll(".lp").length, ${illegalInView}]`,
+          ),
+      },
+    );
     expect(page.consoleErrors).toEqual([]);
     expect(page.pageErrors).toEqual([]);
     expect(page.externalRequests).toEqual([]);
     expect(page.title).toBe("etcd_000.log");
     expect(page.text).toContain("Not linearizable");
-    expect(page.text).toContain(`Cannot take effect: ${describeOperation(casRegisterModel, ops[result.firstIllegal as number] as (typeof ops)[number])}`);
+    expect(page.text).toContain(
+      `Cannot take effect: ${describeOperation(casRegisterModel, ops[result.firstIllegal as number] as (typeof ops)[number])}`,
+    );
     const [boxes, points, illegal] = page.extra as [number, number, string];
     expect(boxes).toBe(ops.length);
     expect(points).toBe(result.partitions[0]?.longest.length);
@@ -44,7 +62,15 @@ describe("HTML view in a browser", () => {
     const result = checkLinearizability(kvModel, ops);
     const failing = result.partitions.find((p) => p.verdict === "not linearizable");
     const html = renderHistoryHtml(kvModel, ops, result, { title: "c50-bad.txt" });
-    const page = await loadPage({ html }, { inspect: (p) => p.evaluate(`[document.querySelectorAll(".op").length, document.querySelectorAll("#partition option").length, ${illegalInView}]`) });
+    const page = await loadPage(
+      { html },
+      {
+        inspect: (p) =>
+          p.evaluate(
+            `[document.querySelectorAll(".op").length, document.querySelectorAll("#partition option").length, ${illegalInView}]`,
+          ),
+      },
+    );
     expect(page.consoleErrors).toEqual([]);
     expect(page.pageErrors).toEqual([]);
     expect(page.text).toContain("Not linearizable");
@@ -57,7 +83,10 @@ describe("HTML view in a browser", () => {
   it("shows a linearizable history with its full linearization", async () => {
     const ops = parseJepsenLog(readFileSync(join(dataDir, "jepsen", "etcd_005.log"), "utf8"), "etcd_005.log");
     const result = checkLinearizability(casRegisterModel, ops);
-    const page = await loadPage({ html: renderHistoryHtml(casRegisterModel, ops, result) }, { inspect: (p) => p.evaluate(`document.querySelectorAll(".lp").length`) });
+    const page = await loadPage(
+      { html: renderHistoryHtml(casRegisterModel, ops, result) },
+      { inspect: (p) => p.evaluate(`document.querySelectorAll(".lp").length`) },
+    );
     expect(page.consoleErrors).toEqual([]);
     expect(page.pageErrors).toEqual([]);
     expect(page.text).toContain("Linearizable");

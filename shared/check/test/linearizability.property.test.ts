@@ -39,7 +39,12 @@ const longChoices = fc.array(fc.tuple(fc.nat(1000), fc.nat(1000), fc.nat(1000)),
  * open, having taken effect or not) and come back under a new client number. Every event gets
  * its own time unless `ties`, when some events share one.
  */
-function runConcurrently<S, I, O>(seq: Sequential<S, I, O>, picks: readonly Choice[], clients: number, opts: { crashes: boolean; ties: boolean; drain?: boolean }): { ops: Operation<I, O>[]; final: S; time: number } {
+function runConcurrently<S, I, O>(
+  seq: Sequential<S, I, O>,
+  picks: readonly Choice[],
+  clients: number,
+  opts: { crashes: boolean; ties: boolean; drain?: boolean },
+): { ops: Operation<I, O>[]; final: S; time: number } {
   type Pending = { client: number; input: I; call: number; applied: boolean; output?: O };
   const slots: (Pending | null)[] = new Array<Pending | null>(clients).fill(null);
   const names = Array.from({ length: clients }, (_, i) => i);
@@ -80,7 +85,8 @@ function runConcurrently<S, I, O>(seq: Sequential<S, I, O>, picks: readonly Choi
     return { ops, final: state, time };
   }
   // operations still in flight stay open; those that took effect did so already
-  for (const p of slots) if (p !== null) ops.push({ client: p.client, input: p.input, output: UNKNOWN, call: p.call, return: OPEN });
+  for (const p of slots)
+    if (p !== null) ops.push({ client: p.client, input: p.input, output: UNKNOWN, call: p.call, return: OPEN });
   return { ops, final: state, time };
 }
 
@@ -127,11 +133,12 @@ const kv: Sequential<Map<string, string>, KvInput, string | null> = {
 const clientCount = fc.integer({ min: 1, max: 5 });
 const params = { numRuns: 150, seed: 424242 };
 
-
 /** Hundreds of generated histories per property: seconds on a loaded machine; the budget only says when one is stuck. */
 const PROPERTY_BUDGET_MS = 60_000;
 
-describe("histories of a correct object under random concurrency are linearizable", { timeout: PROPERTY_BUDGET_MS }, () => {
+describe("histories of a correct object under random concurrency are linearizable", {
+  timeout: PROPERTY_BUDGET_MS,
+}, () => {
   it("cas register, with crashes and time ties", () => {
     fc.assert(
       fc.property(choices, clientCount, (picks, clients) => {
@@ -188,7 +195,9 @@ describe("one injected anomaly makes the history not linearizable", { timeout: P
             if (!(w2.return < r.call)) continue;
             const w1 = writes.find((w) => w.return < w2.call);
             if (w1 === undefined || w1.input.op !== "write") continue;
-            const stale = ops.map((o) => (o === r ? { ...o, output: w1.input.op === "write" ? w1.input.value : null } : o));
+            const stale = ops.map((o) =>
+              o === r ? { ...o, output: w1.input.op === "write" ? w1.input.value : null } : o,
+            );
             expect(checkLinearizability(registerModel, ops as never).verdict).toBe("linearizable");
             expect(checkLinearizability(registerModel, stale as never).verdict).toBe("not linearizable");
             injected++;
@@ -205,13 +214,25 @@ describe("one injected anomaly makes the history not linearizable", { timeout: P
     let injected = 0;
     fc.assert(
       fc.property(longChoices, clientCount, (picks, clients) => {
-        const { ops, final, time } = runConcurrently(counter, picks, clients, { crashes: false, ties: true, drain: true });
+        const { ops, final, time } = runConcurrently(counter, picks, clients, {
+          crashes: false,
+          ties: true,
+          drain: true,
+        });
         const acked = ops.find((o) => o.input.op === "add" && o.input.delta !== 0 && o.return !== OPEN);
         // in-flight adds stay open and may or may not count: only complete histories here
         if (acked === undefined || acked.input.op !== "add" || ops.some((o) => o.return === OPEN)) return;
-        const read = (value: number): Operation<CounterInput, number | null> => ({ client: 999, input: { op: "read" }, output: value, call: time + 1, return: time + 2 });
+        const read = (value: number): Operation<CounterInput, number | null> => ({
+          client: 999,
+          input: { op: "read" },
+          output: value,
+          call: time + 1,
+          return: time + 2,
+        });
         expect(checkLinearizability(counterModel, [...ops, read(final)]).verdict).toBe("linearizable");
-        expect(checkLinearizability(counterModel, [...ops, read(final - acked.input.delta)]).verdict).toBe("not linearizable");
+        expect(checkLinearizability(counterModel, [...ops, read(final - acked.input.delta)]).verdict).toBe(
+          "not linearizable",
+        );
         injected++;
       }),
       params,
@@ -229,12 +250,25 @@ describe("one injected anomaly makes the history not linearizable", { timeout: P
         const key = "0";
         const writes = ops.filter((o) => o.input.key === key && o.input.op !== "get");
         const lastPut = writes.filter((o) => o.input.op === "put").reduce((m, o) => Math.max(m, o.call), -1);
-        const lost = writes.find((o) => o.input.op === "append" && o.call > lastPut && writes.every((w) => w === o || w.input.op === "append" || w.return < o.call));
+        const lost = writes.find(
+          (o) =>
+            o.input.op === "append" &&
+            o.call > lastPut &&
+            writes.every((w) => w === o || w.input.op === "append" || w.return < o.call),
+        );
         if (lost === undefined || lost.input.op !== "append") return;
         const value = final.get(key) ?? "";
-        const get = (v: string): Operation<KvInput, string | null> => ({ client: 999, input: { op: "get", key }, output: v, call: time + 1, return: time + 2 });
+        const get = (v: string): Operation<KvInput, string | null> => ({
+          client: 999,
+          input: { op: "get", key },
+          output: v,
+          call: time + 1,
+          return: time + 2,
+        });
         expect(checkLinearizability(kvModel, [...ops, get(value)]).verdict).toBe("linearizable");
-        expect(checkLinearizability(kvModel, [...ops, get(value.replace(lost.input.value, ""))]).verdict).toBe("not linearizable");
+        expect(checkLinearizability(kvModel, [...ops, get(value.replace(lost.input.value, ""))]).verdict).toBe(
+          "not linearizable",
+        );
         injected++;
       }),
       params,
@@ -280,9 +314,23 @@ describe("search shortcuts never change a verdict", { timeout: PROPERTY_BUDGET_M
     fc.assert(
       fc.property(fc.array(op, { minLength: 1, maxLength: 12 }), (specs) => {
         const ops = specs.map((s): Operation<CasRegisterInput, number | boolean | null> => {
-          const input: CasRegisterInput = s.kind === "read" ? { op: "read" } : s.kind === "write" ? { op: "write", value: s.a } : { op: "cas", from: s.a, to: s.b };
+          const input: CasRegisterInput =
+            s.kind === "read"
+              ? { op: "read" }
+              : s.kind === "write"
+                ? { op: "write", value: s.a }
+                : { op: "cas", from: s.a, to: s.b };
           const open = s.open && s.out === "unknown";
-          const output = s.out === "unknown" ? UNKNOWN : s.kind === "read" ? (s.b === 2 ? null : s.b) : s.kind === "cas" ? s.out === "ok" : null;
+          const output =
+            s.out === "unknown"
+              ? UNKNOWN
+              : s.kind === "read"
+                ? s.b === 2
+                  ? null
+                  : s.b
+                : s.kind === "cas"
+                  ? s.out === "ok"
+                  : null;
           return { client: s.client, input, output, call: s.call, return: open ? OPEN : s.call + s.len };
         });
         const plain = checkLinearizability(casRegisterModel, ops, { readOnlyHint: false }).verdict;

@@ -7,13 +7,24 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { casRegisterModel, checkLinearizability, kvModel, kvWholeModel, parseJepsenLog, parsePorcupineKv } from "../src/index.ts";
+import {
+  casRegisterModel,
+  checkLinearizability,
+  kvModel,
+  kvWholeModel,
+  parseJepsenLog,
+  parsePorcupineKv,
+} from "../src/index.ts";
 import { readVerdicts } from "./verdicts.ts";
 
 const dataDir = join(dirname(fileURLToPath(import.meta.url)), "..", "data", "porcupine");
 const verdicts = readVerdicts(readFileSync(join(dataDir, "VERDICTS.md"), "utf8"));
-const jepsenFiles = readdirSync(join(dataDir, "jepsen")).filter((f) => f.endsWith(".log")).sort();
-const kvFiles = readdirSync(join(dataDir, "kv")).filter((f) => f.endsWith(".txt")).sort();
+const jepsenFiles = readdirSync(join(dataDir, "jepsen"))
+  .filter((f) => f.endsWith(".log"))
+  .sort();
+const kvFiles = readdirSync(join(dataDir, "kv"))
+  .filter((f) => f.endsWith(".txt"))
+  .sort();
 
 const expectedVerdict = (linearizable: boolean): string => (linearizable ? "linearizable" : "not linearizable");
 
@@ -54,13 +65,17 @@ describe("Porcupine parity", { timeout: 60_000 }, () => {
     }
   });
 
-  it.each(["c01-ok.txt", "c01-bad.txt", "c10-ok.txt", "c10-bad.txt"])("gives Porcupine's verdict on %s without partitioning", (f) => {
-    const ops = parsePorcupineKv(readFileSync(join(dataDir, "kv", f), "utf8"), f);
-    const expected = verdicts.kv.get(f)?.linearizable ?? false;
-    const r = checkLinearizability(kvWholeModel, ops, { partition: false });
-    expect(r.partitions).toHaveLength(1);
-    expect(r.verdict).toBe(expectedVerdict(expected));
-  }, 60_000); // the search is budgeted in steps; the wall limit only has to hold on a busy machine
+  it.each(["c01-ok.txt", "c01-bad.txt", "c10-ok.txt", "c10-bad.txt"])(
+    "gives Porcupine's verdict on %s without partitioning",
+    (f) => {
+      const ops = parsePorcupineKv(readFileSync(join(dataDir, "kv", f), "utf8"), f);
+      const expected = verdicts.kv.get(f)?.linearizable ?? false;
+      const r = checkLinearizability(kvWholeModel, ops, { partition: false });
+      expect(r.partitions).toHaveLength(1);
+      expect(r.verdict).toBe(expectedVerdict(expected));
+    },
+    60_000,
+  ); // the search is budgeted in steps; the wall limit only has to hold on a busy machine
 
   it("explains a violation with the operation that cannot take effect", () => {
     const ops = parseJepsenLog(readFileSync(join(dataDir, "jepsen", "etcd_000.log"), "utf8"), "etcd_000.log");

@@ -42,7 +42,11 @@ export function readVerdicts(markdown: string): { etcd: Map<string, EtcdVerdict>
       else if (verdict.includes("(Illegal)")) etcd.set(file, { linearizable: false, goMs: Number(c[5]) });
     } else if (/^c\d\d-(ok|bad)\.txt$/.test(file)) {
       const verdict = c[5] ?? "";
-      kv.set(file, { linearizable: verdict.includes("yes"), goMsPartitioned: duration(c[6] ?? ""), goMsUnpartitioned: duration(c[7] ?? "") });
+      kv.set(file, {
+        linearizable: verdict.includes("yes"),
+        goMsPartitioned: duration(c[6] ?? ""),
+        goMsUnpartitioned: duration(c[7] ?? ""),
+      });
     }
   }
   if (etcd.size !== 102) throw new Error(`VERDICTS.md: expected 102 etcd verdicts, found ${etcd.size}`);

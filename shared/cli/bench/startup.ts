@@ -19,7 +19,11 @@ const RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 5;
 function measure(command: string): { cpu: number; wall: number } {
   const started = process.hrtime.bigint();
   // bash's `times` prints the shell's own times, then its children's: "0m0.512s 0m0.101s".
-  const r = spawnSync("bash", ["-c", `${command} >/dev/null 2>&1; times`], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync("bash", ["-c", `${command} >/dev/null 2>&1; times`], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   const children = (r.stdout.trim().split("\n")[1] ?? "").match(/(\d+)m([\d.]+)s/g) ?? [];
   const cpu = children.reduce((a, t) => {
@@ -48,7 +52,9 @@ console.log(`${"command".padEnd(18)}${ways.map(([w]) => w.padStart(30)).join("")
 for (const [label, args] of commands) {
   const cells = ways.map(([, prefix]) => {
     const runs = Array.from({ length: RUNS }, () => measure(`${prefix} ${args}`));
-    return `${median(runs.map((r) => r.cpu)).toFixed(2)} s CPU ${median(runs.map((r) => r.wall)).toFixed(2)} s wall`.padStart(30);
+    return `${median(runs.map((r) => r.cpu)).toFixed(2)} s CPU ${median(runs.map((r) => r.wall)).toFixed(2)} s wall`.padStart(
+      30,
+    );
   });
   console.log(`${label.padEnd(18)}${cells.join("")}`);
 }
@@ -57,7 +63,10 @@ for (const [label, args] of commands) {
 function firstVerdict(args: string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [`${ROOT}/shared/cli/bin/faultline.mjs`, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", ...env } });
+    const child = spawn(process.execPath, [`${ROOT}/shared/cli/bin/faultline.mjs`, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1", ...env },
+    });
     let out = "";
     let seen = false;
     child.stdout.on("data", (d: Buffer) => {

@@ -52,6 +52,7 @@ export async function bundledRun() {
       plugins: [externalPackages(), originalLocations()],
     },
   });
-  if (process.env.FAULTLINE_DEBUG) process.stderr.write(`faultline: ${built ? "built" : "reused"} the cached bundle ${file}\n`);
+  if (process.env.FAULTLINE_DEBUG)
+    process.stderr.write(`faultline: ${built ? "built" : "reused"} the cached bundle ${file}\n`);
   return (await import(pathToFileURL(file).href)).run;
 }

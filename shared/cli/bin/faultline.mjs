@@ -17,7 +17,8 @@ async function loadRun(command) {
     try {
       return await (await import("./bundled-cli.mjs")).bundledRun();
     } catch (err) {
-      if (process.env.FAULTLINE_DEBUG) process.stderr.write(`faultline: running the sources (the cached bundle failed: ${err?.message ?? err})\n`);
+      if (process.env.FAULTLINE_DEBUG)
+        process.stderr.write(`faultline: running the sources (the cached bundle failed: ${err?.message ?? err})\n`);
     }
   }
   const { register } = await import("tsx/esm/api");

@@ -61,15 +61,25 @@ function walk(root: string, dir = root, out: string[] = []): string[] {
 }
 
 /** The course's files with their content and whether each is executable. */
-function courseFiles(root: string): { files: Array<{ path: string; data: () => Uint8Array; executable: boolean }>; uncommitted: string[] } {
+function courseFiles(root: string): {
+  files: Array<{ path: string; data: () => Uint8Array; executable: boolean }>;
+  uncommitted: string[];
+} {
   if (!isGitCheckout(root)) {
     return {
-      files: walk(root).map((path) => ({ path, data: () => readFileSync(join(root, path)), executable: (statSync(join(root, path)).mode & 0o111) !== 0 })),
+      files: walk(root).map((path) => ({
+        path,
+        data: () => readFileSync(join(root, path)),
+        executable: (statSync(join(root, path)).mode & 0o111) !== 0,
+      })),
       uncommitted: [],
     };
   }
   const committed = committedFiles(root).filter((f) => f.mode !== "120000");
-  const blobs = readBlobs(root, committed.map((f) => f.sha));
+  const blobs = readBlobs(
+    root,
+    committed.map((f) => f.sha),
+  );
   return {
     files: committed.map((f) => ({ path: f.path, data: () => blobs.get(f.sha)!, executable: f.mode === "100755" })),
     uncommitted: uncommittedChanges(root),
@@ -78,7 +88,8 @@ function courseFiles(root: string): { files: Array<{ path: string; data: () => U
 
 /** The pnpm version the course pins (packageManager "pnpm@x.y.z"). */
 function pinnedPnpm(root: string): string {
-  const pm = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { packageManager?: string }).packageManager ?? "";
+  const pm =
+    (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { packageManager?: string }).packageManager ?? "";
   const m = /^pnpm@(\d+\.\d+\.\d+)/.exec(pm);
   if (!m) throw new Error(`package.json has no "packageManager": "pnpm@x.y.z" to pin the pnpm the autograder installs`);
   return m[1]!;

@@ -95,7 +95,10 @@ export async function run(argv: readonly string[], io: Io = defaultIo()): Promis
   }
   const fn = COMMANDS[cmd];
   try {
-    if (!fn) throw new UsageError(`unknown command "${cmd}"; commands: ${Object.keys(COMMANDS).join(", ")} (pnpm faultline help)`);
+    if (!fn)
+      throw new UsageError(
+        `unknown command "${cmd}"; commands: ${Object.keys(COMMANDS).join(", ")} (pnpm faultline help)`,
+      );
     return await (await fn())([...rest], io);
   } catch (err) {
     if (err instanceof UsageError) {

@@ -18,7 +18,12 @@ export interface CommittedFile {
 const BUFFER = 1024 * 1024 * 1024;
 
 function git(root: string, args: string[], input?: string): Buffer {
-  return execFileSync("git", args, { cwd: root, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "ignore"], maxBuffer: BUFFER, ...(input !== undefined ? { input } : {}) });
+  return execFileSync("git", args, {
+    cwd: root,
+    stdio: [input === undefined ? "ignore" : "pipe", "pipe", "ignore"],
+    maxBuffer: BUFFER,
+    ...(input !== undefined ? { input } : {}),
+  });
 }
 
 /** True when `root` is the top folder of a git checkout that has a commit. */
@@ -38,7 +43,9 @@ export function isGitCheckout(root: string): boolean {
 
 /** Files of HEAD (under `prefix`, a folder, when given); submodules are left out. */
 export function committedFiles(root: string, prefix?: string): CommittedFile[] {
-  const out = git(root, ["ls-tree", "-r", "-z", "--full-tree", "HEAD", ...(prefix ? ["--", prefix] : [])]).toString("utf8");
+  const out = git(root, ["ls-tree", "-r", "-z", "--full-tree", "HEAD", ...(prefix ? ["--", prefix] : [])]).toString(
+    "utf8",
+  );
   return out
     .split("\0")
     .filter(Boolean)
@@ -76,7 +83,11 @@ export function uncommittedChanges(root: string): string[] {
 
 /** Untracked files that are not ignored. */
 export function untrackedFiles(root: string): string[] {
-  return git(root, ["ls-files", "-z", "--others", "--exclude-standard"]).toString("utf8").split("\0").filter(Boolean).sort();
+  return git(root, ["ls-files", "-z", "--others", "--exclude-standard"])
+    .toString("utf8")
+    .split("\0")
+    .filter(Boolean)
+    .sort();
 }
 
 /** Write one committed file at `to`, with its executable bit or as its symlink. */
@@ -92,7 +103,10 @@ export function writeCommitted(f: CommittedFile, content: Buffer, to: string): v
 /** Copy the committed files under `prefix` into `dest` (paths kept relative to `prefix`). */
 export function extractCommitted(root: string, prefix: string, dest: string): number {
   const files = committedFiles(root, prefix);
-  const blobs = readBlobs(root, files.map((f) => f.sha));
+  const blobs = readBlobs(
+    root,
+    files.map((f) => f.sha),
+  );
   const base = prefix.endsWith("/") ? prefix : `${prefix}/`;
   for (const f of files) writeCommitted(f, blobs.get(f.sha)!, join(dest, f.path.slice(base.length)));
   return files.length;

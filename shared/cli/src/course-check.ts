@@ -8,7 +8,22 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { formatTally, labDir, listMutants, mutantCaught, referencePasses, stubNotStarted, stubRule, tally, testsWithoutHint, testsWithoutMutant, type LabGrader, type MutantInfo, type ScenarioResult, type WorkerPool } from "@faultline/grading";
+import {
+  formatTally,
+  labDir,
+  listMutants,
+  mutantCaught,
+  referencePasses,
+  stubNotStarted,
+  stubRule,
+  tally,
+  testsWithoutHint,
+  testsWithoutMutant,
+  type LabGrader,
+  type MutantInfo,
+  type ScenarioResult,
+  type WorkerPool,
+} from "@faultline/grading";
 
 export interface CheckLine {
   ok: boolean;
@@ -38,16 +53,25 @@ export async function checkLab(lab: LabGrader, opts: CheckLabOptions): Promise<C
     opts.onLine?.(l);
   };
   const root = lab.root ?? labDir(lab.lab);
-  const ctx = { graderModule: opts.graderModule, pool: opts.pool, ...(opts.traceDir ? { traceDir: opts.traceDir } : {}) } as const;
+  const ctx = {
+    graderModule: opts.graderModule,
+    pool: opts.pool,
+    ...(opts.traceDir ? { traceDir: opts.traceDir } : {}),
+  } as const;
   const progress = opts.onProgress ?? (() => {});
 
   const noHint = testsWithoutHint(lab);
   add(noHint ? { ok: false, ...noHint } : { ok: true, text: `every test has a hint (${lab.scenarios.length} tests)` });
 
   const stubs = stubRule(lab, opts.stubDir);
-  add(stubs.violation ? { ok: false, ...stubs.violation } : { ok: true, text: `every stub body is marked TODO (${stubs.stubs} stubs)` });
+  add(
+    stubs.violation
+      ? { ok: false, ...stubs.violation }
+      : { ok: true, text: `every stub body is marked TODO (${stubs.stubs} stubs)` },
+  );
 
-  if (!existsSync(join(root, "reference"))) add({ ok: false, text: "no reference/ (a learner copy cannot be checked)" });
+  if (!existsSync(join(root, "reference")))
+    add({ ok: false, text: "no reference/ (a learner copy cannot be checked)" });
   else {
     const failed: string[] = [];
     const results: ScenarioResult[] = [];
@@ -58,7 +82,14 @@ export async function checkLab(lab: LabGrader, opts: CheckLabOptions): Promise<C
       if (violation?.detail) failed.push(violation.detail);
     }
     const score = formatTally(tally(results));
-    add(failed.length === 0 ? { ok: true, text: `the reference scores 100% (${score}${opts.determinism ? ", every seed twice with equal traces" : ""})` } : { ok: false, text: `the reference scores ${score}`, detail: failed.join("\n\n") });
+    add(
+      failed.length === 0
+        ? {
+            ok: true,
+            text: `the reference scores 100% (${score}${opts.determinism ? ", every seed twice with equal traces" : ""})`,
+          }
+        : { ok: false, text: `the reference scores ${score}`, detail: failed.join("\n\n") },
+    );
   }
 
   const bad: string[] = [];
@@ -67,7 +98,11 @@ export async function checkLab(lab: LabGrader, opts: CheckLabOptions): Promise<C
     const v = await stubNotStarted(lab, s, ctx, opts.stubImpl);
     if (v) bad.push(`${v.text}:\n${v.detail ?? ""}`);
   }
-  add(bad.length === 0 ? { ok: true, text: 'the stubs score 0, every test "not started"' } : { ok: false, text: `the stubs do not score 0 cleanly in ${bad.length} test(s)`, detail: bad.join("\n\n") });
+  add(
+    bad.length === 0
+      ? { ok: true, text: 'the stubs score 0, every test "not started"' }
+      : { ok: false, text: `the stubs do not score 0 cleanly in ${bad.length} test(s)`, detail: bad.join("\n\n") },
+  );
 
   let mutants: MutantInfo[];
   try {
@@ -76,15 +111,24 @@ export async function checkLab(lab: LabGrader, opts: CheckLabOptions): Promise<C
     add({ ok: false, text: (err as Error).message });
     mutants = [];
   }
-  if (mutants.length === 0) add({ ok: false, text: "no mutants in mutants/ (the grader's value is the bugs it catches)" });
+  if (mutants.length === 0)
+    add({ ok: false, text: "no mutants in mutants/ (the grader's value is the bugs it catches)" });
   else {
     const untargeted = testsWithoutMutant(lab, mutants);
-    add(untargeted ? { ok: false, ...untargeted } : { ok: true, text: `every test is targeted by a mutant (${mutants.length} mutants)` });
+    add(
+      untargeted
+        ? { ok: false, ...untargeted }
+        : { ok: true, text: `every test is targeted by a mutant (${mutants.length} mutants)` },
+    );
   }
   for (const [i, m] of mutants.entries()) {
     progress("the mutants", m.name, i, mutants.length);
     const v = await mutantCaught(lab, m, ctx);
-    add(v ? { ok: false, ...v } : { ok: true, text: `mutant ${m.name} is caught by ${m.targets.map((t) => `"${t}"`).join(", ")}` });
+    add(
+      v
+        ? { ok: false, ...v }
+        : { ok: true, text: `mutant ${m.name} is caught by ${m.targets.map((t) => `"${t}"`).join(", ")}` },
+    );
   }
   return lines;
 }

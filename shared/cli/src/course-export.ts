@@ -14,7 +14,15 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { createRequire } from "node:module";
 import type ts from "typescript";
 import { LEARNER_COPY_MARKER } from "@faultline/grading";
-import { committedFiles, isGitCheckout, readBlobs, uncommittedChanges, untrackedFiles, writeCommitted, type CommittedFile } from "./committed.ts";
+import {
+  committedFiles,
+  isGitCheckout,
+  readBlobs,
+  uncommittedChanges,
+  untrackedFiles,
+  writeCommitted,
+  type CommittedFile,
+} from "./committed.ts";
 import { rewriteDrills } from "./learner-drills.ts";
 
 /** TypeScript is loaded only when needed: it costs ~75 MiB, in every worker thread that imports this module. */
@@ -90,7 +98,11 @@ function committedFile(f: CommittedFile, blobs: Map<string, Buffer>): SourceFile
  * The files to export. In a git checkout: HEAD's files, plus (with includeUntracked) the
  * untracked, not ignored ones from the working tree; elsewhere every file of the tree.
  */
-function courseSource(root: string, target: string, opts: ExportOptions): { files: SourceFile[]; untracked: string[]; uncommitted: string[] } {
+function courseSource(
+  root: string,
+  target: string,
+  opts: ExportOptions,
+): { files: SourceFile[]; untracked: string[]; uncommitted: string[] } {
   const inTarget = (f: string) => resolve(root, f) === target || resolve(root, f).startsWith(target + sep);
   if (!isGitCheckout(root)) {
     const files: string[] = [];
@@ -101,9 +113,14 @@ function courseSource(root: string, target: string, opts: ExportOptions): { file
   const dirtyStubs = uncommitted.filter((f) => /^labs\/[^/]+\/src\//.test(f));
   if (dirtyStubs.length > 0 && !opts.allowDirty) throw new DirtyStubsError(dirtyStubs);
   const committed = committedFiles(root).filter((f) => !skipped(f.path));
-  const blobs = readBlobs(root, committed.map((f) => f.sha));
+  const blobs = readBlobs(
+    root,
+    committed.map((f) => f.sha),
+  );
   const files = committed.map((f) => committedFile(f, blobs));
-  const untracked = untrackedFiles(root).filter((f) => !skipped(f) && !inTarget(f) && existsSync(join(root, f)) && statSync(join(root, f)).isFile());
+  const untracked = untrackedFiles(root).filter(
+    (f) => !skipped(f) && !inTarget(f) && existsSync(join(root, f)) && statSync(join(root, f)).isFile(),
+  );
   if (opts.includeUntracked) files.push(...untracked.map((f) => workingFile(root, f)));
   return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), untracked, uncommitted };
 }
@@ -127,7 +144,10 @@ function propName(p: ts.ObjectLiteralElementLike): string | undefined {
 }
 
 /** Cut scenario literals marked `hidden: true` out of a grader source. */
-export function stripHiddenScenarios(source: string, fileName = "grader.ts"): { text: string; removed: string[]; left: string[] } {
+export function stripHiddenScenarios(
+  source: string,
+  fileName = "grader.ts",
+): { text: string; removed: string[]; left: string[] } {
   const ts = typescript();
   const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const cuts: Array<{ start: number; end: number; name: string }> = [];
@@ -135,11 +155,17 @@ export function stripHiddenScenarios(source: string, fileName = "grader.ts"): { 
   const visit = (node: ts.Node) => {
     if (ts.isObjectLiteralExpression(node)) {
       const props = node.properties;
-      const hidden = props.find((p) => propName(p) === "hidden" && ts.isPropertyAssignment(p) && p.initializer.kind === ts.SyntaxKind.TrueKeyword);
+      const hidden = props.find(
+        (p) =>
+          propName(p) === "hidden" && ts.isPropertyAssignment(p) && p.initializer.kind === ts.SyntaxKind.TrueKeyword,
+      );
       const nameProp = props.find((p) => propName(p) === "name");
       const isScenario = hidden && nameProp && props.some((p) => propName(p) === "run");
       if (isScenario) {
-        const name = nameProp && ts.isPropertyAssignment(nameProp) && ts.isStringLiteralLike(nameProp.initializer) ? nameProp.initializer.text : "(unnamed)";
+        const name =
+          nameProp && ts.isPropertyAssignment(nameProp) && ts.isStringLiteralLike(nameProp.initializer)
+            ? nameProp.initializer.text
+            : "(unnamed)";
         const parent = node.parent;
         if (parent && ts.isArrayLiteralExpression(parent)) {
           const elems = parent.elements;
@@ -201,11 +227,20 @@ function mutantBugs(files: readonly SourceFile[]): (lab: string, mutant: string)
 
 export function exportCourse(root: string, dest: string, opts: ExportOptions = {}): ExportSummary {
   const target = resolve(dest);
-  if (existsSync(target) && readdirSync(target).length > 0) throw new Error(`${dest} exists and is not empty; export into a new folder`);
+  if (existsSync(target) && readdirSync(target).length > 0)
+    throw new Error(`${dest} exists and is not empty; export into a new folder`);
   if (resolve(root) === target) throw new Error("cannot export a course onto itself");
   const { files, untracked, uncommitted } = courseSource(root, target, opts);
   const bugOf = mutantBugs(files);
-  const summary: ExportSummary = { files: 0, removed: { reference: [], mutants: [], hidden: [], instructor: [] }, hiddenScenarios: [], hiddenLeft: [], untracked, uncommitted, drills: 0 };
+  const summary: ExportSummary = {
+    files: 0,
+    removed: { reference: [], mutants: [], hidden: [], instructor: [] },
+    hiddenScenarios: [],
+    hiddenLeft: [],
+    untracked,
+    uncommitted,
+    drills: 0,
+  };
   mkdirSync(target, { recursive: true });
   for (const file of files) {
     const f = file.path;

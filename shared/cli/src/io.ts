@@ -49,7 +49,10 @@ export function parseCommand<O extends Options>(command: string, argv: string[],
     const flags = Object.entries(options)
       .map(([name, o]) => `--${name}${o.type === "string" ? " <value>" : ""}`)
       .join(" ");
-    const what = e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? e.message.replace(/\. To specify a positional argument.*$/s, "") : e.message;
+    const what =
+      e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+        ? e.message.replace(/\. To specify a positional argument.*$/s, "")
+        : e.message;
     throw new UsageError(`${command}: ${what}\nusage: ${usage}\nflags: ${flags || "(none)"}`);
   }
 }
@@ -57,6 +60,7 @@ export function parseCommand<O extends Options>(command: string, argv: string[],
 /** A non-negative integer flag value. */
 export function intFlag(name: string, value: string | undefined, min = 0): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) throw new UsageError(`--${name} needs a whole number >= ${min}, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value)))
+    throw new UsageError(`--${name} needs a whole number >= ${min}, got "${value}"`);
   return Number(value);
 }

@@ -29,7 +29,9 @@ export function labList(): string {
 export function requireLab(lab: string): string {
   if (knownLabs().includes(lab)) return graderModulePath(lab);
   if (labFolders().includes(lab) || existsSync(join(courseRoot(), "graders", lab))) {
-    throw new UsageError(`lab "${lab}" has no grader yet (graders/${lab}/src/index.ts does not exist); it cannot be graded until its grader is written\n${labList()}`);
+    throw new UsageError(
+      `lab "${lab}" has no grader yet (graders/${lab}/src/index.ts does not exist); it cannot be graded until its grader is written\n${labList()}`,
+    );
   }
   throw new UsageError(`unknown lab "${lab}"\n${labList()}`);
 }
@@ -40,7 +42,9 @@ export async function loadLab(lab: string): Promise<{ grader: LabGrader; module:
     return { grader: await loadGrader(module), module };
   } catch (err) {
     const e = err as Error;
-    throw new GraderLoadError(`the grader of ${lab} does not load: ${e.message}\n${(e.stack ?? "").split("\n").slice(1, 6).join("\n")}`);
+    throw new GraderLoadError(
+      `the grader of ${lab} does not load: ${e.message}\n${(e.stack ?? "").split("\n").slice(1, 6).join("\n")}`,
+    );
   }
 }
 
@@ -51,7 +55,10 @@ export function testList(lab: LabGrader): string {
 /** Check a test name; `asTyped` shows a suggestion as the user would type it (default: --only "<name>"). */
 export function requireTest(lab: LabGrader, name: string, asTyped = (n: string) => `--only "${n}"`): void {
   if (lab.scenarios.some((s) => s.name === name)) return;
-  const close = closestNames(name, lab.scenarios.map((s) => s.name));
+  const close = closestNames(
+    name,
+    lab.scenarios.map((s) => s.name),
+  );
   const guess = close.length > 0 ? `; did you mean ${close.map(asTyped).join(" or ")}?` : "";
   throw new UsageError(`unknown test "${name}" in ${lab.lab}${guess}\ntests:\n${testList(lab)}`);
 }
@@ -61,7 +68,8 @@ function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = row;
   }
   return prev[b.length]!;
@@ -87,6 +95,10 @@ export function closestNames(typed: string, names: readonly string[]): string[] 
 
 export function requirePart(lab: LabGrader, part: string): void {
   if (!(part in lab.parts)) {
-    throw new UsageError(`unknown part "${part}" in ${lab.lab}; parts: ${Object.entries(lab.parts).map(([k, v]) => `${k} (${v})`).join(", ")}`);
+    throw new UsageError(
+      `unknown part "${part}" in ${lab.lab}; parts: ${Object.entries(lab.parts)
+        .map(([k, v]) => `${k} (${v})`)
+        .join(", ")}`,
+    );
   }
 }

@@ -13,7 +13,10 @@ const MUTANT_FLAG = /\s--impl[ =]mutant:([A-Za-z0-9_-]+)/;
  * sentence (from its mutant.json), undefined when unknown. Returns the text and how many
  * commands were rewritten.
  */
-export function rewriteDrills(markdown: string, bugOf: (lab: string, mutant: string) => string | undefined): { text: string; rewritten: number } {
+export function rewriteDrills(
+  markdown: string,
+  bugOf: (lab: string, mutant: string) => string | undefined,
+): { text: string; rewritten: number } {
   let fenced = false;
   let rewritten = 0;
   const out: string[] = [];
@@ -28,7 +31,9 @@ export function rewriteDrills(markdown: string, bugOf: (lab: string, mutant: str
     const name = m[1]!;
     const indent = /^\s*/.exec(line)![0];
     const bug = bugOf(lab, name);
-    out.push(`${indent}# mutant:${name}${bug ? ` (${bug})` : ""} is not in a learner copy: this grades your code on the same test`);
+    out.push(
+      `${indent}# mutant:${name}${bug ? ` (${bug})` : ""} is not in a learner copy: this grades your code on the same test`,
+    );
     out.push(line.replace(MUTANT_FLAG, ""));
     rewritten++;
   }

@@ -21,13 +21,38 @@ function git(root: string, args: string[]): string {
 function mergeFile(mine: string, base: string, theirs: string): { text: string; conflict: boolean } {
   const dir = mkdtempSync(join(tmpdir(), "faultline-refresh-"));
   try {
-    for (const [n, t] of [["mine", mine], ["base", base], ["theirs", theirs]] as const) writeFileSync(join(dir, n), t);
+    for (const [n, t] of [
+      ["mine", mine],
+      ["base", base],
+      ["theirs", theirs],
+    ] as const)
+      writeFileSync(join(dir, n), t);
     try {
-      return { text: execFileSync("git", ["merge-file", "-p", "-L", "mutant", "-L", "reference then", "-L", "reference now", join(dir, "mine"), join(dir, "base"), join(dir, "theirs")], { encoding: "utf8" }), conflict: false };
+      return {
+        text: execFileSync(
+          "git",
+          [
+            "merge-file",
+            "-p",
+            "-L",
+            "mutant",
+            "-L",
+            "reference then",
+            "-L",
+            "reference now",
+            join(dir, "mine"),
+            join(dir, "base"),
+            join(dir, "theirs"),
+          ],
+          { encoding: "utf8" },
+        ),
+        conflict: false,
+      };
     } catch (err) {
       // Exit status = number of conflicts; the merged text with markers is on stdout.
       const e = err as { status?: number; stdout?: string };
-      if (typeof e.status === "number" && e.status > 0 && typeof e.stdout === "string") return { text: e.stdout, conflict: true };
+      if (typeof e.status === "number" && e.status > 0 && typeof e.stdout === "string")
+        return { text: e.stdout, conflict: true };
       throw err;
     }
   } finally {
@@ -49,7 +74,8 @@ export function refreshMutant(root: string, labRoot: string, name: string): Refr
   const patchPath = join(labRoot, "mutants", name, `${name}.patch`);
   const relPatch = relative(root, patchPath);
   const commit = git(root, ["log", "-1", "--format=%H", "--", relPatch]).trim();
-  if (commit === "") throw new Error(`${relPatch} was never committed: there is no earlier reference to replay it from`);
+  if (commit === "")
+    throw new Error(`${relPatch} was never committed: there is no earlier reference to replay it from`);
   // The patch as committed, against the reference as committed with it.
   const patches = parsePatch(git(root, ["show", `${commit}:${relPatch}`]));
   const relRef = relative(root, join(labRoot, "reference"));
@@ -67,7 +93,9 @@ export function refreshMutant(root: string, labRoot: string, name: string): Refr
     try {
       mine = applyFilePatch(base, p);
     } catch (err) {
-      throw new Error(`${relPatch} does not apply to the reference of its own commit ${commit.slice(0, 10)} either: ${(err as Error).message}`);
+      throw new Error(
+        `${relPatch} does not apply to the reference of its own commit ${commit.slice(0, 10)} either: ${(err as Error).message}`,
+      );
     }
     const merged = mergeFile(mine, base, current.get(p.newPath) ?? "");
     writeFileSync(join(edit, p.newPath), merged.text);
@@ -77,4 +105,3 @@ export function refreshMutant(root: string, labRoot: string, name: string): Refr
   saveEdit(labRoot, name);
   return { name, result: "refreshed" };
 }
-

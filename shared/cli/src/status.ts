@@ -73,7 +73,14 @@ export function recordRun(rep: LabReport, completeParts: readonly string[]): voi
   l.updatedAt = now;
   for (const r of rep.results) {
     const prev = l.tests[r.name];
-    l.tests[r.name] = { part: r.part, status: r.status, earned: r.earned, points: r.points, everPassed: (prev?.everPassed ?? false) || r.status === "pass", at: now };
+    l.tests[r.name] = {
+      part: r.part,
+      status: r.status,
+      earned: r.earned,
+      points: r.points,
+      everPassed: (prev?.everPassed ?? false) || r.status === "pass",
+      at: now,
+    };
   }
   for (const p of completeParts) {
     const rs = rep.results.filter((r) => r.part === p);

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { makeCourse, removeTemp } from "./fixture.ts";
 
 const BIN = fileURLToPath(new URL("../bin/faultline.mjs", import.meta.url));
-const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
+  .version;
 afterAll(removeTemp);
 
 function bin(args: string[], env: Record<string, string> = {}) {
@@ -24,7 +25,17 @@ describe("the faultline bin", () => {
     expect(r.stdout).toBe(`faultline ${VERSION}\n`);
     const { run } = await import("../src/cli.ts");
     let out = "";
-    const io = { out: { write: (s: string) => ((out += s), true) }, err: { write: () => true }, cwd: ".", color: false } as never;
+    const io = {
+      out: {
+        write: (s: string) => {
+          out += s;
+          return true;
+        },
+      },
+      err: { write: () => true },
+      cwd: ".",
+      color: false,
+    } as never;
     expect(await run(["--version"], io)).toBe(0);
     expect(out).toBe(r.stdout);
   });
@@ -49,7 +60,9 @@ describe("the faultline bin", () => {
     expect(again.stderr).toMatch(/^faultline: reused the cached bundle /);
     const grader = join(root, "graders", "echo", "src", "index.ts");
     utimesSync(grader, new Date(), new Date(Date.now() + 10_000));
-    expect(bin(args, { FAULTLINE_ROOT: root, FAULTLINE_DEBUG: "1" }).stderr).toMatch(/^faultline: built the cached bundle /);
+    expect(bin(args, { FAULTLINE_ROOT: root, FAULTLINE_DEBUG: "1" }).stderr).toMatch(
+      /^faultline: built the cached bundle /,
+    );
     const sources = bin(args, { FAULTLINE_ROOT: root, FAULTLINE_NO_BUNDLE: "1" });
     const wallFree = (s: string) => s.replace(/ *[\d.]+ m?s wall/g, "");
     expect(first.status).toBe(0);

@@ -12,7 +12,11 @@ describe("cluster", () => {
   it("starts three reference raft nodes that serve the HTTP API, lists their PIDs, restarts a killed one, and stops them on SIGINT", async () => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
     delete env.FAULTLINE_ROOT;
-    const child = spawn(process.execPath, [TSX, MAIN, "cluster", "raft", "--impl", "reference", "--base-port", "0"], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [TSX, MAIN, "cluster", "raft", "--impl", "reference", "--base-port", "0"], {
+      cwd: REPO,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -38,7 +42,11 @@ describe("cluster", () => {
       const commitBy = Date.now() + 60_000;
       while (count === undefined && Date.now() < commitBy) {
         try {
-          const r = await fetch(`${urls.n2}/incr`, { method: "POST", headers: { "x-client-id": "cli-test", "x-request-seq": "1" }, signal: AbortSignal.timeout(10_000) });
+          const r = await fetch(`${urls.n2}/incr`, {
+            method: "POST",
+            headers: { "x-client-id": "cli-test", "x-request-seq": "1" },
+            signal: AbortSignal.timeout(10_000),
+          });
           const body = (await r.json()) as { count?: number };
           if (r.status === 200) count = body.count;
           else last = `${r.status} ${JSON.stringify(body)}`;
@@ -48,7 +56,10 @@ describe("cluster", () => {
         if (count === undefined) await new Promise((res) => setTimeout(res, 100));
       }
       expect(count, `no answer within 60 s; last: ${last}`).toBe(1);
-      const status = (await (await fetch(`${n1}/status`, { signal: AbortSignal.timeout(10_000) })).json()) as { id: string; role: string };
+      const status = (await (await fetch(`${n1}/status`, { signal: AbortSignal.timeout(10_000) })).json()) as {
+        id: string;
+        role: string;
+      };
       expect(status.id).toBe("n1");
       expect(["leader", "follower", "candidate"]).toContain(status.role);
       // A crash from outside: said, and the node comes back on its disk with a new PID.

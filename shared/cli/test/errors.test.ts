@@ -16,62 +16,89 @@ const T = 30_000;
 async function inproc(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const out = { write: (s: string) => ((stdout += s), true) } as unknown as NodeJS.WritableStream;
-  const err = { write: (s: string) => ((stderr += s), true) } as unknown as NodeJS.WritableStream;
+  const out = {
+    write: (s: string) => {
+      stdout += s;
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
+  const err = {
+    write: (s: string) => {
+      stderr += s;
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
   const code = await run(argv, { out, err, cwd: root, color: false });
   return { code, stdout, stderr };
 }
 
 describe("usage errors exit 2 and list what exists", () => {
-  it("no command, an unknown command", async () => {
-    const none = await inproc([]);
-    expect(none.code).toBe(2);
-    expect(none.stdout).toContain("grade [lab...|--all]");
-    const bad = await inproc(["grdae"]);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('unknown command "grdae"; commands: grade, watch, hint, status, trace, course, doctor, lin');
-  }, T);
+  it(
+    "no command, an unknown command",
+    async () => {
+      const none = await inproc([]);
+      expect(none.code).toBe(2);
+      expect(none.stdout).toContain("grade [lab...|--all]");
+      const bad = await inproc(["grdae"]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain(
+        'unknown command "grdae"; commands: grade, watch, hint, status, trace, course, doctor, lin',
+      );
+    },
+    T,
+  );
 
-  it("grade without a lab lists the labs; unknown labs and labs without a grader are explained", async () => {
-    const r = await inproc(["grade"]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("which lab?\nlabs: echo\nwithout a grader yet: pending");
-    const u = await inproc(["grade", "ecko"]);
-    expect(u.code).toBe(2);
-    expect(u.stderr).toContain('unknown lab "ecko"\nlabs: echo');
-    const p = await inproc(["grade", "pending"]);
-    expect(p.code).toBe(2);
-    expect(p.stderr).toContain('lab "pending" has no grader yet (graders/pending/src/index.ts does not exist)');
-  }, T);
+  it(
+    "grade without a lab lists the labs; unknown labs and labs without a grader are explained",
+    async () => {
+      const r = await inproc(["grade"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("which lab?\nlabs: echo\nwithout a grader yet: pending");
+      const u = await inproc(["grade", "ecko"]);
+      expect(u.code).toBe(2);
+      expect(u.stderr).toContain('unknown lab "ecko"\nlabs: echo');
+      const p = await inproc(["grade", "pending"]);
+      expect(p.code).toBe(2);
+      expect(p.stderr).toContain('lab "pending" has no grader yet (graders/pending/src/index.ts does not exist)');
+    },
+    T,
+  );
 
-  it("unknown test, part, flag and impl", async () => {
-    const t = await inproc(["grade", "echo", "--only", "echo"]);
-    expect(t.code).toBe(2);
-    expect(t.stderr).toContain('unknown test "echo" in echo; did you mean --only "echo under loss" or --only "echo on a clean network"?\ntests:\n  A  "echo under loss"\n  A  "echo on a clean network"\n  B  "secret check"');
-    const typo = await inproc(["grade", "echo", "--only", "echo undr los"]);
-    expect(typo.code).toBe(2);
-    expect(typo.stderr).toContain('unknown test "echo undr los" in echo; did you mean --only "echo under loss"?\n');
-    const far = await inproc(["grade", "echo", "--only", "leader election"]);
-    expect(far.stderr).toContain('unknown test "leader election" in echo\ntests:');
-    const p = await inproc(["grade", "echo", "--part", "Z"]);
-    expect(p.code).toBe(2);
-    expect(p.stderr).toContain('unknown part "Z" in echo; parts: A (Echo), B (Extra)');
-    const f = await inproc(["grade", "echo", "--sede", "3"]);
-    expect(f.code).toBe(2);
-    expect(f.stderr).toContain("Unknown option '--sede'");
-    expect(f.stderr).toContain("flags: --all --part <value> --only <value> --seed <value>");
-    const i = await inproc(["grade", "echo", "--impl", "mutant:nope"]);
-    expect(i.code).toBe(2);
-    expect(i.stderr).toContain('unknown mutant "nope" of echo; mutants: endless-loop, math-random, throws, wrong-text');
-    const d = await inproc(["grade", "echo", "--impl", "no-such-dir"]);
-    expect(d.code).toBe(2);
-    expect(d.stderr).toMatch(/--impl .*no-such-dir does not exist/);
-    const fmt = await inproc(["grade", "echo", "--format", "xml"]);
-    expect(fmt.code).toBe(2);
-    expect(fmt.stderr).toContain('unknown --format "xml"; formats: gradescope, junit, json');
-  }, T);
+  it(
+    "unknown test, part, flag and impl",
+    async () => {
+      const t = await inproc(["grade", "echo", "--only", "echo"]);
+      expect(t.code).toBe(2);
+      expect(t.stderr).toContain(
+        'unknown test "echo" in echo; did you mean --only "echo under loss" or --only "echo on a clean network"?\ntests:\n  A  "echo under loss"\n  A  "echo on a clean network"\n  B  "secret check"',
+      );
+      const typo = await inproc(["grade", "echo", "--only", "echo undr los"]);
+      expect(typo.code).toBe(2);
+      expect(typo.stderr).toContain('unknown test "echo undr los" in echo; did you mean --only "echo under loss"?\n');
+      const far = await inproc(["grade", "echo", "--only", "leader election"]);
+      expect(far.stderr).toContain('unknown test "leader election" in echo\ntests:');
+      const p = await inproc(["grade", "echo", "--part", "Z"]);
+      expect(p.code).toBe(2);
+      expect(p.stderr).toContain('unknown part "Z" in echo; parts: A (Echo), B (Extra)');
+      const f = await inproc(["grade", "echo", "--sede", "3"]);
+      expect(f.code).toBe(2);
+      expect(f.stderr).toContain("Unknown option '--sede'");
+      expect(f.stderr).toContain("flags: --all --part <value> --only <value> --seed <value>");
+      const i = await inproc(["grade", "echo", "--impl", "mutant:nope"]);
+      expect(i.code).toBe(2);
+      expect(i.stderr).toContain(
+        'unknown mutant "nope" of echo; mutants: endless-loop, math-random, throws, wrong-text',
+      );
+      const d = await inproc(["grade", "echo", "--impl", "no-such-dir"]);
+      expect(d.code).toBe(2);
+      expect(d.stderr).toMatch(/--impl .*no-such-dir does not exist/);
+      const fmt = await inproc(["grade", "echo", "--format", "xml"]);
+      expect(fmt.code).toBe(2);
+      expect(fmt.stderr).toContain('unknown --format "xml"; formats: gradescope, junit, json');
+    },
+    T,
+  );
 });
-
 
 describe("a grader that does not load", () => {
   it("is exit 3 when named, and skipped (exit 3 at the end) with --all", async () => {

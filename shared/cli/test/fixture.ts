@@ -21,7 +21,8 @@ function rewriteImports(dir: string): void {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) rewriteImports(p);
-    else if (p.endsWith(".ts")) writeFileSync(p, readFileSync(p, "utf8").replaceAll('"@faultline/sim"', JSON.stringify(SIM)));
+    else if (p.endsWith(".ts"))
+      writeFileSync(p, readFileSync(p, "utf8").replaceAll('"@faultline/sim"', JSON.stringify(SIM)));
   }
 }
 
@@ -80,16 +81,36 @@ export function removeTemp(): void {
 /** Write the course into a new temporary folder; returns its path. */
 export function makeCourse(): string {
   const root = tempDir("faultline-course-");
-  writeFileSync(join(root, "package.json"), JSON.stringify({ name: "course-fixture", private: true, type: "module" }, null, 2));
+  writeFileSync(
+    join(root, "package.json"),
+    JSON.stringify({ name: "course-fixture", private: true, type: "module" }, null, 2),
+  );
   writeFileSync(join(root, ".gitignore"), "node_modules/\n.faultline/\n");
   const lab = join(root, "labs", "echo");
   mkdirSync(lab, { recursive: true });
   for (const d of ["src", "reference", "mutants"]) cpSync(join(ECHO, d), join(lab, d), { recursive: true });
   rewriteImports(lab);
   // the course's grader adds a hidden test; a mutant must target it too
-  writeFileSync(join(lab, "mutants", "wrong-text", "mutant.json"), JSON.stringify({ bug: "answers with the text upper-cased", targets: ["echo under loss", "echo on a clean network", "secret check"] }));
+  writeFileSync(
+    join(lab, "mutants", "wrong-text", "mutant.json"),
+    JSON.stringify({
+      bug: "answers with the text upper-cased",
+      targets: ["echo under loss", "echo on a clean network", "secret check"],
+    }),
+  );
   writeFileSync(join(lab, "README.md"), "# echo\n");
-  writeFileSync(join(lab, "package.json"), JSON.stringify({ name: "@faultline/lab-echo", type: "module", exports: { ".": "./src/index.ts", "./reference": "./reference/index.ts" } }, null, 2));
+  writeFileSync(
+    join(lab, "package.json"),
+    JSON.stringify(
+      {
+        name: "@faultline/lab-echo",
+        type: "module",
+        exports: { ".": "./src/index.ts", "./reference": "./reference/index.ts" },
+      },
+      null,
+      2,
+    ),
+  );
   mkdirSync(join(root, "labs", "pending"), { recursive: true });
   writeFileSync(join(root, "labs", "pending", "README.md"), "# pending\n");
   mkdirSync(join(root, "graders", "echo", "src"), { recursive: true });
@@ -109,20 +130,36 @@ export interface Run {
 }
 
 /** Run the CLI in `cwd` against the course at `root`, killed after `timeoutMs`. */
-export function cli(args: string[], opts: { root: string; cwd?: string; timeoutMs?: number; env?: Record<string, string> }): Promise<Run> {
+export function cli(
+  args: string[],
+  opts: { root: string; cwd?: string; timeoutMs?: number; env?: Record<string, string> },
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, FAULTLINE_ROOT: opts.root, NO_COLOR: "1", ...opts.env };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      FAULTLINE_ROOT: opts.root,
+      NO_COLOR: "1",
+      ...opts.env,
+    };
     delete env.CI;
     delete env.INIT_CWD;
     delete env.FAULTLINE_IMPL;
-    const child = spawn(process.execPath, [TSX, MAIN, ...args], { cwd: opts.cwd ?? opts.root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [TSX, MAIN, ...args], {
+      cwd: opts.cwd ?? opts.root,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`faultline ${args.join(" ")} did not finish within ${opts.timeoutMs ?? 30_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `faultline ${args.join(" ")} did not finish within ${opts.timeoutMs ?? 30_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, opts.timeoutMs ?? 30_000);
     child.on("exit", (code) => {
       clearTimeout(timer);
@@ -136,8 +173,18 @@ export async function inproc(argv: string[], root: string): Promise<{ code: numb
   const { run } = await import("../src/cli.ts");
   let stdout = "";
   let stderr = "";
-  const out = { write: (s: string) => ((stdout += s), true) } as unknown as NodeJS.WritableStream;
-  const err = { write: (s: string) => ((stderr += s), true) } as unknown as NodeJS.WritableStream;
+  const out = {
+    write: (s: string) => {
+      stdout += s;
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
+  const err = {
+    write: (s: string) => {
+      stderr += s;
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
   const before = process.env.FAULTLINE_ROOT;
   // As on a learner's terminal, like cli(): CI turns determinism runs (and every seed) on.
   const ci = process.env.CI;

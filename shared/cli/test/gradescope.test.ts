@@ -24,7 +24,9 @@ import { removeTemp, tempDir } from "./fixture.ts";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const BIN = join(REPO, "shared", "cli", "bin", "faultline.mjs");
-const LABS = readdirSync(join(REPO, "graders")).filter((l) => existsSync(join(REPO, "graders", l, "src", "index.ts"))).sort();
+const LABS = readdirSync(join(REPO, "graders"))
+  .filter((l) => existsSync(join(REPO, "graders", l, "src", "index.ts")))
+  .sort();
 const MODE = process.env.FAULTLINE_GRADESCOPE_E2E ?? "";
 const FULL = MODE === "full";
 const MINUTE = 60_000;
@@ -33,7 +35,11 @@ const MINUTE = 60_000;
 afterAll(removeTemp, 5 * MINUTE);
 
 /** Run a command to its end (killed after `timeoutMs`), with its output. */
-function run(cmd: string, args: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs: number }): Promise<{ code: number | null; out: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string>; timeoutMs: number },
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...opts.env };
     for (const k of ["CI", "INIT_CWD", "FAULTLINE_IMPL", "FAULTLINE_ROOT"]) delete env[k];
@@ -57,7 +63,12 @@ function unzip(zip: string, dest: string): void {
   mkdirSync(dest, { recursive: true });
   if (spawnSync("unzip", ["-v"], { stdio: "ignore" }).status === 0) execFileSync("unzip", ["-q", zip, "-d", dest]);
   else {
-    execFileSync("python3", ["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])", zip, dest]);
+    execFileSync("python3", [
+      "-c",
+      "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
+      zip,
+      dest,
+    ]);
     execFileSync("chmod", ["+x", join(dest, "setup.sh"), join(dest, "run_autograder")]);
   }
 }
@@ -65,7 +76,14 @@ function unzip(zip: string, dest: string): void {
 /** The names in a zip, read by Python's zipfile or `unzip -Z1`. */
 function zipNames(zip: string): string[] {
   const r = spawnSync("unzip", ["-Z1", zip], { encoding: "utf8" });
-  const text = r.status === 0 ? r.stdout : execFileSync("python3", ["-c", "import sys, zipfile; print('\\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))", zip], { encoding: "utf8" });
+  const text =
+    r.status === 0
+      ? r.stdout
+      : execFileSync(
+          "python3",
+          ["-c", "import sys, zipfile; print('\\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))", zip],
+          { encoding: "utf8" },
+        );
   return text.split("\n").filter(Boolean);
 }
 
@@ -78,13 +96,20 @@ interface Autograder {
 async function autograderFor(labs: string[]): Promise<Autograder & { names: string[] }> {
   const dir = tempDir("faultline-gradescope-");
   const zip = join(dir, "autograder.zip");
-  const built = await run(process.execPath, [BIN, "course", "gradescope", ...labs, "--out", zip], { cwd: REPO, timeoutMs: 2 * MINUTE });
+  const built = await run(process.execPath, [BIN, "course", "gradescope", ...labs, "--out", zip], {
+    cwd: REPO,
+    timeoutMs: 2 * MINUTE,
+  });
   expect(built.code, built.out).toBe(0);
   const root = join(dir, "autograder");
   unzip(zip, join(root, "source"));
   copyFileSync(join(root, "source", "run_autograder"), join(root, "run_autograder"));
   execFileSync("chmod", ["+x", join(root, "run_autograder")]);
-  const setup = await run("bash", [join(root, "source", "setup.sh")], { cwd: root, env: { FAULTLINE_AUTOGRADER: root, FAULTLINE_PNPM_INSTALL_FLAGS: "--offline" }, timeoutMs: 8 * MINUTE });
+  const setup = await run("bash", [join(root, "source", "setup.sh")], {
+    cwd: root,
+    env: { FAULTLINE_AUTOGRADER: root, FAULTLINE_PNPM_INSTALL_FLAGS: "--offline" },
+    timeoutMs: 8 * MINUTE,
+  });
   expect(setup.code, setup.out).toBe(0);
   return {
     root,
@@ -95,10 +120,17 @@ async function autograderFor(labs: string[]): Promise<Autograder & { names: stri
       mkdirSync(join(root, "submission"), { recursive: true });
       fill(join(root, "submission"));
       // As Gradescope runs it: from /autograder, the script Gradescope copied there.
-      const r = await run(join(root, "run_autograder"), [], { cwd: root, env: { FAULTLINE_AUTOGRADER: root, ...env }, timeoutMs: 20 * MINUTE });
+      const r = await run(join(root, "run_autograder"), [], {
+        cwd: root,
+        env: { FAULTLINE_AUTOGRADER: root, ...env },
+        timeoutMs: 20 * MINUTE,
+      });
       expect(r.code, r.out).toBe(0);
       const results = JSON.parse(readFileSync(join(root, "results", "results.json"), "utf8")) as GradescopeResults;
-      expect(gradescopeProblems(results, { extraTopLevel: ["max_score"] }), JSON.stringify(results, null, 2).slice(0, 4000)).toEqual([]);
+      expect(
+        gradescopeProblems(results, { extraTopLevel: ["max_score"] }),
+        JSON.stringify(results, null, 2).slice(0, 4000),
+      ).toEqual([]);
       return { ...results, log: r.out };
     },
   };
@@ -111,7 +143,11 @@ const stubs = (lab: string) => join(REPO, "labs", lab, "src");
 const sums = (r: GradescopeResults) => {
   const tests = r.tests ?? [];
   const bonus = tests.filter((t) => t.tags?.includes("bonus"));
-  return { score: tests.reduce((a, t) => a + (t.score ?? 0), 0), max: tests.reduce((a, t) => a + (t.max_score ?? 0), 0), bonus };
+  return {
+    score: tests.reduce((a, t) => a + (t.score ?? 0), 0),
+    max: tests.reduce((a, t) => a + (t.max_score ?? 0), 0),
+    bonus,
+  };
 };
 
 describe("course gradescope: lamport-clock graded fully", () => {
@@ -121,92 +157,144 @@ describe("course gradescope: lamport-clock graded fully", () => {
   }, 10 * MINUTE);
 
   it("the zip has setup.sh and run_autograder at its root, the grader, and no solution", () => {
-    expect(ag.names).toEqual(expect.arrayContaining(["setup.sh", "run_autograder", "autograder.env", "pnpm-lock.yaml", "graders/lamport-clock/src/index.ts", "labs/lamport-clock/src/index.ts"]));
+    expect(ag.names).toEqual(
+      expect.arrayContaining([
+        "setup.sh",
+        "run_autograder",
+        "autograder.env",
+        "pnpm-lock.yaml",
+        "graders/lamport-clock/src/index.ts",
+        "labs/lamport-clock/src/index.ts",
+      ]),
+    );
     expect(ag.names.filter((n) => /^labs\/[^/]+\/(reference|mutants)\//.test(n))).toEqual([]);
-    expect(ag.names.filter((n) => n.startsWith("handbook/") || n.startsWith("labs/raft/") || n.startsWith("graders/raft/"))).toEqual([]);
+    expect(
+      ag.names.filter((n) => n.startsWith("handbook/") || n.startsWith("labs/raft/") || n.startsWith("graders/raft/")),
+    ).toEqual([]);
   });
 
-  it("the reference scores 100 on every default seed", async () => {
-    const r = await ag.grade((dir) => copyDir(reference("lamport-clock"), dir));
-    expect(r.score).toBe(100);
-    expect(sums(r)).toMatchObject({ score: 100, max: 100 });
-    expect((r.tests ?? []).every((t) => t.status === "passed")).toBe(true);
-  }, 20 * MINUTE);
+  it(
+    "the reference scores 100 on every default seed",
+    async () => {
+      const r = await ag.grade((dir) => copyDir(reference("lamport-clock"), dir));
+      expect(r.score).toBe(100);
+      expect(sums(r)).toMatchObject({ score: 100, max: 100 });
+      expect((r.tests ?? []).every((t) => t.status === "passed")).toBe(true);
+    },
+    20 * MINUTE,
+  );
 
-  it("the stubs score 0, every test not started, with the next hint", async () => {
-    const r = await ag.grade((dir) => copyDir(stubs("lamport-clock"), dir));
-    expect(r.score).toBe(0);
-    expect(sums(r).max).toBe(100);
-    for (const t of r.tests ?? []) {
-      expect(t.status).toBe("failed");
-      expect(t.output).toMatch(/not started/);
-      expect(t.output).toMatch(/hint: /);
-    }
-  }, 10 * MINUTE);
+  it(
+    "the stubs score 0, every test not started, with the next hint",
+    async () => {
+      const r = await ag.grade((dir) => copyDir(stubs("lamport-clock"), dir));
+      expect(r.score).toBe(0);
+      expect(sums(r).max).toBe(100);
+      for (const t of r.tests ?? []) {
+        expect(t.status).toBe("failed");
+        expect(t.output).toMatch(/not started/);
+        expect(t.output).toMatch(/hint: /);
+      }
+    },
+    10 * MINUTE,
+  );
 
-  it("a submission that does not compile scores 0 with one message that names the file and line", async () => {
-    const r = await ag.grade((dir) => {
-      copyDir(stubs("lamport-clock"), dir);
-      writeFileSync(join(dir, "vector.ts"), `${readFileSync(join(dir, "vector.ts"), "utf8")}\nexport const half = ;\n`);
-    });
-    expect(r.score).toBe(0);
-    expect(r.output).toMatch(/your code does not load: vector\.ts:\d+:\d+: Unexpected ";"/);
-    expect(r.output?.match(/does not load/g)).toHaveLength(1);
-    for (const t of r.tests ?? []) expect(t.output).toMatch(/^not graded: lamport-clock did not load/);
-  }, 10 * MINUTE);
+  it(
+    "a submission that does not compile scores 0 with one message that names the file and line",
+    async () => {
+      const r = await ag.grade((dir) => {
+        copyDir(stubs("lamport-clock"), dir);
+        writeFileSync(
+          join(dir, "vector.ts"),
+          `${readFileSync(join(dir, "vector.ts"), "utf8")}\nexport const half = ;\n`,
+        );
+      });
+      expect(r.score).toBe(0);
+      expect(r.output).toMatch(/your code does not load: vector\.ts:\d+:\d+: Unexpected ";"/);
+      expect(r.output?.match(/does not load/g)).toHaveLength(1);
+      for (const t of r.tests ?? []) expect(t.output).toMatch(/^not graded: lamport-clock did not load/);
+    },
+    10 * MINUTE,
+  );
 
-  it("a cheat that prints a perfect results.json scores what its honest part scores (0)", async () => {
-    const forged = JSON.stringify({ score: 100, max_score: 100, tests: [{ name: "FORGED-BY-CHEAT", score: 100, max_score: 100 }] });
-    const r = await ag.grade((dir) => {
-      copyDir(stubs("lamport-clock"), dir);
-      const index = readFileSync(join(dir, "index.ts"), "utf8");
-      writeFileSync(join(dir, "index.ts"), `${index}\nconsole.log(${JSON.stringify(forged)});\n`);
-    });
-    expect(r.score).toBe(0);
-    expect(r.tests).toHaveLength(16);
-    expect(JSON.stringify(r)).not.toContain("FORGED-BY-CHEAT");
-  }, 10 * MINUTE);
+  it(
+    "a cheat that prints a perfect results.json scores what its honest part scores (0)",
+    async () => {
+      const forged = JSON.stringify({
+        score: 100,
+        max_score: 100,
+        tests: [{ name: "FORGED-BY-CHEAT", score: 100, max_score: 100 }],
+      });
+      const r = await ag.grade((dir) => {
+        copyDir(stubs("lamport-clock"), dir);
+        const index = readFileSync(join(dir, "index.ts"), "utf8");
+        writeFileSync(join(dir, "index.ts"), `${index}\nconsole.log(${JSON.stringify(forged)});\n`);
+      });
+      expect(r.score).toBe(0);
+      expect(r.tests).toHaveLength(16);
+      expect(JSON.stringify(r)).not.toContain("FORGED-BY-CHEAT");
+    },
+    10 * MINUTE,
+  );
 
-  it("a cheat that writes results.json itself is refused before it runs, and scores 0", async () => {
-    const target = join(ag.root, "results", "results.json");
-    const r = await ag.grade((dir) => {
-      copyDir(stubs("lamport-clock"), dir);
-      const index = readFileSync(join(dir, "index.ts"), "utf8");
-      writeFileSync(join(dir, "index.ts"), `import { writeFileSync } from "node:fs";\n${index}\nwriteFileSync(${JSON.stringify(target)}, JSON.stringify({ score: 100, tests: [] }));\n`);
-    });
-    expect(r.score).toBe(0);
-    expect(r.output).toMatch(/node:fs/);
-  }, 10 * MINUTE);
+  it(
+    "a cheat that writes results.json itself is refused before it runs, and scores 0",
+    async () => {
+      const target = join(ag.root, "results", "results.json");
+      const r = await ag.grade((dir) => {
+        copyDir(stubs("lamport-clock"), dir);
+        const index = readFileSync(join(dir, "index.ts"), "utf8");
+        writeFileSync(
+          join(dir, "index.ts"),
+          `import { writeFileSync } from "node:fs";\n${index}\nwriteFileSync(${JSON.stringify(target)}, JSON.stringify({ score: 100, tests: [] }));\n`,
+        );
+      });
+      expect(r.score).toBe(0);
+      expect(r.output).toMatch(/node:fs/);
+    },
+    10 * MINUTE,
+  );
 });
 
-describe.skipIf(MODE === "one-lab")(`course gradescope --all: every lab (${FULL ? "default seeds" : "seed 1 of each test"})`, () => {
-  let ag: Autograder & { names: string[] };
-  const env: Record<string, string> = FULL ? {} : { FAULTLINE_AUTOGRADER_SEEDS: "1" };
-  beforeAll(async () => {
-    ag = await autograderFor(["--all"]);
-  }, 10 * MINUTE);
+describe.skipIf(MODE === "one-lab")(
+  `course gradescope --all: every lab (${FULL ? "default seeds" : "seed 1 of each test"})`,
+  () => {
+    let ag: Autograder & { names: string[] };
+    const env: Record<string, string> = FULL ? {} : { FAULTLINE_AUTOGRADER_SEEDS: "1" };
+    beforeAll(async () => {
+      ag = await autograderFor(["--all"]);
+    }, 10 * MINUTE);
 
-  it("the references of every lab, uploaded as a repository, score full marks plus every bonus test as extra credit", async () => {
-    const r = await ag.grade((dir) => {
-      for (const lab of LABS) copyDir(reference(lab), join(dir, "faultline-main", "labs", lab, "src"));
-    }, env);
-    const s = sums(r);
-    expect(s.max).toBe(100 * LABS.length);
-    expect(s.bonus.length).toBeGreaterThan(0);
-    for (const t of s.bonus) {
-      expect(t.max_score).toBe(0);
-      expect(t.score).toBeGreaterThan(0);
-      expect(t.status).toBe("passed");
-    }
-    const extra = s.bonus.reduce((a, t) => a + (t.score ?? 0), 0);
-    expect(r.score).toBe(100 * LABS.length + extra);
-    expect((r.tests ?? []).filter((t) => t.status !== "passed").map((t) => t.name)).toEqual([]);
-  }, 40 * MINUTE);
+    it(
+      "the references of every lab, uploaded as a repository, score full marks plus every bonus test as extra credit",
+      async () => {
+        const r = await ag.grade((dir) => {
+          for (const lab of LABS) copyDir(reference(lab), join(dir, "faultline-main", "labs", lab, "src"));
+        }, env);
+        const s = sums(r);
+        expect(s.max).toBe(100 * LABS.length);
+        expect(s.bonus.length).toBeGreaterThan(0);
+        for (const t of s.bonus) {
+          expect(t.max_score).toBe(0);
+          expect(t.score).toBeGreaterThan(0);
+          expect(t.status).toBe("passed");
+        }
+        const extra = s.bonus.reduce((a, t) => a + (t.score ?? 0), 0);
+        expect(r.score).toBe(100 * LABS.length + extra);
+        expect((r.tests ?? []).filter((t) => t.status !== "passed").map((t) => t.name)).toEqual([]);
+      },
+      40 * MINUTE,
+    );
 
-  it("an upload without any lab's files scores 0: every lab graded as its stubs", async () => {
-    const r = await ag.grade((dir) => writeFileSync(join(dir, "README.md"), "nothing yet\n"), env);
-    expect(r.score).toBe(0);
-    expect(sums(r).max).toBe(100 * LABS.length);
-    expect(r.log).toMatch(/no files of this lab in the submission/);
-  }, 20 * MINUTE);
-});
+    it(
+      "an upload without any lab's files scores 0: every lab graded as its stubs",
+      async () => {
+        const r = await ag.grade((dir) => writeFileSync(join(dir, "README.md"), "nothing yet\n"), env);
+        expect(r.score).toBe(0);
+        expect(sums(r).max).toBe(100 * LABS.length);
+        expect(r.log).toMatch(/no files of this lab in the submission/);
+      },
+      20 * MINUTE,
+    );
+  },
+);

@@ -17,10 +17,20 @@ function cpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-async function perCpuSecond(factory: () => Node<unknown>, wrap: (f: () => Node<unknown>) => (id: string) => Node<unknown>): Promise<number> {
+async function perCpuSecond(
+  factory: () => Node<unknown>,
+  wrap: (f: () => Node<unknown>) => (id: string) => Node<unknown>,
+): Promise<number> {
   let best = 0;
   for (let round = 0; round < 3; round++) {
-    const sim = new Simulation<unknown>({ seed: round + 1, nodes: 2, factory: wrap(factory), trace: "off", maxEvents: 1e8, faults: { delay: { kind: "uniform", min: 1, max: 3 } } });
+    const sim = new Simulation<unknown>({
+      seed: round + 1,
+      nodes: 2,
+      factory: wrap(factory),
+      trace: "off",
+      maxEvents: 1e8,
+      faults: { delay: { kind: "uniform", min: 1, max: 3 } },
+    });
     const c0 = cpuSeconds();
     await sim.runFor(100_000);
     best = Math.max(best, sim.stats.delivered / (cpuSeconds() - c0));
@@ -28,12 +38,19 @@ async function perCpuSecond(factory: () => Node<unknown>, wrap: (f: () => Node<u
   return best;
 }
 
-const b = await bundleImpl({ entry: `${ECHO_DIR}echo-node.ts`, allowedRoots: [ECHO_DIR, fileURLToPath(new URL("../../sim/src/", import.meta.url))], displayRoot: ECHO_DIR });
+const b = await bundleImpl({
+  entry: `${ECHO_DIR}echo-node.ts`,
+  allowedRoots: [ECHO_DIR, fileURLToPath(new URL("../../sim/src/", import.meta.url))],
+  displayRoot: ECHO_DIR,
+});
 const compiled = new CompiledBundle(b.code, "faultline:bench");
 const iso = new IsolatedImpl(compiled);
 const EchoInContext = () => new (iso.impl.Echo as new () => Node<unknown>)();
 
-const bare = await perCpuSecond(() => new Echo() as Node<unknown>, (f) => () => f());
+const bare = await perCpuSecond(
+  () => new Echo() as Node<unknown>,
+  (f) => () => f(),
+);
 const isolated = await perCpuSecond(EchoInContext, (f) => iso.wrapFactory(f));
 // A new context (what every boot and restart paid before contexts were pooled), then the
 // same number of node incarnations served from the pool (taken, module evaluated, reset).
@@ -51,6 +68,10 @@ const reusedMs = (performance.now() - t1) / N;
 const fmt = (n: number) => `${(n / 1e6).toFixed(2)} M`;
 console.log("isolation: deliveries per CPU second on trivial nodes (best of 3)");
 console.log(`  node in this process        ${fmt(bare)}/s`);
-console.log(`  node in its own vm context  ${fmt(isolated)}/s  (${(bare / isolated).toFixed(1)}x the cost per delivery; target >= 1 M/s)`);
-console.log(`  a new context with the bundle: ${realmMs.toFixed(2)} ms; a pooled one, module evaluated afresh and reset: ${reusedMs.toFixed(2)} ms (each boot and restart)`);
+console.log(
+  `  node in its own vm context  ${fmt(isolated)}/s  (${(bare / isolated).toFixed(1)}x the cost per delivery; target >= 1 M/s)`,
+);
+console.log(
+  `  a new context with the bundle: ${realmMs.toFixed(2)} ms; a pooled one, module evaluated afresh and reset: ${reusedMs.toFixed(2)} ms (each boot and restart)`,
+);
 console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

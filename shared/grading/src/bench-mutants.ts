@@ -33,7 +33,12 @@ export function quickBench(argv: readonly string[] = process.argv.slice(2)): boo
 }
 
 /** Grade `impl` with a fresh pool, sampling memory while it runs. */
-export async function timedGrade(lab: LabGrader, graderModule: string, impl: string, opts: { only?: readonly string[]; learner: boolean }): Promise<TimedGrade> {
+export async function timedGrade(
+  lab: LabGrader,
+  graderModule: string,
+  impl: string,
+  opts: { only?: readonly string[]; learner: boolean },
+): Promise<TimedGrade> {
   const pool = new WorkerPool();
   let peak = process.memoryUsage.rss();
   const sampler = setInterval(() => {
@@ -44,8 +49,16 @@ export async function timedGrade(lab: LabGrader, graderModule: string, impl: str
     const results: ScenarioResult[] = [];
     const names = opts.only ?? lab.scenarios.map((s) => s.name);
     // One scenario at a time, like gradeLab, but limited to `names` (quick mode).
-    for (const name of names) results.push(...(await gradeLab(lab, graderModule, { impl, pool, only: name, stopAtFirstFailure: opts.learner })));
-    return { impl, wallMs: Date.now() - started, peakRssMiB: Math.max(peak, process.memoryUsage.rss()) / 2 ** 20, results };
+    for (const name of names)
+      results.push(
+        ...(await gradeLab(lab, graderModule, { impl, pool, only: name, stopAtFirstFailure: opts.learner })),
+      );
+    return {
+      impl,
+      wallMs: Date.now() - started,
+      peakRssMiB: Math.max(peak, process.memoryUsage.rss()) / 2 ** 20,
+      results,
+    };
   } finally {
     clearInterval(sampler);
     await pool.close();
@@ -82,14 +95,19 @@ function caughtBy(results: readonly ScenarioResult[]): string {
 }
 
 /** Run the reference and every mutant of one lab; print the table. Returns the rows over target. */
-export async function benchMutants(graderModule: URL | string, opts: { quick?: boolean; reference?: { wallMs: number; results: ScenarioResult[] } } = {}): Promise<{ over: string[] }> {
+export async function benchMutants(
+  graderModule: URL | string,
+  opts: { quick?: boolean; reference?: { wallMs: number; results: ScenarioResult[] } } = {},
+): Promise<{ over: string[] }> {
   const path = typeof graderModule === "string" ? graderModule : fileURLToPath(graderModule);
   const lab = await loadGrader(path);
   const quick = opts.quick ?? quickBench();
   const mutants = listMutants(lab.lab, lab.root ?? labDir(lab.lab));
   const all = lab.scenarios.map((s) => s.name);
   // The reference passes, so a learner's run of it runs every seed: benchGrader's run will do.
-  const ref: Omit<TimedGrade, "impl"> = opts.reference ? { ...opts.reference, peakRssMiB: process.resourceUsage().maxRSS / 1024 } : await timedGrade(lab, path, "reference", { learner: true });
+  const ref: Omit<TimedGrade, "impl"> = opts.reference
+    ? { ...opts.reference, peakRssMiB: process.resourceUsage().maxRSS / 1024 }
+    : await timedGrade(lab, path, "reference", { learner: true });
   // Quick mode times the reference on the same tests with the same harness (a fresh pool
   // costs about a second to start, which would dwarf a short test's own time).
   const refOn = new Map<string, number>();
@@ -98,8 +116,12 @@ export async function benchMutants(graderModule: URL | string, opts: { quick?: b
     if (!refOn.has(key)) refOn.set(key, (await timedGrade(lab, path, "reference", { only, learner: true })).wallMs);
     return refOn.get(key) as number;
   };
-  console.log(`${lab.lab}: the learner's wait, reference vs ${mutants.length} developer mutants (${quick ? "quick: each mutant's targeted tests only" : "every test"}; a test stops at its first failing seed)`);
-  console.log(`  reference        ${fmtMs(ref.wallMs).padStart(8)}  ${ref.peakRssMiB.toFixed(0).padStart(5)} MiB  ${formatTally(tally(ref.results))}`);
+  console.log(
+    `${lab.lab}: the learner's wait, reference vs ${mutants.length} developer mutants (${quick ? "quick: each mutant's targeted tests only" : "every test"}; a test stops at its first failing seed)`,
+  );
+  console.log(
+    `  reference        ${fmtMs(ref.wallMs).padStart(8)}  ${ref.peakRssMiB.toFixed(0).padStart(5)} MiB  ${formatTally(tally(ref.results))}`,
+  );
   console.log(`  storm limits (lab default) and the reference's peak over every seed:`);
   for (const l of formatLimits(lab, peaksOf(ref.results))) console.log(l);
   const over: string[] = [];
@@ -110,9 +132,13 @@ export async function benchMutants(graderModule: URL | string, opts: { quick?: b
     const ratio = g.wallMs / Math.max(1, base);
     const flag = ratio > MUTANT_WAIT_TARGET ? "  OVER TARGET" : "";
     if (flag) over.push(m.name);
-    console.log(`  ${m.name.padEnd(40)} ${fmtMs(g.wallMs).padStart(8)}  ${g.peakRssMiB.toFixed(0).padStart(5)} MiB  ${ratio.toFixed(2)}x of ${fmtMs(base)}  ${formatTally(tally(g.results)).padEnd(10)} ${caughtBy(g.results)}${flag}`);
+    console.log(
+      `  ${m.name.padEnd(40)} ${fmtMs(g.wallMs).padStart(8)}  ${g.peakRssMiB.toFixed(0).padStart(5)} MiB  ${ratio.toFixed(2)}x of ${fmtMs(base)}  ${formatTally(tally(g.results)).padEnd(10)} ${caughtBy(g.results)}${flag}`,
+    );
   }
-  console.log(`  target: every mutant within ${MUTANT_WAIT_TARGET}x of the reference's wall time; ${over.length === 0 ? "all within" : `over: ${over.join(", ")}`}`);
+  console.log(
+    `  target: every mutant within ${MUTANT_WAIT_TARGET}x of the reference's wall time; ${over.length === 0 ? "all within" : `over: ${over.join(", ")}`}`,
+  );
   console.log(`  peak RSS of this process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   return { over };
 }

@@ -10,7 +10,10 @@ import { formatTally, gradeLab, tally, traceDirFor, type ScenarioResult } from "
 import { WorkerPool } from "./pool.ts";
 import { fmtMs } from "./format.ts";
 
-export async function benchGrader(graderModule: URL | string, impl = "reference"): Promise<{ wallMs: number; virtualMs: number; score: string; results: ScenarioResult[] }> {
+export async function benchGrader(
+  graderModule: URL | string,
+  impl = "reference",
+): Promise<{ wallMs: number; virtualMs: number; score: string; results: ScenarioResult[] }> {
   const path = typeof graderModule === "string" ? graderModule : fileURLToPath(graderModule);
   const lab = await loadGrader(path);
   const pool = new WorkerPool();
@@ -20,11 +23,17 @@ export async function benchGrader(graderModule: URL | string, impl = "reference"
     const wallMs = Date.now() - started;
     const virtualMs = results.reduce((a, r) => a + r.virtualMs, 0);
     const seeds = results.reduce((a, r) => a + r.seeds.length, 0);
-    console.log(`${lab.lab} grader against ${impl}: ${results.length} scenarios, ${seeds} seed runs, ${pool.size} workers`);
+    console.log(
+      `${lab.lab} grader against ${impl}: ${results.length} scenarios, ${seeds} seed runs, ${pool.size} workers`,
+    );
     console.log(`  score            ${formatTally(tally(results))}`);
     console.log(`  wall time        ${fmtMs(wallMs)}`);
-    console.log(`  virtual time     ${fmtMs(virtualMs)} (${(virtualMs / Math.max(1, wallMs)).toFixed(1)} virtual s per wall s)`);
-    console.log(`  peak RSS         ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (this process and its worker threads)`);
+    console.log(
+      `  virtual time     ${fmtMs(virtualMs)} (${(virtualMs / Math.max(1, wallMs)).toFixed(1)} virtual s per wall s)`,
+    );
+    console.log(
+      `  peak RSS         ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (this process and its worker threads)`,
+    );
     const slow = [...results].sort((a, b) => b.wallMs - a.wallMs).slice(0, 5);
     console.log(`  slowest          ${slow.map((r) => `"${r.name}" ${fmtMs(r.wallMs)}`).join(", ")}`);
     return { wallMs, virtualMs, score: formatTally(tally(results)), results };
@@ -39,7 +48,10 @@ export async function benchGrader(graderModule: URL | string, impl = "reference"
  * `node:vm` context per node, interleaved (so both see the same machine load), best CPU time
  * of `rounds` each. CPU seconds, not wall time: the figure is about work, not parallelism.
  */
-export async function benchIsolationCost(graderModule: URL | string, opts: { seeds?: number; rounds?: number; impl?: string } = {}): Promise<{ moduleCpuS: number; contextCpuS: number }> {
+export async function benchIsolationCost(
+  graderModule: URL | string,
+  opts: { seeds?: number; rounds?: number; impl?: string } = {},
+): Promise<{ moduleCpuS: number; contextCpuS: number }> {
   const path = typeof graderModule === "string" ? graderModule : fileURLToPath(graderModule);
   const lab = await loadGrader(path);
   const impl = opts.impl ?? "reference";
@@ -54,8 +66,21 @@ export async function benchIsolationCost(graderModule: URL | string, opts: { see
   const run = async (scenario: string, inContexts: boolean) => {
     const c0 = cpu();
     for (let seed = 1; seed <= seeds; seed++) {
-      const r = await runSeed({ lab: lab.lab, graderModule: path, scenario, seed, impl, trace: false, traceDir: traceDirFor(lab.lab), returnTraces: true, ...(inContexts ? { bundle } : {}) });
-      if (r.status !== "pass") throw new Error(`${scenario} seed ${seed} ${inContexts ? "in contexts" : "as a module"}: ${r.status} ${r.failure?.message ?? ""}`);
+      const r = await runSeed({
+        lab: lab.lab,
+        graderModule: path,
+        scenario,
+        seed,
+        impl,
+        trace: false,
+        traceDir: traceDirFor(lab.lab),
+        returnTraces: true,
+        ...(inContexts ? { bundle } : {}),
+      });
+      if (r.status !== "pass")
+        throw new Error(
+          `${scenario} seed ${seed} ${inContexts ? "in contexts" : "as a module"}: ${r.status} ${r.failure?.message ?? ""}`,
+        );
     }
     return cpu() - c0;
   };
@@ -72,10 +97,16 @@ export async function benchIsolationCost(graderModule: URL | string, opts: { see
     }
     moduleCpuS += asModule;
     contextCpuS += inContexts;
-    rows.push(`    ${asModule.toFixed(2).padStart(6)} ${inContexts.toFixed(2).padStart(6)} ${(inContexts / Math.max(1e-3, asModule)).toFixed(1).padStart(5)}x  ${s.name}`);
+    rows.push(
+      `    ${asModule.toFixed(2).padStart(6)} ${inContexts.toFixed(2).padStart(6)} ${(inContexts / Math.max(1e-3, asModule)).toFixed(1).padStart(5)}x  ${s.name}`,
+    );
   }
-  console.log(`${lab.lab}: CPU seconds of the simulated tests (${seeds} seed${seeds === 1 ? "" : "s"} each, best of ${rounds}), implementation as a module vs in one vm context per node`);
+  console.log(
+    `${lab.lab}: CPU seconds of the simulated tests (${seeds} seed${seeds === 1 ? "" : "s"} each, best of ${rounds}), implementation as a module vs in one vm context per node`,
+  );
   for (const r of rows) console.log(r);
-  console.log(`    ${moduleCpuS.toFixed(2).padStart(6)} ${contextCpuS.toFixed(2).padStart(6)} ${(contextCpuS / Math.max(1e-3, moduleCpuS)).toFixed(2).padStart(5)}x  all (isolation costs ${((contextCpuS / Math.max(1e-3, moduleCpuS) - 1) * 100).toFixed(0)}% more CPU)`);
+  console.log(
+    `    ${moduleCpuS.toFixed(2).padStart(6)} ${contextCpuS.toFixed(2).padStart(6)} ${(contextCpuS / Math.max(1e-3, moduleCpuS)).toFixed(2).padStart(5)}x  all (isolation costs ${((contextCpuS / Math.max(1e-3, moduleCpuS) - 1) * 100).toFixed(0)}% more CPU)`,
+  );
   return { moduleCpuS, contextCpuS };
 }

@@ -17,7 +17,8 @@ process.on("message", (m: { id: number; task: SeedTask; limits: PoolLimits } | {
   if ("warm" in m) return threads.warm(m.warm);
   threads.run({ ...m.task, returnTraces: true }, m.limits).then(
     (result) => send({ id: m.id, result }),
-    (err: unknown) => send({ id: m.id, error: err instanceof Error ? `${err.message}\n${err.stack ?? ""}` : String(err) }),
+    (err: unknown) =>
+      send({ id: m.id, error: err instanceof Error ? `${err.message}\n${err.stack ?? ""}` : String(err) }),
   );
 });
 send({ ready: true });

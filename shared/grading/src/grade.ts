@@ -108,7 +108,8 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
   const { bundle, failure: bundleFailure } = await bundleForRun(lab, isolation, opts.impl);
   if (bundleFailure) return notLoading(lab, scenario, opts, bundleFailure, started);
   const withBundle = (task: SeedTask): SeedTask => (bundle ? { ...task, bundle } : task);
-  const exec = (task: SeedTask, avoid?: number): Promise<SeedResult> => (opts.pool === "inline" ? runSeed(withBundle(task)) : opts.pool.run(withBundle(task), limits, avoid));
+  const exec = (task: SeedTask, avoid?: number): Promise<SeedResult> =>
+    opts.pool === "inline" ? runSeed(withBundle(task)) : opts.pool.run(withBundle(task), limits, avoid);
 
   clearOldTraces(opts.traceDir ?? traceDirFor(opts.lab), scenario.name);
   let stop = false;
@@ -132,8 +133,19 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
       if ((again.traceHash !== r.traceHash || again.status !== r.status) && !explaining) {
         explaining = true; // one diagnosis per scenario, even when several seeds differ
         if (opts.stopAtFirstFailure) stop = true;
-        const detail = await explainDifference(exec, taskFor(seed, { trace: false, collectEvents: true }), r, again, limits, opts.pool === "inline");
-        nondeterminism = { seed, detail, replay: replayCommand(opts.lab, scenario.name, seed, opts.impl).replace(/ --trace$/, " --determinism") };
+        const detail = await explainDifference(
+          exec,
+          taskFor(seed, { trace: false, collectEvents: true }),
+          r,
+          again,
+          limits,
+          opts.pool === "inline",
+        );
+        nondeterminism = {
+          seed,
+          detail,
+          replay: replayCommand(opts.lab, scenario.name, seed, opts.impl).replace(/ --trace$/, " --determinism"),
+        };
       }
     }
   };
@@ -149,7 +161,9 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
   const firstBad = results.find((r) => r.status !== "pass");
   if (stuck && firstBad && opts.pool !== "inline") {
     try {
-      const replay = await exec(taskFor(firstBad.seed, { trace: true, stopAt: { ...stuck, message: firstBad.failure?.message ?? stuck.text } }));
+      const replay = await exec(
+        taskFor(firstBad.seed, { trace: true, stopAt: { ...stuck, message: firstBad.failure?.message ?? stuck.text } }),
+      );
       if (replay.status === "timeout" && replay.traceFiles.length > 0) firstBad.traceFiles = replay.traceFiles;
     } catch {
       // the report stands without a trace
@@ -159,7 +173,8 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
   const failures = results.filter((r) => r.status !== "pass");
   const allNotStarted = failures.length > 0 && failures.every((r) => r.status === "not-started");
   const firstFailure = failures[0];
-  let status: ScenarioStatus = failures.length === 0 && !nondeterminism ? "pass" : allNotStarted ? "not-started" : "fail";
+  let status: ScenarioStatus =
+    failures.length === 0 && !nondeterminism ? "pass" : allNotStarted ? "not-started" : "fail";
   if (status === "pass" && results.length === 0) status = "fail";
   return {
     lab: opts.lab,
@@ -171,7 +186,9 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     hidden: scenario.hidden ?? false,
     bonus: scenario.bonus ?? false,
     seeds: results,
-    ...(firstFailure ? { firstFailure, replay: replayCommand(opts.lab, scenario.name, firstFailure.seed, opts.impl) } : {}),
+    ...(firstFailure
+      ? { firstFailure, replay: replayCommand(opts.lab, scenario.name, firstFailure.seed, opts.impl) }
+      : {}),
     hint: scenario.hints[0] ?? "",
     ...(nondeterminism ? { nondeterminism } : {}),
     ...(results.length < seeds.length ? { notRun: seeds.length - results.length } : {}),
@@ -182,7 +199,13 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
 }
 
 /** A scenario whose implementation does not load: status "error", no seeds run. */
-function notLoading(lab: LabGrader, scenario: Scenario, opts: GradeOptions, failure: FailureInfo, started: number): ScenarioResult {
+function notLoading(
+  lab: LabGrader,
+  scenario: Scenario,
+  opts: GradeOptions,
+  failure: FailureInfo,
+  started: number,
+): ScenarioResult {
   const seed = stoppedSeed((opts.seeds ?? defaultSeeds(scenario))[0] ?? 1, "fail", failure);
   return {
     lab: lab.lab,
@@ -206,7 +229,11 @@ function doesNotLoad(message: string, stack?: string): FailureInfo {
 }
 
 /** The bundle a context-isolated run needs, or why the implementation does not load. */
-async function bundleForRun(lab: LabGrader, isolation: "context" | "process", impl: string): Promise<{ bundle?: NonNullable<SeedTask["bundle"]>; failure?: FailureInfo }> {
+async function bundleForRun(
+  lab: LabGrader,
+  isolation: "context" | "process",
+  impl: string,
+): Promise<{ bundle?: NonNullable<SeedTask["bundle"]>; failure?: FailureInfo }> {
   // A mutant is staged here, by the process that may write: grading processes only read the copy.
   if (impl.startsWith("mutant:")) {
     try {
@@ -230,18 +257,36 @@ async function bundleForRun(lab: LabGrader, isolation: "context" | "process", im
  * Load the implementation once, in a grading process, before any test: a module that does not
  * compile, throws, or never finishes loading is one problem, reported once.
  */
-export async function checkLoads(lab: LabGrader, graderModule: string, opts: Pick<GradeOptions, "impl" | "pool">): Promise<FailureInfo | undefined> {
+export async function checkLoads(
+  lab: LabGrader,
+  graderModule: string,
+  opts: Pick<GradeOptions, "impl" | "pool">,
+): Promise<FailureInfo | undefined> {
   const first = lab.scenarios[0];
   if (!first) return undefined;
   const isolation = lab.isolation ?? "context";
   const { bundle, failure } = await bundleForRun(lab, isolation, opts.impl);
   if (failure) return failure;
-  const task: SeedTask = { lab: lab.lab, graderModule, scenario: first.name, seed: 1, impl: opts.impl, trace: false, traceDir: traceDirFor(lab.lab), isolation, loadOnly: true, ...(bundle ? { bundle } : {}) };
+  const task: SeedTask = {
+    lab: lab.lab,
+    graderModule,
+    scenario: first.name,
+    seed: 1,
+    impl: opts.impl,
+    trace: false,
+    traceDir: traceDirFor(lab.lab),
+    isolation,
+    loadOnly: true,
+    ...(bundle ? { bundle } : {}),
+  };
   const limits = { handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS, seedTimeoutMs: DEFAULT_SEED_TIMEOUT_MS };
   const r = opts.pool === "inline" ? await runSeed(task) : await opts.pool.run(task, limits);
   if (r.status === "pass") return undefined;
   const f = r.failure;
-  if (r.status === "timeout" && f?.invariant === "watchdog") return doesNotLoad(`your module did not finish loading within ${fmtSeconds(limits.handlerTimeoutMs)} (an endless loop at the top level of a file?)`);
+  if (r.status === "timeout" && f?.invariant === "watchdog")
+    return doesNotLoad(
+      `your module did not finish loading within ${fmtSeconds(limits.handlerTimeoutMs)} (an endless loop at the top level of a file?)`,
+    );
   if (f?.invariant === "memory limit") return doesNotLoad(f.message);
   return doesNotLoad(f?.message ?? "it failed to load", f?.stack);
 }
@@ -259,7 +304,10 @@ async function explainDifference(
   inline: boolean,
 ): Promise<string> {
   const head = `seed ${task.seed} produced two different traces (${a.traceHash || a.status} vs ${b.traceHash || b.status}): the implementation is not deterministic`;
-  const show = (e: TraceEvent | undefined) => (e ? `t=${e.t} ${e.node} ${e.kind}${e.peer ? ` ${e.peer}` : ""} ${e.payload ?? e.tag ?? e.text ?? ""}`.trim() : "(end of trace)");
+  const show = (e: TraceEvent | undefined) =>
+    e
+      ? `t=${e.t} ${e.node} ${e.kind}${e.peer ? ` ${e.peer}` : ""} ${e.payload ?? e.tag ?? e.text ?? ""}`.trim()
+      : "(end of trace)";
   // First suspect: state that survives from one run to the next in the same process (a
   // module-level variable, a static field, a cache outside the node). A fresh worker runs the
   // seed twice in a row; if the two runs differ, that is the cause.
@@ -318,7 +366,11 @@ function keepFirstFailureTraces(results: SeedResult[]): void {
     r.traceFiles = r.traceFiles.flatMap((json) => {
       if (!json.endsWith(".json")) return [json];
       try {
-        const [html, ...rest] = writeTraceFiles(readTraceFile(json), json.slice(0, -".json".length), ["html", "txt", "shiviz"]);
+        const [html, ...rest] = writeTraceFiles(readTraceFile(json), json.slice(0, -".json".length), [
+          "html",
+          "txt",
+          "shiviz",
+        ]);
         return [html as string, json, ...rest];
       } catch {
         return [json];
@@ -353,7 +405,9 @@ export function tally(results: readonly ScenarioResult[]): Tally {
 export function partPoints(results: readonly ScenarioResult[]): { earned: number; possible: number; bonus: boolean } {
   const t = tally(results);
   const bonus = results.length > 0 && results.every((r) => r.bonus);
-  return bonus ? { earned: t.bonusEarned, possible: t.bonusPossible, bonus } : { earned: t.earned, possible: t.possible, bonus };
+  return bonus
+    ? { earned: t.bonusEarned, possible: t.bonusPossible, bonus }
+    : { earned: t.earned, possible: t.possible, bonus };
 }
 
 /** "87/100", with "+ 5/10 bonus" when bonus tests were run. */
@@ -391,16 +445,23 @@ export async function gradeLab(lab: LabGrader, graderModule: string, opts: LabRu
   let chosen = lab.scenarios.filter((s) => !opts.parts || opts.parts.includes(s.part));
   if (opts.only !== undefined) {
     chosen = chosen.filter((s) => s.name === opts.only);
-    if (chosen.length === 0) throw new Error(`unknown test "${opts.only}" in ${lab.lab}; tests: ${lab.scenarios.map((s) => `"${s.name}"`).join(", ")}`);
+    if (chosen.length === 0)
+      throw new Error(
+        `unknown test "${opts.only}" in ${lab.lab}; tests: ${lab.scenarios.map((s) => `"${s.name}"`).join(", ")}`,
+      );
   }
   const seedsOf = (s: Scenario) => opts.seeds ?? defaultSeeds(s);
-  const plan = opts.shard ? shardSeeds(chosen, seedsOf, opts.shard) : chosen.map((test) => ({ test, seeds: seedsOf(test) }));
+  const plan = opts.shard
+    ? shardSeeds(chosen, seedsOf, opts.shard)
+    : chosen.map((test) => ({ test, seeds: seedsOf(test) }));
   const out: ScenarioResult[] = [];
   const loadFailure = await checkLoads(lab, graderModule, opts);
   for (const { test: s, seeds } of plan) {
     opts.onScenarioStart?.(s, out.length, plan.length, seeds);
     const scenarioOpts = { ...opts, seeds, lab: lab.lab, graderModule };
-    const r = loadFailure ? notLoading(lab, s, scenarioOpts, loadFailure, Date.now()) : await gradeScenario(lab, s, scenarioOpts);
+    const r = loadFailure
+      ? notLoading(lab, s, scenarioOpts, loadFailure, Date.now())
+      : await gradeScenario(lab, s, scenarioOpts);
     out.push(r);
     opts.onResult?.(r, out.length, plan.length);
   }

@@ -14,7 +14,9 @@ import { stageMutant } from "./mutants/stage.ts";
  * The repository root (this file lives in shared/grading/src). Bundled copies of this file, run
  * by grading processes, are told it through FAULTLINE_RUNTIME_ROOT.
  */
-export const REPO_ROOT = process.env.FAULTLINE_RUNTIME_ROOT ? resolve(process.env.FAULTLINE_RUNTIME_ROOT) : resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+export const REPO_ROOT = process.env.FAULTLINE_RUNTIME_ROOT
+  ? resolve(process.env.FAULTLINE_RUNTIME_ROOT)
+  : resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /**
  * The course being graded: the folder holding labs/, graders/ and .faultline/. It is this
@@ -85,15 +87,33 @@ export function listMutants(lab: string, root = labDir(lab)): MutantInfo[] {
     .sort()
     .map((name) => {
       const metaPath = join(dir, name, "mutant.json");
-      if (!existsSync(metaPath)) throw new Error(`mutant ${lab}/${name} has no mutant.json ({"bug": "...", "targets": ["<scenario name>"]})`);
-      const meta = JSON.parse(readFileSync(metaPath, "utf8")) as { bug?: string; targets?: string[]; determinism?: boolean };
-      if (!meta.bug || !Array.isArray(meta.targets) || meta.targets.length === 0) throw new Error(`${metaPath}: needs "bug" and a non-empty "targets" list`);
-      return { name, bug: meta.bug, targets: meta.targets, ...(meta.determinism ? { determinism: true } : {}), dir: join(dir, name), patch: join(dir, name, `${name}.patch`) };
+      if (!existsSync(metaPath))
+        throw new Error(`mutant ${lab}/${name} has no mutant.json ({"bug": "...", "targets": ["<scenario name>"]})`);
+      const meta = JSON.parse(readFileSync(metaPath, "utf8")) as {
+        bug?: string;
+        targets?: string[];
+        determinism?: boolean;
+      };
+      if (!meta.bug || !Array.isArray(meta.targets) || meta.targets.length === 0)
+        throw new Error(`${metaPath}: needs "bug" and a non-empty "targets" list`);
+      return {
+        name,
+        bug: meta.bug,
+        targets: meta.targets,
+        ...(meta.determinism ? { determinism: true } : {}),
+        dir: join(dir, name),
+        patch: join(dir, name, `${name}.patch`),
+      };
     });
 }
 
 /** Resolve an --impl value to the module file to import. Throws a clear error listing choices. */
-export function resolveImpl(lab: string, spec: string = process.env.FAULTLINE_IMPL ?? "stub", root = labDir(lab), cwd = process.cwd()): string {
+export function resolveImpl(
+  lab: string,
+  spec: string = process.env.FAULTLINE_IMPL ?? "stub",
+  root = labDir(lab),
+  cwd = process.cwd(),
+): string {
   const base = root;
   if (!existsSync(base)) throw new Error(`unknown lab "${lab}"; labs: ${knownLabs().join(", ") || "(none)"}`);
   let target: string;
@@ -102,17 +122,25 @@ export function resolveImpl(lab: string, spec: string = process.env.FAULTLINE_IM
   else if (spec.startsWith("mutant:")) {
     const name = spec.slice("mutant:".length);
     if (!existsSync(join(base, "mutants", name))) {
-      if (isLearnerCopy()) throw new Error(`--impl mutant:${name}: a learner copy has no mutants (each is the reference solution with one bug, so course export leaves them out); grade your own code on the same test: leave out --impl`);
+      if (isLearnerCopy())
+        throw new Error(
+          `--impl mutant:${name}: a learner copy has no mutants (each is the reference solution with one bug, so course export leaves them out); grade your own code on the same test: leave out --impl`,
+        );
       const names = listMutants(lab, root).map((m) => m.name);
       throw new Error(`unknown mutant "${name}" of ${lab}; mutants: ${names.join(", ") || "(none)"}`);
     }
     // The reference with the mutant's patch applied, in a copy beside reference/.
     target = stageMutant(base, name);
   } else target = isAbsolute(spec) ? spec : resolve(cwd, spec);
-  if (!existsSync(target)) throw new Error(`--impl ${spec}: ${target} does not exist (use stub, reference, mutant:<name> or a directory with the lab's index.ts)`);
+  if (!existsSync(target))
+    throw new Error(
+      `--impl ${spec}: ${target} does not exist (use stub, reference, mutant:<name> or a directory with the lab's index.ts)`,
+    );
   if (statSync(target).isFile()) return target;
   for (const n of INDEX_NAMES) if (existsSync(join(target, n))) return join(target, n);
-  throw new Error(`--impl ${spec}: ${target} has no index.ts (it must export the lab's API like labs/${lab}/src/index.ts)`);
+  throw new Error(
+    `--impl ${spec}: ${target} has no index.ts (it must export the lab's API like labs/${lab}/src/index.ts)`,
+  );
 }
 
 /**
@@ -134,7 +162,12 @@ export async function loadImpl<L>(lab: string, spec?: string, root?: string): Pr
 }
 
 /** Folders an implementation's imports may reach: its own, plus what a lab gives every learner. */
-export function allowedRoots(lab: string, spec: string, root = labDir(lab), entry = resolveImpl(lab, spec, root)): string[] {
+export function allowedRoots(
+  lab: string,
+  spec: string,
+  root = labDir(lab),
+  entry = resolveImpl(lab, spec, root),
+): string[] {
   const roots = new Set([dirname(entry), join(root, "src")]);
   // The reference and the mutants (variants of it) are trusted code written by instructors.
   if (spec === "reference" || spec.startsWith("mutant:")) roots.add(join(root, "reference"));

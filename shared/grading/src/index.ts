@@ -12,7 +12,13 @@ export * from "./bench.ts";
 export { renderTextView, traceColumns, type TextViewOptions } from "./views/text.ts";
 export { renderHtmlView, htmlWindow, DEFAULT_HTML_EVENTS, type HtmlViewOptions } from "./views/html.ts";
 export { describeEvent, describeState, violationPosition, EVENT_KINDS, isEventKind } from "./views/describe.ts";
-export { NodeStateRecorder, readNodeState, type NodeState, type NodeStateReader, type NodeStateValue } from "./node-state.ts";
+export {
+  NodeStateRecorder,
+  readNodeState,
+  type NodeState,
+  type NodeStateReader,
+  type NodeStateValue,
+} from "./node-state.ts";
 export { scanStubs } from "./stubs.ts";
 export * from "./course-rules.ts";
 export * from "./bench-mutants.ts";

@@ -51,7 +51,13 @@ export function confinementFlags(confinement: Confinement, root = courseRoot()):
   const flags = [permissionFlag(), "--allow-worker"];
   if (confinement === "io") {
     // Real HTTP servers, databases and node processes, with TypeScript compiled on the fly.
-    reads.push(join(REPO_ROOT, "shared"), join(root, "graders"), join(root, "node_modules"), join(root, "labs"), tmpdir());
+    reads.push(
+      join(REPO_ROOT, "shared"),
+      join(root, "graders"),
+      join(root, "node_modules"),
+      join(root, "labs"),
+      tmpdir(),
+    );
     flags.push(`--allow-fs-write=${tmpdir()}/*`, "--allow-child-process");
   }
   // One flag per path: a comma-separated list is no longer accepted.
@@ -107,19 +113,39 @@ export class WorkerPool {
   }
 
   private spawn(confinement: Confinement): Slot {
-    const slot: Slot = { child: undefined as unknown as ChildProcess, confinement, busy: false, stderr: "", ready: Promise.resolve() };
-    slot.ready = (confinement === "strict" ? childBundle() : Promise.resolve(fileURLToPath(new URL("./child-entry.mjs", import.meta.url)))).then((entry) => this.start(slot, entry));
+    const slot: Slot = {
+      child: undefined as unknown as ChildProcess,
+      confinement,
+      busy: false,
+      stderr: "",
+      ready: Promise.resolve(),
+    };
+    slot.ready = (
+      confinement === "strict"
+        ? childBundle()
+        : Promise.resolve(fileURLToPath(new URL("./child-entry.mjs", import.meta.url)))
+    ).then((entry) => this.start(slot, entry));
     slot.ready.catch(() => {});
     this.slots.push(slot);
     return slot;
   }
 
   private start(slot: Slot, entry: string): Promise<void> {
-    const child = spawn(process.execPath, [...confinementFlags(slot.confinement), `--max-old-space-size=${PROCESS_HEAP_MB}`, "--no-warnings", entry], {
-      stdio: ["ignore", "ignore", "pipe", "ipc"],
-      detached: true, // its own process group, so everything it started goes with it
-      env: { ...process.env, NODE_OPTIONS: "", FAULTLINE_ROOT: courseRoot(), FAULTLINE_RUNTIME_ROOT: REPO_ROOT, FAULTLINE_LEARNER_COPY: isLearnerCopy() ? "1" : "0" },
-    });
+    const child = spawn(
+      process.execPath,
+      [...confinementFlags(slot.confinement), `--max-old-space-size=${PROCESS_HEAP_MB}`, "--no-warnings", entry],
+      {
+        stdio: ["ignore", "ignore", "pipe", "ipc"],
+        detached: true, // its own process group, so everything it started goes with it
+        env: {
+          ...process.env,
+          NODE_OPTIONS: "",
+          FAULTLINE_ROOT: courseRoot(),
+          FAULTLINE_RUNTIME_ROOT: REPO_ROOT,
+          FAULTLINE_LEARNER_COPY: isLearnerCopy() ? "1" : "0",
+        },
+      },
+    );
     slot.child = child;
     child.stderr?.on("data", (d: Buffer) => {
       slot.stderr = (slot.stderr + d.toString("utf8")).slice(-4000);
@@ -132,7 +158,12 @@ export class WorkerPool {
           resolve();
         }
       };
-      const onExit = (code: number | null, signal: string | null) => reject(new Error(`grading process exited before it was ready (${signal ?? `code ${code}`}): ${slot.stderr.trim().split("\n").slice(-5).join("\n")}`));
+      const onExit = (code: number | null, signal: string | null) =>
+        reject(
+          new Error(
+            `grading process exited before it was ready (${signal ?? `code ${code}`}): ${slot.stderr.trim().split("\n").slice(-5).join("\n")}`,
+          ),
+        );
       child.on("message", onMsg);
       child.once("exit", onExit);
     });
@@ -181,7 +212,8 @@ export class WorkerPool {
       fn();
       this.pump();
     };
-    const failed = (invariant: string, message: string, status: SeedResult["status"] = "timeout"): SeedResult => stoppedSeed(job.task.seed, status, { invariant, message }, 0, Date.now() - started);
+    const failed = (invariant: string, message: string, status: SeedResult["status"] = "timeout"): SeedResult =>
+      stoppedSeed(job.task.seed, status, { invariant, message }, 0, Date.now() - started);
     const onMessage = (m: { id?: number; result?: SeedResult; error?: string }) => {
       if (m?.id !== id) return;
       if (m.result && typeof m.result === "object") {
@@ -190,9 +222,29 @@ export class WorkerPool {
       } else finish(() => job.reject(new Error(`grader error: ${String(m.error)}`)), true);
     };
     const onExit = (code: number | null, signal: string | null) =>
-      finish(() => job.resolve(failed("grading process", `the grading process ended without a result (${signal ?? `exit code ${code}`})${slot.stderr ? `: ${slot.stderr.trim().split("\n").slice(-3).join(" / ")}` : ""}`, "fail")), true);
+      finish(
+        () =>
+          job.resolve(
+            failed(
+              "grading process",
+              `the grading process ended without a result (${signal ?? `exit code ${code}`})${slot.stderr ? `: ${slot.stderr.trim().split("\n").slice(-3).join(" / ")}` : ""}`,
+              "fail",
+            ),
+          ),
+        true,
+      );
     const timer = setTimeout(
-      () => finish(() => job.resolve(failed("watchdog", `seed did not finish within ${Math.round((job.limits.seedTimeoutMs + GRACE_MS) / 1000)} s of wall time (the grading process was stopped)`)), true),
+      () =>
+        finish(
+          () =>
+            job.resolve(
+              failed(
+                "watchdog",
+                `seed did not finish within ${Math.round((job.limits.seedTimeoutMs + GRACE_MS) / 1000)} s of wall time (the grading process was stopped)`,
+              ),
+            ),
+          true,
+        ),
       job.limits.seedTimeoutMs + GRACE_MS,
     );
     timer.unref?.();

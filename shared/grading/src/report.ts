@@ -46,14 +46,23 @@ export function formatFailure(r: ScenarioResult, opts: FailureFormatOptions = {}
   const head = r.nondeterminism && failed === 0 ? "not deterministic" : `${failed} of ${r.seeds.length} seeds failed`;
   lines.push(`${c(color, "31", "✗")} ${c(color, "1", `${r.lab} ${r.part} "${r.name}"`)}: ${head}`);
   if (f?.failure) {
-    const where = [f.failure.node, f.failure.t !== undefined ? `t=${fmtMs(f.failure.t)}` : undefined].filter(Boolean).join(", ");
+    const where = [f.failure.node, f.failure.t !== undefined ? `t=${fmtMs(f.failure.t)}` : undefined]
+      .filter(Boolean)
+      .join(", ");
     const inv = f.status === "timeout" ? "watchdog (learner code did not return)" : f.failure.invariant;
     lines.push(`  ${label("invariant")}: ${c(color, "31", inv)}${where ? ` (${where})` : ""}`);
     lines.push(`  ${label("what")}: ${f.failure.message}`);
     lines.push(`  ${label("first failing seed")}: ${f.seed}`);
-    if (f.failure.stack) lines.push(`  ${label("stack")}:\n${f.failure.stack.split("\n").map((l) => `    ${l.trim()}`).join("\n")}`);
+    if (f.failure.stack)
+      lines.push(
+        `  ${label("stack")}:\n${f.failure.stack
+          .split("\n")
+          .map((l) => `    ${l.trim()}`)
+          .join("\n")}`,
+      );
   }
-  if (f?.nodeLogs && f.nodeLogs.length > 0) lines.push(`  ${label("your nodes logged last")}:\n${f.nodeLogs.map((l) => `    ${l}`).join("\n")}`);
+  if (f?.nodeLogs && f.nodeLogs.length > 0)
+    lines.push(`  ${label("your nodes logged last")}:\n${f.nodeLogs.map((l) => `    ${l}`).join("\n")}`);
   if (r.nondeterminism) lines.push(`  ${label("non-determinism")}: ${r.nondeterminism.detail}`);
   if (r.replay) lines.push(`  ${label("replay")}: ${c(color, "36", r.replay)}`);
   else if (r.nondeterminism) lines.push(`  ${label("replay")}: ${c(color, "36", r.nondeterminism.replay ?? "")}`);

@@ -26,8 +26,24 @@ export interface LabReport {
   shard?: Shard;
 }
 
-export function labReport(lab: LabGrader, impl: string, results: ScenarioResult[], wallMs: number, seeds?: number[], shard?: Shard): LabReport {
-  return { lab: lab.lab, title: lab.title, parts: { ...lab.parts }, impl, results, wallMs, ...(seeds ? { seeds } : {}), ...(shard ? { shard } : {}) };
+export function labReport(
+  lab: LabGrader,
+  impl: string,
+  results: ScenarioResult[],
+  wallMs: number,
+  seeds?: number[],
+  shard?: Shard,
+): LabReport {
+  return {
+    lab: lab.lab,
+    title: lab.title,
+    parts: { ...lab.parts },
+    impl,
+    results,
+    wallMs,
+    ...(seeds ? { seeds } : {}),
+    ...(shard ? { shard } : {}),
+  };
 }
 
 /** "4 min 12 s" for long spans, fmtMs below a minute. */
@@ -40,12 +56,23 @@ export function fmtDuration(ms: number): string {
 }
 
 const paint = (on: boolean, code: string, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
-const SYMBOL: Record<ScenarioResult["status"], [string, string]> = { pass: ["✓", "32"], fail: ["✗", "31"], "not-started": ["○", "33"], error: ["!", "31"] };
+const SYMBOL: Record<ScenarioResult["status"], [string, string]> = {
+  pass: ["✓", "32"],
+  fail: ["✗", "31"],
+  "not-started": ["○", "33"],
+  error: ["!", "31"],
+};
 
 /** An implementation that does not load: one message for the whole lab. */
 export function formatLoadError(r: ScenarioResult): string {
   const f = r.firstFailure?.failure;
-  const stack = f?.stack ? `\n${f.stack.split("\n").slice(1).map((l) => `  ${l.trim()}`).join("\n")}` : "";
+  const stack = f?.stack
+    ? `\n${f.stack
+        .split("\n")
+        .slice(1)
+        .map((l) => `  ${l.trim()}`)
+        .join("\n")}`
+    : "";
   return `! ${r.lab}: ${f?.message ?? "your code does not load"}${stack}\n  no test of ${r.lab} ran; fix this first, then grade again`;
 }
 
@@ -64,7 +91,9 @@ function statusWord(r: ScenarioResult): string {
  * before bonus ones, so a failing part A comes before a not-started part B.
  */
 export function nextStep(rep: LabReport): ScenarioResult | undefined {
-  const order = [...rep.results].map((r, i) => ({ r, i })).sort((a, b) => Number(a.r.bonus) - Number(b.r.bonus) || a.r.part.localeCompare(b.r.part) || a.i - b.i);
+  const order = [...rep.results]
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => Number(a.r.bonus) - Number(b.r.bonus) || a.r.part.localeCompare(b.r.part) || a.i - b.i);
   return order.find(({ r }) => r.status !== "pass" && r.points > 0)?.r ?? order.find(({ r }) => r.status !== "pass")?.r;
 }
 
@@ -83,7 +112,9 @@ export function formatLabTable(rep: LabReport, opts: TableOptions = {}): string 
   const statusW = Math.max(18, ...rep.results.map((r) => statusWord(r).length + 1));
   const lines: string[] = [];
   const impl = rep.impl === "stub" ? "" : `  [impl ${rep.impl}]`;
-  const seeds = rep.seeds ? `  [seeds ${rep.seeds.length > 8 ? `${rep.seeds.slice(0, 8).join(", ")}, …` : rep.seeds.join(", ")}]` : "";
+  const seeds = rep.seeds
+    ? `  [seeds ${rep.seeds.length > 8 ? `${rep.seeds.slice(0, 8).join(", ")}, …` : rep.seeds.join(", ")}]`
+    : "";
   const shard = rep.shard ? `  [shard ${formatShard(rep.shard)}]` : "";
   lines.push(paint(color, "1", `${rep.lab} — ${rep.title}`) + impl + seeds + shard);
   const parts = [...new Set(rep.results.map((r) => r.part))].sort();
@@ -92,19 +123,32 @@ export function formatLabTable(rep: LabReport, opts: TableOptions = {}): string 
     const { earned: pe, possible: pp, bonus: partBonus } = partPoints(rs);
     const title = `  Part ${p}: ${rep.parts[p] ?? ""}`;
     // A part worth no points (real processes, shown for practice) says so instead of "0/0".
-    const partPts = pp === 0 && !partBonus ? "ungraded" : `${String(pe).padStart(4)}/${String(pp).padEnd(4)}${partBonus ? " bonus" : ""}`;
+    const partPts =
+      pp === 0 && !partBonus
+        ? "ungraded"
+        : `${String(pe).padStart(4)}/${String(pp).padEnd(4)}${partBonus ? " bonus" : ""}`;
     lines.push(paint(color, "1", title.padEnd(nameW + 6)) + partPts);
     for (const r of rs) {
       const [sym, code] = SYMBOL[r.status];
-      const pts = r.points === 0 ? `${"-".padStart(4)} ${"".padEnd(4)}` : `${String(r.earned).padStart(4)}/${String(r.points).padEnd(4)}`;
+      const pts =
+        r.points === 0
+          ? `${"-".padStart(4)} ${"".padEnd(4)}`
+          : `${String(r.earned).padStart(4)}/${String(r.points).padEnd(4)}`;
       const hidden = `${r.hidden ? " (hidden)" : ""}${r.bonus ? " (bonus)" : ""}`;
-      lines.push(`    ${paint(color, code, sym)} ${r.name.padEnd(nameW)}${pts} ${statusWord(r).padEnd(statusW)} ${(r.virtualMs > 0 ? fmtDuration(r.virtualMs) : "-").padStart(10)} virtual ${fmtDuration(r.wallMs).padStart(8)} wall${hidden}`);
+      lines.push(
+        `    ${paint(color, code, sym)} ${r.name.padEnd(nameW)}${pts} ${statusWord(r).padEnd(statusW)} ${(r.virtualMs > 0 ? fmtDuration(r.virtualMs) : "-").padStart(10)} virtual ${fmtDuration(r.wallMs).padStart(8)} wall${hidden}`,
+      );
     }
   }
   const pct = possible > 0 ? Math.round((earned / possible) * 1000) / 10 : 100;
   const totalColor = earned === possible ? "1;32" : earned === 0 ? "1;31" : "1;33";
-  lines.push(`  ${paint(color, "1", "Total".padEnd(nameW + 4))}${paint(color, totalColor, `${String(earned).padStart(4)}/${String(possible).padEnd(4)}`)} ${`${pct}%`.padEnd(statusW)} ${fmtDuration(virtualMs).padStart(10)} virtual ${fmtDuration(rep.wallMs).padStart(8)} wall`);
-  if (total.bonusPossible > 0) lines.push(`  ${"Bonus".padEnd(nameW + 4)}${`+${total.bonusEarned}`.padStart(4)}/${String(total.bonusPossible).padEnd(4)} on top of the total`);
+  lines.push(
+    `  ${paint(color, "1", "Total".padEnd(nameW + 4))}${paint(color, totalColor, `${String(earned).padStart(4)}/${String(possible).padEnd(4)}`)} ${`${pct}%`.padEnd(statusW)} ${fmtDuration(virtualMs).padStart(10)} virtual ${fmtDuration(rep.wallMs).padStart(8)} wall`,
+  );
+  if (total.bonusPossible > 0)
+    lines.push(
+      `  ${"Bonus".padEnd(nameW + 4)}${`+${total.bonusEarned}`.padStart(4)}/${String(total.bonusPossible).padEnd(4)} on top of the total`,
+    );
   return lines.join("\n");
 }
 
@@ -136,7 +180,7 @@ export class TerminalReporter {
     this.opts = opts;
     this.out = opts.out ?? process.stdout;
     const p = opts.progress === undefined ? process.stderr : opts.progress;
-    this.prog = p && p.isTTY ? p : undefined;
+    this.prog = p !== false && p?.isTTY ? p : undefined;
   }
 
   private write(s: string): void {
@@ -157,7 +201,8 @@ export class TerminalReporter {
     if (!force && now - this.lastDraw < 80) return;
     this.lastDraw = now;
     const width = Math.max(40, (this.prog.columns || 100) - 1);
-    const frac = this.total > 0 ? (this.index + (this.seedsTotal > 0 ? this.seedsDone / this.seedsTotal : 0)) / this.total : 0;
+    const frac =
+      this.total > 0 ? (this.index + (this.seedsTotal > 0 ? this.seedsDone / this.seedsTotal : 0)) / this.total : 0;
     const barW = 20;
     const filled = Math.round(frac * barW);
     const bar = `[${"#".repeat(filled)}${".".repeat(barW - filled)}]`;
@@ -213,12 +258,19 @@ export class TerminalReporter {
     if (!next || !(this.opts.failures ?? true)) return;
     const c = this.opts.color ?? false;
     const name = paint(c, "1", `${next.part} "${next.name}"`);
-    const started = ns.length > 0 ? `${paint(c, "33", "○")} ${ns.length === 1 ? "1 test is" : `${ns.length} tests are`} not started yet. ` : "";
+    const started =
+      ns.length > 0
+        ? `${paint(c, "33", "○")} ${ns.length === 1 ? "1 test is" : `${ns.length} tests are`} not started yet. `
+        : "";
     if (next.status === "not-started") {
       const why = next.firstFailure?.failure?.message;
-      this.write(`${started}Next: ${name}${why ? `\n  ${why}` : ""}\n  hint: ${next.hint}\n  (more: pnpm faultline hint ${rep.lab})\n\n`);
+      this.write(
+        `${started}Next: ${name}${why ? `\n  ${why}` : ""}\n  hint: ${next.hint}\n  (more: pnpm faultline hint ${rep.lab})\n\n`,
+      );
     } else if (next.status !== "error") {
-      this.write(`${started}Next: ${name}, the first failing test (its report is above)${next.replay ? `\n  replay: ${next.replay}` : ""}\n  (a hint: pnpm faultline hint ${rep.lab})\n\n`);
+      this.write(
+        `${started}Next: ${name}, the first failing test (its report is above)${next.replay ? `\n  replay: ${next.replay}` : ""}\n  (a hint: pnpm faultline hint ${rep.lab})\n\n`,
+      );
     }
   }
 
@@ -229,7 +281,9 @@ export class TerminalReporter {
       return;
     }
     const all = formatTally(tally(reports.flatMap((rep) => rep.results)));
-    this.write(`${paint(this.opts.color ?? false, "1", "All labs")}: ${all} (${reports.map((rep) => `${rep.lab} ${formatTally(tally(rep.results))}`).join(", ")}), wall ${fmtDuration(Date.now() - this.started)}\n`);
+    this.write(
+      `${paint(this.opts.color ?? false, "1", "All labs")}: ${all} (${reports.map((rep) => `${rep.lab} ${formatTally(tally(rep.results))}`).join(", ")}), wall ${fmtDuration(Date.now() - this.started)}\n`,
+    );
   }
 
   close(): void {
@@ -257,12 +311,14 @@ function plain(s: string): string {
 
 /** A test's output in Gradescope: a lab that does not load says so once, at the top, not in every test. */
 function gradescopeTestOutput(r: ScenarioResult, cwd?: string): string {
-  if (r.status === "error") return `not graded: ${r.lab} did not load or could not be graded (the message is at the top of this page)`;
+  if (r.status === "error")
+    return `not graded: ${r.lab} did not load or could not be graded (the message is at the top of this page)`;
   return testOutput(r, cwd);
 }
 
 function testOutput(r: ScenarioResult, cwd?: string): string {
-  if (r.status === "pass") return `passed on ${r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"} (virtual ${fmtDuration(r.virtualMs)}, wall ${fmtDuration(r.wallMs)})`;
+  if (r.status === "pass")
+    return `passed on ${r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"} (virtual ${fmtDuration(r.virtualMs)}, wall ${fmtDuration(r.wallMs)})`;
   if (r.status === "error") return formatLoadError(r);
   return plain(formatFailure(r, cwd === undefined ? {} : { cwd }));
 }
@@ -307,29 +363,49 @@ export function xmlEscape(s: string): string {
 /** JUnit XML: a testsuite per lab, a testcase per test (class name "<lab>.<part>"). */
 export function toJUnit(reports: readonly LabReport[], opts: MachineFormatOptions = {}): string {
   const secs = (ms: number) => (ms / 1000).toFixed(3);
-  const count = (rs: readonly ScenarioResult[]) => ({ tests: rs.length, failures: rs.filter((r) => r.status !== "pass").length });
+  const count = (rs: readonly ScenarioResult[]) => ({
+    tests: rs.length,
+    failures: rs.filter((r) => r.status !== "pass").length,
+  });
   const all = reports.flatMap((r) => r.results);
   const total = count(all);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(`<testsuites name="faultline" tests="${total.tests}" failures="${total.failures}" errors="0" skipped="0" time="${secs(reports.reduce((a, r) => a + r.wallMs, 0))}">`);
+  out.push(
+    `<testsuites name="faultline" tests="${total.tests}" failures="${total.failures}" errors="0" skipped="0" time="${secs(reports.reduce((a, r) => a + r.wallMs, 0))}">`,
+  );
   for (const rep of reports) {
     const c = count(rep.results);
     const score = formatTally(tally(rep.results));
-    out.push(`  <testsuite name="${xmlEscape(rep.lab)}" tests="${c.tests}" failures="${c.failures}" errors="0" skipped="0" time="${secs(rep.wallMs)}">`);
+    out.push(
+      `  <testsuite name="${xmlEscape(rep.lab)}" tests="${c.tests}" failures="${c.failures}" errors="0" skipped="0" time="${secs(rep.wallMs)}">`,
+    );
     out.push("    <properties>");
     out.push(`      <property name="title" value="${xmlEscape(rep.title)}"/>`);
     out.push(`      <property name="impl" value="${xmlEscape(rep.impl)}"/>`);
     out.push(`      <property name="score" value="${xmlEscape(score)}"/>`);
     out.push("    </properties>");
     for (const r of rep.results) {
-      out.push(`    <testcase classname="${xmlEscape(`${rep.lab}.${r.part}`)}" name="${xmlEscape(r.name)}" time="${secs(r.wallMs)}">`);
+      out.push(
+        `    <testcase classname="${xmlEscape(`${rep.lab}.${r.part}`)}" name="${xmlEscape(r.name)}" time="${secs(r.wallMs)}">`,
+      );
       if (r.status !== "pass") {
         const f = r.firstFailure?.failure;
-        const message = r.status === "not-started" ? "not started" : f ? `${f.invariant}: ${f.message}` : r.nondeterminism ? "not deterministic" : "failed";
+        const message =
+          r.status === "not-started"
+            ? "not started"
+            : f
+              ? `${f.invariant}: ${f.message}`
+              : r.nondeterminism
+                ? "not deterministic"
+                : "failed";
         const element = r.status === "error" ? "error" : "failure";
-        out.push(`      <${element} type="${r.status}" message="${xmlEscape(message)}">${xmlEscape(testOutput(r, opts.cwd))}</${element}>`);
+        out.push(
+          `      <${element} type="${r.status}" message="${xmlEscape(message)}">${xmlEscape(testOutput(r, opts.cwd))}</${element}>`,
+        );
       }
-      out.push(`      <system-out>${xmlEscape(`points ${r.earned}/${r.points}${r.hidden ? " (hidden test)" : ""}${r.bonus ? " (bonus)" : ""}`)}</system-out>`);
+      out.push(
+        `      <system-out>${xmlEscape(`points ${r.earned}/${r.points}${r.hidden ? " (hidden test)" : ""}${r.bonus ? " (bonus)" : ""}`)}</system-out>`,
+      );
       out.push("    </testcase>");
     }
     out.push("  </testsuite>");
@@ -393,28 +469,58 @@ export function toJson(reports: readonly LabReport[], opts: MachineFormatOptions
       ...(rep.seeds ? { seeds: rep.seeds } : {}),
       ...(rep.shard ? { shard: formatShard(rep.shard) } : {}),
       parts,
-      tests: rep.results.map((r): JsonTest => ({
-        part: r.part,
-        name: r.name,
-        points: r.points,
-        earned: r.earned,
-        status: r.status,
-        hidden: r.hidden,
-        bonus: r.bonus,
-        wallMs: r.wallMs,
-        virtualMs: r.virtualMs,
-        ...(r.firstFailure ? { firstFailure: { seed: r.firstFailure.seed, status: r.firstFailure.status, ...(r.firstFailure.failure ? { failure: r.firstFailure.failure } : {}), traceFiles: r.firstFailure.traceFiles, ...(r.firstFailure.nodeLogs?.length ? { nodeLogs: r.firstFailure.nodeLogs } : {}) } } : {}),
-        ...(r.replay ? { replay: r.replay } : {}),
-        ...(r.nondeterminism ? { nondeterminism: r.nondeterminism } : {}),
-        hint: r.hint,
-        seeds: r.seeds.map((s): JsonSeed => ({ seed: s.seed, status: s.status, virtualMs: s.virtualMs, wallMs: s.wallMs, events: s.events, traceHash: s.traceHash, ...(s.metrics.length ? { metrics: s.metrics } : {}) })),
-        ...(r.status !== "pass" ? { report: testOutput(r, opts.cwd) } : {}),
-      })),
+      tests: rep.results.map(
+        (r): JsonTest => ({
+          part: r.part,
+          name: r.name,
+          points: r.points,
+          earned: r.earned,
+          status: r.status,
+          hidden: r.hidden,
+          bonus: r.bonus,
+          wallMs: r.wallMs,
+          virtualMs: r.virtualMs,
+          ...(r.firstFailure
+            ? {
+                firstFailure: {
+                  seed: r.firstFailure.seed,
+                  status: r.firstFailure.status,
+                  ...(r.firstFailure.failure ? { failure: r.firstFailure.failure } : {}),
+                  traceFiles: r.firstFailure.traceFiles,
+                  ...(r.firstFailure.nodeLogs?.length ? { nodeLogs: r.firstFailure.nodeLogs } : {}),
+                },
+              }
+            : {}),
+          ...(r.replay ? { replay: r.replay } : {}),
+          ...(r.nondeterminism ? { nondeterminism: r.nondeterminism } : {}),
+          hint: r.hint,
+          seeds: r.seeds.map(
+            (s): JsonSeed => ({
+              seed: s.seed,
+              status: s.status,
+              virtualMs: s.virtualMs,
+              wallMs: s.wallMs,
+              events: s.events,
+              traceHash: s.traceHash,
+              ...(s.metrics.length ? { metrics: s.metrics } : {}),
+            }),
+          ),
+          ...(r.status !== "pass" ? { report: testOutput(r, opts.cwd) } : {}),
+        }),
+      ),
     };
   });
   return `${JSON.stringify({ format: "faultline-grades/1", ...tally(reports.flatMap((rep) => rep.results)), labs }, null, 2)}\n`;
 }
 
-export function renderMachineFormat(format: MachineFormat, reports: readonly LabReport[], opts: MachineFormatOptions = {}): string {
-  return format === "gradescope" ? toGradescope(reports, opts) : format === "junit" ? toJUnit(reports, opts) : toJson(reports, opts);
+export function renderMachineFormat(
+  format: MachineFormat,
+  reports: readonly LabReport[],
+  opts: MachineFormatOptions = {},
+): string {
+  return format === "gradescope"
+    ? toGradescope(reports, opts)
+    : format === "junit"
+      ? toJUnit(reports, opts)
+      : toJson(reports, opts);
 }

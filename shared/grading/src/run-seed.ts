@@ -5,7 +5,17 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { maxStormPeaks, NodeFailure, Rng, Simulation, SimulationError, type HandlerProbe, type SimulationOptions, type StormPeaks, type TraceFile } from "@faultline/sim";
+import {
+  maxStormPeaks,
+  NodeFailure,
+  Rng,
+  Simulation,
+  SimulationError,
+  type HandlerProbe,
+  type SimulationOptions,
+  type StormPeaks,
+  type TraceFile,
+} from "@faultline/sim";
 import { ScenarioFailure, slug, type LabGrader, type Scenario, type ScenarioContext } from "./scenario.ts";
 import { isLearnerCopy, loadImpl, resolveImpl } from "./impl.ts";
 import { compileBundle, IsolatedImpl, type BundleRef } from "./isolation/runtime.ts";
@@ -103,7 +113,13 @@ export interface SeedResult {
 }
 
 /** The result of a seed that was stopped from outside (watchdog, memory cap, lost process) or never run. */
-export function stoppedSeed(seed: number, status: SeedStatus, failure: FailureInfo, virtualMs = 0, wallMs = 0): SeedResult {
+export function stoppedSeed(
+  seed: number,
+  status: SeedStatus,
+  failure: FailureInfo,
+  virtualMs = 0,
+  wallMs = 0,
+): SeedResult {
   return { seed, status, failure, traceHash: "", virtualMs, wallMs, events: 0, metrics: [], logs: [], traceFiles: [] };
 }
 
@@ -131,14 +147,18 @@ const loadedGraders = new Map<string, Promise<LabGrader>>();
 
 /** A grader bundled into this script (see isolation/runtime-bundle.ts): no import at run time. */
 export function registerGrader(graderModule: string, m: { lab?: LabGrader; default?: LabGrader }): void {
-  loadedGraders.set(graderModule, Promise.resolve().then(() => checkGrader(graderModule, m)));
+  loadedGraders.set(
+    graderModule,
+    Promise.resolve().then(() => checkGrader(graderModule, m)),
+  );
 }
 
 function checkGrader(graderModule: string, m: { lab?: LabGrader; default?: LabGrader }): LabGrader {
   const lab = m.lab ?? m.default;
   if (!lab || !Array.isArray(lab.scenarios)) throw new Error(`${graderModule} does not export "lab" (a LabGrader)`);
   // A learner copy grades without hidden tests even if one slipped through the export.
-  if (isLearnerCopy() && lab.scenarios.some((s) => s.hidden)) return { ...lab, scenarios: lab.scenarios.filter((s) => !s.hidden) };
+  if (isLearnerCopy() && lab.scenarios.some((s) => s.hidden))
+    return { ...lab, scenarios: lab.scenarios.filter((s) => !s.hidden) };
   return lab;
 }
 
@@ -148,7 +168,10 @@ const graderLoaders = new Map<string, () => Promise<{ lab?: LabGrader; default?:
  * A grader bundled with the command that grades (bin/faultline.mjs's cached bundle): loaded on
  * first use by `load` instead of importing the TypeScript file, which would need a loader.
  */
-export function provideGrader(graderModule: string, load: () => Promise<{ lab?: LabGrader; default?: LabGrader }>): void {
+export function provideGrader(
+  graderModule: string,
+  load: () => Promise<{ lab?: LabGrader; default?: LabGrader }>,
+): void {
   graderLoaders.set(graderModule, load);
 }
 
@@ -164,7 +187,10 @@ export async function loadGrader(graderModule: string): Promise<LabGrader> {
 
 export function findScenario(lab: LabGrader, name: string): Scenario {
   const s = lab.scenarios.find((x) => x.name === name);
-  if (!s) throw new Error(`unknown test "${name}" in ${lab.lab}; tests: ${lab.scenarios.map((x) => `"${x.name}"`).join(", ")}`);
+  if (!s)
+    throw new Error(
+      `unknown test "${name}" in ${lab.lab}; tests: ${lab.scenarios.map((x) => `"${x.name}"`).join(", ")}`,
+    );
   return s;
 }
 
@@ -178,7 +204,9 @@ function notImportedHere(implPath: string): unknown {
   return new Proxy(Object.create(null) as object, {
     get(_t, k) {
       if (typeof k === "symbol" || k === "then") return undefined;
-      throw new Error(`a "process" scenario does not import the implementation (ctx.impl.${k}): start it in a process of its own from ctx.implPath (${implPath})`);
+      throw new Error(
+        `a "process" scenario does not import the implementation (ctx.impl.${k}): start it in a process of its own from ctx.implPath (${implPath})`,
+      );
     },
   });
 }
@@ -234,7 +262,11 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       impl = await loadImpl(task.lab, task.impl, grader.root);
     }
   } catch (err) {
-    return finish("fail", { invariant: "implementation loads", message: (err as Error).message, stack: trimStack((err as Error).stack) });
+    return finish("fail", {
+      invariant: "implementation loads",
+      message: (err as Error).message,
+      stack: trimStack((err as Error).stack),
+    });
   }
   if (task.loadOnly) return finish("pass", undefined);
 
@@ -244,12 +276,22 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
     implPath,
     rng: new Rng(task.seed, `scenario:${scenario.name}`),
     tracing: task.trace,
-    sim<M, T = string>(opts: Omit<SimulationOptions<M, T>, "seed" | "probe" | "trace" | "traceWindow">): Simulation<M, T> {
+    sim<M, T = string>(
+      opts: Omit<SimulationOptions<M, T>, "seed" | "probe" | "trace" | "traceWindow">,
+    ): Simulation<M, T> {
       const limits = { ...grader.limits, ...scenario.limits, ...opts.limits };
       const factory = isolated ? isolated.wrapFactory(opts.factory) : opts.factory;
       const full = task.trace || task.collectEvents;
       const states = readNodeState ? new NodeStateRecorder(readNodeState, full ? Infinity : TRACE_WINDOW) : undefined;
-      const sim = new Simulation<M, T>({ ...opts, factory, limits, seed: task.seed, probe: states ? states.probe(probe) : probe, trace: full ? "full" : "window", traceWindow: TRACE_WINDOW });
+      const sim = new Simulation<M, T>({
+        ...opts,
+        factory,
+        limits,
+        seed: task.seed,
+        probe: states ? states.probe(probe) : probe,
+        trace: full ? "full" : "window",
+        traceWindow: TRACE_WINDOW,
+      });
       const untyped = sim as unknown as Simulation<unknown, unknown>;
       sims.push(untyped);
       if (states) {
@@ -259,7 +301,8 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       return sim;
     },
     check(cond: unknown, invariant: string, message: string | (() => string)): void {
-      if (!cond) throw new ScenarioFailure(invariant, typeof message === "function" ? message() : message, currentTime());
+      if (!cond)
+        throw new ScenarioFailure(invariant, typeof message === "function" ? message() : message, currentTime());
     },
     fail(invariant: string, message: string): never {
       throw new ScenarioFailure(invariant, message, currentTime());
@@ -279,7 +322,13 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
   try {
     await scenario.run(ctx);
   } catch (err) {
-    if (err instanceof WatchdogStop) return finish("timeout", { invariant: "watchdog", message: err.info.message, t: err.info.t, node: err.info.text.split(" ")[0] as string });
+    if (err instanceof WatchdogStop)
+      return finish("timeout", {
+        invariant: "watchdog",
+        message: err.info.message,
+        t: err.info.t,
+        node: err.info.text.split(" ")[0] as string,
+      });
     const f = describeFailure(err, sims);
     if (f.notStarted) status = "not-started";
     else status = "fail";
@@ -293,10 +342,19 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
     if (sims.length > 0 && (task.trace || st === "fail" || st === "timeout")) {
       if (!task.returnTraces) mkdirSync(task.traceDir, { recursive: true });
       sims.forEach((sim, i) => {
-        const base = join(task.traceDir, `${slug(scenario.name)}.seed${task.seed}${sims.length > 1 ? `.run${i + 1}` : ""}`);
+        const base = join(
+          task.traceDir,
+          `${slug(scenario.name)}.seed${task.seed}${sims.length > 1 ? `.run${i + 1}` : ""}`,
+        );
         const violation =
           fail && i === sims.length - 1
-            ? { invariant: fail.invariant, message: fail.message, t: fail.t ?? sim.now, ...(fail.node ? { node: fail.node } : {}), ...(fail.eventIndex !== undefined ? { eventIndex: fail.eventIndex } : {}) }
+            ? {
+                invariant: fail.invariant,
+                message: fail.message,
+                t: fail.t ?? sim.now,
+                ...(fail.node ? { node: fail.node } : {}),
+                ...(fail.eventIndex !== undefined ? { eventIndex: fail.eventIndex } : {}),
+              }
             : undefined;
         // Without --trace only the JSON is written here; the views of the first failing seed
         // are rendered by gradeScenario (the other failing seeds' traces are dropped there).
@@ -342,17 +400,27 @@ function lastNodeLogs(sim: Simulation<unknown, unknown>): string[] {
   const events = sim.trace.list();
   for (let i = events.length - 1; i >= 0 && out.length < NODE_LOG_LINES; i--) {
     const e = events[i];
-    if (e && e.kind === "log" && nodes.has(e.node) && e.text !== undefined) out.push(`${e.node} | ${e.text.length > 200 ? `${e.text.slice(0, 200)}…` : e.text}`);
+    if (e && e.kind === "log" && nodes.has(e.node) && e.text !== undefined)
+      out.push(`${e.node} | ${e.text.length > 200 ? `${e.text.slice(0, 200)}…` : e.text}`);
   }
   return out.reverse();
 }
 
 /** Classify an error from a scenario run. */
-export function describeFailure(err: unknown, sims: ReadonlyArray<Simulation<unknown, unknown>> = []): { notStarted: boolean; info: FailureInfo } {
+export function describeFailure(
+  err: unknown,
+  sims: ReadonlyArray<Simulation<unknown, unknown>> = [],
+): { notStarted: boolean; info: FailureInfo } {
   if (err instanceof NodeFailure) {
     return {
       notStarted: err.kind === "not-implemented",
-      info: { invariant: err.invariant, message: err.message, t: err.t, node: err.node, ...(err.kind === "threw" ? { stack: trimStack(err.stack) } : {}) },
+      info: {
+        invariant: err.invariant,
+        message: err.message,
+        t: err.t,
+        node: err.node,
+        ...(err.kind === "threw" ? { stack: trimStack(err.stack) } : {}),
+      },
     };
   }
   if (err instanceof SimulationError) {
@@ -360,27 +428,69 @@ export function describeFailure(err: unknown, sims: ReadonlyArray<Simulation<unk
     // An invariant violation's own message repeats the invariant and the time shown beside it.
     const detail = (err as { detail?: unknown }).detail;
     const message = err.name === "InvariantViolation" && typeof detail === "string" ? detail : err.message;
-    return { notStarted: false, info: { invariant: err.invariant, message, t: err.t, ...(err.node ? { node: err.node } : {}), ...(typeof eventIndex === "number" ? { eventIndex } : {}) } };
+    return {
+      notStarted: false,
+      info: {
+        invariant: err.invariant,
+        message,
+        t: err.t,
+        ...(err.node ? { node: err.node } : {}),
+        ...(typeof eventIndex === "number" ? { eventIndex } : {}),
+      },
+    };
   }
   if (err instanceof ScenarioFailure) {
-    return { notStarted: false, info: { invariant: err.invariant, message: err.detail, ...(err.t !== undefined ? { t: err.t } : {}), ...(err.node ? { node: err.node } : {}) } };
+    return {
+      notStarted: false,
+      info: {
+        invariant: err.invariant,
+        message: err.detail,
+        ...(err.t !== undefined ? { t: err.t } : {}),
+        ...(err.node ? { node: err.node } : {}),
+      },
+    };
   }
-  if (err instanceof Error && err.name === "NotImplemented") return { notStarted: true, info: { invariant: "not implemented", message: err.message } };
+  if (err instanceof Error && err.name === "NotImplemented")
+    return { notStarted: true, info: { invariant: "not implemented", message: err.message } };
   // A NotImplemented surfacing through a wrapper (e.g. a property test) still means "not started".
-  if (err instanceof Error && /is not implemented yet \(TODO\)/.test(err.message)) return { notStarted: true, info: { invariant: "not implemented", message: firstLine(err.message) } };
+  if (err instanceof Error && /is not implemented yet \(TODO\)/.test(err.message))
+    return { notStarted: true, info: { invariant: "not implemented", message: firstLine(err.message) } };
   const e = err instanceof Error ? err : new Error(String(err));
   const t = sims.at(-1)?.now;
-  return { notStarted: false, info: { invariant: "threw", message: `${e.name}: ${e.message}`, ...(t !== undefined ? { t } : {}), stack: trimStack(e.stack) } };
+  return {
+    notStarted: false,
+    info: {
+      invariant: "threw",
+      message: `${e.name}: ${e.message}`,
+      ...(t !== undefined ? { t } : {}),
+      stack: trimStack(e.stack),
+    },
+  };
 }
 
 function firstLine(s: string): string {
-  return s.split("\n").find((l) => /not implemented yet/.test(l))?.trim() ?? s.split("\n")[0] ?? s;
+  return (
+    s
+      .split("\n")
+      .find((l) => /not implemented yet/.test(l))
+      ?.trim() ??
+    s.split("\n")[0] ??
+    s
+  );
 }
 
 /** Keep the frames that point at lab code; drop the simulator's and node's internals. */
 function trimStack(stack: string | undefined): string | undefined {
   if (!stack) return undefined;
   const lines = stack.split("\n");
-  const keep = lines.filter((l, i) => i === 0 || (/^\s+at /.test(l) && !/node:internal|node_modules|shared\/sim\/src|shared\/grading\/src|\.faultline\/runtime\/|faultline:(bootstrap|call|settle)/.test(l)) || /caused by/.test(l));
+  const keep = lines.filter(
+    (l, i) =>
+      i === 0 ||
+      (/^\s+at /.test(l) &&
+        !/node:internal|node_modules|shared\/sim\/src|shared\/grading\/src|\.faultline\/runtime\/|faultline:(bootstrap|call|settle)/.test(
+          l,
+        )) ||
+      /caused by/.test(l),
+  );
   return keep.slice(0, 12).join("\n");
 }

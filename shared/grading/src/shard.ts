@@ -29,7 +29,11 @@ export function formatShard(s: Shard): string {
  * The seeds of each test that belong to a shard, in test order; a test with no seed in this
  * shard is left out (it is graded on the other machines).
  */
-export function shardSeeds<T>(tests: readonly T[], seedsOf: (t: T) => readonly number[], shard: Shard): Array<{ test: T; seeds: number[] }> {
+export function shardSeeds<T>(
+  tests: readonly T[],
+  seedsOf: (t: T) => readonly number[],
+  shard: Shard,
+): Array<{ test: T; seeds: number[] }> {
   const out: Array<{ test: T; seeds: number[] }> = [];
   let position = 0;
   for (const test of tests) {

@@ -26,7 +26,10 @@ function sourceFiles(dir: string, base = dir, out: string[] = [], budget = { byt
     if (st.isDirectory()) sourceFiles(p, base, out, budget);
     else if (SOURCE.test(name)) {
       budget.bytes += st.size;
-      if (budget.bytes > MAX_SUBMISSION_BYTES) throw new Error(`the submission in ${base} holds more than ${MAX_SUBMISSION_BYTES / 1024 / 1024} MiB of source files`);
+      if (budget.bytes > MAX_SUBMISSION_BYTES)
+        throw new Error(
+          `the submission in ${base} holds more than ${MAX_SUBMISSION_BYTES / 1024 / 1024} MiB of source files`,
+        );
       out.push(relative(base, p));
     }
   }
@@ -47,9 +50,14 @@ export function needsStaging(dir: string, courseRoot: string): boolean {
 export function stageSubmission(labRoot: string, dir: string): string {
   const from = submissionRoot(resolve(dir));
   const files = sourceFiles(from);
-  if (!files.some((f) => /^index\.(ts|mts|js|mjs)$/.test(f)) && !existsSync(join(labRoot, "src", "index.ts"))) throw new Error(`${dir} has no index.ts and the lab gives none`);
+  if (!files.some((f) => /^index\.(ts|mts|js|mjs)$/.test(f)) && !existsSync(join(labRoot, "src", "index.ts")))
+    throw new Error(`${dir} has no index.ts and the lab gives none`);
   const h = createHash("sha256");
-  for (const f of files.sort()) h.update(f).update("\0").update(String(statSync(join(from, f)).mtimeMs)).update("\0");
+  for (const f of files.sort())
+    h.update(f)
+      .update("\0")
+      .update(String(statSync(join(from, f)).mtimeMs))
+      .update("\0");
   const staged = join(labRoot, `.submission-${h.digest("hex").slice(0, 12)}`);
   if (existsSync(staged)) return staged;
   mkdirSync(staged, { recursive: true });

@@ -39,7 +39,12 @@ export function scanStubs(srcDir: string): { stubs: number; unmarked: string[] }
       const look = (n: ts.Node) => {
         if (found) return;
         if (n !== body && ts.isFunctionLike(n)) return; // a nested function is its own stub
-        if (ts.isThrowStatement(n) && n.expression && ts.isNewExpression(n.expression) && n.expression.expression.getText(sf) === "NotImplemented") {
+        if (
+          ts.isThrowStatement(n) &&
+          n.expression &&
+          ts.isNewExpression(n.expression) &&
+          n.expression.expression.getText(sf) === "NotImplemented"
+        ) {
           found = true;
           return;
         }
@@ -52,7 +57,8 @@ export function scanStubs(srcDir: string): { stubs: number; unmarked: string[] }
       if (ts.isFunctionLike(n) && "body" in n && n.body && throwsDirectly(n.body as ts.Node)) {
         stubs++;
         let marked = false;
-        for (let f: ts.Node | undefined = n; f && !marked; f = f.parent) if (ts.isFunctionLike(f) && TODO_COMMENT.test(f.getFullText(sf))) marked = true;
+        for (let f: ts.Node | undefined = n; f && !marked; f = f.parent)
+          if (ts.isFunctionLike(f) && TODO_COMMENT.test(f.getFullText(sf))) marked = true;
         if (!marked) {
           const { line } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
           const name = "name" in n && n.name ? (n.name as ts.Node).getText(sf) : "(anonymous)";
@@ -65,4 +71,3 @@ export function scanStubs(srcDir: string): { stubs: number; unmarked: string[] }
   }
   return { stubs, unmarked };
 }
-

@@ -135,8 +135,16 @@ export class ThreadPool {
     };
     const timeout = (message: string, t: number | undefined, stuck?: { text: string; t: number }) =>
       finish(() => {
-        const failure = { invariant: "watchdog", message, ...(t !== undefined ? { t } : {}), ...(stuck ? { node: stuck.text.split(" ")[0] as string } : {}) };
-        job.resolve({ ...stoppedSeed(job.task.seed, "timeout", failure, t ?? 0, Date.now() - started), ...(stuck ? { stuck } : {}) });
+        const failure = {
+          invariant: "watchdog",
+          message,
+          ...(t !== undefined ? { t } : {}),
+          ...(stuck ? { node: stuck.text.split(" ")[0] as string } : {}),
+        };
+        job.resolve({
+          ...stoppedSeed(job.task.seed, "timeout", failure, t ?? 0, Date.now() - started),
+          ...(stuck ? { stuck } : {}),
+        });
       }, true);
     const onMessage = (m: { id?: number; result?: SeedResult; error?: string }) => {
       if (m.id !== id) return;
@@ -147,13 +155,19 @@ export class ThreadPool {
       if ((err as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY") {
         const p = readProbe(slot.sab);
         const where = p.inHandler ? ` in ${p.text.replace(" did not return from ", "'s ")}` : "";
-        const failure = { invariant: "memory limit", message: `memory limit of ${SEED_MEMORY_LIMIT_MB} MiB exceeded${where} at t=${fmtMs(p.t)} (state or messages that grow without bound?)`, t: p.t, ...(p.inHandler ? { node: p.text.split(" ")[0] as string } : {}) };
+        const failure = {
+          invariant: "memory limit",
+          message: `memory limit of ${SEED_MEMORY_LIMIT_MB} MiB exceeded${where} at t=${fmtMs(p.t)} (state or messages that grow without bound?)`,
+          t: p.t,
+          ...(p.inHandler ? { node: p.text.split(" ")[0] as string } : {}),
+        };
         finish(() => job.resolve(stoppedSeed(job.task.seed, "fail", failure, p.t, Date.now() - started)), true);
         return;
       }
       finish(() => job.reject(new Error(`grader worker crashed: ${err.message}`)), true);
     };
-    const onExit = (code: number) => finish(() => job.reject(new Error(`grader worker exited with code ${code}`)), true);
+    const onExit = (code: number) =>
+      finish(() => job.reject(new Error(`grader worker exited with code ${code}`)), true);
     const watchdog = setInterval(() => {
       const now = Date.now();
       const p = readProbe(slot.sab);
@@ -162,12 +176,18 @@ export class ThreadPool {
           lastCounter = p.counter;
           sameSince = now;
         } else if (now - sameSince >= job.limits.handlerTimeoutMs) {
-          timeout(`${p.text} within ${fmtMs(job.limits.handlerTimeoutMs)} at t=${fmtMs(p.t)} (an endless loop?)`, p.t, { text: p.text, t: p.t });
+          timeout(`${p.text} within ${fmtMs(job.limits.handlerTimeoutMs)} at t=${fmtMs(p.t)} (an endless loop?)`, p.t, {
+            text: p.text,
+            t: p.t,
+          });
           return;
         }
       } else lastCounter = -1;
       if (now - started >= job.limits.seedTimeoutMs) {
-        timeout(`seed did not finish within ${fmtMs(job.limits.seedTimeoutMs)} of wall time (virtual time reached t=${fmtMs(p.t)})`, p.t);
+        timeout(
+          `seed did not finish within ${fmtMs(job.limits.seedTimeoutMs)} of wall time (virtual time reached t=${fmtMs(p.t)})`,
+          p.t,
+        );
       }
     }, WATCHDOG_PERIOD_MS);
     slot.worker.on("message", onMessage);

@@ -51,12 +51,13 @@ export function readTraceFile(path: string): TraceFile {
     throw new Error(`${path} is not a faultline trace (.json): ${(err as Error).message}`);
   }
   const t = data as Partial<TraceFile>;
-  if (t.format !== "faultline-trace/1" || !Array.isArray(t.events)) throw new Error(`${path} is not a faultline trace (expected "format": "faultline-trace/1")`);
+  if (t.format !== "faultline-trace/1" || !Array.isArray(t.events))
+    throw new Error(`${path} is not a faultline trace (expected "format": "faultline-trace/1")`);
   return data as TraceFile;
 }
 
 /** The `.json` trace next to any of its views (`x.html`, `x.txt`, `x.shiviz.log` -> `x.json`). */
 export function traceJsonFor(path: string): string {
-  for (const s of Object.values(SUFFIX)) if (path.endsWith(s)) return path.slice(0, -s.length) + ".json";
+  for (const s of Object.values(SUFFIX)) if (path.endsWith(s)) return `${path.slice(0, -s.length)}.json`;
   return path;
 }

@@ -16,7 +16,15 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { courseRoot, isLearnerCopy, labDir, listMutants } from "./impl.ts";
-import { mutantCaught, referencePasses, stubNotStarted, stubRule, testsWithoutHint, testsWithoutMutant, type RuleViolation } from "./course-rules.ts";
+import {
+  mutantCaught,
+  referencePasses,
+  stubNotStarted,
+  stubRule,
+  testsWithoutHint,
+  testsWithoutMutant,
+  type RuleViolation,
+} from "./course-rules.ts";
 
 export interface CourseCheckOptions {
   /** Every test has a hint, every stub body is marked TODO (default true). */
@@ -47,7 +55,11 @@ export async function registerCourseChecks(graderModule: URL | string, opts: Cou
   const pool = new WorkerPool();
   afterAll(() => pool.close());
   // Traces of failing seeds go where `faultline course check` puts them, not into the learner's .faultline/traces.
-  const ctx = { graderModule: modulePath, pool, traceDir: join(courseRoot(), ".faultline", "course-check", "traces", lab.lab) } as const;
+  const ctx = {
+    graderModule: modulePath,
+    pool,
+    traceDir: join(courseRoot(), ".faultline", "course-check", "traces", lab.lab),
+  } as const;
 
   if (opts.rules ?? true) {
     // parsing every stub with the TypeScript compiler takes seconds on a loaded machine
@@ -60,9 +72,13 @@ export async function registerCourseChecks(graderModule: URL | string, opts: Cou
   if (opts.reference ?? true) {
     describe(`${lab.lab}: the reference scores 100%`, () => {
       for (const s of lab.scenarios) {
-        it(`${s.part} ${s.name} (${s.points} pts${s.bonus ? " bonus" : ""})`, async () => {
-          assertKept((await referencePasses(lab, s, ctx, opts.determinism ?? Boolean(process.env.CI))).violation);
-        }, TEST_TIMEOUT_MS);
+        it(
+          `${s.part} ${s.name} (${s.points} pts${s.bonus ? " bonus" : ""})`,
+          async () => {
+            assertKept((await referencePasses(lab, s, ctx, opts.determinism ?? Boolean(process.env.CI))).violation);
+          },
+          TEST_TIMEOUT_MS,
+        );
       }
     });
   }
@@ -92,7 +108,11 @@ export async function registerCourseChecks(graderModule: URL | string, opts: Cou
  * file the grader wrote. Exit code 1 (something failed) is an answer, not an error. For cheat
  * tests that check the grade cannot be forged from learner code.
  */
-export async function gradeThroughCli(repo: string, args: readonly string[], timeoutMs: number): Promise<{ stdout: string; results: { earned: number; possible: number } }> {
+export async function gradeThroughCli(
+  repo: string,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<{ stdout: string; results: { earned: number; possible: number } }> {
   const dir = mkdtempSync(join(tmpdir(), "faultline-cli-grade-"));
   try {
     const out = join(dir, "results.json");

@@ -6,7 +6,9 @@ const mutant = (targets: string[]): MutantInfo => ({ name: "m", bug: "b", target
 
 describe("the course rules", () => {
   it("name the tests no mutant targets", () => {
-    expect(testsWithoutMutant(lab, [mutant(["echo under loss"])])?.text).toMatch(/^tests no mutant targets: "echo on a clean network"/);
+    expect(testsWithoutMutant(lab, [mutant(["echo under loss"])])?.text).toMatch(
+      /^tests no mutant targets: "echo on a clean network"/,
+    );
     expect(testsWithoutMutant(lab, [mutant(["echo under loss"]), mutant(["echo on a clean network"])])).toBeUndefined();
     expect(testsWithoutMutant(lab, [])?.text).toContain('"echo under loss", "echo on a clean network"');
   });

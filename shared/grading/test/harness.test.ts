@@ -1,7 +1,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatFailure, gradeScenario, listMutants, loadGrader, loadImpl, resolveImpl, WorkerPool, type ScenarioResult } from "../src/index.ts";
+import {
+  formatFailure,
+  gradeScenario,
+  listMutants,
+  loadGrader,
+  loadImpl,
+  resolveImpl,
+  WorkerPool,
+  type ScenarioResult,
+} from "../src/index.ts";
 import { ECHO_GRADER, ECHO_ROOT, tempDir, removeTemp } from "./helpers.ts";
 
 const lab = await loadGrader(ECHO_GRADER);
@@ -26,8 +35,11 @@ describe("failure reports", () => {
     expect(f.failure?.invariant).toBe("echo is exact");
     expect(f.failure?.message).toMatch(/sent "hello \d+", got back "HELLO \d+"/);
     expect(f.failure?.t).toBeGreaterThan(0);
-    expect(r.replay).toBe('pnpm faultline grade echo --only "echo under loss" --seed 1 --impl mutant:wrong-text --trace');
-    for (const ext of [".html", ".json", ".txt", ".shiviz.log"]) expect(f.traceFiles.some((p) => p.endsWith(ext) && existsSync(p))).toBe(true);
+    expect(r.replay).toBe(
+      'pnpm faultline grade echo --only "echo under loss" --seed 1 --impl mutant:wrong-text --trace',
+    );
+    for (const ext of [".html", ".json", ".txt", ".shiviz.log"])
+      expect(f.traceFiles.some((p) => p.endsWith(ext) && existsSync(p))).toBe(true);
     // one set of trace files per failing scenario: the other failing seeds leave none
     expect(r.seeds.filter((s) => s.status === "fail")).toHaveLength(4);
     expect(existsSync(join(traceDir, "echo-under-loss.seed2.json"))).toBe(false);
@@ -48,7 +60,9 @@ describe("failure reports", () => {
     const r = await grade("mutant:endless-loop", { seeds: [1] });
     expect(r.status).toBe("fail");
     expect(r.firstFailure?.status).toBe("timeout");
-    expect(r.firstFailure?.failure?.message).toMatch(/^n1 did not return from onMessage\(echo from c1\) within 500 ms at t=\d+(\.\d+)? ms/);
+    expect(r.firstFailure?.failure?.message).toMatch(
+      /^n1 did not return from onMessage\(echo from c1\) within 500 ms at t=\d+(\.\d+)? ms/,
+    );
     expect(formatFailure(r)).toContain("invariant: watchdog (learner code did not return) (n1, t=");
     // the seed was replayed up to the call that never returned, so the trace exists
     const json = r.firstFailure!.traceFiles.find((f) => f.endsWith(".json"))!;
@@ -80,7 +94,9 @@ describe("failure reports", () => {
     expect(r.status).toBe("not-started");
     expect(r.earned).toBe(0);
     const text = formatFailure(r);
-    expect(text).toMatch(/^○ echo A "echo under loss": not started \(n1 reached unimplemented code in start\(env\) at t=0 ms: EchoNode.start is not implemented yet \(TODO\)\)/);
+    expect(text).toMatch(
+      /^○ echo A "echo under loss": not started \(n1 reached unimplemented code in start\(env\) at t=0 ms: EchoNode.start is not implemented yet \(TODO\)\)/,
+    );
     expect(text).not.toContain("stack");
     expect(text).toContain("hint:");
   }, 60_000);
@@ -132,9 +148,15 @@ describe("the implementation switch", () => {
   });
 
   it("explains unknown mutants and missing directories", () => {
-    expect(() => resolveImpl("echo", "mutant:nope", ECHO_ROOT)).toThrow(/unknown mutant "nope" of echo; mutants: endless-loop, math-random, throws, wrong-text/);
-    expect(() => resolveImpl("echo", "/no/such/dir", ECHO_ROOT)).toThrow(/does not exist \(use stub, reference, mutant:<name> or a directory/);
-    expect(() => resolveImpl("echo", ECHO_GRADER.replace(/grader\.ts$/, "fixtures-none"), ECHO_ROOT)).toThrow(/does not exist/);
+    expect(() => resolveImpl("echo", "mutant:nope", ECHO_ROOT)).toThrow(
+      /unknown mutant "nope" of echo; mutants: endless-loop, math-random, throws, wrong-text/,
+    );
+    expect(() => resolveImpl("echo", "/no/such/dir", ECHO_ROOT)).toThrow(
+      /does not exist \(use stub, reference, mutant:<name> or a directory/,
+    );
+    expect(() => resolveImpl("echo", ECHO_GRADER.replace(/grader\.ts$/, "fixtures-none"), ECHO_ROOT)).toThrow(
+      /does not exist/,
+    );
   });
 
   it("loads the chosen module, and a submission directory grades like the reference", async () => {

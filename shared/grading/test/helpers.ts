@@ -51,7 +51,12 @@ class Gossiper implements Node<Gossip> {
  * least `events` trace events, ending in a violation when `violation` is set.
  */
 export async function busyTrace(events: number, violation = true): Promise<TraceFile> {
-  const sim = new Simulation<Gossip>({ seed: 7, nodes: 4, factory: () => new Gossiper(), faults: { drop: 0.05, duplicate: 0.05 } });
+  const sim = new Simulation<Gossip>({
+    seed: 7,
+    nodes: 4,
+    factory: () => new Gossiper(),
+    faults: { drop: 0.05, duplicate: 0.05 },
+  });
   await sim.runFor(100);
   sim.partition(["n1", "n2"], ["n3", "n4"]);
   await sim.runFor(100);
@@ -64,7 +69,11 @@ export async function busyTrace(events: number, violation = true): Promise<Trace
   sim.isolate("n2");
   while (sim.trace.count < events) await sim.runFor(100);
   sim.reconnect("n2");
-  return sim.toTraceFile(violation ? { invariant: "pings are answered", message: "n2 sent ping 12 and never heard back", t: sim.now, node: "n2" } : undefined);
+  return sim.toTraceFile(
+    violation
+      ? { invariant: "pings are answered", message: "n2 sent ping 12 and never heard back", t: sim.now, node: "n2" }
+      : undefined,
+  );
 }
 
 /**
@@ -73,17 +82,30 @@ export async function busyTrace(events: number, violation = true): Promise<Trace
  */
 export async function stateTrace(limit = 6): Promise<TraceFile> {
   const states = new NodeStateRecorder((n: Gossiper) => ({ answered: n.answered }), Infinity);
-  const sim = new Simulation<Gossip>({ seed: 3, nodes: 3, factory: () => new Gossiper(), probe: states.probe(undefined) });
+  const sim = new Simulation<Gossip>({
+    seed: 3,
+    nodes: 3,
+    factory: () => new Gossiper(),
+    probe: states.probe(undefined),
+  });
   states.attach(sim as unknown as Simulation<unknown, unknown>);
   sim.addInvariant("a node answers at most a few pings", () => {
-    for (const [id, n] of sim.liveNodes<Gossiper>()) if (n.answered > limit) return `${id} answered ${n.answered} pings`;
+    for (const [id, n] of sim.liveNodes<Gossiper>())
+      if (n.answered > limit) return `${id} answered ${n.answered} pings`;
     return undefined;
   });
   try {
     await sim.runFor(10_000);
   } catch (err) {
     const { info } = describeFailure(err, [sim as unknown as Simulation<unknown, unknown>]);
-    return states.annotate(sim.toTraceFile({ invariant: info.invariant, message: info.message, t: info.t ?? sim.now, ...(info.eventIndex !== undefined ? { eventIndex: info.eventIndex } : {}) }));
+    return states.annotate(
+      sim.toTraceFile({
+        invariant: info.invariant,
+        message: info.message,
+        t: info.t ?? sim.now,
+        ...(info.eventIndex !== undefined ? { eventIndex: info.eventIndex } : {}),
+      }),
+    );
   }
   throw new Error("the invariant never broke");
 }

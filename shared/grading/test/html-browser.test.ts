@@ -28,6 +28,7 @@ const inspect: NonNullable<LoadOptions["inspect"]> = async (page): Promise<ViewS
   await page.waitForFunction("window.faultlineView && window.faultlineView.ready", undefined, { timeout: 20_000 });
   await page.waitForTimeout(100);
   return page.evaluate(async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the view's test hooks, read as the page exposes them
     const w = window as unknown as { faultlineView: Record<string, any> };
     const v = w.faultlineView;
     const canvas = document.getElementById("canvas") as HTMLCanvasElement;
@@ -50,8 +51,19 @@ const inspect: NonNullable<LoadOptions["inspect"]> = async (page): Promise<ViewS
     box.click();
     const afterFilterRows = v.rows;
     return {
-      ready: v.ready, rows, events: v.events, violationRow: v.violationRow, draws: v.draws, lastDrawMs: v.lastDrawMs,
-      arrowKinds: v.arrowKinds, shadeKinds: v.shadeKinds, range, redPixels: red, banner: document.getElementById("violation")?.textContent ?? "", slowestScrollMs: slowest, afterFilterRows,
+      ready: v.ready,
+      rows,
+      events: v.events,
+      violationRow: v.violationRow,
+      draws: v.draws,
+      lastDrawMs: v.lastDrawMs,
+      arrowKinds: v.arrowKinds,
+      shadeKinds: v.shadeKinds,
+      range,
+      redPixels: red,
+      banner: document.getElementById("violation")?.textContent ?? "",
+      slowestScrollMs: slowest,
+      afterFilterRows,
     };
   });
 };
@@ -87,8 +99,15 @@ function intersects(a: Box, b: Box): boolean {
  * Takes a screenshot of the page as it shows (saved to `file`), then reads its pixels inside the
  * boxes the view says it drew text in: the violation label and the first few state tags.
  */
-async function inspectScreenshot(page: Parameters<NonNullable<LoadOptions["inspect"]>>[0], file: string): Promise<Screenshot> {
-  await page.waitForFunction("window.faultlineView && window.faultlineView.ready && window.faultlineView.draws > 0", undefined, { timeout: 20_000 });
+async function inspectScreenshot(
+  page: Parameters<NonNullable<LoadOptions["inspect"]>>[0],
+  file: string,
+): Promise<Screenshot> {
+  await page.waitForFunction(
+    "window.faultlineView && window.faultlineView.ready && window.faultlineView.draws > 0",
+    undefined,
+    { timeout: 20_000 },
+  );
   await page.waitForTimeout(100);
   const png = await page.screenshot({ path: file });
   return page.evaluate(async (b64) => {
@@ -104,11 +123,14 @@ async function inspectScreenshot(page: Parameters<NonNullable<LoadOptions["inspe
     g.drawImage(img, 0, 0);
     const scale = img.width / window.innerWidth;
     const count = (b: Box): Pixels => {
-      const x = Math.round((origin.left + b.x) * scale), y = Math.round((origin.top + b.y) * scale);
+      const x = Math.round((origin.left + b.x) * scale),
+        y = Math.round((origin.top + b.y) * scale);
       const d = g.getImageData(x, y, Math.max(1, Math.round(b.w * scale)), Math.max(1, Math.round(b.h * scale))).data;
       const p = { total: 0, red: 0, white: 0, amber: 0, brown: 0 };
       for (let i = 0; i < d.length; i += 4) {
-        const r = d[i]!, gr = d[i + 1]!, bl = d[i + 2]!;
+        const r = d[i]!,
+          gr = d[i + 1]!,
+          bl = d[i + 2]!;
         p.total++;
         if (r > 190 && gr < 80 && bl < 80) p.red++;
         if (r > 235 && gr > 235 && bl > 235) p.white++;
@@ -122,7 +144,10 @@ async function inspectScreenshot(page: Parameters<NonNullable<LoadOptions["inspe
       boxes: v.boxes,
       violationPixels: violation ? count(violation) : { total: 1, red: 0, white: 0, amber: 0, brown: 0 },
       // tags wholly on screen (rows half under the lane header or the bottom edge are drawn too)
-      tagPixels: v.boxes.filter((b) => b.type === "state" && b.y >= 26 && b.y + b.h <= origin.height && b.x + b.w <= origin.width).slice(0, 8).map(count),
+      tagPixels: v.boxes
+        .filter((b) => b.type === "state" && b.y >= 26 && b.y + b.h <= origin.height && b.x + b.w <= origin.width)
+        .slice(0, 8)
+        .map(count),
     };
   }, png.toString("base64"));
 }
@@ -139,7 +164,14 @@ describe("the HTML trace view in Chromium", () => {
     const pool = new WorkerPool(1);
     let file: string;
     try {
-      const r = await gradeScenario(lab, lab.scenarios[0]!, { lab: "echo", graderModule: ECHO_GRADER, impl: "mutant:wrong-text", pool, traceDir: tempDir(), seeds: [1] });
+      const r = await gradeScenario(lab, lab.scenarios[0]!, {
+        lab: "echo",
+        graderModule: ECHO_GRADER,
+        impl: "mutant:wrong-text",
+        pool,
+        traceDir: tempDir(),
+        seeds: [1],
+      });
       file = r.firstFailure!.traceFiles.find((f) => f.endsWith(".html"))!;
     } finally {
       await pool.close();
@@ -185,7 +217,10 @@ describe("the HTML trace view in Chromium", () => {
   it("shows what each node reported beside its events, and the violation label covers none of them (screenshot)", async () => {
     const trace = await stateTrace();
     const shot = join(process.env.FAULTLINE_SCREENSHOTS ?? tempDir(), "trace-state-tags.png");
-    const report = await loadPage({ html: renderHtmlView(trace) }, { timeoutMs: 45_000, viewport: { width: 1100, height: 700 }, inspect: (page) => inspectScreenshot(page, shot) });
+    const report = await loadPage(
+      { html: renderHtmlView(trace) },
+      { timeoutMs: 45_000, viewport: { width: 1100, height: 700 }, inspect: (page) => inspectScreenshot(page, shot) },
+    );
     expect(report.pageErrors).toEqual([]);
     expect(report.consoleErrors).toEqual([]);
     expect(statSync(shot).size).toBeGreaterThan(1000);
@@ -202,7 +237,9 @@ describe("the HTML trace view in Chromium", () => {
     // nothing drawn as text touches the label: not the tags, not the rows after it (the VIOLATION note)
     const overlapping = s.boxes.filter((b) => b !== violation && intersects(b, violation));
     expect(overlapping).toEqual([]);
-    expect(s.boxes.some((b) => b.type === "event" && b.y > violation.y + violation.h && b.text.startsWith("VIOLATION "))).toBe(true);
+    expect(
+      s.boxes.some((b) => b.type === "event" && b.y > violation.y + violation.h && b.text.startsWith("VIOLATION ")),
+    ).toBe(true);
     // and the screenshot shows them: white text on red in the label, brown text on amber in the tags
     expect(s.violationPixels.red / s.violationPixels.total).toBeGreaterThan(0.5);
     expect(s.violationPixels.white).toBeGreaterThan(50);
@@ -217,13 +254,20 @@ describe("the HTML trace view in Chromium", () => {
     const ok = await busyTrace(300, false);
     const empty = { ...ok, events: [], eventCount: 0 };
     for (const t of [ok, empty]) {
-      const report = await loadPage({ html: renderHtmlView(t) }, {
-        timeoutMs: 45_000,
-        inspect: async (page) => {
-          await page.waitForFunction("window.faultlineView && window.faultlineView.ready", undefined, { timeout: 20_000 });
-          return page.evaluate("({ rows: window.faultlineView.rows, violationRow: window.faultlineView.violationRow })");
+      const report = await loadPage(
+        { html: renderHtmlView(t) },
+        {
+          timeoutMs: 45_000,
+          inspect: async (page) => {
+            await page.waitForFunction("window.faultlineView && window.faultlineView.ready", undefined, {
+              timeout: 20_000,
+            });
+            return page.evaluate(
+              "({ rows: window.faultlineView.rows, violationRow: window.faultlineView.violationRow })",
+            );
+          },
         },
-      });
+      );
       expect(report.pageErrors).toEqual([]);
       expect(report.consoleErrors).toEqual([]);
       expect(report.extra).toEqual({ rows: t.events.length, violationRow: -1 });

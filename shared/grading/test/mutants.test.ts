@@ -4,7 +4,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { applyFilePatch, knownLabs, labDir, listMutants, mutantFiles, parsePatch, PatchError, saveEdit, stageMutant, startEdit, unifiedDiff } from "../src/index.ts";
+import {
+  applyFilePatch,
+  knownLabs,
+  labDir,
+  listMutants,
+  mutantFiles,
+  parsePatch,
+  PatchError,
+  saveEdit,
+  stageMutant,
+  startEdit,
+  unifiedDiff,
+} from "../src/index.ts";
 
 const ECHO_ROOT = fileURLToPath(new URL("../fixtures/echo", import.meta.url));
 const temps: string[] = [];
@@ -16,11 +28,12 @@ afterAll(() => {
 function echoCopy(): string {
   const root = mkdtempSync(join(tmpdir(), "faultline-mutants-"));
   temps.push(root);
-  for (const d of ["src", "reference", "mutants"]) cpSync(join(ECHO_ROOT, d), join(root, "echo", d), { recursive: true });
+  for (const d of ["src", "reference", "mutants"])
+    cpSync(join(ECHO_ROOT, d), join(root, "echo", d), { recursive: true });
   return join(root, "echo");
 }
 
-const FILE = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"].map((l) => `line ${l}`).join("\n") + "\n";
+const FILE = `${["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"].map((l) => `line ${l}`).join("\n")}\n`;
 
 // As `git diff --no-index` writes it, headers included.
 const GIT_PATCH = `diff --git a/f.ts b/f.ts
@@ -43,24 +56,28 @@ describe("the patch applier", () => {
   it("applies a patch written by git diff", () => {
     const [p] = parsePatch(GIT_PATCH);
     expect(p!.newPath).toBe("f.ts");
-    expect(applyFilePatch(FILE, p!)).toBe(FILE.replace("line c", "line C") + "line k\n");
+    expect(applyFilePatch(FILE, p!)).toBe(`${FILE.replace("line c", "line C")}line k\n`);
   });
 
   it("finds a hunk that moved, but only where every line matches", () => {
-    const moved = "new first line\nanother\n" + FILE;
+    const moved = `new first line\nanother\n${FILE}`;
     const [p] = parsePatch(GIT_PATCH);
-    expect(applyFilePatch(moved, p!)).toBe("new first line\nanother\n" + FILE.replace("line c", "line C") + "line k\n");
+    expect(applyFilePatch(moved, p!)).toBe(`new first line\nanother\n${FILE.replace("line c", "line C")}line k\n`);
   });
 
   it("refuses a stale hunk, naming the hunk and the line that differs", () => {
     const [p] = parsePatch(GIT_PATCH);
     const edited = FILE.replace("line d", "line D");
     expect(() => applyFilePatch(edited, p!)).toThrow(PatchError);
-    expect(() => applyFilePatch(edited, p!)).toThrow('hunk 1 of 2 (@@ -2,3 +2,3 @@ line a) of f.ts does not apply: line 4 is "line D" where the patch expects "line d"');
+    expect(() => applyFilePatch(edited, p!)).toThrow(
+      'hunk 1 of 2 (@@ -2,3 +2,3 @@ line a) of f.ts does not apply: line 4 is "line D" where the patch expects "line d"',
+    );
   });
 
   it("reads a cut-off patch as an error, not as a smaller change", () => {
-    expect(() => parsePatch(GIT_PATCH.split("\n").slice(0, 8).join("\n"))).toThrow(/hunk @@ -2,3 \+2,3 @@ line a ends early/);
+    expect(() => parsePatch(GIT_PATCH.split("\n").slice(0, 8).join("\n"))).toThrow(
+      /hunk @@ -2,3 \+2,3 @@ line a ends early/,
+    );
   });
 
   it("writes diffs that apply back, for many random edits", () => {
@@ -79,8 +96,8 @@ describe("the patch applier", () => {
         else if (kind === 1) after.splice(at, 0, `new${rand(100)}`);
         else after.splice(at, 1, `changed${rand(100)}`);
       }
-      const a = before.join("\n") + "\n";
-      const b = after.length === 0 ? "" : after.join("\n") + "\n";
+      const a = `${before.join("\n")}\n`;
+      const b = after.length === 0 ? "" : `${after.join("\n")}\n`;
       const diff = unifiedDiff("f.ts", a, b);
       if (a === b) expect(diff).toBe("");
       else expect(applyFilePatch(a, parsePatch(diff)[0]!)).toBe(b);
@@ -103,7 +120,7 @@ describe("a mutant as a patch", () => {
     writeFileSync(ref, `// a comment at the top\n${readFileSync(ref, "utf8")}`);
     stageMutant(lab, "wrong-text");
     expect(existsSync(marker)).toBe(false);
-    expect(readFileSync(join(staged, "index.ts"), "utf8")).toMatch(/^\/\/ a comment at the top\n[^]*toUpperCase/);
+    expect(readFileSync(join(staged, "index.ts"), "utf8")).toMatch(/^\/\/ a comment at the top\n[\s\S]*toUpperCase/);
   });
 
   it("that no longer applies is an error naming the mutant and the hunk", () => {
@@ -111,13 +128,18 @@ describe("a mutant as a patch", () => {
     const ref = join(lab, "reference", "index.ts");
     writeFileSync(ref, readFileSync(ref, "utf8").replace("this.answered++;", "this.answered += 1;"));
     expect(() => stageMutant(lab, "wrong-text")).toThrow(PatchError);
-    expect(() => stageMutant(lab, "wrong-text")).toThrow(/^mutant echo\/wrong-text no longer applies to reference\/: hunk 1 of 1 \(@@ -12,7 \+12,7 @@\) of index.ts does not apply: line 14 is "    this.answered \+= 1;" where the patch expects "    this.answered\+\+;"/);
+    expect(() => stageMutant(lab, "wrong-text")).toThrow(
+      /^mutant echo\/wrong-text no longer applies to reference\/: hunk 1 of 1 \(@@ -12,7 \+12,7 @@\) of index.ts does not apply: line 14 is " {4}this.answered \+= 1;" where the patch expects " {4}this.answered\+\+;"/,
+    );
   });
 
   it("is written by editing a copy of the reference", () => {
     const lab = echoCopy();
     const { dir } = startEdit(lab, "no-count");
-    writeFileSync(join(dir, "index.ts"), readFileSync(join(dir, "index.ts"), "utf8").replace("    this.answered++;\n", ""));
+    writeFileSync(
+      join(dir, "index.ts"),
+      readFileSync(join(dir, "index.ts"), "utf8").replace("    this.answered++;\n", ""),
+    );
     const r = saveEdit(lab, "no-count");
     expect(r.changed).toBe(1);
     expect(r.metaWritten).toBe(true);
@@ -131,7 +153,9 @@ describe("a mutant as a patch", () => {
   it("without a patch file is an error that says how to write one", () => {
     const lab = echoCopy();
     mkdirSync(join(lab, "mutants", "empty"));
-    expect(() => mutantFiles(lab, "empty")).toThrow("mutant echo/empty has no empty.patch (a unified diff against reference/; write one with: pnpm faultline mutant edit echo empty)");
+    expect(() => mutantFiles(lab, "empty")).toThrow(
+      "mutant echo/empty has no empty.patch (a unified diff against reference/; write one with: pnpm faultline mutant edit echo empty)",
+    );
   });
 });
 

@@ -2,15 +2,35 @@
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { Simulation, type TraceFile } from "@faultline/sim";
-import { describeState, gradeScenario, loadGrader, NodeStateRecorder, readNodeState, renderHtmlView, renderTextView, violationPosition, WorkerPool } from "../src/index.ts";
+import {
+  describeState,
+  gradeScenario,
+  loadGrader,
+  NodeStateRecorder,
+  readNodeState,
+  renderHtmlView,
+  renderTextView,
+  violationPosition,
+  WorkerPool,
+} from "../src/index.ts";
 import { ECHO_GRADER, removeTemp, stateTrace, tempDir } from "./helpers.ts";
 
 afterAll(removeTemp);
 
 describe("reading a node's hook values", () => {
   it("keeps JSON values, clips long ones, leaves out undefined and reports a hook that throws", () => {
-    const node = { term: 3, role: "leader", vote: null, up: true, log: Array.from({ length: 100 }, (_, i) => i), gone: undefined };
-    const s = readNodeState((n: typeof node) => ({ term: n.term, role: n.role, vote: n.vote, up: n.up, log: n.log, gone: n.gone }), node);
+    const node = {
+      term: 3,
+      role: "leader",
+      vote: null,
+      up: true,
+      log: Array.from({ length: 100 }, (_, i) => i),
+      gone: undefined,
+    };
+    const s = readNodeState(
+      (n: typeof node) => ({ term: n.term, role: n.role, vote: n.vote, up: n.up, log: n.log, gone: n.gone }),
+      node,
+    );
     expect(s).toMatchObject({ term: 3, role: "leader", vote: null, up: true });
     expect("gone" in s).toBe(false);
     expect(typeof s.log).toBe("string");
@@ -22,7 +42,9 @@ describe("reading a node's hook values", () => {
         throw new Error("LamportClock.tick is not implemented yet (TODO)\nstack");
       }, {}),
     ).toEqual({ error: "LamportClock.tick is not implemented yet (TODO)" });
-    expect(describeState({ state: { term: 3, role: "leader", clock: '{"n1":2}' } })).toBe('term=3 role=leader clock={"n1":2}');
+    expect(describeState({ state: { term: 3, role: "leader", clock: '{"n1":2}' } })).toBe(
+      'term=3 role=leader clock={"n1":2}',
+    );
     expect(describeState({})).toBe("");
   });
 });
@@ -52,7 +74,14 @@ describe("the recorder", () => {
 
   it("keeps only the states of the events a windowed trace keeps", async () => {
     const states = new NodeStateRecorder((n: { answered: number }) => ({ answered: n.answered }), 50);
-    const sim = new Simulation({ seed: 1, nodes: 2, factory: () => ({ answered: 0, start() {}, onMessage() {}, onTimer() {} }), probe: states.probe(undefined), trace: "window", traceWindow: 50 });
+    const sim = new Simulation({
+      seed: 1,
+      nodes: 2,
+      factory: () => ({ answered: 0, start() {}, onMessage() {}, onTimer() {} }),
+      probe: states.probe(undefined),
+      trace: "window",
+      traceWindow: 50,
+    });
     states.attach(sim as unknown as Simulation<unknown, unknown>);
     sim.start();
     for (let i = 0; i < 400; i++) {
@@ -70,7 +99,14 @@ describe("the recorder", () => {
     const pool = new WorkerPool(1);
     let json: string;
     try {
-      const r = await gradeScenario(lab, lab.scenarios[0]!, { lab: "echo", graderModule: ECHO_GRADER, impl: "mutant:wrong-text", pool, traceDir: tempDir(), seeds: [1] });
+      const r = await gradeScenario(lab, lab.scenarios[0]!, {
+        lab: "echo",
+        graderModule: ECHO_GRADER,
+        impl: "mutant:wrong-text",
+        pool,
+        traceDir: tempDir(),
+        seeds: [1],
+      });
       json = r.firstFailure!.traceFiles.find((f) => f.endsWith(".json"))!;
     } finally {
       await pool.close();
@@ -78,7 +114,9 @@ describe("the recorder", () => {
     const trace = JSON.parse(readFileSync(json, "utf8")) as TraceFile;
     const echoes = trace.events.filter((e) => e.node === "n1" && e.kind === "deliver");
     expect(echoes.length).toBeGreaterThan(0);
-    echoes.forEach((e, k) => expect(e.state).toEqual({ answered: k + 1 }));
+    echoes.forEach((e, k) => {
+      expect(e.state).toEqual({ answered: k + 1 });
+    });
     const text = renderTextView(trace, { width: 200 });
     expect(text).toContain("[answered=1] ← c1");
     expect(renderHtmlView(trace)).toContain('"answered=1"');

@@ -40,7 +40,13 @@ const bundle = new CompiledBundle(LEARNER, "faultline:test");
 function cluster(observe?: readonly string[]) {
   const iso = new IsolatedImpl(bundle, undefined, observe);
   const factory = iso.wrapFactory(() => new (iso.impl.Keeper as new () => Node<unknown>)());
-  const sim = new Simulation<unknown>({ seed: 7, nodes: 2, factory, trace: "full", faults: { delay: { kind: "uniform", min: 1, max: 2 } } });
+  const sim = new Simulation<unknown>({
+    seed: 7,
+    nodes: 2,
+    factory,
+    trace: "full",
+    faults: { delay: { kind: "uniform", min: 1, max: 2 } },
+  });
   return sim;
 }
 
@@ -48,15 +54,22 @@ describe("messages, disk values and logs cross as JSON text", () => {
   it("delivers text with control characters and quotes intact, and types from the text", async () => {
     const sim = cluster();
     await sim.runFor(50);
-    const n1 = sim.node<{ log: Array<{ m: { type: string; text?: string } }> }>("n1") as { log: Array<{ m: { type: string; text?: string } }> };
-    const n2 = sim.node<{ log: Array<{ m: { type: string; text?: string } }> }>("n2") as { log: Array<{ m: { type: string; text?: string } }> };
+    const n1 = sim.node<{ log: Array<{ m: { type: string; text?: string } }> }>("n1") as {
+      log: Array<{ m: { type: string; text?: string } }>;
+    };
+    const n2 = sim.node<{ log: Array<{ m: { type: string; text?: string } }> }>("n2") as {
+      log: Array<{ m: { type: string; text?: string } }>;
+    };
     const text = 'tab\tcontrol\u0001\u0002\u0003 quote" end';
     expect(n2.log[0]?.m).toEqual({ type: "put", text });
     expect(n1.log[0]?.m).toEqual({ text, type: "ack" });
     expect(n2.log[1]?.m).toEqual({ type: 'odd"type', n: 1 });
     expect(sim.stats.sentByType.get('n1:odd"type')).toBe(1);
     expect(sim.stats.sentByType.get("n1:put")).toBe(1);
-    const logs = sim.trace.list().filter((e) => e.kind === "log" && e.node !== "net").map((e) => e.text);
+    const logs = sim.trace
+      .list()
+      .filter((e) => e.kind === "log" && e.node !== "net")
+      .map((e) => e.text);
     expect(logs).toContain("got put \u0001\u0003");
     const sends = sim.trace.list().filter((e) => e.kind === "send");
     expect(JSON.parse(sends[0]?.payload as string)).toEqual({ type: "put", text });
@@ -81,7 +94,14 @@ describe("reads of learner objects", () => {
     await watched.runFor(50);
     await plain.runFor(50);
     for (const id of ["n1", "n2"]) {
-      const w = watched.node(id) as { term: number; role: string; log: unknown[]; meta: unknown; reads: number; counted: number };
+      const w = watched.node(id) as {
+        term: number;
+        role: string;
+        log: unknown[];
+        meta: unknown;
+        reads: number;
+        counted: number;
+      };
       const p = plain.node(id) as typeof w;
       expect([w.term, w.role, w.log.length, w.meta]).toEqual([p.term, p.role, p.log.length, p.meta]);
       expect(JSON.stringify(w.log)).toBe(JSON.stringify(p.log));
@@ -169,7 +189,10 @@ describe("a context is reused by the next incarnation with nothing left of the p
   });
 
   it("drops a context whose global object cannot be put back", () => {
-    const sealed = new CompiledBundle(`var __lab = { seal() { Object.defineProperty(globalThis, "kept", { value: 1, configurable: false }); } };`, "faultline:sealer");
+    const sealed = new CompiledBundle(
+      `var __lab = { seal() { Object.defineProperty(globalThis, "kept", { value: 1, configurable: false }); } };`,
+      "faultline:sealer",
+    );
     const r = new Realm(sealed, { label: "n1" });
     (r.exports() as { seal(): void }).seal();
     r.retire();

@@ -1,17 +1,84 @@
 import { describe, expect, it } from "vitest";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { formatFailure, formatLabTable, formatTally, nextStep, requiredPassed, tally, toGradescope, toJson, toJUnit, TerminalReporter, xmlEscape, type LabReport, type ScenarioResult, type SeedResult } from "../src/index.ts";
+import {
+  formatFailure,
+  formatLabTable,
+  formatTally,
+  nextStep,
+  requiredPassed,
+  tally,
+  toGradescope,
+  toJson,
+  toJUnit,
+  TerminalReporter,
+  xmlEscape,
+  type LabReport,
+  type ScenarioResult,
+  type SeedResult,
+} from "../src/index.ts";
 
 function seed(n: number, status: SeedResult["status"], extra: Partial<SeedResult> = {}): SeedResult {
-  return { seed: n, status, traceHash: "ab", virtualMs: 1500, wallMs: 20, events: 10, metrics: [], logs: [], traceFiles: [], ...extra };
+  return {
+    seed: n,
+    status,
+    traceHash: "ab",
+    virtualMs: 1500,
+    wallMs: 20,
+    events: 10,
+    metrics: [],
+    logs: [],
+    traceFiles: [],
+    ...extra,
+  };
 }
 
-function result(name: string, part: string, points: number, status: ScenarioResult["status"], extra: Partial<ScenarioResult> = {}): ScenarioResult {
-  const seeds = status === "pass" ? [seed(1, "pass"), seed(2, "pass")] : status === "not-started" ? [seed(1, "not-started", { failure: { invariant: "not implemented", message: "X.start is not implemented yet (TODO)" } })] : [seed(1, "pass"), seed(2, "fail", { failure: { invariant: "two leaders", message: 'n2 & n3 both "lead" <term 4>\x1b[31m\x00', t: 1523, node: "n2" }, traceFiles: ["/tmp/x/t.seed2.html", "/tmp/x/t.seed2.json"] })];
+function result(
+  name: string,
+  part: string,
+  points: number,
+  status: ScenarioResult["status"],
+  extra: Partial<ScenarioResult> = {},
+): ScenarioResult {
+  const seeds =
+    status === "pass"
+      ? [seed(1, "pass"), seed(2, "pass")]
+      : status === "not-started"
+        ? [
+            seed(1, "not-started", {
+              failure: { invariant: "not implemented", message: "X.start is not implemented yet (TODO)" },
+            }),
+          ]
+        : [
+            seed(1, "pass"),
+            seed(2, "fail", {
+              failure: {
+                invariant: "two leaders",
+                message: 'n2 & n3 both "lead" <term 4>\x1b[31m\x00',
+                t: 1523,
+                node: "n2",
+              },
+              traceFiles: ["/tmp/x/t.seed2.html", "/tmp/x/t.seed2.json"],
+            }),
+          ];
   return {
-    lab: "raft", part, name, points, earned: status === "pass" ? points : 0, status, hidden: false, bonus: false, seeds,
-    ...(status === "fail" ? { firstFailure: seeds[1], replay: `pnpm faultline grade raft --only "${name}" --seed 2 --trace` } : status === "not-started" ? { firstFailure: seeds[0] } : {}),
-    hint: "look at <terms> & votes", wallMs: 40, virtualMs: 3000, ...extra,
+    lab: "raft",
+    part,
+    name,
+    points,
+    earned: status === "pass" ? points : 0,
+    status,
+    hidden: false,
+    bonus: false,
+    seeds,
+    ...(status === "fail"
+      ? { firstFailure: seeds[1], replay: `pnpm faultline grade raft --only "${name}" --seed 2 --trace` }
+      : status === "not-started"
+        ? { firstFailure: seeds[0] }
+        : {}),
+    hint: "look at <terms> & votes",
+    wallMs: 40,
+    virtualMs: 3000,
+    ...extra,
   };
 }
 
@@ -44,9 +111,21 @@ describe("the terminal table", () => {
 
   it("prints nothing but the table on success, and no progress line off a terminal", () => {
     const chunks: string[] = [];
-    const out = { write: (s: string) => (chunks.push(s), true), isTTY: false } as unknown as NodeJS.WritableStream;
+    const out = {
+      write: (s: string) => {
+        chunks.push(s);
+        return true;
+      },
+      isTTY: false,
+    } as unknown as NodeJS.WritableStream;
     const progress: string[] = [];
-    const err = { write: (s: string) => (progress.push(s), true), isTTY: false } as unknown as NodeJS.WritableStream;
+    const err = {
+      write: (s: string) => {
+        progress.push(s);
+        return true;
+      },
+      isTTY: false,
+    } as unknown as NodeJS.WritableStream;
     const r = new TerminalReporter({ out, progress: err });
     const ok: LabReport = { ...rep, results: [result("initial election", "A", 5, "pass")] };
     r.labStart("raft");
@@ -60,7 +139,14 @@ describe("the terminal table", () => {
 
   it("draws a progress line on a terminal and clears it before printing", () => {
     const all: string[] = [];
-    const tty = { write: (s: string) => (all.push(s), true), isTTY: true, columns: 100 } as unknown as NodeJS.WritableStream;
+    const tty = {
+      write: (s: string) => {
+        all.push(s);
+        return true;
+      },
+      isTTY: true,
+      columns: 100,
+    } as unknown as NodeJS.WritableStream;
     const r = new TerminalReporter({ out: tty, progress: tty });
     r.labStart("raft");
     r.scenarioStart({ part: "A", name: "initial election", points: 5, hints: ["h"], run() {} }, 0, 4, 2);
@@ -75,7 +161,13 @@ describe("the terminal table", () => {
 describe("what to do next", () => {
   const capture = () => {
     const chunks: string[] = [];
-    const out = { write: (s: string) => (chunks.push(s), true), isTTY: false } as unknown as NodeJS.WritableStream;
+    const out = {
+      write: (s: string) => {
+        chunks.push(s);
+        return true;
+      },
+      isTTY: false,
+    } as unknown as NodeJS.WritableStream;
     return { out, text: () => chunks.join("") };
   };
 
@@ -85,24 +177,39 @@ describe("what to do next", () => {
     for (const x of rep.results) r.result(x);
     r.labDone(rep);
     expect(nextStep(rep)?.name).toBe("re-election <after> \"failure\" & 'more'");
-    expect(text()).toContain('1 test is not started yet. Next: A "re-election <after> \"failure\" & \'more\'", the first failing test (its report is above)\n  replay: pnpm faultline grade raft --only');
+    expect(text()).toContain(
+      '1 test is not started yet. Next: A "re-election <after> "failure" & \'more\'", the first failing test (its report is above)\n  replay: pnpm faultline grade raft --only',
+    );
     expect(text()).not.toContain('Next: B "agreement"');
   });
 
   it("names the first test not started when nothing fails before it", () => {
     const { out, text } = capture();
     const r = new TerminalReporter({ out, progress: false });
-    const later: LabReport = { ...rep, results: [result("initial election", "A", 5, "pass"), result("agreement", "B", 8, "not-started"), result("stretch", "C", 0, "fail", { bonus: true })] };
+    const later: LabReport = {
+      ...rep,
+      results: [
+        result("initial election", "A", 5, "pass"),
+        result("agreement", "B", 8, "not-started"),
+        result("stretch", "C", 0, "fail", { bonus: true }),
+      ],
+    };
     for (const x of later.results) r.result(x);
     r.labDone(later);
-    expect(text()).toContain('1 test is not started yet. Next: B "agreement"\n  X.start is not implemented yet (TODO)\n  hint: look at <terms> & votes');
+    expect(text()).toContain(
+      '1 test is not started yet. Next: B "agreement"\n  X.start is not implemented yet (TODO)\n  hint: look at <terms> & votes',
+    );
   });
 
   it("keeps long names whole, lines up a watchdog note and calls a part without points ungraded", () => {
     const long = "sloppy quorum writes land on fallbacks and are handed off after heal";
     const watchdog = result("endless", "A", 5, "fail");
     watchdog.seeds = watchdog.seeds.map((s) => (s.status === "fail" ? { ...s, status: "timeout" as const } : s));
-    const t = formatLabTable({ ...rep, parts: { A: "Leader election", E: "Real processes (ungraded)" }, results: [result(long, "A", 5, "pass"), watchdog, result("three real nodes", "E", 0, "pass")] });
+    const t = formatLabTable({
+      ...rep,
+      parts: { A: "Leader election", E: "Real processes (ungraded)" },
+      results: [result(long, "A", 5, "pass"), watchdog, result("three real nodes", "E", 0, "pass")],
+    });
     expect(t).toContain(`✓ ${long}  `);
     expect(t).toContain("1/2 seeds failed (1 stopped by the watchdog)");
     const rows = t.split("\n").filter((l) => /virtual/.test(l));
@@ -132,7 +239,13 @@ describe("machine formats", () => {
     expect(g.score).toBe(5);
     expect(g.max_score).toBe(30);
     expect(g.tests).toHaveLength(4);
-    expect(g.tests[0]).toMatchObject({ name: "raft A: initial election", score: 5, max_score: 5, status: "passed", visibility: "visible" });
+    expect(g.tests[0]).toMatchObject({
+      name: "raft A: initial election",
+      score: 5,
+      max_score: 5,
+      status: "passed",
+      visibility: "visible",
+    });
     expect(g.tests[1].output).toContain("invariant: two leaders (n2, t=1.5 s)");
     expect(g.tests[1].output).toContain("trace: t.seed2.html (also .json)");
     expect(g.tests[1].output).not.toContain("\x1b");
@@ -187,7 +300,11 @@ describe("bonus tests", () => {
   const withBonus: LabReport = {
     ...rep,
     parts: { ...rep.parts, F: "Stretch (bonus)" },
-    results: [result("initial election", "A", 5, "pass"), result("prevote", "F", 4, "pass", { bonus: true }), result("snapshots", "F", 6, "not-started", { bonus: true })],
+    results: [
+      result("initial election", "A", 5, "pass"),
+      result("prevote", "F", 4, "pass", { bonus: true }),
+      result("snapshots", "F", 6, "not-started", { bonus: true }),
+    ],
   };
 
   it("count on top of the total, not in it", () => {

@@ -42,7 +42,13 @@ export const lab = defineLab({
 const GRADER = join(dir, "grader.ts");
 const lab = await loadGrader(GRADER);
 const grade = (name: string, impl: string) =>
-  gradeScenario(lab, lab.scenarios.find((s) => s.name === name)!, { lab: "storm", graderModule: GRADER, impl: join(dir, impl), pool: "inline", traceDir: join(dir, "traces") });
+  gradeScenario(lab, lab.scenarios.find((s) => s.name === name)!, {
+    lab: "storm",
+    graderModule: GRADER,
+    impl: join(dir, impl),
+    pool: "inline",
+    traceDir: join(dir, "traces"),
+  });
 
 describe("storm limits in a grader", () => {
   it("a storming node fails every seed as a message storm, with replay command and trace", async () => {
@@ -52,8 +58,10 @@ describe("storm limits in a grader", () => {
     const f = r.firstFailure!.failure!;
     expect(f.invariant).toBe("message storm");
     expect(f.node).toMatch(/^n[123]$/);
-    expect(f.message).toMatch(/^n[123] sent 501 messages \(\d+ of them P[io]ng\) in 1 s of virtual time \(t=\d+\.\.\d+ ms; limit 500 per node per second\): a message storm\. Does a reply trigger another request\?$/);
-    expect(r.replay).toContain("--only \"ping pong\" --seed 1 --impl");
+    expect(f.message).toMatch(
+      /^n[123] sent 501 messages \(\d+ of them P[io]ng\) in 1 s of virtual time \(t=\d+\.\.\d+ ms; limit 500 per node per second\): a message storm\. Does a reply trigger another request\?$/,
+    );
+    expect(r.replay).toContain('--only "ping pong" --seed 1 --impl');
     const text = formatFailure(r);
     expect(text).toContain("invariant: message storm (n");
     const json = JSON.parse(readFileSync(r.firstFailure!.traceFiles.find((p) => p.endsWith(".json"))!, "utf8"));

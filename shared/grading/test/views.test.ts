@@ -2,7 +2,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SHIVIZ_REGEX, type TraceFile } from "@faultline/sim";
-import { htmlWindow, readTraceFile, renderHtmlView, renderTextView, traceJsonFor, violationPosition, writeTraceFiles } from "../src/index.ts";
+import {
+  htmlWindow,
+  readTraceFile,
+  renderHtmlView,
+  renderTextView,
+  traceJsonFor,
+  violationPosition,
+  writeTraceFiles,
+} from "../src/index.ts";
 import { busyTrace, tempDir, removeTemp } from "./helpers.ts";
 
 const trace = await busyTrace(600);
@@ -20,7 +28,13 @@ describe("the text view", () => {
     expect(send).toMatch(/^\s+\d+(\.\d+)? /);
     // an n3 event starts in n3's column
     const n3 = trace.events.find((e) => e.node === "n3" && e.kind === "timer")!;
-    const line = lines.find((l) => l.startsWith(String(n3.t).padStart(10)) && l.includes("timer tick") && l.indexOf("timer tick") >= (cols[2] as number) && l.indexOf("timer tick") < (cols[3] as number));
+    const line = lines.find(
+      (l) =>
+        l.startsWith(String(n3.t).padStart(10)) &&
+        l.includes("timer tick") &&
+        l.indexOf("timer tick") >= (cols[2] as number) &&
+        l.indexOf("timer tick") < (cols[3] as number),
+    );
     expect(line).toBeDefined();
     expect(text).not.toContain("\x1b[");
   });
@@ -37,7 +51,10 @@ describe("the text view", () => {
 
   it("filters by node, kind and time, and colors by kind on request", () => {
     const only = renderTextView(trace, { nodes: ["n1", "n2"], kinds: ["send"], from: 50, to: 150 });
-    const body = only.split("\n").slice(only.split("\n").findIndex((l) => l.startsWith("─")) + 1).filter((l) => /^\s+\d/.test(l));
+    const body = only
+      .split("\n")
+      .slice(only.split("\n").findIndex((l) => l.startsWith("─")) + 1)
+      .filter((l) => /^\s+\d/.test(l));
     expect(body.length).toBeGreaterThan(0);
     for (const l of body) {
       const t = Number(l.trim().split(" ")[0]);
@@ -55,7 +72,12 @@ describe("the text view", () => {
 
 describe("the HTML view", () => {
   it("is one self-contained page that embeds the events safely", () => {
-    const nasty: TraceFile = { ...trace, events: trace.events.map((e, i) => (i === 3 ? { ...e, kind: "log", text: "</script><script>alert(1)</script>" } : e)) };
+    const nasty: TraceFile = {
+      ...trace,
+      events: trace.events.map((e, i) =>
+        i === 3 ? { ...e, kind: "log", text: "</script><script>alert(1)</script>" } : e,
+      ),
+    };
     const html = renderHtmlView(nasty);
     expect(html.startsWith("<!doctype html>")).toBe(true);
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!bestchai)/);
@@ -64,7 +86,11 @@ describe("the HTML view", () => {
   });
 
   it("keeps a bounded window around the violation of a huge trace", () => {
-    const big: TraceFile = { ...trace, events: Array.from({ length: 50_000 }, (_, i) => ({ i, t: i, kind: "log" as const, node: "n1", text: `e${i}` })), eventCount: 50_000 };
+    const big: TraceFile = {
+      ...trace,
+      events: Array.from({ length: 50_000 }, (_, i) => ({ i, t: i, kind: "log" as const, node: "n1", text: `e${i}` })),
+      eventCount: 50_000,
+    };
     big.violation = { invariant: "x", message: "y", t: 30_000, eventIndex: 30_000 };
     expect(violationPosition(big)).toBe(30_000);
     const w = htmlWindow(big, 20_000);
@@ -83,7 +109,12 @@ describe("trace files", () => {
   it("writes the JSON, the HTML, the text view and a ShiViz log, the HTML first", () => {
     const dir = tempDir();
     const files = writeTraceFiles(trace, join(dir, "run.seed7"));
-    expect(files.map((f) => f.slice(dir.length + 1))).toEqual(["run.seed7.html", "run.seed7.json", "run.seed7.txt", "run.seed7.shiviz.log"]);
+    expect(files.map((f) => f.slice(dir.length + 1))).toEqual([
+      "run.seed7.html",
+      "run.seed7.json",
+      "run.seed7.txt",
+      "run.seed7.shiviz.log",
+    ]);
     for (const f of files) expect(existsSync(f)).toBe(true);
     const back = readTraceFile(files[1] as string);
     expect(back.hash).toBe(trace.hash);

@@ -14,8 +14,15 @@ import { join, relative } from "node:path";
 
 /** Folders and files whose contents decide a verdict, besides the mutated reference. */
 export function verdictInputs(root: string, lab: string): string[] {
-  const testCommand = ["grade-service.ts", "grade-client.mjs", "first-failure.ts", "active-mutant.ts", "paths.ts"].map((f) => join(root, "shared", "mutate", "src", f));
-  return [join(root, "graders", lab, "src"), join(root, "labs", lab, "src"), ...["grading", "sim", "check"].map((p) => join(root, "shared", p, "src")), ...testCommand];
+  const testCommand = ["grade-service.ts", "grade-client.mjs", "first-failure.ts", "active-mutant.ts", "paths.ts"].map(
+    (f) => join(root, "shared", "mutate", "src", f),
+  );
+  return [
+    join(root, "graders", lab, "src"),
+    join(root, "labs", lab, "src"),
+    ...["grading", "sim", "check"].map((p) => join(root, "shared", p, "src")),
+    ...testCommand,
+  ];
 }
 
 /** sha256 over the names and contents of every file in or under `paths` (node_modules and dot-files skipped). */

@@ -4,7 +4,13 @@
  * rest, because most mutants fail on the first seed of some scenario: a killed mutant costs a
  * few seconds, a surviving one exactly a full grade (every seed of every scenario).
  */
-import { defaultSeeds, gradeScenario, type GradeOptions, type LabGrader, type ScenarioResult } from "@faultline/grading";
+import {
+  defaultSeeds,
+  gradeScenario,
+  type GradeOptions,
+  type LabGrader,
+  type ScenarioResult,
+} from "@faultline/grading";
 
 export type SweepContext = Pick<GradeOptions, "graderModule" | "pool" | "impl" | "traceDir">;
 
@@ -27,14 +33,24 @@ function summarize(r: ScenarioResult): string {
  * (with `quick`, on each scenario's first seed only). `first` names scenarios to try before the others (likely killers); the verdict is the same
  * in any order, only a killed mutant's cost changes.
  */
-export async function firstFailure(lab: LabGrader, ctx: SweepContext, first: readonly string[] = [], quick = false): Promise<FirstFailure | undefined> {
+export async function firstFailure(
+  lab: LabGrader,
+  ctx: SweepContext,
+  first: readonly string[] = [],
+  quick = false,
+): Promise<FirstFailure | undefined> {
   const rank = (name: string) => {
     const i = first.indexOf(name);
     return i < 0 ? first.length : i;
   };
-  const order = lab.scenarios.map((s, i) => ({ s, i })).sort((a, b) => rank(a.s.name) - rank(b.s.name) || a.i - b.i).map(({ s }) => s);
+  const order = lab.scenarios
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => rank(a.s.name) - rank(b.s.name) || a.i - b.i)
+    .map(({ s }) => s);
   // Quick: only each test's first seed (a survivor may still fail a later seed).
-  const passes: ((seeds: number[]) => number[])[] = quick ? [(s) => s.slice(0, 1)] : [(s) => s.slice(0, 1), (s) => s.slice(1)];
+  const passes: ((seeds: number[]) => number[])[] = quick
+    ? [(s) => s.slice(0, 1)]
+    : [(s) => s.slice(0, 1), (s) => s.slice(1)];
   for (const pick of passes) {
     for (const scenario of order) {
       const seeds = pick(defaultSeeds(scenario));

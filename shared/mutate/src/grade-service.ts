@@ -62,14 +62,28 @@ export function fileOfMutant(referenceDir: string, id: string | undefined): stri
 }
 
 /** Grade the instrumented reference with `mutant` switched on, in the folder `dir`. */
-export async function gradeMutant(grader: LabGrader, pool: WorkerPool, paths: MutationPaths, mutant: string | undefined, dir: string, memory = new KillerMemory(), quick = false): Promise<string | null> {
+export async function gradeMutant(
+  grader: LabGrader,
+  pool: WorkerPool,
+  paths: MutationPaths,
+  mutant: string | undefined,
+  dir: string,
+  memory = new KillerMemory(),
+  quick = false,
+): Promise<string | null> {
   const instrumented = stageActiveMutant(paths.reference, dir, mutant);
   try {
     // Without Stryker's switches in the graded code every mutant would "survive".
-    if (instrumented === 0) throw new Error(`${paths.reference} holds no instrumented file: run this through pnpm mutate ${paths.lab}`);
+    if (instrumented === 0)
+      throw new Error(`${paths.reference} holds no instrumented file: run this through pnpm mutate ${paths.lab}`);
     const graderModule = graderModulePath(paths.lab);
     const file = fileOfMutant(dir, mutant);
-    const failed = await firstFailure(grader, { graderModule, pool, impl: dir, traceDir: join(paths.state, "traces") }, memory.likely(file), quick);
+    const failed = await firstFailure(
+      grader,
+      { graderModule, pool, impl: dir, traceDir: join(paths.state, "traces") },
+      memory.likely(file),
+      quick,
+    );
     if (failed) memory.killed(file, failed.scenario);
     return failed ? failed.summary : null;
   } finally {
@@ -90,13 +104,16 @@ export async function startGradeService(paths: MutationPaths, jobs: number, quic
   let queue: Promise<unknown> = Promise.resolve();
   const verdict = (req: VerdictRequest): Promise<VerdictReply> => {
     const run = queue.then(async (): Promise<VerdictReply> => {
-      const dir = join(paths.activeImpl + `-${++next}`);
+      const dir = join(`${paths.activeImpl}-${++next}`);
       try {
         const failed = await gradeMutant(grader, pool, paths, req.mutant ?? undefined, dir, memory, quick);
         service.graded++;
         // A line per verdict, to follow a long run (tail -f) and see survivors as they come.
         const where = fileOfMutant(paths.reference, req.mutant ?? undefined) ?? "";
-        appendFileSync(paths.verdictLog, `${req.mutant ?? "dry-run"}\t${where}\t${failed === null ? "survived" : `killed: ${failed}`}\n`);
+        appendFileSync(
+          paths.verdictLog,
+          `${req.mutant ?? "dry-run"}\t${where}\t${failed === null ? "survived" : `killed: ${failed}`}\n`,
+        );
         return { failed };
       } catch (err) {
         const error = `mutant ${req.mutant ?? "(none)"}: ${(err as Error).stack ?? String(err)}`;

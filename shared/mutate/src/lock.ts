@@ -15,7 +15,9 @@ export interface LockOwner {
 
 export class LockHeld extends Error {
   constructor(readonly owner: LockOwner) {
-    super(`another mutation run is in progress in this checkout (lab ${owner.lab}, pid ${owner.pid}, started ${owner.started}); wait for it to finish`);
+    super(
+      `another mutation run is in progress in this checkout (lab ${owner.lab}, pid ${owner.pid}, started ${owner.started}); wait for it to finish`,
+    );
     this.name = "LockHeld";
   }
 }
@@ -33,7 +35,9 @@ function alive(pid: number): boolean {
 function readOwner(file: string): LockOwner | undefined {
   try {
     const owner = JSON.parse(readFileSync(file, "utf8")) as Partial<LockOwner>;
-    return typeof owner.pid === "number" && typeof owner.lab === "string" ? { pid: owner.pid, lab: owner.lab, started: String(owner.started) } : undefined;
+    return typeof owner.pid === "number" && typeof owner.lab === "string"
+      ? { pid: owner.pid, lab: owner.lab, started: String(owner.started) }
+      : undefined;
   } catch {
     return undefined;
   }

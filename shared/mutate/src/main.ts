@@ -17,7 +17,7 @@
  * checkout (see lock.ts).
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { knownLabs } from "@faultline/grading";
 import { Stryker } from "@stryker-mutator/core";
@@ -58,8 +58,7 @@ function parseArgs(argv: string[]): Args | string {
       const f = argv[++i];
       if (!f || f.startsWith("-")) return "--file takes a file name or glob under reference/";
       files.push(f);
-    }
-    else if (a === "--jobs" || a === "-j") {
+    } else if (a === "--jobs" || a === "-j") {
       jobs = Number(argv[++i]);
       if (!Number.isInteger(jobs) || jobs < 1) return "--jobs takes a whole number of at least 1";
     } else if (a === "--help" || a === "-h") return "";
@@ -115,7 +114,9 @@ async function main(argv: string[]): Promise<number> {
     const recorded = recordedFingerprint(paths.fingerprintFile);
     if (!force && recorded !== undefined && recorded !== current) {
       const n = forgetSurvivors(paths.incrementalFile);
-      console.log(`mutate: the grader or the grading code changed since the last run: testing the ${n} survivor(s) again (--force tests every mutant again)`);
+      console.log(
+        `mutate: the grader or the grading code changed since the last run: testing the ${n} survivor(s) again (--force tests every mutant again)`,
+      );
     }
 
     const service = await startGradeService(paths, jobs, quick);
@@ -161,7 +162,9 @@ async function main(argv: string[]): Promise<number> {
     }
     if (service.errors.length > 0) {
       // A run that could not be graded exits non-zero, which Stryker counts as "killed".
-      console.error(`mutate: ${service.errors.length} mutant run(s) could not be graded; their verdicts are wrong, so this run's results are not kept:\n${service.errors.slice(0, 3).join("\n")}`);
+      console.error(
+        `mutate: ${service.errors.length} mutant run(s) could not be graded; their verdicts are wrong, so this run's results are not kept:\n${service.errors.slice(0, 3).join("\n")}`,
+      );
       rmSync(paths.incrementalFile, { force: true });
       return 1;
     }
@@ -171,13 +174,17 @@ async function main(argv: string[]): Promise<number> {
     const survivors = survivorLines(results, paths.root);
     console.log(`\n${lab}: ${scoreLine(s)}${quick ? " (quick: each test's first seed)" : ""}`);
     if (s.killed + s.timeout === 0 && results.length > 0) {
-      console.error("mutate: no mutant was killed: the graded code is not the mutated code, or the grader tests nothing");
+      console.error(
+        "mutate: no mutant was killed: the graded code is not the mutated code, or the grader tests nothing",
+      );
     }
     if (survivors.length > 0) {
       console.log(`survivors (triage each in labs/${lab}/MUTATION.md: equivalent, or a grader gap):`);
       for (const l of survivors) console.log(`  ${l}`);
     }
-    console.log(`report: ${relative(process.cwd(), paths.html) || paths.html} (HTML), ${relative(process.cwd(), paths.json)} (JSON)`);
+    console.log(
+      `report: ${relative(process.cwd(), paths.html) || paths.html} (HTML), ${relative(process.cwd(), paths.json)} (JSON)`,
+    );
     return 0;
   } finally {
     process.off("SIGINT", onSignal);

@@ -25,7 +25,9 @@ export function guardReference(reference: string, backup: string): string | unde
   const leftover = instrumentedFiles(reference);
   if (leftover.length > 0) {
     if (!existsSync(backup) || instrumentedFiles(backup).length > 0) {
-      throw new Error(`${reference} holds instrumented code from an interrupted run and there is no clean copy to restore it from: restore it with git (git checkout -- <that folder>)`);
+      throw new Error(
+        `${reference} holds instrumented code from an interrupted run and there is no clean copy to restore it from: restore it with git (git checkout -- <that folder>)`,
+      );
     }
     rmSync(reference, { recursive: true, force: true });
     cpSync(backup, reference, { recursive: true });

@@ -70,7 +70,11 @@ function oneLine(text: string, max = 90): string {
 }
 
 /** One line per undetected mutant, in file and line order: what to triage in MUTATION.md. */
-export function survivorLines(results: readonly MutantOutcome[], root: string, readSource: (file: string) => string = (f) => readFileSync(f, "utf8")): string[] {
+export function survivorLines(
+  results: readonly MutantOutcome[],
+  root: string,
+  readSource: (file: string) => string = (f) => readFileSync(f, "utf8"),
+): string[] {
   const sources = new Map<string, string[]>();
   const lines = (f: string) => {
     let s = sources.get(f);
@@ -79,7 +83,12 @@ export function survivorLines(results: readonly MutantOutcome[], root: string, r
   };
   return results
     .filter((r) => r.status === "Survived" || r.status === "NoCoverage")
-    .sort((a, b) => a.fileName.localeCompare(b.fileName) || a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column)
+    .sort(
+      (a, b) =>
+        a.fileName.localeCompare(b.fileName) ||
+        a.location.start.line - b.location.start.line ||
+        a.location.start.column - b.location.start.column,
+    )
     .map((m) => {
       const where = `${relative(root, m.fileName).split("\\").join("/")}:${m.location.start.line}:${m.location.start.column}`;
       return `${where} ${m.mutatorName}: ${oneLine(original(lines(m.fileName), m))} → ${oneLine(m.replacement ?? "")}`;

@@ -30,7 +30,14 @@ result = stryMutAct_9fa48("7") ? "mutated" : "original";
 describe("the active mutant reaches code that has no process", () => {
   const poisoned = () => ({
     result: undefined as unknown,
-    process: new Proxy({}, { get: () => { throw new Error("a node has no process"); } }),
+    process: new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error("a node has no process");
+        },
+      },
+    ),
   });
 
   it("switches on the named mutant only", () => {
@@ -87,9 +94,21 @@ describe("incremental results and the grader", () => {
 
   it("forgets survivors but keeps killed mutants", () => {
     const file = join(tmp(), "inc.json");
-    writeFileSync(file, JSON.stringify({ files: { "a.ts": { mutants: [{ status: "Killed" }, { status: "Survived" }, { status: "Timeout" }, { status: "NoCoverage" }] } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        files: {
+          "a.ts": {
+            mutants: [{ status: "Killed" }, { status: "Survived" }, { status: "Timeout" }, { status: "NoCoverage" }],
+          },
+        },
+      }),
+    );
     expect(forgetSurvivors(file)).toBe(2);
-    expect(JSON.parse(readFileSync(file, "utf8")).files["a.ts"].mutants).toEqual([{ status: "Killed" }, { status: "Timeout" }]);
+    expect(JSON.parse(readFileSync(file, "utf8")).files["a.ts"].mutants).toEqual([
+      { status: "Killed" },
+      { status: "Timeout" },
+    ]);
   });
 });
 
@@ -109,9 +128,21 @@ describe("an interrupted in-place run", () => {
 });
 
 describe("the summary", () => {
-  const m = (status: string, line: number, replacement: string): MutantOutcome => ({ id: String(line), fileName: "/c/labs/x/reference/a.ts", mutatorName: "ArithmeticOperator", replacement, status, location: { start: { line: line + 1, column: 8 }, end: { line: line + 1, column: 13 } } });
+  const m = (status: string, line: number, replacement: string): MutantOutcome => ({
+    id: String(line),
+    fileName: "/c/labs/x/reference/a.ts",
+    mutatorName: "ArithmeticOperator",
+    replacement,
+    status,
+    location: { start: { line: line + 1, column: 8 }, end: { line: line + 1, column: 13 } },
+  });
   it("scores detected over valid mutants and lists survivors with their code", () => {
-    const results = [m("Killed", 0, "a - b"), m("Timeout", 1, "a - b"), m("Survived", 1, "a * b"), m("CompileError", 0, "x")];
+    const results = [
+      m("Killed", 0, "a - b"),
+      m("Timeout", 1, "a - b"),
+      m("Survived", 1, "a * b"),
+      m("CompileError", 0, "x"),
+    ];
     const s = score(results);
     expect(s.percent).toBeCloseTo(66.67, 1);
     expect(scoreLine(s)).toMatch(/2 of 3 mutants killed/);

@@ -9,7 +9,17 @@
  * a write on an O_DSYNC file returns only once its data is on the device, which is the same
  * promise for one append.
  */
-import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Disk } from "@faultline/sim";
 

@@ -44,7 +44,7 @@ export class NodeHost<N = unknown> {
     readonly config: HostConfig,
     readonly node: N & Node<unknown, unknown>,
     private readonly service: Service<N>,
-    private readonly log: (line: string) => void,
+    log: (line: string) => void,
     onFatal: (handler: string, err: unknown) => void,
   ) {
     const me = config.cluster[config.id];
@@ -89,7 +89,10 @@ export class NodeHost<N = unknown> {
       server.once("error", reject);
       server.listen(me.http.port, me.http.host, () => resolve());
     });
-    this.cluster[this.id] = { http: { host: me.http.host, port: this.ports.http }, peer: { host: me.peer.host, port: this.transport.port } };
+    this.cluster[this.id] = {
+      http: { host: me.http.host, port: this.ports.http },
+      peer: { host: me.peer.host, port: this.transport.port },
+    };
   }
 
   /** The ports this node listens on (the ones the OS picked where the config said 0). */
@@ -125,7 +128,8 @@ export class NodeHost<N = unknown> {
    * back to that client accepted by `match`; undefined after `timeoutMs`.
    */
   request(clientId: NodeId, msg: unknown, match: (reply: unknown) => boolean, timeoutMs: number): Promise<unknown> {
-    if (this.transport.isPeer(clientId) || clientId === this.id) throw new HttpError(400, `client id "${clientId}" is a node id`);
+    if (this.transport.isPeer(clientId) || clientId === this.id)
+      throw new HttpError(400, `client id "${clientId}" is a node id`);
     return new Promise((resolve) => {
       const list = this.waiters.get(clientId) ?? [];
       const w: Waiter = {
@@ -167,7 +171,12 @@ export class NodeHost<N = unknown> {
     try {
       const path = (req.url ?? "/").split("?")[0] as string;
       if (path === "/status" && req.method === "GET") {
-        sendJson(res, 200, { id: this.id, alive: this.runtime.alive, ...this.service.status(this.node), net: this.transport.counters });
+        sendJson(res, 200, {
+          id: this.id,
+          alive: this.runtime.alive,
+          ...this.service.status(this.node),
+          net: this.transport.counters,
+        });
         return;
       }
       if (path === "/admin/faults") {
@@ -184,12 +193,15 @@ export class NodeHost<N = unknown> {
       }
       if (path === "/admin/clock" && req.method === "POST") {
         const body = await readJson(req);
-        if (typeof body.offsetMs !== "number" || !Number.isFinite(body.offsetMs)) throw new HttpError(400, 'body must be {"offsetMs": <number>}');
+        if (typeof body.offsetMs !== "number" || !Number.isFinite(body.offsetMs))
+          throw new HttpError(400, 'body must be {"offsetMs": <number>}');
         this.runtime.clockOffsetMs = body.offsetMs;
         return sendJson(res, 200, { offsetMs: body.offsetMs });
       }
       if (await this.service.handle(req, res, this)) return;
-      throw new HttpError(404, `no route ${req.method} ${path}`, { routes: ["GET /status", "GET|POST /admin/faults", "POST /admin/clock"] });
+      throw new HttpError(404, `no route ${req.method} ${path}`, {
+        routes: ["GET /status", "GET|POST /admin/faults", "POST /admin/clock"],
+      });
     } catch (err) {
       if (!res.headersSent) sendError(res, err);
       else res.destroy();

@@ -16,7 +16,14 @@
  * Everything is bounded: the number of requests, body sizes, delays, held replies, upstream
  * time. The proxy binds 127.0.0.1 only, and `close()` destroys every socket and timer.
  */
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { readLimited } from "./http-util.ts";
 import { Rng } from "@faultline/sim";
@@ -56,7 +63,14 @@ export interface HttpRequestInfo {
   occurrence: number;
 }
 
-export type HttpFaultEventKind = "forwarded" | "lost-request" | "lost-response" | "duplicated" | "delayed" | "upstream-error" | "rejected";
+export type HttpFaultEventKind =
+  | "forwarded"
+  | "lost-request"
+  | "lost-response"
+  | "duplicated"
+  | "delayed"
+  | "upstream-error"
+  | "rejected";
 
 export interface HttpFaultEvent {
   /** Milliseconds since the proxy started. */
@@ -123,13 +137,29 @@ export interface HttpFaultProxy {
   close(): Promise<void>;
 }
 
-const NO_FAULT: HttpFaultPlan = { loseRequest: false, loseResponse: false, duplicate: false, requestDelayMs: 0, responseDelayMs: 0 };
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "content-length"]);
+const NO_FAULT: HttpFaultPlan = {
+  loseRequest: false,
+  loseResponse: false,
+  duplicate: false,
+  requestDelayMs: 0,
+  responseDelayMs: 0,
+};
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+  "content-length",
+]);
 
 function checkTarget(target: string): URL {
   const u = new URL(target);
   if (u.protocol !== "http:") throw new Error(`http-faults: target must be an http:// URL, got ${target}`);
-  if (!["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)) throw new Error(`http-faults: target must be on loopback, got ${u.hostname}`);
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(u.hostname))
+    throw new Error(`http-faults: target must be on loopback, got ${u.hostname}`);
   return u;
 }
 
@@ -138,7 +168,14 @@ function clampRate(p: number | undefined): number {
 }
 
 /** The seeded plan for one request (exported for tests and for tools that want the same draws). */
-export function planFor(seed: number, stream: string, key: string, occurrence: number, faults: HttpFaultRates, maxDelayMs = 5_000): HttpFaultPlan {
+export function planFor(
+  seed: number,
+  stream: string,
+  key: string,
+  occurrence: number,
+  faults: HttpFaultRates,
+  maxDelayMs = 5_000,
+): HttpFaultPlan {
   const rng = new Rng(seed, `${stream}:${key}#${occurrence}`);
   const [lo, hi] = faults.delayMs ?? [10, 100];
   const delay = () => Math.max(0, Math.min(maxDelayMs, rng.range(lo, Math.max(lo, hi))));
@@ -150,14 +187,19 @@ export function planFor(seed: number, stream: string, key: string, occurrence: n
   const reqDelay = delay();
   const delayRes = rng.chance(clampRate(faults.delay));
   const resDelay = delay();
-  return { loseRequest, loseResponse: !loseRequest && loseResponse, duplicate: !loseRequest && duplicate, requestDelayMs: delayReq ? reqDelay : 0, responseDelayMs: delayRes ? resDelay : 0 };
+  return {
+    loseRequest,
+    loseResponse: !loseRequest && loseResponse,
+    duplicate: !loseRequest && duplicate,
+    requestDelayMs: delayReq ? reqDelay : 0,
+    responseDelayMs: delayRes ? resDelay : 0,
+  };
 }
 
 function defaultKeyOf(info: { method: string; url: string; headers: IncomingHttpHeaders }): string {
   const k = info.headers["idempotency-key"];
   return `${info.method} ${info.url.split("?")[0]} ${Array.isArray(k) ? k.join(",") : (k ?? "")}`;
 }
-
 
 interface UpstreamReply {
   status: number;
@@ -178,7 +220,16 @@ export async function startHttpFaultProxy(opts: HttpFaultProxyOptions): Promise<
   const mode = opts.lostResponseMode ?? "reset";
   const keyOf = opts.keyOf ?? defaultKeyOf;
   const started = Date.now();
-  const stats: HttpFaultStats = { requests: 0, forwarded: 0, lostRequests: 0, lostResponses: 0, duplicates: 0, delayed: 0, upstreamErrors: 0, rejected: 0 };
+  const stats: HttpFaultStats = {
+    requests: 0,
+    forwarded: 0,
+    lostRequests: 0,
+    lostResponses: 0,
+    duplicates: 0,
+    delayed: 0,
+    upstreamErrors: 0,
+    rejected: 0,
+  };
   const events: HttpFaultEvent[] = [];
   const occurrences = new Map<string, number>();
   const sockets = new Set<Socket>();
@@ -203,23 +254,34 @@ export async function startHttpFaultProxy(opts: HttpFaultProxyOptions): Promise<
   const forward = (method: string, url: string, headers: IncomingHttpHeaders, body: Buffer): Promise<UpstreamReply> =>
     new Promise((resolve, reject) => {
       const out: Record<string, string | string[]> = {};
-      for (const [k, v] of Object.entries(headers)) if (v !== undefined && !HOP_BY_HOP.has(k) && k !== "host") out[k] = v;
+      for (const [k, v] of Object.entries(headers))
+        if (v !== undefined && !HOP_BY_HOP.has(k) && k !== "host") out[k] = v;
       out["content-length"] = String(body.length);
-      const req = httpRequest({ host: target.hostname.replace(/^\[|\]$/g, ""), port: target.port, method, path: url, headers: out, agent: false }, (res) => {
-        readLimited(res, maxBody).then(
-          (b) => {
-            upstreamReqs.delete(req);
-            clearTimeout(timer);
-            if (b === undefined) reject(new Error("upstream reply over the body limit"));
-            else resolve({ status: res.statusCode ?? 502, headers: res.headers, body: b });
-          },
-          (err: Error) => {
-            upstreamReqs.delete(req);
-            clearTimeout(timer);
-            reject(err);
-          },
-        );
-      });
+      const req = httpRequest(
+        {
+          host: target.hostname.replace(/^\[|\]$/g, ""),
+          port: target.port,
+          method,
+          path: url,
+          headers: out,
+          agent: false,
+        },
+        (res) => {
+          readLimited(res, maxBody).then(
+            (b) => {
+              upstreamReqs.delete(req);
+              clearTimeout(timer);
+              if (b === undefined) reject(new Error("upstream reply over the body limit"));
+              else resolve({ status: res.statusCode ?? 502, headers: res.headers, body: b });
+            },
+            (err: Error) => {
+              upstreamReqs.delete(req);
+              clearTimeout(timer);
+              reject(err);
+            },
+          );
+        },
+      );
       upstreamReqs.add(req);
       const timer = setTimeout(() => {
         timers.delete(timer);
@@ -252,7 +314,10 @@ export async function startHttpFaultProxy(opts: HttpFaultProxyOptions): Promise<
     const base = { method, url, headers: req.headers };
     if (body === undefined || stats.requests > maxRequests) {
       stats.rejected++;
-      const why = body === undefined ? "request body over the proxy's limit" : `over the proxy's limit of ${maxRequests} requests`;
+      const why =
+        body === undefined
+          ? "request body over the proxy's limit"
+          : `over the proxy's limit of ${maxRequests} requests`;
       record({ kind: "rejected", method, url, key: "", occurrence: 0, detail: why });
       res.writeHead(body === undefined ? 413 : 503, { "content-type": "text/plain" });
       res.end(why);
@@ -262,7 +327,11 @@ export async function startHttpFaultProxy(opts: HttpFaultProxyOptions): Promise<
     const occurrence = occurrences.get(key) ?? 0;
     occurrences.set(key, occurrence + 1);
     const seeded = planFor(opts.seed, stream, key, occurrence, faults, maxDelay);
-    const plan: HttpFaultPlan = { ...NO_FAULT, ...seeded, ...(opts.decide?.({ ...base, body, key, occurrence }, seeded) ?? {}) };
+    const plan: HttpFaultPlan = {
+      ...NO_FAULT,
+      ...seeded,
+      ...(opts.decide?.({ ...base, body, key, occurrence }, seeded) ?? {}),
+    };
     const ev = { method, url, key, occurrence };
 
     if (plan.loseRequest) {

@@ -73,12 +73,18 @@ export class Cluster {
   private readonly crashed: NodeCrash[] = [];
 
   constructor(readonly opts: ClusterOptions) {
-    if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > 9) throw new RangeError(`--nodes must be 1..9, got ${opts.nodes}`);
+    if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > 9)
+      throw new RangeError(`--nodes must be 1..9, got ${opts.nodes}`);
     const base = opts.basePort ?? 0;
-    if (!Number.isInteger(base) || (base !== 0 && (base < 1024 || base + 100 + opts.nodes > 65535))) throw new RangeError(`--base-port must be 0 (ports from the OS) or leave room for ${opts.nodes} HTTP and peer ports, got ${opts.basePort}`);
+    if (!Number.isInteger(base) || (base !== 0 && (base < 1024 || base + 100 + opts.nodes > 65535)))
+      throw new RangeError(
+        `--base-port must be 0 (ports from the OS) or leave room for ${opts.nodes} HTTP and peer ports, got ${opts.basePort}`,
+      );
     this.host = opts.host ?? "127.0.0.1";
     this.ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
-    this.ids.forEach((id, k) => this.ports.set(id, base === 0 ? { http: 0, peer: 0 } : { http: base + k, peer: base + 100 + k }));
+    this.ids.forEach((id, k) => {
+      this.ports.set(id, base === 0 ? { http: 0, peer: 0 } : { http: base + k, peer: base + 100 + k });
+    });
     mkdirSync(opts.logDir, { recursive: true });
   }
 
@@ -91,7 +97,15 @@ export class Cluster {
   }
 
   private addresses(): NodeProcessConfig["cluster"] {
-    return Object.fromEntries(this.ids.map((n) => [n, { http: { host: this.host, port: this.ports.get(n)?.http ?? 0 }, peer: { host: this.host, port: this.ports.get(n)?.peer ?? 0 } }]));
+    return Object.fromEntries(
+      this.ids.map((n) => [
+        n,
+        {
+          http: { host: this.host, port: this.ports.get(n)?.http ?? 0 },
+          peer: { host: this.host, port: this.ports.get(n)?.peer ?? 0 },
+        },
+      ]),
+    );
   }
 
   /** Tell every running node where the others are now. */
@@ -126,7 +140,9 @@ export class Cluster {
   async startNode(id: NodeId): Promise<void> {
     if (this.procs.has(id)) throw new Error(`${id} is already running`);
     const log = createWriteStream(this.logFile(id), { flags: "a" });
-    const child = spawn(process.execPath, ["--import", TSX, NODE_MAIN, JSON.stringify(this.config(id))], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", TSX, NODE_MAIN, JSON.stringify(this.config(id))], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     child.stdin?.on("error", () => {}); // a killed node's pipe: nothing to tell it any more
     live.add(child);
     let wasReady = false;
@@ -150,7 +166,15 @@ export class Cluster {
     child.stderr?.pipe(log, { end: false });
     await new Promise<void>((resolve, reject) => {
       let seen = "";
-      const timer = setTimeout(() => reject(new Error(`${id} not ready within ${this.opts.readyTimeoutMs ?? READY_TIMEOUT_MS} ms (see ${this.logFile(id)})`)), this.opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `${id} not ready within ${this.opts.readyTimeoutMs ?? READY_TIMEOUT_MS} ms (see ${this.logFile(id)})`,
+            ),
+          ),
+        this.opts.readyTimeoutMs ?? READY_TIMEOUT_MS,
+      );
       child.stdout?.on("data", (chunk: Buffer) => {
         log.write(chunk);
         if (seen !== "done") {
@@ -170,7 +194,15 @@ export class Cluster {
         clearTimeout(timer);
         if (seen !== "done") {
           // Give the log stream a moment to flush, then quote its end: it says why the node died.
-          setTimeout(() => reject(new Error(`${id} exited with code ${code} before it was ready (log ${this.logFile(id)}):\n${this.lastWords(id)}`)), 100);
+          setTimeout(
+            () =>
+              reject(
+                new Error(
+                  `${id} exited with code ${code} before it was ready (log ${this.logFile(id)}):\n${this.lastWords(id)}`,
+                ),
+              ),
+            100,
+          );
         }
       });
     });
@@ -244,7 +276,12 @@ export class Cluster {
 
   /** Change a node's link faults at run time (drop rate, delay, jitter, blocked peers). */
   async setFaults(id: NodeId, faults: Partial<RealFaults>): Promise<RealFaults> {
-    const r = await fetch(`${this.url(id)}/admin/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(faults), signal: AbortSignal.timeout(2000) });
+    const r = await fetch(`${this.url(id)}/admin/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(faults),
+      signal: AbortSignal.timeout(2000),
+    });
     if (!r.ok) throw new Error(`setFaults(${id}): ${r.status} ${await r.text()}`);
     return (await r.json()) as RealFaults;
   }

@@ -47,7 +47,8 @@ export class NodeRuntime<M = unknown, T = string> {
       },
       now: () => this.bootedAt + (Date.now() - this.bootedAt) / this.timeScale + this.clockOffsetMs,
       setTimer: (ms, tag) => {
-        if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new RangeError(`${id}: env.setTimer needs a finite ms >= 0, got ${String(ms)}`);
+        if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0)
+          throw new RangeError(`${id}: env.setTimer needs a finite ms >= 0, got ${String(ms)}`);
         const handle = this.nextTimer++;
         this.timers.set(
           handle,
@@ -71,7 +72,6 @@ export class NodeRuntime<M = unknown, T = string> {
 
   private readonly env: Env<M, T>;
 
-
   get alive(): boolean {
     return !this.dead;
   }
@@ -81,7 +81,8 @@ export class NodeRuntime<M = unknown, T = string> {
   }
 
   deliver(from: NodeId, msg: M): void {
-    const type = typeof msg === "object" && msg !== null && "type" in msg ? String((msg as { type: unknown }).type) : typeof msg;
+    const type =
+      typeof msg === "object" && msg !== null && "type" in msg ? String((msg as { type: unknown }).type) : typeof msg;
     this.run(`onMessage(${type} from ${from})`, () => this.node.onMessage(from, msg));
   }
 

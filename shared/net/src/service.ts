@@ -38,7 +38,12 @@ export interface RealClusterSpec {
 }
 
 function isService(v: unknown): v is Service {
-  return typeof v === "object" && v !== null && typeof (v as Service).status === "function" && typeof (v as Service).handle === "function";
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof (v as Service).status === "function" &&
+    typeof (v as Service).handle === "function"
+  );
 }
 
 /** Load a service by reference; a missing or malformed export is an error naming the module. */
@@ -46,6 +51,9 @@ export async function loadService(ref: ServiceRef): Promise<Service> {
   const name = ref.exportName ?? "service";
   const mod = (await import(pathToFileURL(ref.path).href)) as Record<string, unknown>;
   const s = mod[name];
-  if (!isService(s)) throw new Error(`${ref.path} does not export a service "${name}" (an object with status(node) and handle(req, res, host))`);
+  if (!isService(s))
+    throw new Error(
+      `${ref.path} does not export a service "${name}" (an object with status(node) and handle(req, res, host))`,
+    );
   return s;
 }

@@ -24,7 +24,12 @@ export interface RealFaults {
   blocked: NodeId[];
 }
 
-export const NO_FAULTS: RealFaults = Object.freeze({ drop: 0, delayMs: 0, jitterMs: 0, blocked: [] as NodeId[] }) as RealFaults;
+export const NO_FAULTS: RealFaults = Object.freeze({
+  drop: 0,
+  delayMs: 0,
+  jitterMs: 0,
+  blocked: [] as NodeId[],
+}) as RealFaults;
 
 export interface TransportOptions {
   id: NodeId;
@@ -65,7 +70,8 @@ export class TcpTransport {
   constructor(private readonly opts: TransportOptions) {
     this.rng = new Rng(opts.seed, `transport:${opts.id}`);
     this.peers = { ...opts.peers };
-    for (const id of Object.keys(opts.peers)) this.links.set(id, { socket: undefined, connected: false, queue: [], backoff: BACKOFF_MIN_MS, retry: undefined });
+    for (const id of Object.keys(opts.peers))
+      this.links.set(id, { socket: undefined, connected: false, queue: [], backoff: BACKOFF_MIN_MS, retry: undefined });
   }
 
   async listen(): Promise<void> {
@@ -111,8 +117,10 @@ export class TcpTransport {
   setFaults(f: Partial<RealFaults>): RealFaults {
     const next = { ...this.faults, ...f };
     if (!(next.drop >= 0 && next.drop <= 1)) throw new RangeError(`drop must be in [0, 1], got ${next.drop}`);
-    if (!(next.delayMs >= 0 && next.delayMs <= 60_000) || !(next.jitterMs >= 0 && next.jitterMs <= 60_000)) throw new RangeError("delayMs and jitterMs must be in [0, 60000]");
-    if (!Array.isArray(next.blocked) || next.blocked.some((p) => !this.links.has(p))) throw new RangeError(`blocked must list peers among ${[...this.links.keys()].join(", ")}`);
+    if (!(next.delayMs >= 0 && next.delayMs <= 60_000) || !(next.jitterMs >= 0 && next.jitterMs <= 60_000))
+      throw new RangeError("delayMs and jitterMs must be in [0, 60000]");
+    if (!Array.isArray(next.blocked) || next.blocked.some((p) => !this.links.has(p)))
+      throw new RangeError(`blocked must list peers among ${[...this.links.keys()].join(", ")}`);
     this.faults = { ...next, blocked: [...next.blocked] };
     this.opts.log(`faults ${JSON.stringify(this.faults)}`);
     return this.getFaults();
@@ -124,7 +132,8 @@ export class TcpTransport {
 
   send(to: NodeId, msg: unknown): void {
     const link = this.links.get(to);
-    if (!link) throw new RangeError(`${this.opts.id} sent to unknown node "${to}"; peers: ${[...this.links.keys()].join(", ")}`);
+    if (!link)
+      throw new RangeError(`${this.opts.id} sent to unknown node "${to}"; peers: ${[...this.links.keys()].join(", ")}`);
     const frame = `${JSON.stringify({ from: this.opts.id, msg })}\n`;
     this.counters.sent++;
     if (this.faults.blocked.includes(to) || this.rng.chance(this.faults.drop)) {

@@ -14,13 +14,25 @@ const TALLY = fileURLToPath(new URL("./fixtures/tally.ts", import.meta.url));
 /** Ports from the OS (no basePort): a second run on the same host cannot collide. */
 function cluster(extra: Partial<ClusterOptions> = {}): Cluster {
   const dir = mkdtempSync(join(tmpdir(), "faultline-net-"));
-  return new Cluster({ implPath: TALLY, exportName: "Tally", service: { path: TALLY }, nodes: 2, dataDir: join(dir, "data"), logDir: join(dir, "logs"), ...extra });
+  return new Cluster({
+    implPath: TALLY,
+    exportName: "Tally",
+    service: { path: TALLY },
+    nodes: 2,
+    dataDir: join(dir, "data"),
+    logDir: join(dir, "logs"),
+    ...extra,
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Poll a node's status until `ok` holds (a busy machine may take a while). */
-async function statusWhen(c: Cluster, id: string, ok: (s: Record<string, unknown>) => boolean): Promise<Record<string, unknown> | undefined> {
+async function statusWhen(
+  c: Cluster,
+  id: string,
+  ok: (s: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown> | undefined> {
   const end = Date.now() + 30_000;
   let s: Record<string, unknown> | undefined;
   while (Date.now() < end) {

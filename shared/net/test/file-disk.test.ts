@@ -64,15 +64,35 @@ describe("FileDisk: the simulator's disk semantics over a real file", () => {
     d.close();
   });
 
-  it("works under Node's permission model, which refuses fsync (node processes started by a grader run under it)", { timeout: 60_000 }, async () => {
+  it("works under Node's permission model, which refuses fsync (node processes started by a grader run under it)", {
+    timeout: 60_000,
+  }, async () => {
     const dir = fresh();
     const writer = fileURLToPath(new URL("./fixtures/disk-writer.ts", import.meta.url));
     // As a grading process with real I/O runs (tsx needs a worker and esbuild a child process);
     // --permission from 22.13 on, Node 20 knows only the experimental flag.
-    const permission = process.allowedNodeEnvironmentFlags.has("--permission") ? "--permission" : "--experimental-permission";
-    const child = spawn(process.execPath, [permission, "--allow-worker", "--allow-child-process", "--allow-fs-read=*", `--allow-fs-write=${tmpdir()}/*`, "--no-warnings", "--import", "tsx", writer, dir, "500"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const permission = process.allowedNodeEnvironmentFlags.has("--permission")
+      ? "--permission"
+      : "--experimental-permission";
+    const child = spawn(
+      process.execPath,
+      [
+        permission,
+        "--allow-worker",
+        "--allow-child-process",
+        "--allow-fs-read=*",
+        `--allow-fs-write=${tmpdir()}/*`,
+        "--no-warnings",
+        "--import",
+        "tsx",
+        writer,
+        dir,
+        "500",
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     let err = "";
     child.stdout.on("data", (b: Buffer) => (out += b.toString()));

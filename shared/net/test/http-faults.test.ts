@@ -16,7 +16,12 @@ async function upstream(): Promise<Upstream> {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
-      hits.push({ method: req.method ?? "", url: req.url ?? "", key: req.headers["idempotency-key"] as string | undefined, body });
+      hits.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        key: req.headers["idempotency-key"] as string | undefined,
+        body,
+      });
       res.writeHead(201, { "content-type": "application/json", "x-echo": "yes" });
       res.end(JSON.stringify({ echo: body }));
     });
@@ -29,14 +34,25 @@ async function upstream(): Promise<Upstream> {
   };
 }
 
-function post(url: string, body: string, headers: Record<string, string> = {}, timeoutMs = 2_000): Promise<{ status: number; body: string; headers: Record<string, unknown> } | { error: string }> {
+function post(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 2_000,
+): Promise<{ status: number; body: string; headers: Record<string, unknown> } | { error: string }> {
   return new Promise((resolve) => {
-    const req = request(url, { method: "POST", agent: false, headers: { "content-type": "application/json", ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
-      res.on("error", (e) => resolve({ error: e.message }));
-    });
+    const req = request(
+      url,
+      { method: "POST", agent: false, headers: { "content-type": "application/json", ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }),
+        );
+        res.on("error", (e) => resolve({ error: e.message }));
+      },
+    );
     req.setTimeout(timeoutMs, () => req.destroy(new Error("timeout")));
     req.on("error", (e) => resolve({ error: e.message }));
     req.end(body);
@@ -49,7 +65,9 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function setup(opts: Omit<Parameters<typeof startHttpFaultProxy>[0], "target">): Promise<{ up: Upstream; proxy: HttpFaultProxy }> {
+async function setup(
+  opts: Omit<Parameters<typeof startHttpFaultProxy>[0], "target">,
+): Promise<{ up: Upstream; proxy: HttpFaultProxy }> {
   const up = await upstream();
   cleanups.push(() => up.close());
   const proxy = await startHttpFaultProxy({ ...opts, target: up.url });
@@ -125,14 +143,19 @@ describe("http fault proxy", () => {
     const faults = { loseRequest: 0.3, loseResponse: 0.3 };
     const outcome = async () => {
       const { proxy } = await setup({ seed: 11, faults });
-      const rs = await Promise.all(Array.from({ length: 12 }, (_, i) => post(proxy.url, "{}", { "idempotency-key": `key-${i}` })));
+      const rs = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => post(proxy.url, "{}", { "idempotency-key": `key-${i}` })),
+      );
       return rs.map((r) => ("error" in r ? "lost" : r.status));
     };
     expect(await outcome()).toEqual(await outcome());
   });
 
   it("lets a test script faults per request", async () => {
-    const { up, proxy } = await setup({ seed: 1, decide: (info) => (info.occurrence < 2 ? { loseRequest: true } : undefined) });
+    const { up, proxy } = await setup({
+      seed: 1,
+      decide: (info) => (info.occurrence < 2 ? { loseRequest: true } : undefined),
+    });
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await post(proxy.url, "{}", { "idempotency-key": "same" }));
     expect(results.map((r) => ("error" in r ? "lost" : r.status))).toEqual(["lost", "lost", 201]);

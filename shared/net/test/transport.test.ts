@@ -12,7 +12,14 @@ const HOST = "127.0.0.1";
 async function pair(seed = 1) {
   const got: Record<string, Array<{ from: string; msg: unknown }>> = { a: [], b: [] };
   const mk = (id: "a" | "b", peer: "a" | "b") =>
-    new TcpTransport({ id, listen: { host: HOST, port: 0 }, peers: { [peer]: { host: HOST, port: 0 } }, onMessage: (from, msg) => got[id]!.push({ from, msg }), log: () => {}, seed });
+    new TcpTransport({
+      id,
+      listen: { host: HOST, port: 0 },
+      peers: { [peer]: { host: HOST, port: 0 } },
+      onMessage: (from, msg) => got[id]!.push({ from, msg }),
+      log: () => {},
+      seed,
+    });
   const a = mk("a", "b");
   const b = mk("b", "a");
   open.push(a, b);
@@ -90,8 +97,22 @@ describe("TcpTransport: real links with the shared transport's faults", () => {
 
   it("queues messages for a peer whose port is not known yet (port 0) and delivers them once setPeers names it", async () => {
     const got: unknown[] = [];
-    const b = new TcpTransport({ id: "b", listen: { host: HOST, port: 0 }, peers: { a: { host: HOST, port: 0 } }, onMessage: (_f, msg) => got.push(msg), log: () => {}, seed: 1 });
-    const a = new TcpTransport({ id: "a", listen: { host: HOST, port: 0 }, peers: { b: { host: HOST, port: 0 } }, onMessage: () => {}, log: () => {}, seed: 1 });
+    const b = new TcpTransport({
+      id: "b",
+      listen: { host: HOST, port: 0 },
+      peers: { a: { host: HOST, port: 0 } },
+      onMessage: (_f, msg) => got.push(msg),
+      log: () => {},
+      seed: 1,
+    });
+    const a = new TcpTransport({
+      id: "a",
+      listen: { host: HOST, port: 0 },
+      peers: { b: { host: HOST, port: 0 } },
+      onMessage: () => {},
+      log: () => {},
+      seed: 1,
+    });
     open.push(a, b);
     await Promise.all([a.listen(), b.listen()]);
     a.send("b", { n: 1 }); // queued: b's port is not known yet

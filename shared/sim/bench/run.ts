@@ -30,19 +30,33 @@ function cpuSeconds(): number {
 async function deliveriesPerSecond(trace: "off" | "window"): Promise<{ perCpuSecond: number; perWallSecond: number }> {
   let best = { perCpuSecond: 0, perWallSecond: 0 };
   for (let round = 0; round < 5; round++) {
-    const sim = new Simulation<Ping>({ seed: round + 1, nodes: 2, factory: () => new Echo(), trace, maxEvents: 1e8, faults: { delay: { kind: "uniform", min: 1, max: 3 } } });
+    const sim = new Simulation<Ping>({
+      seed: round + 1,
+      nodes: 2,
+      factory: () => new Echo(),
+      trace,
+      maxEvents: 1e8,
+      faults: { delay: { kind: "uniform", min: 1, max: 3 } },
+    });
     const t0 = performance.now();
     const c0 = cpuSeconds();
     await sim.runFor(200_000);
     const wall = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds() - c0;
-    if (sim.stats.delivered / cpu > best.perCpuSecond) best = { perCpuSecond: sim.stats.delivered / cpu, perWallSecond: sim.stats.delivered / wall };
+    if (sim.stats.delivered / cpu > best.perCpuSecond)
+      best = { perCpuSecond: sim.stats.delivered / cpu, perWallSecond: sim.stats.delivered / wall };
   }
   return best;
 }
 
 async function heartbeatRatio(): Promise<{ ratio: number; events: number }> {
-  const sim = new Simulation<Ping>({ seed: 1, nodes: 3, factory: () => new Heartbeat(), trace: "window", maxEvents: 1e8 });
+  const sim = new Simulation<Ping>({
+    seed: 1,
+    nodes: 3,
+    factory: () => new Heartbeat(),
+    trace: "window",
+    maxEvents: 1e8,
+  });
   const virtualMs = 24 * 3600 * 1000; // one simulated day
   const t0 = performance.now();
   await sim.runFor(virtualMs);
@@ -55,8 +69,16 @@ const off = await deliveriesPerSecond("off");
 const win = await deliveriesPerSecond("window");
 const hb = await heartbeatRatio();
 console.log("@faultline/sim benchmark (one core)");
-console.log(`  deliveries per CPU second, trivial nodes, trace hash only   ${fmt(off.perCpuSecond)}   (target >= 1,000,000; ${fmt(off.perWallSecond)} per wall second)`);
-console.log(`  deliveries per CPU second, trivial nodes, 20k-event window ${fmt(win.perCpuSecond)}   (${fmt(win.perWallSecond)} per wall second)`);
-console.log(`  3 nodes x 10 heartbeats/s: virtual/wall time                ${fmt(hb.ratio)}x   (${fmt(hb.events)} events in one simulated day)`);
+console.log(
+  `  deliveries per CPU second, trivial nodes, trace hash only   ${fmt(off.perCpuSecond)}   (target >= 1,000,000; ${fmt(off.perWallSecond)} per wall second)`,
+);
+console.log(
+  `  deliveries per CPU second, trivial nodes, 20k-event window ${fmt(win.perCpuSecond)}   (${fmt(win.perWallSecond)} per wall second)`,
+);
+console.log(
+  `  3 nodes x 10 heartbeats/s: virtual/wall time                ${fmt(hb.ratio)}x   (${fmt(hb.events)} events in one simulated day)`,
+);
 console.log(`  load average while measuring                               ${os.loadavg()[0]!.toFixed(1)}`);
-console.log(`  peak RSS                                                   ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+console.log(
+  `  peak RSS                                                   ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+);

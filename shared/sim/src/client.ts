@@ -70,7 +70,12 @@ export class ClientEndpoint<M = unknown> {
    * message, or undefined when `timeoutMs` passes first (the request may or may not have taken
    * effect: record it as unknown in a history).
    */
-  async call<R extends M = M>(to: NodeId, msg: M, isReply: (m: M, from: NodeId) => boolean, timeoutMs: number): Promise<R | undefined> {
+  async call<R extends M = M>(
+    to: NodeId,
+    msg: M,
+    isReply: (m: M, from: NodeId) => boolean,
+    timeoutMs: number,
+  ): Promise<R | undefined> {
     this.send(to, msg);
     const r = await this.receive((x) => isReply(x.msg, x.from), timeoutMs);
     return r?.msg as R | undefined;

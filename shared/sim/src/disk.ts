@@ -22,7 +22,8 @@ export class SimDisk implements Disk {
   write(key: string, value: unknown): void {
     if (typeof key !== "string" || key.length === 0) throw new TypeError("disk keys must be non-empty strings");
     const text = JSON.stringify(value);
-    if (text === undefined) throw new TypeError(`disk.write("${key}"): value is not JSON-serializable (got ${typeof value})`);
+    if (text === undefined)
+      throw new TypeError(`disk.write("${key}"): value is not JSON-serializable (got ${typeof value})`);
     this.pending.set(key, text);
     this.writes++;
   }

@@ -10,7 +10,8 @@ const MAX_ENDPOINTS = 1000;
 function names(spec: number | readonly NodeId[] | undefined, prefix: string, what: string): NodeId[] {
   if (spec === undefined) return [];
   if (typeof spec === "number") {
-    if (!Number.isInteger(spec) || spec < 0 || spec > MAX_ENDPOINTS) throw new RangeError(`need 0..${MAX_ENDPOINTS} ${what}, got ${spec}`);
+    if (!Number.isInteger(spec) || spec < 0 || spec > MAX_ENDPOINTS)
+      throw new RangeError(`need 0..${MAX_ENDPOINTS} ${what}, got ${spec}`);
     return Array.from({ length: spec }, (_, i) => `${prefix}${i + 1}`);
   }
   return [...spec];
@@ -28,8 +29,11 @@ export class Endpoints {
     this.clients = names(clients, "c", "clients");
     this.all = [...this.nodes, ...this.clients];
     if (this.nodes.length === 0) throw new RangeError("a simulation needs at least one node");
-    if (new Set(this.all).size !== this.all.length) throw new RangeError(`endpoint ids must be unique: ${this.all.join(", ")}`);
-    this.all.forEach((id, i) => this.index.set(id, i));
+    if (new Set(this.all).size !== this.all.length)
+      throw new RangeError(`endpoint ids must be unique: ${this.all.join(", ")}`);
+    this.all.forEach((id, i) => {
+      this.index.set(id, i);
+    });
   }
 
   /** The index of `id`; an unknown id is an error listing the known ones. */

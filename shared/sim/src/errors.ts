@@ -32,7 +32,8 @@ export class NodeFailure extends SimulationError {
           : `${node} threw in ${handler} at t=${fmt(t)} ms: ${why}`,
     );
     this.name = "NodeFailure";
-    this.invariant = kind === "not-implemented" ? "not implemented" : kind === "nondeterminism" ? "determinism" : "handler threw";
+    this.invariant =
+      kind === "not-implemented" ? "not implemented" : kind === "nondeterminism" ? "determinism" : "handler threw";
     if (cause instanceof Error && cause.stack) this.stack = `${this.name}: ${this.message}\n  caused by ${cause.stack}`;
   }
 }
@@ -59,7 +60,9 @@ export class EventBudgetExceeded extends SimulationError {
     readonly t: number,
     readonly busiest: string,
   ) {
-    super(`run stopped after ${budget} events at t=${fmt(t)} ms (event budget); busiest: ${busiest}. A node that answers every message with several more, or sets many timers per timer, grows without bound.`);
+    super(
+      `run stopped after ${budget} events at t=${fmt(t)} ms (event budget); busiest: ${busiest}. A node that answers every message with several more, or sets many timers per timer, grows without bound.`,
+    );
     this.name = "EventBudgetExceeded";
   }
 }

@@ -29,7 +29,9 @@ export class NondeterminismError extends Error {
     readonly api: string,
     readonly where: string,
   ) {
-    super(`${where} called ${api}(): real time, real randomness and real timers make runs unreproducible; ${ADVICE[api] ?? "use env"}`);
+    super(
+      `${where} called ${api}(): real time, real randomness and real timers make runs unreproducible; ${ADVICE[api] ?? "use env"}`,
+    );
     this.name = "NondeterminismError";
   }
 }
@@ -40,7 +42,7 @@ const original = {
   dateNow: Date.now,
   Date: globalThis.Date,
   perfNow: globalThis.performance?.now.bind(globalThis.performance),
-  perfNowOwn: Object.prototype.hasOwnProperty.call(globalThis.performance ?? {}, "now"),
+  perfNowOwn: Object.hasOwn(globalThis.performance ?? {}, "now"),
   setTimeout: g.setTimeout,
   setInterval: g.setInterval,
   setImmediate: g.setImmediate,

@@ -16,7 +16,6 @@ import type { GroundTruth } from "./ground-truth.ts";
 import type { Journal } from "./journal.ts";
 import { deliverEvent, receivedMessage, type Transport } from "./transport.ts";
 import type { StormMeter } from "./storm.ts";
-import type { TraceEvent } from "./trace.ts";
 import type { Env, Node, NodeFactory, NodeId, TimerHandle } from "./types.ts";
 
 export interface HandlerProbe {
@@ -186,7 +185,13 @@ export class NodeLifecycle<M, T> {
     s.paused = false;
     s.pausedQueue = [];
     const lost = s.disk.loseUnsynced();
-    this.journal.record({ i: 0, t: this.loop.now, kind: "crash", node: s.id, text: `${why} ${s.id}${lost ? ` (${lost} unsynced writes lost)` : ""}` });
+    this.journal.record({
+      i: 0,
+      t: this.loop.now,
+      kind: "crash",
+      node: s.id,
+      text: `${why} ${s.id}${lost ? ` (${lost} unsynced writes lost)` : ""}`,
+    });
   }
 
   // ---------------------------------------------------------------- events for nodes
@@ -218,7 +223,9 @@ export class NodeLifecycle<M, T> {
   private queueWhilePaused(s: NodeSlot<M, T>, e: DeliverEvent | TimerEvent): void {
     const limit = this.p.limits.queuedPerPausedNode;
     if (s.pausedQueue.length >= limit) {
-      this.journal.fail(new QueueLimitExceeded("queuedPerPausedNode", limit, `the queue of paused ${s.id}`, this.loop.now, s.id));
+      this.journal.fail(
+        new QueueLimitExceeded("queuedPerPausedNode", limit, `the queue of paused ${s.id}`, this.loop.now, s.id),
+      );
       return;
     }
     s.pausedQueue.push(e);
@@ -277,7 +284,8 @@ export class NodeLifecycle<M, T> {
       },
       now: () => s.clock.local(loop.now),
       setTimer: (ms: number, tag: T) => {
-        if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new RangeError(`${s.id}: env.setTimer needs a finite ms >= 0, got ${String(ms)}`);
+        if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0)
+          throw new RangeError(`${s.id}: env.setTimer needs a finite ms >= 0, got ${String(ms)}`);
         const handle = ++this.timerSeq;
         if (!alive()) return handle;
         s.timers.add(handle);
@@ -318,8 +326,11 @@ export class NodeLifecycle<M, T> {
     const { failures } = this.p;
     const { loop } = this;
     const name = err instanceof Error ? err.name : "";
-    const kind = name === "NotImplemented" ? "not-implemented" : name === "NondeterminismError" ? "nondeterminism" : "threw";
-    const already = kind === "nondeterminism" && failures.some((f) => f.kind === "nondeterminism" && f.node === s.id && f.t === loop.now);
+    const kind =
+      name === "NotImplemented" ? "not-implemented" : name === "NondeterminismError" ? "nondeterminism" : "threw";
+    const already =
+      kind === "nondeterminism" &&
+      failures.some((f) => f.kind === "nondeterminism" && f.node === s.id && f.t === loop.now);
     const f = new NodeFailure(s.id, loop.now, what, err, kind);
     if (!already) failures.push(f);
     this.journal.record({ i: 0, t: loop.now, kind: "fail", node: s.id, text: f.message });
@@ -339,7 +350,13 @@ export class NodeLifecycle<M, T> {
     const s = this.running;
     if (!s) return;
     const { loop } = this;
-    const f = new NodeFailure(s.id, loop.now, this.runningWhat, new NondeterminismError(api, `${s.id} ${this.runningWhat}`), "nondeterminism");
+    const f = new NodeFailure(
+      s.id,
+      loop.now,
+      this.runningWhat,
+      new NondeterminismError(api, `${s.id} ${this.runningWhat}`),
+      "nondeterminism",
+    );
     this.p.failures.push(f);
     if (this.p.stopOnNodeFailure) this.journal.fail(f);
   }

@@ -30,7 +30,8 @@ export function queueLimits(given: Partial<QueueLimits> | undefined): QueueLimit
     for (const k of Object.keys(DEFAULT_QUEUE_LIMITS) as Array<keyof QueueLimits>) {
       const v = given[k];
       if (v === undefined) continue;
-      if (!(Number.isInteger(v) && v >= 1)) throw new RangeError(`queueLimits.${k} must be a positive integer, got ${v}`);
+      if (!(Number.isInteger(v) && v >= 1))
+        throw new RangeError(`queueLimits.${k} must be a positive integer, got ${v}`);
       out[k] = v;
     }
   return out;
@@ -50,7 +51,9 @@ export class QueueLimitExceeded extends SimulationError {
     readonly t: number,
     override readonly node?: NodeId,
   ) {
-    super(`${where} reached its limit of ${n(value)} (queueLimits.${limit}) at t=${fmt(t)} ms: something creates messages or timers without bound`);
+    super(
+      `${where} reached its limit of ${n(value)} (queueLimits.${limit}) at t=${fmt(t)} ms: something creates messages or timers without bound`,
+    );
     this.name = "QueueLimitExceeded";
   }
 }

@@ -98,7 +98,10 @@ export class EventLoop {
     this.queue.pop();
     if (e.t < this.time) throw new SimulatorBug(`virtual time would go back from ${this.time} to ${e.t}`);
     const after = this.queue.peek();
-    if (after !== undefined && precedes(after, e)) throw new SimulatorBug(`event queue out of order: (t=${after.t}, #${after.seq}) was behind (t=${e.t}, #${e.seq})`);
+    if (after !== undefined && precedes(after, e))
+      throw new SimulatorBug(
+        `event queue out of order: (t=${after.t}, #${after.seq}) was behind (t=${e.t}, #${e.seq})`,
+      );
     this.time = e.t;
     return e;
   }

@@ -10,7 +10,9 @@ const MAX_DEPTH = 64;
 
 export class MessageShapeError extends TypeError {
   constructor(what: string, path: string) {
-    super(`message contains ${what} at ${path || "the top level"}; messages must be plain JSON data (objects, arrays, strings, finite numbers, booleans, null)`);
+    super(
+      `message contains ${what} at ${path || "the top level"}; messages must be plain JSON data (objects, arrays, strings, finite numbers, booleans, null)`,
+    );
     this.name = "MessageShapeError";
   }
 }

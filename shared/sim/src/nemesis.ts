@@ -8,7 +8,7 @@ import type { Simulation } from "./simulation.ts";
 import type { NodeId } from "./types.ts";
 import type { Rng } from "./random.ts";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a nemesis drives simulations of any node and message types
 type AnySim = Simulation<any, any>;
 
 export interface NemesisStep {
@@ -20,10 +20,11 @@ export interface NemesisStep {
 
 /** Schedule a scripted fault timeline. */
 export function script(sim: AnySim, steps: readonly NemesisStep[]): void {
-  for (const s of steps) sim.at(s.at, `nemesis: ${s.label}`, () => {
-    sim.note("log", "net", `nemesis: ${s.label}`);
-    s.run(sim);
-  });
+  for (const s of steps)
+    sim.at(s.at, `nemesis: ${s.label}`, () => {
+      sim.note("log", "net", `nemesis: ${s.label}`);
+      s.run(sim);
+    });
 }
 
 export interface FaultProfile {
@@ -43,14 +44,30 @@ export interface FaultProfile {
   clocks: boolean;
 }
 
-export const ALL_FAULTS: FaultProfile = { partitions: true, oneWay: true, crashes: true, pauses: true, clogs: true, loss: true, clocks: true };
+export const ALL_FAULTS: FaultProfile = {
+  partitions: true,
+  oneWay: true,
+  crashes: true,
+  pauses: true,
+  clogs: true,
+  loss: true,
+  clocks: true,
+};
 const KINDS = Object.keys(ALL_FAULTS) as Array<keyof FaultProfile>;
 
 /** A seed-chosen profile: each fault kind on with probability 1/2 among `allowed`, at least one on. */
 export function chooseProfile(rng: Rng, allowed: FaultProfile = ALL_FAULTS): FaultProfile {
   const on = KINDS.filter((k) => allowed[k]);
   if (on.length === 0) throw new Error("chooseProfile: no fault kind allowed");
-  const p: FaultProfile = { partitions: false, oneWay: false, crashes: false, pauses: false, clogs: false, loss: false, clocks: false };
+  const p: FaultProfile = {
+    partitions: false,
+    oneWay: false,
+    crashes: false,
+    pauses: false,
+    clogs: false,
+    loss: false,
+    clocks: false,
+  };
   for (const k of on) p[k] = rng.chance(0.5);
   if (!KINDS.some((k) => p[k])) p[rng.pick(on)] = true;
   return p;

@@ -59,7 +59,8 @@ function validateDelay(d: Delay): void {
       break;
     case "longTail":
       validateDelay(d.base);
-      if (!(d.tailProbability >= 0 && d.tailProbability <= 1) || !(d.tailMs >= 0)) bad("need tailProbability in [0,1], tailMs >= 0");
+      if (!(d.tailProbability >= 0 && d.tailProbability <= 1) || !(d.tailMs >= 0))
+        bad("need tailProbability in [0,1], tailMs >= 0");
       break;
     default:
       bad("unknown kind");

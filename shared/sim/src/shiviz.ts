@@ -32,5 +32,5 @@ export function toShiViz(trace: Pick<TraceFile, "endpoints" | "events">): string
     lines.push(`${e.node} ${JSON.stringify(clock)}`);
     lines.push(describe(e).replace(/\n/g, " "));
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

@@ -9,11 +9,17 @@
  * (ground-truth.ts), and the trace with the run's pending failure (journal.ts).
  */
 import { Rng } from "./random.ts";
-import { type LinkFaults } from "./network.ts";
-import { SimDisk } from "./disk.ts";
+import type { LinkFaults } from "./network.ts";
+import type { SimDisk } from "./disk.ts";
 import { Trace, type TraceEvent, type TraceFile, type TraceMode } from "./trace.ts";
 import { installGuards, realSetImmediate, type GuardOwner } from "./guards.ts";
-import { EventBudgetExceeded, InvariantViolation, LivenessTimeout, NodeFailure, SimulationError } from "./errors.ts";
+import {
+  EventBudgetExceeded,
+  InvariantViolation,
+  LivenessTimeout,
+  type NodeFailure,
+  SimulationError,
+} from "./errors.ts";
 import type { Node, NodeFactory, NodeId } from "./types.ts";
 import { ClientEndpoint } from "./client.ts";
 import { StormMeter, type StormLimits, type StormPeaks } from "./storm.ts";
@@ -67,6 +73,7 @@ export interface SimStats {
   bytesSent: number;
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: an invariant may be a block that returns nothing when it holds
 type Invariant = { name: string; check: () => string | undefined | void | false | null };
 
 const DEFAULT_MAX_EVENTS = 5_000_000;
@@ -238,7 +245,8 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
 
   /** Schedule grader code at absolute virtual time `t` (a nemesis step, a check, a workload). */
   at(t: number, label: string, fn: () => void): void {
-    if (!(t >= this.loop.now)) throw new RangeError(`cannot schedule "${label}" at t=${t} ms: it is already t=${this.loop.now} ms`);
+    if (!(t >= this.loop.now))
+      throw new RangeError(`cannot schedule "${label}" at t=${t} ms: it is already t=${this.loop.now} ms`);
     this.loop.push({ t, seq: this.loop.nextSeq(), type: "action", label, fn });
   }
 
@@ -261,7 +269,8 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
   spawn(label: string, workload: () => Promise<unknown>): Promise<void> {
     const p = workload().then(
       () => undefined,
-      (err: unknown) => this.journal.fail(err instanceof Error ? err : new Error(`workload ${label} failed: ${String(err)}`)),
+      (err: unknown) =>
+        this.journal.fail(err instanceof Error ? err : new Error(`workload ${label} failed: ${String(err)}`)),
     );
     this.needFlush = true;
     return p;
@@ -497,7 +506,8 @@ export class Simulation<M = unknown, T = string> implements GuardOwner {
 
   private dispatch(e: SimEvent): void {
     this.stats.events++;
-    if (this.stats.events > this.maxEvents) throw new EventBudgetExceeded(this.maxEvents, this.loop.now, this.busiest());
+    if (this.stats.events > this.maxEvents)
+      throw new EventBudgetExceeded(this.maxEvents, this.loop.now, this.busiest());
     const storm = this.storm.event(this.loop.now, this.loop.pending);
     if (storm) throw storm;
     if (e.type === "deliver") this.network.arrive(e);

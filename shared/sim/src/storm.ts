@@ -73,7 +73,12 @@ export class StormMeter {
   /** Per-type send totals of each node when the window opened, to name what a storm sends. */
   private typeBase: Array<Map<string, number> | undefined>;
   private tripped = false;
-  private readonly peak: StormPeaks = { sendsPerNodePerSecond: 0, timersPerNodePerSecond: 0, eventsPerSecond: 0, heapSize: 0 };
+  private readonly peak: StormPeaks = {
+    sendsPerNodePerSecond: 0,
+    timersPerNodePerSecond: 0,
+    eventsPerSecond: 0,
+    heapSize: 0,
+  };
 
   constructor(
     private readonly nodes: readonly NodeId[],
@@ -152,7 +157,8 @@ export class StormMeter {
 
   private busiest(): string {
     let best = -1;
-    for (let i = 0; i < this.nodes.length; i++) if (best < 0 || this.sends[i]! + this.timers[i]! > this.sends[best]! + this.timers[best]!) best = i;
+    for (let i = 0; i < this.nodes.length; i++)
+      if (best < 0 || this.sends[i]! + this.timers[i]! > this.sends[best]! + this.timers[best]!) best = i;
     if (best < 0) return "";
     const [type, ofType] = this.topType(best);
     return `Busiest this second: ${this.nodes[best]} (${n(this.sends[best]!)} sends${ofType > 0 ? `, most of them ${type}` : ""}; ${n(this.timers[best]!)} timers set).`;
@@ -164,10 +170,11 @@ export class StormMeter {
     const base = this.typeBase[index];
     let top = "messages";
     let most = 0;
-    if (now) for (const [type, total] of now) {
-      const d = total - (base?.get(type) ?? 0);
-      if (d > most) [top, most] = [type, d];
-    }
+    if (now)
+      for (const [type, total] of now) {
+        const d = total - (base?.get(type) ?? 0);
+        if (d > most) [top, most] = [type, d];
+      }
     return [top, most];
   }
 
@@ -186,7 +193,11 @@ export class StormMeter {
     this.timers.fill(0);
     this.events = 0;
     // Only needed to name a message type when a limit trips; skip the copies when unbounded.
-    if (this.limits.sendsPerNodePerSecond !== Infinity || this.limits.eventsPerSecond !== Infinity || this.limits.heapSize !== Infinity)
+    if (
+      this.limits.sendsPerNodePerSecond !== Infinity ||
+      this.limits.eventsPerSecond !== Infinity ||
+      this.limits.heapSize !== Infinity
+    )
       this.typeBase = this.nodes.map((id) => {
         const m = this.sentByType(id);
         return m ? new Map(m) : undefined;

@@ -57,8 +57,21 @@ export interface TraceEvent {
 export type TraceMode = "full" | "window" | "off";
 
 const KIND_CODE: Record<EventKind, number> = {
-  start: 1, send: 2, deliver: 3, drop: 4, duplicate: 5, timer: 6, crash: 7, restart: 8,
-  pause: 9, resume: 10, net: 11, clock: 12, log: 13, fail: 14, client: 15,
+  start: 1,
+  send: 2,
+  deliver: 3,
+  drop: 4,
+  duplicate: 5,
+  timer: 6,
+  crash: 7,
+  restart: 8,
+  pause: 9,
+  resume: 10,
+  net: 11,
+  clock: 12,
+  log: 13,
+  fail: 14,
+  client: 15,
 };
 
 export class Trace {
@@ -81,7 +94,9 @@ export class Trace {
   ) {
     this.mode = mode;
     this.windowSize = Math.max(1, windowSize);
-    endpoints.forEach((id, i) => this.endpointCode.set(id, i + 1));
+    endpoints.forEach((id, i) => {
+      this.endpointCode.set(id, i + 1);
+    });
   }
 
   /** Hash an endpoint by its index (cheap), anything else by its text. */
@@ -137,7 +152,10 @@ export class Trace {
 
   /** Stored events in order (all of them in full mode, the latest window otherwise). */
   list(): TraceEvent[] {
-    const out = this.mode !== "window" || this.events.length < this.windowSize ? this.events.slice() : [...this.events.slice(this.head), ...this.events.slice(0, this.head)];
+    const out =
+      this.mode !== "window" || this.events.length < this.windowSize
+        ? this.events.slice()
+        : [...this.events.slice(this.head), ...this.events.slice(0, this.head)];
     for (const e of out) materialize(e);
     return out;
   }
@@ -186,7 +204,16 @@ export function firstDifference(a: readonly TraceEvent[], b: readonly TraceEvent
   for (let i = 0; i < n; i++) {
     const x = a[i] as TraceEvent;
     const y = b[i] as TraceEvent;
-    if (x.t !== y.t || x.kind !== y.kind || x.node !== y.node || x.peer !== y.peer || x.payload !== y.payload || x.tag !== y.tag || x.text !== y.text) return i;
+    if (
+      x.t !== y.t ||
+      x.kind !== y.kind ||
+      x.node !== y.node ||
+      x.peer !== y.peer ||
+      x.payload !== y.payload ||
+      x.tag !== y.tag ||
+      x.text !== y.text
+    )
+      return i;
   }
   return a.length === b.length ? -1 : n;
 }

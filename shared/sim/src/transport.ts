@@ -46,7 +46,9 @@ const OTHER_TYPES = "(other types)";
 const linkKey = (from: NodeId, to: NodeId) => `${from}\u0000${to}`;
 
 function typeOf(frozen: unknown): string {
-  return typeof frozen === "object" && frozen !== null && typeof (frozen as { type?: unknown }).type === "string" ? (frozen as { type: string }).type : typeof frozen;
+  return typeof frozen === "object" && frozen !== null && typeof (frozen as { type?: unknown }).type === "string"
+    ? (frozen as { type: string }).type
+    : typeof frozen;
 }
 
 /** A message's `type` (or its JSON kind) from its text; messages usually start with it. */
@@ -61,7 +63,9 @@ function typeOfText(text: string): string {
 
 /** The message of a delivery as the trace records it: frozen, or its text as the payload. */
 export function deliverEvent(e: DeliverEvent, t: number, vc: number[]): TraceEvent {
-  return e.text === undefined ? { i: 0, t, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, msg: e.frozen, vc } : { i: 0, t, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, payload: e.text, vc };
+  return e.text === undefined
+    ? { i: 0, t, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, msg: e.frozen, vc }
+    : { i: 0, t, kind: "deliver", node: e.to, peer: e.from, msgId: e.msgId, payload: e.text, vc };
 }
 
 /** A fresh copy of a delivery's message for a receiver that takes objects. */
@@ -95,7 +99,8 @@ export class Transport {
     try {
       copy = freezeMessage(msg);
     } catch (err) {
-      if (err instanceof MessageShapeError) throw new TypeError(`${from} sent a message to ${to} that cannot be serialized: ${err.message}`);
+      if (err instanceof MessageShapeError)
+        throw new TypeError(`${from} sent a message to ${to} that cannot be serialized: ${err.message}`);
       throw err;
     }
     this.route(from, to, copy.frozen, undefined, copy.hash, typeOf(copy.frozen));
@@ -106,10 +111,18 @@ export class Transport {
     this.route(from, to, undefined, text, hashPayload(text), typeOfText(text));
   }
 
-  private route(from: NodeId, to: NodeId, frozen: unknown, text: string | undefined, hash: number, msgType: string): void {
+  private route(
+    from: NodeId,
+    to: NodeId,
+    frozen: unknown,
+    text: string | undefined,
+    hash: number,
+    msgType: string,
+  ): void {
     const { endpoints, loop, journal, rng } = this;
     const toIndex = endpoints.find(to);
-    if (toIndex === undefined) throw new RangeError(`${from} sent to unknown node "${to}"; known: ${endpoints.all.join(", ")}`);
+    if (toIndex === undefined)
+      throw new RangeError(`${from} sent to unknown node "${to}"; known: ${endpoints.all.join(", ")}`);
     const fromIndex = endpoints.indexOf(from);
     const msgId = ++this.msgSeq;
     const vc = this.p.truth.tick(fromIndex);
@@ -119,7 +132,12 @@ export class Transport {
       const storm = this.p.storm.sent(fromIndex, loop.now);
       if (storm) journal.fail(storm);
     }
-    journal.record(text === undefined ? { i: 0, t: loop.now, kind: "send", node: from, peer: to, msgId, msg: frozen, vc } : { i: 0, t: loop.now, kind: "send", node: from, peer: to, msgId, payload: text, vc }, hash);
+    journal.record(
+      text === undefined
+        ? { i: 0, t: loop.now, kind: "send", node: from, peer: to, msgId, msg: frozen, vc }
+        : { i: 0, t: loop.now, kind: "send", node: from, peer: to, msgId, payload: text, vc },
+      hash,
+    );
     const f = this.faults.faults(from, to);
     if (this.faults.isBlocked(from, to)) {
       this.dropped(from, to, msgId, "partition");
@@ -129,13 +147,26 @@ export class Transport {
       this.dropped(from, to, msgId, "loss");
       return;
     }
-    const ev: DeliverEvent = { t: loop.now + sampleDelay(f.delay, rng), seq: loop.nextSeq(), type: "deliver", from, to, toIndex, frozen, payloadHash: hash, msgId, vc, msgType };
+    const ev: DeliverEvent = {
+      t: loop.now + sampleDelay(f.delay, rng),
+      seq: loop.nextSeq(),
+      type: "deliver",
+      from,
+      to,
+      toIndex,
+      frozen,
+      payloadHash: hash,
+      msgId,
+      vc,
+      msgType,
+    };
     if (text !== undefined) ev.text = text;
     loop.push(ev);
     if (rng.chance(f.duplicate)) {
       this.p.counters.duplicated += f.copies;
       journal.record({ i: 0, t: loop.now, kind: "duplicate", node: from, peer: to, msgId, text: `x${f.copies + 1}` });
-      for (let k = 0; k < f.copies; k++) loop.push({ ...ev, t: loop.now + sampleDelay(f.delay, rng), seq: loop.nextSeq() });
+      for (let k = 0; k < f.copies; k++)
+        loop.push({ ...ev, t: loop.now + sampleDelay(f.delay, rng), seq: loop.nextSeq() });
     }
   }
 
@@ -150,7 +181,15 @@ export class Transport {
       let q = this.held.get(key);
       if (!q) this.held.set(key, (q = []));
       if (q.length >= this.p.limits.heldPerLink) {
-        this.journal.fail(new QueueLimitExceeded("heldPerLink", this.p.limits.heldPerLink, `clogged link ${e.from}->${e.to}`, this.loop.now, e.from));
+        this.journal.fail(
+          new QueueLimitExceeded(
+            "heldPerLink",
+            this.p.limits.heldPerLink,
+            `clogged link ${e.from}->${e.to}`,
+            this.loop.now,
+            e.from,
+          ),
+        );
         return;
       }
       q.push(e);
@@ -197,7 +236,11 @@ export class Transport {
     this.endpoints.indexOf(from);
     this.endpoints.indexOf(to);
     this.faults.setLink(from, to, f);
-    this.journal.note("net", from, f ? `link ${from}->${to} faults ${JSON.stringify(f)}` : `link ${from}->${to} faults cleared`);
+    this.journal.note(
+      "net",
+      from,
+      f ? `link ${from}->${to} faults ${JSON.stringify(f)}` : `link ${from}->${to} faults cleared`,
+    );
   }
 
   /** Back to no loss and no duplication anywhere, keeping the global delay. */
@@ -212,13 +255,13 @@ export class Transport {
   partition(groups: readonly NodeId[][]): void {
     this.faults.clearBlocks();
     const group = new Map<NodeId, number>();
-    groups.forEach((g, gi) =>
-      g.forEach((id) => {
+    groups.forEach((g, gi) => {
+      for (const id of g) {
         this.endpoints.indexOf(id);
         if (group.has(id)) throw new RangeError(`${id} is in two partition groups`);
         group.set(id, gi);
-      }),
-    );
+      }
+    });
     for (const [a, ga] of group) for (const [b, gb] of group) if (ga !== gb) this.faults.block(a, b);
     this.journal.note("net", "net", `partition ${groups.map((g) => `[${g.join(" ")}]`).join(" | ")}`);
   }

@@ -26,12 +26,14 @@ export function compareVectors(a: readonly number[], b: readonly number[]): Caus
 
 /** True when event `a` happened before event `b` (both need ground-truth clocks). */
 export function happenedBefore(a: TraceEvent, b: TraceEvent): boolean {
-  if (!a.vc || !b.vc) throw new Error(`happenedBefore needs process events with vector clocks (got ${a.kind} and ${b.kind})`);
+  if (!a.vc || !b.vc)
+    throw new Error(`happenedBefore needs process events with vector clocks (got ${a.kind} and ${b.kind})`);
   return compareVectors(a.vc, b.vc) === "before";
 }
 
 /** The true relation between two process events. */
 export function causality(a: TraceEvent, b: TraceEvent): Causality {
-  if (!a.vc || !b.vc) throw new Error(`causality needs process events with vector clocks (got ${a.kind} and ${b.kind})`);
+  if (!a.vc || !b.vc)
+    throw new Error(`causality needs process events with vector clocks (got ${a.kind} and ${b.kind})`);
   return compareVectors(a.vc, b.vc);
 }

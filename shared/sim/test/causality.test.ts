@@ -1,6 +1,14 @@
 /** Ground truth: every process event carries its true vector clock; ShiViz export follows ShiViz's rules. */
 import { describe, expect, it } from "vitest";
-import { causality, compareVectors, happenedBefore, SHIVIZ_REGEX, Simulation, toShiViz, type Env } from "../src/index.ts";
+import {
+  causality,
+  compareVectors,
+  happenedBefore,
+  SHIVIZ_REGEX,
+  Simulation,
+  toShiViz,
+  type Env,
+} from "../src/index.ts";
 import { Recorder, type Msg } from "./helpers.ts";
 
 class Relay extends Recorder {
@@ -17,7 +25,12 @@ class Relay extends Recorder {
 
 describe("ground-truth vector clocks", () => {
   it("relates sends, deliveries and local events exactly as happened-before says", async () => {
-    const sim = new Simulation<Msg>({ seed: 1, nodes: 3, factory: () => new Relay(), faults: { delay: { kind: "constant", ms: 1 } } });
+    const sim = new Simulation<Msg>({
+      seed: 1,
+      nodes: 3,
+      factory: () => new Relay(),
+      faults: { delay: { kind: "constant", ms: 1 } },
+    });
     await sim.runFor(10);
     const ev = sim.trace.list();
     const send1 = ev.find((e) => e.kind === "send" && e.node === "n1")!;
@@ -102,7 +115,11 @@ describe("event hooks", () => {
   });
 
   it("a hook that throws stops the run with its own error, not as the node's failure", async () => {
-    const sim = new Simulation<Msg>({ seed: 1, nodes: 2, factory: (id) => (id === "n1" ? new Relay() : new Recorder()) });
+    const sim = new Simulation<Msg>({
+      seed: 1,
+      nodes: 2,
+      factory: (id) => (id === "n1" ? new Relay() : new Recorder()),
+    });
     sim.onEvent((e) => {
       if (e.kind === "deliver") throw new Error("grader bug");
     });

@@ -42,7 +42,12 @@ describe("message loss, duplication and delay (statistical, fixed seeds)", { tim
         msg.n = -1;
       }
     }
-    const sim = new Simulation<Msg>({ seed: 3, nodes: 2, factory: (id) => (id === "n1" ? new Blaster(1) : new Mutator()), faults: { duplicate: 1, copies: 3 } });
+    const sim = new Simulation<Msg>({
+      seed: 3,
+      nodes: 2,
+      factory: (id) => (id === "n1" ? new Blaster(1) : new Mutator()),
+      faults: { duplicate: 1, copies: 3 },
+    });
     await sim.runFor(100);
     expect(sim.node<Recorder>("n2")!.got.map((g) => g.n)).toEqual([0, 0, 0, 0]);
   });
@@ -77,8 +82,18 @@ describe("message loss, duplication and delay (statistical, fixed seeds)", { tim
   });
 
   it("rejects invalid fault settings with a clear error", () => {
-    expect(() => new Simulation<Msg>({ seed: 1, nodes: 1, factory: () => new Recorder(), faults: { drop: 2 } })).toThrow(/drop rate must be in \[0, 1\]/);
-    expect(() => new Simulation<Msg>({ seed: 1, nodes: 1, factory: () => new Recorder(), faults: { delay: { kind: "uniform", min: 5, max: 1 } } })).toThrow(/min <= max/);
+    expect(
+      () => new Simulation<Msg>({ seed: 1, nodes: 1, factory: () => new Recorder(), faults: { drop: 2 } }),
+    ).toThrow(/drop rate must be in \[0, 1\]/);
+    expect(
+      () =>
+        new Simulation<Msg>({
+          seed: 1,
+          nodes: 1,
+          factory: () => new Recorder(),
+          faults: { delay: { kind: "uniform", min: 5, max: 1 } },
+        }),
+    ).toThrow(/min <= max/);
   });
 
   it("applies link settings over node settings over global ones", async () => {
@@ -129,7 +144,12 @@ describe("partitions, one-way blocks and clogs (exact)", () => {
   });
 
   it("messages already in flight are lost when a partition starts before they arrive", async () => {
-    const sim = new Simulation<Msg>({ seed: 1, nodes: 2, factory: () => new Blaster(10), faults: { delay: { kind: "constant", ms: 50 } } });
+    const sim = new Simulation<Msg>({
+      seed: 1,
+      nodes: 2,
+      factory: () => new Blaster(10),
+      faults: { delay: { kind: "constant", ms: 50 } },
+    });
     sim.at(10, "cut", () => sim.partition(["n1"], ["n2"]));
     await sim.runFor(100);
     expect(sim.node<Recorder>("n2")!.got.length).toBe(0);
@@ -143,7 +163,12 @@ describe("partitions, one-way blocks and clogs (exact)", () => {
     expect(sim.node<Recorder>("n2")!.got.length).toBe(0);
     sim.unclog("n1", "n2");
     await sim.runFor(10);
-    expect(sim.node<Recorder>("n2")!.got.map((g) => g.n).sort((a, b) => a - b)).toEqual([...Array(10).keys()]);
+    expect(
+      sim
+        .node<Recorder>("n2")!
+        .got.map((g) => g.n)
+        .sort((a, b) => a - b),
+    ).toEqual([...Array(10).keys()]);
     expect(sim.node<Recorder>("n2")!.got[0]!.t).toBeGreaterThanOrEqual(500);
   });
 
@@ -257,7 +282,12 @@ describe("pause and resume (exact)", () => {
 
 describe("clocks: offset, drift and jumps (exact)", () => {
   it("env.now() shows offset, drift and jumps; timers follow drift but not jumps", async () => {
-    const sim = new Simulation<Msg>({ seed: 1, nodes: 2, factory: () => new Recorder(), clocks: { n2: { offset: 1000, drift: 0.1 } } });
+    const sim = new Simulation<Msg>({
+      seed: 1,
+      nodes: 2,
+      factory: () => new Recorder(),
+      clocks: { n2: { offset: 1000, drift: 0.1 } },
+    });
     sim.start();
     await sim.runFor(100);
     expect(sim.localTime("n1")).toBe(100);

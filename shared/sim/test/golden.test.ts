@@ -12,7 +12,9 @@ import { parseTranscript, renderTranscript, runTranscript } from "./golden/datad
 import { TranscriptReplay } from "./golden/commands.ts";
 
 const TESTDATA = fileURLToPath(new URL("./testdata/", import.meta.url));
-const files = readdirSync(TESTDATA).filter((f) => f.endsWith(".txt")).sort();
+const files = readdirSync(TESTDATA)
+  .filter((f) => f.endsWith(".txt"))
+  .sort();
 
 describe("golden transcripts", () => {
   it("has transcripts to compare", () => {
@@ -23,7 +25,10 @@ describe("golden transcripts", () => {
     it(file, async () => {
       const replay = new TranscriptReplay();
       const { expected, actual } = await runTranscript(join(TESTDATA, file), (command) => replay.run(command));
-      expect(actual, `testdata/${file} differs from this run; if the change is intended: pnpm --filter @faultline/sim golden:rewrite`).toBe(expected);
+      expect(
+        actual,
+        `testdata/${file} differs from this run; if the change is intended: pnpm --filter @faultline/sim golden:rewrite`,
+      ).toBe(expected);
     }, 30_000);
   }
 
@@ -31,7 +36,12 @@ describe("golden transcripts", () => {
     const text = "# a comment\nsim seed=1 nodes=2\n----\nendpoints n1 n2\n\nrun 5\n----\n\nhash\n----\nhash 1\n";
     const blocks = parseTranscript(text, "t.txt");
     expect(blocks.map((b) => b.command)).toEqual(["sim seed=1 nodes=2", "run 5", "hash"]);
-    expect(renderTranscript(blocks, blocks.map((b) => b.expected))).toBe(text);
+    expect(
+      renderTranscript(
+        blocks,
+        blocks.map((b) => b.expected),
+      ),
+    ).toBe(text);
     const changed = blocks.map((b) => (b.command === "hash" ? ["hash 2"] : b.expected));
     expect(renderTranscript(blocks, changed)).not.toBe(text);
   });

@@ -15,15 +15,27 @@ async function failure(sim: Simulation<Msg>, ms: number): Promise<unknown> {
 
 describe("queue limits", () => {
   it("the event queue: a burst of sends past pendingEvents stops the run after the handler", async () => {
-    const sim = new Simulation<Msg>({ seed: 1, nodes: 2, factory: () => new Blaster(500), queueLimits: { pendingEvents: 100 } });
+    const sim = new Simulation<Msg>({
+      seed: 1,
+      nodes: 2,
+      factory: () => new Blaster(500),
+      queueLimits: { pendingEvents: 100 },
+    });
     const err = await failure(sim, 10);
     expect(err).toBeInstanceOf(QueueLimitExceeded);
     expect((err as QueueLimitExceeded).limit).toBe("pendingEvents");
-    expect((err as Error).message).toMatch(/the event queue reached its limit of 100 \(queueLimits\.pendingEvents\) at t=0 ms/);
+    expect((err as Error).message).toMatch(
+      /the event queue reached its limit of 100 \(queueLimits\.pendingEvents\) at t=0 ms/,
+    );
   });
 
   it("a clogged link holds at most heldPerLink messages", async () => {
-    const sim = new Simulation<Msg>({ seed: 1, nodes: 2, factory: () => new Blaster(50), queueLimits: { heldPerLink: 20 } });
+    const sim = new Simulation<Msg>({
+      seed: 1,
+      nodes: 2,
+      factory: () => new Blaster(50),
+      queueLimits: { heldPerLink: 20 },
+    });
     sim.clog("n1", "n2");
     const err = await failure(sim, 100);
     expect(err).toBeInstanceOf(QueueLimitExceeded);
@@ -31,7 +43,12 @@ describe("queue limits", () => {
   });
 
   it("a paused node queues at most queuedPerPausedNode messages and timers", async () => {
-    const sim = new Simulation<Msg>({ seed: 1, nodes: 2, factory: () => new Blaster(50), queueLimits: { queuedPerPausedNode: 10 } });
+    const sim = new Simulation<Msg>({
+      seed: 1,
+      nodes: 2,
+      factory: () => new Blaster(50),
+      queueLimits: { queuedPerPausedNode: 10 },
+    });
     sim.pause("n2");
     const err = (await failure(sim, 100)) as QueueLimitExceeded;
     expect(err).toBeInstanceOf(QueueLimitExceeded);
@@ -55,27 +72,60 @@ describe("queue limits", () => {
       onMessage(): void {}
       onTimer(): void {}
     }
-    const sim = new Simulation<{ type: string }>({ seed: 1, nodes: 2, factory: () => new ManyTypes(), queueLimits: { messageTypesPerSender: 4 } });
+    const sim = new Simulation<{ type: string }>({
+      seed: 1,
+      nodes: 2,
+      factory: () => new ManyTypes(),
+      queueLimits: { messageTypesPerSender: 4 },
+    });
     await sim.runFor(10);
     const byType = sim.stats.sentByType;
-    expect([...byType.keys()].filter((k) => k.startsWith("n1:"))).toEqual(["n1:t0", "n1:t1", "n1:t2", "n1:t3", "n1:(other types)"]);
+    expect([...byType.keys()].filter((k) => k.startsWith("n1:"))).toEqual([
+      "n1:t0",
+      "n1:t1",
+      "n1:t2",
+      "n1:t3",
+      "n1:(other types)",
+    ]);
     expect(byType.get("n1:(other types)")).toBe(6);
   });
 
   it("a bound must be a positive integer", () => {
-    expect(() => new Simulation<Msg>({ seed: 1, nodes: 1, factory: () => new Recorder(), queueLimits: { heldPerLink: 0 } })).toThrow(/queueLimits\.heldPerLink must be a positive integer/);
+    expect(
+      () => new Simulation<Msg>({ seed: 1, nodes: 1, factory: () => new Recorder(), queueLimits: { heldPerLink: 0 } }),
+    ).toThrow(/queueLimits\.heldPerLink must be a positive integer/);
   });
 });
 
 describe("event loop invariants", () => {
-  const timer = (t: number, seq: number) => ({ t, seq, type: "timer" as const, node: "n1" as NodeId, index: 0, incarnation: 1, handle: seq, tag: "x" });
+  const timer = (t: number, seq: number) => ({
+    t,
+    seq,
+    type: "timer" as const,
+    node: "n1" as NodeId,
+    index: 0,
+    incarnation: 1,
+    handle: seq,
+    tag: "x",
+  });
 
   it("pops events in (time, sequence) order and moves time only forward", () => {
     const loop = new EventLoop(100, () => {});
-    for (const [t, seq] of [[5, 0], [1, 1], [5, 2], [3, 3]] as const) loop.push(timer(t, seq));
+    for (const [t, seq] of [
+      [5, 0],
+      [1, 1],
+      [5, 2],
+      [3, 3],
+    ] as const)
+      loop.push(timer(t, seq));
     const order: Array<[number, number]> = [];
     for (let e = loop.next(10); e; e = loop.next(10)) order.push([e.t, e.seq]);
-    expect(order).toEqual([[1, 1], [3, 3], [5, 0], [5, 2]]);
+    expect(order).toEqual([
+      [1, 1],
+      [3, 3],
+      [5, 0],
+      [5, 2],
+    ]);
     expect(loop.now).toBe(5);
     expect(loop.next(10)).toBeUndefined();
   });

@@ -1,6 +1,14 @@
 /** Storm limits: a node that floods the network or the timer queue fails the run at once, by name. */
 import { describe, expect, it } from "vitest";
-import { maxStormPeaks, Simulation, StormDetected, type Env, type Node, type NodeId, type StormLimits } from "../src/index.ts";
+import {
+  maxStormPeaks,
+  Simulation,
+  StormDetected,
+  type Env,
+  type Node,
+  type NodeId,
+  type StormLimits,
+} from "../src/index.ts";
 import { HEAVY_TEST_BUDGET_MS } from "./helpers.ts";
 
 type M = { type: "Ping" | "Pong" | "Beat"; n: number };
@@ -63,7 +71,12 @@ class OnlyPings implements Node<M> {
   onTimer(): void {}
 }
 
-const limits: Partial<StormLimits> = { sendsPerNodePerSecond: 500, timersPerNodePerSecond: 200, eventsPerSecond: 5_000, heapSize: 2_000 };
+const limits: Partial<StormLimits> = {
+  sendsPerNodePerSecond: 500,
+  timersPerNodePerSecond: 200,
+  eventsPerSecond: 5_000,
+  heapSize: 2_000,
+};
 const delay = { kind: "uniform", min: 1, max: 5 } as const;
 
 async function failure(sim: Simulation<M>, ms: number): Promise<unknown> {
@@ -90,7 +103,13 @@ describe("storm limits", { timeout: HEAVY_TEST_BUDGET_MS }, () => {
   });
 
   it("a node that answers every reply with more requests fails as a message storm naming node, count and type", async () => {
-    const sim = new Simulation<M>({ seed: 3, nodes: 3, factory: () => new PingPong(), faults: { delay }, limits: { sendsPerNodePerSecond: 500 } });
+    const sim = new Simulation<M>({
+      seed: 3,
+      nodes: 3,
+      factory: () => new PingPong(),
+      faults: { delay },
+      limits: { sendsPerNodePerSecond: 500 },
+    });
     const err = await failure(sim, 60_000);
     expect(err).toBeInstanceOf(StormDetected);
     const s = err as StormDetected;
@@ -98,15 +117,25 @@ describe("storm limits", { timeout: HEAVY_TEST_BUDGET_MS }, () => {
     expect(s.node).toBe("n1");
     expect(s.count).toBe(501);
     expect(s.limit).toBe(500);
-    expect(s.message).toMatch(/^n1 sent 501 messages \(\d+ of them Ping\) in 1 s of virtual time \(t=\d+\.\.\d+ ms; limit 500 per node per second\): a message storm\. Does a reply trigger another request\?$/);
+    expect(s.message).toMatch(
+      /^n1 sent 501 messages \(\d+ of them Ping\) in 1 s of virtual time \(t=\d+\.\.\d+ ms; limit 500 per node per second\): a message storm\. Does a reply trigger another request\?$/,
+    );
     // Stopped at once: well within the first seconds of virtual time.
     expect(s.t).toBeLessThan(2_000);
   });
 
   it("names the single message type when it is all a node sent", async () => {
-    const sim = new Simulation<M>({ seed: 1, nodes: 2, factory: () => new OnlyPings(), faults: { delay: { kind: "constant", ms: 0.1 } }, limits: { sendsPerNodePerSecond: 2_000 } });
+    const sim = new Simulation<M>({
+      seed: 1,
+      nodes: 2,
+      factory: () => new OnlyPings(),
+      faults: { delay: { kind: "constant", ms: 0.1 } },
+      limits: { sendsPerNodePerSecond: 2_000 },
+    });
     const err = (await failure(sim, 10_000)) as StormDetected;
-    expect(err.message).toMatch(/^n[12] sent 2,001 Ping in 1 s of virtual time \(t=0\.\.1000 ms; limit 2,000 messages per node per second\)/);
+    expect(err.message).toMatch(
+      /^n[12] sent 2,001 Ping in 1 s of virtual time \(t=0\.\.1000 ms; limit 2,000 messages per node per second\)/,
+    );
   });
 
   it("a node that sets timers from timers fails as a timer storm", async () => {
@@ -115,29 +144,59 @@ describe("storm limits", { timeout: HEAVY_TEST_BUDGET_MS }, () => {
     expect(err).toBeInstanceOf(StormDetected);
     expect(err.invariant).toBe("timer storm");
     expect(err.node).toBe("n1");
-    expect(err.message).toMatch(/^n1 set 201 timers in 1 s of virtual time .*limit 200 per node per second\): a timer storm/);
+    expect(err.message).toMatch(
+      /^n1 set 201 timers in 1 s of virtual time .*limit 200 per node per second\): a timer storm/,
+    );
   });
 
   it("the event rate and the heap size have their own limits", async () => {
-    const events = (await failure(new Simulation<M>({ seed: 1, nodes: 3, factory: () => new PingPong(), faults: { delay }, limits: { eventsPerSecond: 1_000 } }), 60_000)) as StormDetected;
+    const events = (await failure(
+      new Simulation<M>({
+        seed: 1,
+        nodes: 3,
+        factory: () => new PingPong(),
+        faults: { delay },
+        limits: { eventsPerSecond: 1_000 },
+      }),
+      60_000,
+    )) as StormDetected;
     expect(events.invariant).toBe("event storm");
-    expect(events.message).toMatch(/^the run processed 1,001 events in 1 s of virtual time .*limit 1,000\): a storm of messages or timers\. Busiest this second: n1 /);
-    const heap = (await failure(new Simulation<M>({ seed: 1, nodes: 1, factory: () => new TimerFork(), limits: { heapSize: 100 } }), 60_000)) as StormDetected;
+    expect(events.message).toMatch(
+      /^the run processed 1,001 events in 1 s of virtual time .*limit 1,000\): a storm of messages or timers\. Busiest this second: n1 /,
+    );
+    const heap = (await failure(
+      new Simulation<M>({ seed: 1, nodes: 1, factory: () => new TimerFork(), limits: { heapSize: 100 } }),
+      60_000,
+    )) as StormDetected;
     expect(heap.invariant).toBe("event backlog");
     expect(heap.message).toMatch(/^101 events are waiting to run at t=\d+ ms \(limit 100\)/);
   });
 
   it("has no limits by default (benchmarks storm on purpose) and still measures peaks", async () => {
-    const sim = new Simulation<M>({ seed: 3, nodes: 2, factory: () => new OnlyPings(), faults: { delay: { kind: "constant", ms: 0.1 } } });
+    const sim = new Simulation<M>({
+      seed: 3,
+      nodes: 2,
+      factory: () => new OnlyPings(),
+      faults: { delay: { kind: "constant", ms: 0.1 } },
+    });
     await sim.runFor(2_000);
     expect(sim.limits.sendsPerNodePerSecond).toBe(Infinity);
     expect(sim.stormPeaks().sendsPerNodePerSecond).toBeGreaterThanOrEqual(4_990);
     expect(sim.stormPeaks().sendsPerNodePerSecond).toBeLessThanOrEqual(5_010);
-    expect(maxStormPeaks([sim.stormPeaks(), { sendsPerNodePerSecond: 1e9, timersPerNodePerSecond: 0, eventsPerSecond: 0, heapSize: 0 }]).sendsPerNodePerSecond).toBe(1e9);
+    expect(
+      maxStormPeaks([
+        sim.stormPeaks(),
+        { sendsPerNodePerSecond: 1e9, timersPerNodePerSecond: 0, eventsPerSecond: 0, heapSize: 0 },
+      ]).sendsPerNodePerSecond,
+    ).toBe(1e9);
   });
 
   it("the same seed trips at the same event", async () => {
-    const run = async () => (await failure(new Simulation<M>({ seed: 9, nodes: 3, factory: () => new PingPong(), faults: { delay }, limits }), 60_000)) as StormDetected;
+    const run = async () =>
+      (await failure(
+        new Simulation<M>({ seed: 9, nodes: 3, factory: () => new PingPong(), faults: { delay }, limits }),
+        60_000,
+      )) as StormDetected;
     const [a, b] = [await run(), await run()];
     expect(a.message).toBe(b.message);
     expect(a.t).toBe(b.t);

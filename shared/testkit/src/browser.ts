@@ -117,9 +117,13 @@ async function closeBounded(context: BrowserContext, profileDir: string, ms: num
  */
 export async function loadPage(source: PageSource, options: LoadOptions = {}): Promise<PageReport> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  if ((source.file === undefined) === (source.html === undefined)) throw new Error("loadPage: give exactly one of file or html");
+  if ((source.file === undefined) === (source.html === undefined))
+    throw new Error("loadPage: give exactly one of file or html");
   const executablePath = chromiumPath();
-  if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: install it (apt-get install -y chromium) or set FAULTLINE_CHROMIUM`);
+  if (!existsSync(executablePath))
+    throw new Error(
+      `Chromium not found at ${executablePath}: install it (apt-get install -y chromium) or set FAULTLINE_CHROMIUM`,
+    );
   const workDir = mkdtempSync(join(tmpdir(), "faultline-browser-"));
   const profileDir = join(workDir, "profile");
   let file = source.file === undefined ? undefined : resolve(source.file);
@@ -160,7 +164,11 @@ export async function loadPage(source: PageSource, options: LoadOptions = {}): P
     await withTimeout(page.goto(pageUrl, { waitUntil: "load", timeout: left() }), left(), "loading the page");
     const extra = options.inspect ? await withTimeout(options.inspect(page), left(), "inspecting the page") : undefined;
     const title = await page.title();
-    const text = await withTimeout(page.evaluate<string>("document.body ? document.body.innerText : ''"), left(), "reading the page text");
+    const text = await withTimeout(
+      page.evaluate<string>("document.body ? document.body.innerText : ''"),
+      left(),
+      "reading the page text",
+    );
     return { title, text, consoleErrors, pageErrors, externalRequests, extra };
   } finally {
     if (context !== undefined) await closeBounded(context, profileDir, 10_000);

@@ -13,7 +13,10 @@ describe("loadPage", () => {
       <img src="https://example.invalid/x.png">
       <script>console.error("boom");</script><script>throw new Error("early failure");</script>
       </body></html>`;
-    const report = await loadPage({ html }, { inspect: async (page) => page.evaluate<number>("document.querySelectorAll('p').length") });
+    const report = await loadPage(
+      { html },
+      { inspect: async (page) => page.evaluate<number>("document.querySelectorAll('p').length") },
+    );
     expect(report.title).toBe("t");
     expect(report.text).toContain("hello view");
     expect(report.text).not.toContain("hidden text");

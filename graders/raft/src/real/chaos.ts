@@ -55,7 +55,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The nodes that died on their own so far, one line each (empty when none did). */
 function crashReport(cluster: Cluster): string[] {
-  return cluster.crashes().map((c) => `${c.id} crashed (${c.signal ?? `exit code ${String(c.code)}`}): ${c.why || "see its log"}`);
+  return cluster
+    .crashes()
+    .map((c) => `${c.id} crashed (${c.signal ?? `exit code ${String(c.code)}`}): ${c.why || "see its log"}`);
 }
 
 export async function leaderOf(cluster: Cluster): Promise<NodeId | undefined> {
@@ -112,7 +114,8 @@ export async function runLeaderKillChaos(cluster: Cluster, o: ChaosOptions): Pro
     /** Sends one increment until some node answers 200; resolves to the count it answered. */
     const send = async (seq: number): Promise<unknown> => {
       for (let attempt = 0; attempt < o.maxAttempts; attempt++) {
-        if (Date.now() > deadline) throw new Error(`drill over its ${o.deadlineMs} ms deadline with ${acknowledged} acknowledged`);
+        if (Date.now() > deadline)
+          throw new Error(`drill over its ${o.deadlineMs} ms deadline with ${acknowledged} acknowledged`);
         const id = cluster.ids[target % cluster.ids.length] as NodeId;
         if (!cluster.isRunning(id)) {
           target++;
@@ -127,7 +130,8 @@ export async function runLeaderKillChaos(cluster: Cluster, o: ChaosOptions): Pro
           });
           if (r.status === 200) {
             const servedBy = r.headers.get("x-served-by");
-            if (killed && newLeaderMs === undefined && servedBy && servedBy !== killed) newLeaderMs = Date.now() - killedAt;
+            if (killed && newLeaderMs === undefined && servedBy && servedBy !== killed)
+              newLeaderMs = Date.now() - killedAt;
             return ((await r.json()) as { count?: unknown }).count;
           }
           await r.text();
@@ -163,8 +167,12 @@ export async function runLeaderKillChaos(cluster: Cluster, o: ChaosOptions): Pro
     throw e;
   }
   await killing;
-  if (firstMismatch) problems.push(`${mismatches} of ${resent} repeated requests got a different answer than the first time, e.g. ${firstMismatch}`);
-  if (o.faults) for (const id of cluster.ids) await cluster.setFaults(id, { drop: 0, delayMs: 0, jitterMs: 0, blocked: [] });
+  if (firstMismatch)
+    problems.push(
+      `${mismatches} of ${resent} repeated requests got a different answer than the first time, e.g. ${firstMismatch}`,
+    );
+  if (o.faults)
+    for (const id of cluster.ids) await cluster.setFaults(id, { drop: 0, delayMs: 0, jitterMs: 0, blocked: [] });
 
   if (o.restartAllAtEnd) {
     await Promise.all(cluster.ids.map((id) => cluster.kill(id, "SIGKILL")));
@@ -200,14 +208,29 @@ export async function runLeaderKillChaos(cluster: Cluster, o: ChaosOptions): Pro
     }
     // Logs agree on their committed prefixes when the shorter is a prefix of the longer; after
     // settling, every node has applied the same number of entries and the hashes are equal.
-    const agree = final.every((f) => f.counter === o.increments) && new Set(final.map((f) => `${String(f.lastApplied)}:${String(f.committedLogHash)}`)).size === 1;
+    const agree =
+      final.every((f) => f.counter === o.increments) &&
+      new Set(final.map((f) => `${String(f.lastApplied)}:${String(f.committedLogHash)}`)).size === 1;
     if (agree || Date.now() > settleBy) break;
     await sleep(100);
   }
-  for (const f of final) if (f.counter !== o.increments) problems.push(`${f.id} counts ${String(f.counter)}, expected exactly ${o.increments}`);
-  if (new Set(final.map((f) => f.committedLogHash)).size !== 1) problems.push(`committed logs differ: ${final.map((f) => `${f.id}=${String(f.committedLogHash)}`).join(", ")}`);
+  for (const f of final)
+    if (f.counter !== o.increments)
+      problems.push(`${f.id} counts ${String(f.counter)}, expected exactly ${o.increments}`);
+  if (new Set(final.map((f) => f.committedLogHash)).size !== 1)
+    problems.push(`committed logs differ: ${final.map((f) => `${f.id}=${String(f.committedLogHash)}`).join(", ")}`);
   if (acknowledged !== o.increments) problems.push(`${acknowledged} of ${o.increments} increments acknowledged`);
   problems.push(...crashReport(cluster));
   const wallMs = Date.now() - started;
-  return { acknowledged, attempts, resent, killed, newLeaderMs, wallMs, throughput: (acknowledged * 1000) / wallMs, final, problems };
+  return {
+    acknowledged,
+    attempts,
+    resent,
+    killed,
+    newLeaderMs,
+    wallMs,
+    throughput: (acknowledged * 1000) / wallMs,
+    final,
+    problems,
+  };
 }

@@ -20,7 +20,9 @@ const COMMIT_TIMEOUT_MS = 3000;
 const FORWARD_TIMEOUT_MS = 4000;
 let anonymous = 0;
 
-type Introspect = Pick<RaftNode, "role" | "currentTerm" | "commitIndex" | "lastApplied" | "log"> & { stateMachine?: { counter?: number } };
+type Introspect = Pick<RaftNode, "role" | "currentTerm" | "commitIndex" | "lastApplied" | "log"> & {
+  stateMachine?: { counter?: number };
+};
 
 /** FNV-1a of the committed prefix of the log: equal hashes mean the committed logs agree. */
 function committedHash(node: Introspect): string {
@@ -30,7 +32,12 @@ function committedHash(node: Introspect): string {
   return (h >>> 0).toString(16).padStart(8, "0");
 }
 
-function parseRoute(method: string, path: string): { op: (body: Record<string, unknown>) => Operation; answer: (r: unknown, key?: string) => unknown; key?: string } | undefined {
+function parseRoute(
+  method: string,
+  path: string,
+):
+  | { op: (body: Record<string, unknown>) => Operation; answer: (r: unknown, key?: string) => unknown; key?: string }
+  | undefined {
   if (path === "/incr" && method === "POST") return { op: () => ({ op: "incr" }), answer: (r) => ({ count: r }) };
   if (path === "/count" && method === "GET") return { op: () => ({ op: "read" }), answer: (r) => ({ count: r }) };
   const m = /^\/kv\/([^/]+)$/.exec(path);
@@ -55,10 +62,13 @@ function parseRoute(method: string, path: string): { op: (body: Record<string, u
 function clientIdentity(req: IncomingMessage, host: NodeHost): { clientId: string; seq: number } {
   const id = req.headers["x-client-id"];
   const seq = req.headers["x-request-seq"];
-  if (id === undefined && seq === undefined) return { clientId: `http-${host.id}-${process.pid}-${++anonymous}`, seq: 1 };
-  if (typeof id !== "string" || !/^[A-Za-z0-9_.:-]{1,64}$/.test(id)) throw new HttpError(400, "x-client-id must be 1-64 characters of [A-Za-z0-9_.:-]");
+  if (id === undefined && seq === undefined)
+    return { clientId: `http-${host.id}-${process.pid}-${++anonymous}`, seq: 1 };
+  if (typeof id !== "string" || !/^[A-Za-z0-9_.:-]{1,64}$/.test(id))
+    throw new HttpError(400, "x-client-id must be 1-64 characters of [A-Za-z0-9_.:-]");
   const n = Number(seq);
-  if (typeof seq !== "string" || !Number.isSafeInteger(n) || n < 1) throw new HttpError(400, "x-request-seq must be a positive integer (with x-client-id)");
+  if (typeof seq !== "string" || !Number.isSafeInteger(n) || n < 1)
+    throw new HttpError(400, "x-request-seq must be a positive integer (with x-client-id)");
   return { clientId: id, seq: n };
 }
 
@@ -85,22 +95,45 @@ export const service: Service<Introspect> = {
     const { clientId, seq } = clientIdentity(req, host);
     const op = route.op(body);
     const msg: ClientRequest = { type: "ClientRequest", clientId, seq, op };
-    const reply = (await host.request(clientId, msg, (m) => (m as ClientReply)?.type === "ClientReply" && (m as ClientReply).clientId === clientId && (m as ClientReply).seq === seq, COMMIT_TIMEOUT_MS)) as ClientReply | undefined;
-    if (!reply) throw new HttpError(504, `not committed within ${COMMIT_TIMEOUT_MS} ms; retry with the same x-client-id and x-request-seq`, { node: host.id });
+    const reply = (await host.request(
+      clientId,
+      msg,
+      (m) =>
+        (m as ClientReply)?.type === "ClientReply" &&
+        (m as ClientReply).clientId === clientId &&
+        (m as ClientReply).seq === seq,
+      COMMIT_TIMEOUT_MS,
+    )) as ClientReply | undefined;
+    if (!reply)
+      throw new HttpError(
+        504,
+        `not committed within ${COMMIT_TIMEOUT_MS} ms; retry with the same x-client-id and x-request-seq`,
+        { node: host.id },
+      );
     if (reply.status === "ok") {
       sendJson(res, 200, route.answer(reply.result), { "x-served-by": host.id });
       return true;
     }
     const leader = reply.leaderHint;
-    if (leader === null || leader === host.id) throw new HttpError(503, "no leader known right now; retry shortly", { node: host.id });
-    if (req.headers["x-forwarded-by"]) throw new HttpError(503, `forwarded request reached a non-leader (leader hint ${leader}); retry`, { node: host.id });
+    if (leader === null || leader === host.id)
+      throw new HttpError(503, "no leader known right now; retry shortly", { node: host.id });
+    if (req.headers["x-forwarded-by"])
+      throw new HttpError(503, `forwarded request reached a non-leader (leader hint ${leader}); retry`, {
+        node: host.id,
+      });
     const addr = host.httpAddressOf(leader);
-    if (!addr) throw new HttpError(503, `leader hint ${leader}: no known address (not a cluster node, or not up yet); retry`);
+    if (!addr)
+      throw new HttpError(503, `leader hint ${leader}: no known address (not a cluster node, or not up yet); retry`);
     let forwarded: Response;
     try {
       forwarded = await fetch(`http://${addr.host}:${addr.port}${req.url ?? path}`, {
         method,
-        headers: { "content-type": "application/json", "x-client-id": clientId, "x-request-seq": String(seq), "x-forwarded-by": host.id },
+        headers: {
+          "content-type": "application/json",
+          "x-client-id": clientId,
+          "x-request-seq": String(seq),
+          "x-forwarded-by": host.id,
+        },
         ...(method === "GET" ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
       });
@@ -108,7 +141,11 @@ export const service: Service<Introspect> = {
       throw new HttpError(503, `leader ${leader} unreachable: ${(err as Error).message}; retry`, { node: host.id });
     }
     const text = await forwarded.text();
-    res.writeHead(forwarded.status, { "content-type": "application/json", "x-served-by": forwarded.headers.get("x-served-by") ?? leader, "x-forwarded-by": host.id });
+    res.writeHead(forwarded.status, {
+      "content-type": "application/json",
+      "x-served-by": forwarded.headers.get("x-served-by") ?? leader,
+      "x-forwarded-by": host.id,
+    });
     res.end(text);
     return true;
   },

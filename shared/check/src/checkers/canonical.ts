@@ -30,7 +30,8 @@ function normalize(v: unknown, depth: number): unknown {
 /** Short display text of a value (JSON-like, Maps and Sets spelled out), cut at `max` chars. */
 export function show(value: unknown, max = 200): string {
   let text: string;
-  if (value instanceof Map) text = `Map{${[...value.entries()].map(([k, v]) => `${show(k, max)} => ${show(v, max)}`).join(", ")}}`;
+  if (value instanceof Map)
+    text = `Map{${[...value.entries()].map(([k, v]) => `${show(k, max)} => ${show(v, max)}`).join(", ")}}`;
   else if (value instanceof Set) text = `Set{${[...value].map((v) => show(v, max)).join(", ")}}`;
   else if (value === undefined) text = "undefined";
   else if (typeof value === "bigint") text = `${value}n`;

@@ -51,8 +51,13 @@ function showTimestamp(t: unknown): string {
 }
 
 /** Checks the clock condition for every happened-before pair of `events`. */
-export function checkClockCondition<T>(events: readonly CausalEvent[], timestampOf: (event: CausalEvent) => T | undefined, options: ClockConditionOptions<T> = {}): ClockConditionResult {
-  if (events.length > MAX_CLOCK_EVENTS) throw new Error(`checkClockCondition: ${events.length} events exceed the limit of ${MAX_CLOCK_EVENTS}`);
+export function checkClockCondition<T>(
+  events: readonly CausalEvent[],
+  timestampOf: (event: CausalEvent) => T | undefined,
+  options: ClockConditionOptions<T> = {},
+): ClockConditionResult {
+  if (events.length > MAX_CLOCK_EVENTS)
+    throw new Error(`checkClockCondition: ${events.length} events exceed the limit of ${MAX_CLOCK_EVENTS}`);
   const less = options.less ?? (defaultLess as (a: T, b: T) => boolean);
   const maxReported = options.maxReported ?? 20;
   const stamped: { e: CausalEvent; t: T }[] = [];
@@ -72,7 +77,11 @@ export function checkClockCondition<T>(events: readonly CausalEvent[], timestamp
       if (less(x.t, y.t)) continue;
       violationCount++;
       if (violations.length < maxReported) {
-        violations.push({ before: x.e.id, after: y.e.id, message: `event ${x.e.id} happened before event ${y.e.id}, but their timestamps are ${showTimestamp(x.t)} and ${showTimestamp(y.t)}` });
+        violations.push({
+          before: x.e.id,
+          after: y.e.id,
+          message: `event ${x.e.id} happened before event ${y.e.id}, but their timestamps are ${showTimestamp(x.t)} and ${showTimestamp(y.t)}`,
+        });
       }
     }
   }
@@ -80,9 +89,13 @@ export function checkClockCondition<T>(events: readonly CausalEvent[], timestamp
   const lines: string[] = [];
   if (ok) lines.push(`clock condition holds for all ${pairs} happened-before pairs of ${events.length} events`);
   else {
-    if (violationCount > 0) lines.push(`clock condition violated for ${violationCount} of ${pairs} happened-before pairs:`);
+    if (violationCount > 0)
+      lines.push(`clock condition violated for ${violationCount} of ${pairs} happened-before pairs:`);
     for (const v of violations) lines.push(`  ${v.message}`);
-    if (missing.length > 0) lines.push(`no timestamp for ${missing.length} events: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", …" : ""}`);
+    if (missing.length > 0)
+      lines.push(
+        `no timestamp for ${missing.length} events: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", …" : ""}`,
+      );
   }
   return { ok, pairs, missing, violations, violationCount, message: lines.join("\n") };
 }
@@ -117,11 +130,19 @@ export function checkCausalityClaims(events: readonly CausalEvent[], claims: rea
     const b = byId.get(c.b);
     if (a === undefined || b === undefined) throw new Error(`claim about unknown event ${a === undefined ? c.a : c.b}`);
     const actual = compareVectors(a.vc, b.vc);
-    if (actual !== c.claim) mismatches.push({ claim: c, actual, message: `events ${c.a} and ${c.b}: claimed ${c.claim}, actually ${actual}` });
+    if (actual !== c.claim)
+      mismatches.push({
+        claim: c,
+        actual,
+        message: `events ${c.a} and ${c.b}: claimed ${c.claim}, actually ${actual}`,
+      });
   }
   const ok = mismatches.length === 0;
   const message = ok
     ? `all ${claims.length} causality claims match the ground truth`
-    : [`${mismatches.length} of ${claims.length} causality claims are wrong:`, ...mismatches.slice(0, 20).map((m) => `  ${m.message}`)].join("\n");
+    : [
+        `${mismatches.length} of ${claims.length} causality claims are wrong:`,
+        ...mismatches.slice(0, 20).map((m) => `  ${m.message}`),
+      ].join("\n");
   return { ok, checked: claims.length, mismatches, message };
 }

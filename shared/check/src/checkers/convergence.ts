@@ -59,7 +59,7 @@ export function diffValues(expected: unknown, actual: unknown, limit = 10): Stat
     }
     const ee = entriesOf(e);
     const ae = entriesOf(a);
-    if (depth < 32 && ee !== null && ae !== null && (e instanceof Map) === (a instanceof Map)) {
+    if (depth < 32 && ee !== null && ae !== null && e instanceof Map === a instanceof Map) {
       const em = new Map(ee);
       const am = new Map(ae);
       const keys = [...new Set([...em.keys(), ...am.keys()])].sort();
@@ -79,7 +79,10 @@ export function diffValues(expected: unknown, actual: unknown, limit = 10): Stat
 }
 
 /** Checks that all replicas report the same state. `states` maps replica name to its state. */
-export function checkConvergence(states: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>, options: ConvergenceOptions = {}): ConvergenceResult {
+export function checkConvergence(
+  states: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>,
+  options: ConvergenceOptions = {},
+): ConvergenceResult {
   const limit = options.maxDifferences ?? 10;
   const entries: [string, unknown][] = states instanceof Map ? [...states.entries()] : Object.entries(states);
   if (entries.length === 0) throw new Error("checkConvergence: no replicas given");
@@ -90,19 +93,30 @@ export function checkConvergence(states: ReadonlyMap<string, unknown> | Readonly
     if (g === undefined) byState.set(key, { replicas: [name], state });
     else g.replicas.push(name);
   }
-  const groups = [...byState.values()].sort((a, b) => b.replicas.length - a.replicas.length || ((a.replicas[0] as string) < (b.replicas[0] as string) ? -1 : 1));
+  const groups = [...byState.values()].sort(
+    (a, b) => b.replicas.length - a.replicas.length || ((a.replicas[0] as string) < (b.replicas[0] as string) ? -1 : 1),
+  );
   const differences = new Map<string, StateDifference[]>();
   const reference = groups[0] as { replicas: string[]; state: unknown };
-  for (const g of groups.slice(1)) for (const r of g.replicas) differences.set(r, diffValues(reference.state, g.state, limit));
+  for (const g of groups.slice(1))
+    for (const r of g.replicas) differences.set(r, diffValues(reference.state, g.state, limit));
   if (groups.length === 1) {
-    return { converged: true, groups, differences, message: `all ${entries.length} replicas converged on ${show(reference.state, 120)}` };
+    return {
+      converged: true,
+      groups,
+      differences,
+      message: `all ${entries.length} replicas converged on ${show(reference.state, 120)}`,
+    };
   }
   const lines = [`replicas did not converge: ${groups.length} different states among ${entries.length} replicas`];
   lines.push(`  ${reference.replicas.join(", ")}: ${show(reference.state, 160)}`);
   for (const g of groups.slice(1)) {
     lines.push(`  ${g.replicas.join(", ")}: ${show(g.state, 160)}`);
     const d = differences.get(g.replicas[0] as string) ?? [];
-    for (const x of d) lines.push(`    ${x.path}: ${x.actual} (${reference.replicas.join(", ")} ${reference.replicas.length === 1 ? "has" : "have"} ${x.expected})`);
+    for (const x of d)
+      lines.push(
+        `    ${x.path}: ${x.actual} (${reference.replicas.join(", ")} ${reference.replicas.length === 1 ? "has" : "have"} ${x.expected})`,
+      );
   }
   return { converged: false, groups, differences, message: lines.join("\n") };
 }

@@ -54,7 +54,10 @@ function showSet(set: readonly Interval[]): string {
   return `{${parts.join(", ")}${set.length > 8 ? `, … (${set.length} intervals)` : ""}}`;
 }
 
-export function counterAcceptableSet(adds: readonly CounterAdd[], initial = 0): { set: Interval[]; approximate: boolean } {
+export function counterAcceptableSet(
+  adds: readonly CounterAdd[],
+  initial = 0,
+): { set: Interval[]; approximate: boolean } {
   let base = initial;
   const unknown: number[] = [];
   for (const a of adds) {
@@ -74,7 +77,11 @@ export function counterAcceptableSet(adds: readonly CounterAdd[], initial = 0): 
   return { set, approximate };
 }
 
-export function checkCounter(adds: readonly CounterAdd[], finalReads: readonly CounterRead[], initial = 0): CounterResult {
+export function checkCounter(
+  adds: readonly CounterAdd[],
+  finalReads: readonly CounterRead[],
+  initial = 0,
+): CounterResult {
   if (finalReads.length === 0) throw new Error("checkCounter: no final reads given");
   const { set, approximate } = counterAcceptableSet(adds, initial);
   const accepts = (v: number): boolean => set.some((iv) => v >= iv.lo && v <= iv.hi);
@@ -82,7 +89,20 @@ export function checkCounter(adds: readonly CounterAdd[], finalReads: readonly C
   const acked = adds.filter((a) => a.outcome === "ok").length;
   const unknown = adds.filter((a) => a.outcome === "unknown").length;
   const context = `${acked} acknowledged and ${unknown} unknown adds allow ${showSet(set)}${approximate ? " (widened: too many distinct sums)" : ""}`;
-  if (badReads.length === 0) return { ok: true, acceptable: set, approximate, badReads, message: `all ${finalReads.length} final reads acceptable: ${context}` };
+  if (badReads.length === 0)
+    return {
+      ok: true,
+      acceptable: set,
+      approximate,
+      badReads,
+      message: `all ${finalReads.length} final reads acceptable: ${context}`,
+    };
   const list = badReads.map((r) => `${r.by ?? "a read"} = ${r.value}`).join(", ");
-  return { ok: false, acceptable: set, approximate, badReads, message: `final reads outside the acceptable set: ${list}; ${context}` };
+  return {
+    ok: false,
+    acceptable: set,
+    approximate,
+    badReads,
+    message: `final reads outside the acceptable set: ${list}; ${context}`,
+  };
 }

@@ -57,7 +57,13 @@ export function checkLostWrites(writes: readonly SetWrite[], finalReads: readonl
     return { by: r.by ?? `read ${i}`, lost, unexpected, recovered };
   });
   const bad = reads.filter((r) => r.lost.length > 0 || r.unexpected.length > 0);
-  if (bad.length === 0) return { ok: true, reads, acknowledged: acked.size, message: `all ${acked.size} acknowledged writes present in all ${reads.length} final reads` };
+  if (bad.length === 0)
+    return {
+      ok: true,
+      reads,
+      acknowledged: acked.size,
+      message: `all ${acked.size} acknowledged writes present in all ${reads.length} final reads`,
+    };
   const lines = [`${bad.length} of ${reads.length} final reads are wrong (${acked.size} acknowledged writes):`];
   for (const r of bad) {
     const parts: string[] = [];

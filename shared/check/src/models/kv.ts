@@ -104,5 +104,8 @@ export const kvModel: Model<KvState | null, KvInput, KvOutput> = {
 };
 
 /** The same store checked as one object: no per-key partitioning. */
-export const kvWholeModel: Model<KvState | null, KvInput, KvOutput> = { ...kvModel, name: "kv (unpartitioned)", partition: undefined };
-
+export const kvWholeModel: Model<KvState | null, KvInput, KvOutput> = {
+  ...kvModel,
+  name: "kv (unpartitioned)",
+  partition: undefined,
+};

@@ -11,7 +11,9 @@ export type RegisterInput = { readonly op: "read" } | { readonly op: "write"; re
 /** A read returns the value; a write's output is ignored (use null). */
 export type RegisterOutput = RegisterValue;
 
-export type CasRegisterInput = RegisterInput | { readonly op: "cas"; readonly from: RegisterValue; readonly to: RegisterValue };
+export type CasRegisterInput =
+  | RegisterInput
+  | { readonly op: "cas"; readonly from: RegisterValue; readonly to: RegisterValue };
 /** A read returns the value; a cas returns whether it swapped; a write's output is ignored. */
 export type CasRegisterOutput = RegisterValue | boolean;
 

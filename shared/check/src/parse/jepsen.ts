@@ -42,7 +42,8 @@ function casPair(v: EdnValue | undefined): [RegisterValue, RegisterValue] {
 
 /** Applies one record; throws Error (without position) when it makes no sense. */
 function applyRecord(b: Builder, process: number, type: string, f: string, value: EdnValue | undefined): void {
-  if (f !== "read" && f !== "write" && f !== "cas") throw new Error(`unknown function :${f} (expected :read, :write or :cas)`);
+  if (f !== "read" && f !== "write" && f !== "cas")
+    throw new Error(`unknown function :${f} (expected :read, :write or :cas)`);
   if (type === "invoke") {
     if (f === "read") b.invoke(process, { op: "read" });
     else if (f === "write") b.invoke(process, { op: "write", value: registerValue(value, "write value") });
@@ -55,7 +56,8 @@ function applyRecord(b: Builder, process: number, type: string, f: string, value
   if (type === "info") return; // stays open to the end
   const pending = b.pendingInput(process);
   if (pending === undefined) throw new Error(`:${type} for process ${process}, which has no pending operation`);
-  if (pending.op !== f) throw new Error(`:${type} :${f} for process ${process}, whose pending operation is :${pending.op}`);
+  if (pending.op !== f)
+    throw new Error(`:${type} :${f} for process ${process}, whose pending operation is :${pending.op}`);
   if (type === "ok") {
     b.complete(process, f === "read" ? registerValue(value, "read value") : f === "cas" ? true : null);
   } else if (type === "fail") {
@@ -89,7 +91,10 @@ function readLine(b: Builder, line: string): void {
     return;
   }
   const log = LOG_LINE.exec(line);
-  if (log === null) throw new Error("not a Jepsen log line (expected `INFO  jepsen.util - <process> :<type> :<f> <value>`) nor an EDN map");
+  if (log === null)
+    throw new Error(
+      "not a Jepsen log line (expected `INFO  jepsen.util - <process> :<type> :<f> <value>`) nor an EDN map",
+    );
   if (log[1] !== "jepsen.util") return; // other loggers carry no history records
   const rec = UTIL_RECORD.exec(log[2] as string);
   if (rec === null) throw new Error("malformed jepsen.util record (expected `<process> :<type> :<f> <value>`)");
@@ -97,7 +102,10 @@ function readLine(b: Builder, line: string): void {
 }
 
 /** Events of a Jepsen text log or EDN history of a CAS register. */
-export function parseJepsenEvents(text: string, file = "<history>"): HistoryEvent<CasRegisterInput, CasRegisterOutput>[] {
+export function parseJepsenEvents(
+  text: string,
+  file = "<history>",
+): HistoryEvent<CasRegisterInput, CasRegisterOutput>[] {
   const b: Builder = new ProcessEventBuilder();
   const util: UtilLine = { process: 0, type: "", f: "", value: null, valueText: "" };
   let lineNo = 0;
@@ -107,11 +115,18 @@ export function parseJepsenEvents(text: string, file = "<history>"): HistoryEven
     if (end < 0) end = text.length;
     const next = end + 1;
     if (end > start && text.charCodeAt(end - 1) === 13 /* \r */) end--;
-    if (end - start > MAX_LINE_LENGTH) throw new HistoryParseError(file, lineNo, `line longer than ${MAX_LINE_LENGTH} characters`);
+    if (end - start > MAX_LINE_LENGTH)
+      throw new HistoryParseError(file, lineNo, `line longer than ${MAX_LINE_LENGTH} characters`);
     try {
       if (readUtilLine(text, start, end, util)) {
         // the common line, read in one match (see jepsen-line.ts)
-        applyRecord(b, util.process, util.type, util.f, util.value !== undefined ? util.value : valueUnused(util) ? null : parseLogValue(util.valueText));
+        applyRecord(
+          b,
+          util.process,
+          util.type,
+          util.f,
+          util.value !== undefined ? util.value : valueUnused(util) ? null : parseLogValue(util.valueText),
+        );
       } else {
         const line = text.slice(start, end).trim();
         if (line !== "") readLine(b, line);

@@ -21,19 +21,22 @@ export function parsePorcupineKvEvents(text: string, file = "<history>"): Histor
   const b = new ProcessEventBuilder<KvInput, KvOutput>();
   splitLines(text).forEach((raw, index) => {
     const lineNo = index + 1;
-    if (raw.length > MAX_LINE_LENGTH) throw new HistoryParseError(file, lineNo, `line longer than ${MAX_LINE_LENGTH} characters`);
+    if (raw.length > MAX_LINE_LENGTH)
+      throw new HistoryParseError(file, lineNo, `line longer than ${MAX_LINE_LENGTH} characters`);
     const line = raw.trim();
     if (line === "") return;
     try {
       const m = readEdn(line);
-      if (!(m instanceof Map)) throw new Error("expected an EDN map like {:process 0, :type :invoke, :f :get, :key \"k\", :value nil}");
+      if (!(m instanceof Map))
+        throw new Error('expected an EDN map like {:process 0, :type :invoke, :f :get, :key "k", :value nil}');
       const process = ednField(m, "process");
       const type = ednField(m, "type");
       const f = ednField(m, "f");
       const value = ednField(m, "value");
       if (typeof process !== "number" || !Number.isInteger(process)) throw new Error(":process must be an integer");
       if (!isKeyword(type)) throw new Error(":type must be a keyword");
-      if (!isKeyword(f) || (f.name !== "get" && f.name !== "put" && f.name !== "append")) throw new Error(":f must be :get, :put or :append");
+      if (!isKeyword(f) || (f.name !== "get" && f.name !== "put" && f.name !== "append"))
+        throw new Error(":f must be :get, :put or :append");
       const key = keyText(ednField(m, "key"));
       if (type.name === "invoke") {
         if (f.name === "get") b.invoke(process, { op: "get", key });
@@ -45,8 +48,12 @@ export function parsePorcupineKvEvents(text: string, file = "<history>"): Histor
       }
       if (type.name === "info") return;
       const pending = b.pendingInput(process);
-      if (pending === undefined) throw new Error(`:${type.name} for process ${process}, which has no pending operation`);
-      if (pending.op !== f.name || pending.key !== key) throw new Error(`:${type.name} :${f.name} ${JSON.stringify(key)} does not match process ${process}'s pending :${pending.op} ${JSON.stringify(pending.key)}`);
+      if (pending === undefined)
+        throw new Error(`:${type.name} for process ${process}, which has no pending operation`);
+      if (pending.op !== f.name || pending.key !== key)
+        throw new Error(
+          `:${type.name} :${f.name} ${JSON.stringify(key)} does not match process ${process}'s pending :${pending.op} ${JSON.stringify(pending.key)}`,
+        );
       if (type.name === "ok") {
         if (f.name === "get") {
           if (value !== null && typeof value !== "string") throw new Error(":ok :get needs a string :value (or nil)");

@@ -11,7 +11,8 @@ import { Cluster, type RealClusterSpec } from "@faultline/net";
 import { intFlag, parseCommand, say, UsageError, type Io } from "../io.ts";
 import { requireLab } from "../labs.ts";
 
-const USAGE = "faultline cluster <lab> [--nodes N] [--base-port P (0: free ports from the OS)] [--host H] [--impl stub|reference|mutant:<name>|<dir>] [--data-dir DIR] [--time-scale K] [--no-restart]";
+const USAGE =
+  "faultline cluster <lab> [--nodes N] [--base-port P (0: free ports from the OS)] [--host H] [--impl stub|reference|mutant:<name>|<dir>] [--data-dir DIR] [--time-scale K] [--no-restart]";
 
 /** A node that dies sooner than this after it started is crash-looping: it is not restarted again. */
 const CRASH_LOOP_MS = 5_000;
@@ -48,7 +49,12 @@ export async function clusterCommand(argv: string[], io: Io): Promise<number> {
   if (!lab || positionals.length > 1) throw new UsageError(`usage: ${USAGE}`);
   requireLab(lab);
   const spec = await realClusterOf(lab);
-  if (!spec) throw new UsageError(`cluster runs labs with an HTTP face: ${knownLabs().filter((l) => existsSync(specFile(l))).join(", ")} (not ${lab})`);
+  if (!spec)
+    throw new UsageError(
+      `cluster runs labs with an HTTP face: ${knownLabs()
+        .filter((l) => existsSync(specFile(l)))
+        .join(", ")} (not ${lab})`,
+    );
   const nodes = intFlag("nodes", values.nodes, 1) ?? 3;
   const basePort = values["base-port"] === "0" ? 0 : (intFlag("base-port", values["base-port"], 1024) ?? 8001);
   const timeScale = intFlag("time-scale", values["time-scale"], 1) ?? 1;
@@ -70,7 +76,11 @@ export async function clusterCommand(argv: string[], io: Io): Promise<number> {
     const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
     const log = join(dir, "logs", `${id}.log`);
     if (!restart) return say(io.out, `${id} ${how}; not restarted (--no-restart); its log: ${log}`);
-    if (Date.now() - (startedAt.get(id) ?? 0) < CRASH_LOOP_MS) return say(io.out, `${id} ${how} within ${CRASH_LOOP_MS / 1000} s of starting; not restarted again, see its log: ${log}`);
+    if (Date.now() - (startedAt.get(id) ?? 0) < CRASH_LOOP_MS)
+      return say(
+        io.out,
+        `${id} ${how} within ${CRASH_LOOP_MS / 1000} s of starting; not restarted again, see its log: ${log}`,
+      );
     say(io.out, `${id} ${how}; restarting it on its disk ...`);
     startedAt.set(id, Date.now());
     cluster.startNode(id).then(
@@ -78,7 +88,18 @@ export async function clusterCommand(argv: string[], io: Io): Promise<number> {
       (err: Error) => say(io.err, `faultline: ${id} did not restart: ${err.message}`),
     );
   };
-  const cluster = new Cluster({ implPath, exportName: spec.exportName, service: spec.service, nodes, basePort, host, dataDir: join(dir, "data"), logDir: join(dir, "logs"), timeScale, onUnexpectedExit });
+  const cluster = new Cluster({
+    implPath,
+    exportName: spec.exportName,
+    service: spec.service,
+    nodes,
+    basePort,
+    host,
+    dataDir: join(dir, "data"),
+    logDir: join(dir, "logs"),
+    timeScale,
+    onUnexpectedExit,
+  });
   say(io.out, `starting ${nodes} ${lab} nodes (${implPath.replace(`${courseRoot()}/`, "")}) ...`);
   try {
     await cluster.start();

@@ -14,7 +14,12 @@ const MIN_NODE: [number, number] = [20, 19];
 
 function tryRun(cmd: string, args: string[], cwd: string, trim = true): string | undefined {
   try {
-    const out = execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 });
+    const out = execFileSync(cmd, args, {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 10_000,
+    });
     return trim ? out.trim() : out.replace(/\n+$/, "");
   } catch {
     return undefined;
@@ -34,8 +39,10 @@ export async function doctorCommand(argv: string[], io: Io): Promise<number> {
   };
 
   const [maj = 0, min = 0] = process.versions.node.split(".").map(Number);
-  if (maj > MIN_NODE[0] || (maj === MIN_NODE[0] && min >= MIN_NODE[1])) ok(`Node ${process.versions.node} (needs >= ${MIN_NODE.join(".")})`);
-  else bad(`Node ${process.versions.node} is too old: install Node ${MIN_NODE.join(".")} or newer (20, 22 and 24 work)`);
+  if (maj > MIN_NODE[0] || (maj === MIN_NODE[0] && min >= MIN_NODE[1]))
+    ok(`Node ${process.versions.node} (needs >= ${MIN_NODE.join(".")})`);
+  else
+    bad(`Node ${process.versions.node} is too old: install Node ${MIN_NODE.join(".")} or newer (20, 22 and 24 work)`);
 
   const pnpm = tryRun("pnpm", ["--version"], root);
   if (pnpm) ok(`pnpm ${pnpm}`);
@@ -46,7 +53,8 @@ export async function doctorCommand(argv: string[], io: Io): Promise<number> {
   if (labs.length > 0) ok(`labs with a grader: ${labs.join(", ")}`);
   else warn("no lab has a grader yet");
   if (pending.length > 0) warn(`labs without a grader yet: ${pending.join(", ")}`);
-  if (isLearnerCopy(root)) ok("learner copy (exported course): reference solutions, mutants and hidden tests are not here");
+  if (isLearnerCopy(root))
+    ok("learner copy (exported course): reference solutions, mutants and hidden tests are not here");
 
   try {
     mkdirSync(join(root, ".faultline"), { recursive: true });
@@ -60,12 +68,20 @@ export async function doctorCommand(argv: string[], io: Io): Promise<number> {
   if (!inGit) warn("not a git checkout: cannot tell whether the graders were edited");
   else {
     const head = tryRun("git", ["rev-parse", "--short", "HEAD"], root);
-    const changed = tryRun("git", ["status", "--porcelain", "--untracked-files=all", "--", "graders", "shared/grading", "shared/sim"], root, false);
+    const changed = tryRun(
+      "git",
+      ["status", "--porcelain", "--untracked-files=all", "--", "graders", "shared/grading", "shared/sim"],
+      root,
+      false,
+    );
     if (changed === undefined) warn("git status failed: cannot tell whether the graders were edited");
-    else if (changed === "") ok(`graders, grading harness and simulator match the committed version${head ? ` (${head})` : ""}`);
+    else if (changed === "")
+      ok(`graders, grading harness and simulator match the committed version${head ? ` (${head})` : ""}`);
     else {
       const files = changed.split("\n").map((l) => `    ${l.slice(0, 2).trim() || "?"} ${l.slice(3)}`);
-      bad(`graders or the harness differ from the committed version${head ? ` (${head})` : ""}; grades may not match the official ones:\n${files.slice(0, 20).join("\n")}${files.length > 20 ? `\n    … ${files.length - 20} more` : ""}\n  (git diff -- graders shows the edits; git checkout -- graders restores them)`);
+      bad(
+        `graders or the harness differ from the committed version${head ? ` (${head})` : ""}; grades may not match the official ones:\n${files.slice(0, 20).join("\n")}${files.length > 20 ? `\n    … ${files.length - 20} more` : ""}\n  (git diff -- graders shows the edits; git checkout -- graders restores them)`,
+      );
     }
   }
   say(io.out, problems === 0 ? "\nall good" : `\n${problems} problem${problems === 1 ? "" : "s"}`);

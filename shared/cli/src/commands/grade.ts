@@ -94,10 +94,18 @@ export function parseGrade(argv: string[], io: Io): GradePlan | "help" {
     if (v.all) throw new UsageError(`grade --all: ${labList()}`);
     throw new UsageError(`grade: which lab?\n${labList()}\nusage: ${GRADE_USAGE}`);
   }
-  const parts = v.part?.flatMap((p) => p.split(",")).map((p) => p.trim()).filter(Boolean);
-  const explicit = v.seed?.flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean).map((s) => intFlag("seed", s) as number);
+  const parts = v.part
+    ?.flatMap((p) => p.split(","))
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const explicit = v.seed
+    ?.flatMap((s) => s.split(","))
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => intFlag("seed", s) as number);
   const count = intFlag("seeds", v.seeds, 1);
-  if (explicit && (count !== undefined || v.explore)) throw new UsageError("grade: --seed names exact seeds; it does not combine with --seeds or --explore");
+  if (explicit && (count !== undefined || v.explore))
+    throw new UsageError("grade: --seed names exact seeds; it does not combine with --seeds or --explore");
   let shard: Shard | undefined;
   if (v.shard !== undefined) {
     const s = parseShard(v.shard);
@@ -105,21 +113,27 @@ export function parseGrade(argv: string[], io: Io): GradePlan | "help" {
     shard = s;
   }
   const seedBase = intFlag("seed-base", v["seed-base"], 1);
-  if (seedBase !== undefined && !v.explore) throw new UsageError("grade: --seed-base derives the seeds of --explore; give --explore too");
+  if (seedBase !== undefined && !v.explore)
+    throw new UsageError("grade: --seed-base derives the seeds of --explore; give --explore too");
   // Every machine of a sharded run must draw the same fresh seeds: from a base they share.
-  if (v.explore && shard && seedBase === undefined) throw new UsageError("grade: --explore --shard needs --seed-base S, the same on every machine, so that all shards split the same fresh seeds");
+  if (v.explore && shard && seedBase === undefined)
+    throw new UsageError(
+      "grade: --explore --shard needs --seed-base S, the same on every machine, so that all shards split the same fresh seeds",
+    );
   let seeds: number[] | undefined = explicit;
   const base = v.explore ? (seedBase ?? randomInt(1, 2 ** 31 - 1)) : undefined;
   if (base !== undefined) seeds = soakSeeds(base, count ?? EXPLORE_DEFAULT);
   else if (count !== undefined) seeds = Array.from({ length: count }, (_, i) => i + 1);
   let format: MachineFormat | undefined;
   if (v.format !== undefined) {
-    if (!(MACHINE_FORMATS as readonly string[]).includes(v.format)) throw new UsageError(`grade: unknown --format "${v.format}"; formats: ${MACHINE_FORMATS.join(", ")}`);
+    if (!(MACHINE_FORMATS as readonly string[]).includes(v.format))
+      throw new UsageError(`grade: unknown --format "${v.format}"; formats: ${MACHINE_FORMATS.join(", ")}`);
     format = v.format as MachineFormat;
   }
   if (v.out !== undefined && !format) throw new UsageError("grade: --out needs --format gradescope|junit|json");
   const hv = v["hidden-visibility"];
-  if (hv !== undefined && !["after_published", "hidden", "after_due_date"].includes(hv)) throw new UsageError(`grade: --hidden-visibility must be after_published, hidden or after_due_date, got "${hv}"`);
+  if (hv !== undefined && !["after_published", "hidden", "after_due_date"].includes(hv))
+    throw new UsageError(`grade: --hidden-visibility must be after_published, hidden or after_due_date, got "${hv}"`);
   const jobs = intFlag("jobs", v.jobs, 1);
   return {
     labs,
@@ -179,7 +193,11 @@ function standbyUntilGo(): Promise<boolean> {
 }
 
 /** Run a plan: validate everything first (usage errors before any work), then grade lab by lab. */
-export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boolean; report?: boolean } = {}): Promise<GradeOutcome> {
+export async function runGradePlan(
+  plan: GradePlan,
+  io: Io,
+  opts: { record?: boolean; report?: boolean } = {},
+): Promise<GradeOutcome> {
   const loaded: Array<{ grader: LabGrader; module: string; impl?: string }> = [];
   const broken: string[] = [];
   for (const lab of [...new Set(plan.labs)]) {
@@ -207,9 +225,21 @@ export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boo
   const machineToStdout = plan.format !== undefined && plan.out === undefined;
   const humanOut = machineToStdout ? io.err : io.out;
   const show = opts.report ?? true;
-  const reporter = new TerminalReporter({ out: humanOut, progress: show ? io.err : false, color: io.color && !machineToStdout, cwd: io.cwd, failures: show && !plan.quiet });
-  if (plan.explore && plan.seeds && show) reporter.note(`exploring ${plan.seeds.length} fresh seeds: ${plan.seeds.join(" ")}\n(replay one with --seed <S>)\n(the same seeds again: --explore --seeds ${plan.seeds.length} --seed-base ${plan.seedBase})\n`);
-  if (plan.shard && show) reporter.note(`shard ${formatShard(plan.shard)}: this machine grades about 1/${plan.shard.count} of every test's seeds (the same split on every machine); join the shards' --format json reports with faultline report merge\n`);
+  const reporter = new TerminalReporter({
+    out: humanOut,
+    progress: show ? io.err : false,
+    color: io.color && !machineToStdout,
+    cwd: io.cwd,
+    failures: show && !plan.quiet,
+  });
+  if (plan.explore && plan.seeds && show)
+    reporter.note(
+      `exploring ${plan.seeds.length} fresh seeds: ${plan.seeds.join(" ")}\n(replay one with --seed <S>)\n(the same seeds again: --explore --seeds ${plan.seeds.length} --seed-base ${plan.seedBase})\n`,
+    );
+  if (plan.shard && show)
+    reporter.note(
+      `shard ${formatShard(plan.shard)}: this machine grades about 1/${plan.shard.count} of every test's seeds (the same split on every machine); join the shards' --format json reports with faultline report merge\n`,
+    );
   const pool = new WorkerPool(plan.jobs);
   // the first grading process starts while the implementation is bundled and loaded
   const firstLab = loaded[0];
@@ -243,7 +273,9 @@ export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boo
       if (show) reporter.labDone(rep);
       if (plan.trace && show) listTraces(results, io, humanOut, traceDirFor(grader.lab));
       if ((opts.record ?? true) && plan.impl === "stub" && !plan.seeds) {
-        const complete = Object.keys(grader.parts).filter((p) => (!plan.parts || plan.parts.includes(p)) && plan.only === undefined);
+        const complete = Object.keys(grader.parts).filter(
+          (p) => (!plan.parts || plan.parts.includes(p)) && plan.only === undefined,
+        );
         try {
           recordRun(rep, complete);
         } catch {
@@ -257,7 +289,10 @@ export async function runGradePlan(plan: GradePlan, io: Io, opts: { record?: boo
     await pool.close();
   }
   if (plan.format) {
-    const text = renderMachineFormat(plan.format, reports, { cwd: io.cwd, ...(plan.hiddenVisibility ? { hiddenVisibility: plan.hiddenVisibility } : {}) });
+    const text = renderMachineFormat(plan.format, reports, {
+      cwd: io.cwd,
+      ...(plan.hiddenVisibility ? { hiddenVisibility: plan.hiddenVisibility } : {}),
+    });
     if (plan.out) {
       mkdirSync(dirname(plan.out), { recursive: true });
       writeFileSync(plan.out, text);
@@ -272,7 +307,10 @@ function listTraces(results: readonly ScenarioResult[], io: Io, out: NodeJS.Writ
   const files = results.flatMap((r) => r.seeds.flatMap((s) => s.traceFiles.filter((f) => f.endsWith(".html"))));
   if (files.length === 0) return;
   const shown = files.slice(0, 8).map((f) => `  ${displayPath(f, io.cwd)}`);
-  say(out, `traces (open the .html in a browser, or: pnpm faultline trace text <file>):\n${shown.join("\n")}${files.length > 8 ? `\n  … and ${files.length - 8} more in ${displayPath(dir, io.cwd)}` : ""}\n`);
+  say(
+    out,
+    `traces (open the .html in a browser, or: pnpm faultline trace text <file>):\n${shown.join("\n")}${files.length > 8 ? `\n  … and ${files.length - 8} more in ${displayPath(dir, io.cwd)}` : ""}\n`,
+  );
 }
 
 export async function gradeCommand(argv: string[], io: Io): Promise<number> {

@@ -11,9 +11,17 @@ import { runGradePlan } from "./grade.ts";
 const USAGE = "faultline hint <lab> [test] [--reset]";
 
 export async function hintCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommand("hint", argv, { reset: { type: "boolean" }, help: { type: "boolean", short: "h" } }, USAGE);
+  const { values, positionals } = parseCommand(
+    "hint",
+    argv,
+    { reset: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    USAGE,
+  );
   if (values.help) {
-    say(io.out, `usage: ${USAGE}\n\nShows the next hint tier for the first failing test of the lab (or the named test).\n--reset forgets the tiers shown so far.`);
+    say(
+      io.out,
+      `usage: ${USAGE}\n\nShows the next hint tier for the first failing test of the lab (or the named test).\n--reset forgets the tiers shown so far.`,
+    );
     return 0;
   }
   const [lab, ...rest] = positionals;
@@ -35,7 +43,11 @@ export async function hintCommand(argv: string[], io: Io): Promise<number> {
     const known = recorded ? grader.scenarios.filter((s) => recorded.tests[s.name]) : [];
     if (known.length === 0) {
       say(io.err, `grading ${lab} first to find the first failing test…`);
-      await runGradePlan({ labs: [lab], explore: false, impl: "stub", trace: false, determinism: false, quiet: true }, io, { report: false });
+      await runGradePlan(
+        { labs: [lab], explore: false, impl: "stub", trace: false, determinism: false, quiet: true },
+        io,
+        { report: false },
+      );
       status = readStatus();
     }
     const l = status.labs[lab];
@@ -43,7 +55,10 @@ export async function hintCommand(argv: string[], io: Io): Promise<number> {
     if (!failing) {
       const untested = grader.scenarios.find((s) => !l?.tests[s.name]);
       if (!untested) {
-        say(io.out, `every test of ${lab} passed in your last run: no hint needed. (pnpm faultline hint ${lab} "<test>" shows a test's hints anyway)`);
+        say(
+          io.out,
+          `every test of ${lab} passed in your last run: no hint needed. (pnpm faultline hint ${lab} "<test>" shows a test's hints anyway)`,
+        );
         return 0;
       }
       target = untested.name;
@@ -56,12 +71,20 @@ export async function hintCommand(argv: string[], io: Io): Promise<number> {
   const next = Math.min(shown + 1, scenario.hints.length);
   l.hints[scenario.name] = next;
   writeStatus(status);
-  say(io.out, paint(io.color, "1", `${lab} ${scenario.part} "${scenario.name}" — hint ${next} of ${scenario.hints.length}`));
+  say(
+    io.out,
+    paint(io.color, "1", `${lab} ${scenario.part} "${scenario.name}" — hint ${next} of ${scenario.hints.length}`),
+  );
   scenario.hints.slice(0, next).forEach((h, i) => {
     const text = `  ${i + 1}. ${h}`;
     say(io.out, i === next - 1 ? paint(io.color, "36", text) : paint(io.color, "2", text));
   });
-  if (next < scenario.hints.length) say(io.out, paint(io.color, "2", `(run the same command again for hint ${next + 1})`));
-  else if (shown >= scenario.hints.length) say(io.out, paint(io.color, "2", "(that was the last hint for this test; the lab's README and the handbook go deeper)"));
+  if (next < scenario.hints.length)
+    say(io.out, paint(io.color, "2", `(run the same command again for hint ${next + 1})`));
+  else if (shown >= scenario.hints.length)
+    say(
+      io.out,
+      paint(io.color, "2", "(that was the last hint for this test; the lab's README and the handbook go deeper)"),
+    );
   return 0;
 }

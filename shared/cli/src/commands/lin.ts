@@ -6,7 +6,10 @@
  */
 import { say, type Io } from "../io.ts";
 
-type LinRunner = (argv: readonly string[], io: { stdout: { write(t: string): unknown }; stderr: { write(t: string): unknown } }) => Promise<number> | number;
+type LinRunner = (
+  argv: readonly string[],
+  io: { stdout: { write(t: string): unknown }; stderr: { write(t: string): unknown } },
+) => Promise<number> | number;
 
 export async function linCommand(argv: string[], io: Io): Promise<number> {
   let runner: LinRunner | undefined;

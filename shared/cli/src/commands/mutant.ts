@@ -6,13 +6,25 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { courseRoot, displayPath, isLearnerCopy, knownLabs, labDir, listMutants, mutantFiles, PatchError, saveEdit, startEdit } from "@faultline/grading";
+import {
+  courseRoot,
+  displayPath,
+  isLearnerCopy,
+  knownLabs,
+  labDir,
+  listMutants,
+  mutantFiles,
+  PatchError,
+  saveEdit,
+  startEdit,
+} from "@faultline/grading";
 import { isGitCheckout } from "../committed.ts";
 import { refreshMutant } from "../mutant-refresh.ts";
 import { paint, parseCommand, say, UsageError, type Io } from "../io.ts";
 import { labList } from "../labs.ts";
 
-const USAGE = "faultline mutant edit <lab> <name> | mutant save <lab> <name> [--keep] | mutant check [lab...] | mutant refresh <lab> [name...]";
+const USAGE =
+  "faultline mutant edit <lab> <name> | mutant save <lab> <name> [--keep] | mutant check [lab...] | mutant refresh <lab> [name...]";
 
 const HELP = `usage: ${USAGE}
 
@@ -32,7 +44,8 @@ then proves each mutant is still caught.`;
 
 function requireCourseLab(lab: string | undefined): string {
   if (!lab) throw new UsageError(`which lab?\nusage: ${USAGE}`);
-  if (!existsSync(join(labDir(lab), "reference"))) throw new UsageError(`lab "${lab}" has no reference/ to write mutants against\n${labList()}`);
+  if (!existsSync(join(labDir(lab), "reference")))
+    throw new UsageError(`lab "${lab}" has no reference/ to write mutants against\n${labList()}`);
   return labDir(lab);
 }
 
@@ -47,18 +60,30 @@ export async function mutantCommand(argv: string[], io: Io): Promise<number> {
   if (sub === "edit" || sub === "save") {
     const [lab, name, ...extra] = positionals;
     const root = requireCourseLab(lab);
-    if (!name || extra.length > 0) throw new UsageError(`mutant ${sub}: give a lab and one mutant name\nusage: ${USAGE}`);
+    if (!name || extra.length > 0)
+      throw new UsageError(`mutant ${sub}: give a lab and one mutant name\nusage: ${USAGE}`);
     try {
       if (sub === "edit") {
         const { dir, fresh, existing } = startEdit(root, name);
-        const what = existing ? `the reference with the bug of ${lab}/${name}` : `the reference of ${lab}, for the new mutant ${name}`;
-        say(io.out, fresh ? `copied ${what} to ${displayPath(dir, io.cwd)}` : `${displayPath(dir, io.cwd)} is already being edited`);
+        const what = existing
+          ? `the reference with the bug of ${lab}/${name}`
+          : `the reference of ${lab}, for the new mutant ${name}`;
+        say(
+          io.out,
+          fresh
+            ? `copied ${what} to ${displayPath(dir, io.cwd)}`
+            : `${displayPath(dir, io.cwd)} is already being edited`,
+        );
         say(io.out, `edit it there, then: pnpm faultline mutant save ${lab} ${name}`);
         return 0;
       }
       const r = saveEdit(root, name, values.keep === true);
       say(io.out, `wrote ${displayPath(r.patch, io.cwd)} (${r.changed} changed lines)`);
-      if (r.metaWritten) say(io.out, `fill in ${displayPath(join(r.patch, "..", "mutant.json"), io.cwd)}: the bug in a sentence and the tests that must fail`);
+      if (r.metaWritten)
+        say(
+          io.out,
+          `fill in ${displayPath(join(r.patch, "..", "mutant.json"), io.cwd)}: the bug in a sentence and the tests that must fail`,
+        );
       say(io.out, `next: pnpm faultline course check ${lab}   (proves the mutant is caught by its targets)`);
       return 0;
     } catch (err) {
@@ -67,7 +92,8 @@ export async function mutantCommand(argv: string[], io: Io): Promise<number> {
     }
   }
   if (sub === "check") {
-    const labs = positionals.length > 0 ? positionals : knownLabs().filter((l) => existsSync(join(labDir(l), "reference")));
+    const labs =
+      positionals.length > 0 ? positionals : knownLabs().filter((l) => existsSync(join(labDir(l), "reference")));
     let broken = 0;
     let total = 0;
     for (const lab of labs) {
@@ -83,14 +109,22 @@ export async function mutantCommand(argv: string[], io: Io): Promise<number> {
         }
       }
     }
-    say(io.out, broken === 0 ? `${total} mutant patches apply to their references (${labs.join(", ")})` : `${broken} of ${total} mutant patches do not apply`);
+    say(
+      io.out,
+      broken === 0
+        ? `${total} mutant patches apply to their references (${labs.join(", ")})`
+        : `${broken} of ${total} mutant patches do not apply`,
+    );
     return broken === 0 ? 0 : 1;
   }
   if (sub === "refresh") {
     const [lab, ...names] = positionals;
     const labRoot = requireCourseLab(lab);
     const root = courseRoot();
-    if (!isGitCheckout(root)) throw new UsageError("mutant refresh: the course is not a git checkout, so there is no earlier reference to replay the patches from");
+    if (!isGitCheckout(root))
+      throw new UsageError(
+        "mutant refresh: the course is not a git checkout, so there is no earlier reference to replay the patches from",
+      );
     const chosen = names.length > 0 ? names : listMutants(lab as string, labRoot).map((m) => m.name);
     let open = 0;
     for (const name of chosen) {
@@ -99,7 +133,10 @@ export async function mutantCommand(argv: string[], io: Io): Promise<number> {
         if (r.result === "refreshed") say(io.out, `refreshed ${lab}/${name}`);
         if (r.result === "conflict") {
           open++;
-          say(io.out, `${paint(io.color, "31", "✗")} ${lab}/${name}: the bug and the change of the reference touch the same lines; resolve the marked conflicts in ${r.files?.join(", ")}, then: pnpm faultline mutant save ${lab} ${name}`);
+          say(
+            io.out,
+            `${paint(io.color, "31", "✗")} ${lab}/${name}: the bug and the change of the reference touch the same lines; resolve the marked conflicts in ${r.files?.join(", ")}, then: pnpm faultline mutant save ${lab} ${name}`,
+          );
         }
       } catch (err) {
         open++;

@@ -9,11 +9,21 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { displayPath, formatLabTable, formatTally, renderMachineFormat, requiredPassed, tally, type MachineFormat } from "@faultline/grading";
+import {
+  displayPath,
+  formatLabTable,
+  formatTally,
+  renderMachineFormat,
+  requiredPassed,
+  tally,
+  type LabReport,
+  type MachineFormat,
+} from "@faultline/grading";
 import { parseCommand, say, UsageError, type Io } from "../io.ts";
 import { MergeError, mergeReports, readJsonReport } from "../report-merge.ts";
 
-export const MERGE_USAGE = "faultline report merge <report.json...> [--out FILE] [--gradescope FILE] [--junit FILE] [--hidden-visibility V]";
+export const MERGE_USAGE =
+  "faultline report merge <report.json...> [--out FILE] [--gradescope FILE] [--junit FILE] [--hidden-visibility V]";
 
 const MERGE_FLAGS = {
   out: { type: "string", short: "o" },
@@ -31,7 +41,9 @@ export async function reportCommand(argv: string[], io: Io): Promise<number> {
     say(io.out, MERGE_HELP);
     return 0;
   }
-  throw new UsageError(sub ? `report: unknown subcommand "${sub}"; subcommands: merge\nusage: ${MERGE_USAGE}` : `usage: ${MERGE_USAGE}`);
+  throw new UsageError(
+    sub ? `report: unknown subcommand "${sub}"; subcommands: merge\nusage: ${MERGE_USAGE}` : `usage: ${MERGE_USAGE}`,
+  );
 }
 
 async function mergeCmd(argv: string[], io: Io): Promise<number> {
@@ -40,10 +52,14 @@ async function mergeCmd(argv: string[], io: Io): Promise<number> {
     say(io.out, MERGE_HELP);
     return 0;
   }
-  if (positionals.length === 0) throw new UsageError(`report merge: which reports? (files written by grade --format json)\nusage: ${MERGE_USAGE}`);
+  if (positionals.length === 0)
+    throw new UsageError(`report merge: which reports? (files written by grade --format json)\nusage: ${MERGE_USAGE}`);
   const hv = v["hidden-visibility"];
-  if (hv !== undefined && !["after_published", "hidden", "after_due_date"].includes(hv)) throw new UsageError(`report merge: --hidden-visibility must be after_published, hidden or after_due_date, got "${hv}"`);
-  let merged;
+  if (hv !== undefined && !["after_published", "hidden", "after_due_date"].includes(hv))
+    throw new UsageError(
+      `report merge: --hidden-visibility must be after_published, hidden or after_due_date, got "${hv}"`,
+    );
+  let merged: LabReport[];
   try {
     const inputs = positionals.map((f) => {
       const path = resolve(io.cwd, f);
@@ -66,7 +82,10 @@ async function mergeCmd(argv: string[], io: Io): Promise<number> {
   if (v.junit !== undefined) outputs.push(["junit", v.junit]);
   // With no file named, the merged JSON goes to stdout and the table to stderr.
   const human = outputs.length === 0 ? io.err : io.out;
-  const opts = { cwd: io.cwd, ...(hv ? { hiddenVisibility: hv as "after_published" | "hidden" | "after_due_date" } : {}) };
+  const opts = {
+    cwd: io.cwd,
+    ...(hv ? { hiddenVisibility: hv as "after_published" | "hidden" | "after_due_date" } : {}),
+  };
   if (!v.quiet) {
     for (const rep of merged) say(human, `${formatLabTable(rep, { color: io.color && human === io.out })}\n`);
     if (merged.length > 1) say(human, `All labs: ${formatTally(tally(merged.flatMap((r) => r.results)))}`);

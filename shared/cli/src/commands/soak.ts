@@ -74,7 +74,10 @@ export function parseSoak(argv: string[], io: Io): SoakPlan | "help" {
   if (v.all && positionals.length > 0) throw new UsageError("soak: give lab names or --all, not both");
   const labs = v.all ? knownLabs() : positionals;
   if (labs.length === 0) throw new UsageError(`soak: which lab?\n${labList()}\nusage: ${SOAK_USAGE}`);
-  const parts = v.part?.flatMap((p) => p.split(",")).map((p) => p.trim()).filter(Boolean);
+  const parts = v.part
+    ?.flatMap((p) => p.split(","))
+    .map((p) => p.trim())
+    .filter(Boolean);
   const base = intFlag("seed-base", v["seed-base"], 1);
   const impl = v.impl ?? "reference";
   const jobs = intFlag("jobs", v.jobs, 1);
@@ -82,10 +85,14 @@ export function parseSoak(argv: string[], io: Io): SoakPlan | "help" {
   if (v.shard !== undefined) {
     const s = parseShard(v.shard);
     if ("error" in s) throw new UsageError(`soak: ${s.error}`);
-    if (base === undefined) throw new UsageError("soak: --shard needs --seed-base S, the same on every machine, so that all shards split the same fresh seeds");
+    if (base === undefined)
+      throw new UsageError(
+        "soak: --shard needs --seed-base S, the same on every machine, so that all shards split the same fresh seeds",
+      );
     shard = s;
   }
-  if (impl === "stub" || impl === "src") throw new UsageError("soak: the stubs fail every seed; soak a reference, a mutant or a directory (--impl)");
+  if (impl === "stub" || impl === "src")
+    throw new UsageError("soak: the stubs fail every seed; soak a reference, a mutant or a directory (--impl)");
   return {
     labs: [...new Set(labs)],
     seedCount: intFlag("seeds", v.seeds, 1) ?? SOAK_DEFAULT_SEEDS,
@@ -123,8 +130,13 @@ export interface SoakOutcome {
 }
 
 /** Scenarios a soak runs: simulated ones (real I/O only with --real), filtered by --part/--only. */
-export function soakScenarios(grader: LabGrader, plan: Pick<SoakPlan, "only" | "parts" | "real">): { run: Scenario[]; skipped: Scenario[] } {
-  const chosen = grader.scenarios.filter((s) => (!plan.parts || plan.parts.includes(s.part)) && (plan.only === undefined || s.name === plan.only));
+export function soakScenarios(
+  grader: LabGrader,
+  plan: Pick<SoakPlan, "only" | "parts" | "real">,
+): { run: Scenario[]; skipped: Scenario[] } {
+  const chosen = grader.scenarios.filter(
+    (s) => (!plan.parts || plan.parts.includes(s.part)) && (plan.only === undefined || s.name === plan.only),
+  );
   const real = (s: Scenario) => s.deterministic === false && !plan.real && plan.only === undefined;
   return { run: chosen.filter((s) => !real(s)), skipped: chosen.filter(real) };
 }
@@ -146,9 +158,13 @@ export async function runSoak(plan: SoakPlan, io: Io): Promise<SoakOutcome> {
     }
   }
   const seeds = soakSeeds(plan.seedBase, plan.seedCount);
-  const shown = seeds.length <= SHOW_ALL_SEEDS ? seeds.join(" ") : `${seeds.slice(0, 10).join(" ")} … (${seeds.length - 10} more)`;
+  const shown =
+    seeds.length <= SHOW_ALL_SEEDS ? seeds.join(" ") : `${seeds.slice(0, 10).join(" ")} … (${seeds.length - 10} more)`;
   const again = `pnpm soak ${plan.labs.join(" ")} --seeds ${plan.seedCount} --seed-base ${plan.seedBase}${plan.impl === "reference" ? "" : ` --impl ${plan.impl}`}${plan.shard ? ` --shard ${formatShard(plan.shard)}` : ""}`;
-  say(io.out, `soak: ${plan.seedCount} fresh seeds per scenario (impl ${plan.impl}), seed base ${plan.seedBase}${plan.shard ? `, shard ${formatShard(plan.shard)} (about 1/${plan.shard.count} of them)` : ""}: ${shown}`);
+  say(
+    io.out,
+    `soak: ${plan.seedCount} fresh seeds per scenario (impl ${plan.impl}), seed base ${plan.seedBase}${plan.shard ? `, shard ${formatShard(plan.shard)} (about 1/${plan.shard.count} of them)` : ""}: ${shown}`,
+  );
   say(io.out, `(same seeds again: ${again})\n`);
 
   const out: SoakOutcome = { rows: [], skipped: [], failures: 0 };
@@ -158,13 +174,18 @@ export async function runSoak(plan: SoakPlan, io: Io): Promise<SoakOutcome> {
       const { run: chosen, skipped } = soakScenarios(grader, plan);
       out.skipped.push(...skipped.map((s) => ({ lab: grader.lab, scenario: s.name })));
       const run = plan.shard ? shardSeeds(chosen, () => seeds, plan.shard) : chosen.map((test) => ({ test, seeds }));
-      say(io.out, `${grader.lab}: ${run.length} scenarios × ${plan.shard ? `about ${Math.ceil(seeds.length / plan.shard.count)}` : seeds.length} seeds${skipped.length > 0 ? ` (skipping ${skipped.length} with real processes or HTTP; --real includes them)` : ""}`);
+      say(
+        io.out,
+        `${grader.lab}: ${run.length} scenarios × ${plan.shard ? `about ${Math.ceil(seeds.length / plan.shard.count)}` : seeds.length} seeds${skipped.length > 0 ? ` (skipping ${skipped.length} with real processes or HTTP; --real includes them)` : ""}`,
+      );
       if (run.length === 0) continue;
       const rows: SoakRow[] = [];
       for (const [i, { test: s, seeds: mine }] of run.entries()) {
         const started = Date.now();
         let done = 0;
-        const progress = (io.err as { isTTY?: boolean }).isTTY ? (text: string) => io.err.write(`\r\x1b[K${text}`) : undefined;
+        const progress = (io.err as { isTTY?: boolean }).isTTY
+          ? (text: string) => io.err.write(`\r\x1b[K${text}`)
+          : undefined;
         const r = await gradeScenario(grader, s, {
           lab: grader.lab,
           graderModule: module,
@@ -183,13 +204,23 @@ export async function runSoak(plan: SoakPlan, io: Io): Promise<SoakOutcome> {
         });
         progress?.("");
         // An impl that does not load runs no seed: one failure for the scenario.
-        const failures = r.status === "error" && r.firstFailure ? [r.firstFailure] : r.seeds.filter((x) => x.status !== "pass");
+        const failures =
+          r.status === "error" && r.firstFailure ? [r.firstFailure] : r.seeds.filter((x) => x.status !== "pass");
         if (r.status === "error" && r.firstFailure) reportFailure(io, grader.lab, s.name, r.firstFailure, plan.impl);
-        const row: SoakRow = { lab: grader.lab, scenario: s.name, seeds: r.seeds.length, failures, wallMs: Date.now() - started };
+        const row: SoakRow = {
+          lab: grader.lab,
+          scenario: s.name,
+          seeds: r.seeds.length,
+          failures,
+          wallMs: Date.now() - started,
+        };
         rows.push(row);
         out.failures += failures.length;
         const mark = failures.length === 0 ? paint(io.color, "32", "✓") : paint(io.color, "31", "✗");
-        say(io.out, `  ${mark} ${s.part} ${s.name}: ${row.seeds} seeds, ${failures.length} failed, ${fmtDuration(row.wallMs)}`);
+        say(
+          io.out,
+          `  ${mark} ${s.part} ${s.name}: ${row.seeds} seeds, ${failures.length} failed, ${fmtDuration(row.wallMs)}`,
+        );
       }
       out.rows.push(...rows);
       say(io.out, `\n${formatSoakTable(grader.lab, rows)}\n`);
@@ -199,16 +230,27 @@ export async function runSoak(plan: SoakPlan, io: Io): Promise<SoakOutcome> {
   }
   const runs = out.rows.reduce((a, r) => a + r.seeds, 0);
   const wall = out.rows.reduce((a, r) => a + r.wallMs, 0);
-  const verdict = out.failures === 0 ? paint(io.color, "32", "0 failures") : paint(io.color, "31", `${out.failures} failing seed${out.failures === 1 ? "" : "s"}`);
-  say(io.out, `soak: ${loaded.length} lab${loaded.length === 1 ? "" : "s"}, ${out.rows.length} scenarios, ${runs} seed runs, ${verdict}, ${fmtDuration(wall)} (seed base ${plan.seedBase})`);
+  const verdict =
+    out.failures === 0
+      ? paint(io.color, "32", "0 failures")
+      : paint(io.color, "31", `${out.failures} failing seed${out.failures === 1 ? "" : "s"}`);
+  say(
+    io.out,
+    `soak: ${loaded.length} lab${loaded.length === 1 ? "" : "s"}, ${out.rows.length} scenarios, ${runs} seed runs, ${verdict}, ${fmtDuration(wall)} (seed base ${plan.seedBase})`,
+  );
   return out;
 }
 
 function reportFailure(io: Io, lab: string, scenario: string, seed: SeedResult, impl: string): void {
   const f = seed.failure;
   const what = f ? `${f.invariant}: ${f.message}` : seed.status;
-  const where = [f?.node, f?.t !== undefined ? `t=${fmtMs(Math.round(f.t * 10) / 10)}` : undefined].filter(Boolean).join(", ");
-  say(io.out, `  ${paint(io.color, "31", "✗")} ${lab} "${scenario}" seed ${seed.seed} (${seed.status}${where ? `, ${where}` : ""}): ${firstLines(what, 4)}`);
+  const where = [f?.node, f?.t !== undefined ? `t=${fmtMs(Math.round(f.t * 10) / 10)}` : undefined]
+    .filter(Boolean)
+    .join(", ");
+  say(
+    io.out,
+    `  ${paint(io.color, "31", "✗")} ${lab} "${scenario}" seed ${seed.seed} (${seed.status}${where ? `, ${where}` : ""}): ${firstLines(what, 4)}`,
+  );
   say(io.out, `    replay: ${replayCommand(lab, scenario, seed.seed, impl)}`);
 }
 
@@ -219,13 +261,29 @@ function firstLines(s: string, n: number): string {
 
 /** Per lab: scenario, seeds run, failures, wall time, and a total row. */
 export function formatSoakTable(lab: string, rows: readonly SoakRow[]): string {
-  const total = { scenario: "total", seeds: rows.reduce((a, r) => a + r.seeds, 0), failures: rows.reduce((a, r) => a + r.failures.length, 0), wallMs: rows.reduce((a, r) => a + r.wallMs, 0) };
-  const cells = [...rows.map((r) => ({ scenario: r.scenario, seeds: r.seeds, failures: r.failures.length, wallMs: r.wallMs })), total].map((r) => [r.scenario, String(r.seeds), String(r.failures), fmtDuration(r.wallMs)]);
+  const total = {
+    scenario: "total",
+    seeds: rows.reduce((a, r) => a + r.seeds, 0),
+    failures: rows.reduce((a, r) => a + r.failures.length, 0),
+    wallMs: rows.reduce((a, r) => a + r.wallMs, 0),
+  };
+  const cells = [
+    ...rows.map((r) => ({ scenario: r.scenario, seeds: r.seeds, failures: r.failures.length, wallMs: r.wallMs })),
+    total,
+  ].map((r) => [r.scenario, String(r.seeds), String(r.failures), fmtDuration(r.wallMs)]);
   const head = ["scenario", "seeds", "failures", "wall"];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
-  const line = (c: string[]) => `  ${c.map((x, i) => (i === 0 ? x.padEnd(widths[i] as number) : x.padStart(widths[i] as number))).join("  ")}`.trimEnd();
+  const line = (c: string[]) =>
+    `  ${c.map((x, i) => (i === 0 ? x.padEnd(widths[i] as number) : x.padStart(widths[i] as number))).join("  ")}`.trimEnd();
   const rule = `  ${widths.map((w) => "-".repeat(w)).join("  ")}`;
-  return [`${lab} soak`, line(head), rule, ...cells.slice(0, -1).map(line), rule, line(cells[cells.length - 1] as string[])].join("\n");
+  return [
+    `${lab} soak`,
+    line(head),
+    rule,
+    ...cells.slice(0, -1).map(line),
+    rule,
+    line(cells[cells.length - 1] as string[]),
+  ].join("\n");
 }
 
 export async function soakCommand(argv: string[], io: Io): Promise<number> {

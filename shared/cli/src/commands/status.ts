@@ -5,9 +5,17 @@ import { readStatus, statusPath } from "../status.ts";
 import { displayPath } from "@faultline/grading";
 
 export async function statusCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parseCommand("status", argv, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, "faultline status [--json]");
+  const { values } = parseCommand(
+    "status",
+    argv,
+    { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    "faultline status [--json]",
+  );
   if (values.help) {
-    say(io.out, "usage: faultline status [--json]\n\nBest and last score per lab and part, from the runs of your code (pnpm grade <lab>).");
+    say(
+      io.out,
+      "usage: faultline status [--json]\n\nBest and last score per lab and part, from the runs of your code (pnpm grade <lab>).",
+    );
     return 0;
   }
   const s = readStatus();
@@ -30,7 +38,13 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
       const g = await loadGrader(graderModulePath(lab));
       title = `${lab} — ${g.title}`;
       parts = g.parts;
-      scenarios = g.scenarios.map((x) => ({ part: x.part, name: x.name, points: x.points, bonus: x.bonus ?? false, hints: x.hints }));
+      scenarios = g.scenarios.map((x) => ({
+        part: x.part,
+        name: x.name,
+        points: x.points,
+        bonus: x.bonus ?? false,
+        hints: x.hints,
+      }));
     } catch {
       // a grader that does not load still shows what was recorded
     }
@@ -46,11 +60,23 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
       const tests = scenarios.filter((x) => x.part === p);
       const passed = tests.filter((x) => l.tests[x.name]?.status === "pass").length;
       const bonus = tests.length > 0 && tests.every((x) => x.bonus) ? " bonus" : "";
-      const score = ps ? `best ${ps.best}/${possible}${bonus}, last ${ps.last}/${possible}` : "not graded as a whole yet";
-      say(io.out, `  Part ${p}${parts[p] ? `: ${parts[p]}` : ""}`.padEnd(40) + `${score}${tests.length ? `  (${passed}/${tests.length} tests passing)` : ""}`);
+      const score = ps
+        ? `best ${ps.best}/${possible}${bonus}, last ${ps.last}/${possible}`
+        : "not graded as a whole yet";
+      say(
+        io.out,
+        `  Part ${p}${parts[p] ? `: ${parts[p]}` : ""}`.padEnd(40) +
+          `${score}${tests.length ? `  (${passed}/${tests.length} tests passing)` : ""}`,
+      );
       for (const t of tests) {
         const ts = l.tests[t.name];
-        const sym = !ts ? paint(c, "2", "·") : ts.status === "pass" ? paint(c, "32", "✓") : ts.status === "not-started" ? paint(c, "33", "○") : paint(c, "31", "✗");
+        const sym = !ts
+          ? paint(c, "2", "·")
+          : ts.status === "pass"
+            ? paint(c, "32", "✓")
+            : ts.status === "not-started"
+              ? paint(c, "33", "○")
+              : paint(c, "31", "✗");
         const hints = l.hints[t.name] ? `  hints ${l.hints[t.name]}/${t.hints.length}` : "";
         say(io.out, `    ${sym} ${t.name}${hints}`);
       }

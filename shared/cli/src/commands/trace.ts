@@ -3,13 +3,24 @@ import { existsSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { toShiViz, type EventKind } from "@faultline/sim";
-import { displayPath, isEventKind, EVENT_KINDS, readTraceFile, renderHtmlView, renderTextView, traceJsonFor } from "@faultline/grading";
+import {
+  displayPath,
+  isEventKind,
+  EVENT_KINDS,
+  readTraceFile,
+  renderHtmlView,
+  renderTextView,
+  traceJsonFor,
+} from "@faultline/grading";
 import { parseCommand, say, UsageError, type Io } from "../io.ts";
 
 const USAGE = "faultline trace open|text|shiviz <file> (the .json trace, or any of its views)";
 
 function load(file: string | undefined, io: Io) {
-  if (!file) throw new UsageError(`trace: which file?\nusage: ${USAGE}\n(traces are written to .faultline/traces/<lab>/ on failures and with grade --trace)`);
+  if (!file)
+    throw new UsageError(
+      `trace: which file?\nusage: ${USAGE}\n(traces are written to .faultline/traces/<lab>/ on failures and with grade --trace)`,
+    );
   const path = traceJsonFor(resolve(io.cwd, file));
   if (!existsSync(path)) throw new UsageError(`trace: ${displayPath(path, io.cwd)} does not exist`);
   try {
@@ -38,13 +49,23 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
     const { values, positionals } = parseCommand(
       "trace text",
       rest,
-      { node: { type: "string", multiple: true }, kind: { type: "string", multiple: true }, from: { type: "string" }, to: { type: "string" }, width: { type: "string" }, color: { type: "boolean" } },
+      {
+        node: { type: "string", multiple: true },
+        kind: { type: "string", multiple: true },
+        from: { type: "string" },
+        to: { type: "string" },
+        width: { type: "string" },
+        color: { type: "boolean" },
+      },
       "faultline trace text <file> [--node n1,n2] [--kind send,deliver] [--from ms] [--to ms] [--width N] [--color]",
     );
     const { trace } = load(positionals[0], io);
     const kinds = values.kind?.flatMap((k) => k.split(",")).filter(Boolean);
     const bad = kinds?.filter((k) => !isEventKind(k));
-    if (bad && bad.length > 0) throw new UsageError(`trace text: unknown kind ${bad.map((k) => `"${k}"`).join(", ")}; kinds: ${EVENT_KINDS.join(", ")}`);
+    if (bad && bad.length > 0)
+      throw new UsageError(
+        `trace text: unknown kind ${bad.map((k) => `"${k}"`).join(", ")}; kinds: ${EVENT_KINDS.join(", ")}`,
+      );
     const nodes = values.node?.flatMap((n) => n.split(",")).filter(Boolean);
     const width = values.width !== undefined ? Number(values.width) : (io.out.columns ?? 160);
     let text: string;
@@ -64,18 +85,31 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (sub === "shiviz") {
-    const { values, positionals } = parseCommand("trace shiviz", rest, { out: { type: "string", short: "o" } }, "faultline trace shiviz <file> [--out FILE]");
+    const { values, positionals } = parseCommand(
+      "trace shiviz",
+      rest,
+      { out: { type: "string", short: "o" } },
+      "faultline trace shiviz <file> [--out FILE]",
+    );
     const { trace } = load(positionals[0], io);
     const text = toShiViz(trace);
     if (values.out) {
       const out = resolve(io.cwd, values.out);
       writeFileSync(out, text);
-      say(io.out, `wrote ${displayPath(out, io.cwd)}: paste it into ShiViz (https://bestchai.bitbucket.io/shiviz/) with the default parser settings`);
+      say(
+        io.out,
+        `wrote ${displayPath(out, io.cwd)}: paste it into ShiViz (https://bestchai.bitbucket.io/shiviz/) with the default parser settings`,
+      );
     } else io.out.write(text);
     return 0;
   }
   if (sub === "open") {
-    const { values, positionals } = parseCommand("trace open", rest, { "no-browser": { type: "boolean" } }, "faultline trace open <file> [--no-browser]");
+    const { values, positionals } = parseCommand(
+      "trace open",
+      rest,
+      { "no-browser": { type: "boolean" } },
+      "faultline trace open <file> [--no-browser]",
+    );
     const { path, trace } = load(positionals[0], io);
     const html = path.replace(/\.json$/, ".html");
     writeFileSync(html, renderHtmlView(trace));
@@ -92,5 +126,7 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
     } else if (!values["no-browser"]) say(io.err, "(no display here: open that file in a browser)");
     return 0;
   }
-  throw new UsageError(sub ? `trace: unknown view "${sub}"; views: open, text, shiviz\nusage: ${USAGE}` : `usage: ${USAGE}`);
+  throw new UsageError(
+    sub ? `trace: unknown view "${sub}"; views: open, text, shiviz\nusage: ${USAGE}` : `usage: ${USAGE}`,
+  );
 }

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, realpathSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Message, type Plugin } from "esbuild";
+import { type BuildResult, build, type Message, type Plugin } from "esbuild";
 
 /** The only runtime value lab code may import from @faultline/sim (the rest are types). */
 export const SIM_SHIM = `export class NotImplemented extends Error {
@@ -59,7 +59,10 @@ function fencePlugin(req: BundleRequest, roots: string[]): Plugin {
     name: "faultline-fence",
     setup(b) {
       // The simulator package, however it is named (a package name, or its file in a course that has none).
-      b.onResolve({ filter: /^@faultline\/sim$|\/shared\/sim\/src\/index\.ts$/ }, () => ({ path: "sim-shim", namespace: "faultline" }));
+      b.onResolve({ filter: /^@faultline\/sim$|\/shared\/sim\/src\/index\.ts$/ }, () => ({
+        path: "sim-shim",
+        namespace: "faultline",
+      }));
       b.onLoad({ filter: /.*/, namespace: "faultline" }, () => ({ contents: SIM_SHIM, loader: "js" }));
       b.onResolve({ filter: /.*/ }, (args) => {
         if (args.kind === "entry-point") return undefined;
@@ -114,7 +117,7 @@ export async function bundleImpl(req: BundleRequest): Promise<Bundle> {
   const roots = req.allowedRoots.map(real);
   const entry = real(req.entry);
   if (!inside(entry, roots)) throw new BundleError(`${req.entry} is outside the allowed folders`);
-  let result;
+  let result: BuildResult;
   try {
     result = await build({
       entryPoints: [entry],

@@ -67,8 +67,15 @@ export class ContextPool {
   }
 
   private prepare(): PreparedContext {
-    const options = { name: this.name, codeGeneration: { strings: false, wasm: false }, microtaskMode: "afterEvaluate" } as const;
-    const context = DONT_CONTEXTIFY !== undefined ? vm.createContext(DONT_CONTEXTIFY, options) : vm.createContext(Object.create(null) as object, options);
+    const options = {
+      name: this.name,
+      codeGeneration: { strings: false, wasm: false },
+      microtaskMode: "afterEvaluate",
+    } as const;
+    const context =
+      DONT_CONTEXTIFY !== undefined
+        ? vm.createContext(DONT_CONTEXTIFY, options)
+        : vm.createContext(Object.create(null) as object, options);
     const sandbox = context as Record<string, unknown>;
     bootstrapScript.runInContext(context);
     // The module function is compiled here, before the intrinsics are frozen; it is frozen with them.

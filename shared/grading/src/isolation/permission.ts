@@ -16,7 +16,12 @@ export function permissionFlag(): string {
 
 /** One `--allow-fs-read=` flag per path: a folder opens everything below it, a file only itself. */
 export function readFlags(folders: Iterable<string>, files: Iterable<string> = []): string[] {
-  return [...new Set([...[...folders].map((f) => `--allow-fs-read=${f.replace(/\/+$/, "")}/*`), ...[...files].map((f) => `--allow-fs-read=${f}`)])];
+  return [
+    ...new Set([
+      ...[...folders].map((f) => `--allow-fs-read=${f.replace(/\/+$/, "")}/*`),
+      ...[...files].map((f) => `--allow-fs-read=${f}`),
+    ]),
+  ];
 }
 
 /** One `--allow-fs-write=` flag per folder. */

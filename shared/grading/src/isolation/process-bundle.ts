@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFil
 import { builtinModules } from "node:module";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { build, type Plugin } from "esbuild";
+import { type BuildResult, build, type Plugin } from "esbuild";
 import { BundleError, bundleErrorOf, inside, real, SIM_SHIM } from "./bundle.ts";
 import { REPO_ROOT } from "../impl.ts";
 
@@ -67,7 +67,10 @@ function packageClosure(root: string, out = new Set<string>(), seen = new Set<st
   let holder = dirname(root);
   if (basename(holder).startsWith("@")) holder = dirname(holder);
   out.add(holder);
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+  };
   for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
     // Node's lookup: <ancestor>/node_modules/<dep>, nearest first.
     for (let d = root; d !== dirname(d); d = dirname(d)) {
@@ -85,7 +88,8 @@ function packageClosure(root: string, out = new Set<string>(), seen = new Set<st
 function processFence(req: ProcessBundleRequest, allowed: string[], trusted: string[], externals: Set<string>): Plugin {
   const show = (p: string) => relative(req.displayRoot, p) || p;
   const workspace = [real(join(REPO_ROOT, "shared"))];
-  const isTrusted = (importer: string) => importer === "" || importer === "<stdin>" || inside(importer, trusted) || inside(importer, workspace);
+  const isTrusted = (importer: string) =>
+    importer === "" || importer === "<stdin>" || inside(importer, trusted) || inside(importer, workspace);
   return {
     name: "faultline-process-fence",
     setup(b) {
@@ -100,18 +104,24 @@ function processFence(req: ProcessBundleRequest, allowed: string[], trusted: str
           // packages load from node_modules at run time.
           if (relativeSpec || spec.startsWith("@faultline/")) {
             const r = await b.resolve(spec, { resolveDir: args.resolveDir, kind: args.kind, pluginData: "inner" });
-            if (r.errors.length > 0 || !r.path) return { errors: r.errors.length > 0 ? r.errors : [{ text: `cannot resolve "${spec}" from ${show(args.importer)}` }] };
+            if (r.errors.length > 0 || !r.path)
+              return {
+                errors:
+                  r.errors.length > 0 ? r.errors : [{ text: `cannot resolve "${spec}" from ${show(args.importer)}` }],
+              };
             // A workspace package's modules are kept only for what is used from them (a module
             // that starts processes at import time stays out when nothing of it is imported).
             return inside(r.path, workspace) ? { path: r.path, sideEffects: false } : { path: r.path };
           }
           const r = await b.resolve(spec, { resolveDir: args.resolveDir, kind: args.kind, pluginData: "inner" });
-          if (r.errors.length > 0 || !r.path) return { errors: [{ text: `cannot resolve the package "${spec}" from ${show(args.importer)}` }] };
+          if (r.errors.length > 0 || !r.path)
+            return { errors: [{ text: `cannot resolve the package "${spec}" from ${show(args.importer)}` }] };
           const root = packageRoot(r.path);
           if (root) externals.add(root);
           return { path: r.path, external: true };
         }
-        if (spec === "@faultline/sim" || /\/shared\/sim\/src\/index\.ts$/.test(spec)) return { path: "sim-shim", namespace: "faultline" };
+        if (spec === "@faultline/sim" || /\/shared\/sim\/src\/index\.ts$/.test(spec))
+          return { path: "sim-shim", namespace: "faultline" };
         if (relativeSpec) {
           const target = real(resolve(args.resolveDir, spec));
           if (!inside(target, allowed)) {
@@ -125,7 +135,13 @@ function processFence(req: ProcessBundleRequest, allowed: string[], trusted: str
           }
           return spec === args.path ? undefined : { path: target };
         }
-        return { errors: [{ text: `imports the package "${spec}": lab code may import its own files, the lab's framework, Node's built-in modules (node:crypto, ...) and NotImplemented from "@faultline/sim"` }] };
+        return {
+          errors: [
+            {
+              text: `imports the package "${spec}": lab code may import its own files, the lab's framework, Node's built-in modules (node:crypto, ...) and NotImplemented from "@faultline/sim"`,
+            },
+          ],
+        };
       });
     },
   };
@@ -139,7 +155,7 @@ export async function bundleProcessImpl(req: ProcessBundleRequest): Promise<Proc
   if (!inside(entry, allowed)) throw new BundleError(`${req.entry} is outside the allowed folders`);
   const externals = new Set<string>();
   const host = real(req.host);
-  let result;
+  let result: BuildResult;
   try {
     result = await build({
       stdin: {

@@ -28,7 +28,10 @@ export class CompiledBundle {
     // Evaluated once per context, the script gives a function that evaluates the module afresh
     // at every call (a new module scope per node incarnation, with code that stays compiled).
     // The bundle's `var __lab` is local inside the wrapper: the epilogue returns it.
-    this.script = new vm.Script(`(function faultlineModule() { return ${withLocalGlobals(code, "return typeof __lab === \"undefined\" ? undefined : __lab;")} })`, { filename, lineOffset: -1 });
+    this.script = new vm.Script(
+      `(function faultlineModule() { return ${withLocalGlobals(code, 'return typeof __lab === "undefined" ? undefined : __lab;')} })`,
+      { filename, lineOffset: -1 },
+    );
     this.pool = new ContextPool(this.script, `faultline ${filename}`);
   }
 
@@ -39,7 +42,11 @@ export class CompiledBundle {
     if (!map) return stack;
     const re = new RegExp(`${escapeRe(this.filename)}:(\\d+):(\\d+)`, "g");
     return stack.replace(re, (whole, line: string, col: string) => {
-      const e = map.findEntry(Number(line) - 1, Number(col) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+      const e = map.findEntry(Number(line) - 1, Number(col) - 1) as {
+        originalSource?: string;
+        originalLine?: number;
+        originalColumn?: number;
+      };
       if (!e || e.originalSource === undefined || e.originalLine === undefined) return whole;
       return `${this.showSource(e.originalSource)}:${e.originalLine + 1}:${(e.originalColumn ?? 0) + 1}`;
     });
@@ -85,7 +92,15 @@ const drainScript = new vm.Script("undefined", { filename: "faultline:settle" })
 /** Handler calls between two settlings of a context's promise continuations. */
 const DRAIN_EVERY = 16;
 
-const BUILTIN_ERRORS: Record<string, ErrorConstructor> = { Error, RangeError, TypeError, SyntaxError, ReferenceError, EvalError, URIError };
+const BUILTIN_ERRORS: Record<string, ErrorConstructor> = {
+  Error,
+  RangeError,
+  TypeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
 
 /**
  * An error thrown by learner code, re-created in the host with the learner's name, message and
@@ -94,7 +109,8 @@ const BUILTIN_ERRORS: Record<string, ErrorConstructor> = { Error, RangeError, Ty
 export function learnerError(name: string, message: string, stack: string): Error {
   const Ctor = BUILTIN_ERRORS[name] ?? Error;
   const e = new Ctor(message);
-  if (e.name !== name) Object.defineProperty(e, "name", { value: name, writable: true, configurable: true, enumerable: false });
+  if (e.name !== name)
+    Object.defineProperty(e, "name", { value: name, writable: true, configurable: true, enumerable: false });
   e.stack = stack || `${name}: ${message}`;
   return e;
 }
@@ -124,7 +140,9 @@ const ARRAY_SINGLE_READS = 8;
 const ARRAY_WINDOW = 64;
 
 /** Array methods answered from one copy of the whole array instead of one request per element. */
-const ARRAY_METHODS = new Set(Object.getOwnPropertyNames(Array.prototype).filter((k) => k !== "length" && k !== "constructor"));
+const ARRAY_METHODS = new Set(
+  Object.getOwnPropertyNames(Array.prototype).filter((k) => k !== "length" && k !== "constructor"),
+);
 
 export interface RealmOptions {
   /** Label used in errors: "n2", "the grader's copy". */
@@ -175,7 +193,11 @@ export class Realm {
     const paths = [...(options.observe ?? [])].sort((a, b) => a.split(".").length - b.split(".").length);
     this.observed = paths.map((p) => p.split("."));
     if (paths.length > 0) prepared.observe(JSON.stringify(paths));
-    options.probe?.enter(options.label === "the implementation" ? "your module" : options.label, "loading your module", 0);
+    options.probe?.enter(
+      options.label === "the implementation" ? "your module" : options.label,
+      "loading your module",
+      0,
+    );
     try {
       prepared.load();
     } catch (err) {
@@ -207,7 +229,10 @@ export class Realm {
   }
 
   private alive(): void {
-    if (this.retired) throw new Error(`${this.options.label}: this node's context was released at the end of its run; read nodes while their run lasts`);
+    if (this.retired)
+      throw new Error(
+        `${this.options.label}: this node's context was released at the end of its run; read nodes while their run lasts`,
+      );
   }
 
   /** The module's exports, as a proxy. */
@@ -226,7 +251,10 @@ export class Realm {
   /** Drive the learner object behind `proxy` as a simulated node. */
   asNode(proxy: unknown): void {
     const ref = handleOf(proxy);
-    if (!ref || ref.realm !== this) throw new TypeError(`${this.options.label}: the node factory must return an object created by the implementation`);
+    if (!ref || ref.realm !== this)
+      throw new TypeError(
+        `${this.options.label}: the node factory must return an object created by the implementation`,
+      );
     if (this.nodeAdapters.has(ref.h)) return;
     const adapter = new ContextNode(this, ref.h);
     this.nodeAdapters.set(ref.h, adapter);
@@ -259,7 +287,8 @@ export class Realm {
     } finally {
       probe?.exit();
     }
-    if (typeof out !== "string") throw new Error(`${this.options.label}: the learner context answered with ${typeof out} instead of text`);
+    if (typeof out !== "string")
+      throw new Error(`${this.options.label}: the learner context answered with ${typeof out} instead of text`);
     return JSON.parse(out);
   }
 
@@ -278,7 +307,8 @@ export class Realm {
       this.callsSinceDrain = 0;
       drainScript.runInContext(this.context);
     }
-    if (typeof out !== "string") throw new Error(`${this.options.label}: the learner context answered with ${typeof out} instead of text`);
+    if (typeof out !== "string")
+      throw new Error(`${this.options.label}: the learner context answered with ${typeof out} instead of text`);
     // See WIRE in bootstrap.ts: "effects PART error PART observed".
     const end = out.lastIndexOf(PART);
     const mid = out.lastIndexOf(PART, end - 1);
@@ -407,13 +437,20 @@ export class Realm {
         if (v === null) return null;
         const ref = handleOf(v);
         if (ref) {
-          if (ref.realm !== this) throw new TypeError(`an object of another node cannot be passed to ${this.options.label}: nodes share nothing but messages`);
+          if (ref.realm !== this)
+            throw new TypeError(
+              `an object of another node cannot be passed to ${this.options.label}: nodes share nothing but messages`,
+            );
           return { $h: ref.h };
         }
-        if (typeof v === "function") throw new TypeError(`a function cannot be passed to learner code (${this.options.label})`);
+        if (typeof v === "function")
+          throw new TypeError(`a function cannot be passed to learner code (${this.options.label})`);
         if (Array.isArray(v)) return v.map((x) => this.encode(x, depth + 1));
         const p = Object.getPrototypeOf(v);
-        if (p !== Object.prototype && p !== null) throw new TypeError(`only plain data can be passed to learner code, not a ${(v as object).constructor?.name ?? "object"}`);
+        if (p !== Object.prototype && p !== null)
+          throw new TypeError(
+            `only plain data can be passed to learner code, not a ${(v as object).constructor?.name ?? "object"}`,
+          );
         const o: Record<string, Wire> = {};
         for (const k of Object.keys(v as object)) o[k] = this.encode((v as Record<string, unknown>)[k], depth + 1);
         return { $o: o };
@@ -444,7 +481,6 @@ export class Realm {
     if (existing) return existing;
     // A namespace's functions are called plainly; an instance's are methods (`this` is the instance).
     const kind = "$arr" in w ? "array" : "$fn" in w ? "function" : "$ns" in w ? "namespace" : "object";
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const realm = this;
     // Only a function target can be called; an object target must have no own keys of its own.
     const target: object = kind === "array" ? [] : kind === "function" ? function learnerObject() {} : {};
@@ -459,7 +495,10 @@ export class Realm {
     };
     const whole = () => cached("\0all", () => realm.request({ op: "val", h }, false)) as unknown[];
     // Runs in the context, so only the asked-for part crosses (a leader's log tail, say).
-    const slice = (args: unknown[]) => cached(`\0slice:${args.map(String).join(",")}`, () => realm.readSlice(h, args[0] as number | undefined, args[1] as number | undefined)) as unknown[];
+    const slice = (args: unknown[]) =>
+      cached(`\0slice:${args.map(String).join(",")}`, () =>
+        realm.readSlice(h, args[0] as number | undefined, args[1] as number | undefined),
+      ) as unknown[];
     // An array read element by element in one state (a log scanned from the start) is cheaper
     // fetched a window at a time: after a few single reads, elements come ARRAY_WINDOW per request.
     let singles = 0;
@@ -489,7 +528,8 @@ export class Realm {
     const p = new Proxy(target, {
       get(_t, k) {
         // The simulator asks for a handler at every event it delivers to the node.
-        if (adapter !== undefined && (k === "onMessageText" || k === "onTimer" || k === "onMessage" || k === "start")) return adapter[k];
+        if (adapter !== undefined && (k === "onMessageText" || k === "onTimer" || k === "onMessage" || k === "start"))
+          return adapter[k];
         // The common case for graders: a value already read (or observed) in this state.
         if (entry.version === realm.stateVersion && typeof k === "string") {
           const hit = entry.values.get(k);
@@ -498,15 +538,23 @@ export class Realm {
         if (k === HANDLE) return h;
         if (k === REALM) return realm;
         if (typeof k === "symbol") {
-          if (k === Symbol.iterator) return kind === "array" ? () => whole()[Symbol.iterator]() : () => (realm.request({ op: "iter", h }, false) as unknown[])[Symbol.iterator]();
+          if (k === Symbol.iterator)
+            return kind === "array"
+              ? () => whole()[Symbol.iterator]()
+              : () => (realm.request({ op: "iter", h }, false) as unknown[])[Symbol.iterator]();
           if (k === Symbol.toPrimitive) return () => `[${kind} of ${realm.options.label}]`;
           return undefined;
         }
         if (kind !== "array" && k === "then") return undefined; // not a promise, whatever the object says
-        if (kind === "array" && k === "slice") return (...args: unknown[]) => (args.every((a) => a === undefined || typeof a === "number") ? slice(args) : whole().slice(...(args as number[])));
+        if (kind === "array" && k === "slice")
+          return (...args: unknown[]) =>
+            args.every((a) => a === undefined || typeof a === "number")
+              ? slice(args)
+              : whole().slice(...(args as number[]));
         if (kind === "array" && ARRAY_METHODS.has(k)) {
           const fn = (Array.prototype as unknown as Record<string, unknown>)[k];
-          if (typeof fn === "function") return (...args: unknown[]) => (fn as (...a: unknown[]) => unknown).apply(whole(), args);
+          if (typeof fn === "function")
+            return (...args: unknown[]) => (fn as (...a: unknown[]) => unknown).apply(whole(), args);
         }
         const v = get(k);
         if (kind !== "namespace" && typeof v === "function" && handleOf(v)) {
@@ -539,13 +587,16 @@ export class Realm {
       },
       getOwnPropertyDescriptor(_t, k) {
         if (typeof k === "symbol") return undefined;
-        if (kind === "array" && k === "length") return { value: get("length"), writable: true, enumerable: false, configurable: false };
+        if (kind === "array" && k === "length")
+          return { value: get("length"), writable: true, enumerable: false, configurable: false };
         if (kind === "function" && k === "prototype") return Reflect.getOwnPropertyDescriptor(target, k);
         const keys = keysOf();
         return keys.includes(k) ? { value: get(k), writable: false, enumerable: true, configurable: true } : undefined;
       },
       set(_t, k) {
-        throw new TypeError(`graders read learner objects, they do not change them (tried to set ${String(k)} on ${realm.options.label})`);
+        throw new TypeError(
+          `graders read learner objects, they do not change them (tried to set ${String(k)} on ${realm.options.label})`,
+        );
       },
       apply(_t, _this, args) {
         return realm.request({ op: "apply", h, a: args.map((a) => realm.encode(a)) }, true);
@@ -607,11 +658,20 @@ class ContextNode implements Node<unknown, unknown> {
 
   readonly start = (env: Env<unknown, unknown>): void => {
     const e = env as TextEnv;
-    if (typeof e.sendText !== "function" || typeof e.disk.writeText !== "function") throw new Error("a node in a vm context needs the simulator's text env (sendText, disk.writeText)");
+    if (typeof e.sendText !== "function" || typeof e.disk.writeText !== "function")
+      throw new Error("a node in a vm context needs the simulator's text env (sendText, disk.writeText)");
     this.env = e;
     const disk = e.disk.keys().map((k) => [k, e.disk.readText(k)]);
     const seed = Math.floor(env.random() * 0x1_0000_0000);
-    this.apply(this.realm.nodeCall("boot", this.h, env.now(), undefined, JSON.stringify({ id: env.id, peers: env.peers, disk, seed })));
+    this.apply(
+      this.realm.nodeCall(
+        "boot",
+        this.h,
+        env.now(),
+        undefined,
+        JSON.stringify({ id: env.id, peers: env.peers, disk, seed }),
+      ),
+    );
   };
 
   /** The simulator passes messages as text (onMessageText); an object is serialized to that. */
@@ -624,7 +684,15 @@ class ContextNode implements Node<unknown, unknown> {
 
   readonly onTimer = (tag: unknown): void => {
     const env = this.env as TextEnv;
-    this.apply(this.realm.nodeCall("timer", this.h, env.now(), tag === undefined || typeof tag === "string" ? tag : JSON.stringify(tag), JSON.stringify(tag)));
+    this.apply(
+      this.realm.nodeCall(
+        "timer",
+        this.h,
+        env.now(),
+        tag === undefined || typeof tag === "string" ? tag : JSON.stringify(tag),
+        JSON.stringify(tag),
+      ),
+    );
   };
 
   /** Replay the effects of a reply on the simulator's env, in order, then throw what the handler threw. */
@@ -637,31 +705,38 @@ class ContextNode implements Node<unknown, unknown> {
       if (next < 0 || next > stop) next = stop;
       // A record is a kind letter, then its fields, each after a FIELD.
       switch (effects.charCodeAt(i)) {
-        case 115 /* s: to, message */: {
-          const f = effects.indexOf(FIELD, i + 2);
-          env.sendText(parsedName(effects.slice(i + 2, f)) as NodeId, effects.slice(f + 1, next));
-          break;
-        }
-        case 116 /* t: handle, ms, tag */: {
-          const f1 = effects.indexOf(FIELD, i + 2);
-          const f2 = effects.indexOf(FIELD, f1 + 1);
-          this.timers.set(Number(effects.slice(i + 2, f1)), env.setTimer(Number(effects.slice(f1 + 1, f2)), parsedName(effects.slice(f2 + 1, next))));
-          break;
-        }
-        case 99 /* c: handle */: {
-          const h = Number(effects.slice(i + 2, next));
-          const hostHandle = this.timers.get(h);
-          if (hostHandle !== undefined) {
-            env.cancelTimer(hostHandle);
-            this.timers.delete(h);
+        case 115 /* s: to, message */:
+          {
+            const f = effects.indexOf(FIELD, i + 2);
+            env.sendText(parsedName(effects.slice(i + 2, f)) as NodeId, effects.slice(f + 1, next));
+            break;
           }
-          break;
-        }
-        case 119 /* w: key, value */: {
-          const f = effects.indexOf(FIELD, i + 2);
-          env.disk.writeText(JSON.parse(effects.slice(i + 2, f)) as string, effects.slice(f + 1, next));
-          break;
-        }
+        case 116 /* t: handle, ms, tag */:
+          {
+            const f1 = effects.indexOf(FIELD, i + 2);
+            const f2 = effects.indexOf(FIELD, f1 + 1);
+            this.timers.set(
+              Number(effects.slice(i + 2, f1)),
+              env.setTimer(Number(effects.slice(f1 + 1, f2)), parsedName(effects.slice(f2 + 1, next))),
+            );
+            break;
+          }
+        case 99 /* c: handle */:
+          {
+            const h = Number(effects.slice(i + 2, next));
+            const hostHandle = this.timers.get(h);
+            if (hostHandle !== undefined) {
+              env.cancelTimer(hostHandle);
+              this.timers.delete(h);
+            }
+            break;
+          }
+        case 119 /* w: key, value */:
+          {
+            const f = effects.indexOf(FIELD, i + 2);
+            env.disk.writeText(JSON.parse(effects.slice(i + 2, f)) as string, effects.slice(f + 1, next));
+            break;
+          }
         case 100 /* d: key */:
           env.disk.delete(JSON.parse(effects.slice(i + 2, next)) as string);
           break;
@@ -677,4 +752,3 @@ class ContextNode implements Node<unknown, unknown> {
     if (err) throw this.realm.learnerError(err);
   }
 }
-

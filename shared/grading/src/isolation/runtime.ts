@@ -65,7 +65,10 @@ export class IsolatedImpl {
 
   libraryRealm(): Realm {
     if (!this.library) {
-      this.library = new Realm(this.bundle, { label: "the implementation", ...(this.probe ? { probe: this.probe } : {}) });
+      this.library = new Realm(this.bundle, {
+        label: "the implementation",
+        ...(this.probe ? { probe: this.probe } : {}),
+      });
       this.realms.push(this.library);
     }
     return this.library;
@@ -83,14 +86,21 @@ export class IsolatedImpl {
   /** A factory whose every call builds the node in a fresh realm. */
   wrapFactory<M, T>(factory: NodeFactory<M, T>): NodeFactory<M, T> {
     return (id: NodeId) => {
-      const realm = new Realm(this.bundle, { label: id, ...(this.probe ? { probe: this.probe } : {}), ...(this.observe ? { observe: this.observe } : {}) });
+      const realm = new Realm(this.bundle, {
+        label: id,
+        ...(this.probe ? { probe: this.probe } : {}),
+        ...(this.observe ? { observe: this.observe } : {}),
+      });
       this.realms.push(realm);
       const previous = this.current;
       this.current = realm;
       try {
         const node = factory(id);
         const ref = handleOf(node);
-        if (!ref) throw new TypeError(`the node factory for ${id} returned something that is not an object of the implementation`);
+        if (!ref)
+          throw new TypeError(
+            `the node factory for ${id} returned something that is not an object of the implementation`,
+          );
         ref.realm.asNode(node);
         return node;
       } finally {

@@ -18,15 +18,21 @@ function lineOps(a: readonly string[], b: readonly string[]): Op[] {
   // lcs[i][j]: length of the longest common subsequence of x[i..] and y[j..] (a mutant changes a few lines).
   const w = y.length + 1;
   const lcs = new Uint32Array((x.length + 1) * w);
-  for (let i = x.length - 1; i >= 0; i--) for (let j = y.length - 1; j >= 0; j--) lcs[i * w + j] = x[i] === y[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
+  for (let i = x.length - 1; i >= 0; i--)
+    for (let j = y.length - 1; j >= 0; j--)
+      lcs[i * w + j] =
+        x[i] === y[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
   const ops: Op[] = a.slice(0, head).map((text) => ({ kind: " ", text }));
   let i = 0;
   let j = 0;
   while (i < x.length || j < y.length) {
-    if (i < x.length && j < y.length && x[i] === y[j]) ops.push({ kind: " ", text: x[i++]! }), j++;
-    // Removals before additions, as diff prints them.
-    else if (i < x.length && (j === y.length || lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!)) ops.push({ kind: "-", text: x[i++]! });
-    else ops.push({ kind: "+", text: y[j++]! });
+    if (i < x.length && j < y.length && x[i] === y[j]) {
+      ops.push({ kind: " ", text: x[i++]! });
+      j++;
+    } else if (i < x.length && (j === y.length || lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!)) {
+      // Removals before additions, as diff prints them.
+      ops.push({ kind: "-", text: x[i++]! });
+    } else ops.push({ kind: "+", text: y[j++]! });
   }
   for (const text of a.slice(a.length - tail)) ops.push({ kind: " ", text });
   return ops;
@@ -68,7 +74,9 @@ export function unifiedDiff(path: string, before: string | null, after: string):
     const oldCount = body.filter((o) => o.kind !== "+").length;
     const newCount = body.filter((o) => o.kind !== "-").length;
     // As diff does: an empty side starts at the line before it.
-    out.push(`@@ -${oldCount === 0 ? oldLine - 1 : oldLine},${oldCount} +${newCount === 0 ? newLine - 1 : newLine},${newCount} @@`);
+    out.push(
+      `@@ -${oldCount === 0 ? oldLine - 1 : oldLine},${oldCount} +${newCount === 0 ? newLine - 1 : newLine},${newCount} @@`,
+    );
     for (const o of body) out.push(`${o.kind}${o.text}`);
   }
   const noNewline = (text: string | null): boolean => text !== null && text !== "" && !text.endsWith("\n");

@@ -21,7 +21,8 @@ const NAME = /^[a-z0-9][a-z0-9-]*$/;
  * new name starts from the reference as it is. An existing copy is kept (edits in progress).
  */
 export function startEdit(labRoot: string, name: string): { dir: string; fresh: boolean; existing: boolean } {
-  if (!NAME.test(name)) throw new Error(`a mutant name is lower-case words joined by "-" (like no-sync-before-reply), not "${name}"`);
+  if (!NAME.test(name))
+    throw new Error(`a mutant name is lower-case words joined by "-" (like no-sync-before-reply), not "${name}"`);
   const dir = editDir(labRoot, name);
   const existing = existsSync(mutantPatchPath(labRoot, name));
   if (existsSync(dir)) return { dir, fresh: false, existing };
@@ -30,7 +31,11 @@ export function startEdit(labRoot: string, name: string): { dir: string; fresh: 
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), text);
     }
-  } else cpSync(join(labRoot, "reference"), dir, { recursive: true, filter: (src) => !basename(src).startsWith(".") && basename(src) !== "node_modules" });
+  } else
+    cpSync(join(labRoot, "reference"), dir, {
+      recursive: true,
+      filter: (src) => !basename(src).startsWith(".") && basename(src) !== "node_modules",
+    });
   return { dir, fresh: true, existing };
 }
 
@@ -38,15 +43,25 @@ export function startEdit(labRoot: string, name: string): { dir: string; fresh: 
  * Write the mutant's patch from its edited copy (removed afterwards unless `keep`). A new mutant
  * also gets a mutant.json to fill in. Returns the patch's path and its changed line count.
  */
-export function saveEdit(labRoot: string, name: string, keep = false): { patch: string; changed: number; metaWritten: boolean } {
+export function saveEdit(
+  labRoot: string,
+  name: string,
+  keep = false,
+): { patch: string; changed: number; metaWritten: boolean } {
   const dir = editDir(labRoot, name);
-  if (!existsSync(dir)) throw new Error(`no copy of ${basename(labRoot)}/${name} is being edited (start one with: pnpm faultline mutant edit ${basename(labRoot)} ${name})`);
+  if (!existsSync(dir))
+    throw new Error(
+      `no copy of ${basename(labRoot)}/${name} is being edited (start one with: pnpm faultline mutant edit ${basename(labRoot)} ${name})`,
+    );
   const reference = sourceTree(join(labRoot, "reference"));
   const edited = sourceTree(dir);
   const parts: string[] = [];
   for (const [path, text] of edited) parts.push(unifiedDiff(path, reference.get(path) ?? null, text));
   const missing = [...reference.keys()].filter((p) => !edited.has(p));
-  if (missing.length > 0) throw new Error(`${dir} lacks ${missing.join(", ")}: a mutant changes the reference's files, it does not delete them`);
+  if (missing.length > 0)
+    throw new Error(
+      `${dir} lacks ${missing.join(", ")}: a mutant changes the reference's files, it does not delete them`,
+    );
   const patch = parts.join("");
   if (patch === "") throw new Error(`${dir} is the reference unchanged: put the bug in first`);
   const patchPath = mutantPatchPath(labRoot, name);

@@ -80,7 +80,10 @@ export function parsePatch(text: string): FilePatch[] {
         } else if (l.startsWith("+")) {
           hunk.after.push(body);
           newCount--;
-        } else if (!l.startsWith("\\")) throw new PatchError(`${newPath}: hunk ${header}: line ${i + 1} ${JSON.stringify(l)} is not context, "-" or "+"`);
+        } else if (!l.startsWith("\\"))
+          throw new PatchError(
+            `${newPath}: hunk ${header}: line ${i + 1} ${JSON.stringify(l)} is not context, "-" or "+"`,
+          );
         i++;
         if (lines[i]?.startsWith("\\")) {
           // "\ No newline at end of file" after an added or context line: the new file has none.
@@ -88,7 +91,8 @@ export function parsePatch(text: string): FilePatch[] {
           i++;
         }
       }
-      if (oldCount < 0 || newCount < 0) throw new PatchError(`${newPath}: hunk ${header} has more lines than its header counts`);
+      if (oldCount < 0 || newCount < 0)
+        throw new PatchError(`${newPath}: hunk ${header} has more lines than its header counts`);
       file.hunks.push(hunk);
     }
     if (file.hunks.length === 0) throw new PatchError(`${newPath}: a file section without hunks`);
@@ -109,7 +113,9 @@ function mismatch(lines: readonly string[], at: number, expected: readonly strin
     const actual = lines[at + k];
     if (actual !== expected[k]) {
       const where = `line ${at + k + 1}`;
-      return actual === undefined ? `the file ends before ${where}, where the patch expects ${JSON.stringify(expected[k])}` : `${where} is ${JSON.stringify(actual)} where the patch expects ${JSON.stringify(expected[k])}`;
+      return actual === undefined
+        ? `the file ends before ${where}, where the patch expects ${JSON.stringify(expected[k])}`
+        : `${where} is ${JSON.stringify(actual)} where the patch expects ${JSON.stringify(expected[k])}`;
     }
   }
   return "it matches nowhere after the previous hunk";
@@ -134,7 +140,10 @@ export function applyFilePatch(original: string, patch: FilePatch): string {
       if (want - d >= pos && matchesAt(lines, want - d, h.before)) at = want - d;
       else if (d > 0 && want + d >= pos && matchesAt(lines, want + d, h.before)) at = want + d;
     }
-    if (at < 0) throw new PatchError(`hunk ${n + 1} of ${patch.hunks.length} (${h.header}) of ${patch.newPath} does not apply: ${mismatch(lines, Math.max(pos, want), h.before)}`);
+    if (at < 0)
+      throw new PatchError(
+        `hunk ${n + 1} of ${patch.hunks.length} (${h.header}) of ${patch.newPath} does not apply: ${mismatch(lines, Math.max(pos, want), h.before)}`,
+      );
     drift = at - stated;
     out.push(...lines.slice(pos, at), ...h.after);
     pos = at + h.before.length;

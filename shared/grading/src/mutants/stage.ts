@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, sep } from "node:path";
-import { applyFilePatch, parsePatch, PatchError } from "./patch.ts";
+import { applyFilePatch, type FilePatch, parsePatch, PatchError } from "./patch.ts";
 
 /** The file in a staged copy that records which reference and patch it was made from. */
 const STAMP = ".staged-from";
@@ -41,28 +41,44 @@ export function sourceTree(dir: string): Map<string, string> {
  * The files of the mutant: the reference's files with the patch applied (those the patch does
  * not touch unchanged). A patch that does not apply is a PatchError naming the mutant and the hunk.
  */
-export function mutantFiles(labRoot: string, name: string, reference = sourceTree(join(labRoot, "reference"))): Map<string, string> {
+export function mutantFiles(
+  labRoot: string,
+  name: string,
+  reference = sourceTree(join(labRoot, "reference")),
+): Map<string, string> {
   const label = `mutant ${basename(labRoot)}/${name}`;
   const patchPath = mutantPatchPath(labRoot, name);
-  if (!existsSync(patchPath)) throw new PatchError(`${label} has no ${name}.patch (a unified diff against reference/; write one with: pnpm faultline mutant edit ${basename(labRoot)} ${name})`);
+  if (!existsSync(patchPath))
+    throw new PatchError(
+      `${label} has no ${name}.patch (a unified diff against reference/; write one with: pnpm faultline mutant edit ${basename(labRoot)} ${name})`,
+    );
   const files = new Map(reference);
-  let patches;
+  let patches: FilePatch[];
   try {
     patches = parsePatch(readFileSync(patchPath, "utf8"));
   } catch (err) {
     throw new PatchError(`${label}: ${name}.patch cannot be read: ${(err as Error).message}`);
   }
-  if (patches.length === 0) throw new PatchError(`${label}: ${name}.patch changes nothing (no "--- a/<file>" / "+++ b/<file>" sections)`);
+  if (patches.length === 0)
+    throw new PatchError(`${label}: ${name}.patch changes nothing (no "--- a/<file>" / "+++ b/<file>" sections)`);
   for (const p of patches) {
-    if (p.oldPath !== null && p.oldPath !== p.newPath) throw new PatchError(`${label}: ${name}.patch renames ${p.oldPath} to ${p.newPath}; a mutant changes files in place`);
-    if (p.newPath.split("/").includes("..")) throw new PatchError(`${label}: ${name}.patch reaches outside reference/ (${p.newPath})`);
+    if (p.oldPath !== null && p.oldPath !== p.newPath)
+      throw new PatchError(
+        `${label}: ${name}.patch renames ${p.oldPath} to ${p.newPath}; a mutant changes files in place`,
+      );
+    if (p.newPath.split("/").includes(".."))
+      throw new PatchError(`${label}: ${name}.patch reaches outside reference/ (${p.newPath})`);
     const original = files.get(p.newPath);
-    if (p.oldPath !== null && original === undefined) throw new PatchError(`${label}: ${name}.patch changes ${p.newPath}, which reference/ does not have`);
-    if (p.oldPath === null && original !== undefined) throw new PatchError(`${label}: ${name}.patch creates ${p.newPath}, which reference/ already has`);
+    if (p.oldPath !== null && original === undefined)
+      throw new PatchError(`${label}: ${name}.patch changes ${p.newPath}, which reference/ does not have`);
+    if (p.oldPath === null && original !== undefined)
+      throw new PatchError(`${label}: ${name}.patch creates ${p.newPath}, which reference/ already has`);
     try {
       files.set(p.newPath, applyFilePatch(original ?? "", p));
     } catch (err) {
-      throw new PatchError(`${label} no longer applies to reference/: ${(err as Error).message} (reference/${p.newPath} changed since the patch was written; redo the bug with: pnpm faultline mutant edit ${basename(labRoot)} ${name})`);
+      throw new PatchError(
+        `${label} no longer applies to reference/: ${(err as Error).message} (reference/${p.newPath} changed since the patch was written; redo the bug with: pnpm faultline mutant edit ${basename(labRoot)} ${name})`,
+      );
     }
   }
   return files;

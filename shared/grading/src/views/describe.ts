@@ -2,8 +2,21 @@
 import type { EventKind, TraceEvent, TraceFile } from "@faultline/sim";
 
 export const EVENT_KINDS: readonly EventKind[] = [
-  "start", "send", "deliver", "drop", "duplicate", "timer", "crash", "restart",
-  "pause", "resume", "net", "clock", "log", "fail", "client",
+  "start",
+  "send",
+  "deliver",
+  "drop",
+  "duplicate",
+  "timer",
+  "crash",
+  "restart",
+  "pause",
+  "resume",
+  "net",
+  "clock",
+  "log",
+  "fail",
+  "client",
 ];
 
 export function isEventKind(s: string): s is EventKind {
@@ -64,7 +77,8 @@ export function violationPosition(trace: Pick<TraceFile, "events" | "violation">
   for (let k = ev.length - 1; k >= 0; k--) {
     const e = ev[k] as TraceEvent;
     if (e.t > v.t) continue;
-    if ((e.kind === "log" && e.text?.startsWith("VIOLATION ")) || (e.kind === "fail" && (!v.node || e.node === v.node))) return k;
+    if ((e.kind === "log" && e.text?.startsWith("VIOLATION ")) || (e.kind === "fail" && (!v.node || e.node === v.node)))
+      return k;
     if (e.t < v.t) break;
   }
   let last = -1;

@@ -37,12 +37,18 @@ export function htmlWindow(trace: TraceFile, maxEvents = DEFAULT_HTML_EVENTS): {
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
+  );
 }
 
 /** JSON that is safe inside a <script> element. */
 function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(v)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 export function renderHtmlView(trace: TraceFile, opts: HtmlViewOptions = {}): string {
@@ -92,8 +98,14 @@ export function renderHtmlView(trace: TraceFile, opts: HtmlViewOptions = {}): st
     ? `<div id="violation" role="alert"><b>Violated: ${escapeHtml(v.invariant)}</b>${v.node ? ` at ${escapeHtml(v.node)}` : ""}, t=${escapeHtml(fmtMs(v.t))}: ${escapeHtml(v.message)} <button id="jump">show</button></div>`
     : "";
   const notes: string[] = [];
-  if (trace.truncated) notes.push(`the run had ${trace.eventCount} events; the trace kept the last ${trace.events.length} (rerun with --trace for all)`);
-  if (from > 0 || to < trace.events.length) notes.push(`this page shows events #${data.firstIndex}–#${data.lastIndex}${v ? ", the window before and after the violation" : ""}; the .json and .txt files hold the rest`);
+  if (trace.truncated)
+    notes.push(
+      `the run had ${trace.eventCount} events; the trace kept the last ${trace.events.length} (rerun with --trace for all)`,
+    );
+  if (from > 0 || to < trace.events.length)
+    notes.push(
+      `this page shows events #${data.firstIndex}–#${data.lastIndex}${v ? ", the window before and after the violation" : ""}; the .json and .txt files hold the rest`,
+    );
   return `<!doctype html>
 <html lang="en">
 <head>

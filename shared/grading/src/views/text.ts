@@ -68,10 +68,11 @@ function wrap(s: string, width: number, maxLines: number): string[] {
 export function traceColumns(trace: Pick<TraceFile, "endpoints" | "events">): string[] {
   const cols = [...trace.endpoints];
   const known = new Set(cols);
-  for (const e of trace.events) if (!known.has(e.node)) {
-    known.add(e.node);
-    cols.push(e.node);
-  }
+  for (const e of trace.events)
+    if (!known.has(e.node)) {
+      known.add(e.node);
+      cols.push(e.node);
+    }
   return cols;
 }
 
@@ -82,7 +83,8 @@ export function renderTextView(trace: TraceFile, opts: TextViewOptions = {}): st
   const all = traceColumns(trace);
   if (opts.nodes) {
     const unknown = opts.nodes.filter((n) => !all.includes(n));
-    if (unknown.length > 0) throw new Error(`unknown node ${unknown.map((n) => `"${n}"`).join(", ")}; this trace has: ${all.join(", ")}`);
+    if (unknown.length > 0)
+      throw new Error(`unknown node ${unknown.map((n) => `"${n}"`).join(", ")}; this trace has: ${all.join(", ")}`);
   }
   const cols = opts.nodes ? all.filter((c) => opts.nodes?.includes(c)) : all;
   const colOf = new Map(cols.map((c, i) => [c, i]));
@@ -96,7 +98,10 @@ export function renderTextView(trace: TraceFile, opts: TextViewOptions = {}): st
   const header = [
     `trace of seed ${trace.seed}: ${trace.eventCount} events${trace.truncated ? ` (only the last ${trace.events.length} were kept)` : ""}, hash ${trace.hash}`,
   ];
-  if (v) header.push(paint(color, "1;31", `violation: ${v.invariant}${v.node ? ` at ${v.node}` : ""}, t=${fmtMs(v.t)}: ${v.message}`));
+  if (v)
+    header.push(
+      paint(color, "1;31", `violation: ${v.invariant}${v.node ? ` at ${v.node}` : ""}, t=${fmtMs(v.t)}: ${v.message}`),
+    );
   const filters = [
     opts.nodes ? `nodes ${cols.join(",")}` : "",
     kinds ? `kinds ${[...kinds].join(",")}` : "",
@@ -104,11 +109,29 @@ export function renderTextView(trace: TraceFile, opts: TextViewOptions = {}): st
   ].filter(Boolean);
   if (filters.length > 0) header.push(`filter: ${filters.join("; ")}`);
   lines.push(...header, "");
-  lines.push(paint(color, "1", "time (ms)".padStart(timeW - 1) + " " + cols.map((c) => clip(c, colW - 1).padEnd(colW)).join("").trimEnd()));
+  lines.push(
+    paint(
+      color,
+      "1",
+      "time (ms)".padStart(timeW - 1) +
+        " " +
+        cols
+          .map((c) => clip(c, colW - 1).padEnd(colW))
+          .join("")
+          .trimEnd(),
+    ),
+  );
   lines.push("─".repeat(Math.min(width, timeW + colW * cols.length)));
 
   const violationLine = () =>
-    paint(color, "1;31", clip(`${"".padStart(timeW - 1)} ━━ VIOLATED: ${v?.invariant}${v?.node ? ` at ${v.node}` : ""}, t=${v ? fmtMs(v.t) : "?"}: ${v?.message ?? ""}`, width));
+    paint(
+      color,
+      "1;31",
+      clip(
+        `${"".padStart(timeW - 1)} ━━ VIOLATED: ${v?.invariant}${v?.node ? ` at ${v.node}` : ""}, t=${v ? fmtMs(v.t) : "?"}: ${v?.message ?? ""}`,
+        width,
+      ),
+    );
 
   let shown = 0;
   let markedViolation = false;
@@ -122,7 +145,7 @@ export function renderTextView(trace: TraceFile, opts: TextViewOptions = {}): st
       const text = state ? `[${state}] ${describeEvent(e, 400)}` : describeEvent(e, 400);
       const chunks = wrap(text, colW - 1, maxLines);
       chunks.forEach((chunk, j) => {
-        const time = j === 0 ? fmtTime(e.t).padStart(timeW - 1) + " " : " ".repeat(timeW);
+        const time = j === 0 ? `${fmtTime(e.t).padStart(timeW - 1)} ` : " ".repeat(timeW);
         const pad = " ".repeat(col * colW);
         lines.push(`${time}${pad}${paint(color, ANSI[e.kind], chunk)}`.trimEnd());
       });
@@ -134,7 +157,7 @@ export function renderTextView(trace: TraceFile, opts: TextViewOptions = {}): st
   });
   if (v && !markedViolation) lines.push(violationLine());
   if (shown === 0) lines.push("(no events match the filter)");
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 function fmtTime(t: number): string {

@@ -5,7 +5,11 @@
  */
 import type { Env, Node, NodeId } from "../../src/index.ts";
 
-export type ChatterMsg = { type: "ping"; n: number } | { type: "pong"; n: number } | { type: "get" } | { type: "value"; count: number };
+export type ChatterMsg =
+  | { type: "ping"; n: number }
+  | { type: "pong"; n: number }
+  | { type: "get" }
+  | { type: "value"; count: number };
 
 export class Chatter implements Node<ChatterMsg> {
   private env!: Env<ChatterMsg>;

@@ -107,7 +107,10 @@ export class TranscriptReplay {
         sim().setLinkFaults(args[0] as NodeId, args[1] as NodeId, body ? json(body, "faults") : undefined);
         return [];
       case "partition": {
-        const groups = args.join(" ").split("|").map((g) => g.trim().split(/\s+/).filter(Boolean));
+        const groups = args
+          .join(" ")
+          .split("|")
+          .map((g) => g.trim().split(/\s+/).filter(Boolean));
         sim().partition(...groups);
         return [];
       }
@@ -159,21 +162,30 @@ export class TranscriptReplay {
         sim().clockJump(args[0] as NodeId, Number(args[1]));
         return [];
       case "send":
-        sim().client(args[0] as NodeId).send(args[1] as NodeId, json(body, "message"));
+        sim()
+          .client(args[0] as NodeId)
+          .send(args[1] as NodeId, json(body, "message"));
         return [];
       case "nemesis": {
         const kv = keyValues(args);
-        const profile = randomNemesis(sim(), { until: Number(kv.until), ...(kv.from !== undefined ? { from: Number(kv.from) } : {}) });
+        const profile = randomNemesis(sim(), {
+          until: Number(kv.until),
+          ...(kv.from !== undefined ? { from: Number(kv.from) } : {}),
+        });
         return [`profile ${JSON.stringify(profile)}`];
       }
       case "disk": {
         const id = args[0] as NodeId;
-        return [`${id} durable ${JSON.stringify(sim().diskOf(id).snapshot())} up=${sim().isUp(id)} paused=${sim().isPaused(id)} local=${fmt(sim().localTime(id))}`];
+        return [
+          `${id} durable ${JSON.stringify(sim().diskOf(id).snapshot())} up=${sim().isUp(id)} paused=${sim().isPaused(id)} local=${fmt(sim().localTime(id))}`,
+        ];
       }
       case "hash": {
         const s = sim();
         const st = s.stats;
-        return [`hash ${s.trace.hash()} events ${s.trace.count} sent ${st.sent} delivered ${st.delivered} dropped ${st.dropped} duplicated ${st.duplicated}`];
+        return [
+          `hash ${s.trace.hash()} events ${s.trace.count} sent ${st.sent} delivered ${st.delivered} dropped ${st.dropped} duplicated ${st.duplicated}`,
+        ];
       }
       default:
         throw new Error(`unknown command "${name}"`);

@@ -39,7 +39,8 @@ export function parseTranscript(text: string, file: string): Block[] {
     }
     const command = line;
     const at = i + 1;
-    if (lines[i + 1] !== SEPARATOR) throw new Error(`${file}:${at + 1}: expected "${SEPARATOR}" after the command "${command}"`);
+    if (lines[i + 1] !== SEPARATOR)
+      throw new Error(`${file}:${at + 1}: expected "${SEPARATOR}" after the command "${command}"`);
     i += 2;
     const expected: string[] = [];
     while (i < lines.length && lines[i] !== "") expected.push(lines[i++] as string);
@@ -50,7 +51,10 @@ export function parseTranscript(text: string, file: string): Block[] {
   return blocks;
 }
 
-export function renderTranscript(blocks: ReadonlyArray<Pick<Block, "preamble" | "command">>, outputs: readonly string[][]): string {
+export function renderTranscript(
+  blocks: ReadonlyArray<Pick<Block, "preamble" | "command">>,
+  outputs: readonly string[][],
+): string {
   const out: string[] = [];
   blocks.forEach((b, k) => {
     out.push(...b.preamble, b.command, SEPARATOR, ...(outputs[k] ?? []), "");
@@ -62,13 +66,17 @@ export function renderTranscript(blocks: ReadonlyArray<Pick<Block, "preamble" | 
  * Run a transcript file through `run` (one command at a time, in order). Returns the committed
  * text and the text the commands produce now; with FAULTLINE_REWRITE=1 the file is updated.
  */
-export async function runTranscript(file: string, run: (command: string, at: string) => Promise<string[]>): Promise<{ expected: string; actual: string }> {
+export async function runTranscript(
+  file: string,
+  run: (command: string, at: string) => Promise<string[]>,
+): Promise<{ expected: string; actual: string }> {
   const expected = readFileSync(file, "utf8");
   const blocks = parseTranscript(expected, file);
   const outputs: string[][] = [];
   for (const b of blocks) {
     const lines = await run(b.command, `${file}:${b.line}`);
-    if (lines.some((l) => l === "")) throw new Error(`${file}:${b.line}: "${b.command}" printed an empty line, which would end its output block`);
+    if (lines.some((l) => l === ""))
+      throw new Error(`${file}:${b.line}: "${b.command}" printed an empty line, which would end its output block`);
     outputs.push(lines);
   }
   const actual = renderTranscript(blocks, outputs);

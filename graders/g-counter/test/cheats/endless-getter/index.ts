@@ -3,8 +3,16 @@ export * from "../../../../../labs/g-counter/src/index.ts";
 export class GCounter {
   constructor(readonly replicaId: string) {}
   increment(): void {}
-  get(): number { for (;;) {} }
-  value(): number { for (;;) {} }
-  get entries(): number { for (;;) {} }
-  toJSON(): object { for (;;) {} }
+  get(): number {
+    for (;;) {}
+  }
+  value(): number {
+    for (;;) {}
+  }
+  get entries(): number {
+    for (;;) {}
+  }
+  toJSON(): object {
+    for (;;) {}
+  }
 }

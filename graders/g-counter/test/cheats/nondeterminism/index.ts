@@ -30,7 +30,11 @@ export class GCounterNode {
       }
     });
     const leaks = answered.filter((i) => i >= 0);
-    throw new Error(leaks.length === 0 ? `all ${tries.length} sources of hidden input were refused` : `sources that answered: ${leaks.join(", ")}`);
+    throw new Error(
+      leaks.length === 0
+        ? `all ${tries.length} sources of hidden input were refused`
+        : `sources that answered: ${leaks.join(", ")}`,
+    );
   }
   onMessage(): void {}
   onTimer(): void {}

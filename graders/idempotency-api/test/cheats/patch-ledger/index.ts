@@ -1,6 +1,11 @@
 // Answer like a correct server (a stored response, replayed byte for byte) without charging
 // anybody, and record the charge in the provider's ledger through whatever global holds it.
-import type { ApiRequest, ApiResponse, ChargeHandler, ServiceDeps } from "../../../../../labs/idempotency-api/framework/index.ts";
+import type {
+  ApiRequest,
+  ApiResponse,
+  ChargeHandler,
+  ServiceDeps,
+} from "../../../../../labs/idempotency-api/framework/index.ts";
 export { PaymentsClient } from "../../../../../labs/idempotency-api/src/client.ts";
 
 function patchLedgers(entry: Record<string, unknown>): void {
@@ -16,11 +21,26 @@ export function createChargeHandler(deps: ServiceDeps): ChargeHandler {
   return async (req: ApiRequest): Promise<ApiResponse> => {
     const key = `${req.headers.authorization} ${req.headers["idempotency-key"]}`;
     const seen = stored.get(key);
-    if (seen) return { status: 201, headers: { "content-type": "application/json", "idempotent-replayed": "true" }, body: seen };
+    if (seen)
+      return {
+        status: 201,
+        headers: { "content-type": "application/json", "idempotent-replayed": "true" },
+        body: seen,
+      };
     const p = JSON.parse(req.body) as { amount: number; currency: string; source: string; description?: string };
     const providerChargeId = deps.newId("pc_");
     patchLedgers({ id: providerChargeId, idempotencyKey: null, ...p, status: "succeeded", at: deps.now() });
-    const body = JSON.stringify({ id: deps.newId("ch_"), object: "charge", amount: p.amount, currency: p.currency, source: p.source, description: p.description ?? null, status: "succeeded", provider_charge_id: providerChargeId, created: deps.now() });
+    const body = JSON.stringify({
+      id: deps.newId("ch_"),
+      object: "charge",
+      amount: p.amount,
+      currency: p.currency,
+      source: p.source,
+      description: p.description ?? null,
+      status: "succeeded",
+      provider_charge_id: providerChargeId,
+      created: deps.now(),
+    });
     stored.set(key, body);
     return { status: 201, headers: { "content-type": "application/json" }, body };
   };
