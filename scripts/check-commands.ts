@@ -50,8 +50,10 @@ for (const file of markdownFiles(ROOT)) {
   lines.forEach((l, i) => {
     if (/^\s*```/.test(l)) fenced = !fenced;
     const t = l.trim().replace(/\s+#.*$/, "");
-    if (fenced && /^pnpm (grade|faultline grade) /.test(t)) commands.push({ file: relative(ROOT, file), line: i + 1, text: t });
-    else if (fenced && /^pnpm (faultline|soak)( |$)/.test(t)) others.push({ file: relative(ROOT, file), line: i + 1, text: t });
+    if (fenced && /^pnpm (grade|faultline grade) /.test(t))
+      commands.push({ file: relative(ROOT, file), line: i + 1, text: t });
+    else if (fenced && /^pnpm (faultline|soak)( |$)/.test(t))
+      others.push({ file: relative(ROOT, file), line: i + 1, text: t });
   });
 }
 
@@ -60,13 +62,27 @@ async function grader(lab: string) {
   if (!graders.has(lab)) {
     const path = join(ROOT, "graders", lab, "src", "index.ts");
     if (!existsSync(path)) return undefined;
-    const m = (await import(pathToFileURL(path).href)) as { lab: { scenarios: Array<{ name: string; part: string }>; parts: Record<string, string> } };
+    const m = (await import(pathToFileURL(path).href)) as {
+      lab: { scenarios: Array<{ name: string; part: string }>; parts: Record<string, string> };
+    };
     graders.set(lab, m.lab);
   }
   return graders.get(lab);
 }
 
-const VALUE_FLAGS = new Set(["--only", "--part", "--seed", "--seeds", "--impl", "--format", "--out", "--hidden-visibility", "--jobs", "--shard", "--seed-base"]);
+const VALUE_FLAGS = new Set([
+  "--only",
+  "--part",
+  "--seed",
+  "--seeds",
+  "--impl",
+  "--format",
+  "--out",
+  "--hidden-visibility",
+  "--jobs",
+  "--shard",
+  "--seed-base",
+]);
 const BOOL_FLAGS = new Set(["--trace", "--explore", "--all", "--determinism", "--quiet", "--all-seeds"]);
 const problems: string[] = [];
 let ran = 0;
@@ -90,16 +106,25 @@ for (const c of commands) {
       continue;
     }
     const only = opts.get("--only");
-    if (only !== undefined && !g.scenarios.some((s) => s.name === only)) problems.push(`${where}: ${lab} has no test "${only}"`);
+    if (only !== undefined && !g.scenarios.some((s) => s.name === only))
+      problems.push(`${where}: ${lab} has no test "${only}"`);
     const part = opts.get("--part");
     if (part !== undefined && !(part in g.parts)) problems.push(`${where}: ${lab} has no part "${part}"`);
     const impl = opts.get("--impl");
-    if (impl?.startsWith("mutant:") && !existsSync(join(ROOT, "labs", lab, "mutants", impl.slice(7), "mutant.json"))) problems.push(`${where}: ${lab} has no mutant "${impl.slice(7)}"`);
+    if (impl?.startsWith("mutant:") && !existsSync(join(ROOT, "labs", lab, "mutants", impl.slice(7), "mutant.json")))
+      problems.push(`${where}: ${lab} has no mutant "${impl.slice(7)}"`);
     if (run && only !== undefined && impl && (impl === "reference" || impl.startsWith("mutant:"))) {
-      const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "shared/cli/src/main.ts"), "grade", ...args.filter((a) => a !== "--trace")], { cwd: ROOT, encoding: "utf8", timeout: 300_000, env: { ...process.env, NO_COLOR: "1" } });
+      const r = spawnSync(
+        process.execPath,
+        ["--import", "tsx", join(ROOT, "shared/cli/src/main.ts"), "grade", ...args.filter((a) => a !== "--trace")],
+        { cwd: ROOT, encoding: "utf8", timeout: 300_000, env: { ...process.env, NO_COLOR: "1" } },
+      );
       ran++;
       const want = impl === "reference" ? 0 : 1;
-      if (r.status !== want) problems.push(`${where}: expected exit ${want} (${impl === "reference" ? "the reference passes" : "the mutant fails"}), got ${r.status}: ${c.text}\n${(r.stdout + r.stderr).slice(-600)}`);
+      if (r.status !== want)
+        problems.push(
+          `${where}: expected exit ${want} (${impl === "reference" ? "the reference passes" : "the mutant fails"}), got ${r.status}: ${c.text}\n${(r.stdout + r.stderr).slice(-600)}`,
+        );
       else process.stdout.write(".");
     }
   }
@@ -120,15 +145,26 @@ for (const c of others) {
   }
   const subs = SUBCOMMANDS[cmd];
   const sub = subs ? rest[0] : undefined;
-  if (subs && (sub === undefined || !subs.includes(sub))) problems.push(`${where}: faultline ${cmd} has no subcommand "${sub ?? ""}": ${c.text}`);
+  if (subs && (sub === undefined || !subs.includes(sub)))
+    problems.push(`${where}: faultline ${cmd} has no subcommand "${sub ?? ""}": ${c.text}`);
   // Labs: positionals of soak, hint, watch, cluster, course check/gradescope/autograde; --lab values.
-  const labArgs = cmd === "soak" || cmd === "hint" || cmd === "watch" || cmd === "cluster" ? rest.slice(0, cmd === "soak" ? undefined : 1) : sub === "check" || sub === "gradescope" || sub === "autograde" ? rest.slice(1) : [];
-  const named = [...labArgs.filter((a, i) => !a.startsWith("-") && !a.startsWith("<") && !(labArgs[i - 1] ?? "").startsWith("--")), ...rest.flatMap((a, i) => (rest[i - 1] === "--lab" ? [a] : []))];
+  const labArgs =
+    cmd === "soak" || cmd === "hint" || cmd === "watch" || cmd === "cluster"
+      ? rest.slice(0, cmd === "soak" ? undefined : 1)
+      : sub === "check" || sub === "gradescope" || sub === "autograde"
+        ? rest.slice(1)
+        : [];
+  const named = [
+    ...labArgs.filter((a, i) => !a.startsWith("-") && !a.startsWith("<") && !(labArgs[i - 1] ?? "").startsWith("--")),
+    ...rest.flatMap((a, i) => (rest[i - 1] === "--lab" ? [a] : [])),
+  ];
   for (const lab of named) if (!labExists(lab)) problems.push(`${where}: no grader for lab "${lab}": ${c.text}`);
 }
 if (problems.length > 0) {
   console.error(`${problems.length} broken command(s) in markdown:\n${problems.join("\n")}`);
   process.exit(1);
 }
-console.log(`${commands.length} grading commands and ${others.length} other faultline commands in markdown checked${run ? `, ${ran} grading commands run with the expected outcome` : ""}`);
+console.log(
+  `${commands.length} grading commands and ${others.length} other faultline commands in markdown checked${run ? `, ${ran} grading commands run with the expected outcome` : ""}`,
+);
 process.exit(0);

@@ -27,7 +27,11 @@ export interface SwimCluster {
 /** `nodes` SWIM members, all joining through the first one at start. */
 export function swimCluster(ctx: Ctx, nodes: number, opts: { drop?: number; readEveryMs?: number } = {}): SwimCluster {
   const seedBox: { id?: NodeId } = {};
-  const sim: Sim = ctx.sim({ nodes, factory: () => new ctx.impl.SwimNode({ seed: seedBox.id as NodeId }), faults: { delay: FAST, drop: opts.drop ?? 0 } });
+  const sim: Sim = ctx.sim({
+    nodes,
+    factory: () => new ctx.impl.SwimNode({ seed: seedBox.id as NodeId }),
+    faults: { delay: FAST, drop: opts.drop ?? 0 },
+  });
   seedBox.id = sim.nodeIds[0] as NodeId;
   return { sim, watch: new SwimWatch(sim, opts.readEveryMs ?? READ_EVERY_MS), seed: seedBox.id };
 }
@@ -42,7 +46,9 @@ export async function converge(c: SwimCluster, maxMs: number): Promise<number> {
 function viewsOf(c: SwimCluster, observers: readonly NodeId[]): string {
   return observers
     .slice(0, 3)
-    .map((o) => `${o}: ${[...c.watch.view(o).values()].map((u) => `${u.member}=${u.status}/${u.incarnation}`).join(" ")}`)
+    .map(
+      (o) => `${o}: ${[...c.watch.view(o).values()].map((u) => `${u.member}=${u.status}/${u.incarnation}`).join(" ")}`,
+    )
     .join("\n");
 }
 
@@ -64,11 +70,21 @@ export function detectionBoundMs(n: number): number {
 }
 
 function requireNoFalseDeath(ctx: Ctx, w: SwimWatch, when: string): void {
-  ctx.check(w.falseDeaths.length === 0, "no live member is declared dead", () => `${describeEvents(w.falseDeaths)} (${when}), though it was up and reachable: a suspicion must last the suspicion timeout, and a refutation with a higher incarnation ends it`);
+  ctx.check(
+    w.falseDeaths.length === 0,
+    "no live member is declared dead",
+    () =>
+      `${describeEvents(w.falseDeaths)} (${when}), though it was up and reachable: a suspicion must last the suspicion timeout, and a refutation with a higher incarnation ends it`,
+  );
 }
 
 function requireNoResurrection(ctx: Ctx, w: SwimWatch): void {
-  ctx.check(w.resurrections.length === 0, "a dead member stays dead until it rejoins", () => `${describeEvents(w.resurrections)}, though that member was down and had been suspected or declared dead by it: only the member itself can refute, with a higher incarnation`);
+  ctx.check(
+    w.resurrections.length === 0,
+    "a dead member stays dead until it rejoins",
+    () =>
+      `${describeEvents(w.resurrections)}, though that member was down and had been suspected or declared dead by it: only the member itself can refute, with a higher incarnation`,
+  );
 }
 
 export const partC: Array<Scenario<L>> = [
@@ -78,23 +94,29 @@ export const partC: Array<Scenario<L>> = [
     points: 10,
     seeds: 2,
     hints: [
-      "A new member sends { type: \"join\", incarnation } to its seed until a welcome arrives; the seed answers with every member it knows and piggybacks the newcomer's \"alive\" to the rest. Piggyback every change on your pings, acks and ping-reqs, each retransmitLimit(n) times (SWIM §4.1): sent once, a change stops spreading at the first member that already knew it.",
-      "A crashed member is suspected when a probe (direct and indirect) gets no ack within the period, and declared dead after suspicionTimeoutMs(n) unless refuted. A restarted member reads its last incarnation from env.disk and comes back with a higher one, so its \"alive\" overrides its \"dead\".",
+      'A new member sends { type: "join", incarnation } to its seed until a welcome arrives; the seed answers with every member it knows and piggybacks the newcomer\'s "alive" to the rest. Piggyback every change on your pings, acks and ping-reqs, each retransmitLimit(n) times (SWIM §4.1): sent once, a change stops spreading at the first member that already knew it.',
+      'A crashed member is suspected when a probe (direct and indirect) gets no ack within the period, and declared dead after suspicionTimeoutMs(n) unless refuted. A restarted member reads its last incarnation from env.disk and comes back with a higher one, so its "alive" overrides its "dead".',
       "After a partition both sides hold the other dead and nobody probes the dead: every DEAD_PROBE_EVERY periods ping one member you hold dead, and say so in the ping's updates; a member that hears it is suspected or dead refutes with incarnation + 1.",
     ],
     async run(ctx) {
       const c = swimCluster(ctx, 8, { drop: 0.01 });
       const { sim, watch } = c;
       const rows: Array<[string, number, number]> = [];
-      const table = () => formatTable([
-        { title: "phase", cells: rows.map((r) => r[0]) },
-        { title: "views converged after ms", cells: rows.map((r) => withBound(r[1], r[2])) },
-      ]);
+      const table = () =>
+        formatTable([
+          { title: "phase", cells: rows.map((r) => r[0]) },
+          { title: "views converged after ms", cells: rows.map((r) => withBound(r[1], r[2])) },
+        ]);
       const phase = async (name: string, bound: number, rule: string): Promise<boolean> => {
         const took = await converge(c, bound);
         rows.push([name, Number.isNaN(took) ? bound + 1 : took, bound]);
         const stuck = watch.unconverged();
-        ctx.check(stuck.length === 0, rule, () => `${name}: ${bound} ms later these views are still wrong (member=status/incarnation):\n${viewsOf(c, stuck)}\n${table()}`);
+        ctx.check(
+          stuck.length === 0,
+          rule,
+          () =>
+            `${name}: ${bound} ms later these views are still wrong (member=status/incarnation):\n${viewsOf(c, stuck)}\n${table()}`,
+        );
         return stuck.length === 0;
       };
       if (!(await phase("7 members join through the seed", JOIN_BOUND_MS, "views converge after joins"))) return;
@@ -102,10 +124,14 @@ export const partC: Array<Scenario<L>> = [
       const victims = ctx.rng.shuffle(sim.nodeIds.slice(1)).slice(0, 2);
       for (const v of victims) watch.crash(v);
       ctx.log(`crashed ${victims.join(", ")} at t=${sim.now} ms`);
-      if (!(await phase(`${victims.join(" and ")} crash`, CRASH_BOUND_MS, "crashed members are marked dead everywhere"))) return;
+      if (
+        !(await phase(`${victims.join(" and ")} crash`, CRASH_BOUND_MS, "crashed members are marked dead everywhere"))
+      )
+        return;
       await sim.runFor(1_000);
       for (const v of victims) watch.restart(v);
-      if (!(await phase(`${victims.join(" and ")} restart and rejoin`, JOIN_BOUND_MS, "restarted members rejoin"))) return;
+      if (!(await phase(`${victims.join(" and ")} restart and rejoin`, JOIN_BOUND_MS, "restarted members rejoin")))
+        return;
       requireNoFalseDeath(ctx, watch, "with every member reachable");
       requireNoResurrection(ctx, watch);
       await sim.runFor(1_000);
@@ -116,7 +142,12 @@ export const partC: Array<Scenario<L>> = [
       ctx.log(`partition ${left.join(",")} | ${right.join(",")} at t=${sim.now} ms`);
       await sim.runFor(8_000);
       const unaware = left.filter((o) => right.some((m) => watch.statusOf(o, m) !== "dead"));
-      ctx.check(unaware.length === 0, "a partition is detected on both sides", () => `8 s into the partition ${unaware.join(", ")} still hold members of the other side alive or suspect\n${viewsOf(c, unaware)}`);
+      ctx.check(
+        unaware.length === 0,
+        "a partition is detected on both sides",
+        () =>
+          `8 s into the partition ${unaware.join(", ")} still hold members of the other side alive or suspect\n${viewsOf(c, unaware)}`,
+      );
       sim.heal();
       watch.setCut(() => false);
       ctx.log(`healed at t=${sim.now} ms`);
@@ -131,15 +162,20 @@ export const partC: Array<Scenario<L>> = [
     points: 10,
     seeds: 2,
     hints: [
-      "A member that hears it is suspected (an update about itself, status suspect, incarnation at least its own) refutes: it increments its incarnation and piggybacks { status: \"alive\" } with it (SWIM §4.2). Only a higher incarnation overrides a suspicion.",
-      "A suspicion becomes \"dead\" only after suspicionTimeoutMs(n), long enough for the suspect to hear of it and its refutation to spread: a timeout of 0 kills every member that pauses for a garbage collection.",
+      'A member that hears it is suspected (an update about itself, status suspect, incarnation at least its own) refutes: it increments its incarnation and piggybacks { status: "alive" } with it (SWIM §4.2). Only a higher incarnation overrides a suspicion.',
+      'A suspicion becomes "dead" only after suspicionTimeoutMs(n), long enough for the suspect to hear of it and its refutation to spread: a timeout of 0 kills every member that pauses for a garbage collection.',
       "Behind one bad link the direct ping fails every time: after PING_TIMEOUT_MS ask PING_REQ_MEMBERS other members (never the target itself) to ping the target and relay its ack with your seq (SWIM §3.1). Suspect only when neither ack came within the period.",
     ],
     async run(ctx) {
       const c = swimCluster(ctx, 8);
       const { sim, watch } = c;
       if (Number.isNaN(await converge(c, JOIN_BOUND_MS))) {
-        ctx.check(false, "views converge after joins", () => `the views did not converge within ${JOIN_BOUND_MS} ms of the start:\n${viewsOf(c, watch.unconverged())}`);
+        ctx.check(
+          false,
+          "views converge after joins",
+          () =>
+            `the views did not converge within ${JOIN_BOUND_MS} ms of the start:\n${viewsOf(c, watch.unconverged())}`,
+        );
         return;
       }
       await sim.runFor(2_000);
@@ -168,19 +204,50 @@ export const partC: Array<Scenario<L>> = [
         const suspected = watch.falseSuspicions.slice(before).filter((e) => e.member === p).length;
         pauseRows.push([`${p} paused ${ms} ms`, String(suspected), `${inc} -> ${watch.incarnations.get(p) ?? 0}`]);
         const stuck = sim.nodeIds.filter((o) => o !== p && watch.statusOf(o, p) !== "alive");
-        ctx.check(stuck.length === 0, "a refuted suspicion ends everywhere", () => `5 s after ${p} resumed, ${stuck.join(", ")} still hold it ${watch.statusOf(stuck[0] as NodeId, p)}: it must refute with a higher incarnation, and that must override the suspicion`);
-        ctx.check(suspected === 0 || (watch.incarnations.get(p) ?? 0) > inc, "a suspected member refutes with a higher incarnation", () => `${p} was suspected ${suspected} times after its pause, and its incarnation stayed ${inc}`);
+        ctx.check(
+          stuck.length === 0,
+          "a refuted suspicion ends everywhere",
+          () =>
+            `5 s after ${p} resumed, ${stuck.join(", ")} still hold it ${watch.statusOf(stuck[0] as NodeId, p)}: it must refute with a higher incarnation, and that must override the suspicion`,
+        );
+        ctx.check(
+          suspected === 0 || (watch.incarnations.get(p) ?? 0) > inc,
+          "a suspected member refutes with a higher incarnation",
+          () => `${p} was suspected ${suspected} times after its pause, and its incarnation stayed ${inc}`,
+        );
       }
       const table = formatTable([
-        { title: "what happened", cells: [`${a} and ${b} cannot hear each other for ${linkMs / 1000} s`, ...pauseRows.map((r) => r[0] as string)] },
-        { title: "false suspicions", cells: [`${badLink.length} (${linkRate.toFixed(0)} per node-hour, <= 0)`, ...pauseRows.map((r) => r[1] as string)] },
+        {
+          title: "what happened",
+          cells: [
+            `${a} and ${b} cannot hear each other for ${linkMs / 1000} s`,
+            ...pauseRows.map((r) => r[0] as string),
+          ],
+        },
+        {
+          title: "false suspicions",
+          cells: [
+            `${badLink.length} (${linkRate.toFixed(0)} per node-hour, <= 0)`,
+            ...pauseRows.map((r) => r[1] as string),
+          ],
+        },
         { title: "incarnation", cells: ["", ...pauseRows.map((r) => r[2] as string)] },
         { title: "declared dead", cells: [String(watch.falseDeaths.length), ...pauseRows.map(() => "")] },
       ]);
       ctx.log(`false suspicions and refutations (8 members):\n${table}`);
       const pausedSuspicions = pauseRows.reduce((sum, r) => sum + Number(r[1]), 0);
-      ctx.check(pausedSuspicions > 0, "a paused member is suspected", () => `four members paused for 500-800 ms each, missing the acks of every probe sent to them, and nobody suspected it: a probe without an ack (direct or relayed) by the end of the period makes its target suspect\n${table}`);
-      ctx.check(badLink.length === 0, "indirect probes keep a member behind one bad link alive", () => `while ${a} and ${b} could not hear each other (every other link working) there were ${badLink.length} suspicions: ${describeEvents(badLink)}. When the direct ack is late, ping-req asks k other members to probe\n${table}`);
+      ctx.check(
+        pausedSuspicions > 0,
+        "a paused member is suspected",
+        () =>
+          `four members paused for 500-800 ms each, missing the acks of every probe sent to them, and nobody suspected it: a probe without an ack (direct or relayed) by the end of the period makes its target suspect\n${table}`,
+      );
+      ctx.check(
+        badLink.length === 0,
+        "indirect probes keep a member behind one bad link alive",
+        () =>
+          `while ${a} and ${b} could not hear each other (every other link working) there were ${badLink.length} suspicions: ${describeEvents(badLink)}. When the direct ack is late, ping-req asks k other members to probe\n${table}`,
+      );
       requireNoFalseDeath(ctx, watch, "paused or behind one bad link, never crashed");
     },
   },
@@ -190,14 +257,19 @@ export const partC: Array<Scenario<L>> = [
     points: 10,
     seeds: 3,
     hints: [
-      "Gossip can arrive seconds late. An update overrides what you know only if it is newer: \"alive\" needs an incarnation above the one you hold, whatever the status (SWIM §4.2); \"suspect\" overrides \"alive\" of the same incarnation; \"dead\" overrides both.",
-      "Keep dead members in your membership map, marked dead: forget them and the next stale \"alive\" about them looks like a new member joining.",
+      'Gossip can arrive seconds late. An update overrides what you know only if it is newer: "alive" needs an incarnation above the one you hold, whatever the status (SWIM §4.2); "suspect" overrides "alive" of the same incarnation; "dead" overrides both.',
+      'Keep dead members in your membership map, marked dead: forget them and the next stale "alive" about them looks like a new member joining.',
     ],
     async run(ctx) {
       const c = swimCluster(ctx, 8);
       const { sim, watch } = c;
       if (Number.isNaN(await converge(c, JOIN_BOUND_MS))) {
-        ctx.check(false, "views converge after joins", () => `the views did not converge within ${JOIN_BOUND_MS} ms of the start:\n${viewsOf(c, watch.unconverged())}`);
+        ctx.check(
+          false,
+          "views converge after joins",
+          () =>
+            `the views did not converge within ${JOIN_BOUND_MS} ms of the start:\n${viewsOf(c, watch.unconverged())}`,
+        );
         return;
       }
       await sim.runFor(2_000);
@@ -214,7 +286,8 @@ export const partC: Array<Scenario<L>> = [
       watch.setCut(() => true);
       for (const w of [w1, w2]) {
         await sim.runUntil(() => learnt(w), { maxMs: 3_000 });
-        for (const p of sim.nodeIds) if (p !== w) sim.setLinkFaults(w, p, { delay: { kind: "uniform", min: 1_000, max: 4_000 } });
+        for (const p of sim.nodeIds)
+          if (p !== w) sim.setLinkFaults(w, p, { delay: { kind: "uniform", min: 1_000, max: 4_000 } });
         sim.after(600, `${w} fast again`, () => {
           for (const p of sim.nodeIds) if (p !== w) sim.setLinkFaults(w, p, undefined);
         });
@@ -231,9 +304,19 @@ export const partC: Array<Scenario<L>> = [
       ]);
       ctx.log(table);
       requireNoResurrection(ctx, watch);
-      ctx.check(alive.length === 0, "crashed members are marked dead everywhere", () => `${alive.join(", ")} still hold ${x} ${watch.statusOf(alive[0] as NodeId, x)} ${detectionBoundMs(8) + 4_000} ms after its crash\n${table}`);
+      ctx.check(
+        alive.length === 0,
+        "crashed members are marked dead everywhere",
+        () =>
+          `${alive.join(", ")} still hold ${x} ${watch.statusOf(alive[0] as NodeId, x)} ${detectionBoundMs(8) + 4_000} ms after its crash\n${table}`,
+      );
       const took = await converge(c, HEAL_BOUND_MS);
-      ctx.check(!Number.isNaN(took), "views converge after stale gossip", () => `${HEAL_BOUND_MS} ms later these views are still wrong (member=status/incarnation):\n${viewsOf(c, watch.unconverged())}`);
+      ctx.check(
+        !Number.isNaN(took),
+        "views converge after stale gossip",
+        () =>
+          `${HEAL_BOUND_MS} ms later these views are still wrong (member=status/incarnation):\n${viewsOf(c, watch.unconverged())}`,
+      );
     },
   },
   {
@@ -244,40 +327,81 @@ export const partC: Array<Scenario<L>> = [
     hints: [
       "Each member sends one ping per PROTOCOL_PERIOD_MS and answers the pings it gets: about two messages per member per period at any size. Ping-reqs are only for a probe whose direct ack is late.",
       "Piggyback each change retransmitLimit(n) times (λ·log n), then drop it: a change gossiped forever makes every message carry the whole membership, and the load grows with n.",
-      "Detection time is the time to be probed (a period or two), the suspicion timeout (O(log n) periods) and the spread of \"dead\" (O(log n) periods): probe round-robin over a shuffled list so every member is probed within two rounds.",
+      'Detection time is the time to be probed (a period or two), the suspicion timeout (O(log n) periods) and the spread of "dead" (O(log n) periods): probe round-robin over a shuffled list so every member is probed within two rounds.',
     ],
     async run(ctx) {
-      const rows: Array<{ n: number; msgs: number; updates: number; p50: number; p99: number; sus: number; bound: number }> = [];
-      const table = () => formatTable([
-        { title: "members", cells: rows.map((r) => String(r.n)) },
-        { title: "msgs / member / period", cells: rows.map((r) => withBound(r.msgs, MESSAGES_PER_MEMBER_PER_PERIOD, 2)) },
-        { title: "updates piggybacked / member / period", cells: rows.map((r) => withBound(r.updates, UPDATES_PER_MEMBER_PER_PERIOD, 2)) },
-        { title: "detection p50 ms", cells: rows.map((r) => withBound(r.p50, undefined)) },
-        { title: "detection p99 ms", cells: rows.map((r) => withBound(r.p99, r.bound)) },
-        { title: "false suspicions / node-hour", cells: rows.map((r) => withBound(r.sus, undefined, 1)) },
-      ]);
+      const rows: Array<{
+        n: number;
+        msgs: number;
+        updates: number;
+        p50: number;
+        p99: number;
+        sus: number;
+        bound: number;
+      }> = [];
+      const table = () =>
+        formatTable([
+          { title: "members", cells: rows.map((r) => String(r.n)) },
+          {
+            title: "msgs / member / period",
+            cells: rows.map((r) => withBound(r.msgs, MESSAGES_PER_MEMBER_PER_PERIOD, 2)),
+          },
+          {
+            title: "updates piggybacked / member / period",
+            cells: rows.map((r) => withBound(r.updates, UPDATES_PER_MEMBER_PER_PERIOD, 2)),
+          },
+          { title: "detection p50 ms", cells: rows.map((r) => withBound(r.p50, undefined)) },
+          { title: "detection p99 ms", cells: rows.map((r) => withBound(r.p99, r.bound)) },
+          { title: "false suspicions / node-hour", cells: rows.map((r) => withBound(r.sus, undefined, 1)) },
+        ]);
       for (const n of SIZES) {
         const c = swimCluster(ctx, n, { readEveryMs: n > 16 ? 100 : READ_EVERY_MS });
         const { sim, watch } = c;
         const joined = await converge(c, 12_000);
-        ctx.check(!Number.isNaN(joined), "views converge after joins", () => `${n} members: the views did not converge within 12 s of the start:\n${viewsOf(c, watch.unconverged())}`);
+        ctx.check(
+          !Number.isNaN(joined),
+          "views converge after joins",
+          () =>
+            `${n} members: the views did not converge within 12 s of the start:\n${viewsOf(c, watch.unconverged())}`,
+        );
         await sim.runFor(SETTLE_MS);
         const m0 = watch.messages;
         const u0 = watch.updates;
         await sim.runFor(LOAD_WINDOW_MS);
         const periods = LOAD_WINDOW_MS / PROTOCOL_PERIOD_MS;
-        const row = { n, msgs: (watch.messages - m0) / n / periods, updates: (watch.updates - u0) / n / periods, p50: Number.NaN, p99: Number.NaN, sus: Number.NaN, bound: detectionBoundMs(n) };
+        const row = {
+          n,
+          msgs: (watch.messages - m0) / n / periods,
+          updates: (watch.updates - u0) / n / periods,
+          p50: Number.NaN,
+          p99: Number.NaN,
+          sus: Number.NaN,
+          bound: detectionBoundMs(n),
+        };
         rows.push(row);
         ctx.metric(`msgs per member per period, ${n} members`, row.msgs);
         ctx.metric(`updates per member per period, ${n} members`, row.updates);
-        ctx.check(row.msgs <= MESSAGES_PER_MEMBER_PER_PERIOD, "messages per member per period stay constant", () => `with ${n} members each member sent ${row.msgs.toFixed(2)} messages per period (at most ${MESSAGES_PER_MEMBER_PER_PERIOD} at every size)\n${table()}`);
-        ctx.check(row.updates <= UPDATES_PER_MEMBER_PER_PERIOD, "piggybacked updates per member per period stay bounded", () => `with ${n} members and no change for ${SETTLE_MS / 1000} s, each member still piggybacked ${row.updates.toFixed(2)} updates per period (at most ${UPDATES_PER_MEMBER_PER_PERIOD}): a change is sent retransmitLimit(n) times, then dropped\n${table()}`);
+        ctx.check(
+          row.msgs <= MESSAGES_PER_MEMBER_PER_PERIOD,
+          "messages per member per period stay constant",
+          () =>
+            `with ${n} members each member sent ${row.msgs.toFixed(2)} messages per period (at most ${MESSAGES_PER_MEMBER_PER_PERIOD} at every size)\n${table()}`,
+        );
+        ctx.check(
+          row.updates <= UPDATES_PER_MEMBER_PER_PERIOD,
+          "piggybacked updates per member per period stay bounded",
+          () =>
+            `with ${n} members and no change for ${SETTLE_MS / 1000} s, each member still piggybacked ${row.updates.toFixed(2)} updates per period (at most ${UPDATES_PER_MEMBER_PER_PERIOD}): a change is sent retransmitLimit(n) times, then dropped\n${table()}`,
+        );
         const before = watch.falseSuspicions.length;
         const start = sim.now;
         let missed = 0;
         for (const v of ctx.rng.shuffle(sim.nodeIds.slice(1)).slice(0, n > 8 ? 1 : 2)) {
           watch.crash(v);
-          await sim.runUntil(() => sim.nodeIds.every((o) => o === v || watch.isDown(o) || watch.statusOf(o, v) === "dead"), { maxMs: 2 * detectionBoundMs(n) });
+          await sim.runUntil(
+            () => sim.nodeIds.every((o) => o === v || watch.isDown(o) || watch.statusOf(o, v) === "dead"),
+            { maxMs: 2 * detectionBoundMs(n) },
+          );
           missed += sim.nodeIds.filter((o) => o !== v && !watch.isDown(o) && watch.statusOf(o, v) !== "dead").length;
           await sim.runFor(500);
         }
@@ -285,9 +409,16 @@ export const partC: Array<Scenario<L>> = [
         row.p99 = quantile(watch.detections, 0.99);
         row.sus = (watch.falseSuspicions.length - before) / ((n * (sim.now - start)) / 3_600_000);
         ctx.metric(`detection p99, ${n} members`, row.p99, "ms");
-        ctx.check(missed <= 0 && row.p99 <= row.bound, "detection time grows at most logarithmically", () => `with ${n} members a crash took ${row.p99} ms (p99) to be marked dead${missed > 0 ? `, and ${missed} survivors never did` : ""}; the bound is ${row.bound} ms (6 periods + suspicion timeout + 2 log2 n periods)\n${table()}`);
+        ctx.check(
+          missed <= 0 && row.p99 <= row.bound,
+          "detection time grows at most logarithmically",
+          () =>
+            `with ${n} members a crash took ${row.p99} ms (p99) to be marked dead${missed > 0 ? `, and ${missed} survivors never did` : ""}; the bound is ${row.bound} ms (6 periods + suspicion timeout + 2 log2 n periods)\n${table()}`,
+        );
       }
-      ctx.log(`SWIM from 8 to 64 members (load measured over ${LOAD_WINDOW_MS / 1000} s without faults, then crashes):\n${table()}`);
+      ctx.log(
+        `SWIM from 8 to 64 members (load measured over ${LOAD_WINDOW_MS / 1000} s without faults, then crashes):\n${table()}`,
+      );
     },
   },
 ];

@@ -29,7 +29,11 @@ export const partD: Array<Scenario<L>> = [
     async run(ctx) {
       const c = swimCluster(ctx, 8);
       const { sim, watch } = c;
-      ctx.check(!Number.isNaN(await converge(c, JOIN_BOUND_MS)), "views converge after joins", () => `the views did not converge within ${JOIN_BOUND_MS} ms of the start`);
+      ctx.check(
+        !Number.isNaN(await converge(c, JOIN_BOUND_MS)),
+        "views converge after joins",
+        () => `the views did not converge within ${JOIN_BOUND_MS} ms of the start`,
+      );
       await sim.runFor(1_000);
       const [a, b, f1, f2, victim] = ctx.rng.shuffle(sim.nodeIds.slice(1)) as [NodeId, NodeId, NodeId, NodeId, NodeId];
       const rows: Array<{ what: string; sus: number; rate: number }> = [];
@@ -65,13 +69,31 @@ export const partD: Array<Scenario<L>> = [
         { title: "what happened", cells: [...rows.map((r) => r.what), `${victim} crashes (both bad links cut)`] },
         { title: "false suspicions", cells: [...rows.map((r) => String(r.sus)), ""] },
         { title: "per node-hour", cells: [...rows.map((r) => withBound(r.rate, 0, 1)), ""] },
-        { title: "detection p99 ms", cells: [...rows.map(() => ""), withBound(quantile(watch.detections, 0.99), bound)] },
+        {
+          title: "detection p99 ms",
+          cells: [...rows.map(() => ""), withBound(quantile(watch.detections, 0.99), bound)],
+        },
       ]);
       ctx.log(`asymmetric and flapping links (8 members):\n${table}`);
-      for (const r of rows) ctx.check(r.sus === 0, "indirect probes keep members behind one bad link alive", () => `${r.what}: ${r.sus} false suspicions (${describeEvents(watch.falseSuspicions)}); a ping-req through k other members goes around one bad link\n${table}`);
+      for (const r of rows)
+        ctx.check(
+          r.sus === 0,
+          "indirect probes keep members behind one bad link alive",
+          () =>
+            `${r.what}: ${r.sus} false suspicions (${describeEvents(watch.falseSuspicions)}); a ping-req through k other members goes around one bad link\n${table}`,
+        );
       const late = sim.nodeIds.filter((o) => o !== victim && watch.statusOf(o, victim) !== "dead");
-      ctx.check(late.length === 0, "crashed members are marked dead everywhere", () => `${bound} ms after ${victim} crashed, ${late.join(", ")} still hold it ${watch.statusOf(late[0] as NodeId, victim)}\n${table}`);
-      ctx.check(watch.falseDeaths.length === 0, "no live member is declared dead", () => `${describeEvents(watch.falseDeaths)}\n${table}`);
+      ctx.check(
+        late.length === 0,
+        "crashed members are marked dead everywhere",
+        () =>
+          `${bound} ms after ${victim} crashed, ${late.join(", ")} still hold it ${watch.statusOf(late[0] as NodeId, victim)}\n${table}`,
+      );
+      ctx.check(
+        watch.falseDeaths.length === 0,
+        "no live member is declared dead",
+        () => `${describeEvents(watch.falseDeaths)}\n${table}`,
+      );
     },
   },
   {
@@ -87,7 +109,11 @@ export const partD: Array<Scenario<L>> = [
     async run(ctx) {
       const c = swimCluster(ctx, 8);
       const { sim, watch } = c;
-      ctx.check(!Number.isNaN(await converge(c, JOIN_BOUND_MS)), "views converge after joins", () => `the views did not converge within ${JOIN_BOUND_MS} ms of the start`);
+      ctx.check(
+        !Number.isNaN(await converge(c, JOIN_BOUND_MS)),
+        "views converge after joins",
+        () => `the views did not converge within ${JOIN_BOUND_MS} ms of the start`,
+      );
       await sim.runFor(1_000);
       const shuffled = ctx.rng.shuffle(sim.nodeIds);
       const left = shuffled.slice(0, 3);
@@ -96,18 +122,36 @@ export const partD: Array<Scenario<L>> = [
       watch.setCut((x, y) => left.includes(x) !== left.includes(y));
       ctx.log(`${left.join(",")} cannot reach ${right.join(",")} (the other way works) from t=${sim.now} ms`);
       await sim.runFor(8_000);
-      const unaware = sim.nodeIds.filter((o) => (left.includes(o) ? right : left).some((m) => watch.statusOf(o, m) !== "dead"));
-      ctx.check(unaware.length === 0, "a partition is detected on both sides", () => `8 s into the one-way partition ${unaware.join(", ")} still hold members of the other side alive or suspect: one side hears nothing, the other gets no ack`);
+      const unaware = sim.nodeIds.filter((o) =>
+        (left.includes(o) ? right : left).some((m) => watch.statusOf(o, m) !== "dead"),
+      );
+      ctx.check(
+        unaware.length === 0,
+        "a partition is detected on both sides",
+        () =>
+          `8 s into the one-way partition ${unaware.join(", ")} still hold members of the other side alive or suspect: one side hears nothing, the other gets no ack`,
+      );
       for (const l of left) for (const r of right) sim.unblockOneWay(l, r);
       watch.setCut(() => false);
       const took = await converge(c, HEAL_BOUND_MS);
       const table = formatTable([
         { title: "one-way partition", cells: [`${left.join(",")} -/-> ${right.join(",")}`] },
-        { title: "views converged after the heal, ms", cells: [withBound(Number.isNaN(took) ? HEAL_BOUND_MS + 1 : took, HEAL_BOUND_MS)] },
+        {
+          title: "views converged after the heal, ms",
+          cells: [withBound(Number.isNaN(took) ? HEAL_BOUND_MS + 1 : took, HEAL_BOUND_MS)],
+        },
       ]);
       ctx.log(table);
-      ctx.check(!Number.isNaN(took), "views converge after a partition heals", () => `${HEAL_BOUND_MS} ms after the heal some views still hold live members suspect or dead\n${table}`);
-      ctx.check(watch.falseDeaths.length === 0, "no live member is declared dead", () => `${describeEvents(watch.falseDeaths)} after the heal\n${table}`);
+      ctx.check(
+        !Number.isNaN(took),
+        "views converge after a partition heals",
+        () => `${HEAL_BOUND_MS} ms after the heal some views still hold live members suspect or dead\n${table}`,
+      );
+      ctx.check(
+        watch.falseDeaths.length === 0,
+        "no live member is declared dead",
+        () => `${describeEvents(watch.falseDeaths)} after the heal\n${table}`,
+      );
     },
   },
 ];

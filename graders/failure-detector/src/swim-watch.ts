@@ -45,7 +45,10 @@ export class SwimWatch {
   /** Pairs that cannot hear each other (a partition): "dead" between them is no mistake. */
   private cut: (a: NodeId, b: NodeId) => boolean = () => false;
 
-  constructor(private readonly sim: Sim, everyMs: number) {
+  constructor(
+    private readonly sim: Sim,
+    everyMs: number,
+  ) {
     const tick = () => {
       this.poll();
       sim.after(everyMs, "read views", tick);
@@ -54,7 +57,9 @@ export class SwimWatch {
     sim.onEvent((e: TraceEvent) => {
       if (e.kind !== "send" || !sim.nodeIds.includes(e.node)) return;
       this.messages++;
-      const msg = (e.msg ?? (e.payload !== undefined ? JSON.parse(e.payload) : undefined)) as { updates?: unknown[] } | undefined;
+      const msg = (e.msg ?? (e.payload !== undefined ? JSON.parse(e.payload) : undefined)) as
+        | { updates?: unknown[] }
+        | undefined;
       if (Array.isArray(msg?.updates)) this.updates += msg.updates.length;
     });
   }
@@ -116,7 +121,8 @@ export class SwimWatch {
       const before = this.views.get(observer);
       const old = before && before.instance === node ? before.view : new Map<NodeId, Update>();
       const now = new Map<NodeId, Update>();
-      for (const u of node.view()) now.set(u.member, { member: u.member, status: u.status, incarnation: u.incarnation });
+      for (const u of node.view())
+        now.set(u.member, { member: u.member, status: u.status, incarnation: u.incarnation });
       const self = now.get(observer);
       if (self) this.incarnations.set(observer, Math.max(this.incarnations.get(observer) ?? 0, self.incarnation));
       polled.push([observer, node, old, now]);

@@ -16,8 +16,14 @@ const pool = new WorkerPool(2);
 afterAll(() => pool.close());
 
 const cases: Array<[cheat: string, why: RegExp]> = [
-  ["never-suspects", /still did not suspect|never suspected|phi is 0|phi\(|only \d of its 4 peers|still wrong|still hold|nobody suspected it|never did/],
-  ["suspects-everyone", /suspected|phi is 0 before the first heartbeat|false suspicions|of the time|still wrong|did not converge/],
+  [
+    "never-suspects",
+    /still did not suspect|never suspected|phi is 0|phi\(|only \d of its 4 peers|still wrong|still hold|nobody suspected it|never did/,
+  ],
+  [
+    "suspects-everyone",
+    /suspected|phi is 0 before the first heartbeat|false suspicions|of the time|still wrong|did not converge/,
+  ],
 ];
 
 describe("a detector that games one side of the trade-off scores 0", () => {

@@ -158,7 +158,12 @@ export function leaseCluster(ctx: Ctx): Sim {
   const sim = ctx.sim<Msg>({
     nodes: [LOCK_SERVER, STORAGE, ...REPLICAS],
     clients: REPLICAS.length + 1,
-    factory: (id) => (id === LOCK_SERVER ? new ctx.impl.LockServer() : id === STORAGE ? new ctx.impl.RegisterStore() : new ctx.impl.LeaseLeader()),
+    factory: (id) =>
+      id === LOCK_SERVER
+        ? new ctx.impl.LockServer()
+        : id === STORAGE
+          ? new ctx.impl.RegisterStore()
+          : new ctx.impl.LeaseLeader(),
   });
   sim.setClock(STORAGE, { offset: 0, drift: 0 });
   return sim;

@@ -8,7 +8,14 @@
  * began (or a concurrent one), and reads are served while all is calm.
  */
 import type { Scenario } from "@faultline/grading";
-import { CLOCK_DRIFT_BOUND, DRIFT_WINDOW_MS, LEASE_TTL_MS, LOCK_SERVER, REPLICAS, STORAGE, type Msg, type Timer } from "@faultline/lab-lease-lock";
+import {
+  CLOCK_DRIFT_BOUND,
+  DRIFT_WINDOW_MS,
+  LEASE_TTL_MS,
+  LOCK_SERVER,
+  REPLICAS,
+  STORAGE,
+} from "@faultline/lab-lease-lock";
 import { fmt, type NodeId } from "@faultline/sim";
 import type { Ctx, L, Sim } from "./props.ts";
 import { LeaseWatch, messageOf } from "./watch.ts";
@@ -38,7 +45,8 @@ export function staleRead(ops: readonly Op[], versions: ReadonlyMap<string, numb
   const v = (o: Op) => versions.get(o.value);
   for (const g of gets) {
     const got = v(g);
-    if (got === undefined) return `${g.replica} answered ${g.client}'s get at t=${fmt(g.ret)} ms with "${g.value}", which nobody wrote`;
+    if (got === undefined)
+      return `${g.replica} answered ${g.client}'s get at t=${fmt(g.ret)} ms with "${g.value}", which nobody wrote`;
     for (const p of puts) {
       const pv = v(p) ?? -1;
       if (p.ret < g.call && pv > got) {
@@ -121,7 +129,12 @@ function workload(sim: Sim): Workload {
       while (running) {
         const id = ++reqId;
         const call = sim.now;
-        const r = await end.call(replica, { type: "get", id }, (m) => (m.type === "value" || m.type === "not_leader") && m.id === id, 100);
+        const r = await end.call(
+          replica,
+          { type: "get", id },
+          (m) => (m.type === "value" || m.type === "not_leader") && m.id === id,
+          100,
+        );
         if (r?.type === "value") ops.push({ client: c, replica, kind: "get", value: r.value, call, ret: sim.now });
         await end.sleep(4);
       }
@@ -137,7 +150,12 @@ function workload(sim: Sim): Workload {
       const value = `v${++n}`;
       const op: Op = { client: w, replica, kind: "put", value, call: sim.now, ret: undefined };
       ops.push(op);
-      const r = await end.call(replica, { type: "put", id, value }, (m) => (m.type === "put_ok" || m.type === "not_leader") && m.id === id, 100);
+      const r = await end.call(
+        replica,
+        { type: "put", id, value },
+        (m) => (m.type === "put_ok" || m.type === "not_leader") && m.id === id,
+        100,
+      );
       if (r?.type === "put_ok") op.ret = sim.now;
       else target = (target + 1) % REPLICAS.length;
       await end.sleep(r?.type === "put_ok" ? 15 : 5);
@@ -152,7 +170,10 @@ function workload(sim: Sim): Workload {
 }
 
 /** Set up, run `script`, then judge every read. */
-async function leasedReads(ctx: Ctx, script: (sim: Sim, leases: LeaseWatch, served: Map<NodeId, number[]>) => Promise<void>): Promise<{ sim: Sim; ops: Op[] }> {
+async function leasedReads(
+  ctx: Ctx,
+  script: (sim: Sim, leases: LeaseWatch, served: Map<NodeId, number[]>) => Promise<void>,
+): Promise<{ sim: Sim; ops: Op[] }> {
   const sim = leaseCluster(ctx);
   const versions = watchVersions(sim);
   const leases = new LeaseWatch(sim);
@@ -171,12 +192,19 @@ async function leasedReads(ctx: Ctx, script: (sim: Sim, leases: LeaseWatch, serv
 /** The current leader by the lock server's answers, once it has been one for `settleMs`. */
 async function leaderNow(ctx: Ctx, sim: Sim, leases: LeaseWatch, what: string): Promise<NodeId> {
   let leader: NodeId | undefined;
-  await sim.runUntil(() => {
-    const l = leases.current();
-    leader = l && REPLICAS.includes(l.holder) && sim.isUp(l.holder) ? l.holder : undefined;
-    return leader !== undefined;
-  }, { maxMs: 4 * LEASE_TTL_MS });
-  if (leader === undefined) ctx.fail("a leader is elected", `${what}: for ${4 * LEASE_TTL_MS} ms (until t=${fmt(sim.now)} ms) no replica held the lock, although replicas without a lease keep asking for it`);
+  await sim.runUntil(
+    () => {
+      const l = leases.current();
+      leader = l && REPLICAS.includes(l.holder) && sim.isUp(l.holder) ? l.holder : undefined;
+      return leader !== undefined;
+    },
+    { maxMs: 4 * LEASE_TTL_MS },
+  );
+  if (leader === undefined)
+    ctx.fail(
+      "a leader is elected",
+      `${what}: for ${4 * LEASE_TTL_MS} ms (until t=${fmt(sim.now)} ms) no replica held the lock, although replicas without a lease keep asking for it`,
+    );
   return leader;
 }
 
@@ -222,7 +250,12 @@ export const partE: Array<Scenario<L>> = [
           const n = (served.get(leader) ?? []).filter((t) => t >= from).length;
           const says = sim.isUp(leader) ? sim.node<{ servingReads(): boolean }>(leader)?.servingReads() : undefined;
           ctx.metric(`reads served by the leader in a calm second (round ${round + 1})`, n);
-          ctx.check(n >= CALM_READS_PER_S, "reads are served while the lease runs", () => `${leader} held the lock all through t=${fmt(from)}..${fmt(sim.now)} ms with clocks within the bound and no fault, but answered only ${n} reads (at least ${CALM_READS_PER_S} expected: a reader asks every few ms; its servingReads() now says ${String(says)}). Renew before the lease runs out, and answer gets while now < sentAt + ttlMs - margin`);
+          ctx.check(
+            n >= CALM_READS_PER_S,
+            "reads are served while the lease runs",
+            () =>
+              `${leader} held the lock all through t=${fmt(from)}..${fmt(sim.now)} ms with clocks within the bound and no fault, but answered only ${n} reads (at least ${CALM_READS_PER_S} expected: a reader asks every few ms; its servingReads() now says ${String(says)}). Renew before the lease runs out, and answer gets while now < sentAt + ttlMs - margin`,
+          );
           sim.crash(leader);
           ctx.log(`crashed the leader ${leader}`);
           // Down past its lease: the next leader is another replica, which must load first.
@@ -301,7 +334,10 @@ export const partE: Array<Scenario<L>> = [
           await sim.runFor(DRIFT_WINDOW_MS);
           const from = sim.now;
           await cutFromLock(ctx, sim, leader, 2 * LEASE_TTL_MS);
-          ctx.metric(`local reads by the drifting leader while cut off (round ${round + 1})`, (served.get(leader) ?? []).filter((t) => t >= from).length);
+          ctx.metric(
+            `local reads by the drifting leader while cut off (round ${round + 1})`,
+            (served.get(leader) ?? []).filter((t) => t >= from).length,
+          );
           sim.setClock(leader, { drift: 0 });
         }
       });

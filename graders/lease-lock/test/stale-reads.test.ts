@@ -2,13 +2,33 @@
 import { describe, expect, it } from "vitest";
 import { staleRead, type Op } from "../src/part-e.ts";
 
-const versions = new Map([["", 0], ["a", 1], ["b", 2]]);
-const put = (value: string, call: number, ret: number | undefined): Op => ({ client: "c4", replica: "r1", kind: "put", value, call, ret });
-const get = (value: string, call: number, ret: number, replica = "r2"): Op => ({ client: "c2", replica, kind: "get", value, call, ret });
+const versions = new Map([
+  ["", 0],
+  ["a", 1],
+  ["b", 2],
+]);
+const put = (value: string, call: number, ret: number | undefined): Op => ({
+  client: "c4",
+  replica: "r1",
+  kind: "put",
+  value,
+  call,
+  ret,
+});
+const get = (value: string, call: number, ret: number, replica = "r2"): Op => ({
+  client: "c2",
+  replica,
+  kind: "get",
+  value,
+  call,
+  ret,
+});
 
 describe("staleRead", () => {
   it("accepts the latest acknowledged write, and a write concurrent with the read", () => {
-    expect(staleRead([put("a", 0, 10), get("a", 11, 12), put("b", 20, 30), get("a", 25, 26), get("b", 25, 27)], versions)).toBeUndefined();
+    expect(
+      staleRead([put("a", 0, 10), get("a", 11, 12), put("b", 20, 30), get("a", 25, 26), get("b", 25, 27)], versions),
+    ).toBeUndefined();
   });
 
   it("accepts a write acknowledged at the very instant the read is sent: they touch, so they are concurrent", () => {
@@ -20,7 +40,9 @@ describe("staleRead", () => {
   });
 
   it("names a read that goes back in time after another read, even with the write unanswered", () => {
-    expect(staleRead([put("a", 0, 10), put("b", 11, undefined), get("b", 12, 13, "r1"), get("a", 14, 15, "r2")], versions)).toMatch(/went back in time/);
+    expect(
+      staleRead([put("a", 0, 10), put("b", 11, undefined), get("b", 12, 13, "r1"), get("a", 14, 15, "r2")], versions),
+    ).toMatch(/went back in time/);
   });
 
   it("names a value nobody wrote", () => {

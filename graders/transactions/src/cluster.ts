@@ -25,7 +25,11 @@ export function hostile(sim: Sim, duplicate: number, delayMs: [number, number]):
  * Every scenario's start: the cluster under duplicates and delays, the watch that checks the
  * whole history, and the grader's client.
  */
-export function setUp(ctx: Ctx, duplicate: number, delayMs: [number, number]): { sim: Sim; watch: TxnWatch; client: TxnClient } {
+export function setUp(
+  ctx: Ctx,
+  duplicate: number,
+  delayMs: [number, number],
+): { sim: Sim; watch: TxnWatch; client: TxnClient } {
   const sim = txnCluster(ctx);
   hostile(sim, duplicate, delayMs);
   return { sim, watch: new TxnWatch(sim), client: new TxnClient(sim) };
@@ -54,11 +58,21 @@ export class TxnClient {
   }
 
   /** `begin`, resent every `everyMs` until an outcome or `withinMs`; the outcome or undefined. */
-  async run(txn: string, writes: Record<NodeId, Write>, withinMs: number, everyMs = 200): Promise<Decision | undefined> {
+  async run(
+    txn: string,
+    writes: Record<NodeId, Write>,
+    withinMs: number,
+    everyMs = 200,
+  ): Promise<Decision | undefined> {
     const c = this.sim.client("c1");
     const until = this.sim.now + withinMs;
     while (this.sim.now < until) {
-      const r = await c.call(COORDINATOR, { type: "begin", txn, writes }, (m) => m.type === "outcome" && m.txn === txn, Math.min(everyMs, until - this.sim.now));
+      const r = await c.call(
+        COORDINATOR,
+        { type: "begin", txn, writes },
+        (m) => m.type === "outcome" && m.txn === txn,
+        Math.min(everyMs, until - this.sim.now),
+      );
       if (r?.type === "outcome") return r.decision;
     }
     return undefined;
@@ -66,7 +80,9 @@ export class TxnClient {
 
   /** Ask the coordinator about `txn` (as a participant would); its decision or undefined. */
   async query(txn: string, withinMs: number): Promise<Decision | undefined> {
-    const r = await this.sim.client("c1").call(COORDINATOR, { type: "query", txn }, (m) => m.type === "decision" && m.txn === txn, withinMs);
+    const r = await this.sim
+      .client("c1")
+      .call(COORDINATOR, { type: "query", txn }, (m) => m.type === "decision" && m.txn === txn, withinMs);
     return r?.type === "decision" ? r.decision : undefined;
   }
 
@@ -92,7 +108,12 @@ export interface CrashPoint {
  * crashes right after the step, and the links are restored. `down` says when to restart it
  * (never when undefined). Resolves when the crash has happened.
  */
-export function crashAt(sim: Sim, point: CrashPoint, down: number | undefined, onCrash?: () => void): { fired: () => boolean } {
+export function crashAt(
+  sim: Sim,
+  point: CrashPoint,
+  down: number | undefined,
+  onCrash?: () => void,
+): { fired: () => boolean } {
   let armed = true;
   let fired = false;
   const others = () => [...sim.endpoints].filter((x) => x !== point.node);
@@ -101,7 +122,8 @@ export function crashAt(sim: Sim, point: CrashPoint, down: number | undefined, o
     const m = messageOf(e);
     if (!m || !point.match(m, e.peer)) return;
     armed = false;
-    if (point.kind === "send") for (const x of others()) if (x !== e.peer || point.cutFirst) sim.blockOneWay(point.node, x);
+    if (point.kind === "send")
+      for (const x of others()) if (x !== e.peer || point.cutFirst) sim.blockOneWay(point.node, x);
     sim.after(0, `crash ${point.node}: ${point.label}`, () => {
       if (point.kind === "send") for (const x of others()) sim.unblockOneWay(point.node, x);
       if (sim.isUp(point.node)) sim.crash(point.node);
@@ -114,7 +136,13 @@ export function crashAt(sim: Sim, point: CrashPoint, down: number | undefined, o
 }
 
 /** Run until `done` settles (or `maxMs` passes, which is a grader bug or a hung implementation). */
-export async function runUntilSettled(ctx: Ctx, sim: Sim, done: Promise<unknown>, maxMs: number, what: string): Promise<void> {
+export async function runUntilSettled(
+  ctx: Ctx,
+  sim: Sim,
+  done: Promise<unknown>,
+  maxMs: number,
+  what: string,
+): Promise<void> {
   let finished = false;
   void done.then(() => {
     finished = true;

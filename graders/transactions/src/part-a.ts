@@ -15,7 +15,12 @@ import { messageOf, type TxnWatch } from "./watch.ts";
 export async function completes(ctx: Ctx, sim: Sim, watch: TxnWatch, withinMs: number): Promise<void> {
   sim.healAll();
   const ok = await sim.runUntil(() => watch.undecided().length === 0, { maxMs: withinMs });
-  ctx.check(ok, "every transaction completes after the faults stop", () => `${withinMs} ms after the last fault, still in doubt: ${watch.undecided().join(", ")}: an in-doubt participant must keep asking (the coordinator, the other participants) until it learns the decision, and a restarted coordinator must finish what its log holds`);
+  ctx.check(
+    ok,
+    "every transaction completes after the faults stop",
+    () =>
+      `${withinMs} ms after the last fault, still in doubt: ${watch.undecided().join(", ")}: an in-doubt participant must keep asking (the coordinator, the other participants) until it learns the decision, and a restarted coordinator must finish what its log holds`,
+  );
   const bad = watch.checkBalances();
   ctx.check(bad === undefined, "committed writes are applied everywhere", () => bad ?? "");
 }
@@ -28,9 +33,20 @@ export function lockedMetrics(ctx: Ctx, watch: TxnWatch): void {
 }
 
 /** Runs `txn` and requires an outcome. */
-async function runTxn(ctx: Ctx, client: TxnClient, txn: string, writes: Parameters<TxnClient["run"]>[1], withinMs: number): Promise<Decision | undefined> {
+async function runTxn(
+  ctx: Ctx,
+  client: TxnClient,
+  txn: string,
+  writes: Parameters<TxnClient["run"]>[1],
+  withinMs: number,
+): Promise<Decision | undefined> {
   const d = await client.run(txn, writes, withinMs);
-  ctx.check(d !== undefined, "the client hears the outcome", () => `the client asked the coordinator to run ${txn} (and asked again every 200 ms) and heard no outcome within ${withinMs} ms: decide commit or abort, then answer outcome (also to a repeated begin of a decided transaction)`);
+  ctx.check(
+    d !== undefined,
+    "the client hears the outcome",
+    () =>
+      `the client asked the coordinator to run ${txn} (and asked again every 200 ms) and heard no outcome within ${withinMs} ms: decide commit or abort, then answer outcome (also to a repeated begin of a decided transaction)`,
+  );
   return d;
 }
 
@@ -61,11 +77,27 @@ export const partA: Array<Scenario<L>> = [
         for (let i = 0; i < 10; i++) {
           const txn = client.next();
           const refuse = ctx.rng.chance(0.35) ? PARTICIPANTS[ctx.rng.int(PARTICIPANTS.length)] : undefined;
-          const d = await runTxn(ctx, client, txn, refuse ? refused(ctx, `a${i % 3}`, refuse) : deposits(ctx, `a${i % 3}`), 2000);
+          const d = await runTxn(
+            ctx,
+            client,
+            txn,
+            refuse ? refused(ctx, `a${i % 3}`, refuse) : deposits(ctx, `a${i % 3}`),
+            2000,
+          );
           if (d === "commit") commits++;
           else aborts++;
-          ctx.check(refuse === undefined || d === "abort", "all participants commit or all abort", () => `${txn} asked ${refuse} to withdraw more than any balance, so ${refuse} must vote no, and the transaction must abort; the coordinator answered ${d}`);
-          ctx.check(refuse !== undefined || d === "commit", "a transaction every participant can do commits", () => `${txn} only deposits, nothing else ran at the time, and no fault but delays and duplicates: every participant can vote yes, so it must commit; the outcome was ${d}`);
+          ctx.check(
+            refuse === undefined || d === "abort",
+            "all participants commit or all abort",
+            () =>
+              `${txn} asked ${refuse} to withdraw more than any balance, so ${refuse} must vote no, and the transaction must abort; the coordinator answered ${d}`,
+          );
+          ctx.check(
+            refuse !== undefined || d === "commit",
+            "a transaction every participant can do commits",
+            () =>
+              `${txn} only deposits, nothing else ran at the time, and no fault but delays and duplicates: every participant can vote yes, so it must commit; the outcome was ${d}`,
+          );
           await client.sleep(ctx.rng.int(50));
         }
       });
@@ -107,7 +139,11 @@ export const partA: Array<Scenario<L>> = [
       const run = sim.spawn("a slow decision", async () => {
         const d = await runTxn(ctx, client, client.next(), deposits(ctx, "a"), 1000);
         await client.sleep(quietMs + 200);
-        ctx.check(d === "commit", "a transaction every participant can do commits", () => `t1 only deposits; it must commit, but the outcome was ${d}`);
+        ctx.check(
+          d === "commit",
+          "a transaction every participant can do commits",
+          () => `t1 only deposits; it must commit, but the outcome was ${d}`,
+        );
       });
       await runUntilSettled(ctx, sim, run, 10_000, "the transaction");
       await completes(ctx, sim, watch, 2000);
@@ -136,7 +172,11 @@ export const partA: Array<Scenario<L>> = [
             ctx.log(`${txn}: the coordinator crashes ${point.label}, down ${down} ms`);
             await client.run(txn, refuse ? refused(ctx, `a${i}`, refuse) : deposits(ctx, `a${i}`), 2500);
             await client.sleep(800);
-            ctx.check(crash.fired(), "the grader's crash points are reached", () => `${txn}: the coordinator never reached the point "${point.label}"`);
+            ctx.check(
+              crash.fired(),
+              "the grader's crash points are reached",
+              () => `${txn}: the coordinator never reached the point "${point.label}"`,
+            );
             // Asked again after its restart (as a late participant would), the coordinator must
             // give the decision it made before the crash: the watch compares every answer.
             await client.query(txn, 300);
@@ -172,7 +212,11 @@ export const partA: Array<Scenario<L>> = [
             ctx.log(`${txn}: ${p} crashes ${point.label}, down ${down} ms`);
             await client.run(txn, deposits(ctx, `a${i}`), 2500);
             await client.sleep(600);
-            ctx.check(crash.fired(), "the grader's crash points are reached", () => `${txn}: ${p} never reached the point "${point.label}"`);
+            ctx.check(
+              crash.fired(),
+              "the grader's crash points are reached",
+              () => `${txn}: ${p} never reached the point "${point.label}"`,
+            );
           }
         }
       });
@@ -194,27 +238,50 @@ export const partA: Array<Scenario<L>> = [
       const run = sim.spawn("unknown and undecided transactions", async () => {
         for (const ghost of ["ghost1", "ghost2"]) {
           const d = await client.query(ghost, 500);
-          ctx.check(d === "abort", "no record means abort", () => `the client asked the coordinator (as a participant would) about ${ghost}, a transaction it never began; it answered ${d ?? "nothing"}: with presumed abort, no record means abort`);
+          ctx.check(
+            d === "abort",
+            "no record means abort",
+            () =>
+              `the client asked the coordinator (as a participant would) about ${ghost}, a transaction it never began; it answered ${d ?? "nothing"}: with presumed abort, no record means abort`,
+          );
         }
         // Crash after the prepares, with the participants' queries lost: the coordinator must
         // settle the transaction on its own when it comes back.
         const txn = client.next();
         const down = 300 + ctx.rng.int(300);
         let restarted = 0;
-        crashAt(sim, { label: "after its prepares", node: COORDINATOR, kind: "deliver", match: (m) => m.type === "vote" }, down, () => {
-          for (const p of PARTICIPANTS) sim.blockOneWay(p, COORDINATOR);
-          restarted = sim.now + down;
-        });
+        crashAt(
+          sim,
+          { label: "after its prepares", node: COORDINATOR, kind: "deliver", match: (m) => m.type === "vote" },
+          down,
+          () => {
+            for (const p of PARTICIPANTS) sim.blockOneWay(p, COORDINATOR);
+            restarted = sim.now + down;
+          },
+        );
         await client.run(txn, deposits(ctx, "a"), 300);
         await sim.client("c1").sleep(down + 50);
-        ctx.log(`${txn}: the coordinator crashed after its prepares and came back at t=${fmt(restarted)} ms; the participants' queries are lost`);
-        const settled = () => PARTICIPANTS.every((p) => sim.node<{ state(t: string): string | undefined }>(p)?.state(txn) !== "prepared");
+        ctx.log(
+          `${txn}: the coordinator crashed after its prepares and came back at t=${fmt(restarted)} ms; the participants' queries are lost`,
+        );
+        const settled = () =>
+          PARTICIPANTS.every((p) => sim.node<{ state(t: string): string | undefined }>(p)?.state(txn) !== "prepared");
         const until = sim.now + 1500;
         while (!settled() && sim.now < until) await client.sleep(20);
-        ctx.check(settled(), "a restarted coordinator aborts what it left undecided", () => `${txn} was undecided when the coordinator crashed; 1500 ms after its restart ${PARTICIPANTS.filter((p: NodeId) => sim.node<{ state(t: string): string | undefined }>(p)?.state(txn) === "prepared").join(", ")} still wait(s) for the decision: a restarted coordinator aborts the transactions its log shows undecided, and tells their participants`);
+        ctx.check(
+          settled(),
+          "a restarted coordinator aborts what it left undecided",
+          () =>
+            `${txn} was undecided when the coordinator crashed; 1500 ms after its restart ${PARTICIPANTS.filter((p: NodeId) => sim.node<{ state(t: string): string | undefined }>(p)?.state(txn) === "prepared").join(", ")} still wait(s) for the decision: a restarted coordinator aborts the transactions its log shows undecided, and tells their participants`,
+        );
         for (const p of PARTICIPANTS) sim.unblockOneWay(p, COORDINATOR);
         const ghost = await client.query(txn, 500);
-        ctx.check(ghost === "abort", "no record means abort", () => `after the restart the coordinator answered a query about ${txn} with ${ghost ?? "nothing"}; it was never decided before the crash, so it is aborted`);
+        ctx.check(
+          ghost === "abort",
+          "no record means abort",
+          () =>
+            `after the restart the coordinator answered a query about ${txn} with ${ghost ?? "nothing"}; it was never decided before the crash, so it is aborted`,
+        );
       });
       await runUntilSettled(ctx, sim, run, 20_000, "the presumed-abort checks");
       await completes(ctx, sim, watch, 2000);

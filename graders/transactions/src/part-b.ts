@@ -30,7 +30,12 @@ async function settles(sim: Sim, client: TxnClient, txn: string, withinMs: numbe
 /** The participants of `txn` that could do it voted yes (else there is no doubt to test). */
 function votedYes(ctx: Ctx, watch: TxnWatch, txn: string, who: readonly NodeId[]): void {
   const no = who.filter((p) => !watch.yesAt.has(`${p}:${txn}`));
-  ctx.check(no.length === 0, "a transaction every participant can do commits", () => `${txn} only deposits, yet ${no.join(", ")} did not vote yes on it: vote yes on a write you can do (nothing else locked the account)`);
+  ctx.check(
+    no.length === 0,
+    "a transaction every participant can do commits",
+    () =>
+      `${txn} only deposits, yet ${no.join(", ")} did not vote yes on it: vote yes on a write you can do (nothing else locked the account)`,
+  );
 }
 
 export const partB: Array<Scenario<L>> = [
@@ -46,8 +51,17 @@ export const partB: Array<Scenario<L>> = [
     async run(ctx) {
       const { sim, watch, client } = setUp(ctx, 0.1, [1, 10]);
       const points = [
-        { label: "after its prepares (undecided)", kind: "deliver" as const, match: (m: { type: string }) => m.type === "vote" },
-        { label: "as it sends the commit (nobody hears it)", kind: "send" as const, cutFirst: true, match: (m: { type: string }) => m.type === "decision" },
+        {
+          label: "after its prepares (undecided)",
+          kind: "deliver" as const,
+          match: (m: { type: string }) => m.type === "vote",
+        },
+        {
+          label: "as it sends the commit (nobody hears it)",
+          kind: "send" as const,
+          cutFirst: true,
+          match: (m: { type: string }) => m.type === "decision",
+        },
       ];
       const run = sim.spawn("the coordinator crashes, the participants wait", async () => {
         for (const point of points) {
@@ -62,7 +76,12 @@ export const partB: Array<Scenario<L>> = [
           while (sim.now < back) await client.sleep(10);
           votedYes(ctx, watch, txn, PARTICIPANTS);
           const ok = await settles(sim, client, txn, 1000);
-          ctx.check(ok, "in-doubt participants learn the decision", () => `${txn}: 1000 ms after the coordinator came back, ${inDoubt(sim, txn).join(", ")} still in doubt: query the coordinator every QUERY_MS; a restarted coordinator answers from its log (and settles the undecided ones itself)`);
+          ctx.check(
+            ok,
+            "in-doubt participants learn the decision",
+            () =>
+              `${txn}: 1000 ms after the coordinator came back, ${inDoubt(sim, txn).join(", ")} still in doubt: query the coordinator every QUERY_MS; a restarted coordinator answers from its log (and settles the undecided ones itself)`,
+          );
         }
       });
       await runUntilSettled(ctx, sim, run, 20_000, "the crashes");
@@ -86,22 +105,55 @@ export const partB: Array<Scenario<L>> = [
       const run = sim.spawn("the coordinator is gone", async () => {
         // Round 1: p3 never got its prepare; p1 and p2 voted yes.
         const t1 = client.next();
-        crashAt(sim, { label: "after the prepares to p1 and p2, before p3's", node: COORDINATOR, kind: "send", match: (m, peer) => m.type === "prepare" && peer === "p2" }, undefined);
+        crashAt(
+          sim,
+          {
+            label: "after the prepares to p1 and p2, before p3's",
+            node: COORDINATOR,
+            kind: "send",
+            match: (m, peer) => m.type === "prepare" && peer === "p2",
+          },
+          undefined,
+        );
         ctx.log(`${t1}: the coordinator crashes before its prepare to p3 and stays down`);
         await client.run(t1, deposits(ctx, "a"), 300);
         votedYes(ctx, watch, t1, ["p1", "p2"]);
         const ok1 = await settles(sim, client, t1, 1500);
-        ctx.check(ok1, "in-doubt participants learn the decision", () => `${t1}: the coordinator is down and p3 never voted, yet ${inDoubt(sim, t1).join(", ")} still in doubt 1500 ms later: ask the other participants; one that never voted aborts and answers aborted`);
+        ctx.check(
+          ok1,
+          "in-doubt participants learn the decision",
+          () =>
+            `${t1}: the coordinator is down and p3 never voted, yet ${inDoubt(sim, t1).join(", ")} still in doubt 1500 ms later: ask the other participants; one that never voted aborts and answers aborted`,
+        );
         sim.restart(COORDINATOR);
         // Round 2: the commit reached p1 only.
         const t2 = client.next();
-        crashAt(sim, { label: "after the commit to p1, before the others", node: COORDINATOR, kind: "send", match: (m, peer) => m.type === "decision" && peer === "p1" }, undefined);
+        crashAt(
+          sim,
+          {
+            label: "after the commit to p1, before the others",
+            node: COORDINATOR,
+            kind: "send",
+            match: (m, peer) => m.type === "decision" && peer === "p1",
+          },
+          undefined,
+        );
         ctx.log(`${t2}: the coordinator crashes after sending commit to p1 only and stays down`);
         await client.run(t2, deposits(ctx, "b"), 300);
         const ok2 = await settles(sim, client, t2, 1500);
         const d2 = watch.decided.get(t2)?.decision;
-        ctx.check(d2 === "commit", "a transaction every participant can do commits", () => `${t2} only deposits and nothing failed before the decision: it must commit, but it was decided ${d2 ?? "never"}`);
-        ctx.check(ok2, "in-doubt participants learn the decision", () => `${t2}: p1 committed and the coordinator is down, yet ${inDoubt(sim, t2).join(", ")} still in doubt 1500 ms later: ask the other participants; a committed one answers committed`);
+        ctx.check(
+          d2 === "commit",
+          "a transaction every participant can do commits",
+          () =>
+            `${t2} only deposits and nothing failed before the decision: it must commit, but it was decided ${d2 ?? "never"}`,
+        );
+        ctx.check(
+          ok2,
+          "in-doubt participants learn the decision",
+          () =>
+            `${t2}: p1 committed and the coordinator is down, yet ${inDoubt(sim, t2).join(", ")} still in doubt 1500 ms later: ask the other participants; a committed one answers committed`,
+        );
       });
       await runUntilSettled(ctx, sim, run, 20_000, "the two rounds");
       await completes(ctx, sim, watch, 2000);

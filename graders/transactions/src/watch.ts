@@ -91,19 +91,28 @@ export class TxnWatch {
       if (e.node === COORDINATOR && (m.type === "decision" || m.type === "outcome")) {
         if (m.decision === "commit" && !this.commitEarly) {
           const missing = PARTICIPANTS.filter((p) => !this.yesSeen.has(`${p}:${m.txn}`));
-          if (missing.length > 0) this.commitEarly = `the coordinator sent commit of ${m.txn} to ${e.peer}, but no yes vote of ${missing.join(", ")} had reached it: commit needs a yes from every participant (count participants, not vote messages)`;
+          if (missing.length > 0)
+            this.commitEarly = `the coordinator sent commit of ${m.txn} to ${e.peer}, but no yes vote of ${missing.join(", ")} had reached it: commit needs a yes from every participant (count participants, not vote messages)`;
         }
         this.announce(m.txn, m.decision, `the coordinator (${m.type} to ${e.peer})`);
       }
       if (PARTICIPANTS.includes(e.node)) {
-        if (m.type === "vote" && m.vote === "yes" && !this.yesAt.has(`${e.node}:${m.txn}`)) this.yesAt.set(`${e.node}:${m.txn}`, e.t);
-        if (m.type === "status" && m.state !== "in_doubt") this.participantDecides(e.node, m.txn, m.state === "committed" ? "commit" : "abort", `status answer to ${e.peer}`);
+        if (m.type === "vote" && m.vote === "yes" && !this.yesAt.has(`${e.node}:${m.txn}`))
+          this.yesAt.set(`${e.node}:${m.txn}`, e.t);
+        if (m.type === "status" && m.state !== "in_doubt")
+          this.participantDecides(
+            e.node,
+            m.txn,
+            m.state === "committed" ? "commit" : "abort",
+            `status answer to ${e.peer}`,
+          );
       }
     } else {
       if (e.node === COORDINATOR && m.type === "vote" && m.vote === "yes") this.yesSeen.add(`${e.peer}:${m.txn}`);
       if (PARTICIPANTS.includes(e.node)) {
         if (m.type === "decision" && e.peer === COORDINATOR) this.toldAt.set(`${e.node}:${m.txn}`, m.decision);
-        if (m.type === "status" && m.state !== "in_doubt") this.toldAt.set(`${e.node}:${m.txn}`, m.state === "committed" ? "commit" : "abort");
+        if (m.type === "status" && m.state !== "in_doubt")
+          this.toldAt.set(`${e.node}:${m.txn}`, m.state === "committed" ? "commit" : "abort");
       }
     }
   }
@@ -131,7 +140,8 @@ export class TxnWatch {
         const s = node.state(txn);
         if (s === this.last.get(key)) continue;
         this.last.set(key, s);
-        if (s === "committed" || s === "aborted") this.participantDecides(p, txn, s === "committed" ? "commit" : "abort", `its record says ${s}`);
+        if (s === "committed" || s === "aborted")
+          this.participantDecides(p, txn, s === "committed" ? "commit" : "abort", `its record says ${s}`);
       }
     }
   }
@@ -144,12 +154,15 @@ export class TxnWatch {
       const want: Record<string, number> = {};
       for (const [txn, w] of this.writes) {
         const write = w[p];
-        if (write && this.decided.get(txn)?.decision === "commit") want[write.account] = (want[write.account] ?? 0) + write.delta;
+        if (write && this.decided.get(txn)?.decision === "commit")
+          want[write.account] = (want[write.account] ?? 0) + write.delta;
       }
       const got = node.balances();
       for (const acc of new Set([...Object.keys(want), ...Object.keys(got)])) {
         if ((want[acc] ?? 0) !== (got[acc] ?? 0)) {
-          const txns = [...this.writes].filter(([t, w]) => w[p]?.account === acc && this.decided.get(t)?.decision === "commit").map(([t]) => t);
+          const txns = [...this.writes]
+            .filter(([t, w]) => w[p]?.account === acc && this.decided.get(t)?.decision === "commit")
+            .map(([t]) => t);
           return `${p}'s balance of ${acc} is ${got[acc] ?? 0}, but the transactions committed on it (${txns.join(", ") || "none"}) add up to ${want[acc] ?? 0}: a committed write must be applied once at every participant, even one that crashed in doubt (its prepare record must hold the write)`;
         }
       }
@@ -164,7 +177,8 @@ export class TxnWatch {
       const node = this.sim.isUp(p) ? this.sim.node<ParticipantView>(p) : undefined;
       for (const txn of this.writes.keys()) {
         const s = node?.state(txn);
-        if (s === "prepared" || (!this.decided.has(txn) && this.yesAt.has(`${p}:${txn}`))) out.push(`${p}:${txn} (${s ?? "down"})`);
+        if (s === "prepared" || (!this.decided.has(txn) && this.yesAt.has(`${p}:${txn}`)))
+          out.push(`${p}:${txn} (${s ?? "down"})`);
       }
     }
     return out;
@@ -174,6 +188,10 @@ export class TxnWatch {
   lockedMs(): { longest: number; mean: number; count: number } {
     const v = [...this.inDoubt.values()];
     if (v.length === 0) return { longest: 0, mean: 0, count: 0 };
-    return { longest: Math.round(Math.max(...v)), mean: Math.round(v.reduce((a, b) => a + b, 0) / v.length), count: v.length };
+    return {
+      longest: Math.round(Math.max(...v)),
+      mean: Math.round(v.reduce((a, b) => a + b, 0) / v.length),
+      count: v.length,
+    };
   }
 }

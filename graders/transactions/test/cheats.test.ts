@@ -48,28 +48,62 @@ async function grade(impl: string, test: string): Promise<ScenarioResult> {
 const T = 120_000;
 
 describe("shortcuts score 0 in the tests they dodge", () => {
-  it("a participant that always votes no", async () => {
-    const impl = cheat("participant.ts", "if (locked || (this.balance[msg.write.account] ?? 0) + msg.write.delta < 0) {", "if (true as boolean) {");
-    for (const test of ["commits and aborts atomically", "a yes vote is kept until the decision", "in doubt, participants block until the coordinator is back", "in doubt, participants ask each other"]) {
-      const r = await grade(impl, test);
-      expect(r.earned, test).toBe(0);
-      expect(r.firstFailure?.failure?.invariant, test).toBe("a transaction every participant can do commits");
-    }
-  }, T);
+  it(
+    "a participant that always votes no",
+    async () => {
+      const impl = cheat(
+        "participant.ts",
+        "if (locked || (this.balance[msg.write.account] ?? 0) + msg.write.delta < 0) {",
+        "if (true as boolean) {",
+      );
+      for (const test of [
+        "commits and aborts atomically",
+        "a yes vote is kept until the decision",
+        "in doubt, participants block until the coordinator is back",
+        "in doubt, participants ask each other",
+      ]) {
+        const r = await grade(impl, test);
+        expect(r.earned, test).toBe(0);
+        expect(r.firstFailure?.failure?.invariant, test).toBe("a transaction every participant can do commits");
+      }
+    },
+    T,
+  );
 
-  it("a coordinator that always commits", async () => {
-    const impl = cheat("coordinator.ts", 'if (msg.vote === "no") this.decide(t, "abort");', 'if (msg.vote === "no") this.decide(t, "commit");');
-    const r = await grade(impl, "commits and aborts atomically");
-    expect(r.earned).toBe(0);
-    expect(["all participants commit or all abort", "commit only after every yes"]).toContain(r.firstFailure?.failure?.invariant);
-  }, T);
+  it(
+    "a coordinator that always commits",
+    async () => {
+      const impl = cheat(
+        "coordinator.ts",
+        'if (msg.vote === "no") this.decide(t, "abort");',
+        'if (msg.vote === "no") this.decide(t, "commit");',
+      );
+      const r = await grade(impl, "commits and aborts atomically");
+      expect(r.earned).toBe(0);
+      expect(["all participants commit or all abort", "commit only after every yes"]).toContain(
+        r.firstFailure?.failure?.invariant,
+      );
+    },
+    T,
+  );
 
-  it("a participant that aborts as soon as it is in doubt", async () => {
-    const impl = cheat("participant.ts", "      if (now - since < QUERY_MS) continue;\n", '      if (now - since < QUERY_MS) continue;\n      this.finish(txn, rec, "abort");\n      continue;\n');
-    for (const test of ["a yes vote is kept until the decision", "in doubt, participants block until the coordinator is back"]) {
-      const r = await grade(impl, test);
-      expect(r.earned, test).toBe(0);
-      expect(r.firstFailure?.failure?.invariant, test).toBe("a participant that voted yes waits for the decision");
-    }
-  }, T);
+  it(
+    "a participant that aborts as soon as it is in doubt",
+    async () => {
+      const impl = cheat(
+        "participant.ts",
+        "      if (now - since < QUERY_MS) continue;\n",
+        '      if (now - since < QUERY_MS) continue;\n      this.finish(txn, rec, "abort");\n      continue;\n',
+      );
+      for (const test of [
+        "a yes vote is kept until the decision",
+        "in doubt, participants block until the coordinator is back",
+      ]) {
+        const r = await grade(impl, test);
+        expect(r.earned, test).toBe(0);
+        expect(r.firstFailure?.failure?.invariant, test).toBe("a participant that voted yes waits for the decision");
+      }
+    },
+    T,
+  );
 });

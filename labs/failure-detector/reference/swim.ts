@@ -126,7 +126,8 @@ export class SwimNode implements Node<Msg, Timer> {
     this.probe = undefined;
     const timeout = suspicionTimeoutMs(this.members.size + 1);
     for (const [id, m] of this.members) {
-      if (m.status === "suspect" && now - m.since >= timeout) this.apply({ member: id, status: "dead", incarnation: m.incarnation });
+      if (m.status === "suspect" && now - m.since >= timeout)
+        this.apply({ member: id, status: "dead", incarnation: m.incarnation });
     }
     for (const [seq, r] of this.relays) if (now - r.at > PROTOCOL_PERIOD_MS) this.relays.delete(seq);
     const target = this.nextTarget();
@@ -140,14 +141,21 @@ export class SwimNode implements Node<Msg, Timer> {
       const dead = [...this.members].filter(([, m]) => m.status === "dead");
       if (dead.length > 0) {
         const [id, m] = dead[Math.floor(this.env.random() * dead.length)] as [NodeId, Member];
-        this.env.send(id, { type: "ping", seq: ++this.seq, updates: [{ member: id, status: "dead", incarnation: m.incarnation }, ...this.piggyback()] });
+        this.env.send(id, {
+          type: "ping",
+          seq: ++this.seq,
+          updates: [{ member: id, status: "dead", incarnation: m.incarnation }, ...this.piggyback()],
+        });
       }
     }
   }
 
   /** Read-only hook: the members this node suspects or holds dead, sorted. */
   suspected(): NodeId[] {
-    return [...this.members].filter(([, m]) => m.status !== "alive").map(([id]) => id).sort();
+    return [...this.members]
+      .filter(([, m]) => m.status !== "alive")
+      .map(([id]) => id)
+      .sort();
   }
 
   /** Read-only hook: every member this node knows, itself included, sorted by id. */

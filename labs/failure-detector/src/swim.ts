@@ -98,4 +98,3 @@ export class SwimNode implements Node<Msg, Timer> {
     throw new NotImplemented("SwimNode.view");
   }
 }
-

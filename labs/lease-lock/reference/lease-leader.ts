@@ -7,7 +7,16 @@
  * against the store's reference clock, is within that bound.
  */
 import type { Env, Node, NodeId } from "@faultline/sim";
-import { CLOCK_DRIFT_BOUND, DRIFT_WINDOW_MS, LEASE_TTL_MS, LOCK_SERVER, REPLICA_TICK_MS, STORAGE, type Msg, type Timer } from "../src/messages.ts";
+import {
+  CLOCK_DRIFT_BOUND,
+  DRIFT_WINDOW_MS,
+  LEASE_TTL_MS,
+  LOCK_SERVER,
+  REPLICA_TICK_MS,
+  STORAGE,
+  type Msg,
+  type Timer,
+} from "../src/messages.ts";
 
 interface Sample {
   /** Local time half-way between sending the question and reading the answer. */
@@ -73,7 +82,8 @@ export class LeaseLeader implements Node<Msg, Timer> {
       }
       case "renewed": {
         const sentAt = this.asked.get(msg.id);
-        if (sentAt !== undefined && this.lease?.token === msg.token) this.lease.until = Math.max(this.lease.until, sentAt + msg.ttlMs);
+        if (sentAt !== undefined && this.lease?.token === msg.token)
+          this.lease.until = Math.max(this.lease.until, sentAt + msg.ttlMs);
         this.asked.delete(msg.id);
         break;
       }

@@ -38,7 +38,16 @@
  */
 import { NotImplemented, type Env, type Node, type NodeId } from "@faultline/sim";
 // Imported for the bodies you will write.
-import { CLOCK_DRIFT_BOUND, DRIFT_WINDOW_MS, LEASE_TTL_MS, LOCK_SERVER, REPLICA_TICK_MS, STORAGE, type Msg, type Timer } from "./messages.ts";
+import {
+  CLOCK_DRIFT_BOUND,
+  DRIFT_WINDOW_MS,
+  LEASE_TTL_MS,
+  LOCK_SERVER,
+  REPLICA_TICK_MS,
+  STORAGE,
+  type Msg,
+  type Timer,
+} from "./messages.ts";
 
 export class LeaseLeader implements Node<Msg, Timer> {
   protected env!: Env<Msg, Timer>;

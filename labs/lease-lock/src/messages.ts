@@ -128,7 +128,19 @@ export interface WriteRejected {
 }
 
 /** Every message of the lab. */
-export type Msg = Acquire | Renew | Release | Granted | Busy | Renewed | NotHolder | Released | Write | WriteOk | WriteRejected | PartEMsg;
+export type Msg =
+  | Acquire
+  | Renew
+  | Release
+  | Granted
+  | Busy
+  | Renewed
+  | NotHolder
+  | Released
+  | Write
+  | WriteOk
+  | WriteRejected
+  | PartEMsg;
 
 /** Timer tags a node may set. */
 export type Timer = "tick";
@@ -267,4 +279,16 @@ export interface TimeIs {
 }
 
 /** Every message of Part E. */
-export type PartEMsg = Get | Value | Put | PutOk | NotLeader | Load | Loaded | Save | Saved | Fenced | WhatTime | TimeIs;
+export type PartEMsg =
+  | Get
+  | Value
+  | Put
+  | PutOk
+  | NotLeader
+  | Load
+  | Loaded
+  | Save
+  | Saved
+  | Fenced
+  | WhatTime
+  | TimeIs;

@@ -4,7 +4,17 @@
  * commit, aborts neither forced nor acknowledged, and no record meaning abort.
  */
 import type { Env, Node, NodeId } from "@faultline/sim";
-import { COORD_LOG, PARTICIPANTS, RESEND_MS, VOTE_TIMEOUT_MS, type Begin, type Decision, type Msg, type Timer, type Write } from "../src/messages.ts";
+import {
+  COORD_LOG,
+  PARTICIPANTS,
+  RESEND_MS,
+  VOTE_TIMEOUT_MS,
+  type Begin,
+  type Decision,
+  type Msg,
+  type Timer,
+  type Write,
+} from "../src/messages.ts";
 
 interface Rec {
   state: "collecting" | Decision;
@@ -45,7 +55,7 @@ export class Coordinator implements Node<Msg, Timer> {
         break;
       case "vote": {
         const t = this.txns.get(msg.txn);
-        if (!t || t.state !== "collecting") break;
+        if (t?.state !== "collecting") break;
         if (msg.vote === "no") this.decide(t, "abort");
         else {
           t.yes.add(from);
@@ -75,7 +85,10 @@ export class Coordinator implements Node<Msg, Timer> {
     for (const t of this.txns.values()) {
       if (t.state === "collecting") {
         if (now - t.since >= VOTE_TIMEOUT_MS) this.decide(t, "abort");
-        else for (const p of PARTICIPANTS) if (!t.yes.has(p)) this.env.send(p, { type: "prepare", txn: t.txn, write: t.writes[p]!, participants: [...PARTICIPANTS] });
+        else
+          for (const p of PARTICIPANTS)
+            if (!t.yes.has(p))
+              this.env.send(p, { type: "prepare", txn: t.txn, write: t.writes[p]!, participants: [...PARTICIPANTS] });
       } else if (t.state === "commit") this.sendDecision(t);
     }
     this.env.setTimer(RESEND_MS, "tick");
@@ -87,11 +100,20 @@ export class Coordinator implements Node<Msg, Timer> {
       if (known.state !== "collecting") this.env.send(from, { type: "outcome", txn: msg.txn, decision: known.state });
       return;
     }
-    const t: Live = { txn: msg.txn, state: "collecting", client: from, writes: msg.writes, yes: new Set(), acked: new Set(), since: this.env.now() };
+    const t: Live = {
+      txn: msg.txn,
+      state: "collecting",
+      client: from,
+      writes: msg.writes,
+      yes: new Set(),
+      acked: new Set(),
+      since: this.env.now(),
+    };
     this.txns.set(t.txn, t);
     this.log(t);
     this.env.disk.sync();
-    for (const p of PARTICIPANTS) this.env.send(p, { type: "prepare", txn: t.txn, write: t.writes[p]!, participants: [...PARTICIPANTS] });
+    for (const p of PARTICIPANTS)
+      this.env.send(p, { type: "prepare", txn: t.txn, write: t.writes[p]!, participants: [...PARTICIPANTS] });
   }
 
   private decide(t: Live, decision: Decision): void {

@@ -4,7 +4,18 @@
  * other participants (the cooperative termination protocol).
  */
 import type { Env, Node, NodeId } from "@faultline/sim";
-import { BALANCES_KEY, COORDINATOR, PART_LOG, QUERY_MS, type Decision, type Msg, type Prepare, type Timer, type TxnState, type Write } from "../src/messages.ts";
+import {
+  BALANCES_KEY,
+  COORDINATOR,
+  PART_LOG,
+  QUERY_MS,
+  type Decision,
+  type Msg,
+  type Prepare,
+  type Timer,
+  type TxnState,
+  type Write,
+} from "../src/messages.ts";
 
 interface Rec {
   state: TxnState;
@@ -41,9 +52,14 @@ export class Participant implements Node<Msg, Timer> {
       case "decision": {
         const rec = this.recs.get(msg.txn);
         if (rec?.state === "prepared") this.finish(msg.txn, rec, msg.decision);
-        else if (!rec && msg.decision === "abort") this.record(msg.txn, { state: "aborted", write: { account: "", delta: 0 }, participants: [] });
+        else if (!rec && msg.decision === "abort")
+          this.record(msg.txn, { state: "aborted", write: { account: "", delta: 0 }, participants: [] });
         const now = this.recs.get(msg.txn)?.state;
-        this.env.send(from, { type: "ack", txn: msg.txn, decision: now === "committed" ? "commit" : now === "aborted" ? "abort" : msg.decision });
+        this.env.send(from, {
+          type: "ack",
+          txn: msg.txn,
+          decision: now === "committed" ? "commit" : now === "aborted" ? "abort" : msg.decision,
+        });
         break;
       }
       case "status_req": {
@@ -60,7 +76,8 @@ export class Participant implements Node<Msg, Timer> {
       case "status": {
         const rec = this.recs.get(msg.txn);
         // Only a decided participant settles the doubt; another one in doubt tells nothing.
-        if (rec?.state === "prepared" && msg.state !== "in_doubt") this.finish(msg.txn, rec, msg.state === "committed" ? "commit" : "abort");
+        if (rec?.state === "prepared" && msg.state !== "in_doubt")
+          this.finish(msg.txn, rec, msg.state === "committed" ? "commit" : "abort");
         break;
       }
       default:

@@ -100,7 +100,10 @@ for (const [label, env] of [
 async function watchLoop(runs: number): Promise<number[]> {
   const file = `${ROOT}/labs/lamport-clock/src/index.ts`;
   const text = readFileSync(file, "utf8");
-  const child = spawn(process.execPath, [`${ROOT}/shared/cli/bin/faultline.mjs`, "watch", ...loop.slice(1)], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+  const child = spawn(process.execPath, [`${ROOT}/shared/cli/bin/faultline.mjs`, "watch", ...loop.slice(1)], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
   const verdicts = () => (out.match(/[✓✗]/g) ?? []).length;
@@ -128,4 +131,6 @@ async function watchLoop(runs: number): Promise<number[]> {
   return times;
 }
 const saves = await watchLoop(RUNS);
-console.log(`${"watch: save to verdict".padEnd(30)}${median(saves).toFixed(2).padStart(8)} s  (runs: ${saves.map((t) => t.toFixed(2)).join(" ")})`);
+console.log(
+  `${"watch: save to verdict".padEnd(30)}${median(saves).toFixed(2).padStart(8)} s  (runs: ${saves.map((t) => t.toFixed(2)).join(" ")})`,
+);

@@ -19,7 +19,10 @@ const DEBOUNCE_MS = 150;
 
 export async function watchCommand(argv: string[], io: Io): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
-    say(io.out, "usage: faultline watch <lab> [grade flags such as --part A or --only NAME]\n\nRe-grades the lab each time a file in labs/<lab>/src is saved. Ctrl-C quits.");
+    say(
+      io.out,
+      "usage: faultline watch <lab> [grade flags such as --part A or --only NAME]\n\nRe-grades the lab each time a file in labs/<lab>/src is saved. Ctrl-C quits.",
+    );
     return 0;
   }
   const plan = parseGrade(argv, io);
@@ -37,7 +40,8 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
   let runs = 0;
   let stopped = false;
   const tty = Boolean(io.out.isTTY);
-  const alive = (c: ChildProcess | undefined): c is ChildProcess => c !== undefined && c.exitCode === null && c.signalCode === null;
+  const alive = (c: ChildProcess | undefined): c is ChildProcess =>
+    c !== undefined && c.exitCode === null && c.signalCode === null;
 
   const prepare = (): ChildProcess => {
     const c = spawn(process.execPath, [BIN, "grade", ...argv], {
@@ -61,7 +65,16 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
     c.stdin?.end("go\n"); // it reads the learner's files now, after the save
     c.on("exit", (code, signal) => {
       if (c !== child || signal) return;
-      say(io.out, paint(io.color, code === 0 ? "32" : "2", code === 0 ? `all tests of ${lab} pass. 🎉 Watching for changes (Ctrl-C quits)…` : `watching labs/${lab}/src — save a file to grade again (Ctrl-C quits)…`));
+      say(
+        io.out,
+        paint(
+          io.color,
+          code === 0 ? "32" : "2",
+          code === 0
+            ? `all tests of ${lab} pass. 🎉 Watching for changes (Ctrl-C quits)…`
+            : `watching labs/${lab}/src — save a file to grade again (Ctrl-C quits)…`,
+        ),
+      );
       // The next run loads while the learner reads and edits, not after the next save.
       if (!stopped) standby = prepare();
     });

@@ -1,12 +1,18 @@
 // Heartbeats like an honest node, never suspects anyone: perfect accuracy, no completeness.
 import type { Env, NodeId } from "@faultline/sim";
-import { HEARTBEAT_INTERVAL_MS, PROTOCOL_PERIOD_MS, type Msg, type NetworkConditions, type Timer, type Update } from "../../../../../labs/failure-detector/src/messages.ts";
+import {
+  HEARTBEAT_INTERVAL_MS,
+  PROTOCOL_PERIOD_MS,
+  type Msg,
+  type NetworkConditions,
+  type Timer,
+  type Update,
+} from "../../../../../labs/failure-detector/src/messages.ts";
 export * from "../../../../../labs/failure-detector/src/messages.ts";
 export { pLater } from "../../../../../labs/failure-detector/src/normal.ts";
 
 class Silent {
   private env!: Env<Msg, Timer>;
-  constructor(_options: unknown) {}
   start(env: Env<Msg, Timer>): void {
     this.env = env;
     this.onTimer();
@@ -39,7 +45,6 @@ export function chooseTimeout(c: NetworkConditions): number {
 // right; but its view is made up: every member is alive, always.
 export class SwimNode {
   private env!: Env<Msg, Timer>;
-  constructor(_options: unknown) {}
   start(env: Env<Msg, Timer>): void {
     this.env = env;
     this.onTimer();
@@ -53,9 +58,13 @@ export class SwimNode {
     this.env.setTimer(PROTOCOL_PERIOD_MS, "probe");
   }
   suspected(): NodeId[] {
-    return this.view().filter((u) => u.status !== "alive").map((u) => u.member);
+    return this.view()
+      .filter((u) => u.status !== "alive")
+      .map((u) => u.member);
   }
   view(): Update[] {
-    return [this.env.id, ...this.env.peers].sort().map((member) => ({ member, status: member === this.env.id ? "alive" : "alive", incarnation: 0 }));
+    return [this.env.id, ...this.env.peers]
+      .sort()
+      .map((member) => ({ member, status: member === this.env.id ? "alive" : "alive", incarnation: 0 }));
   }
 }

@@ -1,13 +1,19 @@
 // Heartbeats like an honest node and suspects every peer all the time: every crash is
 // "detected" at once, and every live peer is suspected too.
 import type { Env, NodeId } from "@faultline/sim";
-import { HEARTBEAT_INTERVAL_MS, PROTOCOL_PERIOD_MS, type Msg, type NetworkConditions, type Timer, type Update } from "../../../../../labs/failure-detector/src/messages.ts";
+import {
+  HEARTBEAT_INTERVAL_MS,
+  PROTOCOL_PERIOD_MS,
+  type Msg,
+  type NetworkConditions,
+  type Timer,
+  type Update,
+} from "../../../../../labs/failure-detector/src/messages.ts";
 export * from "../../../../../labs/failure-detector/src/messages.ts";
 export { pLater } from "../../../../../labs/failure-detector/src/normal.ts";
 
 class Paranoid {
   private env!: Env<Msg, Timer>;
-  constructor(_options: unknown) {}
   start(env: Env<Msg, Timer>): void {
     this.env = env;
     this.onTimer();
@@ -40,7 +46,6 @@ export function chooseTimeout(_c: NetworkConditions): number {
 // right; but its view is made up: every other member is dead, always.
 export class SwimNode {
   private env!: Env<Msg, Timer>;
-  constructor(_options: unknown) {}
   start(env: Env<Msg, Timer>): void {
     this.env = env;
     this.onTimer();
@@ -54,9 +59,13 @@ export class SwimNode {
     this.env.setTimer(PROTOCOL_PERIOD_MS, "probe");
   }
   suspected(): NodeId[] {
-    return this.view().filter((u) => u.status !== "alive").map((u) => u.member);
+    return this.view()
+      .filter((u) => u.status !== "alive")
+      .map((u) => u.member);
   }
   view(): Update[] {
-    return [this.env.id, ...this.env.peers].sort().map((member) => ({ member, status: member === this.env.id ? "alive" : "dead", incarnation: 0 }));
+    return [this.env.id, ...this.env.peers]
+      .sort()
+      .map((member) => ({ member, status: member === this.env.id ? "alive" : "dead", incarnation: 0 }));
   }
 }
