@@ -24,13 +24,15 @@ afterAll(async () => {
 });
 
 /** The reference with `from` replaced by `to` in `file` (which must contain it). */
-function cheat(file: string, from: string, to: string): string {
+/** A copy of the reference with `from` (text, or a pattern that does not care how it is wrapped) replaced. */
+function cheat(file: string, from: string | RegExp, to: string): string {
   const dir = mkdtempSync(join(tmpdir(), "faultline-lease-cheat-"));
   dirs.push(dir);
   for (const f of FILES) {
     let text = readFileSync(join(REFERENCE, f), "utf8").replaceAll('"../src/', '"./');
     if (f === file) {
-      if (!text.includes(from)) throw new Error(`${file} does not contain ${from}`);
+      if (typeof from === "string" ? !text.includes(from) : !from.test(text))
+        throw new Error(`${file} does not contain ${from}`);
       text = text.replace(from, to);
     }
     writeFileSync(join(dir, f), text);
@@ -89,7 +91,7 @@ describe("shortcuts score 0 in the tests they dodge", () => {
     async () => {
       const none = cheat("storage.ts", "return this.late.map((o) => ({ ...o }));", "return [];");
       expect((await grade(none, "the storage sees two writers after a pause")).earned).toBe(0);
-      const all = cheat("storage.ts", "if (msg.token < this.highest) this.late.push", "this.late.push");
+      const all = cheat("storage.ts", /if \(msg\.token < this\.highest\)\s+this\.late\.push/, "this.late.push");
       expect((await grade(all, "an orderly run reports no overlap")).earned).toBe(0);
     },
     T,
