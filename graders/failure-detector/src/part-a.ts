@@ -153,7 +153,7 @@ export const partA: Array<Scenario<L>> = [
         rows.push({ m, bounds: { detectionMaxMs: fixedTimeoutBound(timeoutMs, SLOW_LINKS), ...accurate } });
       }
       const table = experimentTable(rows);
-      ctx.log(
+      ctx.show(
         `the trade-off (slow heartbeats 20% up to ${SLOW_LINKS.slowDelayMaxMs} ms, pauses up to ${SLOW_LINKS.pauseMaxMs} ms):\n${table}`,
       );
       for (const { m, bounds } of rows) {
@@ -209,7 +209,7 @@ export const partA: Array<Scenario<L>> = [
         });
       }
       const table = experimentTable(rows);
-      ctx.log(`the chosen timeouts:\n${table}`);
+      ctx.show(`the chosen timeouts:\n${table}`);
       for (const { m, bounds } of rows) {
         const miss = m.misses[0];
         ctx.check(

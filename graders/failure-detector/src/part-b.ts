@@ -211,7 +211,7 @@ export const partB: Array<Scenario<L>> = [
           cells: [`${phi.detected} (of 4)`, `${fixed.detected} (of 4)`],
         },
       ]);
-      ctx.log(`${phi.victim}'s heartbeats take 100-900 ms from t=10 s on (no node crashes):\n${table}`);
+      ctx.show(`${phi.victim}'s heartbeats take 100-900 ms from t=10 s on (no node crashes):\n${table}`);
       ctx.check(
         phi.before === 0,
         "no suspicion on a fast link",
@@ -259,7 +259,7 @@ export const partB: Array<Scenario<L>> = [
         rows.push({ m, bounds });
       }
       const table = experimentTable(rows);
-      ctx.log(
+      ctx.show(
         `phi accrual (slow heartbeats 20% up to ${SLOW_LINKS.slowDelayMaxMs} ms, pauses up to ${SLOW_LINKS.pauseMaxMs} ms):\n${table}`,
       );
       for (const { m, bounds } of rows) {

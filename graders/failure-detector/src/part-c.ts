@@ -152,7 +152,7 @@ export const partC: Array<Scenario<L>> = [
       watch.setCut(() => false);
       ctx.log(`healed at t=${sim.now} ms`);
       await phase("the partition heals", HEAL_BOUND_MS, "views converge after a partition heals");
-      ctx.log(`time for every view to converge:\n${table()}`);
+      ctx.show(`time for every view to converge:\n${table()}`);
       requireNoResurrection(ctx, watch);
     },
   },
@@ -234,7 +234,7 @@ export const partC: Array<Scenario<L>> = [
         { title: "incarnation", cells: ["", ...pauseRows.map((r) => r[2] as string)] },
         { title: "declared dead", cells: [String(watch.falseDeaths.length), ...pauseRows.map(() => "")] },
       ]);
-      ctx.log(`false suspicions and refutations (8 members):\n${table}`);
+      ctx.show(`false suspicions and refutations (8 members):\n${table}`);
       const pausedSuspicions = pauseRows.reduce((sum, r) => sum + Number(r[1]), 0);
       ctx.check(
         pausedSuspicions > 0,
@@ -302,7 +302,7 @@ export const partC: Array<Scenario<L>> = [
         { title: "revived by stale gossip", cells: [withBound(watch.resurrections.length, 0)] },
         { title: "members not holding it dead", cells: [withBound(alive.length, 0)] },
       ]);
-      ctx.log(table);
+      ctx.show(table);
       requireNoResurrection(ctx, watch);
       ctx.check(
         alive.length === 0,
@@ -416,7 +416,7 @@ export const partC: Array<Scenario<L>> = [
             `with ${n} members a crash took ${row.p99} ms (p99) to be marked dead${missed > 0 ? `, and ${missed} survivors never did` : ""}; the bound is ${row.bound} ms (6 periods + suspicion timeout + 2 log2 n periods)\n${table()}`,
         );
       }
-      ctx.log(
+      ctx.show(
         `SWIM from 8 to 64 members (load measured over ${LOAD_WINDOW_MS / 1000} s without faults, then crashes):\n${table()}`,
       );
     },

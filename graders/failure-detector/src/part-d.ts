@@ -74,7 +74,7 @@ export const partD: Array<Scenario<L>> = [
           cells: [...rows.map(() => ""), withBound(quantile(watch.detections, 0.99), bound)],
         },
       ]);
-      ctx.log(`asymmetric and flapping links (8 members):\n${table}`);
+      ctx.show(`asymmetric and flapping links (8 members):\n${table}`);
       for (const r of rows)
         ctx.check(
           r.sus === 0,
@@ -141,7 +141,7 @@ export const partD: Array<Scenario<L>> = [
           cells: [withBound(Number.isNaN(took) ? HEAL_BOUND_MS + 1 : took, HEAL_BOUND_MS)],
         },
       ]);
-      ctx.log(table);
+      ctx.show(table);
       ctx.check(
         !Number.isNaN(took),
         "views converge after a partition heals",

@@ -65,6 +65,7 @@ function seedFromJson(s: JsonSeed): SeedResult {
     events: s.events,
     metrics: s.metrics ?? [],
     logs: [],
+    ...(s.shown ? { shown: s.shown } : {}),
     traceFiles: [],
   };
 }

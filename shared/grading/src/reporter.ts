@@ -243,6 +243,10 @@ export class TerminalReporter {
       this.loadErrorShown.add(r.lab);
       this.write(`${formatLoadError(r)}\n\n`);
     } else if (r.status !== "pass") this.write(`${formatFailure(r, this.opts)}\n\n`);
+    else if (shownBlocks(r).length > 0) {
+      const head = paint(this.opts.color ?? false, "32", "✓");
+      this.write(`${head} ${r.lab} ${r.part} "${r.name}":\n${indentBlocks(shownBlocks(r))}\n\n`);
+    }
   }
 
   /** A line of text (explored seeds, notices). */
@@ -316,9 +320,20 @@ function gradescopeTestOutput(r: ScenarioResult, cwd?: string): string {
   return testOutput(r, cwd);
 }
 
+/** What the grader showed for a test (ScenarioContext.show): the first seed that showed anything. */
+function shownBlocks(r: ScenarioResult): string[] {
+  return r.seeds.find((s) => s.shown && s.shown.length > 0)?.shown ?? [];
+}
+
+function indentBlocks(blocks: readonly string[]): string {
+  return blocks.map((b) => b.replace(/^/gm, "  ")).join("\n\n");
+}
+
 function testOutput(r: ScenarioResult, cwd?: string): string {
-  if (r.status === "pass")
-    return `passed on ${r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"} (virtual ${fmtDuration(r.virtualMs)}, wall ${fmtDuration(r.wallMs)})`;
+  if (r.status === "pass") {
+    const shown = shownBlocks(r);
+    return `passed on ${r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"} (virtual ${fmtDuration(r.virtualMs)}, wall ${fmtDuration(r.wallMs)})${shown.length > 0 ? `\n${indentBlocks(shown)}` : ""}`;
+  }
   if (r.status === "error") return formatLoadError(r);
   return plain(formatFailure(r, cwd === undefined ? {} : { cwd }));
 }
@@ -424,6 +439,8 @@ export interface JsonSeed {
   events: number;
   traceHash: string;
   metrics?: Metric[];
+  /** Blocks the grader showed (ScenarioContext.show). */
+  shown?: string[];
 }
 export interface JsonTest {
   part: string;
@@ -503,6 +520,7 @@ export function toJson(reports: readonly LabReport[], opts: MachineFormatOptions
               events: s.events,
               traceHash: s.traceHash,
               ...(s.metrics.length ? { metrics: s.metrics } : {}),
+              ...(s.shown?.length ? { shown: s.shown } : {}),
             }),
           ),
           ...(r.status !== "pass" ? { report: testOutput(r, opts.cwd) } : {}),

@@ -98,6 +98,8 @@ export interface SeedResult {
   events: number;
   metrics: Metric[];
   logs: string[];
+  /** Blocks for the report, pass or fail (ScenarioContext.show). */
+  shown?: string[];
   traceFiles: string[];
   events_?: TraceFile["events"][];
   /** The highest per-second rates this seed's simulations reached (what storm limits are measured against). */
@@ -235,6 +237,7 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
   const readNodeState = scenario.nodeState ?? grader.nodeState;
   const metrics: Metric[] = [];
   const logs: string[] = [];
+  const shown: string[] = [];
   let status: SeedStatus = "pass";
   let failure: FailureInfo | undefined;
 
@@ -314,6 +317,10 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       logs.push(text);
       sims.at(-1)?.note("log", "net", text);
     },
+    show(text: string) {
+      shown.push(text);
+      sims.at(-1)?.note("log", "net", text);
+    },
   };
   function currentTime(): number | undefined {
     return sims.at(-1)?.now;
@@ -375,6 +382,7 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       events: sims.reduce((a, s) => a + s.stats.events, 0),
       metrics,
       logs,
+      ...(shown.length > 0 ? { shown } : {}),
       traceFiles,
     };
     if (sims.length > 0) result.peaks = maxStormPeaks(sims.map((s) => s.stormPeaks()));

@@ -105,6 +105,11 @@ export interface ScenarioContext<L = unknown> {
   metric(name: string, value: number, unit?: string): void;
   /** A line for the report and the trace. */
   log(text: string): void;
+  /**
+   * A block the learner sees under the test in the report even when it passes (the first
+   * seed's): a table of measured figures next to their bounds, a trade-off to look at.
+   */
+  show(text: string): void;
 }
 
 /** A failed check in grader code (as opposed to a simulator-detected failure). */

@@ -158,6 +158,39 @@ describe("the terminal table", () => {
   });
 });
 
+describe("blocks a grader shows (ctx.show)", () => {
+  const table = "timeout  p99\n-------  ---\n150 ms   168 (<= 350)";
+  const shownResult = result("the trade-off", "A", 5, "pass", {
+    seeds: [seed(1, "pass", { shown: [table] }), seed(2, "pass", { shown: ["another seed's table"] })],
+  });
+  const shownRep: LabReport = { ...rep, results: [shownResult] };
+
+  it("appear under a passing test in the terminal, the first seed's, indented", () => {
+    const chunks: string[] = [];
+    const out = { write: (s: string) => chunks.push(s) > 0, isTTY: false } as unknown as NodeJS.WritableStream;
+    const r = new TerminalReporter({ out, progress: false });
+    r.result(shownResult);
+    expect(chunks.join("")).toBe(
+      `✓ raft A "the trade-off":\n  timeout  p99\n  -------  ---\n  150 ms   168 (<= 350)\n\n`,
+    );
+  });
+
+  it("are kept in JSON and shown in Gradescope's output of a passing test", () => {
+    const json = JSON.parse(toJson([shownRep]));
+    expect(json.labs[0].tests[0].seeds[0].shown).toEqual([table]);
+    const gs = JSON.parse(toGradescope([shownRep]));
+    expect(gs.tests[0].output).toContain("150 ms   168 (<= 350)");
+    expect(gs.tests[0].output).not.toContain("another seed's table");
+  });
+
+  it("print nothing for a test that showed nothing", () => {
+    const chunks: string[] = [];
+    const out = { write: (s: string) => chunks.push(s) > 0, isTTY: false } as unknown as NodeJS.WritableStream;
+    new TerminalReporter({ out, progress: false }).result(result("initial election", "A", 5, "pass"));
+    expect(chunks).toEqual([]);
+  });
+});
+
 describe("what to do next", () => {
   const capture = () => {
     const chunks: string[] = [];
