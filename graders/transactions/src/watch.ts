@@ -46,6 +46,10 @@ export class TxnWatch {
   readonly writes = new Map<string, Record<NodeId, { account: string; delta: number }>>();
   /** When each participant voted yes (true time), by "p:txn". */
   readonly yesAt = new Map<string, number>();
+  /** Participants that sent a no vote, by "p:txn". */
+  readonly noFrom = new Set<string>();
+  /** Decision messages the coordinator sent (resends and answers to queries included). */
+  decisionsSent = 0;
   /** How long each yes voter stayed in doubt (true time, ms), by "p:txn", once decided. */
   readonly inDoubt = new Map<string, number>();
   private readonly yesSeen = new Set<string>();
@@ -88,6 +92,7 @@ export class TxnWatch {
     if (!m) return;
     if (e.kind === "send") {
       if (m.type === "begin" && e.peer === COORDINATOR && !this.writes.has(m.txn)) this.writes.set(m.txn, m.writes);
+      if (e.node === COORDINATOR && m.type === "decision") this.decisionsSent++;
       if (e.node === COORDINATOR && (m.type === "decision" || m.type === "outcome")) {
         if (m.decision === "commit" && !this.commitEarly) {
           const missing = PARTICIPANTS.filter((p) => !this.yesSeen.has(`${p}:${m.txn}`));
@@ -99,6 +104,7 @@ export class TxnWatch {
       if (PARTICIPANTS.includes(e.node)) {
         if (m.type === "vote" && m.vote === "yes" && !this.yesAt.has(`${e.node}:${m.txn}`))
           this.yesAt.set(`${e.node}:${m.txn}`, e.t);
+        if (m.type === "vote" && m.vote === "no") this.noFrom.add(`${e.node}:${m.txn}`);
         if (m.type === "status" && m.state !== "in_doubt")
           this.participantDecides(
             e.node,
