@@ -81,13 +81,16 @@ export const partA: Array<Scenario<L>> = [
           const d = await runTxn(ctx, client, txn, writes, 2000);
           if (d === "commit") commits++;
           else aborts++;
-          if (refuse)
+          if (refuse) {
+            const got = watch.preparedAt.get(`${refuse}:${txn}`);
+            const no = watch.noAt.get(`${refuse}:${txn}`);
             ctx.check(
-              watch.noFrom.has(`${refuse}:${txn}`),
+              got === undefined || no === got,
               "a participant that cannot do its write votes no",
               () =>
-                `${refuse} could not do its write in ${txn} (its balance would go below zero) and sent no vote "no": the coordinator had to wait for its timeout; a participant that refuses says so at once`,
+                `${refuse} could not do its write in ${txn} (its balance would go below zero); its prepare arrived at t=${fmt(got ?? 0)} ms, ${no === undefined ? "and it never sent a vote no" : `and its vote no left only at t=${fmt(no)} ms`}: answer the prepare with a vote no at once, rather than leave the coordinator to its timeout or its resend`,
             );
+          }
           if (d !== undefined) {
             const again = await client.run(txn, writes, 500);
             ctx.check(
@@ -209,7 +212,12 @@ export const partA: Array<Scenario<L>> = [
         const t7 = client.next();
         sim.crash("p3");
         ctx.log(`${t7}: p3 is down for 800 ms`);
-        expect(t7, await client.run(t7, all(1), 700), "abort", "p3 was down and never voted: the coordinator must time out");
+        expect(
+          t7,
+          await client.run(t7, all(1), 700),
+          "abort",
+          "p3 was down and never voted: the coordinator must time out",
+        );
         await client.sleep(100);
         sim.restart("p3");
         // p3's prepare is late: p1 and p2, in doubt, ask it first, so it aborts; then it must vote no.
@@ -220,7 +228,12 @@ export const partA: Array<Scenario<L>> = [
         await client.sleep(250);
         sim.unclog(COORDINATOR, "p3");
         const d8 = await r8;
-        expect(t8, d8, "abort", "p3 aborted it when p1 asked (it had not voted yet), so it must vote no on the late prepare");
+        expect(
+          t8,
+          d8,
+          "abort",
+          "p3 aborted it when p1 asked (it had not voted yet), so it must vote no on the late prepare",
+        );
       });
       await runUntilSettled(ctx, sim, run, 20_000, "the transactions on x");
       await completes(ctx, sim, watch, 2000);

@@ -46,8 +46,10 @@ export class TxnWatch {
   readonly writes = new Map<string, Record<NodeId, { account: string; delta: number }>>();
   /** When each participant voted yes (true time), by "p:txn". */
   readonly yesAt = new Map<string, number>();
-  /** Participants that sent a no vote, by "p:txn". */
-  readonly noFrom = new Set<string>();
+  /** When each participant first sent a no vote (true time), by "p:txn". */
+  readonly noAt = new Map<string, number>();
+  /** When each participant first received a prepare (true time), by "p:txn". */
+  readonly preparedAt = new Map<string, number>();
   /** Decision messages the coordinator sent (resends and answers to queries included). */
   decisionsSent = 0;
   /** How long each yes voter stayed in doubt (true time, ms), by "p:txn", once decided. */
@@ -104,7 +106,8 @@ export class TxnWatch {
       if (PARTICIPANTS.includes(e.node)) {
         if (m.type === "vote" && m.vote === "yes" && !this.yesAt.has(`${e.node}:${m.txn}`))
           this.yesAt.set(`${e.node}:${m.txn}`, e.t);
-        if (m.type === "vote" && m.vote === "no") this.noFrom.add(`${e.node}:${m.txn}`);
+        if (m.type === "vote" && m.vote === "no" && !this.noAt.has(`${e.node}:${m.txn}`))
+          this.noAt.set(`${e.node}:${m.txn}`, e.t);
         if (m.type === "status" && m.state !== "in_doubt")
           this.participantDecides(
             e.node,
@@ -116,6 +119,8 @@ export class TxnWatch {
     } else {
       if (e.node === COORDINATOR && m.type === "vote" && m.vote === "yes") this.yesSeen.add(`${e.peer}:${m.txn}`);
       if (PARTICIPANTS.includes(e.node)) {
+        if (m.type === "prepare" && !this.preparedAt.has(`${e.node}:${m.txn}`))
+          this.preparedAt.set(`${e.node}:${m.txn}`, e.t);
         if (m.type === "decision" && e.peer === COORDINATOR) this.toldAt.set(`${e.node}:${m.txn}`, m.decision);
         if (m.type === "status" && m.state !== "in_doubt")
           this.toldAt.set(`${e.node}:${m.txn}`, m.state === "committed" ? "commit" : "abort");
