@@ -180,9 +180,12 @@ export const partA: Array<Scenario<L>> = [
         while (!PARTICIPANTS.every((p) => view(p)?.state(t4) === "prepared") && sim.now < start + 100)
           await client.sleep(1);
         const r5 = client.run(t5, all(-5), 1000);
+        const t5y = client.next();
+        const r5y = client.run(t5y, Object.fromEntries(PARTICIPANTS.map((p) => [p, { account: "y", delta: 1 }])), 1000);
         await client.sleep(Math.max(0, start + 150 - sim.now));
         sim.unclog("p3", COORDINATOR);
-        const [d4, d5] = await Promise.all([r4, r5]);
+        const [d4, d5, d5y] = await Promise.all([r4, r5, r5y]);
+        expect(t5y, d5y, "commit", `deposits into y while ${t4} holds x prepared: only the account written is locked`);
         expect(t4, d4, "commit", "withdraws the 5 in x; its votes were slow, but within the vote timeout");
         expect(t5, d5, "abort", `withdraws 5 from x while ${t4} holds it prepared everywhere`);
         for (const p of PARTICIPANTS) {
@@ -203,8 +206,9 @@ export const partA: Array<Scenario<L>> = [
           const m = messageOf(e);
           if (m?.type !== "vote" || m.txn !== t6) return;
           cut = true;
+          // 15 ms: also the vote p2 gives again to a duplicate of the first prepare is lost.
           sim.blockOneWay("p2", COORDINATOR);
-          sim.after(0, "restore p2's link", () => sim.unblockOneWay("p2", COORDINATOR));
+          sim.after(15, "restore p2's link", () => sim.unblockOneWay("p2", COORDINATOR));
         });
         ctx.log(`${t6}: p2's first vote is lost`);
         expect(t6, await client.run(t6, all(1), 1000), "commit", "deposits; only p2's first vote was lost");
@@ -234,6 +238,16 @@ export const partA: Array<Scenario<L>> = [
           "abort",
           "p3 aborted it when p1 asked (it had not voted yet), so it must vote no on the late prepare",
         );
+        // p3's yes comes after the vote timeout: the abort stands.
+        await applied(t8);
+        const t9 = client.next();
+        sim.clog("p3", COORDINATOR);
+        ctx.log(`${t9}: p3's votes are held 450 ms, past the vote timeout`);
+        const r9 = client.run(t9, all(1), 1000);
+        await client.sleep(450);
+        sim.unclog("p3", COORDINATOR);
+        expect(t9, await r9, "abort", "p3's vote came after the vote timeout");
+        await client.sleep(100);
       });
       await runUntilSettled(ctx, sim, run, 20_000, "the transactions on x");
       await completes(ctx, sim, watch, 2000);
