@@ -59,6 +59,7 @@ export class TxnWatch {
   private readonly last = new Map<string, TxnState | undefined>();
   private atomicity: string | undefined;
   private onItsOwn: string | undefined;
+  private badRecord: string | undefined;
   private commitEarly: string | undefined;
 
   constructor(private readonly sim: Sim) {
@@ -70,6 +71,7 @@ export class TxnWatch {
     });
     sim.addInvariant("all participants commit or all abort", () => this.atomicity);
     sim.addInvariant("commit only after every yes", () => this.commitEarly);
+    sim.addInvariant("a record is prepared, committed or aborted", () => this.badRecord);
   }
 
   /** Transactions begun so far. */
@@ -151,6 +153,8 @@ export class TxnWatch {
         const s = node.state(txn);
         if (s === this.last.get(key)) continue;
         this.last.set(key, s);
+        if (s !== undefined && s !== "prepared" && s !== "committed" && s !== "aborted" && !this.badRecord)
+          this.badRecord = `${p}'s state(${txn}) is ${JSON.stringify(s)} at t=${fmt(this.sim.now)} ms: a participant's record of a transaction is "prepared", "committed" or "aborted" (a decision is "commit" or "abort"; a record is not)`;
         if (s === "committed" || s === "aborted")
           this.participantDecides(p, txn, s === "committed" ? "commit" : "abort", `its record says ${s}`);
       }
