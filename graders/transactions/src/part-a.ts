@@ -62,7 +62,7 @@ export const partA: Array<Scenario<L>> = [
   {
     part: "A",
     name: "commits and aborts atomically",
-    points: 20,
+    points: 15,
     seeds: 4,
     hints: [
       "Commit only when every participant has voted yes: keep the set of participants that voted yes, not a count of vote messages (votes are duplicated). One no, or a timeout, is an abort.",
@@ -77,15 +77,29 @@ export const partA: Array<Scenario<L>> = [
         for (let i = 0; i < 10; i++) {
           const txn = client.next();
           const refuse = ctx.rng.chance(0.35) ? PARTICIPANTS[ctx.rng.int(PARTICIPANTS.length)] : undefined;
-          const d = await runTxn(
-            ctx,
-            client,
-            txn,
-            refuse ? refused(ctx, `a${i % 3}`, refuse) : deposits(ctx, `a${i % 3}`),
-            2000,
-          );
+          const writes = refuse ? refused(ctx, `a${i % 3}`, refuse) : deposits(ctx, `a${i % 3}`);
+          const d = await runTxn(ctx, client, txn, writes, 2000);
           if (d === "commit") commits++;
           else aborts++;
+          if (refuse) {
+            const got = watch.preparedAt.get(`${refuse}:${txn}`);
+            const no = watch.noAt.get(`${refuse}:${txn}`);
+            ctx.check(
+              got === undefined || no === got,
+              "a participant that cannot do its write votes no",
+              () =>
+                `${refuse} could not do its write in ${txn} (its balance would go below zero); its prepare arrived at t=${fmt(got ?? 0)} ms, ${no === undefined ? "and it never sent a vote no" : `and its vote no left only at t=${fmt(no)} ms`}: answer the prepare with a vote no at once, rather than leave the coordinator to its timeout or its resend`,
+            );
+          }
+          if (d !== undefined) {
+            const again = await client.run(txn, writes, 500);
+            ctx.check(
+              again === d,
+              "the client hears the outcome",
+              () =>
+                `the client began ${txn} again after its outcome ${d}; the coordinator answered ${again ?? "nothing"} within 500 ms: a repeated begin of a decided transaction gets the same outcome again`,
+            );
+          }
           ctx.check(
             refuse === undefined || d === "abort",
             "all participants commit or all abort",
@@ -103,9 +117,140 @@ export const partA: Array<Scenario<L>> = [
       });
       await runUntilSettled(ctx, sim, run, 60_000, "the transactions");
       await completes(ctx, sim, watch, 2000);
+      // Every commit acknowledged, every abort sent: the coordinator has nothing left to resend.
+      await sim.runFor(500);
+      const before = watch.decisionsSent;
+      await sim.runFor(1000);
+      ctx.check(
+        watch.decisionsSent === before,
+        "the coordinator stops resending once acknowledged",
+        () =>
+          `every transaction was decided and applied everywhere, yet the coordinator sent ${watch.decisionsSent - before} more decision message(s) in the next second: record the acks of a commit and stop resending it once every participant acked; an abort is sent once (presumed abort)`,
+      );
       ctx.metric("committed", commits);
       ctx.metric("aborted", aborts);
       lockedMetrics(ctx, watch);
+    },
+  },
+  {
+    part: "A",
+    name: "one account, concurrent transactions, lost votes",
+    points: 10,
+    seeds: 3,
+    hints: [
+      "A balance may end exactly at zero: refuse a withdrawal only when the balance would go BELOW zero.",
+      "While a participant has voted yes on a transaction that writes an account (prepared, not yet decided), it votes no on any other transaction that writes the same account: otherwise two withdrawals checked against the same balance can both commit.",
+      "Answer a repeated prepare with the vote you gave (a lost vote is recovered by the coordinator's resend), and a prepare of a transaction you already aborted (because a participant asked you) with no.",
+      "The coordinator times out a vote that never comes (a participant is down): abort. While it is still collecting votes, it answers no query.",
+    ],
+    async run(ctx) {
+      const { sim, watch, client } = setUp(ctx, 0.1, [1, 10]);
+      const view = (p: NodeId) =>
+        sim.node<{ state(t: string): string | undefined; balances(): Record<string, number> }>(p);
+      const all = (delta: number) => Object.fromEntries(PARTICIPANTS.map((p) => [p, { account: "x", delta }]));
+      const expect = (txn: string, d: Decision | undefined, want: Decision, why: string) =>
+        ctx.check(
+          d === want,
+          want === "commit" ? "a transaction every participant can do commits" : "all participants commit or all abort",
+          () => `${txn}: ${why}; the outcome was ${d ?? "none"}`,
+        );
+      // The next transaction on x starts once every participant has applied the last one.
+      const applied = async (txn: string) => {
+        const until = sim.now + 1000;
+        while (PARTICIPANTS.some((p) => view(p)?.state(txn) === "prepared") && sim.now < until) await client.sleep(5);
+      };
+      const run = sim.spawn("one account", async () => {
+        // A begin sent once: the coordinator answers it when it decides.
+        const t1 = client.next();
+        expect(t1, await client.run(t1, all(5), 1000, 1000), "commit", "deposits of 5 into x, begun once");
+        await applied(t1);
+        const t2 = client.next();
+        expect(t2, await client.run(t2, all(-5), 1000), "commit", "withdraws the whole balance of x, 5: it ends at 0");
+        await applied(t2);
+        const t3 = client.next();
+        expect(t3, await client.run(t3, all(5), 1000), "commit", "deposits 5 into x again");
+        await applied(t3);
+        // Two withdrawals of the whole balance while the first is prepared: p3's votes are slow.
+        sim.clog("p3", COORDINATOR);
+        const t4 = client.next();
+        const t5 = client.next();
+        ctx.log(`${t4} and ${t5} both withdraw 5 from x; p3's votes are held 150 ms`);
+        const start = sim.now;
+        const r4 = client.run(t4, all(-5), 1000);
+        while (!PARTICIPANTS.every((p) => view(p)?.state(t4) === "prepared") && sim.now < start + 100)
+          await client.sleep(1);
+        const r5 = client.run(t5, all(-5), 1000);
+        const t5y = client.next();
+        const r5y = client.run(t5y, Object.fromEntries(PARTICIPANTS.map((p) => [p, { account: "y", delta: 1 }])), 1000);
+        await client.sleep(Math.max(0, start + 150 - sim.now));
+        sim.unclog("p3", COORDINATOR);
+        const [d4, d5, d5y] = await Promise.all([r4, r5, r5y]);
+        expect(t5y, d5y, "commit", `deposits into y while ${t4} holds x prepared: only the account written is locked`);
+        expect(t4, d4, "commit", "withdraws the 5 in x; its votes were slow, but within the vote timeout");
+        expect(t5, d5, "abort", `withdraws 5 from x while ${t4} holds it prepared everywhere`);
+        for (const p of PARTICIPANTS) {
+          const b = view(p)?.balances().x ?? 0;
+          ctx.check(
+            b >= 0,
+            "no balance goes below zero",
+            () =>
+              `${p}'s balance of x is ${b} after ${t4} and ${t5} each withdrew its whole balance of 5: vote no on a write to an account locked by a transaction you voted yes on`,
+          );
+        }
+        await applied(t4);
+        // A lost yes vote: the coordinator resends the prepare, the participant votes again.
+        const t6 = client.next();
+        let cut = false;
+        sim.onEvent((e) => {
+          if (cut || e.kind !== "send" || e.node !== "p2") return;
+          const m = messageOf(e);
+          if (m?.type !== "vote" || m.txn !== t6) return;
+          cut = true;
+          // 15 ms: also the vote p2 gives again to a duplicate of the first prepare is lost.
+          sim.blockOneWay("p2", COORDINATOR);
+          sim.after(15, "restore p2's link", () => sim.unblockOneWay("p2", COORDINATOR));
+        });
+        ctx.log(`${t6}: p2's first vote is lost`);
+        expect(t6, await client.run(t6, all(1), 1000), "commit", "deposits; only p2's first vote was lost");
+        // p3 is down: no vote comes, the coordinator times out.
+        const t7 = client.next();
+        sim.crash("p3");
+        ctx.log(`${t7}: p3 is down for 800 ms`);
+        expect(
+          t7,
+          await client.run(t7, all(1), 700),
+          "abort",
+          "p3 was down and never voted: the coordinator must time out",
+        );
+        await client.sleep(100);
+        sim.restart("p3");
+        // p3's prepare is late: p1 and p2, in doubt, ask it first, so it aborts; then it must vote no.
+        const t8 = client.next();
+        sim.clog(COORDINATOR, "p3");
+        ctx.log(`${t8}: the coordinator's messages to p3 are held 250 ms`);
+        const r8 = client.run(t8, all(1), 1000);
+        await client.sleep(250);
+        sim.unclog(COORDINATOR, "p3");
+        const d8 = await r8;
+        expect(
+          t8,
+          d8,
+          "abort",
+          "p3 aborted it when p1 asked (it had not voted yet), so it must vote no on the late prepare",
+        );
+        // p3's yes comes after the vote timeout: the abort stands.
+        await applied(t8);
+        const t9 = client.next();
+        sim.clog("p3", COORDINATOR);
+        ctx.log(`${t9}: p3's votes are held 450 ms, past the vote timeout`);
+        const r9 = client.run(t9, all(1), 1000);
+        await client.sleep(450);
+        sim.unclog("p3", COORDINATOR);
+        expect(t9, await r9, "abort", "p3's vote came after the vote timeout");
+        await client.sleep(100);
+      });
+      await runUntilSettled(ctx, sim, run, 20_000, "the transactions on x");
+      await completes(ctx, sim, watch, 2000);
     },
   },
   {
@@ -153,7 +298,7 @@ export const partA: Array<Scenario<L>> = [
   {
     part: "A",
     name: "no decision is lost in a coordinator crash",
-    points: 20,
+    points: 15,
     seeds: 3,
     hints: [
       "The commit point is the commit record on the coordinator's disk: write and sync() it BEFORE any participant or the client hears commit. After a crash only what was synced is left.",

@@ -68,8 +68,17 @@ export const partB: Array<Scenario<L>> = [
           const txn = client.next();
           const down = 800 + ctx.rng.int(400);
           let back = Infinity;
+          const undecided = point === points[0];
           crashAt(sim, { ...point, node: COORDINATOR }, down, () => {
             back = sim.now + down;
+            if (!undecided) return;
+            // What the restarted coordinator sends at once is lost: the participants must ask.
+            sim.after(down - 1, "lose the restarted coordinator's first messages", () => {
+              for (const p of PARTICIPANTS) sim.blockOneWay(COORDINATOR, p);
+            });
+            sim.after(down + 50, "restore the coordinator's links", () => {
+              for (const p of PARTICIPANTS) sim.unblockOneWay(COORDINATOR, p);
+            });
           });
           ctx.log(`${txn}: the coordinator crashes ${point.label}, down ${down} ms`);
           await client.run(txn, deposits(ctx, "a"), 400);
@@ -82,6 +91,15 @@ export const partB: Array<Scenario<L>> = [
             () =>
               `${txn}: 1000 ms after the coordinator came back, ${inDoubt(sim, txn).join(", ")} still in doubt: query the coordinator every QUERY_MS; a restarted coordinator answers from its log (and settles the undecided ones itself)`,
           );
+          if (undecided) {
+            const d = watch.decided.get(txn)?.decision;
+            ctx.check(
+              d === "abort",
+              "a restarted coordinator aborts what it left undecided",
+              () =>
+                `${txn} was still collecting votes when the coordinator crashed; it was then decided ${d ?? "never"}: a restarted coordinator aborts the transactions its log shows collecting`,
+            );
+          }
         }
       });
       await runUntilSettled(ctx, sim, run, 20_000, "the crashes");
@@ -154,8 +172,48 @@ export const partB: Array<Scenario<L>> = [
           () =>
             `${t2}: p1 committed and the coordinator is down, yet ${inDoubt(sim, t2).join(", ")} still in doubt 1500 ms later: ask the other participants; a committed one answers committed`,
         );
+        sim.restart(COORDINATOR);
+        // Round 3: the commit reached p1 only, and p1 crashes with it; p2 crashes in doubt.
+        const t3 = client.next();
+        const p1Down = 500 + ctx.rng.int(300);
+        crashAt(
+          sim,
+          {
+            label: "after the commit to p1, before the others",
+            node: COORDINATOR,
+            kind: "send",
+            match: (m, peer) => m.type === "decision" && m.txn === t3 && peer === "p1",
+          },
+          undefined,
+          () => {
+            sim.crash("p2");
+            sim.after(200, "restart p2", () => sim.restart("p2"));
+          },
+        );
+        crashAt(
+          sim,
+          {
+            label: "as it learns the commit",
+            node: "p1",
+            kind: "deliver",
+            match: (m) => m.type === "decision" && m.txn === t3,
+          },
+          p1Down,
+        );
+        ctx.log(
+          `${t3}: the coordinator crashes after sending commit to p1 only and stays down; p1 crashes as it learns it (down ${p1Down} ms), p2 crashes in doubt (down 200 ms)`,
+        );
+        await client.run(t3, deposits(ctx, "c"), 300);
+        await client.sleep(p1Down);
+        const ok3 = await settles(sim, client, t3, 1000);
+        ctx.check(
+          ok3,
+          "in-doubt participants learn the decision",
+          () =>
+            `${t3}: p1 committed and came back ${p1Down} ms after its crash, yet ${inDoubt(sim, t3).join(", ")} still in doubt 1000 ms later: keep asking every QUERY_MS while in doubt, also after a restart; the first answers may never come`,
+        );
       });
-      await runUntilSettled(ctx, sim, run, 20_000, "the two rounds");
+      await runUntilSettled(ctx, sim, run, 20_000, "the three rounds");
       await completes(ctx, sim, watch, 2000);
       lockedMetrics(ctx, watch);
     },

@@ -46,6 +46,12 @@ export class TxnWatch {
   readonly writes = new Map<string, Record<NodeId, { account: string; delta: number }>>();
   /** When each participant voted yes (true time), by "p:txn". */
   readonly yesAt = new Map<string, number>();
+  /** When each participant first sent a no vote (true time), by "p:txn". */
+  readonly noAt = new Map<string, number>();
+  /** When each participant first received a prepare (true time), by "p:txn". */
+  readonly preparedAt = new Map<string, number>();
+  /** Decision messages the coordinator sent (resends and answers to queries included). */
+  decisionsSent = 0;
   /** How long each yes voter stayed in doubt (true time, ms), by "p:txn", once decided. */
   readonly inDoubt = new Map<string, number>();
   private readonly yesSeen = new Set<string>();
@@ -53,6 +59,7 @@ export class TxnWatch {
   private readonly last = new Map<string, TxnState | undefined>();
   private atomicity: string | undefined;
   private onItsOwn: string | undefined;
+  private badRecord: string | undefined;
   private commitEarly: string | undefined;
 
   constructor(private readonly sim: Sim) {
@@ -64,6 +71,7 @@ export class TxnWatch {
     });
     sim.addInvariant("all participants commit or all abort", () => this.atomicity);
     sim.addInvariant("commit only after every yes", () => this.commitEarly);
+    sim.addInvariant("a record is prepared, committed or aborted", () => this.badRecord);
   }
 
   /** Transactions begun so far. */
@@ -88,6 +96,7 @@ export class TxnWatch {
     if (!m) return;
     if (e.kind === "send") {
       if (m.type === "begin" && e.peer === COORDINATOR && !this.writes.has(m.txn)) this.writes.set(m.txn, m.writes);
+      if (e.node === COORDINATOR && m.type === "decision") this.decisionsSent++;
       if (e.node === COORDINATOR && (m.type === "decision" || m.type === "outcome")) {
         if (m.decision === "commit" && !this.commitEarly) {
           const missing = PARTICIPANTS.filter((p) => !this.yesSeen.has(`${p}:${m.txn}`));
@@ -99,6 +108,8 @@ export class TxnWatch {
       if (PARTICIPANTS.includes(e.node)) {
         if (m.type === "vote" && m.vote === "yes" && !this.yesAt.has(`${e.node}:${m.txn}`))
           this.yesAt.set(`${e.node}:${m.txn}`, e.t);
+        if (m.type === "vote" && m.vote === "no" && !this.noAt.has(`${e.node}:${m.txn}`))
+          this.noAt.set(`${e.node}:${m.txn}`, e.t);
         if (m.type === "status" && m.state !== "in_doubt")
           this.participantDecides(
             e.node,
@@ -110,6 +121,8 @@ export class TxnWatch {
     } else {
       if (e.node === COORDINATOR && m.type === "vote" && m.vote === "yes") this.yesSeen.add(`${e.peer}:${m.txn}`);
       if (PARTICIPANTS.includes(e.node)) {
+        if (m.type === "prepare" && !this.preparedAt.has(`${e.node}:${m.txn}`))
+          this.preparedAt.set(`${e.node}:${m.txn}`, e.t);
         if (m.type === "decision" && e.peer === COORDINATOR) this.toldAt.set(`${e.node}:${m.txn}`, m.decision);
         if (m.type === "status" && m.state !== "in_doubt")
           this.toldAt.set(`${e.node}:${m.txn}`, m.state === "committed" ? "commit" : "abort");
@@ -140,6 +153,8 @@ export class TxnWatch {
         const s = node.state(txn);
         if (s === this.last.get(key)) continue;
         this.last.set(key, s);
+        if (s !== undefined && s !== "prepared" && s !== "committed" && s !== "aborted" && !this.badRecord)
+          this.badRecord = `${p}'s state(${txn}) is ${JSON.stringify(s)} at t=${fmt(this.sim.now)} ms: a participant's record of a transaction is "prepared", "committed" or "aborted" (a decision is "commit" or "abort"; a record is not)`;
         if (s === "committed" || s === "aborted")
           this.participantDecides(p, txn, s === "committed" ? "commit" : "abort", `its record says ${s}`);
       }
