@@ -292,22 +292,6 @@ export function runClients(sim: Sim, history: History, rng: Rng, plan: ClientPla
   return Promise.all(all).then(() => undefined);
 }
 
-/** Run the simulation until `done` settles (or `maxMs` passes, which is a grader bug). */
-export async function runUntilSettled(
-  ctx: Ctx,
-  sim: Sim,
-  done: Promise<void>,
-  maxMs: number,
-  what: string,
-): Promise<void> {
-  let finished = false;
-  void done.then(() => {
-    finished = true;
-  });
-  const ok = await sim.runUntil(() => finished, { maxMs });
-  if (!ok) ctx.fail("clients finish", `${what} did not finish within ${maxMs} ms of virtual time`);
-}
-
 function showValues(sim: Sim, nodes: readonly NodeId[]): string {
   return nodes.map((n) => `${n} reads ${hook(sim, n)?.value() ?? "(down)"}`).join(", ");
 }
@@ -425,3 +409,5 @@ export function reportCost(ctx: Ctx, sim: Sim, history: History): void {
   ctx.metric("node-to-node messages per add", Math.round((gossip / adds) * 10) / 10, "msgs");
   ctx.metric("node-to-node messages per second", Math.round(gossip / Math.max(0.001, sim.now / 1000)), "msgs/s");
 }
+
+export { runUntilSettled } from "@faultline/grading";

@@ -117,22 +117,6 @@ export class GraderClient {
   }
 }
 
-/** Run until `done` settles (or `maxMs` passes, which is a grader bug or a hung implementation). */
-export async function runUntilSettled(
-  ctx: Ctx,
-  sim: Sim,
-  done: Promise<unknown>,
-  maxMs: number,
-  what: string,
-): Promise<void> {
-  let finished = false;
-  void done.then(() => {
-    finished = true;
-  });
-  const ok = await sim.runUntil(() => finished, { maxMs });
-  if (!ok) ctx.fail("clients finish", `${what} did not finish within ${maxMs} ms of virtual time`);
-}
-
 /** Delays, and duplicates on every link (requests and answers alike). */
 export function hostile(sim: Sim, duplicate: number, delayMs: [number, number]): void {
   sim.setFaults({ drop: 0, duplicate, copies: 2, delay: { kind: "uniform", min: delayMs[0], max: delayMs[1] } });
@@ -168,3 +152,5 @@ export function leaseCluster(ctx: Ctx): Sim {
   sim.setClock(STORAGE, { offset: 0, drift: 0 });
   return sim;
 }
+
+export { runUntilSettled } from "@faultline/grading";

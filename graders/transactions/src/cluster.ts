@@ -135,18 +135,4 @@ export function crashAt(
   return { fired: () => fired };
 }
 
-/** Run until `done` settles (or `maxMs` passes, which is a grader bug or a hung implementation). */
-export async function runUntilSettled(
-  ctx: Ctx,
-  sim: Sim,
-  done: Promise<unknown>,
-  maxMs: number,
-  what: string,
-): Promise<void> {
-  let finished = false;
-  void done.then(() => {
-    finished = true;
-  });
-  const ok = await sim.runUntil(() => finished, { maxMs });
-  if (!ok) ctx.fail("clients finish", `${what} did not finish within ${maxMs} ms of virtual time`);
-}
+export { runUntilSettled } from "@faultline/grading";

@@ -144,3 +144,23 @@ export function slug(name: string): string {
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-|-$/g, "");
 }
+
+/**
+ * Run a simulation until `done` (the grader's clients, a scripted phase) settles; past `maxMs`
+ * of virtual time the scenario fails with "clients finish" (a grader bug or a hung
+ * implementation).
+ */
+export async function runUntilSettled(
+  ctx: Pick<ScenarioContext, "fail">,
+  sim: Pick<Simulation<unknown>, "runUntil">,
+  done: Promise<unknown>,
+  maxMs: number,
+  what: string,
+): Promise<void> {
+  let finished = false;
+  void done.then(() => {
+    finished = true;
+  });
+  const ok = await sim.runUntil(() => finished, { maxMs });
+  if (!ok) ctx.fail("clients finish", `${what} did not finish within ${maxMs} ms of virtual time`);
+}
