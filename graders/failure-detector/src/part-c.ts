@@ -52,6 +52,16 @@ function viewsOf(c: SwimCluster, observers: readonly NodeId[]): string {
     .join("\n");
 }
 
+/** The opening phase of several tests: the members join, and every view is right within JOIN_BOUND_MS. */
+export async function requireJoined(ctx: Ctx, c: SwimCluster): Promise<void> {
+  const took = await converge(c, JOIN_BOUND_MS);
+  ctx.check(
+    !Number.isNaN(took),
+    "views converge after joins",
+    () => `the views did not converge within ${JOIN_BOUND_MS} ms of the start:\n${viewsOf(c, c.watch.unconverged())}`,
+  );
+}
+
 /** Convergence bounds of "views converge" (ms). */
 export const JOIN_BOUND_MS = 4_000;
 export const CRASH_BOUND_MS = 6_000;
@@ -169,15 +179,7 @@ export const partC: Array<Scenario<L>> = [
     async run(ctx) {
       const c = swimCluster(ctx, 8);
       const { sim, watch } = c;
-      if (Number.isNaN(await converge(c, JOIN_BOUND_MS))) {
-        ctx.check(
-          false,
-          "views converge after joins",
-          () =>
-            `the views did not converge within ${JOIN_BOUND_MS} ms of the start:\n${viewsOf(c, watch.unconverged())}`,
-        );
-        return;
-      }
+      await requireJoined(ctx, c);
       await sim.runFor(2_000);
       // One bad link: a and b cannot hear each other, every other path works.
       const [a, b] = ctx.rng.shuffle(sim.nodeIds.slice(1)).slice(0, 2) as [NodeId, NodeId];
@@ -263,15 +265,7 @@ export const partC: Array<Scenario<L>> = [
     async run(ctx) {
       const c = swimCluster(ctx, 8);
       const { sim, watch } = c;
-      if (Number.isNaN(await converge(c, JOIN_BOUND_MS))) {
-        ctx.check(
-          false,
-          "views converge after joins",
-          () =>
-            `the views did not converge within ${JOIN_BOUND_MS} ms of the start:\n${viewsOf(c, watch.unconverged())}`,
-        );
-        return;
-      }
+      await requireJoined(ctx, c);
       await sim.runFor(2_000);
       const [x, w1, w2] = ctx.rng.shuffle(sim.nodeIds.slice(1)).slice(0, 3) as [NodeId, NodeId, NodeId];
       // x restarts: its new "alive" spreads. Two members that just learnt it send slowly for a while,

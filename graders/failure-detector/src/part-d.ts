@@ -7,7 +7,7 @@
 import type { Scenario } from "@faultline/grading";
 import type { NodeId } from "@faultline/sim";
 import type { L } from "./cluster.ts";
-import { converge, detectionBoundMs, HEAL_BOUND_MS, JOIN_BOUND_MS, swimCluster } from "./part-c.ts";
+import { converge, detectionBoundMs, HEAL_BOUND_MS, requireJoined, swimCluster } from "./part-c.ts";
 import { describeEvents } from "./swim-watch.ts";
 import { formatTable, withBound } from "./table.ts";
 import { quantile } from "./watch.ts";
@@ -29,11 +29,7 @@ export const partD: Array<Scenario<L>> = [
     async run(ctx) {
       const c = swimCluster(ctx, 8);
       const { sim, watch } = c;
-      ctx.check(
-        !Number.isNaN(await converge(c, JOIN_BOUND_MS)),
-        "views converge after joins",
-        () => `the views did not converge within ${JOIN_BOUND_MS} ms of the start`,
-      );
+      await requireJoined(ctx, c);
       await sim.runFor(1_000);
       const [a, b, f1, f2, victim] = ctx.rng.shuffle(sim.nodeIds.slice(1)) as [NodeId, NodeId, NodeId, NodeId, NodeId];
       const rows: Array<{ what: string; sus: number; rate: number }> = [];
@@ -109,11 +105,7 @@ export const partD: Array<Scenario<L>> = [
     async run(ctx) {
       const c = swimCluster(ctx, 8);
       const { sim, watch } = c;
-      ctx.check(
-        !Number.isNaN(await converge(c, JOIN_BOUND_MS)),
-        "views converge after joins",
-        () => `the views did not converge within ${JOIN_BOUND_MS} ms of the start`,
-      );
+      await requireJoined(ctx, c);
       await sim.runFor(1_000);
       const shuffled = ctx.rng.shuffle(sim.nodeIds);
       const left = shuffled.slice(0, 3);

@@ -154,8 +154,8 @@ export class Cluster {
         if (wasReady && p?.child === child && !p.stopping) {
           this.procs.delete(id);
           p.log.end();
-          this.crashed.push({ id, code, signal, why: "" });
-          const crash = this.crashed[this.crashed.length - 1] as NodeCrash;
+          const crash: NodeCrash = { id, code, signal, why: "" };
+          this.crashed.push(crash);
           // The log stream flushes what the node printed last a moment later.
           setTimeout(() => (crash.why = this.lastWords(id)), 100);
           this.opts.onUnexpectedExit?.(id, code, signal);
