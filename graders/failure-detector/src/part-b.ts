@@ -18,6 +18,11 @@ interface Detector {
   phi(now: number): number;
 }
 
+/** A Part B node as the grader reads it: its hook phi(peer, now). */
+interface PhiHook {
+  phi(peer: NodeId, now: number): number;
+}
+
 /** Feed the same arrivals to the learner's detector and the model. */
 function feed(d: Detector, m: PhiModel, arrivals: readonly number[]): void {
   for (const t of arrivals) {
@@ -231,6 +236,28 @@ export const partB: Array<Scenario<L>> = [
         () =>
           `${phi.victim} crashed at t=${ADAPT_RUN_MS} ms; ${SLOW_CRASH_BOUND_MS} ms later only ${phi.detected} of its 4 peers suspected it: phi must keep rising while a peer is silent, however slow its link\n${table}`,
       );
+      // The node's own hook: phi of the dead peer, as its peers see it now and later, above the
+      // threshold they suspect by, and rising as the silence grows; a live peer's stays below it.
+      const now = phi.sim.now;
+      for (const [observer, node] of phi.sim.liveNodes<PhiHook>()) {
+        const ofDead = [0, 500, 1_000].map((after) => node.phi(phi.victim, now + after));
+        const [p0, p1, p2] = ofDead as [number, number, number];
+        ctx.check(
+          // Far enough into the silence phi may reach Infinity (no later arrival is possible).
+          p0 > 8 && p1 >= p0 && p2 >= p1 && (p2 > p0 || p0 === Number.POSITIVE_INFINITY),
+          "phi of a dead peer rises above the threshold",
+          () =>
+            `${observer}.phi("${phi.victim}", t) at t=${now}, ${now + 500} and ${now + 1_000} ms, ${SLOW_CRASH_BOUND_MS} ms and more after ${phi.victim} crashed: ${ofDead.join(", ")}; it must be above the threshold 8 and keep rising while the peer is silent`,
+        );
+        const live = phi.sim.nodeIds.find((o) => o !== observer && o !== phi.victim) as NodeId;
+        const ofLive = node.phi(live, now);
+        ctx.check(
+          ofLive < 8,
+          "a live peer's phi stays below the threshold",
+          () =>
+            `${observer}.phi("${live}", ${now}) = ${ofLive} though ${live} is up and its heartbeats arrive within 20 ms`,
+        );
+      }
       ctx.check(phi.adapted === 0, "phi adapts to a slow link", () => {
         const m = phi.watch.mistakes.find((x) => x.target === phi.victim && x.t >= ADAPTED_AT_MS);
         return `${phi.victim}'s link had been slow for 25 s (over ${Math.round(25_000 / 200)} heartbeats), yet it was still suspected ${phi.adapted} times, first by ${m?.observer} at t=${m?.t} ms\n${table}`;
