@@ -6,7 +6,8 @@
  * then learn the decision from the restarted coordinator or from each other. Part C runs orders as
  * sagas under crashes: each ends fully done or fully compensated, each step and compensation takes
  * effect once. Part D checks the transactional outbox: no event lost across a crash between commit
- * and publish, no effect applied twice.
+ * and publish, no effect applied twice. Part E (bonus, on top of the 100) runs the saga by
+ * choreography, with Part C's rules.
  */
 import { defineLab } from "@faultline/grading";
 import { limits } from "./limits.ts";
@@ -15,6 +16,7 @@ import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
 import { partC } from "./part-c.ts";
 import { partD } from "./part-d.ts";
+import { partE } from "./part-e.ts";
 
 export const lab = defineLab<L>({
   lab: "transactions",
@@ -24,7 +26,8 @@ export const lab = defineLab<L>({
     B: "Blocking, and recovery",
     C: "A saga with compensations",
     D: "The transactional outbox",
+    E: "The saga by choreography (bonus)",
   },
-  scenarios: [...partA, ...partB, ...partC, ...partD],
+  scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
   limits,
 });

@@ -5,19 +5,20 @@
  * each step and compensation must take effect once, and no compensation may come before its step.
  */
 import type { Scenario } from "@faultline/grading";
-import { ORCHESTRATOR, SERVICES, type SagaMsg, type SagaOutcome } from "@faultline/lab-transactions";
+import { ORCHESTRATOR, SERVICES, type SagaOutcome } from "@faultline/lab-transactions";
 import type { NodeId } from "@faultline/sim";
 import type { Ctx, L } from "./props.ts";
 import { crashAt, runUntilSettled, type CrashPoint } from "./cluster.ts";
-import { fits, refusedBy, SagaClient, sagaCluster, sagasEnd, SagaWatch } from "./saga-watch.ts";
+import { fits, refusedBy, SagaClient, sagaCluster, sagasEnd, SagaWatch, type AnySagaMsg } from "./saga-watch.ts";
 
 /** Places `order`, requires it accepted and ended, and ended the way its amounts say. */
-async function runOrder(
+export async function runOrder(
   ctx: Ctx,
   client: SagaClient,
   order: string,
   refuser: NodeId | undefined,
   withinMs: number,
+  front = "the orchestrator",
 ): Promise<SagaOutcome | undefined> {
   const amounts = refuser ? refusedBy(ctx, refuser) : fits(ctx);
   const accepted = await client.place(order, amounts, withinMs);
@@ -25,14 +26,14 @@ async function runOrder(
     accepted,
     "the client hears the outcome",
     () =>
-      `the client sent ${order} (again every 200 ms) and the orchestrator did not answer accepted within ${withinMs} ms: record the saga, sync, then answer accepted (also to a repeated order)`,
+      `the client sent ${order} (again every 200 ms) and ${front} did not answer accepted within ${withinMs} ms: record the saga, sync, then answer accepted (also to a repeated order)`,
   );
   const outcome = await client.outcome(order, withinMs);
   ctx.check(
     outcome !== undefined,
     "the client hears the outcome",
     () =>
-      `the orchestrator accepted ${order} but gave no result within ${withinMs} ms of status requests: an accepted saga is the orchestrator's to finish (it must survive a crash: its progress is on disk), and status is answered with result once it ended`,
+      `${front} accepted ${order} but gave no result within ${withinMs} ms of status requests: an accepted saga must be finished (it must survive a crash: its progress is on disk), and status is answered with result once it ended`,
   );
   const want: SagaOutcome = refuser ? "compensated" : "done";
   ctx.check(
@@ -46,11 +47,11 @@ async function runOrder(
   return outcome;
 }
 
-const REFUSERS: Array<NodeId | undefined> = [undefined, ...SERVICES];
+export const REFUSERS: Array<NodeId | undefined> = [undefined, ...SERVICES];
 
 /** Crash points of the saga; `refuser` is the order that passes through the point. */
-interface SagaPoint extends Omit<CrashPoint<SagaMsg>, "match"> {
-  match: (m: SagaMsg, peer: NodeId) => boolean;
+interface SagaPoint extends Omit<CrashPoint<AnySagaMsg>, "match"> {
+  match: (m: AnySagaMsg, peer: NodeId) => boolean;
   refuser?: NodeId;
 }
 
@@ -176,7 +177,11 @@ export const partC: Array<Scenario<L>> = [
         for (const point of SAGA_POINTS) {
           const order = client.next();
           const down = 200 + ctx.rng.int(400);
-          crashAt(sim, { ...point, match: (m, peer) => m.order === order && point.match(m, peer) }, down);
+          crashAt(
+            sim,
+            { ...point, match: (m, peer) => "order" in m && m.order === order && point.match(m, peer) },
+            down,
+          );
           ctx.log(`${order}: ${point.node} crashes ${point.label}, down ${down} ms`);
           await runOrder(ctx, client, order, point.refuser, 5000);
         }

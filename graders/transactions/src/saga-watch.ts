@@ -6,6 +6,7 @@
 import {
   ORCHESTRATOR,
   SERVICES,
+  type ChoreoMsg,
   type SagaMsg,
   type SagaOutcome,
   type StepRecord,
@@ -15,20 +16,29 @@ import { fmt, type NodeId, type Simulation } from "@faultline/sim";
 import type { Ctx } from "./props.ts";
 import { messageOf } from "./watch.ts";
 
-export type SagaSim = Simulation<SagaMsg, Timer>;
+/** Part C's messages, and Part E's (the same orders, with events between the services). */
+export type AnySagaMsg = SagaMsg | ChoreoMsg;
+export type SagaSim = Simulation<AnySagaMsg, Timer>;
 
 interface ServiceView {
   record(order: string): StepRecord | undefined;
   used(): number;
 }
 
-/** The orchestrator and the three services, with the grader's client c1, under duplicates and delays. */
-export function sagaCluster(ctx: Ctx, duplicate: number, delayMs: [number, number]): SagaSim {
-  const sim = ctx.sim<SagaMsg, Timer>({
-    nodes: [ORCHESTRATOR, ...SERVICES],
-    clients: 1,
-    factory: (id) => (id === ORCHESTRATOR ? new ctx.impl.Orchestrator() : new ctx.impl.Service()),
-  });
+/**
+ * The orchestrator and the three services (Part C), or the three choreographed services alone
+ * (Part E), with the grader's client c1, under duplicates and delays.
+ */
+export function sagaCluster(ctx: Ctx, duplicate: number, delayMs: [number, number], choreography = false): SagaSim {
+  const sim = ctx.sim<AnySagaMsg, Timer>(
+    choreography
+      ? { nodes: [...SERVICES], clients: 1, factory: () => new ctx.impl.ChoreoService() }
+      : {
+          nodes: [ORCHESTRATOR, ...SERVICES],
+          clients: 1,
+          factory: (id) => (id === ORCHESTRATOR ? new ctx.impl.Orchestrator() : new ctx.impl.Service()),
+        },
+  );
   sim.setFaults({ drop: 0, duplicate, copies: 2, delay: { kind: "uniform", min: delayMs[0], max: delayMs[1] } });
   return sim;
 }
@@ -43,10 +53,16 @@ export function refusedBy(ctx: Ctx, refuser: NodeId): Record<NodeId, number> {
   return { ...fits(ctx), [refuser]: 10_000_000 };
 }
 
-/** The grader's client: places an order until accepted, then asks its status until it ends. */
+/**
+ * The grader's client: places an order until accepted, then asks its status until it ends, at
+ * `front` (the orchestrator, or in Part E the first service).
+ */
 export class SagaClient {
   private n = 0;
-  constructor(private readonly sim: SagaSim) {}
+  constructor(
+    private readonly sim: SagaSim,
+    private readonly front: NodeId = ORCHESTRATOR,
+  ) {}
 
   next(): string {
     return `o${++this.n}`;
@@ -58,7 +74,7 @@ export class SagaClient {
     const until = this.sim.now + withinMs;
     while (this.sim.now < until) {
       const r = await c.call(
-        ORCHESTRATOR,
+        this.front,
         { type: "order", order, amounts },
         (m) => (m.type === "accepted" || m.type === "result") && m.order === order,
         Math.min(200, until - this.sim.now),
@@ -74,7 +90,7 @@ export class SagaClient {
     const until = this.sim.now + withinMs;
     while (this.sim.now < until) {
       const r = await c.call(
-        ORCHESTRATOR,
+        this.front,
         { type: "status", order },
         (m) => m.type === "result" && m.order === order,
         Math.min(200, until - this.sim.now),
@@ -114,10 +130,13 @@ export class SagaWatch {
   private retried: string | undefined;
   private twoOutcomes: string | undefined;
 
-  constructor(private readonly sim: SagaSim) {
+  constructor(
+    private readonly sim: SagaSim,
+    private readonly front: NodeId = ORCHESTRATOR,
+  ) {
     sim.onEvent((e) => {
       if ((e.kind !== "send" && e.kind !== "deliver") || e.peer === undefined) return;
-      const m = messageOf<SagaMsg>(e);
+      const m = messageOf<AnySagaMsg>(e);
       if (m) this.event(e.kind, e.node, e.peer, m);
     });
     sim.addInvariant("a compensation is never applied before its step", () => {
@@ -129,15 +148,15 @@ export class SagaWatch {
     sim.addInvariant("a saga has one outcome", () => this.twoOutcomes);
   }
 
-  private event(kind: "send" | "deliver", node: NodeId, peer: NodeId, m: SagaMsg): void {
+  private event(kind: "send" | "deliver", node: NodeId, peer: NodeId, m: AnySagaMsg): void {
     if (kind === "send") {
-      if (m.type === "order" && peer === ORCHESTRATOR && !this.orders.has(m.order)) this.orders.set(m.order, m.amounts);
-      if (node === ORCHESTRATOR && m.type === "accepted") this.accepted.add(m.order);
-      if (node === ORCHESTRATOR && m.type === "result") {
+      if (m.type === "order" && peer === this.front && !this.orders.has(m.order)) this.orders.set(m.order, m.amounts);
+      if (node === this.front && m.type === "accepted") this.accepted.add(m.order);
+      if (node === this.front && m.type === "result") {
         const first = this.results.get(m.order);
         if (first === undefined) this.results.set(m.order, m.outcome);
         else if (first !== m.outcome && !this.twoOutcomes)
-          this.twoOutcomes = `the orchestrator told the client ${m.order} ended ${first}, and then (t=${fmt(this.sim.now)} ms) that it ended ${m.outcome}: a saga ends once, and its record says how`;
+          this.twoOutcomes = `${node} told the client ${m.order} ended ${first}, and then (t=${fmt(this.sim.now)} ms) that it ended ${m.outcome}: a saga ends once, and its record says how`;
       }
       if (node === ORCHESTRATOR && m.type === "step" && this.failed.has(`${peer}:${m.order}`) && !this.retried)
         this.retried = `${peer} answered that its step of ${m.order} failed, and the orchestrator sent that step again at t=${fmt(this.sim.now)} ms: a permanent failure will fail again; compensate the steps before it instead of retrying`;
@@ -206,14 +225,20 @@ export class SagaWatch {
  * After the faults: every accepted order ended, and its services agree with how (also a second
  * later, when whatever was still in flight has arrived).
  */
-export async function sagasEnd(ctx: Ctx, sim: SagaSim, watch: SagaWatch, withinMs: number): Promise<void> {
+export async function sagasEnd(
+  ctx: Ctx,
+  sim: SagaSim,
+  watch: SagaWatch,
+  withinMs: number,
+  advice = "and the orchestrator says which; it must keep retrying its current step or compensation (also after a restart, from its log) until the service answers",
+): Promise<void> {
   sim.healAll();
   const ok = await sim.runUntil(() => watch.unsettled().length === 0, { maxMs: withinMs });
   ctx.check(
     ok,
     "every saga ends fully done or fully compensated",
     () =>
-      `${withinMs} ms after the last fault: ${watch.unsettled().join("; ")}: a saga ends with every step done, or with every done step compensated, and the orchestrator says which; it must keep retrying its current step or compensation (also after a restart, from its log) until the service answers`,
+      `${withinMs} ms after the last fault: ${watch.unsettled().join("; ")}: a saga ends with every step done, or with every done step compensated, ${advice}`,
   );
   await sim.runFor(1000);
   const late = watch.unsettled();

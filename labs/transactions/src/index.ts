@@ -8,9 +8,11 @@
 export * from "./messages.ts";
 export * from "./saga-messages.ts";
 export * from "./outbox-messages.ts";
+export * from "./choreo-messages.ts";
 export { Coordinator } from "./coordinator.ts";
 export { Participant } from "./participant.ts";
 export { Orchestrator } from "./orchestrator.ts";
 export { Service } from "./service.ts";
 export { Producer } from "./producer.ts";
 export { Consumer } from "./consumer.ts";
+export { ChoreoService } from "./choreography.ts";
