@@ -136,15 +136,17 @@ export const partC: Array<Scenario<L>> = [
         for (let i = 0; i < 12; i++) {
           const order = client.next();
           const refuser = REFUSERS[i % REFUSERS.length];
-          // Every third order, the payment service is slow: its answers come after a resend.
-          const slow = i % 3 === 1;
+          // The first four orders are calm (one of each kind), for the metrics; after them, every
+          // other order the payment service is slow: its answers come after a resend.
+          if (i === 4) watch.metrics(ctx, "calm");
+          const slow = i >= 4 && i % 2 === 1;
           for (const [a, b] of [
             [ORCHESTRATOR, "payment"],
             ["payment", ORCHESTRATOR],
           ] as const)
             sim.setLinkFaults(a, b, slow ? { delay: { kind: "uniform", min: 150, max: 250 } } : undefined);
-          // Every fourth order, a stray compensation of it reaches the services before its steps.
-          const stray = i % 4 === 2;
+          // Two orders get a stray compensation that reaches the services before their steps.
+          const stray = i === 6 || i === 10;
           if (stray) {
             for (const s of SERVICES) sim.client("c1").send(s, { type: "compensate", order });
             await client.sleep(30);
@@ -157,6 +159,7 @@ export const partC: Array<Scenario<L>> = [
       });
       await runUntilSettled(ctx, sim, run, 120_000, "the orders");
       await sagasEnd(ctx, sim, watch, 3000);
+      watch.metrics(ctx, "all");
     },
   },
   {
@@ -188,6 +191,7 @@ export const partC: Array<Scenario<L>> = [
       });
       await runUntilSettled(ctx, sim, run, 120_000, "the crashes");
       await sagasEnd(ctx, sim, watch, 3000);
+      watch.metrics(ctx, "all");
     },
   },
 ];

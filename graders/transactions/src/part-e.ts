@@ -91,6 +91,7 @@ export const partE: Array<Scenario<L>> = [
       const run = sim.spawn("orders", async () => {
         // First the orders of every kind under duplicates and delays, then one crash per order.
         for (const refuser of REFUSERS) await runOrder(ctx, client, client.next(), refuser, 4000, "stock");
+        watch.metrics(ctx, "calm");
         for (const point of CHOREO_POINTS) {
           const order = client.next();
           const down = 200 + ctx.rng.int(400);
@@ -117,6 +118,7 @@ export const partE: Array<Scenario<L>> = [
         3000,
         "and stock says which; every event must be published until acknowledged (also after a crash: it is in the outbox) and processed once",
       );
+      watch.metrics(ctx, "all");
     },
   },
 ];

@@ -122,6 +122,10 @@ export class SagaWatch {
   readonly accepted = new Set<string>();
   /** The first outcome the orchestrator announced, by order. */
   readonly results = new Map<string, SagaOutcome>();
+  /** Messages between the orchestrator and the services (resends included; not the client's). */
+  sent = 0;
+  private readonly placedAt = new Map<string, number>();
+  private readonly endedIn: number[] = [];
   private readonly failed = new Set<string>();
   private readonly answered = new Set<string>();
   private readonly last = new Map<string, StepRecord | undefined>();
@@ -150,12 +154,19 @@ export class SagaWatch {
 
   private event(kind: "send" | "deliver", node: NodeId, peer: NodeId, m: AnySagaMsg): void {
     if (kind === "send") {
-      if (m.type === "order" && peer === this.front && !this.orders.has(m.order)) this.orders.set(m.order, m.amounts);
+      const inside = (x: NodeId) => SERVICES.includes(x) || x === ORCHESTRATOR;
+      if (inside(node) && inside(peer)) this.sent++;
+      if (m.type === "order" && peer === this.front && !this.orders.has(m.order)) {
+        this.orders.set(m.order, m.amounts);
+        this.placedAt.set(m.order, this.sim.now);
+      }
       if (node === this.front && m.type === "accepted") this.accepted.add(m.order);
       if (node === this.front && m.type === "result") {
         const first = this.results.get(m.order);
-        if (first === undefined) this.results.set(m.order, m.outcome);
-        else if (first !== m.outcome && !this.twoOutcomes)
+        if (first === undefined) {
+          this.results.set(m.order, m.outcome);
+          this.endedIn.push(this.sim.now - (this.placedAt.get(m.order) ?? this.sim.now));
+        } else if (first !== m.outcome && !this.twoOutcomes)
           this.twoOutcomes = `${node} told the client ${m.order} ended ${first}, and then (t=${fmt(this.sim.now)} ms) that it ended ${m.outcome}: a saga ends once, and its record says how`;
       }
       if (node === ORCHESTRATOR && m.type === "step" && this.failed.has(`${peer}:${m.order}`) && !this.retried)
@@ -194,6 +205,13 @@ export class SagaWatch {
     if (ok || (was === undefined && now === "compensated") || this.twice) return;
     if (now === undefined && !this.answered.has(`${s}:${order}`)) return;
     this.twice = `${s}'s record of ${order} went from ${was ?? "none"} to ${now ?? "none"} at ${at}: a step is done (or fails) once and is compensated once; a record that was answered must survive a crash and never change back`;
+  }
+
+  /** Messages per order and the mean time from the order to its result so far, as metrics. */
+  metrics(ctx: Ctx, which: string): void {
+    ctx.metric(`messages per order (${which})`, Math.round(this.sent / Math.max(1, this.orders.size)));
+    const mean = this.endedIn.reduce((a, b) => a + b, 0) / Math.max(1, this.endedIn.length);
+    ctx.metric(`order to result, mean (${which})`, Math.round(mean), "ms");
   }
 
   /** The orders whose services do not agree with how the saga ended (or that did not end). */
