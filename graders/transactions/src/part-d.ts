@@ -40,6 +40,8 @@ function outboxCluster(ctx: Ctx, duplicate: number, delayMs: [number, number]): 
 class OutboxWatch {
   /** The amount of every order the client placed. */
   readonly amounts = new Map<string, number>();
+  /** Events the relay sent (publishes again included). */
+  published = 0;
   /** Orders the producer confirmed to the client. */
   readonly confirmed = new Set<string>();
   /** Orders the producer holds (read after every step, and kept across its crashes). */
@@ -52,6 +54,7 @@ class OutboxWatch {
       const m = messageOf<OutboxMsg>(e);
       if (m?.type === "place" && !this.amounts.has(m.order)) this.amounts.set(m.order, m.amount);
       if (m?.type === "placed" && e.node === PRODUCER) this.confirmed.add(m.order);
+      if (m?.type === "event" && e.node === PRODUCER) this.published++;
     });
     sim.addInvariant("no effect is applied twice", () => {
       this.scan();
@@ -99,6 +102,16 @@ async function eventsArrive(ctx: Ctx, sim: OutboxSim, watch: OutboxWatch, within
     "no event is lost",
     () =>
       `${withinMs} ms after the last fault, committed orders not applied: ${watch.missing().join(", ")}: the order and its outbox row must become durable in one local transaction (one sync), and the relay must keep a row until every consumer acknowledged its event`,
+  );
+  // Every event delivered and acknowledged: the outbox is empty and the relay quiet.
+  await sim.runFor(500);
+  const before = watch.published;
+  await sim.runFor(1000);
+  ctx.check(
+    watch.published === before,
+    "the relay stops once every consumer acknowledged",
+    () =>
+      `every event was applied everywhere, yet the relay published ${watch.published - before} more in the next second: a consumer acks every event (also a repeat), and the relay deletes a row once every consumer acked it`,
   );
 }
 

@@ -90,7 +90,7 @@ export const partE: Array<Scenario<L>> = [
       const client = new SagaClient(sim, "stock");
       const run = sim.spawn("orders", async () => {
         // First the orders of every kind under duplicates and delays, then one crash per order.
-        for (const refuser of REFUSERS) await runOrder(ctx, client, client.next(), refuser, 4000, "stock");
+        for (const refuser of REFUSERS) await runOrder(ctx, client, watch, client.next(), refuser, 4000, "stock");
         watch.metrics(ctx, "calm");
         for (const point of CHOREO_POINTS) {
           const order = client.next();
@@ -107,7 +107,7 @@ export const partE: Array<Scenario<L>> = [
             down,
           );
           ctx.log(`${order}: ${point.node} crashes ${point.label}, down ${down} ms`);
-          await runOrder(ctx, client, order, point.refuser, 5000, "stock");
+          await runOrder(ctx, client, watch, order, point.refuser, 5000, "stock");
         }
       });
       await runUntilSettled(ctx, sim, run, 120_000, "the orders");

@@ -214,10 +214,13 @@ export class SagaWatch {
     ctx.metric(`order to result, mean (${which})`, Math.round(mean), "ms");
   }
 
-  /** The orders whose services do not agree with how the saga ended (or that did not end). */
+  /**
+   * The orders whose services do not agree with how the saga ended (or that did not end): every
+   * order placed, since the grader's client places each until it is accepted.
+   */
   unsettled(): string[] {
     const out: string[] = [];
-    for (const order of this.accepted) {
+    for (const order of this.orders.keys()) {
       const state = this.state(order);
       const result = this.results.get(order);
       if (result === undefined || state !== result)
