@@ -2,8 +2,15 @@
  * The cluster of the lab (a coordinator and three participants, all the learner's), the grader's
  * client endpoint c1 that begins transactions, and the grader's crash points.
  */
-import { COORDINATOR, PARTICIPANTS, type Decision, type Msg, type Write } from "@faultline/lab-transactions";
-import type { NodeId, TraceEvent } from "@faultline/sim";
+import {
+  COORDINATOR,
+  PARTICIPANTS,
+  type Decision,
+  type Msg,
+  type Timer,
+  type Write,
+} from "@faultline/lab-transactions";
+import type { NodeId, Simulation, TraceEvent } from "@faultline/sim";
 import type { Ctx, Sim } from "./props.ts";
 import { messageOf, TxnWatch } from "./watch.ts";
 
@@ -92,12 +99,12 @@ export class TxnClient {
 }
 
 /** Where a crash point fires: a message `node` sends or receives. */
-export interface CrashPoint {
+export interface CrashPoint<M = Msg> {
   /** What the point is, for the log and failure messages. */
   label: string;
   node: NodeId;
   kind: "send" | "deliver";
-  match: (m: Msg, peer: NodeId) => boolean;
+  match: (m: M, peer: NodeId) => boolean;
   /** For a send: also lose the message that fired the point (cut every link out of `node`). */
   cutFirst?: boolean;
 }
@@ -108,9 +115,9 @@ export interface CrashPoint {
  * crashes right after the step, and the links are restored. `down` says when to restart it
  * (never when undefined). Resolves when the crash has happened.
  */
-export function crashAt(
-  sim: Sim,
-  point: CrashPoint,
+export function crashAt<M = Msg>(
+  sim: Simulation<M, Timer>,
+  point: CrashPoint<M>,
   down: number | undefined,
   onCrash?: () => void,
 ): { fired: () => boolean } {
@@ -119,7 +126,7 @@ export function crashAt(
   const others = () => [...sim.endpoints].filter((x) => x !== point.node);
   sim.onEvent((e: TraceEvent) => {
     if (!armed || e.kind !== point.kind || e.node !== point.node || e.peer === undefined) return;
-    const m = messageOf(e);
+    const m = messageOf<M>(e);
     if (!m || !point.match(m, e.peer)) return;
     armed = false;
     if (point.kind === "send")

@@ -62,7 +62,7 @@ export const partA: Array<Scenario<L>> = [
   {
     part: "A",
     name: "commits and aborts atomically",
-    points: 15,
+    points: 10,
     seeds: 4,
     hints: [
       "Commit only when every participant has voted yes: keep the set of participants that voted yes, not a count of vote messages (votes are duplicated). One no, or a timeout, is an abort.",
@@ -135,7 +135,7 @@ export const partA: Array<Scenario<L>> = [
   {
     part: "A",
     name: "one account, concurrent transactions, lost votes",
-    points: 10,
+    points: 5,
     seeds: 3,
     hints: [
       "A balance may end exactly at zero: refuse a withdrawal only when the balance would go BELOW zero.",
@@ -256,7 +256,7 @@ export const partA: Array<Scenario<L>> = [
   {
     part: "A",
     name: "a yes vote is kept until the decision",
-    points: 10,
+    points: 5,
     seeds: 3,
     hints: [
       "After voting yes a participant is in doubt: the coordinator may already have decided commit. Aborting on a timeout (or committing) on your own breaks atomicity.",
@@ -298,7 +298,7 @@ export const partA: Array<Scenario<L>> = [
   {
     part: "A",
     name: "no decision is lost in a coordinator crash",
-    points: 15,
+    points: 10,
     seeds: 3,
     hints: [
       "The commit point is the commit record on the coordinator's disk: write and sync() it BEFORE any participant or the client hears commit. After a crash only what was synced is left.",
@@ -335,7 +335,7 @@ export const partA: Array<Scenario<L>> = [
   {
     part: "A",
     name: "no decision is lost in a participant crash",
-    points: 10,
+    points: 5,
     seeds: 3,
     hints: [
       "A yes vote promises that the write can be done whatever happens: write the prepare record (with the write) and sync() it BEFORE sending the vote.",
@@ -372,7 +372,7 @@ export const partA: Array<Scenario<L>> = [
   {
     part: "A",
     name: "presumed abort",
-    points: 10,
+    points: 5,
     seeds: 3,
     hints: [
       "Presumed abort (Mohan, Lindsay & Obermarck 1986): no record of a transaction means it aborted. Answer a query about a transaction you do not know with decision abort, never commit.",

@@ -42,7 +42,7 @@ export const partB: Array<Scenario<L>> = [
   {
     part: "B",
     name: "in doubt, participants block until the coordinator is back",
-    points: 15,
+    points: 10,
     seeds: 3,
     hints: [
       "When the coordinator crashes after the prepares, every participant has voted yes and none knows the decision: the others are in doubt too. Nobody may guess; keep asking every QUERY_MS.",
@@ -110,7 +110,7 @@ export const partB: Array<Scenario<L>> = [
   {
     part: "B",
     name: "in doubt, participants ask each other",
-    points: 15,
+    points: 10,
     seeds: 4,
     hints: [
       "The cooperative termination protocol (Bernstein, Hadzilacos & Goodman 7.4): an in-doubt participant asks the other participants. One that committed or aborted tells the decision; one that never voted aborts right there (durably) and says aborted, since the coordinator cannot have decided commit without its vote.",

@@ -9,11 +9,11 @@ import { COORDINATOR, PARTICIPANTS, type Decision, type Msg, type TxnState } fro
 import type { Sim } from "./props.ts";
 
 /** The message of a send or deliver event. */
-export function messageOf(e: TraceEvent): Msg | undefined {
+export function messageOf<M = Msg>(e: TraceEvent): M | undefined {
   const text = e.payload ?? (e.msg !== undefined ? JSON.stringify(e.msg) : undefined);
   if (text === undefined) return undefined;
   try {
-    return JSON.parse(text) as Msg;
+    return JSON.parse(text) as M;
   } catch {
     return undefined;
   }

@@ -1,10 +1,12 @@
 /**
  * Shortcuts that must score nothing where they matter: a participant that always votes no
  * (trivially atomic, and useless), a coordinator that always commits, a participant that settles
- * its doubt by guessing abort at once. Each is the reference with one part replaced, graded as a
+ * its doubt by guessing abort at once, a saga that compensates every order (never half done, and
+ * useless), a consumer that drops every event (never applies one twice), a relay that never
+ * publishes, a choreography that compensates every order. Each is the reference with one part replaced, graded as a
  * learner's submission from outside the course.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +16,9 @@ import { lab } from "../src/index.ts";
 
 const GRADER = fileURLToPath(new URL("../src/index.ts", import.meta.url));
 const REFERENCE = fileURLToPath(new URL("../../../labs/transactions/reference/", import.meta.url));
-const FILES = ["coordinator.ts", "participant.ts"];
+/** Every file of the reference but its index, and the given message files of src/. */
+const FILES = readdirSync(REFERENCE).filter((f) => f.endsWith(".ts") && f !== "index.ts");
+const MESSAGES = readdirSync(join(REFERENCE, "../src")).filter((f) => f.endsWith("messages.ts"));
 const pool = new WorkerPool(2);
 const dirs: string[] = [];
 afterAll(async () => {
@@ -34,7 +38,7 @@ function cheat(file: string, from: string, to: string): string {
     }
     writeFileSync(join(dir, f), text);
   }
-  for (const f of ["messages.ts"]) writeFileSync(join(dir, f), readFileSync(join(REFERENCE, "../src", f), "utf8"));
+  for (const f of MESSAGES) writeFileSync(join(dir, f), readFileSync(join(REFERENCE, "../src", f), "utf8"));
   writeFileSync(join(dir, "index.ts"), readFileSync(join(REFERENCE, "index.ts"), "utf8").replaceAll('"../src/', '"./'));
   return gradingImpl("transactions", dir);
 }
@@ -103,6 +107,65 @@ describe("shortcuts score 0 in the tests they dodge", () => {
         expect(r.earned, test).toBe(0);
         expect(r.firstFailure?.failure?.invariant, test).toBe("a participant that voted yes waits for the decision");
       }
+    },
+    T,
+  );
+
+  it(
+    "a saga that compensates every order",
+    async () => {
+      const impl = cheat(
+        "orchestrator.ts",
+        "        if (msg.ok) this.advance(s, s.at + 1);",
+        "        if (msg.ok) this.compensateFrom(s, s.at);",
+      );
+      for (const test of [
+        "every order ends done or compensated",
+        "a saga survives crashes of the orchestrator and the services",
+      ]) {
+        const r = await grade(impl, test);
+        expect(r.earned, test).toBe(0);
+        expect(r.firstFailure?.failure?.invariant, test).toBe("an order every service can do is done");
+      }
+    },
+    T,
+  );
+
+  it(
+    "a consumer that drops every event",
+    async () => {
+      const impl = cheat("consumer.ts", '    if (msg.type !== "event") return;', "    return;");
+      for (const test of ["no event is lost across a crash between commit and publish", "no effect is applied twice"]) {
+        const r = await grade(impl, test);
+        expect(r.earned, test).toBe(0);
+        expect(r.firstFailure?.failure?.invariant, test).toBe("no event is lost");
+      }
+    },
+    T,
+  );
+
+  it(
+    "a relay that never publishes",
+    async () => {
+      const impl = cheat("producer.ts", "    this.relay();\n", "");
+      const r = await grade(impl, "no effect is applied twice");
+      expect(r.earned).toBe(0);
+      expect(r.firstFailure?.failure?.invariant).toBe("no event is lost");
+    },
+    T,
+  );
+
+  it(
+    "a choreography that compensates every order",
+    async () => {
+      const impl = cheat(
+        "choreography.ts",
+        '        this.emit(e.order, this.step(e.order, e.amounts) ? "charged" : "charge_failed", e.amounts);',
+        '        this.emit(e.order, "charge_failed", e.amounts);',
+      );
+      const r = await grade(impl, "choreography: every order ends done or compensated");
+      expect(r.earned).toBe(0);
+      expect(r.firstFailure?.failure?.invariant).toBe("an order every service can do is done");
     },
     T,
   );
