@@ -58,6 +58,20 @@ export interface SearchFaults {
   duplicate?: boolean;
   /** Nodes that may crash (and restart with their synced disk), and how many crashes in all. */
   crash?: { nodes: readonly NodeId[]; max: number };
+  /** The messages loss and duplication apply to (default all): e.g. only those between nodes. */
+  on?: (m: InFlight) => boolean;
+}
+
+/**
+ * Liveness after healing, checked from every world: restart every down node, then run `rounds`
+ * fair rounds with no faults (deliver everything in flight, then fire every pending timer once);
+ * `check` must hold after one of them. "Replicas converge once the network heals", from every
+ * world the faults can lead to.
+ */
+export interface SettleCheck {
+  name: string;
+  rounds: number;
+  check(view: SearchView): string | undefined;
 }
 
 export interface SearchLimits {
@@ -84,6 +98,7 @@ export interface SearchConfig<S> {
   prunes?: readonly WorldPredicate[];
   limits: SearchLimits;
   strategy?: SearchStrategy;
+  settle?: SettleCheck;
 }
 
 /** The events from the initial world to where the search stopped, with what broke. */
@@ -229,13 +244,14 @@ export class WorldStepper<S> {
     for (const m of w.network) {
       if (prev && sameInFlight(prev, m)) continue; // either copy gives the same world
       prev = m;
+      const faulty = !f.on || f.on(m);
       if (!this.slot(w, m.to).up) {
-        if (f.drop) out.push({ kind: "drop", ...m });
+        if (f.drop && faulty) out.push({ kind: "drop", ...m });
         continue;
       }
       out.push({ kind: "deliver", ...m });
-      if (f.duplicate) out.push({ kind: "deliver", ...m, keep: true });
-      if (f.drop) out.push({ kind: "drop", ...m });
+      if (f.duplicate && faulty) out.push({ kind: "deliver", ...m, keep: true });
+      if (f.drop && faulty) out.push({ kind: "drop", ...m });
     }
     for (const [id, s] of w.slots) {
       if (!s.up) continue;
@@ -278,6 +294,39 @@ export class WorldStepper<S> {
       case "restart":
         return this.boot(w, e.node);
     }
+  }
+
+  /**
+   * Heal and run fair rounds from `w` (see SettleCheck): undefined once `check` holds, else why
+   * it still does not after the last round (or what a handler threw).
+   */
+  settle(w: World<S>, depth: number, settle: SettleCheck): string | undefined {
+    let world = w;
+    for (const [id, s] of world.slots)
+      if (!s.up) {
+        const r = this.boot(world, id);
+        if (r.error) return `${id} threw while restarting: ${r.error.name}: ${r.error.message}`;
+        world = r.world;
+      }
+    let why = settle.check(this.view(world, depth));
+    for (let round = 0; round < settle.rounds && why !== undefined; round++) {
+      for (const m of world.network) {
+        const r = this.step(world, { kind: "deliver", ...m });
+        if (r.error) return `${m.to} threw while healing: ${r.error.name}: ${r.error.message}`;
+        world = r.world;
+      }
+      for (const [id, s] of world.slots)
+        for (const t of s.timers) {
+          if (this.config.timerEnabled && !this.config.timerEnabled(id, t.tag)) continue;
+          const r = this.step(world, { kind: "timer", node: id, handle: t.handle, tag: t.tag });
+          if (r.error) return `${id} threw while healing: ${r.error.name}: ${r.error.message}`;
+          world = r.world;
+        }
+      why = settle.check(this.view(world, depth));
+    }
+    return why === undefined
+      ? undefined
+      : `after healing (every down node restarted, then ${settle.rounds} rounds of delivering every message in flight and firing every pending timer, with no faults): ${why}`;
   }
 
   view(w: World<S>, depth: number): SearchView {
@@ -349,6 +398,10 @@ export function search<S>(config: SearchConfig<S>): SearchResult {
         msg = `checking it threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
       }
       if (msg !== undefined) return { kind: "violation", name: inv.name, message: msg, events: trace(en) };
+    }
+    if (config.settle) {
+      const why = stepper.settle(en.world, en.depth, config.settle);
+      if (why !== undefined) return { kind: "violation", name: config.settle.name, message: why, events: trace(en) };
     }
     for (const g of config.goals ?? [])
       if (g.test(view)) return { kind: "goal", name: g.name, message: `reached: ${g.name}`, events: trace(en) };
