@@ -360,12 +360,29 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
     const found = (c: Counterexample, r: SearchResult): SearchResult => {
       const file = counterexampleTrace({ ...config, host: host() }, c, clients ?? []);
       searchTraces.push({ ...file, seed: task.seed, search: { test: scenario.name, events: c.events } });
-      if (c.kind === "violation") throw new ScenarioFailure(c.name, `${c.message}\n${formatCounterexample(c)}`);
+      if (c.kind === "violation") {
+        const saved = relative(
+          process.cwd(),
+          join(task.traceDir, `${slug(scenario.name)}.seed${task.seed}.search.json`),
+        );
+        const again = `pnpm faultline grade ${task.lab} --only ${JSON.stringify(scenario.name)}${task.impl === "stub" ? "" : ` --impl ${task.impl}`} --replay ${saved}`;
+        throw new ScenarioFailure(
+          c.name,
+          `${c.message}\n${formatCounterexample(c)}\n  run this sequence again (and draw it as a space-time diagram): ${again}`,
+        );
+      }
       return r;
     };
     if (task.replay) {
       const started = realNow();
-      const replayed = replayEvents(config, task.replay);
+      let replayed: ReturnType<typeof replayEvents<unknown>>;
+      try {
+        replayed = replayEvents(config, task.replay);
+      } catch (err) {
+        if (err instanceof Error && err.message.startsWith("replay:"))
+          throw new ScenarioFailure("the counterexample replays", err.message.slice("replay: ".length));
+        throw err;
+      }
       const events = task.replay.slice(0, replayed.worlds.length - 1);
       const result: SearchResult = {
         outcome: "exhausted",
