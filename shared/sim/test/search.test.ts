@@ -236,3 +236,54 @@ describe("counterexamples as traces", () => {
     ).toThrow(/event 1 .* is not possible/);
   });
 });
+
+type Push = { type: "value"; v: number };
+
+/** n1 tells n2 its value, once at start or again on every tick. */
+class Pusher implements Node<Push> {
+  env!: Env<Push>;
+  got: number | undefined;
+  constructor(private readonly retry: boolean) {}
+  start(env: Env<Push>): void {
+    this.env = env;
+    if (env.id === "n1") {
+      env.send("n2", { type: "value", v: 7 });
+      if (this.retry) env.setTimer(50, "push");
+    }
+  }
+  onMessage(_from: NodeId, msg: Push): void {
+    this.got = msg.v;
+  }
+  onTimer(): void {
+    this.env.send("n2", { type: "value", v: 7 });
+    this.env.setTimer(50, "push");
+  }
+}
+
+describe("settle checks (liveness once the network heals)", () => {
+  const cfg = (retry: boolean): SearchConfig<InProcessState> => ({
+    nodes: ["n1", "n2"],
+    host: inProcessHost(() => new Pusher(retry)),
+    faults: { drop: true },
+    invariants: [],
+    settle: {
+      name: "n2 learns the value once the network heals",
+      rounds: 2,
+      check: (v) => (v.node<Pusher>("n2")?.got === 7 ? undefined : "n2 has nothing"),
+    },
+    limits: { maxDepth: 6, maxStates: 1000 },
+  });
+
+  it("catch a message sent once and lost: 1 event", () => {
+    const r = search(cfg(false));
+    expect(r.outcome).toBe("violation");
+    expect(r.counterexample?.events.map((e) => e.kind)).toEqual(["drop"]);
+    expect(r.counterexample?.message).toMatch(/^after healing .*2 rounds.*: n2 has nothing$/);
+  });
+
+  it("pass when a timer sends it again", () => {
+    const r = search(cfg(true));
+    expect(r.counterexample).toBeUndefined();
+    expect(["exhausted", "bounded"]).toContain(r.outcome);
+  });
+});

@@ -457,6 +457,7 @@ function searchCall(op, h, text) {
   const req = jsonParse(text);
   const s = searchEnvOf(req.id, req.peers);
   let o = handles[h];
+  const from = o;
   try {
     if (op === "fp") return "F" + copyable.fingerprint(o, s.kept, req.id);
     if (op !== "boot") { o = copyable.copy(o, s.kept, req.id); h = hid(o); }
@@ -464,7 +465,19 @@ function searchCall(op, h, text) {
   let err, m;
   fx = [];
   nowValue = 0;
-  scall = { disk: new Map(req.disk), pending: new Set(req.pending), random: makeRandom(req.seed) };
+  // env.random() is seeded by the state the handler starts from and the event (computed only
+  // if the handler draws), so a state and an event always lead to the same next state.
+  let draw = req.seed === undefined ? null : makeRandom(req.seed);
+  const random = () => {
+    if (draw === null) {
+      const text = copyable.fingerprint(from, s.kept, req.id) + "|" + op + "|" + (op === "msg" ? req.from + "|" + req.msg : req.tag);
+      let x = 0x811c9dc5;
+      for (let i = 0; i < text.length; i++) { x ^= text.charCodeAt(i); x = Math.imul(x, 0x01000193); }
+      draw = makeRandom(x >>> 0);
+    }
+    return draw();
+  };
+  scall = { disk: new Map(req.disk), pending: new Set(req.pending), random };
   try {
     m = op === "msg" ? jsonParse(req.msg) : op === "timer" ? jsonParse(req.tag) : undefined;
     callOp = op === "boot" ? "boot" : op === "msg" ? "msg" : "timer"; callId = req.id; callA = op === "msg" ? req.from : req.tag; callM = m;

@@ -97,7 +97,7 @@ export function contextSearchHost(
     req: Record<string, unknown>,
     disk: ReadonlyMap<string, string>,
     pending: PendingHandles,
-    seed: number,
+    seed: number | undefined,
   ): HandlerResult<ContextState> => {
     const realm = realmOf(id);
     const text = JSON.stringify({ id, peers: peersOf(id), disk: [...disk], pending: [...pending], seed, ...req });
@@ -122,14 +122,10 @@ export function contextSearchHost(
       const h = impl.buildIn(realm, id, factory);
       return call(id, "boot", h, {}, disk, pending, hashString(`boot:${id}:${[...disk].join(";")}`));
     },
-    deliver(id, state, from, text, pending) {
-      const seed = hashString(`${fingerprint(id, state)}|${from}|${text}`);
-      return call(id, "msg", state.h, { from, msg: text }, state.disk, pending, seed);
-    },
-    fire(id, state, tag, pending) {
-      const seed = hashString(`${fingerprint(id, state)}|timer|${tag}`);
-      return call(id, "timer", state.h, { tag }, state.disk, pending, seed);
-    },
+    // env.random() of a delivery or a timer is seeded in the context, from the state and the event.
+    deliver: (id, state, from, text, pending) =>
+      call(id, "msg", state.h, { from, msg: text }, state.disk, pending, undefined),
+    fire: (id, state, tag, pending) => call(id, "timer", state.h, { tag }, state.disk, pending, undefined),
     fingerprint,
     view: (id, s) => realmOf(id).objectProxy(s.h),
   };
