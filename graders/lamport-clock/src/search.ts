@@ -27,7 +27,7 @@ export const searchScenarios: Array<Scenario<LabModule>> = [
     points: 10,
     seeds: 1,
     hints: [
-      "This test tries every order in which the two posts, their link messages and their acknowledgements can reach the two nodes, and prints the shortest sequence that makes two nodes show the chat in different orders. Follow it event by event.",
+      "This test tries every order in which the two posts, their link messages and their acknowledgements can reach the two nodes, and prints the shortest sequence that makes two nodes show the chat in different orders, or leaves a node that never shows a post. Follow it event by event.",
       "A node may show the head of its queue only when it has heard from EVERY other node something stamped later than it (ties broken by node id): hearing from one peer is not enough, the other may still send a message with a smaller stamp.",
       "Replay the printed sequence with the --replay command shown, and open the .html trace to see it as a space-time diagram.",
     ],

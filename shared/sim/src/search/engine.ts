@@ -326,7 +326,7 @@ export class WorldStepper<S> {
     }
     return why === undefined
       ? undefined
-      : `after healing (every down node restarted, then ${settle.rounds} rounds of delivering every message in flight and firing every pending timer, with no faults): ${why}`;
+      : `after healing (every down node restarted, then ${settle.rounds} rounds of delivering every message in flight and firing every pending timer the test lets fire, with no faults): ${why}`;
   }
 
   view(w: World<S>, depth: number): SearchView {
