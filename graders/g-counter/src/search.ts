@@ -66,7 +66,7 @@ export const searchScenarios: Array<Scenario<L>> = [
               : `${got.map(([n, x]) => `${n} reads ${x}`).join(", ")}; both must read ${TOTAL}`;
           },
         },
-        limits: { maxDepth: 9, maxStates: 40_000 },
+        limits: { maxDepth: 12, maxStates: 5_000 },
       };
       const r = ctx.search(test);
       ctx.show(
