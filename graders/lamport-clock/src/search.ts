@@ -68,9 +68,8 @@ export const searchScenarios: Array<Scenario<LabModule>> = [
         limits: { maxDepth: 30, maxStates: 5_000 },
       };
       const r = ctx.search(test);
-      ctx.show(
-        `explored ${r.states.toLocaleString("en-US")} distinct states to depth ${r.depth} in ${Math.round(r.wallMs)} ms`,
-      );
+      const scope = r.outcome === "exhausted" ? "every reachable state" : `every state up to depth ${r.depth}`;
+      ctx.show(`explored ${scope}: ${r.states.toLocaleString("en-US")} distinct states in ${Math.round(r.wallMs)} ms`);
     },
   },
 ];
