@@ -38,6 +38,27 @@ describe("copy", () => {
     expect(Object.is(c.n, -0)).toBe(true);
   });
 
+  it("keeps a subclass of Map its prototype and its own fields", () => {
+    class Registry extends Map<string, number> {
+      label = "peers";
+      total(): number {
+        let t = 0;
+        for (const v of this.values()) t += v;
+        return t;
+      }
+    }
+    const r = new Registry([["a", 1]]);
+    const c = copyable.copy(r, undefined, "n1");
+    expect(c).toBeInstanceOf(Registry);
+    c.set("b", 2);
+    expect(c.total()).toBe(3);
+    expect(c.label).toBe("peers");
+    expect(r.size).toBe(1);
+    expect(copyable.fingerprint(r, undefined, "n1")).not.toBe(
+      copyable.fingerprint(new Map([["a", 1]]), undefined, "n1"),
+    );
+  });
+
   it("keeps cycles and shared references as they were", () => {
     const a: { self?: unknown; twin?: unknown; other?: unknown } = {};
     const shared = { v: 1 };

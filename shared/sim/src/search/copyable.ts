@@ -24,7 +24,7 @@
 export const COPYABLE_SOURCE = String.raw`(function copyable() {
   "use strict";
   const getProto = Object.getPrototypeOf, ObjectProto = Object.prototype, isArray = Array.isArray;
-  const objectKeys = Object.keys, create = Object.create, fnToString = Function.prototype.toString;
+  const objectKeys = Object.keys, create = Object.create, fnToString = Function.prototype.toString, setProto = Object.setPrototypeOf;
   const jsonStringify = JSON.stringify, isFinite_ = Number.isFinite, is = Object.is;
   const MapC = Map, SetC = Set, DateC = Date, dateTime = Date.prototype.getTime;
   function isClass(f) {
@@ -81,16 +81,19 @@ export const COPYABLE_SOURCE = String.raw`(function copyable() {
         for (let i = 0; i < v.length; i++) out[i] = walk(v[i], path + "[" + i + "]");
         return out;
       }
-      if (v instanceof MapC) {
-        out = new MapC();
+      if (v instanceof MapC || v instanceof SetC) {
+        const isMap = v instanceof MapC;
+        out = isMap ? new MapC() : new SetC();
         seen.set(v, out);
-        for (const [k, x] of v) out.set(walk(k, path + ".keys()"), walk(x, path + ".get(" + keyText(k) + ")"));
-        return out;
-      }
-      if (v instanceof SetC) {
-        out = new SetC();
-        seen.set(v, out);
-        for (const x of v) out.add(walk(x, path + ".values()"));
+        // A subclass of Map or Set keeps its prototype and its own fields.
+        const p = getProto(v);
+        if (p !== (isMap ? MapC.prototype : SetC.prototype)) {
+          if (!isOwnClassInstance(p)) refuse(path, v);
+          setProto(out, p);
+          for (const k of objectKeys(v)) out[k] = walk(v[k], field(path, k));
+        }
+        if (isMap) for (const [k, x] of v) out.set(walk(k, path + ".keys()"), walk(x, path + ".get(" + keyText(k) + ")"));
+        else for (const x of v) out.add(walk(x, path + ".values()"));
         return out;
       }
       if (v instanceof DateC) { out = new DateC(dateTime.call(v)); seen.set(v, out); return out; }
@@ -129,15 +132,18 @@ export const COPYABLE_SOURCE = String.raw`(function copyable() {
         for (let i = 0; i < v.length; i++) s += (i ? "," : "") + walk(v[i], path + "[" + i + "]");
         return s + "]";
       }
-      if (v instanceof MapC) {
+      if (v instanceof MapC || v instanceof SetC) {
+        const isMap = v instanceof MapC;
         const parts = [];
-        for (const [k, x] of v) parts.push(walk(k, path + ".keys()") + "=>" + walk(x, path + ".get(" + keyText(k) + ")"));
-        return "Map{" + parts.sort().join(",") + "}";
-      }
-      if (v instanceof SetC) {
-        const parts = [];
-        for (const x of v) parts.push(walk(x, path + ".values()"));
-        return "Set{" + parts.sort().join(",") + "}";
+        if (isMap) for (const [k, x] of v) parts.push(walk(k, path + ".keys()") + "=>" + walk(x, path + ".get(" + keyText(k) + ")"));
+        else for (const x of v) parts.push(walk(x, path + ".values()"));
+        const p = getProto(v);
+        let own = "";
+        if (p !== (isMap ? MapC.prototype : SetC.prototype)) {
+          own = ((p.constructor && p.constructor.name) || "?") + ":";
+          for (const k of objectKeys(v).sort()) own += jsonStringify(k) + ":" + walk(v[k], field(path, k)) + ",";
+        }
+        return own + (isMap ? "Map{" : "Set{") + parts.sort().join(",") + "}";
       }
       if (v instanceof DateC) return "Date(" + dateTime.call(v) + ")";
       if (isForeign(v)) refuse(path, v);
