@@ -12,6 +12,7 @@ import { partB } from "./part-b.ts";
 import { partC } from "./part-c.ts";
 import { partD } from "./part-d.ts";
 import { partE } from "./part-e.ts";
+import { searchScenarios } from "./search.ts";
 
 export const lab = defineLab<L>({
   lab: "g-counter",
@@ -23,7 +24,7 @@ export const lab = defineLab<L>({
     D: "PN-Counter",
     E: "Stretch (bonus): delta-state gossip",
   },
-  scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
+  scenarios: [...partA, ...partB, ...searchScenarios, ...partC, ...partD, ...partE],
   limits,
   // shown at every event of a node in the trace: what a read there would answer
   observe: ["value()"],

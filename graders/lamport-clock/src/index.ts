@@ -11,6 +11,7 @@ import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
 import { partC } from "./part-c.ts";
 import { partD } from "./part-d.ts";
+import { searchScenarios } from "./search.ts";
 
 export const lab = defineLab<LabModule>({
   lab: "lamport-clock",
@@ -21,7 +22,7 @@ export const lab = defineLab<LabModule>({
     C: "Totally ordered group chat",
     D: "Hybrid logical clocks",
   },
-  scenarios: [...partA, ...partB, ...partC, ...partD],
+  scenarios: [...partA, ...partB, ...partC, ...searchScenarios, ...partD],
   limits,
   // shown at every event of a node in the trace: the clock hook (A: clock.time, B: the vector,
   // D: clock.current), or in part C how many chat messages the node has shown

@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { firstDifference, type TraceEvent } from "@faultline/sim";
+import { firstDifference, type SearchEvent, type TraceEvent } from "@faultline/sim";
 import { slug, type LabGrader, type Scenario } from "./scenario.ts";
 import { runSeed, stoppedSeed, type FailureInfo, type SeedResult, type SeedTask } from "./run-seed.ts";
 import { WorkerPool } from "./pool.ts";
@@ -61,6 +61,8 @@ export interface GradeOptions {
   pool: WorkerPool | "inline";
   /** Called after each seed run (progress display). */
   onSeed?: (r: SeedResult, scenario: Scenario) => void;
+  /** Events of a saved search counterexample: search tests run them instead of searching (--replay). */
+  replay?: SearchEvent[];
 }
 
 export const DEFAULT_SEEDS = 10;
@@ -103,6 +105,7 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
     trace: opts.trace ?? false,
     traceDir: opts.traceDir ?? traceDirFor(opts.lab),
     isolation,
+    ...(opts.replay ? { replay: opts.replay } : {}),
     ...extra,
   });
   const { bundle, failure: bundleFailure } = await bundleForRun(lab, isolation, opts.impl);

@@ -6,17 +6,38 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
+  counterexampleTrace,
+  formatCounterexample,
+  inProcessHost,
   maxStormPeaks,
   NodeFailure,
+  replayEvents,
   Rng,
+  search,
+  SearchBudgetExceeded,
   Simulation,
   SimulationError,
+  type Counterexample,
   type HandlerProbe,
+  type Node,
+  type SearchConfig,
+  type SearchEvent,
+  type SearchHost,
+  type SearchResult,
+  type World,
   type SimulationOptions,
   type StormPeaks,
   type TraceFile,
 } from "@faultline/sim";
-import { ScenarioFailure, slug, type LabGrader, type Scenario, type ScenarioContext } from "./scenario.ts";
+import {
+  ScenarioFailure,
+  slug,
+  type LabGrader,
+  type Scenario,
+  type ScenarioContext,
+  type SearchTest,
+} from "./scenario.ts";
+import { contextSearchHost } from "./isolation/search-host.ts";
 import { isLearnerCopy, loadImpl, resolveImpl } from "./impl.ts";
 import { compileBundle, IsolatedImpl, type BundleRef } from "./isolation/runtime.ts";
 import { relative, resolve } from "node:path";
@@ -58,6 +79,8 @@ export interface SeedTask {
   workerScript?: string;
   /** How the implementation runs (see LabGrader.isolation). */
   isolation?: "context" | "process";
+  /** Events of a saved search counterexample (--replay): a search test runs them instead of searching. */
+  replay?: SearchEvent[];
 }
 
 /** A trace file to be written by the trusted process: base path, views, content. */
@@ -232,6 +255,8 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
   // A load check runs no scenario: any of the lab's names will do for the result's file names.
   const scenario = task.loadOnly ? (grader.scenarios[0] as Scenario) : findScenario(grader, task.scenario);
   const sims: Array<Simulation<unknown, unknown>> = [];
+  /** Search traces (a counterexample, or a --replay), written like a simulation's. */
+  const searchTraces: TraceFile[] = [];
   // What the nodes of each simulation reported at their events (when the lab declares hooks).
   const nodeStates = new Map<Simulation<unknown, unknown>, NodeStateRecorder>();
   const readNodeState = scenario.nodeState ?? grader.nodeState;
@@ -317,11 +342,94 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
       logs.push(text);
       sims.at(-1)?.note("log", "net", text);
     },
+    search(opts: SearchTest): SearchResult {
+      return runSearchTest(opts);
+    },
     show(text: string) {
       shown.push(text);
       sims.at(-1)?.note("log", "net", text);
     },
   };
+  function runSearchTest(opts: SearchTest): SearchResult {
+    const { factory, clients, ...rest } = opts;
+    const host = (): SearchHost<unknown> =>
+      (isolated
+        ? contextSearchHost(isolated, opts.nodes, factory)
+        : inProcessHost(factory as (id: string) => Node<unknown, unknown>)) as SearchHost<unknown>;
+    const config: SearchConfig<unknown> = { ...rest, host: host() };
+    const found = (c: Counterexample, r: SearchResult): SearchResult => {
+      const file = counterexampleTrace({ ...config, host: host() }, c, clients ?? []);
+      searchTraces.push({ ...file, seed: task.seed, search: { test: scenario.name, events: c.events } });
+      if (c.kind === "violation") {
+        const saved = relative(
+          process.cwd(),
+          join(task.traceDir, `${slug(scenario.name)}.seed${task.seed}.search.json`),
+        );
+        const again = `pnpm faultline grade ${task.lab} --only ${JSON.stringify(scenario.name)}${task.impl === "stub" ? "" : ` --impl ${task.impl}`} --replay ${saved}`;
+        throw new ScenarioFailure(
+          c.name,
+          `${c.message}\n${formatCounterexample(c)}\n  run this sequence again (and draw it as a space-time diagram): ${again}`,
+        );
+      }
+      return r;
+    };
+    if (task.replay) {
+      const started = realNow();
+      let replayed: ReturnType<typeof replayEvents<unknown>>;
+      try {
+        replayed = replayEvents(config, task.replay);
+      } catch (err) {
+        if (err instanceof Error && err.message.startsWith("replay:"))
+          throw new ScenarioFailure("the counterexample replays", err.message.slice("replay: ".length));
+        throw err;
+      }
+      const events = task.replay.slice(0, replayed.worlds.length - 1);
+      const result: SearchResult = {
+        outcome: "exhausted",
+        states: replayed.worlds.length,
+        expanded: 0,
+        depth: events.length,
+        wallMs: realNow() - started,
+      };
+      if (replayed.error) {
+        const e = replayed.error.error;
+        if (e.name === "NotImplemented") throw e;
+        return found(
+          { kind: "violation", name: "a handler threw", message: `${e.name}: ${e.message}`, events },
+          result,
+        );
+      }
+      for (let i = 0; i < replayed.worlds.length; i++) {
+        const view = replayed.stepper.view(replayed.worlds[i] as World<unknown>, i);
+        for (const inv of opts.invariants) {
+          const msg = inv.check(view);
+          if (msg !== undefined)
+            return found({ kind: "violation", name: inv.name, message: msg, events: task.replay.slice(0, i) }, result);
+        }
+      }
+      const last = replayed.worlds.length - 1;
+      const why = opts.settle && replayed.stepper.settle(replayed.worlds[last] as World<unknown>, last, opts.settle);
+      if (opts.settle && why) return found({ kind: "violation", name: opts.settle.name, message: why, events }, result);
+      ctx.log(`replayed ${task.replay.length} events of a saved counterexample: no invariant broke`);
+      found({ kind: "goal", name: "replay", message: "no invariant broke", events: task.replay }, result);
+      return result;
+    }
+    let r: SearchResult;
+    try {
+      r = search(config);
+    } catch (err) {
+      if (err instanceof SearchBudgetExceeded) throw new ScenarioFailure("search budget", err.message);
+      if (err instanceof Error && err.name === "StateNotCopyable")
+        throw new ScenarioFailure("node state is copyable", `${err.message}`);
+      throw err;
+    }
+    ctx.metric("states explored", r.states);
+    ctx.metric("search depth", r.depth, "events");
+    ctx.metric("states per second", Math.round(r.states / Math.max(r.wallMs / 1000, 1e-3)));
+    if (r.counterexample) return found(r.counterexample, r);
+    return r;
+  }
+
   function currentTime(): number | undefined {
     return sims.at(-1)?.now;
   }
@@ -372,6 +480,15 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
         else traceFiles.push(...writeTraceFiles(file, base, views));
       });
     }
+    searchTraces.forEach((file, i) => {
+      const base = join(
+        task.traceDir,
+        `${slug(scenario.name)}.seed${task.seed}.search${searchTraces.length > 1 ? i + 1 : ""}`,
+      );
+      const views: readonly TraceView[] = task.trace || task.replay ? TRACE_VIEWS : ["json"];
+      if (task.returnTraces) pendingTraces.push({ base, views, file });
+      else traceFiles.push(...writeTraceFiles(file, base, views));
+    });
     const result: SeedResult = {
       seed: task.seed,
       status: st,

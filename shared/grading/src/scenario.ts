@@ -3,7 +3,16 @@
  * a setup, a fault schedule, a workload and invariants, run on a fixed set of seeds. Its points
  * are earned only when every seed passes, because one failing seed is a real bug.
  */
-import type { Rng, Simulation, SimulationOptions, StormLimits } from "@faultline/sim";
+import type {
+  Node,
+  NodeId,
+  Rng,
+  SearchConfig,
+  SearchResult,
+  Simulation,
+  SimulationOptions,
+  StormLimits,
+} from "@faultline/sim";
 import type { NodeStateReader } from "./node-state.ts";
 
 export interface LabGrader<L = unknown> {
@@ -98,6 +107,15 @@ export interface ScenarioContext<L = unknown> {
   readonly tracing: boolean;
   /** A simulation with this seed, the watchdog probe and the run's trace settings. */
   sim<M, T = string>(opts: Omit<SimulationOptions<M, T>, "seed" | "probe" | "trace" | "traceWindow">): Simulation<M, T>;
+  /**
+   * An exhaustive search over a small configuration of the implementation's nodes (see
+   * `search` in @faultline/sim): every ordering of deliveries, timer firings and the faults
+   * `opts.faults` allows, with `opts.invariants` checked in every state. A broken invariant fails
+   * the scenario with the shortest event sequence that breaks it (saved as a trace, replayable
+   * with --replay); a state budget that runs out fails it too (no verdict is not a pass). Under
+   * --replay the saved sequence is run instead of the search.
+   */
+  search(opts: SearchTest): SearchResult;
   /** Fail the scenario unless `cond` holds. */
   check(cond: unknown, invariant: string, message: string | (() => string)): void;
   fail(invariant: string, message: string): never;
@@ -110,6 +128,14 @@ export interface ScenarioContext<L = unknown> {
    * seed's): a table of measured figures next to their bounds, a trade-off to look at.
    */
   show(text: string): void;
+}
+
+/** What a search test explores: a search configuration whose nodes the factory builds. */
+export interface SearchTest extends Omit<SearchConfig<unknown>, "host"> {
+  // biome-ignore lint/suspicious/noExplicitAny: each lab's nodes take their own message and timer types
+  factory: (id: NodeId) => Node<any, any>;
+  /** Endpoints that are not nodes (senders of `initial`, receivers of outputs), for the trace view. */
+  clients?: readonly NodeId[];
 }
 
 /** A failed check in grader code (as opposed to a simulator-detected failure). */

@@ -15,3 +15,4 @@ export * from "./shiviz.ts";
 export * from "./storm.ts";
 export * from "./limits.ts";
 export { SimulatorBug } from "./assert.ts";
+export * from "./search/index.ts";

@@ -3,6 +3,7 @@
  * the run byte for byte. Storage is bounded: `full` keeps every event, `window` keeps the most
  * recent ones (enough to explain a failure), `off` keeps none; the hash is always computed.
  */
+import type { SearchEvent } from "./search/world.ts";
 import type { NodeId } from "./types.ts";
 
 export type EventKind =
@@ -196,6 +197,8 @@ export interface TraceFile {
   /** Set when the run ended with a failure: what broke, where, when. */
   violation?: { invariant: string; message: string; t: number; node?: NodeId; eventIndex?: number };
   events: TraceEvent[];
+  /** A counterexample found by an exhaustive search: its events, replayable with --replay. */
+  search?: { test: string; events: SearchEvent[] };
 }
 
 /** Compare two traces event by event; returns the first index where they differ, or -1. */

@@ -6,7 +6,7 @@
  * 2 on a usage error (unknown lab, test, part, flag or impl), 3 when a grader itself is broken.
  */
 import { randomInt } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
   gradeLab,
@@ -34,9 +34,10 @@ import { intFlag, parseCommand, say, UsageError, type Io } from "../io.ts";
 import { GraderLoadError, labList, loadLab, requirePart, requireTest } from "../labs.ts";
 import { recordRun } from "../status.ts";
 import { soakSeeds } from "./soak.ts";
+import type { SearchEvent } from "@faultline/sim";
 
 export const GRADE_USAGE =
-  "faultline grade [lab...|--all] [--part P] [--only NAME] [--seed S] [--seeds N] [--explore] [--impl stub|reference|mutant:<name>|<dir>] [--trace] [--determinism] [--all-seeds] [--jobs N] [--shard k/n] [--seed-base S] [--format gradescope|junit|json --out FILE]";
+  "faultline grade [lab...|--all] [--part P] [--only NAME] [--seed S] [--seeds N] [--explore] [--impl stub|reference|mutant:<name>|<dir>] [--trace] [--replay FILE] [--determinism] [--all-seeds] [--jobs N] [--shard k/n] [--seed-base S] [--format gradescope|junit|json --out FILE]";
 
 const GRADE_FLAGS = {
   all: { type: "boolean" },
@@ -53,6 +54,7 @@ const GRADE_FLAGS = {
   shard: { type: "string" },
   "seed-base": { type: "string" },
   format: { type: "string" },
+  replay: { type: "string" },
   out: { type: "string", short: "o" },
   "hidden-visibility": { type: "string" },
   quiet: { type: "boolean", short: "q" },
@@ -81,6 +83,8 @@ export interface GradePlan {
   out?: string;
   hiddenVisibility?: "after_published" | "hidden" | "after_due_date";
   quiet: boolean;
+  /** --replay FILE: the events of a search test's saved counterexample, run instead of the search. */
+  replay?: SearchEvent[];
 }
 
 const EXPLORE_DEFAULT = 20;
@@ -135,6 +139,7 @@ export function parseGrade(argv: string[], io: Io): GradePlan | "help" {
   if (hv !== undefined && !["after_published", "hidden", "after_due_date"].includes(hv))
     throw new UsageError(`grade: --hidden-visibility must be after_published, hidden or after_due_date, got "${hv}"`);
   const jobs = intFlag("jobs", v.jobs, 1);
+  const replay = v.replay !== undefined ? readReplay(resolve(io.cwd, v.replay), v.only, labs) : undefined;
   return {
     labs,
     ...(v.all ? { all: true } : {}),
@@ -153,7 +158,30 @@ export function parseGrade(argv: string[], io: Io): GradePlan | "help" {
     ...(v.out !== undefined ? { out: resolve(io.cwd, v.out) } : {}),
     ...(hv ? { hiddenVisibility: hv as GradePlan["hiddenVisibility"] } : {}),
     quiet: v.quiet ?? false,
+    ...(replay ? { replay, trace: true } : {}),
   };
+}
+
+/** The events of a search counterexample's trace file (`<test>.seed<N>.search.json`), checked. */
+function readReplay(file: string, only: string | undefined, labs: readonly string[]): SearchEvent[] {
+  if (only === undefined || labs.length !== 1)
+    throw new UsageError('grade: --replay FILE replays one search test: give one lab and --only "<test>"');
+  let data: { search?: { test?: unknown; events?: unknown } };
+  try {
+    data = JSON.parse(readFileSync(file, "utf8")) as typeof data;
+  } catch (err) {
+    throw new UsageError(`grade: --replay ${file}: cannot read it as JSON (${(err as Error).message})`);
+  }
+  const events = data.search?.events;
+  if (!Array.isArray(events))
+    throw new UsageError(
+      `grade: --replay ${file} holds no search counterexample: give the .search.json trace a failing search test wrote`,
+    );
+  if (data.search?.test !== only)
+    throw new UsageError(
+      `grade: --replay ${file} is a counterexample of "${String(data.search?.test)}", not of "${only}"`,
+    );
+  return events as SearchEvent[];
 }
 
 /** A directory impl is resolved against the folder the user typed the command in. */
@@ -259,6 +287,7 @@ export async function runGradePlan(
         ...(plan.seeds ? { seeds: plan.seeds } : {}),
         ...(plan.parts ? { parts: plan.parts } : {}),
         ...(plan.only !== undefined ? { only: plan.only } : {}),
+        ...(plan.replay ? { replay: plan.replay } : {}),
         trace: plan.trace,
         determinism: plan.determinism,
         // A shard is part of a whole run: every seed counts in the merge.
@@ -331,6 +360,8 @@ test's fixed seeds, so grades are reproducible.
   --all               every lab that has a grader
   --part P, -p P      only part P (repeat or comma-separate for several)
   --only NAME         only the test named NAME (quote it: --only "initial election")
+  --replay FILE       run the counterexample a search test saved (its .search.json trace) instead
+                      of searching again, and write its trace views (with --only NAME)
   --seed S            run exactly seed S (repeatable, or comma-separated)
   --seeds N           run seeds 1..N instead of each test's default set
   --explore           run fresh random seeds (20, or --seeds N); they are printed for replay

@@ -6,6 +6,7 @@
  *
  * Kept as plain JavaScript text: it is evaluated inside the context, never in the host.
  */
+import { COPYABLE_SOURCE } from "@faultline/sim";
 import { withLocalGlobals } from "./locals.ts";
 
 export const BOOTSTRAP_SOURCE = withLocalGlobals(String.raw`"use strict";
@@ -395,6 +396,107 @@ defineProperty(G, "__observe", { value: function setObserved(text) { observed = 
 defineProperty(G, "__node", { value: nodeCall, writable: false, configurable: false, enumerable: false });
 defineProperty(G, "__root", { value: function root() { return hid(lab); }, writable: false, configurable: false, enumerable: false });
 
+// ------------------------------------------------------------ exhaustive search (@faultline/sim search)
+// A search keeps many states of one node in its context: each handler runs on a copy of the
+// state it starts from (the copyable-state rule), so the state stays as it was for the other
+// events the search takes from it. A node's search env lives as long as the search; the disk
+// and the pending timer handles of the state being run are handed in with every call.
+const copyable = ${COPYABLE_SOURCE};
+const searchEnvs = new Map(); // node id -> { env, kept }
+let scall = null;             // { disk, pending, random } of the search call running now
+function inSearch(api) { needHandler(api); return scall; }
+function searchEnvOf(id, peers) {
+  let s = searchEnvs.get(id);
+  if (s) return s;
+  const disk = Object.freeze({
+    read(key) { const v = inSearch("env.disk.read").disk.get(String(key)); return v === undefined ? undefined : jsonParse(v); },
+    write(key, value) {
+      const c = inSearch("env.disk.write");
+      const v = jsonStringify(value);
+      if (v === undefined) throw new TypeError(id + ": env.disk.write needs a JSON-serializable value");
+      c.disk.set(String(key), v);
+      fx[fx.length] = "w" + FIELD + jsonStringify(String(key)) + FIELD + v;
+    },
+    delete(key) { inSearch("env.disk.delete").disk.delete(String(key)); fx[fx.length] = "d" + FIELD + jsonStringify(String(key)); },
+    keys() { return [...inSearch("env.disk.keys").disk.keys()]; },
+    sync() { inSearch("env.disk.sync"); fx[fx.length] = "y"; },
+  });
+  const env = Object.freeze({
+    id,
+    peers: Object.freeze(peers.slice()),
+    send(to, msg) {
+      inSearch("env.send");
+      const text = jsonStringify(msg);
+      if (text === undefined) throw new TypeError(id + ": env.send needs a JSON-serializable message, got " + typeof msg);
+      fx[fx.length] = "s" + FIELD + jsonStringify(String(to)) + FIELD + text;
+    },
+    now() { return 0; },
+    setTimer(ms, tag) {
+      const c = inSearch("env.setTimer");
+      if (typeof ms !== "number" || !isFinite_(ms) || ms < 0) throw new RangeError(id + ": env.setTimer needs a finite ms >= 0, got " + String(ms));
+      let h = 1;
+      while (c.pending.has(h)) h++;
+      c.pending.add(h);
+      const t = jsonStringify(tag);
+      fx[fx.length] = "t" + FIELD + h + FIELD + ms + FIELD + (t === undefined ? "null" : t);
+      return h;
+    },
+    cancelTimer(h) { const c = inSearch("env.cancelTimer"); if (typeof h === "number") { c.pending.delete(h); fx[fx.length] = "c" + FIELD + h; } },
+    random() { return inSearch("env.random").random(); },
+    disk,
+    log(...args) { inSearch("env.log"); logLine(args); },
+  });
+  s = { env, kept: new Set([env, env.peers, disk]) };
+  searchEnvs.set(id, s);
+  return s;
+}
+// op "boot" (h: a fresh node), "msg" or "timer" (h: the state to start from), "fp" (fingerprint).
+// A handler call answers "handle PART effects PART error"; a state outside the rule answers
+// "E" and the error's JSON.
+function searchCall(op, h, text) {
+  const req = jsonParse(text);
+  const s = searchEnvOf(req.id, req.peers);
+  let o = handles[h];
+  const from = o;
+  try {
+    if (op === "fp") return "F" + copyable.fingerprint(o, s.kept, req.id);
+    if (op !== "boot") { o = copyable.copy(o, s.kept, req.id); h = hid(o); }
+  } catch (e) { return "E" + jsonStringify(errorOf(e)); }
+  let err, m;
+  fx = [];
+  nowValue = 0;
+  // env.random() is seeded by the state the handler starts from and the event (computed only
+  // if the handler draws), so a state and an event always lead to the same next state.
+  let draw = req.seed === undefined ? null : makeRandom(req.seed);
+  const random = () => {
+    if (draw === null) {
+      const text = copyable.fingerprint(from, s.kept, req.id) + "|" + op + "|" + (op === "msg" ? req.from + "|" + req.msg : req.tag);
+      let x = 0x811c9dc5;
+      for (let i = 0; i < text.length; i++) { x ^= text.charCodeAt(i); x = Math.imul(x, 0x01000193); }
+      draw = makeRandom(x >>> 0);
+    }
+    return draw();
+  };
+  scall = { disk: new Map(req.disk), pending: new Set(req.pending), random };
+  try {
+    m = op === "msg" ? jsonParse(req.msg) : op === "timer" ? jsonParse(req.tag) : undefined;
+    callOp = op === "boot" ? "boot" : op === "msg" ? "msg" : "timer"; callId = req.id; callA = op === "msg" ? req.from : req.tag; callM = m;
+    where = describeCall;
+    const r = op === "boot" ? o.start(s.env) : op === "msg" ? o.onMessage(req.from, m) : o.onTimer(m);
+    if (r !== null && typeof r === "object" && typeof r.then === "function") {
+      const e = new Error(whereNow() + " returned a promise: handlers are synchronous (no async/await in start, onMessage or onTimer)");
+      e.name = "EnvMisuse";
+      throw e;
+    }
+  } catch (e) { err = errorOf(e); }
+  const fx_ = fx;
+  fx = null;
+  scall = null;
+  where = undefined;
+  return String(h) + PART + reflectApply(arrayJoin, fx_, [RECORD]) + PART + (err ? jsonStringify(err) : "");
+}
+defineProperty(G, "__search", { value: searchCall, writable: false, configurable: false, enumerable: false });
+
 // ------------------------------------------------------------ one context, many incarnations
 // A context is reused for the next node incarnation (or seed) instead of built anew: building
 // one costs milliseconds, and code in a reused context stays compiled and optimized. Reuse must
@@ -459,6 +561,8 @@ function reset() {
   handles.length = 0;
   ids = new WeakMap();
   nodes.clear();
+  searchEnvs.clear();
+  scall = null;
   moduleLogs.length = 0;
   observed = [];
   misuse = undefined;

@@ -18,6 +18,8 @@ export interface PreparedContext {
   readonly get: (h: number, k: string) => unknown;
   readonly slice: (h: number, from: number | undefined, to: number | undefined) => unknown;
   readonly observe: (text: string) => void;
+  /** A handler call or fingerprint of an exhaustive search (see searchCall in bootstrap.ts). */
+  readonly search: (op: string, h: number, text: string) => unknown;
   readonly root: () => unknown;
   /** Evaluate the module afresh; what it throws is the learner's error. */
   readonly load: () => void;
@@ -89,6 +91,7 @@ export class ContextPool {
       get: sandbox.__get as PreparedContext["get"],
       slice: sandbox.__slice as PreparedContext["slice"],
       observe: sandbox.__observe as PreparedContext["observe"],
+      search: sandbox.__search as PreparedContext["search"],
       root: sandbox.__root as PreparedContext["root"],
       load: () => load(factory),
       reset: sandbox.__reset as PreparedContext["reset"],

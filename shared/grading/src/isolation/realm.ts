@@ -320,6 +320,32 @@ export class Realm {
     return reply;
   }
 
+  /**
+   * A call of an exhaustive search (searchCall in bootstrap.ts): a handler run on a copy of the
+   * state behind handle `h`, or its fingerprint. Learner code runs, so cached reads are dropped.
+   */
+  searchCall(op: "boot" | "msg" | "timer" | "fp", h: number, text: string, what: string): string {
+    this.alive();
+    this.version++;
+    const probe = this.options.probe;
+    probe?.enter(this.options.label, what, 0);
+    let out: unknown;
+    try {
+      out = this.prepared.search(op, h, text);
+    } finally {
+      probe?.exit();
+    }
+    if (typeof out !== "string")
+      throw new Error(`${this.options.label}: the learner context answered with ${typeof out} instead of text`);
+    return out;
+  }
+
+  /** A proxy of the object behind handle `h` (a state an exhaustive search keeps). */
+  objectProxy(h: number): unknown {
+    this.alive();
+    return this.proxy({ $obj: h });
+  }
+
   learnerError(w: WireError): Error {
     return learnerError(String(w.name), String(w.message), this.bundle.mapStack(String(w.stack)));
   }

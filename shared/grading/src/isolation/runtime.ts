@@ -83,6 +83,33 @@ export class IsolatedImpl {
     for (const r of this.realms.splice(0)) r.retire();
   }
 
+  /**
+   * Build node `id` with `factory` in `realm` (a realm of its own for each node of an
+   * exhaustive search, which keeps all of that node's states in it).
+   */
+  buildIn<N>(realm: Realm, id: NodeId, factory: (id: NodeId) => N): number {
+    const previous = this.current;
+    this.current = realm;
+    try {
+      const node = factory(id);
+      const ref = handleOf(node);
+      if (!ref || ref.realm !== realm)
+        throw new TypeError(
+          `the node factory for ${id} returned something that is not an object of the implementation`,
+        );
+      return ref.h;
+    } finally {
+      this.current = previous;
+    }
+  }
+
+  /** A new realm for node `id`, given back with the others by dispose(). */
+  nodeRealm(id: NodeId): Realm {
+    const realm = new Realm(this.bundle, { label: id, ...(this.probe ? { probe: this.probe } : {}) });
+    this.realms.push(realm);
+    return realm;
+  }
+
   /** A factory whose every call builds the node in a fresh realm. */
   wrapFactory<M, T>(factory: NodeFactory<M, T>): NodeFactory<M, T> {
     return (id: NodeId) => {

@@ -1,0 +1,289 @@
+/**
+ * The exhaustive search on toy protocols whose state spaces are counted by hand: a vote
+ * coordinator that counts votes instead of voters (a duplicate makes it commit), a store that
+ * acknowledges before it syncs (a crash loses an acknowledged write), and a ticking node.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  counterexampleTrace,
+  formatCounterexample,
+  inProcessHost,
+  replayEvents,
+  search,
+  SearchBudgetExceeded,
+  type Env,
+  type Node,
+  type NodeId,
+  type SearchConfig,
+  type InProcessState,
+} from "../src/index.ts";
+
+type Vote = { type: "prepare" } | { type: "yes" } | { type: "no" };
+
+/** n1 asks n2 and n3 to vote; n2 votes yes, n3 votes no. */
+class Voter implements Node<Vote> {
+  env!: Env<Vote>;
+  yes = 0;
+  voters = new Set<NodeId>();
+  committed = false;
+  aborted = false;
+  constructor(private readonly countVoters: boolean) {}
+  start(env: Env<Vote>): void {
+    this.env = env;
+    if (env.id === "n1") for (const p of env.peers) env.send(p, { type: "prepare" });
+  }
+  onMessage(from: NodeId, msg: Vote): void {
+    if (msg.type === "prepare") this.env.send(from, { type: this.env.id === "n2" ? "yes" : "no" });
+    if (msg.type === "no") this.aborted = true;
+    if (msg.type === "yes") {
+      // The bug: a duplicated yes counts twice unless voters are counted.
+      if (this.countVoters) this.voters.add(from);
+      else this.yes++;
+      if ((this.countVoters ? this.voters.size : this.yes) === 2) this.committed = true;
+    }
+  }
+  onTimer(): void {}
+}
+
+function voteConfig(
+  countVoters: boolean,
+  over: Partial<SearchConfig<InProcessState>> = {},
+): SearchConfig<InProcessState> {
+  return {
+    nodes: ["n1", "n2", "n3"],
+    host: inProcessHost(() => new Voter(countVoters)),
+    invariants: [
+      {
+        name: "commit only when every participant voted yes",
+        check: (v) => (v.node<Voter>("n1")?.committed ? "n1 committed although n3 voted no" : undefined),
+      },
+    ],
+    limits: { maxDepth: 20, maxStates: 10_000 },
+    ...over,
+  };
+}
+
+describe("breadth-first search", () => {
+  it("explores every ordering of a reliable network once: 3 x 3 worlds", () => {
+    // Each voter's chain is in one of three places (prepare in flight, vote in flight, vote
+    // counted), whatever the order of the two chains: 9 distinct worlds, 4 events deep.
+    const r = search(voteConfig(false));
+    expect(r.outcome).toBe("exhausted");
+    expect(r.states).toBe(9);
+    expect(r.depth).toBe(4);
+    expect(r.counterexample).toBeUndefined();
+  });
+
+  it("finds the duplicated vote at its shortest depth, 3 events", () => {
+    const r = search(voteConfig(false, { faults: { duplicate: true } }));
+    expect(r.outcome).toBe("violation");
+    const c = r.counterexample;
+    expect(c?.name).toBe("commit only when every participant voted yes");
+    expect(c?.events).toEqual([
+      { kind: "deliver", from: "n1", to: "n2", text: '{"type":"prepare"}' },
+      { kind: "deliver", from: "n2", to: "n1", text: '{"type":"yes"}', keep: true },
+      { kind: "deliver", from: "n2", to: "n1", text: '{"type":"yes"}' },
+    ]);
+    const text = formatCounterexample(c as NonNullable<typeof c>);
+    expect(text).toContain("after 3 events");
+    expect(text).toContain('n1 receives {"type":"yes"} from n2 (the network keeps a copy');
+  });
+
+  it("passes the fixed coordinator under duplication and loss", () => {
+    const r = search(voteConfig(true, { faults: { duplicate: true, drop: true } }));
+    expect(r.outcome).toBe("exhausted");
+    expect(r.counterexample).toBeUndefined();
+  });
+
+  it("stops at a goal and reports the path to it", () => {
+    const r = search(
+      voteConfig(true, { goals: [{ name: "n1 aborts", test: (v) => v.node<Voter>("n1")?.aborted === true }] }),
+    );
+    expect(r.outcome).toBe("goal");
+    expect(r.counterexample?.events.length).toBe(2);
+  });
+
+  it("does not expand pruned worlds", () => {
+    const full = search(voteConfig(true));
+    const pruned = search(
+      voteConfig(true, {
+        prunes: [{ name: "n3 has voted", test: (v) => v.network.some((m) => m.text.includes("no")) }],
+      }),
+    );
+    expect(pruned.states).toBeLessThan(full.states);
+    expect(pruned.outcome).toBe("exhausted");
+  });
+
+  it("a depth bound explores everything up to it and says so", () => {
+    const r = search(voteConfig(false, { limits: { maxDepth: 2, maxStates: 100 } }));
+    expect(r.outcome).toBe("bounded");
+    expect(r.depth).toBe(2);
+    expect(r.states).toBe(6); // depth 0: 1, depth 1: 2, depth 2: 3
+  });
+
+  it("a state budget that runs out is a loud failure, not a pass", () => {
+    expect(() => search(voteConfig(false, { limits: { maxDepth: 20, maxStates: 5 } }))).toThrow(SearchBudgetExceeded);
+    expect(() => search(voteConfig(false, { limits: { maxDepth: 20, maxStates: 5 } }))).toThrow(
+      /budget of 5 distinct states.*no verdict/,
+    );
+  });
+});
+
+describe("random depth-first walks", () => {
+  it("find the duplicated vote, the same way for the same seed", () => {
+    const cfg = () =>
+      voteConfig(false, { faults: { duplicate: true }, strategy: { kind: "random-dfs", seed: 7, walks: 200 } });
+    const a = search(cfg());
+    const b = search(cfg());
+    expect(a.outcome).toBe("violation");
+    expect(a.counterexample?.events).toEqual(b.counterexample?.events);
+  });
+});
+
+type Put = { type: "put"; value: number } | { type: "ok" };
+
+/** Acknowledges a put before it is synced (synced only at the next tick): the classic bug. */
+class LazyStore implements Node<Put> {
+  env!: Env<Put>;
+  value: number | undefined;
+  start(env: Env<Put>): void {
+    this.env = env;
+    this.value = env.disk.read<number>("value");
+  }
+  onMessage(from: NodeId, msg: Put): void {
+    if (msg.type !== "put") return;
+    this.value = msg.value;
+    this.env.disk.write("value", msg.value);
+    this.env.send(from, { type: "ok" });
+    this.env.setTimer(10, "sync");
+  }
+  onTimer(): void {
+    this.env.disk.sync();
+  }
+}
+
+describe("crashes and restarts", () => {
+  it("lose unsynced writes: the acknowledged put is gone after 3 events", () => {
+    const r = search({
+      nodes: ["n1"],
+      host: inProcessHost(() => new LazyStore()),
+      initial: [{ from: "c1", to: "n1", text: JSON.stringify({ type: "put", value: 5 }) }],
+      faults: { crash: { nodes: ["n1"], max: 1 } },
+      invariants: [
+        {
+          name: "an acknowledged put survives a crash",
+          check: (v) =>
+            v.outputs.length > 0 && v.isUp("n1") && v.node<LazyStore>("n1")?.value !== 5
+              ? `c1 got ok but n1 reads ${v.node<LazyStore>("n1")?.value}`
+              : undefined,
+        },
+      ],
+      limits: { maxDepth: 10, maxStates: 1000 },
+    });
+    expect(r.outcome).toBe("violation");
+    expect(r.counterexample?.events.map((e) => e.kind)).toEqual(["deliver", "crash", "restart"]);
+  });
+});
+
+class Ticker implements Node<never> {
+  env!: Env<never>;
+  ticks = 0;
+  start(env: Env<never>): void {
+    this.env = env;
+    env.setTimer(100, "tick");
+  }
+  onMessage(): void {}
+  onTimer(): void {
+    this.ticks = Math.min(this.ticks + 1, 3);
+    this.env.setTimer(100, "tick");
+  }
+}
+
+describe("timers", () => {
+  it("a timer set again when it fires reuses its handle, so the state space stays finite", () => {
+    const r = search({
+      nodes: ["n1"],
+      host: inProcessHost(() => new Ticker()),
+      invariants: [],
+      limits: { maxDepth: 50, maxStates: 100 },
+    });
+    expect(r.outcome).toBe("exhausted");
+    expect(r.states).toBe(4); // ticks 0..3
+  });
+});
+
+describe("counterexamples as traces", () => {
+  it("replay event by event and become a trace with sends linked to deliveries", () => {
+    const cfg = voteConfig(false, { faults: { duplicate: true } });
+    const c = search(cfg).counterexample as NonNullable<ReturnType<typeof search>["counterexample"]>;
+    const replayed = replayEvents(voteConfig(false, { faults: { duplicate: true } }), c.events);
+    expect(replayed.worlds).toHaveLength(4);
+    const last = replayed.worlds[3]?.slots.get("n1")?.state?.node as Voter;
+    expect(last.committed).toBe(true);
+    const file = counterexampleTrace(voteConfig(false, { faults: { duplicate: true } }), c);
+    expect(file.violation?.invariant).toBe("commit only when every participant voted yes");
+    const delivers = file.events.filter((e) => e.kind === "deliver");
+    expect(delivers).toHaveLength(3);
+    // Both deliveries of the yes are the same message: a duplicate of one send.
+    expect(delivers[1]?.msgId).toBe(delivers[2]?.msgId);
+    const send = file.events.find((e) => e.kind === "send" && e.msgId === delivers[1]?.msgId);
+    expect(send?.node).toBe("n2");
+  });
+
+  it("replay refuses an event that is not possible", () => {
+    expect(() =>
+      replayEvents(voteConfig(false), [{ kind: "deliver", from: "n2", to: "n1", text: '{"type":"yes"}' }]),
+    ).toThrow(/event 1 .* is not possible/);
+  });
+});
+
+type Push = { type: "value"; v: number };
+
+/** n1 tells n2 its value, once at start or again on every tick. */
+class Pusher implements Node<Push> {
+  env!: Env<Push>;
+  got: number | undefined;
+  constructor(private readonly retry: boolean) {}
+  start(env: Env<Push>): void {
+    this.env = env;
+    if (env.id === "n1") {
+      env.send("n2", { type: "value", v: 7 });
+      if (this.retry) env.setTimer(50, "push");
+    }
+  }
+  onMessage(_from: NodeId, msg: Push): void {
+    this.got = msg.v;
+  }
+  onTimer(): void {
+    this.env.send("n2", { type: "value", v: 7 });
+    this.env.setTimer(50, "push");
+  }
+}
+
+describe("settle checks (liveness once the network heals)", () => {
+  const cfg = (retry: boolean): SearchConfig<InProcessState> => ({
+    nodes: ["n1", "n2"],
+    host: inProcessHost(() => new Pusher(retry)),
+    faults: { drop: true },
+    invariants: [],
+    settle: {
+      name: "n2 learns the value once the network heals",
+      rounds: 2,
+      check: (v) => (v.node<Pusher>("n2")?.got === 7 ? undefined : "n2 has nothing"),
+    },
+    limits: { maxDepth: 6, maxStates: 1000 },
+  });
+
+  it("catch a message sent once and lost: 1 event", () => {
+    const r = search(cfg(false));
+    expect(r.outcome).toBe("violation");
+    expect(r.counterexample?.events.map((e) => e.kind)).toEqual(["drop"]);
+    expect(r.counterexample?.message).toMatch(/^after healing .*2 rounds.*: n2 has nothing$/);
+  });
+
+  it("pass when a timer sends it again", () => {
+    const r = search(cfg(true));
+    expect(r.counterexample).toBeUndefined();
+    expect(["exhausted", "bounded"]).toContain(r.outcome);
+  });
+});
