@@ -1,0 +1,11 @@
+import { describe, it } from "vitest";
+import { registerCourseChecks } from "@faultline/grading/vitest";
+import { findBindir } from "../src/postgres.ts";
+
+// Three real PostgreSQL servers per test: without the server binaries there is nothing to grade
+// against (CI installs Debian's postgresql package; see .ci/run).
+if (findBindir()) await registerCourseChecks(new URL("../src/index.ts", import.meta.url));
+else
+  describe.skip("pg-failover course checks: PostgreSQL's server binaries (initdb, pg_ctl, pg_rewind) were not found under /usr/lib/postgresql/<version>/bin or PG_BINDIR; install the postgresql package", () => {
+    it("reference, stubs and mutants", () => {});
+  });
