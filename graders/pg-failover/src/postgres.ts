@@ -133,8 +133,8 @@ export class PgCluster {
     return `host=127.0.0.1 port=${port} user=postgres application_name=${standby}`;
   }
 
-  /** initdb, start pg1, base backups for pg2 and pg3 through their links, start them streaming. */
-  static async start(bindir: string): Promise<PgCluster> {
+  /** Ports and links, no server yet: `boot()` starts them. */
+  static async create(bindir: string): Promise<PgCluster> {
     hookExit();
     const base = mkdtempSync(join(tmpdir(), "faultline-pgf-"));
     const ids = postgresIds();
@@ -149,43 +149,49 @@ export class PgCluster {
         c.repl.set(n, m);
         c.ctl.set(n, await TcpProxy.start(c.port(n)));
       }
-      await run(join(bindir, "initdb"), [
-        "-D",
-        c.dataDir("pg1"),
-        "-U",
-        "postgres",
-        "--auth=trust",
-        "--no-sync",
-        "-E",
-        "UTF8",
-      ]);
-      c.appendFile(
-        join(c.dataDir("pg1"), "postgresql.conf"),
-        `${BASE_CONF.join("\n")}\nunix_socket_directories = '${base}'\n`,
-      );
-      await c.startServer("pg1");
-      await c.sql("pg1", "CREATE TABLE ledger (id bigint PRIMARY KEY, writer text NOT NULL)");
-      for (const s of ["pg2", "pg3"] as const) {
-        await run(join(bindir, "pg_basebackup"), [
-          "-d",
-          c.conninfo(s, "pg1"),
-          "-D",
-          c.dataDir(s),
-          "-X",
-          "stream",
-          "--no-sync",
-          "-c",
-          "fast",
-        ]);
-        c.makeStandby(s, "pg1");
-        await c.startServer(s);
-      }
-      await c.waitStreaming("pg1", ["pg2", "pg3"], 30_000);
       return c;
     } catch (err) {
       await c.close();
       throw err;
     }
+  }
+
+  /** initdb, start pg1, base backups for pg2 and pg3 through their links, start them streaming. */
+  async boot(): Promise<void> {
+    const { bindir, base } = this;
+    await run(join(bindir, "initdb"), [
+      "-D",
+      this.dataDir("pg1"),
+      "-U",
+      "postgres",
+      "--auth=trust",
+      "--no-sync",
+      "-E",
+      "UTF8",
+    ]);
+    this.appendFile(
+      join(this.dataDir("pg1"), "postgresql.conf"),
+      `${BASE_CONF.join("\n")}\nunix_socket_directories = '${base}'\n`,
+    );
+    await this.startServer("pg1");
+    await this.sql("pg1", "CREATE TABLE ledger (id bigint PRIMARY KEY, writer text NOT NULL)");
+    for (const s of ["pg2", "pg3"] as const) {
+      await run(join(bindir, "pg_basebackup"), [
+        "-d",
+        this.conninfo(s, "pg1"),
+        "-D",
+        this.dataDir(s),
+        "-X",
+        "stream",
+        "--no-sync",
+        "-c",
+        "fast",
+      ]);
+      this.makeStandby(s, "pg1");
+      await this.startServer(s);
+    }
+    if (!(await this.waitStreaming("pg1", ["pg2", "pg3"], 30_000)))
+      throw new Error(`pg2 and pg3 do not stream from pg1 after 30 s: ${this.log("pg2", 5)}`);
   }
 
   port(n: Node): number {

@@ -57,77 +57,83 @@ export const partA: S[] = [
       "lagBytes = primary's pg_current_wal_lsn() - standby's replayed LSN, parsed as 64-bit numbers (hi/lo hex halves), never compared as strings.",
     ],
     async run(ctx) {
-      await withWorld(ctx, {}, async (w) => {
-        const c = w.cluster;
-        await c.sql("pg1", "INSERT INTO ledger SELECT g, 'setup' FROM generate_series(1, 2000) g");
-        ctx.check(await caughtUp(w, "pg1", "pg3", 15_000), "setup", "pg3 did not catch up with pg1");
-        // pg3 keeps receiving WAL but stops replaying it: its readers fall behind by ~2 MB.
-        await c.sql("pg3", "SELECT pg_wal_replay_pause()");
-        await c.sql("pg1", "INSERT INTO ledger SELECT g, 'lag' FROM generate_series(100000, 125000) g");
-        ctx.check(await caughtUp(w, "pg1", "pg2", 15_000), "setup", "pg2 did not catch up with pg1");
-        const r3 = await lsnOf(w, "pg3", "pg_last_wal_replay_lsn()");
-        const p0 = await lsnOf(w, "pg1", "pg_current_wal_lsn()");
-        const s2 = await lsnOf(w, "pg2", "pg_last_wal_replay_lsn()");
-        const reports = await w.ctl.observe();
-        const p1 = await lsnOf(w, "pg1", "pg_current_wal_lsn()");
-        const s2b = await lsnOf(w, "pg2", "pg_last_wal_replay_lsn()");
-        ctx.check(
-          Array.isArray(reports) && reports.length === 3 && reports.every((r, i) => r?.node === NODES[i]),
-          "one report per server, in order",
-          () => `observe() returned ${JSON.stringify(reports)}`,
-        );
-        const [r1, r2, rr3] = [
-          reportOf(ctx, reports, "pg1"),
-          reportOf(ctx, reports, "pg2"),
-          reportOf(ctx, reports, "pg3"),
-        ];
-        ctx.check(
-          r1.role === "primary" && r2.role === "standby" && rr3.role === "standby",
-          "roles are reported",
-          () => `roles pg1=${r1.role} pg2=${r2.role} pg3=${rr3.role}; expected primary, standby, standby`,
-        );
-        ctx.check(
-          between(r1.lsn, p0, p1) && r1.lagBytes === 0,
-          "the primary's position is its current WAL position",
-          () => `pg1 reported lsn ${r1.lsn}, lag ${r1.lagBytes}; pg_current_wal_lsn() was ${p0} before and ${p1} after`,
-        );
-        ctx.check(
-          between(r2.lsn, s2, s2b),
-          "a standby's position is its replayed WAL",
-          () => `pg2 reported lsn ${r2.lsn}; pg_last_wal_replay_lsn() was ${s2} before and ${s2b} after`,
-        );
-        const recv3 = await lsnOf(w, "pg3", "pg_last_wal_receive_lsn()");
-        ctx.check(
-          rr3.lsn === r3,
-          "a standby's position is its replayed WAL",
-          () =>
-            `pg3 (replay paused) reported lsn ${rr3.lsn}; it has replayed up to ${r3} (and received up to ${recv3})`,
-        );
-        const lo = lsnDiff(p0, r3);
-        const hi = lsnDiff(p1, r3);
-        ctx.check(
-          typeof rr3.lagBytes === "number" && rr3.lagBytes >= lo && rr3.lagBytes <= hi && lo > 1_000_000,
-          "replay lag is the primary's position minus the replayed one",
-          () =>
-            `pg3 reported lagBytes ${rr3.lagBytes}; between ${lo} and ${hi} expected (primary ${p0}..${p1}, pg3 replayed ${r3})`,
-        );
-        ctx.metric("replay lag of the paused standby", lo, "bytes");
-        await c.sql("pg3", "SELECT pg_wal_replay_resume()");
-        // A server that stops answering is down, whatever it was a moment ago.
-        await c.stopServer("pg2", "fast");
-        const after = await w.ctl.observe();
-        const d2 = reportOf(ctx, after, "pg2");
-        ctx.check(
-          d2.role === "down" && d2.lsn === null && d2.lagBytes === null,
-          "a stopped server is reported down",
-          () => `pg2 was stopped; observe() reported ${JSON.stringify(d2)}`,
-        );
-        ctx.check(
-          reportOf(ctx, after, "pg1").role === "primary" && reportOf(ctx, after, "pg3").role === "standby",
-          "roles are reported",
-          () => `after pg2 stopped: ${JSON.stringify(after)}`,
-        );
-      });
+      await withWorld(
+        ctx,
+        {},
+        async (w) => {
+          const c = w.cluster;
+          await c.sql("pg1", "INSERT INTO ledger SELECT g, 'setup' FROM generate_series(1, 2000) g");
+          ctx.check(await caughtUp(w, "pg1", "pg3", 15_000), "setup", "pg3 did not catch up with pg1");
+          // pg3 keeps receiving WAL but stops replaying it: its readers fall behind by ~2 MB.
+          await c.sql("pg3", "SELECT pg_wal_replay_pause()");
+          await c.sql("pg1", "INSERT INTO ledger SELECT g, 'lag' FROM generate_series(100000, 125000) g");
+          ctx.check(await caughtUp(w, "pg1", "pg2", 15_000), "setup", "pg2 did not catch up with pg1");
+          const r3 = await lsnOf(w, "pg3", "pg_last_wal_replay_lsn()");
+          const p0 = await lsnOf(w, "pg1", "pg_current_wal_lsn()");
+          const s2 = await lsnOf(w, "pg2", "pg_last_wal_replay_lsn()");
+          const reports = await w.ctl.observe();
+          const p1 = await lsnOf(w, "pg1", "pg_current_wal_lsn()");
+          const s2b = await lsnOf(w, "pg2", "pg_last_wal_replay_lsn()");
+          ctx.check(
+            Array.isArray(reports) && reports.length === 3 && reports.every((r, i) => r?.node === NODES[i]),
+            "one report per server, in order",
+            () => `observe() returned ${JSON.stringify(reports)}`,
+          );
+          const [r1, r2, rr3] = [
+            reportOf(ctx, reports, "pg1"),
+            reportOf(ctx, reports, "pg2"),
+            reportOf(ctx, reports, "pg3"),
+          ];
+          ctx.check(
+            r1.role === "primary" && r2.role === "standby" && rr3.role === "standby",
+            "roles are reported",
+            () => `roles pg1=${r1.role} pg2=${r2.role} pg3=${rr3.role}; expected primary, standby, standby`,
+          );
+          ctx.check(
+            between(r1.lsn, p0, p1) && r1.lagBytes === 0,
+            "the primary's position is its current WAL position",
+            () =>
+              `pg1 reported lsn ${r1.lsn}, lag ${r1.lagBytes}; pg_current_wal_lsn() was ${p0} before and ${p1} after`,
+          );
+          ctx.check(
+            between(r2.lsn, s2, s2b),
+            "a standby's position is its replayed WAL",
+            () => `pg2 reported lsn ${r2.lsn}; pg_last_wal_replay_lsn() was ${s2} before and ${s2b} after`,
+          );
+          const recv3 = await lsnOf(w, "pg3", "pg_last_wal_receive_lsn()");
+          ctx.check(
+            rr3.lsn === r3,
+            "a standby's position is its replayed WAL",
+            () =>
+              `pg3 (replay paused) reported lsn ${rr3.lsn}; it has replayed up to ${r3} (and received up to ${recv3})`,
+          );
+          const lo = lsnDiff(p0, r3);
+          const hi = lsnDiff(p1, r3);
+          ctx.check(
+            typeof rr3.lagBytes === "number" && rr3.lagBytes >= lo && rr3.lagBytes <= hi && lo > 1_000_000,
+            "replay lag is the primary's position minus the replayed one",
+            () =>
+              `pg3 reported lagBytes ${rr3.lagBytes}; between ${lo} and ${hi} expected (primary ${p0}..${p1}, pg3 replayed ${r3})`,
+          );
+          ctx.metric("replay lag of the paused standby", lo, "bytes");
+          await c.sql("pg3", "SELECT pg_wal_replay_resume()");
+          // A server that stops answering is down, whatever it was a moment ago.
+          await c.stopServer("pg2", "fast");
+          const after = await w.ctl.observe();
+          const d2 = reportOf(ctx, after, "pg2");
+          ctx.check(
+            d2.role === "down" && d2.lsn === null && d2.lagBytes === null,
+            "a stopped server is reported down",
+            () => `pg2 was stopped; observe() reported ${JSON.stringify(d2)}`,
+          );
+          ctx.check(
+            reportOf(ctx, after, "pg1").role === "primary" && reportOf(ctx, after, "pg3").role === "standby",
+            "roles are reported",
+            () => `after pg2 stopped: ${JSON.stringify(after)}`,
+          );
+        },
+        "observe",
+      );
     },
   },
 ];

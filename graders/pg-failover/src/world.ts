@@ -141,14 +141,19 @@ export async function withWorld(
   ctx: Ctx,
   options: Partial<ControllerOptions>,
   body: (w: World) => Promise<void>,
+  /** Part A needs observe() only; the others need primary() (asked before the servers start). */
+  needs: "observe" | "controller" = "controller",
 ): Promise<void> {
   const bindir = findBindir();
   if (!bindir) ctx.fail("PostgreSQL is installed", INSTALL_HINT);
-  const cluster = await PgCluster.start(bindir as string);
+  const cluster = await PgCluster.create(bindir as string);
   let world: World | undefined;
   try {
     const ctl = await ControllerProcess.start(ctx.implPath, cluster, options);
     world = new World(ctx, cluster, ctl);
+    // A stub's primary() throws NotImplemented: "not started" before any server is started.
+    if (needs === "controller") await ctl.primary();
+    await cluster.boot();
     await body(world);
   } finally {
     await world?.close();
