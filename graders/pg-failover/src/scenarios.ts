@@ -151,6 +151,12 @@ async function killAndRecover(w: World, writers: number, loadMs: number) {
   );
   const killedAt = performance.now();
   cluster.crash("pg1");
+  // What each standby received before pg1 died (its receiver stops with the link; the
+  // controller needs five failed checks, about a second, before it may promote).
+  await sleep(300);
+  const received = { pg2: "0/0", pg3: "0/0" };
+  for (const s of ["pg2", "pg3"] as const)
+    received[s] = await lsnOf(w, s, "pg_last_wal_receive_lsn()").catch(() => "0/0");
   const first = await w.waitRecovered(load, "pg1", killedAt, RTO_BOUND_MS);
   w.rethrowStub();
   ctx.check(
@@ -162,7 +168,7 @@ async function killAndRecover(w: World, writers: number, loadMs: number) {
   const rto = (first?.at ?? killedAt) - killedAt;
   ctx.metric("RTO (kill to first acknowledged write)", Math.round(rto), "ms");
   const primary = first!.node;
-  return { load, probe, rto, killedAt, primary };
+  return { load, probe, rto, killedAt, primary, received };
 }
 
 export const partB: S[] = [
@@ -224,13 +230,18 @@ export const partB: S[] = [
       await withWorld(ctx, { durability: "sync" }, async (w) => {
         await w.run();
         await w.settle(true);
-        const link = w.cluster.ctl.get("pg1")!;
-        // Three blips of 300 ms on the controller's link to pg1: at most two checks fail each time.
+        // pg1's network blips three times for 300 ms: the controller's link and both standbys'
+        // links to it are reset, so at most two checks fail and the standbys briefly lose it too.
+        const links = [
+          w.cluster.ctl.get("pg1")!,
+          w.cluster.repl.get("pg2")!.get("pg1")!,
+          w.cluster.repl.get("pg3")!.get("pg1")!,
+        ];
         for (let i = 0; i < 3; i++) {
-          link.cut();
+          for (const l of links) l.cut();
           await sleep(300);
-          link.heal();
-          await sleep(1_200);
+          for (const l of links) l.heal();
+          await sleep(1_500);
         }
         w.rethrowStub();
         const promoted = w.ctl.actions.filter((a) => a.kind === "promote");
@@ -238,7 +249,7 @@ export const partB: S[] = [
           promoted.length === 0,
           "no failover without a failure",
           () =>
-            `the controller promoted ${promoted.map((a) => a.node).join(", ")} after blips of 300 ms on its link to a healthy pg1`,
+            `the controller promoted ${promoted.map((a) => a.node).join(", ")} after blips of 300 ms in a healthy pg1's network`,
         );
         ctx.check(
           (await w.primary()) === "pg1",
@@ -261,18 +272,26 @@ export const partC: S[] = [
     hints: [
       "With synchronous_standby_names = 'ANY 1 (pg2, pg3)' on the primary (ALTER SYSTEM + reload), a commit returns only once one standby has flushed it. A new primary starts without that setting: set it there too.",
       "Only one of the two standbys needs to have a given commit: promote the one that received the most WAL (pg_last_wal_receive_lsn(), compared as numbers), not the first one you find.",
-      "Compare LSNs with parseLsn: pg2 here is 300 ms behind pg3, so the first standby is the wrong one.",
+      "Compare LSNs with parseLsn: pg2 here is 600 ms behind pg3, so the first standby is the wrong one.",
     ],
     async run(ctx) {
-      // Sync: pg2 lags 300 ms, pg3 100 ms each way; the kill finds pg3 ahead of pg2.
+      // Sync: pg2 lags 700 ms, pg3 100 ms each way; the kill finds pg3 ahead of pg2.
       let syncLatency = 0;
       let syncWrites = 0;
       await withWorld(ctx, { durability: "sync" }, async (w) => {
-        w.cluster.repl.get("pg2")!.get("pg1")!.delay(300);
+        w.cluster.repl.get("pg2")!.get("pg1")!.delay(700);
         w.cluster.repl.get("pg3")!.get("pg1")!.delay(100);
         await w.run();
         await w.settle(true);
-        const { load, probe, primary, killedAt } = await killAndRecover(w, 8, 2_500);
+        const { load, probe, primary, killedAt, received } = await killAndRecover(w, 8, 2_500);
+        const ahead =
+          lsnDiff(received.pg3, received.pg2) > 0 ? "pg3" : lsnDiff(received.pg2, received.pg3) > 0 ? "pg2" : undefined;
+        ctx.check(
+          ahead === undefined || primary === ahead,
+          "the standby with the most WAL is promoted",
+          () =>
+            `${primary} was promoted, but when pg1 died ${ahead} had received more WAL (pg2 up to ${received.pg2}, pg3 up to ${received.pg3})`,
+        );
         await sleep(500);
         await load.stop();
         await probe.stop();
@@ -287,7 +306,7 @@ export const partC: S[] = [
       // The same workload with asynchronous replication: shown, not graded.
       let shown = "";
       await withWorld(ctx, { durability: "async" }, async (w) => {
-        w.cluster.repl.get("pg2")!.get("pg1")!.delay(300);
+        w.cluster.repl.get("pg2")!.get("pg1")!.delay(700);
         w.cluster.repl.get("pg3")!.get("pg1")!.delay(100);
         await w.run();
         await w.settle(false);
@@ -315,7 +334,7 @@ export const partC: S[] = [
             .padStart(
               8,
             )} ms          ${String(before.length).padStart(8)}                       ${String(lost.length).padStart(8)}`,
-          "(standby links delayed 300 ms and 100 ms each way; 8 writers; primary SIGKILLed)",
+          "(standby links delayed 700 ms and 100 ms each way; 8 writers; primary SIGKILLed)",
         ].join("\n");
         ctx.metric("acknowledged writes lost with async replication", lost.length);
       });
