@@ -7,8 +7,8 @@
  * user. `close()` stops every server and removes the folder, also after a failure; a process
  * exit (Ctrl-C included) kills whatever is still running.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, appendFileSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { appendFileSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -142,12 +142,18 @@ export class PgCluster {
     const c = new PgCluster(bindir, base);
     live.add(c);
     try {
-      for (const n of NODES) c.ports.set(n, await freePort());
-      for (const n of NODES) {
-        const m = new Map<Node, TcpProxy>();
-        for (const p of NODES) if (p !== n) m.set(p, await TcpProxy.start(c.port(p)));
-        c.repl.set(n, m);
-        c.ctl.set(n, await TcpProxy.start(c.port(n)));
+      // The servers' ports stay held while the proxies take theirs, or a proxy could get one.
+      const held = await Promise.all(NODES.map(() => holdPort()));
+      NODES.forEach((n, i) => c.ports.set(n, held[i]!.port));
+      try {
+        for (const n of NODES) {
+          const m = new Map<Node, TcpProxy>();
+          for (const p of NODES) if (p !== n) m.set(p, await TcpProxy.start(c.port(p)));
+          c.repl.set(n, m);
+          c.ctl.set(n, await TcpProxy.start(c.port(n)));
+        }
+      } finally {
+        await Promise.all(held.map((h) => h.release()));
       }
       return c;
     } catch (err) {
@@ -224,18 +230,33 @@ export class PgCluster {
       rmSync(socket, { force: true });
       rmSync(`${socket}.lock`, { force: true });
     }
-    await run(join(this.bindir, "pg_ctl"), [
-      "-D",
-      this.dataDir(n),
-      "-l",
-      join(this.base, `${n}.log`),
-      "-w",
-      "-t",
-      "60",
-      "-o",
-      `-p ${this.port(n)}`,
-      "start",
-    ]);
+    // The postmaster is this process's child, in its process group (pg_ctl start would detach
+    // it with setsid): if the grading process is killed with its group, the servers go too.
+    const log = openSync(join(this.base, `${n}.log`), "a");
+    const ids = postgresIds();
+    const proc = spawn(join(this.bindir, "postgres"), ["-D", this.dataDir(n), "-p", String(this.port(n))], {
+      stdio: ["ignore", log, log],
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" },
+      ...(ids ? { uid: ids.uid, gid: ids.gid } : {}),
+    });
+    closeSync(log);
+    let exited: string | undefined;
+    proc.once("exit", (code, signal) => {
+      exited = signal ?? `exit code ${code}`;
+    });
+    proc.on("error", (err) => {
+      exited = err.message;
+    });
+    const until = performance.now() + 60_000;
+    for (;;) {
+      if (exited !== undefined) throw new Error(`${n} did not start (${exited}): ${this.log(n, 8)}`);
+      try {
+        await this.sql(n, "SELECT 1", [], 2_000);
+        return;
+      } catch {}
+      if (performance.now() > until) throw new Error(`${n} accepts no connection after 60 s: ${this.log(n, 8)}`);
+      await sleep(100);
+    }
   }
 
   async promote(n: Node): Promise<void> {
@@ -351,6 +372,7 @@ export class PgCluster {
       return readFileSync(join(this.base, `${n}.log`), "utf8")
         .trim()
         .split("\n")
+        .filter((l) => !/read-only transaction|STATEMENT: {2}INSERT/.test(l))
         .slice(-lines)
         .join("\n");
     } catch {
@@ -359,41 +381,56 @@ export class PgCluster {
   }
 }
 
-/** Whether a process exists and is not a zombie (asked of ps: /proc is out of the grader's reach). */
-function alive(pid: number): boolean {
+/**
+ * The state letter and parent of every process, read from /proc by a shell (the grading process
+ * may start processes but not read /proc, and ps may not be installed).
+ */
+function processTable(): Map<number, { state: string; ppid: number }> {
+  const script = `for d in /proc/[0-9]*; do { read -r s < "$d/stat"; } 2>/dev/null || continue; set -- \${s##*) }; echo "\${d#/proc/} $1 $2"; done`;
+  const table = new Map<number, { state: string; ppid: number }>();
   try {
-    const stat = execFileSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).trim();
-    return stat !== "" && !stat.startsWith("Z");
+    const out = execFileSync("/bin/sh", ["-c", script], { encoding: "utf8" });
+    for (const line of out.split("\n")) {
+      const [pid, state, ppid] = line.trim().split(" ");
+      if (pid && state && ppid) table.set(Number(pid), { state, ppid: Number(ppid) });
+    }
+  } catch {}
+  return table;
+}
+
+/** Whether a process exists and is not a zombie. */
+function alive(pid: number): boolean {
+  const t = processTable();
+  if (t.size > 0) {
+    const p = t.get(pid);
+    return p !== undefined && p.state !== "Z";
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
   } catch {
     return false;
   }
 }
 
 function childrenOf(pid: number): number[] {
-  try {
-    const out = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
-    return out
-      .split("\n")
-      .map((s) => Number(s.trim()))
-      .filter((p) => p > 0);
-  } catch {
-    return [];
-  }
+  return [...processTable()].filter(([, p]) => p.ppid === pid).map(([child]) => child);
 }
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function freePort(): Promise<number> {
+/** A free port from the OS, held by a listening socket until `release()`. */
+async function holdPort(): Promise<{ port: number; release: () => Promise<void> }> {
   const { createServer } = await import("node:net");
   return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const a = srv.address();
       const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
+      resolve({ port, release: () => new Promise<void>((r) => srv.close(() => r())) });
     });
   });
 }

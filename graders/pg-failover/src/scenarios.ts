@@ -396,7 +396,13 @@ export const partD: S[] = [
         await c.sql(primary, "INSERT INTO ledger VALUES (-1, 'marker')");
         const target = await lsnOf(w, primary, "pg_current_wal_lsn()");
         const replayed = await caughtUp(w, primary, "pg1", 15_000);
-        const at = await lsnOf(w, "pg1", "pg_last_wal_replay_lsn()").catch((e: Error) => e.message);
+        const at = await c
+          .sql(
+            "pg1",
+            "SELECT pg_last_wal_replay_lsn()::text AS replayed, pg_last_wal_receive_lsn()::text AS received, (SELECT status FROM pg_stat_wal_receiver) AS receiver",
+          )
+          .then((r) => JSON.stringify(r[0]))
+          .catch((e: Error) => e.message);
         ctx.check(
           replayed,
           "the old primary rejoins as a standby",

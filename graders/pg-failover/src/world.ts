@@ -151,8 +151,10 @@ export async function withWorld(
   try {
     const ctl = await ControllerProcess.start(ctx.implPath, cluster, options);
     world = new World(ctx, cluster, ctl);
-    // A stub's primary() throws NotImplemented: "not started" before any server is started.
+    // A stub throws NotImplemented here, before the servers cost seconds to start (observe()
+    // with no server up reports every one down).
     if (needs === "controller") await ctl.primary();
+    else await ctl.observe();
     await cluster.boot();
     await body(world);
   } finally {
