@@ -144,7 +144,7 @@ export class PgCluster {
     try {
       // The servers' ports stay held while the proxies take theirs, or a proxy could get one.
       const held = await Promise.all(NODES.map(() => holdPort()));
-      NODES.forEach((n, i) => c.ports.set(n, held[i]!.port));
+      for (const [i, n] of NODES.entries()) c.ports.set(n, held[i]!.port);
       try {
         for (const n of NODES) {
           const m = new Map<Node, TcpProxy>();
@@ -269,6 +269,9 @@ export class PgCluster {
   }
 
   async rewind(n: Node, source: Node): Promise<void> {
+    // A just-promoted source writes its new timeline into its control file only at its next
+    // checkpoint; before that pg_rewind finds both on one timeline and rewinds nothing.
+    await this.sql(source, "CHECKPOINT", [], 30_000);
     await run(
       join(this.bindir, "pg_rewind"),
       ["--target-pgdata", this.dataDir(n), "--source-server", this.conninfo(n, source), "--no-sync"],

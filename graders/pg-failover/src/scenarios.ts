@@ -407,7 +407,7 @@ export const partD: S[] = [
           replayed,
           "the old primary rejoins as a standby",
           () =>
-            `pg1 streams but does not replay the new primary's writes (replayed ${at}, ${primary} at ${target}); its log:\n${c.log("pg1", 8)}`,
+            `pg1 streams but does not replay the new primary's writes (replayed ${at}, ${primary} at ${target}; actions: ${w.describeActions()}); its log:\n${c.log("pg1", 8)}`,
         );
         await stale.stop();
         await load.stop();

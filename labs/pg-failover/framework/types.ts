@@ -25,7 +25,9 @@ export interface Cluster {
   stop(node: NodeName): Promise<void>;
   /**
    * `pg_rewind --target-pgdata=<node> --source-server=<source>`: rewind a stopped server to the
-   * point where its history forked from `source`'s, so it can follow `source` again.
+   * point where its history forked from `source`'s, so it can follow `source` again. A
+   * CHECKPOINT on `source` comes first: a just-promoted server records its new timeline in its
+   * control file only then, and pg_rewind reads it there.
    */
   rewind(node: NodeName, source: NodeName): Promise<void>;
   /** Start a stopped server as a standby of `source` (standby.signal, primary_conninfo). */
