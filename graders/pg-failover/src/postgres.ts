@@ -300,13 +300,21 @@ export class PgCluster {
   crash(n: Node): void {
     const pid = this.pid(n);
     if (pid === undefined) return;
-    const children = childrenOf(pid);
-    for (const p of [pid, ...children]) {
-      try {
-        process.kill(p, "SIGKILL");
-      } catch {}
-    }
-    // The pid file stays, as after a real crash; pg_ctl start copes with a stale one.
+    killAll([pid, ...childrenOf(pid)]);
+  }
+
+  /**
+   * The same without blocking: the process table is read while the event loop runs, so the
+   * links' delayed bytes keep flowing (or not) as on a real network until the kill itself,
+   * which is one synchronous step. The pid file stays, as after a real crash.
+   */
+  async crashNow(n: Node): Promise<void> {
+    const pidFile = join(this.dataDir(n), "postmaster.pid");
+    if (!existsSync(pidFile)) return;
+    const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+    if (!(pid > 0)) return;
+    const table = await processTableAsync();
+    killAll([pid, ...[...table].filter(([, p]) => p.ppid === pid).map(([child]) => child)]);
   }
 
   /** One statement on a server, straight (not through the controller's links). */
@@ -384,20 +392,40 @@ export class PgCluster {
   }
 }
 
+const PROC_SCRIPT = `for d in /proc/[0-9]*; do { read -r s < "$d/stat"; } 2>/dev/null || continue; set -- \${s##*) }; echo "\${d#/proc/} $1 $2"; done`;
+
 /**
  * The state letter and parent of every process, read from /proc by a shell (the grading process
  * may start processes but not read /proc, and ps may not be installed).
  */
 function processTable(): Map<number, { state: string; ppid: number }> {
-  const script = `for d in /proc/[0-9]*; do { read -r s < "$d/stat"; } 2>/dev/null || continue; set -- \${s##*) }; echo "\${d#/proc/} $1 $2"; done`;
-  const table = new Map<number, { state: string; ppid: number }>();
   try {
-    const out = execFileSync("/bin/sh", ["-c", script], { encoding: "utf8" });
-    for (const line of out.split("\n")) {
-      const [pid, state, ppid] = line.trim().split(" ");
-      if (pid && state && ppid) table.set(Number(pid), { state, ppid: Number(ppid) });
-    }
-  } catch {}
+    return parseTable(execFileSync("/bin/sh", ["-c", PROC_SCRIPT], { encoding: "utf8" }));
+  } catch {
+    return new Map();
+  }
+}
+
+function killAll(pids: readonly number[]): void {
+  for (const p of pids) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {}
+  }
+}
+
+function processTableAsync(): Promise<Map<number, { state: string; ppid: number }>> {
+  return new Promise((resolve) => {
+    execFile("/bin/sh", ["-c", PROC_SCRIPT], { encoding: "utf8" }, (_err, out) => resolve(parseTable(out ?? "")));
+  });
+}
+
+function parseTable(out: string): Map<number, { state: string; ppid: number }> {
+  const table = new Map<number, { state: string; ppid: number }>();
+  for (const line of out.split("\n")) {
+    const [pid, state, ppid] = line.trim().split(" ");
+    if (pid && state && ppid) table.set(Number(pid), { state, ppid: Number(ppid) });
+  }
   return table;
 }
 

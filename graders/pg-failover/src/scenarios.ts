@@ -149,8 +149,8 @@ async function killAndRecover(w: World, writers: number, loadMs: number) {
     "writes are acknowledged before the failure",
     () => `no write was acknowledged by pg1 in ${loadMs} ms (actions: ${w.describeActions()})`,
   );
+  await cluster.crashNow("pg1");
   const killedAt = performance.now();
-  cluster.crash("pg1");
   // What each standby received before pg1 died (its receiver stops with the link; the
   // controller needs five failed checks, about a second, before it may promote).
   await sleep(300);
@@ -312,8 +312,8 @@ export const partC: S[] = [
         await w.settle(false);
         const load = w.workload(8, "async");
         await sleep(2_500);
+        await w.cluster.crashNow("pg1");
         const killedAt = performance.now();
-        w.cluster.crash("pg1");
         const first = await w.waitRecovered(load, "pg1", killedAt, RTO_BOUND_MS);
         await load.stop();
         if (!first) {
