@@ -1,0 +1,467 @@
+/**
+ * Three real PostgreSQL servers on loopback, owned by the grader: pg1 initialized with initdb,
+ * pg2 and pg3 copied from it with pg_basebackup and streaming from it, each replication link
+ * (standby -> primary) and each of the controller's links through a TcpProxy. Ports come from
+ * the operating system and data directories live under one temporary folder, so runs never
+ * collide. PostgreSQL refuses to run as root: as root, every command runs as the "postgres"
+ * user. `close()` stops every server and removes the folder, also after a failure; a process
+ * exit (Ctrl-C included) kills whatever is still running.
+ */
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { appendFileSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { TcpProxy } from "./tcp-proxy.ts";
+
+export const NODES = ["pg1", "pg2", "pg3"] as const;
+export type Node = (typeof NODES)[number];
+
+/**
+ * The folder of PostgreSQL's server binaries: PG_BINDIR, else the newest
+ * /usr/lib/postgresql/<version>/bin (Debian's layout). Asked of a shell: the grading process
+ * may start processes but not read outside the course.
+ */
+export function findBindir(): string | undefined {
+  const script = `for d in "$PG_BINDIR" $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+  if [ -n "$d" ] && [ -x "$d/initdb" ] && [ -x "$d/pg_rewind" ]; then echo "$d"; exit 0; fi
+done`;
+  try {
+    const out = execFileSync("/bin/sh", ["-c", script], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", PG_BINDIR: process.env.PG_BINDIR ?? "" },
+    }).trim();
+    return out === "" ? undefined : out;
+  } catch {
+    return undefined;
+  }
+}
+
+const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+
+let ids: { uid: number; gid: number } | undefined | null = null;
+/** The uid/gid of "postgres" when we are root (PostgreSQL will not run as root). */
+function postgresIds(): { uid: number; gid: number } | undefined {
+  if (!isRoot) return undefined;
+  if (ids !== null) return ids;
+  try {
+    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+    ids = { uid, gid };
+    return ids;
+  } catch {
+    throw new Error('running as root, and there is no "postgres" user to run PostgreSQL as (PostgreSQL refuses root)');
+  }
+}
+
+function run(bin: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  const ids = postgresIds();
+  return new Promise((resolve, reject) => {
+    execFile(
+      bin,
+      args,
+      {
+        timeout: timeoutMs,
+        ...(ids ? { uid: ids.uid, gid: ids.gid } : {}),
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" },
+      },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${bin.split("/").pop()} ${args.join(" ")}: ${err.message}\n${stderr}`.trim()));
+        else resolve(stdout);
+      },
+    );
+  });
+}
+
+/** Live clusters of this process, killed on exit whatever happens. */
+const live = new Set<PgCluster>();
+let exitHooked = false;
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  const killAll = () => {
+    for (const c of live) c.killNow();
+  };
+  process.on("exit", killAll);
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(sig, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
+const BASE_CONF = [
+  "listen_addresses = '127.0.0.1'",
+  "wal_level = replica",
+  "max_wal_senders = 10",
+  "wal_log_hints = on",
+  "hot_standby = on",
+  "fsync = off",
+  "max_connections = 60",
+  "shared_buffers = 16MB",
+  // Standbys behind a slow link, re-pointed or rewound, find the WAL they need.
+  "wal_keep_size = '256MB'",
+  // Dead links show within seconds, not a minute.
+  "wal_sender_timeout = '2s'",
+  "wal_receiver_timeout = '2s'",
+  "wal_receiver_status_interval = '1s'",
+  "wal_retrieve_retry_interval = '300ms'",
+  "log_min_messages = warning",
+];
+
+export class PgCluster {
+  readonly ports = new Map<Node, number>();
+  /** repl[standby][primary]: the link a standby streams through. */
+  readonly repl = new Map<Node, Map<Node, TcpProxy>>();
+  /** The controller's link to each server. */
+  readonly ctl = new Map<Node, TcpProxy>();
+  private closed = false;
+
+  private constructor(
+    readonly bindir: string,
+    readonly base: string,
+  ) {}
+
+  dataDir(n: Node): string {
+    return join(this.base, n);
+  }
+
+  conninfo(standby: Node, primary: Node): string {
+    const port = this.repl.get(standby)?.get(primary)?.port;
+    if (port === undefined) throw new Error(`no link ${standby} -> ${primary}`);
+    return `host=127.0.0.1 port=${port} user=postgres application_name=${standby}`;
+  }
+
+  /** Ports and links, no server yet: `boot()` starts them. */
+  static async create(bindir: string): Promise<PgCluster> {
+    hookExit();
+    const base = mkdtempSync(join(tmpdir(), "faultline-pgf-"));
+    const ids = postgresIds();
+    if (ids) chownSync(base, ids.uid, ids.gid);
+    const c = new PgCluster(bindir, base);
+    live.add(c);
+    try {
+      // The servers' ports stay held while the proxies take theirs, or a proxy could get one.
+      const held = await Promise.all(NODES.map(() => holdPort()));
+      for (const [i, n] of NODES.entries()) c.ports.set(n, held[i]!.port);
+      try {
+        for (const n of NODES) {
+          const m = new Map<Node, TcpProxy>();
+          for (const p of NODES) if (p !== n) m.set(p, await TcpProxy.start(c.port(p)));
+          c.repl.set(n, m);
+          c.ctl.set(n, await TcpProxy.start(c.port(n)));
+        }
+      } finally {
+        await Promise.all(held.map((h) => h.release()));
+      }
+      return c;
+    } catch (err) {
+      await c.close();
+      throw err;
+    }
+  }
+
+  /** initdb, start pg1, base backups for pg2 and pg3 through their links, start them streaming. */
+  async boot(): Promise<void> {
+    const { bindir, base } = this;
+    await run(join(bindir, "initdb"), [
+      "-D",
+      this.dataDir("pg1"),
+      "-U",
+      "postgres",
+      "--auth=trust",
+      "--no-sync",
+      "-E",
+      "UTF8",
+    ]);
+    this.appendFile(
+      join(this.dataDir("pg1"), "postgresql.conf"),
+      `${BASE_CONF.join("\n")}\nunix_socket_directories = '${base}'\n`,
+    );
+    await this.startServer("pg1");
+    await this.sql("pg1", "CREATE TABLE ledger (id bigint PRIMARY KEY, writer text NOT NULL)");
+    for (const s of ["pg2", "pg3"] as const) {
+      await run(join(bindir, "pg_basebackup"), [
+        "-d",
+        this.conninfo(s, "pg1"),
+        "-D",
+        this.dataDir(s),
+        "-X",
+        "stream",
+        "--no-sync",
+        "-c",
+        "fast",
+      ]);
+      this.makeStandby(s, "pg1");
+      await this.startServer(s);
+    }
+    if (!(await this.waitStreaming("pg1", ["pg2", "pg3"], 30_000)))
+      throw new Error(`pg2 and pg3 do not stream from pg1 after 30 s: ${this.log("pg2", 5)}`);
+  }
+
+  port(n: Node): number {
+    const p = this.ports.get(n);
+    if (p === undefined) throw new Error(`no server ${n}`);
+    return p;
+  }
+
+  private appendFile(file: string, text: string): void {
+    appendFileSync(file, text);
+    const ids = postgresIds();
+    if (ids) chownSync(file, ids.uid, ids.gid);
+  }
+
+  /** standby.signal and primary_conninfo (postgresql.auto.conf, whose last line wins). */
+  makeStandby(n: Node, primary: Node): void {
+    const dir = this.dataDir(n);
+    this.appendFile(join(dir, "standby.signal"), "");
+    this.appendFile(join(dir, "postgresql.auto.conf"), `primary_conninfo = '${this.conninfo(n, primary)}'\n`);
+  }
+
+  async startServer(n: Node): Promise<void> {
+    // After a crash the pid file stays behind, and its postmaster may linger as a zombie until
+    // init reaps it, which PostgreSQL would take for a live server: a rebooted machine has no
+    // such process, so the stale file goes.
+    const pidFile = join(this.dataDir(n), "postmaster.pid");
+    if (existsSync(pidFile) && this.pid(n) === undefined) {
+      rmSync(pidFile, { force: true });
+      const socket = join(this.base, `.s.PGSQL.${this.port(n)}`);
+      rmSync(socket, { force: true });
+      rmSync(`${socket}.lock`, { force: true });
+    }
+    // The postmaster is this process's child, in its process group (pg_ctl start would detach
+    // it with setsid): if the grading process is killed with its group, the servers go too.
+    const log = openSync(join(this.base, `${n}.log`), "a");
+    const ids = postgresIds();
+    const proc = spawn(join(this.bindir, "postgres"), ["-D", this.dataDir(n), "-p", String(this.port(n))], {
+      stdio: ["ignore", log, log],
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" },
+      ...(ids ? { uid: ids.uid, gid: ids.gid } : {}),
+    });
+    closeSync(log);
+    let exited: string | undefined;
+    proc.once("exit", (code, signal) => {
+      exited = signal ?? `exit code ${code}`;
+    });
+    proc.on("error", (err) => {
+      exited = err.message;
+    });
+    const until = performance.now() + 60_000;
+    for (;;) {
+      if (exited !== undefined) throw new Error(`${n} did not start (${exited}): ${this.log(n, 8)}`);
+      try {
+        await this.sql(n, "SELECT 1", [], 2_000);
+        return;
+      } catch {}
+      if (performance.now() > until) throw new Error(`${n} accepts no connection after 60 s: ${this.log(n, 8)}`);
+      await sleep(100);
+    }
+  }
+
+  async promote(n: Node): Promise<void> {
+    await run(join(this.bindir, "pg_ctl"), ["-D", this.dataDir(n), "-w", "-t", "30", "promote"]);
+  }
+
+  async stopServer(n: Node, mode: "fast" | "immediate" = "fast"): Promise<void> {
+    if (!this.running(n)) return;
+    await run(join(this.bindir, "pg_ctl"), ["-D", this.dataDir(n), "-m", mode, "-w", "-t", "30", "stop"]);
+  }
+
+  async rewind(n: Node, source: Node): Promise<void> {
+    // A just-promoted source writes its new timeline into its control file only at its next
+    // checkpoint; before that pg_rewind finds both on one timeline and rewinds nothing.
+    await this.sql(source, "CHECKPOINT", [], 30_000);
+    await run(
+      join(this.bindir, "pg_rewind"),
+      ["--target-pgdata", this.dataDir(n), "--source-server", this.conninfo(n, source), "--no-sync"],
+      60_000,
+    );
+  }
+
+  async startAsStandby(n: Node, source: Node): Promise<void> {
+    this.makeStandby(n, source);
+    await this.startServer(n);
+  }
+
+  /** The postmaster's pid, if its pid file says it runs. */
+  pid(n: Node): number | undefined {
+    const file = join(this.dataDir(n), "postmaster.pid");
+    if (!existsSync(file)) return undefined;
+    const pid = Number(readFileSync(file, "utf8").split("\n")[0]);
+    return pid > 0 && alive(pid) ? pid : undefined;
+  }
+
+  running(n: Node): boolean {
+    return this.pid(n) !== undefined;
+  }
+
+  /** A machine that dies: SIGKILL the postmaster and every process it started, at once. */
+  crash(n: Node): void {
+    const pid = this.pid(n);
+    if (pid === undefined) return;
+    killAll([pid, ...childrenOf(pid)]);
+  }
+
+  /**
+   * The same without blocking: the process table is read while the event loop runs, so the
+   * links' delayed bytes keep flowing (or not) as on a real network until the kill itself,
+   * which is one synchronous step. The pid file stays, as after a real crash.
+   */
+  async crashNow(n: Node): Promise<void> {
+    const pidFile = join(this.dataDir(n), "postmaster.pid");
+    if (!existsSync(pidFile)) return;
+    const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+    if (!(pid > 0)) return;
+    const table = await processTableAsync();
+    killAll([pid, ...[...table].filter(([, p]) => p.ppid === pid).map(([child]) => child)]);
+  }
+
+  /** One statement on a server, straight (not through the controller's links). */
+  async sql<R extends Record<string, unknown> = Record<string, unknown>>(
+    n: Node,
+    text: string,
+    params: unknown[] = [],
+    timeoutMs = 5_000,
+  ): Promise<R[]> {
+    const client = new pg.Client({
+      host: "127.0.0.1",
+      port: this.port(n),
+      user: "postgres",
+      database: "postgres",
+      connectionTimeoutMillis: 2_000,
+      query_timeout: timeoutMs,
+      application_name: "grader",
+    });
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      return (await client.query(text, params)).rows as R[];
+    } finally {
+      void client.end().catch(() => {});
+    }
+  }
+
+  /** Until `primary`'s pg_stat_replication shows each standby streaming. */
+  async waitStreaming(primary: Node, standbys: readonly Node[], timeoutMs: number): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      try {
+        const rows = await this.sql<{ application_name: string; state: string }>(
+          primary,
+          "SELECT application_name, state FROM pg_stat_replication",
+        );
+        if (standbys.every((s) => rows.some((r) => r.application_name === s && r.state === "streaming"))) return true;
+      } catch {}
+      await sleep(100);
+    }
+    return false;
+  }
+
+  /** Synchronous: for the exit hook. */
+  killNow(): void {
+    for (const n of NODES) this.crash(n);
+    try {
+      rmSync(this.base, { recursive: true, force: true });
+    } catch {}
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(NODES.map((n) => this.stopServer(n, "immediate").catch(() => this.crash(n))));
+    for (const n of NODES) this.crash(n);
+    for (const m of this.repl.values()) for (const p of m.values()) await p.close();
+    for (const p of this.ctl.values()) await p.close();
+    rmSync(this.base, { recursive: true, force: true });
+    live.delete(this);
+  }
+
+  /** The server log's last lines (for a failure message). */
+  log(n: Node, lines = 15): string {
+    try {
+      return readFileSync(join(this.base, `${n}.log`), "utf8")
+        .trim()
+        .split("\n")
+        .filter((l) => !/read-only transaction|STATEMENT: {2}INSERT/.test(l))
+        .slice(-lines)
+        .join("\n");
+    } catch {
+      return "";
+    }
+  }
+}
+
+const PROC_SCRIPT = `for d in /proc/[0-9]*; do { read -r s < "$d/stat"; } 2>/dev/null || continue; set -- \${s##*) }; echo "\${d#/proc/} $1 $2"; done`;
+
+/**
+ * The state letter and parent of every process, read from /proc by a shell (the grading process
+ * may start processes but not read /proc, and ps may not be installed).
+ */
+function processTable(): Map<number, { state: string; ppid: number }> {
+  try {
+    return parseTable(execFileSync("/bin/sh", ["-c", PROC_SCRIPT], { encoding: "utf8" }));
+  } catch {
+    return new Map();
+  }
+}
+
+function killAll(pids: readonly number[]): void {
+  for (const p of pids) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {}
+  }
+}
+
+function processTableAsync(): Promise<Map<number, { state: string; ppid: number }>> {
+  return new Promise((resolve) => {
+    execFile("/bin/sh", ["-c", PROC_SCRIPT], { encoding: "utf8" }, (_err, out) => resolve(parseTable(out ?? "")));
+  });
+}
+
+function parseTable(out: string): Map<number, { state: string; ppid: number }> {
+  const table = new Map<number, { state: string; ppid: number }>();
+  for (const line of out.split("\n")) {
+    const [pid, state, ppid] = line.trim().split(" ");
+    if (pid && state && ppid) table.set(Number(pid), { state, ppid: Number(ppid) });
+  }
+  return table;
+}
+
+/** Whether a process exists and is not a zombie. */
+function alive(pid: number): boolean {
+  const t = processTable();
+  if (t.size > 0) {
+    const p = t.get(pid);
+    return p !== undefined && p.state !== "Z";
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  return [...processTable()].filter(([, p]) => p.ppid === pid).map(([child]) => child);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A free port from the OS, held by a listening socket until `release()`. */
+async function holdPort(): Promise<{ port: number; release: () => Promise<void> }> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const a = srv.address();
+      const port = typeof a === "object" && a ? a.port : 0;
+      resolve({ port, release: () => new Promise<void>((r) => srv.close(() => r())) });
+    });
+  });
+}

@@ -1,0 +1,465 @@
+/** The graded tests, parts A to E: each starts three real servers and the controller. */
+import type { Scenario } from "@faultline/grading";
+import { lsnDiff, type NodeReport } from "@faultline/lab-pg-failover/framework";
+import { NODES, sleep, type Node } from "./postgres.ts";
+import { percentile } from "./workload.ts";
+import { withWorld, type LabModule, type World } from "./world.ts";
+
+type S = Scenario<LabModule>;
+const LIMIT = 150_000;
+/** Kill of the primary -> first write acknowledged by the new one. Detection alone is 5 checks of ~200 ms. */
+export const RTO_BOUND_MS = 15_000;
+/** A stale primary that comes back must stop accepting writes within this. */
+export const FENCE_BOUND_MS = 8_000;
+
+async function lsnOf(w: World, n: Node, expr: string): Promise<string> {
+  const rows = await w.cluster.sql<{ l: string }>(n, `SELECT ${expr}::text AS l`);
+  return rows[0]!.l;
+}
+
+function between(x: string | null, lo: string, hi: string): boolean {
+  return x !== null && /^[0-9A-F]+\/[0-9A-F]+$/i.test(x) && lsnDiff(x, lo) >= 0 && lsnDiff(hi, x) >= 0;
+}
+
+/** Until `n` has replayed everything the primary had written when this was called. */
+async function caughtUp(w: World, primary: Node, n: Node, ms: number): Promise<boolean> {
+  const target = await lsnOf(w, primary, "pg_current_wal_lsn()");
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    const r = await lsnOf(w, n, "pg_last_wal_replay_lsn()").catch(() => "0/0");
+    if (lsnDiff(r, target) >= 0) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+function reportOf(ctx: World["ctx"], reports: NodeReport[], n: Node): NodeReport {
+  const r = reports.find((x) => x?.node === n);
+  ctx.check(
+    r !== undefined,
+    "every server is reported",
+    `observe() has no report for ${n}: ${JSON.stringify(reports)}`,
+  );
+  return r as NodeReport;
+}
+
+export const partA: S[] = [
+  {
+    part: "A",
+    name: "roles, WAL positions and replay lag are reported",
+    points: 20,
+    seeds: 1,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "Ask each server pg_is_in_recovery(): false is the primary. A server that does not answer is down, now, whatever it was before.",
+      "A standby's position is pg_last_wal_replay_lsn(), what its readers see; pg_last_wal_receive_lsn() is only what arrived, and with replay paused or slow the two are far apart.",
+      "lagBytes = primary's pg_current_wal_lsn() - standby's replayed LSN, parsed as 64-bit numbers (hi/lo hex halves), never compared as strings.",
+    ],
+    async run(ctx) {
+      await withWorld(
+        ctx,
+        {},
+        async (w) => {
+          const c = w.cluster;
+          await c.sql("pg1", "INSERT INTO ledger SELECT g, 'setup' FROM generate_series(1, 2000) g");
+          ctx.check(await caughtUp(w, "pg1", "pg3", 15_000), "setup", "pg3 did not catch up with pg1");
+          // pg3 keeps receiving WAL but stops replaying it: its readers fall behind by ~2 MB.
+          await c.sql("pg3", "SELECT pg_wal_replay_pause()");
+          await c.sql("pg1", "INSERT INTO ledger SELECT g, 'lag' FROM generate_series(100000, 125000) g");
+          ctx.check(await caughtUp(w, "pg1", "pg2", 15_000), "setup", "pg2 did not catch up with pg1");
+          const r3 = await lsnOf(w, "pg3", "pg_last_wal_replay_lsn()");
+          const p0 = await lsnOf(w, "pg1", "pg_current_wal_lsn()");
+          const s2 = await lsnOf(w, "pg2", "pg_last_wal_replay_lsn()");
+          const reports = await w.ctl.observe();
+          const p1 = await lsnOf(w, "pg1", "pg_current_wal_lsn()");
+          const s2b = await lsnOf(w, "pg2", "pg_last_wal_replay_lsn()");
+          ctx.check(
+            Array.isArray(reports) && reports.length === 3 && reports.every((r, i) => r?.node === NODES[i]),
+            "one report per server, in order",
+            () => `observe() returned ${JSON.stringify(reports)}`,
+          );
+          const [r1, r2, rr3] = [
+            reportOf(ctx, reports, "pg1"),
+            reportOf(ctx, reports, "pg2"),
+            reportOf(ctx, reports, "pg3"),
+          ];
+          ctx.check(
+            r1.role === "primary" && r2.role === "standby" && rr3.role === "standby",
+            "roles are reported",
+            () => `roles pg1=${r1.role} pg2=${r2.role} pg3=${rr3.role}; expected primary, standby, standby`,
+          );
+          ctx.check(
+            between(r1.lsn, p0, p1) && r1.lagBytes === 0,
+            "the primary's position is its current WAL position",
+            () =>
+              `pg1 reported lsn ${r1.lsn}, lag ${r1.lagBytes}; pg_current_wal_lsn() was ${p0} before and ${p1} after`,
+          );
+          ctx.check(
+            between(r2.lsn, s2, s2b),
+            "a standby's position is its replayed WAL",
+            () => `pg2 reported lsn ${r2.lsn}; pg_last_wal_replay_lsn() was ${s2} before and ${s2b} after`,
+          );
+          const recv3 = await lsnOf(w, "pg3", "pg_last_wal_receive_lsn()");
+          ctx.check(
+            rr3.lsn === r3,
+            "a standby's position is its replayed WAL",
+            () =>
+              `pg3 (replay paused) reported lsn ${rr3.lsn}; it has replayed up to ${r3} (and received up to ${recv3})`,
+          );
+          const lo = lsnDiff(p0, r3);
+          const hi = lsnDiff(p1, r3);
+          ctx.check(
+            typeof rr3.lagBytes === "number" && rr3.lagBytes >= lo && rr3.lagBytes <= hi && lo > 1_000_000,
+            "replay lag is the primary's position minus the replayed one",
+            () =>
+              `pg3 reported lagBytes ${rr3.lagBytes}; between ${lo} and ${hi} expected (primary ${p0}..${p1}, pg3 replayed ${r3})`,
+          );
+          ctx.metric("replay lag of the paused standby", lo, "bytes");
+          await c.sql("pg3", "SELECT pg_wal_replay_resume()");
+          // A server that stops answering is down, whatever it was a moment ago.
+          await c.stopServer("pg2", "fast");
+          const after = await w.ctl.observe();
+          const d2 = reportOf(ctx, after, "pg2");
+          ctx.check(
+            d2.role === "down" && d2.lsn === null && d2.lagBytes === null,
+            "a stopped server is reported down",
+            () => `pg2 was stopped; observe() reported ${JSON.stringify(d2)}`,
+          );
+          ctx.check(
+            reportOf(ctx, after, "pg1").role === "primary" && reportOf(ctx, after, "pg3").role === "standby",
+            "roles are reported",
+            () => `after pg2 stopped: ${JSON.stringify(after)}`,
+          );
+        },
+        "observe",
+      );
+    },
+  },
+];
+
+/** Kill the primary under load; returns what the checks need. */
+async function killAndRecover(w: World, writers: number, loadMs: number) {
+  const { ctx, cluster } = w;
+  const load = w.workload(writers);
+  const probe = w.probe();
+  await sleep(loadMs);
+  ctx.check(
+    load.acks.length > 0,
+    "writes are acknowledged before the failure",
+    () => `no write was acknowledged by pg1 in ${loadMs} ms (actions: ${w.describeActions()})`,
+  );
+  await cluster.crashNow("pg1");
+  const killedAt = performance.now();
+  // What each standby received before pg1 died (its receiver stops with the link; the
+  // controller needs five failed checks, about a second, before it may promote).
+  await sleep(300);
+  const received = { pg2: "0/0", pg3: "0/0" };
+  for (const s of ["pg2", "pg3"] as const)
+    received[s] = await lsnOf(w, s, "pg_last_wal_receive_lsn()").catch(() => "0/0");
+  const first = await w.waitRecovered(load, "pg1", killedAt, RTO_BOUND_MS);
+  w.rethrowStub();
+  ctx.check(
+    first !== undefined,
+    "writes recover within the bound",
+    () =>
+      `no write was acknowledged by a new primary within ${RTO_BOUND_MS / 1000} s of killing pg1 (the controller's actions: ${w.describeActions()}; primary() now ${JSON.stringify(w.ctl.actions.length)} actions)`,
+  );
+  const rto = (first?.at ?? killedAt) - killedAt;
+  ctx.metric("RTO (kill to first acknowledged write)", Math.round(rto), "ms");
+  const primary = first!.node;
+  return { load, probe, rto, killedAt, primary, received };
+}
+
+export const partB: S[] = [
+  {
+    part: "B",
+    name: "the killed primary is replaced and writes resume",
+    points: 25,
+    seeds: 1,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "Count consecutive failed checks of the primary; after failAfterChecks, promote a standby (cluster.promote) and make primary() return it at once: the clients ask it after every error.",
+      "The other standby still streams from the dead primary's address: ALTER SYSTEM SET primary_conninfo = '<cluster.conninfo(standby, newPrimary)>', then SELECT pg_reload_conf(). Without the reload nothing changes.",
+      "Keep checking every tick that each standby's primary_conninfo (SHOW primary_conninfo) is the link to your primary: a standby that was down during the failover needs it too.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, { durability: "sync" }, async (w) => {
+        await w.run();
+        await w.settle(true);
+        const { load, probe, primary } = await killAndRecover(w, 4, 1_500);
+        const other: Node = primary === "pg2" ? "pg3" : "pg2";
+        ctx.check(
+          (await w.primary()) === primary,
+          "clients are told the new primary",
+          () => `writes succeed on ${primary} but primary() names ${String(w.primary())}`,
+        );
+        const streaming = await w.cluster.waitStreaming(primary, [other], 15_000);
+        ctx.check(
+          streaming,
+          "the remaining standby follows the new primary",
+          () =>
+            `${other} does not stream from the new primary ${primary} within 15 s (actions: ${w.describeActions()}; ${other}'s primary_conninfo still names another link?)`,
+        );
+        await sleep(1_000);
+        await load.stop();
+        await probe.stop();
+        const split = probe.samples.find((s) => s.writable.length > 1);
+        ctx.check(
+          split === undefined,
+          "exactly one writable primary",
+          () => `clients found ${split?.writable.join(" and ")} both accepting writes`,
+        );
+        await w.expectNothingLost(primary, load.acks, "synchronous replication");
+      });
+    },
+  },
+  {
+    part: "B",
+    name: "a short stall of the primary is not a failure",
+    points: 10,
+    seeds: 1,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "One failed check is a slow answer, a lost packet or a busy server as often as a crash: promote only after failAfterChecks failures in a row, and start counting again after any success.",
+      "A needless failover is not free: it forks the timeline, and the old primary needs a rewind to come back.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, { durability: "sync" }, async (w) => {
+        await w.run();
+        await w.settle(true);
+        // pg1's network blips three times for 300 ms: the controller's link and both standbys'
+        // links to it are reset, so at most two checks fail and the standbys briefly lose it too.
+        const links = [
+          w.cluster.ctl.get("pg1")!,
+          w.cluster.repl.get("pg2")!.get("pg1")!,
+          w.cluster.repl.get("pg3")!.get("pg1")!,
+        ];
+        for (let i = 0; i < 3; i++) {
+          for (const l of links) l.cut();
+          await sleep(300);
+          for (const l of links) l.heal();
+          await sleep(1_500);
+        }
+        w.rethrowStub();
+        const promoted = w.ctl.actions.filter((a) => a.kind === "promote");
+        ctx.check(
+          promoted.length === 0,
+          "no failover without a failure",
+          () =>
+            `the controller promoted ${promoted.map((a) => a.node).join(", ")} after blips of 300 ms in a healthy pg1's network`,
+        );
+        ctx.check(
+          (await w.primary()) === "pg1",
+          "clients are told the primary",
+          "primary() does not name pg1 after the blips",
+        );
+      });
+    },
+  },
+];
+
+export const partC: S[] = [
+  {
+    part: "C",
+    name: "no acknowledged write is lost with synchronous replication",
+    points: 25,
+    seeds: 1,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "With synchronous_standby_names = 'ANY 1 (pg2, pg3)' on the primary (ALTER SYSTEM + reload), a commit returns only once one standby has flushed it. A new primary starts without that setting: set it there too.",
+      "Only one of the two standbys needs to have a given commit: promote the one that received the most WAL (pg_last_wal_receive_lsn(), compared as numbers), not the first one you find.",
+      "Compare LSNs with parseLsn: pg2 here is 600 ms behind pg3, so the first standby is the wrong one.",
+    ],
+    async run(ctx) {
+      // Sync: pg2 lags 700 ms, pg3 100 ms each way; the kill finds pg3 ahead of pg2.
+      let syncLatency = 0;
+      let syncWrites = 0;
+      await withWorld(ctx, { durability: "sync" }, async (w) => {
+        w.cluster.repl.get("pg2")!.get("pg1")!.delay(700);
+        w.cluster.repl.get("pg3")!.get("pg1")!.delay(100);
+        await w.run();
+        await w.settle(true);
+        const { load, probe, primary, killedAt, received } = await killAndRecover(w, 8, 2_500);
+        const ahead =
+          lsnDiff(received.pg3, received.pg2) > 0 ? "pg3" : lsnDiff(received.pg2, received.pg3) > 0 ? "pg2" : undefined;
+        ctx.check(
+          ahead === undefined || primary === ahead,
+          "the standby with the most WAL is promoted",
+          () =>
+            `${primary} was promoted, but when pg1 died ${ahead} had received more WAL (pg2 up to ${received.pg2}, pg3 up to ${received.pg3})`,
+        );
+        await sleep(500);
+        await load.stop();
+        await probe.stop();
+        const before = load.acks.filter((a) => a.at < killedAt);
+        syncLatency = percentile(
+          before.map((a) => a.latencyMs),
+          50,
+        );
+        syncWrites = before.length;
+        await w.expectNothingLost(primary, load.acks, "synchronous replication, ANY 1");
+      });
+      // The same workload with asynchronous replication: shown, not graded.
+      let shown = "";
+      await withWorld(ctx, { durability: "async" }, async (w) => {
+        w.cluster.repl.get("pg2")!.get("pg1")!.delay(700);
+        w.cluster.repl.get("pg3")!.get("pg1")!.delay(100);
+        await w.run();
+        await w.settle(false);
+        const load = w.workload(8, "async");
+        await sleep(2_500);
+        await w.cluster.crashNow("pg1");
+        const killedAt = performance.now();
+        const first = await w.waitRecovered(load, "pg1", killedAt, RTO_BOUND_MS);
+        await load.stop();
+        if (!first) {
+          shown = "async run: no new primary within the bound, nothing to compare";
+          return;
+        }
+        const before = load.acks.filter((a) => a.at < killedAt);
+        const { lostWrites } = await import("./workload.ts");
+        const lost = await lostWrites(w.cluster, first.node, before);
+        shown = [
+          "replication   p50 commit latency   writes acknowledged before the kill   lost at failover",
+          `sync ANY 1    ${syncLatency.toFixed(1).padStart(8)} ms          ${String(syncWrites).padStart(8)}                              0`,
+          `async         ${percentile(
+            before.map((a) => a.latencyMs),
+            50,
+          )
+            .toFixed(1)
+            .padStart(
+              8,
+            )} ms          ${String(before.length).padStart(8)}                       ${String(lost.length).padStart(8)}`,
+          "(standby links delayed 700 ms and 100 ms each way; 8 writers; primary SIGKILLed)",
+        ].join("\n");
+        ctx.metric("acknowledged writes lost with async replication", lost.length);
+      });
+      ctx.show(shown);
+    },
+  },
+];
+
+export const partD: S[] = [
+  {
+    part: "D",
+    name: "the old primary is fenced and rejoins with pg_rewind",
+    points: 20,
+    seeds: 1,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "After a failover, a server that answers pg_is_in_recovery() = false and is not your primary is the old one, back on a dead timeline: stop it at once (cluster.stop), before anything it accepts is acknowledged.",
+      "It cannot simply follow the new primary: its WAL went on past the fork point (at least its own end-of-recovery checkpoint). cluster.rewind(old, primary) first, then cluster.startAsStandby(old, primary).",
+      "Check afterwards that it streams: the new primary's pg_stat_replication lists it.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, { durability: "sync" }, async (w) => {
+        const c = w.cluster;
+        await w.run();
+        await w.settle(true);
+        const { load, probe, primary } = await killAndRecover(w, 4, 1_500);
+        // The old primary's machine comes back: PostgreSQL starts on its old timeline, writable,
+        // and a batch job that still has its address writes to it.
+        await c.startServer("pg1");
+        const backAt = performance.now();
+        const stale = w.pinnedWorkload("pg1", 2, "stale");
+        let fencedAt: number | undefined;
+        while (performance.now() - backAt < FENCE_BOUND_MS + 2_000) {
+          const writable = await c
+            .sql<{ r: boolean }>("pg1", "SELECT pg_is_in_recovery() AS r", [], 1_000)
+            .then((r) => r[0]?.r === false)
+            .catch(() => false);
+          if (!writable) {
+            fencedAt = performance.now();
+            break;
+          }
+          await sleep(100);
+        }
+        ctx.check(
+          fencedAt !== undefined && fencedAt - backAt <= FENCE_BOUND_MS,
+          "the old primary is fenced",
+          () =>
+            `pg1 came back writable on its old timeline and still accepted writes ${FENCE_BOUND_MS / 1000} s later (actions: ${w.describeActions()})`,
+        );
+        ctx.metric("old primary fenced after", Math.round((fencedAt ?? 0) - backAt), "ms");
+        const rejoined = await c.waitStreaming(primary, ["pg1"], 25_000);
+        ctx.check(
+          rejoined,
+          "the old primary rejoins as a standby",
+          () =>
+            `pg1 does not stream from ${primary} within 25 s of coming back (actions: ${w.describeActions()}); its log:\n${c.log("pg1", 6)}`,
+        );
+        await c.sql(primary, "INSERT INTO ledger VALUES (-1, 'marker')");
+        const target = await lsnOf(w, primary, "pg_current_wal_lsn()");
+        const replayed = await caughtUp(w, primary, "pg1", 15_000);
+        const at = await c
+          .sql(
+            "pg1",
+            "SELECT pg_last_wal_replay_lsn()::text AS replayed, pg_last_wal_receive_lsn()::text AS received, (SELECT status FROM pg_stat_wal_receiver) AS receiver",
+          )
+          .then((r) => JSON.stringify(r[0]))
+          .catch((e: Error) => e.message);
+        ctx.check(
+          replayed,
+          "the old primary rejoins as a standby",
+          () =>
+            `pg1 streams but does not replay the new primary's writes (replayed ${at}, ${primary} at ${target}; actions: ${w.describeActions()}); its log:\n${c.log("pg1", 8)}`,
+        );
+        await stale.stop();
+        await load.stop();
+        await probe.stop();
+        await w.expectNothingLost(primary, [...load.acks, ...stale.acks], "the clients' and the stale batch job's");
+      });
+    },
+  },
+];
+
+export const partE: S[] = [
+  {
+    part: "E",
+    name: "a controller cut off from the primary does not promote",
+    points: 10,
+    bonus: true,
+    seeds: 1,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "Your view is one observer's: before promoting, ask the standbys whether they still hear from the primary.",
+      "pg_stat_wal_receiver on a standby: status 'streaming', sender_port the port of the link to the primary (cluster.conninfo), last_msg_receipt_time within a few seconds: then the primary lives and you are the one cut off.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, { durability: "sync" }, async (w) => {
+        await w.run();
+        await w.settle(true);
+        const load = w.workload(2);
+        const probe = w.probe();
+        const link = w.cluster.ctl.get("pg1")!;
+        link.cut();
+        await sleep(4_000);
+        link.heal();
+        await sleep(1_000);
+        w.rethrowStub();
+        await load.stop();
+        await probe.stop();
+        const promoted = w.ctl.actions.filter((a) => a.kind === "promote");
+        ctx.check(
+          promoted.length === 0,
+          "no failover on one observer's view",
+          () =>
+            `the controller promoted ${promoted.map((a) => a.node).join(", ")} while pg1 was alive and streaming to both standbys (only the controller's link was cut)`,
+        );
+        const split = probe.samples.find((s) => s.writable.length > 1);
+        ctx.check(
+          split === undefined,
+          "exactly one writable primary",
+          () => `clients found ${split?.writable.join(" and ")} both accepting writes`,
+        );
+        await w.expectNothingLost("pg1", load.acks, "during the controller's partition");
+      });
+    },
+  },
+];

@@ -1,0 +1,8 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    testTimeout: 600_000,
+    hookTimeout: 120_000,
+  },
+});

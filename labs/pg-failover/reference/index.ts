@@ -1,0 +1,1 @@
+export { FailoverController } from "./controller.ts";

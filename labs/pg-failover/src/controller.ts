@@ -1,0 +1,71 @@
+/**
+ * Your failover controller for three PostgreSQL servers in streaming replication (pg1 is the
+ * first primary; pg2 and pg3 stream from it). The grader's host calls `tick()` about every
+ * 200 ms, one call at a time, and asks `primary()` before its clients write. You act only
+ * through `cluster` (../framework/types.ts): SQL on each server, and promote, stop, rewind and
+ * start-as-standby, which the grader carries out on the real servers.
+ *
+ * PostgreSQL 15 documentation: "High Availability, Load Balancing, and Replication" (ch. 27:
+ * 27.2.5 streaming replication, 27.2.8 synchronous replication, 27.3 failover), pg_rewind (app),
+ * the system administration functions (9.27: pg_is_in_recovery, pg_current_wal_lsn,
+ * pg_last_wal_receive_lsn, pg_last_wal_replay_lsn), and the views pg_stat_replication and
+ * pg_stat_wal_receiver (28.2).
+ */
+import { NotImplemented } from "@faultline/sim";
+import type { Cluster, ControllerOptions, NodeName, NodeReport } from "../framework/types.ts";
+
+export class FailoverController {
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly options: ControllerOptions,
+  ) {}
+
+  /**
+   * Part A: one report per server, in `cluster.nodes` order.
+   *
+   * TODO: query every server (concurrently): `SELECT pg_is_in_recovery()`, and the WAL position
+   * that matters for its role: pg_current_wal_lsn() on the primary, pg_last_wal_replay_lsn() on
+   * a standby (what its readers see; the received position can be far ahead when replay is
+   * paused or slow). A server that does not answer is "down" with lsn and lagBytes null, now,
+   * whatever it was before. lagBytes of a standby is the primary's position minus its replayed
+   * one (parse LSNs with parseLsn/lsnDiff from ../framework/lsn.ts: "0/A000000" > "0/9FFFFFF").
+   */
+  async observe(): Promise<NodeReport[]> {
+    void this.cluster;
+    throw new NotImplemented("FailoverController.observe (src/controller.ts): part A");
+  }
+
+  /**
+   * Parts B, C and D: one round of watching and acting.
+   *
+   * TODO (B): learn the primary (the only writable server) on the first tick. Count consecutive
+   * failed checks of it; only `options.failAfterChecks` in a row make it dead (one slow answer is
+   * not a crash). Then promote the standby that has received the most WAL
+   * (pg_last_wal_receive_lsn()), and point the other standby at it: ALTER SYSTEM SET
+   * primary_conninfo = '<cluster.conninfo(standby, newPrimary)>' followed by
+   * SELECT pg_reload_conf() (ALTER SYSTEM alone changes nothing until the reload).
+   * TODO (C): on whichever server is primary, keep synchronous_standby_names =
+   * 'ANY 1 (<the other two, in cluster.nodes order, comma and space>)' under durability "sync"
+   * and '' under "async" (ALTER SYSTEM + reload): a new primary starts without it.
+   * TODO (D): a writable server that is not your primary is an old primary on a dead timeline:
+   * fence it at once (cluster.stop), then cluster.rewind(it, primary) and
+   * cluster.startAsStandby(it, primary). Without the rewind it cannot follow the new timeline.
+   * TODO (E, bonus): before promoting, ask the standbys: if one still streams from the primary
+   * (pg_stat_wal_receiver: status 'streaming', sender_port the primary's link, a message within
+   * the last few seconds), you are the one cut off; do not promote.
+   */
+  async tick(): Promise<void> {
+    void this.options;
+    throw new NotImplemented("FailoverController.tick (src/controller.ts): parts B-D");
+  }
+
+  /**
+   * The server clients should write to now, as far as you know (undefined before the first
+   * tick found one).
+   *
+   * TODO: return the primary your ticks track; it must change the moment you promote.
+   */
+  primary(): NodeName | undefined {
+    throw new NotImplemented("FailoverController.primary (src/controller.ts): part B");
+  }
+}
