@@ -60,7 +60,15 @@ export class GraderClient {
 
   /** `acquire`; the token when granted, undefined when busy or unanswered. */
   async acquire(ttlMs: number): Promise<number | undefined> {
-    const id = this.req();
+    const r = await this.acquireAnswer(ttlMs);
+    return typeof r === "number" ? r : undefined;
+  }
+
+  /**
+   * `acquire` with request id `id` (a new one if not given: the same id again is a duplicate):
+   * the token when granted, "busy", or undefined when unanswered.
+   */
+  async acquireAnswer(ttlMs: number, id = this.req()): Promise<number | "busy" | undefined> {
     const r = await this.sim
       .client(this.id)
       .call(
@@ -69,7 +77,12 @@ export class GraderClient {
         (m) => (m.type === "granted" || m.type === "busy") && m.id === id,
         ANSWER_MS,
       );
-    return r?.type === "granted" ? r.token : undefined;
+    return r === undefined ? undefined : r.type === "granted" ? r.token : "busy";
+  }
+
+  /** A fresh request id, for a request to be sent more than once. */
+  newId(): number {
+    return this.req();
   }
 
   /** Ask every `everyMs` until granted or `withinMs` has passed. */
@@ -110,6 +123,16 @@ export class GraderClient {
         ANSWER_MS,
       );
     return r === undefined ? undefined : r.type === "write_ok" ? "ok" : "rejected";
+  }
+
+  /** Forget answers that arrived and matched no request (late copies of earlier answers). */
+  clearInbox(): void {
+    this.sim.client(this.id).clearInbox();
+  }
+
+  /** True time now. */
+  now(): number {
+    return this.sim.now;
   }
 
   sleep(ms: number): Promise<void> {

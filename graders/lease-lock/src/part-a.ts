@@ -6,9 +6,92 @@
 import type { Scenario } from "@faultline/grading";
 import { LEASE_TTL_MS, LOCK_SERVER, MAX_TTL_MS } from "@faultline/lab-lease-lock";
 import { fmt } from "@faultline/sim";
-import type { L } from "./props.ts";
+import type { Ctx, L } from "./props.ts";
 import { GraderClient, hostile, lockOnly, runUntilSettled } from "./cluster.ts";
 import { LeaseWatch } from "./watch.ts";
+
+/**
+ * The rules for one lease, request by request, on a server whose clock runs 20% fast or slow:
+ * c1 holds token `t1` (granted to request `firstId`); every answer is checked, not only the
+ * grants. Timed so that the renewal decides: 1320 ms after the grant the first lease has ended by
+ * the server's clock (at least 1056 ms on it); the lease renewed at 700 ms has not (it has run at
+ * most 820 ms on it when c1 releases it).
+ */
+async function theHoldersRequests(ctx: Ctx, c1: GraderClient, c2: GraderClient, t1: number, firstId: number) {
+  const grantedAt = c1.now();
+  // Past every network copy of the first answer, and forgotten: only the server answers the repeat.
+  await c1.sleep(30);
+  c1.clearInbox();
+  const again = await c1.acquireAnswer(LEASE_TTL_MS, firstId);
+  ctx.check(
+    again === t1,
+    "a duplicated acquire gets the same answer",
+    () =>
+      `c1's acquire #${firstId} was granted token ${t1}; the same request arriving again (a duplicate: same sender, same id) was answered ${String(again)}: answer it granted with the same token, without a new lease`,
+  );
+  const mine = await c1.acquireAnswer(LEASE_TTL_MS);
+  ctx.check(
+    mine === "busy",
+    "a running lease is not granted again",
+    () =>
+      `c1 holds token ${t1} and sent a NEW acquire (another id): it was answered ${String(mine)}, not busy. Only a duplicate of the request the lease answered gets granted again; a new request while a lease runs gets busy (a holder that thinks its lease ended must not restart it on the old token)`,
+  );
+  const other = await c2.acquireAnswer(LEASE_TTL_MS);
+  ctx.check(
+    other === "busy",
+    "a running lease is not granted again",
+    () => `c2 asked for the lock while c1's lease (token ${t1}) runs, and was answered ${String(other)}: answer busy`,
+  );
+  await c1.sleep(Math.max(0, 700 - (c1.now() - grantedAt)));
+  const renewed = await c1.ask("renew", t1);
+  ctx.check(
+    renewed === "ok",
+    "the holder renews its lease",
+    () =>
+      `c1 renewed its running lease (token ${t1}) 700 ms after the grant and was answered ${String(renewed)}, not renewed`,
+  );
+  for (const type of ["renew", "release"] as const) {
+    const wrong = await c1.ask(type, t1 + 1);
+    ctx.check(
+      wrong === "refused",
+      "only the holder's token renews or releases",
+      () =>
+        `c1 holds token ${t1} and asked to ${type} token ${t1 + 1}, which is not its lease: the answer was ${String(wrong)}, not not_holder`,
+    );
+    const forged = await c2.ask(type, t1);
+    ctx.check(
+      forged === "refused",
+      "only the holder's token renews or releases",
+      () => `c2 asked to ${type} c1's lease (token ${t1}): the answer was ${String(forged)}, not not_holder`,
+    );
+  }
+  await c2.sleep(Math.max(0, 1320 - (c2.now() - grantedAt)));
+  const lateId = c2.newId();
+  const late = await c2.acquireAnswer(LEASE_TTL_MS, lateId);
+  ctx.check(
+    late === "busy",
+    "the holder renews its lease",
+    () =>
+      `c1 renewed its lease 700 ms after the grant; 620 ms after the renewal c2 was answered ${String(late)}, not busy: a renewal makes the lease end ttlMs after the renewal, on the server's clock`,
+  );
+  // (A duplicated release may be refused after the first freed the lock, and answers can cross.)
+  const released = await c1.ask("release", t1);
+  ctx.check(
+    released !== undefined,
+    "the holder releases its lease",
+    () => `c1 released its lease (token ${t1}) and got no answer`,
+  );
+  // c2 asks again with the same request: a late copy of it may already have been granted.
+  await c2.sleep(30);
+  c2.clearInbox();
+  const next = await c2.acquireAnswer(LEASE_TTL_MS, lateId);
+  ctx.check(
+    typeof next === "number",
+    "a free lock is granted",
+    () => `c1 released its lease; c2's acquire was then answered ${String(next)}: a released lock is free`,
+  );
+  if (typeof next === "number") await c2.ask("release", next);
+}
 
 export const partA: Array<Scenario<L>> = [
   {
@@ -32,18 +115,21 @@ export const partA: Array<Scenario<L>> = [
         GraderClient,
       ];
       // A fresh server grants at once: it has never granted anything, so no lease can be running.
-      const first = c1.acquire(LEASE_TTL_MS);
+      const firstId = c1.newId();
+      const first = c1.acquireAnswer(LEASE_TTL_MS, firstId);
       await runUntilSettled(ctx, sim, first, 1000, "the first acquire");
       const t1 = await first;
-      ctx.check(
-        t1 !== undefined,
-        "a free lock is granted",
-        "a fresh lock server answered the very first acquire with busy (or not at all); nobody holds the lock, so grant it",
-      );
+      if (typeof t1 !== "number")
+        return ctx.fail(
+          "a free lock is granted",
+          "a fresh lock server answered the very first acquire with busy (or not at all); nobody holds the lock, so grant it",
+        );
+      const holderRules = sim.spawn("c1 holds, c2 waits", () => theHoldersRequests(ctx, c1, c2, t1, firstId));
+      await runUntilSettled(ctx, sim, holderRules, 10_000, "the holder's requests");
       let refusedReleases = 0;
-      const holders = [c1, c2].map((c, i) =>
+      const holders = [c1, c2].map((c) =>
         sim.spawn(`holder ${c.id}`, async () => {
-          let token = i === 0 ? t1 : undefined;
+          let token: number | undefined;
           for (let round = 0; round < 6; round++) {
             token ??= await c.acquireWithin(LEASE_TTL_MS, 50 + ctx.rng.int(50), 4000);
             if (token === undefined) continue;
@@ -157,6 +243,13 @@ export const partA: Array<Scenario<L>> = [
           sim.restart(LOCK_SERVER);
           ctx.log(`restarted the lock server while c1 may still hold token ${t}`);
           const from = sim.now;
+          const early = await c2.acquireAnswer(LEASE_TTL_MS);
+          ctx.check(
+            early === "busy",
+            "a restarted server waits out the leases of its previous life",
+            () =>
+              `c2 asked for the lock right after the server restarted (c1 may still hold token ${t}) and was answered ${String(early)}: for MAX_TTL_MS (${MAX_TTL_MS} ms) after a restart that found a token on disk, answer busy`,
+          );
           const got = await c2.acquireWithin(LEASE_TTL_MS, 50, MAX_TTL_MS + 1500);
           waits.push(got === undefined ? "never" : `${Math.round(sim.now - from)} ms`);
           ctx.check(

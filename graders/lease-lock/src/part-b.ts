@@ -23,8 +23,8 @@ export function expectedOverlaps(arrivals: readonly Arrival[]): Overlap[] {
   return out;
 }
 
-/** The values the storage should hold after applying the arrivals in order. */
-export function expectedValues(arrivals: readonly Arrival[]): Record<string, string> {
+/** The values a storage should hold after applying these writes in order. */
+export function expectedValues(arrivals: ReadonlyArray<Pick<Arrival, "op" | "key" | "value">>): Record<string, string> {
   const data: Record<string, string> = {};
   for (const a of arrivals) data[a.key] = a.op === "append" ? (data[a.key] ?? "") + a.value : a.value;
   return data;

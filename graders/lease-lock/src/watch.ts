@@ -51,6 +51,40 @@ export class LeaseWatch {
       else if (m?.type === "released") this.released(e.peer, m.token);
     });
     sim.addInvariant("one lease at a time, tokens only grow", () => this.violation);
+    sim.onEvent((e) => {
+      if (e.node !== LOCK_SERVER) return;
+      // A restarted server has forgotten the leases it granted before: its hook may not name them.
+      if (e.kind === "start") this.since = this.grants.length;
+      if (e.kind === "start" || e.kind === "deliver" || e.kind === "timer") this.ran = true;
+    });
+    sim.addInvariant("the lock server's lease() matches its answers", () => {
+      const ran = this.ran;
+      this.ran = false;
+      return ran ? this.hookDisagrees() : undefined;
+    });
+  }
+
+  /** Grants before this index were made in an earlier life of the server. */
+  private since = 0;
+  /**
+   * The server handled an event in this step. Only then is its hook read: a graded node's clock
+   * reads the time of its last event, so between its events the hook would judge an old moment.
+   */
+  private ran = false;
+
+  /** The server's `lease()` hook against the lease its answers define, now. */
+  private hookDisagrees(): string | undefined {
+    if (!this.sim.isUp(LOCK_SERVER)) return undefined;
+    const view = this.sim.node<{ lease(): { holder: NodeId; token: number } | null }>(LOCK_SERVER)?.lease();
+    const running = this.current();
+    const now = fmt(this.sim.localTime(LOCK_SERVER));
+    if (view != null) {
+      if (running?.holder === view.holder && running.token === view.token) return undefined;
+      return `lease() says ${view.holder} holds token ${view.token} at ${now} ms on the server's clock, but by the server's own answers ${running ? `${running.holder} holds token ${running.token}` : "no lease is running"}`;
+    }
+    if (running && this.grants.indexOf(running) >= this.since)
+      return `lease() says no lease is running at ${now} ms on the server's clock, but the server granted ${running.holder} token ${running.token} until ${fmt(running.expiresAt)} ms`;
+    return undefined;
   }
 
   /** The lease running now by the server's clock, if any. */
@@ -131,14 +165,26 @@ export function watchArrivals(sim: Sim): Arrival[] {
   return arrivals;
 }
 
+/** A write the storage accepted (answered write_ok), with what it wrote. */
+export interface Accepted {
+  to: NodeId;
+  token: number;
+  t: number;
+  op: "put" | "append";
+  key: string;
+  value: string;
+}
+
 /**
  * Part C's safety, as the storage's answers show it: writes land in token order (no write of a
  * superseded holder after a newer holder's write), and a client told it is fenced never writes
  * with that token again.
  */
 export class FenceWatch {
-  /** Accepted writes: token and writer, in order. */
-  readonly accepted: Array<{ to: NodeId; token: number; t: number }> = [];
+  /** Accepted writes, in order. */
+  readonly accepted: Accepted[] = [];
+  /** The last write delivered to the storage per sender and request id: what a write_ok accepts. */
+  private readonly delivered = new Map<string, { op: "put" | "append"; key: string; value: string }>();
   readonly rejected: Array<{ to: NodeId; token: number }> = [];
   private highest = 0;
   private highestBy: NodeId = "";
@@ -158,8 +204,13 @@ export class FenceWatch {
           }
           this.highest = m.token;
           this.highestBy = e.peer;
-          this.accepted.push({ to: e.peer, token: m.token, t: e.t });
+          const w = this.delivered.get(`${e.peer}:${m.id}`);
+          // A write_ok for a write never delivered accepts nothing: it cannot be replayed.
+          if (w) this.accepted.push({ to: e.peer, token: m.token, t: e.t, ...w });
         } else if (m?.type === "write_rejected") this.rejected.push({ to: e.peer, token: m.token });
+      } else if (e.kind === "deliver" && e.node === STORAGE && e.peer !== undefined) {
+        const m = messageOf(e);
+        if (m?.type === "write") this.delivered.set(`${e.peer}:${m.id}`, { op: m.op, key: m.key, value: m.value });
       } else if (e.kind === "deliver" && e.peer === STORAGE) {
         const m = messageOf(e);
         if (m?.type === "write_rejected") this.toldFenced.add(`${e.node}:${m.token}`);

@@ -24,7 +24,8 @@
  *   the current lease, which may still run: grant nothing for MAX_TTL_MS after a restart that
  *   found a token on disk (answer `busy`).
  *
- * The grader reads `lease()` at every step.
+ * The grader reads `lease()` after every step in which this server ran (a message, a timer, its
+ * start).
  */
 import { NotImplemented, type Env, type Node, type NodeId } from "@faultline/sim";
 // Imported for the bodies you will write.
