@@ -5,53 +5,16 @@
  * src/ and framework/ (and reference/ for the reference and the mutants), nothing else, so the
  * processes need to read nothing of the course but the bundle and the database packages.
  */
-import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
-import {
-  BundleError,
-  bundleProcessImpl,
-  courseRoot,
-  labDir,
-  stampOf,
-  spawnRestricted,
-  type ProcessBundle,
-} from "@faultline/grading";
+import { BundleError, spawnRestricted, type ProcessBundle, labProcessBundle } from "@faultline/grading";
 import { LOADED, type HostRole } from "@faultline/lab-idempotency-api/framework/host";
 
 const LAB = "idempotency-api";
 /** How long the "does it load" check waits for the module (the process start included). */
 export const LOAD_LIMIT_MS = 10_000;
 
-const cache = new Map<string, { stamp: string; bundle: Promise<ProcessBundle> }>();
-
-function within(file: string, dir: string): boolean {
-  const rel = relative(dir, file);
-  return rel !== "" && !rel.startsWith("..") && !rel.startsWith("/");
-}
-
-/** The bundle of the implementation at `implPath` (made once per process while its files do not change). */
+/** The bundle of the implementation at `implPath` with the lab's host (made once while its files do not change). */
 export function learnerBundle(implPath: string): Promise<ProcessBundle> {
-  const lab = labDir(LAB);
-  const framework = join(lab, "framework");
-  const roots = [dirname(implPath), join(lab, "src"), framework];
-  // The reference and the mutants (variants of it) are instructors' code.
-  if (within(implPath, join(lab, "reference")) || within(implPath, join(lab, "mutants")))
-    roots.push(join(lab, "reference"));
-  const stamp = stampOf(roots);
-  const hit = cache.get(implPath);
-  if (hit && hit.stamp === stamp) return hit.bundle;
-  const bundle = bundleProcessImpl({
-    entry: implPath,
-    host: join(framework, "host.ts"),
-    hostExport: "runHost",
-    allowedRoots: roots,
-    trustedRoots: [framework],
-    displayRoot: courseRoot(),
-    outDir: join(tmpdir(), "faultline-idem-bundles"),
-  });
-  cache.set(implPath, { stamp, bundle });
-  bundle.catch(() => cache.delete(implPath));
-  return bundle;
+  return labProcessBundle(LAB, implPath);
 }
 
 /** The options of a host process in `role`: it reads the bundle and the packages it imports. */

@@ -6,17 +6,7 @@
  * servers, and logged with their times so the checks can read what the controller did.
  */
 import type { ChildProcess } from "node:child_process";
-import { dirname, join, relative } from "node:path";
-import { tmpdir } from "node:os";
-import {
-  BundleError,
-  bundleProcessImpl,
-  courseRoot,
-  labDir,
-  spawnRestricted,
-  stampOf,
-  type ProcessBundle,
-} from "@faultline/grading";
+import { BundleError, spawnRestricted, type ProcessBundle, labProcessBundle } from "@faultline/grading";
 import {
   LOADED,
   type ControllerRole,
@@ -29,35 +19,9 @@ import { NODES, type Node, type PgCluster } from "./postgres.ts";
 const LAB = "pg-failover";
 export const LOAD_LIMIT_MS = 10_000;
 
-const cache = new Map<string, { stamp: string; bundle: Promise<ProcessBundle> }>();
-
-function within(file: string, dir: string): boolean {
-  const rel = relative(dir, file);
-  return rel !== "" && !rel.startsWith("..") && !rel.startsWith("/");
-}
-
 /** The bundle of the implementation at `implPath` with the lab's host (made once while its files do not change). */
 export function learnerBundle(implPath: string): Promise<ProcessBundle> {
-  const lab = labDir(LAB);
-  const framework = join(lab, "framework");
-  const roots = [dirname(implPath), join(lab, "src"), framework];
-  if (within(implPath, join(lab, "reference")) || within(implPath, join(lab, "mutants")))
-    roots.push(join(lab, "reference"));
-  const stamp = stampOf(roots);
-  const hit = cache.get(implPath);
-  if (hit && hit.stamp === stamp) return hit.bundle;
-  const bundle = bundleProcessImpl({
-    entry: implPath,
-    host: join(framework, "host.ts"),
-    hostExport: "runHost",
-    allowedRoots: roots,
-    trustedRoots: [framework],
-    displayRoot: courseRoot(),
-    outDir: join(tmpdir(), "faultline-pgf-bundles"),
-  });
-  cache.set(implPath, { stamp, bundle });
-  bundle.catch(() => cache.delete(implPath));
-  return bundle;
+  return labProcessBundle(LAB, implPath);
 }
 
 function plain(message: string): Error {

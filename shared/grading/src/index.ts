@@ -25,7 +25,12 @@ export * from "./bench-mutants.ts";
 export * from "./learner.ts";
 export { stageSubmission, needsStaging, MAX_SUBMISSION_BYTES } from "./stage.ts";
 export { BundleError } from "./isolation/bundle.ts";
-export { bundleProcessImpl, type ProcessBundle, type ProcessBundleRequest } from "./isolation/process-bundle.ts";
+export {
+  bundleProcessImpl,
+  labProcessBundle,
+  type ProcessBundle,
+  type ProcessBundleRequest,
+} from "./isolation/process-bundle.ts";
 export { spawnRestricted, restrictedArgs, type RestrictedProcessOptions } from "./isolation/restricted-process.ts";
 export { stampOf } from "./isolation/prepare.ts";
 export * from "./mutants/index.ts";

@@ -14,7 +14,9 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type BuildResult, build, type Plugin } from "esbuild";
 import { BundleError, bundleErrorOf, inside, real, SIM_SHIM } from "./bundle.ts";
-import { REPO_ROOT } from "../impl.ts";
+import { tmpdir } from "node:os";
+import { courseRoot, labDir, REPO_ROOT } from "../impl.ts";
+import { stampOf } from "./prepare.ts";
 
 export interface ProcessBundleRequest {
   /** The implementation's module (index.ts of src/, reference/, a mutant or a submission). */
@@ -199,4 +201,41 @@ export async function bundleProcessImpl(req: ProcessBundleRequest): Promise<Proc
     .filter((f) => !f.startsWith("faultline:") && f !== "<stdin>")
     .map((f) => relative(req.displayRoot, resolve(dirname(entry), f)));
   return { file, hash, files, packageDirs: [...packageDirs] };
+}
+
+function isWithin(file: string, dir: string): boolean {
+  const rel = relative(dir, file);
+  return rel !== "" && !rel.startsWith("..") && !rel.startsWith("/");
+}
+
+const labBundles = new Map<string, { stamp: string; bundle: Promise<ProcessBundle> }>();
+
+/**
+ * The bundle of a process-hosted lab's implementation at `implPath` with the lab's host
+ * (`framework/host.ts`, export `runHost`), made once while its files do not change. Its imports
+ * reach the implementation's folder, the lab's src/ and framework/, and reference/ only for the
+ * reference and the mutants (variants of it, instructors' code).
+ */
+export function labProcessBundle(lab: string, implPath: string): Promise<ProcessBundle> {
+  const dir = labDir(lab);
+  const framework = join(dir, "framework");
+  const roots = [dirname(implPath), join(dir, "src"), framework];
+  if (isWithin(implPath, join(dir, "reference")) || isWithin(implPath, join(dir, "mutants")))
+    roots.push(join(dir, "reference"));
+  const stamp = stampOf(roots);
+  const key = `${lab}\n${implPath}`;
+  const hit = labBundles.get(key);
+  if (hit && hit.stamp === stamp) return hit.bundle;
+  const bundle = bundleProcessImpl({
+    entry: implPath,
+    host: join(framework, "host.ts"),
+    hostExport: "runHost",
+    allowedRoots: roots,
+    trustedRoots: [framework],
+    displayRoot: courseRoot(),
+    outDir: join(tmpdir(), `faultline-${lab}-bundles`),
+  });
+  labBundles.set(key, { stamp, bundle });
+  bundle.catch(() => labBundles.delete(key));
+  return bundle;
 }
