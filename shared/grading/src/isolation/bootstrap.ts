@@ -297,6 +297,18 @@ function observe(o) {
   }
   return out;
 }
+// One handler call of node object o: "where" says which (described only if a teaching error
+// needs it: most calls never do), and a handler that returns a promise is refused.
+function invokeHandler(o, op, env, a, m) {
+  callOp = op; callId = env.id; callA = a; callM = m;
+  where = describeCall;
+  const r = op === "boot" ? o.start(env) : op === "msg" ? o.onMessage(a, m) : o.onTimer(m);
+  if (r !== null && typeof r === "object" && typeof r.then === "function") {
+    const e = new Error(whereNow() + " returned a promise: handlers are synchronous (no async/await in start, onMessage or onTimer)");
+    e.name = "EnvMisuse";
+    throw e;
+  }
+}
 function nodeCall(op, h, now, a, text) {
   const o = handles[h];
   let env = nodes.get(h);
@@ -310,16 +322,8 @@ function nodeCall(op, h, now, a, text) {
       nodes.set(h, env);
     } else if (op === "msg") m = jsonParse(text);
     else m = text === undefined ? undefined : jsonParse(text);
-    // Described only if a teaching error needs it: most calls never do.
-    callOp = op; callId = env.id; callA = a; callM = m;
-    where = describeCall;
     if (misuse) { const e = misuse; misuse = undefined; throw e; }
-    const r = op === "boot" ? o.start(env) : op === "msg" ? o.onMessage(a, m) : o.onTimer(m);
-    if (r !== null && typeof r === "object" && typeof r.then === "function") {
-      const e = new Error(whereNow() + " returned a promise: handlers are synchronous (no async/await in start, onMessage or onTimer)");
-      e.name = "EnvMisuse";
-      throw e;
-    }
+    invokeHandler(o, op, env, a, m);
   } catch (e) { err = errorOf(e); }
   const fx_ = fx;
   fx = null;
@@ -480,14 +484,7 @@ function searchCall(op, h, text) {
   scall = { disk: new Map(req.disk), pending: new Set(req.pending), random };
   try {
     m = op === "msg" ? jsonParse(req.msg) : op === "timer" ? jsonParse(req.tag) : undefined;
-    callOp = op === "boot" ? "boot" : op === "msg" ? "msg" : "timer"; callId = req.id; callA = op === "msg" ? req.from : req.tag; callM = m;
-    where = describeCall;
-    const r = op === "boot" ? o.start(s.env) : op === "msg" ? o.onMessage(req.from, m) : o.onTimer(m);
-    if (r !== null && typeof r === "object" && typeof r.then === "function") {
-      const e = new Error(whereNow() + " returned a promise: handlers are synchronous (no async/await in start, onMessage or onTimer)");
-      e.name = "EnvMisuse";
-      throw e;
-    }
+    invokeHandler(o, op === "boot" ? "boot" : op === "msg" ? "msg" : "timer", s.env, op === "msg" ? req.from : req.tag, m);
   } catch (e) { err = errorOf(e); }
   const fx_ = fx;
   fx = null;
