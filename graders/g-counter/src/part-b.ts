@@ -89,7 +89,7 @@ export const partB: Array<Scenario<L>> = [
   {
     part: "B",
     name: "gossip under loss, duplication and reordering",
-    points: 10,
+    points: 7,
     seeds: 8,
     hints: [
       "Every message between nodes may be lost (25%), delivered three times (20%) or overtaken by a later one. Gossip periodically and forever, not only when something changes.",
@@ -117,7 +117,7 @@ export const partB: Array<Scenario<L>> = [
   {
     part: "B",
     name: "partition with adds on both sides, then heal",
-    points: 10,
+    points: 8,
     seeds: 8,
     hints: [
       "While the network is split, each side counts only its own adds; once it heals, a single gossip round in each direction must bring everyone to the full sum.",

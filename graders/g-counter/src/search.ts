@@ -27,7 +27,7 @@ export const searchScenarios: Array<Scenario<L>> = [
   {
     part: "B",
     name: "search: every ordering of gossip under loss and duplication",
-    points: 10,
+    points: 5,
     seeds: 1,
     hints: [
       "This test tries every order in which two adds and the gossip they cause can arrive, with any gossip message lost or delivered twice, and prints the shortest sequence of events that breaks your counter. Follow it event by event.",

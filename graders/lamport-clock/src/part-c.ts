@@ -222,7 +222,7 @@ export const partC: ReadonlyArray<Scenario<LabModule>> = [
   {
     part: "C",
     name: "group chat: same order on every node",
-    points: 8,
+    points: 6,
     seeds: 5,
     hints: [
       "Every node must show the same messages in the same order: the order of their (ts, node number) stamps.",
@@ -239,7 +239,7 @@ export const partC: ReadonlyArray<Scenario<LabModule>> = [
   {
     part: "C",
     name: "group chat: no answer before its question",
-    points: 8,
+    points: 6,
     seeds: 5,
     hints: [
       "Here a node answers a question as soon as it shows it; everyone must show the question before the answer.",
@@ -283,7 +283,7 @@ export const partC: ReadonlyArray<Scenario<LabModule>> = [
   {
     part: "C",
     name: "group chat under loss and duplication",
-    points: 9,
+    points: 8,
     seeds: 5,
     hints: [
       "Now messages between nodes are lost (20%), duplicated (20%) and reordered. Nothing may be shown twice or out of order, and after the network heals every node must show every message.",

@@ -24,7 +24,7 @@ export const searchScenarios: Array<Scenario<LabModule>> = [
   {
     part: "C",
     name: "search: every delivery order with two senders",
-    points: 10,
+    points: 5,
     seeds: 1,
     hints: [
       "This test tries every order in which the two posts, their link messages and their acknowledgements can reach the two nodes, and prints the shortest sequence that makes two nodes show the chat in different orders, or leaves a node that never shows a post. Follow it event by event.",

@@ -7,7 +7,7 @@ export const partA: Array<Scenario<RaftLab>> = [
   {
     part: "A",
     name: "initial election",
-    points: 4,
+    points: 3,
     hints: [
       "Start every node as a follower with a random election timeout; when it fires, become a candidate and ask everyone for a vote.",
       "A candidate that gets votes from a majority (itself included) becomes leader and sends AppendEntries heartbeats at once and then every HEARTBEAT_INTERVAL_MS. A follower that hears a heartbeat resets its election timer.",
@@ -96,7 +96,7 @@ export const partA: Array<Scenario<RaftLab>> = [
   {
     part: "A",
     name: "many elections with random disconnections",
-    points: 4,
+    points: 3,
     hints: [
       "Each round cuts off up to 3 of 7 nodes; the other 4 are a majority and must elect a leader within a second.",
       "A reconnected node with a higher term must not be able to keep the cluster leaderless: candidates step down when they see a higher term, and elections must converge.",
@@ -149,7 +149,7 @@ export const partA: Array<Scenario<RaftLab>> = [
   {
     part: "A",
     name: "elections under message loss",
-    points: 4,
+    points: 3,
     hints: [
       "With 25% of messages lost and some duplicated, votes and heartbeats go missing: a candidate that does not win in time must start a new election in a new term.",
       "A duplicated RequestVote from the same candidate in the same term must get the same answer (votedFor == candidateId); a duplicated vote must not be counted twice.",

@@ -159,7 +159,8 @@ export function worldKey<S>(host: SearchHost<S>, w: World<S>): string {
     h.update(`\u0001${id}:${s.up ? "up" : "down"}\u0002`);
     if (s.state !== undefined) h.update(host.fingerprint(id, s.state));
     h.update("\u0002");
-    for (const t of s.timers) h.update(`${t.handle}/${t.ms}/${t.tag};`);
+    // A timer's delay does not count: a search fires any pending timer at any point.
+    for (const t of s.timers) h.update(`${t.handle}/${t.tag};`);
     h.update("\u0002");
     for (const [k, v] of s.disk) h.update(`${k}=${v};`);
     h.update("\u0002");
