@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, while it builds the autograder's image: it installs Node
 # (the line in autograder.env, from nodejs.org, checksum verified) unless a recent enough one is
-# there, the course's pinned pnpm, and the course's locked dependencies.
+# there, the course's pinned pnpm, PostgreSQL when pg-failover is graded, and the course's locked
+# dependencies.
 #
 # FAULTLINE_AUTOGRADER moves the /autograder root (the local end-to-end test lays one out in a
 # temporary folder); FAULTLINE_PNPM_INSTALL_FLAGS adds flags to the install (--offline there).
@@ -36,6 +37,17 @@ if ! node_ok; then
   rm -rf "$work"
 fi
 node --version
+
+# pg-failover grades a controller against three real PostgreSQL servers: their binaries come
+# from the image's packages (Debian and Ubuntu: postgresql, which also creates the postgres user
+# the servers run as).
+case " $FAULTLINE_LABS " in
+  *" pg-failover "*)
+    if ! ls /usr/lib/postgresql/*/bin/pg_rewind >/dev/null 2>&1; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    fi
+    ;;
+esac
 
 if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   npm install --global "pnpm@$PNPM_VERSION"
