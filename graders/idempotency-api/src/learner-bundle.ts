@@ -5,7 +5,7 @@
  * src/ and framework/ (and reference/ for the reference and the mutants), nothing else, so the
  * processes need to read nothing of the course but the bundle and the database packages.
  */
-import { BundleError, spawnRestricted, type ProcessBundle, labProcessBundle } from "@faultline/grading";
+import { checkProcessLabLoads, spawnRestricted, type ProcessBundle, labProcessBundle } from "@faultline/grading";
 import { LOADED, type HostRole } from "@faultline/lab-idempotency-api/framework/host";
 
 const LAB = "idempotency-api";
@@ -36,54 +36,14 @@ export function hostProcess(
   });
 }
 
-/** An error for the learner: its message is the whole story, without the grader's stack. */
-function plain(message: string): Error {
-  const e = new Error(message);
-  e.stack = message;
-  return e;
-}
-
 /**
  * Does the implementation load? Bundled (a syntax error or a forbidden import names its file,
  * line and column), then imported by a restricted process that checks the exports. Throws why not.
  */
-export async function checkLoads(implPath: string): Promise<void> {
-  let bundle: ProcessBundle;
-  try {
-    bundle = await learnerBundle(implPath);
-  } catch (err) {
-    if (err instanceof BundleError) throw plain(err.message);
-    throw err;
-  }
-  const child = hostProcess(bundle, { role: "load" });
-  let out = "";
-  let errText = "";
-  child.stdout?.on("data", (c: Buffer) => (out += c.toString("utf8")));
-  child.stderr?.on("data", (c: Buffer) => (errText = (errText + c.toString("utf8")).slice(-3000)));
-  child.stdin?.end();
-  let timer: NodeJS.Timeout | undefined;
-  const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | "timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), LOAD_LIMIT_MS);
-    child.once("exit", (code, signal) => resolve({ code, signal }));
+export function checkLoads(implPath: string): Promise<void> {
+  return checkProcessLabLoads(LAB, implPath, {
+    spawn: (bundle) => hostProcess(bundle, { role: "load" }),
+    loaded: LOADED,
+    limitMs: LOAD_LIMIT_MS,
   });
-  clearTimeout(timer);
-  if (result === "timeout") {
-    child.kill("SIGKILL");
-    throw plain(
-      `your module did not finish loading within ${LOAD_LIMIT_MS / 1000} s (an endless loop at the top level of a file?)`,
-    );
-  }
-  if (result.code === 0 && out.includes(LOADED)) return;
-  // Node prints the bundle's line and a caret before the error; the error and its frames in
-  // the learner's files (source-mapped) say more.
-  const lines = errText.trim().split("\n");
-  const start = lines.findIndex((l) => /^[A-Za-z]*(Error|Exception)\b/.test(l));
-  const why = lines
-    .slice(Math.max(0, start))
-    .filter((l) => !/node:internal|faultline-idem-bundles|^Node\.js v\d/.test(l) && l.trim() !== "")
-    .slice(0, 8)
-    .join("\n");
-  throw plain(
-    `${result.signal ? `the process loading it was killed (${result.signal})` : `loading it failed (exit code ${result.code})`}${why ? `: ${why}` : ""}`,
-  );
 }

@@ -6,7 +6,7 @@
  * servers, and logged with their times so the checks can read what the controller did.
  */
 import type { ChildProcess } from "node:child_process";
-import { BundleError, spawnRestricted, type ProcessBundle, labProcessBundle } from "@faultline/grading";
+import { checkProcessLabLoads, spawnRestricted, type ProcessBundle, labProcessBundle } from "@faultline/grading";
 import {
   LOADED,
   type ControllerRole,
@@ -24,50 +24,18 @@ export function learnerBundle(implPath: string): Promise<ProcessBundle> {
   return labProcessBundle(LAB, implPath);
 }
 
-function plain(message: string): Error {
-  const e = new Error(message);
-  e.stack = message;
-  return e;
-}
-
 /** Does the implementation load (bundled, then imported by a restricted process)? Throws why not. */
-export async function checkLoads(implPath: string): Promise<void> {
-  let bundle: ProcessBundle;
-  try {
-    bundle = await learnerBundle(implPath);
-  } catch (err) {
-    if (err instanceof BundleError) throw plain(err.message);
-    throw err;
-  }
-  const child = spawnRestricted({
-    script: bundle.file,
-    readFolders: bundle.packageDirs,
-    env: { FAULTLINE_PGF_HOST: JSON.stringify({ role: "load" }) },
+export function checkLoads(implPath: string): Promise<void> {
+  return checkProcessLabLoads(LAB, implPath, {
+    spawn: (bundle) =>
+      spawnRestricted({
+        script: bundle.file,
+        readFolders: bundle.packageDirs,
+        env: { FAULTLINE_PGF_HOST: JSON.stringify({ role: "load" }) },
+      }),
+    loaded: LOADED,
+    limitMs: LOAD_LIMIT_MS,
   });
-  let out = "";
-  let errText = "";
-  child.stdout?.on("data", (c: Buffer) => (out += c.toString("utf8")));
-  child.stderr?.on("data", (c: Buffer) => (errText = (errText + c.toString("utf8")).slice(-3000)));
-  child.stdin?.end();
-  let timer: NodeJS.Timeout | undefined;
-  const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | "timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), LOAD_LIMIT_MS);
-    child.once("exit", (code, signal) => resolve({ code, signal }));
-  });
-  clearTimeout(timer);
-  if (result === "timeout") {
-    child.kill("SIGKILL");
-    throw plain(`your module did not finish loading within ${LOAD_LIMIT_MS / 1000} s`);
-  }
-  if (result.code === 0 && out.includes(LOADED)) return;
-  const lines = errText.trim().split("\n");
-  const start = lines.findIndex((l) => /^[A-Za-z]*(Error|Exception)\b/.test(l));
-  const why = lines
-    .slice(Math.max(0, start))
-    .filter((l) => !/node:internal|faultline-pgf-bundles|^Node\.js v\d/.test(l) && l.trim() !== "")
-    .slice(0, 8)
-    .join("\n");
-  throw plain(`loading it failed (exit code ${result.code})${why ? `: ${why}` : ""}`);
 }
 
 /** A NotImplemented of the implementation, surfaced in the grader (the stub is "not started"). */

@@ -27,7 +27,9 @@ export { stageSubmission, needsStaging, MAX_SUBMISSION_BYTES } from "./stage.ts"
 export { BundleError } from "./isolation/bundle.ts";
 export {
   bundleProcessImpl,
+  checkProcessLabLoads,
   labProcessBundle,
+  learnerFacingError,
   type ProcessBundle,
   type ProcessBundleRequest,
 } from "./isolation/process-bundle.ts";

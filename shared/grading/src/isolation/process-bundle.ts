@@ -14,6 +14,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type BuildResult, build, type Plugin } from "esbuild";
 import { BundleError, bundleErrorOf, inside, real, SIM_SHIM } from "./bundle.ts";
+import type { ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { courseRoot, labDir, REPO_ROOT } from "../impl.ts";
 import { stampOf } from "./prepare.ts";
@@ -238,4 +239,63 @@ export function labProcessBundle(lab: string, implPath: string): Promise<Process
   labBundles.set(key, { stamp, bundle });
   bundle.catch(() => labBundles.delete(key));
   return bundle;
+}
+
+/** An error for the learner: its message is the whole story, without the grader's stack. */
+export function learnerFacingError(message: string): Error {
+  const e = new Error(message);
+  e.stack = message;
+  return e;
+}
+
+/**
+ * Does a process-hosted lab's implementation load? Bundled (a syntax error or a forbidden
+ * import names its file, line and column), then started by `spawn` (a restricted process of the
+ * lab's host in its "load" role), which must print `loaded` and exit 0 within `limitMs`. Throws
+ * why not, in words for the learner.
+ */
+export async function checkProcessLabLoads(
+  lab: string,
+  implPath: string,
+  o: { spawn: (bundle: ProcessBundle) => ChildProcess; loaded: string; limitMs: number },
+): Promise<void> {
+  let bundle: ProcessBundle;
+  try {
+    bundle = await labProcessBundle(lab, implPath);
+  } catch (err) {
+    if (err instanceof BundleError) throw learnerFacingError(err.message);
+    throw err;
+  }
+  const child = o.spawn(bundle);
+  let out = "";
+  let errText = "";
+  child.stdout?.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  child.stderr?.on("data", (c: Buffer) => (errText = (errText + c.toString("utf8")).slice(-3000)));
+  child.stdin?.end();
+  let timer: NodeJS.Timeout | undefined;
+  const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | "timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), o.limitMs);
+    child.once("exit", (code, signal) => resolve({ code, signal }));
+  });
+  clearTimeout(timer);
+  if (result === "timeout") {
+    child.kill("SIGKILL");
+    throw learnerFacingError(
+      `your module did not finish loading within ${o.limitMs / 1000} s (an endless loop at the top level of a file?)`,
+    );
+  }
+  if (result.code === 0 && out.includes(o.loaded)) return;
+  // Node prints the bundle's line and a caret before the error; the error and its frames in
+  // the learner's files (source-mapped) say more.
+  const lines = errText.trim().split("\n");
+  const start = lines.findIndex((l) => /^[A-Za-z]*(Error|Exception)\b/.test(l));
+  const bundleDir = `faultline-${lab}-bundles`;
+  const why = lines
+    .slice(Math.max(0, start))
+    .filter((l) => !/node:internal|^Node\.js v\d/.test(l) && !l.includes(bundleDir) && l.trim() !== "")
+    .slice(0, 8)
+    .join("\n");
+  throw learnerFacingError(
+    `${result.signal ? `the process loading it was killed (${result.signal})` : `loading it failed (exit code ${result.code})`}${why ? `: ${why}` : ""}`,
+  );
 }
