@@ -120,6 +120,22 @@ export function inProcessHost(factory: (id: NodeId) => Node<unknown, unknown>): 
     }
     return { state: { node, disk }, effects: c.effects, ...(error ? { error } : {}) };
   };
+  // A handler on a copy of the state it starts from (the search takes other events from it too).
+  const runOnCopy = (
+    id: NodeId,
+    state: InProcessState,
+    pending: Parameters<typeof run>[3],
+    event: string,
+    handler: Parameters<typeof run>[5],
+  ) =>
+    run(
+      id,
+      copyable.copy(state.node, kept, id),
+      new Map(state.disk),
+      pending,
+      () => `${fingerprint(id, state)}|${event}`,
+      handler,
+    );
   return {
     boot(id, peers, disk, pending) {
       const env = envOf(id, peers);
@@ -133,28 +149,11 @@ export function inProcessHost(factory: (id: NodeId) => Node<unknown, unknown>): 
         (n) => n.start(env),
       );
     },
-    deliver(id, state, from, text, pending) {
-      const node = copyable.copy(state.node, kept, id);
-      return run(
-        id,
-        node,
-        new Map(state.disk),
-        pending,
-        () => `${fingerprint(id, state)}|${from}|${text}`,
-        (n) => (n.onMessageText ? n.onMessageText(from, text) : n.onMessage(from, JSON.parse(text))),
-      );
-    },
-    fire(id, state, tag, pending) {
-      const node = copyable.copy(state.node, kept, id);
-      return run(
-        id,
-        node,
-        new Map(state.disk),
-        pending,
-        () => `${fingerprint(id, state)}|timer|${tag}`,
-        (n) => n.onTimer(JSON.parse(tag)),
-      );
-    },
+    deliver: (id, state, from, text, pending) =>
+      runOnCopy(id, state, pending, `${from}|${text}`, (n) =>
+        n.onMessageText ? n.onMessageText(from, text) : n.onMessage(from, JSON.parse(text)),
+      ),
+    fire: (id, state, tag, pending) => runOnCopy(id, state, pending, `timer|${tag}`, (n) => n.onTimer(JSON.parse(tag))),
     fingerprint,
     view: (_id, s) => s.node,
   };
