@@ -146,11 +146,11 @@ export function hostile(sim: Sim, duplicate: number, delayMs: [number, number]):
 }
 
 /** Five lock servers l1..l5 (LockServer) and `clients` MajorityLockClient nodes m1..mN (Part D). */
-export function majorityCluster(ctx: Ctx, clients: number): { sim: Sim; clients: NodeId[] } {
+export function majorityCluster(ctx: Ctx, clients: number, graderClients = 0): { sim: Sim; clients: NodeId[] } {
   const ms = Array.from({ length: clients }, (_, i) => `m${i + 1}`);
   const sim = ctx.sim<Msg>({
     nodes: [...LOCK_SERVERS, ...ms],
-    clients: 0,
+    clients: graderClients,
     factory: (id) => (LOCK_SERVERS.includes(id) ? new ctx.impl.LockServer() : new ctx.impl.MajorityLockClient()),
   });
   return { sim, clients: ms };

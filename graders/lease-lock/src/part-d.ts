@@ -8,7 +8,7 @@
  * and the README explains why fencing tokens must then come from a single ordered source.)
  */
 import type { Scenario } from "@faultline/grading";
-import { CLOCK_DRIFT_BOUND, LOCK_SERVERS } from "@faultline/lab-lease-lock";
+import { CLOCK_DRIFT_BOUND, LEASE_TTL_MS, LOCK_SERVERS, MAX_TTL_MS, QUORUM } from "@faultline/lab-lease-lock";
 import { fmt, type NodeId } from "@faultline/sim";
 import type { Ctx, L, Sim } from "./props.ts";
 import { majorityCluster } from "./cluster.ts";
@@ -34,6 +34,25 @@ function watchHolders(sim: Sim, clients: readonly NodeId[]): Map<NodeId, number>
     return undefined;
   });
   return holds;
+}
+
+/**
+ * While a client believes it holds the lock, a majority of the servers' own lease() hooks name it
+ * (for runs without server crashes: a restarted server forgets its lease and covers it by a grace
+ * period instead). A grant counted after its lease ran out on the server breaks this at once.
+ */
+function watchBacking(sim: Sim, clients: readonly NodeId[]): void {
+  sim.addInvariant("a holder's majority is real", () => {
+    for (const c of clients) {
+      if (!sim.isUp(c) || sim.node<HoldHook>(c)?.holding() !== true) continue;
+      const backing = LOCK_SERVERS.filter(
+        (s) => sim.isUp(s) && sim.node<{ lease(): { holder: NodeId } | null }>(s)?.lease()?.holder === c,
+      );
+      if (backing.length < QUORUM)
+        return `${c} believes it holds the lock at t=${fmt(sim.now)} ms (true time), but only ${backing.length === 0 ? "no server" : backing.join(", ")} still ${backing.length === 1 ? "has a lease" : "have leases"} for it by their own clocks (a majority is ${QUORUM}). Count a grant only for the attempt in progress (its id), and hold from when you SENT the acquires`;
+    }
+    return undefined;
+  });
 }
 
 /** Every drift within the bound, pushed to its edges: servers fast, clients slow (or random). */
@@ -66,7 +85,7 @@ export const partD: Array<Scenario<L>> = [
   {
     part: "D",
     name: "a majority lock is exclusive under bounded drift",
-    points: 12,
+    points: 8,
     seeds: 6,
     hints: [
       "Send acquire to all five servers at once and hold the lock once three granted. Two majorities share a server, and that server grants one lease at a time.",
@@ -90,7 +109,7 @@ export const partD: Array<Scenario<L>> = [
   {
     part: "D",
     name: "slow grants shorten the hold",
-    points: 8,
+    points: 5,
     seeds: 6,
     hints: [
       "One client's answers take 300 to 700 ms to arrive, and every clock drifts to the edge of the bound against you. The lease started on the servers long before the third grant reached the client.",
@@ -104,10 +123,61 @@ export const partD: Array<Scenario<L>> = [
       for (const s of LOCK_SERVERS) sim.setLinkFaults(s, slow, { delay: { kind: "uniform", min: 300, max: 700 } });
       ctx.log(`answers to ${slow} take 300-700 ms`);
       const holds = watchHolders(sim, clients);
+      watchBacking(sim, clients);
       await sim.runFor(10_000);
       // Every client's holds count: the slow client legitimately wins many rounds, so the fast
       // two alone held it 3 to 11 times over 1,000 seeds, all three together 10 or 11 times.
       requireHolds(ctx, sim, holds, clients, 6);
+    },
+  },
+  {
+    part: "D",
+    name: "a late grant of an earlier attempt is not counted",
+    points: 4,
+    seeds: 20,
+    hints: [
+      "One server's answers take 1.1 to 1.5 s to arrive, longer than an attempt lasts: its grant always comes back after the attempt it answers has ended, and its lease, counted from when the server granted it, has already run out.",
+      "Give every attempt its own id, send it with the acquires, and count a grant only when its id is the attempt in progress; release any other grant at once.",
+    ],
+    async run(ctx) {
+      const { sim, clients } = majorityCluster(ctx, 2);
+      driftToEdges(ctx, sim, clients, false);
+      sim.setFaults({ drop: 0, duplicate: 0, delay: { kind: "uniform", min: 1, max: 10 } });
+      const late = ctx.rng.pick(LOCK_SERVERS);
+      const slowClient = ctx.rng.pick(clients);
+      sim.setLinkFaults(late, slowClient, { delay: { kind: "uniform", min: 1100, max: 1500 } });
+      ctx.log(`answers of ${late} to ${slowClient} take 1.1-1.5 s`);
+      const holds = watchHolders(sim, clients);
+      watchBacking(sim, clients);
+      await sim.runFor(10_000);
+      requireHolds(ctx, sim, holds, clients, 6);
+    },
+  },
+  {
+    part: "D",
+    name: "a server that never answers does not stall a client",
+    points: 3,
+    seeds: 6,
+    hints: [
+      "One server is down for good and another client holds two servers for 2 s: your first attempts get two grants, two busy and no fifth answer at all. No answer will ever settle such an attempt.",
+      "An attempt that has no majority once LEASE_TTL_MS has passed since it was sent can no longer hold anything: release its grants, wait a random few milliseconds, try again.",
+    ],
+    async run(ctx) {
+      const { sim, clients } = majorityCluster(ctx, 1, 1);
+      const [m1] = clients as [NodeId];
+      sim.setFaults({ drop: 0, duplicate: 0, delay: { kind: "uniform", min: 1, max: 10 } });
+      const [down, ...up] = ctx.rng.shuffle([...LOCK_SERVERS]) as [NodeId, ...NodeId[]];
+      const taken = up.slice(0, 2);
+      sim.crash(down);
+      // The grader's client takes its two servers first: m1's acquires arrive 20 ms later.
+      for (const s of LOCK_SERVERS) sim.setLinkFaults(m1, s, { delay: { kind: "uniform", min: 20, max: 30 } });
+      for (const s of taken)
+        void sim.client("c1").send(s, { type: "acquire", id: 1_000_000 + up.indexOf(s), ttlMs: MAX_TTL_MS });
+      ctx.log(`${down} is down for the whole run; c1 holds ${taken.join(" and ")} for ${MAX_TTL_MS} ms`);
+      const holds = watchHolders(sim, clients);
+      watchBacking(sim, clients);
+      await sim.runFor(MAX_TTL_MS + 2 * LEASE_TTL_MS + 1000);
+      requireHolds(ctx, sim, holds, clients, 1);
     },
   },
 ];
