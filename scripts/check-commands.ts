@@ -72,6 +72,7 @@ async function grader(lab: string) {
 
 const VALUE_FLAGS = new Set([
   "--only",
+  "--replay",
   "--part",
   "--seed",
   "--seeds",

@@ -1,10 +1,12 @@
 /** `grade --replay FILE`: which files and flags it takes, and what it says about the others. */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseGrade } from "../src/index.ts";
+import { inproc } from "./fixture.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "faultline-replay-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,4 +45,26 @@ describe("grade --replay", () => {
       /cannot read it as JSON/,
     );
   });
+
+  it("keeps the counterexample it replays, so the same file can be replayed again after a fix", async () => {
+    const repo = fileURLToPath(new URL("../../../", import.meta.url));
+    const found = await inproc(["grade", "g-counter", "--impl", "mutant:merge-by-sum", "--only", TEST, "-q"], repo);
+    expect(found.code).toBe(1);
+    const saved = join(
+      repo,
+      ".faultline/traces/g-counter/search-every-ordering-of-gossip-under-loss-and-duplication.seed1.search.json",
+    );
+    const before = readFileSync(saved, "utf8");
+    // The reference is the fixed code: the counterexample's events no longer violate anything.
+    const again = await inproc(
+      ["grade", "g-counter", "--impl", "reference", "--only", TEST, "--replay", saved, "-q"],
+      repo,
+    );
+    expect(again.stderr).not.toMatch(/cannot read/);
+    // The replay rewrites the file with its own trace (no violation now), keeping the events.
+    expect(existsSync(saved)).toBe(true);
+    const after = JSON.parse(readFileSync(saved, "utf8")) as { violation?: unknown; search: { events: unknown } };
+    expect(after.search.events).toEqual((JSON.parse(before) as { search: { events: unknown } }).search.events);
+    expect(after.violation).toBeUndefined();
+  }, 120_000);
 });

@@ -114,7 +114,8 @@ export async function gradeScenario(lab: LabGrader, scenario: Scenario, opts: Gr
   const exec = (task: SeedTask, avoid?: number): Promise<SeedResult> =>
     opts.pool === "inline" ? runSeed(withBundle(task)) : opts.pool.run(withBundle(task), limits, avoid);
 
-  clearOldTraces(opts.traceDir ?? traceDirFor(opts.lab), scenario.name);
+  // A replay keeps the saved counterexamples: the learner replays the same file again after a fix.
+  clearOldTraces(opts.traceDir ?? traceDirFor(opts.lab), scenario.name, opts.replay !== undefined);
   let stop = false;
   const results: SeedResult[] = [];
   let nondeterminism: ScenarioResult["nondeterminism"];
@@ -341,11 +342,13 @@ async function explainDifference(
 }
 
 /** Remove the trace files an earlier run of this scenario left, so every file there is current. */
-function clearOldTraces(dir: string, scenario: string): void {
+function clearOldTraces(dir: string, scenario: string, keepSearchFiles: boolean): void {
   if (!existsSync(dir)) return;
   const prefix = `${slug(scenario)}.seed`;
   try {
-    for (const f of readdirSync(dir)) if (f.startsWith(prefix)) rmSync(join(dir, f), { force: true });
+    for (const f of readdirSync(dir))
+      if (f.startsWith(prefix) && !(keepSearchFiles && f.endsWith(".search.json")))
+        rmSync(join(dir, f), { force: true });
   } catch {
     // stale files are harmless
   }
