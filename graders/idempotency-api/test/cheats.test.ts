@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { gradeThroughCli } from "@faultline/grading/vitest";
-import { gradeScenario, WorkerPool, type ScenarioResult } from "@faultline/grading";
+import { firstFailureText, gradeOneTest, gradeThroughCli } from "@faultline/grading/vitest";
+import { WorkerPool, type ScenarioResult } from "@faultline/grading";
 import { pgliteTemplate } from "@faultline/lab-idempotency-api/framework";
 import { lab } from "../src/index.ts";
 import { checkLoads } from "../src/learner-bundle.ts";
@@ -27,21 +27,8 @@ if (!process.env.DATABASE_URL) await pgliteTemplate();
 const pool = new WorkerPool(2);
 afterAll(() => pool.close());
 
-async function grade(cheat: string, test: string): Promise<ScenarioResult> {
-  const scenario = lab.scenarios.find((s) => s.name === test);
-  if (!scenario) throw new Error(`no test "${test}"`);
-  return gradeScenario(lab, scenario, {
-    lab: lab.lab,
-    graderModule: GRADER,
-    impl: join(CHEATS, cheat),
-    seeds: [1],
-    pool,
-  });
-}
-
-function failure(r: ScenarioResult): string {
-  return `${r.firstFailure?.failure?.invariant ?? ""}: ${r.firstFailure?.failure?.message ?? ""}`;
-}
+const grade = (cheat: string, test: string): Promise<ScenarioResult> =>
+  gradeOneTest(lab, GRADER, join(CHEATS, cheat), test, { seeds: [1], pool });
 
 describe("a cheating handler or client scores 0, with the reason", () => {
   const cases: Array<[cheat: string, test: string, why: RegExp]> = [
@@ -69,9 +56,9 @@ describe("a cheating handler or client scores 0, with the reason", () => {
       cheat,
       async () => {
         const r = await grade(cheat, test);
-        expect(r.earned, failure(r)).toBe(0);
-        expect(r.status, failure(r)).toBe("fail");
-        expect(failure(r)).toMatch(why);
+        expect(r.earned, firstFailureText(r)).toBe(0);
+        expect(r.status, firstFailureText(r)).toBe("fail");
+        expect(firstFailureText(r)).toMatch(why);
       },
       T,
     );

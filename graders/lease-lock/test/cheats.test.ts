@@ -5,46 +5,24 @@
  * Each is the reference with one part replaced, graded as a learner's submission from outside the
  * course.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { gradeScenario, gradingImpl, WorkerPool, type ScenarioResult } from "@faultline/grading";
+import { WorkerPool, type ScenarioResult } from "@faultline/grading";
+import { gradeOneTest, referenceCheats } from "@faultline/grading/vitest";
 import { lab } from "../src/index.ts";
 
 const GRADER = fileURLToPath(new URL("../src/index.ts", import.meta.url));
 const REFERENCE = fileURLToPath(new URL("../../../labs/lease-lock/reference/", import.meta.url));
 const FILES = ["lock-server.ts", "storage.ts", "client.ts", "lease-leader.ts"];
 const pool = new WorkerPool(2);
-const dirs: string[] = [];
+const cheats = referenceCheats("lease-lock", REFERENCE, FILES);
 afterAll(async () => {
   await pool.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  cheats.dispose();
 });
-
-/** The reference with `from` replaced by `to` in `file` (which must contain it). */
-/** A copy of the reference with `from` (text, or a pattern that does not care how it is wrapped) replaced. */
-function cheat(file: string, from: string | RegExp, to: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "faultline-lease-cheat-"));
-  dirs.push(dir);
-  for (const f of FILES) {
-    let text = readFileSync(join(REFERENCE, f), "utf8").replaceAll('"../src/', '"./');
-    if (f === file) {
-      if (typeof from === "string" ? !text.includes(from) : !from.test(text))
-        throw new Error(`${file} does not contain ${from}`);
-      text = text.replace(from, to);
-    }
-    writeFileSync(join(dir, f), text);
-  }
-  return gradingImpl("lease-lock", dir);
-}
-
-async function grade(impl: string, test: string): Promise<ScenarioResult> {
-  const scenario = lab.scenarios.find((s) => s.name === test);
-  if (!scenario) throw new Error(`no test "${test}"`);
-  return gradeScenario(lab, scenario, { lab: lab.lab, graderModule: GRADER, impl, seeds: [1, 2, 3], pool });
-}
+const cheat = cheats.cheat;
+const grade = (impl: string, test: string): Promise<ScenarioResult> =>
+  gradeOneTest(lab, GRADER, impl, test, { seeds: [1, 2, 3], pool });
 
 const T = 120_000;
 

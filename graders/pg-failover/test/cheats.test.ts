@@ -8,7 +8,8 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { gradeScenario, WorkerPool, type ScenarioResult } from "@faultline/grading";
+import { WorkerPool, type ScenarioResult } from "@faultline/grading";
+import { firstFailureText, gradeOneTest } from "@faultline/grading/vitest";
 import { lab } from "../src/index.ts";
 import { checkLoads } from "../src/controller-process.ts";
 import { findBindir } from "../src/postgres.ts";
@@ -22,21 +23,8 @@ const T = 180_000;
 const pool = new WorkerPool(1);
 afterAll(() => pool.close());
 
-async function grade(cheat: string, test: string): Promise<ScenarioResult> {
-  const scenario = lab.scenarios.find((s) => s.name === test);
-  if (!scenario) throw new Error(`no test "${test}"`);
-  return gradeScenario(lab, scenario, {
-    lab: lab.lab,
-    graderModule: GRADER,
-    impl: join(CHEATS, cheat),
-    seeds: [1],
-    pool,
-  });
-}
-
-function failure(r: ScenarioResult): string {
-  return `${r.firstFailure?.failure?.invariant ?? ""}: ${r.firstFailure?.failure?.message ?? ""}`;
-}
+const grade = (cheat: string, test: string): Promise<ScenarioResult> =>
+  gradeOneTest(lab, GRADER, join(CHEATS, cheat), test, { seeds: [1], pool });
 
 describe("what the bundle cannot reach does not load", () => {
   const cases: Array<[cheat: string, why: RegExp]> = [
@@ -76,9 +64,9 @@ describe.skipIf(!findBindir())("a cheating controller scores 0, with the reason"
       cheat,
       async () => {
         const r = await grade(cheat, FAILOVER);
-        expect(r.earned, failure(r)).toBe(0);
-        expect(r.status, failure(r)).toBe("fail");
-        expect(failure(r)).toMatch(why);
+        expect(r.earned, firstFailureText(r)).toBe(0);
+        expect(r.status, firstFailureText(r)).toBe("fail");
+        expect(firstFailureText(r)).toMatch(why);
       },
       T,
     );

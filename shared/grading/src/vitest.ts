@@ -13,9 +13,11 @@ import { loadGrader } from "./run-seed.ts";
 import { WorkerPool } from "./pool.ts";
 import { join } from "node:path";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { courseRoot, isLearnerCopy, labDir, listMutants } from "./impl.ts";
+import { courseRoot, gradingImpl, isLearnerCopy, labDir, listMutants } from "./impl.ts";
+import { gradeScenario, type ScenarioResult } from "./grade.ts";
+import type { LabGrader } from "./scenario.ts";
 import {
   mutantCaught,
   referencePasses,
@@ -128,4 +130,60 @@ export async function gradeThroughCli(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Grade one test of a lab with one implementation (a cheat's folder, a staged copy, a mutant)
+ * on the given seeds: what a cheat suite asserts on.
+ */
+export async function gradeOneTest(
+  lab: LabGrader,
+  graderModule: string,
+  impl: string,
+  test: string,
+  opts: { seeds: number[]; pool: WorkerPool },
+): Promise<ScenarioResult> {
+  const scenario = lab.scenarios.find((s) => s.name === test);
+  if (!scenario) throw new Error(`${lab.lab} has no test "${test}"`);
+  return gradeScenario(lab, scenario, { lab: lab.lab, graderModule, impl, seeds: opts.seeds, pool: opts.pool });
+}
+
+/** "invariant: message" of a result's first failure: the reason a cheat scored 0. */
+export function firstFailureText(r: ScenarioResult): string {
+  return `${r.firstFailure?.failure?.invariant ?? ""}: ${r.firstFailure?.failure?.message ?? ""}`;
+}
+
+/**
+ * A cheat built from the reference: a temporary copy of `files` of the lab's reference (their
+ * `../src/` imports pointed at copies of `srcFiles` beside them) with `from` replaced by `to`
+ * in `file`, which must contain it. Returns the implementation to grade; `dispose` removes
+ * every copy made.
+ */
+export function referenceCheats(
+  labName: string,
+  reference: string,
+  files: readonly string[],
+  srcFiles: readonly string[] = [],
+): { cheat(file: string, from: string | RegExp, to: string): string; dispose(): void } {
+  const dirs: string[] = [];
+  return {
+    cheat(file, from, to) {
+      const dir = mkdtempSync(join(tmpdir(), `faultline-${labName}-cheat-`));
+      dirs.push(dir);
+      for (const f of files) {
+        let text = readFileSync(join(reference, f), "utf8").replaceAll('"../src/', '"./');
+        if (f === file) {
+          if (typeof from === "string" ? !text.includes(from) : !from.test(text))
+            throw new Error(`${file} does not contain ${String(from)}`);
+          text = text.replace(from, to);
+        }
+        writeFileSync(join(dir, f), text);
+      }
+      for (const f of srcFiles) writeFileSync(join(dir, f), readFileSync(join(reference, "../src", f), "utf8"));
+      return gradingImpl(labName, dir);
+    },
+    dispose() {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    },
+  };
 }
