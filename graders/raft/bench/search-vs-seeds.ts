@@ -31,6 +31,11 @@ const ROWS: Array<{ mutant: string; search: string; run: string[] }> = [
     search: B_SEARCH,
     run: ["rejoining old leader's uncommitted entries are overwritten"],
   },
+  {
+    mutant: "truncate-on-matching-heartbeat",
+    search: B_SEARCH,
+    run: ["unreliable network with reordering"],
+  },
   // Figure 8 needs a third term: past the Part B search's bound (a row to show what it misses).
   { mutant: "figure8-commit-old-term", search: B_SEARCH, run: ["Figure 8: crash the leader right after appends"] },
 ];

@@ -122,7 +122,7 @@ export const logInvariants: SearchTest["invariants"] = [
           const key = keyAt(n, i);
           const holders = ns.filter(([, m]) => keyAt(m, i) === key).map(([x]) => x);
           if (holders.length * 2 <= NODES.length)
-            return `${id} counts entry ${i} ${describeEntry(entry(n, i))} as committed, but only ${holders.join(" and ")} of ${NODES.length} nodes store it: a leader counts a follower only once its log matches the leader's up to that index`;
+            return `${id} counts entry ${i} ${describeEntry(entry(n, i))} as committed, but only ${holders.join(" and ")} of ${NODES.length} nodes store it: a follower acknowledges an index only once its log matches the leader's up to it (it deletes an entry that conflicts with the leader's, and never one that matches), and a leader counts only such acknowledgements`;
         }
       }
       return undefined;
