@@ -147,6 +147,11 @@ export const logInvariants: SearchTest["invariants"] = [
   },
 ];
 
+/** What the Part B search reached, for the report: states in which some node has committed the command. */
+export interface LogSearchCoverage {
+  committed: number;
+}
+
 /** Who may stand in each term: n1 for whichever node campaigns first, n2 for the one the client tries next. */
 const CAMPAIGNER = new Map<number, NodeId>([
   [1, "n1"],
@@ -169,7 +174,11 @@ const isRedirect = (m: InFlight): boolean => {
  * follows. Leaders' heartbeat timers do not fire: a leader still sends AppendEntries when it
  * is elected, when it takes a command and when a reply asks for more.
  */
-export function logSearch(factory: SearchTest["factory"], b: LogSearchBounds = LOG_SEARCH_BOUNDS): SearchTest {
+export function logSearch(
+  factory: SearchTest["factory"],
+  b: LogSearchBounds = LOG_SEARCH_BOUNDS,
+  seen: LogSearchCoverage = { committed: 0 },
+): SearchTest {
   return {
     nodes: NODES,
     clients: [CLIENT],
@@ -177,7 +186,18 @@ export function logSearch(factory: SearchTest["factory"], b: LogSearchBounds = L
     initial: ["n1", "n2"].map((to) => ({ from: CLIENT, to, text: JSON.stringify(COMMAND) })),
     // Only the two campaigners' election timers (n3 never stands; leaders' heartbeats stay off).
     timerEnabled: (node, tag) => tag === JSON.stringify("election") && node !== "n3",
-    invariants: [...electionSafety, ...logInvariants],
+    invariants: [
+      ...electionSafety,
+      ...logInvariants,
+      {
+        // Not a rule: counts the states where the command is committed (what the search covered).
+        name: "states with a commit (counted)",
+        check: (v) => {
+          if (raftNodes(v).some(([, n]) => n.commitIndex > 0)) seen.committed++;
+          return undefined;
+        },
+      },
+    ],
     prunes: [
       { name: `a node past term ${b.maxTerm}`, test: (v) => raftNodes(v).some(([, n]) => n.currentTerm > b.maxTerm) },
       {
@@ -248,12 +268,18 @@ export const searchScenariosB: Array<Scenario<RaftLab>> = [
     ],
     run(ctx) {
       const b = LOG_SEARCH_BOUNDS;
-      const r = ctx.search(logSearch(() => new ctx.impl.RaftNode(), b));
+      const seen: LogSearchCoverage = { committed: 0 };
+      const r = ctx.search(logSearch(() => new ctx.impl.RaftNode(), b, seen));
       const scope =
         r.outcome === "exhausted" ? "every reachable state" : `every schedule of up to ${b.maxDepth} events`;
       ctx.show(
-        `explored ${scope} in which n1 leads term 1 and takes the command before n2 stands for term 2 (n3 votes only, no heartbeat timer): ${r.states.toLocaleString("en-US")} distinct states in ${Math.round(r.wallMs)} ms`,
+        `explored ${scope} in which n1 leads term 1 and takes the command before n2 stands for term 2 (n3 votes only, no heartbeat timer): ${r.states.toLocaleString("en-US")} distinct states in ${Math.round(r.wallMs)} ms; the command is committed in ${seen.committed.toLocaleString("en-US")} of them`,
       );
+      // Heartbeat timers do not fire here: a leader that replicates only on its heartbeat never commits.
+      if (seen.committed === 0)
+        ctx.show(
+          "no state had the command committed, so commits and their repair went unchecked: this search fires no heartbeat timer, so a leader must send AppendEntries when it takes a command (not only on its next heartbeat) for the search to see replication",
+        );
     },
   },
 ];
