@@ -205,9 +205,10 @@ export function logSearch(
         test: (v) => raftNodes(v).some(([id, n]) => n.role !== "follower" && CAMPAIGNER.get(n.currentTerm) !== id),
       },
       {
-        // Term 2 follows a term-1 leader that took the command. Until n1 hears of term 2 (and
-        // then it could not take the command any more), n2's timeout and what follows it do
-        // not touch n1, so each such schedule is explored with n2's timeout moved later.
+        // Term 2 follows a term-1 leader that took the command. Nothing n1 needs to take it
+        // depends on n2's timeout (votes of term 1 come before it, and n1 hearing of term 2
+        // ends its chance), so a schedule with the timeout earlier is explored in the order
+        // with the timeout and what follows from it moved after n1 takes the command.
         name: "term 2 begins before n1 took the command",
         test: (v) => {
           const ns = raftNodes(v);
