@@ -4,7 +4,8 @@
  * need to catch the same mutant. Seeds count in order, as a learner's run meets them: fixed
  * seeds 1..N (what `faultline grade` runs) and N fresh seeds from a random base. The wall time
  * to catch is the sum of the seeds' own wall times up to the first failing one (one seed after
- * another); the search's is its one seed's (loading the nodes included).
+ * another); the search's is its one seed's (loading the nodes included). Next to the search's
+ * counterexample length, the run test's failing trace length in events.
  *
  *   pnpm --filter @faultline/grader-raft bench:search [--seeds N] [--quick]
  *
@@ -60,21 +61,25 @@ export async function benchSearchVsSeeds(argv: readonly string[] = process.argv.
   function firstCatch(
     r: ScenarioResult,
     seeds: readonly number[],
-  ): { first?: number; failing: number; wallMs: number } {
+  ): { first?: number; failing: number; wallMs: number; events: number } {
     const bySeed = new Map(r.seeds.map((s) => [s.seed, s]));
     let wallMs = 0;
     let first: number | undefined;
     let failing = 0;
+    let events = 0;
     for (const seed of seeds) {
       const s = bySeed.get(seed);
       if (!s) continue;
       if (first === undefined) wallMs += s.wallMs;
       if (s.status !== "pass") {
         failing++;
-        if (first === undefined) first = seed;
+        if (first === undefined) {
+          first = seed;
+          events = s.events;
+        }
       }
     }
-    return { ...(first !== undefined ? { first } : {}), failing, wallMs };
+    return { ...(first !== undefined ? { first } : {}), failing, wallMs, events };
   }
 
   const pool = new WorkerPool();
@@ -119,7 +124,7 @@ export async function benchSearchVsSeeds(argv: readonly string[] = process.argv.
           cells.push(
             c.first === undefined
               ? `${label}: not caught in ${N} seeds (${secs(c.wallMs)})`
-              : `${label}: seed ${c.first} (${seeds.indexOf(c.first) + 1} seeds, ${secs(c.wallMs)}), ${c.failing}/${N} fail`,
+              : `${label}: seed ${c.first} (${seeds.indexOf(c.first) + 1} seeds, ${secs(c.wallMs)}, its trace ${c.events.toLocaleString("en-US")} events), ${c.failing}/${N} fail`,
           );
         }
         console.log(`  run "${name}": ${cells.join("; ")}`);
