@@ -8,7 +8,7 @@
 import { defineLab } from "@faultline/grading";
 import type { RaftLab } from "./cluster.ts";
 import { partA } from "./part-a.ts";
-import { searchScenarios } from "./search.ts";
+import { searchScenarios, searchScenariosB } from "./search.ts";
 import { partB } from "./part-b.ts";
 import { partC } from "./part-c.ts";
 import { partD } from "./part-d.ts";
@@ -27,7 +27,7 @@ export const lab = defineLab<RaftLab>({
     E: "Real processes (ungraded)",
     F: "Stretch (bonus)",
   },
-  scenarios: [...partA, ...searchScenarios, ...partB, ...partC, ...partD, ...partE, ...partF],
+  scenarios: [...partA, ...searchScenarios, ...partB, ...searchScenariosB, ...partC, ...partD, ...partE, ...partF],
   limits,
   // What the safety checks of cluster.ts read from every node after every step.
   observe: [

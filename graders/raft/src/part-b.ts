@@ -52,7 +52,7 @@ export const partB: Array<Scenario<RaftLab>> = [
   {
     part: "B",
     name: "agreement despite follower and leader failures",
-    points: 5,
+    points: 4,
     hints: [
       "Two of three nodes are a majority: the leader keeps committing while one follower is cut off, and the follower catches up when it returns (the leader retries AppendEntries from nextIndex).",
       "When the leader crashes, a new leader must be elected and must keep committing; when the old leader restarts it must accept the new leader's log.",
@@ -185,7 +185,7 @@ export const partB: Array<Scenario<RaftLab>> = [
   {
     part: "B",
     name: "rejoining old leader's uncommitted entries are overwritten",
-    points: 4,
+    points: 3,
     hints: [
       "A leader cut off from the others keeps appending commands it cannot commit. When it returns, the new leader's AppendEntries conflict with those entries.",
       "Delete the conflicting entry and everything after it, then append the leader's entries (Figure 2, AppendEntries rule 3).",
@@ -291,7 +291,7 @@ export const partB: Array<Scenario<RaftLab>> = [
   {
     part: "B",
     name: "a stale log cannot win an election",
-    points: 3,
+    points: 2,
     hints: [
       "Nodes cut off for a while come back with high terms but old logs. They may force an election, but must not win it.",
       "Grant a vote only if the candidate's log is at least as up-to-date as yours: its last term is higher, or equal with a last index at least as large (section 5.4.1).",
