@@ -81,6 +81,17 @@ function requireHolds(
   );
 }
 
+/** Links without loss or duplicates, answers within 10 ms: the faults of a test are its own. */
+const CALM_LINKS = { drop: 0, duplicate: 0, delay: { kind: "uniform", min: 1, max: 10 } } as const;
+
+/** Run `ms` under both invariants (one holder, a real majority), then require `atLeast` holds. */
+async function runWatched(ctx: Ctx, sim: Sim, clients: readonly NodeId[], ms: number, atLeast: number): Promise<void> {
+  const holds = watchHolders(sim, clients);
+  watchBacking(sim, clients);
+  await sim.runFor(ms);
+  requireHolds(ctx, sim, holds, clients, atLeast);
+}
+
 export const partD: Array<Scenario<L>> = [
   {
     part: "D",
@@ -118,16 +129,13 @@ export const partD: Array<Scenario<L>> = [
     async run(ctx) {
       const { sim, clients } = majorityCluster(ctx, 3);
       driftToEdges(ctx, sim, clients, true);
-      sim.setFaults({ drop: 0, duplicate: 0, delay: { kind: "uniform", min: 1, max: 10 } });
+      sim.setFaults(CALM_LINKS);
       const slow = ctx.rng.pick(clients);
       for (const s of LOCK_SERVERS) sim.setLinkFaults(s, slow, { delay: { kind: "uniform", min: 300, max: 700 } });
       ctx.log(`answers to ${slow} take 300-700 ms`);
-      const holds = watchHolders(sim, clients);
-      watchBacking(sim, clients);
-      await sim.runFor(10_000);
       // Every client's holds count: the slow client legitimately wins many rounds, so the fast
       // two alone held it 3 to 11 times over 1,000 seeds, all three together 10 or 11 times.
-      requireHolds(ctx, sim, holds, clients, 6);
+      await runWatched(ctx, sim, clients, 10_000, 6);
     },
   },
   {
@@ -142,15 +150,12 @@ export const partD: Array<Scenario<L>> = [
     async run(ctx) {
       const { sim, clients } = majorityCluster(ctx, 2);
       driftToEdges(ctx, sim, clients, false);
-      sim.setFaults({ drop: 0, duplicate: 0, delay: { kind: "uniform", min: 1, max: 10 } });
+      sim.setFaults(CALM_LINKS);
       const late = ctx.rng.pick(LOCK_SERVERS);
       const slowClient = ctx.rng.pick(clients);
       sim.setLinkFaults(late, slowClient, { delay: { kind: "uniform", min: 1100, max: 1500 } });
       ctx.log(`answers of ${late} to ${slowClient} take 1.1-1.5 s`);
-      const holds = watchHolders(sim, clients);
-      watchBacking(sim, clients);
-      await sim.runFor(10_000);
-      requireHolds(ctx, sim, holds, clients, 6);
+      await runWatched(ctx, sim, clients, 10_000, 6);
     },
   },
   {
@@ -165,7 +170,7 @@ export const partD: Array<Scenario<L>> = [
     async run(ctx) {
       const { sim, clients } = majorityCluster(ctx, 1, 1);
       const [m1] = clients as [NodeId];
-      sim.setFaults({ drop: 0, duplicate: 0, delay: { kind: "uniform", min: 1, max: 10 } });
+      sim.setFaults(CALM_LINKS);
       const [down, ...up] = ctx.rng.shuffle([...LOCK_SERVERS]) as [NodeId, ...NodeId[]];
       const taken = up.slice(0, 2);
       sim.crash(down);
@@ -174,10 +179,7 @@ export const partD: Array<Scenario<L>> = [
       for (const s of taken)
         void sim.client("c1").send(s, { type: "acquire", id: 1_000_000 + up.indexOf(s), ttlMs: MAX_TTL_MS });
       ctx.log(`${down} is down for the whole run; c1 holds ${taken.join(" and ")} for ${MAX_TTL_MS} ms`);
-      const holds = watchHolders(sim, clients);
-      watchBacking(sim, clients);
-      await sim.runFor(MAX_TTL_MS + 2 * LEASE_TTL_MS + 1000);
-      requireHolds(ctx, sim, holds, clients, 1);
+      await runWatched(ctx, sim, clients, MAX_TTL_MS + 2 * LEASE_TTL_MS + 1000, 1);
     },
   },
 ];
