@@ -91,6 +91,50 @@ export interface World<S> {
   /** Messages nodes sent to clients (anything not a node), sorted: what clients received. */
   readonly outputs: readonly InFlight[];
   readonly crashes: number;
+  /** Where each scripted client is (in `clientScripts` order; empty without scripts). */
+  readonly clients: readonly ClientProgress[];
+}
+
+/**
+ * One request of a scripted client: sent to `to` once the client's previous request was
+ * answered (the first one at the start).
+ */
+export interface ClientOp {
+  /** The node that coordinates the request. */
+  readonly to: NodeId;
+  /** The request as JSON text. */
+  readonly text: string;
+  /**
+   * Whether a message a node sent to the client answers this request. Default: it is JSON
+   * with the same `id` field as the request.
+   */
+  readonly isAnswer?: (text: string) => boolean;
+}
+
+/**
+ * A client that runs its requests one after another, as a real client does: the next request
+ * leaves only when the answer to the previous one has arrived. With scripted clients a search
+ * can test orders that span requests (a read after a completed write), which requests all in
+ * flight from the start cannot.
+ */
+export interface ClientScript {
+  /** The client's endpoint name (not a node). */
+  readonly id: NodeId;
+  readonly ops: readonly ClientOp[];
+}
+
+/**
+ * A scripted client's progress: how many of its requests were answered, and for each request
+ * sent, how many requests of every client (by index in `clientScripts`) were answered when it
+ * left. That is the real-time order between requests (one that was answered before another
+ * was sent precedes it), which linearizability needs, and it is part of the world.
+ */
+export interface ClientProgress {
+  readonly answered: number;
+  /** Per request sent: every client's `answered` count when it was sent. */
+  readonly sentAfter: ReadonlyArray<readonly number[]>;
+  /** Per request answered: the answer's JSON text. */
+  readonly answers: readonly string[];
 }
 
 export function compareInFlight(a: InFlight, b: InFlight): number {
