@@ -450,3 +450,97 @@ describe("scripted clients", () => {
     ).toThrow(/sends to n9, which is no node/);
   });
 });
+
+type Ask = { type: "ask"; id: string } | { type: "yes"; id: string } | { type: "done"; id: string };
+
+/**
+ * n1 asks n2 and answers the client once n2 said yes; what to do then is a callback kept in a
+ * table of pending requests, as a coordinator often does. A closure is not data: such a state
+ * cannot be copied, only rebuilt by replaying the node's inputs.
+ */
+class Asker implements Node<Ask> {
+  env!: Env<Ask>;
+  pending = new Map<string, () => void>();
+  answered = 0;
+  start(env: Env<Ask>): void {
+    this.env = env;
+  }
+  onMessage(from: NodeId, msg: Ask): void {
+    if (msg.type === "ask" && this.env.id === "n1") {
+      this.pending.set(msg.id, () => {
+        this.answered++;
+        this.env.send(from, { type: "done", id: msg.id });
+      });
+      this.env.send("n2", { type: "ask", id: msg.id });
+    } else if (msg.type === "ask") this.env.send(from, { type: "yes", id: msg.id });
+    else if (msg.type === "yes") {
+      this.pending.get(msg.id)?.();
+      this.pending.delete(msg.id);
+    }
+  }
+  onTimer(): void {}
+}
+
+describe("states by replay", () => {
+  const cfg = (replayStates: boolean): SearchConfig<InProcessState> => ({
+    nodes: ["n1", "n2"],
+    host: inProcessHost(() => new Asker()),
+    clientScripts: [
+      {
+        id: "c1",
+        ops: [
+          { to: "n1", text: '{"type":"ask","id":"a1"}' },
+          { to: "n1", text: '{"type":"ask","id":"a2"}' },
+        ],
+      },
+    ],
+    // The network duplicates messages between nodes (the client sends each request once).
+    faults: { duplicate: true, on: (m) => m.from !== "c1" },
+    invariants: [
+      {
+        name: "n1 answers each request once",
+        check: (v) => ((v.node<Asker>("n1")?.answered ?? 0) > 2 ? "n1 answered more than twice" : undefined),
+      },
+    ],
+    replayStates,
+    limits: { maxDepth: 20, maxStates: 1_000 },
+  });
+
+  it("a callback in a field cannot be copied: the error names the field", () => {
+    expect(() => search(cfg(false))).toThrow(/n1\.pending\.get\("a1"\) holds a function/);
+  });
+
+  it("rebuild a state with callbacks from the node's inputs, so both requests complete", () => {
+    const r = search({
+      ...cfg(true),
+      goals: [{ name: "both answered", test: (v) => v.clients[0]?.finished === true }],
+    });
+    expect(r.outcome).toBe("goal");
+    // ask, ask at n2, yes at n1 (answers a1), then the same for a2
+    expect(r.counterexample?.events).toHaveLength(6);
+    const full = search(cfg(true));
+    expect(full.outcome).toBe("exhausted");
+    const replayed = replayEvents(cfg(true), r.counterexample?.events ?? []);
+    const view = replayed.stepper.view(replayed.worlds.at(-1) as World<InProcessState>, 6);
+    expect(view.node<Asker>("n1")?.answered).toBe(2);
+    expect(view.outputs.map((m) => m.text)).toEqual(['{"type":"done","id":"a1"}', '{"type":"done","id":"a2"}']);
+  });
+
+  it("taking an event leaves the world it was taken from as it was", () => {
+    const c = cfg(true);
+    const r = replayEvents(c, [
+      { kind: "deliver", from: "c1", to: "n1", text: '{"type":"ask","id":"a1"}' },
+      { kind: "deliver", from: "n1", to: "n2", text: '{"type":"ask","id":"a1"}' },
+    ]);
+    const w = r.worlds[2] as World<InProcessState>;
+    const yes = { kind: "deliver", from: "n2", to: "n1", text: '{"type":"yes","id":"a1"}' } as const;
+    const a = r.stepper.step(w, yes);
+    const b = r.stepper.step(w, yes);
+    const answered = (x: World<InProcessState>) => r.stepper.view(x, 0).node<Asker>("n1")?.answered;
+    expect([answered(w), answered(a.world), answered(b.world)]).toEqual([0, 1, 1]);
+    expect(worldKey(r.stepper.host, a.world)).toBe(worldKey(r.stepper.host, b.world));
+    expect(worldKey(r.stepper.host, a.world)).not.toBe(worldKey(r.stepper.host, w));
+    // n1 sent c1 the answer and c1 sent its next request, in both
+    expect(a.sent).toEqual([{ from: "c1", to: "n1", text: '{"type":"ask","id":"a2"}' }]);
+  });
+});

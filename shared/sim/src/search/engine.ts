@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { Rng } from "../random.ts";
+import { replayingHost } from "./replay-host.ts";
 import type { NodeId } from "../types.ts";
 import {
   applyEffects,
@@ -131,6 +132,12 @@ export interface SearchConfig<S> {
   limits: SearchLimits;
   strategy?: SearchStrategy;
   settle?: SettleCheck;
+  /**
+   * Rebuild node states by replaying their inputs instead of copying them (see
+   * replay-host.ts): for nodes whose state holds closures, such as callbacks of pending
+   * requests. Slower, and closures are left out of fingerprints.
+   */
+  replayStates?: boolean;
 }
 
 /** The events from the initial world to where the search stopped, with what broke. */
@@ -239,10 +246,13 @@ function answerTest(op: ClientOp): (reply: string) => boolean {
 
 /** Runs events on worlds for one configuration (shared by the search and by replay). */
 export class WorldStepper<S> {
+  /** The configuration's host, or a replaying host around it (replayStates). */
+  readonly host: SearchHost<S>;
   private readonly nodeSet: ReadonlySet<NodeId>;
   private readonly scripts: readonly ClientScript[];
   private readonly answers: ReadonlyArray<ReadonlyArray<(reply: string) => boolean>>;
   constructor(private readonly config: SearchConfig<S>) {
+    this.host = config.replayStates ? (replayingHost(config.host) as unknown as SearchHost<S>) : config.host;
     this.nodeSet = new Set(config.nodes);
     this.scripts = config.clientScripts ?? [];
     for (const c of this.scripts) {
@@ -336,7 +346,7 @@ export class WorldStepper<S> {
   private boot(w: World<S>, id: NodeId): Stepped<S> {
     const slot = this.slot(w, id);
     const fresh: Slot<S> = { up: true, state: undefined, timers: [], disk: slot.disk, unsynced: [] };
-    const r = this.config.host.boot(id, this.peers(id), durableDisk(fresh), new Set());
+    const r = this.host.boot(id, this.peers(id), durableDisk(fresh), new Set());
     return this.after(w, id, fresh, r);
   }
 
@@ -382,7 +392,7 @@ export class WorldStepper<S> {
 
   /** The world after `e` (which must be enabled in `w`); a handler's throw comes back as `error`. */
   step(w: World<S>, e: SearchEvent): Stepped<S> {
-    const host = this.config.host;
+    const host = this.host;
     switch (e.kind) {
       case "deliver": {
         const m = { from: e.from, to: e.to, text: e.text };
@@ -445,7 +455,7 @@ export class WorldStepper<S> {
   }
 
   view(w: World<S>, depth: number): SearchView {
-    const host = this.config.host;
+    const host = this.host;
     return {
       nodes: this.config.nodes,
       node: <T>(id: NodeId) => {
@@ -551,7 +561,7 @@ export function search<S>(config: SearchConfig<S>): SearchResult {
     return prunes.some((p) => p.test(view));
   };
   const remember = (en: Entry<S>): boolean => {
-    const key = worldKey(config.host, en.world);
+    const key = worldKey(stepper.host, en.world);
     if (seen.has(key)) return false;
     if (seen.size >= config.limits.maxStates) throw new SearchBudgetExceeded(seen.size, deepest, config.limits);
     seen.add(key);
@@ -612,7 +622,7 @@ export function search<S>(config: SearchConfig<S>): SearchResult {
       const r = stepper.step(en.world, e);
       en = { world: r.world, parent: en, event: e, depth: en.depth + 1 };
       if (!r.error) {
-        const key = worldKey(config.host, en.world);
+        const key = worldKey(stepper.host, en.world);
         if (!seen.has(key)) {
           if (seen.size >= config.limits.maxStates) throw new SearchBudgetExceeded(seen.size, deepest, config.limits);
           seen.add(key);

@@ -59,12 +59,31 @@ export interface SearchHost<S> {
     disk: ReadonlyMap<string, string>,
     pending: PendingHandles,
   ): HandlerResult<S>;
-  deliver(id: NodeId, state: S, from: NodeId, text: string, pending: PendingHandles): HandlerResult<S>;
-  fire(id: NodeId, state: S, tag: string, pending: PendingHandles): HandlerResult<S>;
-  /** Canonical text of a state: equal states, equal text. */
-  fingerprint(id: NodeId, state: S): string;
+  deliver(
+    id: NodeId,
+    state: S,
+    from: NodeId,
+    text: string,
+    pending: PendingHandles,
+    inPlace?: InPlace,
+  ): HandlerResult<S>;
+  fire(id: NodeId, state: S, tag: string, pending: PendingHandles, inPlace?: InPlace): HandlerResult<S>;
+  /**
+   * Canonical text of a state: equal states, equal text. With `opaqueFunctions`, functions in
+   * the state count by name instead of failing the copyable-state rule (states by replay).
+   */
+  fingerprint(id: NodeId, state: S, opaqueFunctions?: boolean): string;
   /** What invariants see of a node in this state (the node object, or a proxy of it). */
   view(id: NodeId, state: S): unknown;
+}
+
+/**
+ * Run a handler on the state itself instead of on a copy (the state is changed and must not be
+ * used again), with `env.random()` seeded by `seed`. For states rebuilt by replaying a node's
+ * inputs (see replayingHost), which never need a copy.
+ */
+export interface InPlace {
+  readonly seed: number;
 }
 
 /**
