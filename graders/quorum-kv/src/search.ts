@@ -49,6 +49,9 @@ export interface Round {
   config: Partial<Config>;
   clients: ClientScript[];
   limits: SearchLimits;
+  points: number;
+  /** What a violation usually means. */
+  hint: string;
 }
 
 export const ROUNDS: Round[] = [
@@ -65,6 +68,8 @@ export const ROUNDS: Round[] = [
     // Every state up to 11 events (the whole space is over 20,000 states); the new-then-old
     // read takes 10.
     limits: { maxDepth: 11, maxStates: 10_000 },
+    points: 3,
+    hint: "New, then old: a get returned a value a later get did not. In abd mode a get stores the version it is about to return on W replicas (the write-back) before it answers; read repair after the answer is too late.",
   },
   {
     // A put is acknowledged by one replica: the next put, through the other node (n1 sorts
@@ -74,6 +79,8 @@ export const ROUNDS: Round[] = [
     config: { mode: "abd", n: 2, w: 1, r: 2 },
     clients: [{ id: "writer", ops: [put("w1", "n2", "v1"), put("w2", "n1", "v2"), get("r1", "n1")] }],
     limits: { maxDepth: 40, maxStates: 5_000 },
+    points: 2,
+    hint: "A put was lost although it was acknowledged, or a get missed it: an abd put first reads the highest stamp of R replicas and writes above it, so a coordinator that missed the last write still stamps above it; and a get waits for R replies.",
   },
 ];
 
@@ -187,22 +194,15 @@ export function abdSearch(
   };
 }
 
-const HINTS: Record<string, string> = {
-  [ROUNDS[0]?.test as string]:
-    "New, then old: a get returned a value a later get did not. In abd mode a get stores the version it is about to return on W replicas (the write-back) before it answers; read repair after the answer is too late.",
-  [ROUNDS[1]?.test as string]:
-    "A put was lost although it was acknowledged, or a get missed it: an abd put first reads the highest stamp of R replicas and writes above it, so a coordinator that missed the last write still stamps above it; and a get waits for R replies.",
-};
-
-export const searchScenarios: Array<Scenario<Impl>> = ROUNDS.map((round, i) => ({
+export const searchScenarios: Array<Scenario<Impl>> = ROUNDS.map((round) => ({
   part: "B",
   name: round.test,
-  points: i === 0 ? 3 : 2,
+  points: round.points,
   seeds: 1,
   timeoutMs: 60_000,
   hints: [
     `This test tries every order in which the messages of a few requests can arrive (${round.setup}) and prints the shortest sequence of events after which the answers are not linearizable. Follow it event by event.`,
-    HINTS[round.test] as string,
+    round.hint,
     "Replay the printed sequence with the --replay command shown, and open the .html trace to see it as a space-time diagram.",
   ],
   run(ctx) {
