@@ -38,6 +38,8 @@ function inputText(i: Input): string {
 }
 
 export function replayingHost<S>(inner: SearchHost<S>): SearchHost<ReplayState<S>> {
+  // A world keeps the states of the nodes an event did not touch: each is fingerprinted once.
+  const prints = new WeakMap<ReplayState<S>, string>();
   const start = (id: NodeId, peers: readonly NodeId[], disk: ReadonlyMap<string, string>) =>
     inner.boot(id, peers, disk, new Set());
   const run = (id: NodeId, state: S, input: Input, seed: number): HandlerResult<S> => {
@@ -78,7 +80,14 @@ export function replayingHost<S>(inner: SearchHost<S>): SearchHost<ReplayState<S
     },
     deliver: (id, s, from, text, pending) => step(id, s, { kind: "msg", from, text, pending: [...pending] }),
     fire: (id, s, tag, pending) => step(id, s, { kind: "timer", tag, pending: [...pending] }),
-    fingerprint: (id, s) => inner.fingerprint(id, s.live, true),
+    fingerprint: (id, s) => {
+      let fp = prints.get(s);
+      if (fp === undefined) {
+        fp = inner.fingerprint(id, s.live, true);
+        prints.set(s, fp);
+      }
+      return fp;
+    },
     view: (id, s) => inner.view(id, s.live),
   };
 }
