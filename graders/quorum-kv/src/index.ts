@@ -13,6 +13,7 @@ import { partB } from "./part-b.ts";
 import { partC } from "./part-c.ts";
 import { partD } from "./part-d.ts";
 import { partE } from "./part-e.ts";
+import { searchScenarios } from "./search.ts";
 
 export const lab = defineLab<Impl>({
   lab: "quorum-kv",
@@ -24,7 +25,7 @@ export const lab = defineLab<Impl>({
     D: "Sloppy quorum, hinted handoff and tombstones",
     E: "Anti-entropy with Merkle trees (bonus)",
   },
-  scenarios: [...partA, ...partB, ...partC, ...partD, ...partE],
+  scenarios: [...partA, ...partB, ...searchScenarios, ...partC, ...partD, ...partE],
   limits,
   // shown at every event of a node in the trace: the hints it holds for other replicas (its
   // stored versions are not: reading every key after every handler is too slow with many keys)

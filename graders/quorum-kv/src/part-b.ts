@@ -241,7 +241,7 @@ export const partB: Scenario<Impl>[] = [
   {
     part: "B",
     name: "reads without write-back are not linearizable, ABD reads are",
-    points: 8,
+    points: 6,
     seeds: 3,
     hints: [
       "This test runs one schedule twice: in lww mode with read repair off (the checker must find a new-then-old read) and in abd mode (it must not). A put is still in flight when two reads run one after the other.",
@@ -280,7 +280,7 @@ export const partB: Scenario<Impl>[] = [
   {
     part: "B",
     name: "linearizable mode passes the checker under partitions and crashes",
-    points: 10,
+    points: 7,
     seeds: 8,
     timeoutMs: 30_000,
     hints: [

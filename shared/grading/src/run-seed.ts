@@ -358,7 +358,8 @@ export async function runSeed(task: SeedTask, handlerProbe?: HandlerProbe): Prom
         : inProcessHost(factory as (id: string) => Node<unknown, unknown>)) as SearchHost<unknown>;
     const config: SearchConfig<unknown> = { ...rest, host: host() };
     const found = (c: Counterexample, r: SearchResult): SearchResult => {
-      const file = counterexampleTrace({ ...config, host: host() }, c, clients ?? []);
+      const endpoints = [...new Set([...(clients ?? []), ...(opts.clientScripts ?? []).map((x) => x.id)])];
+      const file = counterexampleTrace({ ...config, host: host() }, c, endpoints);
       searchTraces.push({ ...file, seed: task.seed, search: { test: scenario.name, events: c.events } });
       if (c.kind === "violation") {
         const saved = relative(

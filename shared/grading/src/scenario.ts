@@ -134,7 +134,10 @@ export interface ScenarioContext<L = unknown> {
 export interface SearchTest extends Omit<SearchConfig<unknown>, "host"> {
   // biome-ignore lint/suspicious/noExplicitAny: each lab's nodes take their own message and timer types
   factory: (id: NodeId) => Node<any, any>;
-  /** Endpoints that are not nodes (senders of `initial`, receivers of outputs), for the trace view. */
+  /**
+   * Endpoints that are not nodes (senders of `initial`, receivers of outputs), for the trace
+   * view; scripted clients (`clientScripts`) are added to them.
+   */
   clients?: readonly NodeId[];
 }
 

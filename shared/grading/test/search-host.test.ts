@@ -29,7 +29,22 @@ var __lab = (() => {
     onMessage() {}
     onTimer() {}
   }
-  return { Voter, Callbacks };
+  // A coordinator that keeps what to do on the answer as a callback; env.random() feeds a
+  // request counter so a replay that drew other numbers would build another state.
+  class Asker {
+    constructor() { this.pending = new Map(); this.answered = 0; this.nonce = 0; }
+    start(env) { this.env = env; this.nonce = Math.floor(env.random() * 1000); }
+    onMessage(from, m) {
+      if (m.type === "ask" && this.env.id === "n1") {
+        const rid = m.id + ":" + Math.floor(this.env.random() * 1000);
+        this.pending.set(rid, () => { this.answered++; this.env.send(from, { type: "done", id: m.id }); });
+        this.env.send("n2", { type: "ask", id: rid });
+      } else if (m.type === "ask") this.env.send(from, { type: "yes", id: m.id });
+      else if (m.type === "yes") { const f = this.pending.get(m.id); this.pending.delete(m.id); if (f) f(); }
+    }
+    onTimer() {}
+  }
+  return { Voter, Callbacks, Asker };
 })();
 `;
 const bundle = new CompiledBundle(LEARNER, "faultline:search-test");
@@ -86,6 +101,43 @@ describe("search over learner code in contexts", () => {
       expect(() => search({ ...config(iso, "Callbacks", false), invariants: [] })).toThrow(
         /n1\.pending\.get\("r1"\)\.done holds a function \(done\)/,
       );
+    } finally {
+      iso.dispose();
+    }
+  });
+
+  it("rebuilds states with callbacks by replaying each node's inputs in its context", () => {
+    const iso = new IsolatedImpl(bundle);
+    try {
+      const nodes = ["n1", "n2"];
+      const r = search({
+        nodes,
+        host: contextSearchHost(iso, nodes, () => new (iso.impl.Asker as new () => object)()),
+        replayStates: true,
+        clientScripts: [
+          {
+            id: "c1",
+            ops: [
+              { to: "n1", text: '{"type":"ask","id":"a1"}' },
+              { to: "n1", text: '{"type":"ask","id":"a2"}' },
+            ],
+          },
+        ],
+        faults: { duplicate: true, on: (m) => m.from !== "c1" },
+        invariants: [
+          {
+            name: "each request is answered once",
+            check: (v) => {
+              const n = v.node<{ answered: number }>("n1")?.answered ?? 0;
+              return n > 2 ? `n1 answered ${n} times` : undefined;
+            },
+          },
+        ],
+        goals: [{ name: "both answered", test: (v) => v.clients[0]?.finished === true }],
+        limits: { maxDepth: 12, maxStates: 1_000 },
+      });
+      expect(r.outcome).toBe("goal");
+      expect(r.counterexample?.events).toHaveLength(6);
     } finally {
       iso.dispose();
     }

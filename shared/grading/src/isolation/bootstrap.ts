@@ -454,7 +454,9 @@ function searchEnvOf(id, peers) {
   searchEnvs.set(id, s);
   return s;
 }
-// op "boot" (h: a fresh node), "msg" or "timer" (h: the state to start from), "fp" (fingerprint).
+// op "boot" (h: a fresh node), "msg" or "timer" (h: the state to start from; with inPlace, the
+// state itself is changed: it was rebuilt by replay for this call), "fp" (fingerprint; with
+// opaque, functions count by name).
 // A handler call answers "handle PART effects PART error"; a state outside the rule answers
 // "E" and the error's JSON.
 function searchCall(op, h, text) {
@@ -463,8 +465,8 @@ function searchCall(op, h, text) {
   let o = handles[h];
   const from = o;
   try {
-    if (op === "fp") return "F" + copyable.fingerprint(o, s.kept, req.id);
-    if (op !== "boot") { o = copyable.copy(o, s.kept, req.id); h = hid(o); }
+    if (op === "fp") return "F" + copyable.fingerprint(o, s.kept, req.id, req.opaque === true);
+    if (op !== "boot" && req.inPlace !== true) { o = copyable.copy(o, s.kept, req.id); h = hid(o); }
   } catch (e) { return "E" + jsonStringify(errorOf(e)); }
   let err, m;
   fx = [];

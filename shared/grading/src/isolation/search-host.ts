@@ -81,10 +81,11 @@ export function contextSearchHost(
     const w = JSON.parse(text.slice(1)) as { name: string; message: string; stack: string };
     throw realm.learnerError(w);
   };
-  const fingerprint = (id: NodeId, s: ContextState): string => {
+  const fingerprint = (id: NodeId, s: ContextState, opaque?: boolean): string => {
     if (s.fp === undefined) {
       const realm = realmOf(id);
-      const out = realm.searchCall("fp", s.h, JSON.stringify({ id, peers: peersOf(id) }), "a state copy by the search");
+      const req = JSON.stringify({ id, peers: peersOf(id), ...(opaque ? { opaque: true } : {}) });
+      const out = realm.searchCall("fp", s.h, req, "a state copy by the search");
       if (out.charCodeAt(0) !== 70 /* F */) fail(realm, out);
       s.fp = `${out.slice(1)}|${[...s.disk].sort().join(";")}`;
     }
@@ -122,10 +123,20 @@ export function contextSearchHost(
       const h = impl.buildIn(realm, id, factory);
       return call(id, "boot", h, {}, disk, pending, hashString(`boot:${id}:${[...disk].join(";")}`));
     },
-    // env.random() of a delivery or a timer is seeded in the context, from the state and the event.
-    deliver: (id, state, from, text, pending) =>
-      call(id, "msg", state.h, { from, msg: text }, state.disk, pending, undefined),
-    fire: (id, state, tag, pending) => call(id, "timer", state.h, { tag }, state.disk, pending, undefined),
+    // env.random() of a delivery or a timer is seeded in the context, from the state and the
+    // event; in place (a state rebuilt by replay), by the seed the replay gives.
+    deliver: (id, state, from, text, pending, inPlace) =>
+      call(
+        id,
+        "msg",
+        state.h,
+        { from, msg: text, ...(inPlace ? { inPlace: true } : {}) },
+        state.disk,
+        pending,
+        inPlace?.seed,
+      ),
+    fire: (id, state, tag, pending, inPlace) =>
+      call(id, "timer", state.h, { tag, ...(inPlace ? { inPlace: true } : {}) }, state.disk, pending, inPlace?.seed),
     fingerprint,
     view: (id, s) => realmOf(id).objectProxy(s.h),
   };

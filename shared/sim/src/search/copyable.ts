@@ -107,7 +107,7 @@ export const COPYABLE_SOURCE = String.raw`(function copyable() {
     };
     return walk(value, root);
   }
-  function fingerprint(value, keep, root) {
+  function fingerprint(value, keep, root, opaque) {
     const seen = new MapC();
     let next = 0;
     const walk = (v, path) => {
@@ -121,6 +121,7 @@ export const COPYABLE_SOURCE = String.raw`(function copyable() {
         case "symbol": refuse(path, v);
         case "function":
           if (isClass(v) || (keep && keep.has(v))) return "class " + (v.name || "?");
+          if (opaque) return "function " + (v.name || "?");
           refuse(path, v);
       }
       if (keep && keep.has(v)) return "<kept>";
@@ -166,8 +167,12 @@ export interface Copyable {
    * copied. Throws a `StateNotCopyable` error naming the field path (from `root`) otherwise.
    */
   copy<T>(value: T, keep: ReadonlySet<unknown> | undefined, root: string): T;
-  /** The canonical text of `value` (see the module comment); throws like `copy`. */
-  fingerprint(value: unknown, keep: ReadonlySet<unknown> | undefined, root: string): string;
+  /**
+   * The canonical text of `value` (see the module comment); throws like `copy`, except that
+   * with `opaqueFunctions` a function counts as its name (for states rebuilt by replay, which
+   * are never copied: what a closure captured is invisible and left out).
+   */
+  fingerprint(value: unknown, keep: ReadonlySet<unknown> | undefined, root: string, opaqueFunctions?: boolean): string;
 }
 
 /** The rule as it runs in this process (for nodes run in-process, and for tests). */

@@ -9,13 +9,18 @@
  */
 import { createHash } from "node:crypto";
 import { Rng } from "../random.ts";
+import { replayingHost } from "./replay-host.ts";
 import type { NodeId } from "../types.ts";
 import {
   applyEffects,
+  type ClientOp,
+  type ClientProgress,
+  type ClientScript,
   compareInFlight,
   durableDisk,
   currentDisk,
   sameInFlight,
+  withMessage,
   withoutMessage,
   type Effect,
   type HandlerResult,
@@ -38,6 +43,29 @@ export interface SearchView {
   readonly outputs: readonly InFlight[];
   /** Events taken from the initial world. */
   readonly depth: number;
+  /** The scripted clients' requests sent so far, with their order and answers. */
+  readonly clients: readonly ClientView[];
+}
+
+/** A scripted client's request that was sent, as invariants see it. */
+export interface ClientRequestView {
+  readonly client: NodeId;
+  /** Its position in the client's script. */
+  readonly index: number;
+  readonly to: NodeId;
+  readonly text: string;
+  /** How many requests of each client (by id) were answered when this one was sent. */
+  readonly sentAfter: Readonly<Record<NodeId, number>>;
+  /** The answer's JSON text, once it arrived. */
+  readonly answer: string | undefined;
+}
+
+export interface ClientView {
+  readonly id: NodeId;
+  /** Its requests sent so far, in order (the last one may still wait for its answer). */
+  readonly requests: readonly ClientRequestView[];
+  /** Every request of its script was answered. */
+  readonly finished: boolean;
 }
 
 /** A named predicate over worlds: an invariant's check returns why it is broken, or undefined. */
@@ -88,6 +116,11 @@ export interface SearchConfig<S> {
   host: SearchHost<S>;
   /** Messages in flight at the start (clients' requests): from a client to a node. */
   initial?: readonly InFlight[];
+  /**
+   * Clients that send their requests one at a time, each once the previous one was answered
+   * (see ClientScript). Their first requests are in flight at the start.
+   */
+  clientScripts?: readonly ClientScript[];
   faults?: SearchFaults;
   /** Which pending timers may fire (default all): e.g. leave a client's retry timer out. */
   timerEnabled?: (node: NodeId, tag: string) => boolean;
@@ -99,6 +132,12 @@ export interface SearchConfig<S> {
   limits: SearchLimits;
   strategy?: SearchStrategy;
   settle?: SettleCheck;
+  /**
+   * Rebuild node states by replaying their inputs instead of copying them (see
+   * replay-host.ts): for nodes whose state holds closures, such as callbacks of pending
+   * requests. Slower, and closures are left out of fingerprints.
+   */
+  replayStates?: boolean;
 }
 
 /** The events from the initial world to where the search stopped, with what broke. */
@@ -170,6 +209,9 @@ export function worldKey<S>(host: SearchHost<S>, w: World<S>): string {
   h.update("\u0004");
   for (const m of w.outputs) h.update(`\u0003${m.from}>${m.to}:${m.text}`);
   h.update(`\u0004${w.crashes}`);
+  // Client progress: two worlds whose clients are at different requests (or sent them after
+  // different answers) are different histories, even when the nodes look the same.
+  for (const c of w.clients) h.update(`\u0005${c.answered}:${c.sentAfter.map((v) => v.join(",")).join("/")}`);
   return h.digest("base64");
 }
 
@@ -177,35 +219,114 @@ export function worldKey<S>(host: SearchHost<S>, w: World<S>): string {
 export interface Stepped<S> {
   world: World<S>;
   effects: readonly Effect[];
+  /** Requests scripted clients sent because this event delivered their answers. */
+  sent?: readonly InFlight[];
   error?: Error;
+}
+
+/** Whether `reply` answers `op`: the op's own test, else JSON with the request's `id`. */
+function answerTest(op: ClientOp): (reply: string) => boolean {
+  if (op.isAnswer) return op.isAnswer;
+  let id: unknown;
+  try {
+    id = (JSON.parse(op.text) as { id?: unknown } | null)?.id;
+  } catch {
+    id = undefined;
+  }
+  if (id === undefined)
+    throw new Error(`search: the client request ${op.text} has no "id" field: give it an isAnswer test`);
+  return (reply) => {
+    try {
+      return (JSON.parse(reply) as { id?: unknown } | null)?.id === id;
+    } catch {
+      return false;
+    }
+  };
 }
 
 /** Runs events on worlds for one configuration (shared by the search and by replay). */
 export class WorldStepper<S> {
+  /** The configuration's host, or a replaying host around it (replayStates). */
+  readonly host: SearchHost<S>;
   private readonly nodeSet: ReadonlySet<NodeId>;
+  private readonly scripts: readonly ClientScript[];
+  private readonly answers: ReadonlyArray<ReadonlyArray<(reply: string) => boolean>>;
   constructor(private readonly config: SearchConfig<S>) {
+    this.host = config.replayStates ? (replayingHost(config.host) as unknown as SearchHost<S>) : config.host;
     this.nodeSet = new Set(config.nodes);
+    this.scripts = config.clientScripts ?? [];
+    for (const c of this.scripts) {
+      if (this.nodeSet.has(c.id)) throw new Error(`search: client ${c.id} has the name of a node`);
+      for (const op of c.ops)
+        if (!this.nodeSet.has(op.to)) throw new Error(`search: client ${c.id} sends to ${op.to}, which is no node`);
+    }
+    this.answers = this.scripts.map((c) => c.ops.map(answerTest));
   }
 
-  /** Every node booted, the initial messages in flight. A throw in start is returned as `error`. */
-  initial(): { world: World<S>; boots: Array<readonly Effect[]>; error?: { node: NodeId; error: Error } } {
+  /**
+   * Every node booted, the initial messages and each scripted client's first request in
+   * flight (`sent`). A throw in start is returned as `error`.
+   */
+  initial(): {
+    world: World<S>;
+    boots: Array<readonly Effect[]>;
+    sent: readonly InFlight[];
+    error?: { node: NodeId; error: Error };
+  } {
     const boots: Array<readonly Effect[]> = [];
     let world: World<S> = {
       slots: new Map(
         this.config.nodes.map((id) => [id, { up: true, state: undefined, timers: [], disk: [], unsynced: [] }]),
       ),
-      network: [],
+      network: [...(this.config.initial ?? [])].sort(compareInFlight),
       outputs: [],
       crashes: 0,
+      clients: this.scripts.map(() => ({ answered: 0, sentAfter: [], answers: [] })),
     };
-    world = { ...world, network: [...(this.config.initial ?? [])].sort(compareInFlight) };
+    const first = this.advance(world);
+    world = first.world;
     for (const id of this.config.nodes) {
       const r = this.boot(world, id);
       world = r.world;
       boots.push(r.effects);
-      if (r.error) return { world, boots, error: { node: id, error: r.error } };
+      if (r.error) return { world, boots, sent: first.sent, error: { node: id, error: r.error } };
     }
-    return { world, boots };
+    return { world, boots, sent: first.sent };
+  }
+
+  /**
+   * Scripted clients take the answers that arrived, then send their next request: a client
+   * whose request was answered sends the next one of its script (recording how far every
+   * client was at that moment).
+   */
+  private advance(w: World<S>): { world: World<S>; sent: InFlight[] } {
+    if (this.scripts.length === 0) return { world: w, sent: [] };
+    let changed = false;
+    const clients: ClientProgress[] = w.clients.map((c, i) => {
+      const script = this.scripts[i] as ClientScript;
+      if (c.answered >= c.sentAfter.length) return c; // nothing outstanding
+      const isAnswer = (this.answers[i] as ReadonlyArray<(reply: string) => boolean>)[c.answered] as (
+        reply: string,
+      ) => boolean;
+      const reply = w.outputs.find((m) => m.to === script.id && isAnswer(m.text));
+      if (!reply) return c;
+      changed = true;
+      return { ...c, answered: c.answered + 1, answers: [...c.answers, reply.text] };
+    });
+    const counts = clients.map((c) => c.answered);
+    let network = w.network;
+    const sent: InFlight[] = [];
+    clients.forEach((c, i) => {
+      const script = this.scripts[i] as ClientScript;
+      if (c.answered < c.sentAfter.length || c.answered >= script.ops.length) return;
+      const op = script.ops[c.answered] as ClientOp;
+      const m = { from: script.id, to: op.to, text: op.text };
+      network = withMessage(network, m, this.config.faults?.duplicate === true);
+      sent.push(m);
+      clients[i] = { ...c, sentAfter: [...c.sentAfter, counts] };
+      changed = true;
+    });
+    return changed ? { world: { ...w, network, clients }, sent } : { world: w, sent };
   }
 
   private peers(id: NodeId): NodeId[] {
@@ -225,7 +346,7 @@ export class WorldStepper<S> {
   private boot(w: World<S>, id: NodeId): Stepped<S> {
     const slot = this.slot(w, id);
     const fresh: Slot<S> = { up: true, state: undefined, timers: [], disk: slot.disk, unsynced: [] };
-    const r = this.config.host.boot(id, this.peers(id), durableDisk(fresh), new Set());
+    const r = this.host.boot(id, this.peers(id), durableDisk(fresh), new Set());
     return this.after(w, id, fresh, r);
   }
 
@@ -233,8 +354,11 @@ export class WorldStepper<S> {
     const out = applyEffects(this.nodeSet, slot, r.state, r.effects, w, id, this.config.faults?.duplicate === true);
     const slots = new Map(w.slots);
     slots.set(id, out.slot);
-    const world = { slots, network: out.network, outputs: out.outputs, crashes: w.crashes };
-    return r.error ? { world, effects: r.effects, error: r.error } : { world, effects: r.effects };
+    const moved = this.advance({ ...w, slots, network: out.network, outputs: out.outputs });
+    const sent = moved.sent.length > 0 ? { sent: moved.sent } : {};
+    return r.error
+      ? { world: moved.world, effects: r.effects, ...sent, error: r.error }
+      : { world: moved.world, effects: r.effects, ...sent };
   }
 
   /** The events enabled in `w`, in a fixed order. */
@@ -268,7 +392,7 @@ export class WorldStepper<S> {
 
   /** The world after `e` (which must be enabled in `w`); a handler's throw comes back as `error`. */
   step(w: World<S>, e: SearchEvent): Stepped<S> {
-    const host = this.config.host;
+    const host = this.host;
     switch (e.kind) {
       case "deliver": {
         const m = { from: e.from, to: e.to, text: e.text };
@@ -331,7 +455,7 @@ export class WorldStepper<S> {
   }
 
   view(w: World<S>, depth: number): SearchView {
-    const host = this.config.host;
+    const host = this.host;
     return {
       nodes: this.config.nodes,
       node: <T>(id: NodeId) => {
@@ -342,7 +466,29 @@ export class WorldStepper<S> {
       network: w.network,
       outputs: w.outputs,
       depth,
+      clients: this.clientViews(w),
     };
+  }
+
+  private clientViews(w: World<S>): ClientView[] {
+    return w.clients.map((c, i) => {
+      const script = this.scripts[i] as ClientScript;
+      return {
+        id: script.id,
+        finished: c.answered === script.ops.length,
+        requests: c.sentAfter.map((counts, k) => {
+          const op = script.ops[k] as ClientOp;
+          return {
+            client: script.id,
+            index: k,
+            to: op.to,
+            text: op.text,
+            sentAfter: Object.fromEntries(this.scripts.map((s, j) => [s.id, counts[j] ?? 0])),
+            answer: c.answers[k],
+          };
+        }),
+      };
+    });
   }
 
   /** The disk a node sees now (for graders that look at what was synced). */
@@ -415,7 +561,7 @@ export function search<S>(config: SearchConfig<S>): SearchResult {
     return prunes.some((p) => p.test(view));
   };
   const remember = (en: Entry<S>): boolean => {
-    const key = worldKey(config.host, en.world);
+    const key = worldKey(stepper.host, en.world);
     if (seen.has(key)) return false;
     if (seen.size >= config.limits.maxStates) throw new SearchBudgetExceeded(seen.size, deepest, config.limits);
     seen.add(key);
@@ -476,7 +622,7 @@ export function search<S>(config: SearchConfig<S>): SearchResult {
       const r = stepper.step(en.world, e);
       en = { world: r.world, parent: en, event: e, depth: en.depth + 1 };
       if (!r.error) {
-        const key = worldKey(config.host, en.world);
+        const key = worldKey(stepper.host, en.world);
         if (!seen.has(key)) {
           if (seen.size >= config.limits.maxStates) throw new SearchBudgetExceeded(seen.size, deepest, config.limits);
           seen.add(key);
@@ -495,6 +641,8 @@ export interface Replayed<S> {
   worlds: World<S>[];
   /** What each event's handler did. */
   effects: Array<readonly Effect[]>;
+  /** Requests scripted clients sent after each event (index 0: the first ones, at the start). */
+  clientSends: Array<readonly InFlight[]>;
   /** What each node's start(env) did, in node order. */
   boots: Array<readonly Effect[]>;
   stepper: WorldStepper<S>;
@@ -508,8 +656,9 @@ export function replayEvents<S>(config: SearchConfig<S>, events: readonly Search
   const init = stepper.initial();
   const worlds = [init.world];
   const effects: Array<readonly Effect[]> = [];
+  const clientSends: Array<readonly InFlight[]> = [init.sent];
   const boots = init.boots;
-  if (init.error) return { worlds, effects, boots, stepper, error: { at: 0, error: init.error.error } };
+  if (init.error) return { worlds, effects, clientSends, boots, stepper, error: { at: 0, error: init.error.error } };
   let w = init.world;
   for (let i = 0; i < events.length; i++) {
     const e = events[i] as SearchEvent;
@@ -522,9 +671,10 @@ export function replayEvents<S>(config: SearchConfig<S>, events: readonly Search
     w = r.world;
     worlds.push(w);
     effects.push(r.effects);
-    if (r.error) return { worlds, effects, boots, stepper, error: { at: i + 1, error: r.error } };
+    clientSends.push(r.sent ?? []);
+    if (r.error) return { worlds, effects, clientSends, boots, stepper, error: { at: i + 1, error: r.error } };
   }
-  return { worlds, effects, boots, stepper };
+  return { worlds, effects, clientSends, boots, stepper };
 }
 
 function clip(text: string, n = 100): string {

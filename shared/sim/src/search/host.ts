@@ -10,7 +10,7 @@
 import { hashString, Rng } from "../random.ts";
 import type { Env, Node, NodeId } from "../types.ts";
 import { copyable } from "./copyable.ts";
-import type { Effect, HandlerResult, PendingHandles, SearchHost } from "./world.ts";
+import type { Effect, HandlerResult, InPlace, PendingHandles, SearchHost } from "./world.ts";
 
 /** A node's state in an in-process search: the node and the disk it sees. */
 export interface InProcessState {
@@ -98,8 +98,8 @@ export function inProcessHost(factory: (id: NodeId) => Node<unknown, unknown>): 
     kept.add(disk);
     return env;
   };
-  const fingerprint = (id: NodeId, s: InProcessState): string =>
-    `${copyable.fingerprint(s.node, kept, id)}|${[...s.disk].sort().join(";")}`;
+  const fingerprint = (id: NodeId, s: InProcessState, opaque?: boolean): string =>
+    `${copyable.fingerprint(s.node, kept, id, opaque)}|${[...s.disk].sort().join(";")}`;
   const run = (
     id: NodeId,
     node: Node<unknown, unknown>,
@@ -120,22 +120,26 @@ export function inProcessHost(factory: (id: NodeId) => Node<unknown, unknown>): 
     }
     return { state: { node, disk }, effects: c.effects, ...(error ? { error } : {}) };
   };
-  // A handler on a copy of the state it starts from (the search takes other events from it too).
+  // A handler on a copy of the state it starts from (the search takes other events from it
+  // too), or on the state itself when it was rebuilt by replay for this one call.
   const runOnCopy = (
     id: NodeId,
     state: InProcessState,
     pending: Parameters<typeof run>[3],
     event: string,
     handler: Parameters<typeof run>[5],
+    inPlace: InPlace | undefined,
   ) =>
-    run(
-      id,
-      copyable.copy(state.node, kept, id),
-      new Map(state.disk),
-      pending,
-      () => `${fingerprint(id, state)}|${event}`,
-      handler,
-    );
+    inPlace
+      ? run(id, state.node, new Map(state.disk), pending, () => `seed:${inPlace.seed}`, handler)
+      : run(
+          id,
+          copyable.copy(state.node, kept, id),
+          new Map(state.disk),
+          pending,
+          () => `${fingerprint(id, state)}|${event}`,
+          handler,
+        );
   return {
     boot(id, peers, disk, pending) {
       const env = envOf(id, peers);
@@ -149,11 +153,17 @@ export function inProcessHost(factory: (id: NodeId) => Node<unknown, unknown>): 
         (n) => n.start(env),
       );
     },
-    deliver: (id, state, from, text, pending) =>
-      runOnCopy(id, state, pending, `${from}|${text}`, (n) =>
-        n.onMessageText ? n.onMessageText(from, text) : n.onMessage(from, JSON.parse(text)),
+    deliver: (id, state, from, text, pending, inPlace) =>
+      runOnCopy(
+        id,
+        state,
+        pending,
+        `${from}|${text}`,
+        (n) => (n.onMessageText ? n.onMessageText(from, text) : n.onMessage(from, JSON.parse(text))),
+        inPlace,
       ),
-    fire: (id, state, tag, pending) => runOnCopy(id, state, pending, `timer|${tag}`, (n) => n.onTimer(JSON.parse(tag))),
+    fire: (id, state, tag, pending, inPlace) =>
+      runOnCopy(id, state, pending, `timer|${tag}`, (n) => n.onTimer(JSON.parse(tag)), inPlace),
     fingerprint,
     view: (_id, s) => s.node,
   };

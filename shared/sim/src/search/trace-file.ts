@@ -33,11 +33,14 @@ export function counterexampleTrace<S>(
     if (!keep) inFlight.splice(i, 1);
     return id;
   };
-  for (const m of config.initial ?? []) {
-    const id = ++msgId;
-    inFlight.push({ ...m, msgId: id });
-    push({ t: 0, kind: "send", node: m.from, peer: m.to, msgId: id, payload: m.text });
-  }
+  const clientSends = (t: number, ms: readonly InFlight[]) => {
+    for (const m of ms) {
+      const id = ++msgId;
+      inFlight.push({ ...m, msgId: id });
+      push({ t, kind: "send", node: m.from, peer: m.to, msgId: id, payload: m.text });
+    }
+  };
+  clientSends(0, [...(config.initial ?? []), ...(r.clientSends[0] ?? [])]);
   config.nodes.forEach((id, k) => {
     push({ t: 0, kind: "start", node: id });
     sends(id, 0, r.boots[k] ?? []);
@@ -45,6 +48,8 @@ export function counterexampleTrace<S>(
   c.events.forEach((e, k) => {
     const t = k + 1;
     const fx = r.effects[k] ?? [];
+    // A scripted client sends its next request right after the event that brought its answer.
+    const next = () => clientSends(t, r.clientSends[k + 1] ?? []);
     switch (e.kind) {
       case "deliver": {
         const id = take(e, e.keep === true);
@@ -58,6 +63,7 @@ export function counterexampleTrace<S>(
           ...(e.keep ? { text: "a copy stays in flight" } : {}),
         });
         sends(e.to, t, fx);
+        next();
         break;
       }
       case "drop": {
@@ -76,6 +82,7 @@ export function counterexampleTrace<S>(
       case "timer":
         push({ t, kind: "timer", node: e.node, tag: e.tag });
         sends(e.node, t, fx);
+        next();
         break;
       case "crash":
         push({ t, kind: "crash", node: e.node });
@@ -83,6 +90,7 @@ export function counterexampleTrace<S>(
       case "restart":
         push({ t, kind: "restart", node: e.node });
         sends(e.node, t, fx);
+        next();
         break;
     }
   });

@@ -59,12 +59,31 @@ export interface SearchHost<S> {
     disk: ReadonlyMap<string, string>,
     pending: PendingHandles,
   ): HandlerResult<S>;
-  deliver(id: NodeId, state: S, from: NodeId, text: string, pending: PendingHandles): HandlerResult<S>;
-  fire(id: NodeId, state: S, tag: string, pending: PendingHandles): HandlerResult<S>;
-  /** Canonical text of a state: equal states, equal text. */
-  fingerprint(id: NodeId, state: S): string;
+  deliver(
+    id: NodeId,
+    state: S,
+    from: NodeId,
+    text: string,
+    pending: PendingHandles,
+    inPlace?: InPlace,
+  ): HandlerResult<S>;
+  fire(id: NodeId, state: S, tag: string, pending: PendingHandles, inPlace?: InPlace): HandlerResult<S>;
+  /**
+   * Canonical text of a state: equal states, equal text. With `opaqueFunctions`, functions in
+   * the state count by name instead of failing the copyable-state rule (states by replay).
+   */
+  fingerprint(id: NodeId, state: S, opaqueFunctions?: boolean): string;
   /** What invariants see of a node in this state (the node object, or a proxy of it). */
   view(id: NodeId, state: S): unknown;
+}
+
+/**
+ * Run a handler on the state itself instead of on a copy (the state is changed and must not be
+ * used again), with `env.random()` seeded by `seed`. For states rebuilt by replaying a node's
+ * inputs (see replayingHost), which never need a copy.
+ */
+export interface InPlace {
+  readonly seed: number;
 }
 
 /**
@@ -91,6 +110,50 @@ export interface World<S> {
   /** Messages nodes sent to clients (anything not a node), sorted: what clients received. */
   readonly outputs: readonly InFlight[];
   readonly crashes: number;
+  /** Where each scripted client is (in `clientScripts` order; empty without scripts). */
+  readonly clients: readonly ClientProgress[];
+}
+
+/**
+ * One request of a scripted client: sent to `to` once the client's previous request was
+ * answered (the first one at the start).
+ */
+export interface ClientOp {
+  /** The node that coordinates the request. */
+  readonly to: NodeId;
+  /** The request as JSON text. */
+  readonly text: string;
+  /**
+   * Whether a message a node sent to the client answers this request. Default: it is JSON
+   * with the same `id` field as the request.
+   */
+  readonly isAnswer?: (text: string) => boolean;
+}
+
+/**
+ * A client that runs its requests one after another, as a real client does: the next request
+ * leaves only when the answer to the previous one has arrived. With scripted clients a search
+ * can test orders that span requests (a read after a completed write), which requests all in
+ * flight from the start cannot.
+ */
+export interface ClientScript {
+  /** The client's endpoint name (not a node). */
+  readonly id: NodeId;
+  readonly ops: readonly ClientOp[];
+}
+
+/**
+ * A scripted client's progress: how many of its requests were answered, and for each request
+ * sent, how many requests of every client (by index in `clientScripts`) were answered when it
+ * left. That is the real-time order between requests (one that was answered before another
+ * was sent precedes it), which linearizability needs, and it is part of the world.
+ */
+export interface ClientProgress {
+  readonly answered: number;
+  /** Per request sent: every client's `answered` count when it was sent. */
+  readonly sentAfter: ReadonlyArray<readonly number[]>;
+  /** Per request answered: the answer's JSON text. */
+  readonly answers: readonly string[];
 }
 
 export function compareInFlight(a: InFlight, b: InFlight): number {
