@@ -113,7 +113,8 @@ export class SagaClient {
  * - each service's use equals the sum of the amounts of its steps recorded done: each step and
  *   each compensation takes effect exactly once;
  * - the orchestrator never sends a step again after its service answered that it failed;
- * - the orchestrator announces one outcome per order.
+ * - the orchestrator announces one outcome per order, and only once it holds: every step done, or
+ *   none left done.
  */
 export class SagaWatch {
   /** The amounts of every order the client placed. */
@@ -133,6 +134,9 @@ export class SagaWatch {
   private twice: string | undefined;
   private retried: string | undefined;
   private twoOutcomes: string | undefined;
+  /** Outcomes announced during the step now running, checked once its records are read. */
+  private announced: Array<{ order: string; outcome: SagaOutcome; t: number }> = [];
+  private early: string | undefined;
 
   constructor(
     private readonly sim: SagaSim,
@@ -150,6 +154,12 @@ export class SagaWatch {
     sim.addInvariant("each step and each compensation takes effect exactly once", () => this.twice);
     sim.addInvariant("a permanent failure is not retried", () => this.retried);
     sim.addInvariant("a saga has one outcome", () => this.twoOutcomes);
+    // After the scan above: the front's own change in the step that announced counts.
+    sim.addInvariant("an outcome is announced only once it holds", () => {
+      for (const a of this.announced) this.checkAnnounced(a.order, a.outcome, a.t);
+      this.announced = [];
+      return this.early;
+    });
   }
 
   private event(kind: "send" | "deliver", node: NodeId, peer: NodeId, m: AnySagaMsg): void {
@@ -162,6 +172,7 @@ export class SagaWatch {
       }
       if (node === this.front && m.type === "accepted") this.accepted.add(m.order);
       if (node === this.front && m.type === "result") {
+        this.announced.push({ order: m.order, outcome: m.outcome, t: this.sim.now });
         const first = this.results.get(m.order);
         if (first === undefined) {
           this.results.set(m.order, m.outcome);
@@ -174,6 +185,11 @@ export class SagaWatch {
       if (SERVICES.includes(node) && (m.type === "step_result" || m.type === "compensated"))
         this.answered.add(`${node}:${m.order}`);
     } else if (node === ORCHESTRATOR && m.type === "step_result" && !m.ok) this.failed.add(`${peer}:${m.order}`);
+  }
+
+  private checkAnnounced(order: string, outcome: SagaOutcome, t: number): void {
+    if (this.early || this.state(order) === outcome) return;
+    this.early = `${this.front} told the client ${order} ended ${outcome} at t=${fmt(t)} ms while ${this.describe(order)}: announce an outcome only once it holds, when the answer of the step (or compensation) the saga waits for has come; an answer of an earlier step, or a late duplicate, moves nothing`;
   }
 
   /** Reads every service's records and use, after every step. */
