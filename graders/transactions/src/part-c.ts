@@ -67,6 +67,22 @@ export async function runOrder(
 }
 
 /**
+ * The orchestrator's first `accepted` of `order` is lost: the client places it again, and must
+ * be answered accepted while the saga runs.
+ */
+function loseFirstAccepted(sim: SagaSim, order: string): void {
+  let armed = true;
+  sim.blockOneWay(ORCHESTRATOR, "c1");
+  sim.onEvent((e) => {
+    if (!armed || e.kind !== "send" || e.node !== ORCHESTRATOR) return;
+    const m = messageOf<AnySagaMsg>(e);
+    if (m?.type !== "accepted" || m.order !== order) return;
+    armed = false;
+    sim.after(0, "restore the orchestrator's messages to the client", () => sim.unblockOneWay(ORCHESTRATOR, "c1"));
+  });
+}
+
+/**
  * Once the client has heard `order` accepted, the orchestrator's messages to the client are lost
  * until its pushed result is lost too: the client must learn the result by asking status.
  */
@@ -89,6 +105,8 @@ function muteUntilResultLost(sim: SagaSim, order: string): void {
 /** One order of the late-answer test: whose answer comes twice, and which service is slow meanwhile. */
 interface LateAnswer {
   refuser: NodeId | undefined;
+  /** The first accepted is lost: the repeated order comes while the saga waits for `slow`. */
+  acceptLost?: boolean;
   twice: NodeId;
   slow: NodeId;
   what: string;
@@ -104,7 +122,8 @@ const LATE_ANSWERS: LateAnswer[] = [
     refuser: "payment",
     twice: "stock",
     slow: "payment",
-    what: "stock's step answer comes again while payment's step (to be refused) is pending",
+    acceptLost: true,
+    what: "the first accepted is lost; stock's step answer comes again while payment's step (to be refused) is pending",
   },
   {
     refuser: undefined,
@@ -264,8 +283,16 @@ export const partC: Array<Scenario<L>> = [
             [late.slow, ORCHESTRATOR],
           ] as const)
             sim.setLinkFaults(a, b, { delay: { kind: "uniform", min: 150, max: 250 } });
+          if (late.acceptLost) loseFirstAccepted(sim, order);
           ctx.log(`${order}: ${late.what}`);
           await runOrder(ctx, client, watch, order, late.refuser, 5000);
+          if (late.acceptLost)
+            ctx.check(
+              client.heardAccepted.has(order),
+              "a running saga is answered accepted",
+              () =>
+                `the orchestrator's first accepted of ${order} was lost, and the order it sent again 200 ms later (while the saga still waited for ${late.slow}) got no accepted: a repeated order (or a status) of a running saga is answered accepted`,
+            );
           for (const [a, b] of [
             [late.twice, ORCHESTRATOR],
             [ORCHESTRATOR, late.slow],

@@ -59,6 +59,8 @@ export function refusedBy(ctx: Ctx, refuser: NodeId): Record<NodeId, number> {
  */
 export class SagaClient {
   private n = 0;
+  /** Orders the client heard `accepted` for (not only a result). */
+  readonly heardAccepted = new Set<string>();
   constructor(
     private readonly sim: SagaSim,
     private readonly front: NodeId = ORCHESTRATOR,
@@ -79,6 +81,7 @@ export class SagaClient {
         (m) => (m.type === "accepted" || m.type === "result") && m.order === order,
         Math.min(200, until - this.sim.now),
       );
+      if (r?.type === "accepted") this.heardAccepted.add(order);
       if (r) return true;
     }
     return false;
@@ -182,8 +185,10 @@ export class SagaWatch {
       }
       if (node === ORCHESTRATOR && m.type === "step" && this.failed.has(`${peer}:${m.order}`) && !this.retried)
         this.retried = `${peer} answered that its step of ${m.order} failed, and the orchestrator sent that step again at t=${fmt(this.sim.now)} ms: a permanent failure will fail again; compensate the steps before it instead of retrying`;
-      if (SERVICES.includes(node) && (m.type === "step_result" || m.type === "compensated"))
-        this.answered.add(`${node}:${m.order}`);
+      // A record the service has told anyone about is durable: it may not vanish in a crash.
+      // Part C: its answer; Part E: an event it publishes, or the first service's accepted or result.
+      const tells = ["step_result", "compensated", "saga_event", "accepted", "result"].includes(m.type);
+      if (SERVICES.includes(node) && tells && "order" in m) this.answered.add(`${node}:${m.order}`);
     } else if (node === ORCHESTRATOR && m.type === "step_result" && !m.ok) this.failed.add(`${peer}:${m.order}`);
   }
 
