@@ -1,7 +1,8 @@
 /**
  * Part C: a saga. Orders under duplicates, delays and a slow service, some refused at each step
- * (a permanent failure), some preceded by a stray compensation; then the orchestrator and the services crashed at each step of the
- * saga and of its compensations in turn. Every order must end fully done or fully compensated,
+ * (a permanent failure), some preceded by a stray compensation; then answers duplicated late, each
+ * copy arriving while the saga already waits for the next service; then the orchestrator and the
+ * services crashed at each step of the saga and of its compensations in turn. Every order must end fully done or fully compensated,
  * each step and compensation must take effect once, and no compensation may come before its step.
  */
 import type { Scenario } from "@faultline/grading";
@@ -66,6 +67,22 @@ export async function runOrder(
 }
 
 /**
+ * The orchestrator's first `accepted` of `order` is lost: the client places it again, and must
+ * be answered accepted while the saga runs.
+ */
+function loseFirstAccepted(sim: SagaSim, order: string): void {
+  let armed = true;
+  sim.blockOneWay(ORCHESTRATOR, "c1");
+  sim.onEvent((e) => {
+    if (!armed || e.kind !== "send" || e.node !== ORCHESTRATOR) return;
+    const m = messageOf<AnySagaMsg>(e);
+    if (m?.type !== "accepted" || m.order !== order) return;
+    armed = false;
+    sim.after(0, "restore the orchestrator's messages to the client", () => sim.unblockOneWay(ORCHESTRATOR, "c1"));
+  });
+}
+
+/**
  * Once the client has heard `order` accepted, the orchestrator's messages to the client are lost
  * until its pushed result is lost too: the client must learn the result by asking status.
  */
@@ -84,6 +101,43 @@ function muteUntilResultLost(sim: SagaSim, order: string): void {
     }
   });
 }
+
+/** One order of the late-answer test: whose answer comes twice, and which service is slow meanwhile. */
+interface LateAnswer {
+  refuser: NodeId | undefined;
+  /** The first accepted is lost: the repeated order comes while the saga waits for `slow`. */
+  acceptLost?: boolean;
+  twice: NodeId;
+  slow: NodeId;
+  what: string;
+}
+
+/**
+ * Each order: every answer of `twice` to the orchestrator arrives twice, 1-10 ms apart, and the
+ * service after it (or before it, for a compensation) is slow, 150-250 ms each way: the second
+ * copy always arrives while the saga waits for the slow service.
+ */
+const LATE_ANSWERS: LateAnswer[] = [
+  {
+    refuser: "payment",
+    twice: "stock",
+    slow: "payment",
+    acceptLost: true,
+    what: "the first accepted is lost; stock's step answer comes again while payment's step (to be refused) is pending",
+  },
+  {
+    refuser: undefined,
+    twice: "payment",
+    slow: "shipping",
+    what: "payment's step answer comes again while shipping's step is pending",
+  },
+  {
+    refuser: "shipping",
+    twice: "payment",
+    slow: "stock",
+    what: "payment's compensated comes again while stock's compensation is pending",
+  },
+];
 
 export const REFUSERS: Array<NodeId | undefined> = [undefined, ...SERVICES];
 
@@ -159,7 +213,7 @@ export const partC: Array<Scenario<L>> = [
   {
     part: "C",
     name: "every order ends done or compensated",
-    points: 15,
+    points: 10,
     seeds: 4,
     hints: [
       "A step's failure (step_result not ok) is permanent: never send that step again; compensate the steps done before it, in reverse order, each until its service answers compensated.",
@@ -198,6 +252,56 @@ export const partC: Array<Scenario<L>> = [
         }
       });
       await runUntilSettled(ctx, sim, run, 120_000, "the orders");
+      await sagasEnd(ctx, sim, watch, 3000);
+      watch.metrics(ctx, "all");
+    },
+  },
+  {
+    part: "C",
+    name: "a late duplicate answer does not move the saga",
+    points: 5,
+    seeds: 3,
+    hints: [
+      "Only the answer of the step the saga runs now (from that step's service) moves it forward; an answer from an earlier step's service is a duplicate: ignore it.",
+      "Likewise, only the compensated of the compensation running now moves the saga back a step: a second copy of the previous one must not skip the next compensation.",
+      "Announce done only once the last step's own answer came, and compensated only once the first step's compensation was answered.",
+    ],
+    async run(ctx) {
+      const sim = sagaCluster(ctx, 0.1, [1, 10]);
+      const watch = new SagaWatch(sim);
+      const client = new SagaClient(sim);
+      const run = sim.spawn("late answers", async () => {
+        for (const late of LATE_ANSWERS) {
+          const order = client.next();
+          sim.setLinkFaults(late.twice, ORCHESTRATOR, {
+            duplicate: 1,
+            copies: 1,
+            delay: { kind: "uniform", min: 1, max: 10 },
+          });
+          for (const [a, b] of [
+            [ORCHESTRATOR, late.slow],
+            [late.slow, ORCHESTRATOR],
+          ] as const)
+            sim.setLinkFaults(a, b, { delay: { kind: "uniform", min: 150, max: 250 } });
+          if (late.acceptLost) loseFirstAccepted(sim, order);
+          ctx.log(`${order}: ${late.what}`);
+          await runOrder(ctx, client, watch, order, late.refuser, 5000);
+          if (late.acceptLost)
+            ctx.check(
+              client.heardAccepted.has(order),
+              "a running saga is answered accepted",
+              () =>
+                `the orchestrator's first accepted of ${order} was lost, and the order it sent again 200 ms later (while the saga still waited for ${late.slow}) got no accepted: a repeated order (or a status) of a running saga is answered accepted`,
+            );
+          for (const [a, b] of [
+            [late.twice, ORCHESTRATOR],
+            [ORCHESTRATOR, late.slow],
+            [late.slow, ORCHESTRATOR],
+          ] as const)
+            sim.setLinkFaults(a, b, undefined);
+        }
+      });
+      await runUntilSettled(ctx, sim, run, 60_000, "the orders");
       await sagasEnd(ctx, sim, watch, 3000);
       watch.metrics(ctx, "all");
     },

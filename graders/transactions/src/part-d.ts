@@ -47,6 +47,7 @@ class OutboxWatch {
   /** Orders the producer holds (read after every step, and kept across its crashes). */
   readonly committed = new Set<string>();
   private twice: string | undefined;
+  private forgotten: string | undefined;
 
   constructor(private readonly sim: OutboxSim) {
     sim.onEvent((e) => {
@@ -60,11 +61,19 @@ class OutboxWatch {
       this.scan();
       return this.twice;
     });
+    sim.addInvariant("a placed order is never forgotten", () => this.forgotten);
   }
 
   private scan(): void {
     const producer = this.sim.isUp(PRODUCER) ? this.sim.node<ProducerView>(PRODUCER) : undefined;
-    for (const o of producer?.orders() ?? []) this.committed.add(o);
+    const holds = new Set(producer?.orders() ?? []);
+    for (const o of holds) this.committed.add(o);
+    if (producer && !this.forgotten)
+      for (const o of this.confirmed)
+        if (!holds.has(o)) {
+          this.forgotten = `the producer confirmed ${o} placed, but its orders() do not list it at t=${fmt(this.sim.now)} ms: placed means committed, so the order is on disk before placed leaves and is read back at restart`;
+          break;
+        }
     for (const c of CONSUMERS) {
       const node = this.sim.isUp(c) ? this.sim.node<ConsumerView>(c) : undefined;
       if (!node || this.twice) continue;

@@ -9,7 +9,8 @@ import type { NodeId } from "@faultline/sim";
 import type { L } from "./props.ts";
 import { crashAt, runUntilSettled } from "./cluster.ts";
 import { REFUSERS, runOrder } from "./part-c.ts";
-import { SagaClient, sagaCluster, sagasEnd, SagaWatch, type AnySagaMsg } from "./saga-watch.ts";
+import { type SagaSim, SagaClient, sagaCluster, sagasEnd, SagaWatch, type AnySagaMsg } from "./saga-watch.ts";
+import type { Ctx } from "./props.ts";
 
 /** The order a message is about (an ack names it in its event id). */
 function orderOf(m: AnySagaMsg): string | undefined {
@@ -72,6 +73,36 @@ const CHOREO_POINTS: ChoreoPoint[] = [
   },
 ];
 
+/**
+ * Once every saga ended: the services go quiet (every event acknowledged, every outbox row
+ * deleted), and a restarted `stock` still answers every order's status with its result.
+ */
+async function afterTheEnd(ctx: Ctx, sim: SagaSim, watch: SagaWatch, client: SagaClient): Promise<void> {
+  await sim.runFor(500);
+  const before = watch.sent;
+  await sim.runFor(1000);
+  ctx.check(
+    watch.sent === before,
+    "events stop once acknowledged",
+    () =>
+      `every saga had ended, yet the services sent ${watch.sent - before} more messages in the next second: acknowledge every event (also a repeat), and delete an outbox row once its event is acknowledged`,
+  );
+  sim.crash("stock");
+  sim.restart("stock");
+  const asked = sim.spawn("status after a restart", async () => {
+    for (const [order, outcome] of watch.results) {
+      const heard = await client.outcome(order, 1000);
+      ctx.check(
+        heard === outcome,
+        "an outcome survives a restart",
+        () =>
+          `stock told the client ${order} ended ${outcome}; after stock restarted, its status got ${heard === undefined ? "no result within 1000 ms" : `the result ${heard}`}: write the order's outcome to disk in the same sync as the event that ends it, and read it back at restart`,
+      );
+    }
+  });
+  await runUntilSettled(ctx, sim, asked, 60_000, "the status requests");
+}
+
 export const partE: Array<Scenario<L>> = [
   {
     part: "E",
@@ -119,6 +150,7 @@ export const partE: Array<Scenario<L>> = [
         "and stock says which; every event must be published until acknowledged (also after a crash: it is in the outbox) and processed once",
       );
       watch.metrics(ctx, "all");
+      await afterTheEnd(ctx, sim, watch, client);
     },
   },
 ];

@@ -59,6 +59,8 @@ export function refusedBy(ctx: Ctx, refuser: NodeId): Record<NodeId, number> {
  */
 export class SagaClient {
   private n = 0;
+  /** Orders the client heard `accepted` for (not only a result). */
+  readonly heardAccepted = new Set<string>();
   constructor(
     private readonly sim: SagaSim,
     private readonly front: NodeId = ORCHESTRATOR,
@@ -79,6 +81,7 @@ export class SagaClient {
         (m) => (m.type === "accepted" || m.type === "result") && m.order === order,
         Math.min(200, until - this.sim.now),
       );
+      if (r?.type === "accepted") this.heardAccepted.add(order);
       if (r) return true;
     }
     return false;
@@ -113,7 +116,8 @@ export class SagaClient {
  * - each service's use equals the sum of the amounts of its steps recorded done: each step and
  *   each compensation takes effect exactly once;
  * - the orchestrator never sends a step again after its service answered that it failed;
- * - the orchestrator announces one outcome per order.
+ * - the orchestrator announces one outcome per order, and only once it holds: every step done, or
+ *   none left done.
  */
 export class SagaWatch {
   /** The amounts of every order the client placed. */
@@ -133,6 +137,9 @@ export class SagaWatch {
   private twice: string | undefined;
   private retried: string | undefined;
   private twoOutcomes: string | undefined;
+  /** Outcomes announced during the step now running, checked once its records are read. */
+  private announced: Array<{ order: string; outcome: SagaOutcome; t: number }> = [];
+  private early: string | undefined;
 
   constructor(
     private readonly sim: SagaSim,
@@ -150,6 +157,12 @@ export class SagaWatch {
     sim.addInvariant("each step and each compensation takes effect exactly once", () => this.twice);
     sim.addInvariant("a permanent failure is not retried", () => this.retried);
     sim.addInvariant("a saga has one outcome", () => this.twoOutcomes);
+    // After the scan above: the front's own change in the step that announced counts.
+    sim.addInvariant("an outcome is announced only once it holds", () => {
+      for (const a of this.announced) this.checkAnnounced(a.order, a.outcome, a.t);
+      this.announced = [];
+      return this.early;
+    });
   }
 
   private event(kind: "send" | "deliver", node: NodeId, peer: NodeId, m: AnySagaMsg): void {
@@ -162,6 +175,7 @@ export class SagaWatch {
       }
       if (node === this.front && m.type === "accepted") this.accepted.add(m.order);
       if (node === this.front && m.type === "result") {
+        this.announced.push({ order: m.order, outcome: m.outcome, t: this.sim.now });
         const first = this.results.get(m.order);
         if (first === undefined) {
           this.results.set(m.order, m.outcome);
@@ -171,9 +185,16 @@ export class SagaWatch {
       }
       if (node === ORCHESTRATOR && m.type === "step" && this.failed.has(`${peer}:${m.order}`) && !this.retried)
         this.retried = `${peer} answered that its step of ${m.order} failed, and the orchestrator sent that step again at t=${fmt(this.sim.now)} ms: a permanent failure will fail again; compensate the steps before it instead of retrying`;
-      if (SERVICES.includes(node) && (m.type === "step_result" || m.type === "compensated"))
-        this.answered.add(`${node}:${m.order}`);
+      // A record the service has told anyone about is durable: it may not vanish in a crash.
+      // Part C: its answer; Part E: an event it publishes, or the first service's accepted or result.
+      const tells = ["step_result", "compensated", "saga_event", "accepted", "result"].includes(m.type);
+      if (SERVICES.includes(node) && tells && "order" in m) this.answered.add(`${node}:${m.order}`);
     } else if (node === ORCHESTRATOR && m.type === "step_result" && !m.ok) this.failed.add(`${peer}:${m.order}`);
+  }
+
+  private checkAnnounced(order: string, outcome: SagaOutcome, t: number): void {
+    if (this.early || this.state(order) === outcome) return;
+    this.early = `${this.front} told the client ${order} ended ${outcome} at t=${fmt(t)} ms while ${this.describe(order)}: announce an outcome only once it holds, when the answer of the step (or compensation) the saga waits for has come; an answer of an earlier step, or a late duplicate, moves nothing`;
   }
 
   /** Reads every service's records and use, after every step. */
