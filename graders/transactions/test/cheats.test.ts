@@ -6,48 +6,28 @@
  * publishes, a choreography that compensates every order. Each is the reference with one part replaced, graded as a
  * learner's submission from outside the course.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { gradeScenario, gradingImpl, WorkerPool, type ScenarioResult } from "@faultline/grading";
+import { WorkerPool, type ScenarioResult } from "@faultline/grading";
+import { gradeOneTest, referenceCheats } from "@faultline/grading/vitest";
 import { lab } from "../src/index.ts";
 
 const GRADER = fileURLToPath(new URL("../src/index.ts", import.meta.url));
 const REFERENCE = fileURLToPath(new URL("../../../labs/transactions/reference/", import.meta.url));
-/** Every file of the reference but its index, and the given message files of src/. */
-const FILES = readdirSync(REFERENCE).filter((f) => f.endsWith(".ts") && f !== "index.ts");
+/** Every file of the reference, and the message files of src/ they import. */
+const FILES = readdirSync(REFERENCE).filter((f) => f.endsWith(".ts"));
 const MESSAGES = readdirSync(join(REFERENCE, "../src")).filter((f) => f.endsWith("messages.ts"));
 const pool = new WorkerPool(2);
-const dirs: string[] = [];
+const cheats = referenceCheats("transactions", REFERENCE, FILES, MESSAGES);
 afterAll(async () => {
   await pool.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  cheats.dispose();
 });
-
-/** The reference with `from` replaced by `to` in `file` (which must contain it). */
-function cheat(file: string, from: string, to: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "faultline-txn-cheat-"));
-  dirs.push(dir);
-  for (const f of FILES) {
-    let text = readFileSync(join(REFERENCE, f), "utf8").replaceAll('"../src/', '"./');
-    if (f === file) {
-      if (!text.includes(from)) throw new Error(`${file} does not contain ${from}`);
-      text = text.replace(from, to);
-    }
-    writeFileSync(join(dir, f), text);
-  }
-  for (const f of MESSAGES) writeFileSync(join(dir, f), readFileSync(join(REFERENCE, "../src", f), "utf8"));
-  writeFileSync(join(dir, "index.ts"), readFileSync(join(REFERENCE, "index.ts"), "utf8").replaceAll('"../src/', '"./'));
-  return gradingImpl("transactions", dir);
-}
-
-async function grade(impl: string, test: string): Promise<ScenarioResult> {
-  const scenario = lab.scenarios.find((s) => s.name === test);
-  if (!scenario) throw new Error(`no test "${test}"`);
-  return gradeScenario(lab, scenario, { lab: lab.lab, graderModule: GRADER, impl, seeds: [1, 2, 3], pool });
-}
+const cheat = cheats.cheat;
+const grade = (impl: string, test: string): Promise<ScenarioResult> =>
+  gradeOneTest(lab, GRADER, impl, test, { seeds: [1, 2, 3], pool });
 
 const T = 120_000;
 
