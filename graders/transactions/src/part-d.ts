@@ -5,7 +5,7 @@
  * effect at every consumer, once.
  */
 import type { Scenario } from "@faultline/grading";
-import { CONSUMERS, PRODUCER, type OutboxMsg, type Timer } from "@faultline/lab-transactions";
+import { CONSUMERS, OUTBOX_KEY, PRODUCER, type OutboxMsg, type Timer } from "@faultline/lab-transactions";
 import { fmt, type NodeId, type Simulation } from "@faultline/sim";
 import type { Ctx, L } from "./props.ts";
 import { crashAt, runUntilSettled } from "./cluster.ts";
@@ -121,6 +121,18 @@ async function eventsArrive(ctx: Ctx, sim: OutboxSim, watch: OutboxWatch, within
     "the relay stops once every consumer acknowledged",
     () =>
       `every event was applied everywhere, yet the relay published ${watch.published - before} more in the next second: a consumer acks every event (also a repeat), and the relay deletes a row once every consumer acked it`,
+  );
+  // A relay that stops sending but keeps every row grows its disk for ever, and a restart
+  // publishes the whole history again.
+  const rows = sim
+    .diskOf(PRODUCER)
+    .keys()
+    .filter((k) => k.startsWith(OUTBOX_KEY));
+  ctx.check(
+    rows.length === 0,
+    "the outbox is emptied once every consumer acknowledged",
+    () =>
+      `every event was applied and acknowledged everywhere, yet the producer's disk still holds ${rows.length} outbox row${rows.length === 1 ? "" : "s"} (${rows.slice(0, 3).join(", ")}${rows.length > 3 ? ", ..." : ""}): delete a row once every consumer acked its event`,
   );
 }
 
