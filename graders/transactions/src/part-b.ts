@@ -6,12 +6,12 @@
  * their locks.
  */
 import type { Scenario } from "@faultline/grading";
-import { COORDINATOR, PARTICIPANTS } from "@faultline/lab-transactions";
+import { COORDINATOR, PARTICIPANTS, type Msg } from "@faultline/lab-transactions";
 import type { NodeId } from "@faultline/sim";
 import type { Ctx, L, Sim } from "./props.ts";
 import { crashAt, deposits, runUntilSettled, setUp, type TxnClient } from "./cluster.ts";
 import { completes, lockedMetrics } from "./part-a.ts";
-import type { TxnWatch } from "./watch.ts";
+import { messageOf, type TxnWatch } from "./watch.ts";
 
 type View = { state(t: string): string | undefined };
 
@@ -212,8 +212,42 @@ export const partB: Array<Scenario<L>> = [
           () =>
             `${t3}: p1 committed and came back ${p1Down} ms after its crash, yet ${inDoubt(sim, t3).join(", ")} still in doubt 1000 ms later: keep asking every QUERY_MS while in doubt, also after a restart; the first answers may never come`,
         );
+        sim.restart(COORDINATOR);
+        // Round 4: p3's first prepare is lost, so p3 learns its peers from the resent one; then
+        // the commit reaches p1 only.
+        const t4 = client.next();
+        let firstLost = false;
+        sim.blockOneWay(COORDINATOR, "p3");
+        sim.onEvent((e) => {
+          if (firstLost || e.kind !== "send" || e.node !== COORDINATOR || e.peer !== "p3") return;
+          const m = messageOf<Msg>(e);
+          if (m?.type !== "prepare" || m.txn !== t4) return;
+          firstLost = true;
+          sim.after(0, "heal the link to p3", () => sim.unblockOneWay(COORDINATOR, "p3"));
+        });
+        crashAt(
+          sim,
+          {
+            label: "after the commit to p1, before the others",
+            node: COORDINATOR,
+            kind: "send",
+            match: (m, peer) => m.type === "decision" && m.txn === t4 && peer === "p1",
+          },
+          undefined,
+        );
+        ctx.log(
+          `${t4}: p3's first prepare is lost; the coordinator crashes after sending commit to p1 only and stays down`,
+        );
+        await client.run(t4, deposits(ctx, "d"), 300);
+        const ok4 = await settles(sim, client, t4, 1500);
+        ctx.check(
+          ok4,
+          "in-doubt participants learn the decision",
+          () =>
+            `${t4}: p3's first prepare was lost and it voted on the resent one; p1 committed and the coordinator is down, yet ${inDoubt(sim, t4).join(", ")} still in doubt 1500 ms later: a resent prepare names the participants too, and an in-doubt participant asks them`,
+        );
       });
-      await runUntilSettled(ctx, sim, run, 20_000, "the three rounds");
+      await runUntilSettled(ctx, sim, run, 20_000, "the four rounds");
       await completes(ctx, sim, watch, 2000);
       lockedMetrics(ctx, watch);
     },
