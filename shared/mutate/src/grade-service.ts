@@ -91,8 +91,27 @@ export async function gradeMutant(
   }
 }
 
-export async function startGradeService(paths: MutationPaths, jobs: number, quick = false): Promise<GradeService> {
-  const grader = await loadGrader(graderModulePath(paths.lab));
+/**
+ * The grader limited to the tests of `parts` (all of them when empty): a run over one part's
+ * file need not grade the other parts for every mutant. A survivor then means "no test of these
+ * parts fails it".
+ */
+export function onlyParts(grader: LabGrader, parts: readonly string[]): LabGrader {
+  if (parts.length === 0) return grader;
+  const known = [...new Set(grader.scenarios.map((s) => s.part))];
+  const unknown = parts.filter((p) => !known.includes(p));
+  if (unknown.length > 0)
+    throw new Error(`${grader.lab} has no part ${unknown.join(", ")}; its parts: ${known.join(", ")}`);
+  return { ...grader, scenarios: grader.scenarios.filter((s) => parts.includes(s.part)) };
+}
+
+export async function startGradeService(
+  paths: MutationPaths,
+  jobs: number,
+  quick = false,
+  parts: readonly string[] = [],
+): Promise<GradeService> {
+  const grader = onlyParts(await loadGrader(graderModulePath(paths.lab)), parts);
   const pool = new WorkerPool(jobs);
   const socket = join(paths.root, ".faultline", `mutate-${process.pid}.sock`);
   rmSync(socket, { force: true });

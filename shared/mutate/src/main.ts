@@ -5,12 +5,14 @@
  * scenario fails. A surviving mutant is a change to the
  * reference that still scores 100%: either equivalent, or a bug the grader misses.
  *
- *   pnpm mutate <lab> [--file F]... [--quick] [--force] [--jobs N]
+ *   pnpm mutate <lab> [--file F]... [--part P]... [--quick] [--force] [--jobs N]
  *
  * --quick grades each mutant on each test's first seed only: much faster on a busy machine; a
  * survivor may still fail a later seed (re-check it without --quick before calling it a gap).
  * --file limits the run to some files of reference/ (a name or a glob, e.g. versions.ts);
  * results of the other files are kept from earlier runs.
+ * --part grades each mutant with the tests of those parts only (e.g. the part whose file is
+ * mutated): a survivor is then one no test of these parts fails.
  *
  * Incremental: results are kept in labs/<lab>/.mutation/ and only changed code is tested
  * again; survivors are tested again when the grader changed (see fingerprint.ts). One run per
@@ -31,7 +33,7 @@ import { score, scoreLine, survivorLines, type MutantOutcome } from "./summary.t
 /** Stryker's options (their log levels are an enum of string values). */
 type StrykerOptions = NonNullable<ConstructorParameters<typeof Stryker>[0]>;
 
-const USAGE = "pnpm mutate <lab> [--file F]... [--quick] [--force] [--jobs N]";
+const USAGE = "pnpm mutate <lab> [--file F]... [--part P]... [--quick] [--force] [--jobs N]";
 
 interface Args {
   lab: string;
@@ -42,6 +44,8 @@ interface Args {
   files: string[];
   /** Each test's first seed only. */
   quick: boolean;
+  /** Parts whose tests grade each mutant; every part when empty. */
+  parts: string[];
 }
 
 function parseArgs(argv: string[]): Args | string {
@@ -50,6 +54,7 @@ function parseArgs(argv: string[]): Args | string {
   let quick = false;
   let jobs = 1;
   const files: string[] = [];
+  const parts: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === "--force") force = true;
@@ -58,6 +63,15 @@ function parseArgs(argv: string[]): Args | string {
       const f = argv[++i];
       if (!f || f.startsWith("-")) return "--file takes a file name or glob under reference/";
       files.push(f);
+    } else if (a === "--part" || a === "-p") {
+      const p = argv[++i];
+      if (!p || p.startsWith("-")) return "--part takes a part letter (or several, comma-separated)";
+      parts.push(
+        ...p
+          .split(",")
+          .map((x) => x.trim().toUpperCase())
+          .filter((x) => x.length > 0),
+      );
     } else if (a === "--jobs" || a === "-j") {
       jobs = Number(argv[++i]);
       if (!Number.isInteger(jobs) || jobs < 1) return "--jobs takes a whole number of at least 1";
@@ -66,7 +80,7 @@ function parseArgs(argv: string[]): Args | string {
     else positional.push(a);
   }
   if (positional.length !== 1) return "give exactly one lab (mutation runs are one lab at a time)";
-  return { lab: positional[0] as string, force, jobs, files, quick };
+  return { lab: positional[0] as string, force, jobs, files, quick, parts };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -76,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`usage: ${USAGE}\nlabs: ${knownLabs().join(", ")}`);
     return args ? 2 : 0;
   }
-  const { lab, force, jobs, files, quick } = args;
+  const { lab, force, jobs, files, quick, parts } = args;
   if (!knownLabs().includes(lab)) {
     console.error(`mutate: unknown lab "${lab}"; labs: ${knownLabs().join(", ")}`);
     return 2;
@@ -110,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
 
     const print = verdictInputs(paths.root, lab);
     // A quick run's survivors are not a full run's: a change of mode tests them again.
-    const current = `${fingerprint(paths.root, print)}${quick ? " quick" : ""}`;
+    const current = `${fingerprint(paths.root, print)}${quick ? " quick" : ""}${parts.length > 0 ? ` parts ${[...parts].sort().join("")}` : ""}`;
     const recorded = recordedFingerprint(paths.fingerprintFile);
     if (!force && recorded !== undefined && recorded !== current) {
       const n = forgetSurvivors(paths.incrementalFile);
@@ -119,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
       );
     }
 
-    const service = await startGradeService(paths, jobs, quick);
+    const service = await startGradeService(paths, jobs, quick, parts);
     const client = fileURLToPath(new URL("./grade-client.mjs", import.meta.url));
     const stryker = new Stryker({
       testRunner: "command",
@@ -172,7 +186,9 @@ async function main(argv: string[]): Promise<number> {
 
     const s = score(results);
     const survivors = survivorLines(results, paths.root);
-    console.log(`\n${lab}: ${scoreLine(s)}${quick ? " (quick: each test's first seed)" : ""}`);
+    console.log(
+      `\n${lab}: ${scoreLine(s)}${quick ? " (quick: each test's first seed)" : ""}${parts.length > 0 ? ` (the tests of part ${parts.join(", ")} only)` : ""}`,
+    );
     if (s.killed + s.timeout === 0 && results.length > 0) {
       console.error(
         "mutate: no mutant was killed: the graded code is not the mutated code, or the grader tests nothing",

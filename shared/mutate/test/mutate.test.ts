@@ -8,6 +8,8 @@ import { activationLine, stageActiveMutant } from "../src/active-mutant.ts";
 import { fingerprint, forgetSurvivors } from "../src/fingerprint.ts";
 import { guardReference, referenceIsClean } from "../src/reference-guard.ts";
 import { score, scoreLine, survivorLines, type MutantOutcome } from "../src/summary.ts";
+import { onlyParts } from "../src/grade-service.ts";
+import type { LabGrader } from "@faultline/grading";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "faultline-mutate-"));
 
@@ -148,5 +150,28 @@ describe("the summary", () => {
     expect(scoreLine(s)).toMatch(/2 of 3 mutants killed/);
     const lines = survivorLines(results, "/c", () => "line zero\nreturn a + b;\n");
     expect(lines).toEqual(["labs/x/reference/a.ts:2:8 ArithmeticOperator: a + b → a * b"]);
+  });
+});
+
+describe("--part", () => {
+  const lab = {
+    lab: "toy",
+    title: "Toy",
+    scenarios: [
+      { part: "A", name: "a1" },
+      { part: "B", name: "b1" },
+      { part: "C", name: "c1" },
+      { part: "C", name: "c2" },
+    ],
+  } as unknown as LabGrader;
+
+  it("grades each mutant with the tests of the parts given, every test without one", () => {
+    expect(onlyParts(lab, ["C"]).scenarios.map((s) => s.name)).toEqual(["c1", "c2"]);
+    expect(onlyParts(lab, ["A", "C"]).scenarios.map((s) => s.name)).toEqual(["a1", "c1", "c2"]);
+    expect(onlyParts(lab, [])).toBe(lab);
+  });
+
+  it("names the parts the lab has when given one it has not", () => {
+    expect(() => onlyParts(lab, ["E"])).toThrow(/toy has no part E; its parts: A, B, C/);
   });
 });
