@@ -172,14 +172,14 @@ function workload(sim: Sim): Workload {
 /** Set up, run `script`, then judge every read. */
 async function leasedReads(
   ctx: Ctx,
-  script: (sim: Sim, leases: LeaseWatch, served: Map<NodeId, number[]>) => Promise<void>,
+  script: (sim: Sim, leases: LeaseWatch, served: Map<NodeId, number[]>, ops: readonly Op[]) => Promise<void>,
 ): Promise<{ sim: Sim; ops: Op[] }> {
   const sim = leaseCluster(ctx);
   const versions = watchVersions(sim);
   const leases = new LeaseWatch(sim);
   const served = watchLeaseReads(sim, leases);
   const load = workload(sim);
-  await script(sim, leases, served);
+  await script(sim, leases, served, load.ops);
   load.stop();
   await sim.runFor(200);
   const gets = load.ops.filter((o) => o.kind === "get").length;
@@ -225,6 +225,16 @@ function replicaClocks(ctx: Ctx, sim: Sim, drift: (r: NodeId) => number): void {
 
 /** Reads a leader must answer in a calm second (its reader asks every few milliseconds). */
 const CALM_READS_PER_S = 40;
+/** Writes a leader must acknowledge in a calm second (the writer writes 15 ms after each put_ok). */
+const CALM_WRITES_PER_S = 10;
+
+/** Reads a leader must answer between its grant and its cut when the lock server's answers are slow. */
+const SLOW_GRANT_READS = 20;
+
+/** Puts acknowledged so far. */
+function acknowledged(ops: readonly Op[]): number {
+  return ops.filter((o) => o.kind === "put" && o.ret !== undefined).length;
+}
 
 export const partE: Array<Scenario<L>> = [
   {
@@ -239,15 +249,33 @@ export const partE: Array<Scenario<L>> = [
       `Measure your rate from the store's time_is answers over at least DRIFT_WINDOW_MS (${DRIFT_WINDOW_MS} ms) of reference time; until then, serve no local read.`,
     ],
     async run(ctx) {
-      await leasedReads(ctx, async (sim, leases, served) => {
+      await leasedReads(ctx, async (sim, leases, served, ops) => {
         replicaClocks(ctx, sim, () => (ctx.rng.int(101) - 50) / 1000);
         sim.setFaults({ drop: 0, duplicate: 0.05, copies: 2, delay: { kind: "uniform", min: 1, max: 5 } });
         for (let round = 0; round < 2; round++) {
           const leader = await leaderNow(ctx, sim, leases, `round ${round + 1}`);
+          const token = leases.current()?.token;
+          const grants = leases.grants.length;
           await sim.runFor(DRIFT_WINDOW_MS + 500);
           const from = sim.now;
+          const acked = acknowledged(ops);
           await sim.runFor(1000);
           const n = (served.get(leader) ?? []).filter((t) => t >= from).length;
+          const writes = acknowledged(ops) - acked;
+          ctx.metric(`writes acknowledged in a calm second (round ${round + 1})`, writes);
+          ctx.check(
+            writes >= CALM_WRITES_PER_S,
+            "writes are acknowledged while the lease runs",
+            () =>
+              `the writer's puts through ${leader} (the leader all through t=${fmt(from)}..${fmt(sim.now)} ms, no fault) got only ${writes} put_ok (at least ${CALM_WRITES_PER_S} expected: it writes again 15 ms after each answer). Answer put_ok to the client once the store answers saved`,
+          );
+          const regranted = leases.grants.slice(grants);
+          ctx.check(
+            regranted.length === 0,
+            "the leader renews its lease",
+            () =>
+              `${leader} was granted token ${token} and stayed up, with clocks within the bound and no fault, yet the lock server granted ${regranted.map((g) => `token ${g.token} to ${g.holder}`).join(", ")} before t=${fmt(sim.now)} ms: the lease ran out. Renew when half of it is left, so that a leader keeps the lock (and its reads) as long as it is up`,
+          );
           const says = sim.isUp(leader) ? sim.node<{ servingReads(): boolean }>(leader)?.servingReads() : undefined;
           ctx.metric(`reads served by the leader in a calm second (round ${round + 1})`, n);
           ctx.check(
@@ -299,14 +327,23 @@ export const partE: Array<Scenario<L>> = [
       "The lock server's answers take 250 to 400 ms to reach the replicas. The lease started on the server when it answered, long before the answer arrived: count it from when you SENT acquire or renew.",
     ],
     async run(ctx) {
-      await leasedReads(ctx, async (sim, leases) => {
+      await leasedReads(ctx, async (sim, leases, served) => {
         replicaClocks(ctx, sim, () => 0);
         sim.setFaults({ drop: 0, duplicate: 0, delay: { kind: "uniform", min: 1, max: 4 } });
         for (const r of REPLICAS) sim.setLinkFaults(LOCK_SERVER, r, { delay: { kind: "uniform", min: 250, max: 400 } });
         ctx.log("the lock server's answers take 250-400 ms");
         for (let round = 0; round < 2; round++) {
           const leader = await leaderNow(ctx, sim, leases, `round ${round + 1}`);
+          const from = sim.now;
           await sim.runFor(DRIFT_WINDOW_MS + 300 + ctx.rng.int(300));
+          const n = (served.get(leader) ?? []).filter((t) => t >= from).length;
+          ctx.metric(`reads served by the leader before it is cut off (round ${round + 1})`, n);
+          ctx.check(
+            n >= SLOW_GRANT_READS,
+            "reads are served although grants are slow",
+            () =>
+              `the lock server granted ${leader} the lock at t=${fmt(from)} ms; until t=${fmt(sim.now)} ms, when it was cut off, it answered only ${n} reads (at least ${SLOW_GRANT_READS} expected). A grant or renewal that arrives 250-400 ms after you sent the request still counts: remember when you sent it until its answer comes`,
+          );
           await cutFromLock(ctx, sim, leader, 2 * LEASE_TTL_MS);
         }
       });
@@ -321,6 +358,7 @@ export const partE: Array<Scenario<L>> = [
     hints: [
       "The leader's clock starts running 45% slow, far beyond CLOCK_DRIFT_BOUND; then it is cut off from the lock server. No margin sized for the bound covers this: its lease seems to last almost twice as long as it does.",
       "Measure your clock's rate against the store's reference clock (time_is) over DRIFT_WINDOW_MS; when |rate - 1| > CLOCK_DRIFT_BOUND, stop answering reads locally (not_leader), or widen your margin by what you measured. Keep measuring all the time: the drift starts in the middle of the run.",
+      "In the last round the drift starts just as the leader loses the store, so no time_is answer ever shows it: a measure is only as good as its newest sample. Stop trusting your rate when no sample has come back for a while (a fraction of DRIFT_WINDOW_MS).",
     ],
     async run(ctx) {
       await leasedReads(ctx, async (sim, leases, served) => {
@@ -340,6 +378,34 @@ export const partE: Array<Scenario<L>> = [
           );
           sim.setClock(leader, { drift: 0 });
         }
+        // Round 3: the drift starts as the leader loses the store (its reference clock) and the
+        // lock server at once, just after a renewal: no sample ever shows the drift.
+        const leader = await leaderNow(ctx, sim, leases, "round 3");
+        await sim.runFor(DRIFT_WINDOW_MS + 200 + ctx.rng.int(300));
+        await sim.runUntil(
+          () => {
+            const l = leases.current();
+            return l?.holder === leader && l.expiresAt - sim.localTime(LOCK_SERVER) > LEASE_TTL_MS - 50;
+          },
+          { maxMs: LEASE_TTL_MS },
+        );
+        // The renewal's answer lands (delays are 1-4 ms), then the leader is cut off.
+        await sim.runFor(10);
+        sim.setClock(leader, { drift: -0.45 });
+        sim.blockOneWay(leader, STORAGE);
+        sim.blockOneWay(STORAGE, leader);
+        ctx.log(`${leader}'s clock now runs 45% slow, and it can no longer reach the store (its reference clock)`);
+        const from = sim.now;
+        await cutFromLock(ctx, sim, leader, 2 * LEASE_TTL_MS);
+        sim.unblockOneWay(leader, STORAGE);
+        sim.unblockOneWay(STORAGE, leader);
+        ctx.metric(
+          "local reads by the drifting leader cut off from its reference clock (round 3)",
+          (served.get(leader) ?? []).filter((t) => t >= from).length,
+        );
+        sim.setClock(leader, { drift: 0 });
+        // Three leaders have lost their lease by now: each must ask for the lock again.
+        await leaderNow(ctx, sim, leases, "after the last round");
       });
     },
   },
