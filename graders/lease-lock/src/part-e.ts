@@ -5,7 +5,8 @@
  * reads from its own copy while its lease lasts. Grader clients read from every replica and write
  * through whichever is leader. Checked from the wire: no read answered after the reader's lease
  * ended on the lock server's clock, every read returns the latest write completed before it
- * began (or a concurrent one), and reads are served while all is calm.
+ * began (or a concurrent one), and while all is calm the leader keeps its lease, serves reads and
+ * acknowledges writes.
  */
 import type { Scenario } from "@faultline/grading";
 import {
