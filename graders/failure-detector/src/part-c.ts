@@ -75,6 +75,8 @@ export async function requireJoined(ctx: Ctx, c: SwimCluster): Promise<void> {
 export const JOIN_BOUND_MS = 4_000;
 export const CRASH_BOUND_MS = 6_000;
 export const HEAL_BOUND_MS = 8_000;
+/** After a restart, what a member sends to the seed is lost this long (its first joins). */
+const JOIN_LOST_MS = 500;
 
 /** The sizes of the scaling measurement and its bounds. */
 export const SIZES = [8, 16, 32, 64];
@@ -165,7 +167,12 @@ export const partC: Array<Scenario<L>> = [
       )
         return;
       await sim.runFor(1_000);
-      for (const v of victims) watch.restart(v);
+      // Their first joins are lost: a member asks again every period until a welcome arrives.
+      for (const v of victims) {
+        sim.setLinkFaults(v, c.seed, { drop: 1 });
+        watch.restart(v);
+        sim.after(JOIN_LOST_MS, `${v} reaches the seed again`, () => sim.setLinkFaults(v, c.seed, undefined));
+      }
       if (!(await phase(`${victims.join(" and ")} restart and rejoin`, JOIN_BOUND_MS, "restarted members rejoin")))
         return;
       requireNoFalseDeath(ctx, watch, "with every member reachable");
