@@ -52,6 +52,15 @@ function viewsOf(c: SwimCluster, observers: readonly NodeId[]): string {
     .join("\n");
 }
 
+/** For `ms`, everything `w` sends arrives 1-4 s late. */
+function slowFor(sim: Sim, w: NodeId, ms: number): void {
+  for (const p of sim.nodeIds)
+    if (p !== w) sim.setLinkFaults(w, p, { delay: { kind: "uniform", min: 1_000, max: 4_000 } });
+  sim.after(ms, `${w} fast again`, () => {
+    for (const p of sim.nodeIds) if (p !== w) sim.setLinkFaults(w, p, undefined);
+  });
+}
+
 /** The opening phase of several tests: the members join, and every view is right within JOIN_BOUND_MS. */
 export async function requireJoined(ctx: Ctx, c: SwimCluster): Promise<void> {
   const took = await converge(c, JOIN_BOUND_MS);
@@ -66,6 +75,8 @@ export async function requireJoined(ctx: Ctx, c: SwimCluster): Promise<void> {
 export const JOIN_BOUND_MS = 4_000;
 export const CRASH_BOUND_MS = 6_000;
 export const HEAL_BOUND_MS = 8_000;
+/** After a restart, what a member sends to the seed is lost this long (its first joins). */
+const JOIN_LOST_MS = 500;
 
 /** The sizes of the scaling measurement and its bounds. */
 export const SIZES = [8, 16, 32, 64];
@@ -85,6 +96,23 @@ function requireNoFalseDeath(ctx: Ctx, w: SwimWatch, when: string): void {
     "no live member is declared dead",
     () =>
       `${describeEvents(w.falseDeaths)} (${when}), though it was up and reachable: a suspicion must last the suspicion timeout, and a refutation with a higher incarnation ends it`,
+  );
+}
+
+function requireNoRegression(ctx: Ctx, w: SwimWatch): void {
+  ctx.check(
+    w.regressions.length === 0,
+    "older news never overrides newer",
+    () =>
+      `${w.regressions
+        .slice(0, 3)
+        .map(
+          (e) =>
+            `${e.observer} held ${e.member} at incarnation ${e.was}, then ${e.status} at ${e.incarnation} (t=${e.t} ms)`,
+        )
+        .join(
+          "; ",
+        )}: an update about an older incarnation is stale; "dead" overrides only alive or suspect of the same or a lower incarnation (SWIM §4.2)`,
   );
 }
 
@@ -139,7 +167,12 @@ export const partC: Array<Scenario<L>> = [
       )
         return;
       await sim.runFor(1_000);
-      for (const v of victims) watch.restart(v);
+      // Their first joins are lost: a member asks again every period until a welcome arrives.
+      for (const v of victims) {
+        sim.setLinkFaults(v, c.seed, { drop: 1 });
+        watch.restart(v);
+        sim.after(JOIN_LOST_MS, `${v} reaches the seed again`, () => sim.setLinkFaults(v, c.seed, undefined));
+      }
       if (!(await phase(`${victims.join(" and ")} restart and rejoin`, JOIN_BOUND_MS, "restarted members rejoin")))
         return;
       requireNoFalseDeath(ctx, watch, "with every member reachable");
@@ -164,6 +197,7 @@ export const partC: Array<Scenario<L>> = [
       await phase("the partition heals", HEAL_BOUND_MS, "views converge after a partition heals");
       ctx.show(`time for every view to converge:\n${table()}`);
       requireNoResurrection(ctx, watch);
+      requireNoRegression(ctx, watch);
     },
   },
   {
@@ -251,6 +285,7 @@ export const partC: Array<Scenario<L>> = [
           `while ${a} and ${b} could not hear each other (every other link working) there were ${badLink.length} suspicions: ${describeEvents(badLink)}. When the direct ack is late, ping-req asks k other members to probe\n${table}`,
       );
       requireNoFalseDeath(ctx, watch, "paused or behind one bad link, never crashed");
+      requireNoRegression(ctx, watch);
     },
   },
   {
@@ -259,7 +294,7 @@ export const partC: Array<Scenario<L>> = [
     points: 10,
     seeds: 3,
     hints: [
-      'Gossip can arrive seconds late. An update overrides what you know only if it is newer: "alive" needs an incarnation above the one you hold, whatever the status (SWIM §4.2); "suspect" overrides "alive" of the same incarnation; "dead" overrides both.',
+      'Gossip can arrive seconds late. An update overrides what you know only if it is newer: "alive" needs an incarnation above the one you hold, whatever the status (SWIM §4.2); "suspect" overrides "alive" of the same incarnation; "dead" overrides both, of the same or a lower incarnation only: a late "dead" must not bury a member that came back with a higher one.',
       'Keep dead members in your membership map, marked dead: forget them and the next stale "alive" about them looks like a new member joining.',
     ],
     async run(ctx) {
@@ -280,30 +315,43 @@ export const partC: Array<Scenario<L>> = [
       watch.setCut(() => true);
       for (const w of [w1, w2]) {
         await sim.runUntil(() => learnt(w), { maxMs: 3_000 });
-        for (const p of sim.nodeIds)
-          if (p !== w) sim.setLinkFaults(w, p, { delay: { kind: "uniform", min: 1_000, max: 4_000 } });
-        sim.after(600, `${w} fast again`, () => {
-          for (const p of sim.nodeIds) if (p !== w) sim.setLinkFaults(w, p, undefined);
-        });
+        slowFor(sim, w, 600);
       }
       await sim.runUntil(() => sim.nodeIds.every((o) => o === x || learnt(o)), { maxMs: 3_000 });
       watch.crash(x);
       ctx.log(`${x} restarted, then crashed at t=${sim.now} ms; ${w1} and ${w2} sent 1-4 s late for 600 ms`);
-      await sim.runFor(detectionBoundMs(8) + 4_000);
-      const alive = sim.nodeIds.filter((o) => o !== x && watch.statusOf(o, x) !== "dead");
-      const table = formatTable([
-        { title: "crashed member", cells: [x] },
-        { title: "revived by stale gossip", cells: [withBound(watch.resurrections.length, 0)] },
-        { title: "members not holding it dead", cells: [withBound(alive.length, 0)] },
-      ]);
-      ctx.show(table);
+      // The same two send late again once they hold x dead: their "dead" arrives after x is back.
+      const buried = (o: NodeId) => watch.statusOf(o, x) === "dead";
+      const deadline = sim.now + detectionBoundMs(8) + 4_000;
+      for (const w of [w1, w2]) {
+        const tick = () => {
+          if (buried(w)) slowFor(sim, w, 600);
+          else if (sim.now < deadline) sim.after(READ_EVERY_MS, `${w} holds ${x} dead?`, tick);
+        };
+        sim.after(0, `${w} holds ${x} dead?`, tick);
+      }
+      await sim.runUntil(() => sim.nodeIds.every((o) => o === x || buried(o)), { maxMs: deadline - sim.now });
+      const alive = sim.nodeIds.filter((o) => o !== x && !buried(o));
+      const table = () =>
+        formatTable([
+          { title: "crashed member", cells: [x] },
+          { title: "revived by stale gossip", cells: [withBound(watch.resurrections.length, 0)] },
+          { title: "members not holding it dead", cells: [withBound(alive.length, 0)] },
+          { title: "older news taken over newer", cells: [withBound(watch.regressions.length, 0)] },
+        ]);
       requireNoResurrection(ctx, watch);
       ctx.check(
         alive.length === 0,
         "crashed members are marked dead everywhere",
         () =>
-          `${alive.join(", ")} still hold ${x} ${watch.statusOf(alive[0] as NodeId, x)} ${detectionBoundMs(8) + 4_000} ms after its crash\n${table}`,
+          `${alive.join(", ")} still hold ${x} ${watch.statusOf(alive[0] as NodeId, x)} ${detectionBoundMs(8) + 4_000} ms after its crash\n${table()}`,
       );
+      // x comes back at once, with a higher incarnation, while the late "dead" is still on its way.
+      watch.restart(x);
+      ctx.log(`${x} restarted at t=${sim.now} ms, as soon as every member held it dead`);
+      await sim.runFor(5_000);
+      ctx.show(table());
+      requireNoRegression(ctx, watch);
       const took = await converge(c, HEAL_BOUND_MS);
       ctx.check(
         !Number.isNaN(took),
@@ -320,7 +368,7 @@ export const partC: Array<Scenario<L>> = [
     seeds: 1,
     hints: [
       "Each member sends one ping per PROTOCOL_PERIOD_MS and answers the pings it gets: about two messages per member per period at any size. Ping-reqs are only for a probe whose direct ack is late.",
-      "Piggyback each change retransmitLimit(n) times (λ·log n), then drop it: a change gossiped forever makes every message carry the whole membership, and the load grows with n.",
+      'Piggyback each change retransmitLimit(n) times (λ·log n), then drop it: a change gossiped forever makes every message carry the whole membership, and the load grows with n. An update you already hold is no news: spreading it again when it comes back keeps it circulating forever ("dead" is the usual one).',
       'Detection time is the time to be probed (a period or two), the suspicion timeout (O(log n) periods) and the spread of "dead" (O(log n) periods): probe round-robin over a shuffled list so every member is probed within two rounds.',
     ],
     async run(ctx) {
@@ -328,6 +376,8 @@ export const partC: Array<Scenario<L>> = [
         n: number;
         msgs: number;
         updates: number;
+        /** Piggybacked updates per live member per period once the crashes are known everywhere. */
+        after: number;
         p50: number;
         p99: number;
         sus: number;
@@ -343,6 +393,10 @@ export const partC: Array<Scenario<L>> = [
           {
             title: "updates piggybacked / member / period",
             cells: rows.map((r) => withBound(r.updates, UPDATES_PER_MEMBER_PER_PERIOD, 2)),
+          },
+          {
+            title: "updates / member / period after crashes",
+            cells: rows.map((r) => withBound(r.after, UPDATES_PER_MEMBER_PER_PERIOD, 2)),
           },
           { title: "detection p50 ms", cells: rows.map((r) => withBound(r.p50, undefined)) },
           { title: "detection p99 ms", cells: rows.map((r) => withBound(r.p99, r.bound)) },
@@ -367,6 +421,7 @@ export const partC: Array<Scenario<L>> = [
           n,
           msgs: (watch.messages - m0) / n / periods,
           updates: (watch.updates - u0) / n / periods,
+          after: Number.NaN,
           p50: Number.NaN,
           p99: Number.NaN,
           sus: Number.NaN,
@@ -408,6 +463,18 @@ export const partC: Array<Scenario<L>> = [
           "detection time grows at most logarithmically",
           () =>
             `with ${n} members a crash took ${row.p99} ms (p99) to be marked dead${missed > 0 ? `, and ${missed} survivors never did` : ""}; the bound is ${row.bound} ms (6 periods + suspicion timeout + 2 log2 n periods)\n${table()}`,
+        );
+        // News of a death is a change like any other: sent retransmitLimit(n) times by each member, then dropped.
+        await sim.runFor(SETTLE_MS);
+        const u1 = watch.updates;
+        await sim.runFor(LOAD_WINDOW_MS);
+        row.after = (watch.updates - u1) / sim.nodeIds.filter((o) => !watch.isDown(o)).length / periods;
+        ctx.metric(`updates per member per period after crashes, ${n} members`, row.after);
+        ctx.check(
+          row.after <= UPDATES_PER_MEMBER_PER_PERIOD,
+          "piggybacked updates per member per period stay bounded",
+          () =>
+            `with ${n} members, ${SETTLE_MS / 1000} s after every survivor held the crashed dead, each member still piggybacked ${row.after.toFixed(2)} updates per period (at most ${UPDATES_PER_MEMBER_PER_PERIOD}): "dead" is sent retransmitLimit(n) times like any change, and one that is already known is not news to spread again\n${table()}`,
         );
       }
       ctx.show(

@@ -7,7 +7,9 @@
  * - a live member marked suspect is a FALSE SUSPICION (allowed, if refuted), marked dead a FALSE
  *   DEATH (the mistake SWIM's suspicion mechanism exists to avoid);
  * - a down member marked alive again, after being suspected or marked dead by the same observer
- *   since its crash, is a RESURRECTION: only the member itself can refute, and it is down.
+ *   since its crash, is a RESURRECTION: only the member itself can refute, and it is down;
+ * - a member held at a lower incarnation than the observer held it at before is a REGRESSION:
+ *   incarnations order the news about a member (SWIM §4.2), so older news never overrides newer.
  *
  * It also counts, from the trace, the node-to-node messages and the piggybacked updates they carry.
  */
@@ -32,6 +34,8 @@ export class SwimWatch {
   readonly falseSuspicions: ViewEvent[] = [];
   readonly falseDeaths: ViewEvent[] = [];
   readonly resurrections: ViewEvent[] = [];
+  /** An observer went back to an older incarnation of a member (`was` is the one it held). */
+  readonly regressions: Array<ViewEvent & { was: number }> = [];
   /** Highest incarnation each member announced for itself. */
   readonly incarnations = new Map<NodeId, number>();
   /** Messages and piggybacked updates sent by members, counted from the trace. */
@@ -132,6 +136,15 @@ export class SwimWatch {
         if (member === observer) continue;
         const o = old.get(member);
         if (o && o.status === u.status && o.incarnation === u.incarnation) continue;
+        if (o && u.incarnation < o.incarnation)
+          this.regressions.push({
+            t,
+            observer,
+            member,
+            status: u.status,
+            incarnation: u.incarnation,
+            was: o.incarnation,
+          });
         this.changed({ t, observer, member, status: u.status, incarnation: u.incarnation }, o?.status);
       }
       this.views.set(observer, { instance: node, view: now });
