@@ -5,6 +5,7 @@
  * grading runtime and the grader in one bundle, so they share one copy of the simulator).
  */
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { cachedBundle, externalPackages } from "@faultline/bundle-cache";
@@ -38,30 +39,48 @@ async function bundleTo(name: string, contents: string, resolveDir: string): Pro
 }
 
 const memo = new Map<string, Promise<string>>();
+const made = new Map<string, string>();
 
-/** The script of a grading process's main thread. */
-export function childBundle(): Promise<string> {
-  let p = memo.get("child");
+/**
+ * `make()`'s file for `key`, made once per process while the file exists. A long-lived process
+ * (a mutation run grades for an hour) outlives the bundle folder it was given: another
+ * process's rebuild replaces it, and the old folder is removed ten minutes later. A grading
+ * process or worker started after that must not be pointed at it: the file is made again.
+ */
+export function memoizedFile(key: string, make: () => Promise<string>): Promise<string> {
+  const known = made.get(key);
+  if (known !== undefined && !existsSync(known)) {
+    memo.delete(key);
+    made.delete(key);
+  }
+  let p = memo.get(key);
   if (!p) {
-    p = bundleTo("child", `import ${JSON.stringify(join(HERE, "..", "child.ts"))};`, HERE);
-    memo.set("child", p);
+    p = make().then((file) => {
+      made.set(key, file);
+      return file;
+    });
+    p.catch(() => memo.delete(key));
+    memo.set(key, p);
   }
   return p;
 }
 
+/** The script of a grading process's main thread. */
+export function childBundle(): Promise<string> {
+  return memoizedFile("child", () =>
+    bundleTo("child", `import ${JSON.stringify(join(HERE, "..", "child.ts"))};`, HERE),
+  );
+}
+
 /** The script of the worker thread that runs seeds of `graderModule`. */
 export function workerBundle(graderModule: string): Promise<string> {
-  let p = memo.get(graderModule);
-  if (!p) {
+  return memoizedFile(graderModule, () => {
     const contents = [
       `import * as grader from ${JSON.stringify(graderModule)};`,
       `import { registerGrader } from ${JSON.stringify(join(HERE, "..", "run-seed.ts"))};`,
       `registerGrader(${JSON.stringify(graderModule)}, grader);`,
       `import ${JSON.stringify(join(HERE, "..", "worker.ts"))};`,
     ].join("\n");
-    p = bundleTo(`worker-${createHash("sha256").update(graderModule).digest("hex").slice(0, 12)}`, contents, HERE);
-    p.catch(() => memo.delete(graderModule));
-    memo.set(graderModule, p);
-  }
-  return p;
+    return bundleTo(`worker-${createHash("sha256").update(graderModule).digest("hex").slice(0, 12)}`, contents, HERE);
+  });
 }
