@@ -116,6 +116,16 @@ function requireNoRegression(ctx: Ctx, w: SwimWatch): void {
   );
 }
 
+function requireHookAgrees(ctx: Ctx, w: SwimWatch): void {
+  const m = w.hookMismatch;
+  ctx.check(
+    m === undefined,
+    "suspected() lists the members view() does not hold alive",
+    () =>
+      `at t=${m?.t} ms ${m?.observer}'s suspected() returned [${m?.says.join(", ")}] while its view() held [${m?.view.join(", ")}] suspect or dead: both hooks read the same membership list (sorted ids, every status but alive)`,
+  );
+}
+
 function requireNoResurrection(ctx: Ctx, w: SwimWatch): void {
   ctx.check(
     w.resurrections.length === 0,
@@ -198,6 +208,7 @@ export const partC: Array<Scenario<L>> = [
       ctx.show(`time for every view to converge:\n${table()}`);
       requireNoResurrection(ctx, watch);
       requireNoRegression(ctx, watch);
+      requireHookAgrees(ctx, watch);
     },
   },
   {
@@ -286,6 +297,7 @@ export const partC: Array<Scenario<L>> = [
       );
       requireNoFalseDeath(ctx, watch, "paused or behind one bad link, never crashed");
       requireNoRegression(ctx, watch);
+      requireHookAgrees(ctx, watch);
     },
   },
   {
@@ -352,6 +364,7 @@ export const partC: Array<Scenario<L>> = [
       await sim.runFor(5_000);
       ctx.show(table());
       requireNoRegression(ctx, watch);
+      requireHookAgrees(ctx, watch);
       const took = await converge(c, HEAL_BOUND_MS);
       ctx.check(
         !Number.isNaN(took),

@@ -19,6 +19,7 @@ import type { Sim } from "./cluster.ts";
 
 export interface SwimHook {
   view(): readonly Update[];
+  suspected?(): readonly NodeId[];
 }
 
 export interface ViewEvent {
@@ -36,6 +37,8 @@ export class SwimWatch {
   readonly resurrections: ViewEvent[] = [];
   /** An observer went back to an older incarnation of a member (`was` is the one it held). */
   readonly regressions: Array<ViewEvent & { was: number }> = [];
+  /** The first time a member's `suspected()` hook disagreed with its own `view()`. */
+  hookMismatch: { t: number; observer: NodeId; says: readonly NodeId[]; view: NodeId[] } | undefined;
   /** Highest incarnation each member announced for itself. */
   readonly incarnations = new Map<NodeId, number>();
   /** Messages and piggybacked updates sent by members, counted from the trace. */
@@ -127,6 +130,16 @@ export class SwimWatch {
       const now = new Map<NodeId, Update>();
       for (const u of node.view())
         now.set(u.member, { member: u.member, status: u.status, incarnation: u.incarnation });
+      if (!this.hookMismatch) {
+        // The same node, the same step: suspected() lists exactly the members view() does not hold alive.
+        const view = [...now.values()]
+          .filter((u) => u.status !== "alive")
+          .map((u) => u.member)
+          .sort();
+        const says = node.suspected?.() ?? [];
+        if (says.length !== view.length || says.some((m, i) => m !== view[i]))
+          this.hookMismatch = { t, observer, says: [...says], view };
+      }
       const self = now.get(observer);
       if (self) this.incarnations.set(observer, Math.max(this.incarnations.get(observer) ?? 0, self.incarnation));
       polled.push([observer, node, old, now]);
