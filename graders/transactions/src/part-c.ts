@@ -273,16 +273,16 @@ export const partC: Array<Scenario<L>> = [
       const run = sim.spawn("late answers", async () => {
         for (const late of LATE_ANSWERS) {
           const order = client.next();
+          const slowLinks = [
+            [ORCHESTRATOR, late.slow],
+            [late.slow, ORCHESTRATOR],
+          ] as const;
           sim.setLinkFaults(late.twice, ORCHESTRATOR, {
             duplicate: 1,
             copies: 1,
             delay: { kind: "uniform", min: 1, max: 10 },
           });
-          for (const [a, b] of [
-            [ORCHESTRATOR, late.slow],
-            [late.slow, ORCHESTRATOR],
-          ] as const)
-            sim.setLinkFaults(a, b, { delay: { kind: "uniform", min: 150, max: 250 } });
+          for (const [a, b] of slowLinks) sim.setLinkFaults(a, b, { delay: { kind: "uniform", min: 150, max: 250 } });
           if (late.acceptLost) loseFirstAccepted(sim, order);
           ctx.log(`${order}: ${late.what}`);
           await runOrder(ctx, client, watch, order, late.refuser, 5000);
@@ -293,12 +293,7 @@ export const partC: Array<Scenario<L>> = [
               () =>
                 `the orchestrator's first accepted of ${order} was lost, and the order it sent again 200 ms later (while the saga still waited for ${late.slow}) got no accepted: a repeated order (or a status) of a running saga is answered accepted`,
             );
-          for (const [a, b] of [
-            [late.twice, ORCHESTRATOR],
-            [ORCHESTRATOR, late.slow],
-            [late.slow, ORCHESTRATOR],
-          ] as const)
-            sim.setLinkFaults(a, b, undefined);
+          for (const [a, b] of [[late.twice, ORCHESTRATOR] as const, ...slowLinks]) sim.setLinkFaults(a, b, undefined);
         }
       });
       await runUntilSettled(ctx, sim, run, 60_000, "the orders");
