@@ -4,6 +4,7 @@
  * the cost of building a context (paid at every boot and restart).
  */
 import { fileURLToPath } from "node:url";
+import vm from "node:vm";
 import { Simulation, type Node } from "@faultline/sim";
 import { bundleImpl } from "../src/isolation/bundle.ts";
 import { CompiledBundle, Realm } from "../src/isolation/realm.ts";
@@ -65,11 +66,35 @@ const t1 = performance.now();
 for (let i = 0; i < N; i++) new Realm(fresh, { label: "bench" }).retire();
 const reusedMs = (performance.now() - t1) / N;
 
+// The floor the contract sets: a message crosses as JSON text, so each delivery parses one
+// message and stringifies one reply inside the context, whatever the simulator costs.
+function jsonFloorNs(): number {
+  const call = vm.runInContext(
+    `(() => { const parse = JSON.parse, stringify = JSON.stringify;
+      return (to, text) => "s" + stringify(to) + stringify(parse(text)); })()`,
+    vm.createContext({}),
+  ) as (to: string, text: string) => string;
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const n = 1_000_000;
+    let chars = 0;
+    const c0 = cpuSeconds();
+    for (let i = 0; i < n; i++) chars += call("n2", `{"type":"p","n":${i & 63}}`).length;
+    best = Math.min(best, ((cpuSeconds() - c0) / n) * 1e9);
+    if (chars === 0) throw new Error("unreachable");
+  }
+  return best;
+}
+const floorNs = jsonFloorNs();
+
 const fmt = (n: number) => `${(n / 1e6).toFixed(2)} M`;
 console.log("isolation: deliveries per CPU second on trivial nodes (best of 3)");
 console.log(`  node in this process        ${fmt(bare)}/s`);
 console.log(
   `  node in its own vm context  ${fmt(isolated)}/s  (${(bare / isolated).toFixed(1)}x the cost per delivery; target >= 1 M/s)`,
+);
+console.log(
+  `  JSON alone (parse the message, stringify the reply, in a context): ${floorNs.toFixed(0)} ns per delivery, at most ${fmt(1e9 / floorNs)}/s with no simulator at all`,
 );
 console.log(
   `  a new context with the bundle: ${realmMs.toFixed(2)} ms; a pooled one, module evaluated afresh and reset: ${reusedMs.toFixed(2)} ms (each boot and restart)`,
