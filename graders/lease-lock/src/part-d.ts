@@ -166,10 +166,10 @@ function watchRetries(sim: Sim, clients: readonly NodeId[], withinMs: number): (
 
 /** The most a reference-like client waits after a lost attempt: up to 200 ms of back-off and a tick. */
 const RETRY_BACKOFF_LIMIT_MS = 200;
-/** A lost attempt's next attempt is sent within this (true time): back-off, a 50 ms tick, and slack. */
+/** A lost attempt's next attempt is sent within this (true time): back-off, a 50 ms tick, and slack (the reference: 245 ms at most over seeds 1-200). */
 const RETRY_WITHIN_MS = 450;
-/** The least share of calm time the lock is held once taken: releasing grants frees it at once. */
-const CALM_HELD_SHARE = 0.8;
+/** The least share of calm time the lock is held once taken (the reference: 92% to 96.5% over seeds 1-200). */
+const CALM_HELD_SHARE = 0.85;
 
 export const partD: Array<Scenario<L>> = [
   {
