@@ -60,6 +60,22 @@ describe("staleRead", () => {
     expect(staleRead([put("a", 0, 10), put("b", 11, 20), get("a", 20.5, 21)], again)).toMatch(/stale read/);
   });
 
+  it("lets a read of a duplicated put's value stand for its first application, before a later write", () => {
+    const again = new Map([
+      ...versions,
+      [
+        "a",
+        [
+          { version: 1, t: 5 },
+          { version: 3, t: 22 },
+        ],
+      ],
+    ]);
+    expect(
+      staleRead([put("a", 0, 10), get("a", 23, 24, "r1"), put("b", 11, 20), get("b", 25, 26)], again),
+    ).toBeUndefined();
+  });
+
   it("names a value nobody wrote", () => {
     expect(staleRead([get("zzz", 1, 2)], versions)).toMatch(/nobody wrote/);
   });
