@@ -159,12 +159,12 @@ export function majorityCluster(ctx: Ctx, clients: number, graderClients = 0): {
 /**
  * Part E: the lock server, the given register store (whose clock keeps true time: the replicas'
  * reference), the LeaseLeader replicas r1..r3, and grader clients c1..c3 (a reader per replica)
- * and c4 (the writer).
+ * and c4, c5 (two writers, so that a leader has saves in flight at once).
  */
 export function leaseCluster(ctx: Ctx): Sim {
   const sim = ctx.sim<Msg>({
     nodes: [LOCK_SERVER, STORAGE, ...REPLICAS],
-    clients: REPLICAS.length + 1,
+    clients: REPLICAS.length + 2,
     factory: (id) =>
       id === LOCK_SERVER
         ? new ctx.impl.LockServer()

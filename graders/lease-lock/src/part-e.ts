@@ -33,29 +33,43 @@ export interface Op {
   ret: number | undefined;
 }
 
+/** One application of a value by the store: its place in the store's order, and when it answered `saved`. */
+export interface Applied {
+  version: number;
+  t: number;
+}
+
 /**
  * Every read against the writes, in real-time order: a read may return the latest write
  * completed before it began, or one concurrent with it, never an older one; and never a value
  * older than one an earlier read (finished before it began) returned. Write order is the store's,
- * which applies each write at one instant within its call and its answer.
+ * which applies each write at one instant within its call and its answer. A put the network
+ * duplicated is applied again, later: a put stands for its first application, and a read for
+ * whichever application of its value before the read's answer fits best.
  */
-export function staleRead(ops: readonly Op[], versions: ReadonlyMap<string, number>): string | undefined {
+export function staleRead(ops: readonly Op[], applied: ReadonlyMap<string, readonly Applied[]>): string | undefined {
   const done = ops.filter((o) => o.ret !== undefined) as Array<Op & { ret: number }>;
   const puts = done.filter((o) => o.kind === "put");
   const gets = done.filter((o) => o.kind === "get").sort((a, b) => a.call - b.call);
-  const v = (o: Op) => versions.get(o.value);
+  const putVersion = (o: Op) => applied.get(o.value)?.[0]?.version ?? -1;
+  // The applications of a read's value the store had made by the read's answer: it stands for one of them.
+  const readVersions = (o: Op & { ret: number }) =>
+    (applied.get(o.value) ?? []).filter((a) => a.t <= o.ret).map((a) => a.version);
   for (const g of gets) {
-    const got = v(g);
+    const mine = readVersions(g);
+    const got = mine.length > 0 ? Math.max(...mine) : undefined;
     if (got === undefined)
-      return `${g.replica} answered ${g.client}'s get at t=${fmt(g.ret)} ms with "${g.value}", which nobody wrote`;
+      return applied.has(g.value)
+        ? `${g.replica} answered ${g.client}'s get at t=${fmt(g.ret)} ms with "${g.value}", which the store had not yet written`
+        : `${g.replica} answered ${g.client}'s get at t=${fmt(g.ret)} ms with "${g.value}", which nobody wrote`;
     for (const p of puts) {
-      const pv = v(p) ?? -1;
+      const pv = putVersion(p);
       if (p.ret < g.call && pv > got) {
-        return `${g.replica} answered ${g.client}'s get (sent at t=${fmt(g.call)} ms) with "${g.value}" (write #${got}), but "${p.value}" (write #${pv}, through ${p.replica}) had been acknowledged at t=${fmt(p.ret)} ms, before the get began: a stale read. A leader answers from its copy only while no other replica can have become leader`;
+        return `${g.replica} answered ${g.client}'s get (sent at t=${fmt(g.call)} ms) with "${g.value}" (write #${got}), but "${p.value}" (write #${pv}, through ${p.replica}) had been acknowledged at t=${fmt(p.ret)} ms, before the get began: a stale read. A leader answers from its copy only while no other replica can have become leader, and its copy holds the store's newest write it knows of`;
       }
     }
     for (const h of gets) {
-      const hv = v(h) ?? -1;
+      const hv = Math.min(...readVersions(h));
       if (h.ret < g.call && hv > got) {
         return `${g.replica} answered ${g.client}'s get (sent at t=${fmt(g.call)} ms) with "${g.value}" (write #${got}), but ${h.replica} had already answered "${h.value}" (write #${hv}) at t=${fmt(h.ret)} ms: a read went back in time`;
       }
@@ -65,11 +79,11 @@ export function staleRead(ops: readonly Op[], versions: ReadonlyMap<string, numb
 }
 
 /**
- * The store's order of writes, from the wire: the value of each `save` it received, numbered in
- * the order it answered `saved` ("" is the initial value, number 0).
+ * The store's order of writes, from the wire: each application of a `save` it received, numbered
+ * in the order it answered `saved` ("" is the initial value, number 0, at t=0).
  */
-function watchVersions(sim: Sim): Map<string, number> {
-  const versions = new Map<string, number>([["", 0]]);
+function watchVersions(sim: Sim): Map<string, Applied[]> {
+  const applied = new Map<string, Applied[]>([["", [{ version: 0, t: 0 }]]]);
   const saves = new Map<string, string>();
   let n = 0;
   sim.onEvent((e) => {
@@ -79,10 +93,13 @@ function watchVersions(sim: Sim): Map<string, number> {
     } else if (e.kind === "send" && e.node === STORAGE && e.peer !== undefined) {
       const m = messageOf(e);
       const value = m?.type === "saved" ? saves.get(`${e.peer}:${m.id}`) : undefined;
-      if (value !== undefined && !versions.has(value)) versions.set(value, ++n);
+      if (value === undefined) return;
+      const list = applied.get(value) ?? [];
+      list.push({ version: ++n, t: e.t });
+      applied.set(value, list);
     }
   });
-  return versions;
+  return applied;
 }
 
 /**
@@ -116,13 +133,17 @@ interface Workload {
   stop(): void;
 }
 
-/** Each reader asks its replica every few ms; the writer writes through whichever replica leads. */
+/**
+ * Each reader asks its replica every few ms; two writers write distinct values through whichever
+ * replica leads, each waiting for its answer, so a leader often has two saves in flight at once.
+ */
 function workload(sim: Sim): Workload {
   const ops: Op[] = [];
   let running = true;
   let reqId = 0;
+  let n = 0;
   const readers = sim.clientIds.slice(0, REPLICAS.length);
-  const w = sim.clientIds[REPLICAS.length] as NodeId;
+  const writers = sim.clientIds.slice(REPLICAS.length, REPLICAS.length + 2);
   readers.forEach((c, i) => {
     const replica = REPLICAS[i] as NodeId;
     void sim.spawn(`reader ${c}`, async () => {
@@ -141,26 +162,28 @@ function workload(sim: Sim): Workload {
       }
     });
   });
-  void sim.spawn(`writer ${w}`, async () => {
-    const end = sim.client(w);
-    let target = 0;
-    let n = 0;
-    while (running) {
-      const replica = REPLICAS[target] as NodeId;
-      const id = ++reqId;
-      const value = `v${++n}`;
-      const op: Op = { client: w, replica, kind: "put", value, call: sim.now, ret: undefined };
-      ops.push(op);
-      const r = await end.call(
-        replica,
-        { type: "put", id, value },
-        (m) => (m.type === "put_ok" || m.type === "not_leader") && m.id === id,
-        100,
-      );
-      if (r?.type === "put_ok") op.ret = sim.now;
-      else target = (target + 1) % REPLICAS.length;
-      await end.sleep(r?.type === "put_ok" ? 15 : 5);
-    }
+  writers.forEach((w, i) => {
+    void sim.spawn(`writer ${w}`, async () => {
+      const end = sim.client(w);
+      let target = i;
+      while (running) {
+        const replica = REPLICAS[target] as NodeId;
+        const id = ++reqId;
+        const value = `v${++n}`;
+        const op: Op = { client: w, replica, kind: "put", value, call: sim.now, ret: undefined };
+        ops.push(op);
+        const r = await end.call(
+          replica,
+          { type: "put", id, value },
+          (m) => (m.type === "put_ok" || m.type === "not_leader") && m.id === id,
+          100,
+        );
+        if (r?.type === "put_ok") op.ret = sim.now;
+        else target = (target + 1) % REPLICAS.length;
+        // The two writers drift in and out of step, so their saves overlap at varying offsets.
+        await end.sleep(r?.type === "put_ok" ? 12 + 3 * i : 5);
+      }
+    });
   });
   return {
     ops,
@@ -209,6 +232,33 @@ async function leaderNow(ctx: Ctx, sim: Sim, leases: LeaseWatch, what: string): 
   return leader;
 }
 
+/**
+ * Crash the current leader and wait for the lock server to grant the lock to another replica:
+ * returns the new leader the moment its grant is sent (it has not arrived yet). The old leader is
+ * restarted a lease later.
+ */
+async function newLeader(ctx: Ctx, sim: Sim, leases: LeaseWatch, what: string): Promise<NodeId> {
+  const old = await leaderNow(ctx, sim, leases, what);
+  const n = leases.grants.length;
+  sim.crash(old);
+  ctx.log(`crashed the leader ${old}`);
+  sim.after(LEASE_TTL_MS + 200, `restart ${old}`, () => sim.restart(old));
+  await sim.runUntil(() => leases.grants.length > n, { maxMs: 4 * LEASE_TTL_MS });
+  const g = leases.grants[n];
+  if (g === undefined)
+    ctx.fail(
+      "a leader is elected",
+      `${what}: for ${4 * LEASE_TTL_MS} ms after ${old} crashed (until t=${fmt(sim.now)} ms) no replica was granted the lock, although replicas without a lease keep asking for it`,
+    );
+  return g.holder;
+}
+
+/** Whether the lock server has renewed `holder`'s latest lease. */
+function renewedTo(leases: LeaseWatch, holder: NodeId): boolean {
+  const g = leases.current();
+  return g !== undefined && g.holder === holder && g.expiresAt > g.grantedAt + LEASE_TTL_MS;
+}
+
 /** Cut `leader` off from the lock server (both ways) for `ms`, while clients still reach it. */
 async function cutFromLock(ctx: Ctx, sim: Sim, leader: NodeId, ms: number): Promise<void> {
   sim.blockOneWay(leader, LOCK_SERVER);
@@ -226,7 +276,7 @@ function replicaClocks(ctx: Ctx, sim: Sim, drift: (r: NodeId) => number): void {
 
 /** Reads a leader must answer in a calm second (its reader asks every few milliseconds). */
 const CALM_READS_PER_S = 40;
-/** Writes a leader must acknowledge in a calm second (the writer writes 15 ms after each put_ok). */
+/** Writes a leader must acknowledge in a calm second (each writer writes 12-15 ms after each put_ok). */
 const CALM_WRITES_PER_S = 10;
 
 /** Reads a leader must answer between its grant and its cut when the lock server's answers are slow. */
@@ -268,7 +318,7 @@ export const partE: Array<Scenario<L>> = [
             writes >= CALM_WRITES_PER_S,
             "writes are acknowledged while the lease runs",
             () =>
-              `the writer's puts through ${leader} (the leader all through t=${fmt(from)}..${fmt(sim.now)} ms, no fault) got only ${writes} put_ok (at least ${CALM_WRITES_PER_S} expected: it writes again 15 ms after each answer). Answer put_ok to the client once the store answers saved`,
+              `the writers' puts through ${leader} (the leader all through t=${fmt(from)}..${fmt(sim.now)} ms, no fault) got only ${writes} put_ok (at least ${CALM_WRITES_PER_S} expected: each of the two writers writes again 12-15 ms after each answer). Answer put_ok to the client once the store answers saved`,
           );
           const regranted = leases.grants.slice(grants);
           ctx.check(
@@ -326,6 +376,8 @@ export const partE: Array<Scenario<L>> = [
     seeds: 3,
     hints: [
       "The lock server's answers take 250 to 400 ms to reach the replicas. The lease started on the server when it answered, long before the answer arrived: count it from when you SENT acquire or renew.",
+      "Count it from the send the server answered. If you re-send a request with the same id, the answer may be to an earlier copy (a duplicate acquire is answered with the same grant, and a renewal may never have arrived): keep the send time of the first copy, or give every send its own id.",
+      "Later rounds slow the lock server's answers past a whole lease: a renewed may come back after your lease has ended by your clock. Ignore it without failing (there is no lease to extend).",
     ],
     async run(ctx) {
       await leasedReads(ctx, async (sim, leases, served) => {
@@ -347,6 +399,30 @@ export const partE: Array<Scenario<L>> = [
           );
           await cutFromLock(ctx, sim, leader, 2 * LEASE_TTL_MS);
         }
+        // Round 3: the new leader's requests to the lock server are lost from the moment it is
+        // granted; its grant still arrives, late. Its lease runs from the acquire the server
+        // answered, not from a later copy of it.
+        let leader = await newLeader(ctx, sim, leases, "round 3");
+        sim.blockOneWay(leader, LOCK_SERVER);
+        ctx.log(`${leader}'s requests to the lock server are lost from its grant on (the answers still come)`);
+        await sim.runFor(2 * LEASE_TTL_MS);
+        sim.unblockOneWay(leader, LOCK_SERVER);
+        // Round 4: the same from the server's first renewal of the new leader's lease: the renewal
+        // it answered counts, not a later one that never arrived.
+        leader = await newLeader(ctx, sim, leases, "round 4");
+        await sim.runUntil(() => renewedTo(leases, leader), { maxMs: LEASE_TTL_MS });
+        sim.blockOneWay(leader, LOCK_SERVER);
+        ctx.log(`${leader}'s requests to the lock server are lost from its first renewal on`);
+        await sim.runFor(2 * LEASE_TTL_MS);
+        sim.unblockOneWay(leader, LOCK_SERVER);
+        // Round 5: the lock server's answers to the new leader take 1.1-1.3 s, longer than the
+        // lease: its renewals are answered after its lease has ended by its own clock.
+        leader = await newLeader(ctx, sim, leases, "round 5");
+        sim.setLinkFaults(LOCK_SERVER, leader, { delay: { kind: "uniform", min: 1100, max: 1300 } });
+        ctx.log(`the lock server's answers to ${leader} now take 1.1-1.3 s`);
+        await sim.runFor(2 * LEASE_TTL_MS);
+        sim.setLinkFaults(LOCK_SERVER, leader, { delay: { kind: "uniform", min: 250, max: 400 } });
+        await leaderNow(ctx, sim, leases, "after the last round");
       });
     },
   },
@@ -406,6 +482,38 @@ export const partE: Array<Scenario<L>> = [
         );
         sim.setClock(leader, { drift: 0 });
         // Three leaders have lost their lease by now: each must ask for the lock again.
+        const last = await leaderNow(ctx, sim, leases, "after round 3");
+        // Round 4: a replica restarts alone with its clock already 45% slow, leads at once, and
+        // loses the store and the lock server as soon as its load is back: it has no measure of
+        // its rate yet, so it has nothing to trust its clock by.
+        for (const r of REPLICAS) if (sim.isUp(r)) sim.crash(r);
+        ctx.log("crashed every replica");
+        await sim.runFor(2 * LEASE_TTL_MS);
+        let loaded = false;
+        sim.onEvent((e) => {
+          if (e.kind === "deliver" && e.node === last && e.peer === STORAGE && messageOf(e)?.type === "loaded")
+            loaded = true;
+        });
+        sim.setClock(last, { drift: -0.45 });
+        sim.restart(last);
+        ctx.log(`restarted ${last} alone, its clock 45% slow from its start`);
+        await sim.runUntil(() => loaded, { maxMs: LEASE_TTL_MS });
+        const cutAt = sim.now;
+        for (const [a, b] of [
+          [last, STORAGE],
+          [STORAGE, last],
+        ] as const)
+          sim.blockOneWay(a, b);
+        ctx.log(`${last} has loaded its copy, and can no longer reach the store (its reference clock)`);
+        await cutFromLock(ctx, sim, last, 2 * LEASE_TTL_MS);
+        sim.unblockOneWay(last, STORAGE);
+        sim.unblockOneWay(STORAGE, last);
+        ctx.metric(
+          "local reads by a replica with no measure of its rate (round 4)",
+          (served.get(last) ?? []).filter((t) => t >= cutAt).length,
+        );
+        sim.setClock(last, { drift: 0 });
+        for (const r of REPLICAS) if (!sim.isUp(r)) sim.restart(r);
         await leaderNow(ctx, sim, leases, "after the last round");
       });
     },

@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { staleRead, type Op } from "../src/part-e.ts";
 
 const versions = new Map([
-  ["", 0],
-  ["a", 1],
-  ["b", 2],
+  ["", [{ version: 0, t: 0 }]],
+  ["a", [{ version: 1, t: 5 }]],
+  ["b", [{ version: 2, t: 12 }]],
 ]);
 const put = (value: string, call: number, ret: number | undefined): Op => ({
   client: "c4",
@@ -43,6 +43,37 @@ describe("staleRead", () => {
     expect(
       staleRead([put("a", 0, 10), put("b", 11, undefined), get("b", 12, 13, "r1"), get("a", 14, 15, "r2")], versions),
     ).toMatch(/went back in time/);
+  });
+
+  it("takes a duplicated put's value as new as its latest application before the read answered", () => {
+    const again = new Map([
+      ...versions,
+      [
+        "a",
+        [
+          { version: 1, t: 5 },
+          { version: 3, t: 22 },
+        ],
+      ],
+    ]);
+    expect(staleRead([put("a", 0, 10), put("b", 11, 20), get("a", 21, 23)], again)).toBeUndefined();
+    expect(staleRead([put("a", 0, 10), put("b", 11, 20), get("a", 20.5, 21)], again)).toMatch(/stale read/);
+  });
+
+  it("lets a read of a duplicated put's value stand for its first application, before a later write", () => {
+    const again = new Map([
+      ...versions,
+      [
+        "a",
+        [
+          { version: 1, t: 5 },
+          { version: 3, t: 22 },
+        ],
+      ],
+    ]);
+    expect(
+      staleRead([put("a", 0, 10), get("a", 23, 24, "r1"), put("b", 11, 20), get("b", 25, 26)], again),
+    ).toBeUndefined();
   });
 
   it("names a value nobody wrote", () => {
