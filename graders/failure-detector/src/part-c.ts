@@ -24,11 +24,16 @@ export interface SwimCluster {
   seed: NodeId;
 }
 
-/** `nodes` SWIM members, all joining through the first one at start. */
-export function swimCluster(ctx: Ctx, nodes: number, opts: { drop?: number; readEveryMs?: number } = {}): SwimCluster {
+/** `nodes` SWIM members, all joining through the first one at start (and `clients` endpoints the grader scripts). */
+export function swimCluster(
+  ctx: Ctx,
+  nodes: number,
+  opts: { drop?: number; readEveryMs?: number; clients?: number } = {},
+): SwimCluster {
   const seedBox: { id?: NodeId } = {};
   const sim: Sim = ctx.sim({
     nodes,
+    clients: opts.clients,
     factory: () => new ctx.impl.SwimNode({ seed: seedBox.id as NodeId }),
     faults: { delay: FAST, drop: opts.drop ?? 0 },
   });
@@ -303,7 +308,7 @@ export const partC: Array<Scenario<L>> = [
   {
     part: "C",
     name: "stale gossip never revives a dead member",
-    points: 10,
+    points: 7,
     seeds: 3,
     hints: [
       'Gossip can arrive seconds late. An update overrides what you know only if it is newer: "alive" needs an incarnation above the one you hold, whatever the status (SWIM §4.2); "suspect" overrides "alive" of the same incarnation; "dead" overrides both, of the same or a lower incarnation only: a late "dead" must not bury a member that came back with a higher one.',
@@ -377,7 +382,7 @@ export const partC: Array<Scenario<L>> = [
   {
     part: "C",
     name: "load per member stays constant from 8 to 64 members",
-    points: 10,
+    points: 7,
     seeds: 1,
     hints: [
       "Each member sends one ping per PROTOCOL_PERIOD_MS and answers the pings it gets: about two messages per member per period at any size. Ping-reqs are only for a probe whose direct ack is late.",
