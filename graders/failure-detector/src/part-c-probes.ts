@@ -49,6 +49,7 @@ export const partCProbes: Array<Scenario<L>> = [
         maxMs: bound,
       });
       const alive = sim.nodeIds.filter((o) => o !== victim && watch.statusOf(o, victim) !== "dead");
+      if (alive.length === 0) ctx.metric("crash marked dead everywhere after", sim.now - start, "ms");
       const table = formatTable([
         { title: "crashed member", cells: [victim] },
         { title: "stale acks sent", cells: [String(echo.staleAcks)] },
