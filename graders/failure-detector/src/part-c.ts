@@ -384,6 +384,9 @@ export const partC: Array<Scenario<L>> = [
     name: "load per member stays constant from 8 to 64 members",
     points: 7,
     seeds: 1,
+    // 64 members for 20 s of virtual time: half a minute of wall time on an idle core, past the
+    // default minute on a loaded machine.
+    timeoutMs: 180_000,
     hints: [
       "Each member sends one ping per PROTOCOL_PERIOD_MS and answers the pings it gets: about two messages per member per period at any size. Ping-reqs are only for a probe whose direct ack is late.",
       'Piggyback each change retransmitLimit(n) times (λ·log n), then drop it: a change gossiped forever makes every message carry the whole membership, and the load grows with n. An update you already hold is no news: spreading it again when it comes back keeps it circulating forever ("dead" is the usual one).',
