@@ -10,6 +10,7 @@ import type { L } from "./cluster.ts";
 import { partA } from "./part-a.ts";
 import { partB } from "./part-b.ts";
 import { partC } from "./part-c.ts";
+import { partCProbes } from "./part-c-probes.ts";
 import { partD } from "./part-d.ts";
 import { suspectedBy } from "./watch.ts";
 
@@ -22,7 +23,7 @@ export const lab = defineLab<L>({
     C: "SWIM membership",
     D: "Partitions and asymmetry",
   },
-  scenarios: [...partA, ...partB, ...partC, ...partD],
+  scenarios: [...partA, ...partB, ...partC, ...partCProbes, ...partD],
   limits,
   // read after every step: who this node suspects (shown at every event of a node in the trace)
   observe: ["suspected()", "suspected().length"],

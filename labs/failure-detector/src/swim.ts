@@ -6,11 +6,11 @@
  * group. SWIM separates the two jobs of a membership protocol:
  *
  * - FAILURE DETECTION (§3.1): every PROTOCOL_PERIOD_MS a member pings ONE member, picked
- *   round-robin over a shuffled list of the members (§4.3: a new member goes to a random place
- *   in it, and the list is reshuffled after each round). No ack within PING_TIMEOUT_MS: it asks
- *   PING_REQ_MEMBERS other members (never the target itself) to ping the target for it
- *   (ping-req); they relay the target's ack. Neither ack by the end of the period: the target is
- *   SUSPECTED.
+ *   round-robin over a shuffled list of the members not held dead (§4.3: a new member goes to a
+ *   random place in it, and the list is reshuffled after each round). No ack within
+ *   PING_TIMEOUT_MS: it asks PING_REQ_MEMBERS other members (never the target itself) to ping the
+ *   target for it (ping-req); they relay the target's ack. Neither ack by the end of the period:
+ *   the target is SUSPECTED. An ack answers only the ping whose seq it carries.
  * - SUSPICION (§4.2): a suspect becomes DEAD after suspicionTimeoutMs(n) unless it refutes: a
  *   member that hears it is suspected (or dead) increments its INCARNATION number and announces
  *   itself alive with it. An update overrides what a member knows only if it is newer:
@@ -72,16 +72,18 @@ export class SwimNode implements Node<Msg, Timer> {
     // above; an update about yourself that says suspect or dead is refuted). Then:
     // "ping": ack with the same seq; "ping-req": ping the target with a seq of your own and relay
     // its ack to the requester with the requester's seq (SWIM §3.1); "ack": mark the probe of
-    // this period acked; "join": record the newcomer alive, answer with a welcome; "welcome":
-    // merge every member, you have joined.
+    // this period acked if the ack carries the probe's seq (a late ack of an earlier ping is no
+    // answer); "join": record the newcomer alive, answer with a welcome; "welcome": merge every
+    // member, you have joined.
     throw new NotImplemented("SwimNode.onMessage");
   }
 
   onTimer(tag: Timer): void {
     // TODO: "probe": set the timer again; not joined yet: resend the join. Otherwise suspect the
     // target of the last period if no ack came, declare dead the suspects older than
-    // suspicionTimeoutMs(n), ping the next member of the round-robin order (SWIM §4.3) and set
-    // "probe-timeout" (PING_TIMEOUT_MS); every DEAD_PROBE_EVERY periods ping a dead member too.
+    // suspicionTimeoutMs(n), ping the next member of the round-robin order (SWIM §4.3: the
+    // members not held dead) and set "probe-timeout" (PING_TIMEOUT_MS); every DEAD_PROBE_EVERY
+    // periods ping one member held dead too (the only ping a dead member gets).
     // "probe-timeout": no ack yet: send ping-req to PING_REQ_MEMBERS other members.
     throw new NotImplemented("SwimNode.onTimer");
   }
