@@ -187,13 +187,13 @@ export const partA: S[] = [
           wrong === undefined,
           "primary() never names a standby or a stopped server",
           () =>
-            `primary() named ${wrong}, ${wrong === "pg1" ? "which was shut down before your first tick" : "a standby in recovery (pg_is_in_recovery() is true there)"}; pg3 was the only writable server (answers: ${[...new Set(named.map(String))].join(", ")})`,
+            `primary() named ${wrong}, ${wrong === "pg1" ? "which was shut down before your first tick" : "a standby in recovery (pg_is_in_recovery() is true there)"}; pg3 was the only writable server (primary() answered ${[...new Set(named.map(String))].join(", then ")})`,
         );
         ctx.check(
           named.at(-1) === "pg3",
           "primary() names the writable server",
           () =>
-            `pg3 was the only writable server (pg1 stopped, pg2 in recovery), but primary() named ${String(named.at(-1))} 10 s after the ticks began`,
+            `pg3 was the only writable server (pg1 stopped, pg2 in recovery), but primary() named ${String(named.at(-1))} at the end of the watch (${named.length} answers, 100 ms apart, over at most 10 s of ticks)`,
         );
       });
     },
