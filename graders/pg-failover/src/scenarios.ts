@@ -43,11 +43,26 @@ function reportOf(ctx: World["ctx"], reports: NodeReport[], n: Node): NodeReport
   return r as NodeReport;
 }
 
+/**
+ * observe()'s lag of `standby`, with the bounds the grader's own readings just before and after
+ * put on it: the primary's position in [p0, p1] minus the standby's replayed one in [s0, s1].
+ */
+async function observedLag(w: World, standby: Node) {
+  const p0 = await lsnOf(w, "pg1", "pg_current_wal_lsn()");
+  const s0 = await lsnOf(w, standby, "pg_last_wal_replay_lsn()");
+  const at = performance.now();
+  const reports = await w.ctl.observe();
+  const p1 = await lsnOf(w, "pg1", "pg_current_wal_lsn()");
+  const s1 = await lsnOf(w, standby, "pg_last_wal_replay_lsn()");
+  const lag = reportOf(w.ctx, reports, standby).lagBytes;
+  return { at, lag, lo: lsnDiff(p0, s1), hi: lsnDiff(p1, s0), p0, p1, s0, s1 };
+}
+
 export const partA: S[] = [
   {
     part: "A",
     name: "roles, WAL positions and replay lag are reported",
-    points: 20,
+    points: 15,
     seeds: 1,
     timeoutMs: LIMIT,
     deterministic: false,
@@ -134,6 +149,53 @@ export const partA: S[] = [
         },
         "observe",
       );
+    },
+  },
+  {
+    part: "A",
+    name: "primary() names the one writable server",
+    points: 5,
+    seeds: 1,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "primary() is what the clients write to: the one server whose pg_is_in_recovery() is false, learned by asking on your first tick, not assumed.",
+      "pg1 is only the first primary: after a switchover it may be stopped and another server writable. A server that answers is not the primary for that: a standby answers too.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, { durability: "sync" }, async (w) => {
+        const c = w.cluster;
+        // A switchover done before the controller starts: pg1 shut down, pg3 promoted, pg2
+        // still in recovery. The first primary's name is no longer the primary.
+        await c.stopServer("pg1", "fast");
+        await c.promote("pg3");
+        await w.run();
+        const named: Array<Node | undefined> = [];
+        const until = performance.now() + 10_000;
+        let sinceNamed: number | undefined;
+        while (performance.now() < until) {
+          w.rethrowStub();
+          const p = await w.primary();
+          named.push(p);
+          if (p !== undefined) sinceNamed ??= performance.now();
+          // Watched for 2 s once it names a server: a later change is as wrong as a first one.
+          if (sinceNamed !== undefined && performance.now() - sinceNamed > 2_000) break;
+          await sleep(100);
+        }
+        const wrong = named.find((p) => p !== undefined && p !== "pg3");
+        ctx.check(
+          wrong === undefined,
+          "primary() never names a standby or a stopped server",
+          () =>
+            `primary() named ${wrong}, ${wrong === "pg1" ? "which was shut down before your first tick" : "a standby in recovery (pg_is_in_recovery() is true there)"}; pg3 was the only writable server (primary() answered ${[...new Set(named.map(String))].join(", then ")})`,
+        );
+        ctx.check(
+          named.at(-1) === "pg3",
+          "primary() names the writable server",
+          () =>
+            `pg3 was the only writable server (pg1 stopped, pg2 in recovery), but primary() named ${String(named.at(-1))} at the end of the watch (${named.length} answers, 100 ms apart, over at most 10 s of ticks)`,
+        );
+      });
     },
   },
 ];
@@ -265,7 +327,7 @@ export const partC: S[] = [
   {
     part: "C",
     name: "no acknowledged write is lost with synchronous replication",
-    points: 25,
+    points: 15,
     seeds: 1,
     timeoutMs: LIMIT,
     deterministic: false,
@@ -339,6 +401,103 @@ export const partC: S[] = [
         ctx.metric("acknowledged writes lost with async replication", lost.length);
       });
       ctx.show(shown);
+    },
+  },
+  {
+    part: "C",
+    name: "a standby that hears nothing falls behind and is not promoted",
+    points: 10,
+    seeds: 1,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "'ANY 1 (pg2, pg3)' lets a commit go on with whichever standby flushed it; a list that names one standby ties every commit to that one, and commits stop while it hears nothing.",
+      "A standby knows only what reached it: with its link cut one way, its received and replayed positions both stand still. Its lag is the primary's position minus its replayed one.",
+      "At the failover, compare what each standby received (pg_last_wal_receive_lsn(), as numbers), not what it replayed: a standby with replay paused or slow holds commits it has not applied yet, and a promotion applies them.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, { durability: "sync" }, async (w) => {
+        const c = w.cluster;
+        await w.run();
+        await w.settle(true);
+        const load = w.workload(4);
+        const probe = w.probe();
+        await sleep(1_000);
+        // One way: pg2 still reaches pg1 (its replies go through), but pg1's WAL and keepalives
+        // to pg2 vanish. pg2 times out and connects again through the same link: nothing arrives.
+        const toPg2 = c.repl.get("pg2")!.get("pg1")!;
+        toPg2.cut("to-client");
+        const cutAt = performance.now();
+        const since = (t: number) => `${((t - cutAt) / 1000).toFixed(1)} s`;
+        await sleep(1_500);
+        const early = await observedLag(w, "pg2");
+        await sleep(2_000);
+        const late = await observedLag(w, "pg2");
+        const acked = load.acks.filter((a) => a.at > cutAt + 1_000).length;
+        ctx.check(
+          acked >= 5,
+          "writes go on while one standby hears nothing",
+          () =>
+            `${acked} writes were acknowledged from 1 s to ${since(performance.now())} after pg2 stopped hearing from pg1, while pg3 streamed (is pg1's synchronous_standby_names ANY 1 of both standbys?)`,
+        );
+        for (const o of [early, late])
+          ctx.check(
+            typeof o.lag === "number" && o.lag >= o.lo && o.lag <= o.hi,
+            "replay lag is the primary's position minus the replayed one",
+            () =>
+              `${since(o.at)} after pg2 stopped hearing from pg1, observe() reported its lagBytes ${o.lag}; between ${o.lo} and ${o.hi} expected (pg1 at ${o.p0}..${o.p1}, pg2 replayed ${o.s0}..${o.s1} and received nothing more)`,
+          );
+        ctx.metric("lag of pg2 1.5 s into its one-way cut", early.lag ?? 0, "bytes");
+        ctx.metric("lag of pg2 3.5 s into its one-way cut", late.lag ?? 0, "bytes");
+        toPg2.heal();
+        ctx.check(
+          await caughtUp(w, "pg1", "pg2", 15_000),
+          "setup",
+          "pg2 did not catch up with pg1 after its link healed",
+        );
+        // Now pg2 receives every commit but stops replaying them (as behind a long query), and a
+        // second later pg3 hears nothing; 2 s after that pg1 dies. pg2 has received the most
+        // WAL but replayed the least: only the received position says who holds every commit.
+        await c.sql("pg2", "SELECT pg_wal_replay_pause()");
+        await sleep(1_000);
+        c.repl.get("pg3")!.get("pg1")!.cut("to-client");
+        const cut3At = performance.now();
+        await sleep(2_000);
+        await c.crashNow("pg1");
+        const killedAt = performance.now();
+        // A promotion ends a pause (PostgreSQL 14 and later do it themselves; 13 waits for it).
+        const resumed = (async () => {
+          while (!w.ctl.actions.some((a) => a.kind === "promote") && performance.now() - killedAt < RTO_BOUND_MS)
+            await sleep(50);
+          await c.sql("pg2", "SELECT pg_wal_replay_resume()").catch(() => {});
+        })();
+        const first = await w.waitRecovered(load, "pg1", killedAt, RTO_BOUND_MS);
+        await resumed;
+        w.rethrowStub();
+        const promoted = w.ctl.actions.filter((a) => a.kind === "promote").map((a) => a.node);
+        ctx.check(
+          !promoted.includes("pg3"),
+          "a standby that fell behind is not promoted",
+          () =>
+            `pg3 was promoted, but it had heard nothing from pg1 for the ${((killedAt - cut3At) / 1000).toFixed(1)} s before pg1 died, while pg2 received every commit (it had replayed less: its replay was paused 1 s before pg3's cut; actions: ${w.describeActions()})`,
+        );
+        ctx.check(
+          first !== undefined,
+          "writes recover within the bound",
+          () =>
+            `no write was acknowledged by a new primary within ${RTO_BOUND_MS / 1000} s of killing pg1 (actions: ${w.describeActions()})`,
+        );
+        await sleep(500);
+        await load.stop();
+        await probe.stop();
+        const split = probe.samples.find((s) => s.writable.length > 1);
+        ctx.check(
+          split === undefined,
+          "exactly one writable primary",
+          () => `clients found ${split?.writable.join(" and ")} both accepting writes`,
+        );
+        await w.expectNothingLost(first!.node, load.acks, "synchronous replication, a standby cut one way");
+      });
     },
   },
 ];

@@ -7,9 +7,16 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 
 export type Direction = "both" | "to-upstream" | "to-client";
 
+/** One proxied connection; `torn` once a one-way cut swallowed some of its bytes. */
+interface Pair {
+  client: Socket;
+  upstream: Socket;
+  torn: boolean;
+}
+
 export class TcpProxy {
   private readonly server: Server;
-  private readonly pairs = new Set<{ client: Socket; upstream: Socket }>();
+  private readonly pairs = new Set<Pair>();
   private delayMs = 0;
   /** Cut directions: bytes that way are held back (as on a link that drops everything). */
   private cutTo = new Set<Exclude<Direction, "both">>();
@@ -38,7 +45,7 @@ export class TcpProxy {
       return;
     }
     const upstream = createConnection({ host: "127.0.0.1", port: this.upstreamPort });
-    const pair = { client, upstream };
+    const pair: Pair = { client, upstream, torn: false };
     this.pairs.add(pair);
     const close = () => {
       this.pairs.delete(pair);
@@ -49,16 +56,21 @@ export class TcpProxy {
     upstream.on("error", close).on("close", close);
     client.setNoDelay(true);
     upstream.setNoDelay(true);
-    this.pipe(client, upstream, "to-upstream");
-    this.pipe(upstream, client, "to-client");
+    this.pipe(pair, client, upstream, "to-upstream");
+    this.pipe(pair, upstream, client, "to-client");
   }
 
   /** Forward `from` to `to` after the link's delay; a cut direction swallows its bytes. */
-  private pipe(from: Socket, to: Socket, dir: Exclude<Direction, "both">): void {
+  private pipe(pair: Pair, from: Socket, to: Socket, dir: Exclude<Direction, "both">): void {
     from.on("data", (chunk: Buffer) => {
-      if (this.cutTo.has(dir)) return;
+      if (this.cutTo.has(dir)) {
+        pair.torn = true;
+        return;
+      }
       const send = () => {
-        if (!to.destroyed && !this.cutTo.has(dir)) to.write(chunk);
+        if (to.destroyed) return;
+        if (this.cutTo.has(dir)) pair.torn = true;
+        else to.write(chunk);
       };
       if (this.delayMs > 0) setTimeout(send, this.delayMs);
       else send();
@@ -92,6 +104,14 @@ export class TcpProxy {
     this.refuse = false;
     this.cutTo.clear();
     this.delayMs = 0;
+    // A stream with a hole cannot go on (TCP would have resent the bytes, or given up and
+    // reset): connections that lost bytes are reset, and their peers connect again.
+    for (const p of this.pairs)
+      if (p.torn) {
+        this.pairs.delete(p);
+        p.client.destroy();
+        p.upstream.destroy();
+      }
   }
 
   /** Point the proxy at another port (a server restarted elsewhere); open connections are reset. */

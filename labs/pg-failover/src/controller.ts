@@ -28,7 +28,9 @@ export class FailoverController {
    * a standby (what its readers see; the received position can be far ahead when replay is
    * paused or slow). A server that does not answer is "down" with lsn and lagBytes null, now,
    * whatever it was before. lagBytes of a standby is the primary's position minus its replayed
-   * one (parse LSNs with parseLsn/lsnDiff from ../framework/lsn.ts: "0/A000000" > "0/9FFFFFF").
+   * one (parse LSNs with parseLsn/lsnDiff from ../framework/lsn.ts: "0/A000000" > "0/9FFFFFF"),
+   * never the standby's received minus replayed: a standby knows nothing of WAL that never
+   * reached it.
    */
   async observe(): Promise<NodeReport[]> {
     void this.cluster;
@@ -36,17 +38,21 @@ export class FailoverController {
   }
 
   /**
-   * Parts B, C and D: one round of watching and acting.
+   * Parts A (learning the primary), B, C and D: one round of watching and acting.
    *
-   * TODO (B): learn the primary (the only writable server) on the first tick. Count consecutive
-   * failed checks of it; only `options.failAfterChecks` in a row make it dead (one slow answer is
-   * not a crash). Then promote the standby that has received the most WAL
+   * TODO (A): learn the primary on the first tick by asking: the one server whose
+   * pg_is_in_recovery() is false. Do not assume pg1 (after a switchover it may be stopped), and
+   * do not take the first server that answers (a standby answers too).
+   * TODO (B): count consecutive failed checks of the primary; only `options.failAfterChecks` in a
+   * row make it dead (one slow answer is not a crash). Then promote the standby that has received the most WAL
    * (pg_last_wal_receive_lsn()), and point the other standby at it: ALTER SYSTEM SET
    * primary_conninfo = '<cluster.conninfo(standby, newPrimary)>' followed by
    * SELECT pg_reload_conf() (ALTER SYSTEM alone changes nothing until the reload).
    * TODO (C): on whichever server is primary, keep synchronous_standby_names =
    * 'ANY 1 (<the other two, in cluster.nodes order, comma and space>)' under durability "sync"
-   * and '' under "async" (ALTER SYSTEM + reload): a new primary starts without it.
+   * and '' under "async" (ALTER SYSTEM + reload): a new primary starts without it. ANY 1 lets a
+   * commit go on with whichever standby flushed it; a list naming one standby ties every commit
+   * to that one, and commits stop while it hears nothing.
    * TODO (D): a writable server that is not your primary is an old primary on a dead timeline:
    * fence it at once (cluster.stop), then cluster.rewind(it, primary) and
    * cluster.startAsStandby(it, primary). Without the rewind it cannot follow the new timeline.
@@ -56,16 +62,17 @@ export class FailoverController {
    */
   async tick(): Promise<void> {
     void this.options;
-    throw new NotImplemented("FailoverController.tick (src/controller.ts): parts B-D");
+    throw new NotImplemented("FailoverController.tick (src/controller.ts): parts A-E");
   }
 
   /**
    * The server clients should write to now, as far as you know (undefined before the first
    * tick found one).
    *
-   * TODO: return the primary your ticks track; it must change the moment you promote.
+   * TODO (A): return the primary your ticks track: never a standby or a stopped server.
+   * TODO (B): it must change the moment you promote.
    */
   primary(): NodeName | undefined {
-    throw new NotImplemented("FailoverController.primary (src/controller.ts): part B");
+    throw new NotImplemented("FailoverController.primary (src/controller.ts): parts A and B");
   }
 }
