@@ -36,6 +36,8 @@ export interface CallOptions {
 export class RaftClient {
   private seq = 0;
   private guess: NodeId | undefined;
+  /** Virtual time from the first send of the last answered operation to its "ok". */
+  lastLatencyMs = 0;
   private rr: number;
   readonly endpoint: ClientEndpoint<Msg>;
 
@@ -80,6 +82,7 @@ export class RaftClient {
 
   private async call(seq: number, op: Raft.Operation, opts: CallOptions, rec: Recorded | undefined): Promise<Outcome> {
     const sim = this.cluster.sim;
+    const start = sim.now;
     const deadline = sim.now + (opts.deadlineMs ?? 5_000);
     const attempt = opts.attemptMs ?? 120;
     const req: Raft.ClientRequest = { type: "ClientRequest", clientId: this.clientId, seq, op };
@@ -97,7 +100,13 @@ export class RaftClient {
       }
       const reply = got.msg as Raft.ClientReply;
       const from = got.from; // may be an earlier attempt's node (late or duplicated replies)
+      if (reply.status !== "ok" && reply.status !== "redirect")
+        this.cluster.ctx.fail(
+          "client protocol",
+          `${from} answered ${this.clientId}'s request #${seq} with status ${JSON.stringify((reply as { status: unknown }).status)}: a ClientReply's status is "ok" or "redirect"`,
+        );
       if (reply.status === "ok") {
+        this.lastLatencyMs = sim.now - start;
         if (rec) {
           rec.ret = sim.now;
           rec.result = reply.result;
