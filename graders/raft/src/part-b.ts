@@ -432,9 +432,10 @@ export const partB: Array<Scenario<RaftLab>> = [
       // l, with y alone, appends 4 entries of its new term: stored on 2 of 5 nodes, not committed.
       const [x, y] = pickNodes(cl, 2, others(cl, l, f, m)) as [string, string];
       cl.partition([l, y], [x], [f]);
+      await idle(cl, 60); // what x acknowledged before the cut is counted by now
       const before = cl.node(l)?.commitIndex ?? 0;
-      for (let i = 0; i < 4; i++) d.sendOnce(l, put("z", `${i}`));
       const want = (cl.node(l)?.log.length ?? 0) + 4;
+      for (let i = 0; i < 4; i++) d.sendOnce(l, put("z", `${i}`));
       await cl.sim.require(
         () => (cl.node(y)?.log.length ?? 0) >= want && (cl.node(l)?.log.length ?? 0) >= want,
         `${l} replicates 4 new entries to ${y}`,
