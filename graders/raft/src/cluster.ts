@@ -104,6 +104,10 @@ export class Cluster {
   private lastLogMatching = 0;
   /** Highest matchIndex each node acknowledged to the leader of a term. */
   private readonly acked = new Map<NodeId, { term: number; match: number }>();
+  /** Term of the last RequestVote each voter received from each candidate, by "candidate>voter". */
+  private readonly voteAsked = new Map<string, number>();
+  /** The first vote granted for a term other than the request's, as a failure message. */
+  private voteRuleBroken: string | undefined;
   /** Rejected AppendEntries delivered, by the follower that rejected them. */
   readonly rejections = new Map<NodeId, number>();
   /** Highest term any node reached (for reports). */
@@ -131,6 +135,7 @@ export class Cluster {
     this.sim.onEvent((e) => this.onEvent(e));
     this.sim.addInvariant("term rules", () => this.checkTermRules());
     this.sim.addInvariant("election safety", () => this.checkElectionSafety());
+    this.sim.addInvariant("vote rule", () => this.voteRuleBroken);
     this.sim.addInvariant("commit safety", () => this.checkCommits());
     this.sim.addInvariant("log matching", () => this.checkLogMatchingPeriodically());
     this.sim.start(); // boot every node now, so scenarios can read them
@@ -294,6 +299,8 @@ export class Cluster {
     if (e.kind === "send") {
       if (e.payload !== undefined && this.nodeSet.has(e.node) && e.payload.includes('"AppendEntriesReply"'))
         this.noteAck(e.node, e.payload);
+      else if (e.payload !== undefined && this.nodeSet.has(e.node) && e.payload.includes('"RequestVoteReply"'))
+        this.noteVoteReply(e.node, e.peer, e.payload);
       return;
     }
     if (e.kind !== "deliver" && e.kind !== "timer" && e.kind !== "start") return;
@@ -313,6 +320,8 @@ export class Cluster {
         return;
       }
     }
+    if (m.type === "RequestVote" && typeof m.term === "number" && e.peer !== undefined)
+      this.voteAsked.set(`${e.peer}>${e.node}`, m.term);
     if (m.type === "AppendEntriesReply" && m.success === false && e.peer !== undefined) {
       this.rejections.set(e.peer, (this.rejections.get(e.peer) ?? 0) + 1);
     }
@@ -345,6 +354,28 @@ export class Cluster {
     const a = this.acked.get(node);
     if (!a || a.term !== m.term || a.match < m.matchIndex)
       this.acked.set(node, { term: m.term, match: Math.max(m.matchIndex, a && a.term === m.term ? a.match : 0) });
+  }
+
+  /**
+   * Figure 2, RequestVote receiver rule 1 ("reply false if term < currentTerm"), seen on the
+   * wire: a voter grants its vote only in the term the candidate asked for. The reply is sent
+   * while the RequestVote is handled, so it answers the last one delivered from that candidate.
+   */
+  private noteVoteReply(voter: NodeId, candidate: NodeId | undefined, payload: string): void {
+    if (this.voteRuleBroken !== undefined || candidate === undefined) return;
+    let m: { term?: unknown; voteGranted?: unknown };
+    try {
+      m = JSON.parse(payload) as typeof m;
+    } catch {
+      return;
+    }
+    if (m.voteGranted !== true || typeof m.term !== "number") return;
+    const asked = this.voteAsked.get(`${candidate}>${voter}`);
+    if (asked === m.term) return;
+    this.voteRuleBroken =
+      asked === undefined
+        ? `${voter} granted its vote in term ${m.term} to ${candidate}, which had not asked it for a vote`
+        : `${voter} granted its vote in term ${m.term} to ${candidate}, whose RequestVote was of term ${asked}: a RequestVote of an earlier term is refused (Figure 2, RequestVote rule 1: reply false if term < currentTerm), otherwise the voter spends its vote of this term on a node that is not a candidate in it`;
   }
 
   /** Figure 2, rules for all servers: a higher term in any RPC makes a node adopt it and become follower. */

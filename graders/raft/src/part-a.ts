@@ -1,6 +1,7 @@
 /** Part A: leader election (section 5.2). */
 import type { Scenario } from "@faultline/grading";
 import type { RaftLab } from "./cluster.ts";
+import type { NodeId } from "@faultline/sim";
 import { cluster, idle, others, pickNodes } from "./helpers.ts";
 
 export const partA: Array<Scenario<RaftLab>> = [
@@ -36,7 +37,7 @@ export const partA: Array<Scenario<RaftLab>> = [
   {
     part: "A",
     name: "re-election after leader loss",
-    points: 4,
+    points: 3,
     hints: [
       "When the leader disappears, followers stop hearing heartbeats; one must time out, win an election and lead.",
       "When the old leader comes back it sees a higher term in the replies and requests it receives, and must step down to follower.",
@@ -171,7 +172,7 @@ export const partA: Array<Scenario<RaftLab>> = [
   {
     part: "A",
     name: "election RPC count bounds",
-    points: 3,
+    points: 2,
     hints: [
       "An election costs one RequestVote per peer per term; a healthy cluster should need only a few terms.",
       "An idle leader sends one AppendEntries per follower per heartbeat interval, not one per message it receives.",
@@ -207,6 +208,61 @@ export const partA: Array<Scenario<RaftLab>> = [
         "idle RPC count",
         `${extra} RequestVote messages were sent while an idle leader was in charge on a healthy network`,
       );
+    },
+  },
+  {
+    part: "A",
+    name: "a vote granted in an earlier term does not count",
+    points: 2,
+    hints: [
+      "A RequestVoteReply can arrive long after it was sent: here the network holds one voter's grant until the candidate has stood again in later terms, and that voter has meanwhile voted for another node, which won.",
+      "Figure 2: a candidate counts a vote only if the reply's term is its current term (and steps down if it is higher). A grant of an earlier term says nothing about this one; counting it lets two leaders win the same term.",
+    ],
+    async run(ctx) {
+      const [a, b, c] = ctx.rng.shuffle(["n1", "n2", "n3"]) as [NodeId, NodeId, NodeId];
+      // Timers run at the clock's rate: a times out first (103 to 207 ms), b and c from 272 ms.
+      const cl = cluster(ctx, {
+        nodes: 3,
+        clocks: { [a]: { drift: 0.45 }, [b]: { drift: -0.45 }, [c]: { drift: -0.45 } },
+      });
+      // Only a and b talk, and everything b sends to a is held on the way.
+      cl.sim.partition([a], [b], [c]);
+      cl.sim.unblockOneWay(a, b);
+      cl.sim.unblockOneWay(b, a);
+      cl.sim.clog(b, a);
+      await cl.sim.require(
+        () => cl.node(b)?.votedFor === a && cl.term(b) === cl.term(a) && cl.node(a)?.role === "candidate",
+        `${b} votes for ${a}, the first candidate`,
+        1_000,
+      );
+      const heldTerm = cl.term(a);
+      await idle(cl, 10); // the grant reaches the clogged link (deliveries take 1 to 5 ms) and waits there
+      // a is cut off (and frozen, so its term stays); b and c elect a leader without it.
+      cl.sim.partition([a], [b, c]);
+      cl.sim.pause(a);
+      const w = await cl.awaitLeader([b, c], 3_000, `a leader among ${b} and ${c} while ${a} is cut off`);
+      const term = cl.term(w);
+      // Cut off, a stands once per timeout, one term higher each time, until it reaches w's term.
+      cl.sim.resume(a);
+      await cl.sim.require(
+        () => cl.term(a) === term && cl.node(a)?.role === "candidate",
+        `${a}, cut off, stands for election in term ${term}, the term ${w} leads`,
+        3_000,
+      );
+      // b's grant of term heldTerm reaches a, a candidate of term `term` with no other vote.
+      cl.sim.pause(w); // no heartbeat of w overtakes it
+      cl.sim.unblockOneWay(b, a);
+      cl.sim.unclog(b, a);
+      await idle(cl, 20);
+      ctx.check(
+        cl.node(a)?.role !== "leader",
+        "votes of the current term only",
+        `${a} became leader of term ${term} with ${b}'s vote of term ${heldTerm}; ${b} voted for ${w} in term ${term}`,
+      );
+      cl.sim.resume(w);
+      for (const id of cl.ids) cl.sim.setClock(id, { drift: 0 });
+      cl.healNetwork();
+      await cl.awaitLeader(cl.ids, 2_000, "one leader once the network heals");
     },
   },
 ];

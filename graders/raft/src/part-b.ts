@@ -94,7 +94,7 @@ export const partB: Array<Scenario<RaftLab>> = [
   {
     part: "B",
     name: "no agreement without a majority",
-    points: 3,
+    points: 2,
     hints: [
       "A leader cut off from 3 of 5 nodes may append a command, but must never commit it: commit needs matchIndex >= N on a majority of ALL nodes.",
       "Count the leader itself once and each follower once, whatever the number of replies it sent.",
@@ -142,7 +142,7 @@ export const partB: Array<Scenario<RaftLab>> = [
   {
     part: "B",
     name: "concurrent client commands",
-    points: 3,
+    points: 2,
     hints: [
       "Several clients send at once: every command gets its own log index, and each client gets its own answer (match replies to requests by clientId and seq).",
       "Keep a map from (clientId, seq) to the client waiting for it; answer when that entry is applied.",
@@ -234,7 +234,7 @@ export const partB: Array<Scenario<RaftLab>> = [
   {
     part: "B",
     name: "fast backup over 50 divergent entries",
-    points: 4,
+    points: 3,
     hints: [
       "When a follower rejects AppendEntries, it can tell the leader the term of its conflicting entry and the first index of that term (AppendEntriesReply.conflictTerm / conflictIndex).",
       "The leader then skips the whole term: nextIndex = (its last index of conflictTerm) + 1 if it has that term, else conflictIndex. Retry at once, do not wait for the next heartbeat.",
@@ -384,6 +384,88 @@ export const partB: Array<Scenario<RaftLab>> = [
   },
   {
     part: "B",
+    name: "an acknowledgement of an earlier term does not count",
+    points: 2,
+    hints: [
+      "An AppendEntriesReply can arrive long after it was sent: here a follower's acknowledgements of an earlier term, when it matched another log, reach the node that led then only after it is leader again.",
+      "Figure 2: a leader updates matchIndex only from replies of its current term. An old success says what the follower held then, not now; counting it commits entries a majority does not store, and a later leader without them overwrites what was applied.",
+    ],
+    async run(ctx) {
+      const cl = cluster(ctx, { nodes: 5, clients: 2 });
+      const [c, d] = clients(cl) as [RaftClient, RaftClient];
+      await commit(cl, c, put("x", "0"));
+      const l = await cl.awaitLeader();
+      const f = pickNodes(cl, 1, others(cl, l))[0] as string;
+      const rest = others(cl, l, f);
+      const base = cl.node(l)?.log.length ?? 0;
+      // l, leader with f alone, replicates 5 entries to f; f's acknowledgements are held on the way.
+      cl.partition([l, f], rest);
+      cl.sim.clog(f, l);
+      for (let i = 0; i < 5; i++) d.sendOnce(l, put("y", `old${i}`));
+      await cl.sim.require(
+        () => (cl.node(f)?.log.length ?? 0) >= base + 5,
+        `${f} stores the 5 entries its leader ${l} cannot commit`,
+        1_000,
+      );
+      await idle(cl, 60); // f acknowledges them (and the next heartbeat): held
+      cl.sim.pause(f); // f keeps those 5 entries and its term from now on
+      await commit(cl, c, put("y", "new"), { among: rest });
+      const m = await cl.awaitLeader(rest);
+      // l rejoins the majority without f, takes m's log, and is elected again (its clock runs
+      // fast, the others' slow, and m goes down).
+      cl.sim.setClock(l, { drift: 0.45 });
+      for (const id of others(cl, l, f, m)) cl.sim.setClock(id, { drift: -0.45 });
+      cl.partition([f]);
+      await cl.sim.require(
+        () => logsEqual(cl, [l, m]) === undefined,
+        `${l}, back with the majority, replaces its 5 entries with ${m}'s log`,
+        1_000,
+      );
+      await idle(cl, 300); // timers re-armed at the new rates by m's heartbeats
+      cl.crash(m);
+      await cl.sim.require(
+        () => cl.stableLeader(others(cl, f, m)) === l,
+        `${l} is elected again (its clock runs fastest and its log is up to date)`,
+        1_500,
+      );
+      for (const id of others(cl, f, m)) cl.sim.setClock(id, { drift: 0 });
+      // l, with y alone, appends 4 entries of its new term: stored on 2 of 5 nodes, not committed.
+      const [x, y] = pickNodes(cl, 2, others(cl, l, f, m)) as [string, string];
+      cl.partition([l, y], [x], [f]);
+      await idle(cl, 60); // what x acknowledged before the cut is counted by now
+      const before = cl.node(l)?.commitIndex ?? 0;
+      const want = (cl.node(l)?.log.length ?? 0) + 4;
+      for (let i = 0; i < 4; i++) d.sendOnce(l, put("z", `${i}`));
+      await cl.sim.require(
+        () => (cl.node(y)?.log.length ?? 0) >= want && (cl.node(l)?.log.length ?? 0) >= want,
+        `${l} replicates 4 new entries to ${y}`,
+        1_000,
+      );
+      // f's acknowledgements of l's earlier term arrive now.
+      cl.sim.unblockOneWay(f, l);
+      cl.sim.unclog(f, l);
+      await idle(cl, 20);
+      const after = cl.node(l)?.commitIndex ?? 0;
+      ctx.check(
+        after === before,
+        "acknowledgements of the current term only",
+        `${l}, leader of term ${cl.term(l)}, advanced its commit index from ${before} to ${after} when ${f}'s acknowledgements of an earlier term arrived; only ${l} and ${y} store those entries (${f} holds other entries there)`,
+      );
+      // Without l and y, a leader of x, m and f has none of those entries.
+      cl.crash(l);
+      cl.crash(y);
+      cl.restart(m);
+      cl.sim.resume(f);
+      cl.partition([l, y]);
+      await cl.awaitLeader([x, m, f], 3_000, `a leader among ${x}, ${m} and ${f} while ${l} and ${y} are down`);
+      cl.restart(l);
+      cl.restart(y);
+      cl.healNetwork();
+      await commit(cl, c, put("z", "after"));
+    },
+  },
+  {
+    part: "B",
     name: "a stale log cannot win an election",
     points: 2,
     hints: [
@@ -412,6 +494,53 @@ export const partB: Array<Scenario<RaftLab>> = [
         cl.restart(u2);
         await commit(cl, c, incr);
       }
+    },
+  },
+  {
+    part: "B",
+    name: "a RequestVote of an earlier term is refused",
+    points: 2,
+    hints: [
+      "A RequestVote can arrive long after it was sent: here a candidate's request is held on the way while the voter moves to a later term in which it has not voted (it refused a candidate with a stale log).",
+      "Figure 2, RequestVote rule 1: reply false if term < currentTerm. Answer with your current term, so the old candidate steps down; granting would spend your vote of this term on a node that is not a candidate in it. The grader checks that every granted vote is in the term of the request.",
+    ],
+    async run(ctx) {
+      const { cl, c } = clusterWithClient(ctx, { nodes: 5 });
+      await commit(cl, c, incr);
+      const l = await cl.awaitLeader();
+      const [q, s, v, x] = ctx.rng.shuffle(others(cl, l)) as [string, string, string, string];
+      // q, cut off, misses two entries while its term runs ahead.
+      cl.disconnect(q);
+      for (let i = 0; i < 2; i++) await commit(cl, c, incr, { among: [l, s, v, x] });
+      // s, cut off too, stands once; its RequestVote to v is held on the way.
+      const term = cl.term(l);
+      cl.partition([q], [s]);
+      cl.sim.unblockOneWay(s, v);
+      cl.sim.clog(s, v);
+      await cl.sim.require(() => cl.term(s) > term, `${s}, cut off, stands for election`, 1_000);
+      await idle(cl, 10); // its RequestVote reaches the clogged link (deliveries take 1 to 5 ms)
+      cl.sim.pause(s); // no later RequestVote of s
+      const asked = cl.term(s);
+      await cl.sim.require(
+        () => cl.term(q) > asked,
+        `${q}, cut off, stands for election until its term passes ${asked}`,
+        2_000,
+      );
+      // q's next RequestVote reaches v: the highest term but a stale log. v adopts the term and
+      // refuses its vote.
+      cl.sim.unblockOneWay(q, v);
+      await cl.sim.require(
+        () => cl.term(v) >= cl.term(q) && cl.term(v) > asked && cl.node(v)?.votedFor === null,
+        `${v} adopts ${q}'s term and refuses to vote for ${q}, whose log lacks committed entries`,
+        1_000,
+      );
+      // s's RequestVote of term `asked` reaches v, in a later term in which v has not voted.
+      cl.sim.unblockOneWay(s, v);
+      cl.sim.unclog(s, v);
+      await idle(cl, 20);
+      cl.sim.resume(s);
+      cl.healNetwork();
+      await commit(cl, c, incr);
     },
   },
   {
@@ -454,7 +583,7 @@ export const partB: Array<Scenario<RaftLab>> = [
   {
     part: "B",
     name: "RPC count bounds on idle and busy clusters",
-    points: 2,
+    points: 1,
     hints: [
       "Send one AppendEntries per follower per new command (or batch several commands), plus the heartbeats; do not answer every reply with a fresh round to everyone.",
       "An idle leader sends only heartbeats: one AppendEntries per follower per heartbeat interval.",
