@@ -1,9 +1,11 @@
 /**
- * Part C, the probe itself: an ack counts only for the ping whose `seq` it carries, and members
+ * Part C, the probe itself: an ack counts only for the ping whose `seq` it carries, members
  * held dead are left out of the round-robin (pinged only every DEAD_PROBE_EVERY periods, by the
- * dead probe). Both bugs leave the views right in the other tests: a foreign ack must reach a
- * prober in the very period its target is down, and a dead member pinged too often costs a
- * message or two per period, inside the load test's bound of 3.
+ * dead probe), and the round-robin bounds the time between two probes of a member (SWIM §4.3).
+ * These bugs leave the views right in the other tests: a foreign ack must reach a prober in the
+ * very period its target is down, a dead member pinged too often costs a message or two per
+ * period, inside the load test's bound of 3, and a random target each period finds a crash in
+ * e/(e − 1) periods on average, inside the detection bound's slack.
  */
 import type { Scenario } from "@faultline/grading";
 import type { NodeId } from "@faultline/sim";
@@ -19,6 +21,17 @@ const ECHO_EVERY_MS = 40;
 export const DEAD_PINGS_PER_MEMBER_PER_PERIOD = 0.5;
 const SETTLE_MS = 1_000;
 const DEAD_WINDOW_MS = 4_000;
+/**
+ * The longest time between two probes of one member by another, in periods, for a group of `n`:
+ * a round-robin over the other n − 1, shuffled once per round, probes a member first in one
+ * round and last in the next at worst, 2(n − 1) − 1 periods apart (SWIM §4.3). Random picks
+ * have no such bound: at 8 members a target is missed 13 periods in a row with odds (6/7)^13.
+ */
+export function probeGapBound(n: number): number {
+  return 2 * (n - 1) - 1;
+}
+/** The probe gaps are measured over this window, on calm links once the views converged. */
+const GAP_WINDOW_MS = 20_000;
 
 export const partCProbes: Array<Scenario<L>> = [
   {
@@ -65,6 +78,79 @@ export const partCProbes: Array<Scenario<L>> = [
         "a stale ack does not keep a crashed member alive",
         () =>
           `${bound} ms after ${victim} crashed, ${alive.join(", ")} still hold it ${watch.statusOf(alive[0] as NodeId, victim)}, while ${echo.id} kept sending acks of pings that had been answered long before: a probe whose ping got no ack carrying its seq (direct or relayed) makes its target suspect, and an ack of another ping is no answer to it\n${table}`,
+      );
+    },
+  },
+  {
+    part: "C",
+    name: `every member is probed by each other within ${probeGapBound(8)} periods`,
+    points: 3,
+    seeds: 2,
+    hints: [
+      "Pick the probe target round-robin over a list of the other members, shuffled once per round (SWIM §4.3), not at random each period: a random pick misses a member for many periods in a row now and then, and a crash waits that long to be noticed.",
+      "At the end of the list (index === length) reshuffle and start again at 0 in the same period: a period that probes nobody, or a list with a hole, makes the round one period longer.",
+    ],
+    async run(ctx) {
+      const c = swimCluster(ctx, 8);
+      const { sim } = c;
+      const n = sim.nodeIds.length;
+      await requireJoined(ctx, c);
+      await sim.runFor(SETTLE_MS);
+      // On calm links every ack comes back within 40 ms: no ping-req, no relayed ping, nobody held
+      // dead. Every ping is a probe.
+      const pings = new Map<string, number[]>();
+      const from = sim.now;
+      sim.onEvent((e) => {
+        if (e.kind !== "send" || e.peer === undefined || e.t > from + GAP_WINDOW_MS) return;
+        const msg = (e.msg ?? (e.payload !== undefined ? JSON.parse(e.payload) : undefined)) as
+          | { type?: string }
+          | undefined;
+        if (msg?.type !== "ping") return;
+        const key = `${e.node} ${e.peer}`;
+        const times = pings.get(key) ?? [];
+        times.push(e.t);
+        pings.set(key, times);
+      });
+      await sim.runFor(GAP_WINDOW_MS);
+      const to = from + GAP_WINDOW_MS;
+      // Per pair, the longest stretch without a probe, the window's edges included (a pair never
+      // probed counts the whole window): an open stretch at an edge is never longer than the true gap.
+      const bound = probeGapBound(n);
+      let worst = { gap: -1, prober: "", target: "" };
+      let gaps = 0;
+      let sum = 0;
+      let total = 0;
+      for (const prober of sim.nodeIds) {
+        for (const target of sim.nodeIds) {
+          if (prober === target) continue;
+          const times = pings.get(`${prober} ${target}`) ?? [];
+          total += times.length;
+          const edges = [from, ...times, to];
+          for (let i = 1; i < edges.length; i++) {
+            const gap = Math.round(((edges[i] as number) - (edges[i - 1] as number)) / PROTOCOL_PERIOD_MS);
+            if (i > 1 && i < edges.length - 1) {
+              gaps++;
+              sum += gap;
+            }
+            if (gap > worst.gap) worst = { gap, prober, target };
+          }
+        }
+      }
+      const periods = GAP_WINDOW_MS / PROTOCOL_PERIOD_MS;
+      ctx.metric("longest gap between two probes of a member (periods)", worst.gap);
+      const table = formatTable([
+        { title: "members", cells: [String(n)] },
+        { title: "probes / member / period", cells: [(total / n / periods).toFixed(2)] },
+        { title: "mean gap (periods)", cells: [gaps > 0 ? (sum / gaps).toFixed(2) : "-"] },
+        { title: "longest gap (periods)", cells: [withBound(worst.gap, bound)] },
+        { title: "prober -> member", cells: [`${worst.prober} -> ${worst.target}`] },
+      ]);
+      ctx.show(`probes over ${GAP_WINDOW_MS / 1000} s on calm links, ${SETTLE_MS / 1000} s after the joins:\n${table}`);
+      ctx.check(
+        worst.gap <= bound,
+        "every member is probed within 2(n − 1) − 1 periods",
+        () =>
+          `${worst.prober} went ${worst.gap} periods without probing ${worst.target} (at most ${bound} for ${n} members: round-robin over the other ${n - 1}, shuffled once per round, probes each once per round of ${n - 1} periods). A random target each period, a period that probes nobody, or a round longer than ${n - 1} periods leaves a member unprobed that long, and a crash of it unnoticed\n${table}`,
       );
     },
   },

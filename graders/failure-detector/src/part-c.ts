@@ -219,7 +219,7 @@ export const partC: Array<Scenario<L>> = [
   {
     part: "C",
     name: "a falsely suspected member refutes and stays alive",
-    points: 10,
+    points: 9,
     seeds: 2,
     hints: [
       'A member that hears it is suspected (an update about itself, status suspect, incarnation at least its own) refutes: it increments its incarnation and piggybacks { status: "alive" } with it (SWIM §4.2). Only a higher incarnation overrides a suspicion.',
@@ -308,7 +308,7 @@ export const partC: Array<Scenario<L>> = [
   {
     part: "C",
     name: "stale gossip never revives a dead member",
-    points: 7,
+    points: 6,
     seeds: 3,
     hints: [
       'Gossip can arrive seconds late. An update overrides what you know only if it is newer: "alive" needs an incarnation above the one you hold, whatever the status (SWIM §4.2); "suspect" overrides "alive" of the same incarnation; "dead" overrides both, of the same or a lower incarnation only: a late "dead" must not bury a member that came back with a higher one.',
@@ -382,7 +382,7 @@ export const partC: Array<Scenario<L>> = [
   {
     part: "C",
     name: "load per member stays constant from 8 to 64 members",
-    points: 7,
+    points: 6,
     seeds: 1,
     // 64 members for 20 s of virtual time: half a minute of wall time on an idle core, past the
     // default minute on a loaded machine.

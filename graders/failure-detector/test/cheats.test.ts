@@ -18,7 +18,7 @@ afterAll(() => pool.close());
 const cases: Array<[cheat: string, why: RegExp]> = [
   [
     "never-suspects",
-    /still did not suspect|never suspected|phi is 0|phi\(|only \d of its 4 peers|still wrong|still hold|nobody suspected it|never did/,
+    /still did not suspect|never suspected|phi is 0|phi\(|only \d of its 4 peers|still wrong|still hold|nobody suspected it|never did|without probing/,
   ],
   [
     "suspects-everyone",
