@@ -1,5 +1,5 @@
 /** Part B: log replication (section 5.3, 5.4). */
-import type { Scenario } from "@faultline/grading";
+import type { Scenario, ScenarioContext } from "@faultline/grading";
 import type * as Raft from "@faultline/lab-raft";
 import type { RaftLab } from "./cluster.ts";
 import {
@@ -333,42 +333,7 @@ export const partB: Array<Scenario<RaftLab>> = [
       "A node that led before may still hold what it learned about its followers then, but another leader has rewritten logs since. A stale matchIndex counts a follower for entries it does not hold, and keeps nextIndex from backing up below it, so that follower is never repaired.",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 5, clients: 2 });
-      const [c, d] = clients(cl) as [RaftClient, RaftClient];
-      await commit(cl, c, put("x", "0"));
-      const l = await cl.awaitLeader();
-      const f = pickNodes(cl, 1, others(cl, l))[0] as string;
-      const rest = others(cl, l, f);
-      const base = cl.node(l)?.log.length ?? 0;
-      // l, leader with f alone, replicates 5 entries to f that it can never commit.
-      cl.partition([l, f], rest);
-      for (let i = 0; i < 5; i++) d.sendOnce(l, put("y", `old${i}`));
-      await cl.sim.require(
-        () => (cl.node(f)?.log.length ?? 0) >= base + 5,
-        `${f} stores the 5 entries its leader ${l} cannot commit`,
-        1_000,
-      );
-      await idle(cl, 100); // f's acknowledgements reach l
-      await commit(cl, c, put("y", "new"), { among: rest });
-      const m = await cl.awaitLeader(rest);
-      // l rejoins the majority without f and takes m's shorter log. Clocks (timers run at their
-      // rate): l's runs fast and the others' slow, so once m is down l times out first and wins.
-      cl.sim.setClock(l, { drift: 0.45 });
-      for (const id of others(cl, l, f, m)) cl.sim.setClock(id, { drift: -0.45 });
-      cl.partition([f]);
-      await cl.sim.require(
-        () => logsEqual(cl, [l, m]) === undefined,
-        `${l}, back with the majority, replaces its 5 entries with ${m}'s log`,
-        1_000,
-      );
-      await idle(cl, 300); // timers re-armed at the new rates by m's heartbeats
-      cl.crash(m);
-      await cl.sim.require(
-        () => cl.stableLeader(others(cl, f, m)) === l,
-        `${l} is elected again (its clock runs fastest and its log is up to date)`,
-        1_500,
-      );
-      for (const id of others(cl, f, m)) cl.sim.setClock(id, { drift: 0 });
+      const { cl, c, l, f, m } = await electOldLeaderAgain(ctx, { holdAcks: false });
       cl.restart(m);
       cl.healNetwork();
       // f still holds the 5 entries of l's old term, which l's own log no longer has.
@@ -391,44 +356,7 @@ export const partB: Array<Scenario<RaftLab>> = [
       "Figure 2: a leader updates matchIndex only from replies of its current term. An old success says what the follower held then, not now; counting it commits entries a majority does not store, and a later leader without them overwrites what was applied.",
     ],
     async run(ctx) {
-      const cl = cluster(ctx, { nodes: 5, clients: 2 });
-      const [c, d] = clients(cl) as [RaftClient, RaftClient];
-      await commit(cl, c, put("x", "0"));
-      const l = await cl.awaitLeader();
-      const f = pickNodes(cl, 1, others(cl, l))[0] as string;
-      const rest = others(cl, l, f);
-      const base = cl.node(l)?.log.length ?? 0;
-      // l, leader with f alone, replicates 5 entries to f; f's acknowledgements are held on the way.
-      cl.partition([l, f], rest);
-      cl.sim.clog(f, l);
-      for (let i = 0; i < 5; i++) d.sendOnce(l, put("y", `old${i}`));
-      await cl.sim.require(
-        () => (cl.node(f)?.log.length ?? 0) >= base + 5,
-        `${f} stores the 5 entries its leader ${l} cannot commit`,
-        1_000,
-      );
-      await idle(cl, 60); // f acknowledges them (and the next heartbeat): held
-      cl.sim.pause(f); // f keeps those 5 entries and its term from now on
-      await commit(cl, c, put("y", "new"), { among: rest });
-      const m = await cl.awaitLeader(rest);
-      // l rejoins the majority without f, takes m's log, and is elected again (its clock runs
-      // fast, the others' slow, and m goes down).
-      cl.sim.setClock(l, { drift: 0.45 });
-      for (const id of others(cl, l, f, m)) cl.sim.setClock(id, { drift: -0.45 });
-      cl.partition([f]);
-      await cl.sim.require(
-        () => logsEqual(cl, [l, m]) === undefined,
-        `${l}, back with the majority, replaces its 5 entries with ${m}'s log`,
-        1_000,
-      );
-      await idle(cl, 300); // timers re-armed at the new rates by m's heartbeats
-      cl.crash(m);
-      await cl.sim.require(
-        () => cl.stableLeader(others(cl, f, m)) === l,
-        `${l} is elected again (its clock runs fastest and its log is up to date)`,
-        1_500,
-      );
-      for (const id of others(cl, f, m)) cl.sim.setClock(id, { drift: 0 });
+      const { cl, c, d, l, f, m } = await electOldLeaderAgain(ctx, { holdAcks: true });
       // l, with y alone, appends 4 entries of its new term: stored on 2 of 5 nodes, not committed.
       const [x, y] = pickNodes(cl, 2, others(cl, l, f, m)) as [string, string];
       cl.partition([l, y], [x], [f]);
@@ -613,3 +541,53 @@ export const partB: Array<Scenario<RaftLab>> = [
     },
   },
 ];
+
+/**
+ * The setting of the two re-election tests: l leads with one follower f cut off with it and
+ * replicates 5 entries to f that it can never commit; the other three elect m and commit past
+ * them; l, back with the majority (f cut off), takes m's log and, its clock fastest, is elected
+ * again once m crashes. With `holdAcks`, f's acknowledgements of l's first term are held on the
+ * f->l link (released by the caller) and f is paused, so it keeps those entries and that term.
+ */
+async function electOldLeaderAgain(ctx: ScenarioContext<RaftLab>, opts: { holdAcks: boolean }) {
+  const cl = cluster(ctx, { nodes: 5, clients: 2 });
+  const [c, d] = clients(cl) as [RaftClient, RaftClient];
+  await commit(cl, c, put("x", "0"));
+  const l = await cl.awaitLeader();
+  const f = pickNodes(cl, 1, others(cl, l))[0] as string;
+  const rest = others(cl, l, f);
+  const base = cl.node(l)?.log.length ?? 0;
+  cl.partition([l, f], rest);
+  if (opts.holdAcks) cl.sim.clog(f, l);
+  for (let i = 0; i < 5; i++) d.sendOnce(l, put("y", `old${i}`));
+  await cl.sim.require(
+    () => (cl.node(f)?.log.length ?? 0) >= base + 5,
+    `${f} stores the 5 entries its leader ${l} cannot commit`,
+    1_000,
+  );
+  if (opts.holdAcks) {
+    await idle(cl, 60); // f acknowledges them (and the next heartbeat): held
+    cl.sim.pause(f); // f keeps those 5 entries and its term from now on
+  } else await idle(cl, 100); // f's acknowledgements reach l
+  await commit(cl, c, put("y", "new"), { among: rest });
+  const m = await cl.awaitLeader(rest);
+  // Clocks (timers run at their rate): l's runs fast and the others' slow, so once m is down l
+  // times out first and wins.
+  cl.sim.setClock(l, { drift: 0.45 });
+  for (const id of others(cl, l, f, m)) cl.sim.setClock(id, { drift: -0.45 });
+  cl.partition([f]);
+  await cl.sim.require(
+    () => logsEqual(cl, [l, m]) === undefined,
+    `${l}, back with the majority, replaces its 5 entries with ${m}'s log`,
+    1_000,
+  );
+  await idle(cl, 300); // timers re-armed at the new rates by m's heartbeats
+  cl.crash(m);
+  await cl.sim.require(
+    () => cl.stableLeader(others(cl, f, m)) === l,
+    `${l} is elected again (its clock runs fastest and its log is up to date)`,
+    1_500,
+  );
+  for (const id of others(cl, f, m)) cl.sim.setClock(id, { drift: 0 });
+  return { cl, c, d, l, f, m };
+}
