@@ -8,7 +8,7 @@
  * e/(e − 1) periods on average, inside the detection bound's slack.
  */
 import type { Scenario } from "@faultline/grading";
-import type { NodeId } from "@faultline/sim";
+import { eventMessage, type NodeId } from "@faultline/sim";
 import { DEAD_PROBE_EVERY, PING_REQ_MEMBERS, PROTOCOL_PERIOD_MS } from "@faultline/lab-failure-detector";
 import type { L } from "./cluster.ts";
 import { EchoMember } from "./echo-member.ts";
@@ -102,9 +102,7 @@ export const partCProbes: Array<Scenario<L>> = [
       const from = sim.now;
       sim.onEvent((e) => {
         if (e.kind !== "send" || e.peer === undefined || e.t > from + GAP_WINDOW_MS) return;
-        const msg = (e.msg ?? (e.payload !== undefined ? JSON.parse(e.payload) : undefined)) as
-          | { type?: string }
-          | undefined;
+        const msg = eventMessage<{ type?: string }>(e);
         if (msg?.type !== "ping") return;
         const key = `${e.node} ${e.peer}`;
         const times = pings.get(key) ?? [];
@@ -188,9 +186,7 @@ export const partCProbes: Array<Scenario<L>> = [
       let counting = true;
       sim.onEvent((e) => {
         if (!counting || e.kind !== "send" || !survivors.includes(e.node) || e.peer === undefined) return;
-        const msg = (e.msg ?? (e.payload !== undefined ? JSON.parse(e.payload) : undefined)) as
-          | { type?: string }
-          | undefined;
+        const msg = eventMessage<{ type?: string }>(e);
         if (msg?.type !== "ping") return;
         pings++;
         if (victims.includes(e.peer)) deadPings++;

@@ -13,7 +13,7 @@
  *
  * It also counts, from the trace, the node-to-node messages and the piggybacked updates they carry.
  */
-import type { NodeId, TraceEvent } from "@faultline/sim";
+import { eventMessage, type NodeId, type TraceEvent } from "@faultline/sim";
 import type { MemberStatus, Update } from "@faultline/lab-failure-detector";
 import type { Sim } from "./cluster.ts";
 
@@ -64,9 +64,7 @@ export class SwimWatch {
     sim.onEvent((e: TraceEvent) => {
       if (e.kind !== "send" || !sim.nodeIds.includes(e.node)) return;
       this.messages++;
-      const msg = (e.msg ?? (e.payload !== undefined ? JSON.parse(e.payload) : undefined)) as
-        | { updates?: unknown[] }
-        | undefined;
+      const msg = eventMessage<{ updates?: unknown[] }>(e);
       if (Array.isArray(msg?.updates)) this.updates += msg.updates.length;
     });
   }

@@ -5,19 +5,13 @@
  * timed on the server's clock at the moment it sent them; a write landed when the storage
  * answered `write_ok`.
  */
-import { fmt, type NodeId, type TraceEvent } from "@faultline/sim";
+import { eventMessage, fmt, type NodeId, type TraceEvent } from "@faultline/sim";
 import { LOCK_SERVER, STORAGE, type Msg } from "@faultline/lab-lease-lock";
 import type { Sim } from "./props.ts";
 
 /** The message of a send or deliver event. */
 export function messageOf(e: TraceEvent): Msg | undefined {
-  const text = e.payload ?? (e.msg !== undefined ? JSON.stringify(e.msg) : undefined);
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as Msg;
-  } catch {
-    return undefined;
-  }
+  return eventMessage<Msg>(e);
 }
 
 /** A lease as the lock server's answers defined it. */

@@ -4,19 +4,13 @@
  * `outcome`), a participant's is what its record says at each step (`state(txn)`), read after
  * every step, and what it answers other participants (`status`).
  */
-import { fmt, type NodeId, type TraceEvent } from "@faultline/sim";
+import { eventMessage, fmt, type NodeId, type TraceEvent } from "@faultline/sim";
 import { COORDINATOR, PARTICIPANTS, type Decision, type Msg, type TxnState } from "@faultline/lab-transactions";
 import type { Sim } from "./props.ts";
 
 /** The message of a send or deliver event. */
 export function messageOf<M = Msg>(e: TraceEvent): M | undefined {
-  const text = e.payload ?? (e.msg !== undefined ? JSON.stringify(e.msg) : undefined);
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as M;
-  } catch {
-    return undefined;
-  }
+  return eventMessage<M>(e);
 }
 
 interface ParticipantView {

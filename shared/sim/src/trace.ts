@@ -177,6 +177,21 @@ export function materialize(e: TraceEvent): TraceEvent {
 }
 
 /** 32-bit FNV-1a of a message's JSON text, computed once per message. */
+/**
+ * The message of a send or deliver event as a fresh object: the frozen copy a node in this
+ * process sent, or the JSON text a node in a context sent; undefined for other events (or text
+ * that is not JSON).
+ */
+export function eventMessage<M = unknown>(e: TraceEvent): M | undefined {
+  const text = e.payload ?? (e.msg !== undefined ? JSON.stringify(e.msg) : undefined);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as M;
+  } catch {
+    return undefined;
+  }
+}
+
 export function hashPayload(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
