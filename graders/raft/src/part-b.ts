@@ -194,7 +194,7 @@ export const partB: Array<Scenario<RaftLab>> = [
   {
     part: "B",
     name: "rejoining old leader's uncommitted entries are overwritten",
-    points: 3,
+    points: 2,
     hints: [
       "A leader cut off from the others keeps appending commands it cannot commit. When it returns, the new leader's AppendEntries conflict with those entries.",
       "Delete the conflicting entry and everything after it, then append the leader's entries (Figure 2, AppendEntries rule 3).",
@@ -345,6 +345,35 @@ export const partB: Array<Scenario<RaftLab>> = [
           `${l}, leader again, did not repair ${f}'s log within 2 s (${diff}); ${f} still holds entries ${l} sent it when it led before, and ${l}'s log has changed since: reinitialize nextIndex and matchIndex after every election`,
       );
       await commit(cl, c, put("y", "after"));
+    },
+  },
+  {
+    part: "B",
+    name: "a request retried after its entry was overwritten is appended again",
+    points: 1,
+    hints: [
+      "A leader remembers which client requests wait for their entry to apply, so that a retry of one already in its log is not appended twice. Those entries are uncommitted: another leader may overwrite them.",
+      "When a leader steps down, forget the requests it was waiting on (their clients retry at the new leader). A node elected again that still takes a retry for one already in its log never appends it, and the client waits for ever (section 8).",
+    ],
+    async run(ctx) {
+      const { cl, d, l, m } = await electOldLeaderAgain(ctx, { holdAcks: false });
+      // d asked l for y=old4 when l led before; that entry was replaced by m's log. d never heard
+      // back, so it sends the same request (same seq) again.
+      const index = cl.node(l)?.log.length ?? 0;
+      const out = await drive(
+        cl,
+        `${d.clientId}'s request #${d.lastSeq} (put y=old4), sent again, is answered`,
+        () => d.repeatLast(put("y", "old4"), { deadlineMs: 2_000 }),
+        2_500,
+      );
+      ctx.check(
+        out.ok,
+        "a retried request is answered",
+        () =>
+          `${d.clientId}'s request #${d.lastSeq} (put y=old4), sent again to ${l}, was not answered within 2 s; ${l} appended it in an earlier term, that entry was overwritten, and ${l}'s log (${index} entries when the retry began) does not hold it now: a leader that steps down must forget the requests it was waiting on, so that a retry is appended again`,
+      );
+      cl.restart(m);
+      cl.healNetwork();
     },
   },
   {
