@@ -5,6 +5,9 @@
  * again: a late duplicate, the ack of a probe that ended periods ago. Nothing else ever carries
  * that `seq` (SWIM §3.1: an ack answers the ping whose `seq` it echoes), so a member that takes it
  * for the ack of its current probe is fooled: a crashed target looks alive.
+ *
+ * Or, every `everyMs`, it tells one member that it suspects it: a stream of refutations, each
+ * of them news about a member every other member already knows.
  */
 import type { ClientEndpoint, NodeId } from "@faultline/sim";
 import { PROTOCOL_PERIOD_MS, type Msg } from "@faultline/lab-failure-detector";
@@ -15,7 +18,10 @@ export class EchoMember {
   readonly lastPing = new Map<NodeId, number>();
   /** Stale acks sent so far. */
   staleAcks = 0;
+  /** Suspicions sent so far (suspectEvery). */
+  suspicionsSent = 0;
   joined = false;
+  private seq = 0;
   private echoing = false;
   private readonly client: ClientEndpoint<Msg>;
 
@@ -41,6 +47,26 @@ export class EchoMember {
       this.sim.after(everyMs, `${this.id} acks again`, tick);
     };
     this.sim.after(0, `${this.id} acks again`, tick);
+  }
+
+  /**
+   * From now on, every `everyMs`, tell `member` it is suspected, at the incarnation it holds
+   * (`incarnation()`, the grader's record of its own view): a ping with `suspect` piggybacked,
+   * to it alone. It refutes each time (SWIM §4.2), and its new "alive" is news to every member.
+   */
+  suspectEvery(member: NodeId, everyMs: number, incarnation: () => number): void {
+    const tick = () => {
+      if (this.sim.isUp(member)) {
+        this.client.send(member, {
+          type: "ping",
+          seq: ++this.seq,
+          updates: [{ member, status: "suspect", incarnation: incarnation() }],
+        });
+        this.suspicionsSent++;
+      }
+      this.sim.after(everyMs, `${this.id} suspects ${member}`, tick);
+    };
+    this.sim.after(0, `${this.id} suspects ${member}`, tick);
   }
 
   private async run(): Promise<void> {

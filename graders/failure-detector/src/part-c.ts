@@ -144,7 +144,7 @@ export const partC: Array<Scenario<L>> = [
   {
     part: "C",
     name: "views converge after joins, crashes and a partition heals",
-    points: 10,
+    points: 8,
     seeds: 2,
     hints: [
       'A new member sends { type: "join", incarnation } to its seed until a welcome arrives; the seed answers with every member it knows and piggybacks the newcomer\'s "alive" to the rest. Piggyback every change on your pings, acks and ping-reqs, each retransmitLimit(n) times (SWIM §4.1): sent once, a change stops spreading at the first member that already knew it.',
@@ -219,7 +219,7 @@ export const partC: Array<Scenario<L>> = [
   {
     part: "C",
     name: "a falsely suspected member refutes and stays alive",
-    points: 9,
+    points: 7,
     seeds: 2,
     hints: [
       'A member that hears it is suspected (an update about itself, status suspect, incarnation at least its own) refutes: it increments its incarnation and piggybacks { status: "alive" } with it (SWIM §4.2). Only a higher incarnation overrides a suspicion.',

@@ -7,10 +7,11 @@
  *
  * - FAILURE DETECTION (§3.1): every PROTOCOL_PERIOD_MS a member pings ONE member, picked
  *   round-robin over a shuffled list of the members not held dead (§4.3: a new member goes to a
- *   random place in it, and the list is reshuffled after each round). No ack within
- *   PING_TIMEOUT_MS: it asks PING_REQ_MEMBERS other members (never the target itself) to ping the
- *   target for it (ping-req); they relay the target's ack. Neither ack by the end of the period:
- *   the target is SUSPECTED. An ack answers only the ping whose seq it carries.
+ *   random place in it once, when first heard of, and the list is reshuffled after each round).
+ *   No ack within PING_TIMEOUT_MS: it asks PING_REQ_MEMBERS other members, at random among those
+ *   not held dead and never the target itself, to ping the target for it (ping-req); they relay
+ *   the target's ack. Neither ack by the end of the period: the target is SUSPECTED. An ack
+ *   answers only the ping whose seq it carries.
  * - SUSPICION (§4.2): a suspect becomes DEAD after suspicionTimeoutMs(n) unless it refutes: a
  *   member that hears it is suspected (or dead) increments its INCARNATION number and announces
  *   itself alive with it. An update overrides what a member knows only if it is newer:
@@ -82,9 +83,11 @@ export class SwimNode implements Node<Msg, Timer> {
     // TODO: "probe": set the timer again; not joined yet: resend the join. Otherwise suspect the
     // target of the last period if no ack came, declare dead the suspects older than
     // suspicionTimeoutMs(n), ping the next member of the round-robin order (SWIM §4.3: the
-    // members not held dead) and set "probe-timeout" (PING_TIMEOUT_MS); every DEAD_PROBE_EVERY
-    // periods ping one member held dead too (the only ping a dead member gets).
-    // "probe-timeout": no ack yet: send ping-req to PING_REQ_MEMBERS other members.
+    // members not held dead; skip one that died during the round) and set "probe-timeout"
+    // (PING_TIMEOUT_MS); every DEAD_PROBE_EVERY periods ping one member held dead too (the only
+    // ping a dead member gets).
+    // "probe-timeout": no ack yet: send ping-req to PING_REQ_MEMBERS other members, picked at
+    // random among those not held dead, the target left out (all of them if fewer).
     throw new NotImplemented("SwimNode.onTimer");
   }
 
