@@ -8,7 +8,15 @@
  * and the README explains why fencing tokens must then come from a single ordered source.)
  */
 import type { Scenario } from "@faultline/grading";
-import { CLOCK_DRIFT_BOUND, LEASE_TTL_MS, LOCK_SERVERS, MAX_TTL_MS, QUORUM } from "@faultline/lab-lease-lock";
+import {
+  CLOCK_DRIFT_BOUND,
+  LEASE_TTL_MS,
+  LOCK_SERVERS,
+  MAJORITY_TICK_MS,
+  MAX_TTL_MS,
+  QUORUM,
+  type Granted,
+} from "@faultline/lab-lease-lock";
 import { fmt, type NodeId } from "@faultline/sim";
 import type { Ctx, L, Sim } from "./props.ts";
 import { majorityCluster } from "./cluster.ts";
@@ -164,6 +172,54 @@ function watchRetries(sim: Sim, clients: readonly NodeId[], withinMs: number): (
   return () => slowest;
 }
 
+/**
+ * The grader's client `c` takes `servers` (before any majority client's acquire can reach them:
+ * the scenario delays those) and keeps them until `untilMs` of true time, renewing its
+ * MAX_TTL_MS leases every 500 ms.
+ */
+function holdServers(sim: Sim, c: NodeId, servers: readonly NodeId[], untilMs: number): void {
+  const end = sim.client(c);
+  servers.forEach((s, i) => {
+    void sim.spawn(`${c} holds ${s}`, async () => {
+      let id = 1_000_000 + 1000 * i;
+      const asked = id;
+      const g = await end.call<Granted>(
+        s,
+        { type: "acquire", id, ttlMs: MAX_TTL_MS },
+        (m, from) => m.type === "granted" && m.id === asked && from === s,
+        200,
+      );
+      if (g === undefined) return;
+      while (sim.now + 500 < untilMs) {
+        await end.sleep(500);
+        end.send(s, { type: "renew", id: ++id, token: g.token });
+      }
+    });
+  });
+}
+
+/** The first moment of true time, at or after `from()` is known, at which `client` holds the lock. */
+function watchFirstHold(sim: Sim, client: NodeId, from: () => number | undefined): () => number | undefined {
+  let first: number | undefined;
+  sim.addInvariant("the first hold after a moment (measured, never broken)", () => {
+    const since = from();
+    if (
+      first === undefined &&
+      since !== undefined &&
+      sim.isUp(client) &&
+      sim.node<HoldHook>(client)?.holding() === true
+    )
+      first = sim.now;
+    return undefined;
+  });
+  return () => first;
+}
+
+/** The reference takes the lock again within 281 ms of a late grant's arrival (seeds 1-200); a kept grant blocks it for a lease. */
+const LATE_GRANT_RETAKEN_MS = 600;
+/** The least holds of a client alone whose answers take 100-400 ms, in 5 s (the reference: 5 or 6 over seeds 1-200). */
+const SLOW_MAJORITY_HOLDS = 3;
+
 /** The most a reference-like client waits after a lost attempt: up to 200 ms of back-off and a tick. */
 const RETRY_BACKOFF_LIMIT_MS = 200;
 /** A lost attempt's next attempt is sent within this (true time): back-off, a 50 ms tick, and slack (the reference: 245 ms at most over seeds 1-200). */
@@ -263,6 +319,91 @@ export const partD: Array<Scenario<L>> = [
       sim.setLinkFaults(late, slowClient, { delay: { kind: "uniform", min: 1100, max: 1500 } });
       ctx.log(`answers of ${late} to ${slowClient} take 1.1-1.5 s`);
       await runWatched(ctx, sim, clients, 10_000, 6);
+    },
+  },
+  {
+    part: "D",
+    name: "a late grant is given back at once",
+    points: 2,
+    seeds: 6,
+    hints: [
+      "The grader's client holds two servers for the whole run, so your only majority is the other three, and one of them stalls (paused) until your first attempt has timed out. When it wakes it grants that attempt's acquire: a fresh lease, for an attempt that is over.",
+      "A granted that answers an attempt you gave up (or answers no attempt at all) is not yours to keep: send release with its token at once. Kept, it blocks that server, and so your only majority, until its lease runs out.",
+    ],
+    async run(ctx) {
+      const { sim, clients } = majorityCluster(ctx, 1, 1);
+      const [m1] = clients as [NodeId];
+      for (const n of [...LOCK_SERVERS, m1]) sim.setClock(n, { offset: ctx.rng.int(100_000), drift: 0 });
+      sim.setFaults(CALM_LINKS);
+      const [stalled, ...rest] = ctx.rng.shuffle([...LOCK_SERVERS]) as [NodeId, ...NodeId[]];
+      const taken = rest.slice(0, 2);
+      const runMs = 3500;
+      // The grader's client takes its two servers first: m1's acquires arrive 20 ms later.
+      for (const s of LOCK_SERVERS) sim.setLinkFaults(m1, s, { delay: { kind: "uniform", min: 20, max: 30 } });
+      sim.at(100, "m1's links calm again", () => {
+        for (const s of LOCK_SERVERS) sim.setLinkFaults(m1, s, undefined);
+      });
+      holdServers(sim, "c1", taken, runMs);
+      sim.start();
+      sim.pause(stalled);
+      ctx.log(
+        `c1 holds ${taken.join(" and ")} for the whole run; ${stalled} is paused until m1's first attempt has timed out`,
+      );
+      // Resumed once the first attempt is surely over: its timeout, then up to two ticks.
+      let firstSent: number | undefined;
+      let lateAt: number | undefined;
+      sim.onEvent((e) => {
+        if (e.node !== m1 || e.peer !== stalled) return;
+        const m = messageOf(e);
+        if (e.kind === "send" && m?.type === "acquire" && firstSent === undefined) {
+          firstSent = e.t;
+          sim.at(e.t + LEASE_TTL_MS + 2 * MAJORITY_TICK_MS, `resume ${stalled}`, () => sim.resume(stalled));
+        } else if (e.kind === "deliver" && m?.type === "granted" && lateAt === undefined) lateAt = e.t;
+      });
+      const firstHold = watchFirstHold(sim, m1, () => lateAt);
+      watchHolders(sim, clients);
+      watchBacking(sim, clients);
+      await sim.runFor(runMs);
+      const held = firstHold();
+      if (lateAt !== undefined && held !== undefined)
+        ctx.metric("lock taken after the late grant (ms)", Math.round(held - lateAt));
+      ctx.check(
+        lateAt !== undefined && held !== undefined && held - lateAt <= LATE_GRANT_RETAKEN_MS,
+        "a late grant is given back at once",
+        () =>
+          lateAt === undefined
+            ? `${stalled} never granted m1 anything after it woke (m1 ${firstSent === undefined ? "sent it no acquire" : `first asked it at t=${fmt(firstSent)} ms`})`
+            : `${stalled} woke and granted m1's first attempt at t=${fmt(lateAt)} ms (true time), after that attempt had timed out; ${taken.join(" and ")} are held by another client, so m1's only majority needs ${stalled}, yet m1 ${held === undefined ? `had not held the lock by t=${fmt(sim.now)} ms` : `held the lock only ${fmt(held - lateAt)} ms later`} (at most ${LATE_GRANT_RETAKEN_MS} ms expected). Release a grant that answers an attempt you gave up, at once: kept, it blocks its server until its lease runs out`,
+      );
+    },
+  },
+  {
+    part: "D",
+    name: "a majority that answers slowly still counts",
+    points: 2,
+    seeds: 6,
+    hints: [
+      "A client alone, but every server's answers take 100 to 400 ms to reach it, with the clocks at the edges of the drift bound: longer than a tick, far shorter than an attempt. A majority comes, only not by the next tick.",
+      "An attempt lasts until LEASE_TTL_MS after you sent it, unless three servers said busy: keep waiting for its answers at every tick in between, and count the hold from when you sent the acquires.",
+    ],
+    async run(ctx) {
+      const { sim, clients } = majorityCluster(ctx, 1);
+      const [m1] = clients as [NodeId];
+      driftToEdges(ctx, sim, clients, true);
+      sim.setFaults(CALM_LINKS);
+      for (const s of LOCK_SERVERS) sim.setLinkFaults(s, m1, { delay: { kind: "uniform", min: 100, max: 400 } });
+      ctx.log(`answers to ${m1} take 100-400 ms`);
+      const holds = watchHolders(sim, clients);
+      watchBacking(sim, clients);
+      await sim.runFor(5000);
+      const n = holds.get(m1) ?? 0;
+      ctx.metric("holds of the slow client", n);
+      ctx.check(
+        n >= SLOW_MAJORITY_HOLDS,
+        "a slow majority is still a majority",
+        () =>
+          `m1 was alone and every server granted it, but their answers took 100-400 ms to arrive, and m1 held the lock only ${n} times in ${fmt(sim.now)} ms (at least ${SLOW_MAJORITY_HOLDS} expected). An attempt lasts LEASE_TTL_MS (${LEASE_TTL_MS} ms) from when you sent it, unless three servers said busy: do not give it up at the next tick`,
+      );
     },
   },
   {
