@@ -175,48 +175,65 @@ function watchRetries(sim: Sim, clients: readonly NodeId[], withinMs: number): (
 /**
  * The grader's client `c` takes `servers` (before any majority client's acquire can reach them:
  * the scenario delays those) and keeps them until `untilMs` of true time, renewing its
- * MAX_TTL_MS leases every 500 ms.
+ * MAX_TTL_MS leases every 500 ms. Returns how to give one of them back early.
  */
-function holdServers(sim: Sim, c: NodeId, servers: readonly NodeId[], untilMs: number): void {
+function holdServers(sim: Sim, c: NodeId, servers: readonly NodeId[], untilMs: number): (s: NodeId) => void {
   const end = sim.client(c);
-  servers.forEach((s, i) => {
+  const tokens = new Map<NodeId, number>();
+  let id = 1_000_000;
+  servers.forEach((s) => {
     void sim.spawn(`${c} holds ${s}`, async () => {
-      let id = 1_000_000 + 1000 * i;
-      const asked = id;
+      const asked = ++id;
       const g = await end.call<Granted>(
         s,
-        { type: "acquire", id, ttlMs: MAX_TTL_MS },
+        { type: "acquire", id: asked, ttlMs: MAX_TTL_MS },
         (m, from) => m.type === "granted" && m.id === asked && from === s,
         200,
       );
       if (g === undefined) return;
+      tokens.set(s, g.token);
       while (sim.now + 500 < untilMs) {
         await end.sleep(500);
+        if (!tokens.has(s)) return;
         end.send(s, { type: "renew", id: ++id, token: g.token });
       }
     });
   });
+  return (s) => {
+    const token = tokens.get(s);
+    tokens.delete(s);
+    if (token !== undefined) end.send(s, { type: "release", id: ++id, token });
+  };
 }
 
-/** The first moment of true time, at or after `from()` is known, at which `client` holds the lock. */
-function watchFirstHold(sim: Sim, client: NodeId, from: () => number | undefined): () => number | undefined {
-  let first: number | undefined;
-  sim.addInvariant("the first hold after a moment (measured, never broken)", () => {
-    const since = from();
-    if (
-      first === undefined &&
-      since !== undefined &&
-      sim.isUp(client) &&
-      sim.node<HoldHook>(client)?.holding() === true
-    )
-      first = sim.now;
+/** When `client` begins and ends its holds (true time), read from holding() at every step. */
+function watchHoldTimes(sim: Sim, client: NodeId): { begun: number[]; ended: number[] } {
+  const times = { begun: [] as number[], ended: [] as number[] };
+  let was = false;
+  sim.addInvariant("the holds' times (measured, never broken)", () => {
+    const h = sim.isUp(client) && sim.node<HoldHook>(client)?.holding() === true;
+    if (h !== was) (h ? times.begun : times.ended).push(sim.now);
+    was = h;
     return undefined;
   });
-  return () => first;
+  return times;
 }
 
-/** The reference takes the lock again within 281 ms of a late grant's arrival (seeds 1-200); a kept grant blocks it for a lease. */
+/** The first time in `ts` at or after `t`. */
+const firstFrom = (ts: readonly number[], t: number | undefined): number | undefined =>
+  t === undefined ? undefined : ts.find((x) => x >= t);
+
+/**
+ * How soon after a late grant's arrival the client must hold again: the reference takes 8 to 264 ms
+ * over seeds 1-200; a client that keeps the grant waits out its lease (1003 ms at the earliest).
+ */
 const LATE_GRANT_RETAKEN_MS = 600;
+/**
+ * How soon after a hold ends the client must hold again when the late grant it got during that
+ * hold is its only way to a majority: the reference takes 56 to 119 ms over seeds 1-200; a client
+ * that keeps that grant waits out its lease (1113 ms at the earliest over seeds 1-20).
+ */
+const HELD_LATE_GRANT_RETAKEN_MS = 400;
 /** The least holds of a client alone whose answers take 100-400 ms, in 5 s (the reference: 5 or 6 over seeds 1-200). */
 const SLOW_MAJORITY_HOLDS = 3;
 
@@ -231,7 +248,7 @@ export const partD: Array<Scenario<L>> = [
   {
     part: "D",
     name: "a majority lock is exclusive under bounded drift",
-    points: 6,
+    points: 5,
     seeds: 6,
     hints: [
       "Send acquire to all five servers at once and hold the lock once three granted. Two majorities share a server, and that server grants one lease at a time.",
@@ -283,7 +300,7 @@ export const partD: Array<Scenario<L>> = [
   {
     part: "D",
     name: "slow grants shorten the hold",
-    points: 5,
+    points: 4,
     seeds: 6,
     hints: [
       "One client's answers take 300 to 700 ms to arrive, and every clock drifts to the edge of the bound against you. The lease started on the servers long before the third grant reached the client.",
@@ -304,7 +321,7 @@ export const partD: Array<Scenario<L>> = [
   {
     part: "D",
     name: "a late grant of an earlier attempt is not counted",
-    points: 4,
+    points: 3,
     seeds: 20,
     hints: [
       "One server's answers take 1.1 to 1.5 s to arrive, longer than an attempt lasts: its grant always comes back after the attempt it answers has ended, and its lease, counted from when the server granted it, has already run out.",
@@ -327,53 +344,98 @@ export const partD: Array<Scenario<L>> = [
     points: 2,
     seeds: 6,
     hints: [
-      "The grader's client holds two servers for the whole run, so your only majority is the other three, and one of them stalls (paused) until your first attempt has timed out. When it wakes it grants that attempt's acquire: a fresh lease, for an attempt that is over.",
-      "A granted that answers an attempt you gave up (or answers no attempt at all) is not yours to keep: send release with its token at once. Kept, it blocks that server, and so your only majority, until its lease runs out.",
+      "The grader's client holds two servers, so your only majority is the other three, and one of them stalls (paused) until your first attempt has timed out. When it wakes it grants that attempt's acquire: a fresh lease, for an attempt that is over.",
+      "Then the grader gives one of its servers back but stalls it, so it answers your next attempt only while you hold the lock with three others; when that hold ends one of those three crashes, and your only majority needs the stalled one.",
+      "A granted that answers an attempt you gave up, or that you do not hold with, is not yours to keep: send release with its token at once, even while you hold the lock. Kept, it blocks that server, and so your only majority, until its lease runs out.",
     ],
     async run(ctx) {
       const { sim, clients } = majorityCluster(ctx, 1, 1);
       const [m1] = clients as [NodeId];
       for (const n of [...LOCK_SERVERS, m1]) sim.setClock(n, { offset: ctx.rng.int(100_000), drift: 0 });
       sim.setFaults(CALM_LINKS);
-      const [stalled, ...rest] = ctx.rng.shuffle([...LOCK_SERVERS]) as [NodeId, ...NodeId[]];
-      const taken = rest.slice(0, 2);
-      const runMs = 3500;
+      const [stalled, kept, given, ...free] = ctx.rng.shuffle([...LOCK_SERVERS]) as [NodeId, NodeId, NodeId, NodeId];
+      const victim = ctx.rng.pick([stalled, ...free]);
+      const runMs = 6000;
       // The grader's client takes its two servers first: m1's acquires arrive 20 ms later.
       for (const s of LOCK_SERVERS) sim.setLinkFaults(m1, s, { delay: { kind: "uniform", min: 20, max: 30 } });
       sim.at(100, "m1's links calm again", () => {
         for (const s of LOCK_SERVERS) sim.setLinkFaults(m1, s, undefined);
       });
-      holdServers(sim, "c1", taken, runMs);
+      const giveBack = holdServers(sim, "c1", [kept, given], runMs);
       sim.start();
       sim.pause(stalled);
-      ctx.log(
-        `c1 holds ${taken.join(" and ")} for the whole run; ${stalled} is paused until m1's first attempt has timed out`,
-      );
-      // Resumed once the first attempt is surely over: its timeout, then up to two ticks.
-      let firstSent: number | undefined;
-      let lateAt: number | undefined;
-      sim.onEvent((e) => {
-        if (e.node !== m1 || e.peer !== stalled) return;
-        const m = messageOf(e);
-        if (e.kind === "send" && m?.type === "acquire" && firstSent === undefined) {
-          firstSent = e.t;
-          sim.at(e.t + LEASE_TTL_MS + 2 * MAJORITY_TICK_MS, `resume ${stalled}`, () => sim.resume(stalled));
-        } else if (e.kind === "deliver" && m?.type === "granted" && lateAt === undefined) lateAt = e.t;
-      });
-      const firstHold = watchFirstHold(sim, m1, () => lateAt);
+      ctx.log(`round 1: c1 holds ${kept} and ${given}; ${stalled} is paused until m1's first attempt has timed out`);
+      const holds = watchHoldTimes(sim, m1);
       watchHolders(sim, clients);
       watchBacking(sim, clients);
+      // Round 1: resumed once the first attempt is surely over (its timeout, then up to two ticks).
+      let firstSent: number | undefined;
+      let lateAt: number | undefined;
+      // Round 2, from `round2`: `given` is free but paused; m1's first hold with an attempt sent since.
+      let round2: number | undefined;
+      let askedAgain: number | undefined;
+      let held2: number | undefined;
+      let late2At: number | undefined;
+      let ended2: number | undefined;
+      sim.onEvent((e) => {
+        if (e.node !== m1) return;
+        const m = messageOf(e);
+        if (e.peer === stalled && e.kind === "send" && m?.type === "acquire" && firstSent === undefined) {
+          firstSent = e.t;
+          sim.at(e.t + LEASE_TTL_MS + 2 * MAJORITY_TICK_MS, `resume ${stalled}`, () => sim.resume(stalled));
+        } else if (e.peer === stalled && e.kind === "deliver" && m?.type === "granted" && lateAt === undefined) {
+          lateAt = e.t;
+          sim.at(e.t + LATE_GRANT_RETAKEN_MS, `c1 gives ${given} back, ${given} pauses`, () => {
+            round2 = sim.now;
+            giveBack(given);
+            sim.pause(given);
+            ctx.log(`round 2: c1 gave ${given} back at t=${fmt(sim.now)} ms, and ${given} is paused`);
+          });
+        } else if (e.peer === given && e.kind === "send" && m?.type === "acquire" && round2 !== undefined)
+          askedAgain ??= e.t;
+        else if (e.peer === given && e.kind === "deliver" && m?.type === "granted" && held2 !== undefined)
+          late2At ??= e.t;
+      });
+      sim.addInvariant("the grader's second round (never broken)", () => {
+        if (held2 === undefined && askedAgain !== undefined) {
+          held2 = firstFrom(holds.begun, askedAgain);
+          // Woken halfway through that hold: its grant answers the attempt m1 holds with, from a server not in it.
+          if (held2 !== undefined) sim.at(held2 + LEASE_TTL_MS / 2, `resume ${given}`, () => sim.resume(given));
+        }
+        if (ended2 === undefined && held2 !== undefined) {
+          ended2 = firstFrom(holds.ended, held2);
+          // The hold has just ended: one of its servers crashes, so the next majority needs `given`.
+          if (ended2 !== undefined && late2At !== undefined)
+            sim.at(sim.now, `crash ${victim}`, () => sim.crash(victim));
+        }
+        return undefined;
+      });
       await sim.runFor(runMs);
-      const held = firstHold();
-      if (lateAt !== undefined && held !== undefined)
-        ctx.metric("lock taken after the late grant (ms)", Math.round(held - lateAt));
+      const retaken = firstFrom(holds.begun, lateAt);
+      if (lateAt !== undefined && retaken !== undefined)
+        ctx.metric("round 1: lock taken after the late grant (ms)", Math.round(retaken - lateAt));
       ctx.check(
-        lateAt !== undefined && held !== undefined && held - lateAt <= LATE_GRANT_RETAKEN_MS,
+        lateAt !== undefined && retaken !== undefined && retaken - lateAt <= LATE_GRANT_RETAKEN_MS,
         "a late grant is given back at once",
         () =>
           lateAt === undefined
             ? `${stalled} never granted m1 anything after it woke (m1 ${firstSent === undefined ? "sent it no acquire" : `first asked it at t=${fmt(firstSent)} ms`})`
-            : `${stalled} woke and granted m1's first attempt at t=${fmt(lateAt)} ms (true time), after that attempt had timed out; ${taken.join(" and ")} are held by another client, so m1's only majority needs ${stalled}, yet m1 ${held === undefined ? `had not held the lock by t=${fmt(sim.now)} ms` : `held the lock only ${fmt(held - lateAt)} ms later`} (at most ${LATE_GRANT_RETAKEN_MS} ms expected). Release a grant that answers an attempt you gave up, at once: kept, it blocks its server until its lease runs out`,
+            : `${stalled} woke and granted m1's first attempt at t=${fmt(lateAt)} ms (true time), after that attempt had timed out; ${kept} and ${given} are held by another client, so m1's only majority needs ${stalled}, yet m1 ${retaken === undefined ? `had not held the lock by t=${fmt(sim.now)} ms` : `held the lock only ${fmt(retaken - lateAt)} ms later`} (at most ${LATE_GRANT_RETAKEN_MS} ms expected). Release a grant that answers an attempt you gave up, at once: kept, it blocks its server until its lease runs out`,
+      );
+      const retaken2 = firstFrom(holds.begun, ended2);
+      if (ended2 !== undefined && retaken2 !== undefined)
+        ctx.metric("round 2: lock taken after the hold ended (ms)", Math.round(retaken2 - ended2));
+      ctx.check(
+        ended2 !== undefined && late2At !== undefined && late2At < ended2,
+        "the grader's second round took place",
+        () =>
+          `round 2 needs m1 to hold the lock with an attempt sent after t=${fmt(round2 ?? 0)} ms and to get ${given}'s grant during that hold: ${askedAgain === undefined ? `m1 sent ${given} no acquire after that` : held2 === undefined ? `m1 did not hold the lock after asking ${given} at t=${fmt(askedAgain)} ms` : late2At === undefined ? `${given}'s grant never arrived` : ended2 === undefined ? "that hold never ended" : `the grant arrived at t=${fmt(late2At)} ms, after the hold ended at t=${fmt(ended2)} ms`}. A hold lasts from when you SENT the acquires plus LEASE_TTL_MS minus the margin`,
+      );
+      ctx.check(
+        ended2 !== undefined && retaken2 !== undefined && retaken2 - ended2 <= HELD_LATE_GRANT_RETAKEN_MS,
+        "a grant not held with is given back at once",
+        () =>
+          `${given} woke at t=${fmt(late2At ?? 0)} ms (true time) and granted m1 while m1 held the lock with three other servers; when that hold ended at t=${fmt(ended2 ?? 0)} ms, ${victim} crashed and ${kept} is held by another client, so m1's only majority needs ${given}, yet m1 ${retaken2 === undefined || ended2 === undefined ? `had not held the lock again by t=${fmt(sim.now)} ms` : `held the lock again only ${fmt(retaken2 - ended2)} ms later`} (at most ${HELD_LATE_GRANT_RETAKEN_MS} ms expected). A grant you do not hold with is not yours to keep, even while you hold the lock: release it at once`,
       );
     },
   },
@@ -409,7 +471,7 @@ export const partD: Array<Scenario<L>> = [
   {
     part: "D",
     name: "a server that never answers does not stall a client",
-    points: 3,
+    points: 2,
     seeds: 6,
     hints: [
       "One server is down for good and another client holds two servers for 2 s: your first attempts get two grants, two busy and no fifth answer at all. No answer will ever settle such an attempt.",
