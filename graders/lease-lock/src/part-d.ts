@@ -225,13 +225,13 @@ const firstFrom = (ts: readonly number[], t: number | undefined): number | undef
 
 /**
  * How soon after a late grant's arrival the client must hold again: the reference takes 8 to 264 ms
- * over seeds 1-200; a client that keeps the grant waits out its lease (1003 ms at the earliest).
+ * over seeds 1-200; a client that keeps the grant waits out its lease (1008 ms at the earliest).
  */
 const LATE_GRANT_RETAKEN_MS = 600;
 /**
  * How soon after a hold ends the client must hold again when the late grant it got during that
  * hold is its only way to a majority: the reference takes 56 to 119 ms over seeds 1-200; a client
- * that keeps that grant waits out its lease (1113 ms at the earliest over seeds 1-20).
+ * that keeps that grant waits out its lease (1111 ms at the earliest).
  */
 const HELD_LATE_GRANT_RETAKEN_MS = 400;
 /** The least holds of a client alone whose answers take 100-400 ms, in 5 s (the reference: 5 or 6 over seeds 1-200). */
