@@ -20,7 +20,9 @@
  * - On `busy` from more than LOCK_SERVERS.length - QUORUM servers, or after LEASE_TTL_MS without a
  *   majority: the attempt failed; release what you were granted and wait a short random time
  *   (env.random()) before trying again.
- * - A `granted` for an attempt you gave up: release it at once.
+ * - A `granted` you will not hold with: release it at once, whether it answers an attempt you gave
+ *   up or comes after the majority you hold with (a fourth or fifth grant, even one that arrives
+ *   while you hold the lock). Kept, it blocks its server until its lease runs out.
  *
  * The grader reads `holding()` at every step: at most one client may believe it holds the lock.
  */
