@@ -109,11 +109,11 @@ export const partF: Array<Scenario<RaftLab>> = [
   {
     part: "F",
     bonus: true,
-    name: "a node rejoining from a partition does not disrupt a stable leader",
-    points: 2,
+    name: "a minority rejoining from a partition does not disrupt a stable leader",
+    points: 1,
     hints: [
-      "With options.preVote, an election timeout first sends PreVote { nextTerm: currentTerm + 1 } and changes nothing; only a majority of granted pre-votes starts a real election (dissertation 9.6).",
-      "A node cut off for a while must come back in the term it left: never increment currentTerm before the pre-vote succeeded, and a node receiving a PreVote must not adopt its nextTerm.",
+      "With options.preVote, an election timeout first sends PreVote { nextTerm: currentTerm + 1 } and changes nothing; only a majority of granted pre-votes, your own included, starts a real election (dissertation 9.6).",
+      "Two nodes cut off together can grant each other's pre-votes, but two of five are not a majority: neither may increment currentTerm. A node receiving a PreVote must not adopt its nextTerm.",
       "Grant a pre-vote only if the sender's log is at least as up-to-date as yours and you have not heard from a leader within ELECTION_TIMEOUT_MIN_MS; a leader never grants one.",
     ],
     async run(ctx) {
@@ -121,23 +121,58 @@ export const partF: Array<Scenario<RaftLab>> = [
       await commit(cl, c, incr);
       const leader = await cl.awaitLeader();
       const term = cl.term(leader);
-      const lone = pickNodes(cl, 1, others(cl, leader))[0] as NodeId;
-      cl.disconnect(lone);
-      await commit(cl, c, incr, { among: others(cl, lone) });
-      await idle(cl, 2_000); // several election timeouts for the lone node
-      ctx.check(
-        cl.term(lone) === term,
-        "prevote",
-        `${lone}, cut off for 2 s, moved from term ${term} to term ${cl.term(lone)}: with PreVote a node that cannot win an election never increments its term`,
-      );
-      cl.connect(lone);
+      const cut = pickNodes(cl, 2, others(cl, leader)) as [NodeId, NodeId];
+      const rest = others(cl, ...cut);
+      cl.partition(cut, rest);
+      await commit(cl, c, incr, { among: rest });
+      await idle(cl, 2_000); // several election timeouts for the two cut off
+      for (const id of cut)
+        ctx.check(
+          cl.term(id) === term,
+          "prevote",
+          `${id}, cut off with ${cut.find((x) => x !== id)} for 2 s, moved from term ${term} to term ${cl.term(id)}: with PreVote nodes that cannot win an election never increment their term (two pre-votes of five are not a majority)`,
+        );
+      cl.healNetwork();
       await idle(cl, 1_000);
       ctx.check(
         cl.stableLeader() === leader && cl.ids.every((id) => cl.term(id) === term),
         "no disruption",
-        () => `after ${lone} rejoined, ${leader} should still lead term ${term}; now: ${cl.describeNodes()}`,
+        () =>
+          `after ${cut.join(" and ")} rejoined, ${leader} should still lead term ${term}; now: ${cl.describeNodes()}`,
       );
-      await commit(cl, c, incr); // the rejoined node catches up with the leader it kept
+      await commit(cl, c, incr); // the rejoined nodes catch up with the leader they kept
+    },
+  },
+  {
+    part: "F",
+    bonus: true,
+    name: "a node that cannot hear the leader does not disrupt it",
+    points: 1,
+    hints: [
+      "A node whose link from the leader fails (but not its links to the others) times out again and again. With PreVote its pre-votes must be refused: the other node still hears the leader, and a leader never grants one (dissertation 9.6: no pre-vote while a leader was heard from within ELECTION_TIMEOUT_MIN_MS).",
+      "Count your own pre-vote: once the leader crashes, the two left must still elect a leader (2 of 3 is a majority, the candidate included).",
+    ],
+    async run(ctx) {
+      // Three nodes: once the leader is down, the two left are a majority only if a candidate
+      // counts its own pre-vote.
+      const { cl, c } = clusterWithClient(ctx, { nodes: 3, raft: STICKY });
+      await commit(cl, c, incr);
+      const leader = await cl.awaitLeader();
+      const term = cl.term(leader);
+      const deaf = pickNodes(cl, 1, others(cl, leader))[0] as NodeId;
+      cl.sim.blockOneWay(leader, deaf); // deaf hears nothing from the leader; everything else flows
+      await idle(cl, 2_000); // several election timeouts for deaf
+      ctx.check(
+        cl.stableLeader() === leader && cl.ids.every((id) => cl.term(id) === term),
+        "no disruption",
+        () =>
+          `${deaf}, which cannot hear ${leader} but reaches every node, changed the cluster within 2 s: ${leader} should still lead term ${term}; now: ${cl.describeNodes()}. The other node hears ${leader}: it must refuse ${deaf}'s pre-votes, and a leader never grants one`,
+      );
+      // The leader crashes: the two left, deaf among them, are a majority.
+      cl.crash(leader);
+      const left = others(cl, leader);
+      await cl.awaitLeader(left, 3_000, `a new leader among ${left.join(", ")} (2 of 3, with PreVote)`);
+      await commit(cl, c, incr, { among: left });
     },
   },
   {
