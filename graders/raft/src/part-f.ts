@@ -178,6 +178,44 @@ export const partF: Array<Scenario<RaftLab>> = [
   {
     part: "F",
     bonus: true,
+    name: "a pre-vote granted after its round ended changes nothing",
+    points: 1,
+    hints: [
+      "A PreVoteReply can arrive after its round is over: the node heard from the leader again (a round ends there, in the same term) or started the real election. Count a reply only while a round runs and only if its nextTerm is that round's (currentTerm + 1).",
+      "Outside a round there is nothing to count into: check for it before you touch the set of pre-votes.",
+    ],
+    async run(ctx) {
+      const { cl, c } = clusterWithClient(ctx, { nodes: 5, raft: STICKY });
+      await commit(cl, c, incr);
+      const leader = await cl.awaitLeader();
+      const term = cl.term(leader);
+      // a and b stop hearing the leader: each runs pre-vote rounds, and each grants the other's
+      // (neither has heard from a leader lately); two of five are no majority. b's answers to a
+      // are held on the way.
+      const [a, b] = pickNodes(cl, 2, others(cl, leader)) as [NodeId, NodeId];
+      cl.sim.blockOneWay(leader, a);
+      cl.sim.blockOneWay(leader, b);
+      cl.sim.clog(b, a);
+      await idle(cl, 1_000);
+      // They hear the leader again, which ends their rounds in the same term; then b's grants
+      // of those rounds reach a.
+      cl.sim.unblockOneWay(leader, a);
+      cl.sim.unblockOneWay(leader, b);
+      await idle(cl, 200);
+      cl.sim.unclog(b, a);
+      await idle(cl, 500);
+      ctx.check(
+        cl.stableLeader() === leader && cl.ids.every((id) => cl.term(id) === term),
+        "no disruption",
+        () =>
+          `after ${b}'s pre-votes for ${a}, held since their rounds, reached ${a}: ${leader} should still lead term ${term}; now: ${cl.describeNodes()}`,
+      );
+      await commit(cl, c, incr);
+    },
+  },
+  {
+    part: "F",
+    bonus: true,
     name: "a leader cut off from the majority steps down",
     points: 1,
     hints: [
