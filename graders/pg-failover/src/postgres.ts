@@ -77,7 +77,7 @@ export class PgStepError extends Error {
   ) {
     const all = sections.flatMap((s) => s.text.split("\n")).filter((l) => l.trim() !== "");
     // The first line that names an error is the cause; the lines after it are consequences.
-    const cause = all.find((l) => /\b(error|FATAL|PANIC)\b/.test(l)) ?? all.at(-1);
+    const cause = all.find((l) => /\b(error|ERROR|FATAL|PANIC)\b/.test(l)) ?? all.at(-1);
     const body = sections
       .filter((s) => s.text.trim() !== "")
       .map((s) => `  ${s.title}:\n${s.text.replace(/^/gm, "    ")}`)
@@ -262,9 +262,10 @@ export class PgCluster {
       },
     );
     for (const s of ["pg2", "pg3"] as const) {
-      // The backup's WAL stream answers the server only when asked, and a starved pg_basebackup
-      // (a loaded machine) misses the 2 s wal_sender_timeout meant for the standbys' links: the
-      // server ends the stream and the backup fails. Its own connection waits a minute.
+      // The backup's WAL stream reports every 10 s or when the server asks (after 1 s of silence),
+      // and a starved pg_basebackup (a loaded machine) misses the 2 s wal_sender_timeout meant
+      // for the standbys' links: the server ends the stream and the backup fails. Its own
+      // connection waits a minute.
       await run(
         join(bindir, "pg_basebackup"),
         [
