@@ -7,7 +7,7 @@
  * user. `close()` stops every server and removes the folder, also after a failure; a process
  * exit (Ctrl-C included) kills whatever is still running.
  */
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { type ExecFileException, execFile, execFileSync, spawn } from "node:child_process";
 import { appendFileSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,7 +54,69 @@ function postgresIds(): { uid: number; gid: number } | undefined {
   }
 }
 
-function run(bin: string, args: string[], timeoutMs = 60_000): Promise<string> {
+/** How many lines of a failed step's stderr, or of a server's log, its error keeps. */
+const TAIL_LINES = 12;
+
+/**
+ * A step of the grader's own handling of a server (initdb, pg_basebackup, starting a server,
+ * waiting for it, pg_ctl, pg_rewind) that failed. The first line of the message says which step
+ * of which server, how it ended (exit code, signal, timeout) and its first error line, because
+ * a one-line summary keeps only that; the lines after it are the last lines of the step's stderr
+ * and of the servers' logs that explain it.
+ */
+export class PgStepError extends Error {
+  override name = "PgStepError";
+
+  constructor(
+    /** e.g. "pg_basebackup of pg2", "start of pg1". */
+    readonly step: string,
+    /** e.g. "exit code 1", "killed by SIGKILL", "timed out after 60 s". */
+    readonly outcome: string,
+    /** Titled excerpts: a step's stderr, a server's log. */
+    readonly sections: ReadonlyArray<{ title: string; text: string }>,
+  ) {
+    const all = sections.flatMap((s) => s.text.split("\n")).filter((l) => l.trim() !== "");
+    // The first line that names an error is the cause; the lines after it are consequences.
+    const cause = all.find((l) => /\b(error|ERROR|FATAL|PANIC)\b/.test(l)) ?? all.at(-1);
+    const body = sections
+      .filter((s) => s.text.trim() !== "")
+      .map((s) => `  ${s.title}:\n${s.text.replace(/^/gm, "    ")}`)
+      .join("\n");
+    super(`${step} failed (${outcome})${cause ? `: ${cause.trim()}` : ""}${body ? `\n${body}` : ""}`);
+  }
+}
+
+/** The last `n` non-empty lines of a text. */
+export function lastLines(text: string, n = TAIL_LINES): string {
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .slice(-n)
+    .join("\n");
+}
+
+/** How a child process ended, from execFile's error. */
+function outcomeOf(err: ExecFileException, timeoutMs: number): string {
+  if (err.killed && err.signal) return `timed out after ${Math.round(timeoutMs / 1000)} s, killed with ${err.signal}`;
+  if (err.signal) return `killed by ${err.signal}`;
+  if (typeof err.code === "number") return `exit code ${err.code}`;
+  if (typeof err.code === "string") return `${err.code}: ${err.message}`;
+  return err.message.split("\n")[0] ?? "failed";
+}
+
+/**
+ * One PostgreSQL program, as "postgres" when we are root. A failure is a PgStepError named
+ * `step`, with the program's stderr and the `logs` (servers' log tails) read at that moment.
+ */
+function run(
+  bin: string,
+  args: string[],
+  step: string,
+  {
+    timeoutMs = 60_000,
+    logs = () => [],
+  }: { timeoutMs?: number; logs?: () => Array<{ title: string; text: string }> } = {},
+): Promise<string> {
   const ids = postgresIds();
   return new Promise((resolve, reject) => {
     execFile(
@@ -66,8 +128,13 @@ function run(bin: string, args: string[], timeoutMs = 60_000): Promise<string> {
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" },
       },
       (err, stdout, stderr) => {
-        if (err) reject(new Error(`${bin.split("/").pop()} ${args.join(" ")}: ${err.message}\n${stderr}`.trim()));
-        else resolve(stdout);
+        if (!err) return resolve(stdout);
+        reject(
+          new PgStepError(step, outcomeOf(err, timeoutMs), [
+            { title: `${bin.split("/").pop()} ${args.join(" ")}: stderr`, text: lastLines(String(stderr)) },
+            ...logs(),
+          ]),
+        );
       },
     );
   });
@@ -109,6 +176,16 @@ const BASE_CONF = [
   "wal_retrieve_retry_interval = '300ms'",
   "log_min_messages = warning",
 ];
+
+/** wal_sender_timeout of a base backup's own connection (see boot()). */
+const BACKUP_SENDER_TIMEOUT = "60s";
+
+/**
+ * initdb and pg_basebackup guard against a hang, not a slow machine: both take a second or two
+ * here, but starved of CPU (a load average above 20) initdb took more than a minute. The test's
+ * own time limit bounds the boot as a whole.
+ */
+const BOOT_STEP_TIMEOUT_MS = 120_000;
 
 export class PgCluster {
   readonly ports = new Map<Node, number>();
@@ -162,42 +239,70 @@ export class PgCluster {
     }
   }
 
-  /** initdb, start pg1, base backups for pg2 and pg3 through their links, start them streaming. */
+  /**
+   * initdb, start pg1, base backups for pg2 and pg3 through their links, start them streaming.
+   * A step that fails throws a PgStepError naming it.
+   */
   async boot(): Promise<void> {
     const { bindir, base } = this;
-    await run(join(bindir, "initdb"), [
-      "-D",
-      this.dataDir("pg1"),
-      "-U",
-      "postgres",
-      "--auth=trust",
-      "--no-sync",
-      "-E",
-      "UTF8",
-    ]);
+    await run(
+      join(bindir, "initdb"),
+      ["-D", this.dataDir("pg1"), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"],
+      "initdb of pg1",
+      { timeoutMs: BOOT_STEP_TIMEOUT_MS },
+    );
     this.appendFile(
       join(this.dataDir("pg1"), "postgresql.conf"),
       `${BASE_CONF.join("\n")}\nunix_socket_directories = '${base}'\n`,
     );
     await this.startServer("pg1");
-    await this.sql("pg1", "CREATE TABLE ledger (id bigint PRIMARY KEY, writer text NOT NULL)");
+    await this.sql("pg1", "CREATE TABLE ledger (id bigint PRIMARY KEY, writer text NOT NULL)", [], 30_000).catch(
+      (err: Error) => {
+        throw new PgStepError("CREATE TABLE ledger on pg1", err.message, [this.logSection("pg1")]);
+      },
+    );
     for (const s of ["pg2", "pg3"] as const) {
-      await run(join(bindir, "pg_basebackup"), [
-        "-d",
-        this.conninfo(s, "pg1"),
-        "-D",
-        this.dataDir(s),
-        "-X",
-        "stream",
-        "--no-sync",
-        "-c",
-        "fast",
-      ]);
+      // The backup's WAL stream reports every 10 s or when the server asks (after 1 s of silence),
+      // and a starved pg_basebackup (a loaded machine) misses the 2 s wal_sender_timeout meant
+      // for the standbys' links: the server ends the stream and the backup fails. Its own
+      // connection waits a minute.
+      await run(
+        join(bindir, "pg_basebackup"),
+        [
+          "-d",
+          `${this.conninfo(s, "pg1")} options='-c wal_sender_timeout=${BACKUP_SENDER_TIMEOUT}'`,
+          "-D",
+          this.dataDir(s),
+          "-X",
+          "stream",
+          "--no-sync",
+          "-c",
+          "fast",
+        ],
+        `pg_basebackup of ${s} from pg1`,
+        { timeoutMs: BOOT_STEP_TIMEOUT_MS, logs: () => [this.logSection("pg1")] },
+      );
       this.makeStandby(s, "pg1");
       await this.startServer(s);
     }
-    if (!(await this.waitStreaming("pg1", ["pg2", "pg3"], 30_000)))
-      throw new Error(`pg2 and pg3 do not stream from pg1 after 30 s: ${this.log("pg2", 5)}`);
+    const standbys = ["pg2", "pg3"] as const;
+    if (!(await this.waitStreaming("pg1", standbys, 30_000))) {
+      const rows = await this.replication("pg1").catch((err: Error) => err.message);
+      const seen = typeof rows === "string" ? rows : rows.map((r) => `${r.application_name} ${r.state}`).join(", ");
+      const behind = standbys.filter(
+        (s) => typeof rows === "string" || !rows.some((r) => r.application_name === s && r.state === "streaming"),
+      );
+      throw new PgStepError(
+        `streaming of ${behind.join(" and ")} from pg1`,
+        `not streaming after 30 s; pg1's pg_stat_replication: ${seen || "empty"}`,
+        [...behind.map((s) => this.logSection(s)), this.logSection("pg1")],
+      );
+    }
+  }
+
+  /** A server's log tail, for a PgStepError. */
+  private logSection(n: Node): { title: string; text: string } {
+    return { title: `${n}'s log`, text: this.log(n, TAIL_LINES) };
   }
 
   port(n: Node): number {
@@ -249,23 +354,39 @@ export class PgCluster {
     });
     const until = performance.now() + 60_000;
     for (;;) {
-      if (exited !== undefined) throw new Error(`${n} did not start (${exited}): ${this.log(n, 8)}`);
+      if (exited !== undefined)
+        throw new PgStepError(`start of ${n}`, `postgres ended: ${exited}`, [this.logSection(n)]);
+      let last: string;
       try {
         await this.sql(n, "SELECT 1", [], 2_000);
         return;
-      } catch {}
-      if (performance.now() > until) throw new Error(`${n} accepts no connection after 60 s: ${this.log(n, 8)}`);
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      if (performance.now() > until)
+        throw new PgStepError(`start of ${n}`, `accepts no connection after 60 s (last try: ${last})`, [
+          this.logSection(n),
+        ]);
       await sleep(100);
     }
   }
 
   async promote(n: Node): Promise<void> {
-    await run(join(this.bindir, "pg_ctl"), ["-D", this.dataDir(n), "-w", "-t", "30", "promote"]);
+    await run(join(this.bindir, "pg_ctl"), ["-D", this.dataDir(n), "-w", "-t", "30", "promote"], `promote of ${n}`, {
+      logs: () => [this.logSection(n)],
+    });
   }
 
   async stopServer(n: Node, mode: "fast" | "immediate" = "fast"): Promise<void> {
     if (!this.running(n)) return;
-    await run(join(this.bindir, "pg_ctl"), ["-D", this.dataDir(n), "-m", mode, "-w", "-t", "30", "stop"]);
+    await run(
+      join(this.bindir, "pg_ctl"),
+      ["-D", this.dataDir(n), "-m", mode, "-w", "-t", "30", "stop"],
+      `stop of ${n}`,
+      {
+        logs: () => [this.logSection(n)],
+      },
+    );
   }
 
   async rewind(n: Node, source: Node): Promise<void> {
@@ -275,7 +396,7 @@ export class PgCluster {
     await run(
       join(this.bindir, "pg_rewind"),
       ["--target-pgdata", this.dataDir(n), "--source-server", this.conninfo(n, source), "--no-sync"],
-      60_000,
+      `pg_rewind of ${n} from ${source}`,
     );
   }
 
@@ -346,16 +467,16 @@ export class PgCluster {
   async waitStreaming(primary: Node, standbys: readonly Node[], timeoutMs: number): Promise<boolean> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
-      try {
-        const rows = await this.sql<{ application_name: string; state: string }>(
-          primary,
-          "SELECT application_name, state FROM pg_stat_replication",
-        );
-        if (standbys.every((s) => rows.some((r) => r.application_name === s && r.state === "streaming"))) return true;
-      } catch {}
+      const rows = await this.replication(primary).catch(() => []);
+      if (standbys.every((s) => rows.some((r) => r.application_name === s && r.state === "streaming"))) return true;
       await sleep(100);
     }
     return false;
+  }
+
+  /** `primary`'s pg_stat_replication: who is connected, in which state. */
+  replication(primary: Node): Promise<Array<{ application_name: string; state: string }>> {
+    return this.sql(primary, "SELECT application_name, state FROM pg_stat_replication");
   }
 
   /** Synchronous: for the exit hook. */

@@ -6,7 +6,7 @@
 import type { ScenarioContext } from "@faultline/grading";
 import type { ControllerOptions } from "@faultline/lab-pg-failover/framework";
 import { ControllerProcess, notImplemented } from "./controller-process.ts";
-import { findBindir, PgCluster, sleep, type Node } from "./postgres.ts";
+import { findBindir, PgCluster, PgStepError, sleep, type Node } from "./postgres.ts";
 import { lostWrites, Workload, WritableProbe, type Ack } from "./workload.ts";
 
 /** The lab's exports (the grader never imports them: they run in the controller's process). */
@@ -155,7 +155,11 @@ export async function withWorld(
     // with no server up reports every one down).
     if (needs === "controller") await ctl.primary();
     else await ctl.observe();
-    await cluster.boot();
+    await cluster.boot().catch((err: unknown) => {
+      // The grader's own setup failed, before the controller could act: say which step, not "threw".
+      if (err instanceof PgStepError) ctx.fail("the three servers boot (the grader's setup)", err.message);
+      throw err;
+    });
     await body(world);
   } finally {
     await world?.close();
