@@ -9,7 +9,7 @@
  * period finds a crash in e/(e − 1) periods on average, inside the detection bound's slack, and
  * with every other path working one useful helper of three keeps a target alive.
  */
-import type { Scenario } from "@faultline/grading";
+import type { Scenario, ScenarioContext } from "@faultline/grading";
 import { eventMessage, type NodeId } from "@faultline/sim";
 import { DEAD_PROBE_EVERY, PING_REQ_MEMBERS, PROTOCOL_PERIOD_MS } from "@faultline/lab-failure-detector";
 import type { L, Sim } from "./cluster.ts";
@@ -96,6 +96,19 @@ async function measureProbeGaps(
   };
 }
 
+/**
+ * 8 members and a scripted ninth (EchoMember) that joins like a member and answers every ping;
+ * returns once every member has probed it (it is in every probe order, within two rounds).
+ */
+async function withEchoMember(ctx: ScenarioContext<L>) {
+  const c = swimCluster(ctx, 8, { clients: 1 });
+  const { sim, watch, seed } = c;
+  const echo = new EchoMember(sim, sim.clientIds[0] as NodeId, seed);
+  await requireJoined(ctx, c);
+  await sim.runUntil(() => echo.lastPing.size === sim.nodeIds.length, { maxMs: 6_000 });
+  return { c, sim, watch, echo };
+}
+
 export const partCProbes: Array<Scenario<L>> = [
   {
     part: "C",
@@ -107,13 +120,9 @@ export const partCProbes: Array<Scenario<L>> = [
       "A relayed ack comes back with your seq (the helper keeps your seq next to its own): match it the same way.",
     ],
     async run(ctx) {
-      // 8 members and a scripted ninth, which answers every ping and then acks old pings again.
-      const c = swimCluster(ctx, 8, { clients: 1 });
-      const { sim, watch, seed } = c;
-      const echo = new EchoMember(sim, sim.clientIds[0] as NodeId, seed);
-      await requireJoined(ctx, c);
-      // Its stale acks need the seq of a ping from each member: every member probes it within two rounds.
-      await sim.runUntil(() => echo.lastPing.size === sim.nodeIds.length, { maxMs: 6_000 });
+      // 8 members and a scripted ninth, which answers every ping and then acks old pings again
+      // (its stale acks need the seq of a ping from each member).
+      const { sim, watch, echo } = await withEchoMember(ctx);
       echo.echoEvery(ECHO_EVERY_MS);
       await sim.runFor(1_000);
       const victim = ctx.rng.pick(sim.nodeIds.slice(1));
@@ -390,12 +399,7 @@ export const partCProbes: Array<Scenario<L>> = [
     ],
     async run(ctx) {
       // 8 members and a scripted ninth, which answers every ping and keeps suspecting one member.
-      const c = swimCluster(ctx, 8, { clients: 1 });
-      const { sim, watch, seed } = c;
-      const echo = new EchoMember(sim, sim.clientIds[0] as NodeId, seed);
-      await requireJoined(ctx, c);
-      // Every member has probed the ninth once: it is in every probe order.
-      await sim.runUntil(() => echo.lastPing.size === sim.nodeIds.length, { maxMs: 6_000 });
+      const { sim, watch, echo } = await withEchoMember(ctx);
       await sim.runFor(SETTLE_MS);
       const m = ctx.rng.pick(sim.nodeIds);
       const inc0 = watch.incarnations.get(m) ?? 0;
