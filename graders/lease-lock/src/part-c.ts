@@ -215,6 +215,8 @@ const LATER_THAN_LEASE_MS = { kind: "uniform", min: 1100, max: 1300 } as const;
 /** How long the slow round lasts, and how many writes must land in it after its first lease. */
 const SLOW_ROUND_MS = 3 * LEASE_TTL_MS;
 const SLOW_WRITES = 10;
+/** How soon another client writes after the holder crashed, answers still slow (see MUTATION.md). */
+const SLOW_PASS_MS = 2 * LEASE_TTL_MS;
 
 /**
  * Answers of the lock server to `writers` that arrive after the lease they answer has ended by
@@ -445,6 +447,22 @@ export const partC: Array<Scenario<L>> = [
         () =>
           `from t=${fmt(from)} ms to t=${fmt(sim.now)} ms, with every answer of the lock server 220-280 ms late (under ACQUIRE_RETRY_MS = ${ACQUIRE_RETRY_MS} ms), only ${landed} writes were accepted (at least ${SLOW_WRITES} expected): keep waiting for an acquire's or renew's answer until ACQUIRE_RETRY_MS has passed, and count the lease from its send`,
       );
+      // The holder crashes: another client must take the lock while the answers are still slow.
+      const gone = await waitForHolder(ctx, sim, leases, writers, "before the crash");
+      sim.crash(gone);
+      const crashedAt = sim.now;
+      const passed = await sim.runUntil(() => fences.accepted.some((a) => a.t > crashedAt && a.to !== gone), {
+        maxMs: SLOW_PASS_MS,
+      });
+      const next = fences.accepted.find((a) => a.t > crashedAt && a.to !== gone);
+      if (next) ctx.metric("first write of another client after the holder crashed (ms)", next.t - crashedAt);
+      ctx.check(
+        passed,
+        "writes land although lock answers are slow",
+        () =>
+          `${gone} crashed holding the lock at t=${fmt(crashedAt)} ms; ${SLOW_PASS_MS} ms later no other client had written, with every answer of the lock server 220-280 ms late: an acquire sent again before its answer came (at every tick, say) never matches the answer`,
+      );
+      sim.restart(gone);
       // Round 2: the answers to the holder take longer than a lease, so its renewals come back
       // after it has dropped the lease by its own clock.
       const slow = await waitForHolder(ctx, sim, leases, writers, "round 2");
