@@ -447,6 +447,12 @@ export const partC: Array<Scenario<L>> = [
         () =>
           `from t=${fmt(from)} ms to t=${fmt(sim.now)} ms, with every answer of the lock server 220-280 ms late (under ACQUIRE_RETRY_MS = ${ACQUIRE_RETRY_MS} ms), only ${landed} writes were accepted (at least ${SLOW_WRITES} expected): keep waiting for an acquire's or renew's answer until ACQUIRE_RETRY_MS has passed, and count the lease from its send`,
       );
+      // The holder's next renewal is lost: its retry is answered after the lease counted from the
+      // first one's send has ended. A lease counted from the arrival of the previous answer runs
+      // on, past the server's end of it, and the client writes there.
+      const lost = await waitForHolder(ctx, sim, leases, writers, "before the lost renewal");
+      await loseNextRenewal(ctx, sim, lost);
+      await sim.runFor(LEASE_TTL_MS);
       // The holder crashes: another client must take the lock while the answers are still slow.
       const gone = await waitForHolder(ctx, sim, leases, writers, "before the crash");
       sim.crash(gone);
