@@ -14,7 +14,11 @@
  *   and value; alternate `put` and `append` if you like). If you hold none, send the lock server
  *   `acquire {id, ttlMs: LEASE_TTL_MS}` (again after ACQUIRE_RETRY_MS without an answer).
  * - Count your lease from the moment you SENT the acquire (or renew): the server started its
- *   clock later, so you err on the safe side. Renew when less than half of it is left.
+ *   clock later, so you err on the safe side. Renew when less than half of it is left (again
+ *   after ACQUIRE_RETRY_MS without an answer).
+ * - Requests and answers can be lost or slow: an answer may take most of ACQUIRE_RETRY_MS, so
+ *   keep waiting for it until then, and send again (with a new id) after. A `renewed` or
+ *   `not_holder` may also arrive after you dropped the lease by your clock: ignore it.
  * - `not_holder` for your token: you lost the lease; stop writing.
  * - `write_rejected` for your token: a newer holder exists. Drop the lease at once and never
  *   send another write with that token (a duplicated or late `granted` for it included).
