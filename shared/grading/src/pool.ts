@@ -22,6 +22,22 @@ export type { PoolLimits } from "./thread-pool.ts";
 /** How much a grading process may do: "strict" for context-isolated labs, "io" for real HTTP/processes. */
 export type Confinement = "strict" | "io";
 
+/**
+ * Send a message to a grading process without ever throwing or emitting an unhandled 'error':
+ * the process may be gone already (stopped as the run closes, or dead), and a message that
+ * cannot be delivered is reported to `onError` (its exit is reported on its own).
+ */
+export function sendTo(child: ChildProcess, message: unknown, onError: (err: Error) => void = () => {}): void {
+  if (!child.connected) return onError(new Error("the grading process is no longer connected"));
+  try {
+    child.send(message as object, (err) => {
+      if (err) onError(err);
+    });
+  } catch (err) {
+    onError(err as Error);
+  }
+}
+
 /** Wall time a grading process gets beyond the seed limit (its own start, the watchdog's period). */
 const GRACE_MS = 15_000;
 /** Heap of a grading process's main thread (the seed itself runs in a capped worker). */
@@ -98,7 +114,7 @@ export class WorkerPool {
     const slot = this.spawn("strict");
     Promise.all([slot.ready, workerBundle(graderModule)]).then(
       ([, workerScript]) => {
-        if (!slot.busy && slot.child.connected) slot.child.send({ warm: workerScript });
+        if (!this.closed && !slot.busy) sendTo(slot.child, { warm: workerScript });
       },
       () => {}, // the first seed sent to this process reports what went wrong
     );
@@ -147,6 +163,11 @@ export class WorkerPool {
       },
     );
     slot.child = child;
+    // An IPC write to a process that just went away (EPIPE) must not end this process: its exit
+    // is what reports it.
+    child.on("error", (err) => {
+      slot.stderr = `${slot.stderr}\n${err.message}`.slice(-4000);
+    });
     child.stderr?.on("data", (d: Buffer) => {
       slot.stderr = (slot.stderr + d.toString("utf8")).slice(-4000);
     });
@@ -254,7 +275,22 @@ export class WorkerPool {
         if (settled) return;
         slot.child.on("message", onMessage);
         slot.child.once("exit", onExit);
-        slot.child.send({ id, task: workerScript ? { ...job.task, workerScript } : job.task, limits: job.limits });
+        sendTo(
+          slot.child,
+          { id, task: workerScript ? { ...job.task, workerScript } : job.task, limits: job.limits },
+          (err) =>
+            finish(
+              () =>
+                job.resolve(
+                  failed(
+                    "grading process",
+                    `the seed could not be sent to the grading process: ${err.message}`,
+                    "fail",
+                  ),
+                ),
+              true,
+            ),
+        );
       },
       (err: Error) => finish(() => job.reject(err), true),
     );
