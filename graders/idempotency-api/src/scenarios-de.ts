@@ -2,6 +2,7 @@
 import type { Scenario } from "@faultline/grading";
 import { startHttpFaultProxy, type HttpFaultProxy, type HttpFaultProxyOptions } from "@faultline/net";
 import { Rng } from "@faultline/sim";
+import type { ChargeOutcome } from "@faultline/lab-idempotency-api";
 import { TransportError, type HttpReply } from "@faultline/lab-idempotency-api/framework";
 import { expectCharge, expectProblem, expectReplay, key, payment, show } from "./checks.ts";
 import { untilProviderSaw } from "./scenarios-abc.ts";
@@ -27,6 +28,13 @@ const LEASE_MS = 2_000;
  * well before STALL_MS - 4 s even on a busy machine.
  */
 const STALL_MS = 12_000;
+/**
+ * What a busy machine may add to a client's backoff as the proxy sees it (the answer's way back,
+ * a late timer, the next request's way in). The backoff test's bugs are all further off: a
+ * backoff four times too long, a cap of 2000 ms instead of 400, a 1980 ms wait after the last
+ * attempt.
+ */
+const WAIT_SLACK_MS = 1_000;
 /** Continuous 409s for this long (7.5 leases) mean the lock is never taken over. */
 const STUCK_LOCK_MS = 15_000;
 /**
@@ -376,7 +384,7 @@ export const partE: S[] = [
   {
     part: "E",
     name: "client retries through lost requests and responses",
-    points: 8,
+    points: 7,
     seeds: 3,
     timeoutMs: LIMIT,
     deterministic: false,
@@ -553,7 +561,7 @@ export const partE: S[] = [
   {
     part: "E",
     name: "synchronized retries spread out",
-    points: 4,
+    points: 3,
     seeds: 3,
     timeoutMs: LIMIT,
     deterministic: false,
@@ -635,8 +643,136 @@ export const partE: S[] = [
   },
   {
     part: "E",
+    name: "backoff grows from baseDelayMs to maxDelayMs, with no wait after the last attempt",
+    points: 3,
+    seeds: 2,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "The invariant named above says which part of the retry loop broke: which answers are retried, how long each wait is, what the outcome says when nothing answered, or a wait after the last attempt.",
+      "Retry n waits about min(maxDelayMs, baseDelayMs * 2^(n-1)) at most: count n from 1 for the first retry, and cap it with maxDelayMs (the option, or 2000 when none is given).",
+      "A 429 (too many requests) and every 5xx, a plain 500 included, are retried; an attempt that gets no answer at all is retried too, and when none answers the outcome says why (`error`) and how many attempts were made.",
+      "Do not wait after the last attempt: return its answer (or its error) at once.",
+    ],
+    async run(ctx) {
+      await withWorld(ctx, {}, async (w) => {
+        // Every client draws 0.99 from `random`, so each wait is near its ceiling
+        // min(maxDelayMs, baseDelayMs * 2^(n-1)) whatever the jitter formula: at least half
+        // of it (full jitter waits 0.99 of it), and at most the ceiling plus the time this
+        // busy machine adds (WAIT_SLACK_MS).
+        const random = 0.99;
+        const grow = { p: payment(ctx, "backoff-grow", 1), baseDelayMs: 400, maxDelayMs: 10_000 };
+        const capped = { p: payment(ctx, "backoff-cap", 2), baseDelayMs: 300, maxDelayMs: 400 };
+        const unreachable = { p: payment(ctx, "backoff-unreachable", 3), baseDelayMs: 1_000, maxDelayMs: 2_000 };
+        // A gateway in front of the server answers grow's first attempts itself (429, then a
+        // plain 500, then 503), every attempt of capped (503), and drops every connection of
+        // unreachable; when each request arrived is measured here.
+        const gateway = [429, 500, 503];
+        const arrivals = new Map<string, number[]>();
+        const decide: HttpFaultProxyOptions["decide"] = (info) => {
+          arrivals.set(info.key, [...(arrivals.get(info.key) ?? []), performance.now()]);
+          if (info.key === grow.p.description)
+            return info.occurrence < gateway.length ? { answer: { status: gateway[info.occurrence]! } } : undefined;
+          if (info.key === capped.p.description) return { answer: { status: 503 } };
+          if (info.key === unreachable.p.description) return { loseRequest: true };
+          return undefined;
+        };
+        await withProxy(ctx, w, { decide }, async ({ proxy }) => {
+          const timed = async (o: Promise<ChargeOutcome>) => {
+            const out = await o;
+            return { out, returnedAt: performance.now() };
+          };
+          const [g, c, u] = await Promise.all([
+            timed(
+              newClient(w, proxy.url, "alice", "grow", {
+                fixedRandom: random,
+                maxAttempts: 6,
+                baseDelayMs: grow.baseDelayMs,
+                maxDelayMs: grow.maxDelayMs,
+              }).createCharge(grow.p),
+            ),
+            timed(
+              newClient(w, proxy.url, "bob", "cap", {
+                fixedRandom: random,
+                maxAttempts: 5,
+                baseDelayMs: capped.baseDelayMs,
+                maxDelayMs: capped.maxDelayMs,
+              }).createCharge(capped.p),
+            ),
+            // No maxDelayMs: the default cap (2000) applies.
+            timed(
+              w
+                .client({
+                  baseUrl: proxy.url,
+                  token: "carol",
+                  stream: "unreachable",
+                  fixedRandom: random,
+                  maxAttempts: 2,
+                  baseDelayMs: unreachable.baseDelayMs,
+                })
+                .createCharge(unreachable.p),
+            ),
+          ]);
+          w.checkImplemented();
+          const said = (o: ChargeOutcome) => (o.reply ? show(o.reply) : `the error ${JSON.stringify(o.error)}`);
+          ctx.check(
+            g.out.reply?.status === 201 && g.out.attempts === 4,
+            "429 and 5xx are retried",
+            () =>
+              `${grow.p.description}: a gateway answered the first three attempts 429, 500 and 503, then the server took the payment; the client must retry all three and return the 201 of attempt 4, got ${said(g.out)} after ${g.out.attempts} attempts`,
+          );
+          expectCharge(ctx, g.out.reply, grow.p, `${grow.p.description} via the client`);
+          ctx.check(
+            c.out.reply?.status === 503 && c.out.attempts === 5,
+            "the client gives up after maxAttempts",
+            () =>
+              `${capped.p.description}: every attempt was answered 503; with maxAttempts 5 the client must return the last 503 after 5 attempts, got ${said(c.out)} after ${c.out.attempts} attempts`,
+          );
+          ctx.check(
+            u.out.reply === undefined && u.out.attempts === 2 && typeof u.out.error === "string" && u.out.error !== "",
+            "a transport failure is reported",
+            () =>
+              `${unreachable.p.description}: no attempt got an answer (each connection was reset); with maxAttempts 2 the outcome must be { attempts: 2, error: "<what went wrong>" } with no reply, got attempts ${u.out.attempts}, ${u.out.reply ? `reply ${show(u.out.reply)}` : "no reply"}, error ${JSON.stringify(u.out.error)}`,
+          );
+          const waitsOf = (description: string) => {
+            const at = arrivals.get(description) ?? [];
+            return at.slice(1).map((t, i) => Math.round(t - at[i]!));
+          };
+          for (const [which, spec, check] of [
+            ["grow", grow, "backoff grows from baseDelayMs"],
+            ["capped", capped, "backoff is capped at maxDelayMs"],
+            ["unreachable", unreachable, "backoff grows from baseDelayMs"],
+          ] as const) {
+            const waits = waitsOf(spec.p.description);
+            waits.forEach((waited, i) => {
+              ctx.metric(`${which}: wait before retry ${i + 1}`, waited, "ms");
+              const ceiling = Math.min(spec.maxDelayMs, spec.baseDelayMs * 2 ** i);
+              ctx.check(
+                waited >= ceiling / 2 && waited <= ceiling + WAIT_SLACK_MS,
+                check,
+                () =>
+                  `${spec.p.description}: with random() always 0.99, baseDelayMs ${spec.baseDelayMs} and maxDelayMs ${spec.maxDelayMs}${which === "unreachable" ? " (the default)" : ""}, retry ${i + 1} must wait between ${ceiling / 2} and ${ceiling} ms (min(maxDelayMs, baseDelayMs * 2^${i}) = ${ceiling}); it came ${waited} ms after attempt ${i + 1} (all waits: ${waits.join(", ")} ms)`,
+              );
+            });
+          }
+          const lastAttempt = (arrivals.get(unreachable.p.description) ?? []).at(-1) ?? u.returnedAt;
+          const after = Math.round(u.returnedAt - lastAttempt);
+          ctx.metric("from the last attempt to the outcome", after, "ms");
+          ctx.check(
+            after <= WAIT_SLACK_MS,
+            "no wait after the last attempt",
+            () =>
+              `${unreachable.p.description}: the client returned ${after} ms after its last attempt failed: a backoff after the last attempt only delays the answer`,
+          );
+          await w.audit(new Map([[grow.p.description, 1]]), [{ body: g.out.reply!.body, what: grow.p.description }]);
+        });
+      });
+    },
+  },
+  {
+    part: "E",
     name: "client times out a stalled attempt",
-    points: 4,
+    points: 3,
     seeds: 2,
     timeoutMs: LIMIT,
     deterministic: false,

@@ -30,6 +30,8 @@ const incr: Raft.Operation = { op: "incr" };
 const STICKY: Raft.RaftOptions = { preVote: true, checkQuorum: true };
 /** A leader checks its quorum every election timeout, so it steps down within two of them. */
 const STEP_DOWN_WITHIN_MS = 2 * 300 + 100;
+/** How long the network keeps the late copy of an InstallSnapshot (commits meanwhile: about 40 x 10 ms). */
+const LATE_COPY_MS = 3_000;
 /** Most entries a log may hold beyond the snapshot threshold: one AppendEntries batch. */
 const LOG_SLACK = 64;
 
@@ -441,6 +443,65 @@ export const partF: Array<Scenario<RaftLab>> = [
       await commit(cl, c, incr);
       const diff = await settle(cl, () => sameService(cl)); // a follower may still be applying
       ctx.check(diff === undefined, "same state everywhere", `after ${old} rejoined: ${diff}`);
+      cl.finalChecks();
+    },
+  },
+  {
+    part: "F",
+    bonus: true,
+    name: "a late copy of the leader's InstallSnapshot changes nothing",
+    points: 1,
+    hints: [
+      "A network may deliver a copy of a message long after the original. Here a copy of the leader's InstallSnapshot, of the current term, arrives after the follower installed the original, caught up past it and took snapshots of its own.",
+      "A snapshot that ends at or before your commitIndex holds nothing you lack: reply and change nothing. Installing it would put the state machine back to an older state and drop committed entries, with commitIndex left beyond the log (Figure 13's rules 6 to 8 are for a snapshot that brings something new).",
+    ],
+    async run(ctx) {
+      const cl = cluster(ctx, { nodes: 3, clients: 1, raft: { snapshotThreshold: 20 } });
+      const [c] = clients(cl) as [RaftClient];
+      await commit(cl, c, incr);
+      const l = await cl.awaitLeader();
+      const f = pickNodes(cl, 1, others(cl, l))[0] as NodeId;
+      // f is down (so it stands in no election and the term stays) while l compacts what f misses.
+      cl.crash(f);
+      for (let k = 0; k < 60; k++) await commit(cl, c, incr, { among: others(cl, f) });
+      // l sends f an InstallSnapshot at every heartbeat; the network keeps a copy of the next one
+      // for LATE_COPY_MS, and f restarts as it is sent: f catches up through the original.
+      const term = cl.term(l);
+      const snapshotSent = cl.node(l)?.snapshotIndex ?? 0;
+      cl.sim.setLinkFaults(l, f, { duplicate: 1, copies: 1, copyDelay: { kind: "constant", ms: LATE_COPY_MS } });
+      const before = cl.sent("InstallSnapshot", l);
+      await cl.sim.require(
+        () => cl.sent("InstallSnapshot", l) > before,
+        `${l} sends ${f} an InstallSnapshot (ending at index ${snapshotSent})`,
+        1_000,
+      );
+      const copyDue = cl.sim.now + LATE_COPY_MS;
+      cl.restart(f);
+      cl.sim.setLinkFaults(l, f, undefined);
+      for (let k = 0; k < 40; k++) await commit(cl, c, incr);
+      await cl.sim.require(
+        () => (cl.node(f)?.snapshotIndex ?? 0) > snapshotSent && (cl.node(f)?.lastApplied ?? 0) >= cl.maxCommit(),
+        `${f} catches up and takes a snapshot past index ${snapshotSent}`,
+        Math.max(1, copyDue - 200 - cl.sim.now),
+      );
+      const applied = cl.node(f)?.lastApplied ?? 0;
+      const ownSnapshot = cl.node(f)?.snapshotIndex ?? 0;
+      await idle(cl, copyDue + 50 - cl.sim.now); // the copy arrives
+      const now = cl.node(f);
+      ctx.check(
+        (now?.lastApplied ?? 0) >= applied && (now?.snapshotIndex ?? 0) >= ownSnapshot,
+        "a late snapshot changes nothing",
+        () =>
+          `${f} had applied up to ${applied}, with its own snapshot at ${ownSnapshot}, when a late copy of ${l}'s InstallSnapshot of term ${term} ending at ${snapshotSent} arrived; now it has applied up to ${now?.lastApplied ?? 0}, snapshot at ${now?.snapshotIndex ?? 0}: a snapshot that ends at or before commitIndex must change nothing`,
+      );
+      ctx.check(
+        cl.stableLeader() === l && cl.term(l) === term,
+        "a late snapshot changes nothing",
+        () => `after the late copy reached ${f}, ${l} should still lead term ${term}; now: ${cl.describeNodes()}`,
+      );
+      await commit(cl, c, incr);
+      const diff = await settle(cl, () => sameService(cl)); // a follower may still be applying
+      ctx.check(diff === undefined, "same state everywhere", `after the late copy: ${diff}`);
       cl.finalChecks();
     },
   },

@@ -41,6 +41,8 @@ export interface ClientSpec {
   token: string;
   seed: number;
   stream: string;
+  /** A random source that always returns this number (in [0, 1)) instead of the seeded stream. */
+  fixedRandom?: number;
   maxAttempts?: number;
   attemptTimeoutMs?: number;
   baseDelayMs?: number;
@@ -118,9 +120,10 @@ function client(impl: Impl): void {
       if (m.op === "new") {
         const Client = impl.PaymentsClient;
         if (typeof Client !== "function") throw new Error("the module does not export PaymentsClient");
-        const { seed, stream, ...opts } = m.opts;
+        const { seed, stream, fixedRandom, ...opts } = m.opts;
         const rng = new Rng(seed, `client:${stream}`);
-        clients.set(m.client, new Client({ ...opts, random: () => rng.next() }));
+        const random = fixedRandom === undefined ? () => rng.next() : () => fixedRandom;
+        clients.set(m.client, new Client({ ...opts, random }));
         send({ id: m.id, outcome: null } satisfies ClientReply);
         return;
       }

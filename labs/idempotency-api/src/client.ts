@@ -57,8 +57,11 @@ export class PaymentsClient {
    *  - retry after a TransportError (timeout, reset), 409, 429 and 5xx; every other status is
    *    final (2xx, and 4xx such as 400, 402, 422: retrying them cannot help);
    *  - before retry n wait a random time with exponential growth and jitter, e.g. "full jitter":
-   *    random() * min(maxDelayMs, baseDelayMs * 2^(n-1)); use opts.random and opts.sleep when given;
-   *  - stop after maxAttempts and return the last reply (or the last error).
+   *    random() * min(maxDelayMs, baseDelayMs * 2^(n-1)); never more than that ceiling, and at
+   *    least half of it when random() returns 0.99; use opts.random and opts.sleep when given;
+   *  - stop after maxAttempts and return the last reply at once (no wait after the last
+   *    attempt), or, when the last attempt got no response, { key, attempts, error } with the
+   *    TransportError's kind and message.
    */
   async createCharge(input: ChargeInput, opts: { idempotencyKey?: string } = {}): Promise<ChargeOutcome> {
     void input;

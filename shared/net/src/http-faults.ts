@@ -6,7 +6,9 @@
  *   - lose the response: the request is forwarded and answered, then the reply is dropped
  *     (the client's connection is reset, or held open until `holdMs` and then reset);
  *   - duplicate the request: a second copy is forwarded too (its answer is discarded);
- *   - delay the request before forwarding and/or the reply before sending it.
+ *   - delay the request before forwarding and/or the reply before sending it;
+ *   - answer the request itself (a scripted `answer`, e.g. the 429 or 500 of a gateway in front
+ *     of the server) without forwarding it.
  *
  * Decisions are reproducible: each request draws from its own stream of the seed, named by
  * `keyOf(request)` and the number of earlier requests with that name (by default the method,
@@ -17,6 +19,7 @@
  * time. The proxy binds 127.0.0.1 only, and `close()` destroys every socket and timer.
  */
 import {
+  STATUS_CODES,
   createServer,
   request as httpRequest,
   type IncomingHttpHeaders,
@@ -50,6 +53,17 @@ export interface HttpFaultPlan {
   requestDelayMs: number;
   /** Wait before sending the reply back (ms). */
   responseDelayMs: number;
+  /** Answer with this instead of forwarding (only from `decide`; never drawn from the seed). */
+  answer?: HttpCannedAnswer;
+}
+
+/** A reply the proxy sends itself, as a rate limiter or a failing gateway would. */
+export interface HttpCannedAnswer {
+  status: number;
+  /** Default: text/plain. */
+  contentType?: string;
+  /** Default: the status's reason phrase ("Too Many Requests"). */
+  body?: string;
 }
 
 /** The request as the fault decision sees it. */
@@ -70,7 +84,8 @@ export type HttpFaultEventKind =
   | "duplicated"
   | "delayed"
   | "upstream-error"
-  | "rejected";
+  | "rejected"
+  | "answered";
 
 export interface HttpFaultEvent {
   /** Milliseconds since the proxy started. */
@@ -80,7 +95,7 @@ export interface HttpFaultEvent {
   url: string;
   key: string;
   occurrence: number;
-  /** Status of the upstream reply, when there was one. */
+  /** Status of the upstream reply, or of the proxy's own answer ("answered"). */
   status?: number;
   detail?: string;
 }
@@ -121,6 +136,8 @@ export interface HttpFaultStats {
   delayed: number;
   upstreamErrors: number;
   rejected: number;
+  /** Requests the proxy answered itself (a scripted `answer`). */
+  answered: number;
 }
 
 export interface HttpFaultProxy {
@@ -229,6 +246,7 @@ export async function startHttpFaultProxy(opts: HttpFaultProxyOptions): Promise<
     delayed: 0,
     upstreamErrors: 0,
     rejected: 0,
+    answered: 0,
   };
   const events: HttpFaultEvent[] = [];
   const occurrences = new Map<string, number>();
@@ -338,6 +356,15 @@ export async function startHttpFaultProxy(opts: HttpFaultProxyOptions): Promise<
       stats.lostRequests++;
       record({ kind: "lost-request", ...ev });
       return reset(res);
+    }
+    if (plan.answer) {
+      const { status, contentType = "text/plain", body: text = STATUS_CODES[status] ?? String(status) } = plan.answer;
+      stats.answered++;
+      record({ kind: "answered", ...ev, status });
+      const out = Buffer.from(text, "utf8");
+      res.writeHead(status, { "content-type": contentType, "content-length": String(out.length) });
+      res.end(out);
+      return;
     }
     if (plan.requestDelayMs > 0) {
       stats.delayed++;

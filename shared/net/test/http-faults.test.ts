@@ -162,6 +162,28 @@ describe("http fault proxy", () => {
     expect(up.hits).toHaveLength(1);
   });
 
+  it("answers a scripted request itself, as a gateway would, and forwards nothing", async () => {
+    const { up, proxy } = await setup({
+      seed: 1,
+      decide: (info) =>
+        info.occurrence === 0
+          ? { answer: { status: 429 } }
+          : info.occurrence === 1
+            ? { answer: { status: 500, contentType: "application/problem+json", body: '{"type":"x"}' } }
+            : undefined,
+    });
+    const rs = [];
+    for (let i = 0; i < 3; i++) rs.push(await post(proxy.url, "{}", { "idempotency-key": "same" }));
+    expect(rs.map((r) => ("error" in r ? "lost" : [r.status, r.body, r.headers["content-type"]]))).toEqual([
+      [429, "Too Many Requests", "text/plain"],
+      [500, '{"type":"x"}', "application/problem+json"],
+      [201, JSON.stringify({ echo: "{}" }), "application/json"],
+    ]);
+    expect(up.hits).toHaveLength(1);
+    expect(proxy.stats.answered).toBe(2);
+    expect(proxy.events.filter((e) => e.kind === "answered").map((e) => e.status)).toEqual([429, 500]);
+  });
+
   it("is bounded: over maxRequests it answers 503 and forwards nothing", async () => {
     const { up, proxy } = await setup({ seed: 1, maxRequests: 2 });
     const rs = [];

@@ -23,6 +23,11 @@ export interface LinkFaults {
   /** Extra copies delivered when a message is duplicated (each with its own delay). */
   copies: number;
   delay: Delay;
+  /**
+   * The delay of the extra copies (default: `delay`): a copy that arrives long after the
+   * original, as a retransmission held in some queue would.
+   */
+  copyDelay?: Delay;
 }
 
 export const RELIABLE: LinkFaults = Object.freeze({
@@ -41,6 +46,7 @@ export function validateFaults(f: Partial<LinkFaults>): void {
     throw new RangeError(`copies must be an integer in [1, 100], got ${f.copies}`);
   }
   if (f.delay) validateDelay(f.delay);
+  if (f.copyDelay) validateDelay(f.copyDelay);
 }
 
 function validateDelay(d: Delay): void {
@@ -150,6 +156,8 @@ export class NetworkFaults {
         copies: l.copies ?? s.copies ?? r.copies ?? g.copies,
         delay: l.delay ?? s.delay ?? r.delay ?? g.delay,
       };
+      const copyDelay = l.copyDelay ?? s.copyDelay ?? r.copyDelay ?? g.copyDelay;
+      if (copyDelay !== undefined) f.copyDelay = copyDelay;
       row.set(to, f);
     }
     return f;

@@ -166,7 +166,7 @@ export class Transport {
       this.p.counters.duplicated += f.copies;
       journal.record({ i: 0, t: loop.now, kind: "duplicate", node: from, peer: to, msgId, text: `x${f.copies + 1}` });
       for (let k = 0; k < f.copies; k++)
-        loop.push({ ...ev, t: loop.now + sampleDelay(f.delay, rng), seq: loop.nextSeq() });
+        loop.push({ ...ev, t: loop.now + sampleDelay(f.copyDelay ?? f.delay, rng), seq: loop.nextSeq() });
     }
   }
 

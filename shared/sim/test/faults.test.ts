@@ -52,6 +52,27 @@ describe("message loss, duplication and delay (statistical, fixed seeds)", { tim
     expect(sim.node<Recorder>("n2")!.got.map((g) => g.n)).toEqual([0, 0, 0, 0]);
   });
 
+  it("gives a duplicate's copies their own delay when copyDelay is set (a late retransmission)", async () => {
+    const sim = new Simulation<Msg>({
+      seed: 3,
+      nodes: 2,
+      factory: () => new Blaster(2),
+      faults: { duplicate: 1, copies: 2, delay: { kind: "constant", ms: 2 }, copyDelay: { kind: "constant", ms: 500 } },
+    });
+    await sim.runFor(1_000);
+    expect(sim.node<Recorder>("n2")!.got.map((g) => [g.n, g.t])).toEqual([
+      [0, 2],
+      [1, 2],
+      [0, 500],
+      [0, 500],
+      [1, 500],
+      [1, 500],
+    ]);
+    expect(() => sim.setLinkFaults("n1", "n2", { copyDelay: { kind: "uniform", min: 5, max: 1 } })).toThrow(
+      /invalid delay/,
+    );
+  });
+
   it("samples each delay distribution with the right shape", () => {
     const rng = new Rng(5, "delay");
     const mean = (d: Delay) => {
