@@ -682,23 +682,18 @@ export const partE: S[] = [
             const out = await o;
             return { out, returnedAt: performance.now() };
           };
+          const charge = (token: string, spec: typeof grow, maxAttempts: number) =>
+            timed(
+              newClient(w, proxy.url, token, token, {
+                fixedRandom: random,
+                maxAttempts,
+                baseDelayMs: spec.baseDelayMs,
+                maxDelayMs: spec.maxDelayMs,
+              }).createCharge(spec.p),
+            );
           const [g, c, u] = await Promise.all([
-            timed(
-              newClient(w, proxy.url, "alice", "grow", {
-                fixedRandom: random,
-                maxAttempts: 6,
-                baseDelayMs: grow.baseDelayMs,
-                maxDelayMs: grow.maxDelayMs,
-              }).createCharge(grow.p),
-            ),
-            timed(
-              newClient(w, proxy.url, "bob", "cap", {
-                fixedRandom: random,
-                maxAttempts: 5,
-                baseDelayMs: capped.baseDelayMs,
-                maxDelayMs: capped.maxDelayMs,
-              }).createCharge(capped.p),
-            ),
+            charge("alice", grow, 6),
+            charge("bob", capped, 5),
             // No maxDelayMs: the default cap (2000) applies.
             timed(
               w

@@ -91,7 +91,7 @@ export function formatLimits(lab: LabGrader, peaks: StormPeaks): string[] {
 function caughtBy(results: readonly ScenarioResult[]): string {
   const first = results.find((r) => r.status !== "pass" && !r.bonus) ?? results.find((r) => r.status !== "pass");
   if (!first) return "survives every test";
-  return `"${first.name}": ${first.firstFailure?.status === "timeout" ? "watchdog" : (first.firstFailure?.failure?.invariant ?? first.status)}`;
+  return `"${first.name}": ${first.firstFailure?.failure?.invariant ?? first.status}`;
 }
 
 /** Run the reference and every mutant of one lab; print the table. Returns the rows over target. */

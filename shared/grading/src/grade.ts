@@ -287,7 +287,7 @@ export async function checkLoads(
   const r = opts.pool === "inline" ? await runSeed(task) : await opts.pool.run(task, limits);
   if (r.status === "pass") return undefined;
   const f = r.failure;
-  if (r.status === "timeout" && f?.invariant === "watchdog")
+  if (r.status === "timeout")
     return doesNotLoad(
       `your module did not finish loading within ${fmtSeconds(limits.handlerTimeoutMs)} (an endless loop at the top level of a file?)`,
     );

@@ -49,7 +49,10 @@ export function formatFailure(r: ScenarioResult, opts: FailureFormatOptions = {}
     const where = [f.failure.node, f.failure.t !== undefined ? `t=${fmtMs(f.failure.t)}` : undefined]
       .filter(Boolean)
       .join(", ");
-    const inv = f.status === "timeout" ? "watchdog (learner code did not return)" : f.failure.invariant;
+    const inv =
+      f.status === "timeout" && f.failure.invariant === "watchdog"
+        ? "watchdog (learner code did not return)"
+        : f.failure.invariant;
     lines.push(`  ${label("invariant")}: ${c(color, "31", inv)}${where ? ` (${where})` : ""}`);
     lines.push(`  ${label("what")}: ${f.failure.message}`);
     lines.push(`  ${label("first failing seed")}: ${f.seed}`);
@@ -80,6 +83,11 @@ export function formatFailure(r: ScenarioResult, opts: FailureFormatOptions = {}
  */
 export function causeHint(r: ScenarioResult): string | undefined {
   if (r.firstFailure?.status === "timeout") {
+    const kind = r.firstFailure.failure?.invariant;
+    if (kind === "test stalled")
+      return "this is a defect of the test, not of your code: report it with the replay command above";
+    if (kind === "time limit")
+      return "your handlers kept returning, but the seed needed more wall time than it has: look for work that multiplies (a message answered with several, a timer set again at every firing, a state that grows with every step)";
     return "a handler of yours did not return, so the watchdog stopped it: look for a loop whose exit depends on something that cannot change while it runs (a message yet to arrive, a timer yet to fire, env.now() advancing); wait with env.setTimer and return instead";
   }
   const failed = r.seeds.some((s) => s.status !== "pass");

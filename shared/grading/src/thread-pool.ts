@@ -34,6 +34,14 @@ interface Job {
 }
 
 const WATCHDOG_PERIOD_MS = 100;
+/** No handler entered for this long (or half the seed's limit) at the time limit: the test stalled. */
+const STALL_QUIET_MS = 5_000;
+/**
+ * Why a seed was stopped from outside: a handler that did not return ("watchdog"), the seed's
+ * wall-time limit reached with the simulation busy ("time limit"), or with nothing moving
+ * ("test stalled").
+ */
+export type SeedTimeoutKind = "watchdog" | "time limit" | "test stalled";
 
 /** Heap cap of one seed's worker; learner code that allocates without bound fails its seed here. */
 export const SEED_MEMORY_LIMIT_MB = 512;
@@ -117,6 +125,9 @@ export class ThreadPool {
     const started = Date.now();
     let lastCounter = -1;
     let sameSince = started;
+    // Any handler entered: the simulation is moving (a test that stops driving it never enters one).
+    let progressCounter = 0;
+    let progressAt = started;
     let settled = false;
 
     const finish = (fn: () => void, replace: boolean) => {
@@ -133,10 +144,15 @@ export class ThreadPool {
       fn();
       this.pump();
     };
-    const timeout = (message: string, t: number | undefined, stuck?: { text: string; t: number }) =>
+    const timeout = (
+      message: string,
+      t: number | undefined,
+      stuck?: { text: string; t: number },
+      invariant: SeedTimeoutKind = "watchdog",
+    ) =>
       finish(() => {
         const failure = {
-          invariant: "watchdog",
+          invariant,
           message,
           ...(t !== undefined ? { t } : {}),
           ...(stuck ? { node: stuck.text.split(" ")[0] as string } : {}),
@@ -171,6 +187,10 @@ export class ThreadPool {
     const watchdog = setInterval(() => {
       const now = Date.now();
       const p = readProbe(slot.sab);
+      if (p.counter !== progressCounter) {
+        progressCounter = p.counter;
+        progressAt = now;
+      }
       if (p.inHandler) {
         if (p.counter !== lastCounter) {
           lastCounter = p.counter;
@@ -184,10 +204,25 @@ export class ThreadPool {
         }
       } else lastCounter = -1;
       if (now - started >= job.limits.seedTimeoutMs) {
-        timeout(
-          `seed did not finish within ${fmtMs(job.limits.seedTimeoutMs)} of wall time (virtual time reached t=${fmtMs(p.t)})`,
-          p.t,
-        );
+        const limit = job.limits.seedTimeoutMs;
+        const quiet = now - progressAt;
+        // No handler entered for a long stretch, none running, and no process of the lab's own:
+        // the test awaits something its simulation never delivers (a grader defect, not the
+        // learner's). Otherwise the simulation was busy to the end: too much work per seed.
+        if (job.task.isolation !== "process" && quiet >= Math.min(STALL_QUIET_MS, limit / 2))
+          timeout(
+            `the test stopped driving its simulation: no handler ran in the last ${fmtMs(quiet)} of the seed's ${fmtMs(limit)} of wall time (the last one entered at t=${fmtMs(p.t)}). It awaits something the simulation never delivers (a call awaited outside the simulation's run loop?), or its own checks took that long: a defect of the test, not of your code`,
+            p.t,
+            undefined,
+            "test stalled",
+          );
+        else
+          timeout(
+            `seed did not finish within ${fmtMs(limit)} of wall time, your handlers returning all along (virtual time reached t=${fmtMs(p.t)})`,
+            p.t,
+            undefined,
+            "time limit",
+          );
       }
     }, WATCHDOG_PERIOD_MS);
     slot.worker.on("message", onMessage);

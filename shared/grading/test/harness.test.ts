@@ -11,7 +11,7 @@ import {
   WorkerPool,
   type ScenarioResult,
 } from "../src/index.ts";
-import { ECHO_GRADER, ECHO_ROOT, tempDir, removeTemp } from "./helpers.ts";
+import { ECHO_GRADER, ECHO_ROOT, STALLED_GRADER, tempDir, removeTemp } from "./helpers.ts";
 
 const lab = await loadGrader(ECHO_GRADER);
 const pool = new WorkerPool(2);
@@ -69,6 +69,34 @@ describe("failure reports", () => {
     const trace = JSON.parse(readFileSync(json, "utf8"));
     expect(trace.violation.invariant).toBe("watchdog");
     expect(trace.events.at(-1).kind).toBe("deliver");
+  }, 60_000);
+
+  it("tell a test that stopped driving its simulation, and a busy one, from learner code that did not return", async () => {
+    const defective = await loadGrader(STALLED_GRADER);
+    const run = (name: string) =>
+      gradeScenario(defective, defective.scenarios.find((s) => s.name === name)!, {
+        lab: "echo",
+        graderModule: STALLED_GRADER,
+        impl: "reference",
+        pool,
+        traceDir,
+      });
+    const stalled = await run("a call awaited outside the simulation");
+    expect(stalled.firstFailure?.status).toBe("timeout");
+    expect(stalled.firstFailure?.failure?.invariant).toBe("test stalled");
+    expect(stalled.firstFailure?.failure?.message).toMatch(
+      /^the test stopped driving its simulation: no handler ran in the last .* \(the last one entered at t=0 ms\)\. .* a defect of the test, not of your code$/,
+    );
+    const text = formatFailure(stalled);
+    expect(text).toContain("invariant: test stalled (t=0 ms)");
+    expect(text).not.toContain("learner code did not return");
+    expect(text).toContain("hint: this is a defect of the test");
+    const busy = await run("a simulation busy past the time limit");
+    expect(busy.firstFailure?.failure?.invariant).toBe("time limit");
+    expect(busy.firstFailure?.failure?.message).toMatch(
+      /^seed did not finish within 1\.5 s of wall time, your handlers returning/,
+    );
+    expect(formatFailure(busy)).toContain("hint: your handlers kept returning");
   }, 60_000);
 
   it("name the node and the handler of a throwing mutant, with its stack", async () => {

@@ -8,6 +8,8 @@ import { describeFailure, NodeStateRecorder } from "../src/index.ts";
 
 export const ECHO_GRADER = fileURLToPath(new URL("../fixtures/echo/grader.ts", import.meta.url));
 export const ECHO_ROOT = fileURLToPath(new URL("../fixtures/echo/", import.meta.url));
+/** Two defective tests of the same lab: one stops driving its simulation, one never ends. */
+export const STALLED_GRADER = fileURLToPath(new URL("../fixtures/echo/stalled-grader.ts", import.meta.url));
 
 const made: string[] = [];
 
