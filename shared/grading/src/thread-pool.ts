@@ -209,7 +209,7 @@ export class ThreadPool {
         // No handler entered for a long stretch, none running, and no process of the lab's own:
         // the test awaits something its simulation never delivers (a grader defect, not the
         // learner's). Otherwise the simulation was busy to the end: too much work per seed.
-        if (job.task.isolation !== "process" && quiet >= Math.min(STALL_QUIET_MS, limit / 2))
+        if (!p.inHandler && job.task.isolation !== "process" && quiet >= Math.min(STALL_QUIET_MS, limit / 2))
           timeout(
             `the test stopped driving its simulation: no handler ran in the last ${fmtMs(quiet)} of the seed's ${fmtMs(limit)} of wall time (the last one entered at t=${fmtMs(p.t)}). It awaits something the simulation never delivers (a call awaited outside the simulation's run loop?), or its own checks took that long: a defect of the test, not of your code`,
             p.t,
