@@ -88,7 +88,16 @@ export const partA: S[] = [
             `an Idempotency-Key of ${bad.length} characters`,
           );
         const used = [k(1), k(2), k(3), k(4), k(5), k(6)];
-        expectProblem(ctx, await w.post(undefined, used[0], p), 401, "unauthorized", "no Authorization header");
+        const unauthorized = (r: HttpReply, what: string) => {
+          expectProblem(ctx, r, 401, "unauthorized", what);
+          ctx.check(
+            /^bearer\b/i.test(r.headers["www-authenticate"] ?? ""),
+            "a 401 names its scheme",
+            () =>
+              `${what}: a 401 must carry the header WWW-Authenticate: Bearer (RFC 9110, 11.6.1: it tells the client how to authenticate), got ${r.headers["www-authenticate"] === undefined ? "none" : `"${r.headers["www-authenticate"]}"`}`,
+          );
+        };
+        unauthorized(await w.post(undefined, used[0], p), "no Authorization header");
         for (const auth of [
           "Basic YWxpY2U6c2VjcmV0",
           "Bearer",
@@ -96,11 +105,8 @@ export const partA: S[] = [
           "Bearer al!ce",
           `Bearer ${"t".repeat(65)}`,
         ]) {
-          expectProblem(
-            ctx,
+          unauthorized(
             await w.post(undefined, used[0], p, { headers: { authorization: auth } }),
-            401,
-            "unauthorized",
             `Authorization "${auth.slice(0, 30)}${auth.length > 30 ? "..." : ""}"`,
           );
         }
@@ -239,6 +245,13 @@ export const partA: S[] = [
             token: "alice",
             body: { amount: 100 + ctx.rng.int(900), currency: "eur", source: "tok_visa" },
             what: "no description",
+          },
+          {
+            key: k(28),
+            token: "alice",
+            body: { ...payment(ctx, "bad", 28) },
+            headers: { "content-type": "application/json ; charset=utf-8" },
+            what: 'Content-Type "application/json ; charset=utf-8" (RFC 9110 allows spaces before the ";")',
           },
         ];
         for (const e of edges) {
@@ -504,6 +517,12 @@ export const partB: S[] = [
           409,
           "idempotency-key-in-use",
           "a retry while the first request is still being processed",
+        );
+        ctx.check(
+          /^\d+$/.test(second.headers["retry-after"] ?? ""),
+          "a 409 says when to retry",
+          () =>
+            `a retry while the first request is still being processed: the 409 must carry Retry-After with a number of seconds (the README: Retry-After: 1), got ${second.headers["retry-after"] === undefined ? "none" : `"${second.headers["retry-after"]}"`}`,
         );
         expectCharge(ctx, r1, p, "the first request");
         expectReplay(ctx, await w.post("alice", k, p), r1, "a retry after the first finished");

@@ -179,7 +179,18 @@ export const partA: Array<Scenario<RaftLab>> = [
     ],
     async run(ctx) {
       const cl = cluster(ctx, { nodes: 3 });
-      const l = await cl.awaitLeader();
+      await cl.awaitLeader();
+      // A second candidate may stand just after the first won, before any message of the winner
+      // reached it: the cluster is idle once every node follows one leader in the leader's term.
+      const settled = () => {
+        const s = cl.stableLeader();
+        return (
+          s !== undefined &&
+          cl.ids.every((id) => id === s || (cl.node(id)?.role === "follower" && cl.term(id) === cl.term(s)))
+        );
+      };
+      await cl.sim.require(settled, "every node follows the elected leader, in its term", 1_000);
+      const l = cl.stableLeader() as NodeId;
       const votes = cl.sent("RequestVote");
       ctx.check(
         votes <= 30,

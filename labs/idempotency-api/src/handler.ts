@@ -14,11 +14,13 @@ import type { ApiRequest, ApiResponse, ChargeHandler, ServiceDeps } from "../fra
  * TODO, in this order (each step answers with `problem(...)` from the framework when it fails;
  * none of these early failures stores anything or calls the provider):
  *  1. Client: "Authorization: Bearer <token>" (token: 1-64 of A-Z a-z 0-9 . _ -), else 401
- *     unauthorized. The token is the client id: keys are scoped per client.
+ *     unauthorized with the header "WWW-Authenticate: Bearer" (RFC 9110, section 11.6.1: a
+ *     401 names the scheme to use). The token is the client id: keys are scoped per client.
  *  2. Idempotency-Key: missing or empty -> 400 idempotency-key-missing; not 8-255 characters of
  *     A-Z a-z 0-9 . _ : - (a value in double quotes counts without its quotes) -> 400
  *     idempotency-key-invalid.
- *  3. Content-Type must be application/json (parameters such as charset allowed), else 415.
+ *  3. Content-Type must be application/json (parameters such as charset allowed, with optional
+ *     spaces around the ";" and any letter case: RFC 9110, section 8.3.1), else 415.
  *  4. The body must parse as JSON (400 invalid-json) and be a valid charge (400 invalid-request):
  *     {"amount": integer 1..1000000, "currency": 3 lowercase letters, "source": 1-64 chars,
  *      "description"?: string of at most 200 chars or null}; no other fields.
@@ -29,7 +31,7 @@ import type { ApiRequest, ApiResponse, ChargeHandler, ServiceDeps } from "../fra
  *     idempotency_key) race means another request is in flight. Existing: other fingerprint ->
  *     422 idempotency-key-reused; finished -> replay its stored status and body byte for byte,
  *     with the header "idempotent-replayed: true"; locked less than config.leaseMs ago -> 409
- *     idempotency-key-in-use; otherwise (unlocked, or a stale lock) take the lock and go on.
+ *     idempotency-key-in-use with the header "Retry-After: 1"; otherwise (unlocked, or a stale lock) take the lock and go on.
  *  6. Phase 2: deps.provider.charge(params, { idempotencyKey }) with a provider key derived from
  *     this logical request (the same on every retry and after a crash, a new one after expiry).
  *     ProviderUnavailable -> unlock the key (keep its recovery point) and answer 503
