@@ -38,6 +38,17 @@ export function expectProblem(ctx: Ctx, r: HttpReply, status: number, slug: stri
   );
 }
 
+/** The reply says when to retry: a Retry-After header of delay-seconds (RFC 9110, 10.2.3). */
+export function expectRetryAfter(ctx: Ctx, r: HttpReply, invariant: string, what: string): void {
+  const v = r.headers["retry-after"];
+  ctx.check(
+    /^\d+$/.test(v ?? ""),
+    invariant,
+    () =>
+      `${what}: the ${r.status} must carry Retry-After with a number of seconds (the README: Retry-After: 1), got ${v === undefined ? "none" : `"${v}"`}`,
+  );
+}
+
 /** A first answer: 201 with the charge, not marked as a replay. */
 export function expectCharge(ctx: Ctx, r: HttpReply | undefined, p: Payment, what: string): { id: string } {
   ctx.check(

@@ -1,7 +1,16 @@
 /** Parts A (keys and replay), B (conflicts and payload mismatch) and C (concurrency). */
 import type { Scenario } from "@faultline/grading";
 import type { HttpReply } from "@faultline/lab-idempotency-api/framework";
-import { expectCharge, expectFresh, expectProblem, expectReplay, key, payment, show } from "./checks.ts";
+import {
+  expectCharge,
+  expectFresh,
+  expectProblem,
+  expectReplay,
+  expectRetryAfter,
+  key,
+  payment,
+  show,
+} from "./checks.ts";
 import { NO_DESCRIPTION, safeJson, sleep, withWorld, type LabModule, type World } from "./world.ts";
 
 type S = Scenario<LabModule>;
@@ -518,11 +527,11 @@ export const partB: S[] = [
           "idempotency-key-in-use",
           "a retry while the first request is still being processed",
         );
-        ctx.check(
-          /^\d+$/.test(second.headers["retry-after"] ?? ""),
+        expectRetryAfter(
+          ctx,
+          second,
           "a 409 says when to retry",
-          () =>
-            `a retry while the first request is still being processed: the 409 must carry Retry-After with a number of seconds (the README: Retry-After: 1), got ${second.headers["retry-after"] === undefined ? "none" : `"${second.headers["retry-after"]}"`}`,
+          "a retry while the first request is still being processed",
         );
         expectCharge(ctx, r1, p, "the first request");
         expectReplay(ctx, await w.post("alice", k, p), r1, "a retry after the first finished");
@@ -549,15 +558,53 @@ export const partB: S[] = [
           () =>
             `the first request of ${q.description} lost its lock to a retry (its lease expired while it waited for the provider); it must answer the retry's charge (${show(rt)}) or 409, not a result of its own: got ${show(rs)}`,
         );
+        if (rs.status === 409) {
+          const what = `the first request of ${q.description}, which lost its lock to a retry`;
+          expectProblem(ctx, rs, 409, "idempotency-key-in-use", what);
+          expectRetryAfter(ctx, rs, "a 409 says when to retry", what);
+        }
         expectReplay(ctx, await w.post("alice", kq, q), rt, `a retry of ${q.description} after both finished`);
+        // Again, but the first request hears from the provider while the retry that took its key
+        // over still waits: nothing is finished to replay, so it must answer 409 (or wait for
+        // the retry's result).
+        const u = payment(ctx, "inflight", 3);
+        const ku = key(ctx, "inflight", 3);
+        const releaseU = w.provider.hold(u.description);
+        const staleU = w.post("alice", ku, u, { timeoutMs: 90_000 });
+        staleU.catch(() => {});
+        await untilProviderSaw(w, u.description, staleU);
+        await w.advanceClock(11_000);
+        const takeoverU = w.post("alice", ku, u, { timeoutMs: 90_000 });
+        takeoverU.catch(() => {});
+        await untilProviderSaw(w, u.description, takeoverU, 60_000, 2);
+        w.provider.releaseFirst(u.description);
+        const early = await Promise.race([staleU, sleep(15_000).then(() => undefined)]);
+        releaseU();
+        const rtU = await takeoverU;
+        const rsU = early ?? (await staleU);
+        expectCharge(ctx, rtU, u, "a retry that took over a key whose lease had expired");
+        const whatU = `the first request of ${u.description}, which heard from the provider after a retry took its key over and before that retry finished`;
+        if (rsU.status === 201)
+          ctx.check(
+            rsU.body === rtU.body,
+            "a lost lock stores nothing",
+            () =>
+              `${whatU}: it must answer 409 or the retry's charge (${show(rtU)}), not a result of its own: got ${show(rsU)}`,
+          );
+        else {
+          expectProblem(ctx, rsU, 409, "idempotency-key-in-use", whatU);
+          expectRetryAfter(ctx, rsU, "a 409 says when to retry", whatU);
+        }
         await w.audit(
           new Map([
             [p.description, 1],
             [q.description, 1],
+            [u.description, 1],
           ]),
           [
             { body: r1.body, what: "the payment" },
             { body: rt.body, what: `${q.description} (taken over)` },
+            { body: rtU.body, what: `${u.description} (taken over)` },
           ],
         );
       });

@@ -4,7 +4,7 @@ import { startHttpFaultProxy, type HttpFaultProxy, type HttpFaultProxyOptions } 
 import { Rng } from "@faultline/sim";
 import type { ChargeOutcome } from "@faultline/lab-idempotency-api";
 import { TransportError, type HttpReply } from "@faultline/lab-idempotency-api/framework";
-import { expectCharge, expectProblem, expectReplay, key, payment, show } from "./checks.ts";
+import { expectCharge, expectProblem, expectReplay, expectRetryAfter, key, payment, show } from "./checks.ts";
 import { untilProviderSaw } from "./scenarios-abc.ts";
 import {
   descriptionOf,
@@ -136,12 +136,7 @@ async function providerFailures(ctx: Ctx, w: World): Promise<Array<{ p: Payment;
     const r1 = await w.post("alice", k, p);
     w.provider.faults = normal;
     expectProblem(ctx, r1, 503, "provider-unavailable", `${p.description} while ${what}`);
-    ctx.check(
-      r1.headers["retry-after"] !== undefined,
-      "provider failures are retried",
-      () =>
-        `${p.description} while ${what}: a 503 tells the client when to retry (header Retry-After); headers were ${JSON.stringify(r1.headers)}`,
-    );
+    expectRetryAfter(ctx, r1, "provider failures are retried", `${p.description} while ${what}`);
     const r2 = await w.post("alice", k, p);
     ctx.check(
       r2.status === 201 && r2.headers["idempotent-replayed"] === undefined,

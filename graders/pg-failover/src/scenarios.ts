@@ -83,6 +83,10 @@ export const partA: S[] = [
           await c.sql("pg3", "SELECT pg_wal_replay_pause()");
           await c.sql("pg1", "INSERT INTO ledger SELECT g, 'lag' FROM generate_series(100000, 125000) g");
           ctx.check(await caughtUp(w, "pg1", "pg2", 15_000), "setup", "pg2 did not catch up with pg1");
+          // pg2 stops replaying too, ~0.5 MB later: the two standbys are behind by different
+          // amounts, so a lag measured against a standby instead of the primary shows.
+          await c.sql("pg2", "SELECT pg_wal_replay_pause()");
+          await c.sql("pg1", "INSERT INTO ledger SELECT g, 'lag' FROM generate_series(200000, 205000) g");
           const r3 = await lsnOf(w, "pg3", "pg_last_wal_replay_lsn()");
           const p0 = await lsnOf(w, "pg1", "pg_current_wal_lsn()");
           const s2 = await lsnOf(w, "pg2", "pg_last_wal_replay_lsn()");
@@ -131,6 +135,16 @@ export const partA: S[] = [
               `pg3 reported lagBytes ${rr3.lagBytes}; between ${lo} and ${hi} expected (primary ${p0}..${p1}, pg3 replayed ${r3})`,
           );
           ctx.metric("replay lag of the paused standby", lo, "bytes");
+          const lo2 = lsnDiff(p0, s2);
+          const hi2 = lsnDiff(p1, s2b);
+          ctx.check(
+            typeof r2.lagBytes === "number" && r2.lagBytes >= lo2 && r2.lagBytes <= hi2 && lo2 > 100_000,
+            "replay lag is the primary's position minus the replayed one",
+            () =>
+              `pg2 reported lagBytes ${r2.lagBytes}; between ${lo2} and ${hi2} expected (primary ${p0}..${p1}, pg2 replayed ${s2}..${s2b})`,
+          );
+          ctx.metric("replay lag of the other standby", lo2, "bytes");
+          await c.sql("pg2", "SELECT pg_wal_replay_resume()");
           await c.sql("pg3", "SELECT pg_wal_replay_resume()");
           // A server that stops answering is down, whatever it was a moment ago.
           await c.stopServer("pg2", "fast");

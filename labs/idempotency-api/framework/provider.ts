@@ -117,6 +117,17 @@ export class ProviderServer {
     };
   }
 
+  /**
+   * Send the oldest held answer to a charge with this description now, and keep holding the
+   * others: which of two requests in flight hears back first is then the test's choice.
+   * False when none is held.
+   */
+  releaseFirst(description: string): boolean {
+    const send = this.held.get(description)?.shift();
+    send?.();
+    return send !== undefined;
+  }
+
   /** Ledger entries that charged money (declines excluded). */
   charges(): LedgerEntry[] {
     return this.ledger.filter((e) => e.status === "succeeded");
