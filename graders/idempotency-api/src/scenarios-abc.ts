@@ -538,73 +538,75 @@ export const partB: S[] = [
         // The lease of a request still waiting for the provider runs out (the clock moves past
         // config.leaseMs, 10 s): a retry takes the key over. The first request's late result must
         // not be stored over the retry's (its lock is gone): it answers the retry's charge or 409.
-        const q = payment(ctx, "inflight", 2);
-        const kq = key(ctx, "inflight", 2);
-        const releaseQ = w.provider.hold(q.description);
-        const stale = w.post("alice", kq, q, { timeoutMs: 90_000 });
-        stale.catch(() => {});
-        await untilProviderSaw(w, q.description, stale);
-        await w.advanceClock(11_000);
-        const takeover = w.post("alice", kq, q, { timeoutMs: 90_000 });
-        takeover.catch(() => {});
-        await untilProviderSaw(w, q.description, takeover, 60_000, 2);
-        releaseQ();
-        const rt = await takeover;
-        const rs = await stale;
-        expectCharge(ctx, rt, q, "a retry that took over a key whose lease had expired");
-        ctx.check(
-          rs.status === 409 || (rs.status === 201 && rs.body === rt.body),
-          "a lost lock stores nothing",
-          () =>
-            `the first request of ${q.description} lost its lock to a retry (its lease expired while it waited for the provider); it must answer the retry's charge (${show(rt)}) or 409, not a result of its own: got ${show(rs)}`,
-        );
-        if (rs.status === 409) {
-          const what = `the first request of ${q.description}, which lost its lock to a retry`;
-          expectProblem(ctx, rs, 409, "idempotency-key-in-use", what);
-          expectRetryAfter(ctx, rs, "a 409 says when to retry", what);
-        }
-        expectReplay(ctx, await w.post("alice", kq, q), rt, `a retry of ${q.description} after both finished`);
-        // Again, but the first request hears from the provider while the retry that took its key
-        // over still waits: nothing is finished to replay, so it must answer 409 (or wait for
-        // the retry's result).
-        const u = payment(ctx, "inflight", 3);
-        const ku = key(ctx, "inflight", 3);
-        const releaseU = w.provider.hold(u.description);
-        const staleU = w.post("alice", ku, u, { timeoutMs: 90_000 });
-        staleU.catch(() => {});
-        await untilProviderSaw(w, u.description, staleU);
-        await w.advanceClock(11_000);
-        const takeoverU = w.post("alice", ku, u, { timeoutMs: 90_000 });
-        takeoverU.catch(() => {});
-        await untilProviderSaw(w, u.description, takeoverU, 60_000, 2);
-        w.provider.releaseFirst(u.description);
-        const early = await Promise.race([staleU, sleep(15_000).then(() => undefined)]);
-        releaseU();
-        const rtU = await takeoverU;
-        const rsU = early ?? (await staleU);
-        expectCharge(ctx, rtU, u, "a retry that took over a key whose lease had expired");
-        const whatU = `the first request of ${u.description}, which heard from the provider after a retry took its key over and before that retry finished`;
-        if (rsU.status === 201)
+        // A request waits for the provider (its answer held) until its lease runs out and a retry
+        // takes the key over; the retry waits for the provider too.
+        const takenOver = async (n: number) => {
+          const pay = payment(ctx, "inflight", n);
+          const kk = key(ctx, "inflight", n);
+          const release = w.provider.hold(pay.description);
+          const stale = w.post("alice", kk, pay, { timeoutMs: 90_000 });
+          stale.catch(() => {});
+          await untilProviderSaw(w, pay.description, stale);
+          await w.advanceClock(11_000);
+          const takeover = w.post("alice", kk, pay, { timeoutMs: 90_000 });
+          takeover.catch(() => {});
+          await untilProviderSaw(w, pay.description, takeover, 60_000, 2);
+          return { pay, kk, release, stale, takeover };
+        };
+        // A lost lock's answer: the retry's charge, or a 409 as any other (type, Retry-After).
+        const lostLockAnswer = (rs: HttpReply, rt: HttpReply, what: string) => {
           ctx.check(
-            rsU.body === rtU.body,
+            rs.status === 409 || (rs.status === 201 && rs.body === rt.body),
             "a lost lock stores nothing",
             () =>
-              `${whatU}: it must answer 409 or the retry's charge (${show(rtU)}), not a result of its own: got ${show(rsU)}`,
+              `${what}: it must answer the retry's charge (${show(rt)}) or 409, not a result of its own: got ${show(rs)}`,
           );
-        else {
-          expectProblem(ctx, rsU, 409, "idempotency-key-in-use", whatU);
-          expectRetryAfter(ctx, rsU, "a 409 says when to retry", whatU);
-        }
+          if (rs.status !== 409) return;
+          expectProblem(ctx, rs, 409, "idempotency-key-in-use", what);
+          expectRetryAfter(ctx, rs, "a 409 says when to retry", what);
+        };
+        // Both provider answers go at once: the first request's late result must not be stored
+        // over the retry's (its lock is gone).
+        const q = await takenOver(2);
+        q.release();
+        const rt = await q.takeover;
+        const rs = await q.stale;
+        expectCharge(ctx, rt, q.pay, "a retry that took over a key whose lease had expired");
+        lostLockAnswer(
+          rs,
+          rt,
+          `the first request of ${q.pay.description} lost its lock to a retry (its lease expired while it waited for the provider)`,
+        );
+        expectReplay(
+          ctx,
+          await w.post("alice", q.kk, q.pay),
+          rt,
+          `a retry of ${q.pay.description} after both finished`,
+        );
+        // The first request hears from the provider (new releaseFirst) while the retry still
+        // waits: nothing is finished to replay, so it must answer 409 (or wait for the retry).
+        const u = await takenOver(3);
+        w.provider.releaseFirst(u.pay.description);
+        const early = await Promise.race([u.stale, sleep(15_000).then(() => undefined)]);
+        u.release();
+        const rtU = await u.takeover;
+        const rsU = early ?? (await u.stale);
+        expectCharge(ctx, rtU, u.pay, "a retry that took over a key whose lease had expired");
+        lostLockAnswer(
+          rsU,
+          rtU,
+          `the first request of ${u.pay.description}, which heard from the provider after a retry took its key over and before that retry finished`,
+        );
         await w.audit(
           new Map([
             [p.description, 1],
-            [q.description, 1],
-            [u.description, 1],
+            [q.pay.description, 1],
+            [u.pay.description, 1],
           ]),
           [
             { body: r1.body, what: "the payment" },
-            { body: rt.body, what: `${q.description} (taken over)` },
-            { body: rtU.body, what: `${u.description} (taken over)` },
+            { body: rt.body, what: `${q.pay.description} (taken over)` },
+            { body: rtU.body, what: `${u.pay.description} (taken over)` },
           ],
         );
       });
