@@ -47,22 +47,22 @@ function reportOf(ctx: World["ctx"], reports: NodeReport[], n: Node): NodeReport
  * observe()'s lag of `standby`, with the bounds the grader's own readings just before and after
  * put on it: the primary's position in [p0, p1] minus the standby's replayed one in [s0, s1].
  */
-async function observedLag(w: World, standby: Node) {
-  const p0 = await lsnOf(w, "pg1", "pg_current_wal_lsn()");
+async function observedLag(w: World, standby: Node, primary: Node = "pg1") {
+  const p0 = await lsnOf(w, primary, "pg_current_wal_lsn()");
   const s0 = await lsnOf(w, standby, "pg_last_wal_replay_lsn()");
   const at = performance.now();
   const reports = await w.ctl.observe();
-  const p1 = await lsnOf(w, "pg1", "pg_current_wal_lsn()");
+  const p1 = await lsnOf(w, primary, "pg_current_wal_lsn()");
   const s1 = await lsnOf(w, standby, "pg_last_wal_replay_lsn()");
   const lag = reportOf(w.ctx, reports, standby).lagBytes;
-  return { at, lag, lo: lsnDiff(p0, s1), hi: lsnDiff(p1, s0), p0, p1, s0, s1 };
+  return { at, reports, lag, lo: lsnDiff(p0, s1), hi: lsnDiff(p1, s0), p0, p1, s0, s1 };
 }
 
 export const partA: S[] = [
   {
     part: "A",
     name: "roles, WAL positions and replay lag are reported",
-    points: 15,
+    points: 10,
     seeds: 1,
     timeoutMs: LIMIT,
     deterministic: false,
@@ -209,6 +209,75 @@ export const partA: S[] = [
       });
     },
   },
+  {
+    part: "A",
+    name: "reports follow a switchover",
+    points: 5,
+    seeds: 1,
+    timeoutMs: LIMIT,
+    deterministic: false,
+    hints: [
+      "The primary of a report is the server that answered pg_is_in_recovery() = false in this round: not pg1 by name, and not the first server that reports a position (a standby has one too).",
+      "Between a primary's end and a promotion no server is writable: every standby's lagBytes is then null (there is nothing to measure against), and observe() still answers.",
+    ],
+    async run(ctx) {
+      await withWorld(
+        ctx,
+        {},
+        async (w) => {
+          const c = w.cluster;
+          await c.sql("pg1", "INSERT INTO ledger SELECT g, 'setup' FROM generate_series(1, 2000) g");
+          for (const s of ["pg2", "pg3"] as const)
+            ctx.check(await caughtUp(w, "pg1", s, 15_000), "setup", `${s} did not catch up with pg1`);
+          // An operator's switchover, one step at a time: pg1 shut down (no server is writable)...
+          await c.stopServer("pg1", "fast");
+          const outage = await w.ctl.observe().catch((err: Error) =>
+            ctx.fail(
+              "observe() answers while no server is writable",
+              `observe() failed with pg1 shut down and pg2, pg3 in recovery: ${err.message}`,
+            ),
+          );
+          ctx.check(
+            outage.map((r) => r?.role).join() === "down,standby,standby",
+            "roles are reported",
+            () => `pg1 shut down, pg2 and pg3 in recovery; observe() reported ${JSON.stringify(outage)}`,
+          );
+          ctx.check(
+            outage.every((r) => r?.lagBytes === null),
+            "no lag without a primary",
+            () =>
+              `with pg1 shut down no server was writable, so no lag can be measured (null), but observe() reported ${JSON.stringify(outage)}`,
+          );
+          // ...then pg3 promoted and written to; pg2 still follows the stopped pg1, so it falls
+          // behind pg3 by what pg3 writes. pg2 is first in the list and has a position: a lag
+          // measured against it, or against pg1 by name, shows.
+          await c.promote("pg3");
+          await c.sql("pg3", "INSERT INTO ledger SELECT g, 'after' FROM generate_series(300000, 310000) g");
+          const o = await observedLag(w, "pg2", "pg3");
+          const p3 = reportOf(ctx, o.reports, "pg3");
+          ctx.check(
+            o.reports.map((r) => r?.role).join() === "down,standby,primary",
+            "roles are reported",
+            () => `pg1 shut down, pg3 promoted, pg2 in recovery; observe() reported ${JSON.stringify(o.reports)}`,
+          );
+          ctx.check(
+            between(p3.lsn, o.p0, o.p1) && p3.lagBytes === 0,
+            "the primary's position is its current WAL position",
+            () =>
+              `pg3 (promoted) reported lsn ${p3.lsn}, lag ${p3.lagBytes}; its pg_current_wal_lsn() was ${o.p0} before and ${o.p1} after`,
+          );
+          ctx.check(
+            typeof o.lag === "number" && o.lag >= o.lo && o.lag <= o.hi && o.lo > 100_000,
+            "replay lag is the primary's position minus the replayed one",
+            () =>
+              `pg2 reported lagBytes ${o.lag}; between ${o.lo} and ${o.hi} expected (the primary pg3 at ${o.p0}..${o.p1}, pg2 replayed ${o.s0}..${o.s1})`,
+          );
+          ctx.metric("replay lag of the standby left behind", o.lo, "bytes");
+        },
+        "observe",
+      );
+    },
+  },
 ];
 
 /** Kill the primary under load; returns what the checks need. */
@@ -263,10 +332,11 @@ export const partB: S[] = [
         await w.settle(true);
         const { load, probe, primary } = await killAndRecover(w, 4, 1_500);
         const other: Node = primary === "pg2" ? "pg3" : "pg2";
+        const told = await w.primary();
         ctx.check(
-          (await w.primary()) === primary,
+          told === primary,
           "clients are told the new primary",
-          () => `writes succeed on ${primary} but primary() names ${String(w.primary())}`,
+          () => `writes succeed on ${primary} but primary() names ${String(told)}`,
         );
         const streaming = await w.cluster.waitStreaming(primary, [other], 15_000);
         ctx.check(

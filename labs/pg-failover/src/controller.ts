@@ -30,7 +30,9 @@ export class FailoverController {
    * whatever it was before. lagBytes of a standby is the primary's position minus its replayed
    * one (parse LSNs with parseLsn/lsnDiff from ../framework/lsn.ts: "0/A000000" > "0/9FFFFFF"),
    * never the standby's received minus replayed: a standby knows nothing of WAL that never
-   * reached it.
+   * reached it. The primary of a round is the server that answered pg_is_in_recovery() = false
+   * in it (not pg1 by name, not the first server with a position); when none did (between a
+   * primary's end and a promotion), every lagBytes is null.
    */
   async observe(): Promise<NodeReport[]> {
     void this.cluster;
