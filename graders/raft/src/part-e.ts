@@ -4,7 +4,7 @@
  * the leader-kill chaos drill. Ungraded (0 points): it shows that what passed the simulator
  * survives a real SIGKILL, real sockets and real timers.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Scenario } from "@faultline/grading";
@@ -29,6 +29,7 @@ async function drill(
     seed: ctx.seed,
     timeScale,
   });
+  let passed = false;
   try {
     await cluster.start();
     const r = await runLeaderKillChaos(cluster, opts);
@@ -42,8 +43,11 @@ async function drill(
       "every acknowledged increment counted exactly once on every node",
       () => `${r.problems.join("; ")} (node logs in ${join(dir, "logs")})`,
     );
+    passed = true;
   } finally {
     await cluster.stop();
+    // The node logs stay for a failed drill (its message names them); a passed one leaves nothing.
+    if (passed) rmSync(dir, { recursive: true, force: true });
   }
 }
 
