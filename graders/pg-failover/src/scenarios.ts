@@ -231,12 +231,14 @@ export const partA: S[] = [
             ctx.check(await caughtUp(w, "pg1", s, 15_000), "setup", `${s} did not catch up with pg1`);
           // An operator's switchover, one step at a time: pg1 shut down (no server is writable)...
           await c.stopServer("pg1", "fast");
-          const outage = await w.ctl.observe().catch((err: Error) =>
-            ctx.fail(
-              "observe() answers while no server is writable",
-              `observe() failed with pg1 shut down and pg2, pg3 in recovery: ${err.message}`,
-            ),
-          );
+          const outage = await w.ctl
+            .observe()
+            .catch((err: Error) =>
+              ctx.fail(
+                "observe() answers while no server is writable",
+                `observe() failed with pg1 shut down and pg2, pg3 in recovery: ${err.message}`,
+              ),
+            );
           ctx.check(
             outage.map((r) => r?.role).join() === "down,standby,standby",
             "roles are reported",
