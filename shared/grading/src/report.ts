@@ -3,6 +3,8 @@ import { isAbsolute, relative } from "node:path";
 import type { ScenarioResult } from "./grade.ts";
 import { fmtMs } from "./format.ts";
 import { notRunNote } from "./learner.ts";
+import type { SeedResult } from "./run-seed.ts";
+import type { SeedTimeoutKind } from "./thread-pool.ts";
 
 export interface FailureFormatOptions {
   /** Trace paths are shown relative to this folder (default: the current directory). */
@@ -49,10 +51,7 @@ export function formatFailure(r: ScenarioResult, opts: FailureFormatOptions = {}
     const where = [f.failure.node, f.failure.t !== undefined ? `t=${fmtMs(f.failure.t)}` : undefined]
       .filter(Boolean)
       .join(", ");
-    const inv =
-      f.status === "timeout" && f.failure.invariant === "watchdog"
-        ? "watchdog (learner code did not return)"
-        : f.failure.invariant;
+    const inv = timeoutKind(f) === "watchdog" ? "watchdog (learner code did not return)" : f.failure.invariant;
     lines.push(`  ${label("invariant")}: ${c(color, "31", inv)}${where ? ` (${where})` : ""}`);
     lines.push(`  ${label("what")}: ${f.failure.message}`);
     lines.push(`  ${label("first failing seed")}: ${f.seed}`);
@@ -76,14 +75,19 @@ export function formatFailure(r: ScenarioResult, opts: FailureFormatOptions = {}
   return lines.join("\n");
 }
 
+/** Why a seed that timed out was stopped (its failure's invariant names it); undefined for any other seed. */
+function timeoutKind(f: SeedResult | undefined): SeedTimeoutKind | undefined {
+  return f?.status === "timeout" ? (f.failure?.invariant as SeedTimeoutKind | undefined) : undefined;
+}
+
 /**
  * A hint about the cause when the failure is not the test's subject: the watchdog stopped a
  * handler, or the same seed ran two ways. The test's own hint would send the learner after the
  * algorithm instead.
  */
 export function causeHint(r: ScenarioResult): string | undefined {
-  if (r.firstFailure?.status === "timeout") {
-    const kind = r.firstFailure.failure?.invariant;
+  const kind = timeoutKind(r.firstFailure);
+  if (kind !== undefined) {
     if (kind === "test stalled")
       return "this is a defect of the test, not of your code: report it with the replay command above";
     if (kind === "time limit")
