@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { acquireLock, LockHeld } from "../src/lock.ts";
 import { activationLine, stageActiveMutant } from "../src/active-mutant.ts";
 import { fingerprint, forgetSurvivors } from "../src/fingerprint.ts";
@@ -11,7 +11,15 @@ import { score, scoreLine, survivorLines, type MutantOutcome } from "../src/summ
 import { onlyParts } from "../src/grade-service.ts";
 import type { LabGrader } from "@faultline/grading";
 
-const tmp = () => mkdtempSync(join(tmpdir(), "faultline-mutate-"));
+const made: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), "faultline-mutate-"));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 /** What Stryker's instrumenter writes around a mutant (its header, shortened to what matters). */
 const INSTRUMENTED = `function stryNS_9fa48() {
