@@ -70,7 +70,7 @@ export const partA: S[] = [
       "Validate before you touch the database: a rejected request stores nothing and charges nothing, so the same key can be used again with a good request.",
       '401 unauthorized without "Authorization: Bearer <token>"; 400 idempotency-key-missing / idempotency-key-invalid; 415 for a Content-Type other than application/json; 400 invalid-json; 400 invalid-request for a body that is not a valid charge.',
       'Errors are problem details: Content-Type application/problem+json and a body {"type":"urn:faultline:problem:<slug>","title","status","detail"}.',
-      "The bounds belong to the contract: an amount of 1 or 1000000, keys of 8 and 255 characters, tokens and sources of 64 and a description of 200 characters (or null, or none) are valid, one step past them is not; parameters and case of the Content-Type do not matter.",
+      "The bounds belong to the contract: an amount of 1 or 1000000, keys of 8 and 255 characters (bare, or in double quotes: the same key), tokens of 64, sources of 1 and 64 and a description of 200 characters (or null, or none) are valid, one step past them is not; parameters and case of the Content-Type do not matter, nor the number of spaces after Bearer.",
     ],
     async run(ctx) {
       await withWorld(ctx, {}, async (w) => {
@@ -78,7 +78,17 @@ export const partA: S[] = [
         const k = (n: number) => key(ctx, "bad", n);
         expectProblem(ctx, await w.post("alice", undefined, p), 400, "idempotency-key-missing", "no Idempotency-Key");
         expectProblem(ctx, await w.post("alice", "", p), 400, "idempotency-key-missing", "an empty Idempotency-Key");
-        for (const bad of ["short", "x".repeat(256), "has spaces in it", "slash/in/the/key", "semi;colon;key"]) {
+        // A quote on one side only, or quotes around nothing, is not the draft's quoted string.
+        for (const bad of [
+          "short",
+          "x".repeat(256),
+          "has spaces in it",
+          "slash/in/the/key",
+          "semi;colon;key",
+          '"order-00001',
+          'order-00001"',
+          '""',
+        ]) {
           expectProblem(
             ctx,
             await w.post("alice", bad, p),
@@ -109,6 +119,7 @@ export const partA: S[] = [
         unauthorized(await w.post(undefined, used[0], p), "no Authorization header");
         for (const auth of [
           "Basic YWxpY2U6c2VjcmV0",
+          "NotBearer alice",
           "Bearer",
           "Bearer two tokens",
           "Bearer al!ce",
@@ -150,6 +161,8 @@ export const partA: S[] = [
           [{ ...p, currency: "US Dollars" }, 'currency "US Dollars"'],
           [{ ...p, currency: "USD" }, 'currency "USD" (upper case)'],
           [{ ...p, currency: "us" }, 'currency "us"'],
+          [{ ...p, currency: "usdd" }, 'currency "usdd"'],
+          [{ ...p, currency: ["usd"] }, 'currency ["usd"] (an array)'],
           [{ ...p, source: "" }, "an empty source"],
           [{ ...p, source: "s".repeat(65) }, "a source of 65 characters"],
           [{ ...p, source: 42 }, "a source that is a number"],
@@ -198,9 +211,10 @@ export const partA: S[] = [
           expected.set(pi.description, 1);
         }
         // Edge values the contract accepts: each is a new payment (201).
+        const bare = k(30);
         const edges: Array<{
           key: string;
-          token: string;
+          token: string | undefined;
           body: Record<string, unknown>;
           headers?: Record<string, string>;
           what: string;
@@ -262,9 +276,24 @@ export const partA: S[] = [
             headers: { "content-type": "application/json ; charset=utf-8" },
             what: 'Content-Type "application/json ; charset=utf-8" (RFC 9110 allows spaces before the ";")',
           },
+          {
+            key: k(29),
+            token: undefined,
+            body: { ...payment(ctx, "bad", 29), source: "s" },
+            headers: { authorization: "Bearer  alice" },
+            what: 'a source of 1 character and "Authorization: Bearer  alice" (RFC 9110 allows more than one space after the scheme)',
+          },
+          {
+            key: `"${bare}"`,
+            token: "alice",
+            body: { ...payment(ctx, "bad", 30) },
+            what: `a quoted Idempotency-Key ("${bare}", the draft's structured-field string)`,
+          },
         ];
+        const replies: HttpReply[] = [];
         for (const e of edges) {
           const r = await w.post(e.token, e.key, e.body, e.headers ? { headers: e.headers } : {});
+          replies.push(r);
           const b = safeJson(r.body) as Record<string, unknown> | undefined;
           ctx.check(
             r.status === 201 &&
@@ -279,6 +308,10 @@ export const partA: S[] = [
           const label = typeof e.body.description === "string" ? e.body.description : NO_DESCRIPTION;
           expected.set(label, (expected.get(label) ?? 0) + 1);
         }
+        // The quoted key and the bare one are the same key: a retry without the quotes is a replay.
+        const quoted = edges.at(-1)!;
+        const retry = await w.post("alice", bare, quoted.body);
+        expectReplay(ctx, retry, replies.at(-1)!, `a retry of ${quoted.what} without the quotes`);
         await w.audit(expected, acked);
       });
     },

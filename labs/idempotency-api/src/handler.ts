@@ -13,12 +13,13 @@ import type { ApiRequest, ApiResponse, ChargeHandler, ServiceDeps } from "../fra
  *
  * TODO, in this order (each step answers with `problem(...)` from the framework when it fails;
  * none of these early failures stores anything or calls the provider):
- *  1. Client: "Authorization: Bearer <token>" (token: 1-64 of A-Z a-z 0-9 . _ -), else 401
+ *  1. Client: "Authorization: Bearer <token>" (the scheme in any case, then one or more spaces;
+ *     token: 1-64 of A-Z a-z 0-9 . _ -), else 401
  *     unauthorized with the header "WWW-Authenticate: Bearer" (RFC 9110, section 11.6.1: a
  *     401 names the scheme to use). The token is the client id: keys are scoped per client.
  *  2. Idempotency-Key: missing or empty -> 400 idempotency-key-missing; not 8-255 characters of
- *     A-Z a-z 0-9 . _ : - (a value in double quotes counts without its quotes) -> 400
- *     idempotency-key-invalid.
+ *     A-Z a-z 0-9 . _ : - (a value in double quotes counts without its quotes: "k" and k are
+ *     the same key; a quote on one side only is not allowed) -> 400 idempotency-key-invalid.
  *  3. Content-Type must be application/json (parameters such as charset allowed, with optional
  *     spaces around the ";" and any letter case: RFC 9110, section 8.3.1), else 415.
  *  4. The body must parse as JSON (400 invalid-json) and be a valid charge (400 invalid-request):
