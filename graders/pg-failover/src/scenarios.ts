@@ -431,11 +431,21 @@ export const partB: S[] = [
         await w.settle(false);
         // pg3 is down for maintenance when pg1 dies: pg2 is promoted, and nobody can re-point pg3.
         await c.stopServer("pg3", "fast");
-        const { load, probe, primary } = await killAndRecover(w, 2, 1_000);
+        const { load, probe, primary, killedAt } = await killAndRecover(w, 2, 1_000);
         ctx.check(
           primary === "pg2",
           "setup",
           `${primary} took writes after pg1 died, while pg3 was stopped (actions: ${w.describeActions()})`,
+        );
+        // Asynchronous: pg2 alone must keep committing, no standby to wait for.
+        const recovered = load.firstAckAfter(killedAt, "pg1")!.at;
+        await sleep(2_500);
+        const alone = load.acks.filter((a) => a.node === "pg2" && a.at > recovered + 1_000).length;
+        ctx.check(
+          alone >= 5,
+          "writes go on with no standby under asynchronous replication",
+          () =>
+            `${alone} writes were acknowledged by pg2 from 1 s to 2.5 s after its first one, while no standby was up; under durability "async" its synchronous_standby_names must be empty (actions: ${w.describeActions()})`,
         );
         // pg3 comes back, still configured to stream from pg1's link.
         await c.startServer("pg3");
