@@ -33,6 +33,12 @@ async function caughtUp(w: World, primary: Node, n: Node, ms: number): Promise<b
   return false;
 }
 
+/** 2,000 rows written on pg1, and each of `standbys` caught up with them (a setup step). */
+async function setupRows(w: World, standbys: readonly Node[]): Promise<void> {
+  await w.cluster.sql("pg1", "INSERT INTO ledger SELECT g, 'setup' FROM generate_series(1, 2000) g");
+  for (const s of standbys) w.ctx.check(await caughtUp(w, "pg1", s, 15_000), "setup", `${s} did not catch up with pg1`);
+}
+
 function reportOf(ctx: World["ctx"], reports: NodeReport[], n: Node): NodeReport {
   const r = reports.find((x) => x?.node === n);
   ctx.check(
@@ -77,8 +83,7 @@ export const partA: S[] = [
         {},
         async (w) => {
           const c = w.cluster;
-          await c.sql("pg1", "INSERT INTO ledger SELECT g, 'setup' FROM generate_series(1, 2000) g");
-          ctx.check(await caughtUp(w, "pg1", "pg3", 15_000), "setup", "pg3 did not catch up with pg1");
+          await setupRows(w, ["pg3"]);
           // pg3 keeps receiving WAL but stops replaying it: its readers fall behind by ~2 MB.
           await c.sql("pg3", "SELECT pg_wal_replay_pause()");
           await c.sql("pg1", "INSERT INTO ledger SELECT g, 'lag' FROM generate_series(100000, 125000) g");
@@ -226,9 +231,7 @@ export const partA: S[] = [
         {},
         async (w) => {
           const c = w.cluster;
-          await c.sql("pg1", "INSERT INTO ledger SELECT g, 'setup' FROM generate_series(1, 2000) g");
-          for (const s of ["pg2", "pg3"] as const)
-            ctx.check(await caughtUp(w, "pg1", s, 15_000), "setup", `${s} did not catch up with pg1`);
+          await setupRows(w, ["pg2", "pg3"]);
           // An operator's switchover, one step at a time: pg1 shut down (no server is writable)...
           await c.stopServer("pg1", "fast");
           const outage = await w.ctl
