@@ -450,18 +450,37 @@ export const partB: S[] = [
           () =>
             `${alone} writes were acknowledged by pg2 from 1 s to 2.5 s after its first one, while no standby was up; under durability "async" its synchronous_standby_names must be empty (actions: ${w.describeActions()})`,
         );
+        const upstreamOfPg3 = () =>
+          c
+            .sql<{ primary_conninfo: string }>("pg3", "SHOW primary_conninfo")
+            .then((r) => r[0]?.primary_conninfo ?? "")
+            .catch((e: Error) => `(unreadable: ${e.message})`);
         // pg3 comes back, still configured to stream from pg1's link.
         await c.startServer("pg3");
         const follows = await c.waitStreaming("pg2", ["pg3"], 20_000);
-        const conninfo = await c
-          .sql<{ primary_conninfo: string }>("pg3", "SHOW primary_conninfo")
-          .then((r) => r[0]?.primary_conninfo ?? "")
-          .catch((e: Error) => `(unreadable: ${e.message})`);
+        const conninfo = await upstreamOfPg3();
         ctx.check(
           follows,
           "a standby that comes back follows the new primary",
           () =>
             `pg3 came back after pg2's promotion and does not stream from pg2 within 20 s; its primary_conninfo is ${conninfo} (the link to pg2 is ${c.conninfo("pg3", "pg2")}; actions: ${w.describeActions()})`,
+        );
+        // Then, with pg3 up all along, a stale configuration points it back at pg1's link (as an
+        // operator's tool might): the upkeep of every tick, not a restart, must set it right.
+        await c.sql("pg3", `ALTER SYSTEM SET primary_conninfo = '${c.conninfo("pg3", "pg1")}'`);
+        await c.sql("pg3", "SELECT pg_reload_conf()");
+        const staleAt = performance.now();
+        let upstream = "";
+        while (performance.now() - staleAt < 10_000) {
+          upstream = await upstreamOfPg3();
+          if (upstream === c.conninfo("pg3", "pg2")) break;
+          await sleep(100);
+        }
+        ctx.check(
+          upstream === c.conninfo("pg3", "pg2") && (await c.waitStreaming("pg2", ["pg3"], 20_000)),
+          "a standby's upstream is kept right at every tick",
+          () =>
+            `pg3, a running standby, was pointed at the dead pg1's link; 10 s later its primary_conninfo is ${upstream} (the link to pg2 is ${c.conninfo("pg3", "pg2")}), or it does not stream from pg2`,
         );
         await c.sql("pg2", "INSERT INTO ledger VALUES (-1, 'marker')");
         ctx.check(
