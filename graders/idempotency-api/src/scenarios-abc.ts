@@ -309,9 +309,9 @@ export const partA: S[] = [
           expected.set(label, (expected.get(label) ?? 0) + 1);
         }
         // The quoted key and the bare one are the same key: a retry without the quotes is a replay.
-        const quoted = edges.at(-1)!;
-        const retry = await w.post("alice", bare, quoted.body);
-        expectReplay(ctx, retry, replies.at(-1)!, `a retry of ${quoted.what} without the quotes`);
+        const quoted = edges.findIndex((e) => e.key === `"${bare}"`);
+        const retry = await w.post("alice", bare, edges[quoted]!.body);
+        expectReplay(ctx, retry, replies[quoted]!, `a retry of ${edges[quoted]!.what} without the quotes`);
         await w.audit(expected, acked);
       });
     },
