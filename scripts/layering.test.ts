@@ -1,23 +1,19 @@
 /** The layering check finds every way shared/ can reach a lab or a grader, and passes this repository. */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirs } from "@faultline/testkit/temp-dir";
 import { findLayeringViolations } from "./layering.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const CHECK = fileURLToPath(new URL("./check-layering.ts", import.meta.url));
 
-const roots: string[] = [];
-afterAll(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
+const freshRoot = tempDirs("faultline-layering-");
 
 function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), "faultline-layering-"));
-  roots.push(root);
+  const root = freshRoot();
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);

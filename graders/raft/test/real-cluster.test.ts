@@ -3,8 +3,7 @@
  * (real/service.ts) and clear errors. The leader-kill chaos drill itself is part E.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tempDirs } from "@faultline/testkit/temp-dir";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Cluster } from "@faultline/net";
@@ -14,15 +13,11 @@ import { realCluster } from "../src/real-cluster.ts";
 const REFERENCE = fileURLToPath(new URL("../../../labs/raft/reference/index.ts", import.meta.url));
 
 /** Every cluster's data and logs, removed once the file's tests are done. */
-const made: string[] = [];
-afterAll(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+const freshDir = tempDirs("faultline-cluster-");
 
 /** Ports from the OS (no basePort): a second run on the same host cannot collide. */
 function cluster(extra: Partial<ConstructorParameters<typeof Cluster>[0]> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "faultline-cluster-"));
-  made.push(dir);
+  const dir = freshDir();
   return new Cluster({
     implPath: REFERENCE,
     exportName: realCluster.exportName,

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirs } from "@faultline/testkit/temp-dir";
 import { acquireLock, LockHeld } from "../src/lock.ts";
 import { activationLine, stageActiveMutant } from "../src/active-mutant.ts";
 import { fingerprint, forgetSurvivors } from "../src/fingerprint.ts";
@@ -11,15 +11,7 @@ import { score, scoreLine, survivorLines, type MutantOutcome } from "../src/summ
 import { onlyParts } from "../src/grade-service.ts";
 import type { LabGrader } from "@faultline/grading";
 
-const made: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), "faultline-mutate-"));
-  made.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs("faultline-mutate-");
 
 /** What Stryker's instrumenter writes around a mutant (its header, shortened to what matters). */
 const INSTRUMENTED = `function stryNS_9fa48() {

@@ -3,8 +3,7 @@
  * service loaded by path in every node process, a SIGKILL and a restart on the same disk.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tempDirs } from "@faultline/testkit/temp-dir";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Cluster, type ClusterOptions } from "../src/index.ts";
@@ -12,15 +11,11 @@ import { Cluster, type ClusterOptions } from "../src/index.ts";
 const TALLY = fileURLToPath(new URL("./fixtures/tally.ts", import.meta.url));
 
 /** Every cluster's data and logs, removed once the file's tests are done. */
-const made: string[] = [];
-afterAll(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+const freshDir = tempDirs("faultline-net-");
 
 /** Ports from the OS (no basePort): a second run on the same host cannot collide. */
 function cluster(extra: Partial<ClusterOptions> = {}): Cluster {
-  const dir = mkdtempSync(join(tmpdir(), "faultline-net-"));
-  made.push(dir);
+  const dir = freshDir();
   return new Cluster({
     implPath: TALLY,
     exportName: "Tally",
