@@ -5,10 +5,22 @@
  * the operating system and data directories live under one temporary folder, so runs never
  * collide. PostgreSQL refuses to run as root: as root, every command runs as the "postgres"
  * user. `close()` stops every server and removes the folder, also after a failure; a process
- * exit (Ctrl-C included) kills whatever is still running.
+ * exit (Ctrl-C included) kills whatever is still running. A grading process killed with its
+ * group has no time to remove its folder: the folder's name holds the process's pid, and the
+ * next cluster created removes the folders of processes that are gone.
  */
 import { type ExecFileException, execFile, execFileSync, spawn } from "node:child_process";
-import { appendFileSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import {
+  appendFileSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -142,6 +154,60 @@ function run(
 
 /** Live clusters of this process, killed on exit whatever happens. */
 const live = new Set<PgCluster>();
+
+/** A cluster's folder is `faultline-pgf-<pid of the process that made it>-<random>`. */
+const FOLDER_PREFIX = "faultline-pgf-";
+const OWNED_FOLDER = /^faultline-pgf-(\d+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * Remove the cluster folders (some 90 MB each) whose process is gone: a grading process that is
+ * killed with its group (Ctrl-C, a time limit) takes its servers down but cannot remove its
+ * folder. A folder whose process still runs, or may run (its state cannot be read), stays.
+ * Returns the folders removed.
+ */
+export function sweepAbandoned(dir: string = tmpdir()): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const owned = names.flatMap((name) => {
+    const m = OWNED_FOLDER.exec(name);
+    const pid = m ? Number(m[1]) : 0;
+    return pid > 0 && pid !== process.pid ? [{ name, pid }] : [];
+  });
+  if (owned.length === 0) return [];
+  const table = processTable();
+  const removed: string[] = [];
+  for (const { name, pid } of owned) {
+    if (processState(pid, table) !== "gone") continue;
+    try {
+      rmSync(join(dir, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // another run removed it first, or a file in it is not ours to remove: leave it
+    }
+  }
+  return removed;
+}
+
+/** Whether `pid` runs (a zombie does not), is gone, or cannot be told (another user's, say). */
+function processState(
+  pid: number,
+  table: Map<number, { state: string; ppid: number }>,
+): "running" | "gone" | "unknown" {
+  if (table.size > 0) {
+    const p = table.get(pid);
+    return p !== undefined && p.state !== "Z" ? "running" : "gone";
+  }
+  try {
+    process.kill(pid, 0);
+    return "running";
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH" ? "gone" : "unknown";
+  }
+}
 let exitHooked = false;
 function hookExit(): void {
   if (exitHooked) return;
@@ -213,7 +279,8 @@ export class PgCluster {
   /** Ports and links, no server yet: `boot()` starts them. */
   static async create(bindir: string): Promise<PgCluster> {
     hookExit();
-    const base = mkdtempSync(join(tmpdir(), "faultline-pgf-"));
+    sweepAbandoned();
+    const base = mkdtempSync(join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
     const ids = postgresIds();
     if (ids) chownSync(base, ids.uid, ids.gid);
     const c = new PgCluster(bindir, base);
@@ -552,17 +619,7 @@ function parseTable(out: string): Map<number, { state: string; ppid: number }> {
 
 /** Whether a process exists and is not a zombie. */
 function alive(pid: number): boolean {
-  const t = processTable();
-  if (t.size > 0) {
-    const p = t.get(pid);
-    return p !== undefined && p.state !== "Z";
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return processState(pid, processTable()) === "running";
 }
 
 function childrenOf(pid: number): number[] {

@@ -2,13 +2,15 @@
  * Ctrl-C in the middle of a grade leaves no PostgreSQL server behind. The servers belong to a
  * grading process of their own (its own process group); a terminal's Ctrl-C reaches only the
  * `faultline` command's group, so the grading process must take its servers down when the
- * command goes away.
+ * command goes away. Killed with its group, it cannot remove its cluster's folder: the next
+ * cluster created does (sweepAbandoned), which this test does in its place.
  */
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { findBindir } from "../src/postgres.ts";
+import { findBindir, sweepAbandoned } from "../src/postgres.ts";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const TEST = "the killed primary is replaced and writes resume";
@@ -77,6 +79,11 @@ suite("Ctrl-C during a pg-failover grade", () => {
         run.some(alive) ? undefined : ([] as number[]),
       ).catch(() => run.filter(alive));
       expect(left, `still running after Ctrl-C: ${left.join(", ")}`).toEqual([]);
+      // The run's folder is named after the grading process, so the next run can tell it is abandoned.
+      const ofRun = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`faultline-pgf-${servers?.child}-`));
+      expect(ofRun(), "the cluster folder of the killed run").toHaveLength(1);
+      sweepAbandoned();
+      expect(ofRun(), "left after the sweep").toEqual([]);
     } finally {
       // Whatever this test found still running goes now, so a failure leaves nothing behind.
       for (const pid of [-cliPid, ...(servers?.pg ?? [])])
