@@ -13,18 +13,20 @@ import { fmtMs } from "./format.ts";
 export async function benchGrader(
   graderModule: URL | string,
   impl = "reference",
+  opts: { parts?: string[] } = {},
 ): Promise<{ wallMs: number; virtualMs: number; score: string; results: ScenarioResult[] }> {
   const path = typeof graderModule === "string" ? graderModule : fileURLToPath(graderModule);
   const lab = await loadGrader(path);
   const pool = new WorkerPool();
   const started = Date.now();
   try {
-    const results = await gradeLab(lab, path, { impl, pool });
+    const results = await gradeLab(lab, path, { impl, pool, ...(opts.parts ? { parts: opts.parts } : {}) });
     const wallMs = Date.now() - started;
     const virtualMs = results.reduce((a, r) => a + r.virtualMs, 0);
     const seeds = results.reduce((a, r) => a + r.seeds.length, 0);
+    const which = opts.parts ? ` (parts ${opts.parts.join(", ")})` : "";
     console.log(
-      `${lab.lab} grader against ${impl}: ${results.length} scenarios, ${seeds} seed runs, ${pool.size} workers`,
+      `${lab.lab} grader${which} against ${impl}: ${results.length} scenarios, ${seeds} seed runs, ${pool.size} workers`,
     );
     console.log(`  score            ${formatTally(tally(results))}`);
     console.log(`  wall time        ${fmtMs(wallMs)}`);
