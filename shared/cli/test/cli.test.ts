@@ -271,8 +271,13 @@ describe("doctor, lin, watch", () => {
       await until(/run 3 · changed: index.ts[\s\S]*watching labs\/echo\/src/, 40_000);
       expect(out.slice(out.indexOf("run 3"))).toMatch(/○ echo on a clean network/);
     } finally {
+      // watch quits once its runs are gone: after that nothing writes in the course folder.
+      const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       writeFileSync(f, stub);
     }
+    expect(child.exitCode, "watch exits with 0 on SIGTERM once its runs have ended").toBe(0);
   }, 120_000);
 });

@@ -1,22 +1,27 @@
 /** `faultline cluster raft`: real node processes with an HTTP API, stopped by Ctrl-C. */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
-import { inproc } from "./fixture.ts";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { inproc, removeTemp, tempDir } from "./fixture.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const TSX = fileURLToPath(new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url));
 const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 
+afterAll(removeTemp);
+
 describe("cluster", () => {
   it("starts three reference raft nodes that serve the HTTP API, lists their PIDs, restarts a killed one, and stops them on SIGINT", async () => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
     delete env.FAULTLINE_ROOT;
-    const child = spawn(process.execPath, [TSX, MAIN, "cluster", "raft", "--impl", "reference", "--base-port", "0"], {
-      cwd: REPO,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    // The command keeps its data folder for the next start; the test's goes with the test.
+    const dataDir = join(tempDir("faultline-cluster-test-"), "data");
+    const child = spawn(
+      process.execPath,
+      [TSX, MAIN, "cluster", "raft", "--impl", "reference", "--base-port", "0", "--data-dir", dataDir],
+      { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] },
+    );
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));

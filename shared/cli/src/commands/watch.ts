@@ -16,6 +16,21 @@ import { parseGrade, STANDBY_ENV } from "./grade.ts";
 /** Each run is the bin (it teaches its process TypeScript), however this process was started. */
 const BIN = fileURLToPath(new URL("../../bin/faultline.mjs", import.meta.url));
 const DEBOUNCE_MS = 150;
+/** A run asked to stop that is still there after this long is killed. */
+const STOP_GRACE_MS = 5_000;
+
+/** Stop a run (SIGTERM, then SIGKILL after STOP_GRACE_MS) and resolve once it has exited. */
+function ended(c: ChildProcess | undefined): Promise<void> {
+  if (c === undefined || c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => c.kill("SIGKILL"), STOP_GRACE_MS);
+    c.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    c.kill("SIGTERM");
+  });
+}
 
 export async function watchCommand(argv: string[], io: Io): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
@@ -96,9 +111,8 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
       watcher.close();
       if (timer) clearTimeout(timer);
       stopped = true;
-      if (alive(child)) child.kill("SIGTERM");
-      if (alive(standby)) standby.kill("SIGTERM");
-      resolveExit(0);
+      // Quit once the runs are gone, so none is still writing under .faultline after Ctrl-C.
+      void Promise.all([child, standby].map(ended)).then(() => resolveExit(0));
     };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
