@@ -10,20 +10,11 @@
  * next cluster created removes the folders of processes that are gone.
  */
 import { type ExecFileException, execFile, execFileSync, spawn } from "node:child_process";
-import {
-  appendFileSync,
-  chownSync,
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, chownSync, closeSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
+import { ownedTempDir } from "@faultline/grading/owned-temp-dir";
+import { processState, processTable, processTableAsync } from "@faultline/grading/process-table";
 import { TcpProxy } from "./tcp-proxy.ts";
 
 export const NODES = ["pg1", "pg2", "pg3"] as const;
@@ -155,59 +146,8 @@ function run(
 /** Live clusters of this process, killed on exit whatever happens. */
 const live = new Set<PgCluster>();
 
-/** A cluster's folder is `faultline-pgf-<pid of the process that made it>-<random>`. */
+/** Cluster folders: `faultline-pgf-<pid of the process that made it>-XXXXXX` (see ownedTempDir). */
 const FOLDER_PREFIX = "faultline-pgf-";
-const OWNED_FOLDER = /^faultline-pgf-(\d+)-[A-Za-z0-9]{6}$/;
-
-/**
- * Remove the cluster folders (some 90 MB each) whose process is gone: a grading process that is
- * killed with its group (Ctrl-C, a time limit) takes its servers down but cannot remove its
- * folder. A folder whose process still runs, or may run (its state cannot be read), stays.
- * Returns the folders removed.
- */
-export function sweepAbandoned(dir: string = tmpdir()): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const owned = names.flatMap((name) => {
-    const m = OWNED_FOLDER.exec(name);
-    const pid = m ? Number(m[1]) : 0;
-    return pid > 0 && pid !== process.pid ? [{ name, pid }] : [];
-  });
-  if (owned.length === 0) return [];
-  const table = processTable();
-  const removed: string[] = [];
-  for (const { name, pid } of owned) {
-    if (processState(pid, table) !== "gone") continue;
-    try {
-      rmSync(join(dir, name), { recursive: true, force: true });
-      removed.push(name);
-    } catch {
-      // another run removed it first, or a file in it is not ours to remove: leave it
-    }
-  }
-  return removed;
-}
-
-/** Whether `pid` runs (a zombie does not), is gone, or cannot be told (another user's, say). */
-function processState(
-  pid: number,
-  table: Map<number, { state: string; ppid: number }>,
-): "running" | "gone" | "unknown" {
-  if (table.size > 0) {
-    const p = table.get(pid);
-    return p !== undefined && p.state !== "Z" ? "running" : "gone";
-  }
-  try {
-    process.kill(pid, 0);
-    return "running";
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "ESRCH" ? "gone" : "unknown";
-  }
-}
 let exitHooked = false;
 function hookExit(): void {
   if (exitHooked) return;
@@ -279,8 +219,7 @@ export class PgCluster {
   /** Ports and links, no server yet: `boot()` starts them. */
   static async create(bindir: string): Promise<PgCluster> {
     hookExit();
-    sweepAbandoned();
-    const base = mkdtempSync(join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
+    const base = ownedTempDir(FOLDER_PREFIX);
     const ids = postgresIds();
     if (ids) chownSync(base, ids.uid, ids.gid);
     const c = new PgCluster(bindir, base);
@@ -580,41 +519,12 @@ export class PgCluster {
   }
 }
 
-const PROC_SCRIPT = `for d in /proc/[0-9]*; do { read -r s < "$d/stat"; } 2>/dev/null || continue; set -- \${s##*) }; echo "\${d#/proc/} $1 $2"; done`;
-
-/**
- * The state letter and parent of every process, read from /proc by a shell (the grading process
- * may start processes but not read /proc, and ps may not be installed).
- */
-function processTable(): Map<number, { state: string; ppid: number }> {
-  try {
-    return parseTable(execFileSync("/bin/sh", ["-c", PROC_SCRIPT], { encoding: "utf8" }));
-  } catch {
-    return new Map();
-  }
-}
-
 function killAll(pids: readonly number[]): void {
   for (const p of pids) {
     try {
       process.kill(p, "SIGKILL");
     } catch {}
   }
-}
-
-function processTableAsync(): Promise<Map<number, { state: string; ppid: number }>> {
-  return new Promise((resolve) => {
-    execFile("/bin/sh", ["-c", PROC_SCRIPT], { encoding: "utf8" }, (_err, out) => resolve(parseTable(out ?? "")));
-  });
-}
-
-function parseTable(out: string): Map<number, { state: string; ppid: number }> {
-  const table = new Map<number, { state: string; ppid: number }>();
-  for (const line of out.split("\n")) {
-    const [pid, state, ppid] = line.trim().split(" ");
-    if (pid && state && ppid) table.set(Number(pid), { state, ppid: Number(ppid) });
-  }
-  return table;
 }
 
 /** Whether a process exists and is not a zombie. */

@@ -3,14 +3,15 @@
  * grading process of their own (its own process group); a terminal's Ctrl-C reaches only the
  * `faultline` command's group, so the grading process must take its servers down when the
  * command goes away. Killed with its group, it cannot remove its cluster's folder: the next
- * cluster created does (sweepAbandoned), which this test does in its place.
+ * cluster created does (removeAbandoned), which this test does in its place.
  */
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { findBindir, sweepAbandoned } from "../src/postgres.ts";
+import { removeAbandoned } from "@faultline/grading/owned-temp-dir";
+import { findBindir } from "../src/postgres.ts";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const TEST = "the killed primary is replaced and writes resume";
@@ -82,7 +83,7 @@ suite("Ctrl-C during a pg-failover grade", () => {
       // The run's folder is named after the grading process, so the next run can tell it is abandoned.
       const ofRun = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`faultline-pgf-${servers?.child}-`));
       expect(ofRun(), "the cluster folder of the killed run").toHaveLength(1);
-      sweepAbandoned();
+      removeAbandoned("faultline-pgf-");
       expect(ofRun(), "left after the sweep").toEqual([]);
     } finally {
       // Whatever this test found still running goes now, so a failure leaves nothing behind.

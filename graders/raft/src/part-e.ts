@@ -4,10 +4,10 @@
  * the leader-kill chaos drill. Ungraded (0 points): it shows that what passed the simulator
  * survives a real SIGKILL, real sockets and real timers.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Scenario } from "@faultline/grading";
+import { ownedTempDir } from "@faultline/grading/owned-temp-dir";
 import { Cluster } from "@faultline/net";
 import type { RaftLab } from "./cluster.ts";
 import { runLeaderKillChaos, type ChaosOptions } from "./real/chaos.ts";
@@ -18,7 +18,7 @@ async function drill(
   timeScale: number,
   opts: ChaosOptions,
 ): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "faultline-raft-chaos-"));
+  const dir = ownedTempDir("faultline-raft-chaos-");
   const cluster = new Cluster({
     implPath: ctx.implPath,
     exportName: realCluster.exportName,
@@ -46,7 +46,8 @@ async function drill(
     passed = true;
   } finally {
     await cluster.stop();
-    // The node logs stay for a failed drill (its message names them); a passed one leaves nothing.
+    // The node logs stay for a failed drill (its message names them) until a later drill finds
+    // this process gone; a passed one leaves nothing.
     if (passed) rmSync(dir, { recursive: true, force: true });
   }
 }
