@@ -147,7 +147,7 @@ function run(
 const live = new Set<PgCluster>();
 
 /** Cluster folders: `faultline-pgf-<pid of the process that made it>-XXXXXX` (see ownedTempDir). */
-const FOLDER_PREFIX = "faultline-pgf-";
+export const CLUSTER_FOLDER_PREFIX = "faultline-pgf-";
 let exitHooked = false;
 function hookExit(): void {
   if (exitHooked) return;
@@ -219,7 +219,7 @@ export class PgCluster {
   /** Ports and links, no server yet: `boot()` starts them. */
   static async create(bindir: string): Promise<PgCluster> {
     hookExit();
-    const base = ownedTempDir(FOLDER_PREFIX);
+    const base = ownedTempDir(CLUSTER_FOLDER_PREFIX);
     const ids = postgresIds();
     if (ids) chownSync(base, ids.uid, ids.gid);
     const c = new PgCluster(bindir, base);
@@ -529,7 +529,7 @@ function killAll(pids: readonly number[]): void {
 
 /** Whether a process exists and is not a zombie. */
 function alive(pid: number): boolean {
-  return processState(pid, processTable()) === "running";
+  return processState(pid) === "running";
 }
 
 function childrenOf(pid: number): number[] {

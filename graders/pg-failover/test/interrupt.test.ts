@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { removeAbandoned } from "@faultline/grading/owned-temp-dir";
-import { findBindir } from "../src/postgres.ts";
+import { CLUSTER_FOLDER_PREFIX, findBindir } from "../src/postgres.ts";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const TEST = "the killed primary is replaced and writes resume";
@@ -81,9 +81,10 @@ suite("Ctrl-C during a pg-failover grade", () => {
       ).catch(() => run.filter(alive));
       expect(left, `still running after Ctrl-C: ${left.join(", ")}`).toEqual([]);
       // The run's folder is named after the grading process, so the next run can tell it is abandoned.
-      const ofRun = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`faultline-pgf-${servers?.child}-`));
+      const ofRun = () =>
+        readdirSync(tmpdir()).filter((n) => n.startsWith(`${CLUSTER_FOLDER_PREFIX}${servers?.child}-`));
       expect(ofRun(), "the cluster folder of the killed run").toHaveLength(1);
-      removeAbandoned("faultline-pgf-");
+      removeAbandoned(CLUSTER_FOLDER_PREFIX);
       expect(ofRun(), "left after the sweep").toEqual([]);
     } finally {
       // Whatever this test found still running goes now, so a failure leaves nothing behind.

@@ -19,9 +19,14 @@ const DEBOUNCE_MS = 150;
 /** A run asked to stop that is still there after this long is killed. */
 const STOP_GRACE_MS = 5_000;
 
+/** A run that has not exited yet. */
+function alive(c: ChildProcess | undefined): c is ChildProcess {
+  return c !== undefined && c.exitCode === null && c.signalCode === null;
+}
+
 /** Stop a run (SIGTERM, then SIGKILL after STOP_GRACE_MS) and resolve once it has exited. */
 function ended(c: ChildProcess | undefined): Promise<void> {
-  if (c === undefined || c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+  if (!alive(c)) return Promise.resolve();
   return new Promise((resolve) => {
     const kill = setTimeout(() => c.kill("SIGKILL"), STOP_GRACE_MS);
     c.once("exit", () => {
@@ -55,8 +60,6 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
   let runs = 0;
   let stopped = false;
   const tty = Boolean(io.out.isTTY);
-  const alive = (c: ChildProcess | undefined): c is ChildProcess =>
-    c !== undefined && c.exitCode === null && c.signalCode === null;
 
   const prepare = (): ChildProcess => {
     const c = spawn(process.execPath, [BIN, "grade", ...argv], {
